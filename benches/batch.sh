@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# The benchmark batch: payout vs the DuckDB peer on the same generated data (../shared/bench/README.md).
+#
+# usage (from the repository root):  benches/batch.sh [REPS] [DEALS] [THREADS]
+#   defaults: 20000 reps, 10000000 deals (~690 MB of CSV), THREADS = nproc
+#
+# - data is generated once into target/bench-data/<REPS>x<DEALS>/ (git-ignored) and reused;
+# - the peer writes target/bench-data/peer-<REPS>x<DEALS>.csv; payout writes target/bench-out/<REPS>x<DEALS>/;
+# - both run under /usr/bin/time -v (wall time, user+sys CPU, peak RSS); benches/compare.py checks every
+#   (rep_id, period, component) to the cent; a Markdown table and the payout/peer ratios are printed.
+# Exit status: 0 when the numbers match, 1 when they differ, other non-zero on a failure.
+#
+# Environment:
+#   BENCH_SHARED     folder holding gen.py and peer_duckdb.py (default ../shared/bench)
+#   BENCH_PEER_ONLY  set to 1 to run only the generator and the peer (no cargo build, no payout run)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+REPS=${1:-20000}
+DEALS=${2:-10000000}
+THREADS=${3:-$(nproc)}
+SHARED=${BENCH_SHARED:-../shared/bench}
+PEER_ONLY=${BENCH_PEER_ONLY:-0}
+
+TAG="${REPS}x${DEALS}"
+DATA="target/bench-data/${TAG}"
+PEER_CSV="target/bench-data/peer-${TAG}.csv"
+OUT="target/bench-out/${TAG}"
+WORKSPACE="benches/bench-workspace/payout.toml"
+LOGS="target/bench-logs/${TAG}"
+
+say() { echo "batch.sh: $*" >&2; }
+die() { say "error: $*"; exit 2; }
+
+[[ "$REPS" =~ ^[0-9]+$ && "$DEALS" =~ ^[0-9]+$ && "$THREADS" =~ ^[1-9][0-9]*$ ]] \
+    || die "usage: benches/batch.sh [REPS] [DEALS] [THREADS] (positive integers)"
+[[ -f "$SHARED/gen.py" && -f "$SHARED/peer_duckdb.py" ]] || die "no gen.py/peer_duckdb.py in $SHARED"
+
+# --- tools -------------------------------------------------------------------------------------------
+if ! python3 -c 'import duckdb' 2>/dev/null; then
+    say "installing duckdb with pip"
+    python3 -m pip install --quiet duckdb
+fi
+if [[ ! -x /usr/bin/time ]]; then
+    say "installing GNU time (Debian package 'time')"
+    SUDO=""
+    [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+    $SUDO apt-get install -y -qq time >/dev/null 2>&1 \
+        || { $SUDO apt-get update -qq >/dev/null && $SUDO apt-get install -y -qq time >/dev/null; }
+fi
+DUCKDB_VERSION=$(python3 -c 'import duckdb; print(duckdb.__version__)')
+
+# --- data --------------------------------------------------------------------------------------------
+if [[ -f "$DATA/reps.csv" && -f "$DATA/deals.csv" && -f "$DATA/quotas.csv" ]]; then
+    say "reusing $DATA"
+else
+    say "generating $REPS reps, $DEALS deals into $DATA"
+    mkdir -p target/bench-data
+    rm -rf "$DATA.tmp"
+    python3 "$SHARED/gen.py" "$DATA.tmp" "$REPS" "$DEALS" >&2
+    rm -rf "$DATA"
+    mv "$DATA.tmp" "$DATA"   # only a complete data set ever appears under its final name
+fi
+
+# --- build -------------------------------------------------------------------------------------------
+if [[ "$PEER_ONLY" != 1 ]]; then
+    [[ -f "$WORKSPACE" ]] || die "missing $WORKSPACE (the bench plan's workspace)"
+    say "cargo build --release"
+    cargo build --release >&2
+fi
+
+# --- measure -----------------------------------------------------------------------------------------
+mkdir -p "$LOGS"
+
+# measure NAME CMD...: run CMD under /usr/bin/time -v; its report goes to $LOGS/NAME.time.
+measure() {
+    local name=$1
+    shift
+    say "running $name: $*"
+    /usr/bin/time -v -o "$LOGS/$name.time" "$@"
+}
+
+# stats NAME: print "wall_s cpu_s rss_mib" from $LOGS/NAME.time.
+stats() {
+    awk -F': ' '
+        /Elapsed \(wall clock\) time/ {
+            n = split($NF, p, ":"); wall = 0
+            for (i = 1; i <= n; i++) wall = wall * 60 + p[i]
+        }
+        /User time \(seconds\)/   { cpu += $NF }
+        /System time \(seconds\)/ { cpu += $NF }
+        /Maximum resident set size \(kbytes\)/ { rss = $NF / 1024 }
+        END { printf "%.2f %.2f %.1f\n", wall, cpu, rss }
+    ' "$LOGS/$1.time"
+}
+
+rm -f "$PEER_CSV"
+measure peer python3 "$SHARED/peer_duckdb.py" "$DATA" "$PEER_CSV" "$THREADS"
+read -r PEER_WALL PEER_CPU PEER_RSS < <(stats peer)
+
+STATUS=0
+if [[ "$PEER_ONLY" != 1 ]]; then
+    rm -rf "$OUT"
+    measure payout target/release/payout run --workspace "$WORKSPACE" --data-dir "$DATA" --period 2026 \
+        --out "$OUT" --format csv --threads "$THREADS" > /dev/null
+    read -r PAY_WALL PAY_CPU PAY_RSS < <(stats payout)
+
+    PAYOUTS_CSV="$OUT/payouts.csv"
+    if [[ ! -f "$PAYOUTS_CSV" ]]; then
+        PAYOUTS_CSV=$(find "$OUT" -name payouts.csv -print | sort | head -n 1)
+        [[ -n "$PAYOUTS_CSV" ]] || die "payout wrote no payouts.csv under $OUT"
+        say "using $PAYOUTS_CSV"
+    fi
+    python3 benches/compare.py "$PEER_CSV" "$PAYOUTS_CSV" || STATUS=$?
+fi
+
+# --- report ------------------------------------------------------------------------------------------
+echo
+echo "### Batch ${REPS} reps × ${DEALS} deals, ${THREADS} threads ($(uname -m), $(nproc) CPUs)"
+echo
+echo "| tool | wall s | CPU s | peak RSS MiB |"
+echo "|---|---:|---:|---:|"
+echo "| DuckDB ${DUCKDB_VERSION} peer | ${PEER_WALL} | ${PEER_CPU} | ${PEER_RSS} |"
+if [[ "$PEER_ONLY" != 1 ]]; then
+    echo "| payout | ${PAY_WALL} | ${PAY_CPU} | ${PAY_RSS} |"
+    echo
+    awk -v pw="$PAY_WALL" -v qw="$PEER_WALL" -v pr="$PAY_RSS" -v qr="$PEER_RSS" 'BEGIN {
+        printf "payout/peer: wall %s, peak RSS %s\n",
+            (qw > 0 ? sprintf("%.2fx", pw / qw) : "n/a"), (qr > 0 ? sprintf("%.2fx", pr / qr) : "n/a")
+    }'
+    echo
+    if [[ $STATUS -eq 0 ]]; then echo "numbers: match"; else echo "numbers: DIFFERENT (see above)"; fi
+fi
+exit "$STATUS"

@@ -1,0 +1,370 @@
+#!/usr/bin/env python3
+"""Generate the Acme example data set (calendar 2026) next to this file.
+
+Rerun from anywhere with:
+
+    python3 examples/acme/generate.py
+
+Python 3 standard library only. Seeded with random.Random(2026) and free of any other source of
+randomness or of the clock, so a rerun rewrites byte-identical files:
+
+    reps.csv    HRIS roster, canonical headers
+    deals.csv   Salesforce opportunity report: CRM headers, US dates (%m/%d/%Y), "12,500.00" amounts
+    quotas.csv  quarterly quotas 2026-Q1..2026-Q4, canonical headers, measure column, USD (units for channel)
+    fx.csv      EUR rate (USD per 1 EUR) on the first of each month, 2025-12-01..2027-01-01
+
+How the numbers are made: each non-manager rep has a quarterly quota (role base x a personal factor x a
+seasonal factor). For every rep and quarter an attainment is drawn (30%..190%, mode 95%) and closed-won deals
+are generated whose measured amount (or units) adds up to about that attainment; lost deals and deals of
+types the rep's measure ignores are added around them. Measures assumed when sizing quotas:
+
+    bookings  (ae-mm, ae-ent, mgr)  Closed Won, Type in {New Business, Upsell}, Amount converted to USD
+    renewals  (am)                  Closed Won, Type in {Renewal, Upsell}, Amount in USD
+    units     (channel)             Closed Won, any Type, sum of Quantity
+
+Manager quotas are their whole subtree's actual bookings divided by a drawn attainment (85%..120%).
+"""
+import csv
+import datetime as dt
+import math
+import pathlib
+import random
+from decimal import ROUND_HALF_UP, Decimal
+
+HERE = pathlib.Path(__file__).resolve().parent
+rng = random.Random(2026)
+CENT = Decimal("0.01")
+YEAR = 2026
+QUARTERS = [f"{YEAR}-Q{q}" for q in range(1, 5)]
+SEASON = {1: Decimal("0.90"), 2: Decimal("1.00"), 3: Decimal("0.95"), 4: Decimal("1.15")}
+
+# --------------------------------------------------------------------------------------------------
+# Roster. (name, plan, territory, currency); ids are assigned by start date after the managers.
+MANAGERS = [
+    # rep_id, name, team, territory, start_date, target_incentive, manager_id
+    ("A001", "Margaret Okafor", "Sales", "Global", "2021-03-01", 150000, ""),
+    ("A002", "Daniel Reyes", "Commercial", "NA", "2022-06-13", 110000, "A001"),
+    ("A003", "Priya Raman", "Strategic", "Global", "2022-09-06", 120000, "A001"),
+]
+REPS = [
+    # ae-mm: mid-market AEs, North America, report to Daniel Reyes (Commercial)
+    ("Jordan Whitaker", "ae-mm", "NA-East"), ("Emily Chen", "ae-mm", "NA-West"),
+    ("Marcus Johnson", "ae-mm", "NA-Central"), ("Sofia Alvarez", "ae-mm", "NA-West"),
+    ("Tyler Brooks", "ae-mm", "NA-East"), ("Hannah Kim", "ae-mm", "NA-West"),
+    ("Ryan O'Connor", "ae-mm", "NA-East"), ("Aisha Patel", "ae-mm", "NA-Central"),
+    ("Kevin Nguyen", "ae-mm", "NA-West"), ("Lauren Mitchell", "ae-mm", "NA-East"),
+    ("Carlos Mendoza", "ae-mm", "NA-Central"), ("Brittany Walsh", "ae-mm", "NA-East"),
+    ("Ethan Park", "ae-mm", "NA-West"),
+    # channel: partner managers, report to Daniel Reyes
+    ("Brian Kowalski", "channel", "NA-East"), ("Natalie Rossi", "channel", "NA-West"),
+    ("Derek Washington", "channel", "NA-Central"),
+    # ae-ent: enterprise AEs, two in EMEA (EUR), report to Priya Raman (Strategic)
+    ("Michael Harrington", "ae-ent", "NA-East"), ("Rachel Goldberg", "ae-ent", "NA-West"),
+    ("David Thompson", "ae-ent", "NA-Central"), ("Nicole Foster", "ae-ent", "NA-East"),
+    ("Lena Müller", "ae-ent", "EMEA"), ("Julien Lefèvre", "ae-ent", "EMEA"),
+    # am: account managers (renewals and upsell), report to Priya Raman
+    ("Grace Liu", "am", "NA-East"), ("Samuel Adeyemi", "am", "NA-Central"),
+    ("Megan Fitzgerald", "am", "NA-West"), ("Omar Haddad", "am", "NA-East"),
+    ("Christine Yamamoto", "am", "NA-West"),
+]
+TEAM = {"ae-mm": "Mid-Market", "channel": "Channel", "ae-ent": "Enterprise", "am": "Account Management"}
+MANAGER_OF = {"ae-mm": "A002", "channel": "A002", "ae-ent": "A003", "am": "A003"}
+MEASURE = {"ae-mm": "bookings", "ae-ent": "bookings", "am": "renewals", "channel": "units"}
+# quarterly quota base (USD, or units for channel) and annual target incentive choices
+QUOTA_BASE = {"ae-mm": 105000, "ae-ent": 270000, "am": 210000, "channel": 800}
+TI_CHOICES = {
+    "ae-mm": [60000, 65000, 70000, 75000],
+    "ae-ent": [100000, 110000, 120000],
+    "am": [60000, 65000, 70000],
+    "channel": [60000, 65000, 70000],
+}
+TI_EUR = [85000, 90000, 95000]
+# deal amount ranges in USD: (low, high, mode)
+RANGE = {
+    "mid": (5000, 80000, 30000),
+    "ent": (40000, 400000, 120000),
+    "renewal": (10000, 150000, 40000),
+    "channel": (2000, 60000, 20000),
+}
+PRODUCTS = ["Platform", "Analytics", "Cloud", "Services"]
+SEAT_PRICE = {"Platform": (600, 1200), "Analytics": (400, 800), "Cloud": (300, 900)}
+
+
+def email_of(name):
+    ascii_name = (name.replace("ü", "u").replace("è", "e").replace("é", "e").replace("'", "")
+                  .lower().split())
+    return f"{ascii_name[0]}.{ascii_name[-1]}@acme-analytics.example"
+
+
+def random_date(lo, hi):
+    return lo + dt.timedelta(days=rng.randrange((hi - lo).days + 1))
+
+
+def build_roster():
+    people = []
+    for name, plan, territory in REPS:
+        start = random_date(dt.date(2024, 1, 8), dt.date(2025, 11, 28))
+        if rng.random() < 0.12:  # a few veterans
+            start = random_date(dt.date(2022, 1, 10), dt.date(2023, 12, 15))
+        eur = territory == "EMEA"
+        ti = rng.choice(TI_EUR if eur else TI_CHOICES[plan])
+        people.append(dict(name=name, plan=plan, email=email_of(name), manager_id=MANAGER_OF[plan],
+                           team=TEAM[plan], territory=territory, start_date=start,
+                           target_incentive=ti, currency="EUR" if eur else "USD"))
+    people.sort(key=lambda p: (p["start_date"], p["name"]))
+    for i, p in enumerate(people):
+        p["rep_id"] = f"A{i + 4:03d}"
+    roster = [dict(rep_id=r, name=n, plan="mgr", email=email_of(n), manager_id=m, team=t, territory=ter,
+                   start_date=dt.date.fromisoformat(s), target_incentive=ti, currency="USD")
+              for r, n, t, ter, s, ti, m in MANAGERS]
+    return roster + people
+
+
+# --------------------------------------------------------------------------------------------------
+def build_fx():
+    rates, r = {}, 1.0840
+    month = dt.date(2025, 12, 1)
+    while month <= dt.date(2027, 1, 1):
+        r = min(1.118, max(1.052, r + rng.uniform(-0.011, 0.012)))
+        rates[month] = Decimal(f"{r:.4f}")
+        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return rates
+
+
+def rate_on(rates, day):
+    return rates[max(d for d in rates if d <= day)]
+
+
+# --------------------------------------------------------------------------------------------------
+def money(x):
+    return Decimal(str(x)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def nice(usd):
+    """A deal amount as a person would quote it: often round, sometimes discounted to the cent."""
+    u = rng.random()
+    if u < 0.45:
+        step = 500 if usd >= 20000 else 100
+        return Decimal(max(step, round(usd / step) * step)).quantize(CENT)
+    if u < 0.75:
+        return Decimal(round(usd)).quantize(CENT)
+    return money(usd)
+
+
+def split_target(total, lo, hi, mean):
+    """n positive parts within [lo, hi] adding up to about total."""
+    n = max(1, round(total / mean), math.ceil(total / hi))
+    if total / n < lo:
+        n = max(1, math.floor(total / lo))
+    weights = [rng.uniform(0.5, 1.5) for _ in range(n)]
+    s = sum(weights)
+    return [min(hi, max(lo, total * w / s)) for w in weights]
+
+
+def close_date_in(q):
+    """A weekday in quarter q, skewed to the end of the quarter."""
+    m = 3 * (q - 1) + rng.choices([1, 2, 3], weights=[25, 30, 45])[0]
+    first = dt.date(YEAR, m, 1)
+    last = dt.date(YEAR + m // 12, m % 12 + 1, 1) - dt.timedelta(days=1)
+    lo = last - dt.timedelta(days=8) if m % 3 == 0 and rng.random() < 0.4 else first
+    while True:
+        d = random_date(lo, last)
+        if d.weekday() < 5:
+            return d
+
+
+def pick_type(plan, measured):
+    if plan in ("ae-mm", "ae-ent"):
+        return rng.choices(["New Business", "Upsell"], [85, 15])[0] if measured else "Renewal"
+    if plan == "am":
+        return rng.choices(["Renewal", "Upsell"], [72, 28])[0] if measured else "New Business"
+    return rng.choices(["New Business", "Upsell"], [75, 25])[0]  # channel: every type counts
+
+
+class Accounts:
+    def __init__(self):
+        self.next_id = 30001
+        self.owned = {}
+
+    def new(self, rep):
+        acc = f"ACC-{self.next_id}"
+        self.next_id += 1
+        self.owned.setdefault(rep, []).append(acc)
+        return acc
+
+    def existing(self, rep):
+        pool = self.owned.get(rep)
+        return rng.choice(pool) if pool and rng.random() < 0.85 else self.new(rep)
+
+
+def make_deal(rep, day, won, typ, usd, rates, accounts, quantity=None):
+    plan = rep["plan"]
+    if plan == "channel":
+        product = rng.choices(["Platform", "Cloud", "Analytics"], [40, 40, 20])[0]
+        segment = rng.choices(["SMB", "Mid-Market"], [60, 40])[0]
+    else:
+        product = rng.choices(PRODUCTS, [40, 25, 25, 10])[0]
+        if plan == "ae-mm":
+            segment = rng.choices(["Mid-Market", "SMB"], [80, 20])[0]
+        elif plan == "ae-ent":
+            segment = "Enterprise"
+        else:
+            segment = "SMB" if usd < 30000 else "Mid-Market" if usd < 90000 else "Enterprise"
+    if rep["currency"] == "EUR":
+        amount = nice(usd / float(rate_on(rates, day)))
+    else:
+        amount = nice(usd)
+    if quantity is None:
+        if product == "Services":
+            quantity = max(1, round(float(amount) / rng.uniform(1500, 2200)))  # consulting days
+        else:
+            quantity = max(1, round(float(amount) / rng.uniform(*SEAT_PRICE[product])))  # seats
+    margin_pct = rng.uniform(0.60, 0.70) if product == "Services" else rng.uniform(0.72, 0.85)
+    account = accounts.existing(rep["rep_id"]) if typ in ("Upsell", "Renewal") else accounts.new(rep["rep_id"])
+    return dict(owner=rep["rep_id"], account=account, amount=amount, currency=rep["currency"],
+                close=day, stage="Closed Won" if won else "Closed Lost", type=typ, product=product,
+                segment=segment, quantity=int(quantity),
+                margin=(amount * Decimal(f"{margin_pct:.4f}")).quantize(CENT, rounding=ROUND_HALF_UP),
+                territory=rep["territory"], created=day - dt.timedelta(days=rng.randint(14, 150)))
+
+
+def deal_range(plan, typ):
+    if plan == "am" or typ == "Renewal":
+        return RANGE["renewal"]
+    return RANGE["ent"] if plan == "ae-ent" else RANGE["channel"] if plan == "channel" else RANGE["mid"]
+
+
+def random_usd(plan, typ):
+    lo, hi, mode = deal_range(plan, typ)
+    return rng.triangular(lo, hi, mode)
+
+
+def channel_deal(rep, day, won, typ, units, rates, accounts):
+    usd = min(60000, max(2000, units * rng.uniform(110, 130)))
+    return make_deal(rep, day, won, typ, usd, rates, accounts, quantity=units)
+
+
+def build_deals(roster, rates):
+    accounts = Accounts()
+    deals, quotas = [], []
+    sellers = [r for r in roster if r["plan"] != "mgr"]
+    for rep in sellers:
+        plan = rep["plan"]
+        factor = Decimal(f"{rng.uniform(0.85, 1.15):.3f}")
+        for q in range(1, 5):
+            quota = QUOTA_BASE[plan] * factor * SEASON[q]
+            quota = int((quota / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)) * 100
+            quotas.append(dict(rep_id=rep["rep_id"], period=f"{YEAR}-Q{q}", measure=MEASURE[plan], amount=quota))
+            attainment = rng.triangular(0.30, 1.90, 0.95)
+            target = quota * attainment
+            if plan == "channel":
+                parts = split_target(target, 10, 500, 237)
+                won = [channel_deal(rep, close_date_in(q), True, pick_type(plan, True), round(u), rates, accounts)
+                       for u in parts]
+            else:
+                lo, hi, mode = deal_range(plan, "Renewal" if plan == "am" else "New Business")
+                parts = split_target(target, lo, hi, (lo + hi + mode) / 3)
+                won = [make_deal(rep, close_date_in(q), True, pick_type(plan, True), usd, rates, accounts)
+                       for usd in parts]
+                if rng.random() < (0.15 if plan == "am" else 0.25):  # a type the measure ignores
+                    typ = pick_type(plan, False)
+                    won.append(make_deal(rep, close_date_in(q), True, typ, random_usd(plan, typ), rates, accounts))
+            lost = []
+            for _ in range(sum(rng.random() < 0.43 for _ in won)):
+                typ = pick_type(plan, rng.random() < 0.9)
+                if plan == "channel":
+                    lost.append(channel_deal(rep, close_date_in(q), False, typ, rng.randint(10, 400), rates, accounts))
+                else:
+                    lost.append(make_deal(rep, close_date_in(q), False, typ, random_usd(plan, typ), rates, accounts))
+            deals += won + lost
+    # a few deals outside 2026, to show "out of period" exclusion
+    for day in [dt.date(2025, 12, 3), dt.date(2025, 12, 11), dt.date(2025, 12, 18), dt.date(2025, 12, 22),
+                dt.date(2025, 12, 30), dt.date(2025, 12, 31), dt.date(2027, 1, 5), dt.date(2027, 1, 8),
+                dt.date(2027, 1, 14), dt.date(2027, 1, 22), dt.date(2027, 1, 29)]:
+        rep = rng.choice(sellers)
+        typ = pick_type(rep["plan"], True)
+        won = rng.random() < 0.75
+        if rep["plan"] == "channel":
+            deals.append(channel_deal(rep, day, won, typ, rng.randint(10, 400), rates, accounts))
+        else:
+            deals.append(make_deal(rep, day, won, typ, random_usd(rep["plan"], typ), rates, accounts))
+    # Salesforce numbers opportunities when they are created, not when they close
+    deals.sort(key=lambda d: (d["created"], d["owner"], d["close"], d["amount"]))
+    for i, d in enumerate(deals):
+        d["id"] = f"OPP-{10001 + i}"
+    return deals, quotas
+
+
+def manager_quotas(roster, deals, rates):
+    reports = {}
+    for r in roster:
+        if r["manager_id"]:
+            reports.setdefault(r["manager_id"], []).append(r["rep_id"])
+
+    def subtree(m):
+        out = []
+        for r in reports.get(m, []):
+            out += [r] + subtree(r)
+        return out
+
+    rows = []
+    for mgr in [r for r in roster if r["plan"] == "mgr"]:
+        team = set(subtree(mgr["rep_id"]))
+        for q in range(1, 5):
+            booked = sum(
+                (d["amount"] * (rate_on(rates, d["close"]) if d["currency"] == "EUR" else 1)
+                 for d in deals
+                 if d["owner"] in team and d["stage"] == "Closed Won" and d["type"] in ("New Business", "Upsell")
+                 and d["close"].year == YEAR and (d["close"].month - 1) // 3 + 1 == q),
+                Decimal(0))
+            quota = booked / Decimal(f"{rng.uniform(0.85, 1.20):.3f}")
+            quota = int((quota / 1000).quantize(Decimal(1), rounding=ROUND_HALF_UP)) * 1000
+            rows.append(dict(rep_id=mgr["rep_id"], period=f"{YEAR}-Q{q}", measure="bookings", amount=quota))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------------
+def write(name, header, rows):
+    with open(HERE / name, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+
+
+# Managers are paid on their team's roll-up, which the engine does not compute yet (the crediting
+# issue: splits, roll-ups, manager overrides). Until then they are left out of reps.csv and quotas.csv,
+# and the sellers' manager_id is left empty, so no row refers to someone the files do not hold.
+# The random draws are the same either way, so deals.csv does not change when this is switched on.
+INCLUDE_MANAGERS = False
+
+
+def main():
+    roster = build_roster()
+    rates = build_fx()
+    deals, quotas = build_deals(roster, rates)
+    quotas = manager_quotas(roster, deals, rates) + quotas
+    if not INCLUDE_MANAGERS:
+        roster = [dict(r, manager_id="") for r in roster if r["plan"] != "mgr"]
+        quotas = [q for q in quotas if any(r["rep_id"] == q["rep_id"] for r in roster)]
+    quotas.sort(key=lambda q: (q["rep_id"], q["period"]))
+
+    write("reps.csv",
+          ["rep_id", "name", "plan", "email", "manager_id", "team", "territory", "start_date", "end_date",
+           "target_incentive", "currency"],
+          [[r["rep_id"], r["name"], r["plan"], r["email"], r["manager_id"], r["team"], r["territory"],
+            r["start_date"].isoformat(), "", r["target_incentive"], r["currency"]] for r in roster])
+    write("deals.csv",
+          ["Opportunity ID", "Opportunity Owner", "Account ID", "Amount", "Currency", "Close Date", "Stage",
+           "Type", "Product", "Segment", "Quantity", "Gross Margin", "Territory"],
+          [[d["id"], d["owner"], d["account"], f"{d['amount']:,.2f}", d["currency"], d["close"].strftime("%m/%d/%Y"),
+            d["stage"], d["type"], d["product"], d["segment"], d["quantity"], f"{d['margin']:,.2f}", d["territory"]]
+           for d in deals])
+    write("quotas.csv", ["rep_id", "period", "measure", "amount"],
+          [[q["rep_id"], q["period"], q["measure"], q["amount"]] for q in quotas])
+    write("fx.csv", ["currency", "date", "rate"],
+          [["EUR", day.isoformat(), f"{rate:.4f}"] for day, rate in rates.items()])
+    print(f"wrote {len(roster)} reps, {len(deals)} deals, {len(quotas)} quotas, {len(rates)} fx rates to {HERE}")
+
+
+if __name__ == "__main__":
+    main()

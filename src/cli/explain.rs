@@ -1,0 +1,49 @@
+//! `payout explain`: one rep's whole trace for a period.
+
+use clap::Args;
+
+use super::{resolve_period, stdout_write, Global};
+use crate::engine::{check_invariants, compute_run, Settings};
+use crate::report::explain;
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The rep id, as in the roster.
+    #[arg(short, long, value_name = "ID")]
+    pub rep: String,
+    /// Period to explain (default: the workspace's `period`).
+    #[arg(short, long, value_name = "PERIOD")]
+    pub period: Option<String>,
+}
+
+pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<i32> {
+    let (ws, inputs) = global.load()?;
+    let period = resolve_period(&ws, args.period.as_deref())?;
+    let Some(rep_index) = inputs.roster.find(&args.rep) else {
+        anyhow::bail!("no rep `{}` in the roster {}", args.rep, inputs.roster.file);
+    };
+    let settings = Settings {
+        period,
+        lines: true,
+    };
+    let result = compute_run(&inputs, settings)?;
+    check_invariants(&inputs, &result, true)?;
+    let Some(rep) = result.reps.iter().find(|r| r.rep == rep_index) else {
+        anyhow::bail!(
+            "rep `{}` has no plan, so nothing is computed for them",
+            args.rep
+        );
+    };
+    let not_credited: Vec<_> = result
+        .not_credited
+        .iter()
+        .filter(|(row, _)| inputs.deals.reps[*row as usize] == rep_index)
+        .cloned()
+        .collect();
+    let text = explain::render(&inputs, &result, rep, &not_credited);
+    stdout_write(|out| {
+        out.write_all(text.as_bytes())?;
+        Ok(())
+    })?;
+    Ok(0)
+}

@@ -1,0 +1,205 @@
+//! The command line: flags (clap derive), the one exit-code policy, and dispatch to one module per
+//! subcommand.
+//!
+//! Exit codes: 0 success (a closed stdout pipe included); 1 the inputs or plans are invalid
+//! (diagnostics printed on stderr); 2 usage, I/O or internal error. stdout carries data only;
+//! messages go to stderr prefixed `payout:`.
+
+mod check;
+mod explain;
+mod run;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::data::{read_inputs, read_workspace, Inputs};
+use crate::diag::{Diagnostic, InvalidInput, Severity};
+use crate::period::Period;
+use crate::workspace::{Overrides, Workspace};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "payout",
+    version,
+    about = "Incentive compensation calculator: exact, explainable, reproducible payouts from TOML plans and CSV exports"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// The workspace file.
+    #[arg(
+        short = 'w',
+        long,
+        global = true,
+        default_value = "payout.toml",
+        value_name = "FILE"
+    )]
+    pub workspace: PathBuf,
+    /// Plan file or folder of plan files (overrides the workspace's `plans`).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub plans: Option<PathBuf>,
+    /// Folder the workspace's data file names are resolved against (instead of the workspace's folder).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Deals file (overrides the workspace).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub deals: Option<PathBuf>,
+    /// Reps (roster) file (overrides the workspace).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub reps: Option<PathBuf>,
+    /// Quotas file (overrides the workspace).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub quotas: Option<PathBuf>,
+    /// FX rates file (overrides the workspace).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub fx: Option<PathBuf>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print no messages on stderr except errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the payout batch for a period: summary on stdout, files with --out.
+    Run(run::RunArgs),
+    /// Explain one rep's payout for a period, down to every deal, tier slice and rounding.
+    Explain(explain::ExplainArgs),
+    /// Validate the workspace, plans and data without writing anything.
+    Check(check::CheckArgs),
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+/// Run the command line; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    if let Some(n) = cli.global.threads {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+        {
+            eprintln!("payout: error: cannot start {n} threads: {e}");
+            return 2;
+        }
+    }
+    let result = match &cli.command {
+        Command::Run(a) => run::run(&cli.global, a),
+        Command::Explain(a) => explain::run(&cli.global, a),
+        Command::Check(a) => check::run(&cli.global, a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => report_error(&e),
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn report_error(e: &anyhow::Error) -> i32 {
+    if is_broken_pipe(e) {
+        return 0;
+    }
+    if let Some(invalid) = e.downcast_ref::<InvalidInput>() {
+        print_diagnostics(&invalid.0);
+        return 1;
+    }
+    eprintln!("payout: error: {e:#}");
+    2
+}
+
+/// Print diagnostics on stderr, then a count.
+pub(crate) fn print_diagnostics(diags: &[Diagnostic]) {
+    let mut err = io::stderr().lock();
+    for d in diags {
+        let _ = writeln!(err, "{d}");
+    }
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diags.len() - errors;
+    if errors > 0 {
+        let _ = writeln!(
+            err,
+            "payout: {errors} error(s), {warnings} warning(s); nothing was computed"
+        );
+    }
+}
+
+impl Global {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            plans: self.plans.clone(),
+            data_dir: self.data_dir.clone(),
+            deals: self.deals.clone(),
+            reps: self.reps.clone(),
+            quotas: self.quotas.clone(),
+            fx: self.fx.clone(),
+        }
+    }
+
+    /// Read the workspace and every input; warnings are printed unless quiet.
+    pub(crate) fn load(&self) -> anyhow::Result<(Workspace, Inputs)> {
+        let ws = read_workspace(&self.workspace, &self.overrides())?;
+        let inputs = read_inputs(&ws)?;
+        if !self.quiet && !inputs.warnings.is_empty() {
+            print_diagnostics(&inputs.warnings);
+        }
+        Ok((ws, inputs))
+    }
+
+    pub(crate) fn message(&self, text: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("payout: {}", text.as_ref());
+        }
+    }
+}
+
+/// The period asked for, or the workspace's default.
+pub(crate) fn resolve_period(ws: &Workspace, given: Option<&str>) -> anyhow::Result<Period> {
+    match given {
+        Some(p) => ws
+            .calendar
+            .parse(p)
+            .map_err(|e| anyhow::anyhow!("--period: {e}")),
+        None => ws.default_period.ok_or_else(|| {
+            anyhow::anyhow!(
+                "no period: pass --period (e.g. --period 2026-03) or set `period` in {}",
+                ws.file.display()
+            )
+        }),
+    }
+}
+
+/// Write to stdout, treating a closed pipe as success.
+pub(crate) fn stdout_write(
+    f: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let stdout = io::stdout();
+    let mut lock = io::BufWriter::new(stdout.lock());
+    match f(&mut lock).and_then(|()| lock.flush().map_err(anyhow::Error::from)) {
+        Err(e) if is_broken_pipe(&e) => Ok(()),
+        other => other,
+    }
+}

@@ -1,0 +1,54 @@
+//! `payout run`: the payout batch.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{resolve_period, stdout_write, Format, Global};
+use crate::engine::{check_invariants, compute_run, Settings};
+use crate::report::{self, manifest, summary};
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Period to pay: a month (2026-03), quarter (2026-Q1), half (2026-H1) or year (2026); every
+    /// payout period ending in it is computed. Default: the workspace's `period`.
+    #[arg(short, long, value_name = "PERIOD")]
+    pub period: Option<String>,
+    /// Summary format on stdout.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write payouts.csv, statements/, reconciliation.csv and manifest.json into this folder.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
+    let (ws, inputs) = global.load()?;
+    let period = resolve_period(&ws, args.period.as_deref())?;
+    let settings = Settings {
+        period,
+        lines: args.out.is_some(),
+    };
+    let result = compute_run(&inputs, settings)?;
+    check_invariants(&inputs, &result, settings.lines)?;
+    let rows = summary::rows(&inputs, &result);
+    let ws_text = std::fs::read_to_string(&ws.file).ok();
+    let manifest = manifest::build(&ws, ws_text.as_deref(), &inputs, &period.to_string());
+    let run_id = manifest.run_id.clone();
+    stdout_write(|out| match args.format {
+        Format::Table => summary::render_table(&rows, out),
+        Format::Csv => summary::render_csv(&rows, out),
+        Format::Json => summary::render_json(&run_id, &period.to_string(), &rows, out),
+    })?;
+    global.message(format!(
+        "run {run_id}, period {period}: {} payout rows for {} reps",
+        rows.len(),
+        result.reps.len()
+    ));
+    global.message(report::reconciliation_summary(&result));
+    if let Some(dir) = &args.out {
+        report::write_outputs(dir, &inputs, &result, &rows, manifest)?;
+        global.message(format!("wrote {}", dir.display()));
+    }
+    Ok(0)
+}

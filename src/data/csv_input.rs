@@ -1,0 +1,244 @@
+//! Reading one CSV export: hashing while reading, mapping canonical names to the file's headers,
+//! checking required columns, and handing out records with their line numbers.
+//!
+//! Invariants: every byte read is hashed (the manifest's SHA-256 covers the whole file); a missing
+//! required column is one diagnostic listing the headers found; a record with the wrong number of
+//! fields, or bytes that are not UTF-8, is a diagnostic naming its line, never a panic.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::workspace::InputSpec;
+
+/// A reader that hashes everything that passes through it.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// What the manifest records of an input file.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileInfo {
+    pub path: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub rows: u64,
+}
+
+/// One data row: its line, and its fields as text.
+pub struct Row<'a> {
+    pub line: u64,
+    fields: Vec<&'a str>,
+}
+
+impl Row<'_> {
+    pub fn get(&self, index: usize) -> &str {
+        self.fields.get(index).copied().unwrap_or("")
+    }
+}
+
+/// An open CSV input: headers resolved, ready to iterate.
+pub struct CsvInput {
+    pub file: String,
+    pub headers: Vec<String>,
+    /// Position of each canonical column present in the file.
+    positions: Vec<(String, usize)>,
+    reader: csv::Reader<HashingReader<BufReader<File>>>,
+    rows: u64,
+}
+
+impl CsvInput {
+    /// Open the file and resolve its columns; `Err` only for I/O failures, column problems go to `diags`.
+    pub fn open(spec: &InputSpec, diags: &mut Diagnostics) -> anyhow::Result<Option<CsvInput>> {
+        let file = spec.path.display().to_string();
+        let handle = File::open(&spec.path)
+            .with_context(|| format!("cannot open the {} file {file}", spec.kind.name()))?;
+        let hashing = HashingReader {
+            inner: BufReader::with_capacity(1 << 20, handle),
+            hasher: Sha256::new(),
+            bytes: 0,
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(hashing);
+        let headers: Vec<String> = match reader.byte_headers() {
+            Ok(h) => h
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).trim().to_string())
+                .collect(),
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error(
+                        "csv-invalid",
+                        &file,
+                        format!("cannot read the header row: {e}"),
+                    )
+                    .line(1),
+                );
+                return Ok(None);
+            }
+        };
+        let (required, optional) = spec.kind.columns();
+        let mut positions = Vec::new();
+        let mut missing = Vec::new();
+        for canonical in required.iter().chain(optional.iter()) {
+            let header = spec
+                .columns
+                .get(*canonical)
+                .map_or(*canonical, String::as_str);
+            match headers.iter().position(|h| h == header) {
+                Some(i) => positions.push((canonical.to_string(), i)),
+                None if required.contains(canonical) => missing.push((canonical, header)),
+                None if spec.columns.contains_key(*canonical) => missing.push((canonical, header)),
+                None => {}
+            }
+        }
+        for (canonical, header) in &missing {
+            let mapped = if *canonical == header {
+                String::new()
+            } else {
+                format!(" (mapped to header `{header}`)")
+            };
+            diags.push(
+                Diagnostic::error("column-missing", &file, format!("the {} file has no `{canonical}` column{mapped}", spec.kind.name()))
+                    .line(1)
+                    .hint(format!(
+                        "headers found: {}; map it in the workspace: [{}.columns] {canonical} = \"<header>\"",
+                        headers.join(", "),
+                        spec.kind.name()
+                    )),
+            );
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for h in &headers {
+            if !seen.insert(h) {
+                diags.push(
+                    Diagnostic::error(
+                        "column-duplicate",
+                        &file,
+                        format!("the header `{h}` appears twice"),
+                    )
+                    .line(1),
+                );
+            }
+        }
+        if !missing.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(CsvInput {
+            file,
+            headers,
+            positions,
+            reader,
+            rows: 0,
+        }))
+    }
+
+    /// Index of a canonical column, if the file has it.
+    pub fn position(&self, canonical: &str) -> Option<usize> {
+        self.positions
+            .iter()
+            .find(|(c, _)| c == canonical)
+            .map(|&(_, i)| i)
+    }
+
+    /// Call `f` for every well-formed row; malformed rows become diagnostics.
+    pub fn for_each_row(
+        &mut self,
+        diags: &mut Diagnostics,
+        mut f: impl FnMut(&Row, &mut Diagnostics),
+    ) -> anyhow::Result<()> {
+        let mut record = csv::ByteRecord::new();
+        let width = self.headers.len();
+        loop {
+            match self.reader.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    if let csv::ErrorKind::Io(_) = e.kind() {
+                        return Err(anyhow::anyhow!("reading {}: {e}", self.file));
+                    }
+                    let line = e.position().map_or(0, |p| p.line());
+                    diags.push(
+                        Diagnostic::error("csv-invalid", &self.file, e.to_string()).line(line),
+                    );
+                    continue;
+                }
+            }
+            self.rows += 1;
+            let line = record.position().map_or(0, |p| p.line());
+            if record.len() != width {
+                diags.push(
+                    Diagnostic::error(
+                        "row-width",
+                        &self.file,
+                        format!(
+                            "the row has {} fields but the header has {width}",
+                            record.len()
+                        ),
+                    )
+                    .line(line)
+                    .hint("check for an unquoted comma or a missing field"),
+                );
+                continue;
+            }
+            let mut fields = Vec::with_capacity(width);
+            let mut bad = None;
+            for (i, raw) in record.iter().enumerate() {
+                match std::str::from_utf8(raw) {
+                    Ok(s) => fields.push(s.trim()),
+                    Err(_) => {
+                        bad = Some(i);
+                        break;
+                    }
+                }
+            }
+            if let Some(i) = bad {
+                diags.push(
+                    Diagnostic::error(
+                        "encoding-invalid",
+                        &self.file,
+                        "the field is not valid UTF-8",
+                    )
+                    .line(line)
+                    .col_name(self.headers[i].clone())
+                    .value(String::from_utf8_lossy(&record[i]).into_owned())
+                    .hint("export the file as UTF-8"),
+                );
+                continue;
+            }
+            f(&Row { line, fields }, diags);
+        }
+        Ok(())
+    }
+
+    /// Finish reading: the file's hash, size and data-row count.
+    pub fn finish(self) -> FileInfo {
+        let rows = self.rows;
+        let file = self.file;
+        let mut inner = self.reader.into_inner();
+        // Hash whatever the csv reader had not consumed (nothing, after a full read; kept for safety).
+        let mut rest = Vec::new();
+        let _ = inner.read_to_end(&mut rest);
+        FileInfo {
+            path: file,
+            sha256: format!("{:x}", inner.hasher.finalize()),
+            bytes: inner.bytes,
+            rows,
+        }
+    }
+}

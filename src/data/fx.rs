@@ -1,0 +1,116 @@
+//! FX rates: units of the workspace currency per unit of another currency, effective from a date.
+//!
+//! Invariants: rates are positive; at most one rate per (currency, date); the rate for a date is the
+//! latest one on or before it. A missing rate is reported by the engine, naming currency and date.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::csv_input::{CsvInput, FileInfo};
+use super::parse_date;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::workspace::InputSpec;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct FxRate {
+    pub date: NaiveDate,
+    pub rate: Decimal,
+    pub line: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct FxRates {
+    pub file: String,
+    by_currency: HashMap<String, Vec<FxRate>>,
+    pub info: Option<FileInfo>,
+}
+
+impl FxRates {
+    /// The rate in force on `date`: the latest on or before it.
+    pub fn rate_on(&self, currency: &str, date: NaiveDate) -> Option<FxRate> {
+        let rates = self.by_currency.get(currency)?;
+        let n = rates.partition_point(|r| r.date <= date);
+        n.checked_sub(1).map(|i| rates[i])
+    }
+}
+
+pub fn read_fx(spec: &InputSpec, diags: &mut Diagnostics) -> anyhow::Result<FxRates> {
+    let Some(mut input) = CsvInput::open(spec, diags)? else {
+        return Ok(FxRates::default());
+    };
+    let file = input.file.clone();
+    let (c_cur, c_date, c_rate) = (
+        input.position("currency").unwrap_or(0),
+        input.position("date").unwrap_or(0),
+        input.position("rate").unwrap_or(0),
+    );
+    let headers = input.headers.clone();
+    let mut fx = FxRates {
+        file: file.clone(),
+        ..FxRates::default()
+    };
+    input.for_each_row(diags, |row, diags| {
+        let err = |code, c: usize, msg: String| {
+            Diagnostic::error(code, &file, msg)
+                .line(row.line)
+                .col_name(headers[c].clone())
+                .value(row.get(c).to_string())
+        };
+        let currency = row.get(c_cur).to_string();
+        if currency.is_empty() {
+            diags.push(err("value-missing", c_cur, "the currency is empty".into()));
+            return;
+        }
+        let date = parse_date(row.get(c_date), &spec.date_format)
+            .map_err(|m| diags.push(err("date-invalid", c_date, m)))
+            .ok();
+        let rate = match spec.number_format.parse(row.get(c_rate)) {
+            Some(r) if r > Decimal::ZERO => Some(r),
+            Some(_) => {
+                diags.push(err(
+                    "fx-rate-invalid",
+                    c_rate,
+                    "an fx rate must be greater than zero".into(),
+                ));
+                None
+            }
+            None => {
+                diags.push(err(
+                    "amount-invalid",
+                    c_rate,
+                    format!("not {}", spec.number_format.describe()),
+                ));
+                None
+            }
+        };
+        if let (Some(date), Some(rate)) = (date, rate) {
+            fx.by_currency.entry(currency).or_default().push(FxRate {
+                date,
+                rate,
+                line: row.line,
+            });
+        }
+    })?;
+    for (currency, rates) in fx.by_currency.iter_mut() {
+        rates.sort_by_key(|r| (r.date, r.line));
+        for pair in rates.windows(2) {
+            if pair[0].date == pair[1].date {
+                diags.push(
+                    Diagnostic::error(
+                        "fx-rate-duplicate",
+                        &file,
+                        format!(
+                            "two rates for {currency} on {} (first on line {})",
+                            pair[1].date, pair[0].line
+                        ),
+                    )
+                    .line(pair[1].line),
+                );
+            }
+        }
+    }
+    fx.info = Some(input.finish());
+    Ok(fx)
+}

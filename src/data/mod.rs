@@ -1,0 +1,189 @@
+//! Input data: CSV exports read through the workspace's column mapping into typed tables.
+//!
+//! Invariants: every data row of every file is either loaded or reported as a diagnostic naming file,
+//! line, column and value; values are parsed exactly (dates with the file's format, amounts with its
+//! number format, never through f64); ids are unique per file; row counts and SHA-256 of each file are
+//! kept for the manifest. This module and `cli`/`report` are the only ones that touch files.
+
+mod csv_input;
+pub mod deals;
+pub mod fx;
+pub mod quotas;
+pub mod reps;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+
+pub use csv_input::FileInfo;
+pub use deals::{ColumnValues, DealColumn, DealTable};
+pub use fx::FxRates;
+pub use quotas::Quotas;
+pub use reps::{Rep, Roster};
+
+use crate::diag::{Diagnostic, Diagnostics, InvalidInput};
+use crate::plan::{parse_plan, Plan, PlanDefaults};
+use crate::workspace::{PlanSource, Workspace};
+
+/// The type of a data column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnType {
+    Text,
+    /// A decimal quantity (not converted between currencies).
+    Decimal,
+    /// An amount in the row's currency (converted to the plan currency when measured).
+    Money,
+    Date,
+}
+
+impl FromStr for ColumnType {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "text" => Ok(ColumnType::Text),
+            "decimal" | "number" => Ok(ColumnType::Decimal),
+            "money" => Ok(ColumnType::Money),
+            "date" => Ok(ColumnType::Date),
+            _ => Err(()),
+        }
+    }
+}
+
+/// Everything a batch computes from, with what the manifest needs to know about each file.
+#[derive(Debug)]
+pub struct Inputs {
+    pub plans: Vec<Plan>,
+    pub plan_files: Vec<FileInfo>,
+    pub roster: Roster,
+    pub deals: DealTable,
+    pub quotas: Quotas,
+    pub fx: FxRates,
+    pub files: Vec<FileInfo>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Parse a date in the file's format, with a message saying what was expected.
+pub(crate) fn parse_date(text: &str, format: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, format).map_err(|_| {
+        let example = NaiveDate::from_ymd_opt(2026, 3, 31)
+            .map(|d| d.format(format).to_string())
+            .unwrap_or_default();
+        format!("not a date in the format {format} (e.g. {example})")
+    })
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// The plan files of the workspace, sorted by path so the run is independent of directory order.
+fn plan_paths(source: &PlanSource) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    match source {
+        PlanSource::Files(files) => Ok(files.clone()),
+        PlanSource::Dir(dir) => {
+            let mut paths = Vec::new();
+            for entry in std::fs::read_dir(dir)
+                .with_context(|| format!("cannot read the plans folder {}", dir.display()))?
+            {
+                let path = entry?.path();
+                if path.extension().is_some_and(|e| e == "toml") {
+                    paths.push(path);
+                }
+            }
+            paths.sort();
+            if paths.is_empty() {
+                anyhow::bail!(
+                    "the plans folder {} has no *.toml plan files",
+                    dir.display()
+                );
+            }
+            Ok(paths)
+        }
+    }
+}
+
+fn read_plans(
+    ws: &Workspace,
+    diags: &mut Diagnostics,
+) -> anyhow::Result<(Vec<Plan>, Vec<FileInfo>)> {
+    let defaults = PlanDefaults {
+        currency: ws.currency.clone(),
+        rounding: ws.rounding,
+    };
+    let mut plans: Vec<Plan> = Vec::new();
+    let mut infos = Vec::new();
+    for path in plan_paths(&ws.plan_source)? {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the plan file {}", path.display()))?;
+        let name = path.display().to_string();
+        infos.push(FileInfo {
+            path: name.clone(),
+            sha256: sha256_hex(text.as_bytes()),
+            bytes: text.len() as u64,
+            rows: 0,
+        });
+        match parse_plan(&name, &text, &defaults) {
+            Ok(plan) => {
+                if let Some(other) = plans.iter().find(|p| p.id == plan.id) {
+                    diags.push(Diagnostic::error(
+                        "plan-id-duplicate",
+                        &name,
+                        format!("plan id `{}` is also defined in {}", plan.id, other.file),
+                    ));
+                }
+                plans.push(plan);
+            }
+            Err(ds) => diags.extend(ds),
+        }
+    }
+    plans.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok((plans, infos))
+}
+
+/// Read plans and data. `Err` is either [`InvalidInput`] (exit 1) or an I/O failure (exit 2).
+pub fn read_inputs(ws: &Workspace) -> anyhow::Result<Inputs> {
+    let mut diags = Diagnostics::new();
+    let (plans, plan_files) = read_plans(ws, &mut diags)?;
+    let mut files = Vec::new();
+    let roster = reps::read_roster(&ws.reps, &plans, &mut diags)?;
+    files.extend(roster.info.clone());
+    let deals = deals::read_deals(&ws.deals, &roster, &mut diags)?;
+    files.extend(deals.info.clone());
+    let quotas = match &ws.quotas {
+        Some(spec) => quotas::read_quotas(spec, &roster, &ws.calendar, &mut diags)?,
+        None => Quotas::default(),
+    };
+    files.extend(quotas.info.clone());
+    let fx = match &ws.fx {
+        Some(spec) => fx::read_fx(spec, &mut diags)?,
+        None => FxRates::default(),
+    };
+    files.extend(fx.info.clone());
+    let warnings = diags.finish().map_err(anyhow::Error::new)?;
+    Ok(Inputs {
+        plans,
+        plan_files,
+        roster,
+        deals,
+        quotas,
+        fx,
+        files,
+        warnings,
+    })
+}
+
+/// Read the workspace file itself.
+pub fn read_workspace(
+    path: &Path,
+    overrides: &crate::workspace::Overrides,
+) -> anyhow::Result<Workspace> {
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!("cannot read the workspace file {} (run from a folder with a payout.toml, or pass --workspace FILE)", path.display())
+    })?;
+    crate::workspace::parse_workspace(path, &text, overrides)
+        .map_err(|e: InvalidInput| anyhow::Error::new(e))
+}

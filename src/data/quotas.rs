@@ -1,0 +1,138 @@
+//! Quotas: per rep, per measure, per period.
+//!
+//! Invariants: at most one quota per (rep, measure, period); every quota is positive; every rep is in
+//! the roster; periods are labels of the workspace calendar. A quota for a measurement period is the
+//! row for that period, or else the sum of rows that exactly tile it (three monthly quotas make a
+//! quarter); anything else is "missing", never guessed.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use super::csv_input::{CsvInput, FileInfo};
+use super::Roster;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::period::{Calendar, Granularity, Period};
+use crate::workspace::InputSpec;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Quota {
+    pub amount: Decimal,
+    /// Line of the quota row (the first of the rows summed, when it is a sum).
+    pub line: u64,
+    /// How many rows make it up (1, or e.g. 3 monthly rows for a quarter).
+    pub rows: u32,
+}
+
+#[derive(Debug, Default)]
+pub struct Quotas {
+    pub file: String,
+    /// (rep, measure, period) → quota; measure is "" when the file has no measure for the row.
+    rows: HashMap<(u32, String, Period), (Decimal, u64)>,
+    pub info: Option<FileInfo>,
+}
+
+impl Quotas {
+    /// The quotas file name, or `fallback` when the workspace has none.
+    pub fn file_or(&self, fallback: &str) -> String {
+        if self.file.is_empty() {
+            fallback.to_string()
+        } else {
+            self.file.clone()
+        }
+    }
+
+    fn row(&self, rep: u32, measure: &str, period: Period) -> Option<(Decimal, u64)> {
+        self.rows
+            .get(&(rep, measure.to_string(), period))
+            .or_else(|| self.rows.get(&(rep, String::new(), period)))
+            .copied()
+    }
+
+    /// The quota of a rep for a measure and period (see the module invariants).
+    pub fn lookup(&self, rep: u32, measure: &str, period: Period) -> Option<Quota> {
+        if let Some((amount, line)) = self.row(rep, measure, period) {
+            return Some(Quota {
+                amount,
+                line,
+                rows: 1,
+            });
+        }
+        for finer in [Granularity::Month, Granularity::Quarter, Granularity::Half] {
+            if finer.months() >= period.granularity().months() {
+                break;
+            }
+            let parts: Option<Vec<(Decimal, u64)>> = period
+                .periods_of(finer)
+                .into_iter()
+                .map(|p| self.row(rep, measure, p))
+                .collect();
+            if let Some(parts) = parts {
+                return Some(Quota {
+                    amount: parts.iter().map(|p| p.0).sum(),
+                    line: parts[0].1,
+                    rows: parts.len() as u32,
+                });
+            }
+        }
+        None
+    }
+}
+
+pub fn read_quotas(
+    spec: &InputSpec,
+    roster: &Roster,
+    calendar: &Calendar,
+    diags: &mut Diagnostics,
+) -> anyhow::Result<Quotas> {
+    let Some(mut input) = CsvInput::open(spec, diags)? else {
+        return Ok(Quotas::default());
+    };
+    let file = input.file.clone();
+    let (c_rep, c_period, c_amount) = (
+        input.position("rep_id").unwrap_or(0),
+        input.position("period").unwrap_or(0),
+        input.position("amount").unwrap_or(0),
+    );
+    let c_measure = input.position("measure");
+    let headers = input.headers.clone();
+    let mut quotas = Quotas {
+        file: file.clone(),
+        ..Quotas::default()
+    };
+    input.for_each_row(diags, |row, diags| {
+        let err = |code, c: usize, msg: String| {
+            Diagnostic::error(code, &file, msg).line(row.line).col_name(headers[c].clone()).value(row.get(c).to_string())
+        };
+        let rep = roster.find(row.get(c_rep));
+        if rep.is_none() {
+            diags.push(err("rep-unknown", c_rep, format!("rep is not in the roster {}", roster.file)));
+        }
+        let period = calendar.parse(row.get(c_period)).map_err(|m| diags.push(err("period-invalid", c_period, m))).ok();
+        let amount = match spec.number_format.parse(row.get(c_amount)) {
+            Some(a) if a > Decimal::ZERO => Some(a),
+            Some(_) => {
+                diags.push(err("quota-not-positive", c_amount, "a quota must be greater than zero".into())
+                    .hint("remove the row if the rep has no quota; attainment against zero is undefined"));
+                None
+            }
+            None => {
+                diags.push(err("amount-invalid", c_amount, format!("not {}", spec.number_format.describe())));
+                None
+            }
+        };
+        let measure = c_measure.map_or("", |c| row.get(c)).to_string();
+        if let (Some(rep), Some(period), Some(amount)) = (rep, period, amount) {
+            let key = (rep, measure, period);
+            if let Some((_, first)) = quotas.rows.get(&key) {
+                diags.push(err("quota-duplicate", c_period, format!(
+                    "a second quota for rep `{}`, period {period} (first on line {first})", row.get(c_rep)
+                )));
+                return;
+            }
+            quotas.rows.insert(key, (amount, row.line));
+        }
+    })?;
+    quotas.info = Some(input.finish());
+    Ok(quotas)
+}

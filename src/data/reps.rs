@@ -1,0 +1,205 @@
+//! The rep roster: who is paid, under which plan, from when to when.
+//!
+//! Invariants: rep ids are unique; every rep's plan is a loaded plan (or the rep is reported);
+//! start ≤ end when both are given; target incentives are exact decimals.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::csv_input::{CsvInput, FileInfo};
+use super::parse_date;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::plan::Plan;
+use crate::workspace::InputSpec;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Rep {
+    pub id: String,
+    pub name: String,
+    /// Index into the sorted plan list; `None` when the rep has no plan (reported as a warning).
+    pub plan: Option<usize>,
+    pub plan_id: String,
+    pub email: String,
+    pub manager_id: String,
+    pub team: String,
+    pub territory: String,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub target_incentive: Option<Decimal>,
+    pub currency: String,
+    pub line: u64,
+}
+
+impl Rep {
+    /// Whether the rep is employed on `date`.
+    pub fn active_on(&self, date: NaiveDate) -> bool {
+        self.start_date.is_none_or(|s| s <= date) && self.end_date.is_none_or(|e| date <= e)
+    }
+
+    /// Whether the rep is employed on any day of `[from, to]`.
+    pub fn active_between(&self, from: NaiveDate, to: NaiveDate) -> bool {
+        self.start_date.is_none_or(|s| s <= to) && self.end_date.is_none_or(|e| from <= e)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Roster {
+    pub file: String,
+    pub reps: Vec<Rep>,
+    index: HashMap<String, u32>,
+    pub info: Option<FileInfo>,
+}
+
+impl Roster {
+    pub fn find(&self, id: &str) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+
+    pub fn get(&self, index: u32) -> &Rep {
+        &self.reps[index as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.reps.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.reps.is_empty()
+    }
+}
+
+pub fn read_roster(
+    spec: &InputSpec,
+    plans: &[Plan],
+    diags: &mut Diagnostics,
+) -> anyhow::Result<Roster> {
+    let Some(mut input) = CsvInput::open(spec, diags)? else {
+        return Ok(Roster::default());
+    };
+    let file = input.file.clone();
+    let col = |name: &str| input.position(name);
+    let (c_id, c_name, c_plan) = (
+        col("rep_id").unwrap_or(0),
+        col("name").unwrap_or(0),
+        col("plan").unwrap_or(0),
+    );
+    let optional = [
+        "email",
+        "manager_id",
+        "team",
+        "territory",
+        "start_date",
+        "end_date",
+        "target_incentive",
+        "currency",
+    ]
+    .map(col);
+    let headers = input.headers.clone();
+    let mut roster = Roster {
+        file: file.clone(),
+        ..Roster::default()
+    };
+    let known_plans: Vec<&str> = plans.iter().map(|p| p.id.as_str()).collect();
+
+    input.for_each_row(diags, |row, diags| {
+        let text = |c: Option<usize>| c.map_or("", |i| row.get(i)).to_string();
+        let err = |code, c: usize, msg: String| {
+            Diagnostic::error(code, &file, msg)
+                .line(row.line)
+                .col_name(headers[c].clone())
+                .value(row.get(c).to_string())
+        };
+        let id = row.get(c_id).to_string();
+        if id.is_empty() {
+            diags.push(err("rep-id-empty", c_id, "the rep id is empty".into()));
+            return;
+        }
+        if let Some(&first) = roster.index.get(&id) {
+            diags.push(err(
+                "rep-id-duplicate",
+                c_id,
+                format!(
+                    "rep `{id}` is listed twice (first on line {})",
+                    roster.reps[first as usize].line
+                ),
+            ));
+            return;
+        }
+        let mut date = |c: Option<usize>| -> Option<NaiveDate> {
+            let i = c?;
+            let v = row.get(i);
+            if v.is_empty() {
+                return None;
+            }
+            parse_date(v, &spec.date_format)
+                .map_err(|m| diags.push(err("rep-date-invalid", i, m)))
+                .ok()
+        };
+        let start_date = date(optional[4]);
+        let end_date = date(optional[5]);
+        if let (Some(s), Some(e)) = (start_date, end_date) {
+            if e < s {
+                diags.push(err(
+                    "rep-dates-reversed",
+                    optional[5].unwrap_or(0),
+                    format!("end date {e} is before start date {s}"),
+                ));
+            }
+        }
+        let target_incentive = optional[6].and_then(|i| {
+            let v = row.get(i);
+            if v.is_empty() {
+                return None;
+            }
+            spec.number_format.parse(v).or_else(|| {
+                diags.push(err(
+                    "rep-amount-invalid",
+                    i,
+                    format!("not {}", spec.number_format.describe()),
+                ));
+                None
+            })
+        });
+        let plan_id = row.get(c_plan).to_string();
+        let plan = plans.iter().position(|p| p.id == plan_id);
+        if plan_id.is_empty() {
+            diags.push(
+                Diagnostic::warning(
+                    "rep-no-plan",
+                    &file,
+                    format!("rep `{id}` has no plan and is not paid"),
+                )
+                .line(row.line),
+            );
+        } else if plan.is_none() {
+            diags.push(
+                err(
+                    "rep-plan-unknown",
+                    c_plan,
+                    format!("rep `{id}` is on a plan that no plan file defines"),
+                )
+                .hint(format!("the plans loaded are: {}", known_plans.join(", "))),
+            );
+        }
+        roster.index.insert(id.clone(), roster.reps.len() as u32);
+        roster.reps.push(Rep {
+            id,
+            name: row.get(c_name).to_string(),
+            plan,
+            plan_id,
+            email: text(optional[0]),
+            manager_id: text(optional[1]),
+            team: text(optional[2]),
+            territory: text(optional[3]),
+            start_date,
+            end_date,
+            target_incentive,
+            currency: text(optional[7]),
+            line: row.line,
+        });
+    })?;
+    roster.info = Some(input.finish());
+    Ok(roster)
+}

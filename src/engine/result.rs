@@ -1,0 +1,162 @@
+//! What the engine produces: per rep, per component, per payout period, with every line that makes
+//! up the payable, and the reconciliation of the deals file.
+//!
+//! Invariants (checked by [`super::check_invariants`] after every run):
+//! - the lines of a payout period sum exactly to its payable;
+//! - payable = earned-to-date − paid-to-date, and earned-to-date is the rounded exact earning;
+//! - every deal row is counted exactly once in the reconciliation.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::tiers::PieceKind;
+use crate::data::quotas::Quota;
+use crate::period::Period;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LineKind {
+    /// A deal's (or a tier slice of a deal's) commission.
+    Deal,
+    /// Retroactive uplift (or reversal) on the measure before a deal that changed the tier.
+    Retro,
+    /// The change in rounding of earned-to-date (rounded − exact) since the previous payout period.
+    Rounding,
+}
+
+/// How a deal entered the measure.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Credit {
+    /// Index into the deals table.
+    pub deal: u32,
+    /// The deal's value in its own currency (amount, margin, quantity or 1 for a count).
+    pub source_value: Decimal,
+    /// FX rate applied (None when no conversion was needed).
+    pub fx_rate: Option<Decimal>,
+    /// Credited value in the plan currency (or units).
+    pub credited: Decimal,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Line {
+    pub kind: LineKind,
+    pub credit: Option<Credit>,
+    /// 0-based tier number.
+    pub tier: Option<usize>,
+    /// For retro lines: the tier the measure was in before.
+    pub from_tier: Option<usize>,
+    /// Range of the cumulative measure the line covers.
+    pub from: Decimal,
+    pub to: Decimal,
+    /// What the rate applies to.
+    pub base: Decimal,
+    pub rate: Decimal,
+    pub amount: Decimal,
+}
+
+impl Line {
+    pub(crate) fn from_piece(kind: PieceKind, credit: Credit, p: &super::tiers::Piece) -> Line {
+        let (kind, from_tier) = match kind {
+            PieceKind::Slice => (LineKind::Deal, None),
+            PieceKind::Retro { from_tier } => (LineKind::Retro, from_tier),
+        };
+        Line {
+            kind,
+            credit: Some(credit),
+            tier: p.tier,
+            from_tier,
+            from: p.from,
+            to: p.to,
+            base: p.base,
+            rate: p.rate,
+            amount: p.amount,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PeriodResult {
+    pub payout_period: Period,
+    pub measurement_period: Period,
+    /// Whether this payout period is part of the requested run (earlier ones of the same measurement
+    /// period are computed for the true-up and shown by `explain` as context).
+    pub in_run: bool,
+    pub quota: Option<Quota>,
+    /// Measure accumulated from the start of the measurement period to the end of this payout period.
+    pub measure_to_date: Decimal,
+    /// measure_to_date ÷ quota (28 significant digits; shown rounded).
+    pub attainment: Option<Decimal>,
+    pub deals_to_date: u32,
+    /// Exact earning to date, before rounding.
+    pub earned_exact: Decimal,
+    /// Earned to date, rounded by the plan's rounding.
+    pub earned_to_date: Decimal,
+    /// Earned to date at the end of the previous payout period of the same measurement period.
+    pub paid_to_date: Decimal,
+    pub payable: Decimal,
+    /// Lines of this payout period: its deals and the rounding change. Empty unless lines were asked for.
+    pub lines: Vec<Line>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentResult {
+    /// Index into the plan's components.
+    pub component: usize,
+    pub periods: Vec<PeriodResult>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RepResult {
+    /// Roster index.
+    pub rep: u32,
+    pub plan: usize,
+    pub components: Vec<ComponentResult>,
+}
+
+/// Why a deal row was not credited.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Counted in at least one measure of the run.
+    Credited,
+    /// Dated outside the periods the run computes.
+    OutOfPeriod,
+    /// The owner was not employed on the deal's date.
+    RepInactive,
+    /// The owner has no plan.
+    NoPlan,
+    /// No measure of the owner's plan selects it; the stage value is kept for the breakdown.
+    Filtered(String),
+}
+
+impl Status {
+    pub fn describe(&self) -> String {
+        match self {
+            Status::Credited => "credited".into(),
+            Status::OutOfPeriod => "outside the run's periods".into(),
+            Status::RepInactive => "rep not active on the deal date".into(),
+            Status::NoPlan => "rep has no plan".into(),
+            Status::Filtered(stage) if stage.is_empty() => "not selected by any measure".into(),
+            Status::Filtered(stage) => format!("not selected by any measure (stage {stage})"),
+        }
+    }
+}
+
+/// Rows and amounts of the deals file by status; amounts per currency, as they appear in the file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Reconciliation {
+    pub input_rows: u64,
+    pub input_amount: BTreeMap<String, Decimal>,
+    pub by_status: BTreeMap<Status, (u64, BTreeMap<String, Decimal>)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunResult {
+    pub period: Period,
+    pub reps: Vec<RepResult>,
+    pub reconciliation: Reconciliation,
+    /// Deals not credited, with the reason, in deal-row order (kept only when lines are kept).
+    pub not_credited: Vec<(u32, Status)>,
+}

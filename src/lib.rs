@@ -1,0 +1,20 @@
+//! payout: an incentive compensation calculator.
+//!
+//! The pipeline: **read** (workspace, plans, CSV exports → typed tables, every problem a diagnostic)
+//! → **validate** (plans bound to the data's columns) → **compute** (the pure, parallel engine:
+//! credits → measures → attainment → components → true-up → payable, with a trace of every line)
+//! → **check invariants** (lines sum to totals, payable = earned − paid, every row reconciled)
+//! → **report** (summary, payouts, statements, manifest, explain).
+//!
+//! Only `cli`, `data` and `report` touch files, the terminal or the environment; `engine` is pure.
+
+pub mod cli;
+pub mod data;
+pub mod diag;
+pub mod engine;
+pub mod money;
+pub mod period;
+pub mod plan;
+pub mod report;
+mod toml_src;
+pub mod workspace;

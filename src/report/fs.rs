@@ -1,0 +1,85 @@
+//! Writing output files safely: atomically (temporary file + rename), with names built from user ids
+//! sanitised, and CSV text cells a spreadsheet would execute neutralised.
+//!
+//! Invariants: a crash never leaves a half-written file under its final name; a file name built from
+//! an id never contains a path separator, `..`, or a control character, and two distinct ids never map
+//! to the same name (a changed name gets a hash suffix of the original id).
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+
+/// Write `bytes` to `path` atomically; returns the SHA-256 of what was written.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<String> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.as_file().sync_all().ok();
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(format!("{:x}", Sha256::digest(bytes)))
+}
+
+/// A file-name-safe form of an id: `[A-Za-z0-9._-]` kept, anything else replaced, and when anything
+/// was replaced (or the name could be read as `.`/`..`), a short hash of the id appended.
+pub fn safe_name(id: &str) -> String {
+    let mut out: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let changed = out != id || out.is_empty() || out.starts_with('.') || out.len() > 100;
+    if changed {
+        out.truncate(80);
+        let hash = format!("{:x}", Sha256::digest(id.as_bytes()));
+        out = format!("{}~{}", out.trim_start_matches('.'), &hash[..10]);
+    }
+    out
+}
+
+/// Neutralise a text cell that a spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`,
+/// tab or carriage return) by prefixing an apostrophe. Numbers written by payout are never passed here.
+pub fn csv_text(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_safe_and_distinct() {
+        assert_eq!(safe_name("A004"), "A004");
+        let a = safe_name("../etc/passwd");
+        assert!(!a.contains('/') && !a.starts_with('.'));
+        assert_ne!(safe_name("a/b"), safe_name("a_b"));
+        assert_ne!(safe_name("a/b"), safe_name("a:b"));
+        assert!(!safe_name("..").contains(".."));
+        assert!(!safe_name("x\ny").contains('\n'));
+    }
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(csv_text("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_text("@SUM"), "'@SUM");
+        assert_eq!(csv_text("Acme"), "Acme");
+    }
+}

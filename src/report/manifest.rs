@@ -1,0 +1,79 @@
+//! The run manifest: what was run, on which inputs, with which settings, and a run id derived from
+//! them, so a finance auditor can prove which files produced which payouts.
+//!
+//! Invariants: the manifest holds no clock time, host name or thread count: the same inputs give
+//! the same run id and a byte-identical manifest. Inputs are listed in a fixed order.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::data::{FileInfo, Inputs};
+use crate::workspace::Workspace;
+
+#[derive(Serialize)]
+pub struct Settings {
+    pub period: String,
+    pub currency: String,
+    pub fiscal_year_start: u32,
+    pub rounding: String,
+}
+
+#[derive(Serialize)]
+pub struct Manifest {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub run_id: String,
+    pub settings: Settings,
+    pub workspace: Option<FileInfo>,
+    pub plans: Vec<FileInfo>,
+    pub inputs: Vec<FileInfo>,
+    /// Output files written by the run, with their SHA-256 (filled in after writing).
+    pub outputs: Vec<OutputFile>,
+}
+
+#[derive(Serialize)]
+pub struct OutputFile {
+    pub path: String,
+    pub sha256: String,
+}
+
+pub fn build(
+    ws: &Workspace,
+    workspace_text: Option<&str>,
+    inputs: &Inputs,
+    period: &str,
+) -> Manifest {
+    let settings = Settings {
+        period: period.to_string(),
+        currency: ws.currency.clone(),
+        fiscal_year_start: ws.calendar.fiscal_year_start,
+        rounding: ws.rounding.to_string(),
+    };
+    let workspace = workspace_text.map(|t| FileInfo {
+        path: ws.file.display().to_string(),
+        sha256: format!("{:x}", Sha256::digest(t.as_bytes())),
+        bytes: t.len() as u64,
+        rows: 0,
+    });
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION"));
+    h.update(serde_json::to_vec(&settings).unwrap_or_default());
+    for f in workspace
+        .iter()
+        .chain(inputs.plan_files.iter())
+        .chain(inputs.files.iter())
+    {
+        h.update(f.sha256.as_bytes());
+    }
+    let run_id = format!("{:x}", h.finalize())[..16].to_string();
+    Manifest {
+        tool: "payout",
+        version: env!("CARGO_PKG_VERSION"),
+        run_id,
+        settings,
+        workspace,
+        plans: inputs.plan_files.clone(),
+        inputs: inputs.files.clone(),
+        outputs: Vec::new(),
+    }
+}

@@ -1,0 +1,224 @@
+//! The run summary (stdout) and `payouts.csv`: one row per rep × component × payout period.
+//!
+//! Invariants: rows are ordered by rep id, payout period, then component order in the plan, whatever
+//! the thread count; the table's total row is the sum of the payable column as printed.
+
+use std::io::Write;
+
+use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::format::{amount, attainment_pct, attainment_ratio, grouped};
+use super::fs::csv_text;
+use crate::data::Inputs;
+use crate::engine::{PeriodResult, RunResult};
+use crate::plan::{Component, MeasureValue, Plan};
+
+/// One payout row, borrowed from the run.
+pub struct Row<'a> {
+    pub rep_id: &'a str,
+    pub rep_name: &'a str,
+    pub plan: &'a Plan,
+    pub component: &'a Component,
+    pub result: &'a PeriodResult,
+}
+
+impl Row<'_> {
+    pub fn measure_name(&self) -> &str {
+        &self.plan.measures[self.component.measure].name
+    }
+
+    /// Places to print the measure with: money measures like money, counts and units as they are.
+    pub fn measure_places(&self) -> u32 {
+        match self.plan.measures[self.component.measure].value {
+            MeasureValue::Count => 0,
+            MeasureValue::Sum(_) => self.plan.rounding.places,
+        }
+    }
+}
+
+/// The rows of the run (payout periods inside the requested period only), in output order.
+pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
+    let mut rows = Vec::new();
+    for r in &run.reps {
+        let rep = inputs.roster.get(r.rep);
+        let plan = &inputs.plans[r.plan];
+        for c in &r.components {
+            for p in c.periods.iter().filter(|p| p.in_run) {
+                rows.push(Row {
+                    rep_id: &rep.id,
+                    rep_name: &rep.name,
+                    plan,
+                    component: &plan.components[c.component],
+                    result: p,
+                });
+            }
+        }
+    }
+    rows.sort_by(|a, b| {
+        (a.rep_id, a.result.payout_period, a.component.line).cmp(&(
+            b.rep_id,
+            b.result.payout_period,
+            b.component.line,
+        ))
+    });
+    rows
+}
+
+#[derive(Serialize)]
+struct CsvRow<'a> {
+    rep_id: std::borrow::Cow<'a, str>,
+    rep_name: std::borrow::Cow<'a, str>,
+    plan: std::borrow::Cow<'a, str>,
+    component: &'a str,
+    payout_period: String,
+    measurement_period: String,
+    currency: &'a str,
+    measure: &'a str,
+    measure_to_date: String,
+    quota: String,
+    attainment: String,
+    earned_to_date: String,
+    paid_to_date: String,
+    payable: String,
+}
+
+fn csv_row<'a>(r: &Row<'a>) -> CsvRow<'a> {
+    let places = r.plan.rounding.places;
+    let p = r.result;
+    CsvRow {
+        rep_id: csv_text(r.rep_id),
+        rep_name: csv_text(r.rep_name),
+        plan: csv_text(&r.plan.id),
+        component: &r.component.id,
+        payout_period: p.payout_period.to_string(),
+        measurement_period: p.measurement_period.to_string(),
+        currency: &r.plan.currency,
+        measure: &r.plan.measures[r.component.measure].name,
+        measure_to_date: amount(p.measure_to_date, r.measure_places()),
+        quota: p
+            .quota
+            .map(|q| amount(q.amount, r.measure_places()))
+            .unwrap_or_default(),
+        attainment: attainment_ratio(p.attainment),
+        earned_to_date: amount(p.earned_to_date, places),
+        paid_to_date: amount(p.paid_to_date, places),
+        payable: amount(p.payable, places),
+    }
+}
+
+/// `payouts.csv` (also `--format csv` on stdout).
+pub fn render_csv(rows: &[Row], out: impl Write) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    for r in rows {
+        w.serialize(csv_row(r))?;
+    }
+    if rows.is_empty() {
+        w.write_record([
+            "rep_id",
+            "rep_name",
+            "plan",
+            "component",
+            "payout_period",
+            "measurement_period",
+            "currency",
+            "measure",
+            "measure_to_date",
+            "quota",
+            "attainment",
+            "earned_to_date",
+            "paid_to_date",
+            "payable",
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// `--format json`: the rows and the total per currency, money as strings.
+pub fn render_json(
+    run_id: &str,
+    period: &str,
+    rows: &[Row],
+    mut out: impl Write,
+) -> anyhow::Result<()> {
+    let json_rows: Vec<CsvRow> = rows.iter().map(csv_row).collect();
+    let doc = serde_json::json!({
+        "run_id": run_id,
+        "period": period,
+        "rows": json_rows,
+        "total_payable": totals(rows).into_iter().map(|(c, t, p)| (c, amount(t, p))).collect::<std::collections::BTreeMap<_, _>>(),
+    });
+    serde_json::to_writer_pretty(&mut out, &doc)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Payable totals per currency (currency, total, places).
+fn totals(rows: &[Row]) -> Vec<(String, Decimal, u32)> {
+    let mut by: std::collections::BTreeMap<String, (Decimal, u32)> =
+        std::collections::BTreeMap::new();
+    for r in rows {
+        let e = by
+            .entry(r.plan.currency.clone())
+            .or_insert((Decimal::ZERO, 0));
+        e.0 += r.result.payable;
+        e.1 = e.1.max(r.plan.rounding.places);
+    }
+    by.into_iter().map(|(c, (t, p))| (c, t, p)).collect()
+}
+
+/// The summary table for people.
+pub fn render_table(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    t.set_header(vec![
+        "Rep",
+        "Name",
+        "Plan",
+        "Period",
+        "Component",
+        "Measure",
+        "Quota",
+        "To date",
+        "Attainment",
+        "Earned to date",
+        "Paid before",
+        "Payable",
+    ]);
+    for r in rows {
+        let places = r.plan.rounding.places;
+        let p = r.result;
+        t.add_row(vec![
+            r.rep_id.to_string(),
+            r.rep_name.to_string(),
+            r.plan.id.clone(),
+            p.payout_period.to_string(),
+            r.component.id.clone(),
+            r.measure_name().to_string(),
+            p.quota
+                .map(|q| grouped(q.amount, r.measure_places()))
+                .unwrap_or_default(),
+            grouped(p.measure_to_date, r.measure_places()),
+            attainment_pct(p.attainment),
+            grouped(p.earned_to_date, places),
+            grouped(p.paid_to_date, places),
+            grouped(p.payable, places),
+        ]);
+    }
+    for (currency, total, places) in totals(rows) {
+        let mut row = vec![String::new(); 12];
+        row[0] = format!("Total {currency}");
+        row[11] = grouped(total, places);
+        t.add_row(row);
+    }
+    for i in [6, 7, 8, 9, 10, 11] {
+        if let Some(c) = t.column_mut(i) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    writeln!(out, "{t}")?;
+    Ok(())
+}

@@ -1,0 +1,325 @@
+//! The workspace file (`payout.toml`): where plans and data live, column mappings, formats, currency,
+//! rounding and the fiscal calendar.
+//!
+//! Invariants: unknown or mistyped keys are errors naming file, line and column; relative paths are
+//! resolved against the workspace file's folder (data paths against `--data-dir` when given); the
+//! validated [`Workspace`] is complete, so nothing downstream re-reads settings.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::data::ColumnType;
+use crate::diag::{Diagnostics, InvalidInput};
+use crate::money::{NumberFormat, Rounding};
+use crate::period::{Calendar, Period};
+use crate::plan::parse::RawRounding;
+use crate::toml_src::Source;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWorkspace {
+    currency: Option<Spanned<String>>,
+    fiscal_year_start: Option<Spanned<u32>>,
+    period: Option<Spanned<String>>,
+    data_dir: Option<String>,
+    plans: Spanned<RawPlans>,
+    rounding: Option<RawRounding>,
+    deals: RawInput,
+    reps: RawInput,
+    quotas: Option<RawInput>,
+    fx: Option<RawInput>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawPlans {
+    Dir(String),
+    Files(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInput {
+    file: Spanned<String>,
+    #[serde(default)]
+    columns: BTreeMap<String, Spanned<String>>,
+    date_format: Option<Spanned<String>>,
+    number_format: Option<RawNumberFormat>,
+    #[serde(default)]
+    types: BTreeMap<String, Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNumberFormat {
+    decimal_separator: Option<char>,
+    thousands_separator: Option<char>,
+    #[serde(default)]
+    strip: Vec<String>,
+}
+
+/// Which input file a spec describes; fixes its canonical columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Deals,
+    Reps,
+    Quotas,
+    Fx,
+}
+
+impl InputKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            InputKind::Deals => "deals",
+            InputKind::Reps => "reps",
+            InputKind::Quotas => "quotas",
+            InputKind::Fx => "fx",
+        }
+    }
+
+    /// Required canonical columns, then optional ones (spec/data.md).
+    pub fn columns(self) -> (&'static [&'static str], &'static [&'static str]) {
+        match self {
+            InputKind::Deals => (
+                &["deal_id", "rep_id", "amount", "close_date"],
+                &[
+                    "currency",
+                    "stage",
+                    "type",
+                    "product",
+                    "territory",
+                    "account_id",
+                    "segment",
+                    "quantity",
+                    "margin",
+                    "cancel_date",
+                    "paid_date",
+                    "created_date",
+                ],
+            ),
+            InputKind::Reps => (
+                &["rep_id", "name", "plan"],
+                &[
+                    "email",
+                    "manager_id",
+                    "team",
+                    "territory",
+                    "start_date",
+                    "end_date",
+                    "target_incentive",
+                    "currency",
+                ],
+            ),
+            InputKind::Quotas => (&["rep_id", "period", "amount"], &["measure"]),
+            InputKind::Fx => (&["currency", "date", "rate"], &[]),
+        }
+    }
+}
+
+/// How to read one CSV input.
+#[derive(Debug, Clone)]
+pub struct InputSpec {
+    pub kind: InputKind,
+    pub path: PathBuf,
+    /// canonical name → header in the file (unmapped canonical names are expected verbatim).
+    pub columns: BTreeMap<String, String>,
+    pub date_format: String,
+    pub number_format: NumberFormat,
+    /// Types of extra columns (canonical ones have fixed types).
+    pub types: BTreeMap<String, ColumnType>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub file: PathBuf,
+    pub currency: String,
+    pub calendar: Calendar,
+    pub default_period: Option<Period>,
+    pub rounding: Rounding,
+    pub plan_source: PlanSource,
+    pub deals: InputSpec,
+    pub reps: InputSpec,
+    pub quotas: Option<InputSpec>,
+    pub fx: Option<InputSpec>,
+}
+
+/// Where plan files come from: every `*.toml` in a folder, or a list of files.
+#[derive(Debug, Clone)]
+pub enum PlanSource {
+    Dir(PathBuf),
+    Files(Vec<PathBuf>),
+}
+
+/// Command-line overrides of the workspace.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub plans: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub deals: Option<PathBuf>,
+    pub reps: Option<PathBuf>,
+    pub quotas: Option<PathBuf>,
+    pub fx: Option<PathBuf>,
+}
+
+/// Parse the workspace text; `file` is its path (relative paths resolve against its folder).
+pub fn parse_workspace(
+    file: &Path,
+    text: &str,
+    overrides: &Overrides,
+) -> Result<Workspace, InvalidInput> {
+    let name = file.display().to_string();
+    let src = Source::new(&name, text);
+    let raw: RawWorkspace = src
+        .deserialize("workspace-syntax")
+        .map_err(|d| InvalidInput(vec![d]))?;
+    let mut diags = Diagnostics::new();
+    let base = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let data_base = overrides
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| match &raw.data_dir {
+            Some(d) => base.join(d),
+            None => base.clone(),
+        });
+
+    let calendar = match &raw.fiscal_year_start {
+        Some(m) if !(1..=12).contains(m.get_ref()) => {
+            diags.push(src.error(
+                "workspace-value-invalid",
+                m.span(),
+                "fiscal_year_start must be a month number 1-12",
+            ));
+            Calendar::default()
+        }
+        Some(m) => Calendar {
+            fiscal_year_start: *m.get_ref(),
+        },
+        None => Calendar::default(),
+    };
+    let default_period = raw
+        .period
+        .as_ref()
+        .and_then(|p| match calendar.parse(p.get_ref()) {
+            Ok(period) => Some(period),
+            Err(e) => {
+                diags.push(src.error("workspace-period-invalid", p.span(), e));
+                None
+            }
+        });
+    let currency = raw
+        .currency
+        .as_ref()
+        .map_or("USD".to_string(), |c| c.get_ref().trim().to_string());
+    let rounding = raw.rounding.as_ref().map_or(Rounding::default(), |r| {
+        r.resolve(&src, Rounding::default(), &mut diags)
+    });
+    let plan_source = match &overrides.plans {
+        Some(p) if p.is_dir() => PlanSource::Dir(p.clone()),
+        Some(p) => PlanSource::Files(vec![p.clone()]),
+        None => match raw.plans.get_ref() {
+            RawPlans::Dir(d) => PlanSource::Dir(base.join(d)),
+            RawPlans::Files(fs) => PlanSource::Files(fs.iter().map(|f| base.join(f)).collect()),
+        },
+    };
+
+    let mut input = |raw: &RawInput, kind: InputKind, over: &Option<PathBuf>| -> InputSpec {
+        let (required, optional) = kind.columns();
+        let mut columns = BTreeMap::new();
+        for (canonical, header) in &raw.columns {
+            if !required.contains(&canonical.as_str()) && !optional.contains(&canonical.as_str()) {
+                let mut known: Vec<&str> = required.to_vec();
+                known.extend_from_slice(optional);
+                diags.push(
+                    src.error(
+                        "workspace-column-unknown",
+                        header.span(),
+                        format!(
+                            "`{canonical}` is not a canonical column of the {} file",
+                            kind.name()
+                        ),
+                    )
+                    .hint(format!(
+                        "map one of: {} (other columns are kept under their own header)",
+                        known.join(", ")
+                    )),
+                );
+            }
+            columns.insert(canonical.clone(), header.get_ref().clone());
+        }
+        let mut types = BTreeMap::new();
+        for (column, ty) in &raw.types {
+            match ty.get_ref().parse::<ColumnType>() {
+                Ok(t) => {
+                    types.insert(column.clone(), t);
+                }
+                Err(()) => diags.push(
+                    src.error(
+                        "workspace-type-unknown",
+                        ty.span(),
+                        format!("unknown type for column `{column}`"),
+                    )
+                    .value(ty.get_ref().clone())
+                    .hint("use text, decimal, money or date"),
+                ),
+            }
+        }
+        let number_format = raw
+            .number_format
+            .as_ref()
+            .map_or(NumberFormat::default(), |n| NumberFormat {
+                decimal_separator: n.decimal_separator.unwrap_or('.'),
+                thousands_separator: n.thousands_separator,
+                strip: n.strip.clone(),
+            });
+        let date_format = raw
+            .date_format
+            .as_ref()
+            .map_or("%Y-%m-%d".to_string(), |f| f.get_ref().clone());
+        if chrono::format::StrftimeItems::new(&date_format)
+            .any(|i| matches!(i, chrono::format::Item::Error))
+        {
+            diags.push(src.error(
+                "workspace-date-format-invalid",
+                raw.date_format.as_ref().map_or(0..0, |f| f.span()),
+                format!("`{date_format}` is not a valid strftime date format (e.g. %Y-%m-%d or %m/%d/%Y)"),
+            ));
+        }
+        InputSpec {
+            kind,
+            path: over
+                .clone()
+                .unwrap_or_else(|| data_base.join(raw.file.get_ref())),
+            columns,
+            date_format,
+            number_format,
+            types,
+        }
+    };
+    let deals = input(&raw.deals, InputKind::Deals, &overrides.deals);
+    let reps = input(&raw.reps, InputKind::Reps, &overrides.reps);
+    let quotas = raw
+        .quotas
+        .as_ref()
+        .map(|q| input(q, InputKind::Quotas, &overrides.quotas));
+    let fx = raw
+        .fx
+        .as_ref()
+        .map(|f| input(f, InputKind::Fx, &overrides.fx));
+
+    diags.finish()?;
+    Ok(Workspace {
+        file: file.to_path_buf(),
+        currency,
+        calendar,
+        default_period,
+        rounding,
+        plan_source,
+        deals,
+        reps,
+        quotas,
+        fx,
+    })
+}
