@@ -61,6 +61,11 @@ pub fn render(
         let comp = &plan.components[c.component];
         let measure = &plan.measures[comp.measure];
         let ComponentKind::Commission(rt) = &comp.kind;
+        let value_places = if super::format::measure_is_money(inputs, plan, comp) {
+            places
+        } else {
+            0
+        };
         let _ = writeln!(
             s,
             "\n== Component `{}` ({}:{}) ==",
@@ -80,8 +85,22 @@ pub fn render(
                 Test::Empty(b) => format!("{} is {}empty", f.column, if *b { "" } else { "not " }),
             })
             .collect();
-        let _ = writeln!(s, "Measure `{}`: {what} of deals where {}, dated by {}, converted to {} at the rate on that date",
-            measure.name, if filter.is_empty() { "(all)".into() } else { filter.join(" and ") }, measure.date_column, plan.currency);
+        let conversion = if value_places > 0 {
+            format!(", converted to {} at the rate on that date", plan.currency)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            s,
+            "Measure `{}`: {what} of deals where {}, dated by {}{conversion}",
+            measure.name,
+            if filter.is_empty() {
+                "(all)".into()
+            } else {
+                filter.join(" and ")
+            },
+            measure.date_column
+        );
         let method = match rt.method {
             Method::Flat => "flat",
             Method::Marginal => "marginal (each slice at its tier's rate)",
@@ -114,7 +133,7 @@ pub fn render(
                             s,
                             "Quota `{}`: {} ({}:{}{})",
                             comp.quota_measure,
-                            grouped(q.amount, places),
+                            grouped(q.amount, value_places),
                             inputs.quotas.file,
                             q.line,
                             if q.rows > 1 {
@@ -140,8 +159,8 @@ pub fn render(
                     tt.add_row(vec![
                         tier(comp, Some(i)),
                         rate(plan, comp, t.rate),
-                        grouped(t.from * scale, places),
-                        t.to.map(|to| grouped(to * scale, places))
+                        grouped(t.from * scale, value_places),
+                        t.to.map(|to| grouped(to * scale, value_places))
                             .unwrap_or_else(|| "∞".into()),
                     ]);
                 }
@@ -175,7 +194,11 @@ pub fn render(
                     let d = line.credit.map(|c| c.deal as usize);
                     let value = match (line.credit, d) {
                         (Some(c), Some(d)) if line.kind == LineKind::Deal => {
-                            format!("{} {}", grouped(c.source_value, 0), deals.currency(d))
+                            format!(
+                                "{} {}",
+                                grouped(c.source_value, value_places),
+                                deals.currency(d)
+                            )
                         }
                         _ => String::new(),
                     };
@@ -194,15 +217,15 @@ pub fn render(
                             .unwrap_or_default(),
                         line.credit
                             .filter(|_| line.kind == LineKind::Deal)
-                            .map(|c| grouped(c.credited, places))
+                            .map(|c| grouped(c.credited, value_places))
                             .unwrap_or_default(),
                         if line.kind == LineKind::Rounding {
                             String::new()
                         } else {
                             format!(
                                 "{} → {}",
-                                grouped(line.from, places),
-                                grouped(line.to, places)
+                                grouped(line.from, value_places),
+                                grouped(line.to, value_places)
                             )
                         },
                         if line.kind == LineKind::Rounding {
@@ -219,13 +242,13 @@ pub fn render(
             let _ = writeln!(
                 s,
                 "  measure to date: {} ({} deals since {})",
-                grouped(p.measure_to_date, places),
+                grouped(p.measure_to_date, value_places),
                 p.deals_to_date,
                 p.measurement_period.start()
             );
             if let (Some(q), Some(a)) = (p.quota, p.attainment) {
                 let _ = writeln!(s, "  attainment: {} ÷ {} = {} (shown to 0.01%; tiers compare amounts, not this ratio)",
-                    grouped(p.measure_to_date, places), grouped(q.amount, places), attainment_pct(Some(a)));
+                    grouped(p.measure_to_date, value_places), grouped(q.amount, value_places), attainment_pct(Some(a)));
             }
             let _ = writeln!(
                 s,
@@ -262,7 +285,7 @@ pub fn render(
                 deals.ids[d].to_string(),
                 format!("{}:{}", deals.file, deals.lines[d]),
                 deals.close_date(d).to_string(),
-                format!("{} {}", grouped(deals.amount(d), 0), deals.currency(d)),
+                format!("{} {}", grouped(deals.amount(d), 2), deals.currency(d)),
                 status.describe(),
             ]);
         }

@@ -108,7 +108,11 @@ pub fn tier(comp: &Component, tier: Option<usize>) -> String {
 pub fn formula(plan: &Plan, comp: &Component, line: &Line) -> String {
     let places = plan.rounding.places;
     match line.kind {
-        LineKind::Deal => format!("{} × {}", amount(line.base, places), rate(plan, comp, line.rate)),
+        LineKind::Deal => format!(
+            "{} × {}",
+            amount(line.base, places),
+            rate(plan, comp, line.rate)
+        ),
         LineKind::Retro => format!(
             "{} × {} retroactive uplift ({} → {})",
             amount(line.base, places),
@@ -117,10 +121,21 @@ pub fn formula(plan: &Plan, comp: &Component, line: &Line) -> String {
             tier(comp, line.tier).split(' ').next().unwrap_or("")
         ),
         LineKind::Rounding => format!(
-            "earned to date {} rounded {} to {}; change in rounding since the previous payout period",
+            "round({}) = {} ({}) less the previous period's rounding",
             amount(line.from, places),
-            plan.rounding,
-            amount(line.to, places)
+            amount(line.to, places),
+            plan.rounding
         ),
+    }
+}
+
+/// Whether a component's measure is money (a sum of a money column), as opposed to units or a count.
+pub fn measure_is_money(inputs: &crate::data::Inputs, plan: &Plan, comp: &Component) -> bool {
+    match &plan.measures[comp.measure].value {
+        crate::plan::MeasureValue::Count => false,
+        crate::plan::MeasureValue::Sum(col) => inputs
+            .deals
+            .column(col)
+            .is_some_and(|i| inputs.deals.columns[i].ty == crate::data::ColumnType::Money),
     }
 }

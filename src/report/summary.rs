@@ -13,7 +13,7 @@ use super::format::{amount, attainment_pct, attainment_ratio, grouped};
 use super::fs::csv_text;
 use crate::data::Inputs;
 use crate::engine::{PeriodResult, RunResult};
-use crate::plan::{Component, MeasureValue, Plan};
+use crate::plan::{Component, Plan};
 
 /// One payout row, borrowed from the run.
 pub struct Row<'a> {
@@ -22,6 +22,8 @@ pub struct Row<'a> {
     pub plan: &'a Plan,
     pub component: &'a Component,
     pub result: &'a PeriodResult,
+    /// Whether the measure is money (a sum of a money column) rather than units or a count.
+    pub money_measure: bool,
 }
 
 impl Row<'_> {
@@ -29,11 +31,12 @@ impl Row<'_> {
         &self.plan.measures[self.component.measure].name
     }
 
-    /// Places to print the measure with: money measures like money, counts and units as they are.
+    /// Places to print the measure with: money like money; units and counts with the digits they have.
     pub fn measure_places(&self) -> u32 {
-        match self.plan.measures[self.component.measure].value {
-            MeasureValue::Count => 0,
-            MeasureValue::Sum(_) => self.plan.rounding.places,
+        if self.money_measure {
+            self.plan.rounding.places
+        } else {
+            0
         }
     }
 }
@@ -45,13 +48,16 @@ pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
         let rep = inputs.roster.get(r.rep);
         let plan = &inputs.plans[r.plan];
         for c in &r.components {
+            let component = &plan.components[c.component];
+            let money_measure = super::format::measure_is_money(inputs, plan, component);
             for p in c.periods.iter().filter(|p| p.in_run) {
                 rows.push(Row {
                     rep_id: &rep.id,
                     rep_name: &rep.name,
                     plan,
-                    component: &plan.components[c.component],
+                    component,
                     result: p,
+                    money_measure,
                 });
             }
         }
