@@ -104,6 +104,14 @@ pub fn tier(comp: &Component, tier: Option<usize>) -> String {
     format!("T{} {open}{}, {hi}{close}", i + 1, breakpoint(t, tr.from))
 }
 
+/// Places for what a rate applies to: money for percentages, units as they are for per-unit rates.
+fn base_places(plan: &Plan, comp: &Component) -> u32 {
+    match table(comp).rate_type {
+        RateType::Percent => plan.rounding.places,
+        RateType::PerUnit => 0,
+    }
+}
+
 /// The arithmetic of a line, e.g. "15000.00 × 8%".
 pub fn formula(plan: &Plan, comp: &Component, line: &Line) -> String {
     let places = plan.rounding.places;
@@ -115,7 +123,7 @@ pub fn formula(plan: &Plan, comp: &Component, line: &Line) -> String {
         ),
         LineKind::Retro => format!(
             "{} × {} retroactive uplift ({} → {})",
-            amount(line.base, places),
+            amount(line.base, base_places(plan, comp)),
             rate(plan, comp, line.rate),
             tier(comp, line.from_tier).split(' ').next().unwrap_or(""),
             tier(comp, line.tier).split(' ').next().unwrap_or("")
