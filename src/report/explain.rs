@@ -194,10 +194,11 @@ pub fn render(
                     let d = line.credit.map(|c| c.deal as usize);
                     let value = match (line.credit, d) {
                         (Some(c), Some(d)) if line.kind == LineKind::Deal => {
-                            format!(
-                                "{} {}",
-                                grouped(c.source_value, value_places),
-                                deals.currency(d)
+                            if value_places > 0 {
+                                format!("{} {}", grouped(c.source_value, value_places), deals.currency(d))
+                            } else {
+                                grouped(c.source_value, 0)
+                            }
                             )
                         }
                         _ => String::new(),

@@ -118,7 +118,7 @@ pub fn formula(plan: &Plan, comp: &Component, line: &Line) -> String {
     match line.kind {
         LineKind::Deal => format!(
             "{} × {}",
-            amount(line.base, places),
+            amount(line.base, base_places(plan, comp)),
             rate(plan, comp, line.rate)
         ),
         LineKind::Retro => format!(
