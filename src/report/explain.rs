@@ -195,11 +195,14 @@ pub fn render(
                     let value = match (line.credit, d) {
                         (Some(c), Some(d)) if line.kind == LineKind::Deal => {
                             if value_places > 0 {
-                                format!("{} {}", grouped(c.source_value, value_places), deals.currency(d))
+                                format!(
+                                    "{} {}",
+                                    grouped(c.source_value, value_places),
+                                    deals.currency(d)
+                                )
                             } else {
                                 grouped(c.source_value, 0)
                             }
-                            )
                         }
                         _ => String::new(),
                     };
