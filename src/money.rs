@@ -135,6 +135,7 @@ impl NumberFormat {
         if !self.strip.is_empty() {
             s.push_str(&format!(" (optionally with {})", self.strip.join(" or ")));
         }
+        s.push_str(", at most 15 digits before the decimal point");
         s
     }
 
@@ -197,9 +198,18 @@ impl NumberFormat {
         {
             return None;
         }
-        let value = Decimal::from_str_exact(&plain).ok()?;
+        let value = Decimal::from_str_exact(&plain)
+            .ok()
+            .filter(|v| within_input_range(*v))?;
         Some(if negative { -value } else { value })
     }
+}
+
+/// The largest magnitude accepted for an input amount (10^15): sums of a billion such amounts and
+/// their products with rates stay far inside rust_decimal's 28 digits, so engine arithmetic cannot
+/// overflow.
+pub fn within_input_range(value: Decimal) -> bool {
+    value.abs() < Decimal::from(1_000_000_000_000_000i64)
 }
 
 /// Parse a plain decimal (`-12.50`, `0.04`, `1e3` is rejected) exactly.
@@ -308,6 +318,11 @@ mod tests {
         let plain = NumberFormat::default();
         assert_eq!(plain.parse("0.1"), Some(d("0.1")));
         assert_eq!(plain.parse("1e5"), None);
+        assert_eq!(
+            plain.parse("999999999999999.99"),
+            Some(d("999999999999999.99"))
+        );
+        assert_eq!(plain.parse("1000000000000000"), None);
     }
 
     #[test]

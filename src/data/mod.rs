@@ -148,8 +148,10 @@ fn read_plans(
 pub fn read_inputs(ws: &Workspace) -> anyhow::Result<Inputs> {
     let mut diags = Diagnostics::new();
     let (plans, plan_files) = read_plans(ws, &mut diags)?;
+    // When a plan file failed to load, reps on its plan are not reported again as "unknown plan".
+    let plans_complete = !diags.has_errors();
     let mut files = Vec::new();
-    let roster = reps::read_roster(&ws.reps, &plans, &mut diags)?;
+    let roster = reps::read_roster(&ws.reps, &plans, plans_complete, &mut diags)?;
     files.extend(roster.info.clone());
     let deals = deals::read_deals(&ws.deals, &roster, &mut diags)?;
     files.extend(deals.info.clone());

@@ -70,9 +70,12 @@ impl Roster {
     }
 }
 
+/// Read the roster; `plans_complete` is false when a plan file failed to load (then a rep on an
+/// unknown plan is not reported: the plan file's own error says why).
 pub fn read_roster(
     spec: &InputSpec,
     plans: &[Plan],
+    plans_complete: bool,
     diags: &mut Diagnostics,
 ) -> anyhow::Result<Roster> {
     let Some(mut input) = CsvInput::open(spec, diags)? else {
@@ -173,7 +176,7 @@ pub fn read_roster(
                 )
                 .line(row.line),
             );
-        } else if plan.is_none() {
+        } else if plan.is_none() && plans_complete {
             diags.push(
                 err(
                     "rep-plan-unknown",

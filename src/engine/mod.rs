@@ -324,6 +324,21 @@ fn credit_value(
         .col_name(col.header.clone()));
     };
     let currency = deals.currency(row);
+    if money && currency.is_empty() {
+        if let Some(c) = deals.currency {
+            return Err(Diagnostic::error(
+                "value-missing",
+                &deals.file,
+                format!(
+                    "deal `{}` is selected by plan `{}` but its currency is empty",
+                    deals.ids[row], plan.id
+                ),
+            )
+            .line(deals.lines[row])
+            .col_name(deals.columns[c].header.clone())
+            .hint(format!("write the currency code, e.g. {}", plan.currency)));
+        }
+    }
     if !money || currency.is_empty() || currency == plan.currency {
         return Ok(Credit {
             deal: row as u32,
