@@ -36,7 +36,9 @@ pub struct FileInfo {
     pub path: String,
     pub sha256: String,
     pub bytes: u64,
-    pub rows: u64,
+    /// Data rows (CSV inputs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<u64>,
 }
 
 /// One data row: its line, and its fields as text.
@@ -238,7 +240,7 @@ impl CsvInput {
             path: file,
             sha256: format!("{:x}", inner.hasher.finalize()),
             bytes: inner.bytes,
-            rows,
+            rows: Some(rows),
         }
     }
 }

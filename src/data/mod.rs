@@ -124,7 +124,7 @@ fn read_plans(
             path: name.clone(),
             sha256: sha256_hex(text.as_bytes()),
             bytes: text.len() as u64,
-            rows: 0,
+            rows: None,
         });
         match parse_plan(&name, &text, &defaults) {
             Ok(plan) => {

@@ -117,20 +117,17 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
 
 fn reconcile(inputs: &Inputs, statuses: Vec<Option<Status>>) -> Reconciliation {
     let deals = &inputs.deals;
-    let mut rec = Reconciliation {
-        input_rows: deals.len() as u64,
-        ..Reconciliation::default()
-    };
+    let mut rec = Reconciliation::default();
     for (row, status) in statuses.into_iter().enumerate() {
         let currency = deals.currency(row);
         let amount = deals.amount(row);
-        *rec.input_amount.entry(currency.clone()).or_default() += amount;
-        let entry = rec
-            .by_status
+        rec.input.entry(currency.clone()).or_default().add(amount);
+        rec.by_status
             .entry(status.unwrap_or(Status::NoPlan))
-            .or_insert_with(|| (0, BTreeMap::new()));
-        entry.0 += 1;
-        *entry.1.entry(currency).or_default() += amount;
+            .or_default()
+            .entry(currency)
+            .or_default()
+            .add(amount);
     }
     rec
 }
@@ -515,23 +512,19 @@ pub fn check_invariants(
         }
     }
     let rec = &run.reconciliation;
-    let rows: u64 = rec.by_status.values().map(|(n, _)| n).sum();
-    if rows != rec.input_rows {
-        return Err(InternalError(format!(
-            "reconciliation: {rows} rows classified, {} in the file",
-            rec.input_rows
-        )));
-    }
-    let mut by_currency: BTreeMap<&String, Decimal> = BTreeMap::new();
-    for (_, amounts) in rec.by_status.values() {
-        for (cur, a) in amounts {
-            *by_currency.entry(cur).or_default() += *a;
+    let mut sums: BTreeMap<&String, Tally> = BTreeMap::new();
+    for by_currency in rec.by_status.values() {
+        for (currency, t) in by_currency {
+            let sum = sums.entry(currency).or_default();
+            sum.rows += t.rows;
+            sum.amount += t.amount;
         }
     }
-    for (cur, total) in &rec.input_amount {
-        if by_currency.get(cur).copied().unwrap_or_default() != *total {
+    for (currency, input) in &rec.input {
+        if sums.get(currency) != Some(input) {
             return Err(InternalError(format!(
-                "reconciliation: amounts in {cur} do not add up"
+                "reconciliation: the deal rows in {currency:?} do not add up to the input ({} rows)",
+                input.rows
             )));
         }
     }

@@ -144,12 +144,38 @@ impl Status {
     }
 }
 
-/// Rows and amounts of the deals file by status; amounts per currency, as they appear in the file.
+/// A count of rows and the sum of their amounts (in the rows' own currency).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub rows: u64,
+    pub amount: Decimal,
+}
+
+impl Tally {
+    pub fn add(&mut self, amount: Decimal) {
+        self.rows += 1;
+        self.amount += amount;
+    }
+}
+
+/// Rows and amounts of the deals file, per currency as they appear in the file: in total and by
+/// status. For every currency, the statuses add up to the input exactly.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Reconciliation {
-    pub input_rows: u64,
-    pub input_amount: BTreeMap<String, Decimal>,
-    pub by_status: BTreeMap<Status, (u64, BTreeMap<String, Decimal>)>,
+    pub input: BTreeMap<String, Tally>,
+    pub by_status: BTreeMap<Status, BTreeMap<String, Tally>>,
+}
+
+impl Reconciliation {
+    pub fn input_rows(&self) -> u64 {
+        self.input.values().map(|t| t.rows).sum()
+    }
+
+    pub fn rows_with(&self, status: &Status) -> u64 {
+        self.by_status
+            .get(status)
+            .map_or(0, |m| m.values().map(|t| t.rows).sum())
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

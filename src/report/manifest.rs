@@ -53,7 +53,7 @@ pub fn build(
         path: ws.file.display().to_string(),
         sha256: format!("{:x}", Sha256::digest(t.as_bytes())),
         bytes: t.len() as u64,
-        rows: 0,
+        rows: None,
     });
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION"));

@@ -20,42 +20,36 @@ use format::amount;
 use manifest::{Manifest, OutputFile};
 use summary::Row;
 
-/// Reconciliation as CSV: status, rows, currency, amount.
+/// Reconciliation as CSV: one row per status and currency, after the input rows per currency.
 pub fn render_reconciliation(run: &RunResult) -> anyhow::Result<Vec<u8>> {
     let rec = &run.reconciliation;
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["status", "rows", "currency", "amount"])?;
-    let currencies: Vec<&String> = rec.input_amount.keys().collect();
-    for cur in &currencies {
+    w.write_record(["status", "currency", "rows", "amount"])?;
+    let input = rec.input.iter().map(|(c, t)| ("input".to_string(), c, t));
+    let statuses = rec
+        .by_status
+        .iter()
+        .flat_map(|(s, m)| m.iter().map(move |(c, t)| (s.describe(), c, t)));
+    for (status, currency, t) in input.chain(statuses) {
         w.write_record([
-            "input",
-            &rec.input_rows.to_string(),
-            cur,
-            &amount(rec.input_amount[*cur], 2),
+            status.as_str(),
+            fs::csv_text(currency).as_ref(),
+            &t.rows.to_string(),
+            &amount(t.amount, 2),
         ])?;
-    }
-    for (status, (rows, amounts)) in &rec.by_status {
-        for (cur, a) in amounts {
-            w.write_record([
-                status.describe().as_str(),
-                &rows.to_string(),
-                cur,
-                &amount(*a, 2),
-            ])?;
-        }
     }
     Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
 }
 
-/// One line per status for stderr: "428 deal rows: 290 credited, 12 outside the run's periods, ...".
+/// One line for stderr: "428 deal rows: 64 credited, 332 outside the run's periods, ...".
 pub fn reconciliation_summary(run: &RunResult) -> String {
     let rec = &run.reconciliation;
     let parts: Vec<String> = rec
         .by_status
-        .iter()
-        .map(|(s, (n, _))| format!("{n} {}", s.describe()))
+        .keys()
+        .map(|s| format!("{} {}", rec.rows_with(s), s.describe()))
         .collect();
-    format!("{} deal rows: {}", rec.input_rows, parts.join(", "))
+    format!("{} deal rows: {}", rec.input_rows(), parts.join(", "))
 }
 
 /// Write payouts.csv, statements, reconciliation.csv and manifest.json into `dir`.
