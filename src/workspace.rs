@@ -135,6 +135,8 @@ pub struct InputSpec {
 #[derive(Debug, Clone)]
 pub struct Workspace {
     pub file: PathBuf,
+    /// The workspace file's hash and size, for the manifest.
+    pub info: Option<crate::data::FileInfo>,
     pub currency: String,
     pub calendar: Calendar,
     pub default_period: Option<Period>,
@@ -312,6 +314,15 @@ pub fn parse_workspace(
     diags.finish()?;
     Ok(Workspace {
         file: file.to_path_buf(),
+        info: Some(crate::data::FileInfo {
+            path: name.clone(),
+            sha256: {
+                use sha2::Digest;
+                format!("{:x}", sha2::Sha256::digest(text.as_bytes()))
+            },
+            bytes: text.len() as u64,
+            rows: None,
+        }),
         currency,
         calendar,
         default_period,

@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::{resolve_period, stdout_write, Format, Global};
 use crate::engine::{check_invariants, compute_run, Settings};
-use crate::report::{self, manifest, summary};
+use crate::report::{self, fs, manifest, summary};
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -20,11 +20,19 @@ pub struct RunArgs {
     /// Write payouts.csv, statements/, reconciliation.csv and manifest.json into this folder.
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Replace an --out folder that holds a different run.
+    #[arg(long, requires = "out")]
+    pub force: bool,
 }
 
 pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     let (ws, inputs) = global.load()?;
     let period = resolve_period(&ws, args.period.as_deref())?;
+    let manifest = manifest::build(&ws, &inputs, &period.to_string());
+    let run_id = manifest.run_id.clone();
+    if let Some(dir) = &args.out {
+        fs::claim_output_dir(dir, &run_id, args.force)?;
+    }
     let settings = Settings {
         period,
         lines: args.out.is_some(),
@@ -32,9 +40,6 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     let result = compute_run(&inputs, settings)?;
     check_invariants(&inputs, &result, settings.lines)?;
     let rows = summary::rows(&inputs, &result);
-    let ws_text = std::fs::read_to_string(&ws.file).ok();
-    let manifest = manifest::build(&ws, ws_text.as_deref(), &inputs, &period.to_string());
-    let run_id = manifest.run_id.clone();
     stdout_write(|out| match args.format {
         Format::Table => summary::render_table(&rows, out),
         Format::Csv => summary::render_csv(&rows, out),

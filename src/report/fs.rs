@@ -83,3 +83,52 @@ mod tests {
         assert_eq!(csv_text("Acme"), "Acme");
     }
 }
+
+/// Make sure `dir` may receive the outputs of run `run_id`: it is created if missing; a folder that
+/// holds the same run is rewritten (byte-identical); a folder holding another run, or files that are
+/// not a payout run, is refused unless `force`, in which case the previous run's files are removed.
+pub fn claim_output_dir(dir: &Path, run_id: &str, force: bool) -> anyhow::Result<()> {
+    if !dir.exists() {
+        return std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the output folder {}", dir.display()));
+    }
+    if !dir.is_dir() {
+        anyhow::bail!("--out {} exists and is not a folder", dir.display());
+    }
+    let mut entries = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the output folder {}", dir.display()))?;
+    if entries.next().is_none() {
+        return Ok(());
+    }
+    let manifest = dir.join("manifest.json");
+    let previous = std::fs::read_to_string(&manifest)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v.get("run_id").and_then(|r| r.as_str()).map(str::to_string));
+    if previous.as_deref() == Some(run_id) {
+        return Ok(());
+    }
+    if !force {
+        let what = match &previous {
+            Some(id) => format!("holds run {id}, a different run (other inputs, plans or period)"),
+            None => "is not empty and holds no payout manifest".to_string(),
+        };
+        anyhow::bail!(
+            "the output folder {} {what}; refusing to mix runs. Choose another --out, or pass --force to replace it",
+            dir.display()
+        );
+    }
+    for name in ["manifest.json", "payouts.csv", "reconciliation.csv"] {
+        let path = dir.join(name);
+        if path.exists() {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
+        }
+    }
+    let statements = dir.join("statements");
+    if statements.exists() {
+        std::fs::remove_dir_all(&statements)
+            .with_context(|| format!("cannot remove {}", statements.display()))?;
+    }
+    Ok(())
+}

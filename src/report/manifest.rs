@@ -37,24 +37,14 @@ pub struct OutputFile {
     pub sha256: String,
 }
 
-pub fn build(
-    ws: &Workspace,
-    workspace_text: Option<&str>,
-    inputs: &Inputs,
-    period: &str,
-) -> Manifest {
+pub fn build(ws: &Workspace, inputs: &Inputs, period: &str) -> Manifest {
     let settings = Settings {
         period: period.to_string(),
         currency: ws.currency.clone(),
         fiscal_year_start: ws.calendar.fiscal_year_start,
         rounding: ws.rounding.to_string(),
     };
-    let workspace = workspace_text.map(|t| FileInfo {
-        path: ws.file.display().to_string(),
-        sha256: format!("{:x}", Sha256::digest(t.as_bytes())),
-        bytes: t.len() as u64,
-        rows: None,
-    });
+    let workspace = ws.info.clone();
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION"));
     h.update(serde_json::to_vec(&settings).unwrap_or_default());
