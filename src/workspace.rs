@@ -302,14 +302,32 @@ pub fn parse_workspace(
     };
     let deals = input(&raw.deals, InputKind::Deals, &overrides.deals);
     let reps = input(&raw.reps, InputKind::Reps, &overrides.reps);
-    let quotas = raw
-        .quotas
-        .as_ref()
-        .map(|q| input(q, InputKind::Quotas, &overrides.quotas));
-    let fx = raw
-        .fx
-        .as_ref()
-        .map(|f| input(f, InputKind::Fx, &overrides.fx));
+    // A file given on the command line for a section the workspace lacks is read with the defaults.
+    let optional =
+        |section: &Option<RawInput>,
+         kind,
+         over: &Option<PathBuf>,
+         input: &mut dyn FnMut(&RawInput, InputKind, &Option<PathBuf>) -> InputSpec| {
+            match (section, over) {
+                (Some(raw), _) => Some(input(raw, kind, over)),
+                (None, Some(path)) => Some(InputSpec {
+                    kind,
+                    path: path.clone(),
+                    columns: BTreeMap::new(),
+                    date_format: "%Y-%m-%d".to_string(),
+                    number_format: NumberFormat::default(),
+                    types: BTreeMap::new(),
+                }),
+                (None, None) => None,
+            }
+        };
+    let quotas = optional(
+        &raw.quotas,
+        InputKind::Quotas,
+        &overrides.quotas,
+        &mut input,
+    );
+    let fx = optional(&raw.fx, InputKind::Fx, &overrides.fx, &mut input);
 
     diags.finish()?;
     Ok(Workspace {

@@ -391,7 +391,7 @@ fn compute_measurement_period(
         .lookup(rep, &comp.quota_measure, measurement);
     if quota.is_none() && comp.needs_quota() {
         let r = ctx.inputs.roster.get(rep);
-        diags.push(Diagnostic::error("quota-missing", &ctx.inputs.quotas.file_or(&plan.file), format!(
+        diags.push(Diagnostic::error("quota-missing", ctx.inputs.quotas.file_or(&plan.file), format!(
             "rep `{}` has no `{}` quota for {measurement}, which component `{}` of plan `{}` needs for attainment",
             r.id, comp.quota_measure, comp.id, plan.id
         )).hint(format!("add a row `{},{measurement},{},<amount>` to the quotas file", r.id, comp.quota_measure)));

@@ -61,29 +61,6 @@ pub fn csv_text(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_safe_and_distinct() {
-        assert_eq!(safe_name("A004"), "A004");
-        let a = safe_name("../etc/passwd");
-        assert!(!a.contains('/') && !a.starts_with('.'));
-        assert_ne!(safe_name("a/b"), safe_name("a_b"));
-        assert_ne!(safe_name("a/b"), safe_name("a:b"));
-        assert!(!safe_name("..").contains(".."));
-        assert!(!safe_name("x\ny").contains('\n'));
-    }
-
-    #[test]
-    fn formulas_are_neutralised() {
-        assert_eq!(csv_text("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(csv_text("@SUM"), "'@SUM");
-        assert_eq!(csv_text("Acme"), "Acme");
-    }
-}
-
 /// Make sure `dir` may receive the outputs of run `run_id`: it is created if missing; a folder that
 /// holds the same run is rewritten (byte-identical); a folder holding another run, or files that are
 /// not a payout run, is refused unless `force`, in which case the previous run's files are removed.
@@ -131,4 +108,27 @@ pub fn claim_output_dir(dir: &Path, run_id: &str, force: bool) -> anyhow::Result
             .with_context(|| format!("cannot remove {}", statements.display()))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_safe_and_distinct() {
+        assert_eq!(safe_name("A004"), "A004");
+        let a = safe_name("../etc/passwd");
+        assert!(!a.contains('/') && !a.starts_with('.'));
+        assert_ne!(safe_name("a/b"), safe_name("a_b"));
+        assert_ne!(safe_name("a/b"), safe_name("a:b"));
+        assert!(!safe_name("..").contains(".."));
+        assert!(!safe_name("x\ny").contains('\n'));
+    }
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(csv_text("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_text("@SUM"), "'@SUM");
+        assert_eq!(csv_text("Acme"), "Acme");
+    }
 }

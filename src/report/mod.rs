@@ -38,7 +38,7 @@ pub fn render_reconciliation(run: &RunResult) -> anyhow::Result<Vec<u8>> {
             &amount(t.amount, 2),
         ])?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// One line for stderr: "428 deal rows: 64 credited, 332 outside the run's periods, ...".
