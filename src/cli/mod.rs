@@ -109,10 +109,19 @@ pub fn main() -> i32 {
     }
 }
 
+/// Whether the error is a closed stdout pipe, however deep the writer (csv, serde_json) wrapped it.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    let broken = |kind: io::ErrorKind| kind == io::ErrorKind::BrokenPipe;
     e.chain().any(|c| {
         c.downcast_ref::<io::Error>()
-            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            .is_some_and(|io| broken(io.kind()))
+            || c.downcast_ref::<csv::Error>()
+                .is_some_and(|ce| match ce.kind() {
+                    csv::ErrorKind::Io(io) => broken(io.kind()),
+                    _ => false,
+                })
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|je| je.io_error_kind().is_some_and(broken))
     })
 }
 

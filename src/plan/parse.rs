@@ -206,6 +206,35 @@ fn literal(src: &Source, v: &Spanned<Value>) -> Option<String> {
     }
 }
 
+/// The span of the value of `key = <value>` inside the inline table at `table`.
+fn value_span(
+    src: &Source,
+    table: std::ops::Range<usize>,
+    key: &str,
+) -> Option<std::ops::Range<usize>> {
+    let text = src.text.get(table.clone())?;
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let mut from = 0;
+    while let Some(i) = text[from..].find(key) {
+        let at = from + i;
+        from = at + key.len();
+        if text[..at].chars().next_back().is_some_and(ident) || text[from..].starts_with(ident) {
+            continue;
+        }
+        let rest = text[from..].trim_start();
+        let Some(rest) = rest.strip_prefix('=') else {
+            continue;
+        };
+        let value = rest.trim_start();
+        let start = table.start + (text.len() - value.len());
+        let len = value
+            .find([',', '}', ' ', '\n', '\t'])
+            .unwrap_or(value.len());
+        return Some(start..start + len);
+    }
+    None
+}
+
 fn literals(src: &Source, v: &Spanned<Value>, diags: &mut Diagnostics) -> Vec<String> {
     let items: Vec<Spanned<Value>> = match v.get_ref() {
         // Arrays of spanned values are not preserved by `Value`; re-read them from their elements.
@@ -272,7 +301,10 @@ fn parse_measure(
         match v.get_ref() {
             Value::Table(t) => {
                 for (op, arg) in t {
-                    let arg = Spanned::new(v.span(), arg.clone());
+                    // `Value` keeps no spans inside a table; find the operator's own text so a
+                    // float is re-read exactly from the source.
+                    let span = value_span(src, v.span(), op).unwrap_or(v.span());
+                    let arg = Spanned::new(span, arg.clone());
                     let one =
                         |diags: &mut Diagnostics| literals(src, &arg, diags).into_iter().next();
                     let test = match op.as_str() {

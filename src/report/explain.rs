@@ -28,6 +28,15 @@ fn table(headers: &[&str], right: &[usize]) -> Table {
     t
 }
 
+/// "1,234.00 EUR", or just the amount when the row has no currency.
+fn with_currency(amount: String, currency: &str) -> String {
+    if currency.is_empty() {
+        amount
+    } else {
+        format!("{amount} {currency}")
+    }
+}
+
 fn indent(text: &str, by: &str) -> String {
     text.lines().map(|l| format!("{by}{l}\n")).collect()
 }
@@ -195,10 +204,9 @@ pub fn render(
                     let value = match (line.credit, d) {
                         (Some(c), Some(d)) if line.kind == LineKind::Deal => {
                             if value_places > 0 {
-                                format!(
-                                    "{} {}",
+                                with_currency(
                                     grouped(c.source_value, value_places),
-                                    deals.currency(d)
+                                    &deals.currency(d),
                                 )
                             } else {
                                 grouped(c.source_value, 0)
@@ -289,7 +297,7 @@ pub fn render(
                 deals.ids[d].to_string(),
                 format!("{}:{}", deals.file, deals.lines[d]),
                 deals.close_date(d).to_string(),
-                format!("{} {}", grouped(deals.amount(d), 2), deals.currency(d)),
+                with_currency(grouped(deals.amount(d), 2), &deals.currency(d)),
                 status.describe(),
             ]);
         }

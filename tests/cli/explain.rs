@@ -1,0 +1,119 @@
+//! `payout explain`: one rep's trace, down to the deals (file:line), attainment, tier slices and true-up.
+
+use crate::util::{fail, payout, workspace};
+
+fn explain(case: &str, rep: &str, period: &str) -> String {
+    let out = payout()
+        .args([
+            "-w",
+            &workspace(case),
+            "explain",
+            "--rep",
+            rep,
+            "--period",
+            period,
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "explain failed: {stderr}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn assert_has(text: &str, needle: &str) {
+    assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+}
+
+#[test]
+fn explain_shows_deals_attainment_tier_slices_and_true_up() {
+    // tests/cases/marginal, R1, March (quota 100,000; tiers 4% / 8% from 50% / 12% from 100%).
+    let text = explain("marginal", "R1", "2026-03");
+    // every deal of the quarter with its source line (header = line 1): M1 line 2, M2 line 3, M3 line 4
+    for (deal, line) in [("M1", 2), ("M2", 3), ("M3", 4)] {
+        assert_has(&text, deal);
+        assert_has(&text, &format!("tests/cases/marginal/deals.csv:{line}"));
+    }
+    // quota with its source: quotas.csv line 2
+    assert_has(
+        &text,
+        "Quota `bookings`: 100,000.00 (tests/cases/marginal/quotas.csv:2)",
+    );
+    // attainment: 30,000 + 40,000 + 40,000 = 110,000 ÷ 100,000 = 110.00%
+    assert_has(&text, "attainment: 110,000.00 ÷ 100,000.00 = 110.00%");
+    // February: 70,000 ÷ 100,000 = 70.00%
+    assert_has(&text, "attainment: 70,000.00 ÷ 100,000.00 = 70.00%");
+    // M2's slices: 20,000 × 4% = 800.00 and 20,000 × 8% = 1,600.00
+    assert_has(&text, "20000.00 × 4%");
+    assert_has(&text, "20000.00 × 8%");
+    // M3's slices: 30,000 × 8% = 2,400.00 and 10,000 × 12% = 1,200.00
+    assert_has(&text, "30000.00 × 8%");
+    assert_has(&text, "10000.00 × 12%");
+    assert_has(&text, "2,400.00");
+    // March true-up: 7,200.00 earned − 3,600.00 paid = 3,600.00
+    assert_has(
+        &text,
+        "true-up: payable = earned to date 7,200.00 − paid before 3,600.00 = 3,600.00",
+    );
+    assert_has(&text, "Total payable for 2026-03: 3,600.00 USD");
+}
+
+#[test]
+fn explain_shows_the_retro_uplift_and_rounding() {
+    // tests/cases/retro, February: 80,000 × (10% − 7%) = 2,400.00 uplift
+    let text = explain("retro", "R1", "2026-02");
+    assert_has(&text, "80000.00 × 3% retroactive uplift (T2 → T3)");
+    // 11,000.00 − 5,600.00 = 5,400.00
+    assert_has(
+        &text,
+        "true-up: payable = earned to date 11,000.00 − paid before 5,600.00 = 5,400.00",
+    );
+    // tests/cases/trueup, February: exact 200.30 × 3% = 6.009 → 6.01; 6.01 − 3.00 = 3.01
+    let text = explain("trueup", "R1", "2026-02");
+    assert_has(&text, "earned to date: 6.009 exact → 6.01");
+    assert_has(&text, "round(6.009) = 6.01");
+    assert_has(
+        &text,
+        "true-up: payable = earned to date 6.01 − paid before 3.00 = 3.01",
+    );
+}
+
+#[test]
+fn explain_lists_deals_not_credited_with_the_reason() {
+    // tests/cases/reconciliation, 2026-Q1: U2 (Lost) is not selected; U3 (April) is outside the run.
+    let text = explain("reconciliation", "R1", "2026-Q1");
+    assert_has(&text, "Deals of this rep not credited in this run");
+    let u2 = text
+        .lines()
+        .find(|l| l.contains("U2"))
+        .expect("a line for U2");
+    assert!(
+        u2.contains("not selected by any measure (stage Lost)"),
+        "{u2}"
+    );
+    assert!(
+        u2.contains("tests/cases/reconciliation/deals.csv:3"),
+        "{u2}"
+    );
+    let u3 = text
+        .lines()
+        .find(|l| l.contains("U3"))
+        .expect("a line for U3");
+    assert!(u3.contains("outside the run's periods"), "{u3}");
+}
+
+#[test]
+fn explain_of_an_unknown_rep_fails() {
+    let stderr = fail(
+        &[
+            "-w",
+            &workspace("marginal"),
+            "explain",
+            "--rep",
+            "R404",
+            "--period",
+            "2026-03",
+        ],
+        2,
+    );
+    assert!(stderr.contains("R404"), "{stderr}");
+}

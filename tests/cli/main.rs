@@ -1,0 +1,16 @@
+//! Integration tests of the `payout` binary: one test binary, one module per area. Every test runs the
+//! real binary on real files (case folders under tests/cases/, each with its own payout.toml, plans and
+//! small CSVs) and checks numbers worked out by hand, with the arithmetic in a comment beside each one.
+//!
+//! `BLESS=1 cargo test` rewrites the golden files (tests/cases/*/expected/); review their diff.
+
+mod util;
+
+mod bench;
+mod data;
+mod errors;
+mod explain;
+mod mechanics;
+mod money_and_time;
+mod outputs;
+mod properties;

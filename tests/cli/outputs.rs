@@ -1,0 +1,302 @@
+//! The output folder as a whole: reconciliation, manifest, determinism, and one statement golden.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+
+use crate::util::{
+    dec, golden, parse_csv, payout, root, run_case, run_with, scratch_copy, tree, workspace,
+};
+
+#[test]
+fn reconciliation_accounts_for_every_deal_row_per_currency() {
+    // tests/cases/reconciliation, run 2026-Q1, plan selects stage = Won, monthly:
+    //   U1 USD   100 2026-01 Won  → credited
+    //   U2 USD   200 2026-02 Lost → not selected (stage Lost)
+    //   U3 USD   400 2026-04 Won  → outside the run's periods
+    //   U4 USD   800 2025-12 Lost → outside the run's periods (dated before the run)
+    //   E1 EUR 1,000 2026-01 Won  → credited
+    //   E2 EUR 2,000 2026-03 Lost → not selected (stage Lost)
+    //   E3 EUR 4,000 2026-07 Won  → outside the run's periods
+    let run = run_case("reconciliation", "2026-Q1");
+    let mut got: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
+    for r in parse_csv(&run.read("reconciliation.csv")) {
+        let key = (r["status"].clone(), r["currency"].clone());
+        assert!(got
+            .insert(key, (r["rows"].clone(), r["amount"].clone()))
+            .is_none());
+    }
+    let want = |s: &str, c: &str, n: &str, a: &str| {
+        (
+            (s.to_string(), c.to_string()),
+            (n.to_string(), a.to_string()),
+        )
+    };
+    let expected: BTreeMap<_, _> = [
+        // EUR: E1 + E2 + E3 = 3 rows, 1,000 + 2,000 + 4,000 = 7,000.00 (in EUR, as in the file)
+        want("input", "EUR", "3", "7000.00"),
+        // USD: U1..U4 = 4 rows, 100 + 200 + 400 + 800 = 1,500.00
+        want("input", "USD", "4", "1500.00"),
+        want("credited", "EUR", "1", "1000.00"),
+        want("credited", "USD", "1", "100.00"),
+        want("outside the run's periods", "EUR", "1", "4000.00"),
+        // U3 400 + U4 800 = 1,200.00
+        want("outside the run's periods", "USD", "2", "1200.00"),
+        want(
+            "not selected by any measure (stage Lost)",
+            "EUR",
+            "1",
+            "2000.00",
+        ),
+        want(
+            "not selected by any measure (stage Lost)",
+            "USD",
+            "1",
+            "200.00",
+        ),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(got, expected);
+
+    // The statuses add up to the input, per currency: EUR 1 + 1 + 1 = 3 rows, 1,000 + 4,000 + 2,000 =
+    // 7,000; USD 1 + 2 + 1 = 4 rows, 100 + 1,200 + 200 = 1,500.
+    for currency in ["EUR", "USD"] {
+        let (mut rows, mut amount) = (0u64, Decimal::ZERO);
+        for ((status, c), (n, a)) in &got {
+            if c == currency && status != "input" {
+                rows += n.parse::<u64>().unwrap();
+                amount += dec(a);
+            }
+        }
+        let (n, a) = &got[&("input".to_string(), currency.to_string())];
+        assert_eq!(rows, n.parse::<u64>().unwrap(), "{currency} rows");
+        assert_eq!(amount, dec(a), "{currency} amount");
+    }
+    // the one-line summary on stderr counts the same: 7 rows = 2 credited + 3 outside + 2 not selected
+    assert!(run.stderr.contains("7 deal rows"), "{}", run.stderr);
+    // and the credited deals are paid: (100 + 1,000 × 1.10) × 10% = 1,200 × 10% = 120.00
+    assert_eq!(run.payable("R1", "commission", "2026-01"), "120.00");
+}
+
+fn sha256_file(path: &std::path::Path) -> String {
+    format!("{:x}", Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+#[test]
+fn manifest_lists_version_inputs_with_sha256_and_rows_and_every_output() {
+    let run = run_case("flat", "2026-Q1");
+    let m: serde_json::Value = serde_json::from_str(&run.read("manifest.json")).unwrap();
+    assert_eq!(m["tool"], "payout");
+    assert_eq!(m["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(m["settings"]["period"], "2026-Q1");
+    assert_eq!(m["settings"]["currency"], "USD");
+    let run_id = m["run_id"].as_str().unwrap();
+    assert!(
+        run_id.len() == 16 && run_id.chars().all(|c| c.is_ascii_hexdigit()),
+        "run id {run_id}"
+    );
+
+    let case = root().join("tests/cases/flat");
+    assert_eq!(
+        m["workspace"]["sha256"],
+        sha256_file(&case.join("payout.toml"))
+    );
+    assert_eq!(m["plans"].as_array().unwrap().len(), 1);
+    assert_eq!(m["plans"][0]["path"], "tests/cases/flat/plans/flat.toml");
+    assert_eq!(
+        m["plans"][0]["sha256"],
+        sha256_file(&case.join("plans/flat.toml"))
+    );
+    let inputs: BTreeMap<String, &serde_json::Value> = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["path"].as_str().unwrap().to_string(), i))
+        .collect();
+    // reps.csv has 2 data rows (R1, R2), deals.csv 4 (F1..F4); no quotas or fx file in this workspace
+    for (file, rows) in [("reps.csv", 2), ("deals.csv", 4)] {
+        let path = format!("tests/cases/flat/{file}");
+        let entry = inputs
+            .get(&path)
+            .unwrap_or_else(|| panic!("{path} in {inputs:?}"));
+        assert_eq!(entry["sha256"], sha256_file(&root().join(&path)), "{file}");
+        assert_eq!(entry["rows"], rows, "{file}");
+        assert_eq!(
+            entry["bytes"],
+            std::fs::metadata(root().join(&path)).unwrap().len(),
+            "{file}"
+        );
+    }
+    assert_eq!(inputs.len(), 2);
+
+    // outputs: every file of the folder but the manifest, each with its SHA-256
+    let listed: BTreeMap<String, String> = m["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["path"].as_str().unwrap().to_string(),
+                o["sha256"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let on_disk: BTreeMap<String, String> = tree(run.out())
+        .into_iter()
+        .filter(|(p, _)| p != "manifest.json")
+        .map(|(p, bytes)| (p, format!("{:x}", Sha256::digest(bytes))))
+        .collect();
+    assert_eq!(listed, on_disk);
+    // payouts.csv, reconciliation.csv, and a .csv and .md statement per rep (2) and month (3): 2 + 12
+    assert_eq!(listed.len(), 14);
+
+    // the run id is the one reported on stdout by `--format json` for the same inputs
+    let out = payout()
+        .args([
+            "-w",
+            &workspace("flat"),
+            "run",
+            "--period",
+            "2026-Q1",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["run_id"], run_id);
+    // the json summary's total: 600.00 + 200.00 + 16.67 = 816.67
+    assert_eq!(json["total_payable"]["USD"], "816.67");
+}
+
+#[test]
+fn the_run_id_changes_with_an_input_and_only_then() {
+    let first = run_case("flat", "2026-Q1");
+    let again = run_case("flat", "2026-Q1");
+    let id = |run: &crate::util::Run| -> String {
+        let m: serde_json::Value = serde_json::from_str(&run.read("manifest.json")).unwrap();
+        m["run_id"].as_str().unwrap().to_string()
+    };
+    assert_eq!(id(&first), id(&again));
+    // one more deal (outside the run period, so the payouts do not change) → another run id
+    let dir = scratch_copy("flat");
+    let deals = dir.path().join("deals.csv");
+    let mut text = std::fs::read_to_string(&deals).unwrap();
+    text.push_str("F5,R1,1,2027-01-01\n");
+    std::fs::write(&deals, text).unwrap();
+    let changed = run_with(
+        dir.path().join("payout.toml").to_str().unwrap(),
+        "2026-Q1",
+        &[],
+    );
+    assert_ne!(id(&first), id(&changed));
+    assert_eq!(first.read("payouts.csv"), changed.read("payouts.csv"));
+}
+
+/// A deterministic shuffle (no randomness crate needed): a linear congruential generator, seeded.
+fn shuffle<T>(items: &mut [T], mut seed: u64) {
+    for i in (1..items.len()).rev() {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let j = (seed >> 33) as usize % (i + 1);
+        items.swap(i, j);
+    }
+}
+
+/// Statement CSVs with the `source` column (file:line, which moves when rows move) left out.
+fn without_source(text: &str) -> Vec<crate::util::Record> {
+    parse_csv(text)
+        .into_iter()
+        .map(|mut r| {
+            r.remove("source");
+            r
+        })
+        .collect()
+}
+
+// Determinism runs on the example workspace (payout.toml at the repository root: 27 reps, 4 plans,
+// 428 deals in USD and EUR), which exercises far more paths than a small case.
+const EXAMPLE: &str = "payout.toml";
+
+#[test]
+fn output_does_not_depend_on_the_thread_count() {
+    let one = run_with(EXAMPLE, "2026", &["--threads", "1"]);
+    let four = run_with(EXAMPLE, "2026", &["--threads", "4"]);
+    let (a, b) = (tree(one.out()), tree(four.out()));
+    assert!(a.len() > 100, "the example run writes many statements");
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (path, bytes) in &a {
+        assert!(
+            bytes == &b[path],
+            "{path} differs between --threads 1 and 4"
+        );
+    }
+}
+
+#[test]
+fn output_does_not_depend_on_the_order_of_deal_rows() {
+    let original = std::fs::read_to_string(root().join("examples/acme/deals.csv")).unwrap();
+    let mut lines: Vec<&str> = original.lines().collect();
+    let header = lines.remove(0);
+    let before = lines.clone();
+    shuffle(&mut lines, 2026);
+    assert_ne!(before, lines, "the shuffle moved rows");
+    let tmp = tempfile::tempdir().unwrap();
+    let shuffled = tmp.path().join("deals.csv");
+    std::fs::write(&shuffled, format!("{header}\n{}\n", lines.join("\n"))).unwrap();
+
+    let plain = run_with(EXAMPLE, "2026", &[]);
+    let moved = run_with(EXAMPLE, "2026", &["--deals", shuffled.to_str().unwrap()]);
+    let (a, b) = (tree(plain.out()), tree(moved.out()));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (path, bytes) in &a {
+        if path == "manifest.json" {
+            continue;
+        }
+        if path.starts_with("statements/") && path.ends_with(".csv") {
+            // same lines in the same order; only the deals' file:line differs
+            let (x, y) = (
+                String::from_utf8(bytes.clone()).unwrap(),
+                String::from_utf8(b[path].clone()).unwrap(),
+            );
+            assert_eq!(without_source(&x), without_source(&y), "{path}");
+        } else {
+            assert!(
+                bytes == &b[path],
+                "{path} differs when deal rows are shuffled"
+            );
+        }
+    }
+    // The manifests differ only where the deals file does: its path and hash, and so the run id.
+    let m1: serde_json::Value = serde_json::from_slice(&a["manifest.json"]).unwrap();
+    let m2: serde_json::Value = serde_json::from_slice(&b["manifest.json"]).unwrap();
+    assert_ne!(m1["run_id"], m2["run_id"]);
+    assert_eq!(m1["plans"], m2["plans"]);
+    assert_eq!(m1["settings"], m2["settings"]);
+    let payouts_hash = |m: &serde_json::Value| {
+        m["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["path"] == "payouts.csv")
+            .unwrap()["sha256"]
+            .clone()
+    };
+    assert_eq!(payouts_hash(&m1), payouts_hash(&m2));
+}
+
+#[test]
+fn statement_markdown_golden() {
+    // tests/cases/retro, R1, February (BLESS=1 rewrites tests/cases/retro/expected/2026-02-R1.md).
+    // Its numbers, by hand: RT3 30,000 × 10% = 3,000.00; uplift 80,000 × 3% = 2,400.00; payable
+    // 5,400.00 = earned 11,000.00 (110,000 × 10%) − paid 5,600.00; attainment 110,000 ÷ 100,000 = 110%.
+    let run = run_case("retro", "2026-Q1");
+    golden(
+        "retro/expected/2026-02-R1.md",
+        &run.read("statements/2026-02/R1.md"),
+    );
+}
