@@ -170,10 +170,17 @@ impl Calendar {
             }
         };
         if !fiscal && self.fiscal_year_start != 1 {
+            let example = Period {
+                first: (year - 1) * 12 + self.offset(),
+                granularity: Granularity::Quarter,
+                fiscal_year_start: self.fiscal_year_start as u8,
+            };
             return Err(format!(
-                "`{text}` is ambiguous: the fiscal year starts in month {}; write FY{year}{}",
+                "`{text}` is ambiguous: the fiscal year starts in month {}, so quarters, halves and years are fiscal; \
+                 write a fiscal label such as FY{year} (fiscal years are named by the year they end in: {example} runs {} to {})",
                 self.fiscal_year_start,
-                part.map(|p| format!("-{p}")).unwrap_or_default()
+                example.start(),
+                example.end(),
             ));
         }
         Ok(Period {
@@ -331,7 +338,10 @@ mod tests {
             cal.period_of(Granularity::Year, date("2026-02-01")).label(),
             "FY2027"
         );
-        assert!(cal.parse("2026-Q1").unwrap_err().contains("FY2026-Q1"));
+        assert!(cal
+            .parse("2026-Q1")
+            .unwrap_err()
+            .contains("FY2026-Q1 runs 2025-02-01 to 2025-04-30"));
         assert_eq!(cal.parse("2026-02").unwrap().label(), "2026-02");
     }
 

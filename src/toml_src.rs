@@ -85,7 +85,10 @@ impl<'a> Source<'a> {
                 span.clone(),
                 format!("{what} must be an exact decimal number like {example}"),
             )
-            .value(self.slice(span).to_string())
+            .value(match value.get_ref() {
+                Value::String(text) => text.clone(),
+                _ => self.slice(span).to_string(),
+            })
         })
     }
 }

@@ -253,6 +253,19 @@ pub fn parse_workspace(
         }
         let mut types = BTreeMap::new();
         for (column, ty) in &raw.types {
+            if kind != InputKind::Deals {
+                diags.push(src.error("workspace-types-unsupported", ty.span(), format!(
+                    "the {} file's columns have fixed types; `types` applies to extra columns of the deals file",
+                    kind.name()
+                )));
+                continue;
+            }
+            if required.contains(&column.as_str()) || optional.contains(&column.as_str()) {
+                diags.push(src.error("workspace-type-canonical", ty.span(), format!(
+                    "`{column}` is a canonical column with a fixed type; `types` applies to extra columns"
+                )));
+                continue;
+            }
             match ty.get_ref().parse::<ColumnType>() {
                 Ok(t) => {
                     types.insert(column.clone(), t);

@@ -121,6 +121,11 @@ impl DealTable {
     }
 }
 
+/// Whether a deals column name is canonical (its type is fixed by the data contract).
+pub fn is_canonical(name: &str) -> bool {
+    matches!(name, "deal_id" | "rep_id") || canonical_type(name).is_some()
+}
+
 fn canonical_type(name: &str) -> Option<ColumnType> {
     Some(match name {
         "amount" | "margin" => ColumnType::Money,

@@ -173,7 +173,7 @@ pub fn bind_measure(
                 "plan-filter-value",
                 &plan.file,
                 format!(
-                    "measure `{}`: column `{}` holds {ty}s, and {v:?} is not one",
+                    "measure `{}`: column `{}` holds {ty}, and {v:?} is not one",
                     m.name, c.column
                 ),
             )
@@ -186,7 +186,7 @@ pub fn bind_measure(
                     vs.iter()
                         .filter_map(|v| {
                             parse_decimal(v).or_else(|| {
-                                errors.push(bad_value(v, "number"));
+                                errors.push(bad_value(v, "numbers"));
                                 None
                             })
                         })
@@ -196,7 +196,7 @@ pub fn bind_measure(
                     vs.iter()
                         .filter_map(|v| {
                             parse_literal_date(v).or_else(|| {
-                                errors.push(bad_value(v, "date (YYYY-MM-DD)"));
+                                errors.push(bad_value(v, "dates (write them YYYY-MM-DD)"));
                                 None
                             })
                         })
@@ -218,14 +218,14 @@ pub fn bind_measure(
                 ColumnType::Decimal | ColumnType::Money => match parse_decimal(v) {
                     Some(x) => BoundTest::CompareDecimal(*op, x),
                     None => {
-                        errors.push(bad_value(v, "number"));
+                        errors.push(bad_value(v, "numbers"));
                         continue;
                     }
                 },
                 ColumnType::Date => match parse_literal_date(v) {
                     Some(x) => BoundTest::CompareDate(*op, x),
                     None => {
-                        errors.push(bad_value(v, "date (YYYY-MM-DD)"));
+                        errors.push(bad_value(v, "dates (write them YYYY-MM-DD)"));
                         continue;
                     }
                 },
@@ -233,7 +233,11 @@ pub fn bind_measure(
                     errors.push(Diagnostic::error("plan-filter-value", &plan.file, format!(
                         "measure `{}`: `{}` compares text column `{}`; comparisons need a number or date column",
                         m.name, op.symbol(), c.column
-                    )).line(c.line).hint(format!("declare its type: [deals.types] \"{}\" = \"decimal\"", c.column)));
+                    )).line(c.line).hint(if crate::data::deals::is_canonical(&c.column) {
+                        format!("`{}` is a text column by the data contract; compare it with eq/in/not_in", c.column)
+                    } else {
+                        format!("declare its type: [deals.types] \"{}\" = \"decimal\"", c.column)
+                    }));
                     continue;
                 }
             },

@@ -546,7 +546,13 @@ fn parse_component(
                     format!("component `{id}` has tiers but no `basis`"))
                     .hint("set basis = \"attainment\" (breakpoints as % of quota) or \"amount\" (breakpoints in the measure's units)"));
             }
-            let on_attainment = basis == Some(Basis::Attainment);
+            if method == Some(Method::Flat) && raw_tiers.len() > 1 {
+                diags.push(src.error("plan-flat-tiers", c.span(),
+                    format!("component `{id}` is flat but lists {} tiers", raw_tiers.len()))
+                    .hint("a flat table has one `rate`; for several tiers set method = \"marginal\" or \"retroactive\""));
+            }
+            // Without a (valid) basis, accept "50%" as well, so one missing key gives one error.
+            let on_attainment = basis != Some(Basis::Amount);
             let mut tiers = Vec::new();
             for t in raw_tiers {
                 let rt = t.get_ref();
@@ -575,6 +581,17 @@ fn parse_component(
             }
             validate_tiers(src, &id, &mut tiers, diags);
             tiers.into_iter().map(|(t, _)| t).collect()
+        }
+        (Some(_), Some(_)) => {
+            diags.push(
+                src.error(
+                    "plan-rates-ambiguous",
+                    c.span(),
+                    format!("component `{id}` has both `rate` and `tiers`"),
+                )
+                .hint("keep `rate` for a flat table, or `tiers` for a tiered one"),
+            );
+            return None;
         }
         _ => {
             diags.push(src.error(

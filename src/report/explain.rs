@@ -81,7 +81,7 @@ pub fn render(
             comp.id, plan.file, comp.line
         );
         let what = match &measure.value {
-            MeasureValue::Count => "count of deals".to_string(),
+            MeasureValue::Count => "count".to_string(),
             MeasureValue::Sum(col) => format!("sum of {col}"),
         };
         let filter: Vec<String> = measure
@@ -253,7 +253,7 @@ pub fn render(
             }
             let _ = writeln!(
                 s,
-                "  measure to date: {} ({} deals since {})",
+                "  measure to date: {} ({} deal(s) since {})",
                 grouped(p.measure_to_date, value_places),
                 p.deals_to_date,
                 p.measurement_period.start()

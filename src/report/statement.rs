@@ -8,7 +8,6 @@
 use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
-use serde::Serialize;
 
 use super::format::{amount, attainment_pct, formula, grouped, rate, tier};
 use super::fs::csv_text;
@@ -16,26 +15,26 @@ use super::summary::Row;
 use crate::data::Inputs;
 use crate::engine::{Line, LineKind};
 
-#[derive(Serialize)]
-struct CsvLine<'a> {
-    rep_id: std::borrow::Cow<'a, str>,
-    payout_period: String,
-    component: &'a str,
-    line: &'static str,
-    deal_id: String,
-    source: String,
-    date: String,
-    deal_value: String,
-    currency: String,
-    fx_rate: String,
-    credited: String,
-    cumulative_from: String,
-    cumulative_to: String,
-    tier: String,
-    rate: String,
-    formula: String,
-    amount: String,
-}
+const CSV_HEADER: [&str; 18] = [
+    "rep_id",
+    "payout_period",
+    "component",
+    "line",
+    "deal_id",
+    "source",
+    "date",
+    "deal_value",
+    "currency",
+    "fx_rate",
+    "credited",
+    "cumulative_from",
+    "cumulative_to",
+    "tier",
+    "base",
+    "rate",
+    "formula",
+    "amount",
+];
 
 fn kind(line: &Line) -> &'static str {
     match line.kind {
@@ -45,88 +44,73 @@ fn kind(line: &Line) -> &'static str {
     }
 }
 
+/// For each line, whether it is the first line of its deal (a deal crossing tiers has several slice
+/// lines; its value and credit are printed once, so a column sum never counts a deal twice).
+fn first_of_deal(lines: &[Line]) -> Vec<bool> {
+    let mut previous = None;
+    lines
+        .iter()
+        .map(|l| {
+            let deal = l
+                .credit
+                .map(|c| c.deal)
+                .filter(|_| l.kind == LineKind::Deal);
+            let first = deal.is_some() && deal != previous;
+            if deal.is_some() {
+                previous = deal;
+            }
+            first
+        })
+        .collect()
+}
+
 /// The statement of one rep for one payout period (all its components), as CSV.
 pub fn render_csv(inputs: &Inputs, rows: &[&Row]) -> anyhow::Result<Vec<u8>> {
     let deals = &inputs.deals;
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut any = false;
+    w.write_record(CSV_HEADER)?;
     for r in rows {
         let places = r.plan.rounding.places;
-        for line in &r.result.lines {
-            any = true;
-            let credit = line.credit;
-            let d = credit.map(|c| c.deal as usize);
-            let is_rounding = line.kind == LineKind::Rounding;
-            w.serialize(CsvLine {
-                rep_id: csv_text(r.rep_id),
-                payout_period: r.result.payout_period.to_string(),
-                component: &r.component.id,
-                line: kind(line),
-                deal_id: d
-                    .map(|d| csv_text(&deals.ids[d]).into_owned())
+        let value_places = if r.money_measure { places } else { 0 };
+        let firsts = first_of_deal(&r.result.lines);
+        for (line, first) in r.result.lines.iter().zip(firsts) {
+            let d = line.credit.map(|c| c.deal as usize);
+            let credit = line.credit.filter(|_| first);
+            let rounding = line.kind == LineKind::Rounding;
+            let unless_rounding = |text: String| if rounding { String::new() } else { text };
+            let record = [
+                csv_text(r.rep_id).into_owned(),
+                r.result.payout_period.to_string(),
+                r.component.id.clone(),
+                kind(line).to_string(),
+                d.map(|d| csv_text(&deals.ids[d]).into_owned())
                     .unwrap_or_default(),
-                source: d
-                    .map(|d| format!("{}:{}", deals.file, deals.lines[d]))
+                d.map(|d| format!("{}:{}", deals.file, deals.lines[d]))
                     .unwrap_or_default(),
-                date: d
-                    .map(|d| deals.close_date(d).to_string())
+                d.map(|d| deals.close_date(d).to_string())
                     .unwrap_or_default(),
-                deal_value: credit
-                    .map(|c| amount(c.source_value, 0))
+                credit
+                    .map(|c| amount(c.source_value, value_places))
                     .unwrap_or_default(),
-                currency: d
-                    .map(|d| csv_text(&deals.currency(d)).into_owned())
+                d.map(|d| csv_text(&deals.currency(d)).into_owned())
                     .unwrap_or_default(),
-                fx_rate: credit
+                credit
                     .and_then(|c| c.fx_rate)
                     .map(|f| amount(f, 0))
                     .unwrap_or_default(),
-                credited: credit.map(|c| amount(c.credited, 0)).unwrap_or_default(),
-                cumulative_from: if is_rounding {
-                    String::new()
-                } else {
-                    amount(line.from, 0)
-                },
-                cumulative_to: if is_rounding {
-                    String::new()
-                } else {
-                    amount(line.to, 0)
-                },
-                tier: if is_rounding {
-                    String::new()
-                } else {
-                    tier(r.component, line.tier)
-                },
-                rate: if is_rounding {
-                    String::new()
-                } else {
-                    rate(r.plan, r.component, line.rate)
-                },
-                formula: formula(r.plan, r.component, line),
-                amount: amount(line.amount, places),
-            })?;
+                credit
+                    .map(|c| amount(c.credited, value_places))
+                    .unwrap_or_default(),
+                unless_rounding(amount(line.from, value_places)),
+                unless_rounding(amount(line.to, value_places)),
+                unless_rounding(tier(r.component, line.tier)),
+                unless_rounding(amount(line.base, value_places)),
+                unless_rounding(rate(r.plan, r.component, line.rate)),
+                formula(r.plan, r.component, line),
+                amount(line.amount, places),
+            ];
+            w.write_record(&record)?;
         }
-    }
-    if !any {
-        w.write_record([
-            "rep_id",
-            "payout_period",
-            "component",
-            "line",
-            "deal_id",
-            "source",
-            "date",
-            "deal_value",
-            "currency",
-            "fx_rate",
-            "credited",
-            "cumulative_from",
-            "cumulative_to",
-            "tier",
-            "rate",
-            "formula",
-            "amount",
-        ])?;
     }
     w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
@@ -189,7 +173,8 @@ pub fn render_markdown(inputs: &Inputs, rows: &[&Row]) -> String {
             continue;
         }
         let _ = writeln!(s, "| Line | Deal | Date | Credited | Tier | Formula | Amount |\n|---|---|---|---:|---|---|---:|");
-        for line in &p.lines {
+        let value_places = if r.money_measure { places } else { 0 };
+        for (line, first) in p.lines.iter().zip(first_of_deal(&p.lines)) {
             let d = line.credit.map(|c| c.deal as usize);
             let _ = writeln!(
                 s,
@@ -199,7 +184,8 @@ pub fn render_markdown(inputs: &Inputs, rows: &[&Row]) -> String {
                 d.map(|d| deals.close_date(d).to_string())
                     .unwrap_or_default(),
                 line.credit
-                    .map(|c| grouped(c.credited, places))
+                    .filter(|_| first)
+                    .map(|c| grouped(c.credited, value_places))
                     .unwrap_or_default(),
                 if line.kind == LineKind::Rounding {
                     String::new()

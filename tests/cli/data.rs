@@ -123,8 +123,8 @@ fn crm_export_with_mapped_headers_us_formats_and_a_bom() {
     assert_eq!(
         seen,
         [
-            ("OPP-1", "2026-01-15", "1234.5"),
-            ("OPP-3", "2026-01-31", "500")
+            ("OPP-1", "2026-01-15", "1234.50"),
+            ("OPP-3", "2026-01-31", "500.00")
         ]
     );
     // source lines count the header as line 1: OPP-1 is on line 2, OPP-3 on line 4

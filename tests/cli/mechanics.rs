@@ -84,14 +84,14 @@ fn marginal_tiers_on_attainment_split_a_deal_at_a_breakpoint() {
             feb[0]["cumulative_from"].as_str(),
             feb[0]["cumulative_to"].as_str()
         ),
-        ("30000", "50000")
+        ("30000.00", "50000.00")
     );
     assert_eq!(
         (
             feb[1]["cumulative_from"].as_str(),
             feb[1]["cumulative_to"].as_str()
         ),
-        ("50000", "70000")
+        ("50000.00", "70000.00")
     );
 
     // R1 March: M3 40,000 moves 70,000 → 110,000 across 100,000:
@@ -268,7 +268,7 @@ fn transaction_scope_starts_every_deal_from_zero() {
             x3[1]["cumulative_from"].as_str(),
             x3[1]["cumulative_to"].as_str()
         ),
-        ("50000", "70000")
+        ("50000.00", "70000.00")
     );
     // 20,000 × 1% = 200.00
     assert_eq!(x3[1]["formula"], "20000.00 × 1%");
