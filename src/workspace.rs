@@ -166,6 +166,26 @@ pub struct Overrides {
     pub fx: Option<PathBuf>,
 }
 
+/// Remove `.` and `dir/..` from a path without touching the file system, so the paths shown in
+/// diagnostics and the manifest read `tests/fixtures/x.csv`, not `benches/w/../../tests/fixtures/x.csv`.
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
+}
+
 /// Parse the workspace text; `file` is its path (relative paths resolve against its folder).
 pub fn parse_workspace(
     file: &Path,
@@ -183,7 +203,7 @@ pub fn parse_workspace(
         .data_dir
         .clone()
         .unwrap_or_else(|| match &raw.data_dir {
-            Some(d) => base.join(d),
+            Some(d) => normalize(&base.join(d)),
             None => base.clone(),
         });
 
@@ -222,8 +242,10 @@ pub fn parse_workspace(
         Some(p) if p.is_dir() => PlanSource::Dir(p.clone()),
         Some(p) => PlanSource::Files(vec![p.clone()]),
         None => match raw.plans.get_ref() {
-            RawPlans::Dir(d) => PlanSource::Dir(base.join(d)),
-            RawPlans::Files(fs) => PlanSource::Files(fs.iter().map(|f| base.join(f)).collect()),
+            RawPlans::Dir(d) => PlanSource::Dir(normalize(&base.join(d))),
+            RawPlans::Files(fs) => {
+                PlanSource::Files(fs.iter().map(|f| normalize(&base.join(f))).collect())
+            }
         },
     };
 
@@ -306,7 +328,7 @@ pub fn parse_workspace(
             kind,
             path: over
                 .clone()
-                .unwrap_or_else(|| data_base.join(raw.file.get_ref())),
+                .unwrap_or_else(|| normalize(&data_base.join(raw.file.get_ref()))),
             columns,
             date_format,
             number_format,

@@ -2,32 +2,40 @@
 
 use clap::Args;
 
-use super::{print_diagnostics, resolve_period, stdout_write, Format, Global};
+use super::{print_diagnostics, resolve_period, stdout_write, Global};
 use crate::diag::InvalidInput;
 use crate::engine::{compute_run, Settings};
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckFormat {
+    Text,
+    Json,
+}
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     /// Also check what a run of this period needs (quotas, FX rates). Default: the workspace's `period`.
     #[arg(short, long, value_name = "PERIOD")]
     pub period: Option<String>,
-    /// `json` prints the diagnostics as JSON on stdout.
-    #[arg(short, long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// `json` prints the diagnostics as JSON on stdout; `text` prints them on stderr.
+    #[arg(short, long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
 }
 
 pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<i32> {
     let outcome = (|| -> anyhow::Result<Vec<crate::diag::Diagnostic>> {
         let (ws, inputs) = global.load()?;
         let period = resolve_period(&ws, args.period.as_deref())?;
-        compute_run(
+        let result = compute_run(
             &inputs,
             Settings {
                 period,
                 lines: false,
             },
         )?;
-        Ok(inputs.warnings)
+        let mut warnings = inputs.warnings;
+        warnings.extend(result.warnings);
+        Ok(warnings)
     })();
     let (diags, code) = match outcome {
         Ok(warnings) => (warnings, 0),
@@ -36,7 +44,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<i32> {
             Err(other) => return Err(other),
         },
     };
-    if args.format == Format::Json {
+    if args.format == CheckFormat::Json {
         stdout_write(|out| {
             serde_json::to_writer_pretty(&mut *out, &diags)?;
             writeln!(out)?;

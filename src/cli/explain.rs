@@ -27,6 +27,7 @@ pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<i32> {
         lines: true,
     };
     let result = compute_run(&inputs, settings)?;
+    global.warn(&inputs, &result);
     check_invariants(&inputs, &result, true)?;
     let Some(rep) = result.reps.iter().find(|r| r.rep == rep_index) else {
         anyhow::bail!(

@@ -46,7 +46,7 @@ pub struct Global {
     /// Plan file or folder of plan files (overrides the workspace's `plans`).
     #[arg(long, global = true, value_name = "PATH")]
     pub plans: Option<PathBuf>,
-    /// Folder the workspace's data file names are resolved against (instead of the workspace's folder).
+    /// Folder the data file names of the workspace are resolved against (replaces its `data_dir`).
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Deals file (overrides the workspace).
@@ -137,11 +137,30 @@ fn report_error(e: &anyhow::Error) -> i32 {
     2
 }
 
+/// How many diagnostics of one code in one file are printed before the rest are counted
+/// (`check --format json` lists them all).
+const SHOWN_PER_CODE: usize = 10;
+
 /// Print diagnostics on stderr, then a count.
 pub(crate) fn print_diagnostics(diags: &[Diagnostic]) {
     let mut err = io::stderr().lock();
+    let mut shown: std::collections::BTreeMap<(&str, &str), usize> =
+        std::collections::BTreeMap::new();
     for d in diags {
-        let _ = writeln!(err, "{d}");
+        let n = shown.entry((d.file.as_str(), d.code)).or_default();
+        *n += 1;
+        if *n <= SHOWN_PER_CODE {
+            let _ = writeln!(err, "{d}");
+        }
+    }
+    for ((file, code), n) in &shown {
+        if *n > SHOWN_PER_CODE {
+            let _ = writeln!(
+                err,
+                "{file}: ... and {} more [{code}] (payout check --format json lists all)",
+                n - SHOWN_PER_CODE
+            );
+        }
     }
     let errors = diags
         .iter()
@@ -168,14 +187,24 @@ impl Global {
         }
     }
 
-    /// Read the workspace and every input; warnings are printed unless quiet.
+    /// Read the workspace and every input (their warnings are in `Inputs::warnings`).
     pub(crate) fn load(&self) -> anyhow::Result<(Workspace, Inputs)> {
         let ws = read_workspace(&self.workspace, &self.overrides())?;
         let inputs = read_inputs(&ws)?;
-        if !self.quiet && !inputs.warnings.is_empty() {
-            print_diagnostics(&inputs.warnings);
-        }
         Ok((ws, inputs))
+    }
+
+    /// Print the warnings of the inputs and of a run, unless quiet.
+    pub(crate) fn warn(&self, inputs: &Inputs, run: &crate::engine::RunResult) {
+        if !self.quiet {
+            let all: Vec<Diagnostic> = inputs
+                .warnings
+                .iter()
+                .chain(run.warnings.iter())
+                .cloned()
+                .collect();
+            print_diagnostics(&all);
+        }
     }
 
     pub(crate) fn message(&self, text: impl AsRef<str>) {

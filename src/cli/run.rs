@@ -38,6 +38,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
         lines: args.out.is_some(),
     };
     let result = compute_run(&inputs, settings)?;
+    global.warn(&inputs, &result);
     check_invariants(&inputs, &result, settings.lines)?;
     let rows = summary::rows(&inputs, &result);
     stdout_write(|out| match args.format {

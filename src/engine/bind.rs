@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::data::{ColumnType, ColumnValues, DealTable};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Severity};
 use crate::money::parse_decimal;
 use crate::plan::{CompareOp, Measure, MeasureValue, Plan, Test};
 
@@ -93,12 +93,13 @@ fn parse_literal_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
-/// Bind one measure of a plan to the deals table.
+/// Bind one measure of a plan to the deals table: the bound measure and its warnings, or every
+/// problem found (errors and warnings).
 pub fn bind_measure(
     plan: &Plan,
     m: &Measure,
     deals: &DealTable,
-) -> Result<BoundMeasure, Vec<Diagnostic>> {
+) -> Result<(BoundMeasure, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let columns: Vec<&str> = deals.columns.iter().map(|c| c.name.as_str()).collect();
     let unknown = |name: &str, line: u64, what: &str| {
@@ -179,9 +180,41 @@ pub fn bind_measure(
             )
             .line(c.line)
         };
+        // A text value no row has is most often a typo ("Closed Wn"): warn, listing what exists.
+        let no_match = |v: &str| {
+            let mut present: Vec<String> = match &col.values {
+                ColumnValues::Text { dict, .. } => {
+                    dict.iter().take(12).map(|d| format!("{d:?}")).collect()
+                }
+                _ => Vec::new(),
+            };
+            if present.len() == 12 {
+                present.push("...".into());
+            }
+            Diagnostic::warning(
+                "plan-filter-no-match",
+                &plan.file,
+                format!(
+                    "measure `{}`: no row of {} has {} = {v:?}, so this value selects nothing",
+                    m.name, deals.file, c.column
+                ),
+            )
+            .line(c.line)
+            .hint(format!("values present: {}", present.join(", ")))
+        };
         let literal = |vs: &[String], errors: &mut Vec<Diagnostic>| -> Literal {
             match col.ty {
-                ColumnType::Text => Literal::Text(vs.iter().map(|v| col.text_code(v)).collect()),
+                ColumnType::Text => Literal::Text(
+                    vs.iter()
+                        .map(|v| {
+                            let code = col.text_code(v);
+                            if code.is_none() && !deals.is_empty() {
+                                errors.push(no_match(v));
+                            }
+                            code
+                        })
+                        .collect(),
+                ),
                 ColumnType::Decimal | ColumnType::Money => Literal::Decimal(
                     vs.iter()
                         .filter_map(|v| {
@@ -248,11 +281,18 @@ pub fn bind_measure(
         });
     }
     match (value, date_column) {
-        (Some(value), Some(date_column)) if errors.is_empty() => Ok(BoundMeasure {
-            value,
-            date_column,
-            conditions,
-        }),
+        (Some(value), Some(date_column))
+            if !errors.iter().any(|d| d.severity == Severity::Error) =>
+        {
+            Ok((
+                BoundMeasure {
+                    value,
+                    date_column,
+                    conditions,
+                },
+                errors,
+            ))
+        }
         _ => Err(errors),
     }
 }

@@ -54,7 +54,10 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
         let mut bound = Vec::new();
         for m in &plan.measures {
             match bind::bind_measure(plan, m, &inputs.deals) {
-                Ok(b) => bound.push(b),
+                Ok((b, warnings)) => {
+                    bound.push(b);
+                    diags.extend(warnings);
+                }
                 Err(ds) => diags.extend(ds),
             }
         }
@@ -112,6 +115,7 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
         reps,
         reconciliation,
         not_credited,
+        warnings: diags.into_sorted(),
     })
 }
 

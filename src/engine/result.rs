@@ -185,4 +185,6 @@ pub struct RunResult {
     pub reconciliation: Reconciliation,
     /// Deals not credited, with the reason, in deal-row order (kept only when lines are kept).
     pub not_credited: Vec<(u32, Status)>,
+    /// Problems that do not stop the run (e.g. a filter value no row has).
+    pub warnings: Vec<crate::diag::Diagnostic>,
 }
