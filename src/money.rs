@@ -264,6 +264,27 @@ impl NormalizeZero for Decimal {
     }
 }
 
+/// An exact amount with at least `places` decimals: 13540.000000 → "13540.00", 987.6536 → "987.6536".
+pub fn fmt_amount(value: Decimal, places: u32) -> String {
+    let mut v = value.normalize();
+    if v.scale() < places {
+        v.rescale(places);
+    }
+    if v.is_zero() {
+        v.set_sign_positive(true);
+    }
+    v.to_string()
+}
+
+/// Attainment as a percentage rounded half away from zero to 0.01% (display only).
+pub fn fmt_attainment(ratio: Option<Decimal>) -> String {
+    ratio.map_or(String::new(), |r| {
+        let p = (r * Decimal::ONE_HUNDRED)
+            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+        format!("{}%", fmt_amount(p, 2))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

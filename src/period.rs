@@ -196,7 +196,8 @@ impl Period {
         self.granularity
     }
 
-    fn calendar(&self) -> Calendar {
+    /// The calendar the period was made in.
+    pub fn calendar(&self) -> Calendar {
         Calendar {
             fiscal_year_start: self.fiscal_year_start as u32,
         }

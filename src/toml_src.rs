@@ -45,6 +45,19 @@ impl<'a> Source<'a> {
             .column(Column::Number(col))
     }
 
+    /// A warning at a span.
+    pub fn warning(
+        &self,
+        code: &'static str,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            severity: crate::diag::Severity::Warning,
+            ..self.error(code, span, message)
+        }
+    }
+
     /// Deserialize the document into raw structs; syntax errors and unknown keys become one diagnostic.
     pub fn deserialize<T: DeserializeOwned>(&self, code: &'static str) -> Result<T, Diagnostic> {
         toml::from_str(self.text).map_err(|e| {

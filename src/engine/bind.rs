@@ -1,21 +1,32 @@
-//! Binding plans to the deals table: column names in measures and filters become column indexes,
-//! filter literals become typed values.
+//! Binding a plan to the deals table: column names in measures, filters, rules and `tier_on` become
+//! column indexes (or derived values), filter literals become typed values, derived values are
+//! computed for the deals of the plan's reps.
 //!
-//! Invariants: a bound measure refers only to columns that exist with a usable type; a filter value
-//! that cannot be read in its column's type is a plan error naming the plan file and line.
+//! Invariants: a bound plan refers only to columns that exist with a usable type; a filter value that
+//! cannot be read in its column's type is a plan error naming the plan file and line; a derived value
+//! that cannot be computed for a deal of the plan (division by zero, overflow) is an error naming the
+//! deal's line; derived values are computed only for the plan's own reps' deals.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::data::{ColumnType, ColumnValues, DealTable};
-use crate::diag::{Diagnostic, Severity};
+use crate::data::{ColumnType, ColumnValues, DealTable, Roster};
+use crate::diag::Diagnostic;
 use crate::money::parse_decimal;
-use crate::plan::{CompareOp, Measure, MeasureValue, Plan, Test};
+use crate::plan::expr::EvalError;
+use crate::plan::{CompareOp, ComponentKind, Condition, MeasureValue, Plan, Test};
 
-#[derive(Debug, Clone)]
+/// Where a per-deal number comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Column(usize),
+    Derived(usize),
+}
+
+#[derive(Debug, Clone, Copy)]
 pub enum BoundValue {
     Count,
-    Column { index: usize, money: bool },
+    Number { source: Source, money: bool },
 }
 
 #[derive(Debug, Clone)]
@@ -34,8 +45,8 @@ enum BoundTest {
 }
 
 #[derive(Debug, Clone)]
-struct BoundCondition {
-    column: usize,
+pub struct BoundCondition {
+    source: Source,
     test: BoundTest,
 }
 
@@ -44,6 +55,18 @@ pub struct BoundMeasure {
     pub value: BoundValue,
     pub date_column: usize,
     conditions: Vec<BoundCondition>,
+}
+
+/// A plan bound to the deals table.
+#[derive(Debug, Clone, Default)]
+pub struct BoundPlan {
+    pub measures: Vec<BoundMeasure>,
+    /// Per derived value, per deal row (None: not a deal of this plan, or an empty operand).
+    derived: Vec<Vec<Option<Decimal>>>,
+    /// Per component, per rule: the rule's conditions.
+    pub rules: Vec<Vec<Vec<BoundCondition>>>,
+    /// Per component: the per-deal tier key.
+    pub tier_on: Vec<Option<Source>>,
 }
 
 fn compare<T: PartialOrd>(op: CompareOp, a: T, b: T) -> bool {
@@ -55,11 +78,31 @@ fn compare<T: PartialOrd>(op: CompareOp, a: T, b: T) -> bool {
     }
 }
 
-impl BoundMeasure {
-    /// Whether the deal passes every condition of the filter.
-    pub fn selects(&self, deals: &DealTable, row: usize) -> bool {
-        self.conditions.iter().all(|c| {
-            let col = &deals.columns[c.column];
+impl BoundPlan {
+    /// A per-deal number: a decimal column's cell or a derived value.
+    pub fn number(&self, deals: &DealTable, source: Source, row: usize) -> Option<Decimal> {
+        match source {
+            Source::Column(i) => deals.columns[i].decimal(row),
+            Source::Derived(i) => self.derived[i][row],
+        }
+    }
+
+    /// Whether the deal passes every condition.
+    pub fn matches(&self, deals: &DealTable, conditions: &[BoundCondition], row: usize) -> bool {
+        conditions.iter().all(|c| {
+            let Source::Column(ci) = c.source else {
+                let v = self.number(deals, c.source, row);
+                return match &c.test {
+                    BoundTest::Empty(want) => v.is_none() == *want,
+                    BoundTest::In {
+                        values: Literal::Decimal(vs),
+                        negate,
+                    } => v.is_some_and(|x| vs.contains(&x)) != *negate,
+                    BoundTest::CompareDecimal(op, y) => v.is_some_and(|x| compare(*op, x, *y)),
+                    _ => false,
+                };
+            };
+            let col = &deals.columns[ci];
             match &c.test {
                 BoundTest::Empty(want) => {
                     let empty = match &col.values {
@@ -87,106 +130,279 @@ impl BoundMeasure {
             }
         })
     }
+
+    /// Whether measure `m` selects the deal.
+    pub fn selects(&self, deals: &DealTable, m: usize, row: usize) -> bool {
+        self.matches(deals, &self.measures[m].conditions, row)
+    }
 }
 
 fn parse_literal_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
-/// Bind one measure of a plan to the deals table: the bound measure and its warnings, or every
-/// problem found (errors and warnings).
-pub fn bind_measure(
-    plan: &Plan,
-    m: &Measure,
-    deals: &DealTable,
-) -> Result<(BoundMeasure, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let mut errors = Vec::new();
-    let columns: Vec<&str> = deals.columns.iter().map(|c| c.name.as_str()).collect();
-    let unknown = |name: &str, line: u64, what: &str| {
+/// Names a plan can use for per-deal values: the deals columns, then its derived values.
+struct Names<'a> {
+    plan: &'a Plan,
+    deals: &'a DealTable,
+}
+
+impl Names<'_> {
+    fn resolve(&self, name: &str) -> Option<(Source, ColumnType)> {
+        if let Some(i) = self.plan.values.iter().position(|v| v.name == name) {
+            let ty = if self.plan.values[i].money {
+                ColumnType::Money
+            } else {
+                ColumnType::Decimal
+            };
+            return Some((Source::Derived(i), ty));
+        }
+        self.deals
+            .column(name)
+            .map(|i| (Source::Column(i), self.deals.columns[i].ty))
+    }
+
+    fn unknown(&self, context: &str, name: &str, line: u64, what: &str) -> Diagnostic {
+        let mut available: Vec<&str> = self.deals.columns.iter().map(|c| c.name.as_str()).collect();
+        available.extend(self.plan.values.iter().map(|v| v.name.as_str()));
         Diagnostic::error(
             "plan-column-unknown",
-            &plan.file,
+            &self.plan.file,
             format!(
-                "measure `{}`: {what} `{name}` is not a column of {}",
-                m.name, deals.file
+                "{context}: {what} `{name}` is not a column of {} nor a derived value",
+                self.deals.file
             ),
         )
         .line(line)
-        .hint(format!("columns available: {}", columns.join(", ")))
-    };
-    let value = match &m.value {
-        MeasureValue::Count => Some(BoundValue::Count),
-        MeasureValue::Sum(name) => match deals.column(name) {
-            Some(i) => match deals.columns[i].ty {
-                ColumnType::Decimal => Some(BoundValue::Column {
-                    index: i,
+        .hint(format!(
+            "columns and values available: {}",
+            available.join(", ")
+        ))
+    }
+}
+
+/// Bind a whole plan; `plan_index` selects the deals of its reps for derived values. Returns `None`
+/// when an error was pushed to `diags` (warnings are pushed too).
+pub fn bind_plan(
+    plan: &Plan,
+    plan_index: usize,
+    deals: &DealTable,
+    roster: &Roster,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<BoundPlan> {
+    let errors_before = diags
+        .iter()
+        .filter(|d| d.severity == crate::diag::Severity::Error)
+        .count();
+    let names = Names { plan, deals };
+    let mut bound = BoundPlan::default();
+
+    // Derived values, for the deals of this plan's reps.
+    let mut inputs_ok = true;
+    for v in &plan.values {
+        for col in v.expr.columns() {
+            match names.resolve(col) {
+                Some((_, ColumnType::Decimal | ColumnType::Money))
+                    if plan.values.iter().all(|o| o.name != col) => {}
+                Some((Source::Derived(_), _)) => {
+                    diags.push(Diagnostic::error("plan-expression-invalid", &plan.file, format!(
+                        "derived value `{}` uses derived value `{col}`; write its expression out instead", v.name
+                    )).line(v.line));
+                    inputs_ok = false;
+                }
+                Some(_) => {
+                    diags.push(Diagnostic::error("plan-column-type", &plan.file, format!(
+                        "derived value `{}` uses `{col}`, which is not a number column", v.name
+                    )).line(v.line).hint(format!("declare its type in the workspace: [deals.types] \"{col}\" = \"decimal\"")));
+                    inputs_ok = false;
+                }
+                None => {
+                    diags.push(names.unknown(
+                        &format!("derived value `{}`", v.name),
+                        col,
+                        v.line,
+                        "the column",
+                    ));
+                    inputs_ok = false;
+                }
+            }
+        }
+    }
+    if inputs_ok {
+        for v in &plan.values {
+            let mut column = vec![None; deals.len()];
+            for (row, cell) in column.iter_mut().enumerate() {
+                if roster.get(deals.reps[row]).plan != Some(plan_index) {
+                    continue;
+                }
+                let get = |name: &str| {
+                    deals
+                        .column(name)
+                        .and_then(|i| deals.columns[i].decimal(row))
+                };
+                match v.expr.eval(&get) {
+                    Ok(x) => *cell = x,
+                    Err(e) => diags.push(
+                        Diagnostic::error(
+                            "value-not-computable",
+                            &deals.file,
+                            format!(
+                                "derived value `{}` = {} cannot be computed for deal `{}`: {}",
+                                v.name,
+                                v.source,
+                                deals.ids[row],
+                                match e {
+                                    EvalError::DivisionByZero => "division by zero",
+                                    EvalError::Overflow => "the result is too large",
+                                }
+                            ),
+                        )
+                        .line(deals.lines[row])
+                        .hint(format!(
+                            "defined at {}:{}; guard it, e.g. with a filter on the divisor",
+                            plan.file, v.line
+                        )),
+                    ),
+                }
+            }
+            bound.derived.push(column);
+        }
+    }
+
+    for m in &plan.measures {
+        let context = format!("measure `{}`", m.name);
+        let value = match &m.value {
+            MeasureValue::Count => Some(BoundValue::Count),
+            MeasureValue::Sum(name) => match names.resolve(name) {
+                Some((source, ColumnType::Decimal)) => Some(BoundValue::Number {
+                    source,
                     money: false,
                 }),
-                ColumnType::Money => Some(BoundValue::Column {
-                    index: i,
+                Some((source, ColumnType::Money)) => Some(BoundValue::Number {
+                    source,
                     money: true,
                 }),
-                _ => {
-                    errors.push(Diagnostic::error("plan-column-type", &plan.file, format!(
+                Some(_) => {
+                    diags.push(Diagnostic::error("plan-column-type", &plan.file, format!(
                         "measure `{}` sums `{name}`, which is not a number column", m.name
                     )).line(m.line).hint(format!(
                         "declare its type in the workspace: [deals.types] \"{name}\" = \"decimal\" (or \"money\")"
                     )));
                     None
                 }
+                None => {
+                    diags.push(names.unknown(&context, name, m.line, "the summed column"));
+                    None
+                }
             },
-            None => {
-                errors.push(unknown(name, m.line, "the summed column"));
+        };
+        let date_column = match deals.column(&m.date_column) {
+            Some(i) if deals.columns[i].ty == ColumnType::Date => Some(i),
+            Some(_) => {
+                diags.push(
+                    Diagnostic::error(
+                        "plan-column-type",
+                        &plan.file,
+                        format!(
+                            "measure `{}` places deals in time by `{}`, which is not a date column",
+                            m.name, m.date_column
+                        ),
+                    )
+                    .line(m.line),
+                );
                 None
             }
-        },
-    };
-    let date_column = match deals.column(&m.date_column) {
-        Some(i) if deals.columns[i].ty == ColumnType::Date => Some(i),
-        Some(_) => {
-            errors.push(
-                Diagnostic::error(
-                    "plan-column-type",
-                    &plan.file,
-                    format!(
-                        "measure `{}` places deals in time by `{}`, which is not a date column",
-                        m.name, m.date_column
+            None => {
+                diags.push(names.unknown(&context, &m.date_column, m.line, "the date column"));
+                None
+            }
+        };
+        let conditions = bind_conditions(&names, &context, &m.filter, diags);
+        if let (Some(value), Some(date_column)) = (value, date_column) {
+            bound.measures.push(BoundMeasure {
+                value,
+                date_column,
+                conditions,
+            });
+        }
+    }
+
+    for comp in &plan.components {
+        let context = format!("component `{}`", comp.id);
+        let mut rules = Vec::new();
+        let mut tier_on = None;
+        if let ComponentKind::Commission(c) = &comp.kind {
+            for r in &c.rules {
+                rules.push(bind_conditions(
+                    &names,
+                    &format!("{context}, rule at line {}", r.line),
+                    &r.when,
+                    diags,
+                ));
+            }
+            if let Some(name) = &c.tier_on {
+                match names.resolve(name) {
+                    Some((source, ColumnType::Decimal | ColumnType::Money)) => {
+                        tier_on = Some(source)
+                    }
+                    Some(_) => diags.push(
+                        Diagnostic::error(
+                            "plan-column-type",
+                            &plan.file,
+                            format!("{context}: `tier_on = \"{name}\"` is not a number column"),
+                        )
+                        .line(comp.line),
                     ),
-                )
-                .line(m.line),
-            );
-            None
+                    None => diags.push(names.unknown(&context, name, comp.line, "`tier_on`")),
+                }
+            }
         }
-        None => {
-            errors.push(unknown(&m.date_column, m.line, "the date column"));
-            None
-        }
-    };
-    let mut conditions = Vec::new();
-    for c in &m.filter {
-        let Some(index) = deals.column(&c.column) else {
-            errors.push(unknown(&c.column, c.line, "the filter column"));
+        bound.rules.push(rules);
+        bound.tier_on.push(tier_on);
+    }
+
+    let errors_after = diags
+        .iter()
+        .filter(|d| d.severity == crate::diag::Severity::Error)
+        .count();
+    (errors_after == errors_before).then_some(bound)
+}
+
+fn bind_conditions(
+    names: &Names,
+    context: &str,
+    conditions: &[Condition],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<BoundCondition> {
+    let plan = names.plan;
+    let deals = names.deals;
+    let mut out = Vec::new();
+    for c in conditions {
+        let Some((source, ty)) = names.resolve(&c.column) else {
+            diags.push(names.unknown(context, &c.column, c.line, "the filter column"));
             continue;
         };
-        let col = &deals.columns[index];
-        let bad_value = |v: &str, ty: &str| {
+        let bad_value = |v: &str, what: &str| {
             Diagnostic::error(
                 "plan-filter-value",
                 &plan.file,
                 format!(
-                    "measure `{}`: column `{}` holds {ty}, and {v:?} is not one",
-                    m.name, c.column
+                    "{context}: column `{}` holds {what}, and {v:?} is not one",
+                    c.column
                 ),
             )
             .line(c.line)
         };
         // A text value no row has is most often a typo ("Closed Wn"): warn, listing what exists.
         let no_match = |v: &str| {
-            let mut present: Vec<String> = match &col.values {
-                ColumnValues::Text { dict, .. } => {
-                    dict.iter().take(12).map(|d| format!("{d:?}")).collect()
-                }
-                _ => Vec::new(),
+            let mut present: Vec<String> = match source {
+                Source::Column(i) => match &deals.columns[i].values {
+                    ColumnValues::Text { dict, .. } => {
+                        dict.iter().take(12).map(|d| format!("{d:?}")).collect()
+                    }
+                    _ => Vec::new(),
+                },
+                Source::Derived(_) => Vec::new(),
             };
             if present.len() == 12 {
                 present.push("...".into());
@@ -195,41 +411,41 @@ pub fn bind_measure(
                 "plan-filter-no-match",
                 &plan.file,
                 format!(
-                    "measure `{}`: no row of {} has {} = {v:?}, so this value selects nothing",
-                    m.name, deals.file, c.column
+                    "{context}: no row of {} has {} = {v:?}, so this value selects nothing",
+                    deals.file, c.column
                 ),
             )
             .line(c.line)
             .hint(format!("values present: {}", present.join(", ")))
         };
-        let literal = |vs: &[String], errors: &mut Vec<Diagnostic>| -> Literal {
-            match col.ty {
-                ColumnType::Text => Literal::Text(
+        let literal = |vs: &[String], diags: &mut Vec<Diagnostic>| -> Literal {
+            match (ty, source) {
+                (ColumnType::Text, Source::Column(i)) => Literal::Text(
                     vs.iter()
                         .map(|v| {
-                            let code = col.text_code(v);
+                            let code = deals.columns[i].text_code(v);
                             if code.is_none() && !deals.is_empty() {
-                                errors.push(no_match(v));
+                                diags.push(no_match(v));
                             }
                             code
                         })
                         .collect(),
                 ),
-                ColumnType::Decimal | ColumnType::Money => Literal::Decimal(
+                (ColumnType::Date, _) => Literal::Date(
                     vs.iter()
                         .filter_map(|v| {
-                            parse_decimal(v).or_else(|| {
-                                errors.push(bad_value(v, "numbers"));
+                            parse_literal_date(v).or_else(|| {
+                                diags.push(bad_value(v, "dates (write them YYYY-MM-DD)"));
                                 None
                             })
                         })
                         .collect(),
                 ),
-                ColumnType::Date => Literal::Date(
+                _ => Literal::Decimal(
                     vs.iter()
                         .filter_map(|v| {
-                            parse_literal_date(v).or_else(|| {
-                                errors.push(bad_value(v, "dates (write them YYYY-MM-DD)"));
+                            parse_decimal(v).or_else(|| {
+                                diags.push(bad_value(v, "numbers"));
                                 None
                             })
                         })
@@ -239,60 +455,48 @@ pub fn bind_measure(
         };
         let test = match &c.test {
             Test::In(vs) => BoundTest::In {
-                values: literal(vs, &mut errors),
+                values: literal(vs, diags),
                 negate: false,
             },
             Test::NotIn(vs) => BoundTest::In {
-                values: literal(vs, &mut errors),
+                values: literal(vs, diags),
                 negate: true,
             },
             Test::Empty(b) => BoundTest::Empty(*b),
-            Test::Compare(op, v) => match col.ty {
+            Test::Compare(op, v) => match ty {
                 ColumnType::Decimal | ColumnType::Money => match parse_decimal(v) {
                     Some(x) => BoundTest::CompareDecimal(*op, x),
                     None => {
-                        errors.push(bad_value(v, "numbers"));
+                        diags.push(bad_value(v, "numbers"));
                         continue;
                     }
                 },
                 ColumnType::Date => match parse_literal_date(v) {
                     Some(x) => BoundTest::CompareDate(*op, x),
                     None => {
-                        errors.push(bad_value(v, "dates (write them YYYY-MM-DD)"));
+                        diags.push(bad_value(v, "dates (write them YYYY-MM-DD)"));
                         continue;
                     }
                 },
                 ColumnType::Text => {
-                    errors.push(Diagnostic::error("plan-filter-value", &plan.file, format!(
-                        "measure `{}`: `{}` compares text column `{}`; comparisons need a number or date column",
-                        m.name, op.symbol(), c.column
-                    )).line(c.line).hint(if crate::data::deals::is_canonical(&c.column) {
-                        format!("`{}` is a text column by the data contract; compare it with eq/in/not_in", c.column)
-                    } else {
-                        format!("declare its type: [deals.types] \"{}\" = \"decimal\"", c.column)
-                    }));
+                    diags.push(
+                        Diagnostic::error("plan-filter-value", &plan.file, format!(
+                            "{context}: `{}` compares text column `{}`; comparisons need a number or date column",
+                            op.symbol(),
+                            c.column
+                        ))
+                        .line(c.line)
+                        .hint(if crate::data::deals::is_canonical(&c.column) {
+                            format!("`{}` is a text column by the data contract; compare it with eq/in/not_in", c.column)
+                        } else {
+                            format!("declare its type: [deals.types] \"{}\" = \"decimal\"", c.column)
+                        }),
+                    );
                     continue;
                 }
             },
         };
-        conditions.push(BoundCondition {
-            column: index,
-            test,
-        });
+        out.push(BoundCondition { source, test });
     }
-    match (value, date_column) {
-        (Some(value), Some(date_column))
-            if !errors.iter().any(|d| d.severity == Severity::Error) =>
-        {
-            Ok((
-                BoundMeasure {
-                    value,
-                    date_column,
-                    conditions,
-                },
-                errors,
-            ))
-        }
-        _ => Err(errors),
-    }
+    out
 }

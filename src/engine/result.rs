@@ -18,12 +18,64 @@ use crate::period::Period;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LineKind {
-    /// A deal's (or a tier slice of a deal's) commission.
+    /// A deal's (or a tier slice of a deal's) commission, or a SPIFF on a deal.
     Deal,
     /// Retroactive uplift (or reversal) on the measure before a deal that changed the tier.
     Retro,
+    /// A deal no rule of the component matches: it counts toward the measure but earns nothing.
+    NoRule,
+    /// The part of a deal's commission above the per-deal cap (negative).
+    DealCap,
+    /// The top-up of a deal's commission to the per-deal minimum (positive).
+    DealFloor,
+    /// Earnings held back (or released) by the threshold on the measure itself.
+    Threshold,
+    /// Target incentive × weight × curve(attainment), change since the previous payout period.
+    Curve,
+    /// A bonus level reached.
+    Bonus,
+    /// The multiplier's effect on earned-to-date, change since the previous payout period.
+    Multiplier,
+    /// Earnings held back, released or forfeited by a gate on another measure.
+    Gate,
+    /// The part of earned-to-date above the component's cap (change since the previous period).
+    Cap,
+    /// The part of the plan's total above the plan cap (change since the previous period).
+    PlanCap,
     /// The change in rounding of earned-to-date (rounded − exact) since the previous payout period.
     Rounding,
+}
+
+impl LineKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            LineKind::Deal => "deal",
+            LineKind::Retro => "retro",
+            LineKind::NoRule => "no-rule",
+            LineKind::DealCap => "deal-cap",
+            LineKind::DealFloor => "deal-floor",
+            LineKind::Threshold => "threshold",
+            LineKind::Curve => "curve",
+            LineKind::Bonus => "bonus",
+            LineKind::Multiplier => "multiplier",
+            LineKind::Gate => "gate",
+            LineKind::Cap => "cap",
+            LineKind::PlanCap => "plan-cap",
+            LineKind::Rounding => "rounding",
+        }
+    }
+
+    /// Lines that belong to one deal (and print its id).
+    pub fn is_deal_line(self) -> bool {
+        matches!(
+            self,
+            LineKind::Deal
+                | LineKind::Retro
+                | LineKind::NoRule
+                | LineKind::DealCap
+                | LineKind::DealFloor
+        )
+    }
 }
 
 /// How a deal entered the measure.
@@ -54,10 +106,41 @@ pub struct Line {
     pub base: Decimal,
     pub rate: Decimal,
     pub amount: Decimal,
+    /// The rule of the component whose table priced the deal (None: the default table).
+    pub rule: Option<u32>,
+    /// The arithmetic, for lines that are not a tier slice (curve, bonus, modifiers, caps).
+    pub detail: Option<Box<str>>,
 }
 
 impl Line {
-    pub(crate) fn from_piece(kind: PieceKind, credit: Credit, p: &super::tiers::Piece) -> Line {
+    /// A line that is not a tier slice: its amount and the arithmetic behind it.
+    pub(crate) fn note(
+        kind: LineKind,
+        credit: Option<Credit>,
+        amount: Decimal,
+        detail: String,
+    ) -> Line {
+        Line {
+            kind,
+            credit,
+            tier: None,
+            from_tier: None,
+            from: Decimal::ZERO,
+            to: Decimal::ZERO,
+            base: Decimal::ZERO,
+            rate: Decimal::ZERO,
+            amount,
+            rule: None,
+            detail: Some(detail.into_boxed_str()),
+        }
+    }
+
+    pub(crate) fn from_piece(
+        kind: PieceKind,
+        credit: Credit,
+        p: &super::tiers::Piece,
+        rule: Option<u32>,
+    ) -> Line {
         let (kind, from_tier) = match kind {
             PieceKind::Slice => (LineKind::Deal, None),
             PieceKind::Retro { from_tier } => (LineKind::Retro, from_tier),
@@ -72,6 +155,8 @@ impl Line {
             base: p.base,
             rate: p.rate,
             amount: p.amount,
+            rule,
+            detail: None,
         }
     }
 }
@@ -96,8 +181,12 @@ pub struct PeriodResult {
     /// Earned to date at the end of the previous payout period of the same measurement period.
     pub paid_to_date: Decimal,
     pub payable: Decimal,
+    /// What caps cut from this payout period's earning (positive; deal caps, component and plan caps).
+    pub capped_off: Decimal,
     /// Lines of this payout period: its deals and the rounding change. Empty unless lines were asked for.
     pub lines: Vec<Line>,
+    /// The deals credited to the measure in this payout period (kept with the lines).
+    pub credits: Vec<Credit>,
 }
 
 #[derive(Debug, Clone, Serialize)]

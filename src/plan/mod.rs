@@ -3,8 +3,10 @@
 //! `parse` turns a plan file's text into a [`Plan`] or diagnostics; `model` is what the engine reads.
 //! Nothing in this module reads files: callers pass the text in.
 
+pub mod components;
 pub mod model;
 pub mod parse;
 
 pub use model::*;
 pub use parse::{parse_plan, PlanDefaults};
+pub mod expr;

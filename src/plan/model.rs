@@ -20,6 +20,8 @@ pub struct Plan {
     pub rounding: Rounding,
     pub measures: Vec<Measure>,
     pub components: Vec<Component>,
+    pub values: Vec<DerivedValue>,
+    pub cap: Option<PlanCap>,
 }
 
 impl Plan {
@@ -99,21 +101,212 @@ pub struct Component {
     /// The quota measure name looked up in the quotas file (defaults to the measure's name).
     pub quota_measure: String,
     pub kind: ComponentKind,
+    /// Nothing is payable unless another measure's attainment reaches a level.
+    pub gate: Option<Gate>,
+    /// The earning is multiplied by a factor chosen by another measure's attainment.
+    pub multiplier: Option<Multiplier>,
+    /// Most the component can earn in one measurement period.
+    pub cap: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ComponentKind {
-    Commission(RateTable),
+    Commission(Commission),
+    Curve(Curve),
+    Bonus(Bonus),
+    Spiff(Spiff),
+    /// The plan cap, as a component of its own (id `plan-cap`): a negative amount when the plan's
+    /// total in a cap period exceeds the cap. Added by the parser after the plan's components.
+    PlanCap(PlanCap),
+}
+
+impl ComponentKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ComponentKind::Commission(_) => "commission",
+            ComponentKind::Curve(_) => "curve",
+            ComponentKind::Bonus(_) => "bonus",
+            ComponentKind::Spiff(_) => "spiff",
+            ComponentKind::PlanCap(_) => "plan-cap",
+        }
+    }
 }
 
 impl Component {
-    /// Whether the component cannot be computed without a quota.
+    /// Whether the component's own measure needs a quota.
     pub fn needs_quota(&self) -> bool {
         match &self.kind {
-            ComponentKind::Commission(t) => t.basis == Basis::Attainment,
+            ComponentKind::Commission(c) => {
+                c.tier_on.is_none()
+                    && (c.table.basis == Basis::Attainment
+                        || c.rules.iter().any(|r| r.table.basis == Basis::Attainment))
+            }
+            ComponentKind::Curve(_) | ComponentKind::Bonus(_) => true,
+            ComponentKind::Spiff(_) | ComponentKind::PlanCap(_) => false,
         }
     }
+
+    /// The rate table that governs display of tiers and rates (the default table).
+    pub fn table(&self) -> Option<&RateTable> {
+        match &self.kind {
+            ComponentKind::Commission(c) => Some(&c.table),
+            _ => None,
+        }
+    }
+}
+
+/// A commission: a rate table on the measure, optionally different tables by dimension (rules),
+/// a per-deal floor and cap, a threshold on the measure itself, and a per-deal tier key.
+#[derive(Debug, Clone, Serialize)]
+pub struct Commission {
+    /// The default table (used when no rule matches; empty `tiers` = no default).
+    pub table: RateTable,
+    pub rules: Vec<Rule>,
+    pub deal_cap: Option<Decimal>,
+    pub deal_floor: Option<Decimal>,
+    pub threshold: Option<Threshold>,
+    /// Choose each deal's tier by this per-deal value (a column or derived value) instead of the
+    /// cumulative measure; the rate applies to the deal's measure value.
+    pub tier_on: Option<String>,
+}
+
+/// A rate table that applies to the transactions matching `when` (most specific rule wins).
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    pub line: u64,
+    pub when: Vec<Condition>,
+    pub table: RateTable,
+}
+
+/// Nothing is earned until the measure reaches `at` (in the table's basis units).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Threshold {
+    pub at: Decimal,
+    /// `true`: once reached, everything to date is paid; `false`: the part below is never paid.
+    pub catch_up: bool,
+    pub line: u64,
+}
+
+/// Target-incentive curve: earning = TI × (months of the measurement period ÷ 12) × weight × curve(attainment).
+#[derive(Debug, Clone, Serialize)]
+pub struct Curve {
+    /// (attainment, payout as a fraction of target), sorted by attainment.
+    pub points: Vec<(Decimal, Decimal)>,
+    pub interpolation: Interpolation,
+    pub weight: Decimal,
+    /// Annual target incentive for everyone on the plan; default: the roster's `target_incentive`.
+    pub target_incentive: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Interpolation {
+    /// Straight lines between points.
+    Linear,
+    /// The payout of the highest point reached, no interpolation.
+    Step,
+}
+
+impl Curve {
+    /// Payout fraction at attainment `a`: 0 below the first point, the last point's payout above it.
+    pub fn at(&self, a: Decimal) -> Decimal {
+        let Some(i) = self.points.iter().rposition(|(x, _)| *x <= a) else {
+            return Decimal::ZERO;
+        };
+        let (x0, y0) = self.points[i];
+        match (self.interpolation, self.points.get(i + 1)) {
+            (Interpolation::Linear, Some(&(x1, y1))) if x1 > x0 => {
+                y0 + (y1 - y0) * (a - x0) / (x1 - x0)
+            }
+            _ => y0,
+        }
+    }
+}
+
+/// A bonus paid once when attainment first reaches each level in a measurement period.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bonus {
+    pub levels: Vec<BonusLevel>,
+    /// `true`: every level reached pays its amount; `false`: only the highest level reached pays.
+    pub stacking: bool,
+    /// Annual target incentive for `percent_of_ti` levels; default: the roster's `target_incentive`.
+    pub target_incentive: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BonusLevel {
+    pub attainment: Decimal,
+    pub amount: BonusAmount,
+    pub line: u64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BonusAmount {
+    Fixed(Decimal),
+    /// A fraction of the annual target incentive.
+    PercentOfTi(Decimal),
+}
+
+/// A fixed amount per unit of the measure (per deal on a count) for transactions dated in a window.
+#[derive(Debug, Clone, Serialize)]
+pub struct Spiff {
+    pub amount: Decimal,
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+}
+
+/// A gate on another measure's attainment, evaluated at the end of each payout period.
+#[derive(Debug, Clone, Serialize)]
+pub struct Gate {
+    /// Index into `Plan::measures`.
+    pub measure: usize,
+    pub quota_measure: String,
+    pub attainment: Decimal,
+    /// `true`: once the gate opens, everything to date is paid; `false`: what was earned while it was
+    /// closed is forfeited.
+    pub catch_up: bool,
+    pub line: u64,
+}
+
+/// A factor by another measure's attainment: the factor of the highest step reached.
+#[derive(Debug, Clone, Serialize)]
+pub struct Multiplier {
+    pub measure: usize,
+    pub quota_measure: String,
+    /// (attainment from, factor), sorted.
+    pub steps: Vec<(Decimal, Decimal)>,
+    pub line: u64,
+}
+
+impl Multiplier {
+    pub fn factor(&self, attainment: Decimal) -> Decimal {
+        self.steps
+            .iter()
+            .rev()
+            .find(|(from, _)| attainment >= *from)
+            .map_or(Decimal::ONE, |(_, f)| *f)
+    }
+}
+
+/// A cap on the plan's total per period (the sum of every component's payables in the period).
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanCap {
+    pub amount: Decimal,
+    pub period: Granularity,
+    pub line: u64,
+}
+
+/// A per-transaction value computed from columns.
+#[derive(Debug, Clone, Serialize)]
+pub struct DerivedValue {
+    pub name: String,
+    pub line: u64,
+    pub expr: super::expr::Expr,
+    pub source: String,
+    /// Whether the value is money in the deal's currency (converted by FX when summed).
+    pub money: bool,
 }
 
 /// A commission rate table.

@@ -5,14 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use rust_decimal::Decimal;
 use serde::Deserialize;
 use toml::{Spanned, Value};
 
+use super::components::{granularity, parse_component, RawComponent};
+use super::expr;
 use super::model::*;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::money::{Rounding, Strategy};
-use crate::period::Granularity;
 use crate::toml_src::Source;
 
 #[derive(Deserialize)]
@@ -26,6 +26,28 @@ struct RawPlan {
     measures: BTreeMap<String, Spanned<RawMeasure>>,
     #[serde(default)]
     components: Vec<Spanned<RawComponent>>,
+    #[serde(default)]
+    values: BTreeMap<String, Spanned<RawValue>>,
+    cap: Option<Spanned<RawPlanCap>>,
+}
+
+/// A derived value: `name = "expression"` or `name = { expr = "...", money = true }`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawValue {
+    Expr(String),
+    Full {
+        expr: String,
+        #[serde(default)]
+        money: bool,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlanCap {
+    amount: Spanned<Value>,
+    period: Spanned<String>,
 }
 
 /// Rounding settings, shared by plans and the workspace.
@@ -75,39 +97,12 @@ impl RawRounding {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawMeasure {
+pub(crate) struct RawMeasure {
     sum: Option<Spanned<String>>,
     count: Option<Spanned<bool>>,
     date: Option<Spanned<String>>,
     #[serde(rename = "where", default)]
     filter: BTreeMap<String, Spanned<Value>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawComponent {
-    id: Spanned<String>,
-    #[serde(rename = "type")]
-    kind: Option<Spanned<String>>,
-    measure: Spanned<String>,
-    measurement_period: Spanned<String>,
-    payout_period: Option<Spanned<String>>,
-    quota: Option<Spanned<String>>,
-    method: Option<Spanned<String>>,
-    basis: Option<Spanned<String>>,
-    scope: Option<Spanned<String>>,
-    boundary: Option<Spanned<String>>,
-    rate_type: Option<Spanned<String>>,
-    rate: Option<Spanned<Value>>,
-    tiers: Option<Vec<Spanned<RawTier>>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTier {
-    from: Spanned<Value>,
-    to: Option<Spanned<Value>>,
-    rate: Spanned<Value>,
 }
 
 /// Settings a plan inherits from the workspace unless it sets its own.
@@ -174,6 +169,92 @@ pub fn parse_plan(
             components.push(comp);
         }
     }
+    let mut values = Vec::new();
+    for (name, v) in &raw.values {
+        let (text, money) = match v.get_ref() {
+            RawValue::Expr(e) => (e.clone(), false),
+            RawValue::Full { expr, money } => (expr.clone(), *money),
+        };
+        let line = src.line_col(v.span().start).0;
+        if raw.measures.contains_key(name) {
+            diags.push(src.error(
+                "plan-value-name",
+                v.span(),
+                format!("derived value `{name}` has the name of a measure; give it its own name"),
+            ));
+        }
+        match expr::parse(&text) {
+            Ok(e) => values.push(DerivedValue {
+                name: name.clone(),
+                line,
+                expr: e,
+                source: text,
+                money,
+            }),
+            Err(e) => {
+                let token: String = text
+                    .chars()
+                    .skip(e.offset)
+                    .take_while(|c| !c.is_whitespace())
+                    .collect();
+                diags.push(
+                    src.error(
+                        "plan-expression-invalid",
+                        v.span(),
+                        format!("derived value `{name}`: {}", e.message),
+                    )
+                    .value(if token.is_empty() {
+                        text.clone()
+                    } else {
+                        token
+                    })
+                    .hint(format!("in `{text}` at character {}", e.offset + 1)),
+                );
+            }
+        }
+    }
+    let cap = raw.cap.as_ref().and_then(|c| {
+        let rc = c.get_ref();
+        let amount = src
+            .decimal(&rc.amount, "the plan cap's `amount`", false)
+            .map_err(|d| diags.push(d))
+            .ok()?;
+        let period = granularity(&src, &rc.period, &mut diags)?;
+        Some(PlanCap {
+            amount,
+            period,
+            line: src.line_col(c.span().start).0,
+        })
+    });
+    if let Some(pc) = &cap {
+        if let Some(c) = components
+            .iter()
+            .find(|c| c.payout_period.months() > pc.period.months())
+        {
+            diags.push(src.error(
+                "plan-cap-period",
+                raw.cap.as_ref().map_or(0..0, |c| c.span()),
+                format!(
+                    "the plan cap is per {}, but component `{}` is paid per {}",
+                    pc.period, c.id, c.payout_period
+                ),
+            ));
+        }
+    }
+    if let (Some(pc), Some(finest)) = (&cap, components.iter().map(|c| c.payout_period).min()) {
+        components.push(Component {
+            id: "plan-cap".to_string(),
+            line: pc.line,
+            measure: 0,
+            measurement_period: pc.period,
+            payout_period: finest,
+            quota_measure: String::new(),
+            kind: ComponentKind::PlanCap(pc.clone()),
+            gate: None,
+            multiplier: None,
+            cap: None,
+        });
+    }
     if raw.components.is_empty() {
         diags.push(src.error(
             "plan-no-components",
@@ -192,6 +273,8 @@ pub fn parse_plan(
         rounding,
         measures,
         components,
+        values,
+        cap,
     })
 }
 
@@ -266,30 +349,15 @@ fn literals(src: &Source, v: &Spanned<Value>, diags: &mut Diagnostics) -> Vec<St
     out
 }
 
-fn parse_measure(
+/// Filter conditions (`where`, a rule's `when`): a value or list means equality / membership; a
+/// table holds operators.
+pub(crate) fn parse_conditions(
     src: &Source,
-    name: &str,
-    m: &Spanned<RawMeasure>,
+    table: &BTreeMap<String, Spanned<Value>>,
     diags: &mut Diagnostics,
-) -> Option<Measure> {
-    let line = src.line_col(m.span().start).0;
-    let raw = m.get_ref();
-    let value = match (&raw.sum, &raw.count) {
-        (Some(col), None) => MeasureValue::Sum(col.get_ref().trim().to_string()),
-        (None, Some(c)) if *c.get_ref() => MeasureValue::Count,
-        _ => {
-            diags.push(src.error(
-                "plan-measure-value",
-                m.span(),
-                format!(
-                    "measure `{name}` needs exactly one of `sum = \"<column>\"` or `count = true`"
-                ),
-            ));
-            return None;
-        }
-    };
+) -> Option<Vec<Condition>> {
     let mut filter = Vec::new();
-    for (column, v) in &raw.filter {
+    for (column, v) in table {
         let cline = src.line_col(v.span().start).0;
         let mut push = |test| {
             filter.push(Condition {
@@ -345,6 +413,32 @@ fn parse_measure(
             _ => push(Test::In(literals(src, v, diags))),
         }
     }
+    Some(filter)
+}
+
+fn parse_measure(
+    src: &Source,
+    name: &str,
+    m: &Spanned<RawMeasure>,
+    diags: &mut Diagnostics,
+) -> Option<Measure> {
+    let line = src.line_col(m.span().start).0;
+    let raw = m.get_ref();
+    let value = match (&raw.sum, &raw.count) {
+        (Some(col), None) => MeasureValue::Sum(col.get_ref().trim().to_string()),
+        (None, Some(c)) if *c.get_ref() => MeasureValue::Count,
+        _ => {
+            diags.push(src.error(
+                "plan-measure-value",
+                m.span(),
+                format!(
+                    "measure `{name}` needs exactly one of `sum = \"<column>\"` or `count = true`"
+                ),
+            ));
+            return None;
+        }
+    };
+    let filter = parse_conditions(src, &raw.filter, diags)?;
     let date_column = raw
         .date
         .as_ref()
@@ -356,340 +450,4 @@ fn parse_measure(
         date_column,
         filter,
     })
-}
-
-fn keyword<T>(
-    src: &Source,
-    value: &Option<Spanned<String>>,
-    key: &str,
-    default: Option<T>,
-    choices: &[(&str, T)],
-    diags: &mut Diagnostics,
-) -> Option<T>
-where
-    T: Copy,
-{
-    let Some(v) = value else { return default };
-    match choices.iter().find(|(name, _)| *name == v.get_ref().trim()) {
-        Some((_, t)) => Some(*t),
-        None => {
-            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-            diags.push(
-                src.error("plan-value-unknown", v.span(), format!("unknown {key}"))
-                    .value(v.get_ref().clone())
-                    .hint(format!("use one of: {}", names.join(", "))),
-            );
-            None
-        }
-    }
-}
-
-fn granularity(src: &Source, v: &Spanned<String>, diags: &mut Diagnostics) -> Option<Granularity> {
-    match v.get_ref().trim().parse() {
-        Ok(g) => Some(g),
-        Err(()) => {
-            diags.push(
-                src.error("plan-period-unknown", v.span(), "unknown period length")
-                    .value(v.get_ref().clone())
-                    .hint(format!("use one of: {}", Granularity::NAMES)),
-            );
-            None
-        }
-    }
-}
-
-fn parse_component(
-    src: &Source,
-    c: &Spanned<RawComponent>,
-    raw_measures: &BTreeMap<String, Spanned<RawMeasure>>,
-    diags: &mut Diagnostics,
-) -> Option<Component> {
-    let raw = c.get_ref();
-    let line = src.line_col(c.span().start).0;
-    let id = raw.id.get_ref().trim().to_string();
-    let before = diags.has_errors();
-    let mut ok = true;
-
-    if let Some(k) = &raw.kind {
-        if k.get_ref() != "commission" {
-            diags.push(
-                src.error(
-                    "plan-component-type-unknown",
-                    k.span(),
-                    "unknown component type",
-                )
-                .value(k.get_ref().clone())
-                .hint("the component types are: commission"),
-            );
-            ok = false;
-        }
-    }
-    let measure_name = raw.measure.get_ref().trim();
-    let measure = raw_measures.keys().position(|k| k == measure_name);
-    if measure.is_none() {
-        let known: Vec<&str> = raw_measures.keys().map(String::as_str).collect();
-        diags.push(
-            src.error(
-                "plan-measure-unknown",
-                raw.measure.span(),
-                format!("component `{id}` uses an undefined measure"),
-            )
-            .value(measure_name.to_string())
-            .hint(if known.is_empty() {
-                "define it in a [measures.<name>] table".to_string()
-            } else {
-                format!("the plan defines: {}", known.join(", "))
-            }),
-        );
-    }
-    let measurement = granularity(src, &raw.measurement_period, diags);
-    let payout = match &raw.payout_period {
-        Some(p) => granularity(src, p, diags),
-        None => measurement,
-    };
-    if let (Some(m), Some(p)) = (measurement, payout) {
-        if p.months() > m.months() {
-            diags.push(src.error(
-                "plan-period-nesting",
-                raw.payout_period.as_ref().map_or(raw.measurement_period.span(), |p| p.span()),
-                format!("payout period ({p}) is longer than the measurement period ({m}); it must be equal or shorter"),
-            ));
-            ok = false;
-        }
-    }
-
-    let method = keyword(
-        src,
-        &raw.method,
-        "method",
-        None,
-        &[
-            ("flat", Method::Flat),
-            ("marginal", Method::Marginal),
-            ("retroactive", Method::Retroactive),
-        ],
-        diags,
-    );
-    let basis = keyword(
-        src,
-        &raw.basis,
-        "basis",
-        Some(Basis::Amount),
-        &[("attainment", Basis::Attainment), ("amount", Basis::Amount)],
-        diags,
-    );
-    let scope = keyword(
-        src,
-        &raw.scope,
-        "scope",
-        Some(Scope::Cumulative),
-        &[
-            ("cumulative", Scope::Cumulative),
-            ("transaction", Scope::Transaction),
-        ],
-        diags,
-    );
-    let boundary = keyword(
-        src,
-        &raw.boundary,
-        "boundary",
-        Some(Boundary::FromInclusive),
-        &[
-            ("from-inclusive", Boundary::FromInclusive),
-            ("to-inclusive", Boundary::ToInclusive),
-        ],
-        diags,
-    );
-    let rate_type = keyword(
-        src,
-        &raw.rate_type,
-        "rate_type",
-        Some(RateType::Percent),
-        &[
-            ("percent", RateType::Percent),
-            ("per-unit", RateType::PerUnit),
-        ],
-        diags,
-    );
-    let percent = rate_type != Some(RateType::PerUnit);
-
-    let rate_of =
-        |v: &Spanned<Value>, diags: &mut Diagnostics| match src.decimal(v, "a rate", percent) {
-            Ok(r) => Some(r),
-            Err(d) => {
-                diags.push(d);
-                None
-            }
-        };
-    let tiers: Vec<Tier> = match (&raw.rate, &raw.tiers) {
-        (Some(rate), None) => {
-            if matches!(method, Some(Method::Marginal | Method::Retroactive)) {
-                diags.push(src.error("plan-tiers-missing", rate.span(),
-                    "a marginal or retroactive table needs `tiers`; a single `rate` is a flat table"));
-            }
-            let r = rate_of(rate, diags)?;
-            vec![Tier {
-                from: Decimal::ZERO,
-                to: None,
-                rate: r,
-                line: src.line_col(rate.span().start).0,
-            }]
-        }
-        (None, Some(raw_tiers)) if !raw_tiers.is_empty() => {
-            if method.is_none() && raw.method.is_none() {
-                diags.push(src.error("plan-method-missing", c.span(),
-                    format!("component `{id}` has tiers but no `method`"))
-                    .hint("set method = \"marginal\" (each slice at its tier's rate) or \"retroactive\" (all at the highest tier reached)"));
-            }
-            if raw.basis.is_none() {
-                diags.push(src.error("plan-basis-missing", c.span(),
-                    format!("component `{id}` has tiers but no `basis`"))
-                    .hint("set basis = \"attainment\" (breakpoints as % of quota) or \"amount\" (breakpoints in the measure's units)"));
-            }
-            if method == Some(Method::Flat) && raw_tiers.len() > 1 {
-                diags.push(src.error("plan-flat-tiers", c.span(),
-                    format!("component `{id}` is flat but lists {} tiers", raw_tiers.len()))
-                    .hint("a flat table has one `rate`; for several tiers set method = \"marginal\" or \"retroactive\""));
-            }
-            // Without a (valid) basis, accept "50%" as well, so one missing key gives one error.
-            let on_attainment = basis != Some(Basis::Amount);
-            let mut tiers = Vec::new();
-            for t in raw_tiers {
-                let rt = t.get_ref();
-                let tline = src.line_col(t.span().start).0;
-                let from = src
-                    .decimal(&rt.from, "a tier's `from`", on_attainment)
-                    .map_err(|d| diags.push(d))
-                    .ok();
-                let to = rt.to.as_ref().and_then(|to| {
-                    src.decimal(to, "a tier's `to`", on_attainment)
-                        .map_err(|d| diags.push(d))
-                        .ok()
-                });
-                let rate = rate_of(&rt.rate, diags);
-                if let (Some(from), Some(rate)) = (from, rate) {
-                    tiers.push((
-                        Tier {
-                            from,
-                            to,
-                            rate,
-                            line: tline,
-                        },
-                        t.span(),
-                    ));
-                }
-            }
-            validate_tiers(src, &id, &mut tiers, diags);
-            tiers.into_iter().map(|(t, _)| t).collect()
-        }
-        (Some(_), Some(_)) => {
-            diags.push(
-                src.error(
-                    "plan-rates-ambiguous",
-                    c.span(),
-                    format!("component `{id}` has both `rate` and `tiers`"),
-                )
-                .hint("keep `rate` for a flat table, or `tiers` for a tiered one"),
-            );
-            return None;
-        }
-        _ => {
-            diags.push(src.error(
-                "plan-rates-missing",
-                c.span(),
-                format!("component `{id}` needs either `rate` (flat) or `tiers`"),
-            ));
-            return None;
-        }
-    };
-    let method = match (&raw.tiers, method) {
-        (None, _) => Method::Flat,
-        (Some(_), Some(m)) => m,
-        (Some(_), None) => Method::Marginal,
-    };
-    let basis = if raw.tiers.is_none() {
-        Basis::Amount
-    } else {
-        basis?
-    };
-
-    if !ok || diags.has_errors() && !before {
-        return None;
-    }
-    Some(Component {
-        id,
-        line,
-        measure: measure?,
-        measurement_period: measurement?,
-        payout_period: payout?,
-        quota_measure: raw
-            .quota
-            .as_ref()
-            .map_or(measure_name.to_string(), |q| q.get_ref().trim().to_string()),
-        kind: ComponentKind::Commission(RateTable {
-            method,
-            basis,
-            scope: scope?,
-            boundary: boundary?,
-            rate_type: rate_type?,
-            tiers,
-        }),
-    })
-}
-
-/// Tiers must be non-negative, sorted, contiguous (each `to` equal to the next `from`), and only the last open.
-fn validate_tiers(
-    src: &Source,
-    id: &str,
-    tiers: &mut [(Tier, std::ops::Range<usize>)],
-    diags: &mut Diagnostics,
-) {
-    for i in 0..tiers.len() {
-        let next_from = tiers.get(i + 1).map(|(t, _)| t.from);
-        let (tier, span) = &mut tiers[i];
-        if tier.from < Decimal::ZERO {
-            diags.push(src.error(
-                "plan-tier-negative",
-                span.clone(),
-                format!("component `{id}`: a tier starts below zero"),
-            ));
-        }
-        match (tier.to, next_from) {
-            (Some(to), Some(next)) if to != next => {
-                let (code, what) = if to < next {
-                    ("plan-tier-gap", "gap")
-                } else {
-                    ("plan-tier-overlap", "overlap")
-                };
-                diags.push(src.error(code, span.clone(), format!(
-                    "component `{id}`: tier {} ends at {} but tier {} starts at {}: a {what} between tiers",
-                    i + 1, to.normalize(), i + 2, next.normalize()
-                )).hint("omit `to`: each tier then ends where the next begins"));
-            }
-            (Some(_), None) => {
-                diags.push(src.error("plan-tier-last-closed", span.clone(), format!(
-                    "component `{id}`: the last tier has a `to`; the measure above it would earn nothing"
-                )).hint("remove `to` from the last tier (add a tier with rate 0 to stop paying above a level)"));
-            }
-            (None, next) => tier.to = next,
-            _ => {}
-        }
-        if let Some(to) = tier.to {
-            if to <= tier.from {
-                diags.push(
-                    src.error(
-                        "plan-tier-order",
-                        span.clone(),
-                        format!(
-                            "component `{id}`: tier {} is empty or out of order (from {} to {})",
-                            i + 1,
-                            tier.from.normalize(),
-                            to.normalize()
-                        ),
-                    )
-                    .hint("list tiers in increasing order of `from`"),
-                );
-            }
-        }
-    }
 }

@@ -1,6 +1,8 @@
 //! `explain`: the whole trace of one rep's payout for a period, in a form an auditor reads top to
-//! bottom: plan and settings, each measure with its deals (file:line), quota and attainment
-//! arithmetic, tiers, every tier slice with its rate, rounding, true-up and payable.
+//! bottom: plan and settings; per component its rules (tiers, curve, levels, modifiers); per
+//! measurement period the quota and the tiers in amounts; per payout period the deals credited
+//! (file:line, FX, credited value, cumulative), every line with its arithmetic, attainment, rounding,
+//! true-up and payable.
 //!
 //! Invariants: every number shown is taken from the engine's result (nothing is recomputed here
 //! except sums that are shown with their terms); deals not credited are listed with the reason.
@@ -10,10 +12,14 @@ use std::fmt::Write as _;
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use rust_decimal::Decimal;
 
-use super::format::{amount, attainment_pct, formula, grouped, rate, tier};
+use super::format::{amount, attainment_pct, formula, grouped, table_rate, table_tier, tier};
 use crate::data::Inputs;
-use crate::engine::{LineKind, RepResult, RunResult, Status};
-use crate::plan::{ComponentKind, MeasureValue, Method, Scope, Test};
+use crate::engine::{RepResult, RunResult, Status};
+use crate::money::fmt_percent;
+use crate::plan::{
+    Basis, BonusAmount, Component, ComponentKind, Condition, Interpolation, MeasureValue, Method,
+    Plan, RateTable, Scope, Test,
+};
 
 fn table(headers: &[&str], right: &[usize]) -> Table {
     let mut t = Table::new();
@@ -41,7 +47,215 @@ fn indent(text: &str, by: &str) -> String {
     text.lines().map(|l| format!("{by}{l}\n")).collect()
 }
 
-/// Render the explanation of `rep` in `run`. `deal_status` lists the rep's deals not credited.
+fn conditions(cs: &[Condition]) -> String {
+    if cs.is_empty() {
+        return "(all)".into();
+    }
+    cs.iter()
+        .map(|f| match &f.test {
+            Test::In(v) => format!("{} in [{}]", f.column, v.join(", ")),
+            Test::NotIn(v) => format!("{} not in [{}]", f.column, v.join(", ")),
+            Test::Compare(op, v) => format!("{} {} {v}", f.column, op.symbol()),
+            Test::Empty(b) => format!("{} is {}empty", f.column, if *b { "" } else { "not " }),
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+fn describe_table(t: &RateTable) -> String {
+    let method = match t.method {
+        Method::Flat => "flat",
+        Method::Marginal => "marginal (each slice at its tier's rate)",
+        Method::Retroactive => "retroactive (everything at the highest tier reached)",
+    };
+    let scope = match t.scope {
+        Scope::Cumulative => "on the cumulative measure of the measurement period",
+        Scope::Transaction => "on each deal on its own",
+    };
+    format!("{method}, {scope}")
+}
+
+/// The tiers of a table in measure units for a measurement period.
+fn tiers_table(plan: &Plan, t: &RateTable, quota: Option<Decimal>, places: u32) -> String {
+    let mut tt = table(
+        &["Tier", "Rate", "From (measure)", "To (measure)"],
+        &[1, 2, 3],
+    );
+    let scale = match (t.basis, quota) {
+        (Basis::Attainment, Some(q)) => q,
+        _ => Decimal::ONE,
+    };
+    for (i, tier) in t.tiers.iter().enumerate() {
+        tt.add_row(vec![
+            table_tier(t, Some(i)),
+            table_rate(plan, t, tier.rate),
+            grouped(tier.from * scale, places),
+            tier.to
+                .map(|to| grouped(to * scale, places))
+                .unwrap_or_else(|| "∞".into()),
+        ]);
+    }
+    indent(&tt.to_string(), "  ")
+}
+
+/// What the component is, in words.
+fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32) {
+    match &comp.kind {
+        ComponentKind::Commission(c) => {
+            if !c.table.tiers.is_empty() {
+                let _ = writeln!(s, "Commission: {}", describe_table(&c.table));
+            }
+            for (i, r) in c.rules.iter().enumerate() {
+                let _ = writeln!(
+                    s,
+                    "Rule {} ({}:{}): when {}: {}",
+                    i + 1,
+                    plan.file,
+                    r.line,
+                    conditions(&r.when),
+                    describe_table(&r.table)
+                );
+            }
+            if !c.rules.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "The most specific matching rule prices a deal{}",
+                    if c.table.tiers.is_empty() {
+                        "; a deal no rule matches earns nothing"
+                    } else {
+                        "; otherwise the default table"
+                    }
+                );
+            }
+            if let Some(t) = &c.tier_on {
+                let _ = writeln!(s, "Each deal's tier is chosen by its own `{t}`; the rate applies to its credited value");
+            }
+            if let Some(t) = c.threshold {
+                let _ = writeln!(
+                    s,
+                    "Threshold: nothing is earned below {}{}",
+                    match c.table.basis {
+                        Basis::Attainment => format!("{} attainment", fmt_percent(t.at)),
+                        Basis::Amount => amount(t.at, places),
+                    },
+                    if t.catch_up {
+                        "; once reached, everything to date is paid (catch-up)"
+                    } else {
+                        "; the part below is never paid"
+                    }
+                );
+            }
+            if let Some(x) = c.deal_cap {
+                let _ = writeln!(s, "Per-deal cap: {}", grouped(x, places));
+            }
+            if let Some(x) = c.deal_floor {
+                let _ = writeln!(s, "Per-deal minimum: {}", grouped(x, places));
+            }
+        }
+        ComponentKind::Curve(c) => {
+            let points: Vec<String> = c
+                .points
+                .iter()
+                .map(|(a, p)| format!("{} → {}", fmt_percent(*a), fmt_percent(*p)))
+                .collect();
+            let _ = writeln!(
+                s,
+                "Curve ({}): {}; weight {}; target incentive {}",
+                match c.interpolation {
+                    Interpolation::Linear => "linear between points",
+                    Interpolation::Step => "steps",
+                },
+                points.join(", "),
+                fmt_percent(c.weight),
+                c.target_incentive
+                    .map_or("from the roster (annual)".to_string(), |t| format!(
+                        "{} (annual, from the plan)",
+                        grouped(t, places)
+                    ))
+            );
+        }
+        ComponentKind::Bonus(b) => {
+            let levels: Vec<String> = b
+                .levels
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} → {}",
+                        fmt_percent(l.attainment),
+                        match l.amount {
+                            BonusAmount::Fixed(a) => grouped(a, places),
+                            BonusAmount::PercentOfTi(p) =>
+                                format!("{} of target incentive", fmt_percent(p)),
+                        }
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                s,
+                "Bonus levels ({}), each paid once when first reached: {}",
+                if b.stacking {
+                    "stacking: every level reached pays"
+                } else {
+                    "not stacking: the highest level reached pays"
+                },
+                levels.join(", ")
+            );
+        }
+        ComponentKind::Spiff(sp) => {
+            let _ = writeln!(
+                s,
+                "SPIFF: {} per unit of the measure, for deals dated {} to {}",
+                grouped(sp.amount, places),
+                sp.from.map_or("any time".into(), |d| d.to_string()),
+                sp.to.map_or("any time".into(), |d| d.to_string())
+            );
+        }
+        ComponentKind::PlanCap(pc) => {
+            let _ = writeln!(
+                s,
+                "Plan cap: the plan's payables in each {} are capped at {}",
+                pc.period,
+                grouped(pc.amount, places)
+            );
+        }
+    }
+    if let Some(g) = &comp.gate {
+        let _ = writeln!(
+            s,
+            "Gate: payable only while `{}` attainment ≥ {}{}",
+            plan.measures[g.measure].name,
+            fmt_percent(g.attainment),
+            if g.catch_up {
+                " (catch-up: held amounts are paid when it opens)"
+            } else {
+                " (no catch-up: what is earned while closed is forfeited)"
+            }
+        );
+    }
+    if let Some(m) = &comp.multiplier {
+        let steps: Vec<String> = m
+            .steps
+            .iter()
+            .map(|(a, f)| format!("≥{} ×{}", fmt_percent(*a), f.normalize()))
+            .collect();
+        let _ = writeln!(
+            s,
+            "Multiplier by `{}` attainment: {}",
+            plan.measures[m.measure].name,
+            steps.join(", ")
+        );
+    }
+    if let Some(cap) = comp.cap {
+        let _ = writeln!(
+            s,
+            "Cap: {} per {}",
+            grouped(cap, places),
+            comp.measurement_period
+        );
+    }
+}
+
+/// Render the explanation of `rep` in `run`. `not_credited` lists the rep's deals not credited.
 pub fn render(
     inputs: &Inputs,
     run: &RunResult,
@@ -69,7 +283,7 @@ pub fn render(
     for c in &r.components {
         let comp = &plan.components[c.component];
         let measure = &plan.measures[comp.measure];
-        let ComponentKind::Commission(rt) = &comp.kind;
+        let is_cap = matches!(comp.kind, ComponentKind::PlanCap(_));
         let value_places = if super::format::measure_is_money(inputs, plan, comp) {
             places
         } else {
@@ -77,103 +291,85 @@ pub fn render(
         };
         let _ = writeln!(
             s,
-            "\n== Component `{}` ({}:{}) ==",
-            comp.id, plan.file, comp.line
+            "\n== Component `{}`, {} ({}:{}) ==",
+            comp.id,
+            comp.kind.name(),
+            plan.file,
+            comp.line
         );
-        let what = match &measure.value {
-            MeasureValue::Count => "count".to_string(),
-            MeasureValue::Sum(col) => format!("sum of {col}"),
-        };
-        let filter: Vec<String> = measure
-            .filter
-            .iter()
-            .map(|f| match &f.test {
-                Test::In(v) => format!("{} in [{}]", f.column, v.join(", ")),
-                Test::NotIn(v) => format!("{} not in [{}]", f.column, v.join(", ")),
-                Test::Compare(op, v) => format!("{} {} {v}", f.column, op.symbol()),
-                Test::Empty(b) => format!("{} is {}empty", f.column, if *b { "" } else { "not " }),
-            })
-            .collect();
-        let conversion = if value_places > 0 {
-            format!(", converted to {} at the rate on that date", plan.currency)
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            s,
-            "Measure `{}`: {what} of deals where {}, dated by {}{conversion}",
-            measure.name,
-            if filter.is_empty() {
-                "(all)".into()
+        if !is_cap {
+            let what = match &measure.value {
+                MeasureValue::Count => "count".to_string(),
+                MeasureValue::Sum(col) => format!("sum of {col}"),
+            };
+            let conversion = if value_places > 0 {
+                format!(", converted to {} at the rate on that date", plan.currency)
             } else {
-                filter.join(" and ")
-            },
-            measure.date_column
-        );
-        let method = match rt.method {
-            Method::Flat => "flat",
-            Method::Marginal => "marginal (each slice at its tier's rate)",
-            Method::Retroactive => "retroactive (everything at the highest tier reached)",
-        };
-        let scope = match rt.scope {
-            Scope::Cumulative => "on the cumulative measure of the measurement period",
-            Scope::Transaction => "on each deal on its own",
-        };
-        let _ = writeln!(
-            s,
-            "Rate table: {method}, {scope}; measured per {}, paid per {}",
-            comp.measurement_period, comp.payout_period
-        );
+                String::new()
+            };
+            let _ = writeln!(
+                s,
+                "Measure `{}`: {what} of deals where {}, dated by {}{conversion}",
+                measure.name,
+                conditions(&measure.filter),
+                measure.date_column
+            );
+            let _ = writeln!(
+                s,
+                "Measured per {}, paid per {}",
+                comp.measurement_period, comp.payout_period
+            );
+        }
+        describe_component(&mut s, plan, comp, places);
 
-        let mut current_measurement = None;
+        let mut current = None;
         for p in &c.periods {
-            if current_measurement != Some(p.measurement_period) {
-                current_measurement = Some(p.measurement_period);
+            if current != Some(p.measurement_period) {
+                current = Some(p.measurement_period);
                 let _ = writeln!(
                     s,
-                    "\n-- Measurement period {} ({} to {}) --",
+                    "\n-- {} {} ({} to {}) --",
+                    if is_cap {
+                        "Cap period"
+                    } else {
+                        "Measurement period"
+                    },
                     p.measurement_period,
                     p.measurement_period.start(),
                     p.measurement_period.end()
                 );
-                match p.quota {
-                    Some(q) => {
-                        let _ = writeln!(
-                            s,
-                            "Quota `{}`: {} ({}:{}{})",
-                            comp.quota_measure,
-                            grouped(q.amount, value_places),
-                            inputs.quotas.file,
-                            q.line,
-                            if q.rows > 1 {
-                                format!(", sum of {} rows", q.rows)
-                            } else {
-                                String::new()
-                            }
-                        );
-                    }
-                    None => {
-                        let _ = writeln!(s, "Quota: none");
+                if !is_cap {
+                    match p.quota {
+                        Some(q) => {
+                            let _ = writeln!(
+                                s,
+                                "Quota `{}`: {} ({}:{}{})",
+                                comp.quota_measure,
+                                grouped(q.amount, value_places),
+                                inputs.quotas.file,
+                                q.line,
+                                if q.rows > 1 {
+                                    format!(", sum of {} rows", q.rows)
+                                } else {
+                                    String::new()
+                                }
+                            );
+                        }
+                        None => {
+                            let _ = writeln!(s, "Quota: none");
+                        }
                     }
                 }
-                let mut tt = table(
-                    &["Tier", "Rate", "From (measure)", "To (measure)"],
-                    &[1, 2, 3],
-                );
-                for (i, t) in rt.tiers.iter().enumerate() {
-                    let scale = match (rt.basis, p.quota) {
-                        (crate::plan::Basis::Attainment, Some(q)) => q.amount,
-                        _ => Decimal::ONE,
-                    };
-                    tt.add_row(vec![
-                        tier(comp, Some(i)),
-                        rate(plan, comp, t.rate),
-                        grouped(t.from * scale, value_places),
-                        t.to.map(|to| grouped(to * scale, value_places))
-                            .unwrap_or_else(|| "∞".into()),
-                    ]);
+                if let ComponentKind::Commission(cm) = &comp.kind {
+                    let quota = p.quota.map(|q| q.amount);
+                    if !cm.table.tiers.is_empty() {
+                        s.push_str(&tiers_table(plan, &cm.table, quota, value_places));
+                    }
+                    for (i, rule) in cm.rules.iter().enumerate() {
+                        let _ = writeln!(s, "  rule {}:", i + 1);
+                        s.push_str(&tiers_table(plan, &rule.table, quota, value_places));
+                    }
                 }
-                s.push_str(&indent(&tt.to_string(), "  "));
             }
             let marker = if p.in_run {
                 ""
@@ -181,10 +377,8 @@ pub fn render(
                 " (before the run period: shown for the true-up)"
             };
             let _ = writeln!(s, "\nPayout period {}{marker}", p.payout_period);
-            if p.lines.is_empty() {
-                let _ = writeln!(s, "  no deals in this payout period");
-            } else {
-                let mut lt = table(
+            if !p.credits.is_empty() {
+                let mut dt = table(
                     &[
                         "Deal",
                         "Source",
@@ -192,75 +386,65 @@ pub fn render(
                         "Value",
                         "FX",
                         "Credited",
-                        "Cumulative",
-                        "Tier",
-                        "Formula",
-                        "Amount",
+                        "Measure to date",
                     ],
-                    &[3, 4, 5, 6, 9],
+                    &[3, 4, 5, 6],
                 );
-                for line in &p.lines {
-                    let d = line.credit.map(|c| c.deal as usize);
-                    let value = match (line.credit, d) {
-                        (Some(c), Some(d)) if line.kind == LineKind::Deal => {
-                            if value_places > 0 {
-                                with_currency(
-                                    grouped(c.source_value, value_places),
-                                    &deals.currency(d),
-                                )
-                            } else {
-                                grouped(c.source_value, 0)
-                            }
-                        }
-                        _ => String::new(),
-                    };
-                    lt.add_row(vec![
-                        d.map(|d| deals.ids[d].to_string())
-                            .unwrap_or_else(|| "rounding".into()),
-                        d.map(|d| format!("{}:{}", deals.file, deals.lines[d]))
-                            .unwrap_or_default(),
-                        d.map(|d| deals.close_date(d).to_string())
-                            .unwrap_or_default(),
-                        value,
-                        line.credit
-                            .and_then(|c| c.fx_rate)
-                            .filter(|_| line.kind == LineKind::Deal)
-                            .map(|f| amount(f, 0))
-                            .unwrap_or_default(),
-                        line.credit
-                            .filter(|_| line.kind == LineKind::Deal)
-                            .map(|c| grouped(c.credited, value_places))
-                            .unwrap_or_default(),
-                        if line.kind == LineKind::Rounding {
-                            String::new()
-                        } else {
-                            format!(
-                                "{} → {}",
-                                grouped(line.from, value_places),
-                                grouped(line.to, value_places)
+                let mut cum =
+                    p.measure_to_date - p.credits.iter().map(|c| c.credited).sum::<Decimal>();
+                for cr in &p.credits {
+                    let d = cr.deal as usize;
+                    cum += cr.credited;
+                    dt.add_row(vec![
+                        deals.ids[d].to_string(),
+                        format!("{}:{}", deals.file, deals.lines[d]),
+                        deals.close_date(d).to_string(),
+                        if value_places > 0 {
+                            with_currency(
+                                grouped(cr.source_value, value_places),
+                                &deals.currency(d),
                             )
-                        },
-                        if line.kind == LineKind::Rounding {
-                            String::new()
                         } else {
-                            tier(comp, line.tier)
+                            grouped(cr.source_value, 0)
                         },
+                        cr.fx_rate.map(|f| amount(f, 0)).unwrap_or_default(),
+                        grouped(cr.credited, value_places),
+                        grouped(cum, value_places),
+                    ]);
+                }
+                let _ = writeln!(s, "  deals credited:");
+                s.push_str(&indent(&dt.to_string(), "  "));
+            } else if !is_cap {
+                let _ = writeln!(s, "  no deals credited in this payout period");
+            }
+            if !p.lines.is_empty() {
+                let mut lt = table(&["Line", "Deal", "Tier", "Formula", "Amount"], &[4]);
+                for line in &p.lines {
+                    lt.add_row(vec![
+                        line.kind.name().to_string(),
+                        line.credit
+                            .map(|c| deals.ids[c.deal as usize].to_string())
+                            .unwrap_or_default(),
+                        tier(comp, line),
                         formula(plan, comp, line),
                         grouped(line.amount, places),
                     ]);
                 }
+                let _ = writeln!(s, "  lines:");
                 s.push_str(&indent(&lt.to_string(), "  "));
             }
-            let _ = writeln!(
-                s,
-                "  measure to date: {} ({} deal(s) since {})",
-                grouped(p.measure_to_date, value_places),
-                p.deals_to_date,
-                p.measurement_period.start()
-            );
-            if let (Some(q), Some(a)) = (p.quota, p.attainment) {
-                let _ = writeln!(s, "  attainment: {} ÷ {} = {} (shown to 0.01%; tiers compare amounts, not this ratio)",
-                    grouped(p.measure_to_date, value_places), grouped(q.amount, value_places), attainment_pct(Some(a)));
+            if !is_cap {
+                let _ = writeln!(
+                    s,
+                    "  measure to date: {} ({} deal(s) since {})",
+                    grouped(p.measure_to_date, value_places),
+                    p.deals_to_date,
+                    p.measurement_period.start()
+                );
+                if let (Some(q), Some(a)) = (p.quota, p.attainment) {
+                    let _ = writeln!(s, "  attainment: {} ÷ {} = {} (shown to 0.01%; tiers compare amounts, not this ratio)",
+                        grouped(p.measure_to_date, value_places), grouped(q.amount, value_places), attainment_pct(Some(a)));
+                }
             }
             let _ = writeln!(
                 s,
@@ -269,6 +453,13 @@ pub fn render(
                 grouped(p.earned_to_date, places),
                 plan.rounding
             );
+            if !p.capped_off.is_zero() {
+                let _ = writeln!(
+                    s,
+                    "  capped off this period: {}",
+                    grouped(p.capped_off, places)
+                );
+            }
             let _ = writeln!(
                 s,
                 "  true-up: payable = earned to date {} − paid before {} = {}",

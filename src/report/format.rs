@@ -10,17 +10,7 @@ use crate::engine::{Line, LineKind};
 use crate::money::{fmt_percent, fmt_plain};
 use crate::plan::{Basis, Boundary, Component, ComponentKind, Plan, RateTable, RateType};
 
-/// An exact amount with at least `places` decimals: 13540.000000 → "13540.00", 987.6536 → "987.6536".
-pub fn amount(value: Decimal, places: u32) -> String {
-    let mut v = value.normalize();
-    if v.scale() < places {
-        v.rescale(places);
-    }
-    if v.is_zero() {
-        v.set_sign_positive(true);
-    }
-    v.to_string()
-}
+pub use crate::money::{fmt_amount as amount, fmt_attainment as attainment_pct};
 
 /// Like [`amount`], with thousands separators, for tables people read.
 pub fn grouped(value: Decimal, places: u32) -> String {
@@ -42,15 +32,6 @@ pub fn grouped(value: Decimal, places: u32) -> String {
     }
 }
 
-/// Attainment as a percentage rounded half away from zero to 0.01% (display only).
-pub fn attainment_pct(ratio: Option<Decimal>) -> String {
-    ratio.map_or(String::new(), |r| {
-        let p = (r * Decimal::ONE_HUNDRED)
-            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-        format!("{}%", amount(p, 2))
-    })
-}
-
 /// Attainment as a ratio to 6 decimals (machine outputs).
 pub fn attainment_ratio(ratio: Option<Decimal>) -> String {
     ratio.map_or(String::new(), |r| {
@@ -61,16 +42,35 @@ pub fn attainment_ratio(ratio: Option<Decimal>) -> String {
     })
 }
 
-fn table(comp: &Component) -> &RateTable {
-    let ComponentKind::Commission(t) = &comp.kind;
-    t
+/// The rate table that priced a deal line: the rule's, or the component's default.
+fn line_table<'a>(comp: &'a Component, line: &Line) -> Option<&'a RateTable> {
+    match &comp.kind {
+        ComponentKind::Commission(c) => Some(match line.rule {
+            Some(r) => &c.rules[r as usize].table,
+            None => &c.table,
+        }),
+        _ => None,
+    }
 }
 
-/// A rate as the plan states it: "8%", or "25.00 per unit".
-pub fn rate(plan: &Plan, comp: &Component, rate: Decimal) -> String {
-    match table(comp).rate_type {
+/// A rate as the table states it: "8%", or "25.00 per unit".
+pub fn table_rate(plan: &Plan, t: &RateTable, rate: Decimal) -> String {
+    match t.rate_type {
         RateType::Percent => fmt_percent(rate),
         RateType::PerUnit => format!("{} per unit", amount(rate, plan.rounding.places)),
+    }
+}
+
+/// The rate of a line ("8%", "100.00 per unit"), or nothing for lines that have none.
+pub fn rate(plan: &Plan, comp: &Component, line: &Line) -> String {
+    match (&comp.kind, line.kind) {
+        (ComponentKind::Commission(_), LineKind::Deal | LineKind::Retro) => {
+            line_table(comp, line).map_or(String::new(), |t| table_rate(plan, t, line.rate))
+        }
+        (ComponentKind::Spiff(_), LineKind::Deal) => {
+            format!("{} per unit", amount(line.rate, plan.rounding.places))
+        }
+        _ => String::new(),
     }
 }
 
@@ -81,12 +81,11 @@ fn breakpoint(t: &RateTable, v: Decimal) -> String {
     }
 }
 
-/// A tier as "T2 [50%, 100%)" (1-based, with the boundary rule's brackets).
-pub fn tier(comp: &Component, tier: Option<usize>) -> String {
+/// Tier `i` of a table as "T2 [50%, 100%)" (1-based, with the boundary rule's brackets).
+pub fn table_tier(t: &RateTable, tier: Option<usize>) -> String {
     let Some(i) = tier else {
         return "below T1".into();
     };
-    let t = table(comp);
     let Some(tr) = t.tiers.get(i) else {
         return String::new();
     };
@@ -104,36 +103,55 @@ pub fn tier(comp: &Component, tier: Option<usize>) -> String {
     format!("T{} {open}{}, {hi}{close}", i + 1, breakpoint(t, tr.from))
 }
 
+/// The tier of a deal line, prefixed with its rule when a rule priced it; empty for other lines.
+pub fn tier(comp: &Component, line: &Line) -> String {
+    if !matches!(line.kind, LineKind::Deal | LineKind::Retro) {
+        return String::new();
+    }
+    match line_table(comp, line) {
+        Some(t) => {
+            let tier = table_tier(t, line.tier);
+            match line.rule {
+                Some(r) => format!("rule {} {tier}", r + 1),
+                None => tier,
+            }
+        }
+        None => String::new(),
+    }
+}
+
 /// Places for what a rate applies to: money for percentages, units as they are for per-unit rates.
-fn base_places(plan: &Plan, comp: &Component) -> u32 {
-    match table(comp).rate_type {
-        RateType::Percent => plan.rounding.places,
-        RateType::PerUnit => 0,
+fn base_places(plan: &Plan, comp: &Component, line: &Line) -> u32 {
+    match line_table(comp, line).map(|t| t.rate_type) {
+        Some(RateType::Percent) => plan.rounding.places,
+        _ => 0,
     }
 }
 
 /// The arithmetic of a line, e.g. "15000.00 × 8%".
 pub fn formula(plan: &Plan, comp: &Component, line: &Line) -> String {
-    let places = plan.rounding.places;
+    let short = |t: Option<usize>| match line_table(comp, line) {
+        Some(table) => table_tier(table, t)
+            .split(' ')
+            .next()
+            .unwrap_or("")
+            .to_string(),
+        None => String::new(),
+    };
     match line.kind {
         LineKind::Deal => format!(
             "{} × {}",
-            amount(line.base, base_places(plan, comp)),
-            rate(plan, comp, line.rate)
+            amount(line.base, base_places(plan, comp, line)),
+            rate(plan, comp, line)
         ),
         LineKind::Retro => format!(
             "{} × {} retroactive uplift ({} → {})",
-            amount(line.base, base_places(plan, comp)),
-            rate(plan, comp, line.rate),
-            tier(comp, line.from_tier).split(' ').next().unwrap_or(""),
-            tier(comp, line.tier).split(' ').next().unwrap_or("")
+            amount(line.base, base_places(plan, comp, line)),
+            rate(plan, comp, line),
+            short(line.from_tier),
+            short(line.tier)
         ),
-        LineKind::Rounding => format!(
-            "round({}) = {} ({}) less the previous period's rounding",
-            amount(line.from, places),
-            amount(line.to, places),
-            plan.rounding
-        ),
+        _ => line.detail.as_deref().unwrap_or("").to_string(),
     }
 }
 
@@ -141,9 +159,12 @@ pub fn formula(plan: &Plan, comp: &Component, line: &Line) -> String {
 pub fn measure_is_money(inputs: &crate::data::Inputs, plan: &Plan, comp: &Component) -> bool {
     match &plan.measures[comp.measure].value {
         crate::plan::MeasureValue::Count => false,
-        crate::plan::MeasureValue::Sum(col) => inputs
-            .deals
-            .column(col)
-            .is_some_and(|i| inputs.deals.columns[i].ty == crate::data::ColumnType::Money),
+        crate::plan::MeasureValue::Sum(col) => match plan.values.iter().find(|v| &v.name == col) {
+            Some(v) => v.money,
+            None => inputs
+                .deals
+                .column(col)
+                .is_some_and(|i| inputs.deals.columns[i].ty == crate::data::ColumnType::Money),
+        },
     }
 }

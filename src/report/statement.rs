@@ -37,11 +37,7 @@ const CSV_HEADER: [&str; 18] = [
 ];
 
 fn kind(line: &Line) -> &'static str {
-    match line.kind {
-        LineKind::Deal => "deal",
-        LineKind::Retro => "retro",
-        LineKind::Rounding => "rounding",
-    }
+    line.kind.name()
 }
 
 /// For each line, whether it is the first line of its deal (a deal crossing tiers has several slice
@@ -103,9 +99,9 @@ pub fn render_csv(inputs: &Inputs, rows: &[&Row]) -> anyhow::Result<Vec<u8>> {
                     .unwrap_or_default(),
                 unless_rounding(amount(line.from, value_places)),
                 unless_rounding(amount(line.to, value_places)),
-                unless_rounding(tier(r.component, line.tier)),
+                tier(r.component, line),
                 unless_rounding(amount(line.base, value_places)),
-                unless_rounding(rate(r.plan, r.component, line.rate)),
+                rate(r.plan, r.component, line),
                 formula(r.plan, r.component, line),
                 amount(line.amount, places),
             ];
@@ -190,7 +186,7 @@ pub fn render_markdown(inputs: &Inputs, rows: &[&Row]) -> String {
                 if line.kind == LineKind::Rounding {
                     String::new()
                 } else {
-                    tier(r.component, line.tier)
+                    tier(r.component, line)
                 },
                 md(&formula(r.plan, r.component, line)),
                 grouped(line.amount, places),

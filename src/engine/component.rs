@@ -1,0 +1,819 @@
+//! One component of one rep: per measurement period, the base earning of its type (commission,
+//! curve, bonus, SPIFF) walked deal by deal, then the modifiers applied to earned-to-date in a fixed
+//! order — threshold catch-up, multiplier, gate, component cap — then rounding; and the plan cap,
+//! computed from the other components' payables.
+//!
+//! Invariants: for every payout period, its lines sum exactly to its payable, because each modifier
+//! contributes one line equal to the change of its adjustment since the previous payout period of the
+//! same measurement period; earned-to-date is rounded once, at the end; a deal no rule prices still
+//! counts toward the measure and is shown with a zero line.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::rep::{Entry, RepCtx};
+use super::tiers::{Piece, PieceKind, Schedule};
+use super::{ComponentResult, Credit, Line, LineKind, PeriodResult};
+use crate::data::quotas::Quota;
+use crate::diag::Diagnostic;
+use crate::money::{fmt_amount, fmt_attainment as attainment_pct, fmt_percent};
+use crate::period::Period;
+use crate::plan::{
+    Basis, Bonus, BonusAmount, Commission, ComponentKind, Curve, PlanCap, Scope, Spiff,
+};
+
+/// The payout periods a component computes: `[start, end]`, and those that belong to the run.
+pub(crate) struct Span {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub in_run: Vec<Period>,
+}
+
+/// The base earning of one payout period, before modifiers.
+#[derive(Default)]
+struct Step {
+    /// Exact base earning to date within the measurement period.
+    exact: Decimal,
+    measure: Decimal,
+    count: u32,
+    lines: Vec<Line>,
+    credits: Vec<Credit>,
+    /// Cut by per-deal caps in this payout period (positive).
+    deal_capped: Decimal,
+}
+
+fn money(v: Decimal, places: u32) -> String {
+    fmt_amount(v, places)
+}
+
+pub(crate) fn compute_component(
+    rc: &RepCtx,
+    ci: usize,
+    span: &Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<PeriodResult> {
+    let comp = &rc.plan.components[ci];
+    let calendar = span.in_run[0].calendar();
+    let mut out = Vec::new();
+    let mut m = calendar.period_of(comp.measurement_period, span.start);
+    while m.start() <= span.end {
+        let payouts: Vec<Period> = m
+            .periods_of(comp.payout_period)
+            .into_iter()
+            .filter(|p| p.start() <= span.end)
+            .collect();
+        if let Some(results) = measurement_period(rc, ci, m, &payouts, &span.in_run, diags) {
+            out.extend(results);
+        }
+        m = m.next();
+    }
+    out
+}
+
+fn quota_missing(
+    rc: &RepCtx,
+    comp_id: &str,
+    quota_measure: &str,
+    m: Period,
+    why: &str,
+) -> Diagnostic {
+    let inputs = rc.ctx.inputs;
+    Diagnostic::error(
+        "quota-missing",
+        inputs.quotas.file_or(&rc.plan.file),
+        format!(
+            "rep `{}` has no `{quota_measure}` quota for {m}, which component `{comp_id}` of plan `{}` needs {why}",
+            rc.rep.id, rc.plan.id
+        ),
+    )
+    .hint(format!("add a row `{},{m},{quota_measure},<amount>` to the quotas file", rc.rep.id))
+}
+
+/// The annual target incentive of the rep for a component: the plan's, else the roster's.
+fn target_incentive(
+    rc: &RepCtx,
+    explicit: Option<Decimal>,
+    comp_id: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Decimal> {
+    if explicit.is_some() {
+        return explicit;
+    }
+    let roster = &rc.ctx.inputs.roster;
+    let Some(ti) = rc.rep.target_incentive else {
+        diags.push(
+            Diagnostic::error("ti-missing", &roster.file, format!(
+                "rep `{}` has no target_incentive, which component `{comp_id}` of plan `{}` needs",
+                rc.rep.id, rc.plan.id
+            ))
+            .line(rc.rep.line)
+            .hint("fill the roster's target_incentive (annual), or set `target_incentive` on the component"),
+        );
+        return None;
+    };
+    if !rc.rep.currency.is_empty() && rc.rep.currency != rc.plan.currency {
+        diags.push(
+            Diagnostic::error(
+                "ti-currency-mismatch",
+                &roster.file,
+                format!(
+                    "rep `{}`'s target incentive is in {}, plan `{}` pays in {}",
+                    rc.rep.id, rc.rep.currency, rc.plan.id, rc.plan.currency
+                ),
+            )
+            .line(rc.rep.line)
+            .hint("state the target incentive in the plan currency"),
+        );
+        return None;
+    }
+    Some(ti)
+}
+
+fn measurement_period(
+    rc: &RepCtx,
+    ci: usize,
+    m: Period,
+    payouts: &[Period],
+    in_run: &[Period],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<PeriodResult>> {
+    let plan = rc.plan;
+    let comp = &plan.components[ci];
+    let inputs = rc.ctx.inputs;
+    let places = plan.rounding.places;
+    let quota = inputs.quotas.lookup(rc.rep_index, &comp.quota_measure, m);
+    if quota.is_none() && comp.needs_quota() {
+        diags.push(quota_missing(
+            rc,
+            &comp.id,
+            &comp.quota_measure,
+            m,
+            "for attainment",
+        ));
+        return None;
+    }
+    let last_end = payouts.last()?.end();
+    let entries = rc.entries_between(comp.measure, m.start(), last_end);
+    let mut steps = match &comp.kind {
+        ComponentKind::Commission(c) => commission(rc, ci, c, quota, payouts, entries, diags)?,
+        ComponentKind::Curve(c) => curve(rc, ci, c, m, quota?, payouts, entries, diags)?,
+        ComponentKind::Bonus(b) => bonus(rc, ci, b, quota?, payouts, entries, diags)?,
+        ComponentKind::Spiff(s) => spiff(rc, s, payouts, entries),
+        ComponentKind::PlanCap(_) => return None,
+    };
+
+    // Other measures' attainment, for the gate and the multiplier.
+    let other_quota =
+        |measure_name: &str, what: &str, diags: &mut Vec<Diagnostic>| -> Option<Quota> {
+            let q = inputs.quotas.lookup(rc.rep_index, measure_name, m);
+            if q.is_none() {
+                diags.push(quota_missing(rc, &comp.id, measure_name, m, what));
+            }
+            q
+        };
+    let gate = match &comp.gate {
+        Some(g) => Some((g, other_quota(&g.quota_measure, "for its gate", diags)?)),
+        None => None,
+    };
+    let multiplier = match &comp.multiplier {
+        Some(x) => Some((
+            x,
+            other_quota(&x.quota_measure, "for its multiplier", diags)?,
+        )),
+        None => None,
+    };
+    let threshold = match &comp.kind {
+        ComponentKind::Commission(c) => {
+            c.threshold
+                .filter(|t| t.catch_up)
+                .map(|t| match c.table.basis {
+                    Basis::Attainment => t.at * quota.map_or(Decimal::ZERO, |q| q.amount),
+                    Basis::Amount => t.at,
+                })
+        }
+        _ => None,
+    };
+
+    let lines_wanted = rc.ctx.settings.lines;
+    let mut results = Vec::with_capacity(payouts.len());
+    // Adjustments to date of the previous payout period: threshold, multiplier, gate, cap, rounding.
+    let mut prev = [Decimal::ZERO; 5];
+    let mut prev_rounded = Decimal::ZERO;
+    let mut forfeited = Decimal::ZERO;
+    for (p, step) in payouts.iter().zip(steps.iter_mut()) {
+        let mut lines = std::mem::take(&mut step.lines);
+        let base = step.exact;
+        let mut adj = [Decimal::ZERO; 5];
+        let mut notes: [String; 5] = Default::default();
+
+        if let Some(t) = threshold {
+            if step.measure < t {
+                adj[0] = -base;
+                notes[0] = format!(
+                    "measure {} below the threshold {}: earned to date {} held back",
+                    money(step.measure, places),
+                    money(t, places),
+                    money(base, places)
+                );
+            } else {
+                notes[0] = format!(
+                    "threshold {} reached: everything earned to date is payable (catch-up)",
+                    money(t, places)
+                );
+            }
+        }
+        let e1 = base + adj[0];
+        if let Some((x, q)) = multiplier {
+            let measure = rc.sum_between(x.measure, m.start(), p.end());
+            let att = measure.checked_div(q.amount).unwrap_or_default();
+            let f = x.factor(att);
+            adj[1] = e1 * (f - Decimal::ONE);
+            notes[1] = format!(
+                "`{}` attainment {} ÷ {} = {} → factor {}: {} × ({} − 1)",
+                plan.measures[x.measure].name,
+                money(measure, places),
+                money(q.amount, places),
+                attainment_pct(Some(att)),
+                f.normalize(),
+                money(e1, places),
+                f.normalize()
+            );
+        }
+        let e2 = e1 + adj[1];
+        if let Some((g, q)) = gate {
+            let measure = rc.sum_between(g.measure, m.start(), p.end());
+            let att = measure.checked_div(q.amount).unwrap_or_default();
+            let name = &plan.measures[g.measure].name;
+            if att >= g.attainment {
+                adj[2] = -forfeited;
+                notes[2] = if forfeited.is_zero() {
+                    format!(
+                        "gate open: `{name}` attainment {} ≥ {}",
+                        attainment_pct(Some(att)),
+                        fmt_percent(g.attainment)
+                    )
+                } else {
+                    format!("gate open: `{name}` attainment {} ≥ {}; {} earned while it was closed is forfeited (no catch-up)", attainment_pct(Some(att)), fmt_percent(g.attainment), money(forfeited, places))
+                };
+            } else {
+                adj[2] = -e2;
+                if !g.catch_up {
+                    forfeited = e2;
+                }
+                notes[2] = format!(
+                    "gate closed: `{name}` attainment {} < {}: earned to date {} {}",
+                    attainment_pct(Some(att)),
+                    fmt_percent(g.attainment),
+                    money(e2, places),
+                    if g.catch_up {
+                        "held until it opens (catch-up)"
+                    } else {
+                        "forfeited unless the gate opens this period"
+                    }
+                );
+            }
+        }
+        let e3 = e2 + adj[2];
+        if let Some(cap) = comp.cap {
+            adj[3] = (cap - e3).min(Decimal::ZERO);
+            notes[3] = format!(
+                "earned to date {} capped at {} per {}",
+                money(e3, places),
+                money(cap, places),
+                comp.measurement_period
+            );
+        }
+        let exact = e3 + adj[3];
+        let rounded = plan.rounding.apply(exact);
+        adj[4] = rounded - exact;
+        notes[4] = format!(
+            "round({}) = {} ({}) less the previous period's rounding",
+            money(exact, places),
+            money(rounded, places),
+            plan.rounding
+        );
+
+        let kinds = [
+            LineKind::Threshold,
+            LineKind::Multiplier,
+            LineKind::Gate,
+            LineKind::Cap,
+            LineKind::Rounding,
+        ];
+        if lines_wanted {
+            for k in 0..5 {
+                let delta = adj[k] - prev[k];
+                if !delta.is_zero() {
+                    let mut line = Line::note(kinds[k], None, delta, std::mem::take(&mut notes[k]));
+                    if kinds[k] == LineKind::Rounding {
+                        line.from = exact;
+                        line.to = rounded;
+                    }
+                    lines.push(line);
+                }
+            }
+        }
+        let capped_off = step.deal_capped - (adj[3] - prev[3]);
+        results.push(PeriodResult {
+            payout_period: *p,
+            measurement_period: m,
+            in_run: in_run.contains(p),
+            quota,
+            measure_to_date: step.measure,
+            attainment: quota.and_then(|q| step.measure.checked_div(q.amount)),
+            deals_to_date: step.count,
+            earned_exact: exact,
+            earned_to_date: rounded,
+            paid_to_date: prev_rounded,
+            payable: rounded - prev_rounded,
+            capped_off,
+            lines,
+            credits: std::mem::take(&mut step.credits),
+        });
+        prev = adj;
+        prev_rounded = rounded;
+    }
+    Some(results)
+}
+
+/// Walk the entries payout period by payout period, calling `deal` for each; `step.exact` and
+/// `step.measure` are the running totals the closure maintains through `state`.
+fn walk(
+    payouts: &[Period],
+    entries: &[Entry],
+    keep_credits: bool,
+    mut deal: impl FnMut(&Entry, &mut Step) -> Option<()>,
+) -> Option<Vec<Step>> {
+    let mut steps = Vec::with_capacity(payouts.len());
+    let mut next = 0;
+    let (mut exact, mut measure, mut count) = (Decimal::ZERO, Decimal::ZERO, 0u32);
+    for p in payouts {
+        let mut step = Step {
+            exact,
+            measure,
+            count,
+            ..Step::default()
+        };
+        while next < entries.len() && entries[next].date <= p.end() {
+            let e = &entries[next];
+            next += 1;
+            step.count += 1;
+            deal(e, &mut step)?;
+            step.measure += e.credit.credited;
+            if keep_credits {
+                step.credits.push(e.credit);
+            }
+        }
+        exact = step.exact;
+        measure = step.measure;
+        count = step.count;
+        steps.push(step);
+    }
+    Some(steps)
+}
+
+fn commission(
+    rc: &RepCtx,
+    ci: usize,
+    c: &Commission,
+    quota: Option<Quota>,
+    payouts: &[Period],
+    entries: &[Entry],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<Step>> {
+    let plan = rc.plan;
+    let comp = &plan.components[ci];
+    let deals = &rc.ctx.inputs.deals;
+    let scale = quota.map(|q| q.amount);
+    let overflow = |diags: &mut Vec<Diagnostic>| {
+        diags.push(
+            Diagnostic::error(
+                "amount-out-of-range",
+                &plan.file,
+                "tier breakpoint × quota overflows",
+            )
+            .line(comp.line),
+        );
+    };
+    let default = if c.table.tiers.is_empty() {
+        None
+    } else {
+        match Schedule::resolve(&c.table, scale) {
+            Some(s) => Some(s),
+            None => {
+                overflow(diags);
+                return None;
+            }
+        }
+    };
+    let mut rules = Vec::with_capacity(c.rules.len());
+    for r in &c.rules {
+        match Schedule::resolve(&r.table, scale) {
+            Some(s) => rules.push(s),
+            None => {
+                overflow(diags);
+                return None;
+            }
+        }
+    }
+    let clip_below = c
+        .threshold
+        .filter(|t| !t.catch_up)
+        .map(|t| match c.table.basis {
+            Basis::Attainment => t.at * scale.unwrap_or_default(),
+            Basis::Amount => t.at,
+        });
+    let tier_on = rc.bound.tier_on[ci];
+    let lines_wanted = rc.ctx.settings.lines;
+    let bound_rules = &rc.bound.rules[ci];
+
+    walk(payouts, entries, lines_wanted, |e, step| {
+        let credit = e.credit;
+        let row = credit.deal as usize;
+        let v = credit.credited;
+        let before = step.measure;
+        let after = before + v;
+
+        // The most specific matching rule; a tie between two matching rules is a plan error.
+        let mut rule: Option<usize> = None;
+        for (i, conds) in bound_rules.iter().enumerate() {
+            if !rc.bound.matches(deals, conds, row) {
+                continue;
+            }
+            match rule {
+                Some(j) if conds.len() == bound_rules[j].len() => {
+                    diags.push(Diagnostic::error("plan-rules-ambiguous", &plan.file, format!(
+                        "component `{}`: deal `{}` matches the rules at lines {} and {}, equally specific",
+                        comp.id, deals.ids[row], c.rules[j].line, c.rules[i].line
+                    )).line(c.rules[i].line).hint("make one rule more specific (add a condition), or make them exclusive"));
+                    return None;
+                }
+                Some(j) if conds.len() < bound_rules[j].len() => {}
+                _ => rule = Some(i),
+            }
+        }
+        let (schedule, table) = match rule {
+            Some(i) => (Some(&rules[i]), &c.rules[i].table),
+            None => (default.as_ref(), &c.table),
+        };
+        let Some(schedule) = schedule else {
+            if lines_wanted {
+                step.lines.push(Line::note(LineKind::NoRule, Some(credit), Decimal::ZERO,
+                    "no rule of the component matches this deal: it counts toward the measure but earns nothing".into()));
+            }
+            return Some(());
+        };
+        let mut pieces: Vec<Piece> =
+            match tier_on {
+                Some(source) => {
+                    let Some(key) = rc.bound.number(deals, source, row) else {
+                        diags.push(
+                            Diagnostic::error(
+                                "value-missing",
+                                &deals.file,
+                                format!(
+                        "deal `{}`: the value `{}` that component `{}` tiers on is empty",
+                        deals.ids[row], c.tier_on.as_deref().unwrap_or(""), comp.id
+                    ),
+                            )
+                            .line(deals.lines[row]),
+                        );
+                        return None;
+                    };
+                    let band = schedule.tier_of(key);
+                    let rate = band.map_or(Decimal::ZERO, |b| b.rate);
+                    vec![Piece {
+                        kind: PieceKind::Slice,
+                        tier: band.map(|b| b.tier),
+                        from: key,
+                        to: key,
+                        base: v,
+                        rate,
+                        amount: v * rate,
+                    }]
+                }
+                None => match table.scope {
+                    Scope::Cumulative => schedule.pieces(before, after),
+                    Scope::Transaction => schedule.pieces(Decimal::ZERO, v),
+                },
+            };
+        if let Some(t) = clip_below {
+            if tier_on.is_none() && table.scope == Scope::Cumulative {
+                // Slices of the cumulative measure below the threshold earn nothing.
+                for piece in &mut pieces {
+                    let (lo, hi) = (piece.from.min(piece.to), piece.from.max(piece.to));
+                    let kept = (hi - lo.max(t)).max(Decimal::ZERO);
+                    let sign = if piece.base.is_sign_negative() {
+                        Decimal::NEGATIVE_ONE
+                    } else {
+                        Decimal::ONE
+                    };
+                    piece.base = kept * sign;
+                    piece.amount = piece.base * piece.rate;
+                    if piece.from <= piece.to {
+                        piece.from = piece.from.max(t);
+                    } else {
+                        piece.to = piece.to.max(t);
+                    }
+                }
+                pieces.retain(|p| !p.base.is_zero());
+            } else {
+                // A deal counts for the part of it above the threshold.
+                let share = if after <= t {
+                    Decimal::ZERO
+                } else if before >= t || v.is_zero() {
+                    Decimal::ONE
+                } else {
+                    (after - t) / v
+                };
+                for piece in &mut pieces {
+                    piece.amount *= share;
+                }
+                pieces.retain(|p| !p.amount.is_zero());
+            }
+        }
+        let mut total: Decimal = pieces.iter().map(|p| p.amount).sum();
+        if lines_wanted {
+            step.lines.extend(
+                pieces
+                    .iter()
+                    .map(|p| Line::from_piece(p.kind, credit, p, rule.map(|r| r as u32))),
+            );
+        }
+        if let Some(cap) = c.deal_cap {
+            if total > cap {
+                let cut = total - cap;
+                step.deal_capped += cut;
+                if lines_wanted {
+                    step.lines.push(Line::note(
+                        LineKind::DealCap,
+                        Some(credit),
+                        -cut,
+                        format!(
+                            "deal earns {} , capped at {} per deal",
+                            money(total, plan.rounding.places),
+                            money(cap, plan.rounding.places)
+                        ),
+                    ));
+                }
+                total = cap;
+            }
+        }
+        if let Some(floor) = c.deal_floor {
+            if v > Decimal::ZERO && total < floor {
+                if lines_wanted {
+                    step.lines.push(Line::note(
+                        LineKind::DealFloor,
+                        Some(credit),
+                        floor - total,
+                        format!(
+                            "deal earns {}, raised to the minimum of {} per deal",
+                            money(total, plan.rounding.places),
+                            money(floor, plan.rounding.places)
+                        ),
+                    ));
+                }
+                total = floor;
+            }
+        }
+        step.exact += total;
+        Some(())
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn curve(
+    rc: &RepCtx,
+    ci: usize,
+    c: &Curve,
+    m: Period,
+    quota: Quota,
+    payouts: &[Period],
+    entries: &[Entry],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<Step>> {
+    let comp = &rc.plan.components[ci];
+    let places = rc.plan.rounding.places;
+    let ti = target_incentive(rc, c.target_incentive, &comp.id, diags)?;
+    let months = Decimal::from(m.granularity().months());
+    let target = ti * months / Decimal::from(12);
+    let lines_wanted = rc.ctx.settings.lines;
+    let mut steps = walk(payouts, entries, lines_wanted, |_, _| Some(()))?;
+    let mut prev = Decimal::ZERO;
+    for step in &mut steps {
+        let att = step.measure.checked_div(quota.amount).unwrap_or_default();
+        let pay = c.at(att);
+        step.exact = target * c.weight * pay;
+        if lines_wanted && step.exact != prev {
+            step.lines.push(Line::note(LineKind::Curve, None, step.exact - prev, format!(
+                "target incentive {} × {}/12 × weight {} × curve({}) = {} × {} = {} to date, {} before",
+                money(ti, places), months, fmt_percent(c.weight), attainment_pct(Some(att)), money(target * c.weight, places),
+                fmt_percent(pay.round_dp(6)), money(step.exact, places), money(prev, places)
+            )));
+        }
+        prev = step.exact;
+    }
+    Some(steps)
+}
+
+fn bonus(
+    rc: &RepCtx,
+    ci: usize,
+    b: &Bonus,
+    quota: Quota,
+    payouts: &[Period],
+    entries: &[Entry],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<Step>> {
+    let comp = &rc.plan.components[ci];
+    let places = rc.plan.rounding.places;
+    let ti = if b
+        .levels
+        .iter()
+        .any(|l| matches!(l.amount, BonusAmount::PercentOfTi(_)))
+    {
+        Some(target_incentive(rc, b.target_incentive, &comp.id, diags)?)
+    } else {
+        None
+    };
+    let amount_of = |i: usize| match b.levels[i].amount {
+        BonusAmount::Fixed(a) => a,
+        BonusAmount::PercentOfTi(p) => ti.unwrap_or_default() * p,
+    };
+    let describe = |i: usize| match b.levels[i].amount {
+        BonusAmount::Fixed(a) => money(a, places),
+        BonusAmount::PercentOfTi(p) => format!(
+            "{} of target incentive {} = {}",
+            fmt_percent(p),
+            money(ti.unwrap_or_default(), places),
+            money(amount_of(i), places)
+        ),
+    };
+    let lines_wanted = rc.ctx.settings.lines;
+    let mut reached = 0usize;
+    // Levels at 0% are reached before any deal.
+    let mut opening = Vec::new();
+    let mut paid = Decimal::ZERO;
+    let mut reach = |att: Decimal, credit: Option<Credit>, out: &mut Vec<Line>| -> Decimal {
+        let mut earned = Decimal::ZERO;
+        while reached < b.levels.len() && att >= b.levels[reached].attainment {
+            let amount = if b.stacking {
+                amount_of(reached)
+            } else {
+                amount_of(reached) - paid
+            };
+            paid = if b.stacking {
+                paid + amount
+            } else {
+                amount_of(reached)
+            };
+            earned += amount;
+            if lines_wanted {
+                out.push(Line::note(
+                    LineKind::Bonus,
+                    credit,
+                    amount,
+                    format!(
+                        "level {} reached (attainment {}): {}{}",
+                        fmt_percent(b.levels[reached].attainment),
+                        attainment_pct(Some(att)),
+                        describe(reached),
+                        if b.stacking || reached == 0 {
+                            String::new()
+                        } else {
+                            " less the lower level already paid".to_string()
+                        }
+                    ),
+                ));
+            }
+            reached += 1;
+        }
+        earned
+    };
+    let opening_earned = reach(Decimal::ZERO, None, &mut opening);
+    let mut first = true;
+    walk(payouts, entries, lines_wanted, |e, step| {
+        if first {
+            step.exact += opening_earned;
+            step.lines.append(&mut opening);
+            first = false;
+        }
+        let att = (step.measure + e.credit.credited)
+            .checked_div(quota.amount)
+            .unwrap_or_default();
+        let mut lines = Vec::new();
+        step.exact += reach(att, Some(e.credit), &mut lines);
+        step.lines.extend(lines);
+        Some(())
+    })
+    .map(|mut steps| {
+        if first && !opening_earned.is_zero() {
+            // No deal at all: the opening levels are paid in the first payout period.
+            for s in steps.iter_mut() {
+                s.exact += opening_earned;
+            }
+            if let Some(s) = steps.first_mut() {
+                s.lines.append(&mut opening);
+            }
+        }
+        steps
+    })
+}
+
+fn spiff(rc: &RepCtx, s: &Spiff, payouts: &[Period], entries: &[Entry]) -> Vec<Step> {
+    let lines_wanted = rc.ctx.settings.lines;
+    walk(payouts, entries, lines_wanted, |e, step| {
+        let inside = s.from.is_none_or(|f| e.date >= f) && s.to.is_none_or(|t| e.date <= t);
+        if inside {
+            let v = e.credit.credited;
+            let amount = v * s.amount;
+            step.exact += amount;
+            if lines_wanted {
+                step.lines.push(Line {
+                    kind: LineKind::Deal,
+                    credit: Some(e.credit),
+                    tier: None,
+                    from_tier: None,
+                    from: step.measure,
+                    to: step.measure + v,
+                    base: v,
+                    rate: s.amount,
+                    amount,
+                    rule: None,
+                    detail: None,
+                });
+            }
+        }
+        Some(())
+    })
+    .unwrap_or_default()
+}
+
+/// The plan cap: within each cap period, the plan's payables to date above the cap are cut.
+pub(crate) fn compute_plan_cap(
+    rc: &RepCtx,
+    ci: usize,
+    pc: &PlanCap,
+    span: &Span,
+    done: &[ComponentResult],
+) -> Vec<PeriodResult> {
+    let comp = &rc.plan.components[ci];
+    let places = rc.plan.rounding.places;
+    let calendar = span.in_run[0].calendar();
+    let mut out = Vec::new();
+    let mut c = calendar.period_of(pc.period, span.start);
+    while c.start() <= span.end {
+        let mut prev_cut = Decimal::ZERO;
+        for q in c
+            .periods_of(comp.payout_period)
+            .into_iter()
+            .filter(|q| q.start() <= span.end)
+        {
+            let total: Decimal = done
+                .iter()
+                .flat_map(|r| r.periods.iter())
+                .filter(|p| p.payout_period.end() >= c.start() && p.payout_period.end() <= q.end())
+                .map(|p| p.payable)
+                .sum();
+            let cut = rc
+                .plan
+                .rounding
+                .apply((total - pc.amount).max(Decimal::ZERO));
+            let payable = -(cut - prev_cut);
+            let mut lines = Vec::new();
+            if rc.ctx.settings.lines && !payable.is_zero() {
+                lines.push(Line::note(
+                    LineKind::PlanCap,
+                    None,
+                    payable,
+                    format!(
+                        "plan total {} in {c} to date, cap {}: cut {} to date, {} before",
+                        money(total, places),
+                        money(pc.amount, places),
+                        money(cut, places),
+                        money(prev_cut, places)
+                    ),
+                ));
+            }
+            out.push(PeriodResult {
+                payout_period: q,
+                measurement_period: c,
+                in_run: span.in_run.contains(&q),
+                quota: None,
+                measure_to_date: total,
+                attainment: None,
+                deals_to_date: 0,
+                earned_exact: -cut,
+                earned_to_date: -cut,
+                paid_to_date: -prev_cut,
+                payable,
+                capped_off: -payable,
+                lines,
+                credits: Vec::new(),
+            });
+            prev_cut = cut;
+        }
+        c = c.next();
+    }
+    out
+}

@@ -1,0 +1,320 @@
+//! One rep's computation: which deals enter which measure (credit, while the rep is active), their
+//! values in the plan currency, which periods each component computes, and the status of every deal.
+//!
+//! Invariants: every deal row of the rep gets exactly one status; a deal is `Credited` only when it
+//! lies in a range some component (or its gate or multiplier) actually computes; entries of a
+//! measure are in (date, deal id) order, so results do not depend on input row order.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::bind::{BoundPlan, BoundValue};
+use super::component::{self, Span};
+use super::{ComponentResult, Context, Credit, RepResult, Status};
+use crate::data::Rep;
+use crate::diag::Diagnostic;
+use crate::period::Period;
+use crate::plan::{ComponentKind, Plan};
+
+pub(crate) struct RepOutcome {
+    pub result: Option<RepResult>,
+    pub statuses: Vec<(u32, Status)>,
+    pub diags: Vec<Diagnostic>,
+}
+
+/// A deal as it enters a measure: when, and its credit.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry {
+    pub date: NaiveDate,
+    pub credit: Credit,
+}
+
+/// What a component's computation reads about the rep.
+pub(crate) struct RepCtx<'a> {
+    pub ctx: &'a Context<'a>,
+    pub plan: &'a Plan,
+    pub bound: &'a BoundPlan,
+    pub rep_index: u32,
+    pub rep: &'a Rep,
+    /// Per measure of the plan: the rep's selected deals while active, in (date, id) order.
+    pub entries: Vec<Vec<Entry>>,
+}
+
+impl RepCtx<'_> {
+    /// Entries of measure `m` dated in `[from, to]`.
+    pub fn entries_between(&self, m: usize, from: NaiveDate, to: NaiveDate) -> &[Entry] {
+        let e = &self.entries[m];
+        let lo = e.partition_point(|x| x.date < from);
+        let hi = e.partition_point(|x| x.date <= to);
+        &e[lo..hi]
+    }
+
+    /// Measure `m` accumulated over `[from, to]`.
+    pub fn sum_between(&self, m: usize, from: NaiveDate, to: NaiveDate) -> Decimal {
+        self.entries_between(m, from, to)
+            .iter()
+            .map(|e| e.credit.credited)
+            .sum()
+    }
+}
+
+pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, mut rows: Vec<u32>) -> RepOutcome {
+    let inputs = ctx.inputs;
+    let deals = &inputs.deals;
+    let rep = inputs.roster.get(rep_index);
+    let mut out = RepOutcome {
+        result: None,
+        statuses: Vec::with_capacity(rows.len()),
+        diags: Vec::new(),
+    };
+    let Some(plan_index) = rep.plan else {
+        out.statuses
+            .extend(rows.iter().map(|&r| (r, Status::NoPlan)));
+        return out;
+    };
+    let plan = &inputs.plans[plan_index];
+    let bound = &ctx.plans[plan_index];
+    let run = ctx.settings.period;
+    rows.sort_by(|&a, &b| {
+        (deals.close_date(a as usize), &deals.ids[a as usize])
+            .cmp(&(deals.close_date(b as usize), &deals.ids[b as usize]))
+    });
+
+    // Which payout periods each component computes: those ending in the run period while the rep is
+    // active, preceded by the earlier ones of their measurement period (and plan cap period) for the true-up.
+    let cap_period = plan.components.iter().find_map(|c| match &c.kind {
+        ComponentKind::PlanCap(pc) => Some(pc.period),
+        _ => None,
+    });
+    let spans: Vec<Option<Span>> = plan
+        .components
+        .iter()
+        .map(|comp| {
+            let in_run: Vec<Period> = run
+                .periods_of(comp.payout_period)
+                .into_iter()
+                .filter(|p| run.contains(p.end()) && rep.active_between(p.start(), p.end()))
+                .collect();
+            let first = *in_run.first()?;
+            let last = *in_run.last()?;
+            let mut start = first.within(comp.measurement_period).start();
+            if let Some(cp) = cap_period {
+                start = start.min(first.within(cp).start());
+            }
+            Some(Span {
+                start,
+                end: last.end(),
+                in_run,
+            })
+        })
+        .collect();
+
+    // The measures the computed components read, and over which dates.
+    let mut needed: Vec<Option<(NaiveDate, NaiveDate)>> = vec![None; plan.measures.len()];
+    for (comp, span) in plan.components.iter().zip(&spans) {
+        let Some(span) = span else { continue };
+        if matches!(comp.kind, ComponentKind::PlanCap(_)) {
+            continue;
+        }
+        let from = span.start;
+        let mut touch = |m: usize| {
+            needed[m] = Some(match needed[m] {
+                None => (from, span.end),
+                Some((a, b)) => (a.min(from), b.max(span.end)),
+            });
+        };
+        touch(comp.measure);
+        if let Some(g) = &comp.gate {
+            touch(g.measure);
+        }
+        if let Some(m) = &comp.multiplier {
+            touch(m.measure);
+        }
+    }
+
+    let mut selected = vec![false; rows.len()];
+    let mut used = vec![false; rows.len()];
+    let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); plan.measures.len()];
+    for (m, range) in needed.iter().enumerate() {
+        let Some((from, to)) = *range else { continue };
+        let measure = &bound.measures[m];
+        for (local, &row) in rows.iter().enumerate() {
+            let r = row as usize;
+            if !bound.selects(deals, m, r) {
+                continue;
+            }
+            selected[local] = true;
+            let Some(date) = deals.columns[measure.date_column].date(r) else {
+                continue;
+            };
+            if date < from || date > to || !rep.active_on(date) {
+                continue;
+            }
+            match credit_value(ctx, plan, bound, measure.value, r, date) {
+                Ok(credit) => {
+                    used[local] = true;
+                    entries[m].push(Entry { date, credit });
+                }
+                Err(d) => out.diags.push(d),
+            }
+        }
+        if measure.date_column != deals.close_date {
+            entries[m].sort_by(|a, b| {
+                (a.date, &deals.ids[a.credit.deal as usize])
+                    .cmp(&(b.date, &deals.ids[b.credit.deal as usize]))
+            });
+        }
+    }
+
+    let rc = RepCtx {
+        ctx,
+        plan,
+        bound,
+        rep_index,
+        rep,
+        entries,
+    };
+    let mut components: Vec<ComponentResult> = Vec::new();
+    for (ci, span) in spans.iter().enumerate() {
+        let Some(span) = span else { continue };
+        let periods = match &plan.components[ci].kind {
+            ComponentKind::PlanCap(pc) => {
+                component::compute_plan_cap(&rc, ci, pc, span, &components)
+            }
+            _ => component::compute_component(&rc, ci, span, &mut out.diags),
+        };
+        components.push(ComponentResult {
+            component: ci,
+            periods,
+        });
+    }
+
+    let window =
+        needed
+            .iter()
+            .flatten()
+            .fold(None, |acc: Option<(NaiveDate, NaiveDate)>, &(a, b)| {
+                Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
+            });
+    for (local, &row) in rows.iter().enumerate() {
+        let r = row as usize;
+        let date = deals.close_date(r);
+        let status = if used[local] {
+            Status::Credited
+        } else if window.is_none_or(|(a, b)| date < a || date > b) {
+            Status::OutOfPeriod
+        } else if !rep.active_on(date) {
+            Status::RepInactive
+        } else if selected[local] {
+            Status::OutOfPeriod
+        } else {
+            Status::Filtered(
+                ctx.stage
+                    .map(|s| deals.columns[s].display(r))
+                    .unwrap_or_default(),
+            )
+        };
+        out.statuses.push((row, status));
+    }
+    out.result = Some(RepResult {
+        rep: rep_index,
+        plan: plan_index,
+        components,
+    });
+    out
+}
+
+/// The deal's value for a measure, converted to the plan currency when it is money.
+fn credit_value(
+    ctx: &Context,
+    plan: &Plan,
+    bound: &BoundPlan,
+    value: BoundValue,
+    row: usize,
+    date: NaiveDate,
+) -> Result<Credit, Diagnostic> {
+    let deals = &ctx.inputs.deals;
+    let (source, money) = match value {
+        BoundValue::Count => {
+            return Ok(Credit {
+                deal: row as u32,
+                source_value: Decimal::ONE,
+                fx_rate: None,
+                credited: Decimal::ONE,
+            })
+        }
+        BoundValue::Number { source, money } => (source, money),
+    };
+    let Some(value) = bound.number(deals, source, row) else {
+        let what = match source {
+            super::Source::Column(i) => format!("its `{}` is empty", deals.columns[i].name),
+            super::Source::Derived(i) => format!(
+                "its derived value `{}` is empty (an operand is empty)",
+                plan.values[i].name
+            ),
+        };
+        let mut d = Diagnostic::error(
+            "value-missing",
+            &deals.file,
+            format!(
+                "deal `{}` is selected by plan `{}` but {what}",
+                deals.ids[row], plan.id
+            ),
+        )
+        .line(deals.lines[row]);
+        if let super::Source::Column(i) = source {
+            d = d.col_name(deals.columns[i].header.clone());
+        }
+        return Err(d);
+    };
+    let currency = deals.currency(row);
+    if money && currency.is_empty() {
+        if let Some(c) = deals.currency {
+            return Err(Diagnostic::error(
+                "value-missing",
+                &deals.file,
+                format!(
+                    "deal `{}` is selected by plan `{}` but its currency is empty",
+                    deals.ids[row], plan.id
+                ),
+            )
+            .line(deals.lines[row])
+            .col_name(deals.columns[c].header.clone())
+            .hint(format!("write the currency code, e.g. {}", plan.currency)));
+        }
+    }
+    if !money || currency.is_empty() || currency == plan.currency {
+        return Ok(Credit {
+            deal: row as u32,
+            source_value: value,
+            fx_rate: None,
+            credited: value,
+        });
+    }
+    match ctx.inputs.fx.rate_on(&currency, date) {
+        Some(rate) => Ok(Credit {
+            deal: row as u32,
+            source_value: value,
+            fx_rate: Some(rate.rate),
+            credited: value * rate.rate,
+        }),
+        None => Err(Diagnostic::error(
+            "fx-rate-missing",
+            &deals.file,
+            format!(
+                "no {currency}→{} rate on or before {date} for deal `{}`",
+                plan.currency, deals.ids[row]
+            ),
+        )
+        .line(deals.lines[row])
+        .value(currency.clone())
+        .hint(format!(
+            "add a row `{currency},<date on or before {date}>,<rate>` to {}",
+            if ctx.inputs.fx.file.is_empty() {
+                "an fx file ([fx] in the workspace)".to_string()
+            } else {
+                ctx.inputs.fx.file.clone()
+            }
+        ))),
+    }
+}

@@ -1,0 +1,881 @@
+//! Plan components: `[[components]]` tables → validated [`Component`]s of every type (commission,
+//! curve, bonus, spiff) with their modifiers (gate, multiplier, cap).
+//!
+//! Invariants: a key that belongs to another component type is an error (never silently ignored);
+//! tiers are contiguous and sorted; curve points and bonus levels are sorted by attainment; every
+//! measure a component, gate or multiplier names exists in the plan.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use toml::{Spanned, Value};
+
+use super::model::*;
+use super::parse::parse_conditions;
+use crate::diag::Diagnostics;
+use crate::period::Granularity;
+use crate::toml_src::Source;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawComponent {
+    pub(crate) id: Spanned<String>,
+    #[serde(rename = "type")]
+    kind: Option<Spanned<String>>,
+    measure: Spanned<String>,
+    measurement_period: Spanned<String>,
+    payout_period: Option<Spanned<String>>,
+    quota: Option<Spanned<String>>,
+    // commission
+    method: Option<Spanned<String>>,
+    basis: Option<Spanned<String>>,
+    scope: Option<Spanned<String>>,
+    boundary: Option<Spanned<String>>,
+    rate_type: Option<Spanned<String>>,
+    rate: Option<Spanned<Value>>,
+    tiers: Option<Vec<Spanned<RawTier>>>,
+    rules: Option<Vec<Spanned<RawRule>>>,
+    deal_cap: Option<Spanned<Value>>,
+    deal_floor: Option<Spanned<Value>>,
+    threshold: Option<Spanned<RawThreshold>>,
+    tier_on: Option<Spanned<String>>,
+    // curve
+    curve: Option<Vec<Spanned<RawPoint>>>,
+    interpolation: Option<Spanned<String>>,
+    weight: Option<Spanned<Value>>,
+    target_incentive: Option<Spanned<Value>>,
+    // bonus
+    levels: Option<Vec<Spanned<RawLevel>>>,
+    stacking: Option<Spanned<bool>>,
+    // spiff
+    amount: Option<Spanned<Value>>,
+    from: Option<Spanned<Value>>,
+    to: Option<Spanned<Value>>,
+    // every type
+    gate: Option<Spanned<RawGate>>,
+    multiplier: Option<Spanned<RawMultiplier>>,
+    cap: Option<Spanned<Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTier {
+    from: Spanned<Value>,
+    to: Option<Spanned<Value>>,
+    rate: Spanned<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    #[serde(default)]
+    when: BTreeMap<String, Spanned<Value>>,
+    rate: Option<Spanned<Value>>,
+    tiers: Option<Vec<Spanned<RawTier>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawThreshold {
+    at: Spanned<Value>,
+    #[serde(default)]
+    catch_up: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPoint {
+    attainment: Spanned<Value>,
+    payout: Spanned<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLevel {
+    attainment: Spanned<Value>,
+    amount: Option<Spanned<Value>>,
+    percent_of_ti: Option<Spanned<Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGate {
+    measure: Spanned<String>,
+    quota: Option<Spanned<String>>,
+    attainment: Spanned<Value>,
+    #[serde(default)]
+    catch_up: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMultiplier {
+    measure: Spanned<String>,
+    quota: Option<Spanned<String>>,
+    steps: Vec<Spanned<RawStep>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    attainment: Spanned<Value>,
+    factor: Spanned<Value>,
+}
+
+/// Parsing context for one component.
+struct Ctx<'a, 'b> {
+    src: &'a Source<'b>,
+    id: String,
+    measures: &'a BTreeMap<String, Spanned<super::parse::RawMeasure>>,
+}
+
+impl Ctx<'_, '_> {
+    fn line(&self, span: &Range<usize>) -> u64 {
+        self.src.line_col(span.start).0
+    }
+
+    fn number(
+        &self,
+        v: &Spanned<Value>,
+        what: &str,
+        percent_ok: bool,
+        diags: &mut Diagnostics,
+    ) -> Option<Decimal> {
+        self.src
+            .decimal(v, what, percent_ok)
+            .map_err(|d| diags.push(d))
+            .ok()
+    }
+
+    fn non_negative(
+        &self,
+        v: &Spanned<Value>,
+        what: &str,
+        percent_ok: bool,
+        diags: &mut Diagnostics,
+    ) -> Option<Decimal> {
+        let n = self.number(v, what, percent_ok, diags)?;
+        if n < Decimal::ZERO {
+            diags.push(self.src.error(
+                "plan-number-negative",
+                v.span(),
+                format!("component `{}`: {what} must not be negative", self.id),
+            ));
+            return None;
+        }
+        Some(n)
+    }
+
+    fn measure(&self, name: &Spanned<String>, diags: &mut Diagnostics) -> Option<usize> {
+        let wanted = name.get_ref().trim();
+        let found = self.measures.keys().position(|k| k == wanted);
+        if found.is_none() {
+            let known: Vec<&str> = self.measures.keys().map(String::as_str).collect();
+            diags.push(
+                self.src
+                    .error(
+                        "plan-measure-unknown",
+                        name.span(),
+                        format!("component `{}` uses an undefined measure", self.id),
+                    )
+                    .value(wanted.to_string())
+                    .hint(if known.is_empty() {
+                        "define it in a [measures.<name>] table".to_string()
+                    } else {
+                        format!("the plan defines: {}", known.join(", "))
+                    }),
+            );
+        }
+        found
+    }
+
+    fn date(
+        &self,
+        v: &Spanned<Value>,
+        what: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<chrono::NaiveDate> {
+        let text = match v.get_ref() {
+            Value::Datetime(d) => d.to_string(),
+            Value::String(s) => s.clone(),
+            _ => String::new(),
+        };
+        let parsed = chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
+        if parsed.is_none() {
+            diags.push(self.src.error(
+                "plan-date-invalid",
+                v.span(),
+                format!("{what} must be a date like 2026-03-01"),
+            ));
+        }
+        parsed
+    }
+}
+
+pub(crate) fn keyword<T: Copy>(
+    src: &Source,
+    value: &Option<Spanned<String>>,
+    key: &str,
+    default: Option<T>,
+    choices: &[(&str, T)],
+    diags: &mut Diagnostics,
+) -> Option<T> {
+    let Some(v) = value else { return default };
+    match choices.iter().find(|(name, _)| *name == v.get_ref().trim()) {
+        Some((_, t)) => Some(*t),
+        None => {
+            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+            diags.push(
+                src.error("plan-value-unknown", v.span(), format!("unknown {key}"))
+                    .value(v.get_ref().clone())
+                    .hint(format!("use one of: {}", names.join(", "))),
+            );
+            None
+        }
+    }
+}
+
+pub(crate) fn granularity(
+    src: &Source,
+    v: &Spanned<String>,
+    diags: &mut Diagnostics,
+) -> Option<Granularity> {
+    match v.get_ref().trim().parse() {
+        Ok(g) => Some(g),
+        Err(()) => {
+            diags.push(
+                src.error("plan-period-unknown", v.span(), "unknown period length")
+                    .value(v.get_ref().clone())
+                    .hint(format!("use one of: {}", Granularity::NAMES)),
+            );
+            None
+        }
+    }
+}
+
+/// Keys that only some component types take: (key, set?, the types that take it).
+fn misplaced_keys(raw: &RawComponent) -> Vec<(&'static str, bool, &'static [&'static str])> {
+    const COMMISSION: &[&str] = &["commission"];
+    vec![
+        ("method", raw.method.is_some(), COMMISSION),
+        ("basis", raw.basis.is_some(), COMMISSION),
+        ("scope", raw.scope.is_some(), COMMISSION),
+        ("boundary", raw.boundary.is_some(), COMMISSION),
+        ("rate_type", raw.rate_type.is_some(), COMMISSION),
+        ("rate", raw.rate.is_some(), COMMISSION),
+        ("tiers", raw.tiers.is_some(), COMMISSION),
+        ("rules", raw.rules.is_some(), COMMISSION),
+        ("deal_cap", raw.deal_cap.is_some(), COMMISSION),
+        ("deal_floor", raw.deal_floor.is_some(), COMMISSION),
+        ("threshold", raw.threshold.is_some(), COMMISSION),
+        ("tier_on", raw.tier_on.is_some(), COMMISSION),
+        ("curve", raw.curve.is_some(), &["curve"]),
+        ("interpolation", raw.interpolation.is_some(), &["curve"]),
+        ("weight", raw.weight.is_some(), &["curve"]),
+        (
+            "target_incentive",
+            raw.target_incentive.is_some(),
+            &["curve", "bonus"],
+        ),
+        ("levels", raw.levels.is_some(), &["bonus"]),
+        ("stacking", raw.stacking.is_some(), &["bonus"]),
+        ("amount", raw.amount.is_some(), &["spiff"]),
+        ("from", raw.from.is_some(), &["spiff"]),
+        ("to", raw.to.is_some(), &["spiff"]),
+    ]
+}
+
+pub(crate) fn parse_component(
+    src: &Source,
+    c: &Spanned<RawComponent>,
+    measures: &BTreeMap<String, Spanned<super::parse::RawMeasure>>,
+    diags: &mut Diagnostics,
+) -> Option<Component> {
+    let raw = c.get_ref();
+    let id = raw.id.get_ref().trim().to_string();
+    let cx = Ctx {
+        src,
+        id: id.clone(),
+        measures,
+    };
+    let errors_before = diags.has_errors();
+    let line = cx.line(&c.span());
+
+    if id == "plan-cap" {
+        diags.push(src.error(
+            "plan-component-reserved",
+            raw.id.span(),
+            "`plan-cap` is the name of the plan cap's own row; choose another id",
+        ));
+    }
+    let kind_name = raw
+        .kind
+        .as_ref()
+        .map_or("commission", |k| k.get_ref().trim());
+    if !["commission", "curve", "bonus", "spiff"].contains(&kind_name) {
+        diags.push(
+            src.error(
+                "plan-component-type-unknown",
+                raw.kind.as_ref().map_or(c.span(), |k| k.span()),
+                "unknown component type",
+            )
+            .value(kind_name.to_string())
+            .hint("the component types are: commission, curve, bonus, spiff"),
+        );
+        return None;
+    }
+    for (key, set, types) in misplaced_keys(raw) {
+        if set && !types.contains(&kind_name) {
+            diags.push(src.error("plan-key-misplaced", c.span(), format!(
+                "component `{id}` is a {kind_name}, which takes no `{key}` (`{key}` belongs to: {})",
+                types.join(", ")
+            )));
+        }
+    }
+
+    let measure = cx.measure(&raw.measure, diags);
+    let measurement = granularity(src, &raw.measurement_period, diags);
+    let payout = match &raw.payout_period {
+        Some(p) => granularity(src, p, diags),
+        None => measurement,
+    };
+    if let (Some(m), Some(p)) = (measurement, payout) {
+        if p.months() > m.months() {
+            diags.push(src.error(
+                "plan-period-nesting",
+                raw.payout_period.as_ref().map_or(raw.measurement_period.span(), |p| p.span()),
+                format!("payout period ({p}) is longer than the measurement period ({m}); it must be equal or shorter"),
+            ));
+        }
+    }
+    let kind = match kind_name {
+        "commission" => ComponentKind::Commission(parse_commission(&cx, c, diags)?),
+        "curve" => ComponentKind::Curve(parse_curve(&cx, c, diags)?),
+        "bonus" => ComponentKind::Bonus(parse_bonus(&cx, c, diags)?),
+        _ => ComponentKind::Spiff(parse_spiff(&cx, c, diags)?),
+    };
+    let gate = raw.gate.as_ref().and_then(|g| {
+        let rg = g.get_ref();
+        Some(Gate {
+            measure: cx.measure(&rg.measure, diags)?,
+            quota_measure: rg
+                .quota
+                .as_ref()
+                .unwrap_or(&rg.measure)
+                .get_ref()
+                .trim()
+                .to_string(),
+            attainment: cx.non_negative(&rg.attainment, "a gate's attainment", true, diags)?,
+            catch_up: rg.catch_up,
+            line: cx.line(&g.span()),
+        })
+    });
+    let multiplier = raw.multiplier.as_ref().and_then(|m| {
+        let rm = m.get_ref();
+        let mut steps = Vec::new();
+        for s in &rm.steps {
+            let a = cx.non_negative(
+                &s.get_ref().attainment,
+                "a multiplier step's attainment",
+                true,
+                diags,
+            );
+            let f = cx.non_negative(&s.get_ref().factor, "a multiplier factor", false, diags);
+            steps.push((a?, f?));
+        }
+        if steps.is_empty() || !steps.windows(2).all(|w| w[0].0 < w[1].0) {
+            diags.push(src.error(
+                "plan-steps-order",
+                m.span(),
+                format!(
+                    "component `{id}`: multiplier steps must be listed by increasing attainment"
+                ),
+            ));
+        }
+        Some(Multiplier {
+            measure: cx.measure(&rm.measure, diags)?,
+            quota_measure: rm
+                .quota
+                .as_ref()
+                .unwrap_or(&rm.measure)
+                .get_ref()
+                .trim()
+                .to_string(),
+            steps,
+            line: cx.line(&m.span()),
+        })
+    });
+    let cap = raw
+        .cap
+        .as_ref()
+        .and_then(|v| cx.non_negative(v, "`cap`", false, diags));
+
+    if diags.has_errors() && !errors_before {
+        return None;
+    }
+    Some(Component {
+        id,
+        line,
+        measure: measure?,
+        measurement_period: measurement?,
+        payout_period: payout?,
+        quota_measure: raw
+            .quota
+            .as_ref()
+            .unwrap_or(&raw.measure)
+            .get_ref()
+            .trim()
+            .to_string(),
+        kind,
+        gate,
+        multiplier,
+        cap,
+    })
+}
+
+/// The table settings shared by a commission's default table and its rules.
+#[derive(Clone, Copy)]
+struct TableSettings {
+    method: Option<Method>,
+    basis: Option<Basis>,
+    basis_given: bool,
+    scope: Scope,
+    boundary: Boundary,
+    rate_type: RateType,
+}
+
+fn parse_commission(
+    cx: &Ctx,
+    c: &Spanned<RawComponent>,
+    diags: &mut Diagnostics,
+) -> Option<Commission> {
+    let src = cx.src;
+    let raw = c.get_ref();
+    let settings = TableSettings {
+        method: keyword(
+            src,
+            &raw.method,
+            "method",
+            None,
+            &[
+                ("flat", Method::Flat),
+                ("marginal", Method::Marginal),
+                ("retroactive", Method::Retroactive),
+            ],
+            diags,
+        ),
+        basis: keyword(
+            src,
+            &raw.basis,
+            "basis",
+            None,
+            &[("attainment", Basis::Attainment), ("amount", Basis::Amount)],
+            diags,
+        ),
+        basis_given: raw.basis.is_some(),
+        scope: keyword(
+            src,
+            &raw.scope,
+            "scope",
+            Some(Scope::Cumulative),
+            &[
+                ("cumulative", Scope::Cumulative),
+                ("transaction", Scope::Transaction),
+            ],
+            diags,
+        )?,
+        boundary: keyword(
+            src,
+            &raw.boundary,
+            "boundary",
+            Some(Boundary::FromInclusive),
+            &[
+                ("from-inclusive", Boundary::FromInclusive),
+                ("to-inclusive", Boundary::ToInclusive),
+            ],
+            diags,
+        )?,
+        rate_type: keyword(
+            src,
+            &raw.rate_type,
+            "rate_type",
+            Some(RateType::Percent),
+            &[
+                ("percent", RateType::Percent),
+                ("per-unit", RateType::PerUnit),
+            ],
+            diags,
+        )?,
+    };
+    let has_rules = raw.rules.as_ref().is_some_and(|r| !r.is_empty());
+    let table = if raw.rate.is_none() && raw.tiers.is_none() && has_rules {
+        // Rules without a default: a deal no rule matches earns nothing (and is reported).
+        RateTable {
+            method: settings.method.unwrap_or(Method::Flat),
+            basis: settings.basis.unwrap_or(Basis::Amount),
+            scope: settings.scope,
+            boundary: settings.boundary,
+            rate_type: settings.rate_type,
+            tiers: Vec::new(),
+        }
+    } else {
+        parse_table(cx, c.span(), &raw.rate, &raw.tiers, settings, diags)?
+    };
+    let mut rules = Vec::new();
+    for r in raw.rules.iter().flatten() {
+        let rr = r.get_ref();
+        let when = parse_conditions(src, &rr.when, diags)?;
+        let rule_table = parse_table(cx, r.span(), &rr.rate, &rr.tiers, settings, diags)?;
+        rules.push(Rule {
+            line: cx.line(&r.span()),
+            when,
+            table: rule_table,
+        });
+    }
+    let threshold = raw.threshold.as_ref().and_then(|t| {
+        let rt = t.get_ref();
+        let at = cx.non_negative(&rt.at, "a threshold", table.basis == Basis::Attainment, diags)?;
+        if !rt.catch_up && table.method == Method::Retroactive {
+            diags.push(src.error("plan-threshold-retroactive", t.span(), format!(
+                "component `{}`: a threshold without catch-up has no meaning under retroactive tiers", cx.id
+            )).hint("set catch_up = true, or use method = \"marginal\""));
+        }
+        Some(Threshold { at, catch_up: rt.catch_up, line: cx.line(&t.span()) })
+    });
+    let tier_on = raw.tier_on.as_ref().map(|t| t.get_ref().trim().to_string());
+    if tier_on.is_some() && table.basis == Basis::Attainment {
+        diags.push(src.error("plan-tier-on-basis", raw.tier_on.as_ref().map_or(c.span(), |t| t.span()), format!(
+            "component `{}`: with `tier_on`, breakpoints are values of that column: set basis = \"amount\"", cx.id
+        )));
+    }
+    Some(Commission {
+        table,
+        rules,
+        deal_cap: raw
+            .deal_cap
+            .as_ref()
+            .and_then(|v| cx.non_negative(v, "`deal_cap`", false, diags)),
+        deal_floor: raw
+            .deal_floor
+            .as_ref()
+            .and_then(|v| cx.non_negative(v, "`deal_floor`", false, diags)),
+        threshold,
+        tier_on,
+    })
+}
+
+fn parse_table(
+    cx: &Ctx,
+    span: Range<usize>,
+    rate: &Option<Spanned<Value>>,
+    tiers: &Option<Vec<Spanned<RawTier>>>,
+    settings: TableSettings,
+    diags: &mut Diagnostics,
+) -> Option<RateTable> {
+    let src = cx.src;
+    let id = &cx.id;
+    let percent = settings.rate_type != RateType::PerUnit;
+    let rate_of =
+        |v: &Spanned<Value>, diags: &mut Diagnostics| cx.number(v, "a rate", percent, diags);
+    let (method, basis, tiers) = match (rate, tiers) {
+        (Some(rate), None) => {
+            if matches!(
+                settings.method,
+                Some(Method::Marginal | Method::Retroactive)
+            ) {
+                diags.push(src.error("plan-tiers-missing", rate.span(),
+                    "a marginal or retroactive table needs `tiers`; a single `rate` is a flat table"));
+            }
+            let r = rate_of(rate, diags)?;
+            let tier = Tier {
+                from: Decimal::ZERO,
+                to: None,
+                rate: r,
+                line: cx.line(&rate.span()),
+            };
+            (
+                Method::Flat,
+                settings.basis.unwrap_or(Basis::Amount),
+                vec![tier],
+            )
+        }
+        (None, Some(raw_tiers)) if !raw_tiers.is_empty() => {
+            if settings.method.is_none() {
+                diags.push(src.error("plan-method-missing", span.clone(), format!("component `{id}` has tiers but no `method`"))
+                    .hint("set method = \"marginal\" (each slice at its tier's rate) or \"retroactive\" (all at the highest tier reached)"));
+            }
+            if !settings.basis_given {
+                diags.push(src.error("plan-basis-missing", span.clone(), format!("component `{id}` has tiers but no `basis`"))
+                    .hint("set basis = \"attainment\" (breakpoints as % of quota) or \"amount\" (breakpoints in the measure's units)"));
+            }
+            if settings.method == Some(Method::Flat) && raw_tiers.len() > 1 {
+                diags.push(src.error("plan-flat-tiers", span.clone(), format!("component `{id}` is flat but lists {} tiers", raw_tiers.len()))
+                    .hint("a flat table has one `rate`; for several tiers set method = \"marginal\" or \"retroactive\""));
+            }
+            // Without a (valid) basis, accept "50%" as well, so one missing key gives one error.
+            let on_attainment = settings.basis != Some(Basis::Amount);
+            let mut tiers = Vec::new();
+            for t in raw_tiers {
+                let rt = t.get_ref();
+                let from = cx.number(&rt.from, "a tier's `from`", on_attainment, diags);
+                let to = rt
+                    .to
+                    .as_ref()
+                    .and_then(|to| cx.number(to, "a tier's `to`", on_attainment, diags));
+                let rate = rate_of(&rt.rate, diags);
+                if let (Some(from), Some(rate)) = (from, rate) {
+                    tiers.push((
+                        Tier {
+                            from,
+                            to,
+                            rate,
+                            line: cx.line(&t.span()),
+                        },
+                        t.span(),
+                    ));
+                }
+            }
+            validate_tiers(src, id, &mut tiers, diags);
+            (
+                settings.method.unwrap_or(Method::Marginal),
+                settings.basis?,
+                tiers.into_iter().map(|(t, _)| t).collect(),
+            )
+        }
+        (Some(_), Some(_)) => {
+            diags.push(
+                src.error(
+                    "plan-rates-ambiguous",
+                    span,
+                    format!("component `{id}` has both `rate` and `tiers`"),
+                )
+                .hint("keep `rate` for a flat table, or `tiers` for a tiered one"),
+            );
+            return None;
+        }
+        _ => {
+            diags.push(src.error(
+                "plan-rates-missing",
+                span,
+                format!("component `{id}` needs either `rate` (flat) or `tiers`"),
+            ));
+            return None;
+        }
+    };
+    Some(RateTable {
+        method,
+        basis,
+        scope: settings.scope,
+        boundary: settings.boundary,
+        rate_type: settings.rate_type,
+        tiers,
+    })
+}
+
+/// Tiers must be non-negative, sorted, contiguous (each `to` equal to the next `from`), and only the last open.
+fn validate_tiers(
+    src: &Source,
+    id: &str,
+    tiers: &mut [(Tier, Range<usize>)],
+    diags: &mut Diagnostics,
+) {
+    for i in 0..tiers.len() {
+        let next_from = tiers.get(i + 1).map(|(t, _)| t.from);
+        let (tier, span) = &mut tiers[i];
+        if tier.from < Decimal::ZERO {
+            diags.push(src.error(
+                "plan-tier-negative",
+                span.clone(),
+                format!("component `{id}`: a tier starts below zero"),
+            ));
+        }
+        match (tier.to, next_from) {
+            (Some(to), Some(next)) if to != next => {
+                let (code, what) = if to < next {
+                    ("plan-tier-gap", "gap")
+                } else {
+                    ("plan-tier-overlap", "overlap")
+                };
+                diags.push(
+                    src.error(code, span.clone(), format!(
+                        "component `{id}`: tier {} ends at {} but tier {} starts at {}: a {what} between tiers",
+                        i + 1, to.normalize(), i + 2, next.normalize()
+                    ))
+                    .hint("omit `to`: each tier then ends where the next begins"),
+                );
+            }
+            (Some(_), None) => {
+                diags.push(
+                    src.error("plan-tier-last-closed", span.clone(), format!(
+                        "component `{id}`: the last tier has a `to`; the measure above it would earn nothing"
+                    ))
+                    .hint("remove `to` from the last tier (add a tier with rate 0 to stop paying above a level)"),
+                );
+            }
+            (None, next) => tier.to = next,
+            _ => {}
+        }
+        if let Some(to) = tier.to {
+            if to <= tier.from {
+                diags.push(
+                    src.error(
+                        "plan-tier-order",
+                        span.clone(),
+                        format!(
+                            "component `{id}`: tier {} is empty or out of order (from {} to {})",
+                            i + 1,
+                            tier.from.normalize(),
+                            to.normalize()
+                        ),
+                    )
+                    .hint("list tiers in increasing order of `from`"),
+                );
+            }
+        }
+    }
+}
+
+fn parse_curve(cx: &Ctx, c: &Spanned<RawComponent>, diags: &mut Diagnostics) -> Option<Curve> {
+    let raw = c.get_ref();
+    let Some(raw_points) = raw.curve.as_ref().filter(|p| !p.is_empty()) else {
+        diags.push(cx.src.error("plan-curve-missing", c.span(), format!(
+            "component `{}` is a curve but has no `curve = [{{ attainment = \"0%\", payout = \"0%\" }}, ...]`", cx.id
+        )));
+        return None;
+    };
+    let mut points = Vec::new();
+    for p in raw_points {
+        let a = cx.non_negative(
+            &p.get_ref().attainment,
+            "a curve point's attainment",
+            true,
+            diags,
+        );
+        let y = cx.non_negative(&p.get_ref().payout, "a curve point's payout", true, diags);
+        points.push((a?, y?));
+    }
+    if !points.windows(2).all(|w| w[0].0 < w[1].0) {
+        diags.push(cx.src.error(
+            "plan-curve-order",
+            c.span(),
+            format!(
+                "component `{}`: curve points must be listed by strictly increasing attainment",
+                cx.id
+            ),
+        ));
+    }
+    if !points.windows(2).all(|w| w[0].1 <= w[1].1) {
+        diags.push(cx.src.warning(
+            "plan-curve-decreasing",
+            c.span(),
+            format!(
+                "component `{}`: the curve pays less at a higher attainment somewhere",
+                cx.id
+            ),
+        ));
+    }
+    Some(Curve {
+        points,
+        interpolation: keyword(
+            cx.src,
+            &raw.interpolation,
+            "interpolation",
+            Some(Interpolation::Linear),
+            &[
+                ("linear", Interpolation::Linear),
+                ("step", Interpolation::Step),
+            ],
+            diags,
+        )?,
+        weight: match &raw.weight {
+            Some(w) => cx.non_negative(w, "`weight`", true, diags)?,
+            None => Decimal::ONE,
+        },
+        target_incentive: raw
+            .target_incentive
+            .as_ref()
+            .and_then(|v| cx.non_negative(v, "`target_incentive`", false, diags)),
+    })
+}
+
+fn parse_bonus(cx: &Ctx, c: &Spanned<RawComponent>, diags: &mut Diagnostics) -> Option<Bonus> {
+    let raw = c.get_ref();
+    let Some(raw_levels) = raw.levels.as_ref().filter(|l| !l.is_empty()) else {
+        diags.push(cx.src.error("plan-levels-missing", c.span(), format!(
+            "component `{}` is a bonus but has no `levels = [{{ attainment = \"100%\", amount = 1000 }}, ...]`", cx.id
+        )));
+        return None;
+    };
+    let mut levels = Vec::new();
+    for l in raw_levels {
+        let rl = l.get_ref();
+        let attainment = cx.non_negative(&rl.attainment, "a level's attainment", true, diags);
+        let amount = match (&rl.amount, &rl.percent_of_ti) {
+            (Some(a), None) => cx
+                .non_negative(a, "a level's amount", false, diags)
+                .map(BonusAmount::Fixed),
+            (None, Some(p)) => cx
+                .non_negative(p, "a level's percent_of_ti", true, diags)
+                .map(BonusAmount::PercentOfTi),
+            _ => {
+                diags.push(cx.src.error(
+                    "plan-level-amount",
+                    l.span(),
+                    "a bonus level needs exactly one of `amount` or `percent_of_ti`",
+                ));
+                None
+            }
+        };
+        levels.push(BonusLevel {
+            attainment: attainment?,
+            amount: amount?,
+            line: cx.line(&l.span()),
+        });
+    }
+    if !levels.windows(2).all(|w| w[0].attainment < w[1].attainment) {
+        diags.push(cx.src.error(
+            "plan-levels-order",
+            c.span(),
+            format!(
+                "component `{}`: bonus levels must be listed by strictly increasing attainment",
+                cx.id
+            ),
+        ));
+    }
+    Some(Bonus {
+        levels,
+        stacking: raw.stacking.as_ref().is_some_and(|s| *s.get_ref()),
+        target_incentive: raw
+            .target_incentive
+            .as_ref()
+            .and_then(|v| cx.non_negative(v, "`target_incentive`", false, diags)),
+    })
+}
+
+fn parse_spiff(cx: &Ctx, c: &Spanned<RawComponent>, diags: &mut Diagnostics) -> Option<Spiff> {
+    let raw = c.get_ref();
+    let Some(amount) = &raw.amount else {
+        diags.push(cx.src.error("plan-amount-missing", c.span(), format!(
+            "component `{}` is a spiff but has no `amount` (paid per unit of the measure, per deal on a count)", cx.id
+        )));
+        return None;
+    };
+    let from = raw.from.as_ref().and_then(|v| cx.date(v, "`from`", diags));
+    let to = raw.to.as_ref().and_then(|v| cx.date(v, "`to`", diags));
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            diags.push(cx.src.error(
+                "plan-window-reversed",
+                c.span(),
+                format!("component `{}`: `to` {t} is before `from` {f}", cx.id),
+            ));
+        }
+    }
+    Some(Spiff {
+        amount: cx.non_negative(amount, "`amount`", false, diags)?,
+        from,
+        to,
+    })
+}
