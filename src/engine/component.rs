@@ -205,21 +205,31 @@ fn measurement_period(
         let base = step.exact;
         let mut adj = [Decimal::ZERO; 5];
         let mut notes: [String; 5] = Default::default();
+        // The arithmetic of each adjustment, formatted only when lines are kept.
+        let mut note = |k: usize, text: &dyn Fn() -> String| {
+            if lines_wanted {
+                notes[k] = text();
+            }
+        };
 
         if let Some(t) = threshold {
             if step.measure < t {
                 adj[0] = -base;
-                notes[0] = format!(
-                    "measure {} below the threshold {}: earned to date {} held back",
-                    money(step.measure, places),
-                    money(t, places),
-                    money(base, places)
-                );
+                note(0, &|| {
+                    format!(
+                        "measure {} below the threshold {}: earned to date {} held back",
+                        money(step.measure, places),
+                        money(t, places),
+                        money(base, places)
+                    )
+                });
             } else {
-                notes[0] = format!(
-                    "threshold {} reached: everything earned to date is payable (catch-up)",
-                    money(t, places)
-                );
+                note(0, &|| {
+                    format!(
+                        "threshold {} reached: everything earned to date is payable (catch-up)",
+                        money(t, places)
+                    )
+                });
             }
         }
         let e1 = base + adj[0];
@@ -228,16 +238,18 @@ fn measurement_period(
             let att = measure.checked_div(q.amount).unwrap_or_default();
             let f = x.factor(att);
             adj[1] = e1 * (f - Decimal::ONE);
-            notes[1] = format!(
-                "`{}` attainment {} ÷ {} = {} → factor {}: {} × ({} − 1)",
-                plan.measures[x.measure].name,
-                money(measure, places),
-                money(q.amount, places),
-                attainment_pct(Some(att)),
-                f.normalize(),
-                money(e1, places),
-                f.normalize()
-            );
+            note(1, &|| {
+                format!(
+                    "`{}` attainment {} ÷ {} = {} → factor {}: {} × ({} − 1)",
+                    plan.measures[x.measure].name,
+                    money(measure, places),
+                    money(q.amount, places),
+                    attainment_pct(Some(att)),
+                    f.normalize(),
+                    money(e1, places),
+                    f.normalize()
+                )
+            });
         }
         let e2 = e1 + adj[1];
         if let Some((g, q)) = gate {
@@ -246,52 +258,60 @@ fn measurement_period(
             let name = &plan.measures[g.measure].name;
             if att >= g.attainment {
                 adj[2] = -forfeited;
-                notes[2] = if forfeited.is_zero() {
-                    format!(
-                        "gate open: `{name}` attainment {} ≥ {}",
-                        attainment_pct(Some(att)),
-                        fmt_percent(g.attainment)
-                    )
-                } else {
-                    format!("gate open: `{name}` attainment {} ≥ {}; {} earned while it was closed is forfeited (no catch-up)", attainment_pct(Some(att)), fmt_percent(g.attainment), money(forfeited, places))
-                };
+                note(2, &|| {
+                    if forfeited.is_zero() {
+                        format!(
+                            "gate open: `{name}` attainment {} ≥ {}",
+                            attainment_pct(Some(att)),
+                            fmt_percent(g.attainment)
+                        )
+                    } else {
+                        format!("gate open: `{name}` attainment {} ≥ {}; {} earned while it was closed is forfeited (no catch-up)", attainment_pct(Some(att)), fmt_percent(g.attainment), money(forfeited, places))
+                    }
+                });
             } else {
                 adj[2] = -e2;
                 if !g.catch_up {
                     forfeited = e2;
                 }
-                notes[2] = format!(
-                    "gate closed: `{name}` attainment {} < {}: earned to date {} {}",
-                    attainment_pct(Some(att)),
-                    fmt_percent(g.attainment),
-                    money(e2, places),
-                    if g.catch_up {
-                        "held until it opens (catch-up)"
-                    } else {
-                        "forfeited unless the gate opens this period"
-                    }
-                );
+                note(2, &|| {
+                    format!(
+                        "gate closed: `{name}` attainment {} < {}: earned to date {} {}",
+                        attainment_pct(Some(att)),
+                        fmt_percent(g.attainment),
+                        money(e2, places),
+                        if g.catch_up {
+                            "held until it opens (catch-up)"
+                        } else {
+                            "forfeited unless the gate opens this period"
+                        }
+                    )
+                });
             }
         }
         let e3 = e2 + adj[2];
         if let Some(cap) = comp.cap {
             adj[3] = (cap - e3).min(Decimal::ZERO);
-            notes[3] = format!(
-                "earned to date {} capped at {} per {}",
-                money(e3, places),
-                money(cap, places),
-                comp.measurement_period
-            );
+            note(3, &|| {
+                format!(
+                    "earned to date {} capped at {} per {}",
+                    money(e3, places),
+                    money(cap, places),
+                    comp.measurement_period
+                )
+            });
         }
         let exact = e3 + adj[3];
         let rounded = plan.rounding.apply(exact);
         adj[4] = rounded - exact;
-        notes[4] = format!(
-            "round({}) = {} ({}) less the previous period's rounding",
-            money(exact, places),
-            money(rounded, places),
-            plan.rounding
-        );
+        note(4, &|| {
+            format!(
+                "round({}) = {} ({}) less the previous period's rounding",
+                money(exact, places),
+                money(rounded, places),
+                plan.rounding
+            )
+        });
 
         let kinds = [
             LineKind::Threshold,
@@ -336,17 +356,19 @@ fn measurement_period(
     Some(results)
 }
 
-/// Walk the entries payout period by payout period, calling `deal` for each; `step.exact` and
-/// `step.measure` are the running totals the closure maintains through `state`.
+/// Walk the entries payout period by payout period, calling `deal` for each before adding it to the
+/// measure; `deal` adds the deal's earning to `step.exact` (which starts at `initial`, then carries
+/// over from one payout period to the next, like `step.measure` and `step.count`).
 fn walk(
     payouts: &[Period],
     entries: &[Entry],
     keep_credits: bool,
+    initial: Decimal,
     mut deal: impl FnMut(&Entry, &mut Step) -> Option<()>,
 ) -> Option<Vec<Step>> {
     let mut steps = Vec::with_capacity(payouts.len());
     let mut next = 0;
-    let (mut exact, mut measure, mut count) = (Decimal::ZERO, Decimal::ZERO, 0u32);
+    let (mut exact, mut measure, mut count) = (initial, Decimal::ZERO, 0u32);
     for p in payouts {
         let mut step = Step {
             exact,
@@ -427,7 +449,7 @@ fn commission(
     let lines_wanted = rc.ctx.settings.lines;
     let bound_rules = &rc.bound.rules[ci];
 
-    walk(payouts, entries, lines_wanted, |e, step| {
+    walk(payouts, entries, lines_wanted, Decimal::ZERO, |e, step| {
         let credit = e.credit;
         let row = credit.deal as usize;
         let v = credit.credited;
@@ -598,7 +620,9 @@ fn curve(
     let months = Decimal::from(m.granularity().months());
     let target = ti * months / Decimal::from(12);
     let lines_wanted = rc.ctx.settings.lines;
-    let mut steps = walk(payouts, entries, lines_wanted, |_, _| Some(()))?;
+    let mut steps = walk(payouts, entries, lines_wanted, Decimal::ZERO, |_, _| {
+        Some(())
+    })?;
     let mut prev = Decimal::ZERO;
     for step in &mut steps {
         let att = step.measure.checked_div(quota.amount).unwrap_or_default();
@@ -651,7 +675,6 @@ fn bonus(
     };
     let lines_wanted = rc.ctx.settings.lines;
     let mut reached = 0usize;
-    // Levels at 0% are reached before any deal.
     let mut opening = Vec::new();
     let mut paid = Decimal::ZERO;
     let mut reach = |att: Decimal, credit: Option<Credit>, out: &mut Vec<Line>| -> Decimal {
@@ -691,13 +714,7 @@ fn bonus(
         earned
     };
     let opening_earned = reach(Decimal::ZERO, None, &mut opening);
-    let mut first = true;
-    walk(payouts, entries, lines_wanted, |e, step| {
-        if first {
-            step.exact += opening_earned;
-            step.lines.append(&mut opening);
-            first = false;
-        }
+    let mut steps = walk(payouts, entries, lines_wanted, opening_earned, |e, step| {
         let att = (step.measure + e.credit.credited)
             .checked_div(quota.amount)
             .unwrap_or_default();
@@ -705,24 +722,18 @@ fn bonus(
         step.exact += reach(att, Some(e.credit), &mut lines);
         step.lines.extend(lines);
         Some(())
-    })
-    .map(|mut steps| {
-        if first && !opening_earned.is_zero() {
-            // No deal at all: the opening levels are paid in the first payout period.
-            for s in steps.iter_mut() {
-                s.exact += opening_earned;
-            }
-            if let Some(s) = steps.first_mut() {
-                s.lines.append(&mut opening);
-            }
-        }
-        steps
-    })
+    })?;
+    // Levels at 0% are paid in the first payout period, before its deals.
+    if let Some(first) = steps.first_mut() {
+        opening.append(&mut first.lines);
+        first.lines = opening;
+    }
+    Some(steps)
 }
 
 fn spiff(rc: &RepCtx, s: &Spiff, payouts: &[Period], entries: &[Entry]) -> Vec<Step> {
     let lines_wanted = rc.ctx.settings.lines;
-    walk(payouts, entries, lines_wanted, |e, step| {
+    walk(payouts, entries, lines_wanted, Decimal::ZERO, |e, step| {
         let inside = s.from.is_none_or(|f| e.date >= f) && s.to.is_none_or(|t| e.date <= t);
         if inside {
             let v = e.credit.credited;
