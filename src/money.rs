@@ -276,11 +276,11 @@ pub fn fmt_amount(value: Decimal, places: u32) -> String {
     v.to_string()
 }
 
-/// Attainment as a percentage rounded half away from zero to 0.01% (display only).
+/// Attainment as a percentage truncated toward zero to 0.01% (display only): a shown 100.00% is
+/// always reached, 99.999% shows as 99.99%.
 pub fn fmt_attainment(ratio: Option<Decimal>) -> String {
     ratio.map_or(String::new(), |r| {
-        let p = (r * Decimal::ONE_HUNDRED)
-            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+        let p = (r * Decimal::ONE_HUNDRED).round_dp_with_strategy(2, RoundingStrategy::ToZero);
         format!("{}%", fmt_amount(p, 2))
     })
 }

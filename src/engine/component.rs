@@ -46,6 +46,12 @@ fn money(v: Decimal, places: u32) -> String {
     fmt_amount(v, places)
 }
 
+/// An attainment shown exactly enough to compare with a level: truncated (never rounded up) to
+/// 0.0001%, so 89.99999% shows as 89.9999%, below a 90% gate.
+fn precise_pct(ratio: Decimal) -> String {
+    fmt_percent(ratio.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::ToZero))
+}
+
 pub(crate) fn compute_component(
     rc: &RepCtx,
     ci: usize,
@@ -200,6 +206,7 @@ fn measurement_period(
     let mut prev = [Decimal::ZERO; 5];
     let mut prev_rounded = Decimal::ZERO;
     let mut forfeited = Decimal::ZERO;
+    let mut prev_e2 = Decimal::ZERO;
     for (p, step) in payouts.iter().zip(steps.iter_mut()) {
         let mut lines = std::mem::take(&mut step.lines);
         let base = step.exact;
@@ -242,9 +249,9 @@ fn measurement_period(
                 format!(
                     "`{}` attainment {} ÷ {} = {} → factor {}: {} × ({} − 1)",
                     plan.measures[x.measure].name,
-                    money(measure, places),
-                    money(q.amount, places),
-                    attainment_pct(Some(att)),
+                    measure.normalize(),
+                    q.amount.normalize(),
+                    precise_pct(att),
                     f.normalize(),
                     money(e1, places),
                     f.normalize()
@@ -256,36 +263,31 @@ fn measurement_period(
             let measure = rc.sum_between(g.measure, m.start(), p.end());
             let att = measure.checked_div(q.amount).unwrap_or_default();
             let name = &plan.measures[g.measure].name;
-            if att >= g.attainment {
-                adj[2] = -forfeited;
+            let open = att >= g.attainment;
+            let shown = precise_pct(att);
+            let level = fmt_percent(g.attainment);
+            if g.catch_up {
+                adj[2] = if open { Decimal::ZERO } else { -e2 };
                 note(2, &|| {
-                    if forfeited.is_zero() {
-                        format!(
-                            "gate open: `{name}` attainment {} ≥ {}",
-                            attainment_pct(Some(att)),
-                            fmt_percent(g.attainment)
-                        )
+                    if open {
+                        format!("gate open: `{name}` attainment {shown} ≥ {level}: everything earned to date is payable")
                     } else {
-                        format!("gate open: `{name}` attainment {} ≥ {}; {} earned while it was closed is forfeited (no catch-up)", attainment_pct(Some(att)), fmt_percent(g.attainment), money(forfeited, places))
+                        format!("gate closed: `{name}` attainment {shown} < {level}: earned to date {} held until it opens (catch-up)", money(e2, places))
                     }
                 });
             } else {
-                adj[2] = -e2;
-                if !g.catch_up {
-                    forfeited = e2;
+                // What is earned during a payout period that ends with the gate closed is forfeited.
+                let earned_now = e2 - prev_e2;
+                if !open {
+                    forfeited += earned_now;
                 }
+                adj[2] = -forfeited;
                 note(2, &|| {
-                    format!(
-                        "gate closed: `{name}` attainment {} < {}: earned to date {} {}",
-                        attainment_pct(Some(att)),
-                        fmt_percent(g.attainment),
-                        money(e2, places),
-                        if g.catch_up {
-                            "held until it opens (catch-up)"
-                        } else {
-                            "forfeited unless the gate opens this period"
-                        }
-                    )
+                    if open {
+                        format!("gate open: `{name}` attainment {shown} ≥ {level}; forfeited to date while it was closed: {}", money(forfeited, places))
+                    } else {
+                        format!("gate closed: `{name}` attainment {shown} < {level}: {} earned this period is forfeited (no catch-up); {} to date", money(earned_now, places), money(forfeited, places))
+                    }
                 });
             }
         }
@@ -352,6 +354,7 @@ fn measurement_period(
         });
         prev = adj;
         prev_rounded = rounded;
+        prev_e2 = e2;
     }
     Some(results)
 }
@@ -456,24 +459,27 @@ fn commission(
         let before = step.measure;
         let after = before + v;
 
-        // The most specific matching rule; a tie between two matching rules is a plan error.
-        let mut rule: Option<usize> = None;
-        for (i, conds) in bound_rules.iter().enumerate() {
-            if !rc.bound.matches(deals, conds, row) {
-                continue;
-            }
-            match rule {
-                Some(j) if conds.len() == bound_rules[j].len() => {
-                    diags.push(Diagnostic::error("plan-rules-ambiguous", &plan.file, format!(
-                        "component `{}`: deal `{}` matches the rules at lines {} and {}, equally specific",
-                        comp.id, deals.ids[row], c.rules[j].line, c.rules[i].line
-                    )).line(c.rules[i].line).hint("make one rule more specific (add a condition), or make them exclusive"));
-                    return None;
-                }
-                Some(j) if conds.len() < bound_rules[j].len() => {}
-                _ => rule = Some(i),
-            }
+        // The most specific matching rule; a tie between the most specific ones is a plan error.
+        let matching: Vec<usize> = (0..bound_rules.len())
+            .filter(|&i| rc.bound.matches(deals, &bound_rules[i], row))
+            .collect();
+        let most = matching.iter().map(|&i| bound_rules[i].len()).max();
+        let best: Vec<usize> = matching
+            .into_iter()
+            .filter(|&i| Some(bound_rules[i].len()) == most)
+            .collect();
+        if best.len() > 1 {
+            diags.push(
+                Diagnostic::error("plan-rules-ambiguous", &plan.file, format!(
+                    "component `{}`: deal `{}` matches the rules at lines {} and {}, equally specific",
+                    comp.id, deals.ids[row], c.rules[best[0]].line, c.rules[best[1]].line
+                ))
+                .line(c.rules[best[1]].line)
+                .hint("make one rule more specific (add a condition), or make them exclusive"),
+            );
+            return None;
         }
+        let rule = best.first().copied();
         let (schedule, table) = match rule {
             Some(i) => (Some(&rules[i]), &c.rules[i].table),
             None => (default.as_ref(), &c.table),
@@ -554,6 +560,10 @@ fn commission(
                 pieces.retain(|p| !p.amount.is_zero());
             }
         }
+        if clip_below.is_some() && pieces.is_empty() && lines_wanted {
+            step.lines.push(Line::note(LineKind::Threshold, Some(credit), Decimal::ZERO,
+                "below the threshold: this deal counts toward the measure but earns nothing (no catch-up)".into()));
+        }
         let mut total: Decimal = pieces.iter().map(|p| p.amount).sum();
         if lines_wanted {
             step.lines.extend(
@@ -572,7 +582,7 @@ fn commission(
                         Some(credit),
                         -cut,
                         format!(
-                            "deal earns {} , capped at {} per deal",
+                            "deal earns {}, capped at {} per deal",
                             money(total, plan.rounding.places),
                             money(cap, plan.rounding.places)
                         ),
@@ -582,7 +592,9 @@ fn commission(
             }
         }
         if let Some(floor) = c.deal_floor {
-            if v > Decimal::ZERO && total < floor {
+            // The minimum lifts a deal that earns something; a deal that earns nothing (below a
+            // threshold, at a 0% tier, or priced by no rule) stays at zero.
+            if total > Decimal::ZERO && total < floor {
                 if lines_wanted {
                     step.lines.push(Line::note(
                         LineKind::DealFloor,

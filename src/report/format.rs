@@ -32,13 +32,11 @@ pub fn grouped(value: Decimal, places: u32) -> String {
     }
 }
 
-/// Attainment as a ratio to 6 decimals (machine outputs).
+/// Attainment as a ratio truncated toward zero to 6 decimals (machine outputs): 0.4999999 shows
+/// as 0.499999, never as a level it has not reached.
 pub fn attainment_ratio(ratio: Option<Decimal>) -> String {
     ratio.map_or(String::new(), |r| {
-        amount(
-            r.round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero),
-            6,
-        )
+        amount(r.round_dp_with_strategy(6, RoundingStrategy::ToZero), 6)
     })
 }
 

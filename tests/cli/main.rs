@@ -7,6 +7,7 @@
 mod util;
 
 mod bench;
+mod constructs;
 mod data;
 mod errors;
 mod explain;
