@@ -255,35 +255,88 @@ pub(crate) fn granularity(
     }
 }
 
-/// Keys that only some component types take: (key, set?, the types that take it).
-fn misplaced_keys(raw: &RawComponent) -> Vec<(&'static str, bool, &'static [&'static str])> {
+/// Keys that only some component types take: (key, where it is set, the types that take it).
+fn misplaced_keys(
+    raw: &RawComponent,
+) -> Vec<(&'static str, Option<Range<usize>>, &'static [&'static str])> {
     const COMMISSION: &[&str] = &["commission"];
     vec![
-        ("method", raw.method.is_some(), COMMISSION),
-        ("basis", raw.basis.is_some(), COMMISSION),
-        ("scope", raw.scope.is_some(), COMMISSION),
-        ("boundary", raw.boundary.is_some(), COMMISSION),
-        ("rate_type", raw.rate_type.is_some(), COMMISSION),
-        ("rate", raw.rate.is_some(), COMMISSION),
-        ("tiers", raw.tiers.is_some(), COMMISSION),
-        ("rules", raw.rules.is_some(), COMMISSION),
-        ("deal_cap", raw.deal_cap.is_some(), COMMISSION),
-        ("deal_floor", raw.deal_floor.is_some(), COMMISSION),
-        ("threshold", raw.threshold.is_some(), COMMISSION),
-        ("tier_on", raw.tier_on.is_some(), COMMISSION),
-        ("curve", raw.curve.is_some(), &["curve"]),
-        ("interpolation", raw.interpolation.is_some(), &["curve"]),
-        ("weight", raw.weight.is_some(), &["curve"]),
+        ("method", raw.method.as_ref().map(|x| x.span()), COMMISSION),
+        ("basis", raw.basis.as_ref().map(|x| x.span()), COMMISSION),
+        ("scope", raw.scope.as_ref().map(|x| x.span()), COMMISSION),
+        (
+            "boundary",
+            raw.boundary.as_ref().map(|x| x.span()),
+            COMMISSION,
+        ),
+        (
+            "rate_type",
+            raw.rate_type.as_ref().map(|x| x.span()),
+            COMMISSION,
+        ),
+        ("rate", raw.rate.as_ref().map(|x| x.span()), COMMISSION),
+        (
+            "tiers",
+            raw.tiers.as_ref().and_then(|v| v.first()).map(|x| x.span()),
+            COMMISSION,
+        ),
+        (
+            "rules",
+            raw.rules.as_ref().and_then(|v| v.first()).map(|x| x.span()),
+            COMMISSION,
+        ),
+        (
+            "deal_cap",
+            raw.deal_cap.as_ref().map(|x| x.span()),
+            COMMISSION,
+        ),
+        (
+            "deal_floor",
+            raw.deal_floor.as_ref().map(|x| x.span()),
+            COMMISSION,
+        ),
+        (
+            "threshold",
+            raw.threshold.as_ref().map(|x| x.span()),
+            COMMISSION,
+        ),
+        (
+            "tier_on",
+            raw.tier_on.as_ref().map(|x| x.span()),
+            COMMISSION,
+        ),
+        (
+            "curve",
+            raw.curve.as_ref().and_then(|v| v.first()).map(|x| x.span()),
+            &["curve"],
+        ),
+        (
+            "interpolation",
+            raw.interpolation.as_ref().map(|x| x.span()),
+            &["curve"],
+        ),
+        ("weight", raw.weight.as_ref().map(|x| x.span()), &["curve"]),
         (
             "target_incentive",
-            raw.target_incentive.is_some(),
+            raw.target_incentive.as_ref().map(|x| x.span()),
             &["curve", "bonus"],
         ),
-        ("levels", raw.levels.is_some(), &["bonus"]),
-        ("stacking", raw.stacking.is_some(), &["bonus"]),
-        ("amount", raw.amount.is_some(), &["spiff"]),
-        ("from", raw.from.is_some(), &["spiff"]),
-        ("to", raw.to.is_some(), &["spiff"]),
+        (
+            "levels",
+            raw.levels
+                .as_ref()
+                .and_then(|v| v.first())
+                .map(|x| x.span()),
+            &["bonus"],
+        ),
+        (
+            "stacking",
+            raw.stacking.as_ref().map(|x| x.span()),
+            &["bonus"],
+        ),
+        ("amount", raw.amount.as_ref().map(|x| x.span()), &["spiff"]),
+        ("from", raw.from.as_ref().map(|x| x.span()), &["spiff"]),
+        ("to", raw.to.as_ref().map(|x| x.span()), &["spiff"]),
     ]
 }
 
@@ -326,9 +379,10 @@ pub(crate) fn parse_component(
         );
         return None;
     }
-    for (key, set, types) in misplaced_keys(raw) {
-        if set && !types.contains(&kind_name) {
-            diags.push(src.error("plan-key-misplaced", c.span(), format!(
+    for (key, span, types) in misplaced_keys(raw) {
+        let Some(span) = span else { continue };
+        if !types.contains(&kind_name) {
+            diags.push(src.error("plan-key-misplaced", span, format!(
                 "component `{id}` is a {kind_name}, which takes no `{key}` (`{key}` belongs to: {})",
                 types.join(", ")
             )));
