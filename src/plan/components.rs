@@ -255,10 +255,13 @@ pub(crate) fn granularity(
     }
 }
 
-/// Keys that only some component types take: (key, where it is set, the types that take it).
+/// A key that only some component types take: its name, where it is set, the types that take it.
+type KeyUse = (&'static str, Option<Range<usize>>, &'static [&'static str]);
+
+/// The type-specific keys of a component and where each is set.
 fn misplaced_keys(
     raw: &RawComponent,
-) -> Vec<(&'static str, Option<Range<usize>>, &'static [&'static str])> {
+) -> Vec<KeyUse> {
     const COMMISSION: &[&str] = &["commission"];
     vec![
         ("method", raw.method.as_ref().map(|x| x.span()), COMMISSION),
