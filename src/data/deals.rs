@@ -114,10 +114,18 @@ impl DealTable {
     }
 
     /// The deal's currency code; empty when the file has no currency column or the cell is empty.
-    pub fn currency(&self, row: usize) -> String {
+    pub fn currency(&self, row: usize) -> &str {
+        match self.currency.map(|c| &self.columns[c].values) {
+            Some(ColumnValues::Text { dict, codes }) => &dict[codes[row] as usize],
+            _ => "",
+        }
+    }
+
+    /// The dictionary code of the row's currency (0 when the file has no currency column).
+    pub fn currency_code(&self, row: usize) -> u32 {
         self.currency
-            .map(|c| self.columns[c].display(row))
-            .unwrap_or_default()
+            .and_then(|c| self.columns[c].text_code_at(row))
+            .unwrap_or(0)
     }
 }
 

@@ -79,32 +79,41 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
         .collect();
 
     let mut reps = Vec::new();
-    let mut statuses: Vec<Option<Status>> = vec![None; inputs.deals.len()];
+    let mut outcomes_by_row: Vec<Outcome> = vec![Outcome::NoPlan; inputs.deals.len()];
     for o in outcomes {
         diags.extend(o.diags);
         if let Some(r) = o.result {
             reps.push(r);
         }
-        for (row, status) in o.statuses {
-            statuses[row as usize] = Some(status);
+        for (row, outcome) in o.statuses {
+            outcomes_by_row[row as usize] = outcome;
         }
     }
     if diags.has_errors() {
         return Err(InvalidInput(diags.into_sorted()));
     }
+    let status = |row: usize, o: Outcome| match o {
+        Outcome::Credited => Status::Credited,
+        Outcome::OutOfPeriod => Status::OutOfPeriod,
+        Outcome::RepInactive => Status::RepInactive,
+        Outcome::NoPlan => Status::NoPlan,
+        Outcome::Filtered => Status::Filtered(
+            ctx.stage
+                .map(|s| inputs.deals.columns[s].display(row))
+                .unwrap_or_default(),
+        ),
+    };
     let not_credited = if settings.lines {
-        statuses
+        outcomes_by_row
             .iter()
             .enumerate()
-            .filter_map(|(row, s)| match s {
-                Some(Status::Credited) => None,
-                other => Some((row as u32, other.clone().unwrap_or(Status::NoPlan))),
-            })
+            .filter(|(_, o)| **o != Outcome::Credited)
+            .map(|(row, o)| (row as u32, status(row, *o)))
             .collect()
     } else {
         Vec::new()
     };
-    let reconciliation = reconcile(inputs, statuses);
+    let reconciliation = reconcile(inputs, &outcomes_by_row, status);
     Ok(RunResult {
         period: settings.period,
         reps,
@@ -114,19 +123,41 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
     })
 }
 
-fn reconcile(inputs: &Inputs, statuses: Vec<Option<Status>>) -> Reconciliation {
+/// Tally every deal row by outcome (and stage, for filtered rows) and currency: first by small
+/// integer keys, then named, so the result does not depend on dictionary order.
+fn reconcile(
+    inputs: &Inputs,
+    outcomes: &[Outcome],
+    status: impl Fn(usize, Outcome) -> Status,
+) -> Reconciliation {
     let deals = &inputs.deals;
+    let stage = deals.column("stage");
+    let mut tallies: std::collections::HashMap<(Outcome, u32, u32), (usize, Tally)> =
+        std::collections::HashMap::new();
+    for (row, &o) in outcomes.iter().enumerate() {
+        let stage_code = match (o, stage) {
+            (Outcome::Filtered, Some(s)) => deals.columns[s].text_code_at(row).unwrap_or(0),
+            _ => 0,
+        };
+        let entry = tallies
+            .entry((o, stage_code, deals.currency_code(row)))
+            .or_insert((row, Tally::default()));
+        entry.1.add(deals.amount(row));
+    }
     let mut rec = Reconciliation::default();
-    for (row, status) in statuses.into_iter().enumerate() {
-        let currency = deals.currency(row);
-        let amount = deals.amount(row);
-        rec.input.entry(currency.clone()).or_default().add(amount);
-        rec.by_status
-            .entry(status.unwrap_or(Status::NoPlan))
+    for ((o, _, _), (row, t)) in tallies {
+        let currency = deals.currency(row).to_string();
+        let input = rec.input.entry(currency.clone()).or_default();
+        input.rows += t.rows;
+        input.amount += t.amount;
+        let by = rec
+            .by_status
+            .entry(status(row, o))
             .or_default()
             .entry(currency)
-            .or_default()
-            .add(amount);
+            .or_default();
+        by.rows += t.rows;
+        by.amount += t.amount;
     }
     rec
 }

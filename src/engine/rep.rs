@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use super::bind::{BoundPlan, BoundValue};
 use super::component::{self, Span};
-use super::{ComponentResult, Context, Credit, RepResult, Status};
+use super::{ComponentResult, Context, Credit, Outcome, RepResult};
 use crate::data::Rep;
 use crate::diag::Diagnostic;
 use crate::period::Period;
@@ -18,7 +18,7 @@ use crate::plan::{ComponentKind, Plan};
 
 pub(crate) struct RepOutcome {
     pub result: Option<RepResult>,
-    pub statuses: Vec<(u32, Status)>,
+    pub statuses: Vec<(u32, Outcome)>,
     pub diags: Vec<Diagnostic>,
 }
 
@@ -69,7 +69,7 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, mut rows: Vec<u32>) -> 
     };
     let Some(plan_index) = rep.plan else {
         out.statuses
-            .extend(rows.iter().map(|&r| (r, Status::NoPlan)));
+            .extend(rows.iter().map(|&r| (r, Outcome::NoPlan)));
         return out;
     };
     let plan = &inputs.plans[plan_index];
@@ -200,19 +200,15 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, mut rows: Vec<u32>) -> 
         let r = row as usize;
         let date = deals.close_date(r);
         let status = if used[local] {
-            Status::Credited
+            Outcome::Credited
         } else if window.is_none_or(|(a, b)| date < a || date > b) {
-            Status::OutOfPeriod
+            Outcome::OutOfPeriod
         } else if !rep.active_on(date) {
-            Status::RepInactive
+            Outcome::RepInactive
         } else if selected[local] {
-            Status::OutOfPeriod
+            Outcome::OutOfPeriod
         } else {
-            Status::Filtered(
-                ctx.stage
-                    .map(|s| deals.columns[s].display(r))
-                    .unwrap_or_default(),
-            )
+            Outcome::Filtered
         };
         out.statuses.push((row, status));
     }
@@ -307,7 +303,7 @@ fn credit_value(
             ),
         )
         .line(deals.lines[row])
-        .value(currency.clone())
+        .value(currency)
         .hint(format!(
             "add a row `{currency},<date on or before {date}>,<rate>` to {}",
             if ctx.inputs.fx.file.is_empty() {

@@ -204,6 +204,17 @@ pub struct RepResult {
     pub components: Vec<ComponentResult>,
 }
 
+/// What happened to a deal row, compactly (one byte per row on large runs); see [`Status`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Outcome {
+    Credited,
+    OutOfPeriod,
+    RepInactive,
+    NoPlan,
+    /// Not selected by any measure; the stage is read from the deal row when reported.
+    Filtered,
+}
+
 /// Why a deal row was not credited.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -259,9 +259,7 @@ pub(crate) fn granularity(
 type KeyUse = (&'static str, Option<Range<usize>>, &'static [&'static str]);
 
 /// The type-specific keys of a component and where each is set.
-fn misplaced_keys(
-    raw: &RawComponent,
-) -> Vec<KeyUse> {
+fn misplaced_keys(raw: &RawComponent) -> Vec<KeyUse> {
     const COMMISSION: &[&str] = &["commission"];
     vec![
         ("method", raw.method.as_ref().map(|x| x.span()), COMMISSION),
