@@ -287,7 +287,7 @@ fn credit_value(
             credited: value,
         });
     }
-    match ctx.inputs.fx.rate_on(&currency, date) {
+    match ctx.inputs.fx.rate_on(currency, date) {
         Some(rate) => Ok(Credit {
             deal: row as u32,
             source_value: value,

@@ -400,10 +400,7 @@ pub fn render(
                         format!("{}:{}", deals.file, deals.lines[d]),
                         deals.close_date(d).to_string(),
                         if value_places > 0 {
-                            with_currency(
-                                grouped(cr.source_value, value_places),
-                                &deals.currency(d),
-                            )
+                            with_currency(grouped(cr.source_value, value_places), deals.currency(d))
                         } else {
                             grouped(cr.source_value, 0)
                         },
@@ -488,7 +485,7 @@ pub fn render(
                 deals.ids[d].to_string(),
                 format!("{}:{}", deals.file, deals.lines[d]),
                 deals.close_date(d).to_string(),
-                with_currency(grouped(deals.amount(d), 2), &deals.currency(d)),
+                with_currency(grouped(deals.amount(d), 2), deals.currency(d)),
                 status.describe(),
             ]);
         }

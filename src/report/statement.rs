@@ -88,7 +88,7 @@ pub fn render_csv(inputs: &Inputs, rows: &[&Row]) -> anyhow::Result<Vec<u8>> {
                 credit
                     .map(|c| amount(c.source_value, value_places))
                     .unwrap_or_default(),
-                d.map(|d| csv_text(&deals.currency(d)).into_owned())
+                d.map(|d| csv_text(deals.currency(d)).into_owned())
                     .unwrap_or_default(),
                 credit
                     .and_then(|c| c.fx_rate)
