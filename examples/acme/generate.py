@@ -10,7 +10,8 @@ randomness or of the clock, so a rerun rewrites byte-identical files:
 
     reps.csv    HRIS roster, canonical headers
     deals.csv   Salesforce opportunity report: CRM headers, US dates (%m/%d/%Y), "12,500.00" amounts
-    quotas.csv  quarterly quotas 2026-Q1..2026-Q4, canonical headers, measure column, USD (units for channel)
+    quotas.csv  quarterly quotas 2026-Q1..2026-Q4, canonical headers, measure column, USD (units for channel,
+                deal counts for new_logos and meetings)
     fx.csv      EUR rate (USD per 1 EUR) on the first of each month, 2025-12-01..2027-01-01
 
 How the numbers are made: each non-manager rep has a quarterly quota (role base x a personal factor x a
@@ -23,6 +24,19 @@ types the rep's measure ignores are added around them. Measures assumed when siz
     units     (channel)             Closed Won, any Type, sum of Quantity
 
 Manager quotas are their whole subtree's actual bookings divided by a drawn attainment (85%..120%).
+
+Added later without changing any value above (the new rows are appended, and drawn from their own
+generator, random.Random(2031), after every draw of the main one):
+
+    new_logos (ae-mm)  Closed Won, Type New Business, count of deals; quota 3 a quarter, 4 in Q4
+    meetings  (sdr)    Stage Qualified, count of opportunities by created_date; quota about 15 a quarter
+                       (role base x a personal factor x the seasonal factor), attainment drawn 40%..170%
+
+The sales development reps (SDRs) A031..A033 own the opportunities they qualified: Stage "Qualified",
+Type New Business, a pipeline amount (USD 8,000..60,000), created on a weekday of 2026 and expected to
+close 3 to 12 weeks later. Their ids, OPP-10429 on, follow the existing ones. For them deals.csv gained a
+last column, Created Date (%m/%d/%Y, like every date of the file), filled for every row; the other
+columns of the original rows are unchanged.
 """
 import csv
 import datetime as dt
@@ -67,8 +81,12 @@ REPS = [
     ("Megan Fitzgerald", "am", "NA-West"), ("Omar Haddad", "am", "NA-East"),
     ("Christine Yamamoto", "am", "NA-West"),
 ]
-TEAM = {"ae-mm": "Mid-Market", "channel": "Channel", "ae-ent": "Enterprise", "am": "Account Management"}
-MANAGER_OF = {"ae-mm": "A002", "channel": "A002", "ae-ent": "A003", "am": "A003"}
+# sdr: sales development reps, qualify new-business opportunities; added after everyone else, so their
+# ids (A031..) and their draws come after the others' (see build_sdrs)
+SDRS = [("Olivia Grant", "NA-East"), ("Mateo Silva", "NA-West"), ("Jasmine Carter", "NA-Central")]
+TEAM = {"ae-mm": "Mid-Market", "channel": "Channel", "ae-ent": "Enterprise", "am": "Account Management",
+        "sdr": "Sales Development"}
+MANAGER_OF = {"ae-mm": "A002", "channel": "A002", "ae-ent": "A003", "am": "A003", "sdr": "A002"}
 MEASURE = {"ae-mm": "bookings", "ae-ent": "bookings", "am": "renewals", "channel": "units"}
 # quarterly quota base (USD, or units for channel) and annual target incentive choices
 QUOTA_BASE = {"ae-mm": 105000, "ae-ent": 270000, "am": 210000, "channel": 800}
@@ -244,8 +262,7 @@ def channel_deal(rep, day, won, typ, units, rates, accounts):
     return make_deal(rep, day, won, typ, usd, rates, accounts, quantity=units)
 
 
-def build_deals(roster, rates):
-    accounts = Accounts()
+def build_deals(roster, rates, accounts):
     deals, quotas = [], []
     sellers = [r for r in roster if r["plan"] != "mgr"]
     for rep in sellers:
@@ -324,6 +341,70 @@ def manager_quotas(roster, deals, rates):
 
 
 # --------------------------------------------------------------------------------------------------
+# Added constructs: new-logo quotas for the mid-market AEs, and the SDRs with their qualified
+# opportunities. Everything here is drawn from its own generator, after every draw of `rng`, so the
+# rows above stay byte for byte what they were.
+sdr_rng = random.Random(2031)
+NEW_LOGO_QUOTA = {1: 3, 2: 3, 3: 3, 4: 4}
+MEETINGS_BASE = 15
+SDR_TI = [40000, 45000, 50000]
+
+
+def new_logo_quotas(roster):
+    return [dict(rep_id=r["rep_id"], period=f"{YEAR}-Q{q}", measure="new_logos", amount=NEW_LOGO_QUOTA[q])
+            for r in roster if r["plan"] == "ae-mm" for q in range(1, 5)]
+
+
+def build_sdrs(first_id):
+    people = []
+    for name, territory in SDRS:
+        start = dt.date(2024, 6, 3) + dt.timedelta(days=sdr_rng.randrange(500))
+        people.append(dict(name=name, plan="sdr", email=email_of(name), manager_id=MANAGER_OF["sdr"],
+                           team=TEAM["sdr"], territory=territory, start_date=start,
+                           target_incentive=sdr_rng.choice(SDR_TI), currency="USD"))
+    people.sort(key=lambda p: (p["start_date"], p["name"]))
+    for i, p in enumerate(people):
+        p["rep_id"] = f"A{first_id + i:03d}"
+    return people
+
+
+def weekday_in_quarter(q):
+    first = dt.date(YEAR, 3 * q - 2, 1)
+    last = dt.date(YEAR + q // 4, 3 * q % 12 + 1, 1) - dt.timedelta(days=1)
+    while True:
+        d = first + dt.timedelta(days=sdr_rng.randrange((last - first).days + 1))
+        if d.weekday() < 5:
+            return d
+
+
+def build_sdr_deals(sdrs, accounts, first_id):
+    deals, quotas = [], []
+    for rep in sdrs:
+        factor = sdr_rng.uniform(0.9, 1.1)
+        for q in range(1, 5):
+            quota = max(1, round(MEETINGS_BASE * factor * float(SEASON[q])))
+            quotas.append(dict(rep_id=rep["rep_id"], period=f"{YEAR}-Q{q}", measure="meetings", amount=quota))
+            for _ in range(round(quota * sdr_rng.triangular(0.40, 1.70, 0.95))):
+                created = weekday_in_quarter(q)
+                product = sdr_rng.choices(PRODUCTS, [40, 25, 25, 10])[0]
+                amount = Decimal(round(sdr_rng.triangular(8000, 60000, 20000) / 500) * 500).quantize(CENT)
+                per = (1500, 2200) if product == "Services" else SEAT_PRICE[product]
+                margin_pct = sdr_rng.uniform(0.60, 0.70) if product == "Services" else sdr_rng.uniform(0.72, 0.85)
+                deals.append(dict(
+                    owner=rep["rep_id"], account=accounts.new(rep["rep_id"]), amount=amount, currency="USD",
+                    close=created + dt.timedelta(weeks=sdr_rng.randint(3, 12)), stage="Qualified",
+                    type="New Business", product=product,
+                    segment=sdr_rng.choices(["SMB", "Mid-Market"], [55, 45])[0],
+                    quantity=max(1, round(float(amount) / sdr_rng.uniform(*per))),
+                    margin=(amount * Decimal(f"{margin_pct:.4f}")).quantize(CENT, rounding=ROUND_HALF_UP),
+                    territory=rep["territory"], created=created))
+    deals.sort(key=lambda d: (d["created"], d["owner"], d["amount"]))
+    for i, d in enumerate(deals):
+        d["id"] = f"OPP-{first_id + i}"
+    return deals, quotas
+
+
+# --------------------------------------------------------------------------------------------------
 def write(name, header, rows):
     with open(HERE / name, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
@@ -341,23 +422,35 @@ INCLUDE_MANAGERS = False
 def main():
     roster = build_roster()
     rates = build_fx()
-    deals, quotas = build_deals(roster, rates)
+    accounts = Accounts()
+    deals, quotas = build_deals(roster, rates, accounts)
     quotas = manager_quotas(roster, deals, rates) + quotas
+    # the additions (appended after the original rows)
+    sdrs = build_sdrs(len(roster) + 1)
+    sdr_deals, meetings = build_sdr_deals(sdrs, accounts, 10001 + len(deals))
+    extra_quotas = new_logo_quotas(roster) + meetings
+    roster += sdrs
+    deals += sdr_deals
     if not INCLUDE_MANAGERS:
         roster = [dict(r, manager_id="") for r in roster if r["plan"] != "mgr"]
         quotas = [q for q in quotas if any(r["rep_id"] == q["rep_id"] for r in roster)]
     quotas.sort(key=lambda q: (q["rep_id"], q["period"]))
+    extra_quotas.sort(key=lambda q: (q["rep_id"], q["period"]))
+    quotas += extra_quotas
 
     write("reps.csv",
           ["rep_id", "name", "plan", "email", "manager_id", "team", "territory", "start_date", "end_date",
            "target_incentive", "currency"],
           [[r["rep_id"], r["name"], r["plan"], r["email"], r["manager_id"], r["team"], r["territory"],
             r["start_date"].isoformat(), "", r["target_incentive"], r["currency"]] for r in roster])
+    # Created Date was added to the report later (for the SDR plan, which credits an opportunity when it
+    # is created); payout.toml maps it to the canonical created_date.
     write("deals.csv",
           ["Opportunity ID", "Opportunity Owner", "Account ID", "Amount", "Currency", "Close Date", "Stage",
-           "Type", "Product", "Segment", "Quantity", "Gross Margin", "Territory"],
+           "Type", "Product", "Segment", "Quantity", "Gross Margin", "Territory", "Created Date"],
           [[d["id"], d["owner"], d["account"], f"{d['amount']:,.2f}", d["currency"], d["close"].strftime("%m/%d/%Y"),
-            d["stage"], d["type"], d["product"], d["segment"], d["quantity"], f"{d['margin']:,.2f}", d["territory"]]
+            d["stage"], d["type"], d["product"], d["segment"], d["quantity"], f"{d['margin']:,.2f}", d["territory"],
+            d["created"].strftime("%m/%d/%Y")]
            for d in deals])
     write("quotas.csv", ["rep_id", "period", "measure", "amount"],
           [[q["rep_id"], q["period"], q["measure"], q["amount"]] for q in quotas])
