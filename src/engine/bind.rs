@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 
 use crate::data::{ColumnType, ColumnValues, DealTable, Roster};
 use crate::diag::Diagnostic;
-use crate::money::parse_decimal;
+use crate::money::parse_ratio;
 use crate::plan::expr::EvalError;
 use crate::plan::{CompareOp, ComponentKind, Condition, MeasureValue, Plan, Test};
 
@@ -444,7 +444,7 @@ fn bind_conditions(
                 _ => Literal::Decimal(
                     vs.iter()
                         .filter_map(|v| {
-                            parse_decimal(v).or_else(|| {
+                            parse_ratio(v).or_else(|| {
                                 diags.push(bad_value(v, "numbers"));
                                 None
                             })
@@ -464,7 +464,7 @@ fn bind_conditions(
             },
             Test::Empty(b) => BoundTest::Empty(*b),
             Test::Compare(op, v) => match ty {
-                ColumnType::Decimal | ColumnType::Money => match parse_decimal(v) {
+                ColumnType::Decimal | ColumnType::Money => match parse_ratio(v) {
                     Some(x) => BoundTest::CompareDecimal(*op, x),
                     None => {
                         diags.push(bad_value(v, "numbers"));

@@ -272,7 +272,11 @@ fn measurement_period(
                     if open {
                         format!("gate open: `{name}` attainment {shown} ≥ {level}: everything earned to date is payable")
                     } else {
-                        format!("gate closed: `{name}` attainment {shown} < {level}: earned to date {} held until it opens (catch-up)", money(e2, places))
+                        if p.end() == m.end() {
+                            format!("gate closed at the end of {m}: `{name}` attainment {shown} < {level}: earned to date {} is not paid", money(e2, places))
+                        } else {
+                            format!("gate closed: `{name}` attainment {shown} < {level}: earned to date {} held until it opens (catch-up)", money(e2, places))
+                        }
                     }
                 });
             } else {

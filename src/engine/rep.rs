@@ -234,6 +234,7 @@ fn credit_value(
         BoundValue::Count => {
             return Ok(Credit {
                 deal: row as u32,
+                date,
                 source_value: Decimal::ONE,
                 fx_rate: None,
                 credited: Decimal::ONE,
@@ -282,6 +283,7 @@ fn credit_value(
     if !money || currency.is_empty() || currency == plan.currency {
         return Ok(Credit {
             deal: row as u32,
+            date,
             source_value: value,
             fx_rate: None,
             credited: value,
@@ -290,6 +292,7 @@ fn credit_value(
     match ctx.inputs.fx.rate_on(currency, date) {
         Some(rate) => Ok(Credit {
             deal: row as u32,
+            date,
             source_value: value,
             fx_rate: Some(rate.rate),
             credited: value * rate.rate,

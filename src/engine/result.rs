@@ -83,6 +83,8 @@ impl LineKind {
 pub struct Credit {
     /// Index into the deals table.
     pub deal: u32,
+    /// The deal's date for the measure (its `date` column): what places it in a period.
+    pub date: chrono::NaiveDate,
     /// The deal's value in its own currency (amount, margin, quantity or 1 for a count).
     pub source_value: Decimal,
     /// FX rate applied (None when no conversion was needed).

@@ -494,6 +494,7 @@ pub(crate) fn parse_component(
 #[derive(Clone, Copy)]
 struct TableSettings {
     method: Option<Method>,
+    method_given: bool,
     basis: Option<Basis>,
     basis_given: bool,
     scope: Scope,
@@ -530,6 +531,7 @@ fn parse_commission(
             diags,
         ),
         basis_given: raw.basis.is_some(),
+        method_given: raw.method.is_some(),
         scope: keyword(
             src,
             &raw.scope,
@@ -657,7 +659,7 @@ fn parse_table(
             )
         }
         (None, Some(raw_tiers)) if !raw_tiers.is_empty() => {
-            if settings.method.is_none() {
+            if !settings.method_given {
                 diags.push(src.error("plan-method-missing", span.clone(), format!("component `{id}` has tiers but no `method`"))
                     .hint("set method = \"marginal\" (each slice at its tier's rate) or \"retroactive\" (all at the highest tier reached)"));
             }

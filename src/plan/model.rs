@@ -209,7 +209,12 @@ pub enum Interpolation {
 }
 
 impl Curve {
+    /// Decimal places of an interpolated payout fraction (0.0000000001 = a millionth of a percent point).
+    pub const PRECISION: u32 = 10;
+
     /// Payout fraction at attainment `a`: 0 below the first point, the last point's payout above it.
+    /// Between points of a linear curve the fraction is a division, computed to
+    /// [`Curve::PRECISION`] decimal places (half-even): the curve's one inexact step.
     pub fn at(&self, a: Decimal) -> Decimal {
         let Some(i) = self.points.iter().rposition(|(x, _)| *x <= a) else {
             return Decimal::ZERO;
@@ -217,7 +222,10 @@ impl Curve {
         let (x0, y0) = self.points[i];
         match (self.interpolation, self.points.get(i + 1)) {
             (Interpolation::Linear, Some(&(x1, y1))) if x1 > x0 => {
-                y0 + (y1 - y0) * (a - x0) / (x1 - x0)
+                (y0 + (y1 - y0) * (a - x0) / (x1 - x0)).round_dp_with_strategy(
+                    Self::PRECISION,
+                    rust_decimal::RoundingStrategy::MidpointNearestEven,
+                )
             }
             _ => y0,
         }

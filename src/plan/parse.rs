@@ -219,6 +219,14 @@ pub fn parse_plan(
             .decimal(&rc.amount, "the plan cap's `amount`", false)
             .map_err(|d| diags.push(d))
             .ok()?;
+        if amount.is_sign_negative() && !amount.is_zero() {
+            diags.push(src.error(
+                "plan-number-negative",
+                rc.amount.span(),
+                "the plan cap's `amount` must not be negative",
+            ));
+            return None;
+        }
         let period = granularity(&src, &rc.period, &mut diags)?;
         Some(PlanCap {
             amount,

@@ -398,7 +398,7 @@ pub fn render(
                     dt.add_row(vec![
                         deals.ids[d].to_string(),
                         format!("{}:{}", deals.file, deals.lines[d]),
-                        deals.close_date(d).to_string(),
+                        cr.date.to_string(),
                         if value_places > 0 {
                             with_currency(grouped(cr.source_value, value_places), deals.currency(d))
                         } else {
@@ -439,8 +439,18 @@ pub fn render(
                     p.measurement_period.start()
                 );
                 if let (Some(q), Some(a)) = (p.quota, p.attainment) {
-                    let _ = writeln!(s, "  attainment: {} ÷ {} = {} (shown to 0.01%; tiers compare amounts, not this ratio)",
-                        grouped(p.measure_to_date, value_places), grouped(q.amount, value_places), attainment_pct(Some(a)));
+                    let note = if matches!(comp.kind, ComponentKind::Commission(_)) {
+                        "; tiers compare amounts, not this ratio"
+                    } else {
+                        ""
+                    };
+                    let _ = writeln!(
+                        s,
+                        "  attainment: {} ÷ {} = {} (shown to 0.01%{note})",
+                        grouped(p.measure_to_date, value_places),
+                        grouped(q.amount, value_places),
+                        attainment_pct(Some(a))
+                    );
                 }
             }
             let _ = writeln!(

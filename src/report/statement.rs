@@ -83,8 +83,7 @@ pub fn render_csv(inputs: &Inputs, rows: &[&Row]) -> anyhow::Result<Vec<u8>> {
                     .unwrap_or_default(),
                 d.map(|d| format!("{}:{}", deals.file, deals.lines[d]))
                     .unwrap_or_default(),
-                d.map(|d| deals.close_date(d).to_string())
-                    .unwrap_or_default(),
+                line.credit.map(|c| c.date.to_string()).unwrap_or_default(),
                 credit
                     .map(|c| amount(c.source_value, value_places))
                     .unwrap_or_default(),
@@ -177,8 +176,7 @@ pub fn render_markdown(inputs: &Inputs, rows: &[&Row]) -> String {
                 "| {} | {} | {} | {} | {} | {} | {} |",
                 kind(line),
                 d.map(|d| md(&deals.ids[d])).unwrap_or_default(),
-                d.map(|d| deals.close_date(d).to_string())
-                    .unwrap_or_default(),
+                line.credit.map(|c| c.date.to_string()).unwrap_or_default(),
                 line.credit
                     .filter(|_| first)
                     .map(|c| grouped(c.credited, value_places))

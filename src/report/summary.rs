@@ -13,7 +13,7 @@ use super::format::{amount, attainment_pct, attainment_ratio, grouped};
 use super::fs::csv_text;
 use crate::data::Inputs;
 use crate::engine::{PeriodResult, RunResult};
-use crate::plan::{Component, Plan};
+use crate::plan::{Component, ComponentKind, Plan};
 
 /// One payout row, borrowed from the run.
 pub struct Row<'a> {
@@ -27,8 +27,12 @@ pub struct Row<'a> {
 }
 
 impl Row<'_> {
+    /// The measure's name; the plan cap's row measures the plan's total payables.
     pub fn measure_name(&self) -> &str {
-        &self.plan.measures[self.component.measure].name
+        match self.component.kind {
+            ComponentKind::PlanCap(_) => "plan total",
+            _ => &self.plan.measures[self.component.measure].name,
+        }
     }
 
     /// Places to print the measure with: money like money; units and counts with the digits they have.
@@ -49,7 +53,8 @@ pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
         let plan = &inputs.plans[r.plan];
         for c in &r.components {
             let component = &plan.components[c.component];
-            let money_measure = super::format::measure_is_money(inputs, plan, component);
+            let money_measure = matches!(component.kind, ComponentKind::PlanCap(_))
+                || super::format::measure_is_money(inputs, plan, component);
             for p in c.periods.iter().filter(|p| p.in_run) {
                 rows.push(Row {
                     rep_id: &rep.id,
@@ -88,9 +93,10 @@ struct CsvRow<'a> {
     earned_to_date: String,
     paid_to_date: String,
     payable: String,
+    capped_off: String,
 }
 
-fn csv_row<'a>(r: &Row<'a>) -> CsvRow<'a> {
+fn csv_row<'a>(r: &'a Row<'a>) -> CsvRow<'a> {
     let places = r.plan.rounding.places;
     let p = r.result;
     CsvRow {
@@ -101,7 +107,7 @@ fn csv_row<'a>(r: &Row<'a>) -> CsvRow<'a> {
         payout_period: p.payout_period.to_string(),
         measurement_period: p.measurement_period.to_string(),
         currency: &r.plan.currency,
-        measure: &r.plan.measures[r.component.measure].name,
+        measure: r.measure_name(),
         measure_to_date: amount(p.measure_to_date, r.measure_places()),
         quota: p
             .quota
@@ -111,6 +117,7 @@ fn csv_row<'a>(r: &Row<'a>) -> CsvRow<'a> {
         earned_to_date: amount(p.earned_to_date, places),
         paid_to_date: amount(p.paid_to_date, places),
         payable: amount(p.payable, places),
+        capped_off: amount(p.capped_off, places),
     }
 }
 
@@ -136,6 +143,7 @@ pub fn render_csv(rows: &[Row], out: impl Write) -> anyhow::Result<()> {
             "earned_to_date",
             "paid_to_date",
             "payable",
+            "capped_off",
         ])?;
     }
     w.flush()?;
