@@ -67,6 +67,9 @@ pub struct Global {
     /// Print no messages on stderr except errors.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Print how long each phase of a run takes, on stderr.
+    #[arg(long, global = true)]
+    pub timings: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -26,7 +26,9 @@ pub struct RunArgs {
 }
 
 pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
+    let mut timer = Timer::new(global.timings);
     let (ws, inputs) = global.load()?;
+    timer.lap("read workspace, plans and data");
     let period = resolve_period(&ws, args.period.as_deref())?;
     let manifest = manifest::build(&ws, &inputs, &period.to_string());
     let run_id = manifest.run_id.clone();
@@ -38,9 +40,11 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
         lines: args.out.is_some(),
     };
     let result = compute_run(&inputs, settings)?;
+    timer.lap("compute");
     global.warn(&inputs, &result);
     check_invariants(&inputs, &result, settings.lines)?;
     let rows = summary::rows(&inputs, &result);
+    timer.lap("check invariants");
     stdout_write(|out| match args.format {
         Format::Table => summary::render_table(&rows, out),
         Format::Csv => summary::render_csv(&rows, out),
@@ -52,9 +56,37 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
         result.reps.len()
     ));
     global.message(report::reconciliation_summary(&result));
+    timer.lap("write the summary");
     if let Some(dir) = &args.out {
         report::write_outputs(dir, &inputs, &result, &rows, manifest)?;
+        timer.lap("write the output folder");
         global.message(format!("wrote {}", dir.display()));
     }
     Ok(0)
+}
+
+/// Phase timings on stderr with `--timings` (for profiling large batches; never in data outputs).
+struct Timer {
+    on: bool,
+    last: std::time::Instant,
+}
+
+impl Timer {
+    fn new(on: bool) -> Timer {
+        Timer {
+            on,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    fn lap(&mut self, what: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "payout: timing: {what}: {:.3} s",
+                (now - self.last).as_secs_f64()
+            );
+            self.last = now;
+        }
+    }
 }

@@ -63,6 +63,71 @@ pub struct CsvInput {
     rows: u64,
 }
 
+/// Find each canonical column of the file (mapped header or canonical name); missing required or
+/// mapped columns and duplicate headers become diagnostics, and `None` when a column is missing.
+pub(crate) fn resolve_columns(
+    spec: &InputSpec,
+    file: &str,
+    headers: &[String],
+    diags: &mut Diagnostics,
+) -> Option<Vec<(String, usize)>> {
+    let (required, optional) = spec.kind.columns();
+    let mut positions = Vec::new();
+    let mut missing = Vec::new();
+    for canonical in required.iter().chain(optional.iter()) {
+        let header = spec
+            .columns
+            .get(*canonical)
+            .map_or(*canonical, String::as_str);
+        match headers.iter().position(|h| h == header) {
+            Some(i) => positions.push((canonical.to_string(), i)),
+            None if required.contains(canonical) => missing.push((canonical, header)),
+            None if spec.columns.contains_key(*canonical) => missing.push((canonical, header)),
+            None => {}
+        }
+    }
+    for (canonical, header) in &missing {
+        let mapped = if *canonical == header {
+            String::new()
+        } else {
+            format!(" (mapped to header `{header}`)")
+        };
+        diags.push(
+            Diagnostic::error(
+                "column-missing",
+                file,
+                format!(
+                    "the {} file has no `{canonical}` column{mapped}",
+                    spec.kind.name()
+                ),
+            )
+            .line(1)
+            .hint(format!(
+            "headers found: {}; map it in the workspace: [{}.columns] {canonical} = \"<header>\"",
+            headers.join(", "),
+            spec.kind.name()
+            )),
+        );
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for h in headers {
+        if !seen.insert(h) {
+            diags.push(
+                Diagnostic::error(
+                    "column-duplicate",
+                    file,
+                    format!("the header `{h}` appears twice"),
+                )
+                .line(1),
+            );
+        }
+    }
+    if !missing.is_empty() {
+        return None;
+    }
+    Some(positions)
+}
+
 impl CsvInput {
     /// Open the file and resolve its columns; `Err` only for I/O failures, column problems go to `diags`.
     pub fn open(spec: &InputSpec, diags: &mut Diagnostics) -> anyhow::Result<Option<CsvInput>> {
@@ -94,53 +159,9 @@ impl CsvInput {
                 return Ok(None);
             }
         };
-        let (required, optional) = spec.kind.columns();
-        let mut positions = Vec::new();
-        let mut missing = Vec::new();
-        for canonical in required.iter().chain(optional.iter()) {
-            let header = spec
-                .columns
-                .get(*canonical)
-                .map_or(*canonical, String::as_str);
-            match headers.iter().position(|h| h == header) {
-                Some(i) => positions.push((canonical.to_string(), i)),
-                None if required.contains(canonical) => missing.push((canonical, header)),
-                None if spec.columns.contains_key(*canonical) => missing.push((canonical, header)),
-                None => {}
-            }
-        }
-        for (canonical, header) in &missing {
-            let mapped = if *canonical == header {
-                String::new()
-            } else {
-                format!(" (mapped to header `{header}`)")
-            };
-            diags.push(
-                Diagnostic::error("column-missing", &file, format!("the {} file has no `{canonical}` column{mapped}", spec.kind.name()))
-                    .line(1)
-                    .hint(format!(
-                        "headers found: {}; map it in the workspace: [{}.columns] {canonical} = \"<header>\"",
-                        headers.join(", "),
-                        spec.kind.name()
-                    )),
-            );
-        }
-        let mut seen = std::collections::BTreeSet::new();
-        for h in &headers {
-            if !seen.insert(h) {
-                diags.push(
-                    Diagnostic::error(
-                        "column-duplicate",
-                        &file,
-                        format!("the header `{h}` appears twice"),
-                    )
-                    .line(1),
-                );
-            }
-        }
-        if !missing.is_empty() {
+        let Some(positions) = resolve_columns(spec, &file, &headers, diags) else {
             return Ok(None);
-        }
+        };
         Ok(Some(CsvInput {
             file,
             headers,

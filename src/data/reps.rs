@@ -3,8 +3,6 @@
 //! Invariants: rep ids are unique; every rep's plan is a loaded plan (or the rep is reported);
 //! start ≤ end when both are given; target incentives are exact decimals.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -48,7 +46,7 @@ impl Rep {
 pub struct Roster {
     pub file: String,
     pub reps: Vec<Rep>,
-    index: HashMap<String, u32>,
+    index: rustc_hash::FxHashMap<String, u32>,
     pub info: Option<FileInfo>,
 }
 

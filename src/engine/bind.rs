@@ -31,7 +31,8 @@ pub enum BoundValue {
 
 #[derive(Debug, Clone)]
 enum Literal {
-    Text(Vec<Option<u32>>),
+    /// Allowed or not, by dictionary code.
+    Text(Vec<bool>),
     Decimal(Vec<Decimal>),
     Date(Vec<NaiveDate>),
 }
@@ -107,17 +108,16 @@ impl BoundPlan {
                 BoundTest::Empty(want) => {
                     let empty = match &col.values {
                         ColumnValues::Text { dict, codes } => dict[codes[row] as usize].is_empty(),
-                        ColumnValues::Decimal(v) => v[row].is_none(),
+                        ColumnValues::Decimal(v) => v.get(row).is_none(),
                         ColumnValues::Date(v) => v[row].is_none(),
                     };
                     empty == *want
                 }
                 BoundTest::In { values, negate } => {
                     let hit = match values {
-                        Literal::Text(codes) => {
-                            let code = col.text_code_at(row);
-                            codes.iter().any(|c| c.is_some() && *c == code)
-                        }
+                        Literal::Text(allowed) => col
+                            .text_code_at(row)
+                            .is_some_and(|c| allowed.get(c as usize).copied().unwrap_or(false)),
                         Literal::Decimal(vs) => col.decimal(row).is_some_and(|v| vs.contains(&v)),
                         Literal::Date(vs) => col.date(row).is_some_and(|v| vs.contains(&v)),
                     };
@@ -250,14 +250,14 @@ pub fn bind_plan(
                                 "derived value `{}` = {} cannot be computed for deal `{}`: {}",
                                 v.name,
                                 v.source,
-                                deals.ids[row],
+                                deals.id(row),
                                 match e {
                                     EvalError::DivisionByZero => "division by zero",
                                     EvalError::Overflow => "the result is too large",
                                 }
                             ),
                         )
-                        .line(deals.lines[row])
+                        .line(deals.line(row))
                         .hint(format!(
                             "defined at {}:{}; guard it, e.g. with a filter on the divisor",
                             plan.file, v.line
@@ -420,17 +420,22 @@ fn bind_conditions(
         };
         let literal = |vs: &[String], diags: &mut Vec<Diagnostic>| -> Literal {
             match (ty, source) {
-                (ColumnType::Text, Source::Column(i)) => Literal::Text(
-                    vs.iter()
-                        .map(|v| {
-                            let code = deals.columns[i].text_code(v);
-                            if code.is_none() && !deals.is_empty() {
-                                diags.push(no_match(v));
-                            }
-                            code
-                        })
-                        .collect(),
-                ),
+                (ColumnType::Text, Source::Column(i)) => {
+                    // One flag per dictionary code: a filter test is then a single lookup.
+                    let size = match &deals.columns[i].values {
+                        ColumnValues::Text { dict, .. } => dict.len(),
+                        _ => 0,
+                    };
+                    let mut allowed = vec![false; size];
+                    for v in vs {
+                        match deals.columns[i].text_code(v) {
+                            Some(code) => allowed[code as usize] = true,
+                            None if !deals.is_empty() => diags.push(no_match(v)),
+                            None => {}
+                        }
+                    }
+                    Literal::Text(allowed)
+                }
                 (ColumnType::Date, _) => Literal::Date(
                     vs.iter()
                         .filter_map(|v| {

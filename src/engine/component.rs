@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::rep::{Entry, RepCtx};
-use super::tiers::{Piece, PieceKind, Schedule};
+use super::tiers::{Piece, PieceKind, Pieces, Schedule};
 use super::{ComponentResult, Credit, Line, LineKind, PeriodResult};
 use crate::data::quotas::Quota;
 use crate::diag::Diagnostic;
@@ -476,7 +476,7 @@ fn commission(
             diags.push(
                 Diagnostic::error("plan-rules-ambiguous", &plan.file, format!(
                     "component `{}`: deal `{}` matches the rules at lines {} and {}, equally specific",
-                    comp.id, deals.ids[row], c.rules[best[0]].line, c.rules[best[1]].line
+                    comp.id, deals.id(row), c.rules[best[0]].line, c.rules[best[1]].line
                 ))
                 .line(c.rules[best[1]].line)
                 .hint("make one rule more specific (add a condition), or make them exclusive"),
@@ -495,7 +495,7 @@ fn commission(
             }
             return Some(());
         };
-        let mut pieces: Vec<Piece> =
+        let mut pieces: Pieces =
             match tier_on {
                 Some(source) => {
                     let Some(key) = rc.bound.number(deals, source, row) else {
@@ -505,16 +505,16 @@ fn commission(
                                 &deals.file,
                                 format!(
                         "deal `{}`: the value `{}` that component `{}` tiers on is empty",
-                        deals.ids[row], c.tier_on.as_deref().unwrap_or(""), comp.id
+                        deals.id(row), c.tier_on.as_deref().unwrap_or(""), comp.id
                     ),
                             )
-                            .line(deals.lines[row]),
+                            .line(deals.line(row)),
                         );
                         return None;
                     };
                     let band = schedule.tier_of(key);
                     let rate = band.map_or(Decimal::ZERO, |b| b.rate);
-                    vec![Piece {
+                    smallvec::smallvec![Piece {
                         kind: PieceKind::Slice,
                         tier: band.map(|b| b.tier),
                         from: key,

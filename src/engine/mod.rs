@@ -132,18 +132,30 @@ fn reconcile(
 ) -> Reconciliation {
     let deals = &inputs.deals;
     let stage = deals.column("stage");
-    let mut tallies: std::collections::HashMap<(Outcome, u32, u32), (usize, Tally)> =
-        std::collections::HashMap::new();
-    for (row, &o) in outcomes.iter().enumerate() {
-        let stage_code = match (o, stage) {
-            (Outcome::Filtered, Some(s)) => deals.columns[s].text_code_at(row).unwrap_or(0),
-            _ => 0,
-        };
-        let entry = tallies
-            .entry((o, stage_code, deals.currency_code(row)))
-            .or_insert((row, Tally::default()));
-        entry.1.add(deals.amount(row));
-    }
+    type Tallies = rustc_hash::FxHashMap<(Outcome, u32, u32), (usize, Tally)>;
+    let tallies: Tallies = outcomes
+        .par_iter()
+        .enumerate()
+        .fold(Tallies::default, |mut acc, (row, &o)| {
+            let stage_code = match (o, stage) {
+                (Outcome::Filtered, Some(s)) => deals.columns[s].text_code_at(row).unwrap_or(0),
+                _ => 0,
+            };
+            let entry = acc
+                .entry((o, stage_code, deals.currency_code(row)))
+                .or_insert((row, Tally::default()));
+            entry.1.add(deals.amount(row));
+            acc
+        })
+        .reduce(Tallies::default, |mut a, b| {
+            for (k, (row, t)) in b {
+                let e = a.entry(k).or_insert((row, Tally::default()));
+                e.0 = e.0.min(row);
+                e.1.rows += t.rows;
+                e.1.amount += t.amount;
+            }
+            a
+        });
     let mut rec = Reconciliation::default();
     for ((o, _, _), (row, t)) in tallies {
         let currency = deals.currency(row).to_string();

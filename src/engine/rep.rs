@@ -58,7 +58,7 @@ impl RepCtx<'_> {
     }
 }
 
-pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, mut rows: Vec<u32>) -> RepOutcome {
+pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepOutcome {
     let inputs = ctx.inputs;
     let deals = &inputs.deals;
     let rep = inputs.roster.get(rep_index);
@@ -75,10 +75,16 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, mut rows: Vec<u32>) -> 
     let plan = &inputs.plans[plan_index];
     let bound = &ctx.plans[plan_index];
     let run = ctx.settings.period;
-    rows.sort_by(|&a, &b| {
-        (deals.close_date(a as usize), &deals.ids[a as usize])
-            .cmp(&(deals.close_date(b as usize), &deals.ids[b as usize]))
+    // (date, id) order; the dates are read once, ids compared only between deals of one day.
+    let mut keyed: Vec<(NaiveDate, u32)> = rows
+        .iter()
+        .map(|&r| (deals.close_date(r as usize), r))
+        .collect();
+    keyed.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| deals.id_key(a.1 as usize).cmp(deals.id_key(b.1 as usize)))
     });
+    let rows: Vec<u32> = keyed.into_iter().map(|(_, r)| r).collect();
 
     // Which payout periods each component computes: those ending in the run period while the rep is
     // active, preceded by the earlier ones of their measurement period (and plan cap period) for the true-up.
@@ -159,9 +165,12 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, mut rows: Vec<u32>) -> 
             }
         }
         if measure.date_column != deals.close_date {
-            entries[m].sort_by(|a, b| {
-                (a.date, &deals.ids[a.credit.deal as usize])
-                    .cmp(&(b.date, &deals.ids[b.credit.deal as usize]))
+            entries[m].sort_unstable_by(|a, b| {
+                a.date.cmp(&b.date).then_with(|| {
+                    deals
+                        .id_key(a.credit.deal as usize)
+                        .cmp(deals.id_key(b.credit.deal as usize))
+                })
             });
         }
     }
@@ -255,10 +264,11 @@ fn credit_value(
             &deals.file,
             format!(
                 "deal `{}` is selected by plan `{}` but {what}",
-                deals.ids[row], plan.id
+                deals.id(row),
+                plan.id
             ),
         )
-        .line(deals.lines[row]);
+        .line(deals.line(row));
         if let super::Source::Column(i) = source {
             d = d.col_name(deals.columns[i].header.clone());
         }
@@ -272,10 +282,11 @@ fn credit_value(
                 &deals.file,
                 format!(
                     "deal `{}` is selected by plan `{}` but its currency is empty",
-                    deals.ids[row], plan.id
+                    deals.id(row),
+                    plan.id
                 ),
             )
-            .line(deals.lines[row])
+            .line(deals.line(row))
             .col_name(deals.columns[c].header.clone())
             .hint(format!("write the currency code, e.g. {}", plan.currency)));
         }
@@ -302,10 +313,11 @@ fn credit_value(
             &deals.file,
             format!(
                 "no {currency}→{} rate on or before {date} for deal `{}`",
-                plan.currency, deals.ids[row]
+                plan.currency,
+                deals.id(row)
             ),
         )
-        .line(deals.lines[row])
+        .line(deals.line(row))
         .value(currency)
         .hint(format!(
             "add a row `{currency},<date on or before {date}>,<rate>` to {}",

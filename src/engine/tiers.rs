@@ -8,6 +8,7 @@
 //!   measure at the first tier's rate); a table starting above zero earns nothing below its start.
 
 use rust_decimal::Decimal;
+use smallvec::{smallvec, SmallVec};
 
 use crate::plan::{Basis, Boundary, Method, RateTable};
 
@@ -42,6 +43,9 @@ pub struct Piece {
     pub rate: Decimal,
     pub amount: Decimal,
 }
+
+/// The pieces of one move of the measure: a few tiers at most, kept off the heap.
+pub type Pieces = SmallVec<[Piece; 4]>;
 
 #[derive(Debug, Clone)]
 pub struct Schedule {
@@ -106,7 +110,7 @@ impl Schedule {
     }
 
     /// The pieces of earning when the cumulative measure moves from `a` to `b` (either direction).
-    pub fn pieces(&self, a: Decimal, b: Decimal) -> Vec<Piece> {
+    pub fn pieces(&self, a: Decimal, b: Decimal) -> Pieces {
         match self.method {
             Method::Flat | Method::Marginal => self.slices(a, b),
             Method::Retroactive => self.retro_pieces(a, b),
@@ -114,13 +118,13 @@ impl Schedule {
     }
 
     /// Marginal slices of `[a, b]` (signed: negative when `b < a`).
-    fn slices(&self, a: Decimal, b: Decimal) -> Vec<Piece> {
+    fn slices(&self, a: Decimal, b: Decimal) -> Pieces {
         let (lo, hi, sign) = if a <= b {
             (a, b, Decimal::ONE)
         } else {
             (b, a, Decimal::NEGATIVE_ONE)
         };
-        let mut out = Vec::new();
+        let mut out = Pieces::new();
         for band in &self.bands {
             let from = band.lo.map_or(lo, |l| l.max(lo));
             let to = band.hi.map_or(hi, |h| h.min(hi));
@@ -151,13 +155,13 @@ impl Schedule {
 
     /// Retroactive: the deal's own slice at the rate of the tier reached, plus an uplift (or
     /// reversal) on everything before it when the tier changes.
-    fn retro_pieces(&self, a: Decimal, b: Decimal) -> Vec<Piece> {
+    fn retro_pieces(&self, a: Decimal, b: Decimal) -> Pieces {
         let before = self.tier_of(a);
         let after = self.tier_of(b);
         let rate_before = before.map_or(Decimal::ZERO, |t| t.rate);
         let rate_after = after.map_or(Decimal::ZERO, |t| t.rate);
         let base = b - a;
-        let mut out = vec![Piece {
+        let mut out: Pieces = smallvec![Piece {
             kind: PieceKind::Slice,
             tier: after.map(|t| t.tier),
             from: a,

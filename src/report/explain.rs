@@ -396,8 +396,8 @@ pub fn render(
                     let d = cr.deal as usize;
                     cum += cr.credited;
                     dt.add_row(vec![
-                        deals.ids[d].to_string(),
-                        format!("{}:{}", deals.file, deals.lines[d]),
+                        deals.id(d).to_string(),
+                        format!("{}:{}", deals.file, deals.line(d)),
                         cr.date.to_string(),
                         if value_places > 0 {
                             with_currency(grouped(cr.source_value, value_places), deals.currency(d))
@@ -420,7 +420,7 @@ pub fn render(
                     lt.add_row(vec![
                         line.kind.name().to_string(),
                         line.credit
-                            .map(|c| deals.ids[c.deal as usize].to_string())
+                            .map(|c| deals.id(c.deal as usize).to_string())
                             .unwrap_or_default(),
                         tier(comp, line),
                         formula(plan, comp, line),
@@ -492,8 +492,8 @@ pub fn render(
         for (row, status) in not_credited {
             let d = *row as usize;
             t.add_row(vec![
-                deals.ids[d].to_string(),
-                format!("{}:{}", deals.file, deals.lines[d]),
+                deals.id(d).to_string(),
+                format!("{}:{}", deals.file, deals.line(d)),
                 deals.close_date(d).to_string(),
                 with_currency(grouped(deals.amount(d), 2), deals.currency(d)),
                 status.describe(),

@@ -79,9 +79,9 @@ pub fn render_csv(inputs: &Inputs, rows: &[&Row]) -> anyhow::Result<Vec<u8>> {
                 r.result.payout_period.to_string(),
                 r.component.id.clone(),
                 kind(line).to_string(),
-                d.map(|d| csv_text(&deals.ids[d]).into_owned())
+                d.map(|d| csv_text(deals.id(d)).into_owned())
                     .unwrap_or_default(),
-                d.map(|d| format!("{}:{}", deals.file, deals.lines[d]))
+                d.map(|d| format!("{}:{}", deals.file, deals.line(d)))
                     .unwrap_or_default(),
                 line.credit.map(|c| c.date.to_string()).unwrap_or_default(),
                 credit
@@ -175,7 +175,7 @@ pub fn render_markdown(inputs: &Inputs, rows: &[&Row]) -> String {
                 s,
                 "| {} | {} | {} | {} | {} | {} | {} |",
                 kind(line),
-                d.map(|d| md(&deals.ids[d])).unwrap_or_default(),
+                d.map(|d| md(deals.id(d))).unwrap_or_default(),
                 line.credit.map(|c| c.date.to_string()).unwrap_or_default(),
                 line.credit
                     .filter(|_| first)
