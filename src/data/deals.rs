@@ -78,11 +78,55 @@ impl Decimals {
     }
 }
 
+/// Dictionary codes of a text column: 16 bits each when the dictionary is small (the usual case:
+/// stages, types, products, currencies), 32 bits otherwise.
+#[derive(Debug)]
+pub enum Codes {
+    Narrow(Vec<u16>),
+    Wide(Vec<u32>),
+}
+
+impl Default for Codes {
+    fn default() -> Self {
+        Codes::Wide(Vec::new())
+    }
+}
+
+impl Codes {
+    #[inline]
+    pub fn get(&self, row: usize) -> u32 {
+        match self {
+            Codes::Narrow(v) => v[row] as u32,
+            Codes::Wide(v) => v[row],
+        }
+    }
+
+    fn wide(&mut self) -> &mut Vec<u32> {
+        if let Codes::Narrow(v) = self {
+            *self = Codes::Wide(v.iter().map(|&c| c as u32).collect());
+        }
+        match self {
+            Codes::Wide(v) => v,
+            Codes::Narrow(_) => unreachable!(),
+        }
+    }
+
+    /// Switch to 16-bit codes when every code fits (after loading).
+    fn narrow(&mut self, dict_len: usize) {
+        if let Codes::Wide(v) = self {
+            if dict_len <= u16::MAX as usize + 1 {
+                let narrow: Vec<u16> = v.iter().map(|&c| c as u16).collect();
+                *self = Codes::Narrow(narrow);
+            }
+        }
+    }
+}
+
 #[derive(Debug)]
 pub enum ColumnValues {
     Text {
         dict: Vec<CompactString>,
-        codes: Vec<u32>,
+        codes: Codes,
     },
     Decimal(Decimals),
     Date(Vec<Option<NaiveDate>>),
@@ -102,7 +146,7 @@ impl DealColumn {
     /// The cell as text, as it would be shown to a person.
     pub fn display(&self, row: usize) -> String {
         match &self.values {
-            ColumnValues::Text { dict, codes } => dict[codes[row] as usize].to_string(),
+            ColumnValues::Text { dict, codes } => dict[codes.get(row) as usize].to_string(),
             ColumnValues::Decimal(v) => v.get(row).map(|d| d.to_string()).unwrap_or_default(),
             ColumnValues::Date(v) => v[row].map(|d| d.to_string()).unwrap_or_default(),
         }
@@ -124,7 +168,7 @@ impl DealColumn {
 
     pub fn is_empty_at(&self, row: usize) -> bool {
         match &self.values {
-            ColumnValues::Text { dict, codes } => dict[codes[row] as usize].is_empty(),
+            ColumnValues::Text { dict, codes } => dict[codes.get(row) as usize].is_empty(),
             ColumnValues::Decimal(v) => v.get(row).is_none(),
             ColumnValues::Date(v) => v[row].is_none(),
         }
@@ -142,7 +186,7 @@ impl DealColumn {
 
     pub fn text_code_at(&self, row: usize) -> Option<u32> {
         match &self.values {
-            ColumnValues::Text { codes, .. } => Some(codes[row]),
+            ColumnValues::Text { codes, .. } => Some(codes.get(row)),
             _ => None,
         }
     }
@@ -213,7 +257,7 @@ impl DealTable {
     /// The deal's currency code; empty when the file has no currency column or the cell is empty.
     pub fn currency(&self, row: usize) -> &str {
         match self.currency.map(|c| &self.columns[c].values) {
-            Some(ColumnValues::Text { dict, codes }) => &dict[codes[row] as usize],
+            Some(ColumnValues::Text { dict, codes }) => &dict[codes.get(row) as usize],
             _ => "",
         }
     }
@@ -683,7 +727,7 @@ pub fn read_deals(
                 values: match ty {
                     ColumnType::Text => ColumnValues::Text {
                         dict: Vec::new(),
-                        codes: Vec::new(),
+                        codes: Codes::default(),
                     },
                     ColumnType::Decimal | ColumnType::Money => {
                         ColumnValues::Decimal(Decimals::default())
@@ -748,6 +792,11 @@ pub fn read_deals(
         start = 0;
         (unhashed, eof) = fill(&mut handle, &mut buf, BLOCK, &mut total_bytes, &file)?;
     }
+    for c in &mut table.columns {
+        if let ColumnValues::Text { dict, codes } = &mut c.values {
+            codes.narrow(dict.len());
+        }
+    }
     report_duplicate_ids(&table, &headers[id], diags);
     table.amount = table.column("amount").unwrap_or(0);
     table.close_date = table.column("close_date").unwrap_or(0);
@@ -768,7 +817,7 @@ fn reserve(table: &mut DealTable, rows: usize, id_bytes: usize) {
     table.reps.reserve(rows);
     for c in &mut table.columns {
         match &mut c.values {
-            ColumnValues::Text { codes, .. } => codes.reserve(rows),
+            ColumnValues::Text { codes, .. } => codes.wide().reserve(rows),
             ColumnValues::Decimal(d) => {
                 d.mantissa.reserve(rows);
                 d.scale.reserve(rows);
@@ -843,7 +892,9 @@ fn append_piece(
                         }
                     })
                     .collect();
-                codes.extend(local_codes.into_iter().map(|c| map[c as usize]));
+                codes
+                    .wide()
+                    .extend(local_codes.into_iter().map(|c| map[c as usize]));
             }
             (ColumnValues::Decimal(d), PieceValues::Decimal(p)) => d.append(p),
             (ColumnValues::Date(d), PieceValues::Date(p)) => d.extend(p),
@@ -856,25 +907,27 @@ fn append_piece(
 /// Every deal id must be unique: hash them in parallel, sort, and compare the ids of equal hashes.
 fn report_duplicate_ids(table: &DealTable, id_header: &str, diags: &mut Diagnostics) {
     use std::hash::BuildHasher;
+    // One u64 per row: a 32-bit hash of the id above the row number (80 MB for 10M rows).
+    // Equal hashes are rare; their ids are compared to tell a collision from a duplicate.
     let build = rustc_hash::FxBuildHasher;
-    let mut hashes: Vec<(u64, u32)> = (0..table.len())
+    let mut keys: Vec<u64> = (0..table.len())
         .into_par_iter()
-        .map(|row| (build.hash_one(table.id_key(row)), row as u32))
+        .map(|row| ((build.hash_one(table.id_key(row)) >> 32) << 32) | row as u64)
         .collect();
-    hashes.par_sort_unstable();
+    keys.par_sort_unstable();
     let mut found: Vec<(u32, u32)> = Vec::new();
     let mut i = 0;
-    while i < hashes.len() {
+    while i < keys.len() {
         let mut j = i + 1;
-        while j < hashes.len() && hashes[j].0 == hashes[i].0 {
+        while j < keys.len() && keys[j] >> 32 == keys[i] >> 32 {
             j += 1;
         }
         if j - i > 1 {
-            let group = &hashes[i..j];
-            for (k, &(_, row)) in group.iter().enumerate() {
-                if let Some(&(_, first)) = group[..k]
+            let group: Vec<u32> = keys[i..j].iter().map(|k| *k as u32).collect();
+            for (k, &row) in group.iter().enumerate() {
+                if let Some(&first) = group[..k]
                     .iter()
-                    .find(|(_, r)| table.id_key(*r as usize) == table.id_key(row as usize))
+                    .find(|&&r| table.id_key(r as usize) == table.id_key(row as usize))
                 {
                     found.push((row, first));
                 }

@@ -105,14 +105,7 @@ impl BoundPlan {
             };
             let col = &deals.columns[ci];
             match &c.test {
-                BoundTest::Empty(want) => {
-                    let empty = match &col.values {
-                        ColumnValues::Text { dict, codes } => dict[codes[row] as usize].is_empty(),
-                        ColumnValues::Decimal(v) => v.get(row).is_none(),
-                        ColumnValues::Date(v) => v[row].is_none(),
-                    };
-                    empty == *want
-                }
+                BoundTest::Empty(want) => col.is_empty_at(row) == *want,
                 BoundTest::In { values, negate } => {
                     let hit = match values {
                         Literal::Text(allowed) => col
