@@ -198,7 +198,10 @@ pub struct DealTable {
     /// All deal ids, back to back; `id_ends[row]` is where the row's id ends.
     id_bytes: String,
     id_ends: Vec<u32>,
+    /// Line of each row, or empty when every row is on the line after the previous one (the usual
+    /// case: no quoted newlines), and then `line = first_line + row`.
     lines: Vec<u32>,
+    first_line: u32,
     /// Roster index of the deal's owner.
     pub reps: Vec<u32>,
     pub columns: Vec<DealColumn>,
@@ -239,7 +242,10 @@ impl DealTable {
 
     /// The line of the file the row is on (the header is line 1).
     pub fn line(&self, row: usize) -> u64 {
-        self.lines[row] as u64
+        match self.lines.get(row) {
+            Some(&l) => l as u64,
+            None => self.first_line as u64 + row as u64,
+        }
     }
 
     pub fn column(&self, name: &str) -> Option<usize> {
@@ -795,6 +801,18 @@ pub fn read_deals(
     for c in &mut table.columns {
         if let ColumnValues::Text { dict, codes } = &mut c.values {
             codes.narrow(dict.len());
+        }
+    }
+    // Keep the line numbers only when they are not simply consecutive.
+    if let Some(&first) = table.lines.first() {
+        if table
+            .lines
+            .iter()
+            .enumerate()
+            .all(|(i, &l)| l as usize == first as usize + i)
+        {
+            table.first_line = first;
+            table.lines = Vec::new();
         }
     }
     report_duplicate_ids(&table, &headers[id], diags);
