@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::data::{read_inputs, read_workspace, Inputs};
+use crate::data::{read_workspace, Inputs};
 use crate::diag::{Diagnostic, InvalidInput, Severity};
 use crate::period::Period;
 use crate::workspace::{Overrides, Workspace};
@@ -193,8 +193,25 @@ impl Global {
     /// Read the workspace and every input (their warnings are in `Inputs::warnings`).
     pub(crate) fn load(&self) -> anyhow::Result<(Workspace, Inputs)> {
         let ws = read_workspace(&self.workspace, &self.overrides())?;
-        let inputs = read_inputs(&ws)?;
-        Ok((ws, inputs))
+        // A progress bar on stderr while a large deals file is read: only on a terminal (indicatif
+        // draws nothing otherwise), never with -q.
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        if self.quiet {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "payout: reading deals {bar:30} {bytes}/{total_bytes} ({eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let inputs = crate::data::read_inputs_reporting(&ws, &|done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        });
+        bar.finish_and_clear();
+        Ok((ws, inputs?))
     }
 
     /// Print the warnings of the inputs and of a run, unless quiet.

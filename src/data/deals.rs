@@ -640,6 +640,7 @@ pub fn read_deals(
     spec: &InputSpec,
     roster: &Roster,
     diags: &mut Diagnostics,
+    progress: &(dyn Fn(u64, u64) + Sync),
 ) -> anyhow::Result<DealTable> {
     let file = spec.path.display().to_string();
     let mut handle =
@@ -796,6 +797,7 @@ pub fn read_deals(
         // Keep the partial record, read the next block behind it.
         buf.drain(..consumed);
         start = 0;
+        progress(total_bytes, file_len);
         (unhashed, eof) = fill(&mut handle, &mut buf, BLOCK, &mut total_bytes, &file)?;
     }
     for c in &mut table.columns {

@@ -146,6 +146,14 @@ fn read_plans(
 
 /// Read plans and data. `Err` is either [`InvalidInput`] (exit 1) or an I/O failure (exit 2).
 pub fn read_inputs(ws: &Workspace) -> anyhow::Result<Inputs> {
+    read_inputs_reporting(ws, &|_, _| {})
+}
+
+/// [`read_inputs`], calling `progress(bytes read, bytes in all)` while the deals file is read.
+pub fn read_inputs_reporting(
+    ws: &Workspace,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> anyhow::Result<Inputs> {
     let mut diags = Diagnostics::new();
     let (plans, plan_files) = read_plans(ws, &mut diags)?;
     // When a plan file failed to load, reps on its plan are not reported again as "unknown plan".
@@ -153,7 +161,7 @@ pub fn read_inputs(ws: &Workspace) -> anyhow::Result<Inputs> {
     let mut files = Vec::new();
     let roster = reps::read_roster(&ws.reps, &plans, plans_complete, &mut diags)?;
     files.extend(roster.info.clone());
-    let deals = deals::read_deals(&ws.deals, &roster, &mut diags)?;
+    let deals = deals::read_deals(&ws.deals, &roster, &mut diags, progress)?;
     files.extend(deals.info.clone());
     let quotas = match &ws.quotas {
         Some(spec) => quotas::read_quotas(spec, &roster, &ws.calendar, &mut diags)?,
