@@ -135,6 +135,8 @@ pub struct InputSpec {
 #[derive(Debug, Clone)]
 pub struct Workspace {
     pub file: PathBuf,
+    /// Unusable deal rows go to exceptions instead of stopping the run (`--lenient`).
+    pub lenient: bool,
     /// The workspace file's hash and size, for the manifest.
     pub info: Option<crate::data::FileInfo>,
     pub currency: String,
@@ -164,6 +166,8 @@ pub struct Overrides {
     pub reps: Option<PathBuf>,
     pub quotas: Option<PathBuf>,
     pub fx: Option<PathBuf>,
+    /// Send unusable deal rows to exceptions instead of stopping.
+    pub lenient: bool,
 }
 
 /// Remove `.` and `dir/..` from a path without touching the file system, so the paths shown in
@@ -367,6 +371,7 @@ pub fn parse_workspace(
     diags.finish()?;
     Ok(Workspace {
         file: file.to_path_buf(),
+        lenient: overrides.lenient,
         info: Some(crate::data::FileInfo {
             path: name.clone(),
             sha256: {

@@ -25,6 +25,7 @@ pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<i32> {
     let settings = Settings {
         period,
         lines: true,
+        lenient: global.lenient,
     };
     let result = compute_run(&inputs, settings)?;
     global.warn(&inputs, &result);

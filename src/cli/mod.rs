@@ -67,6 +67,10 @@ pub struct Global {
     /// Print no messages on stderr except errors.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Send deal rows that cannot be used (unparseable, unknown rep, missing FX rate...) to
+    /// exceptions.csv with their reasons, and go on.
+    #[arg(long, global = true)]
+    pub lenient: bool,
     /// Print how long each phase of a run takes, on stderr.
     #[arg(long, global = true)]
     pub timings: bool,
@@ -187,6 +191,7 @@ impl Global {
             reps: self.reps.clone(),
             quotas: self.quotas.clone(),
             fx: self.fx.clone(),
+            lenient: self.lenient,
         }
     }
 

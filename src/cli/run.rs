@@ -38,6 +38,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     let settings = Settings {
         period,
         lines: args.out.is_some(),
+        lenient: global.lenient,
     };
     let result = compute_run(&inputs, settings)?;
     timer.lap("compute");
@@ -56,6 +57,17 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
         result.reps.len()
     ));
     global.message(report::reconciliation_summary(&result));
+    if !result.exceptions.is_empty() {
+        global.message(format!(
+            "{} problem(s) sent rows to the exceptions{}",
+            result.exceptions.len(),
+            if args.out.is_some() {
+                " (exceptions.csv)"
+            } else {
+                "; pass --out DIR to write exceptions.csv"
+            }
+        ));
+    }
     timer.lap("write the summary");
     if let Some(dir) = &args.out {
         report::write_outputs(dir, &inputs, &result, &rows, manifest)?;

@@ -209,9 +209,19 @@ pub struct DealTable {
     pub close_date: usize,
     pub currency: Option<usize>,
     pub info: Option<FileInfo>,
+    /// In lenient mode: the problems of the rows that were not loaded (one or more per row).
+    pub exceptions: Vec<Diagnostic>,
 }
 
 impl DealTable {
+    /// How many data rows of the file were not loaded (lenient mode).
+    pub fn exception_rows(&self) -> u64 {
+        let mut lines: Vec<u64> = self.exceptions.iter().filter_map(|d| d.line).collect();
+        lines.sort_unstable();
+        lines.dedup();
+        lines.len() as u64
+    }
+
     pub fn len(&self) -> usize {
         self.id_ends.len()
     }
@@ -639,6 +649,7 @@ const BLOCK: usize = 32 << 20;
 pub fn read_deals(
     spec: &InputSpec,
     roster: &Roster,
+    lenient: bool,
     diags: &mut Diagnostics,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> anyhow::Result<DealTable> {
@@ -789,7 +800,15 @@ pub fn read_deals(
         }
         for piece in pieces {
             rows += piece.rows;
-            append_piece(&mut table, &mut global_index, piece, diags)?;
+            if lenient {
+                // Rows that cannot be used go to the exceptions, with their reasons.
+                table.exceptions.extend(piece.diags.iter().cloned());
+                let mut piece = piece;
+                piece.diags.clear();
+                append_piece(&mut table, &mut global_index, piece, diags)?;
+            } else {
+                append_piece(&mut table, &mut global_index, piece, diags)?;
+            }
         }
         if eof {
             break;

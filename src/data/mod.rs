@@ -161,7 +161,7 @@ pub fn read_inputs_reporting(
     let mut files = Vec::new();
     let roster = reps::read_roster(&ws.reps, &plans, plans_complete, &mut diags)?;
     files.extend(roster.info.clone());
-    let deals = deals::read_deals(&ws.deals, &roster, &mut diags, progress)?;
+    let deals = deals::read_deals(&ws.deals, &roster, ws.lenient, &mut diags, progress)?;
     files.extend(deals.info.clone());
     let quotas = match &ws.quotas {
         Some(spec) => quotas::read_quotas(spec, &roster, &ws.calendar, &mut diags)?,

@@ -32,6 +32,9 @@ pub struct Settings {
     pub period: Period,
     /// Keep every statement line (false for payout totals only: less memory on large batches).
     pub lines: bool,
+    /// Deals that cannot be credited (no FX rate, empty value) go to the exceptions instead of
+    /// stopping the run.
+    pub lenient: bool,
 }
 
 /// An internal inconsistency: a bug, never a user error.
@@ -80,8 +83,10 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
 
     let mut reps = Vec::new();
     let mut outcomes_by_row: Vec<Outcome> = vec![Outcome::NoPlan; inputs.deals.len()];
+    let mut exceptions = inputs.deals.exceptions.clone();
     for o in outcomes {
         diags.extend(o.diags);
+        exceptions.extend(o.exceptions);
         if let Some(r) = o.result {
             reps.push(r);
         }
@@ -97,6 +102,7 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
         Outcome::OutOfPeriod => Status::OutOfPeriod,
         Outcome::RepInactive => Status::RepInactive,
         Outcome::NoPlan => Status::NoPlan,
+        Outcome::Exception => Status::Exception,
         Outcome::Filtered => Status::Filtered(
             ctx.stage
                 .map(|s| inputs.deals.columns[s].display(row))
@@ -113,13 +119,22 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
     } else {
         Vec::new()
     };
-    let reconciliation = reconcile(inputs, &outcomes_by_row, status);
+    let mut reconciliation = reconcile(inputs, &outcomes_by_row, status);
+    reconciliation.file_rows = inputs
+        .deals
+        .info
+        .as_ref()
+        .and_then(|i| i.rows)
+        .unwrap_or(inputs.deals.len() as u64);
+    reconciliation.not_loaded = inputs.deals.exception_rows();
+    exceptions.sort_by(|a, b| (a.line, a.code).cmp(&(b.line, b.code)));
     Ok(RunResult {
         period: settings.period,
         reps,
         reconciliation,
         not_credited,
         warnings: diags.into_sorted(),
+        exceptions,
     })
 }
 
@@ -214,6 +229,14 @@ pub fn check_invariants(
         }
     }
     let rec = &run.reconciliation;
+    if rec.input_rows() + rec.not_loaded != rec.file_rows {
+        return Err(InternalError(format!(
+            "reconciliation: {} rows loaded + {} not loaded ≠ {} rows in the deals file",
+            rec.input_rows(),
+            rec.not_loaded,
+            rec.file_rows
+        )));
+    }
     let mut sums: BTreeMap<&String, Tally> = BTreeMap::new();
     for by_currency in rec.by_status.values() {
         for (currency, t) in by_currency {

@@ -20,6 +20,7 @@ pub(crate) struct RepOutcome {
     pub result: Option<RepResult>,
     pub statuses: Vec<(u32, Outcome)>,
     pub diags: Vec<Diagnostic>,
+    pub exceptions: Vec<Diagnostic>,
 }
 
 /// A deal as it enters a measure: when, and its credit.
@@ -66,6 +67,7 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
         result: None,
         statuses: Vec::with_capacity(rows.len()),
         diags: Vec::new(),
+        exceptions: Vec::new(),
     };
     let Some(plan_index) = rep.plan else {
         out.statuses
@@ -140,6 +142,7 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
 
     let mut selected = vec![false; rows.len()];
     let mut used = vec![false; rows.len()];
+    let mut excepted = vec![false; rows.len()];
     let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); plan.measures.len()];
     for (m, range) in needed.iter().enumerate() {
         let Some((from, to)) = *range else { continue };
@@ -161,6 +164,13 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
                     used[local] = true;
                     entries[m].push(Entry { date, credit });
                 }
+                Err(d) if ctx.settings.lenient => {
+                    // The deal leaves every measure of the run and goes to the exceptions, once.
+                    if !excepted[local] {
+                        out.exceptions.push(d);
+                    }
+                    excepted[local] = true;
+                }
                 Err(d) => out.diags.push(d),
             }
         }
@@ -172,6 +182,18 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
                         .cmp(deals.id_key(b.credit.deal as usize))
                 })
             });
+        }
+    }
+
+    if excepted.iter().any(|&e| e) {
+        let excepted_rows: Vec<u32> = rows
+            .iter()
+            .zip(&excepted)
+            .filter(|(_, &e)| e)
+            .map(|(&r, _)| r)
+            .collect();
+        for list in &mut entries {
+            list.retain(|e| !excepted_rows.contains(&e.credit.deal));
         }
     }
 
@@ -208,7 +230,9 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
     for (local, &row) in rows.iter().enumerate() {
         let r = row as usize;
         let date = deals.close_date(r);
-        let status = if used[local] {
+        let status = if excepted[local] {
+            Outcome::Exception
+        } else if used[local] {
             Outcome::Credited
         } else if window.is_none_or(|(a, b)| date < a || date > b) {
             Outcome::OutOfPeriod

@@ -215,6 +215,8 @@ pub enum Outcome {
     NoPlan,
     /// Not selected by any measure; the stage is read from the deal row when reported.
     Filtered,
+    /// Unusable (e.g. no FX rate) and sent to the exceptions in lenient mode.
+    Exception,
 }
 
 /// Why a deal row was not credited.
@@ -231,6 +233,8 @@ pub enum Status {
     NoPlan,
     /// No measure of the owner's plan selects it; the stage value is kept for the breakdown.
     Filtered(String),
+    /// Sent to the exceptions (lenient mode).
+    Exception,
 }
 
 impl Status {
@@ -242,6 +246,7 @@ impl Status {
             Status::NoPlan => "rep has no plan".into(),
             Status::Filtered(stage) if stage.is_empty() => "not selected by any measure".into(),
             Status::Filtered(stage) => format!("not selected by any measure (stage {stage})"),
+            Status::Exception => "sent to exceptions".into(),
         }
     }
 }
@@ -264,6 +269,10 @@ impl Tally {
 /// status. For every currency, the statuses add up to the input exactly.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Reconciliation {
+    /// Data rows in the deals file, loaded or not.
+    pub file_rows: u64,
+    /// Rows that could not be loaded (lenient mode: they are in the exceptions).
+    pub not_loaded: u64,
     pub input: BTreeMap<String, Tally>,
     pub by_status: BTreeMap<Status, BTreeMap<String, Tally>>,
 }
@@ -289,4 +298,6 @@ pub struct RunResult {
     pub not_credited: Vec<(u32, Status)>,
     /// Problems that do not stop the run (e.g. a filter value no row has).
     pub warnings: Vec<crate::diag::Diagnostic>,
+    /// Lenient mode: every row not loaded or not usable, with the reason (file order).
+    pub exceptions: Vec<crate::diag::Diagnostic>,
 }

@@ -95,7 +95,12 @@ pub fn claim_output_dir(dir: &Path, run_id: &str, force: bool) -> anyhow::Result
             dir.display()
         );
     }
-    for name in ["manifest.json", "payouts.csv", "reconciliation.csv"] {
+    for name in [
+        "manifest.json",
+        "payouts.csv",
+        "reconciliation.csv",
+        "exceptions.csv",
+    ] {
         let path = dir.join(name);
         if path.exists() {
             std::fs::remove_file(&path)

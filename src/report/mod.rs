@@ -30,12 +30,43 @@ pub fn render_reconciliation(run: &RunResult) -> anyhow::Result<Vec<u8>> {
         .by_status
         .iter()
         .flat_map(|(s, m)| m.iter().map(move |(c, t)| (s.describe(), c, t)));
+    let not_loaded = (rec.not_loaded > 0).then(|| {
+        (
+            "not loaded (sent to exceptions)".to_string(),
+            rec.not_loaded,
+        )
+    });
     for (status, currency, t) in input.chain(statuses) {
         w.write_record([
             status.as_str(),
             fs::csv_text(currency).as_ref(),
             &t.rows.to_string(),
             &amount(t.amount, 2),
+        ])?;
+    }
+    if let Some((status, rows)) = not_loaded {
+        w.write_record([status.as_str(), "", &rows.to_string(), ""])?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The exceptions of a lenient run as CSV: file, line, code, column, value, reason.
+pub fn render_exceptions(run: &RunResult) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["file", "line", "code", "column", "value", "reason"])?;
+    for d in &run.exceptions {
+        let column = match &d.column {
+            Some(crate::diag::Column::Name(n)) => n.clone(),
+            Some(crate::diag::Column::Number(n)) => n.to_string(),
+            None => String::new(),
+        };
+        w.write_record([
+            fs::csv_text(&d.file).as_ref(),
+            &d.line.map(|l| l.to_string()).unwrap_or_default(),
+            d.code,
+            fs::csv_text(&column).as_ref(),
+            fs::csv_text(d.value.as_deref().unwrap_or("")).as_ref(),
+            fs::csv_text(&d.message).as_ref(),
         ])?;
     }
     w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
@@ -49,7 +80,14 @@ pub fn reconciliation_summary(run: &RunResult) -> String {
         .keys()
         .map(|s| format!("{} {}", rec.rows_with(s), s.describe()))
         .collect();
-    format!("{} deal rows: {}", rec.input_rows(), parts.join(", "))
+    let mut parts = parts;
+    if rec.not_loaded > 0 {
+        parts.push(format!(
+            "{} not loaded (sent to exceptions)",
+            rec.not_loaded
+        ));
+    }
+    format!("{} deal rows: {}", rec.file_rows, parts.join(", "))
 }
 
 /// Write payouts.csv, statements, reconciliation.csv and manifest.json into `dir`.
@@ -70,6 +108,9 @@ pub fn write_outputs(
     summary::render_csv(rows, &mut payouts)?;
     put("payouts.csv".into(), &payouts)?;
     put("reconciliation.csv".into(), &render_reconciliation(run)?)?;
+    if !run.exceptions.is_empty() {
+        put("exceptions.csv".into(), &render_exceptions(run)?)?;
+    }
 
     let mut by_statement: BTreeMap<(String, &str), Vec<&Row>> = BTreeMap::new();
     for r in rows {
