@@ -14,6 +14,8 @@ pub mod summary;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use crate::data::Inputs;
 use crate::engine::RunResult;
 use format::amount;
@@ -119,21 +121,37 @@ pub fn write_outputs(
             .or_default()
             .push(r);
     }
-    for ((period, rep), rows) in &by_statement {
-        let base = format!(
-            "statements/{}/{}",
-            fs::safe_name(period),
-            fs::safe_name(rep)
-        );
-        put(format!("{base}.csv"), &statement::render_csv(inputs, rows)?)?;
-        put(
-            format!("{base}.md"),
-            statement::render_markdown(inputs, rows).as_bytes(),
-        )?;
+    // Statements are rendered and written in parallel; the manifest lists them in path order.
+    let groups: Vec<(&(String, &str), &Vec<&Row>)> = by_statement.iter().collect();
+    let written: Vec<anyhow::Result<Vec<OutputFile>>> = groups
+        .par_iter()
+        .map(|((period, rep), rows)| {
+            let base = format!(
+                "statements/{}/{}",
+                fs::safe_name(period),
+                fs::safe_name(rep)
+            );
+            let csv = statement::render_csv(inputs, rows)?;
+            let md = statement::render_markdown(inputs, rows);
+            let mut files = Vec::with_capacity(2);
+            for (name, bytes) in [
+                (format!("{base}.csv"), csv.as_slice()),
+                (format!("{base}.md"), md.as_bytes()),
+            ] {
+                let sha256 = fs::write_atomic(&dir.join(&name), bytes)?;
+                files.push(OutputFile { path: name, sha256 });
+            }
+            Ok(files)
+        })
+        .collect();
+    for files in written {
+        outputs.extend(files?);
     }
+    outputs.sort_by(|a, b| a.path.cmp(&b.path));
     manifest.outputs = outputs;
     let mut json = serde_json::to_vec_pretty(&manifest)?;
     json.push(b'\n');
     fs::write_atomic(&dir.join("manifest.json"), &json)?;
+    fs::sync_file(&dir.join("manifest.json"))?;
     Ok(())
 }
