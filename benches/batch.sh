@@ -13,6 +13,7 @@
 # Environment:
 #   BENCH_SHARED     folder holding gen.py and peer_duckdb.py (default ../shared/bench)
 #   BENCH_PEER_ONLY  set to 1 to run only the generator and the peer (no cargo build, no payout run)
+#   BENCH_STATEMENTS set to 1 to also time a run that writes every rep's statements (--out)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -102,9 +103,18 @@ read -r PEER_WALL PEER_CPU PEER_RSS < <(stats peer)
 STATUS=0
 if [[ "$PEER_ONLY" != 1 ]]; then
     rm -rf "$OUT"
+    mkdir -p "$OUT"
+    # The twelve monthly batches of 2026 in one invocation; the payouts file is the CSV on stdout
+    # (--out would also write every rep's statements: measured separately below).
     measure payout target/release/payout run --workspace "$WORKSPACE" --data-dir "$DATA" --period 2026 \
-        --out "$OUT" --format csv --threads "$THREADS" > /dev/null
+        --format csv --threads "$THREADS" -q > "$OUT/payouts.csv"
     read -r PAY_WALL PAY_CPU PAY_RSS < <(stats payout)
+    if [[ "${BENCH_STATEMENTS:-0}" == 1 ]]; then
+        rm -rf "$OUT/full"
+        measure statements target/release/payout run --workspace "$WORKSPACE" --data-dir "$DATA" --period 2026 \
+            --format csv --threads "$THREADS" -q --out "$OUT/full" > /dev/null
+        read -r ST_WALL ST_CPU ST_RSS < <(stats statements)
+    fi
 
     PAYOUTS_CSV="$OUT/payouts.csv"
     if [[ ! -f "$PAYOUTS_CSV" ]]; then
@@ -124,6 +134,9 @@ echo "|---|---:|---:|---:|"
 echo "| DuckDB ${DUCKDB_VERSION} peer | ${PEER_WALL} | ${PEER_CPU} | ${PEER_RSS} |"
 if [[ "$PEER_ONLY" != 1 ]]; then
     echo "| payout | ${PAY_WALL} | ${PAY_CPU} | ${PAY_RSS} |"
+    if [[ "${BENCH_STATEMENTS:-0}" == 1 ]]; then
+        echo "| payout with every statement (--out) | ${ST_WALL} | ${ST_CPU} | ${ST_RSS} |"
+    fi
     echo
     awk -v pw="$PAY_WALL" -v qw="$PEER_WALL" -v pr="$PAY_RSS" -v qr="$PEER_RSS" 'BEGIN {
         printf "payout/peer: wall %s, peak RSS %s\n",
