@@ -7,11 +7,15 @@
 mod util;
 
 mod bench;
+mod catalogue;
 mod constructs;
 mod data;
+mod engine_properties;
 mod errors;
 mod explain;
+mod lenient;
 mod mechanics;
 mod money_and_time;
 mod outputs;
 mod properties;
+mod reference;
