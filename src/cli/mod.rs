@@ -96,6 +96,23 @@ pub enum Format {
 /// Run the command line; returns the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    // A panic is a bug: report it once, as an internal error (exit 2), without a Rust backtrace.
+    std::panic::set_hook(Box::new(|_| {}));
+    match std::panic::catch_unwind(|| dispatch(&cli)) {
+        Ok(code) => code,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".to_string());
+            eprintln!("payout: error: internal error: {what} (a bug in payout; nothing was written to stdout after it)");
+            2
+        }
+    }
+}
+
+fn dispatch(cli: &Cli) -> i32 {
     if let Some(n) = cli.global.threads {
         if let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))

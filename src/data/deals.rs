@@ -211,15 +211,14 @@ pub struct DealTable {
     pub info: Option<FileInfo>,
     /// In lenient mode: the problems of the rows that were not loaded (one or more per row).
     pub exceptions: Vec<Diagnostic>,
+    /// Data rows read but not loaded (counted per record, whatever their line numbers).
+    not_loaded: u64,
 }
 
 impl DealTable {
     /// How many data rows of the file were not loaded (lenient mode).
     pub fn exception_rows(&self) -> u64 {
-        let mut lines: Vec<u64> = self.exceptions.iter().filter_map(|d| d.line).collect();
-        lines.sort_unstable();
-        lines.dedup();
-        lines.len() as u64
+        self.not_loaded
     }
 
     pub fn len(&self) -> usize {
@@ -800,6 +799,7 @@ pub fn read_deals(
         }
         for piece in pieces {
             rows += piece.rows;
+            table.not_loaded += piece.rows - piece.id_ends.len() as u64;
             if lenient {
                 // Rows that cannot be used go to the exceptions, with their reasons.
                 table.exceptions.extend(piece.diags.iter().cloned());

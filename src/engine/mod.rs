@@ -78,7 +78,14 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
     let outcomes: Vec<rep::RepOutcome> = by_rep
         .into_par_iter()
         .enumerate()
-        .map(|(rep, rows)| rep::compute_rep(&ctx, rep as u32, rows))
+        .map(|(rep, rows)| {
+            // rust_decimal's operators panic past 28 digits. Input amounts are bounded, plan numbers
+            // are not yet everywhere: an overflow becomes an error naming the rep, never a crash.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                rep::compute_rep(&ctx, rep as u32, rows)
+            }))
+            .unwrap_or_else(|_| rep::RepOutcome::overflow(&ctx, rep as u32))
+        })
         .collect();
 
     let mut reps = Vec::new();

@@ -59,6 +59,30 @@ impl RepCtx<'_> {
     }
 }
 
+impl RepOutcome {
+    /// The outcome of a rep whose computation overflowed: one error, nothing paid.
+    pub(crate) fn overflow(ctx: &Context, rep_index: u32) -> RepOutcome {
+        let rep = ctx.inputs.roster.get(rep_index);
+        let file = rep.plan.map_or(ctx.inputs.roster.file.clone(), |p| {
+            ctx.inputs.plans[p].file.clone()
+        });
+        RepOutcome {
+            result: None,
+            statuses: Vec::new(),
+            diags: vec![Diagnostic::error(
+                "amount-out-of-range",
+                file,
+                format!(
+                    "computing rep `{}` overflows: an amount, rate, quota, factor or target incentive is so large that a result needs more than 28 significant digits",
+                    rep.id
+                ),
+            )
+            .hint("check the plan's numbers and the rep's data for a misplaced decimal point")],
+            exceptions: Vec::new(),
+        }
+    }
+}
+
 pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepOutcome {
     let inputs = ctx.inputs;
     let deals = &inputs.deals;

@@ -127,7 +127,11 @@ struct Parser {
     tokens: Vec<(Token, usize)>,
     pos: usize,
     end: usize,
+    depth: usize,
 }
+
+/// How deeply parentheses, unary minus and calls may nest (the parser recurses; this bounds its stack).
+const MAX_DEPTH: usize = 64;
 
 impl Parser {
     fn peek(&self) -> Option<&Token> {
@@ -191,10 +195,20 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Expr, ParseError> {
-        if self.eat('-') {
-            return Ok(Expr::Neg(Box::new(self.unary()?)));
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(ParseError {
+                message: format!("the expression nests deeper than {MAX_DEPTH} levels"),
+                offset: self.offset(),
+            });
         }
-        self.atom()
+        let e = if self.eat('-') {
+            self.unary().map(|e| Expr::Neg(Box::new(e)))
+        } else {
+            self.atom()
+        };
+        self.depth -= 1;
+        e
     }
 
     fn atom(&mut self) -> Result<Expr, ParseError> {
@@ -265,6 +279,7 @@ pub fn parse(text: &str) -> Result<Expr, ParseError> {
         tokens,
         pos: 0,
         end: text.chars().count(),
+        depth: 0,
     };
     let e = p.expr()?;
     if p.pos != p.tokens.len() {

@@ -499,7 +499,6 @@ fn inputs_that_crashed_a_fuzz_target_do_not_crash_the_cli() {
 /// Crashes found by fuzzing and not fixed yet live in `fuzz/regressions/<target>/open/`; once fixed,
 /// move the file up one folder so the test above keeps it fixed.
 #[test]
-#[ignore = "crashes found by fuzzing, not fixed yet: fuzz/regressions/*/open/ (see fuzz/README.md)"]
 fn open_fuzz_crashes_are_fixed() {
     let (failures, count) = fuzz_regressions("open");
     assert!(
