@@ -161,6 +161,17 @@ pub fn read_inputs_reporting(
     let mut files = Vec::new();
     let roster = reps::read_roster(&ws.reps, &plans, plans_complete, &mut diags)?;
     files.extend(roster.info.clone());
+    // A plan no rep is on is most often a typo in the roster's `plan` column or a stale file.
+    if plans_complete && !roster.is_empty() {
+        for (i, plan) in plans.iter().enumerate() {
+            if !roster.reps.iter().any(|r| r.plan == Some(i)) {
+                diags.push(
+                    Diagnostic::warning("plan-unused", &plan.file, format!("no rep of {} is on plan `{}`", roster.file, plan.id))
+                        .hint("put reps on it in the roster's `plan` column, or remove the file from the workspace's plans"),
+                );
+            }
+        }
+    }
     let deals = deals::read_deals(&ws.deals, &roster, ws.lenient, &mut diags, progress)?;
     files.extend(deals.info.clone());
     let quotas = match &ws.quotas {
