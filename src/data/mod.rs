@@ -127,7 +127,8 @@ fn read_plans(
             rows: None,
         });
         match parse_plan(&name, &text, &defaults) {
-            Ok(plan) => {
+            Ok(mut plan) => {
+                diags.extend(std::mem::take(&mut plan.warnings));
                 if let Some(other) = plans.iter().find(|p| p.id == plan.id) {
                     diags.push(Diagnostic::error(
                         "plan-id-duplicate",

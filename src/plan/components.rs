@@ -751,13 +751,13 @@ fn validate_tiers(
         match (tier.to, next_from) {
             (Some(to), Some(next)) if to != next => {
                 let (code, what) = if to < next {
-                    ("plan-tier-gap", "gap")
+                    ("plan-tier-gap", "a gap")
                 } else {
-                    ("plan-tier-overlap", "overlap")
+                    ("plan-tier-overlap", "an overlap")
                 };
                 diags.push(
                     src.error(code, span.clone(), format!(
-                        "component `{id}`: tier {} ends at {} but tier {} starts at {}: a {what} between tiers",
+                        "component `{id}`: tier {} ends at {} but tier {} starts at {}: {what} between tiers",
                         i + 1, to.normalize(), i + 2, next.normalize()
                     ))
                     .hint("omit `to`: each tier then ends where the next begins"),

@@ -273,7 +273,9 @@ pub fn parse_plan(
     if diags.has_errors() {
         return Err(diags.into_sorted());
     }
+    let warnings = diags.into_sorted();
     Ok(Plan {
+        warnings,
         name: raw.name.unwrap_or_else(|| id.clone()),
         id,
         file: file.to_string(),
