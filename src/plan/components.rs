@@ -466,6 +466,11 @@ pub(crate) fn parse_component(
         .cap
         .as_ref()
         .and_then(|v| cx.non_negative(v, "`cap`", false, diags));
+    if let (Some(cap), ComponentKind::Commission(c)) = (cap, &kind) {
+        if multiplier.is_none() {
+            lint_unreachable_tiers(src, &id, c, cap, diags);
+        }
+    }
 
     if diags.has_errors() && !errors_before {
         return None;
@@ -488,6 +493,53 @@ pub(crate) fn parse_component(
         multiplier,
         cap,
     })
+}
+
+/// A tier that starts where the earning already reaches the component's cap can never pay: warn.
+/// Checked where the earning at a breakpoint is known from the plan alone (breakpoints in amounts,
+/// cumulative scope, no rules or per-deal tiers).
+fn lint_unreachable_tiers(
+    src: &Source,
+    id: &str,
+    c: &Commission,
+    cap: Decimal,
+    diags: &mut Diagnostics,
+) {
+    let t = &c.table;
+    if t.basis != Basis::Amount
+        || t.scope != Scope::Cumulative
+        || !c.rules.is_empty()
+        || c.tier_on.is_some()
+    {
+        return;
+    }
+    let mut earned_at_from = Decimal::ZERO;
+    for (i, tier) in t.tiers.iter().enumerate() {
+        if i > 0 {
+            let prev = &t.tiers[i - 1];
+            earned_at_from = match t.method {
+                Method::Retroactive => tier.from.checked_mul(prev.rate).unwrap_or(Decimal::MAX),
+                _ => earned_at_from
+                    .checked_add(
+                        (tier.from - prev.from)
+                            .checked_mul(prev.rate)
+                            .unwrap_or(Decimal::MAX),
+                    )
+                    .unwrap_or(Decimal::MAX),
+            };
+            if earned_at_from >= cap {
+                diags.push(
+                    crate::diag::Diagnostic::warning("plan-tier-unreachable", src.file, format!(
+                        "component `{id}`: tier {} starts at {} where {} is already earned, at or above the cap of {}: it can never pay",
+                        i + 1, tier.from.normalize(), earned_at_from.normalize(), cap.normalize()
+                    ))
+                    .line(tier.line)
+                    .hint("raise the cap, or remove the tiers above it"),
+                );
+                return;
+            }
+        }
+    }
 }
 
 /// The table settings shared by a commission's default table and its rules.
