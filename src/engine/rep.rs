@@ -110,7 +110,7 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
         a.0.cmp(&b.0)
             .then_with(|| deals.id_key(a.1 as usize).cmp(deals.id_key(b.1 as usize)))
     });
-    let rows: Vec<u32> = keyed.into_iter().map(|(_, r)| r).collect();
+    let rows: Vec<u32> = keyed.iter().map(|&(_, r)| r).collect();
 
     // Which payout periods each component computes: those ending in the run period while the rep is
     // active, preceded by the earlier ones of their measurement period (and plan cap period) for the true-up.
@@ -168,17 +168,28 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
     let mut used = vec![false; rows.len()];
     let mut excepted = vec![false; rows.len()];
     let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); plan.measures.len()];
-    for (m, range) in needed.iter().enumerate() {
-        let Some((from, to)) = *range else { continue };
-        let measure = &bound.measures[m];
-        for (local, &row) in rows.iter().enumerate() {
-            let r = row as usize;
+    // One pass over the rep's deals, every needed measure per deal: each deal's cells are read
+    // from memory once (the deals of a rep are scattered through the table).
+    let active: Vec<(usize, NaiveDate, NaiveDate)> = needed
+        .iter()
+        .enumerate()
+        .filter_map(|(m, r)| r.map(|(a, b)| (m, a, b)))
+        .collect();
+    for (local, &row) in rows.iter().enumerate() {
+        let r = row as usize;
+        for &(m, from, to) in &active {
+            let measure = &bound.measures[m];
             if !bound.selects(deals, m, r) {
                 continue;
             }
             selected[local] = true;
-            let Some(date) = deals.columns[measure.date_column].date(r) else {
-                continue;
+            let date = if measure.date_column == deals.close_date {
+                keyed[local].0
+            } else {
+                match deals.columns[measure.date_column].date(r) {
+                    Some(d) => d,
+                    None => continue,
+                }
             };
             if date < from || date > to || !rep.active_on(date) {
                 continue;
@@ -198,7 +209,9 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
                 Err(d) => out.diags.push(d),
             }
         }
-        if measure.date_column != deals.close_date {
+    }
+    for &(m, _, _) in &active {
+        if bound.measures[m].date_column != deals.close_date {
             entries[m].sort_unstable_by(|a, b| {
                 a.date.cmp(&b.date).then_with(|| {
                     deals
@@ -251,9 +264,7 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
             .fold(None, |acc: Option<(NaiveDate, NaiveDate)>, &(a, b)| {
                 Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
             });
-    for (local, &row) in rows.iter().enumerate() {
-        let r = row as usize;
-        let date = deals.close_date(r);
+    for (local, &(date, row)) in keyed.iter().enumerate() {
         let status = if excepted[local] {
             Outcome::Exception
         } else if used[local] {
