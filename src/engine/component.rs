@@ -92,7 +92,11 @@ fn quota_missing(
             rc.rep.id, rc.plan.id
         ),
     )
-    .hint(format!("add a row `{},{m},{quota_measure},<amount>` to the quotas file", rc.rep.id))
+    .hint(if inputs.quotas.file.is_empty() {
+        "the workspace has no quotas file: add a [quotas] section with `file = \"quotas.csv\"` (columns rep_id, period, measure, amount)".to_string()
+    } else {
+        format!("add a row for rep {}, period {m}, measure {quota_measure} to {}", rc.rep.id, inputs.quotas.file)
+    })
 }
 
 /// The annual target incentive of the rep for a component: the plan's, else the roster's.

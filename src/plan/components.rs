@@ -204,11 +204,15 @@ impl Ctx<'_, '_> {
         };
         let parsed = chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
         if parsed.is_none() {
-            diags.push(self.src.error(
-                "plan-date-invalid",
-                v.span(),
-                format!("{what} must be a date like 2026-03-01"),
-            ));
+            diags.push(
+                self.src
+                    .error(
+                        "plan-date-invalid",
+                        v.span(),
+                        format!("{what} must be a date like 2026-03-01"),
+                    )
+                    .value(text),
+            );
         }
         parsed
     }
@@ -444,9 +448,11 @@ pub(crate) fn parse_component(
             diags.push(src.error(
                 "plan-steps-order",
                 m.span(),
-                format!(
-                    "component `{id}`: multiplier steps must be listed by increasing attainment"
-                ),
+                if steps.is_empty() {
+                    format!("component `{id}`: a multiplier needs at least one step")
+                } else {
+                    format!("component `{id}`: multiplier steps must be listed by increasing attainment")
+                },
             ));
         }
         Some(Multiplier {
