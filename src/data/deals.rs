@@ -603,7 +603,7 @@ impl Layout<'_> {
     }
 }
 
-/// Where records end in `buf` (a newline outside quotes), cutting it into about `parts` pieces:
+/// Where records end in `buf` (a newline outside a quoted field), cutting it into about `parts` pieces:
 /// the piece ends (exclusive), the end of the last complete record, and the newlines in each piece.
 fn cut(buf: &[u8], parts: usize, eof: bool) -> (Vec<usize>, Vec<u64>) {
     let target = (buf.len() / parts.max(1)).max(1 << 16);
@@ -613,9 +613,23 @@ fn cut(buf: &[u8], parts: usize, eof: bool) -> (Vec<usize>, Vec<u64>) {
     let mut count = 0u64;
     let mut last_end = 0usize;
     let mut piece_start = 0usize;
+    // Quotes as the csv crate reads them: a quote opens a quoted field only at the start of a field,
+    // `""` inside one is an escaped quote, and any other quote is a literal character (`24" screen`).
+    let mut skip = 0usize;
     for pos in memchr::memchr2_iter(b'"', b'\n', buf) {
+        if pos < skip {
+            continue;
+        }
         if buf[pos] == b'"' {
-            in_quotes = !in_quotes;
+            if in_quotes {
+                if buf.get(pos + 1) == Some(&b'"') {
+                    skip = pos + 2;
+                } else {
+                    in_quotes = false;
+                }
+            } else if pos == 0 || matches!(buf[pos - 1], b',' | b'\n' | b'\r') {
+                in_quotes = true;
+            }
             continue;
         }
         count += 1;
@@ -992,5 +1006,25 @@ fn report_duplicate_ids(table: &DealTable, id_header: &str, diags: &mut Diagnost
             .value(table.id(r).to_string())
             .hint("each transaction must have its own id; split lines need distinct ids"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut;
+
+    #[test]
+    fn records_end_at_newlines_outside_quoted_fields() {
+        // a literal quote inside an unquoted field does not open a quoted field
+        let buf = b"a,24\" screen,1\nb,2\n";
+        assert_eq!(cut(buf, 1, false), (vec![buf.len()], vec![2]));
+        // a newline inside a quoted field, and escaped quotes, do not end a record; the partial
+        // record at the end (its quoted field still open) waits for the next block
+        let buf = b"b,\"x\ny\",2\nc,\"say \"\"hi\"\"\",3\nd,\"p\nq";
+        let complete = b"b,\"x\ny\",2\nc,\"say \"\"hi\"\"\",3\n".len();
+        // newlines: 1 quoted + 2 record ends in the complete part
+        assert_eq!(cut(buf, 1, false), (vec![complete], vec![3]));
+        // at end of file everything is one last piece, with every newline counted
+        assert_eq!(cut(buf, 1, true), (vec![buf.len()], vec![4]));
     }
 }
