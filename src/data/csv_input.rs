@@ -63,6 +63,32 @@ pub struct CsvInput {
     rows: u64,
 }
 
+/// The header row, trimmed; a header that cannot be read is a `csv-invalid` diagnostic.
+pub(crate) fn read_headers<R: Read>(
+    reader: &mut csv::Reader<R>,
+    file: &str,
+    diags: &mut Diagnostics,
+) -> Option<Vec<String>> {
+    match reader.byte_headers() {
+        Ok(h) => Some(
+            h.iter()
+                .map(|f| String::from_utf8_lossy(f).trim().to_string())
+                .collect(),
+        ),
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(
+                    "csv-invalid",
+                    file,
+                    format!("cannot read the header row: {e}"),
+                )
+                .line(1),
+            );
+            None
+        }
+    }
+}
+
 /// Find each canonical column of the file (mapped header or canonical name); missing required or
 /// mapped columns and duplicate headers become diagnostics, and `None` when a column is missing.
 pub(crate) fn resolve_columns(
@@ -142,22 +168,8 @@ impl CsvInput {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .from_reader(hashing);
-        let headers: Vec<String> = match reader.byte_headers() {
-            Ok(h) => h
-                .iter()
-                .map(|f| String::from_utf8_lossy(f).trim().to_string())
-                .collect(),
-            Err(e) => {
-                diags.push(
-                    Diagnostic::error(
-                        "csv-invalid",
-                        &file,
-                        format!("cannot read the header row: {e}"),
-                    )
-                    .line(1),
-                );
-                return Ok(None);
-            }
+        let Some(headers) = read_headers(&mut reader, &file, diags) else {
+            return Ok(None);
         };
         let Some(positions) = resolve_columns(spec, &file, &headers, diags) else {
             return Ok(None);

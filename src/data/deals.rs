@@ -678,22 +678,8 @@ pub fn read_deals(
     let mut header_reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(&buf[..]);
-    let headers: Vec<String> = match header_reader.byte_headers() {
-        Ok(h) => h
-            .iter()
-            .map(|f| String::from_utf8_lossy(f).trim().to_string())
-            .collect(),
-        Err(e) => {
-            diags.push(
-                Diagnostic::error(
-                    "csv-invalid",
-                    &file,
-                    format!("cannot read the header row: {e}"),
-                )
-                .line(1),
-            );
-            return Ok(DealTable::default());
-        }
+    let Some(headers) = super::csv_input::read_headers(&mut header_reader, &file, diags) else {
+        return Ok(DealTable::default());
     };
     let header_end = header_reader.position().byte() as usize;
     let mut next_line = header_reader.position().line();
