@@ -69,6 +69,12 @@ impl Decimals {
         }
     }
 
+    #[inline]
+    fn push_parts(&mut self, mantissa: i64, scale: u8) {
+        self.mantissa.push(mantissa);
+        self.scale.push(scale);
+    }
+
     fn append(&mut self, other: Decimals) {
         let base = self.mantissa.len() as u32;
         self.big
@@ -318,13 +324,75 @@ struct Layout<'a> {
 
 /// Values of one column in a piece of the file, with the piece's own text dictionary.
 enum PieceValues {
-    Text {
-        dict: Vec<CompactString>,
-        index: FxHashMap<CompactString, u32>,
-        codes: Vec<u32>,
-    },
+    Text(Interner),
     Decimal(Decimals),
     Date(Vec<Option<NaiveDate>>),
+}
+
+/// A text column's dictionary in a piece: values of up to 15 bytes are looked up by their bytes
+/// packed in a u128 (a short scan while the dictionary is small, a hash map after), longer ones by
+/// their text.
+#[derive(Default)]
+struct Interner {
+    dict: Vec<CompactString>,
+    /// The packed key of each dictionary entry (`u128::MAX` for a long one).
+    keys: Vec<u128>,
+    short: FxHashMap<u128, u32>,
+    long: FxHashMap<CompactString, u32>,
+    codes: Vec<u32>,
+}
+
+/// How many dictionary entries are scanned before the hash map is asked.
+const SCAN: usize = 8;
+
+impl Interner {
+    #[inline]
+    fn push(&mut self, v: &str) {
+        let code = match pack(v) {
+            Some(key) => {
+                let found = if self.keys.len() <= SCAN {
+                    self.keys.iter().position(|&k| k == key).map(|i| i as u32)
+                } else {
+                    self.short.get(&key).copied()
+                };
+                match found {
+                    Some(c) => c,
+                    None => {
+                        let c = self.dict.len() as u32;
+                        self.dict.push(CompactString::new(v));
+                        self.keys.push(key);
+                        self.short.insert(key, c);
+                        c
+                    }
+                }
+            }
+            None => match self.long.get(v) {
+                Some(&c) => c,
+                None => {
+                    let c = self.dict.len() as u32;
+                    self.dict.push(CompactString::new(v));
+                    self.keys.push(u128::MAX);
+                    self.long.insert(CompactString::new(v), c);
+                    c
+                }
+            },
+        };
+        self.codes.push(code);
+    }
+}
+
+/// A text of up to 15 bytes as one number: its bytes, zero-padded, with the length in the top byte
+/// (so no two texts share a key, and no key is `u128::MAX`).
+#[inline]
+pub(crate) fn pack(v: &str) -> Option<u128> {
+    let b = v.as_bytes();
+    if b.len() > 15 {
+        return None;
+    }
+    let mut buf = [0u8; 16];
+    buf[..b.len()].copy_from_slice(b);
+    buf[15] = b.len() as u8;
+    Some(u128::from_le_bytes(buf))
 }
 
 /// One piece of the file, parsed.
@@ -341,8 +409,9 @@ struct Piece {
 /// The fields of one record (no heap allocation for up to 24 columns).
 type FieldList<'a> = smallvec::SmallVec<[&'a str; 24]>;
 
-/// `[-]digits[.digits]`, the common shape, parsed without allocating; `None` for anything else.
-fn fast_decimal(s: &str) -> Option<Decimal> {
+/// `[-]digits[.digits]`, the common shape, parsed without allocating into the (mantissa, scale) that
+/// `Decimals` stores; `None` for anything else, and for a value out of the input range.
+fn fast_decimal(s: &str) -> Option<(i64, u8)> {
     let b = s.as_bytes();
     let (neg, digits) = match b.first() {
         Some(b'-') => (true, &b[1..]),
@@ -352,7 +421,7 @@ fn fast_decimal(s: &str) -> Option<Decimal> {
         return None;
     }
     let mut mantissa: i64 = 0;
-    let mut scale = 0u32;
+    let mut scale = 0u8;
     let mut seen_point = false;
     let mut any_digit = false;
     for &c in digits {
@@ -371,8 +440,17 @@ fn fast_decimal(s: &str) -> Option<Decimal> {
     if !any_digit || (seen_point && scale == 0) {
         return None;
     }
-    let d = Decimal::new(if neg { -mantissa } else { mantissa }, scale);
-    crate::money::within_input_range(d).then_some(d)
+    // |mantissa| / 10^scale < 10^15 (`money::within_input_range`); at most 18 digits, so any
+    // scale from 3 up is within it.
+    const LIMIT: [i64; 3] = [
+        1_000_000_000_000_000,
+        10_000_000_000_000_000,
+        100_000_000_000_000_000,
+    ];
+    if (scale as usize) < LIMIT.len() && mantissa >= LIMIT[scale as usize] {
+        return None;
+    }
+    Some((if neg { -mantissa } else { mantissa }, scale))
 }
 
 fn fast_iso_date(s: &str) -> Option<NaiveDate> {
@@ -388,6 +466,30 @@ fn fast_iso_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
+/// A parsed cell of a typed column (text cells are interned straight from the field).
+enum Cell {
+    Empty,
+    Text,
+    /// Mantissa and scale, as `Decimals` stores them.
+    Decimal(i64, u8),
+    /// A decimal whose mantissa does not fit an i64.
+    BigDecimal(Decimal),
+    Date(NaiveDate),
+}
+
+/// `s.trim()`, skipping the Unicode scan in the usual case of a field that starts and ends with a
+/// visible ASCII character.
+#[inline]
+fn trim(s: &str) -> &str {
+    let b = s.as_bytes();
+    let visible = |c: Option<&u8>| c.is_some_and(|c| (b'!'..=b'~').contains(c));
+    if b.is_empty() || (visible(b.first()) && visible(b.last())) {
+        s
+    } else {
+        s.trim()
+    }
+}
+
 impl Layout<'_> {
     fn parse_piece(&self, bytes: &[u8], first_line: u64) -> Piece {
         let mut piece = Piece {
@@ -399,11 +501,7 @@ impl Layout<'_> {
                 .columns
                 .iter()
                 .map(|(_, _, ty, _)| match ty {
-                    ColumnType::Text => PieceValues::Text {
-                        dict: Vec::new(),
-                        index: FxHashMap::default(),
-                        codes: Vec::new(),
-                    },
+                    ColumnType::Text => PieceValues::Text(Interner::default()),
                     ColumnType::Decimal | ColumnType::Money => {
                         PieceValues::Decimal(Decimals::default())
                     }
@@ -413,19 +511,57 @@ impl Layout<'_> {
             rows: 0,
             diags: Vec::new(),
         };
+        let mut cells: Vec<Cell> = Vec::with_capacity(self.columns.len());
+        match plain_text(bytes) {
+            Some(text) => self.parse_plain(text, first_line, &mut piece, &mut cells),
+            None => self.parse_csv(bytes, first_line, &mut piece, &mut cells),
+        }
+        piece
+    }
+
+    /// A piece without quotes (so every comma ends a field and every newline a record) and with
+    /// carriage returns only before newlines: split with memchr, as the csv crate would read it.
+    fn parse_plain(&self, text: &str, first_line: u64, piece: &mut Piece, cells: &mut Vec<Cell>) {
+        let width = self.headers.len();
+        let bytes = text.as_bytes();
+        let mut fields: FieldList = FieldList::new();
+        let mut start = 0usize;
+        let mut line = first_line;
+        while start < bytes.len() {
+            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+            let mut record = &text[start..end];
+            if let Some(r) = record.strip_suffix('\r') {
+                record = r;
+            }
+            // The csv crate skips empty lines; they still count as lines.
+            if !record.is_empty() {
+                piece.rows += 1;
+                fields.clear();
+                let mut from = 0usize;
+                for comma in memchr::memchr_iter(b',', record.as_bytes()) {
+                    fields.push(trim(&record[from..comma]));
+                    from = comma + 1;
+                }
+                fields.push(trim(&record[from..]));
+                if fields.len() != width {
+                    self.row_width(piece, fields.len(), line);
+                } else {
+                    self.record(piece, cells, &fields, line);
+                }
+            }
+            start = end + 1;
+            line += 1;
+        }
+    }
+
+    /// Any piece, read with the csv crate.
+    fn parse_csv(&self, bytes: &[u8], first_line: u64, piece: &mut Piece, cells: &mut Vec<Cell>) {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .from_reader(bytes);
         let mut record = csv::ByteRecord::new();
         let width = self.headers.len();
-        enum Cell {
-            Empty,
-            Text,
-            Decimal(Decimal),
-            Date(NaiveDate),
-        }
-        let mut cells: Vec<Cell> = Vec::with_capacity(self.columns.len());
         loop {
             match reader.read_byte_record(&mut record) {
                 Ok(false) => break,
@@ -441,18 +577,7 @@ impl Layout<'_> {
             piece.rows += 1;
             let line = first_line + record.position().map_or(1, |p| p.line()) - 1;
             if record.len() != width {
-                piece.diags.push(
-                    Diagnostic::error(
-                        "row-width",
-                        self.file,
-                        format!(
-                            "the row has {} fields but the header has {width}",
-                            record.len()
-                        ),
-                    )
-                    .line(line)
-                    .hint("check for an unquoted comma or a missing field"),
-                );
+                self.row_width(piece, record.len(), line);
                 continue;
             }
             // Validate the record's bytes once; a field is then a slice of the valid text.
@@ -477,63 +602,82 @@ impl Layout<'_> {
                     continue;
                 }
             };
-            let field = |i: usize| {
-                record
-                    .range(i)
-                    .and_then(|r| all.get(r))
-                    .unwrap_or("")
-                    .trim()
-            };
+            let field = |i: usize| trim(record.range(i).and_then(|r| all.get(r)).unwrap_or(""));
             let fields: FieldList = (0..width).map(field).collect();
-            let err = |code, c: usize, msg: String| {
-                Diagnostic::error(code, self.file, msg)
-                    .line(line)
-                    .col_name(self.headers[c].clone())
-                    .value(fields[c].to_string())
-            };
-            let mut ok = true;
-            let id = fields[self.id];
-            if id.is_empty() {
-                piece
-                    .diags
-                    .push(err("deal-id-empty", self.id, "the deal id is empty".into()));
-                ok = false;
-            }
-            let rep = self.roster.find(fields[self.rep]);
-            if rep.is_none() {
-                piece.diags.push(
-                    err(
-                        "rep-unknown",
-                        self.rep,
-                        format!("rep is not in the roster {}", self.roster.file),
-                    )
-                    .hint("add the rep to the roster, or correct the owner"),
-                );
-                ok = false;
-            }
-            cells.clear();
-            for (i, name, ty, required) in &self.columns {
-                let v = fields[*i];
-                if v.is_empty() {
-                    if *required {
-                        piece
-                            .diags
-                            .push(err("value-missing", *i, format!("`{name}` is required")));
-                        ok = false;
-                    }
-                    cells.push(Cell::Empty);
-                    continue;
+            self.record(piece, cells, &fields, line);
+        }
+    }
+
+    fn row_width(&self, piece: &mut Piece, len: usize, line: u64) {
+        let width = self.headers.len();
+        piece.diags.push(
+            Diagnostic::error(
+                "row-width",
+                self.file,
+                format!("the row has {len} fields but the header has {width}"),
+            )
+            .line(line)
+            .hint("check for an unquoted comma or a missing field"),
+        );
+    }
+
+    /// One record of the header's width, its fields trimmed: check it, and keep it if it is usable.
+    #[inline]
+    fn record(&self, piece: &mut Piece, cells: &mut Vec<Cell>, fields: &[&str], line: u64) {
+        let err = |code, c: usize, msg: String| {
+            Diagnostic::error(code, self.file, msg)
+                .line(line)
+                .col_name(self.headers[c].clone())
+                .value(fields[c].to_string())
+        };
+        let mut ok = true;
+        let id = fields[self.id];
+        if id.is_empty() {
+            piece
+                .diags
+                .push(err("deal-id-empty", self.id, "the deal id is empty".into()));
+            ok = false;
+        }
+        let rep = self.roster.find(fields[self.rep]);
+        if rep.is_none() {
+            piece.diags.push(
+                err(
+                    "rep-unknown",
+                    self.rep,
+                    format!("rep is not in the roster {}", self.roster.file),
+                )
+                .hint("add the rep to the roster, or correct the owner"),
+            );
+            ok = false;
+        }
+        cells.clear();
+        for (i, name, ty, required) in &self.columns {
+            let v = fields[*i];
+            if v.is_empty() {
+                if *required {
+                    piece
+                        .diags
+                        .push(err("value-missing", *i, format!("`{name}` is required")));
+                    ok = false;
                 }
-                cells.push(match ty {
-                    ColumnType::Text => Cell::Text,
-                    ColumnType::Decimal | ColumnType::Money => {
-                        let parsed = if self.number_format.decimal_separator == '.' {
-                            fast_decimal(v)
-                        } else {
-                            None
-                        };
-                        match parsed.or_else(|| self.number_format.parse(v)) {
-                            Some(d) => Cell::Decimal(d),
+                cells.push(Cell::Empty);
+                continue;
+            }
+            cells.push(match ty {
+                ColumnType::Text => Cell::Text,
+                ColumnType::Decimal | ColumnType::Money => {
+                    let fast = if self.number_format.decimal_separator == '.' {
+                        fast_decimal(v)
+                    } else {
+                        None
+                    };
+                    match fast {
+                        Some((m, s)) => Cell::Decimal(m, s),
+                        None => match self.number_format.parse(v) {
+                            Some(d) => match i64::try_from(d.mantissa()) {
+                                Ok(m) => Cell::Decimal(m, d.scale() as u8),
+                                Err(_) => Cell::BigDecimal(d),
+                            },
                             None => {
                                 piece.diags.push(err(
                                     "amount-invalid",
@@ -543,64 +687,64 @@ impl Layout<'_> {
                                 ok = false;
                                 Cell::Empty
                             }
-                        }
+                        },
                     }
-                    ColumnType::Date => {
-                        let fast = if self.iso_dates {
-                            fast_iso_date(v)
-                        } else {
-                            None
-                        };
-                        match fast
-                            .map(Ok)
-                            .unwrap_or_else(|| parse_date(v, self.date_format))
-                        {
-                            Ok(d) => Cell::Date(d),
-                            Err(m) => {
-                                piece.diags.push(err("date-invalid", *i, m));
-                                ok = false;
-                                Cell::Empty
-                            }
-                        }
-                    }
-                });
-            }
-            if !ok {
-                continue;
-            }
-            piece.id_bytes.push_str(id);
-            piece.id_ends.push(piece.id_bytes.len() as u32);
-            piece.lines.push(line as u32);
-            piece.reps.push(rep.unwrap_or_default());
-            for (((i, _, _, _), values), cell) in self
-                .columns
-                .iter()
-                .zip(piece.values.iter_mut())
-                .zip(cells.iter())
-            {
-                match (values, cell) {
-                    (PieceValues::Text { dict, index, codes }, _) => {
-                        let v = fields[*i];
-                        let code = match index.get(v) {
-                            Some(&c) => c,
-                            None => {
-                                let c = dict.len() as u32;
-                                dict.push(CompactString::new(v));
-                                index.insert(CompactString::new(v), c);
-                                c
-                            }
-                        };
-                        codes.push(code);
-                    }
-                    (PieceValues::Decimal(d), Cell::Decimal(x)) => d.push(Some(*x)),
-                    (PieceValues::Decimal(d), _) => d.push(None),
-                    (PieceValues::Date(d), Cell::Date(x)) => d.push(Some(*x)),
-                    (PieceValues::Date(d), _) => d.push(None),
                 }
+                ColumnType::Date => {
+                    let fast = if self.iso_dates {
+                        fast_iso_date(v)
+                    } else {
+                        None
+                    };
+                    match fast
+                        .map(Ok)
+                        .unwrap_or_else(|| parse_date(v, self.date_format))
+                    {
+                        Ok(d) => Cell::Date(d),
+                        Err(m) => {
+                            piece.diags.push(err("date-invalid", *i, m));
+                            ok = false;
+                            Cell::Empty
+                        }
+                    }
+                }
+            });
+        }
+        if !ok {
+            return;
+        }
+        piece.id_bytes.push_str(id);
+        piece.id_ends.push(piece.id_bytes.len() as u32);
+        piece.lines.push(line as u32);
+        piece.reps.push(rep.unwrap_or_default());
+        for (((i, _, _, _), values), cell) in self
+            .columns
+            .iter()
+            .zip(piece.values.iter_mut())
+            .zip(cells.iter())
+        {
+            match (values, cell) {
+                (PieceValues::Text(interner), _) => interner.push(fields[*i]),
+                (PieceValues::Decimal(d), Cell::Decimal(m, s)) => d.push_parts(*m, *s),
+                (PieceValues::Decimal(d), Cell::BigDecimal(x)) => d.push(Some(*x)),
+                (PieceValues::Decimal(d), _) => d.push(None),
+                (PieceValues::Date(d), Cell::Date(x)) => d.push(Some(*x)),
+                (PieceValues::Date(d), _) => d.push(None),
             }
         }
-        piece
     }
+}
+
+/// The piece as text when the memchr splitter reads it as the csv crate would: valid UTF-8, no
+/// quote, and no carriage return but before a newline (the csv crate ends a record at a lone `\r`).
+fn plain_text(bytes: &[u8]) -> Option<&str> {
+    if memchr::memchr(b'"', bytes).is_some() {
+        return None;
+    }
+    if memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok()
 }
 
 /// Where records end in `buf` (a newline outside a quoted field), cutting it into about `parts` pieces:
@@ -913,11 +1057,11 @@ fn append_piece(
         match (&mut column.values, values) {
             (
                 ColumnValues::Text { dict, codes },
-                PieceValues::Text {
+                PieceValues::Text(Interner {
                     dict: local,
                     codes: local_codes,
                     ..
-                },
+                }),
             ) => {
                 let map: Vec<u32> = local
                     .into_iter()

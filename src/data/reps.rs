@@ -47,12 +47,19 @@ pub struct Roster {
     pub file: String,
     pub reps: Vec<Rep>,
     index: rustc_hash::FxHashMap<String, u32>,
+    /// The ids of up to 15 bytes (the usual case), packed in a number: one multiply to hash and one
+    /// compare to match, for the lookup of every deal's owner.
+    short: rustc_hash::FxHashMap<u128, u32>,
     pub info: Option<FileInfo>,
 }
 
 impl Roster {
+    #[inline]
     pub fn find(&self, id: &str) -> Option<u32> {
-        self.index.get(id).copied()
+        match super::deals::pack(id) {
+            Some(key) => self.short.get(&key).copied(),
+            None => self.index.get(id).copied(),
+        }
     }
 
     pub fn get(&self, index: u32) -> &Rep {
@@ -183,6 +190,9 @@ pub fn read_roster(
                 )
                 .hint(format!("the plans loaded are: {}", known_plans.join(", "))),
             );
+        }
+        if let Some(key) = super::deals::pack(&id) {
+            roster.short.insert(key, roster.reps.len() as u32);
         }
         roster.index.insert(id.clone(), roster.reps.len() as u32);
         roster.reps.push(Rep {

@@ -1,0 +1,55 @@
+//! The reader alone: read the bench workspace's inputs a few times and print the CPU seconds
+//! (user + system, all threads) and wall seconds of each read.
+//!
+//! usage: cargo bench --bench read -- DATA_DIR [RUNS] [THREADS]
+//!   (the workspace is benches/bench-workspace/payout.toml; DATA_DIR as for benches/batch.sh)
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// CPU seconds used by this process so far (utime + stime from /proc/self/stat).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let Some(data_dir) = args.first() else {
+        eprintln!("usage: cargo bench --bench read -- DATA_DIR [RUNS] [THREADS]");
+        std::process::exit(2);
+    };
+    let runs: usize = args.get(1).and_then(|r| r.parse().ok()).unwrap_or(3);
+    if let Some(t) = args.get(2).and_then(|t| t.parse().ok()) {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build_global()?;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let overrides = payout::workspace::Overrides {
+        data_dir: Some(PathBuf::from(data_dir)),
+        ..Default::default()
+    };
+    let ws = payout::data::read_workspace(
+        &root.join("benches/bench-workspace/payout.toml"),
+        &overrides,
+    )?;
+    for run in 1..=runs {
+        let (cpu, wall) = (cpu_seconds(), Instant::now());
+        let inputs = payout::data::read_inputs(&ws)?;
+        let (cpu, wall) = (cpu_seconds() - cpu, wall.elapsed().as_secs_f64());
+        println!(
+            "read {run}: {} deals, {wall:.2} s wall, {cpu:.2} CPU-s",
+            inputs.deals.len()
+        );
+    }
+    Ok(())
+}
