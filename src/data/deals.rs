@@ -381,18 +381,30 @@ impl Interner {
     }
 }
 
-/// A text of up to 15 bytes as one number: its bytes, zero-padded, with the length in the top byte
-/// (so no two texts share a key, and no key is `u128::MAX`).
+/// A text of up to 15 bytes as one number: its bytes, with the length in the top byte (so no two
+/// texts share a key, and no key is `u128::MAX`). Read with whole-word loads (no byte-wise copy to
+/// the stack, which would stall the load that reads it back).
 #[inline]
 pub(crate) fn pack(v: &str) -> Option<u128> {
     let b = v.as_bytes();
-    if b.len() > 15 {
-        return None;
-    }
-    let mut buf = [0u8; 16];
-    buf[..b.len()].copy_from_slice(b);
-    buf[15] = b.len() as u8;
-    Some(u128::from_le_bytes(buf))
+    let n = b.len();
+    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+    let half = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as u64;
+    let (lo, hi) = match n {
+        16.. => return None,
+        // bytes 8..n are the top n - 8 bytes of the word that ends the text
+        9.. => (word(0), word(n - 8) >> ((16 - n) * 8)),
+        8 => (word(0), 0),
+        // bytes 4..n are the top n - 4 bytes of the half word that ends the text
+        4.. => (half(0) | ((half(n - 4) >> ((8 - n) * 8)) << 32), 0),
+        // 1 to 3 bytes: the first, middle and last byte tell them apart
+        1.. => (
+            b[0] as u64 | (b[n / 2] as u64) << 8 | (b[n - 1] as u64) << 16,
+            0,
+        ),
+        0 => (0, 0),
+    };
+    Some(lo as u128 | (hi as u128) << 64 | (n as u128) << 120)
 }
 
 /// One piece of the file, parsed.
@@ -491,21 +503,28 @@ fn trim(s: &str) -> &str {
 }
 
 impl Layout<'_> {
-    fn parse_piece(&self, bytes: &[u8], first_line: u64) -> Piece {
+    /// Parse a piece of the file that starts on `first_line`; `rows` is about how many records it
+    /// has (its newlines), to size its columns once.
+    fn parse_piece(&self, bytes: &[u8], first_line: u64, rows: usize) -> Piece {
         let mut piece = Piece {
             id_bytes: String::new(),
-            id_ends: Vec::new(),
-            lines: Vec::new(),
-            reps: Vec::new(),
+            id_ends: Vec::with_capacity(rows),
+            lines: Vec::with_capacity(rows),
+            reps: Vec::with_capacity(rows),
             values: self
                 .columns
                 .iter()
                 .map(|(_, _, ty, _)| match ty {
-                    ColumnType::Text => PieceValues::Text(Interner::default()),
-                    ColumnType::Decimal | ColumnType::Money => {
-                        PieceValues::Decimal(Decimals::default())
-                    }
-                    ColumnType::Date => PieceValues::Date(Vec::new()),
+                    ColumnType::Text => PieceValues::Text(Interner {
+                        codes: Vec::with_capacity(rows),
+                        ..Interner::default()
+                    }),
+                    ColumnType::Decimal | ColumnType::Money => PieceValues::Decimal(Decimals {
+                        mantissa: Vec::with_capacity(rows),
+                        scale: Vec::with_capacity(rows),
+                        big: BTreeMap::new(),
+                    }),
+                    ColumnType::Date => PieceValues::Date(Vec::with_capacity(rows)),
                 })
                 .collect(),
             rows: 0,
@@ -526,14 +545,22 @@ impl Layout<'_> {
         let bytes = text.as_bytes();
         let mut fields: FieldList = FieldList::new();
         let mut start = 0usize;
+        // The line `start` is on, and the line the csv crate gives the next record: the newlines
+        // counted when the previous record ended (it ends at its `\r` in a CRLF file, before the
+        // `\n`; the empty lines it skips before a record are counted after the record's position).
+        let mut physical = first_line;
         let mut line = first_line;
         while start < bytes.len() {
             let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
             let mut record = &text[start..end];
-            if let Some(r) = record.strip_suffix('\r') {
-                record = r;
-            }
-            // The csv crate skips empty lines; they still count as lines.
+            let crlf = match record.strip_suffix('\r') {
+                Some(r) => {
+                    record = r;
+                    true
+                }
+                None => false,
+            };
+            // The csv crate skips empty lines.
             if !record.is_empty() {
                 piece.rows += 1;
                 fields.clear();
@@ -548,9 +575,10 @@ impl Layout<'_> {
                 } else {
                     self.record(piece, cells, &fields, line);
                 }
+                line = if crlf { physical } else { physical + 1 };
             }
             start = end + 1;
-            line += 1;
+            physical += 1;
         }
     }
 
@@ -911,7 +939,7 @@ pub fn read_deals(
         let mut bounds = Vec::with_capacity(ends.len());
         let (mut from, mut line) = (start, next_line);
         for (end, n) in ends.iter().zip(&newlines) {
-            bounds.push((from, start + end, line));
+            bounds.push((from, start + end, line, *n as usize));
             from = start + end;
             line += n;
         }
@@ -923,7 +951,7 @@ pub fn read_deals(
             || {
                 bounds
                     .par_iter()
-                    .map(|&(a, b, l)| layout.parse_piece(&buf[a..b], l))
+                    .map(|&(a, b, l, n)| layout.parse_piece(&buf[a..b], l, n))
                     .collect::<Vec<Piece>>()
             },
         );
@@ -1141,7 +1169,160 @@ fn report_duplicate_ids(table: &DealTable, id_header: &str, diags: &mut Diagnost
 
 #[cfg(test)]
 mod tests {
-    use super::cut;
+    use super::*;
+
+    /// What a parse produced, in a comparable form.
+    fn summary(p: &Piece) -> String {
+        let mut out = format!(
+            "rows {} ids {:?} {:?} lines {:?} reps {:?}\n",
+            p.rows, p.id_bytes, p.id_ends, p.lines, p.reps
+        );
+        for v in &p.values {
+            match v {
+                PieceValues::Text(t) => out += &format!("text {:?} {:?}\n", t.dict, t.codes),
+                PieceValues::Decimal(d) => {
+                    out += &format!("dec {:?} {:?} {:?}\n", d.mantissa, d.scale, d.big)
+                }
+                PieceValues::Date(d) => out += &format!("date {d:?}\n"),
+            }
+        }
+        for d in &p.diags {
+            out += &format!("{d}\n");
+        }
+        out
+    }
+
+    #[test]
+    fn packed_keys_tell_texts_apart() {
+        let mut texts: Vec<String> = vec![String::new()];
+        for len in 1..=3 {
+            let mut next = Vec::new();
+            for t in texts.iter().filter(|t| t.len() == len - 1) {
+                for c in ["a", "b", "\0"] {
+                    next.push(format!("{t}{c}"));
+                }
+            }
+            texts.extend(next);
+        }
+        for len in 4..=16 {
+            for fill in ["a", "b", "\0"] {
+                for at in 0..len {
+                    let mut t: Vec<u8> = fill.repeat(len).into_bytes();
+                    t[at] = b'z';
+                    texts.push(String::from_utf8(t).unwrap());
+                }
+            }
+        }
+        let mut seen = std::collections::HashMap::new();
+        for t in &texts {
+            match pack(t) {
+                Some(key) => {
+                    assert!(t.len() <= 15 && key != u128::MAX);
+                    if let Some(other) = seen.insert(key, t.clone()) {
+                        assert_eq!(&other, t);
+                    }
+                }
+                None => assert!(t.len() > 15),
+            }
+        }
+    }
+
+    /// The memchr splitter reads every quote-free text as the csv crate does.
+    #[test]
+    fn plain_pieces_parse_as_the_csv_crate_reads_them() {
+        let roster = Roster::from_ids(&["R1", "R2", "a-rep-id-longer-than-15-bytes"]);
+        let number_format = NumberFormat::default();
+        let headers: Vec<String> = ["deal_id", "rep_id", "amount", "close_date", "stage"]
+            .map(String::from)
+            .to_vec();
+        let layout = Layout {
+            file: "deals.csv",
+            headers,
+            id: 0,
+            rep: 1,
+            columns: vec![
+                (2, "amount".into(), ColumnType::Money, true),
+                (3, "close_date".into(), ColumnType::Date, true),
+                (4, "stage".into(), ColumnType::Text, false),
+            ],
+            date_format: "%Y-%m-%d",
+            iso_dates: true,
+            number_format: &number_format,
+            roster: &roster,
+        };
+        let texts = [
+            "D1,R1,10.50,2026-01-02,won\nD2,R2,-3,2026-02-03,lost\n",
+            // CRLF, blank lines (skipped but counted), no newline at the end
+            "D1,R1,1,2026-01-02,won\r\n\r\n\nD2,R2,2.5,2026-01-03,won",
+            // spaces and Unicode spaces around fields, an empty optional text, a long rep id
+            " D1 , R1 ,\u{a0}7.25\u{3000},2026-01-02, \nD2,a-rep-id-longer-than-15-bytes,1,2026-01-02,ünïcode wön\n",
+            // errors: width, empty id, unknown rep, bad amount, bad date, missing amount
+            "D1,R1,1\nD2,R1,1,2026-01-02,won,extra\n,R1,1,2026-01-02,x\nD4,R9,1,2026-01-02,x\n\
+             D5,R1,1.2.3,2026-01-02,x\nD6,R1,1,2026-13-02,x\nD7,R1,,2026-01-02,x\nD8,R1,1e3,2026-01-02,x\n",
+            // amounts at and over the input range, big mantissas, trailing comma, lone text
+            "D1,R1,999999999999999.99,2026-01-02,a\nD2,R1,1000000000000000,2026-01-02,a\n\
+             D3,R1,123456789012345678.901,2026-01-02,a\nD4,R1,0.000000000000000001,2026-01-02,a\n\
+             D5,R1,1,2026-01-02,\nD6,R1,-0.00,2026-01-02,a,\nD7\n",
+            // many distinct text values (past the scan into the hash map), long ones too
+            &(0..40)
+                .map(|i| format!("D{i},R{},{i},2026-01-02,stage {}\n", 1 + i % 2, "x".repeat(i % 20)))
+                .collect::<String>(),
+        ];
+        for text in texts {
+            let plain = plain_text(text.as_bytes()).expect("a plain piece");
+            let mut a = layout.parse_piece(b"", 1, 0);
+            let mut b = layout.parse_piece(b"", 1, 0);
+            let mut cells = Vec::new();
+            layout.parse_plain(plain, 7, &mut a, &mut cells);
+            layout.parse_csv(text.as_bytes(), 7, &mut b, &mut cells);
+            assert_eq!(summary(&a), summary(&b), "{text:?}");
+        }
+        // random texts of the bytes that matter to the splitter
+        let atoms = [
+            "D1",
+            "R1",
+            "R2",
+            "R3",
+            ",",
+            ",",
+            ",",
+            "\n",
+            "\r\n",
+            " ",
+            "\u{a0}",
+            "é",
+            "1.5",
+            "-2",
+            "2026-01-02",
+            "x",
+            "",
+            "\t",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..(seed % 40) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text += atoms[(seed % atoms.len() as u64) as usize];
+            }
+            let Some(plain) = plain_text(text.as_bytes()) else {
+                continue;
+            };
+            let mut a = layout.parse_piece(b"", 1, 0);
+            let mut b = layout.parse_piece(b"", 1, 0);
+            let mut cells = Vec::new();
+            layout.parse_plain(plain, 3, &mut a, &mut cells);
+            layout.parse_csv(text.as_bytes(), 3, &mut b, &mut cells);
+            assert_eq!(summary(&a), summary(&b), "{text:?}");
+        }
+        // what the splitter must leave to the csv crate
+        assert!(plain_text(b"a,\"b\",c\n").is_none());
+        assert!(plain_text(b"a,b\rc,d\n").is_none());
+        assert!(plain_text(b"a,b\xff\n").is_none());
+        assert!(plain_text(b"a,b\r\n").is_some());
+    }
 
     #[test]
     fn records_end_at_newlines_outside_quoted_fields() {

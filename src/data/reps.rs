@@ -50,16 +50,105 @@ pub struct Roster {
     /// The ids of up to 15 bytes (the usual case), packed in a number: one multiply to hash and one
     /// compare to match, for the lookup of every deal's owner.
     short: rustc_hash::FxHashMap<u128, u32>,
+    /// When every id is one prefix and a number of fixed width (`R000123`), the number indexes a table.
+    numbered: Option<Numbered>,
     pub info: Option<FileInfo>,
+}
+
+/// Rep ids of one shape: a common prefix, then `width` ASCII digits; `table[number]` is the rep.
+#[derive(Debug)]
+struct Numbered {
+    prefix: String,
+    width: usize,
+    table: Vec<u32>,
+}
+
+impl Numbered {
+    fn build(ids: &[&str]) -> Option<Numbered> {
+        let first = ids.first()?.as_bytes();
+        let mut prefix = first.len();
+        for id in ids {
+            let id = id.as_bytes();
+            if id.len() != first.len() {
+                return None;
+            }
+            prefix = first[..prefix]
+                .iter()
+                .zip(id)
+                .take_while(|(a, b)| a == b)
+                .count();
+        }
+        // The digits the ids share belong to the number.
+        while prefix > 0 && first[prefix - 1].is_ascii_digit() {
+            prefix -= 1;
+        }
+        let width = first.len() - prefix;
+        if width == 0 || width > 9 {
+            return None;
+        }
+        let numbers: Vec<usize> = ids
+            .iter()
+            .map(|id| number(&id.as_bytes()[prefix..]))
+            .collect::<Option<_>>()?;
+        let max = numbers.iter().copied().max()?;
+        // A sparse numbering is left to the hash map.
+        if max > 4 * ids.len() + 1024 {
+            return None;
+        }
+        let mut table = vec![u32::MAX; max + 1];
+        for (i, n) in numbers.into_iter().enumerate() {
+            table[n] = i as u32;
+        }
+        Some(Numbered {
+            prefix: std::str::from_utf8(&first[..prefix]).ok()?.to_string(),
+            width,
+            table,
+        })
+    }
+
+    #[inline]
+    fn find(&self, id: &str) -> Option<u32> {
+        let b = id.as_bytes();
+        if b.len() != self.prefix.len() + self.width || !b.starts_with(self.prefix.as_bytes()) {
+            return None;
+        }
+        let n = number(&b[self.prefix.len()..])?;
+        self.table.get(n).copied().filter(|&i| i != u32::MAX)
+    }
+}
+
+/// The value of a run of ASCII digits (at most 9 of them).
+#[inline]
+fn number(digits: &[u8]) -> Option<usize> {
+    digits.iter().try_fold(0usize, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as usize)
+    })
 }
 
 impl Roster {
     #[inline]
     pub fn find(&self, id: &str) -> Option<u32> {
+        if let Some(numbered) = &self.numbered {
+            return numbered.find(id);
+        }
         match super::deals::pack(id) {
             Some(key) => self.short.get(&key).copied(),
             None => self.index.get(id).copied(),
         }
+    }
+
+    /// A roster of bare ids (for the reader's tests).
+    #[cfg(test)]
+    pub(crate) fn from_ids(ids: &[&str]) -> Roster {
+        let mut roster = Roster::default();
+        for (i, id) in ids.iter().enumerate() {
+            if let Some(key) = super::deals::pack(id) {
+                roster.short.insert(key, i as u32);
+            }
+            roster.index.insert(id.to_string(), i as u32);
+        }
+        roster.numbered = Numbered::build(ids);
+        roster
     }
 
     pub fn get(&self, index: u32) -> &Rep {
@@ -211,6 +300,41 @@ pub fn read_roster(
             line: row.line,
         });
     })?;
+    let ids: Vec<&str> = roster.reps.iter().map(|r| r.id.as_str()).collect();
+    roster.numbered = Numbered::build(&ids);
     roster.info = Some(input.finish());
     Ok(roster)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Roster;
+
+    #[test]
+    fn numbered_ids_are_found_as_the_hash_map_finds_them() {
+        let probes = [
+            "R001", "R002", "R010", "R011", "R1", "R0011", "X001", "R00a", "r001", "", "R", "R999",
+            "R-01", "R+01", "R 01",
+        ];
+        for ids in [
+            &["R001", "R002", "R010"][..],
+            &["R001", "R002", "R011", "X001"],
+            &["R001", "R0011"],
+            &["R001"],
+            &["001", "002"],
+            &["R999", "R001"],
+        ] {
+            let roster = Roster::from_ids(ids);
+            let mut plain = Roster::from_ids(ids);
+            plain.numbered = None;
+            for probe in probes.iter().chain(ids) {
+                assert_eq!(roster.find(probe), plain.find(probe), "{ids:?} {probe}");
+                let expected = ids.iter().position(|i| i == probe).map(|i| i as u32);
+                assert_eq!(plain.find(probe), expected, "{ids:?} {probe}");
+            }
+        }
+        assert!(Roster::from_ids(&["R001", "R002"]).numbered.is_some());
+        assert!(Roster::from_ids(&["R001", "X002"]).numbered.is_none());
+        assert!(Roster::from_ids(&["R1", "R999999"]).numbered.is_none());
+    }
 }
