@@ -47,6 +47,15 @@ impl Row<'_> {
 
 /// The rows of the run (payout periods inside the requested period only), in output order.
 pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
+    // Rep ids are unique: with the reps ranked by id once, the rows sort on integers.
+    let mut reps: Vec<u32> = run.reps.iter().map(|r| r.rep).collect();
+    reps.sort_unstable();
+    reps.dedup();
+    reps.sort_unstable_by(|&a, &b| inputs.roster.get(a).id.cmp(&inputs.roster.get(b).id));
+    let mut rank = vec![0u32; inputs.roster.len()];
+    for (i, &r) in reps.iter().enumerate() {
+        rank[r as usize] = i as u32;
+    }
     let mut rows = Vec::new();
     for r in &run.reps {
         let rep = inputs.roster.get(r.rep);
@@ -56,25 +65,22 @@ pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
             let money_measure = matches!(component.kind, ComponentKind::PlanCap(_))
                 || super::format::measure_is_money(inputs, plan, component);
             for p in c.periods.iter().filter(|p| p.in_run) {
-                rows.push(Row {
-                    rep_id: &rep.id,
-                    rep_name: &rep.name,
-                    plan,
-                    component,
-                    result: p,
-                    money_measure,
-                });
+                rows.push((
+                    rank[r.rep as usize],
+                    Row {
+                        rep_id: &rep.id,
+                        rep_name: &rep.name,
+                        plan,
+                        component,
+                        result: p,
+                        money_measure,
+                    },
+                ));
             }
         }
     }
-    rows.sort_by(|a, b| {
-        (a.rep_id, a.result.payout_period, a.component.line).cmp(&(
-            b.rep_id,
-            b.result.payout_period,
-            b.component.line,
-        ))
-    });
-    rows
+    rows.sort_by_key(|(rank, row)| (*rank, row.result.payout_period, row.component.line));
+    rows.into_iter().map(|(_, row)| row).collect()
 }
 
 #[derive(Serialize)]
@@ -122,11 +128,31 @@ fn csv_row<'a>(r: &'a Row<'a>) -> CsvRow<'a> {
 }
 
 /// `payouts.csv` (also `--format csv` on stdout).
-pub fn render_csv(rows: &[Row], out: impl Write) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    for r in rows {
-        w.serialize(csv_row(r))?;
+pub fn render_csv(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
+    use rayon::prelude::*;
+    // Chunks of rows are rendered in parallel, a batch at a time, and written in order; the first
+    // chunk carries the header.
+    const CHUNK: usize = 4096;
+    let batch = CHUNK * rayon::current_num_threads().max(1) * 2;
+    for (b, rows) in rows.chunks(batch).enumerate() {
+        let parts = rows
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let mut w = csv::WriterBuilder::new()
+                    .has_headers(b == 0 && i == 0)
+                    .from_writer(Vec::with_capacity(chunk.len() * 128));
+                for r in chunk {
+                    w.serialize(csv_row(r))?;
+                }
+                Ok(w.into_inner().map_err(|e| e.into_error())?)
+            })
+            .collect::<anyhow::Result<Vec<Vec<u8>>>>()?;
+        for part in parts {
+            out.write_all(&part)?;
+        }
     }
+    let mut w = csv::Writer::from_writer(out);
     if rows.is_empty() {
         w.write_record([
             "rep_id",
