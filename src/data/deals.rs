@@ -94,7 +94,7 @@ pub enum Codes {
 
 impl Default for Codes {
     fn default() -> Self {
-        Codes::Wide(Vec::new())
+        Codes::Narrow(Vec::new())
     }
 }
 
@@ -114,6 +114,23 @@ impl Codes {
         match self {
             Codes::Wide(v) => v,
             Codes::Narrow(_) => unreachable!(),
+        }
+    }
+
+    /// Append codes below `dict_len`: 16 bits each while the dictionary allows it.
+    fn extend(&mut self, dict_len: usize, codes: impl Iterator<Item = u32>) {
+        match self {
+            Codes::Narrow(v) if dict_len <= u16::MAX as usize + 1 => {
+                v.extend(codes.map(|c| c as u16))
+            }
+            _ => self.wide().extend(codes),
+        }
+    }
+
+    fn reserve(&mut self, rows: usize) {
+        match self {
+            Codes::Narrow(v) => v.reserve(rows),
+            Codes::Wide(v) => v.reserve(rows),
         }
     }
 
@@ -201,10 +218,13 @@ impl DealColumn {
 #[derive(Debug, Default)]
 pub struct DealTable {
     pub file: String,
-    /// All deal ids, back to back; `id_ends[row]` is where the row's id ends.
+    /// All deal ids, back to back; `id_ends[row]` is where the row's id ends, or `id_ends` is empty
+    /// while every id has `id_width` bytes (the usual case), and then row `r`'s id starts at
+    /// `r * id_width`.
     id_bytes: String,
     id_ends: Vec<u32>,
-    /// Line of each row, or empty when every row is on the line after the previous one (the usual
+    id_width: u32,
+    /// Line of each row, or empty while every row is on the line after the previous one (the usual
     /// case: no quoted newlines), and then `line = first_line + row`.
     lines: Vec<u32>,
     first_line: u32,
@@ -228,31 +248,36 @@ impl DealTable {
     }
 
     pub fn len(&self) -> usize {
-        self.id_ends.len()
+        self.reps.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.id_ends.is_empty()
+        self.reps.is_empty()
+    }
+
+    /// Where the row's id is in `id_bytes`.
+    #[inline]
+    fn id_range(&self, row: usize) -> std::ops::Range<usize> {
+        if self.id_ends.is_empty() {
+            let w = self.id_width as usize;
+            return row * w..(row + 1) * w;
+        }
+        let start = if row == 0 {
+            0
+        } else {
+            self.id_ends[row - 1] as usize
+        };
+        start..self.id_ends[row] as usize
     }
 
     /// The deal id of a row.
     pub fn id(&self, row: usize) -> &str {
-        let start = if row == 0 {
-            0
-        } else {
-            self.id_ends[row - 1] as usize
-        };
-        &self.id_bytes[start..self.id_ends[row] as usize]
+        &self.id_bytes[self.id_range(row)]
     }
 
     /// The deal id's bytes (ordering them orders the ids), without UTF-8 boundary checks.
     pub fn id_key(&self, row: usize) -> &[u8] {
-        let start = if row == 0 {
-            0
-        } else {
-            self.id_ends[row - 1] as usize
-        };
-        &self.id_bytes.as_bytes()[start..self.id_ends[row] as usize]
+        &self.id_bytes.as_bytes()[self.id_range(row)]
     }
 
     /// The line of the file the row is on (the header is line 1).
@@ -996,18 +1021,6 @@ pub fn read_deals(
             codes.narrow(dict.len());
         }
     }
-    // Keep the line numbers only when they are not simply consecutive.
-    if let Some(&first) = table.lines.first() {
-        if table
-            .lines
-            .iter()
-            .enumerate()
-            .all(|(i, &l)| l as usize == first as usize + i)
-        {
-            table.first_line = first;
-            table.lines = Vec::new();
-        }
-    }
     report_duplicate_ids(&table, &headers[id], diags);
     table.amount = table.column("amount").unwrap_or(0);
     table.close_date = table.column("close_date").unwrap_or(0);
@@ -1023,12 +1036,10 @@ pub fn read_deals(
 
 fn reserve(table: &mut DealTable, rows: usize, id_bytes: usize) {
     table.id_bytes.reserve(id_bytes);
-    table.id_ends.reserve(rows);
-    table.lines.reserve(rows);
     table.reps.reserve(rows);
     for c in &mut table.columns {
         match &mut c.values {
-            ColumnValues::Text { codes, .. } => codes.wide().reserve(rows),
+            ColumnValues::Text { codes, .. } => codes.reserve(rows),
             ColumnValues::Decimal(d) => {
                 d.mantissa.reserve(rows);
                 d.scale.reserve(rows);
@@ -1070,11 +1081,45 @@ fn append_piece(
             table.file
         );
     }
+    let rows = table.reps.len();
+    if rows == 0 {
+        if let (Some(&end), Some(&line)) = (piece.id_ends.first(), piece.lines.first()) {
+            table.id_width = end;
+            table.first_line = line;
+        }
+    }
+    // Ids of one width need no ends, nor consecutive lines a list: each is written out only from
+    // the first row that breaks the pattern.
+    // (An empty list with rows in the table means the pattern holds so far.)
+    let width = table.id_width;
+    if !table.id_ends.is_empty()
+        || !piece
+            .id_ends
+            .iter()
+            .enumerate()
+            .all(|(i, &e)| e == (i as u32 + 1) * width)
+    {
+        if table.id_ends.is_empty() {
+            table.id_ends = (1..=rows as u32).map(|r| r * width).collect();
+        }
+        table
+            .id_ends
+            .extend(piece.id_ends.iter().map(|e| e + base as u32));
+    }
+    let first = table.first_line as usize;
+    if !table.lines.is_empty()
+        || !piece
+            .lines
+            .iter()
+            .enumerate()
+            .all(|(i, &l)| l as usize == first + rows + i)
+    {
+        if table.lines.is_empty() {
+            table.lines = (0..rows).map(|r| (first + r) as u32).collect();
+        }
+        table.lines.extend(piece.lines);
+    }
     table.id_bytes.push_str(&piece.id_bytes);
-    table
-        .id_ends
-        .extend(piece.id_ends.iter().map(|e| e + base as u32));
-    table.lines.extend(piece.lines);
     table.reps.extend(piece.reps);
     for ((column, values), index) in table
         .columns
@@ -1103,9 +1148,7 @@ fn append_piece(
                         }
                     })
                     .collect();
-                codes
-                    .wide()
-                    .extend(local_codes.into_iter().map(|c| map[c as usize]));
+                codes.extend(dict.len(), local_codes.into_iter().map(|c| map[c as usize]));
             }
             (ColumnValues::Decimal(d), PieceValues::Decimal(p)) => d.append(p),
             (ColumnValues::Date(d), PieceValues::Date(p)) => d.extend(p),
@@ -1190,6 +1233,54 @@ mod tests {
             out += &format!("{d}\n");
         }
         out
+    }
+
+    /// Ids of one width and consecutive lines are stored without lists, which appear (with the rows
+    /// before) from the first row that breaks the pattern, in any piece.
+    #[test]
+    fn ids_and_lines_are_kept_compactly_until_the_pattern_breaks() {
+        let piece = |ids: &[&str], lines: &[u32]| {
+            let mut p = Piece {
+                id_bytes: String::new(),
+                id_ends: Vec::new(),
+                lines: lines.to_vec(),
+                reps: vec![0; ids.len()],
+                values: Vec::new(),
+                rows: ids.len() as u64,
+                diags: Vec::new(),
+            };
+            for id in ids {
+                p.id_bytes.push_str(id);
+                p.id_ends.push(p.id_bytes.len() as u32);
+            }
+            p
+        };
+        let cases: Vec<Vec<(&[&str], &[u32])>> = vec![
+            vec![(&["A1", "A2"], &[2, 3]), (&[], &[]), (&["A3"], &[4])],
+            vec![(&[], &[]), (&["A1", "A22"], &[2, 4]), (&["A3"], &[5])],
+            vec![
+                (&["A1", "A2"], &[2, 3]),
+                (&["A333", "A4"], &[4, 6]),
+                (&["A5"], &[7]),
+            ],
+            vec![(&["A1"], &[2]), (&["A2"], &[3]), (&["A3"], &[9])],
+        ];
+        for pieces in cases {
+            let mut table = DealTable::default();
+            let mut diags = Diagnostics::new();
+            let (mut ids, mut lines) = (Vec::new(), Vec::new());
+            for (i, l) in pieces {
+                ids.extend_from_slice(i);
+                lines.extend_from_slice(l);
+                append_piece(&mut table, &mut [], piece(i, l), &mut diags).unwrap();
+            }
+            assert_eq!(table.len(), ids.len());
+            for (row, (id, line)) in ids.iter().zip(&lines).enumerate() {
+                assert_eq!((table.id(row), table.line(row)), (*id, *line as u64));
+            }
+            let uniform = ids.iter().all(|i| i.len() == 2);
+            assert_eq!(table.id_ends.is_empty(), uniform);
+        }
     }
 
     #[test]
