@@ -29,11 +29,16 @@ use crate::money::NumberFormat;
 use crate::workspace::InputSpec;
 
 /// Decimal cells: mantissa and scale, `scale == EMPTY` for an empty cell; the rare value whose
-/// mantissa does not fit an i64 is kept whole in `big`.
+/// mantissa does not fit an i64 is kept whole in `big`. Stored compactly: mantissas in 32 bits while
+/// every one fits (`wide` empty), in 64 bits after; no scale list while every cell has the scale
+/// `uniform` (the usual case: money with its cents).
 #[derive(Debug, Default)]
 pub struct Decimals {
-    mantissa: Vec<i64>,
+    narrow: Vec<i32>,
+    wide: Vec<i64>,
     scale: Vec<u8>,
+    uniform: u8,
+    len: usize,
     big: BTreeMap<u32, Decimal>,
 }
 
@@ -41,29 +46,53 @@ const EMPTY: u8 = u8::MAX;
 const BIG: u8 = u8::MAX - 1;
 
 impl Decimals {
+    fn with_capacity(rows: usize) -> Decimals {
+        Decimals {
+            narrow: Vec::with_capacity(rows),
+            ..Decimals::default()
+        }
+    }
+
+    #[inline]
     pub fn get(&self, row: usize) -> Option<Decimal> {
-        match self.scale[row] {
+        let scale = if self.scale.is_empty() {
+            self.uniform
+        } else {
+            self.scale[row]
+        };
+        match scale {
             EMPTY => None,
             BIG => self.big.get(&(row as u32)).copied(),
-            s => Some(Decimal::new(self.mantissa[row], s as u32)),
+            s => Some(Decimal::new(self.mantissa(row), s as u32)),
+        }
+    }
+
+    #[inline]
+    fn mantissa(&self, row: usize) -> i64 {
+        if self.wide.is_empty() {
+            self.narrow[row] as i64
+        } else {
+            self.wide[row]
+        }
+    }
+
+    #[inline]
+    fn scale_at(&self, row: usize) -> u8 {
+        if self.scale.is_empty() {
+            self.uniform
+        } else {
+            self.scale[row]
         }
     }
 
     fn push(&mut self, value: Option<Decimal>) {
         match value {
-            None => {
-                self.mantissa.push(0);
-                self.scale.push(EMPTY);
-            }
+            None => self.push_parts(0, EMPTY),
             Some(d) => match i64::try_from(d.mantissa()) {
-                Ok(m) => {
-                    self.mantissa.push(m);
-                    self.scale.push(d.scale() as u8);
-                }
+                Ok(m) => self.push_parts(m, d.scale() as u8),
                 Err(_) => {
-                    self.big.insert(self.mantissa.len() as u32, d);
-                    self.mantissa.push(0);
-                    self.scale.push(BIG);
+                    self.big.insert(self.len as u32, d);
+                    self.push_parts(0, BIG);
                 }
             },
         }
@@ -71,16 +100,45 @@ impl Decimals {
 
     #[inline]
     fn push_parts(&mut self, mantissa: i64, scale: u8) {
-        self.mantissa.push(mantissa);
-        self.scale.push(scale);
+        if self.len == 0 {
+            self.uniform = scale;
+        }
+        if !self.scale.is_empty() {
+            self.scale.push(scale);
+        } else if scale != self.uniform {
+            self.scale = vec![self.uniform; self.len];
+            self.scale.push(scale);
+        }
+        if !self.wide.is_empty() {
+            self.wide.push(mantissa);
+        } else {
+            match i32::try_from(mantissa) {
+                Ok(m) => self.narrow.push(m),
+                Err(_) => {
+                    self.wide = self.narrow.iter().map(|&m| m as i64).collect();
+                    self.narrow = Vec::new();
+                    self.wide.push(mantissa);
+                }
+            }
+        }
+        self.len += 1;
     }
 
     fn append(&mut self, other: Decimals) {
-        let base = self.mantissa.len() as u32;
+        let base = self.len as u32;
+        for row in 0..other.len {
+            self.push_parts(other.mantissa(row), other.scale_at(row));
+        }
         self.big
             .extend(other.big.into_iter().map(|(r, d)| (r + base, d)));
-        self.mantissa.extend(other.mantissa);
-        self.scale.extend(other.scale);
+    }
+
+    fn reserve(&mut self, rows: usize) {
+        if self.wide.is_empty() {
+            self.narrow.reserve(rows);
+        } else {
+            self.wide.reserve(rows);
+        }
     }
 }
 
@@ -175,6 +233,7 @@ impl DealColumn {
         }
     }
 
+    #[inline]
     pub fn decimal(&self, row: usize) -> Option<Decimal> {
         match &self.values {
             ColumnValues::Decimal(v) => v.get(row),
@@ -182,6 +241,7 @@ impl DealColumn {
         }
     }
 
+    #[inline]
     pub fn date(&self, row: usize) -> Option<NaiveDate> {
         match &self.values {
             ColumnValues::Date(v) => v[row],
@@ -189,6 +249,7 @@ impl DealColumn {
         }
     }
 
+    #[inline]
     pub fn is_empty_at(&self, row: usize) -> bool {
         match &self.values {
             ColumnValues::Text { dict, codes } => dict[codes.get(row) as usize].is_empty(),
@@ -207,6 +268,7 @@ impl DealColumn {
         }
     }
 
+    #[inline]
     pub fn text_code_at(&self, row: usize) -> Option<u32> {
         match &self.values {
             ColumnValues::Text { codes, .. } => Some(codes.get(row)),
@@ -281,6 +343,7 @@ impl DealTable {
     }
 
     /// The line of the file the row is on (the header is line 1).
+    #[inline]
     pub fn line(&self, row: usize) -> u64 {
         match self.lines.get(row) {
             Some(&l) => l as u64,
@@ -292,15 +355,18 @@ impl DealTable {
         self.columns.iter().position(|c| c.name == name)
     }
 
+    #[inline]
     pub fn amount(&self, row: usize) -> Decimal {
         self.columns[self.amount].decimal(row).unwrap_or_default()
     }
 
+    #[inline]
     pub fn close_date(&self, row: usize) -> NaiveDate {
         self.columns[self.close_date].date(row).unwrap_or_default()
     }
 
     /// The deal's currency code; empty when the file has no currency column or the cell is empty.
+    #[inline]
     pub fn currency(&self, row: usize) -> &str {
         match self.currency.map(|c| &self.columns[c].values) {
             Some(ColumnValues::Text { dict, codes }) => &dict[codes.get(row) as usize],
@@ -309,6 +375,7 @@ impl DealTable {
     }
 
     /// The dictionary code of the row's currency (0 when the file has no currency column).
+    #[inline]
     pub fn currency_code(&self, row: usize) -> u32 {
         self.currency
             .and_then(|c| self.columns[c].text_code_at(row))
@@ -544,11 +611,9 @@ impl Layout<'_> {
                         codes: Vec::with_capacity(rows),
                         ..Interner::default()
                     }),
-                    ColumnType::Decimal | ColumnType::Money => PieceValues::Decimal(Decimals {
-                        mantissa: Vec::with_capacity(rows),
-                        scale: Vec::with_capacity(rows),
-                        big: BTreeMap::new(),
-                    }),
+                    ColumnType::Decimal | ColumnType::Money => {
+                        PieceValues::Decimal(Decimals::with_capacity(rows))
+                    }
                     ColumnType::Date => PieceValues::Date(Vec::with_capacity(rows)),
                 })
                 .collect(),
@@ -1040,10 +1105,7 @@ fn reserve(table: &mut DealTable, rows: usize, id_bytes: usize) {
     for c in &mut table.columns {
         match &mut c.values {
             ColumnValues::Text { codes, .. } => codes.reserve(rows),
-            ColumnValues::Decimal(d) => {
-                d.mantissa.reserve(rows);
-                d.scale.reserve(rows);
-            }
+            ColumnValues::Decimal(d) => d.reserve(rows),
             ColumnValues::Date(d) => d.reserve(rows),
         }
     }
@@ -1224,7 +1286,8 @@ mod tests {
             match v {
                 PieceValues::Text(t) => out += &format!("text {:?} {:?}\n", t.dict, t.codes),
                 PieceValues::Decimal(d) => {
-                    out += &format!("dec {:?} {:?} {:?}\n", d.mantissa, d.scale, d.big)
+                    let cells: Vec<_> = (0..d.len).map(|r| d.get(r)).collect();
+                    out += &format!("dec {cells:?}\n")
                 }
                 PieceValues::Date(d) => out += &format!("date {d:?}\n"),
             }
@@ -1281,6 +1344,41 @@ mod tests {
             let uniform = ids.iter().all(|i| i.len() == 2);
             assert_eq!(table.id_ends.is_empty(), uniform);
         }
+    }
+
+    /// Decimal cells read back as pushed, however the columns are stored and appended.
+    #[test]
+    fn decimals_read_back_as_pushed() {
+        let values: Vec<Option<Decimal>> = vec![
+            Some(Decimal::new(1050, 2)),
+            Some(Decimal::new(-7, 2)),
+            None,
+            Some(Decimal::new(3, 0)),
+            Some(Decimal::new(i32::MAX as i64 + 1, 2)),
+            Some(Decimal::new(i64::MIN, 4)),
+            Some(Decimal::from_i128_with_scale(i64::MAX as i128 * 10, 3)),
+            Some(Decimal::new(5, 2)),
+        ];
+        for split in 0..=values.len() {
+            for start in 0..values.len() {
+                let mut a = Decimals::default();
+                let mut b = Decimals::with_capacity(2);
+                for v in &values[start..split.max(start)] {
+                    a.push(*v);
+                }
+                for v in &values[split.max(start)..] {
+                    b.push(*v);
+                }
+                a.append(b);
+                let got: Vec<_> = (0..a.len).map(|r| a.get(r)).collect();
+                assert_eq!(got, values[start..].to_vec(), "{start} {split}");
+            }
+        }
+        let mut money = Decimals::default();
+        for m in [100, 250, -3] {
+            money.push_parts(m, 2);
+        }
+        assert!(money.scale.is_empty() && money.wide.is_empty());
     }
 
     #[test]
