@@ -60,10 +60,20 @@ impl Decimals {
         } else {
             self.scale[row]
         };
+        if scale < BIG {
+            Some(Decimal::new(self.mantissa(row), scale as u32))
+        } else {
+            self.get_rare(row, scale)
+        }
+    }
+
+    /// An empty cell, or a mantissa beyond 64 bits (kept out of line so `get` inlines).
+    #[cold]
+    #[inline(never)]
+    fn get_rare(&self, row: usize, scale: u8) -> Option<Decimal> {
         match scale {
-            EMPTY => None,
             BIG => self.big.get(&(row as u32)).copied(),
-            s => Some(Decimal::new(self.mantissa(row), s as u32)),
+            _ => None,
         }
     }
 
@@ -301,6 +311,8 @@ pub struct DealTable {
     pub exceptions: Vec<Diagnostic>,
     /// Data rows read but not loaded (counted per record, whatever their line numbers).
     not_loaded: u64,
+    /// Whether the ids increase strictly from row to row (then row order is id order).
+    ids_ascending: bool,
 }
 
 impl DealTable {
@@ -340,6 +352,12 @@ impl DealTable {
     /// The deal id's bytes (ordering them orders the ids), without UTF-8 boundary checks.
     pub fn id_key(&self, row: usize) -> &[u8] {
         &self.id_bytes.as_bytes()[self.id_range(row)]
+    }
+
+    /// Whether every deal id is greater than the one of the row before (the usual export, sorted by
+    /// id): then ordering rows by their index orders them by id, without comparing ids.
+    pub fn ids_ascending(&self) -> bool {
+        self.ids_ascending
     }
 
     /// The line of the file the row is on (the header is line 1).
@@ -1086,7 +1104,7 @@ pub fn read_deals(
             codes.narrow(dict.len());
         }
     }
-    report_duplicate_ids(&table, &headers[id], diags);
+    report_duplicate_ids(&mut table, &headers[id], diags);
     table.amount = table.column("amount").unwrap_or(0);
     table.close_date = table.column("close_date").unwrap_or(0);
     table.currency = table.column("currency");
@@ -1221,15 +1239,16 @@ fn append_piece(
 }
 
 /// Every deal id must be unique: hash them in parallel, sort, and compare the ids of equal hashes.
-fn report_duplicate_ids(table: &DealTable, id_header: &str, diags: &mut Diagnostics) {
+fn report_duplicate_ids(table: &mut DealTable, id_header: &str, diags: &mut Diagnostics) {
     use std::hash::BuildHasher;
     // Ids in strictly increasing order (the usual export, sorted by id) cannot repeat.
-    if (1..table.len())
+    table.ids_ascending = (1..table.len())
         .into_par_iter()
-        .all(|row| table.id_key(row - 1) < table.id_key(row))
-    {
+        .all(|row| table.id_key(row - 1) < table.id_key(row));
+    if table.ids_ascending {
         return;
     }
+    let table = &*table;
     // One u64 per row: a 32-bit hash of the id above the row number (80 MB for 10M rows).
     // Equal hashes are rare; their ids are compared to tell a collision from a duplicate.
     let build = rustc_hash::FxBuildHasher;
