@@ -1012,7 +1012,7 @@ pub fn read_deals(
         roster,
     };
 
-    let mut table = DealTable {
+    let table = DealTable {
         file: file.clone(),
         columns: layout
             .columns
@@ -1035,13 +1035,22 @@ pub fn read_deals(
             .collect(),
         ..DealTable::default()
     };
-    let mut global_index: Vec<FxHashMap<CompactString, u32>> =
+    let global_index: Vec<FxHashMap<CompactString, u32>> =
         vec![FxHashMap::default(); layout.columns.len()];
     let file_len = handle.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut reserved = false;
-    let mut rows = 0u64;
+    let mut loaded = Loaded {
+        table,
+        global_index,
+        reserve: None,
+        lenient,
+        rows: 0,
+    };
     let parts = rayon::current_num_threads() * 4;
     let mut start = header_end;
+    // Block k is cut here, then parsed on the pool while, beside it, its new bytes are hashed, the
+    // pieces of block k - 1 appended to the table and block k + 1 read from the file.
+    let mut pending: Vec<Piece> = Vec::new();
+    let mut next: Vec<u8> = Vec::new();
     loop {
         let (ends, newlines) = cut(&buf[start..], parts, eof);
         let mut bounds = Vec::with_capacity(ends.len());
@@ -1053,9 +1062,17 @@ pub fn read_deals(
         }
         let consumed = from;
         next_line = line;
-        // Hash the block's new bytes on one thread while the pieces are parsed on the others.
-        let (_, pieces) = rayon::join(
-            || hasher.update(&buf[unhashed..]),
+        let earlier = std::mem::take(&mut pending);
+        let (beside, pieces) = rayon::join(
+            || -> anyhow::Result<bool> {
+                hasher.update(&buf[unhashed..]);
+                loaded.take(earlier, diags)?;
+                if eof {
+                    return Ok(true);
+                }
+                next.clear();
+                Ok(fill(&mut handle, &mut next, BLOCK, &mut total_bytes, &file)?.1)
+            },
             || {
                 bounds
                     .par_iter()
@@ -1063,42 +1080,36 @@ pub fn read_deals(
                     .collect::<Vec<Piece>>()
             },
         );
-        if !reserved {
+        let next_eof = beside?;
+        if loaded.reserve.is_none() {
             // Size the table once from the first block's rows per byte, so it does not grow by
             // doubling (which would briefly hold three copies of a large column).
-            reserved = true;
             let sample_rows: u64 = pieces.iter().map(|p| p.id_ends.len() as u64).sum();
             let sample_bytes = (consumed - header_end).max(1) as u64;
             let id_bytes: u64 = pieces.iter().map(|p| p.id_bytes.len() as u64).sum();
-            if sample_rows > 0 {
-                let est = (file_len.saturating_sub(header_end as u64) * sample_rows / sample_bytes)
-                    as usize;
-                let est = est + est / 50 + 16;
-                reserve(&mut table, est, (id_bytes / sample_rows) as usize * est);
-            }
+            let est =
+                (file_len.saturating_sub(header_end as u64) * sample_rows / sample_bytes) as usize;
+            let est = est + est / 50 + 16;
+            loaded.reserve = Some(
+                (sample_rows > 0).then(|| (est, (id_bytes / sample_rows.max(1)) as usize * est)),
+            );
         }
-        for piece in pieces {
-            rows += piece.rows;
-            table.not_loaded += piece.rows - piece.id_ends.len() as u64;
-            if lenient {
-                // Rows that cannot be used go to the exceptions, with their reasons.
-                table.exceptions.extend(piece.diags.iter().cloned());
-                let mut piece = piece;
-                piece.diags.clear();
-                append_piece(&mut table, &mut global_index, piece, diags)?;
-            } else {
-                append_piece(&mut table, &mut global_index, piece, diags)?;
-            }
-        }
+        pending = pieces;
         if eof {
             break;
         }
-        // Keep the partial record, read the next block behind it.
+        // Keep the partial record, put the next block behind it.
         buf.drain(..consumed);
+        unhashed = buf.len();
+        buf.extend_from_slice(&next);
+        eof = next_eof;
         start = 0;
         progress(total_bytes, file_len);
-        (unhashed, eof) = fill(&mut handle, &mut buf, BLOCK, &mut total_bytes, &file)?;
     }
+    loaded.take(pending, diags)?;
+    let Loaded {
+        mut table, rows, ..
+    } = loaded;
     for c in &mut table.columns {
         if let ColumnValues::Text { dict, codes } = &mut c.values {
             codes.narrow(dict.len());
@@ -1115,6 +1126,36 @@ pub fn read_deals(
         rows: Some(rows),
     });
     Ok(table)
+}
+
+/// The table as the pieces are appended to it, in file order.
+struct Loaded {
+    table: DealTable,
+    global_index: Vec<FxHashMap<CompactString, u32>>,
+    /// The table's size, estimated from the first block: (rows, id bytes); `None` until then.
+    reserve: Option<Option<(usize, usize)>>,
+    lenient: bool,
+    /// Data rows read.
+    rows: u64,
+}
+
+impl Loaded {
+    fn take(&mut self, pieces: Vec<Piece>, diags: &mut Diagnostics) -> anyhow::Result<()> {
+        if let Some(Some((rows, id_bytes))) = self.reserve.take() {
+            reserve(&mut self.table, rows, id_bytes);
+            self.reserve = Some(None);
+        }
+        for mut piece in pieces {
+            self.rows += piece.rows;
+            self.table.not_loaded += piece.rows - piece.id_ends.len() as u64;
+            if self.lenient {
+                // Rows that cannot be used go to the exceptions, with their reasons.
+                self.table.exceptions.append(&mut piece.diags);
+            }
+            append_piece(&mut self.table, &mut self.global_index, piece, diags)?;
+        }
+        Ok(())
+    }
 }
 
 fn reserve(table: &mut DealTable, rows: usize, id_bytes: usize) {
