@@ -649,45 +649,74 @@ impl Layout<'_> {
     /// A piece without quotes (so every comma ends a field and every newline a record) and with
     /// carriage returns only before newlines: split with memchr, as the csv crate would read it.
     fn parse_plain(&self, text: &str, first_line: u64, piece: &mut Piece, cells: &mut Vec<Cell>) {
-        let width = self.headers.len();
         let bytes = text.as_bytes();
         let mut fields: FieldList = FieldList::new();
-        let mut start = 0usize;
-        // The line `start` is on, and the line the csv crate gives the next record: the newlines
+        // Where the current record and field start.
+        let (mut record_start, mut field_start) = (0usize, 0usize);
+        // The line the record is on, and the line the csv crate gives the next record: the newlines
         // counted when the previous record ended (it ends at its `\r` in a CRLF file, before the
         // `\n`; the empty lines it skips before a record are counted after the record's position).
         let mut physical = first_line;
         let mut line = first_line;
-        while start < bytes.len() {
-            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-            let mut record = &text[start..end];
-            let crlf = match record.strip_suffix('\r') {
-                Some(r) => {
-                    record = r;
-                    true
-                }
-                None => false,
-            };
-            // The csv crate skips empty lines.
-            if !record.is_empty() {
-                piece.rows += 1;
-                fields.clear();
-                let mut from = 0usize;
-                for comma in memchr::memchr_iter(b',', record.as_bytes()) {
-                    fields.push(trim(&record[from..comma]));
-                    from = comma + 1;
-                }
-                fields.push(trim(&record[from..]));
-                if fields.len() != width {
-                    self.row_width(piece, fields.len(), line);
-                } else {
-                    self.record(piece, cells, &fields, line);
-                }
+        // One pass over the delimiters: commas end fields, newlines end records.
+        for pos in memchr::memchr2_iter(b',', b'\n', bytes) {
+            if bytes[pos] == b',' {
+                fields.push(trim(&text[field_start..pos]));
+                field_start = pos + 1;
+                continue;
+            }
+            let crlf = pos > field_start && bytes[pos - 1] == b'\r';
+            let end = pos - crlf as usize;
+            self.plain_record(
+                piece,
+                cells,
+                &mut fields,
+                text,
+                (record_start, field_start, end),
+                line,
+            );
+            if end > record_start {
                 line = if crlf { physical } else { physical + 1 };
             }
-            start = end + 1;
             physical += 1;
+            record_start = pos + 1;
+            field_start = pos + 1;
         }
+        if record_start < bytes.len() {
+            let end = bytes.len();
+            self.plain_record(
+                piece,
+                cells,
+                &mut fields,
+                text,
+                (record_start, field_start, end),
+                line,
+            );
+        }
+    }
+
+    /// The record `text[start..end]`, its fields before `field_start` already in `fields`; an empty
+    /// record (an empty line, which the csv crate skips) is no row.
+    #[inline]
+    fn plain_record<'t>(
+        &self,
+        piece: &mut Piece,
+        cells: &mut Vec<Cell>,
+        fields: &mut FieldList<'t>,
+        text: &'t str,
+        (start, field_start, end): (usize, usize, usize),
+        line: u64,
+    ) {
+        if end > start {
+            fields.push(trim(&text[field_start..end]));
+            piece.rows += 1;
+            if fields.len() != self.headers.len() {
+                self.row_width(piece, fields.len(), line);
+            } else {
+                self.record(piece, cells, fields, line);
+            }
+        }
+        fields.clear();
     }
 
     /// Any piece, read with the csv crate.
