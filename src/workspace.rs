@@ -31,6 +31,9 @@ struct RawWorkspace {
     reps: RawInput,
     quotas: Option<RawInput>,
     fx: Option<RawInput>,
+    credits: Option<RawInput>,
+    assignments: Option<RawInput>,
+    territories: Option<RawInput>,
 }
 
 #[derive(Deserialize)]
@@ -68,6 +71,9 @@ pub enum InputKind {
     Reps,
     Quotas,
     Fx,
+    Credits,
+    Assignments,
+    Territories,
 }
 
 impl InputKind {
@@ -77,6 +83,9 @@ impl InputKind {
             InputKind::Reps => "reps",
             InputKind::Quotas => "quotas",
             InputKind::Fx => "fx",
+            InputKind::Credits => "credits",
+            InputKind::Assignments => "assignments",
+            InputKind::Territories => "territories",
         }
     }
 
@@ -115,6 +124,9 @@ impl InputKind {
             ),
             InputKind::Quotas => (&["rep_id", "period", "amount"], &["measure"]),
             InputKind::Fx => (&["currency", "date", "rate"], &[]),
+            InputKind::Credits => (&["deal_id", "rep_id", "share"], &["kind"]),
+            InputKind::Assignments => (&["rep_id", "plan", "from"], &["to", "target_incentive"]),
+            InputKind::Territories => (&["territory", "rep_id", "from"], &["to"]),
         }
     }
 }
@@ -148,6 +160,12 @@ pub struct Workspace {
     pub reps: InputSpec,
     pub quotas: Option<InputSpec>,
     pub fx: Option<InputSpec>,
+    /// Split and overlay credits (deal_id, rep_id, share, kind).
+    pub credits: Option<InputSpec>,
+    /// Plan history (rep_id, plan, from, to, target_incentive).
+    pub assignments: Option<InputSpec>,
+    /// Territory holders over time (territory, rep_id, from, to).
+    pub territories: Option<InputSpec>,
 }
 
 /// Where plan files come from: every `*.toml` in a folder, or a list of files.
@@ -367,6 +385,9 @@ pub fn parse_workspace(
         &mut input,
     );
     let fx = optional(&raw.fx, InputKind::Fx, &overrides.fx, &mut input);
+    let credits = optional(&raw.credits, InputKind::Credits, &None, &mut input);
+    let assignments = optional(&raw.assignments, InputKind::Assignments, &None, &mut input);
+    let territories = optional(&raw.territories, InputKind::Territories, &None, &mut input);
 
     diags.finish()?;
     Ok(Workspace {
@@ -390,5 +411,8 @@ pub fn parse_workspace(
         reps,
         quotas,
         fx,
+        credits,
+        assignments,
+        territories,
     })
 }

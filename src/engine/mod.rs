@@ -9,6 +9,7 @@
 
 mod bind;
 mod component;
+pub(crate) mod credit;
 mod rep;
 pub mod result;
 pub mod tiers;
@@ -19,6 +20,7 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 pub use bind::{BoundPlan, BoundValue, Source};
+pub use credit::{NO_VIA, SEVERAL};
 pub use result::*;
 
 use crate::data::Inputs;
@@ -49,56 +51,57 @@ pub(crate) struct Context<'a> {
     /// Per plan, bound to the deals table.
     pub plans: Vec<BoundPlan>,
     pub stage: Option<usize>,
+    pub credits: credit::CreditLists,
 }
 
 /// Compute the run. `Err` holds every problem found (missing quotas or FX rates, unusable columns).
 pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, InvalidInput> {
     let mut diags = Diagnostics::new();
+    let credits = credit::build(inputs);
     let mut plans = Vec::new();
     for (i, plan) in inputs.plans.iter().enumerate() {
         let mut found = Vec::new();
-        let bound = bind::bind_plan(plan, i, &inputs.deals, &inputs.roster, &mut found);
+        let rows = if plan.values.is_empty() {
+            Vec::new()
+        } else {
+            credits.rows_of_plan(inputs, i)
+        };
+        let reads = |row: usize| rows.get(row).copied().unwrap_or(false);
+        let bound = bind::bind_plan(plan, &reads, &inputs.deals, &mut found);
         diags.extend(found);
         plans.push(bound.unwrap_or_default());
     }
+    diags.extend(credit::validate_crediting(inputs));
     if diags.has_errors() {
         return Err(InvalidInput(diags.into_sorted()));
     }
-    let ctx = Context {
+    let mut ctx = Context {
         inputs,
         settings,
         plans,
         stage: inputs.deals.column("stage"),
+        credits,
     };
 
-    let mut by_rep: Vec<Vec<u32>> = vec![Vec::new(); inputs.roster.len()];
-    for (row, &rep) in inputs.deals.reps.iter().enumerate() {
-        by_rep[rep as usize].push(row as u32);
-    }
-    let outcomes: Vec<rep::RepOutcome> = by_rep
+    let outcomes: Vec<rep::RepOutcome> = (0..inputs.roster.len() as u32)
         .into_par_iter()
-        .enumerate()
-        .map(|(rep, rows)| {
+        .map(|rep| {
             // rust_decimal's operators panic past 28 digits. Input amounts are bounded, plan numbers
             // are not yet everywhere: an overflow becomes an error naming the rep, never a crash.
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                rep::compute_rep(&ctx, rep as u32, rows)
-            }))
-            .unwrap_or_else(|_| rep::RepOutcome::overflow(&ctx, rep as u32))
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rep::compute_rep(&ctx, rep)))
+                .unwrap_or_else(|_| rep::RepOutcome::overflow(&ctx, rep))
         })
         .collect();
 
     let mut reps = Vec::new();
-    let mut outcomes_by_row: Vec<Outcome> = vec![Outcome::NoPlan; inputs.deals.len()];
+    let mut outcomes_by_row: Vec<Outcome> = vec![Outcome::NotCredited; inputs.deals.len()];
     let mut exceptions = inputs.deals.exceptions.clone();
     for o in outcomes {
         diags.extend(o.diags);
         exceptions.extend(o.exceptions);
-        if let Some(r) = o.result {
-            reps.push(r);
-        }
+        reps.extend(o.results);
         for (row, outcome) in o.statuses {
-            outcomes_by_row[row as usize] = outcome;
+            rep::merge_outcome(&mut outcomes_by_row[row as usize], outcome);
         }
     }
     if diags.has_errors() {
@@ -110,6 +113,7 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
         Outcome::RepInactive => Status::RepInactive,
         Outcome::NoPlan => Status::NoPlan,
         Outcome::Exception => Status::Exception,
+        Outcome::NotCredited => Status::NotCredited,
         Outcome::Filtered => Status::Filtered(
             ctx.stage
                 .map(|s| inputs.deals.columns[s].display(row))
@@ -135,7 +139,10 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
         .unwrap_or(inputs.deals.len() as u64);
     reconciliation.not_loaded = inputs.deals.exception_rows();
     exceptions.sort_by(|a, b| (a.line, a.code).cmp(&(b.line, b.code)));
+    // A deal excepted for several credits is one exception.
+    exceptions.dedup_by(|a, b| (a.line, a.code, &a.file) == (b.line, b.code, &b.file));
     Ok(RunResult {
+        rollup_sources: std::mem::take(&mut ctx.credits.sources),
         period: settings.period,
         reps,
         reconciliation,

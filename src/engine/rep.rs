@@ -10,14 +10,17 @@ use rust_decimal::Decimal;
 
 use super::bind::{BoundPlan, BoundValue};
 use super::component::{self, Span};
+use super::credit::Grant;
 use super::{ComponentResult, Context, Credit, Outcome, RepResult};
-use crate::data::Rep;
+use crate::data::quotas::Quota;
+use crate::data::{CreditKind, Rep};
 use crate::diag::Diagnostic;
 use crate::period::Period;
-use crate::plan::{ComponentKind, Plan};
+use crate::plan::{ComponentKind, MeasureCredit, Plan};
 
 pub(crate) struct RepOutcome {
-    pub result: Option<RepResult>,
+    /// One result per plan the rep was on in the run (one, unless the plan changed).
+    pub results: Vec<RepResult>,
     pub statuses: Vec<(u32, Outcome)>,
     pub diags: Vec<Diagnostic>,
     pub exceptions: Vec<Diagnostic>,
@@ -37,11 +40,113 @@ pub(crate) struct RepCtx<'a> {
     pub bound: &'a BoundPlan,
     pub rep_index: u32,
     pub rep: &'a Rep,
+    /// When the rep is on the plan, and the target incentive that goes with it.
+    pub segment: Segment,
     /// Per measure of the plan: the rep's selected deals while active, in (date, id) order.
     pub entries: Vec<Vec<Entry>>,
 }
 
+/// How a quota or target incentive is scaled for a measurement period: by the days the rep is on
+/// the plan (proration) and by the ramp of their first months.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Scale {
+    /// Σ over the period's days the rep counts (active, or all without proration) of the ramp step
+    /// of the day's month (1 without a ramp).
+    pub weighted_days: Decimal,
+    pub days: u32,
+    /// Whether a ramp step below 100% contributed.
+    pub ramped: bool,
+}
+
+impl Scale {
+    pub fn apply(&self, value: Decimal) -> Decimal {
+        value * self.weighted_days / Decimal::from(self.days)
+    }
+
+    pub fn describe(&self) -> String {
+        let days = crate::money::fmt_plain(self.weighted_days);
+        if self.ramped {
+            format!("× {days}/{} ramped active days", self.days)
+        } else {
+            format!("× {days}/{} active days", self.days)
+        }
+    }
+}
+
 impl RepCtx<'_> {
+    /// The scale of measurement period `m` for a quota (`for_ti` false) or the target incentive;
+    /// `None` when the full amount applies.
+    pub fn scale(&self, m: Period, for_ti: bool) -> Option<Scale> {
+        use chrono::Datelike;
+        let prorate = self.plan.proration == crate::plan::Proration::Days;
+        let ramp = self
+            .plan
+            .ramp
+            .as_ref()
+            .filter(|r| !for_ti || r.target_incentive)
+            .zip(self.rep.start_date);
+        let (start, end) = (m.start(), m.end());
+        let full_window = self.segment.from.is_none_or(|f| f <= start)
+            && self.segment.to.is_none_or(|t| end <= t);
+        let month_no = |d: NaiveDate| d.year() as i64 * 12 + d.month0() as i64;
+        let ramp_done =
+            ramp.is_none_or(|(r, s)| month_no(start) - month_no(s) >= r.schedule.len() as i64);
+        if (full_window || !prorate) && ramp_done {
+            return None;
+        }
+        let days = (end - start).num_days() as u32 + 1;
+        let mut weighted = Decimal::ZERO;
+        let mut ramped = false;
+        for month in m.periods_of(crate::period::Granularity::Month) {
+            let (mut a, mut b) = (month.start(), month.end());
+            if prorate {
+                a = self.segment.from.map_or(a, |f| a.max(f));
+                b = self.segment.to.map_or(b, |t| b.min(t));
+            }
+            if b < a {
+                continue;
+            }
+            let active = Decimal::from((b - a).num_days() + 1);
+            let step = match ramp {
+                Some((r, s)) => {
+                    let k = month_no(month.start()) - month_no(s);
+                    match usize::try_from(k) {
+                        Ok(k) if k < r.schedule.len() => {
+                            ramped = true;
+                            r.schedule[k]
+                        }
+                        Ok(_) => Decimal::ONE,
+                        // Months before the start: the rep is not active (proration covers it).
+                        Err(_) => Decimal::ONE,
+                    }
+                }
+                None => Decimal::ONE,
+            };
+            weighted += active * step;
+        }
+        (weighted != Decimal::from(days)).then_some(Scale {
+            weighted_days: weighted,
+            days,
+            ramped,
+        })
+    }
+
+    /// The rep's quota for a measure and measurement period, scaled (see [`Self::scale`]) and
+    /// rounded like money by the plan's rounding.
+    pub fn quota(&self, measure: &str, m: Period) -> Option<(Quota, Option<Scale>)> {
+        let q = self.ctx.inputs.quotas.lookup(self.rep_index, measure, m)?;
+        match self.scale(m, false) {
+            None => Some((q, None)),
+            Some(scale) => Some((
+                Quota {
+                    amount: self.plan.rounding.apply(scale.apply(q.amount)),
+                    ..q
+                },
+                Some(scale),
+            )),
+        }
+    }
+
     /// Entries of measure `m` dated in `[from, to]`.
     pub fn entries_between(&self, m: usize, from: NaiveDate, to: NaiveDate) -> &[Entry] {
         let e = &self.entries[m];
@@ -67,7 +172,7 @@ impl RepOutcome {
             ctx.inputs.plans[p].file.clone()
         });
         RepOutcome {
-            result: None,
+            results: Vec::new(),
             statuses: Vec::new(),
             diags: vec![Diagnostic::error(
                 "amount-out-of-range",
@@ -83,37 +188,195 @@ impl RepOutcome {
     }
 }
 
-pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepOutcome {
-    let inputs = ctx.inputs;
-    let deals = &inputs.deals;
-    let rep = inputs.roster.get(rep_index);
+/// A stretch of time the rep is on one plan: the roster's plan (no dates), or an assignment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Segment {
+    pub plan: usize,
+    /// The assignment's dates (None: the roster's plan, always).
+    pub assignment: Option<(NaiveDate, Option<NaiveDate>)>,
+    /// First and last day the rep is both employed and on the plan (None: open).
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Annual target incentive for the stretch (the assignment's, else the roster's).
+    pub target_incentive: Option<Decimal>,
+}
+
+impl Segment {
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        self.from.is_none_or(|f| f <= date) && self.to.is_none_or(|t| date <= t)
+    }
+
+    pub fn overlaps(&self, from: NaiveDate, to: NaiveDate) -> bool {
+        self.from.is_none_or(|f| f <= to) && self.to.is_none_or(|t| from <= t)
+    }
+}
+
+fn segments(ctx: &Context, rep: &Rep, rep_index: u32) -> Vec<Segment> {
+    let clip = |from: Option<NaiveDate>, to: Option<NaiveDate>| {
+        let from = match (from, rep.start_date) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let to = match (to, rep.end_date) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        (from, to)
+    };
+    let assigned = &ctx.inputs.assignments.by_rep;
+    match assigned.get(rep_index as usize).filter(|a| !a.is_empty()) {
+        Some(rows) => rows
+            .iter()
+            .map(|a| {
+                let (from, to) = clip(Some(a.from), a.to);
+                Segment {
+                    plan: a.value.plan,
+                    assignment: Some((a.from, a.to)),
+                    from,
+                    to,
+                    target_incentive: a.value.target_incentive.or(rep.target_incentive),
+                }
+            })
+            .filter(|s| !matches!((s.from, s.to), (Some(f), Some(t)) if t < f))
+            .collect(),
+        None => rep
+            .plan
+            .map(|plan| {
+                let (from, to) = clip(None, None);
+                Segment {
+                    plan,
+                    assignment: None,
+                    from,
+                    to,
+                    target_incentive: rep.target_incentive,
+                }
+            })
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// How much a row's outcome says: when several credits of one row end differently, the row is
+/// reported with the strongest (credited to anyone → credited).
+fn strength(o: Outcome) -> u8 {
+    match o {
+        Outcome::NotCredited => 0,
+        Outcome::NoPlan => 1,
+        Outcome::Filtered => 2,
+        Outcome::RepInactive => 3,
+        Outcome::OutOfPeriod => 4,
+        Outcome::Credited => 5,
+        Outcome::Exception => 6,
+    }
+}
+
+/// Merge a row's outcome from one computation into what is known so far.
+pub(crate) fn merge_outcome(known: &mut Outcome, new: Outcome) {
+    if strength(new) > strength(*known) {
+        *known = new;
+    }
+}
+
+pub(crate) fn compute_rep(ctx: &Context, rep_index: u32) -> RepOutcome {
+    let rep = ctx.inputs.roster.get(rep_index);
+    let owned = ctx.credits.owned(rep_index);
+    let other = ctx.credits.other(rep_index);
     let mut out = RepOutcome {
-        result: None,
-        statuses: Vec::with_capacity(rows.len()),
+        results: Vec::new(),
+        statuses: Vec::with_capacity(owned.len() + other.len()),
         diags: Vec::new(),
         exceptions: Vec::new(),
     };
-    let Some(plan_index) = rep.plan else {
+    let segments = segments(ctx, rep, rep_index);
+    if segments.is_empty() {
         out.statuses
-            .extend(rows.iter().map(|&r| (r, Outcome::NoPlan)));
+            .extend(owned.iter().map(|&r| (r, Outcome::NoPlan)));
+        out.statuses
+            .extend(other.iter().map(|g| (g.row, Outcome::NoPlan)));
         return out;
-    };
+    }
+    for seg in &segments {
+        compute_segment(ctx, rep_index, rep, seg, owned, other, &mut out);
+    }
+    if segments.len() > 1 {
+        // A row seen by several plans: keep its strongest outcome, once.
+        out.statuses
+            .sort_unstable_by_key(|&(row, o)| (row, std::cmp::Reverse(strength(o))));
+        out.statuses.dedup_by_key(|&mut (row, _)| row);
+    }
+    out
+}
+
+/// A credit a segment's plan reads: the row, and the index of its grant (`None`: owner, 100%).
+#[derive(Clone, Copy)]
+struct Candidate {
+    date: NaiveDate,
+    row: u32,
+    grant: Option<u32>,
+}
+
+fn compute_segment(
+    ctx: &Context,
+    rep_index: u32,
+    rep: &Rep,
+    seg: &Segment,
+    owned: &[u32],
+    other: &[Grant],
+    out: &mut RepOutcome,
+) {
+    let inputs = ctx.inputs;
+    let deals = &inputs.deals;
+    let plan_index = seg.plan;
     let plan = &inputs.plans[plan_index];
     let bound = &ctx.plans[plan_index];
     let run = ctx.settings.period;
+    let holder_column = plan
+        .crediting
+        .holder_of
+        .as_deref()
+        .and_then(|c| deals.column(c));
+    let reads = |g: &Grant| match g.kind {
+        CreditKind::Owner | CreditKind::Split | CreditKind::Overlay => holder_column.is_none(),
+        CreditKind::Territory => holder_column == Some(g.via as usize),
+        CreditKind::Rollup => plan.crediting.rollup.is_some(),
+    };
+    let mut keyed: Vec<Candidate> = Vec::with_capacity(owned.len() + other.len());
+    let mut unread: Vec<u32> = Vec::new();
+    if holder_column.is_none() {
+        keyed.extend(owned.iter().map(|&r| Candidate {
+            date: deals.close_date(r as usize),
+            row: r,
+            grant: None,
+        }));
+    } else {
+        unread.extend_from_slice(owned);
+    }
+    for (i, g) in other.iter().enumerate() {
+        if reads(g) {
+            keyed.push(Candidate {
+                date: deals.close_date(g.row as usize),
+                row: g.row,
+                grant: Some(i as u32),
+            });
+        } else {
+            unread.push(g.row);
+        }
+    }
     // (date, id) order; the dates are read once, ids compared only between deals of one day.
-    let mut keyed: Vec<(NaiveDate, u32)> = rows
-        .iter()
-        .map(|&r| (deals.close_date(r as usize), r))
-        .collect();
     keyed.sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| deals.id_key(a.1 as usize).cmp(deals.id_key(b.1 as usize)))
+        a.date
+            .cmp(&b.date)
+            .then_with(|| {
+                deals
+                    .id_key(a.row as usize)
+                    .cmp(deals.id_key(b.row as usize))
+            })
+            .then_with(|| a.grant.cmp(&b.grant))
     });
-    let rows: Vec<u32> = keyed.iter().map(|&(_, r)| r).collect();
+    let grant_of = |c: &Candidate| c.grant.map(|i| &other[i as usize]);
 
     // Which payout periods each component computes: those ending in the run period while the rep is
-    // active, preceded by the earlier ones of their measurement period (and plan cap period) for the true-up.
+    // on the plan, preceded by the earlier ones of their measurement period (and plan cap period) for the true-up.
     let cap_period = plan.components.iter().find_map(|c| match &c.kind {
         ComponentKind::PlanCap(pc) => Some(pc.period),
         _ => None,
@@ -125,7 +388,7 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
             let in_run: Vec<Period> = run
                 .periods_of(comp.payout_period)
                 .into_iter()
-                .filter(|p| run.contains(p.end()) && rep.active_between(p.start(), p.end()))
+                .filter(|p| run.contains(p.end()) && seg.overlaps(p.start(), p.end()))
                 .collect();
             let first = *in_run.first()?;
             let last = *in_run.last()?;
@@ -164,9 +427,9 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
         }
     }
 
-    let mut selected = vec![false; rows.len()];
-    let mut used = vec![false; rows.len()];
-    let mut excepted = vec![false; rows.len()];
+    let mut selected = vec![false; keyed.len()];
+    let mut used = vec![false; keyed.len()];
+    let mut excepted = vec![false; keyed.len()];
     let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); plan.measures.len()];
     // One pass over the rep's deals, every needed measure per deal: each deal's cells are read
     // from memory once (the deals of a rep are scattered through the table).
@@ -175,27 +438,38 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
         .enumerate()
         .filter_map(|(m, r)| r.map(|(a, b)| (m, a, b)))
         .collect();
-    for (local, &row) in rows.iter().enumerate() {
-        let r = row as usize;
+    for (local, cand) in keyed.iter().enumerate() {
+        let r = cand.row as usize;
+        let grant = grant_of(cand);
+        let rolled_up = grant.is_some_and(|g| g.kind == CreditKind::Rollup);
         for &(m, from, to) in &active {
             let measure = &bound.measures[m];
+            if (plan.measures[m].credit == MeasureCredit::Team) != rolled_up {
+                continue;
+            }
             if !bound.selects(deals, m, r) {
                 continue;
             }
             selected[local] = true;
             let date = if measure.date_column == deals.close_date {
-                keyed[local].0
+                cand.date
             } else {
                 match deals.columns[measure.date_column].date(r) {
                     Some(d) => d,
                     None => continue,
                 }
             };
-            if date < from || date > to || !rep.active_on(date) {
+            if date < from || date > to || !seg.covers(date) {
                 continue;
             }
             match credit_value(ctx, plan, bound, measure.value, r, date) {
-                Ok(credit) => {
+                Ok(mut credit) => {
+                    if let Some(g) = grant {
+                        credit.share = g.share;
+                        credit.kind = g.kind;
+                        credit.via = g.via;
+                        credit.credited *= g.share;
+                    }
                     used[local] = true;
                     entries[m].push(Entry { date, credit });
                 }
@@ -223,11 +497,11 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
     }
 
     if excepted.iter().any(|&e| e) {
-        let excepted_rows: Vec<u32> = rows
+        let excepted_rows: Vec<u32> = keyed
             .iter()
             .zip(&excepted)
             .filter(|(_, &e)| e)
-            .map(|(&r, _)| r)
+            .map(|(c, _)| c.row)
             .collect();
         for list in &mut entries {
             list.retain(|e| !excepted_rows.contains(&e.credit.deal));
@@ -240,6 +514,7 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
         bound,
         rep_index,
         rep,
+        segment: *seg,
         entries,
     };
     let mut components: Vec<ComponentResult> = Vec::new();
@@ -264,7 +539,8 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
             .fold(None, |acc: Option<(NaiveDate, NaiveDate)>, &(a, b)| {
                 Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
             });
-    for (local, &(date, row)) in keyed.iter().enumerate() {
+    for (local, cand) in keyed.iter().enumerate() {
+        let date = cand.date;
         let status = if excepted[local] {
             Outcome::Exception
         } else if used[local] {
@@ -273,19 +549,23 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
             Outcome::OutOfPeriod
         } else if !rep.active_on(date) {
             Outcome::RepInactive
+        } else if !seg.covers(date) {
+            Outcome::NoPlan
         } else if selected[local] {
             Outcome::OutOfPeriod
         } else {
             Outcome::Filtered
         };
-        out.statuses.push((row, status));
+        out.statuses.push((cand.row, status));
     }
-    out.result = Some(RepResult {
+    out.statuses
+        .extend(unread.iter().map(|&r| (r, Outcome::NotCredited)));
+    out.results.push(RepResult {
         rep: rep_index,
         plan: plan_index,
+        assignment: seg.assignment,
         components,
     });
-    out
 }
 
 /// The deal's value for a measure, converted to the plan currency when it is money.
@@ -300,13 +580,13 @@ fn credit_value(
     let deals = &ctx.inputs.deals;
     let (source, money) = match value {
         BoundValue::Count => {
-            return Ok(Credit {
-                deal: row as u32,
+            return Ok(Credit::owner(
+                row as u32,
                 date,
-                source_value: Decimal::ONE,
-                fx_rate: None,
-                credited: Decimal::ONE,
-            })
+                Decimal::ONE,
+                None,
+                Decimal::ONE,
+            ))
         }
         BoundValue::Number { source, money } => (source, money),
     };
@@ -351,22 +631,16 @@ fn credit_value(
         }
     }
     if !money || currency.is_empty() || currency == plan.currency {
-        return Ok(Credit {
-            deal: row as u32,
-            date,
-            source_value: value,
-            fx_rate: None,
-            credited: value,
-        });
+        return Ok(Credit::owner(row as u32, date, value, None, value));
     }
     match ctx.inputs.fx.rate_on(currency, date) {
-        Some(rate) => Ok(Credit {
-            deal: row as u32,
+        Some(rate) => Ok(Credit::owner(
+            row as u32,
             date,
-            source_value: value,
-            fx_rate: Some(rate.rate),
-            credited: value * rate.rate,
-        }),
+            value,
+            Some(rate.rate),
+            value * rate.rate,
+        )),
         None => Err(Diagnostic::error(
             "fx-rate-missing",
             &deals.file,

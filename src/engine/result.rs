@@ -11,8 +11,10 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::credit::NO_VIA;
 use super::tiers::PieceKind;
 use crate::data::quotas::Quota;
+use crate::data::CreditKind;
 use crate::period::Period;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -89,8 +91,36 @@ pub struct Credit {
     pub source_value: Decimal,
     /// FX rate applied (None when no conversion was needed).
     pub fx_rate: Option<Decimal>,
-    /// Credited value in the plan currency (or units).
+    /// Credited value in the plan currency (or units): value × FX rate × share.
     pub credited: Decimal,
+    /// The rep's share of the deal (100% for the owner).
+    pub share: Decimal,
+    pub kind: CreditKind,
+    /// Roll-up: the one report it comes from, or [`super::SEVERAL`] | index into
+    /// [`RunResult::rollup_sources`]; territory: the deals column.
+    pub via: u32,
+}
+
+impl Credit {
+    /// The owner's credit: 100% of the value.
+    pub(crate) fn owner(
+        deal: u32,
+        date: chrono::NaiveDate,
+        source_value: Decimal,
+        fx_rate: Option<Decimal>,
+        credited: Decimal,
+    ) -> Credit {
+        Credit {
+            deal,
+            date,
+            source_value,
+            fx_rate,
+            credited,
+            share: Decimal::ONE,
+            kind: CreditKind::Owner,
+            via: NO_VIA,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -171,6 +201,8 @@ pub struct PeriodResult {
     /// period are computed for the true-up and shown by `explain` as context).
     pub in_run: bool,
     pub quota: Option<Quota>,
+    /// When the quota was prorated or ramped: the full quota and the scale applied.
+    pub quota_scale: Option<(Decimal, super::rep::Scale)>,
     /// Measure accumulated from the start of the measurement period to the end of this payout period.
     pub measure_to_date: Decimal,
     /// measure_to_date ÷ quota (28 significant digits; shown rounded).
@@ -203,12 +235,16 @@ pub struct RepResult {
     /// Roster index.
     pub rep: u32,
     pub plan: usize,
+    /// The plan assignment's dates (`to` inclusive) when the plan comes from the assignments file.
+    pub assignment: Option<(chrono::NaiveDate, Option<chrono::NaiveDate>)>,
     pub components: Vec<ComponentResult>,
 }
 
 /// What happened to a deal row, compactly (one byte per row on large runs); see [`Status`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Outcome {
+    /// No rep's crediting reads the row (e.g. its owner's plan credits by territory).
+    NotCredited,
     Credited,
     OutOfPeriod,
     RepInactive,
@@ -235,6 +271,9 @@ pub enum Status {
     Filtered(String),
     /// Sent to the exceptions (lenient mode).
     Exception,
+    /// No crediting rule credits it to anyone (e.g. its owner's plan credits by territory and the
+    /// territory has no holder on the deal's date).
+    NotCredited,
 }
 
 impl Status {
@@ -247,6 +286,7 @@ impl Status {
             Status::Filtered(stage) if stage.is_empty() => "not selected by any measure".into(),
             Status::Filtered(stage) => format!("not selected by any measure (stage {stage})"),
             Status::Exception => "sent to exceptions".into(),
+            Status::NotCredited => "credited to no one".into(),
         }
     }
 }
@@ -300,4 +340,7 @@ pub struct RunResult {
     pub warnings: Vec<crate::diag::Diagnostic>,
     /// Lenient mode: every row not loaded or not usable, with the reason (file order).
     pub exceptions: Vec<crate::diag::Diagnostic>,
+    /// The reports and shares behind each roll-up credit that combines several (see
+    /// [`Credit::via`]).
+    pub rollup_sources: Vec<Vec<(u32, Decimal)>>,
 }
