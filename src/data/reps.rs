@@ -205,7 +205,8 @@ pub fn read_roster(
         });
     })?;
     roster.info = Some(input.finish());
-    link_managers(&mut roster, &headers, optional[1], diags);
+    let rolls_up = plans.iter().any(|p| p.crediting.rollup.is_some());
+    link_managers(&mut roster, &headers, optional[1], rolls_up, diags);
     Ok(roster)
 }
 
@@ -215,9 +216,13 @@ fn link_managers(
     roster: &mut Roster,
     headers: &[String],
     column: Option<usize>,
+    rolls_up: bool,
     diags: &mut Diagnostics,
 ) {
     let Some(column) = column else { return };
+    // Managers outside the roster, with the reps who name them (warned about only when a plan rolls
+    // up: otherwise `manager_id` is information only).
+    let mut unknown: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
     for i in 0..roster.reps.len() {
         let rep = &roster.reps[i];
         if rep.manager_id.is_empty() {
@@ -225,20 +230,35 @@ fn link_managers(
         }
         match roster.index.get(&rep.manager_id) {
             Some(&m) => roster.reps[i].manager = Some(m),
-            None => diags.push(
+            None => unknown.entry(rep.manager_id.clone()).or_default().push(i),
+        }
+    }
+    if rolls_up {
+        for (manager, reps) in &unknown {
+            let first = &roster.reps[reps[0]];
+            let mut names: Vec<&str> = reps
+                .iter()
+                .take(3)
+                .map(|&i| roster.reps[i].id.as_str())
+                .collect();
+            if reps.len() > 3 {
+                names.push("…");
+            }
+            diags.push(
                 Diagnostic::warning(
                     "rep-manager-unknown",
                     &roster.file,
                     format!(
-                        "rep `{}`'s manager is not in the roster: nothing rolls up from `{}` to them",
-                        rep.id, rep.id
+                        "manager `{manager}` of {} rep(s) ({}) is not in the roster: nothing rolls up from them to `{manager}`",
+                        reps.len(),
+                        names.join(", ")
                     ),
                 )
-                .line(rep.line)
+                .line(first.line)
                 .col_name(headers[column].clone())
-                .value(rep.manager_id.clone())
+                .value(manager.clone())
                 .hint("add the manager to the roster (with an empty plan if they are not paid here), or correct the id"),
-            ),
+            );
         }
     }
     // Walk up from every rep; a chain longer than the roster has a cycle.

@@ -52,6 +52,12 @@ pub(crate) struct Context<'a> {
     pub plans: Vec<BoundPlan>,
     pub stage: Option<usize>,
     pub credits: credit::CreditLists,
+    /// Per deal row, the measures of its owner's plan that select it (see [`credit::owner_selections`]).
+    pub selections: Vec<u8>,
+    /// Deal ids increase in file order (see [`credit::ids_ascending`]).
+    pub ids_ascending: bool,
+    /// Per deal row, the strongest [`Outcome`] of its credits so far (as `u8`).
+    pub outcomes: Vec<std::sync::atomic::AtomicU8>,
 }
 
 /// Compute the run. `Err` holds every problem found (missing quotas or FX rates, unusable columns).
@@ -75,12 +81,21 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
     if diags.has_errors() {
         return Err(InvalidInput(diags.into_sorted()));
     }
+    let (selections, ids_ascending) = rayon::join(
+        || credit::owner_selections(inputs, &plans),
+        || credit::ids_ascending(inputs),
+    );
     let mut ctx = Context {
         inputs,
         settings,
         plans,
         stage: inputs.deals.column("stage"),
         credits,
+        selections,
+        ids_ascending,
+        outcomes: (0..inputs.deals.len())
+            .map(|_| std::sync::atomic::AtomicU8::new(Outcome::NotCredited as u8))
+            .collect(),
     };
 
     let outcomes: Vec<rep::RepOutcome> = (0..inputs.roster.len() as u32)
@@ -94,16 +109,16 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
         .collect();
 
     let mut reps = Vec::new();
-    let mut outcomes_by_row: Vec<Outcome> = vec![Outcome::NotCredited; inputs.deals.len()];
     let mut exceptions = inputs.deals.exceptions.clone();
     for o in outcomes {
         diags.extend(o.diags);
         exceptions.extend(o.exceptions);
         reps.extend(o.results);
-        for (row, outcome) in o.statuses {
-            rep::merge_outcome(&mut outcomes_by_row[row as usize], outcome);
-        }
     }
+    let outcomes_by_row: Vec<Outcome> = std::mem::take(&mut ctx.outcomes)
+        .into_iter()
+        .map(|a| Outcome::from_u8(a.into_inner()))
+        .collect();
     if diags.has_errors() {
         return Err(InvalidInput(diags.into_sorted()));
     }

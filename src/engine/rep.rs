@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use super::bind::{BoundPlan, BoundValue};
 use super::component::{self, Span};
-use super::credit::Grant;
+use super::credit::{self, Grant, Owned};
 use super::{ComponentResult, Context, Credit, Outcome, RepResult};
 use crate::data::quotas::Quota;
 use crate::data::{CreditKind, Rep};
@@ -21,7 +21,6 @@ use crate::plan::{ComponentKind, MeasureCredit, Plan};
 pub(crate) struct RepOutcome {
     /// One result per plan the rep was on in the run (one, unless the plan changed).
     pub results: Vec<RepResult>,
-    pub statuses: Vec<(u32, Outcome)>,
     pub diags: Vec<Diagnostic>,
     pub exceptions: Vec<Diagnostic>,
 }
@@ -173,7 +172,6 @@ impl RepOutcome {
         });
         RepOutcome {
             results: Vec::new(),
-            statuses: Vec::new(),
             diags: vec![Diagnostic::error(
                 "amount-out-of-range",
                 file,
@@ -256,25 +254,10 @@ fn segments(ctx: &Context, rep: &Rep, rep_index: u32) -> Vec<Segment> {
     }
 }
 
-/// How much a row's outcome says: when several credits of one row end differently, the row is
-/// reported with the strongest (credited to anyone → credited).
-fn strength(o: Outcome) -> u8 {
-    match o {
-        Outcome::NotCredited => 0,
-        Outcome::NoPlan => 1,
-        Outcome::Filtered => 2,
-        Outcome::RepInactive => 3,
-        Outcome::OutOfPeriod => 4,
-        Outcome::Credited => 5,
-        Outcome::Exception => 6,
-    }
-}
-
-/// Merge a row's outcome from one computation into what is known so far.
-pub(crate) fn merge_outcome(known: &mut Outcome, new: Outcome) {
-    if strength(new) > strength(*known) {
-        *known = new;
-    }
+/// Record a row's outcome from one credit: the strongest outcome of all its credits stays (see
+/// [`Outcome`]); a commutative maximum, so the result does not depend on thread scheduling.
+fn record(ctx: &Context, row: u32, o: Outcome) {
+    ctx.outcomes[row as usize].fetch_max(o as u8, std::sync::atomic::Ordering::Relaxed);
 }
 
 pub(crate) fn compute_rep(ctx: &Context, rep_index: u32) -> RepOutcome {
@@ -283,26 +266,21 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32) -> RepOutcome {
     let other = ctx.credits.other(rep_index);
     let mut out = RepOutcome {
         results: Vec::new(),
-        statuses: Vec::with_capacity(owned.len() + other.len()),
         diags: Vec::new(),
         exceptions: Vec::new(),
     };
     let segments = segments(ctx, rep, rep_index);
     if segments.is_empty() {
-        out.statuses
-            .extend(owned.iter().map(|&r| (r, Outcome::NoPlan)));
-        out.statuses
-            .extend(other.iter().map(|g| (g.row, Outcome::NoPlan)));
+        for o in owned {
+            record(ctx, o.row, Outcome::NoPlan);
+        }
+        for g in other {
+            record(ctx, g.row, Outcome::NoPlan);
+        }
         return out;
     }
     for seg in &segments {
         compute_segment(ctx, rep_index, rep, seg, owned, other, &mut out);
-    }
-    if segments.len() > 1 {
-        // A row seen by several plans: keep its strongest outcome, once.
-        out.statuses
-            .sort_unstable_by_key(|&(row, o)| (row, std::cmp::Reverse(strength(o))));
-        out.statuses.dedup_by_key(|&mut (row, _)| row);
     }
     out
 }
@@ -320,7 +298,7 @@ fn compute_segment(
     rep_index: u32,
     rep: &Rep,
     seg: &Segment,
-    owned: &[u32],
+    owned: &[Owned],
     other: &[Grant],
     out: &mut RepOutcome,
 ) {
@@ -343,13 +321,13 @@ fn compute_segment(
     let mut keyed: Vec<Candidate> = Vec::with_capacity(owned.len() + other.len());
     let mut unread: Vec<u32> = Vec::new();
     if holder_column.is_none() {
-        keyed.extend(owned.iter().map(|&r| Candidate {
-            date: deals.close_date(r as usize),
-            row: r,
+        keyed.extend(owned.iter().map(|o| Candidate {
+            date: o.date,
+            row: o.row,
             grant: None,
         }));
     } else {
-        unread.extend_from_slice(owned);
+        unread.extend(owned.iter().map(|o| o.row));
     }
     for (i, g) in other.iter().enumerate() {
         if reads(g) {
@@ -362,17 +340,24 @@ fn compute_segment(
             unread.push(g.row);
         }
     }
-    // (date, id) order; the dates are read once, ids compared only between deals of one day.
-    keyed.sort_unstable_by(|a, b| {
-        a.date
-            .cmp(&b.date)
-            .then_with(|| {
-                deals
-                    .id_key(a.row as usize)
-                    .cmp(deals.id_key(b.row as usize))
-            })
-            .then_with(|| a.grant.cmp(&b.grant))
-    });
+    // (date, id) order; when ids increase in file order, (date, row) is the same order and the ids
+    // are not read at all; otherwise they are compared only between deals of one day.
+    if ctx.ids_ascending {
+        keyed.sort_unstable_by_key(|c| (c.date, c.row, c.grant));
+    } else {
+        keyed.sort_unstable_by(|a, b| {
+            a.date
+                .cmp(&b.date)
+                .then_with(|| {
+                    deals
+                        .id_key(a.row as usize)
+                        .cmp(deals.id_key(b.row as usize))
+                })
+                .then_with(|| a.grant.cmp(&b.grant))
+        });
+    }
+    // The owner's selections were computed in file order for the roster's plan.
+    let precomputed = seg.assignment.is_none();
     let grant_of = |c: &Candidate| c.grant.map(|i| &other[i as usize]);
 
     // Which payout periods each component computes: those ending in the run period while the rep is
@@ -442,12 +427,21 @@ fn compute_segment(
         let r = cand.row as usize;
         let grant = grant_of(cand);
         let rolled_up = grant.is_some_and(|g| g.kind == CreditKind::Rollup);
+        let mask = match grant {
+            None if precomputed => ctx.selections[r],
+            _ => credit::UNKNOWN,
+        };
         for &(m, from, to) in &active {
             let measure = &bound.measures[m];
             if (plan.measures[m].credit == MeasureCredit::Team) != rolled_up {
                 continue;
             }
-            if !bound.selects(deals, m, r) {
+            let selects = if mask == credit::UNKNOWN {
+                bound.selects(deals, m, r)
+            } else {
+                mask & (1 << m) != 0
+            };
+            if !selects {
                 continue;
             }
             selected[local] = true;
@@ -556,10 +550,11 @@ fn compute_segment(
         } else {
             Outcome::Filtered
         };
-        out.statuses.push((cand.row, status));
+        record(ctx, cand.row, status);
     }
-    out.statuses
-        .extend(unread.iter().map(|&r| (r, Outcome::NotCredited)));
+    for &r in &unread {
+        record(ctx, r, Outcome::NotCredited);
+    }
     out.results.push(RepResult {
         rep: rep_index,
         plan: plan_index,

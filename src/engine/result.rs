@@ -241,18 +241,37 @@ pub struct RepResult {
 }
 
 /// What happened to a deal row, compactly (one byte per row on large runs); see [`Status`].
+///
+/// A row credited to several reps may end differently for each; it is reported with the strongest
+/// outcome, in the order of the variants (credited to anyone → credited; an exception wins so the row
+/// is in the exceptions file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
 pub enum Outcome {
     /// No rep's crediting reads the row (e.g. its owner's plan credits by territory).
-    NotCredited,
-    Credited,
-    OutOfPeriod,
-    RepInactive,
-    NoPlan,
+    NotCredited = 0,
+    NoPlan = 1,
     /// Not selected by any measure; the stage is read from the deal row when reported.
-    Filtered,
+    Filtered = 2,
+    RepInactive = 3,
+    OutOfPeriod = 4,
+    Credited = 5,
     /// Unusable (e.g. no FX rate) and sent to the exceptions in lenient mode.
-    Exception,
+    Exception = 6,
+}
+
+impl Outcome {
+    pub(crate) fn from_u8(v: u8) -> Outcome {
+        match v {
+            1 => Outcome::NoPlan,
+            2 => Outcome::Filtered,
+            3 => Outcome::RepInactive,
+            4 => Outcome::OutOfPeriod,
+            5 => Outcome::Credited,
+            6 => Outcome::Exception,
+            _ => Outcome::NotCredited,
+        }
+    }
 }
 
 /// Why a deal row was not credited.
