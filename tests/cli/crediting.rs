@@ -11,7 +11,7 @@
 //! - `vp` (V1, roll-up of the whole subtree: M1's team and S1): 1% with a 50% threshold (catch-up),
 //!   quota 400,000.
 
-use crate::util::{dec, fail, payout, run_case, scratch_copy, write};
+use crate::util::{dec, fail, payout, run_case, run_with, scratch_copy, write};
 
 fn run() -> crate::util::Run {
     run_case("crediting", "2026-Q1")
@@ -251,10 +251,32 @@ fn explain_shows_the_credit_share_and_the_prorated_quota() {
     );
     // 90,000 × 45/90 = 45,000 exactly.
     assert!(
-        text.contains("Quota `bookings`: 90,000.00 × 45/90 active days = 45000"),
+        text.contains("Quota `bookings`: 90,000.00 × 45/90 active days = 45,000.00 (half-away-from-zero to 2 places)"),
         "{text}"
     );
-    assert!(text.contains("Quota used: 45,000.00"), "{text}");
+    // The ae2 block computes January for its quarter's true-up, though C1 was not on ae2 then.
+    assert!(
+        text.contains("Payout period 2026-01 (the rep is not employed or not on this plan then: shown for the true-up)"),
+        "{text}"
+    );
+    // H1's ramp, month by month: February 28 days × 50% + March 31 days × 100% = 45.
+    let out = payout()
+        .args([
+            "-w",
+            &crate::util::workspace("crediting"),
+            "explain",
+            "--rep",
+            "H1",
+            "--period",
+            "2026-Q1",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("60,000.00 × 45/90 ramped active days = 30,000.00 (half-away-from-zero to 2 places; 28 × 50% + 31 × 100% = 45)"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -332,4 +354,28 @@ fn every_credited_amount_is_value_times_share() {
             }
         }
     }
+}
+
+#[test]
+fn a_deal_after_the_end_date_is_reported_as_rep_not_active() {
+    // Without K2 holding West from February, D7 (T1's, 2026-02-20, after T1's end date 2026-02-15) is
+    // credited to no one: it reconciles as "rep not active on the deal date", 1 row of 20,000.00;
+    // the other 10 rows (300,000 − 20,000 = 280,000) are credited.
+    let dir = scratch_copy("crediting");
+    write(
+        dir.path(),
+        "territories.csv",
+        "territory,rep_id,from,to\nWest,K1,2026-01-01,2026-01-31\nEast,K1,2026-01-01,\n",
+    );
+    let run = run_with(
+        dir.path().join("payout.toml").to_str().unwrap(),
+        "2026-Q1",
+        &[],
+    );
+    assert_eq!(
+        run.read("reconciliation.csv"),
+        "status,currency,rows,amount\ninput,,11,300000.00\ncredited,,10,280000.00\nrep not active on the deal date,,1,20000.00\n"
+    );
+    // K2 now has no deals: February 0.00.
+    assert_eq!(run.payable("K2", "territory", "2026-02"), "0.00");
 }
