@@ -31,6 +31,9 @@ struct RawWorkspace {
     reps: RawInput,
     quotas: Option<RawInput>,
     fx: Option<RawInput>,
+    // Issue 5 (closing periods): the manual adjustments file and the ledger of closed periods.
+    adjustments: Option<RawInput>,
+    ledger: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -68,6 +71,8 @@ pub enum InputKind {
     Reps,
     Quotas,
     Fx,
+    Adjustments,
+    Ledger,
 }
 
 impl InputKind {
@@ -77,6 +82,8 @@ impl InputKind {
             InputKind::Reps => "reps",
             InputKind::Quotas => "quotas",
             InputKind::Fx => "fx",
+            InputKind::Adjustments => "adjustments",
+            InputKind::Ledger => "ledger",
         }
     }
 
@@ -115,6 +122,21 @@ impl InputKind {
             ),
             InputKind::Quotas => (&["rep_id", "period", "amount"], &["measure"]),
             InputKind::Fx => (&["currency", "date", "rate"], &[]),
+            InputKind::Adjustments => (
+                &["rep_id", "period", "amount", "reason"],
+                &["component", "approved_by", "note"],
+            ),
+            InputKind::Ledger => (
+                &[
+                    "rep_id",
+                    "period",
+                    "component",
+                    "amount",
+                    "closed_at",
+                    "run_id",
+                ],
+                &crate::ledger::OPTIONAL_COLUMNS,
+            ),
         }
     }
 }
@@ -148,6 +170,10 @@ pub struct Workspace {
     pub reps: InputSpec,
     pub quotas: Option<InputSpec>,
     pub fx: Option<InputSpec>,
+    /// Manual adjustments (`[adjustments]`), paid as their own statement lines.
+    pub adjustments: Option<InputSpec>,
+    /// The ledger of closed periods (`ledger`, default `ledger.csv` beside the workspace file).
+    pub ledger: PathBuf,
 }
 
 /// Where plan files come from: every `*.toml` in a folder, or a list of files.
@@ -166,6 +192,8 @@ pub struct Overrides {
     pub reps: Option<PathBuf>,
     pub quotas: Option<PathBuf>,
     pub fx: Option<PathBuf>,
+    pub adjustments: Option<PathBuf>,
+    pub ledger: Option<PathBuf>,
     /// Send unusable deal rows to exceptions instead of stopping.
     pub lenient: bool,
 }
@@ -367,6 +395,15 @@ pub fn parse_workspace(
         &mut input,
     );
     let fx = optional(&raw.fx, InputKind::Fx, &overrides.fx, &mut input);
+    let adjustments = optional(
+        &raw.adjustments,
+        InputKind::Adjustments,
+        &overrides.adjustments,
+        &mut input,
+    );
+    let ledger = overrides.ledger.clone().unwrap_or_else(|| {
+        normalize(&base.join(raw.ledger.as_ref().map_or("ledger.csv", |l| l.get_ref())))
+    });
 
     diags.finish()?;
     Ok(Workspace {
@@ -390,5 +427,7 @@ pub fn parse_workspace(
         reps,
         quotas,
         fx,
+        adjustments,
+        ledger,
     })
 }

@@ -5,7 +5,8 @@
 //! number format, never through f64); ids are unique per file; row counts and SHA-256 of each file are
 //! kept for the manifest. This module and `cli`/`report` are the only ones that touch files.
 
-mod csv_input;
+pub mod adjustments;
+pub(crate) mod csv_input;
 pub mod deals;
 pub mod fx;
 pub mod quotas;

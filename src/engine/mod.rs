@@ -9,6 +9,7 @@
 
 mod bind;
 mod component;
+pub mod payment;
 mod rep;
 pub mod result;
 pub mod tiers;
@@ -142,6 +143,7 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
         not_credited,
         warnings: diags.into_sorted(),
         exceptions,
+        payment: payment::Settlement::default(),
     })
 }
 
@@ -214,9 +216,16 @@ pub fn check_invariants(
                         p.payout_period
                     )
                 };
-                if p.payable != p.earned_to_date - p.paid_to_date {
+                // Payment lines (draws, adjustments, prior periods...) come on top of the true-up.
+                let payment: Decimal = p
+                    .lines
+                    .iter()
+                    .filter(|l| l.kind.is_payment())
+                    .map(|l| l.amount)
+                    .sum();
+                if p.payable != p.earned_to_date - p.paid_to_date + payment {
                     return Err(InternalError(format!(
-                        "payable ≠ earned-to-date − paid-to-date for {}",
+                        "payable ≠ earned-to-date − paid-to-date + payment lines for {}",
                         who()
                     )));
                 }

@@ -44,6 +44,25 @@ pub enum LineKind {
     PlanCap,
     /// The change in rounding of earned-to-date (rounded − exact) since the previous payout period.
     Rounding,
+    // Payment lines (issue 5, see `super::payment`): between earned and paid.
+    /// A closed earlier payout period of the same measurement period now computes differently: new − paid.
+    TrueUp,
+    /// A closed payout period of an earlier measurement period now computes differently: new − paid.
+    PriorPeriod,
+    /// A manual adjustment from the adjustments file.
+    Adjustment,
+    /// The draw's top-up of the payable to the guaranteed amount.
+    Draw,
+    /// Repayment of a recoverable draw balance from excess earnings (negative).
+    Recovery,
+    /// A recoverable draw balance forgiven (0.00; the balance is written off).
+    DrawForgiven,
+    /// A negative payable carried forward as a balance (positive: brings the payable to zero).
+    CarryForward,
+    /// A balance carried forward from an earlier payout period, deducted (negative).
+    CarryIn,
+    /// A closed period's run: what the ledger recorded minus what the data compute now.
+    Recorded,
 }
 
 impl LineKind {
@@ -62,7 +81,50 @@ impl LineKind {
             LineKind::Cap => "cap",
             LineKind::PlanCap => "plan-cap",
             LineKind::Rounding => "rounding",
+            LineKind::TrueUp => "true-up",
+            LineKind::PriorPeriod => "prior-period",
+            LineKind::Adjustment => "adjustment",
+            LineKind::Draw => "draw",
+            LineKind::Recovery => "recovery",
+            LineKind::DrawForgiven => "draw-forgiven",
+            LineKind::CarryForward => "carry-forward",
+            LineKind::CarryIn => "carry-in",
+            LineKind::Recorded => "recorded",
         }
+    }
+
+    /// Lines of the payment step (`true-up` included): not tier slices, they carry no measure range.
+    pub fn is_settlement(self) -> bool {
+        self == LineKind::TrueUp || self.is_payment()
+    }
+
+    /// Every payment kind, for parsing the ledger's `kind` column.
+    pub const PAYMENT: [LineKind; 9] = [
+        LineKind::TrueUp,
+        LineKind::PriorPeriod,
+        LineKind::Adjustment,
+        LineKind::Draw,
+        LineKind::Recovery,
+        LineKind::DrawForgiven,
+        LineKind::CarryForward,
+        LineKind::CarryIn,
+        LineKind::Recorded,
+    ];
+
+    /// Payment lines that are not part of the true-up of earned-to-date: payable = earned-to-date −
+    /// paid-to-date + the sum of these lines.
+    pub fn is_payment(self) -> bool {
+        matches!(
+            self,
+            LineKind::PriorPeriod
+                | LineKind::Adjustment
+                | LineKind::Draw
+                | LineKind::Recovery
+                | LineKind::DrawForgiven
+                | LineKind::CarryForward
+                | LineKind::CarryIn
+                | LineKind::Recorded
+        )
     }
 
     /// Lines that belong to one deal (and print its id).
@@ -300,4 +362,6 @@ pub struct RunResult {
     pub warnings: Vec<crate::diag::Diagnostic>,
     /// Lenient mode: every row not loaded or not usable, with the reason (file order).
     pub exceptions: Vec<crate::diag::Diagnostic>,
+    /// What the ledger, adjustments and payment settings did to the payables (issue 5).
+    pub payment: super::payment::Settlement,
 }

@@ -22,6 +22,8 @@ pub struct Plan {
     pub components: Vec<Component>,
     pub values: Vec<DerivedValue>,
     pub cap: Option<PlanCap>,
+    /// Payment mechanics (`[payment]`): negative payables, draws.
+    pub payment: super::payment::Payment,
     /// Problems that do not stop the plan from being used (e.g. a curve that pays less higher up).
     #[serde(skip)]
     pub warnings: Vec<crate::diag::Diagnostic>,

@@ -29,6 +29,7 @@ struct RawPlan {
     #[serde(default)]
     values: BTreeMap<String, Spanned<RawValue>>,
     cap: Option<Spanned<RawPlanCap>>,
+    payment: Option<Spanned<super::payment::RawPayment>>,
 }
 
 /// A derived value: `name = "expression"` or `name = { expr = "...", money = true }`.
@@ -273,8 +274,18 @@ pub fn parse_plan(
     if diags.has_errors() {
         return Err(diags.into_sorted());
     }
+    let payment = {
+        let ids: Vec<String> = components.iter().map(|c| c.id.clone()).collect();
+        let mut found = Diagnostics::new();
+        let p = super::payment::parse_payment(&src, raw.payment.as_ref(), &ids, &mut found);
+        if found.has_errors() {
+            return Err(found.into_sorted());
+        }
+        p
+    };
     let warnings = diags.into_sorted();
     Ok(Plan {
+        payment,
         warnings,
         name: raw.name.unwrap_or_else(|| id.clone()),
         id,

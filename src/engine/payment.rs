@@ -1,0 +1,532 @@
+//! Payment: from what the engine says was earned to what payroll pays, given what was already paid.
+//! Pure, like the rest of the engine: the ledger, the adjustments and the engine's results for the
+//! closed periods come in as data.
+//!
+//! For each rep, component and payout period of the run:
+//! - **closed** (the month it ends in belongs to a run period closed in the ledger): the payable is
+//!   what the ledger recorded, line for line. When the data now compute a different commission, a
+//!   `recorded` line (recorded − computed now) says so; the difference itself is paid in the next open
+//!   payout period, never by rewriting the closed one.
+//! - **open**: the engine's payable (earned-to-date − earned-to-date at the end of the previous payout
+//!   period), then, in this order: `true-up` lines (a closed payout period of the same measurement
+//!   period that now computes differently: new − paid, naming the period), `prior-period` lines (the
+//!   same for a closed period of an earlier measurement period), `adjustment` lines, `carry-in` (a
+//!   negative balance carried from earlier), the draw (`draw` top-up to the guaranteed amount,
+//!   `recovery` of a recoverable balance from the excess, `draw-forgiven`), and `carry-forward` when
+//!   the payable is still negative and the plan carries it forward.
+//!
+//! Invariants: payable = earned-to-date − paid-to-date + the payment lines (all but `true-up`, which
+//! paid-to-date includes), and the lines sum to the payable; a correction of a closed period is paid
+//! once: the ledger records it against the period it corrects (`for_period`), so what was paid for a
+//! period is the sum of its `earned`, `true-up` and `prior-period` rows.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::{Line, LineKind, RunResult};
+use crate::data::adjustments::Adjustment;
+use crate::data::Inputs;
+use crate::ledger::{Ledger, LedgerRow};
+use crate::money::fmt_amount;
+use crate::period::Period;
+use crate::plan::payment::{Draw, NegativePayable};
+
+/// One payment line of an open payout period, as the ledger will record it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub kind: LineKind,
+    /// The payout period the amount is for (a correction names the period it corrects).
+    pub for_period: Period,
+    pub amount: Decimal,
+    /// Balance after the line, for draws (recoverable balance) and carried-forward balances.
+    pub balance: Option<Decimal>,
+    pub reason: String,
+    /// The line's explanation (its "formula").
+    pub note: String,
+}
+
+/// Who closed a payout period, from the ledger.
+#[derive(Debug, Clone, Serialize)]
+pub struct Closure {
+    pub closed_period: Period,
+    pub closed_at: String,
+    pub approved_by: String,
+    pub run_id: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Settlement {
+    /// Payout periods of the run that are closed.
+    pub closed: BTreeMap<Period, Closure>,
+    /// Payment lines of each open payout period of the run: (rep, component, payout period).
+    pub entries: BTreeMap<(u32, usize, Period), Vec<Entry>>,
+    /// Corrections and late adjustments no open payout period of this run could take (e.g. a
+    /// quarterly component in a monthly run): they wait for the component's next open period.
+    pub waiting: usize,
+}
+
+/// What the payment step reads besides the run.
+pub struct PaymentInputs<'a> {
+    pub ledger: &'a Ledger,
+    pub adjustments: &'a [Adjustment],
+    /// Engine runs of the ledger's closed run periods: what the closed periods compute now.
+    pub history: &'a [RunResult],
+}
+
+/// Whether the draw applies to a payout period.
+fn draw_active(d: &Draw, p: Period) -> bool {
+    let end = p.end();
+    if end < d.from || d.to.is_some_and(|t| end > t) {
+        return false;
+    }
+    if let Some(n) = d.periods {
+        let mut q = p.calendar().period_of(p.granularity(), d.from);
+        let mut i = 0u32;
+        while q < p && i <= n {
+            q = q.next();
+            i += 1;
+        }
+        return i < n;
+    }
+    true
+}
+
+fn entry(kind: LineKind, for_period: Period, amount: Decimal, note: String) -> Entry {
+    Entry {
+        kind,
+        for_period,
+        amount,
+        balance: None,
+        reason: String::new(),
+        note,
+    }
+}
+
+fn from_ledger(row: &LedgerRow, kind: LineKind) -> Entry {
+    Entry {
+        kind,
+        for_period: row.for_period,
+        amount: row.amount,
+        balance: row.balance,
+        reason: row.reason.clone(),
+        note: row.note.clone(),
+    }
+}
+
+/// Apply the ledger, the adjustments and the plans' payment settings to the run's payables.
+pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
+    let ledger = pay.ledger;
+    let months = ledger.closed_months();
+    let closed = |p: Period| ledger.is_closed(&months, p);
+    // What every payout period computes now (the engine's payable), from the closed periods' runs
+    // and this run (which wins: it is the same computation).
+    let mut computed: BTreeMap<(u32, usize), BTreeMap<Period, Decimal>> = BTreeMap::new();
+    for res in pay.history.iter().chain(std::iter::once(&*run)) {
+        for r in &res.reps {
+            for c in &r.components {
+                let m = computed.entry((r.rep, c.component)).or_default();
+                for p in &c.periods {
+                    m.insert(p.payout_period, p.payable);
+                }
+            }
+        }
+    }
+    let index = ledger.by_rep_component();
+    let mut closures: BTreeMap<Period, Closure> = BTreeMap::new();
+    for row in &ledger.rows {
+        closures.entry(row.period).or_insert_with(|| Closure {
+            closed_period: row.closed_period,
+            closed_at: row.closed_at.clone(),
+            approved_by: row.approved_by.clone(),
+            run_id: row.run_id.clone(),
+        });
+    }
+    let mut settlement = Settlement::default();
+    let none: Vec<&LedgerRow> = Vec::new();
+
+    for r in run.reps.iter_mut() {
+        let rep = inputs.roster.get(r.rep);
+        let plan = &inputs.plans[r.plan];
+        let places = plan.rounding.places;
+        let money = |d: Decimal| fmt_amount(d, places);
+        for c in r.components.iter_mut() {
+            let comp = &plan.components[c.component];
+            let rows = index
+                .get(&(rep.id.as_str(), comp.id.as_str()))
+                .unwrap_or(&none);
+
+            // Corrections of closed payout periods: what they compute now − what was paid for them.
+            let mut paid_for: BTreeMap<Period, Decimal> = BTreeMap::new();
+            for row in rows {
+                if matches!(
+                    row.kind,
+                    None | Some(LineKind::TrueUp) | Some(LineKind::PriorPeriod)
+                ) {
+                    *paid_for.entry(row.for_period).or_default() += row.amount;
+                }
+            }
+            let now = computed.get(&(r.rep, c.component));
+            let mut periods: BTreeSet<Period> = paid_for.keys().copied().collect();
+            periods.extend(now.iter().flat_map(|m| m.keys().copied()));
+            let mut corrections: Vec<(Period, Decimal, Decimal)> = periods
+                .into_iter()
+                .filter(|q| closed(*q))
+                .filter_map(|q| {
+                    let old = paid_for.get(&q).copied().unwrap_or_default();
+                    let new = now.and_then(|m| m.get(&q)).copied().unwrap_or_default();
+                    (new != old).then_some((q, old, new))
+                })
+                .collect();
+
+            // Adjustments: paid in the payout period containing the end of their period, unless the
+            // ledger already has them; one for a closed period not in the ledger is paid late.
+            let mut recorded_adjustments: Vec<(Period, Decimal, &str)> = rows
+                .iter()
+                .filter(|row| row.kind == Some(LineKind::Adjustment))
+                .map(|row| (row.for_period, row.amount, row.reason.as_str()))
+                .collect();
+            let mut on_time: BTreeMap<Period, Vec<&Adjustment>> = BTreeMap::new();
+            let mut late: Vec<(Period, &Adjustment)> = Vec::new();
+            for a in pay
+                .adjustments
+                .iter()
+                .filter(|a| a.rep == r.rep && a.component.unwrap_or(0) == c.component)
+            {
+                let q = a
+                    .period
+                    .calendar()
+                    .period_of(comp.payout_period, a.period.end());
+                if let Some(i) = recorded_adjustments
+                    .iter()
+                    .position(|x| x.0 == q && x.1 == a.amount && x.2 == a.reason)
+                {
+                    recorded_adjustments.remove(i);
+                } else if closed(q) {
+                    late.push((q, a));
+                } else {
+                    on_time.entry(q).or_default().push(a);
+                }
+            }
+
+            let last_balance = |kinds: &[LineKind]| {
+                rows.iter()
+                    .rev()
+                    .find(|row| row.kind.is_some_and(|k| kinds.contains(&k)))
+                    .and_then(|row| row.balance)
+                    .unwrap_or_default()
+            };
+            let mut draw_balance =
+                last_balance(&[LineKind::Draw, LineKind::Recovery, LineKind::DrawForgiven]);
+            let draw = plan
+                .payment
+                .draw
+                .as_ref()
+                .filter(|d| d.component == c.component);
+
+            for p in c.periods.iter_mut().filter(|p| p.in_run) {
+                let period = p.payout_period;
+                let engine_payable = p.payable;
+                let mut entries: Vec<Entry> = Vec::new();
+                if closed(period) {
+                    let recorded: Vec<&&LedgerRow> =
+                        rows.iter().filter(|row| row.period == period).collect();
+                    let earned: Decimal = recorded
+                        .iter()
+                        .filter(|row| row.kind.is_none())
+                        .map(|row| row.amount)
+                        .sum();
+                    for row in &recorded {
+                        if let Some(k) = row.kind {
+                            entries.push(from_ledger(row, k));
+                        }
+                    }
+                    if earned != engine_payable {
+                        entries.push(entry(
+                            LineKind::Recorded,
+                            period,
+                            earned - engine_payable,
+                            format!(
+                                "closed: commission recorded {}, computed now {}; the difference is paid in the next open period",
+                                money(earned),
+                                money(engine_payable)
+                            ),
+                        ));
+                    }
+                    if let Some(cl) = closures.get(&period) {
+                        settlement.closed.insert(period, cl.clone());
+                    }
+                } else {
+                    let (due, wait): (Vec<_>, Vec<_>) = corrections
+                        .into_iter()
+                        .partition(|(q, _, _)| q.end() < period.start());
+                    corrections = wait;
+                    for (q, old, new) in due {
+                        let same_measurement =
+                            q.within(p.measurement_period.granularity()) == p.measurement_period;
+                        entries.push(entry(
+                            if same_measurement {
+                                LineKind::TrueUp
+                            } else {
+                                LineKind::PriorPeriod
+                            },
+                            q,
+                            new - old,
+                            format!("{q}: paid {}, computed now {}", money(old), money(new)),
+                        ));
+                    }
+                    let (due, wait): (Vec<_>, Vec<_>) = late
+                        .into_iter()
+                        .partition(|(q, _)| q.end() < period.start());
+                    late = wait;
+                    let adjustments = due.into_iter().chain(
+                        on_time
+                            .remove(&period)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|a| (period, a)),
+                    );
+                    for (q, a) in adjustments {
+                        let mut note = a.reason.clone();
+                        if q != period {
+                            note.push_str(&format!(" (for {q}, closed before it arrived)"));
+                        }
+                        if !a.approved_by.is_empty() {
+                            note.push_str(&format!("; approved by {}", a.approved_by));
+                        }
+                        if !a.note.is_empty() {
+                            note.push_str(&format!("; {}", a.note));
+                        }
+                        let mut e = entry(LineKind::Adjustment, q, a.amount, note);
+                        e.reason = a.reason.clone();
+                        entries.push(e);
+                    }
+                    let mut total =
+                        engine_payable + entries.iter().map(|e| e.amount).sum::<Decimal>();
+                    if let Some(d) = draw {
+                        if d.forgive_on.is_some_and(|f| f <= period.end())
+                            && draw_balance > Decimal::ZERO
+                        {
+                            let mut e = entry(
+                                LineKind::DrawForgiven,
+                                period,
+                                Decimal::ZERO,
+                                format!("draw balance {} forgiven", money(draw_balance)),
+                            );
+                            draw_balance = Decimal::ZERO;
+                            e.balance = Some(draw_balance);
+                            entries.push(e);
+                        }
+                        let active = draw_active(d, period);
+                        let guaranteed = if active { d.amount } else { Decimal::ZERO };
+                        if active && total < d.amount {
+                            let top = d.amount - total;
+                            if d.recoverable {
+                                draw_balance += top;
+                            }
+                            let mut e = entry(
+                                LineKind::Draw,
+                                period,
+                                top,
+                                if d.recoverable {
+                                    format!(
+                                        "recoverable draw {} − payable {}; balance {}",
+                                        money(d.amount),
+                                        money(total),
+                                        money(draw_balance)
+                                    )
+                                } else {
+                                    format!(
+                                        "draw {} − payable {} (non-recoverable)",
+                                        money(d.amount),
+                                        money(total)
+                                    )
+                                },
+                            );
+                            e.balance = Some(draw_balance);
+                            entries.push(e);
+                            total += top;
+                        } else if draw_balance > Decimal::ZERO && total > guaranteed {
+                            let excess = total - guaranteed;
+                            let mut recovered = excess.min(draw_balance);
+                            if let Some(m) = d.max_recovery {
+                                recovered = recovered.min(m);
+                            }
+                            draw_balance -= recovered;
+                            let mut e = entry(
+                                LineKind::Recovery,
+                                period,
+                                -recovered,
+                                format!(
+                                    "draw balance recovered from {} above the draw{}; balance {}",
+                                    money(excess),
+                                    d.max_recovery
+                                        .map(|m| format!(" (at most {} a period)", money(m)))
+                                        .unwrap_or_default(),
+                                    money(draw_balance)
+                                ),
+                            );
+                            e.balance = Some(draw_balance);
+                            entries.push(e);
+                            total -= recovered;
+                        }
+                    }
+                }
+                let true_up: Decimal = entries
+                    .iter()
+                    .filter(|e| e.kind == LineKind::TrueUp)
+                    .map(|e| e.amount)
+                    .sum();
+                p.payable = engine_payable + entries.iter().map(|e| e.amount).sum::<Decimal>();
+                p.paid_to_date = p.earned_to_date - (engine_payable + true_up);
+                for e in &entries {
+                    p.lines
+                        .push(Line::note(e.kind, None, e.amount, e.note.clone()));
+                }
+                if !closed(period) {
+                    settlement
+                        .entries
+                        .insert((r.rep, c.component, period), entries);
+                }
+            }
+            settlement.waiting += corrections.len() + late.len();
+        }
+        carry_forward(ledger, &closed, rep.id.as_str(), plan, r, &mut settlement);
+    }
+    run.payment = settlement;
+}
+
+/// A negative payable: the rep's total of a month's open payout periods (every component, the plan
+/// cap's row included) below zero is carried forward as a balance (the plan's default) by a
+/// `carry-forward` line on the month's first row, and the balance deducted from the next month by a
+/// `carry-in` line; with `negative_payable = "deduct"` the negative total is paid (deducted) as is.
+fn carry_forward(
+    ledger: &Ledger,
+    closed: &dyn Fn(Period) -> bool,
+    rep_id: &str,
+    plan: &crate::plan::Plan,
+    r: &mut super::RepResult,
+    settlement: &mut Settlement,
+) {
+    let mut carry = ledger
+        .rows
+        .iter()
+        .rev()
+        .find(|row| {
+            row.rep_id == rep_id
+                && matches!(
+                    row.kind,
+                    Some(LineKind::CarryForward) | Some(LineKind::CarryIn)
+                )
+        })
+        .and_then(|row| row.balance)
+        .unwrap_or_default();
+    let carries = plan.payment.negative_payable == NegativePayable::CarryForward;
+    if carry.is_zero() && !carries {
+        return;
+    }
+    let places = plan.rounding.places;
+    // Open payout periods of the run by the month they are paid in, in component order.
+    let mut by_month: BTreeMap<Period, Vec<(usize, usize)>> = BTreeMap::new();
+    for (ci, c) in r.components.iter().enumerate() {
+        for (pi, p) in c.periods.iter().enumerate() {
+            if p.in_run && !closed(p.payout_period) {
+                let month = p
+                    .payout_period
+                    .calendar()
+                    .period_of(crate::period::Granularity::Month, p.payout_period.end());
+                by_month.entry(month).or_default().push((ci, pi));
+            }
+        }
+    }
+    for (month, rows) in by_month {
+        let Some(&(ci, pi)) = rows.first() else {
+            continue;
+        };
+        let mut added = Vec::new();
+        if !carry.is_zero() {
+            let mut e = entry(
+                LineKind::CarryIn,
+                month,
+                -carry,
+                format!(
+                    "balance {} carried forward from earlier periods",
+                    fmt_amount(carry, places)
+                ),
+            );
+            e.balance = Some(Decimal::ZERO);
+            added.push(e);
+            carry = Decimal::ZERO;
+        }
+        let total: Decimal = rows
+            .iter()
+            .map(|&(c, p)| r.components[c].periods[p].payable)
+            .sum::<Decimal>()
+            + added.iter().map(|e| e.amount).sum::<Decimal>();
+        if total < Decimal::ZERO && carries {
+            carry = -total;
+            let mut e = entry(
+                LineKind::CarryForward,
+                month,
+                carry,
+                format!(
+                    "payable {} for {month} is negative: carried forward as a balance",
+                    fmt_amount(total, places)
+                ),
+            );
+            e.balance = Some(carry);
+            added.push(e);
+        }
+        if added.is_empty() {
+            continue;
+        }
+        let comp = r.components[ci].component;
+        let p = &mut r.components[ci].periods[pi];
+        for e in &added {
+            p.payable += e.amount;
+            p.lines
+                .push(Line::note(e.kind, None, e.amount, e.note.clone()));
+        }
+        let key = (r.rep, comp, p.payout_period);
+        for e in &mut added {
+            e.for_period = p.payout_period;
+        }
+        settlement.entries.entry(key).or_default().extend(added);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::period::Calendar;
+
+    fn draw(from: &str, to: Option<&str>, periods: Option<u32>) -> Draw {
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        Draw {
+            amount: Decimal::from(1000),
+            recoverable: true,
+            component: 0,
+            from: d(from),
+            to: to.map(d),
+            periods,
+            max_recovery: None,
+            forgive_on: None,
+            line: 1,
+        }
+    }
+
+    #[test]
+    fn draw_periods_count_from_the_period_containing_from() {
+        let cal = Calendar::default();
+        let p = |s: &str| cal.parse(s).unwrap();
+        let d = draw("2026-01-15", None, Some(3));
+        assert!(!draw_active(&d, p("2025-12")));
+        assert!(draw_active(&d, p("2026-01")));
+        assert!(draw_active(&d, p("2026-03")));
+        assert!(!draw_active(&d, p("2026-04")));
+        let d = draw("2026-01-01", Some("2026-02-28"), None);
+        assert!(draw_active(&d, p("2026-02")));
+        assert!(!draw_active(&d, p("2026-03")));
+    }
+}
