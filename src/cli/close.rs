@@ -104,6 +104,14 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
     for r in &result.reps {
         let rep = inputs.roster.get(r.rep);
         let plan = &inputs.plans[r.plan];
+        // Amounts with at least the plan's places, as payroll reads them (100 → 100.00).
+        let places = plan.rounding.places;
+        let scaled = |mut d: Decimal| {
+            if d.scale() < places {
+                d.rescale(places);
+            }
+            d
+        };
         for c in &r.components {
             let comp = &plan.components[c.component];
             for p in c.periods.iter().filter(|p| p.in_run) {
@@ -113,15 +121,20 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
                     .get(&(r.rep, c.component, p.payout_period))
                     .map_or(&[][..], |v| v.as_slice());
                 let extra: Decimal = entries.iter().map(|e| e.amount).sum();
-                let row = |kind, for_period, amount, balance, reason: &str, note: &str| LedgerRow {
+                let row = |kind,
+                           for_period,
+                           amount,
+                           balance: Option<Decimal>,
+                           reason: &str,
+                           note: &str| LedgerRow {
                     rep_id: rep.id.clone(),
                     period: p.payout_period,
                     component: comp.id.clone(),
                     kind,
                     for_period,
                     deal_id: String::new(),
-                    amount,
-                    balance,
+                    amount: scaled(amount),
+                    balance: balance.map(scaled),
                     reason: reason.to_string(),
                     closed_period: period,
                     closed_at: closed_at.clone(),

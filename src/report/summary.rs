@@ -142,10 +142,7 @@ fn csv_row<'a>(r: &'a Row<'a>) -> CsvRow<'a> {
         payable: amount(p.payable, places),
         capped_off: amount(p.capped_off, places),
         prior_periods: amount(
-            sum_of(
-                p,
-                &[LineKind::TrueUp, LineKind::PriorPeriod, LineKind::Recorded],
-            ),
+            sum_of(p, &[LineKind::PriorPeriod, LineKind::Recorded]),
             places,
         ),
         adjustments: amount(sum_of(p, &[LineKind::Adjustment]), places),

@@ -1,0 +1,501 @@
+//! Closing periods (issue 5): `payout close` and the ledger, true-ups against what was paid, prior-period
+//! lines, adjustments, draws, negative payables carried forward, and `payout diff`.
+//!
+//! Every test works on a scratch copy of tests/cases/ledger (its ledger.csv is written there):
+//! - A1, plan `ae`: 10% of bookings, measured per quarter, paid monthly. Deals D1 10,000 (Jan),
+//!   D2 5,000 (Feb), D3 8,000 (Mar), D4 20,000 (Apr).
+//! - S1, plan `sdr`: 5% of bookings per month; a recoverable draw of 1,000 a month from January to
+//!   March, at most 300 recovered a month; negative payables carried forward (the default). Deals
+//!   S-1 4,000 (Jan), S-2 30,000 (Feb), S-3 10,000 (Mar).
+
+use std::path::PathBuf;
+
+use crate::util::{dec, payout, read_csv, run_with, scratch_copy, Record, Run};
+
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    fn new() -> Workspace {
+        Workspace {
+            dir: scratch_copy("ledger"),
+        }
+    }
+
+    fn file(&self) -> String {
+        self.dir.path().join("payout.toml").display().to_string()
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `payout close`, which must succeed; returns its stderr.
+    fn close(&self, period: &str) -> String {
+        let out = payout()
+            .args(["-w", &self.file(), "close", "--period", period])
+            .args(["--approved-by", "Dana Controller"])
+            .args(["--closed-at", &format!("{period}-28T09:00:00Z")])
+            .output()
+            .expect("payout runs");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "close {period} failed:\n{stderr}");
+        stderr
+    }
+
+    /// `payout close` that must be refused with exit code 2; returns its stderr.
+    fn refused(&self, args: &[&str]) -> String {
+        let out = payout()
+            .args([
+                "-w",
+                &self.file(),
+                "close",
+                "--approved-by",
+                "Dana Controller",
+            ])
+            .args(args)
+            .output()
+            .expect("payout runs");
+        assert_eq!(out.status.code(), Some(2), "close {args:?} was not refused");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    fn run(&self, period: &str) -> Run {
+        run_with(&self.file(), period, &[])
+    }
+
+    /// Replace text in a file of the workspace (a late change of the data).
+    fn edit(&self, name: &str, from: &str, to: &str) {
+        let path = self.path(name);
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains(from), "{name} has no {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+    }
+
+    fn append(&self, name: &str, line: &str) {
+        let path = self.path(name);
+        let mut text = std::fs::read_to_string(&path).expect("read");
+        text.push_str(line);
+        text.push('\n');
+        std::fs::write(&path, text).expect("write");
+    }
+
+    fn ledger(&self) -> Vec<Record> {
+        read_csv(&self.path("ledger.csv"))
+    }
+}
+
+/// (rep, period, kind, for_period, amount, balance) of every ledger row.
+fn brief(rows: &[Record]) -> Vec<(&str, &str, &str, &str, &str, &str)> {
+    rows.iter()
+        .map(|r| {
+            (
+                r["rep_id"].as_str(),
+                r["period"].as_str(),
+                r["kind"].as_str(),
+                r["for_period"].as_str(),
+                r["amount"].as_str(),
+                r["balance"].as_str(),
+            )
+        })
+        .collect()
+}
+
+/// (line kind, formula, amount) of a statement's lines of one component.
+fn lines(run: &Run, period: &str, rep: &str) -> Vec<(String, String, String)> {
+    run.lines(period, rep, "commission")
+        .into_iter()
+        .map(|l| (l["line"].clone(), l["formula"].clone(), l["amount"].clone()))
+        .collect()
+}
+
+fn owned(v: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    v.iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect()
+}
+
+#[test]
+fn close_records_the_payables_and_a_closed_period_is_closed() {
+    let ws = Workspace::new();
+    let stderr = ws.close("2026-01");
+    assert!(stderr.contains("closed 2026-01"), "{stderr}");
+    // A1: 10,000 × 10% = 1,000.00. S1: 4,000 × 5% = 200.00, the recoverable draw tops it up to
+    // 1,000: draw 800.00, balance 800.00.
+    let ledger = ws.ledger();
+    assert_eq!(
+        brief(&ledger),
+        [
+            ("A1", "2026-01", "earned", "2026-01", "1000.00", ""),
+            ("S1", "2026-01", "earned", "2026-01", "200.00", ""),
+            ("S1", "2026-01", "draw", "2026-01", "800.00", "800.00"),
+        ]
+    );
+    for r in &ledger {
+        assert_eq!(r["approved_by"], "Dana Controller");
+        assert_eq!(r["closed_at"], "2026-01-28T09:00:00Z");
+        assert_eq!(r["closed_period"], "2026-01");
+        assert_eq!(r["run_id"].len(), 16, "the run id of the closed run");
+    }
+    let first = std::fs::read(ws.path("ledger.csv")).unwrap();
+
+    // Closing twice, or with an earlier month open, is refused; the ledger is untouched.
+    let twice = ws.refused(&["--period", "2026-01"]);
+    assert!(twice.contains("2026-01 is already closed"), "{twice}");
+    let gap = ws.refused(&["--period", "2026-03"]);
+    assert!(
+        gap.contains("earlier payout periods are still open (2026-02)"),
+        "{gap}"
+    );
+    assert_eq!(std::fs::read(ws.path("ledger.csv")).unwrap(), first);
+
+    // A run of the closed month reproduces the recorded payables and says it is closed.
+    let run = ws.run("2026-01");
+    assert_eq!(run.payable("A1", "commission", "2026-01"), "1000.00");
+    assert_eq!(run.payable("S1", "commission", "2026-01"), "1000.00");
+    assert_eq!(run.get("S1", "commission", "2026-01", "draw"), "800.00");
+    assert_eq!(run.get("A1", "commission", "2026-01", "status"), "closed");
+    assert!(
+        run.stderr.contains(
+            "2026-01 is closed (closed with 2026-01 at 2026-01-28T09:00:00Z by Dana Controller"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run
+        .read("statements/2026-01/A1.md")
+        .contains("| Status | closed"));
+
+    // The next close appends: the first close's bytes are the start of the file.
+    ws.close("2026-02");
+    let after = std::fs::read(ws.path("ledger.csv")).unwrap();
+    assert!(after.starts_with(&first) && after.len() > first.len());
+    assert_eq!(
+        ws.run("2026-02")
+            .get("A1", "commission", "2026-02", "status"),
+        "closed"
+    );
+    assert_eq!(
+        ws.run("2026-03")
+            .get("A1", "commission", "2026-03", "status"),
+        "open"
+    );
+}
+
+#[test]
+fn closing_with_an_earlier_month_open_is_allowed_by_a_flag_and_recorded() {
+    let ws = Workspace::new();
+    ws.close("2026-01");
+    let out = payout()
+        .args(["-w", &ws.file(), "close", "--period", "2026-03"])
+        .args(["--approved-by", "Dana Controller", "--allow-open-earlier"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let march: Vec<Record> = ws
+        .ledger()
+        .into_iter()
+        .filter(|r| r["period"] == "2026-03" && r["kind"] == "earned")
+        .collect();
+    assert_eq!(march.len(), 2);
+    for r in &march {
+        assert_eq!(r["note"], "closed while earlier periods were open: 2026-02");
+    }
+}
+
+#[test]
+fn a_late_change_is_paid_as_a_true_up_then_as_a_prior_period_line_and_closed_rows_never_change() {
+    let ws = Workspace::new();
+    ws.close("2026-01");
+    // D1 is corrected from 10,000 to 12,000 after January was closed.
+    ws.edit("deals.csv", "D1,A1,10000", "D1,A1,12000");
+
+    // January still shows what was paid: 1,000.00; a `recorded` line says the data now compute
+    // 1,200.00 (1,000 − 1,200 = −200.00 on top of the computed lines).
+    let jan = ws.run("2026-01");
+    assert_eq!(jan.payable("A1", "commission", "2026-01"), "1000.00");
+    assert_eq!(
+        jan.get("A1", "commission", "2026-01", "earned_to_date"),
+        "1200.00"
+    );
+    assert_eq!(
+        jan.get("A1", "commission", "2026-01", "prior_periods"),
+        "-200.00"
+    );
+
+    // February: earned to date (12,000 + 5,000) × 10% = 1,700.00; paid before = the ledger's
+    // 1,000.00; payable 700.00 = February's own 500.00 (5,000 × 10%) + a true-up of January
+    // (paid 1,000.00, now 1,200.00: +200.00).
+    let feb = ws.run("2026-02");
+    assert_eq!(
+        feb.get("A1", "commission", "2026-02", "earned_to_date"),
+        "1700.00"
+    );
+    assert_eq!(
+        feb.get("A1", "commission", "2026-02", "paid_to_date"),
+        "1000.00"
+    );
+    assert_eq!(feb.payable("A1", "commission", "2026-02"), "700.00");
+    assert_eq!(
+        lines(&feb, "2026-02", "A1"),
+        owned(&[
+            ("deal", "5000.00 × 10%", "500.00"),
+            (
+                "true-up",
+                "2026-01: paid 1000.00, computed now 1200.00",
+                "200.00"
+            ),
+        ])
+    );
+
+    // Once February is closed the correction is in the ledger against January: March pays only
+    // its own 800.00 (8,000 × 10%); paid before = 1,000 + 200 + 500 = 1,700.00.
+    ws.close("2026-02");
+    let rows = ws.ledger();
+    assert!(brief(&rows).contains(&("A1", "2026-02", "true-up", "2026-01", "200.00", "")));
+    let mar = ws.run("2026-03");
+    assert_eq!(
+        mar.get("A1", "commission", "2026-03", "paid_to_date"),
+        "1700.00"
+    );
+    assert_eq!(mar.payable("A1", "commission", "2026-03"), "800.00");
+    ws.close("2026-03");
+
+    // The quarter is closed; then D3 (March) drops from 8,000 to 6,000. April (Q2) pays its own
+    // 2,000.00 (20,000 × 10%) and a prior-period line for March: paid 800.00, now 600.00: −200.00.
+    let before = std::fs::read(ws.path("ledger.csv")).unwrap();
+    ws.edit("deals.csv", "D3,A1,8000", "D3,A1,6000");
+    let apr = ws.run("2026-04");
+    assert_eq!(
+        apr.get("A1", "commission", "2026-04", "paid_to_date"),
+        "0.00"
+    );
+    assert_eq!(
+        apr.get("A1", "commission", "2026-04", "prior_periods"),
+        "-200.00"
+    );
+    assert_eq!(apr.payable("A1", "commission", "2026-04"), "1800.00");
+    assert_eq!(
+        lines(&apr, "2026-04", "A1"),
+        owned(&[
+            ("deal", "20000.00 × 10%", "2000.00"),
+            (
+                "prior-period",
+                "2026-03: paid 800.00, computed now 600.00",
+                "-200.00"
+            ),
+        ])
+    );
+    // Running does not touch the ledger: closed rows never change.
+    assert_eq!(std::fs::read(ws.path("ledger.csv")).unwrap(), before);
+}
+
+#[test]
+fn adjustments_are_statement_lines_paid_once_and_a_late_one_goes_to_the_next_open_period() {
+    let ws = Workspace::new();
+    ws.append(
+        "adjustments.csv",
+        "A1,2026-01,250,SPIFF-JAN,commission,Lee Manager,webinar leads",
+    );
+    // January: 1,000.00 commission + 250.00 adjustment = 1,250.00.
+    let jan = ws.run("2026-01");
+    assert_eq!(jan.payable("A1", "commission", "2026-01"), "1250.00");
+    assert_eq!(
+        jan.get("A1", "commission", "2026-01", "adjustments"),
+        "250.00"
+    );
+    assert_eq!(
+        lines(&jan, "2026-01", "A1")[1],
+        (
+            "adjustment".to_string(),
+            "SPIFF-JAN; approved by Lee Manager; webinar leads".to_string(),
+            "250.00".to_string()
+        )
+    );
+    ws.close("2026-01");
+    assert!(brief(&ws.ledger()).contains(&(
+        "A1",
+        "2026-01",
+        "adjustment",
+        "2026-01",
+        "250.00",
+        ""
+    )));
+
+    // An adjustment for January that arrives after the close is paid in February, naming January;
+    // the one already in the ledger is not paid again. February: 500.00 + (−100.00) = 400.00.
+    ws.append("adjustments.csv", "A1,2026-01,-100,DUPLICATE,,,");
+    let feb = ws.run("2026-02");
+    assert_eq!(feb.payable("A1", "commission", "2026-02"), "400.00");
+    assert_eq!(
+        lines(&feb, "2026-02", "A1"),
+        owned(&[
+            ("deal", "5000.00 × 10%", "500.00"),
+            (
+                "adjustment",
+                "DUPLICATE (for 2026-01, closed before it arrived)",
+                "-100.00"
+            ),
+        ])
+    );
+    // The closed January still shows what was paid.
+    assert_eq!(
+        ws.run("2026-01").payable("A1", "commission", "2026-01"),
+        "1250.00"
+    );
+}
+
+#[test]
+fn a_recoverable_draw_is_repaid_from_later_excess_within_the_monthly_limit() {
+    let ws = Workspace::new();
+    ws.append("adjustments.csv", "S1,2026-02,-150,CORRECTION,,Kim,");
+    ws.close("2026-01");
+    // February: 30,000 × 5% = 1,500.00, adjustment −150.00 → 1,350.00, 350.00 above the draw;
+    // recovered min(350, balance 800, limit 300) = 300.00; payable 1,050.00, balance 500.00.
+    let feb = ws.run("2026-02");
+    assert_eq!(feb.payable("S1", "commission", "2026-02"), "1050.00");
+    assert_eq!(
+        feb.get("S1", "commission", "2026-02", "recovery"),
+        "-300.00"
+    );
+    assert_eq!(
+        lines(&feb, "2026-02", "S1")[2],
+        (
+            "recovery".to_string(),
+            "draw balance recovered from 350.00 above the draw (at most 300.00 a period); balance 500.00"
+                .to_string(),
+            "-300.00".to_string()
+        )
+    );
+    ws.close("2026-02");
+    // March: 10,000 × 5% = 500.00, topped up to the draw: +500.00, balance 500 + 500 = 1,000.00.
+    let mar = ws.run("2026-03");
+    assert_eq!(mar.payable("S1", "commission", "2026-03"), "1000.00");
+    assert_eq!(mar.get("S1", "commission", "2026-03", "draw"), "500.00");
+    ws.close("2026-03");
+    let s1: Vec<Record> = ws
+        .ledger()
+        .into_iter()
+        .filter(|r| r["rep_id"] == "S1")
+        .collect();
+    assert_eq!(
+        brief(&s1),
+        [
+            ("S1", "2026-01", "earned", "2026-01", "200.00", ""),
+            ("S1", "2026-01", "draw", "2026-01", "800.00", "800.00"),
+            ("S1", "2026-02", "earned", "2026-02", "1500.00", ""),
+            ("S1", "2026-02", "adjustment", "2026-02", "-150.00", ""),
+            ("S1", "2026-02", "recovery", "2026-02", "-300.00", "500.00"),
+            ("S1", "2026-03", "earned", "2026-03", "500.00", ""),
+            ("S1", "2026-03", "draw", "2026-03", "500.00", "1000.00"),
+        ]
+    );
+    // April: the draw has ended (to = 2026-03-31). A 2,000 deal earns 100.00, all of it recovered
+    // (limit 300): payable 0.00, balance 900.00.
+    ws.append("deals.csv", "S-4,S1,2000,2026-04-20");
+    let apr = ws.run("2026-04");
+    assert_eq!(
+        apr.get("S1", "commission", "2026-04", "recovery"),
+        "-100.00"
+    );
+    assert_eq!(apr.payable("S1", "commission", "2026-04"), "0.00");
+}
+
+#[test]
+fn a_negative_month_is_carried_forward_and_deducted_from_the_next() {
+    let ws = Workspace::new();
+    ws.close("2026-01");
+    ws.close("2026-02");
+    ws.close("2026-03");
+    // April: 2,000.00 commission − 2,500.00 overpayment adjustment = −500.00: carried forward,
+    // April pays 0.00.
+    ws.append("adjustments.csv", "A1,2026-04,-2500,OVERPAYMENT,,Kim,");
+    let apr = ws.run("2026-04");
+    assert_eq!(apr.payable("A1", "commission", "2026-04"), "0.00");
+    assert_eq!(apr.get("A1", "commission", "2026-04", "carried"), "500.00");
+    ws.close("2026-04");
+    // May: a 3,000 deal earns 300.00; the 500.00 balance is deducted: −200.00, carried again.
+    ws.append("deals.csv", "D5,A1,3000,2026-05-05");
+    let may = ws.run("2026-05");
+    assert_eq!(may.payable("A1", "commission", "2026-05"), "0.00");
+    assert_eq!(
+        lines(&may, "2026-05", "A1"),
+        owned(&[
+            ("deal", "3000.00 × 10%", "300.00"),
+            (
+                "carry-in",
+                "balance 500.00 carried forward from earlier periods",
+                "-500.00"
+            ),
+            (
+                "carry-forward",
+                "payable -200.00 for 2026-05 is negative: carried forward as a balance",
+                "200.00"
+            ),
+        ])
+    );
+    // With `negative_payable = "deduct"` the same April pays −500.00.
+    ws.edit(
+        "plans/ae.toml",
+        "id = \"ae\"",
+        "id = \"ae\"\n\n[payment]\nnegative_payable = \"deduct\"",
+    );
+    let ws2 = Workspace::new();
+    std::fs::copy(ws.path("plans/ae.toml"), ws2.path("plans/ae.toml")).unwrap();
+    ws2.append("adjustments.csv", "A1,2026-04,-2500,OVERPAYMENT,,Kim,");
+    assert_eq!(
+        ws2.run("2026-04").payable("A1", "commission", "2026-04"),
+        "-500.00"
+    );
+}
+
+#[test]
+fn diff_lists_changed_payables_and_changed_inputs() {
+    let ws = Workspace::new();
+    let before = ws.run("2026-02");
+    // D2 5,000 → 7,000: February pays (12,000 × 10%) − 1,000 = 700.00 instead of 500.00.
+    ws.edit("deals.csv", "D2,A1,5000", "D2,A1,7000");
+    let after = ws.run("2026-02");
+    let out = payout()
+        .args(["diff", "--format", "csv"])
+        .arg(before.out())
+        .arg(after.out())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text,
+        "rep_id,component,payout_period,old,new,difference\nA1,commission,2026-02,500.00,700.00,200.00\n"
+    );
+    let table = payout()
+        .args(["diff"])
+        .arg(before.out())
+        .arg(after.out())
+        .output()
+        .unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        table.contains(&format!(
+            "input changed: {}",
+            ws.path("deals.csv").display()
+        )),
+        "{table}"
+    );
+
+    // The ledger against a run of a closed period: nothing differs.
+    ws.close("2026-01");
+    let jan = ws.run("2026-01");
+    let out = payout()
+        .args(["diff", "--format", "csv"])
+        .arg(ws.path("ledger.csv"))
+        .arg(jan.out())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "rep_id,component,payout_period,old,new,difference\n"
+    );
+    assert_eq!(dec(jan.payable("S1", "commission", "2026-01")), dec("1000"));
+}
