@@ -103,6 +103,7 @@ impl InputKind {
                     "quantity",
                     "margin",
                     "cancel_date",
+                    "cancelled_amount",
                     "paid_date",
                     "created_date",
                 ],

@@ -106,7 +106,8 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
         let plan = &inputs.plans[r.plan];
         // Amounts with at least the plan's places, as payroll reads them (100 → 100.00).
         let places = plan.rounding.places;
-        let scaled = |mut d: Decimal| {
+        let scaled = |d: Decimal| {
+            let mut d = d.normalize();
             if d.scale() < places {
                 d.rescale(places);
             }
@@ -126,13 +127,14 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
                            amount,
                            balance: Option<Decimal>,
                            reason: &str,
+                           deal_id: &str,
                            note: &str| LedgerRow {
                     rep_id: rep.id.clone(),
                     period: p.payout_period,
                     component: comp.id.clone(),
                     kind,
                     for_period,
-                    deal_id: String::new(),
+                    deal_id: deal_id.to_string(),
                     amount: scaled(amount),
                     balance: balance.map(scaled),
                     reason: reason.to_string(),
@@ -150,6 +152,7 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
                     p.payable - extra,
                     None,
                     "",
+                    "",
                     &note,
                 )));
                 for e in entries {
@@ -159,6 +162,7 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
                         e.amount,
                         e.balance,
                         &e.reason,
+                        &e.deal_id,
                         &e.note,
                     )));
                 }

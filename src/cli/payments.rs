@@ -22,6 +22,11 @@ impl Payments {
         inputs: &Inputs,
         settings: Settings,
     ) -> Result<RunResult, InvalidInput> {
+        // Clawbacks that keep attainment and holds need each deal's commission: the lines.
+        let settings = Settings {
+            lines: settings.lines || inputs.plans.iter().any(crate::engine::payment::needs_lines),
+            ..settings
+        };
         let mut run = compute_run(inputs, settings)?;
         let mut history = Vec::new();
         for closed in self.ledger.closed_periods() {
@@ -32,8 +37,7 @@ impl Payments {
                 inputs,
                 Settings {
                     period: closed,
-                    lines: false,
-                    lenient: settings.lenient,
+                    ..settings
                 },
             )?);
         }

@@ -111,6 +111,7 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
         Outcome::RepInactive => Status::RepInactive,
         Outcome::NoPlan => Status::NoPlan,
         Outcome::Exception => Status::Exception,
+        Outcome::Cancelled => Status::Cancelled,
         Outcome::Filtered => Status::Filtered(
             ctx.stage
                 .map(|s| inputs.deals.columns[s].display(row))

@@ -27,11 +27,14 @@ use serde::Serialize;
 
 use super::{Line, LineKind, RunResult};
 use crate::data::adjustments::Adjustment;
+use crate::data::DealTable;
 use crate::data::Inputs;
 use crate::ledger::{Ledger, LedgerRow};
 use crate::money::fmt_amount;
 use crate::period::Period;
-use crate::plan::payment::{Draw, NegativePayable};
+use crate::plan::payment::{Clawback, Draw, NegativePayable};
+use crate::plan::Plan;
+use chrono::NaiveDate;
 
 /// One payment line of an open payout period, as the ledger will record it.
 #[derive(Debug, Clone, Serialize)]
@@ -43,6 +46,8 @@ pub struct Entry {
     /// Balance after the line, for draws (recoverable balance) and carried-forward balances.
     pub balance: Option<Decimal>,
     pub reason: String,
+    /// The deal a clawback, hold or release is about.
+    pub deal_id: String,
     /// The line's explanation (its "formula").
     pub note: String,
 }
@@ -100,6 +105,7 @@ fn entry(kind: LineKind, for_period: Period, amount: Decimal, note: String) -> E
         amount,
         balance: None,
         reason: String::new(),
+        deal_id: String::new(),
         note,
     }
 }
@@ -111,8 +117,55 @@ fn from_ledger(row: &LedgerRow, kind: LineKind) -> Entry {
         amount: row.amount,
         balance: row.balance,
         reason: row.reason.clone(),
+        deal_id: row.deal_id.clone(),
         note: row.note.clone(),
     }
+}
+
+/// A deal's cancellation under a plan's clawback: its cancel date and the cancelled share (0 to 1:
+/// `cancelled_amount` ÷ `amount`, or all of it), when the cancel date is at most `window_days` after
+/// the deal's close date. `None`: not cancelled, or cancelled too late to claw back.
+pub(crate) fn cancellation(
+    deals: &DealTable,
+    clawback: &Clawback,
+    row: usize,
+) -> Option<(NaiveDate, Decimal)> {
+    let c = deals.column("cancel_date")?;
+    let date = deals.columns[c].date(row)?;
+    if (date - deals.close_date(row)).num_days() > i64::from(clawback.window_days) {
+        return None;
+    }
+    let amount = deals.amount(row);
+    let share = match deals
+        .column("cancelled_amount")
+        .and_then(|i| deals.columns[i].decimal(row))
+    {
+        Some(part) if !amount.is_zero() => (part / amount).abs().min(Decimal::ONE),
+        _ => Decimal::ONE,
+    };
+    Some((date, share))
+}
+
+/// The share of a deal that stays in the measures: `Some` only for a deal the plan's clawback
+/// cancels and whose cancellation reduces attainment.
+pub(crate) fn kept_share(deals: &DealTable, plan: &Plan, row: usize) -> Option<Decimal> {
+    let clawback = plan
+        .payment
+        .clawback
+        .as_ref()
+        .filter(|c| c.reduce_attainment)?;
+    cancellation(deals, clawback, row).map(|(_, share)| Decimal::ONE - share)
+}
+
+/// Whether a plan needs every deal's commission per payout period (clawbacks that keep attainment,
+/// holds): the engine must then keep the statement lines.
+pub fn needs_lines(plan: &Plan) -> bool {
+    plan.payment.hold.is_some()
+        || plan
+            .payment
+            .clawback
+            .as_ref()
+            .is_some_and(|c| !c.reduce_attainment)
 }
 
 /// Apply the ledger, the adjustments and the plans' payment settings to the run's payables.
@@ -129,6 +182,57 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                 let m = computed.entry((r.rep, c.component)).or_default();
                 for p in &c.periods {
                     m.insert(p.payout_period, p.payable);
+                }
+            }
+        }
+    }
+    // Each deal's commission (its own lines) per payout period, for plans that claw back without
+    // reducing attainment or hold commission until payment.
+    let mut deal_commission: BTreeMap<(u32, usize), BTreeMap<u32, (Period, Decimal)>> =
+        BTreeMap::new();
+    for res in pay.history.iter().chain(std::iter::once(&*run)) {
+        for r in &res.reps {
+            if !needs_lines(&inputs.plans[r.plan]) {
+                continue;
+            }
+            for c in &r.components {
+                let m = deal_commission.entry((r.rep, c.component)).or_default();
+                for p in &c.periods {
+                    let mut here: BTreeMap<u32, Decimal> = BTreeMap::new();
+                    for l in p.lines.iter().filter(|l| l.kind.is_deal_line()) {
+                        if let Some(credit) = l.credit {
+                            *here.entry(credit.deal).or_default() += l.amount;
+                        }
+                    }
+                    for (deal, amount) in here {
+                        m.insert(deal, (p.payout_period, amount));
+                    }
+                }
+            }
+        }
+    }
+    // Deals a clawback that reduces attainment took out of the measures, by rep: named on the
+    // corrections of the periods they were paid in.
+    let mut cancelled_by_rep: BTreeMap<u32, Vec<(usize, NaiveDate)>> = BTreeMap::new();
+    if inputs.plans.iter().any(|p| {
+        p.payment
+            .clawback
+            .as_ref()
+            .is_some_and(|c| c.reduce_attainment)
+    }) {
+        let deals = &inputs.deals;
+        for (row, &rep) in deals.reps.iter().enumerate() {
+            let Some(plan) = inputs.roster.get(rep).plan.map(|p| &inputs.plans[p]) else {
+                continue;
+            };
+            if let Some(cb) = plan
+                .payment
+                .clawback
+                .as_ref()
+                .filter(|c| c.reduce_attainment)
+            {
+                if let Some((date, _)) = cancellation(deals, cb, row) {
+                    cancelled_by_rep.entry(rep).or_default().push((row, date));
                 }
             }
         }
@@ -225,6 +329,44 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                 .as_ref()
                 .filter(|d| d.component == c.component);
 
+            let empty = BTreeMap::new();
+            let commissions = deal_commission.get(&(r.rep, c.component)).unwrap_or(&empty);
+            // Clawbacks that keep attainment: the deal's own commission × the cancelled share,
+            // once (the ledger names the deals already clawed back).
+            let mut clawbacks: Vec<(u32, Period, NaiveDate, Decimal)> = Vec::new();
+            if let Some(cb) = plan
+                .payment
+                .clawback
+                .as_ref()
+                .filter(|c| !c.reduce_attainment)
+            {
+                for (&deal, &(q, commission)) in commissions {
+                    let id = inputs.deals.id(deal as usize);
+                    if rows
+                        .iter()
+                        .any(|row| row.kind == Some(LineKind::Clawback) && row.deal_id == id)
+                    {
+                        continue;
+                    }
+                    if let Some((date, share)) = cancellation(&inputs.deals, cb, deal as usize) {
+                        // Only what was paid is reversed: a hold not yet released stays unpaid.
+                        let held: Decimal = -rows
+                            .iter()
+                            .filter(|row| {
+                                row.deal_id == id
+                                    && matches!(
+                                        row.kind,
+                                        Some(LineKind::Hold) | Some(LineKind::Release)
+                                    )
+                            })
+                            .map(|row| row.amount)
+                            .sum::<Decimal>();
+                        let reversed = plan.rounding.apply((commission - held) * share);
+                        clawbacks.push((deal, q, date, -reversed));
+                    }
+                }
+            }
+            let mut held_in_run: BTreeMap<u32, Decimal> = BTreeMap::new();
             for p in c.periods.iter_mut().filter(|p| p.in_run) {
                 let period = p.payout_period;
                 let engine_payable = p.payable;
@@ -265,6 +407,20 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                     for (q, old, new) in due {
                         let same_measurement =
                             q.within(p.measurement_period.granularity()) == p.measurement_period;
+                        let cancelled: Vec<String> = cancelled_by_rep
+                            .get(&r.rep)
+                            .into_iter()
+                            .flatten()
+                            .filter(|(row, _)| q.contains(inputs.deals.close_date(*row)))
+                            .map(|(row, date)| {
+                                format!("deal {} cancelled {date}", inputs.deals.id(*row))
+                            })
+                            .collect();
+                        let clawed = if cancelled.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (clawback: {})", cancelled.join(", "))
+                        };
                         entries.push(entry(
                             if same_measurement {
                                 LineKind::TrueUp
@@ -273,7 +429,11 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                             },
                             q,
                             new - old,
-                            format!("{q}: paid {}, computed now {}", money(old), money(new)),
+                            format!(
+                                "{q}: paid {}, computed now {}{clawed}",
+                                money(old),
+                                money(new)
+                            ),
                         ));
                     }
                     let (due, wait): (Vec<_>, Vec<_>) = late
@@ -301,6 +461,39 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                         let mut e = entry(LineKind::Adjustment, q, a.amount, note);
                         e.reason = a.reason.clone();
                         entries.push(e);
+                    }
+                    for (deal, q, date, amount) in clawbacks
+                        .iter()
+                        .filter(|c| c.1.start() <= period.start() && c.2 <= period.end())
+                    {
+                        let d = *deal as usize;
+                        let mut e = entry(
+                            LineKind::Clawback,
+                            *q,
+                            *amount,
+                            format!(
+                                "deal {} (closed {}, paid in {q}) cancelled {date}: commission reversed",
+                                inputs.deals.id(d),
+                                inputs.deals.close_date(d)
+                            ),
+                        );
+                        e.deal_id = inputs.deals.id(d).to_string();
+                        entries.push(e);
+                    }
+                    clawbacks.retain(|c| !(c.1.start() <= period.start() && c.2 <= period.end()));
+                    if let Some(hold) = &plan.payment.hold {
+                        hold_lines(
+                            inputs,
+                            hold,
+                            &plan.rounding,
+                            period,
+                            commissions,
+                            rows,
+                            &mut held_in_run,
+                            &closed,
+                            &money,
+                            &mut entries,
+                        );
                     }
                     let mut total =
                         engine_payable + entries.iter().map(|e| e.amount).sum::<Decimal>();
@@ -390,11 +583,84 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                         .insert((r.rep, c.component, period), entries);
                 }
             }
-            settlement.waiting += corrections.len() + late.len();
+            settlement.waiting += corrections.len() + late.len() + clawbacks.len();
         }
         carry_forward(ledger, &closed, rep.id.as_str(), plan, r, &mut settlement);
     }
     run.payment = settlement;
+}
+
+/// Holds and releases of one open payout period: the commission of a deal credited in it and not paid
+/// by its end is held (all but `at_booking`); a deal paid in it has what was held released.
+#[allow(clippy::too_many_arguments)]
+fn hold_lines(
+    inputs: &Inputs,
+    hold: &crate::plan::payment::Hold,
+    rounding: &crate::money::Rounding,
+    period: Period,
+    commissions: &BTreeMap<u32, (Period, Decimal)>,
+    rows: &[&LedgerRow],
+    held_in_run: &mut BTreeMap<u32, Decimal>,
+    closed: &dyn Fn(Period) -> bool,
+    money: &dyn Fn(Decimal) -> String,
+    entries: &mut Vec<Entry>,
+) {
+    let deals = &inputs.deals;
+    let paid_col = deals.column("paid_date");
+    let paid = |d: u32| paid_col.and_then(|c| deals.columns[c].date(d as usize));
+    let held_share = Decimal::ONE - hold.at_booking;
+    for (&deal, &(q, commission)) in commissions {
+        let id = deals.id(deal as usize);
+        let paid_on = paid(deal);
+        if q == period && paid_on.is_none_or(|d| d > period.end()) && !commission.is_zero() {
+            // Rounded like earned-to-date: payroll pays what the statement shows.
+            let held = rounding.apply(commission * held_share);
+            held_in_run.insert(deal, held);
+            let mut e = entry(
+                LineKind::Hold,
+                period,
+                -held,
+                format!(
+                    "deal {id}: {} of {} held until the deal is paid",
+                    crate::money::fmt_percent(held_share),
+                    money(commission)
+                ),
+            );
+            e.deal_id = id.to_string();
+            entries.push(e);
+        } else if q < period && paid_on.is_some_and(|d| period.contains(d)) {
+            // What was held: the ledger's hold rows for the deal (less releases), else this run's
+            // hold, else (an earlier period without a ledger) what its run held.
+            let recorded: Vec<&&LedgerRow> = rows.iter().filter(|r| r.deal_id == id).collect();
+            let held = if recorded.iter().any(|r| r.kind == Some(LineKind::Hold)) {
+                -recorded
+                    .iter()
+                    .filter(|r| matches!(r.kind, Some(LineKind::Hold) | Some(LineKind::Release)))
+                    .map(|r| r.amount)
+                    .sum::<Decimal>()
+            } else if let Some(h) = held_in_run.get(&deal) {
+                *h
+            } else if !closed(q) {
+                rounding.apply(commission * held_share)
+            } else {
+                Decimal::ZERO
+            };
+            if held.is_zero() {
+                continue;
+            }
+            let mut e = entry(
+                LineKind::Release,
+                q,
+                held,
+                format!(
+                    "deal {id} paid {}: commission held in {q} released",
+                    paid_on.map(|d| d.to_string()).unwrap_or_default()
+                ),
+            );
+            e.deal_id = id.to_string();
+            entries.push(e);
+        }
+    }
 }
 
 /// A negative payable: the rep's total of a month's open payout periods (every component, the plan

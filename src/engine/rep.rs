@@ -167,6 +167,7 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
     let mut selected = vec![false; rows.len()];
     let mut used = vec![false; rows.len()];
     let mut excepted = vec![false; rows.len()];
+    let mut cancelled = vec![false; rows.len()];
     let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); plan.measures.len()];
     // One pass over the rep's deals, every needed measure per deal: each deal's cells are read
     // from memory once (the deals of a rep are scattered through the table).
@@ -195,7 +196,16 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
                 continue;
             }
             match credit_value(ctx, plan, bound, measure.value, r, date) {
-                Ok(credit) => {
+                Ok(mut credit) => {
+                    // A cancelled deal leaves the measure (its cancelled part, when partial) if
+                    // the plan's clawback reduces attainment (see super::payment).
+                    if let Some(kept) = super::payment::kept_share(deals, plan, r) {
+                        if kept.is_zero() {
+                            cancelled[local] = true;
+                            continue;
+                        }
+                        credit.credited *= kept;
+                    }
                     used[local] = true;
                     entries[m].push(Entry { date, credit });
                 }
@@ -269,6 +279,8 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
             Outcome::Exception
         } else if used[local] {
             Outcome::Credited
+        } else if cancelled[local] {
+            Outcome::Cancelled
         } else if window.is_none_or(|(a, b)| date < a || date > b) {
             Outcome::OutOfPeriod
         } else if !rep.active_on(date) {

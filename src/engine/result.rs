@@ -63,6 +63,12 @@ pub enum LineKind {
     CarryIn,
     /// A closed period's run: what the ledger recorded minus what the data compute now.
     Recorded,
+    /// A cancelled deal's commission reversed (negative), in the payout period of the cancellation.
+    Clawback,
+    /// A deal's commission held until the deal is paid (negative).
+    Hold,
+    /// Held commission released in the payout period of the deal's paid date (positive).
+    Release,
 }
 
 impl LineKind {
@@ -90,6 +96,9 @@ impl LineKind {
             LineKind::CarryForward => "carry-forward",
             LineKind::CarryIn => "carry-in",
             LineKind::Recorded => "recorded",
+            LineKind::Clawback => "clawback",
+            LineKind::Hold => "hold",
+            LineKind::Release => "release",
         }
     }
 
@@ -99,7 +108,7 @@ impl LineKind {
     }
 
     /// Every payment kind, for parsing the ledger's `kind` column.
-    pub const PAYMENT: [LineKind; 9] = [
+    pub const PAYMENT: [LineKind; 12] = [
         LineKind::TrueUp,
         LineKind::PriorPeriod,
         LineKind::Adjustment,
@@ -109,6 +118,9 @@ impl LineKind {
         LineKind::CarryForward,
         LineKind::CarryIn,
         LineKind::Recorded,
+        LineKind::Clawback,
+        LineKind::Hold,
+        LineKind::Release,
     ];
 
     /// Payment lines that are not part of the true-up of earned-to-date: payable = earned-to-date −
@@ -124,6 +136,9 @@ impl LineKind {
                 | LineKind::CarryForward
                 | LineKind::CarryIn
                 | LineKind::Recorded
+                | LineKind::Clawback
+                | LineKind::Hold
+                | LineKind::Release
         )
     }
 
@@ -279,6 +294,8 @@ pub enum Outcome {
     Filtered,
     /// Unusable (e.g. no FX rate) and sent to the exceptions in lenient mode.
     Exception,
+    /// Cancelled within the plan's clawback window, and the plan reduces attainment (issue 5).
+    Cancelled,
 }
 
 /// Why a deal row was not credited.
@@ -297,6 +314,8 @@ pub enum Status {
     Filtered(String),
     /// Sent to the exceptions (lenient mode).
     Exception,
+    /// Cancelled: out of the measures by the plan's clawback.
+    Cancelled,
 }
 
 impl Status {
@@ -309,6 +328,7 @@ impl Status {
             Status::Filtered(stage) if stage.is_empty() => "not selected by any measure".into(),
             Status::Filtered(stage) => format!("not selected by any measure (stage {stage})"),
             Status::Exception => "sent to exceptions".into(),
+            Status::Cancelled => "cancelled (clawback)".into(),
         }
     }
 }

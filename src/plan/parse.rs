@@ -29,7 +29,7 @@ struct RawPlan {
     #[serde(default)]
     values: BTreeMap<String, Spanned<RawValue>>,
     cap: Option<Spanned<RawPlanCap>>,
-    payment: Option<Spanned<super::payment::RawPayment>>,
+    payment: Option<super::payment::RawPayment>,
 }
 
 /// A derived value: `name = "expression"` or `name = { expr = "...", money = true }`.

@@ -19,6 +19,21 @@ use crate::toml_src::Source;
 pub(crate) struct RawPayment {
     negative_payable: Option<Spanned<String>>,
     draw: Option<Spanned<RawDraw>>,
+    clawback: Option<Spanned<RawClawback>>,
+    hold: Option<Spanned<RawHold>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClawback {
+    window_days: Spanned<u32>,
+    reduce_attainment: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHold {
+    at_booking: Option<Spanned<Value>>,
 }
 
 #[derive(Deserialize)]
@@ -66,10 +81,33 @@ pub struct Draw {
     pub line: u64,
 }
 
+/// Cancelled deals (`cancel_date`, and `cancelled_amount` for a partial cancellation) within
+/// `window_days` of their close date have their commission reversed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Clawback {
+    pub window_days: u32,
+    /// The cancelled deal (or the cancelled part) leaves the measures too (default), and the true-up
+    /// of the periods it was paid in reverses it; otherwise attainment stands and a `clawback` line
+    /// reverses the deal's own commission.
+    pub reduce_attainment: bool,
+    pub line: u64,
+}
+
+/// Commission on a deal is earned at booking but payable when the deal is paid (`paid_date`):
+/// `at_booking` (a fraction, default 0) is paid at once, the rest is held until the payout period
+/// that contains the paid date.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hold {
+    pub at_booking: Decimal,
+    pub line: u64,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Payment {
     pub negative_payable: NegativePayable,
     pub draw: Option<Draw>,
+    pub clawback: Option<Clawback>,
+    pub hold: Option<Hold>,
 }
 
 fn date(
@@ -121,14 +159,13 @@ fn amount(
 /// Validate `[payment]`; `components` are the ids of the plan's components, in order.
 pub(crate) fn parse_payment(
     src: &Source,
-    raw: Option<&Spanned<RawPayment>>,
+    raw: Option<&RawPayment>,
     components: &[String],
     diags: &mut Diagnostics,
 ) -> Payment {
     let Some(raw) = raw else {
         return Payment::default();
     };
-    let raw = raw.get_ref();
     let negative_payable = keyword(
         src,
         &raw.negative_payable,
@@ -187,8 +224,39 @@ pub(crate) fn parse_payment(
             line,
         })
     });
+    let clawback = raw.clawback.as_ref().map(|c| Clawback {
+        window_days: *c.get_ref().window_days.get_ref(),
+        reduce_attainment: c.get_ref().reduce_attainment.unwrap_or(true),
+        line: src.line_col(c.span().start).0,
+    });
+    let hold = raw.hold.as_ref().and_then(|h| {
+        let at_booking = match &h.get_ref().at_booking {
+            None => Decimal::ZERO,
+            Some(v) => {
+                let f = src
+                    .decimal(v, "the hold's `at_booking`", true)
+                    .map_err(|d| diags.push(d))
+                    .ok()?;
+                if f < Decimal::ZERO || f > Decimal::ONE {
+                    diags.push(src.error(
+                        "plan-number-negative",
+                        v.span(),
+                        "the hold's `at_booking` must be a share from 0% to 100%",
+                    ));
+                    return None;
+                }
+                f
+            }
+        };
+        Some(Hold {
+            at_booking,
+            line: src.line_col(h.span().start).0,
+        })
+    });
     Payment {
         negative_payable,
         draw,
+        clawback,
+        hold,
     }
 }

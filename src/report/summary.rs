@@ -106,6 +106,9 @@ struct CsvRow<'a> {
     recovery: String,
     /// carry-forward + carry-in lines: a negative payable moved to (or back from) a balance.
     carried: String,
+    /// hold + release lines: commission held until the deal is paid (negative), or released.
+    held: String,
+    clawbacks: String,
     /// `open`, or `closed` when the ledger recorded this payout period.
     status: &'static str,
 }
@@ -152,6 +155,8 @@ fn csv_row<'a>(r: &'a Row<'a>) -> CsvRow<'a> {
             sum_of(p, &[LineKind::CarryForward, LineKind::CarryIn]),
             places,
         ),
+        held: amount(sum_of(p, &[LineKind::Hold, LineKind::Release]), places),
+        clawbacks: amount(sum_of(p, &[LineKind::Clawback]), places),
         status: if r.closed { "closed" } else { "open" },
     }
 }
@@ -184,6 +189,8 @@ pub fn render_csv(rows: &[Row], out: impl Write) -> anyhow::Result<()> {
             "draw",
             "recovery",
             "carried",
+            "held",
+            "clawbacks",
             "status",
         ])?;
     }

@@ -7,6 +7,11 @@
 //! - S1, plan `sdr`: 5% of bookings per month; a recoverable draw of 1,000 a month from January to
 //!   March, at most 300 recovered a month; negative payables carried forward (the default). Deals
 //!   S-1 4,000 (Jan), S-2 30,000 (Feb), S-3 10,000 (Mar).
+//! - H1, plan `services`: 10% per month; half of a deal's commission held until its paid_date; a
+//!   cancellation within 120 days reverses the commission without changing the measure. Deals H-1
+//!   10,000 (Jan, paid Mar 5), H-2 6,000 (Feb, paid Feb 25), H-3 4,000 (Feb, paid Feb 20, 1,000 of
+//!   it cancelled Apr 10), H-4 3,000 (Apr, paid Apr 30).
+//! - `ae` claws back deals cancelled within 90 days, reducing attainment.
 
 use std::path::PathBuf;
 
@@ -121,13 +126,15 @@ fn close_records_the_payables_and_a_closed_period_is_closed() {
     let ws = Workspace::new();
     let stderr = ws.close("2026-01");
     assert!(stderr.contains("closed 2026-01"), "{stderr}");
-    // A1: 10,000 × 10% = 1,000.00. S1: 4,000 × 5% = 200.00, the recoverable draw tops it up to
-    // 1,000: draw 800.00, balance 800.00.
+    // A1: 10,000 × 10% = 1,000.00. H1: 10,000 × 10% = 1,000.00, half held until H-1 is paid.
+    // S1: 4,000 × 5% = 200.00, the recoverable draw tops it up to 1,000: draw 800.00, balance 800.00.
     let ledger = ws.ledger();
     assert_eq!(
         brief(&ledger),
         [
             ("A1", "2026-01", "earned", "2026-01", "1000.00", ""),
+            ("H1", "2026-01", "earned", "2026-01", "1000.00", ""),
+            ("H1", "2026-01", "hold", "2026-01", "-500.00", ""),
             ("S1", "2026-01", "earned", "2026-01", "200.00", ""),
             ("S1", "2026-01", "draw", "2026-01", "800.00", "800.00"),
         ]
@@ -198,7 +205,7 @@ fn closing_with_an_earlier_month_open_is_allowed_by_a_flag_and_recorded() {
         .into_iter()
         .filter(|r| r["period"] == "2026-03" && r["kind"] == "earned")
         .collect();
-    assert_eq!(march.len(), 2);
+    assert_eq!(march.len(), 3, "A1, H1 and S1");
     for r in &march {
         assert_eq!(r["note"], "closed while earlier periods were open: 2026-02");
     }
@@ -393,7 +400,7 @@ fn a_recoverable_draw_is_repaid_from_later_excess_within_the_monthly_limit() {
     );
     // April: the draw has ended (to = 2026-03-31). A 2,000 deal earns 100.00, all of it recovered
     // (limit 300): payable 0.00, balance 900.00.
-    ws.append("deals.csv", "S-4,S1,2000,2026-04-20");
+    ws.append("deals.csv", "S-4,S1,2000,2026-04-20,,,");
     let apr = ws.run("2026-04");
     assert_eq!(
         apr.get("S1", "commission", "2026-04", "recovery"),
@@ -416,7 +423,7 @@ fn a_negative_month_is_carried_forward_and_deducted_from_the_next() {
     assert_eq!(apr.get("A1", "commission", "2026-04", "carried"), "500.00");
     ws.close("2026-04");
     // May: a 3,000 deal earns 300.00; the 500.00 balance is deducted: −200.00, carried again.
-    ws.append("deals.csv", "D5,A1,3000,2026-05-05");
+    ws.append("deals.csv", "D5,A1,3000,2026-05-05,,,");
     let may = ws.run("2026-05");
     assert_eq!(may.payable("A1", "commission", "2026-05"), "0.00");
     assert_eq!(
@@ -498,4 +505,134 @@ fn diff_lists_changed_payables_and_changed_inputs() {
         "rep_id,component,payout_period,old,new,difference\n"
     );
     assert_eq!(dec(jan.payable("S1", "commission", "2026-01")), dec("1000"));
+}
+
+#[test]
+fn held_commission_is_shown_as_held_and_released_in_the_period_of_payment() {
+    let ws = Workspace::new();
+    // January: H-1 earns 1,000.00; not paid by January 31: 50% of 1,000.00 = 500.00 held.
+    let jan = ws.run("2026-01");
+    assert_eq!(jan.payable("H1", "commission", "2026-01"), "500.00");
+    assert_eq!(jan.get("H1", "commission", "2026-01", "held"), "-500.00");
+    assert_eq!(
+        lines(&jan, "2026-01", "H1")[1],
+        (
+            "hold".to_string(),
+            "deal H-1: 50% of 1000.00 held until the deal is paid".to_string(),
+            "-500.00".to_string()
+        )
+    );
+    ws.close("2026-01");
+    // February: H-2 (600.00) and H-3 (400.00) are paid within February: nothing held, 1,000.00.
+    let feb = ws.run("2026-02");
+    assert_eq!(feb.payable("H1", "commission", "2026-02"), "1000.00");
+    assert_eq!(feb.get("H1", "commission", "2026-02", "held"), "0.00");
+    ws.close("2026-02");
+    // March: no deal; H-1 is paid on March 5: the 500.00 held in January is released.
+    let mar = ws.run("2026-03");
+    assert_eq!(mar.payable("H1", "commission", "2026-03"), "500.00");
+    assert_eq!(
+        lines(&mar, "2026-03", "H1"),
+        owned(&[(
+            "release",
+            "deal H-1 paid 2026-03-05: commission held in 2026-01 released",
+            "500.00"
+        )])
+    );
+    ws.close("2026-03");
+    let h1: Vec<Record> = ws
+        .ledger()
+        .into_iter()
+        .filter(|r| r["rep_id"] == "H1" && r["deal_id"] == "H-1")
+        .collect();
+    assert_eq!(
+        brief(&h1),
+        [
+            ("H1", "2026-01", "hold", "2026-01", "-500.00", ""),
+            ("H1", "2026-03", "release", "2026-01", "500.00", ""),
+        ]
+    );
+}
+
+#[test]
+fn a_cancellation_reverses_what_was_paid_in_the_period_of_the_cancellation() {
+    let ws = Workspace::new();
+    for month in ["2026-01", "2026-02", "2026-03"] {
+        ws.close(month);
+    }
+    // H1 (`services`, attainment kept): 1,000 of H-3's 4,000 is cancelled on April 10, 54 days after
+    // its close (window 120): 25% of the 400.00 paid in February = −100.00 in April, naming the deal.
+    // April: H-4 3,000 × 10% = 300.00 (paid April 30: nothing held) − 100.00 = 200.00.
+    let apr = ws.run("2026-04");
+    assert_eq!(apr.payable("H1", "commission", "2026-04"), "200.00");
+    assert_eq!(
+        apr.get("H1", "commission", "2026-04", "clawbacks"),
+        "-100.00"
+    );
+    assert_eq!(
+        lines(&apr, "2026-04", "H1"),
+        owned(&[
+            ("deal", "3000.00 × 10%", "300.00"),
+            (
+                "clawback",
+                "deal H-3 (closed 2026-02-15, paid in 2026-02) cancelled 2026-04-10: commission reversed",
+                "-100.00"
+            ),
+        ])
+    );
+    // The closed February is not rewritten: attainment is kept, so it computes as it was paid.
+    assert_eq!(
+        ws.run("2026-02").payable("H1", "commission", "2026-02"),
+        "1000.00"
+    );
+    // Once April is closed, the clawback is in the ledger and is not taken again in May.
+    ws.close("2026-04");
+    assert!(brief(&ws.ledger()).contains(&("H1", "2026-04", "clawback", "2026-02", "-100.00", "")));
+    assert_eq!(
+        ws.run("2026-05").payable("H1", "commission", "2026-05"),
+        "0.00"
+    );
+
+    // A1 (`ae`, attainment reduced): D2 (5,000, closed February 10) is cancelled on April 20, 69
+    // days later (window 90). Q1 recomputed without it: January 10,000 × 10% = 1,000 (paid 1,000),
+    // February still 1,000 to date → 0.00 (paid 500.00), March 1,800 − 1,000 = 800.00 (paid 800.00).
+    // April (Q2): 20,000 × 10% = 2,000.00, and February's −500.00 naming the deal: 1,500.00.
+    let ws = Workspace::new();
+    for month in ["2026-01", "2026-02", "2026-03"] {
+        ws.close(month);
+    }
+    ws.edit(
+        "deals.csv",
+        "D2,A1,5000,2026-02-10,,",
+        "D2,A1,5000,2026-02-10,2026-04-20,",
+    );
+    let apr = ws.run("2026-04");
+    assert_eq!(apr.payable("A1", "commission", "2026-04"), "1500.00");
+    assert_eq!(
+        lines(&apr, "2026-04", "A1")[1],
+        (
+            "prior-period".to_string(),
+            "2026-02: paid 500.00, computed now 0.00 (clawback: deal D2 cancelled 2026-04-20)"
+                .to_string(),
+            "-500.00".to_string()
+        )
+    );
+    // A run of the quarter counts D2 as cancelled in its reconciliation, not as credited.
+    let q1 = ws.run("2026-Q1");
+    assert!(
+        q1.read("reconciliation.csv")
+            .contains("cancelled (clawback),,1,5000.00"),
+        "{}",
+        q1.read("reconciliation.csv")
+    );
+    // A cancellation after the window (D3, March 10 → July 1: 113 days > 90) is not clawed back.
+    ws.edit(
+        "deals.csv",
+        "D3,A1,8000,2026-03-10,,",
+        "D3,A1,8000,2026-03-10,2026-07-01,",
+    );
+    assert_eq!(
+        ws.run("2026-04").payable("A1", "commission", "2026-04"),
+        "1500.00"
+    );
 }

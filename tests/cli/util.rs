@@ -135,6 +135,8 @@ impl Run {
                 "draw",
                 "recovery",
                 "carried",
+                "held",
+                "clawbacks",
             ]
             .iter()
             .filter_map(|c| row.get(*c))
