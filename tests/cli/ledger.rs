@@ -636,3 +636,69 @@ fn a_cancellation_reverses_what_was_paid_in_the_period_of_the_cancellation() {
         "1500.00"
     );
 }
+
+#[test]
+fn draws_non_recoverable_for_a_number_of_periods_and_forgiven() {
+    // Non-recoverable: January pays max(200.00, 1,000) = 1,000.00; February's 1,500.00 is not
+    // reduced (nothing to recover).
+    let ws = Workspace::new();
+    ws.edit(
+        "plans/sdr.toml",
+        "recoverable = true",
+        "recoverable = false",
+    );
+    assert_eq!(
+        ws.run("2026-01").get("S1", "commission", "2026-01", "draw"),
+        "800.00"
+    );
+    ws.close("2026-01");
+    let feb = ws.run("2026-02");
+    assert_eq!(feb.payable("S1", "commission", "2026-02"), "1500.00");
+    assert_eq!(feb.get("S1", "commission", "2026-02", "recovery"), "0.00");
+
+    // Recoverable for 2 payout periods (January and February) instead of to March 31: January draw
+    // 800 (balance 800); February recovers 300 (balance 500); March has no draw: its 500.00 repays
+    // 300.00 (the monthly limit), payable 200.00, balance 200.00.
+    let ws = Workspace::new();
+    ws.edit("plans/sdr.toml", "to = \"2026-03-31\"", "periods = 2");
+    ws.close("2026-01");
+    ws.close("2026-02");
+    let mar = ws.run("2026-03");
+    assert_eq!(mar.get("S1", "commission", "2026-03", "draw"), "0.00");
+    assert_eq!(
+        mar.get("S1", "commission", "2026-03", "recovery"),
+        "-300.00"
+    );
+    assert_eq!(mar.payable("S1", "commission", "2026-03"), "200.00");
+
+    // Forgiven on April 30: after March the balance is 1,000.00 (800 − 300 + 500); April writes it
+    // off (a 0.00 line, balance 0.00) and pays S-4's 2,000 × 5% = 100.00 in full.
+    let ws = Workspace::new();
+    ws.edit(
+        "plans/sdr.toml",
+        "max_recovery = 300",
+        "max_recovery = 300\nforgive_on = \"2026-04-30\"",
+    );
+    for month in ["2026-01", "2026-02", "2026-03"] {
+        ws.close(month);
+    }
+    ws.append("deals.csv", "S-4,S1,2000,2026-04-20,,,");
+    let apr = ws.run("2026-04");
+    assert_eq!(apr.payable("S1", "commission", "2026-04"), "100.00");
+    assert_eq!(
+        lines(&apr, "2026-04", "S1"),
+        owned(&[
+            ("deal", "2000.00 × 5%", "100.00"),
+            ("draw-forgiven", "draw balance 1000.00 forgiven", "0.00"),
+        ])
+    );
+    ws.close("2026-04");
+    assert!(brief(&ws.ledger()).contains(&(
+        "S1",
+        "2026-04",
+        "draw-forgiven",
+        "2026-04",
+        "0.00",
+        "0.00"
+    )));
+}
