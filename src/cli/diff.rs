@@ -2,8 +2,9 @@
 //! per rep, component and payout period the old and new payable and the difference, and which inputs
 //! changed, by their SHA-256 in the manifests.
 //!
-//! Invariants: only rows whose payable differs (or exist on one side only) are listed, in (rep,
-//! component, period) order; amounts are compared exactly.
+//! Invariants: only rows whose payable differs are listed (a row on one side only counts as 0 on the
+//! other), in (rep, component, period) order; amounts are compared exactly. Inputs are compared only
+//! between two runs (a ledger has no manifest).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -128,7 +129,8 @@ pub fn run(global: &Global, args: &DiffArgs) -> anyhow::Result<i32> {
     let mut rows: Vec<(&Key, Option<Decimal>, Option<Decimal>)> = Vec::new();
     for k in keys {
         let (o, n) = (old.payables.get(k).copied(), new.payables.get(k).copied());
-        if o != n {
+        // A row on one side only differs when its amount is not zero.
+        if o.unwrap_or_default() != n.unwrap_or_default() {
             rows.push((k, o, n));
         }
     }
@@ -136,15 +138,17 @@ pub fn run(global: &Global, args: &DiffArgs) -> anyhow::Result<i32> {
     let difference = |o: Option<Decimal>, n: Option<Decimal>| {
         (n.unwrap_or_default() - o.unwrap_or_default()).to_string()
     };
+    // Inputs are compared between two runs' manifests; a ledger has none (only its own hash).
     let mut changed: Vec<(String, &str)> = Vec::new();
-    for (path, hash) in &new.inputs {
+    let both_runs = args.old.is_dir() && args.new.is_dir();
+    for (path, hash) in new.inputs.iter().filter(|_| both_runs) {
         match old.inputs.get(path) {
             None => changed.push((path.clone(), "added")),
             Some(h) if h != hash => changed.push((path.clone(), "changed")),
             _ => {}
         }
     }
-    for path in old.inputs.keys() {
+    for path in old.inputs.keys().filter(|_| both_runs) {
         if !new.inputs.contains_key(path) {
             changed.push((path.clone(), "removed"));
         }
