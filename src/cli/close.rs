@@ -98,7 +98,15 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
     let result = payments.compute(&inputs, settings)?;
     global.warn(&inputs, &result);
     check_invariants(&inputs, &result, false)?;
-    let closed_at = args.closed_at.clone().unwrap_or_else(now_utc);
+    let closed_at = match &args.closed_at {
+        Some(t) => {
+            chrono::DateTime::parse_from_rfc3339(t).map_err(|e| {
+                anyhow::anyhow!("--closed-at {t:?}: not a time like 2026-04-03T09:00:00Z ({e})")
+            })?;
+            t.clone()
+        }
+        None => now_utc(),
+    };
 
     let mut rows: Vec<(String, usize, LedgerRow)> = Vec::new();
     for r in &result.reps {

@@ -48,6 +48,9 @@ pub struct Entry {
     pub reason: String,
     /// The deal a clawback, hold or release is about.
     pub deal_id: String,
+    /// Its row in the deals table (None for lines read back from the ledger).
+    #[serde(skip)]
+    pub deal: Option<u32>,
     /// The line's explanation (its "formula").
     pub note: String,
 }
@@ -106,6 +109,7 @@ fn entry(kind: LineKind, for_period: Period, amount: Decimal, note: String) -> E
         balance: None,
         reason: String::new(),
         deal_id: String::new(),
+        deal: None,
         note,
     }
 }
@@ -118,7 +122,21 @@ fn from_ledger(row: &LedgerRow, kind: LineKind) -> Entry {
         balance: row.balance,
         reason: row.reason.clone(),
         deal_id: row.deal_id.clone(),
+        deal: None,
         note: row.note.clone(),
+    }
+}
+
+/// What a payment line about a deal shows of it (id, source line and close date on statements).
+fn deal_credit(inputs: &Inputs, deal: u32) -> super::Credit {
+    let deals = &inputs.deals;
+    let amount = deals.amount(deal as usize);
+    super::Credit {
+        deal,
+        date: deals.close_date(deal as usize),
+        source_value: amount,
+        fx_rate: None,
+        credited: amount,
     }
 }
 
@@ -176,7 +194,16 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
     // What every payout period computes now (the engine's payable), from the closed periods' runs
     // and this run (which wins: it is the same computation).
     let mut computed: BTreeMap<(u32, usize), BTreeMap<Period, Decimal>> = BTreeMap::new();
-    for res in pay.history.iter().chain(std::iter::once(&*run)) {
+    let sources = if ledger.rows.is_empty() {
+        // Nothing is closed: no correction to compute.
+        &[][..]
+    } else {
+        pay.history
+    };
+    for res in sources
+        .iter()
+        .chain(std::iter::once(&*run).filter(|_| !ledger.rows.is_empty()))
+    {
         for r in &res.reps {
             for c in &r.components {
                 let m = computed.entry((r.rep, c.component)).or_default();
@@ -238,6 +265,21 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
         }
     }
     let index = ledger.by_rep_component();
+    // Deals the ledger names (clawbacks, holds, releases), by id: replayed lines show them.
+    let named: BTreeSet<&str> = ledger
+        .rows
+        .iter()
+        .filter(|r| !r.deal_id.is_empty())
+        .map(|r| r.deal_id.as_str())
+        .collect();
+    let mut deal_rows: BTreeMap<&str, u32> = BTreeMap::new();
+    if !named.is_empty() {
+        for row in 0..inputs.deals.len() {
+            if let Some(id) = named.get(inputs.deals.id(row)) {
+                deal_rows.insert(id, row as u32);
+            }
+        }
+    }
     let mut closures: BTreeMap<Period, Closure> = BTreeMap::new();
     for row in &ledger.rows {
         closures.entry(row.period).or_insert_with(|| Closure {
@@ -381,7 +423,9 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                         .sum();
                     for row in &recorded {
                         if let Some(k) = row.kind {
-                            entries.push(from_ledger(row, k));
+                            let mut e = from_ledger(row, k);
+                            e.deal = deal_rows.get(row.deal_id.as_str()).copied();
+                            entries.push(e);
                         }
                     }
                     if earned != engine_payable {
@@ -478,6 +522,7 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                             ),
                         );
                         e.deal_id = inputs.deals.id(d).to_string();
+                        e.deal = Some(*deal);
                         entries.push(e);
                     }
                     clawbacks.retain(|c| !(c.1.start() <= period.start() && c.2 <= period.end()));
@@ -574,8 +619,12 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                 p.payable = engine_payable + entries.iter().map(|e| e.amount).sum::<Decimal>();
                 p.paid_to_date = p.earned_to_date - (engine_payable + true_up);
                 for e in &entries {
-                    p.lines
-                        .push(Line::note(e.kind, None, e.amount, e.note.clone()));
+                    p.lines.push(Line::note(
+                        e.kind,
+                        e.deal.map(|d| deal_credit(inputs, d)),
+                        e.amount,
+                        e.note.clone(),
+                    ));
                 }
                 if !closed(period) {
                     settlement
@@ -627,6 +676,7 @@ fn hold_lines(
                 ),
             );
             e.deal_id = id.to_string();
+            e.deal = Some(deal);
             entries.push(e);
         } else if q < period && paid_on.is_some_and(|d| period.contains(d)) {
             // What was held: the ledger's hold rows for the deal (less releases), else this run's
@@ -658,6 +708,7 @@ fn hold_lines(
                 ),
             );
             e.deal_id = id.to_string();
+            e.deal = Some(deal);
             entries.push(e);
         }
     }
