@@ -350,3 +350,73 @@ pub fn append_rows(ledger: &Ledger, rows: &[LedgerRow]) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cal: &Calendar, kind: Option<LineKind>, amount: &str) -> LedgerRow {
+        let p = cal.parse("2026-02").unwrap();
+        LedgerRow {
+            rep_id: "R1".into(),
+            period: p,
+            component: "commission".into(),
+            kind,
+            for_period: cal.parse("2026-01").unwrap(),
+            deal_id: "D-1".into(),
+            amount: Decimal::from_str_exact(amount).unwrap(),
+            balance: kind.map(|_| Decimal::from_str_exact("12.50").unwrap()),
+            reason: "a, \"quoted\" reason".into(),
+            closed_period: p,
+            closed_at: "2026-03-02T10:00:00Z".into(),
+            run_id: "abcdef0123456789".into(),
+            approved_by: "Dana".into(),
+            note: String::new(),
+            line: 0,
+        }
+    }
+
+    #[test]
+    fn rows_written_read_back_unchanged_and_appended_after_the_old_bytes() {
+        let cal = Calendar::default();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.csv");
+        let mut diags = Diagnostics::new();
+        let empty = read_ledger(&path, &cal, &mut diags).unwrap();
+        assert!(empty.rows.is_empty() && empty.info.is_none());
+        let first = vec![
+            row(&cal, None, "100.00"),
+            row(&cal, Some(LineKind::Draw), "-0"),
+        ];
+        append_rows(&empty, &first).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let read = read_ledger(&path, &cal, &mut diags).unwrap();
+        assert!(diags.is_empty());
+        assert_eq!(read.rows.len(), 2);
+        assert_eq!(read.rows[0].kind, None);
+        assert_eq!(read.rows[0].reason, "a, \"quoted\" reason");
+        assert_eq!(read.rows[1].kind, Some(LineKind::Draw));
+        // -0 is written as 0
+        assert_eq!(read.rows[1].amount.to_string(), "0");
+        assert_eq!(read.rows[1].line, 3);
+        assert_eq!(read.closed_periods().len(), 1);
+        append_rows(&read, &[row(&cal, Some(LineKind::Recovery), "-5")]).unwrap();
+        let after = std::fs::read(&path).unwrap();
+        assert!(after.starts_with(&before) && after.len() > before.len());
+        // A ledger changed since it was read is not appended to.
+        assert!(append_rows(&read, &first).is_err());
+    }
+
+    #[test]
+    fn a_payout_period_is_closed_when_the_month_it_ends_in_is() {
+        let cal = Calendar::default();
+        let mut ledger = Ledger::default();
+        let mut r = row(&cal, None, "1");
+        r.closed_period = cal.parse("2026-03").unwrap();
+        ledger.rows.push(r);
+        let months = ledger.closed_months();
+        assert!(ledger.is_closed(&months, cal.parse("2026-Q1").unwrap()));
+        assert!(ledger.is_closed(&months, cal.parse("2026-03").unwrap()));
+        assert!(!ledger.is_closed(&months, cal.parse("2026-02").unwrap()));
+    }
+}

@@ -625,6 +625,25 @@ fn a_cancellation_reverses_what_was_paid_in_the_period_of_the_cancellation() {
         "{}",
         q1.read("reconciliation.csv")
     );
+    // A partial cancellation reduces the measure proportionally: 2,000 of D2's 5,000 cancelled →
+    // D2 counts 3,000; February to date (10,000 + 3,000) × 10% = 1,300 − 1,000 = 300.00 (paid
+    // 500.00): −200.00; April pays 2,000 − 200 = 1,800.00.
+    ws.edit(
+        "deals.csv",
+        "D2,A1,5000,2026-02-10,2026-04-20,",
+        "D2,A1,5000,2026-02-10,2026-04-20,2000",
+    );
+    let partial = ws.run("2026-04");
+    assert_eq!(partial.payable("A1", "commission", "2026-04"), "1800.00");
+    assert_eq!(
+        partial.get("A1", "commission", "2026-04", "prior_periods"),
+        "-200.00"
+    );
+    ws.edit(
+        "deals.csv",
+        "D2,A1,5000,2026-02-10,2026-04-20,2000",
+        "D2,A1,5000,2026-02-10,2026-04-20,",
+    );
     // A cancellation after the window (D3, March 10 → July 1: 113 days > 90) is not clawed back.
     ws.edit(
         "deals.csv",
