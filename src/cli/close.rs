@@ -7,7 +7,7 @@
 use clap::Args;
 use rust_decimal::Decimal;
 
-use super::{resolve_period, stdout_write, Global};
+use super::{resolve_period, stdout_write, Format, Global};
 use crate::engine::{check_invariants, Settings};
 use crate::ledger::{append_rows, LedgerRow};
 use crate::period::Granularity;
@@ -27,6 +27,9 @@ pub struct CloseArgs {
     /// Record this time instead of the clock's (e.g. `2026-04-03T09:00:00Z`, when replaying closes).
     #[arg(long, value_name = "TIME")]
     pub closed_at: Option<String>,
+    /// Format of the summary of what was closed, on stdout.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 fn now_utc() -> String {
@@ -182,8 +185,16 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
     let rows: Vec<LedgerRow> = rows.into_iter().map(|(_, _, r)| r).collect();
     append_rows(ledger, &rows)?;
 
-    let summary_rows = summary::rows(&inputs, &result);
-    stdout_write(|out| summary::render_table(&summary_rows, out))?;
+    let mut summary_rows = summary::rows(&inputs, &result);
+    // What was just recorded is closed.
+    for r in &mut summary_rows {
+        r.closed = true;
+    }
+    stdout_write(|out| match args.format {
+        Format::Table => summary::render_table(&summary_rows, out),
+        Format::Csv => summary::render_csv(&summary_rows, out),
+        Format::Json => summary::render_json(&run_id, &period.to_string(), &summary_rows, out),
+    })?;
     let mut totals: std::collections::BTreeMap<&str, Decimal> = std::collections::BTreeMap::new();
     for r in &summary_rows {
         *totals.entry(r.plan.currency.as_str()).or_default() += r.result.payable;

@@ -5,7 +5,9 @@
 //! plan currency) → per component and measurement period: quota, tiers resolved to amounts, deals
 //! walked in (date, deal id) order, earning accumulated → per payout period: earned-to-date rounded,
 //! payable = earned-to-date − earned-to-date at the end of the previous payout period of the same
-//! measurement period (the true-up).
+//! measurement period (the true-up). Then [`payment::settle`] turns earnings into payables against
+//! the ledger of closed periods (corrections, adjustments, clawbacks, holds, draws, carried balances),
+//! with the ledger and adjustments passed in as data.
 
 mod bind;
 mod component;
