@@ -34,6 +34,9 @@ struct RawWorkspace {
     // Issue 5 (closing periods): the manual adjustments file and the ledger of closed periods.
     adjustments: Option<RawInput>,
     ledger: Option<Spanned<String>>,
+    credits: Option<RawInput>,
+    assignments: Option<RawInput>,
+    territories: Option<RawInput>,
 }
 
 #[derive(Deserialize)]
@@ -73,6 +76,9 @@ pub enum InputKind {
     Fx,
     Adjustments,
     Ledger,
+    Credits,
+    Assignments,
+    Territories,
 }
 
 impl InputKind {
@@ -84,6 +90,9 @@ impl InputKind {
             InputKind::Fx => "fx",
             InputKind::Adjustments => "adjustments",
             InputKind::Ledger => "ledger",
+            InputKind::Credits => "credits",
+            InputKind::Assignments => "assignments",
+            InputKind::Territories => "territories",
         }
     }
 
@@ -138,6 +147,9 @@ impl InputKind {
                 ],
                 &crate::ledger::OPTIONAL_COLUMNS,
             ),
+            InputKind::Credits => (&["deal_id", "rep_id", "share"], &["kind"]),
+            InputKind::Assignments => (&["rep_id", "plan", "from"], &["to", "target_incentive"]),
+            InputKind::Territories => (&["territory", "rep_id", "from"], &["to"]),
         }
     }
 }
@@ -175,6 +187,12 @@ pub struct Workspace {
     pub adjustments: Option<InputSpec>,
     /// The ledger of closed periods (`ledger`, default `ledger.csv` beside the workspace file).
     pub ledger: PathBuf,
+    /// Split and overlay credits (deal_id, rep_id, share, kind).
+    pub credits: Option<InputSpec>,
+    /// Plan history (rep_id, plan, from, to, target_incentive).
+    pub assignments: Option<InputSpec>,
+    /// Territory holders over time (territory, rep_id, from, to).
+    pub territories: Option<InputSpec>,
 }
 
 /// Where plan files come from: every `*.toml` in a folder, or a list of files.
@@ -405,6 +423,9 @@ pub fn parse_workspace(
     let ledger = overrides.ledger.clone().unwrap_or_else(|| {
         normalize(&base.join(raw.ledger.as_ref().map_or("ledger.csv", |l| l.get_ref())))
     });
+    let credits = optional(&raw.credits, InputKind::Credits, &None, &mut input);
+    let assignments = optional(&raw.assignments, InputKind::Assignments, &None, &mut input);
+    let territories = optional(&raw.territories, InputKind::Territories, &None, &mut input);
 
     diags.finish()?;
     Ok(Workspace {
@@ -430,5 +451,8 @@ pub fn parse_workspace(
         fx,
         adjustments,
         ledger,
+        credits,
+        assignments,
+        territories,
     })
 }

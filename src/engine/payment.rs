@@ -131,13 +131,7 @@ fn from_ledger(row: &LedgerRow, kind: LineKind) -> Entry {
 fn deal_credit(inputs: &Inputs, deal: u32) -> super::Credit {
     let deals = &inputs.deals;
     let amount = deals.amount(deal as usize);
-    super::Credit {
-        deal,
-        date: deals.close_date(deal as usize),
-        source_value: amount,
-        fx_rate: None,
-        credited: amount,
-    }
+    super::Credit::owner(deal, deals.close_date(deal as usize), amount, None, amount)
 }
 
 /// A deal's cancellation under a plan's clawback: its cancel date and the cancelled share (0 to 1:

@@ -10,15 +10,17 @@ use rust_decimal::Decimal;
 
 use super::bind::{BoundPlan, BoundValue};
 use super::component::{self, Span};
+use super::credit::{self, Grant, Owned};
 use super::{ComponentResult, Context, Credit, Outcome, RepResult};
-use crate::data::Rep;
+use crate::data::quotas::Quota;
+use crate::data::{CreditKind, Rep};
 use crate::diag::Diagnostic;
 use crate::period::Period;
-use crate::plan::{ComponentKind, Plan};
+use crate::plan::{ComponentKind, MeasureCredit, Plan};
 
 pub(crate) struct RepOutcome {
-    pub result: Option<RepResult>,
-    pub statuses: Vec<(u32, Outcome)>,
+    /// One result per plan the rep was on in the run (one, unless the plan changed).
+    pub results: Vec<RepResult>,
     pub diags: Vec<Diagnostic>,
     pub exceptions: Vec<Diagnostic>,
 }
@@ -37,11 +39,113 @@ pub(crate) struct RepCtx<'a> {
     pub bound: &'a BoundPlan,
     pub rep_index: u32,
     pub rep: &'a Rep,
+    /// When the rep is on the plan, and the target incentive that goes with it.
+    pub segment: Segment,
     /// Per measure of the plan: the rep's selected deals while active, in (date, id) order.
     pub entries: Vec<Vec<Entry>>,
 }
 
+/// How a quota or target incentive is scaled for a measurement period: by the days the rep is on
+/// the plan (proration) and by the ramp of their first months.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Scale {
+    /// Σ over the period's days the rep counts (active, or all without proration) of the ramp step
+    /// of the day's month (1 without a ramp).
+    pub weighted_days: Decimal,
+    pub days: u32,
+    /// Whether a ramp step below 100% contributed.
+    pub ramped: bool,
+}
+
+impl Scale {
+    pub fn apply(&self, value: Decimal) -> Decimal {
+        value * self.weighted_days / Decimal::from(self.days)
+    }
+
+    pub fn describe(&self) -> String {
+        let days = crate::money::fmt_plain(self.weighted_days);
+        if self.ramped {
+            format!("× {days}/{} ramped active days", self.days)
+        } else {
+            format!("× {days}/{} active days", self.days)
+        }
+    }
+}
+
 impl RepCtx<'_> {
+    /// The scale of measurement period `m` for a quota (`for_ti` false) or the target incentive;
+    /// `None` when the full amount applies.
+    pub fn scale(&self, m: Period, for_ti: bool) -> Option<Scale> {
+        use chrono::Datelike;
+        let prorate = self.plan.proration == crate::plan::Proration::Days;
+        let ramp = self
+            .plan
+            .ramp
+            .as_ref()
+            .filter(|r| !for_ti || r.target_incentive)
+            .zip(self.rep.start_date);
+        let (start, end) = (m.start(), m.end());
+        let full_window = self.segment.from.is_none_or(|f| f <= start)
+            && self.segment.to.is_none_or(|t| end <= t);
+        let month_no = |d: NaiveDate| d.year() as i64 * 12 + d.month0() as i64;
+        let ramp_done =
+            ramp.is_none_or(|(r, s)| month_no(start) - month_no(s) >= r.schedule.len() as i64);
+        if (full_window || !prorate) && ramp_done {
+            return None;
+        }
+        let days = (end - start).num_days() as u32 + 1;
+        let mut weighted = Decimal::ZERO;
+        let mut ramped = false;
+        for month in m.periods_of(crate::period::Granularity::Month) {
+            let (mut a, mut b) = (month.start(), month.end());
+            if prorate {
+                a = self.segment.from.map_or(a, |f| a.max(f));
+                b = self.segment.to.map_or(b, |t| b.min(t));
+            }
+            if b < a {
+                continue;
+            }
+            let active = Decimal::from((b - a).num_days() + 1);
+            let step = match ramp {
+                Some((r, s)) => {
+                    let k = month_no(month.start()) - month_no(s);
+                    match usize::try_from(k) {
+                        Ok(k) if k < r.schedule.len() => {
+                            ramped = true;
+                            r.schedule[k]
+                        }
+                        Ok(_) => Decimal::ONE,
+                        // Months before the start: the rep is not active (proration covers it).
+                        Err(_) => Decimal::ONE,
+                    }
+                }
+                None => Decimal::ONE,
+            };
+            weighted += active * step;
+        }
+        (weighted != Decimal::from(days)).then_some(Scale {
+            weighted_days: weighted,
+            days,
+            ramped,
+        })
+    }
+
+    /// The rep's quota for a measure and measurement period, scaled (see [`Self::scale`]) and
+    /// rounded like money by the plan's rounding.
+    pub fn quota(&self, measure: &str, m: Period) -> Option<(Quota, Option<Scale>)> {
+        let q = self.ctx.inputs.quotas.lookup(self.rep_index, measure, m)?;
+        match self.scale(m, false) {
+            None => Some((q, None)),
+            Some(scale) => Some((
+                Quota {
+                    amount: self.plan.rounding.apply(scale.apply(q.amount)),
+                    ..q
+                },
+                Some(scale),
+            )),
+        }
+    }
+
     /// Entries of measure `m` dated in `[from, to]`.
     pub fn entries_between(&self, m: usize, from: NaiveDate, to: NaiveDate) -> &[Entry] {
         let e = &self.entries[m];
@@ -67,8 +171,7 @@ impl RepOutcome {
             ctx.inputs.plans[p].file.clone()
         });
         RepOutcome {
-            result: None,
-            statuses: Vec::new(),
+            results: Vec::new(),
             diags: vec![Diagnostic::error(
                 "amount-out-of-range",
                 file,
@@ -83,37 +186,182 @@ impl RepOutcome {
     }
 }
 
-pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepOutcome {
-    let inputs = ctx.inputs;
-    let deals = &inputs.deals;
-    let rep = inputs.roster.get(rep_index);
+/// A stretch of time the rep is on one plan: the roster's plan (no dates), or an assignment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Segment {
+    pub plan: usize,
+    /// The assignment's dates (None: the roster's plan, always).
+    pub assignment: Option<(NaiveDate, Option<NaiveDate>)>,
+    /// First and last day the rep is both employed and on the plan (None: open).
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Annual target incentive for the stretch (the assignment's, else the roster's).
+    pub target_incentive: Option<Decimal>,
+}
+
+impl Segment {
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        self.from.is_none_or(|f| f <= date) && self.to.is_none_or(|t| date <= t)
+    }
+
+    pub fn overlaps(&self, from: NaiveDate, to: NaiveDate) -> bool {
+        self.from.is_none_or(|f| f <= to) && self.to.is_none_or(|t| from <= t)
+    }
+}
+
+fn segments(ctx: &Context, rep: &Rep, rep_index: u32) -> Vec<Segment> {
+    let clip = |from: Option<NaiveDate>, to: Option<NaiveDate>| {
+        let from = match (from, rep.start_date) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let to = match (to, rep.end_date) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        (from, to)
+    };
+    let assigned = &ctx.inputs.assignments.by_rep;
+    match assigned.get(rep_index as usize).filter(|a| !a.is_empty()) {
+        Some(rows) => rows
+            .iter()
+            .map(|a| {
+                let (from, to) = clip(Some(a.from), a.to);
+                Segment {
+                    plan: a.value.plan,
+                    assignment: Some((a.from, a.to)),
+                    from,
+                    to,
+                    target_incentive: a.value.target_incentive.or(rep.target_incentive),
+                }
+            })
+            .filter(|s| !matches!((s.from, s.to), (Some(f), Some(t)) if t < f))
+            .collect(),
+        None => rep
+            .plan
+            .map(|plan| {
+                let (from, to) = clip(None, None);
+                Segment {
+                    plan,
+                    assignment: None,
+                    from,
+                    to,
+                    target_incentive: rep.target_incentive,
+                }
+            })
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// Record a row's outcome from one credit: the strongest outcome of all its credits stays (see
+/// [`Outcome`]); a commutative maximum, so the result does not depend on thread scheduling.
+fn record(ctx: &Context, row: u32, o: Outcome) {
+    ctx.outcomes[row as usize].fetch_max(o as u8, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub(crate) fn compute_rep(ctx: &Context, rep_index: u32) -> RepOutcome {
+    let rep = ctx.inputs.roster.get(rep_index);
+    let owned = ctx.credits.owned(rep_index);
+    let other = ctx.credits.other(rep_index);
     let mut out = RepOutcome {
-        result: None,
-        statuses: Vec::with_capacity(rows.len()),
+        results: Vec::new(),
         diags: Vec::new(),
         exceptions: Vec::new(),
     };
-    let Some(plan_index) = rep.plan else {
-        out.statuses
-            .extend(rows.iter().map(|&r| (r, Outcome::NoPlan)));
+    let segments = segments(ctx, rep, rep_index);
+    if segments.is_empty() {
+        for o in owned {
+            record(ctx, o.row, Outcome::NoPlan);
+        }
+        for g in other {
+            record(ctx, g.row, Outcome::NoPlan);
+        }
         return out;
-    };
+    }
+    for seg in &segments {
+        compute_segment(ctx, rep_index, rep, seg, owned, other, &mut out);
+    }
+    out
+}
+
+/// A credit a segment's plan reads: the row, and the index of its grant (`None`: owner, 100%).
+#[derive(Clone, Copy)]
+struct Candidate {
+    date: NaiveDate,
+    row: u32,
+    grant: Option<u32>,
+}
+
+fn compute_segment(
+    ctx: &Context,
+    rep_index: u32,
+    rep: &Rep,
+    seg: &Segment,
+    owned: &[Owned],
+    other: &[Grant],
+    out: &mut RepOutcome,
+) {
+    let inputs = ctx.inputs;
+    let deals = &inputs.deals;
+    let plan_index = seg.plan;
     let plan = &inputs.plans[plan_index];
     let bound = &ctx.plans[plan_index];
     let run = ctx.settings.period;
-    // (date, id) order; the dates are read once, ids compared only between deals of one day.
-    let mut keyed: Vec<(NaiveDate, u32)> = rows
-        .iter()
-        .map(|&r| (deals.close_date(r as usize), r))
-        .collect();
-    keyed.sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| deals.id_key(a.1 as usize).cmp(deals.id_key(b.1 as usize)))
-    });
-    let rows: Vec<u32> = keyed.iter().map(|&(_, r)| r).collect();
+    let holder_column = plan
+        .crediting
+        .holder_of
+        .as_deref()
+        .and_then(|c| deals.column(c));
+    let reads = |g: &Grant| match g.kind {
+        CreditKind::Owner | CreditKind::Split | CreditKind::Overlay => holder_column.is_none(),
+        CreditKind::Territory => holder_column == Some(g.via as usize),
+        CreditKind::Rollup => plan.crediting.rollup.is_some(),
+    };
+    let mut keyed: Vec<Candidate> = Vec::with_capacity(owned.len() + other.len());
+    let mut unread: Vec<u32> = Vec::new();
+    if holder_column.is_none() {
+        keyed.extend(owned.iter().map(|o| Candidate {
+            date: o.date,
+            row: o.row,
+            grant: None,
+        }));
+    } else {
+        unread.extend(owned.iter().map(|o| o.row));
+    }
+    for (i, g) in other.iter().enumerate() {
+        if reads(g) {
+            keyed.push(Candidate {
+                date: deals.close_date(g.row as usize),
+                row: g.row,
+                grant: Some(i as u32),
+            });
+        } else {
+            unread.push(g.row);
+        }
+    }
+    // (date, id) order; when ids increase in file order, (date, row) is the same order and the ids
+    // are not read at all; otherwise they are compared only between deals of one day.
+    if ctx.ids_ascending {
+        keyed.sort_unstable_by_key(|c| (c.date, c.row, c.grant));
+    } else {
+        keyed.sort_unstable_by(|a, b| {
+            a.date
+                .cmp(&b.date)
+                .then_with(|| {
+                    deals
+                        .id_key(a.row as usize)
+                        .cmp(deals.id_key(b.row as usize))
+                })
+                .then_with(|| a.grant.cmp(&b.grant))
+        });
+    }
+    // The owner's selections were computed in file order for the roster's plan.
+    let precomputed = seg.assignment.is_none();
+    let grant_of = |c: &Candidate| c.grant.map(|i| &other[i as usize]);
 
     // Which payout periods each component computes: those ending in the run period while the rep is
-    // active, preceded by the earlier ones of their measurement period (and plan cap period) for the true-up.
+    // on the plan, preceded by the earlier ones of their measurement period (and plan cap period) for the true-up.
     let cap_period = plan.components.iter().find_map(|c| match &c.kind {
         ComponentKind::PlanCap(pc) => Some(pc.period),
         _ => None,
@@ -125,7 +373,7 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
             let in_run: Vec<Period> = run
                 .periods_of(comp.payout_period)
                 .into_iter()
-                .filter(|p| run.contains(p.end()) && rep.active_between(p.start(), p.end()))
+                .filter(|p| run.contains(p.end()) && seg.overlaps(p.start(), p.end()))
                 .collect();
             let first = *in_run.first()?;
             let last = *in_run.last()?;
@@ -164,10 +412,10 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
         }
     }
 
-    let mut selected = vec![false; rows.len()];
-    let mut used = vec![false; rows.len()];
-    let mut excepted = vec![false; rows.len()];
-    let mut cancelled = vec![false; rows.len()];
+    let mut selected = vec![false; keyed.len()];
+    let mut used = vec![false; keyed.len()];
+    let mut excepted = vec![false; keyed.len()];
+    let mut cancelled = vec![false; keyed.len()];
     let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); plan.measures.len()];
     // One pass over the rep's deals, every needed measure per deal: each deal's cells are read
     // from memory once (the deals of a rep are scattered through the table).
@@ -176,23 +424,37 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
         .enumerate()
         .filter_map(|(m, r)| r.map(|(a, b)| (m, a, b)))
         .collect();
-    for (local, &row) in rows.iter().enumerate() {
-        let r = row as usize;
+    for (local, cand) in keyed.iter().enumerate() {
+        let r = cand.row as usize;
+        let grant = grant_of(cand);
+        let rolled_up = grant.is_some_and(|g| g.kind == CreditKind::Rollup);
+        let mask = match grant {
+            None if precomputed => ctx.selections[r],
+            _ => credit::UNKNOWN,
+        };
         for &(m, from, to) in &active {
             let measure = &bound.measures[m];
-            if !bound.selects(deals, m, r) {
+            if (plan.measures[m].credit == MeasureCredit::Team) != rolled_up {
+                continue;
+            }
+            let selects = if mask == credit::UNKNOWN {
+                bound.selects(deals, m, r)
+            } else {
+                mask & (1 << m) != 0
+            };
+            if !selects {
                 continue;
             }
             selected[local] = true;
             let date = if measure.date_column == deals.close_date {
-                keyed[local].0
+                cand.date
             } else {
                 match deals.columns[measure.date_column].date(r) {
                     Some(d) => d,
                     None => continue,
                 }
             };
-            if date < from || date > to || !rep.active_on(date) {
+            if date < from || date > to || !seg.covers(date) {
                 continue;
             }
             match credit_value(ctx, plan, bound, measure.value, r, date) {
@@ -205,6 +467,12 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
                             continue;
                         }
                         credit.credited *= kept;
+                    }
+                    if let Some(g) = grant {
+                        credit.share = g.share;
+                        credit.kind = g.kind;
+                        credit.via = g.via;
+                        credit.credited *= g.share;
                     }
                     used[local] = true;
                     entries[m].push(Entry { date, credit });
@@ -233,11 +501,11 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
     }
 
     if excepted.iter().any(|&e| e) {
-        let excepted_rows: Vec<u32> = rows
+        let excepted_rows: Vec<u32> = keyed
             .iter()
             .zip(&excepted)
             .filter(|(_, &e)| e)
-            .map(|(&r, _)| r)
+            .map(|(c, _)| c.row)
             .collect();
         for list in &mut entries {
             list.retain(|e| !excepted_rows.contains(&e.credit.deal));
@@ -250,6 +518,7 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
         bound,
         rep_index,
         rep,
+        segment: *seg,
         entries,
     };
     let mut components: Vec<ComponentResult> = Vec::new();
@@ -274,7 +543,8 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
             .fold(None, |acc: Option<(NaiveDate, NaiveDate)>, &(a, b)| {
                 Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
             });
-    for (local, &(date, row)) in keyed.iter().enumerate() {
+    for (local, cand) in keyed.iter().enumerate() {
+        let date = cand.date;
         let status = if excepted[local] {
             Outcome::Exception
         } else if used[local] {
@@ -285,19 +555,24 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
             Outcome::OutOfPeriod
         } else if !rep.active_on(date) {
             Outcome::RepInactive
+        } else if !seg.covers(date) {
+            Outcome::NoPlan
         } else if selected[local] {
             Outcome::OutOfPeriod
         } else {
             Outcome::Filtered
         };
-        out.statuses.push((row, status));
+        record(ctx, cand.row, status);
     }
-    out.result = Some(RepResult {
+    for &r in &unread {
+        record(ctx, r, Outcome::NotCredited);
+    }
+    out.results.push(RepResult {
         rep: rep_index,
         plan: plan_index,
+        assignment: seg.assignment,
         components,
     });
-    out
 }
 
 /// The deal's value for a measure, converted to the plan currency when it is money.
@@ -312,13 +587,13 @@ fn credit_value(
     let deals = &ctx.inputs.deals;
     let (source, money) = match value {
         BoundValue::Count => {
-            return Ok(Credit {
-                deal: row as u32,
+            return Ok(Credit::owner(
+                row as u32,
                 date,
-                source_value: Decimal::ONE,
-                fx_rate: None,
-                credited: Decimal::ONE,
-            })
+                Decimal::ONE,
+                None,
+                Decimal::ONE,
+            ))
         }
         BoundValue::Number { source, money } => (source, money),
     };
@@ -363,22 +638,16 @@ fn credit_value(
         }
     }
     if !money || currency.is_empty() || currency == plan.currency {
-        return Ok(Credit {
-            deal: row as u32,
-            date,
-            source_value: value,
-            fx_rate: None,
-            credited: value,
-        });
+        return Ok(Credit::owner(row as u32, date, value, None, value));
     }
     match ctx.inputs.fx.rate_on(currency, date) {
-        Some(rate) => Ok(Credit {
-            deal: row as u32,
+        Some(rate) => Ok(Credit::owner(
+            row as u32,
             date,
-            source_value: value,
-            fx_rate: Some(rate.rate),
-            credited: value * rate.rate,
-        }),
+            value,
+            Some(rate.rate),
+            value * rate.rate,
+        )),
         None => Err(Diagnostic::error(
             "fx-rate-missing",
             &deals.file,

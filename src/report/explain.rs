@@ -277,6 +277,14 @@ pub fn render(
         "Plan {} \"{}\" ({}), currency {}, rounding {}",
         plan.id, plan.name, plan.file, plan.currency, plan.rounding
     );
+    if let Some((from, to)) = r.assignment {
+        let _ = writeln!(
+            s,
+            "  assigned from {from}{} ({})",
+            to.map_or(String::new(), |t| format!(" to {t}")),
+            inputs.assignments.file
+        );
+    }
     let _ = writeln!(s, "Run period {}", run.period);
     let mut grand = Decimal::ZERO;
 
@@ -341,11 +349,23 @@ pub fn render(
                 if !is_cap {
                     match p.quota {
                         Some(q) => {
+                            let scaled = match p.quota_scale {
+                                Some((full, scale)) => format!(
+                                    "{} {} = {}, rounded {}",
+                                    grouped(full, value_places),
+                                    scale.describe(),
+                                    crate::money::fmt_plain(
+                                        full * scale.weighted_days / Decimal::from(scale.days)
+                                    ),
+                                    plan.rounding
+                                ),
+                                None => grouped(q.amount, value_places),
+                            };
                             let _ = writeln!(
                                 s,
                                 "Quota `{}`: {} ({}:{}{})",
                                 comp.quota_measure,
-                                grouped(q.amount, value_places),
+                                scaled,
                                 inputs.quotas.file,
                                 q.line,
                                 if q.rows > 1 {
@@ -354,6 +374,10 @@ pub fn render(
                                     String::new()
                                 }
                             );
+                            if p.quota_scale.is_some() {
+                                let _ =
+                                    writeln!(s, "Quota used: {}", grouped(q.amount, value_places));
+                            }
                         }
                         None => {
                             let _ = writeln!(s, "Quota: none");
@@ -385,10 +409,12 @@ pub fn render(
                         "Date",
                         "Value",
                         "FX",
+                        "Credit",
+                        "Share",
                         "Credited",
                         "Measure to date",
                     ],
-                    &[3, 4, 5, 6],
+                    &[3, 4, 6, 7, 8],
                 );
                 let mut cum =
                     p.measure_to_date - p.credits.iter().map(|c| c.credited).sum::<Decimal>();
@@ -405,6 +431,8 @@ pub fn render(
                             grouped(cr.source_value, 0)
                         },
                         cr.fx_rate.map(|f| amount(f, 0)).unwrap_or_default(),
+                        super::statement::credit_kind(inputs, run, cr),
+                        crate::money::fmt_percent(cr.share),
                         grouped(cr.credited, value_places),
                         grouped(cum, value_places),
                     ]);

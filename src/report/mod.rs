@@ -131,8 +131,8 @@ pub fn write_outputs(
                 fs::safe_name(period),
                 fs::safe_name(rep)
             );
-            let csv = statement::render_csv(inputs, rows)?;
-            let md = statement::render_markdown(inputs, rows);
+            let csv = statement::render_csv(inputs, run, rows)?;
+            let md = statement::render_markdown(inputs, run, rows);
             let mut files = Vec::with_capacity(2);
             for (name, bytes) in [
                 (format!("{base}.csv"), csv.as_slice()),

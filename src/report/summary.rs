@@ -22,6 +22,8 @@ pub struct Row<'a> {
     pub plan: &'a Plan,
     pub component: &'a Component,
     pub result: &'a PeriodResult,
+    /// The plan assignment's dates, when the plan came from the assignments file.
+    pub assignment: Option<(chrono::NaiveDate, Option<chrono::NaiveDate>)>,
     /// Whether the measure is money (a sum of a money column) rather than units or a count.
     pub money_measure: bool,
     /// Whether the payout period is closed in the ledger (its payable is the recorded one).
@@ -64,6 +66,7 @@ pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
                     plan,
                     component,
                     result: p,
+                    assignment: r.assignment,
                     money_measure,
                     closed: run.payment.closed.contains_key(&p.payout_period),
                 });
@@ -71,11 +74,18 @@ pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
         }
     }
     rows.sort_by(|a, b| {
-        (a.rep_id, a.result.payout_period, a.component.line).cmp(&(
-            b.rep_id,
-            b.result.payout_period,
-            b.component.line,
-        ))
+        (
+            a.rep_id,
+            a.result.payout_period,
+            a.assignment,
+            a.component.line,
+        )
+            .cmp(&(
+                b.rep_id,
+                b.result.payout_period,
+                b.assignment,
+                b.component.line,
+            ))
     });
     rows
 }

@@ -9,6 +9,7 @@ mod util;
 mod bench;
 mod catalogue;
 mod constructs;
+mod crediting;
 mod data;
 mod engine_properties;
 mod errors;
