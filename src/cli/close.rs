@@ -130,7 +130,7 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
                 let entries = result
                     .payment
                     .entries
-                    .get(&(r.rep, c.component, p.payout_period))
+                    .get(&(r.rep, r.plan, c.component, p.payout_period))
                     .map_or(&[][..], |v| v.as_slice());
                 let extra: Decimal = entries.iter().map(|e| e.amount).sum();
                 let row = |kind,
@@ -142,6 +142,7 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
                            note: &str| LedgerRow {
                     rep_id: rep.id.clone(),
                     period: p.payout_period,
+                    plan: plan.id.clone(),
                     component: comp.id.clone(),
                     kind,
                     for_period,
@@ -181,7 +182,9 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
         }
     }
     // Ledger order: rep, payout period, component order in the plan; a period's lines in their order.
-    rows.sort_by(|a, b| (&a.0, a.2.period, a.1).cmp(&(&b.0, b.2.period, b.1)));
+    rows.sort_by(|a, b| {
+        (&a.0, a.2.period, &a.2.plan, a.1).cmp(&(&b.0, b.2.period, &b.2.plan, b.1))
+    });
     let rows: Vec<LedgerRow> = rows.into_iter().map(|(_, _, r)| r).collect();
     append_rows(ledger, &rows)?;
 

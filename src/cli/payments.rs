@@ -66,6 +66,7 @@ impl super::Global {
                 spec,
                 &inputs.roster,
                 &inputs.plans,
+                &inputs.assignments,
                 &ws.calendar,
                 &mut diags,
             )?,

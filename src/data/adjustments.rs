@@ -7,6 +7,7 @@
 
 use rust_decimal::Decimal;
 
+use super::assignments::Assignments;
 use super::csv_input::CsvInput;
 use super::{FileInfo, Roster};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -21,8 +22,8 @@ pub struct Adjustment {
     pub period: Period,
     pub amount: Decimal,
     pub reason: String,
-    /// Index into the rep's plan's components (None: the plan's first component).
-    pub component: Option<usize>,
+    /// The component id (None: the first component of the rep's plan on the adjustment's date).
+    pub component: Option<String>,
     pub approved_by: String,
     pub note: String,
     pub line: u64,
@@ -39,6 +40,7 @@ pub fn read_adjustments(
     spec: &InputSpec,
     roster: &Roster,
     plans: &[Plan],
+    assignments: &Assignments,
     calendar: &Calendar,
     diags: &mut Diagnostics,
 ) -> anyhow::Result<Adjustments> {
@@ -67,7 +69,14 @@ pub fn read_adjustments(
                 .value(row.get(c).to_string())
         };
         let rep = roster.find(row.get(c_rep).trim());
-        let plan = rep.and_then(|r| roster.get(r).plan);
+        // The plans the rep is on: the roster's, or those of their plan assignments.
+        let rep_plans: Vec<usize> = rep.map_or(Vec::new(), |r| {
+            match assignments.by_rep.get(r as usize).filter(|a| !a.is_empty()) {
+                Some(list) => list.iter().map(|a| a.value.plan).collect(),
+                None => roster.get(r).plan.into_iter().collect(),
+            }
+        });
+        let plan = rep_plans.first().copied();
         match rep {
             None => diags.push(
                 err(
@@ -114,7 +123,10 @@ pub fn read_adjustments(
         if let (Some(c), Some(p)) = (c_comp, plan) {
             let id = row.get(c).trim();
             if !id.is_empty() {
-                component = plans[p].components.iter().position(|x| x.id == id);
+                let known = rep_plans
+                    .iter()
+                    .any(|&q| plans[q].components.iter().any(|x| x.id == id));
+                component = known.then(|| id.to_string());
                 if component.is_none() {
                     let ids: Vec<&str> =
                         plans[p].components.iter().map(|x| x.id.as_str()).collect();

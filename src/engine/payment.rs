@@ -69,11 +69,15 @@ pub struct Settlement {
     /// Payout periods of the run that are closed.
     pub closed: BTreeMap<Period, Closure>,
     /// Payment lines of each open payout period of the run: (rep, component, payout period).
-    pub entries: BTreeMap<(u32, usize, Period), Vec<Entry>>,
+    /// Keyed by (rep, plan, component, payout period): a rep may be on several plans in a run.
+    pub entries: BTreeMap<(u32, usize, usize, Period), Vec<Entry>>,
     /// Corrections and late adjustments no open payout period of this run could take (e.g. a
     /// quarterly component in a monthly run): they wait for the component's next open period.
     pub waiting: usize,
 }
+
+/// Per deal: the payout period it was credited in and its commission (its own lines) there.
+type DealCommissions = BTreeMap<u32, (Period, Decimal)>;
 
 /// What the payment step reads besides the run.
 pub struct PaymentInputs<'a> {
@@ -187,7 +191,7 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
     let closed = |p: Period| ledger.is_closed(&months, p);
     // What every payout period computes now (the engine's payable), from the closed periods' runs
     // and this run (which wins: it is the same computation).
-    let mut computed: BTreeMap<(u32, usize), BTreeMap<Period, Decimal>> = BTreeMap::new();
+    let mut computed: BTreeMap<(u32, usize, usize), BTreeMap<Period, Decimal>> = BTreeMap::new();
     let sources = if ledger.rows.is_empty() {
         // Nothing is closed: no correction to compute.
         &[][..]
@@ -200,7 +204,7 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
     {
         for r in &res.reps {
             for c in &r.components {
-                let m = computed.entry((r.rep, c.component)).or_default();
+                let m = computed.entry((r.rep, r.plan, c.component)).or_default();
                 for p in &c.periods {
                     m.insert(p.payout_period, p.payable);
                 }
@@ -209,15 +213,16 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
     }
     // Each deal's commission (its own lines) per payout period, for plans that claw back without
     // reducing attainment or hold commission until payment.
-    let mut deal_commission: BTreeMap<(u32, usize), BTreeMap<u32, (Period, Decimal)>> =
-        BTreeMap::new();
+    let mut deal_commission: BTreeMap<(u32, usize, usize), DealCommissions> = BTreeMap::new();
     for res in pay.history.iter().chain(std::iter::once(&*run)) {
         for r in &res.reps {
             if !needs_lines(&inputs.plans[r.plan]) {
                 continue;
             }
             for c in &r.components {
-                let m = deal_commission.entry((r.rep, c.component)).or_default();
+                let m = deal_commission
+                    .entry((r.rep, r.plan, c.component))
+                    .or_default();
                 for p in &c.periods {
                     let mut here: BTreeMap<u32, Decimal> = BTreeMap::new();
                     for l in p.lines.iter().filter(|l| l.kind.is_deal_line()) {
@@ -232,9 +237,9 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
             }
         }
     }
-    // Deals a clawback that reduces attainment took out of the measures, by rep: named on the
-    // corrections of the periods they were paid in.
-    let mut cancelled_by_rep: BTreeMap<u32, Vec<(usize, NaiveDate)>> = BTreeMap::new();
+    // Deals with a cancel date, by owner: a clawback that reduces attainment took them out of the
+    // measures, and the corrections of the periods they were paid in name them.
+    let mut cancelled_by_rep: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     if inputs.plans.iter().any(|p| {
         p.payment
             .clawback
@@ -242,18 +247,10 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
             .is_some_and(|c| c.reduce_attainment)
     }) {
         let deals = &inputs.deals;
-        for (row, &rep) in deals.reps.iter().enumerate() {
-            let Some(plan) = inputs.roster.get(rep).plan.map(|p| &inputs.plans[p]) else {
-                continue;
-            };
-            if let Some(cb) = plan
-                .payment
-                .clawback
-                .as_ref()
-                .filter(|c| c.reduce_attainment)
-            {
-                if let Some((date, _)) = cancellation(deals, cb, row) {
-                    cancelled_by_rep.entry(rep).or_default().push((row, date));
+        if let Some(c) = deals.column("cancel_date") {
+            for (row, &rep) in deals.reps.iter().enumerate() {
+                if deals.columns[c].date(row).is_some() {
+                    cancelled_by_rep.entry(rep).or_default().push(row);
                 }
             }
         }
@@ -285,6 +282,33 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
     }
     let mut settlement = Settlement::default();
     let none: Vec<&LedgerRow> = Vec::new();
+    // Adjustments not yet in the ledger (matched by rep, the period containing theirs, amount and
+    // reason, whatever plan or component recorded them), by rep; each is placed once.
+    let mut recorded: BTreeMap<&str, Vec<&LedgerRow>> = BTreeMap::new();
+    for row in ledger
+        .rows
+        .iter()
+        .filter(|r| r.kind == Some(LineKind::Adjustment))
+    {
+        recorded.entry(row.rep_id.as_str()).or_default().push(row);
+    }
+    let mut pending: BTreeMap<u32, Vec<&Adjustment>> = BTreeMap::new();
+    for a in pay.adjustments {
+        let list = recorded
+            .entry(inputs.roster.get(a.rep).id.as_str())
+            .or_default();
+        match list.iter().position(|row| {
+            row.for_period.contains(a.period.end())
+                && row.amount == a.amount
+                && row.reason == a.reason
+        }) {
+            Some(i) => {
+                list.remove(i);
+            }
+            None => pending.entry(a.rep).or_default().push(a),
+        }
+    }
+    let mut placed: BTreeSet<u64> = BTreeSet::new();
 
     for r in run.reps.iter_mut() {
         let rep = inputs.roster.get(r.rep);
@@ -293,9 +317,19 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
         let money = |d: Decimal| fmt_amount(d, places);
         for c in r.components.iter_mut() {
             let comp = &plan.components[c.component];
-            let rows = index
-                .get(&(rep.id.as_str(), comp.id.as_str()))
-                .unwrap_or(&none);
+            // The ledger's rows of this rep, plan and component (and rows without a plan).
+            let rows: Vec<&LedgerRow> = index
+                .get(&(rep.id.as_str(), plan.id.as_str(), comp.id.as_str()))
+                .unwrap_or(&none)
+                .iter()
+                .chain(
+                    index
+                        .get(&(rep.id.as_str(), "", comp.id.as_str()))
+                        .unwrap_or(&none),
+                )
+                .copied()
+                .collect();
+            let rows = &rows;
 
             // Corrections of closed payout periods: what they compute now − what was paid for them.
             let mut paid_for: BTreeMap<Period, Decimal> = BTreeMap::new();
@@ -307,7 +341,7 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                     *paid_for.entry(row.for_period).or_default() += row.amount;
                 }
             }
-            let now = computed.get(&(r.rep, c.component));
+            let now = computed.get(&(r.rep, r.plan, c.component));
             let mut periods: BTreeSet<Period> = paid_for.keys().copied().collect();
             periods.extend(now.iter().flat_map(|m| m.keys().copied()));
             let mut corrections: Vec<(Period, Decimal, Decimal)> = periods
@@ -320,30 +354,29 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                 })
                 .collect();
 
-            // Adjustments: paid in the payout period containing the end of their period, unless the
-            // ledger already has them; one for a closed period not in the ledger is paid late.
-            let mut recorded_adjustments: Vec<(Period, Decimal, &str)> = rows
-                .iter()
-                .filter(|row| row.kind == Some(LineKind::Adjustment))
-                .map(|row| (row.for_period, row.amount, row.reason.as_str()))
-                .collect();
+            // Adjustments: paid in the payout period containing the end of their period, on the
+            // named component (default the plan's first); one for a closed period is paid late.
             let mut on_time: BTreeMap<Period, Vec<&Adjustment>> = BTreeMap::new();
             let mut late: Vec<(Period, &Adjustment)> = Vec::new();
-            for a in pay
-                .adjustments
-                .iter()
-                .filter(|a| a.rep == r.rep && a.component.unwrap_or(0) == c.component)
+            for a in pending
+                .get(&r.rep)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|a| !placed.contains(&a.line))
             {
+                let wanted = match &a.component {
+                    Some(id) => *id == comp.id,
+                    None => c.component == 0,
+                };
+                if !wanted {
+                    continue;
+                }
                 let q = a
                     .period
                     .calendar()
                     .period_of(comp.payout_period, a.period.end());
-                if let Some(i) = recorded_adjustments
-                    .iter()
-                    .position(|x| x.0 == q && x.1 == a.amount && x.2 == a.reason)
-                {
-                    recorded_adjustments.remove(i);
-                } else if closed(q) {
+                if closed(q) {
                     late.push((q, a));
                 } else {
                     on_time.entry(q).or_default().push(a);
@@ -366,7 +399,9 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                 .filter(|d| d.component == c.component);
 
             let empty = BTreeMap::new();
-            let commissions = deal_commission.get(&(r.rep, c.component)).unwrap_or(&empty);
+            let commissions = deal_commission
+                .get(&(r.rep, r.plan, c.component))
+                .unwrap_or(&empty);
             // Clawbacks that keep attainment: the deal's own commission × the cancelled share,
             // once (the ledger names the deals already clawed back).
             let mut clawbacks: Vec<(u32, Period, NaiveDate, Decimal)> = Vec::new();
@@ -445,15 +480,29 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                     for (q, old, new) in due {
                         let same_measurement =
                             q.within(p.measurement_period.granularity()) == p.measurement_period;
-                        let cancelled: Vec<String> = cancelled_by_rep
-                            .get(&r.rep)
-                            .into_iter()
-                            .flatten()
-                            .filter(|(row, _)| q.contains(inputs.deals.close_date(*row)))
-                            .map(|(row, date)| {
-                                format!("deal {} cancelled {date}", inputs.deals.id(*row))
+                        let reducing = plan
+                            .payment
+                            .clawback
+                            .as_ref()
+                            .filter(|c| c.reduce_attainment);
+                        let cancelled: Vec<String> = reducing
+                            .map(|cb| {
+                                cancelled_by_rep
+                                    .get(&r.rep)
+                                    .into_iter()
+                                    .flatten()
+                                    .filter(|&&row| q.contains(inputs.deals.close_date(row)))
+                                    .filter_map(|&row| {
+                                        cancellation(&inputs.deals, cb, row).map(|(date, _)| {
+                                            format!(
+                                                "deal {} cancelled {date}",
+                                                inputs.deals.id(row)
+                                            )
+                                        })
+                                    })
+                                    .collect()
                             })
-                            .collect();
+                            .unwrap_or_default();
                         let clawed = if cancelled.is_empty() {
                             String::new()
                         } else {
@@ -499,6 +548,7 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                         let mut e = entry(LineKind::Adjustment, q, a.amount, note);
                         e.reason = a.reason.clone();
                         entries.push(e);
+                        placed.insert(a.line);
                     }
                     for (deal, q, date, amount) in clawbacks
                         .iter()
@@ -623,12 +673,27 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                 if !closed(period) {
                     settlement
                         .entries
-                        .insert((r.rep, c.component, period), entries);
+                        .insert((r.rep, r.plan, c.component, period), entries);
                 }
             }
             settlement.waiting += corrections.len() + late.len() + clawbacks.len();
         }
-        carry_forward(ledger, &closed, rep.id.as_str(), plan, r, &mut settlement);
+    }
+    // Negative months: per rep, over every plan they are on in the run.
+    let mut by_rep: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    for (i, r) in run.reps.iter().enumerate() {
+        by_rep.entry(r.rep).or_default().push(i);
+    }
+    for (rep, results) in by_rep {
+        carry_forward(
+            inputs,
+            ledger,
+            &closed,
+            rep,
+            &results,
+            &mut run.reps,
+            &mut settlement,
+        );
     }
     run.payment = settlement;
 }
@@ -713,13 +778,15 @@ fn hold_lines(
 /// `carry-forward` line on the month's first row, and the balance deducted from the next month by a
 /// `carry-in` line; with `negative_payable = "deduct"` the negative total is paid (deducted) as is.
 fn carry_forward(
+    inputs: &Inputs,
     ledger: &Ledger,
     closed: &dyn Fn(Period) -> bool,
-    rep_id: &str,
-    plan: &crate::plan::Plan,
-    r: &mut super::RepResult,
+    rep: u32,
+    results: &[usize],
+    reps: &mut [super::RepResult],
     settlement: &mut Settlement,
 ) {
+    let rep_id = inputs.roster.get(rep).id.as_str();
     let mut carry = ledger
         .rows
         .iter()
@@ -733,28 +800,32 @@ fn carry_forward(
         })
         .and_then(|row| row.balance)
         .unwrap_or_default();
-    let carries = plan.payment.negative_payable == NegativePayable::CarryForward;
-    if carry.is_zero() && !carries {
+    let carries = |reps: &[super::RepResult], ri: usize| {
+        inputs.plans[reps[ri].plan].payment.negative_payable == NegativePayable::CarryForward
+    };
+    if carry.is_zero() && !results.iter().any(|&ri| carries(reps, ri)) {
         return;
     }
-    let places = plan.rounding.places;
-    // Open payout periods of the run by the month they are paid in, in component order.
-    let mut by_month: BTreeMap<Period, Vec<(usize, usize)>> = BTreeMap::new();
-    for (ci, c) in r.components.iter().enumerate() {
-        for (pi, p) in c.periods.iter().enumerate() {
-            if p.in_run && !closed(p.payout_period) {
-                let month = p
-                    .payout_period
-                    .calendar()
-                    .period_of(crate::period::Granularity::Month, p.payout_period.end());
-                by_month.entry(month).or_default().push((ci, pi));
+    // Open payout periods of the run by the month they are paid in, in plan and component order.
+    let mut by_month: BTreeMap<Period, Vec<(usize, usize, usize)>> = BTreeMap::new();
+    for &ri in results {
+        for (ci, c) in reps[ri].components.iter().enumerate() {
+            for (pi, p) in c.periods.iter().enumerate() {
+                if p.in_run && !closed(p.payout_period) {
+                    let month = p
+                        .payout_period
+                        .calendar()
+                        .period_of(crate::period::Granularity::Month, p.payout_period.end());
+                    by_month.entry(month).or_default().push((ri, ci, pi));
+                }
             }
         }
     }
     for (month, rows) in by_month {
-        let Some(&(ci, pi)) = rows.first() else {
+        let Some(&(ri, ci, pi)) = rows.first() else {
             continue;
         };
+        let places = inputs.plans[reps[ri].plan].rounding.places;
         let mut added = Vec::new();
         if !carry.is_zero() {
             let mut e = entry(
@@ -772,10 +843,10 @@ fn carry_forward(
         }
         let total: Decimal = rows
             .iter()
-            .map(|&(c, p)| r.components[c].periods[p].payable)
+            .map(|&(r, c, p)| reps[r].components[c].periods[p].payable)
             .sum::<Decimal>()
             + added.iter().map(|e| e.amount).sum::<Decimal>();
-        if total < Decimal::ZERO && carries {
+        if total < Decimal::ZERO && carries(reps, ri) {
             carry = -total;
             let mut e = entry(
                 LineKind::CarryForward,
@@ -792,18 +863,21 @@ fn carry_forward(
         if added.is_empty() {
             continue;
         }
+        let r = &mut reps[ri];
+        let key_plan = r.plan;
         let comp = r.components[ci].component;
         let p = &mut r.components[ci].periods[pi];
-        for e in &added {
+        for e in &mut added {
+            e.for_period = p.payout_period;
             p.payable += e.amount;
             p.lines
                 .push(Line::note(e.kind, None, e.amount, e.note.clone()));
         }
-        let key = (r.rep, comp, p.payout_period);
-        for e in &mut added {
-            e.for_period = p.payout_period;
-        }
-        settlement.entries.entry(key).or_default().extend(added);
+        settlement
+            .entries
+            .entry((rep, key_plan, comp, p.payout_period))
+            .or_default()
+            .extend(added);
     }
 }
 

@@ -29,7 +29,8 @@ use crate::workspace::{InputKind, InputSpec};
 
 /// Optional columns of the ledger (the required ones: rep_id, period, component, amount, closed_at,
 /// run_id).
-pub const OPTIONAL_COLUMNS: [&str; 8] = [
+pub const OPTIONAL_COLUMNS: [&str; 9] = [
+    "plan",
     "kind",
     "for_period",
     "deal_id",
@@ -41,9 +42,10 @@ pub const OPTIONAL_COLUMNS: [&str; 8] = [
 ];
 
 /// The columns `payout close` writes, in order.
-pub const HEADER: [&str; 14] = [
+pub const HEADER: [&str; 15] = [
     "rep_id",
     "period",
+    "plan",
     "component",
     "kind",
     "for_period",
@@ -64,6 +66,8 @@ pub struct LedgerRow {
     pub rep_id: String,
     /// The payout period it was paid in.
     pub period: Period,
+    /// The plan the component belongs to (a rep may change plans); empty in a hand-made ledger.
+    pub plan: String,
     pub component: String,
     /// `None`: the commission earned in `period` itself (`earned`); else a payment line's kind.
     pub kind: Option<LineKind>,
@@ -119,11 +123,11 @@ impl Ledger {
         months.contains(&p.calendar().period_of(Granularity::Month, p.end()))
     }
 
-    /// Rows by (rep id, component id), in file order.
-    pub fn by_rep_component(&self) -> BTreeMap<(&str, &str), Vec<&LedgerRow>> {
-        let mut out: BTreeMap<(&str, &str), Vec<&LedgerRow>> = BTreeMap::new();
+    /// Rows by (rep id, plan id, component id), in file order.
+    pub fn by_rep_component(&self) -> BTreeMap<(&str, &str, &str), Vec<&LedgerRow>> {
+        let mut out: BTreeMap<(&str, &str, &str), Vec<&LedgerRow>> = BTreeMap::new();
         for r in &self.rows {
-            out.entry((r.rep_id.as_str(), r.component.as_str()))
+            out.entry((r.rep_id.as_str(), r.plan.as_str(), r.component.as_str()))
                 .or_default()
                 .push(r);
         }
@@ -243,6 +247,7 @@ pub fn read_ledger(
             rows.push(LedgerRow {
                 rep_id: row.get(c_rep).trim().to_string(),
                 period,
+                plan: text("plan"),
                 component: row.get(c_comp).trim().to_string(),
                 kind,
                 for_period,
@@ -276,6 +281,7 @@ pub fn render_rows(rows: &[LedgerRow], header: bool) -> anyhow::Result<Vec<u8>> 
         w.write_record([
             r.rep_id.as_str(),
             &r.period.to_string(),
+            &r.plan,
             &r.component,
             r.kind_name(),
             &r.for_period.to_string(),
@@ -360,6 +366,7 @@ mod tests {
         LedgerRow {
             rep_id: "R1".into(),
             period: p,
+            plan: "p".into(),
             component: "commission".into(),
             kind,
             for_period: cal.parse("2026-01").unwrap(),

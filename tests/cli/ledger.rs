@@ -70,6 +70,29 @@ impl Workspace {
         run_with(&self.file(), period, &[])
     }
 
+    /// The payouts rows of a run (`--format csv`), for runs with several rows per rep and component
+    /// (a rep on two plans), which the harness's (rep, component, period) keys cannot hold.
+    fn rows(&self, period: &str) -> Vec<Record> {
+        let out = payout()
+            .args([
+                "-w",
+                &self.file(),
+                "run",
+                "--period",
+                period,
+                "--format",
+                "csv",
+            ])
+            .output()
+            .expect("payout runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        crate::util::parse_csv(&String::from_utf8(out.stdout).unwrap())
+    }
+
     /// Replace text in a file of the workspace (a late change of the data).
     fn edit(&self, name: &str, from: &str, to: &str) {
         let path = self.path(name);
@@ -793,4 +816,41 @@ fn the_closing_example_walks_six_months_to_its_committed_ledger() {
         std::fs::read_to_string(dir.path().join("ledger.csv")).unwrap(),
         std::fs::read_to_string(root.join("examples/closing/ledger.csv")).unwrap()
     );
+}
+
+#[test]
+fn a_rep_who_changes_plan_is_closed_per_plan_and_paid_an_adjustment_once() {
+    let ws = Workspace::new();
+    // S1 moves from `sdr` to `ae` on February 16.
+    ws.append("payout.toml", "\n[assignments]\nfile = \"assignments.csv\"");
+    std::fs::write(
+        ws.path("assignments.csv"),
+        "rep_id,plan,from,to\nS1,sdr,2026-01-01,2026-02-15\nS1,ae,2026-02-16,\n",
+    )
+    .unwrap();
+    ws.append("adjustments.csv", "S1,2026-02,100,BONUS,,Kim,");
+    ws.close("2026-01");
+    // February: on `sdr` S-2 (30,000, Feb 15) earns 1,500.00; 500.00 above the draw, 300.00
+    // recovered (limit) → 1,200.00. On `ae` nothing yet: 0.00. The 100.00 adjustment is paid once,
+    // on the first plan's commission: 1,300.00 in all.
+    let feb = ws.rows("2026-02");
+    let s1: Vec<&Record> = feb.iter().filter(|r| r["rep_id"] == "S1").collect();
+    assert_eq!(s1.len(), 2, "a row per plan");
+    let total: rust_decimal::Decimal = s1.iter().map(|r| dec(&r["payable"])).sum();
+    let adjustments: rust_decimal::Decimal = s1.iter().map(|r| dec(&r["adjustments"])).sum();
+    assert_eq!((total, adjustments), (dec("1300"), dec("100")));
+    ws.close("2026-02");
+    let plans: std::collections::BTreeSet<String> = ws
+        .ledger()
+        .into_iter()
+        .filter(|r| r["rep_id"] == "S1" && r["period"] == "2026-02")
+        .map(|r| r["plan"].clone())
+        .collect();
+    assert_eq!(plans.into_iter().collect::<Vec<_>>(), ["ae", "sdr"]);
+    // March: S-3 (10,000) on `ae`: 10% = 1,000.00; the adjustment is not paid again.
+    let mar = ws.rows("2026-03");
+    let s1: Vec<&Record> = mar.iter().filter(|r| r["rep_id"] == "S1").collect();
+    let total: rust_decimal::Decimal = s1.iter().map(|r| dec(&r["payable"])).sum();
+    assert_eq!(total, dec("1000"));
+    assert!(s1.iter().all(|r| r["adjustments"] == "0.00"));
 }
