@@ -250,7 +250,13 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
         if let Some(c) = deals.column("cancel_date") {
             for (row, &rep) in deals.reps.iter().enumerate() {
                 if deals.columns[c].date(row).is_some() {
-                    cancelled_by_rep.entry(rep).or_default().push(row);
+                    // The owner (unless split rows replace them) and every rep of the credits file.
+                    if !inputs.credits.is_split(row as u32) {
+                        cancelled_by_rep.entry(rep).or_default().push(row);
+                    }
+                    for credit in inputs.credits.of_deal(row as u32) {
+                        cancelled_by_rep.entry(credit.rep).or_default().push(row);
+                    }
                 }
             }
         }
