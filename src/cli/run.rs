@@ -54,7 +54,10 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     global.message(format!(
         "run {run_id}, period {period}: {} payout rows for {} reps",
         rows.len(),
-        result.reps.len()
+        rows.iter()
+            .map(|r| r.rep_id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
     ));
     global.message(report::reconciliation_summary(&result));
     super::payments::report_status(global, &result, &payments);

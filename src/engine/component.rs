@@ -192,7 +192,7 @@ fn measurement_period(
         return None;
     }
     if comp.needs_quota() {
-        if let (Some(q), Some((_, scale)), Some(full)) = (quota, quota_scale, full_quota) {
+        if let (Some(q), Some((_, scale)), Some(full)) = (quota, quota_scale.clone(), full_quota) {
             if q.amount.is_zero() {
                 diags.push(quota_scaled_to_zero(rc, &comp.id, m, full, scale));
                 return None;
@@ -391,7 +391,7 @@ fn measurement_period(
             measurement_period: m,
             in_run: in_run.contains(p),
             quota,
-            quota_scale,
+            quota_scale: quota_scale.clone(),
             measure_to_date: step.measure,
             attainment: quota.and_then(|q| step.measure.checked_div(q.amount)),
             deals_to_date: step.count,
@@ -682,10 +682,18 @@ fn curve(
     let ti = target_incentive(rc, c.target_incentive, &comp.id, diags)?;
     let months = Decimal::from(m.granularity().months());
     let ti_scale = rc.scale(m, true);
-    let target = ti_scale.map_or(ti * months / Decimal::from(12), |s| {
-        s.apply(ti * months / Decimal::from(12))
-    });
-    let scale_note = ti_scale.map_or(String::new(), |s| format!(" {}", s.describe()));
+    // A prorated target is rounded like money (the plan's rounding), so the curve's lines stay
+    // readable; the full target is exact.
+    let target = match &ti_scale {
+        None => ti * months / Decimal::from(12),
+        Some(s) => rc
+            .plan
+            .rounding
+            .apply(s.apply(ti * months / Decimal::from(12))),
+    };
+    let scale_note = ti_scale
+        .as_ref()
+        .map_or(String::new(), |s| format!(" {} (rounded)", s.describe()));
     let lines_wanted = rc.ctx.settings.lines;
     let mut steps = walk(payouts, entries, lines_wanted, Decimal::ZERO, |_, _| {
         Some(())
@@ -730,8 +738,14 @@ fn bonus(
         None
     };
     let ti_scale = rc.scale(m, true);
-    let scaled_ti = ti.map(|t| ti_scale.map_or(t, |s| s.apply(t)));
-    let scale_note = ti_scale.map_or(String::new(), |s| format!(" {}", s.describe()));
+    let scaled_ti = ti.map(|t| {
+        ti_scale
+            .as_ref()
+            .map_or(t, |s| rc.plan.rounding.apply(s.apply(t)))
+    });
+    let scale_note = ti_scale
+        .as_ref()
+        .map_or(String::new(), |s| format!(" {} (rounded)", s.describe()));
     let amount_of = |i: usize| match b.levels[i].amount {
         BonusAmount::Fixed(a) => a,
         BonusAmount::PercentOfTi(p) => scaled_ti.unwrap_or_default() * p,

@@ -47,7 +47,7 @@ pub(crate) struct RepCtx<'a> {
 
 /// How a quota or target incentive is scaled for a measurement period: by the days the rep is on
 /// the plan (proration) and by the ramp of their first months.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Scale {
     /// Σ over the period's days the rep counts (active, or all without proration) of the ramp step
     /// of the day's month (1 without a ramp).
@@ -55,11 +55,20 @@ pub struct Scale {
     pub days: u32,
     /// Whether a ramp step below 100% contributed.
     pub ramped: bool,
+    /// With a ramp: how the weighted days add up, month by month (`28 × 50% + 31 × 100%`).
+    pub parts: Option<Box<str>>,
 }
 
 impl Scale {
     pub fn apply(&self, value: Decimal) -> Decimal {
         value * self.weighted_days / Decimal::from(self.days)
+    }
+
+    /// The month-by-month sum behind a ramped scale.
+    pub fn breakdown(&self) -> Option<String> {
+        self.parts
+            .as_ref()
+            .map(|p| format!("{p} = {}", crate::money::fmt_plain(self.weighted_days)))
     }
 
     pub fn describe(&self) -> String {
@@ -96,6 +105,7 @@ impl RepCtx<'_> {
         let days = (end - start).num_days() as u32 + 1;
         let mut weighted = Decimal::ZERO;
         let mut ramped = false;
+        let mut parts: Vec<String> = Vec::new();
         for month in m.periods_of(crate::period::Granularity::Month) {
             let (mut a, mut b) = (month.start(), month.end());
             if prorate {
@@ -122,11 +132,13 @@ impl RepCtx<'_> {
                 None => Decimal::ONE,
             };
             weighted += active * step;
+            parts.push(format!("{active} × {}", crate::money::fmt_percent(step)));
         }
-        (weighted != Decimal::from(days)).then_some(Scale {
+        (weighted != Decimal::from(days)).then(|| Scale {
             weighted_days: weighted,
             days,
             ramped,
+            parts: ramped.then(|| parts.join(" + ").into_boxed_str()),
         })
     }
 
@@ -536,13 +548,27 @@ fn compute_segment(
         });
     }
 
-    let window =
-        needed
-            .iter()
-            .flatten()
-            .fold(None, |acc: Option<(NaiveDate, NaiveDate)>, &(a, b)| {
-                Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
-            });
+    // The dates the run looks at for this plan, whoever the rep: a deal outside them is out of
+    // period; inside them, not being employed or not on the plan says more.
+    let window = plan
+        .components
+        .iter()
+        .filter(|c| !matches!(c.kind, ComponentKind::PlanCap(_)))
+        .filter_map(|comp| {
+            let in_run: Vec<Period> = run
+                .periods_of(comp.payout_period)
+                .into_iter()
+                .filter(|p| run.contains(p.end()))
+                .collect();
+            let first = in_run.first()?;
+            Some((
+                first.within(comp.measurement_period).start(),
+                in_run.last()?.end(),
+            ))
+        })
+        .fold(None, |acc: Option<(NaiveDate, NaiveDate)>, (a, b)| {
+            Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
+        });
     for (local, cand) in keyed.iter().enumerate() {
         let date = cand.date;
         let status = if excepted[local] {

@@ -349,15 +349,16 @@ pub fn render(
                 if !is_cap {
                     match p.quota {
                         Some(q) => {
-                            let scaled = match p.quota_scale {
+                            let scaled = match &p.quota_scale {
                                 Some((full, scale)) => format!(
-                                    "{} {} = {}, rounded {}",
-                                    grouped(full, value_places),
+                                    "{} {} = {} ({}{})",
+                                    grouped(*full, value_places),
                                     scale.describe(),
-                                    crate::money::fmt_plain(
-                                        full * scale.weighted_days / Decimal::from(scale.days)
-                                    ),
-                                    plan.rounding
+                                    grouped(q.amount, plan.rounding.places),
+                                    plan.rounding,
+                                    scale
+                                        .breakdown()
+                                        .map_or(String::new(), |b| format!("; {b}"))
                                 ),
                                 None => grouped(q.amount, value_places),
                             };
@@ -374,10 +375,6 @@ pub fn render(
                                     String::new()
                                 }
                             );
-                            if p.quota_scale.is_some() {
-                                let _ =
-                                    writeln!(s, "Quota used: {}", grouped(q.amount, value_places));
-                            }
                         }
                         None => {
                             let _ = writeln!(s, "Quota: none");
@@ -397,6 +394,8 @@ pub fn render(
             }
             let marker = if p.in_run {
                 ""
+            } else if run.period.contains(p.payout_period.end()) {
+                " (the rep is not employed or not on this plan then: shown for the true-up)"
             } else {
                 " (before the run period: shown for the true-up)"
             };

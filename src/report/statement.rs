@@ -195,12 +195,12 @@ pub fn render_markdown(inputs: &Inputs, run: &RunResult, rows: &[&Row]) -> Strin
             grouped(p.measure_to_date, r.measure_places())
         );
         if let Some(q) = p.quota {
-            match p.quota_scale {
+            match &p.quota_scale {
                 Some((full, scale)) => {
                     let _ = writeln!(
                         s,
                         "| Quota | {} {} = {} |",
-                        grouped(full, r.measure_places()),
+                        grouped(*full, r.measure_places()),
                         scale.describe(),
                         grouped(q.amount, r.measure_places())
                     );

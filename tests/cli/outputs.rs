@@ -218,8 +218,9 @@ fn without_source(text: &str) -> Vec<crate::util::Record> {
         .collect()
 }
 
-// Determinism runs on the example workspace (payout.toml at the repository root: 27 reps, 4 plans,
-// 428 deals in USD and EUR), which exercises far more paths than a small case.
+// Determinism runs on the example workspace (payout.toml at the repository root: 35 reps on 8 plans,
+// 624 deals in USD and EUR, with a split, overlays, roll-ups to two levels of managers, a plan change,
+// a ramped hire and a termination), which exercises far more paths than a small case.
 const EXAMPLE: &str = "payout.toml";
 
 #[test]
