@@ -443,6 +443,37 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                     }
                 }
             }
+            // Holds of deals a clawback (reducing attainment) took out: the correction of their
+            // period reverses the whole commission, so what is still held is released against it.
+            let mut cancelled_holds: Vec<(String, Period, NaiveDate, Decimal)> = Vec::new();
+            if let Some(cb) = plan
+                .payment
+                .clawback
+                .as_ref()
+                .filter(|c| c.reduce_attainment)
+            {
+                let mut outstanding: BTreeMap<&str, (Period, Decimal)> = BTreeMap::new();
+                for row in rows.iter().filter(|r| !r.deal_id.is_empty()) {
+                    if matches!(row.kind, Some(LineKind::Hold) | Some(LineKind::Release)) {
+                        let e = outstanding
+                            .entry(row.deal_id.as_str())
+                            .or_insert((row.for_period, Decimal::ZERO));
+                        e.1 -= row.amount;
+                    }
+                }
+                for (id, (q, held)) in outstanding {
+                    let Some(&d) = deal_rows.get(id) else {
+                        continue;
+                    };
+                    if held.is_zero() {
+                        continue;
+                    }
+                    if let Some((date, share)) = cancellation(&inputs.deals, cb, d as usize) {
+                        let released = plan.rounding.apply(held * share);
+                        cancelled_holds.push((id.to_string(), q, date, released));
+                    }
+                }
+            }
             let mut held_in_run: BTreeMap<u32, Decimal> = BTreeMap::new();
             for p in c.periods.iter_mut().filter(|p| p.in_run) {
                 let period = p.payout_period;
@@ -576,6 +607,24 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                         entries.push(e);
                     }
                     clawbacks.retain(|c| !(c.1.start() <= period.start() && c.2 <= period.end()));
+                    let (due, wait): (Vec<_>, Vec<_>) =
+                        cancelled_holds.into_iter().partition(|(_, q, date, _)| {
+                            q.end() < period.start() && *date <= period.end()
+                        });
+                    cancelled_holds = wait;
+                    for (id, q, date, released) in due {
+                        let mut e = entry(
+                            LineKind::Release,
+                            q,
+                            released,
+                            format!(
+                                "deal {id} cancelled {date}: commission held in {q} released against the clawback"
+                            ),
+                        );
+                        e.deal = deal_rows.get(id.as_str()).copied();
+                        e.deal_id = id;
+                        entries.push(e);
+                    }
                     if let Some(hold) = &plan.payment.hold {
                         hold_lines(
                             inputs,
@@ -682,7 +731,8 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                         .insert((r.rep, r.plan, c.component, period), entries);
                 }
             }
-            settlement.waiting += corrections.len() + late.len() + clawbacks.len();
+            settlement.waiting +=
+                corrections.len() + late.len() + clawbacks.len() + cancelled_holds.len();
         }
     }
     // Negative months: per rep, over every plan they are on in the run.

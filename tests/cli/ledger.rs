@@ -854,3 +854,54 @@ fn a_rep_who_changes_plan_is_closed_per_plan_and_paid_an_adjustment_once() {
     assert_eq!(total, dec("1000"));
     assert!(s1.iter().all(|r| r["adjustments"] == "0.00"));
 }
+
+#[test]
+fn a_held_deal_cancelled_is_reversed_only_for_what_was_paid() {
+    let ws = Workspace::new();
+    ws.edit(
+        "plans/services.toml",
+        "reduce_attainment = false",
+        "reduce_attainment = true",
+    );
+    ws.edit(
+        "deals.csv",
+        "H-3,H1,4000,2026-02-15,2026-04-10,1000,2026-02-20",
+        "H-3,H1,4000,2026-02-15,,,2026-02-20",
+    );
+    // January: H-1 earns 1,000.00, half held: 500.00 paid.
+    ws.close("2026-01");
+    // H-1 is cancelled on February 20 and will never be paid. February: H-2 600.00 + H-3 400.00
+    // (both paid in February); January recomputed without H-1: paid 1,000.00 (its commission),
+    // now 0.00 → −1,000.00; the 500.00 still held is released against it: 1,000 − 1,000 + 500 =
+    // 500.00, so H-1 costs back exactly the 500.00 that was paid.
+    ws.edit(
+        "deals.csv",
+        "H-1,H1,10000,2026-01-20,,,2026-03-05",
+        "H-1,H1,10000,2026-01-20,2026-02-20,,",
+    );
+    let feb = ws.run("2026-02");
+    assert_eq!(feb.payable("H1", "commission", "2026-02"), "500.00");
+    assert_eq!(
+        lines(&feb, "2026-02", "H1"),
+        owned(&[
+            ("deal", "6000.00 × 10%", "600.00"),
+            ("deal", "4000.00 × 10%", "400.00"),
+            (
+                "prior-period",
+                "2026-01: paid 1000.00, computed now 0.00 (clawback: deal H-1 cancelled 2026-02-20)",
+                "-1000.00"
+            ),
+            (
+                "release",
+                "deal H-1 cancelled 2026-02-20: commission held in 2026-01 released against the clawback",
+                "500.00"
+            ),
+        ])
+    );
+    // Recorded, it is not released twice.
+    ws.close("2026-02");
+    assert_eq!(
+        ws.run("2026-03").payable("H1", "commission", "2026-03"),
+        "0.00"
+    );
+}
