@@ -31,6 +31,9 @@ struct RawWorkspace {
     reps: RawInput,
     quotas: Option<RawInput>,
     fx: Option<RawInput>,
+    // Issue 5 (closing periods): the manual adjustments file and the ledger of closed periods.
+    adjustments: Option<RawInput>,
+    ledger: Option<Spanned<String>>,
     credits: Option<RawInput>,
     assignments: Option<RawInput>,
     territories: Option<RawInput>,
@@ -71,6 +74,8 @@ pub enum InputKind {
     Reps,
     Quotas,
     Fx,
+    Adjustments,
+    Ledger,
     Credits,
     Assignments,
     Territories,
@@ -83,6 +88,8 @@ impl InputKind {
             InputKind::Reps => "reps",
             InputKind::Quotas => "quotas",
             InputKind::Fx => "fx",
+            InputKind::Adjustments => "adjustments",
+            InputKind::Ledger => "ledger",
             InputKind::Credits => "credits",
             InputKind::Assignments => "assignments",
             InputKind::Territories => "territories",
@@ -105,6 +112,7 @@ impl InputKind {
                     "quantity",
                     "margin",
                     "cancel_date",
+                    "cancelled_amount",
                     "paid_date",
                     "created_date",
                 ],
@@ -124,6 +132,21 @@ impl InputKind {
             ),
             InputKind::Quotas => (&["rep_id", "period", "amount"], &["measure"]),
             InputKind::Fx => (&["currency", "date", "rate"], &[]),
+            InputKind::Adjustments => (
+                &["rep_id", "period", "amount", "reason"],
+                &["component", "approved_by", "note"],
+            ),
+            InputKind::Ledger => (
+                &[
+                    "rep_id",
+                    "period",
+                    "component",
+                    "amount",
+                    "closed_at",
+                    "run_id",
+                ],
+                &crate::ledger::OPTIONAL_COLUMNS,
+            ),
             InputKind::Credits => (&["deal_id", "rep_id", "share"], &["kind"]),
             InputKind::Assignments => (&["rep_id", "plan", "from"], &["to", "target_incentive"]),
             InputKind::Territories => (&["territory", "rep_id", "from"], &["to"]),
@@ -160,6 +183,10 @@ pub struct Workspace {
     pub reps: InputSpec,
     pub quotas: Option<InputSpec>,
     pub fx: Option<InputSpec>,
+    /// Manual adjustments (`[adjustments]`), paid as their own statement lines.
+    pub adjustments: Option<InputSpec>,
+    /// The ledger of closed periods (`ledger`, default `ledger.csv` beside the workspace file).
+    pub ledger: PathBuf,
     /// Split and overlay credits (deal_id, rep_id, share, kind).
     pub credits: Option<InputSpec>,
     /// Plan history (rep_id, plan, from, to, target_incentive).
@@ -184,6 +211,8 @@ pub struct Overrides {
     pub reps: Option<PathBuf>,
     pub quotas: Option<PathBuf>,
     pub fx: Option<PathBuf>,
+    pub adjustments: Option<PathBuf>,
+    pub ledger: Option<PathBuf>,
     /// Send unusable deal rows to exceptions instead of stopping.
     pub lenient: bool,
 }
@@ -385,6 +414,15 @@ pub fn parse_workspace(
         &mut input,
     );
     let fx = optional(&raw.fx, InputKind::Fx, &overrides.fx, &mut input);
+    let adjustments = optional(
+        &raw.adjustments,
+        InputKind::Adjustments,
+        &overrides.adjustments,
+        &mut input,
+    );
+    let ledger = overrides.ledger.clone().unwrap_or_else(|| {
+        normalize(&base.join(raw.ledger.as_ref().map_or("ledger.csv", |l| l.get_ref())))
+    });
     let credits = optional(&raw.credits, InputKind::Credits, &None, &mut input);
     let assignments = optional(&raw.assignments, InputKind::Assignments, &None, &mut input);
     let territories = optional(&raw.territories, InputKind::Territories, &None, &mut input);
@@ -411,6 +449,8 @@ pub fn parse_workspace(
         reps,
         quotas,
         fx,
+        adjustments,
+        ledger,
         credits,
         assignments,
         territories,

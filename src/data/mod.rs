@@ -5,9 +5,10 @@
 //! number format, never through f64); ids are unique per file; row counts and SHA-256 of each file are
 //! kept for the manifest. This module and `cli`/`report` are the only ones that touch files.
 
+pub mod adjustments;
 pub mod assignments;
 pub mod credits;
-mod csv_input;
+pub(crate) mod csv_input;
 pub mod dated;
 pub mod deals;
 pub mod fx;

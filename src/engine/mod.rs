@@ -5,11 +5,14 @@
 //! plan currency) → per component and measurement period: quota, tiers resolved to amounts, deals
 //! walked in (date, deal id) order, earning accumulated → per payout period: earned-to-date rounded,
 //! payable = earned-to-date − earned-to-date at the end of the previous payout period of the same
-//! measurement period (the true-up).
+//! measurement period (the true-up). Then [`payment::settle`] turns earnings into payables against
+//! the ledger of closed periods (corrections, adjustments, clawbacks, holds, draws, carried balances),
+//! with the ledger and adjustments passed in as data.
 
 mod bind;
 mod component;
 pub(crate) mod credit;
+pub mod payment;
 mod rep;
 pub mod result;
 pub mod tiers;
@@ -128,6 +131,7 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
         Outcome::RepInactive => Status::RepInactive,
         Outcome::NoPlan => Status::NoPlan,
         Outcome::Exception => Status::Exception,
+        Outcome::Cancelled => Status::Cancelled,
         Outcome::NotCredited => Status::NotCredited,
         Outcome::Filtered => Status::Filtered(
             ctx.stage
@@ -164,6 +168,7 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
         not_credited,
         warnings: diags.into_sorted(),
         exceptions,
+        payment: payment::Settlement::default(),
     })
 }
 
@@ -236,9 +241,16 @@ pub fn check_invariants(
                         p.payout_period
                     )
                 };
-                if p.payable != p.earned_to_date - p.paid_to_date {
+                // Payment lines (draws, adjustments, prior periods...) come on top of the true-up.
+                let payment: Decimal = p
+                    .lines
+                    .iter()
+                    .filter(|l| l.kind.is_payment())
+                    .map(|l| l.amount)
+                    .sum();
+                if p.payable != p.earned_to_date - p.paid_to_date + payment {
                     return Err(InternalError(format!(
-                        "payable ≠ earned-to-date − paid-to-date for {}",
+                        "payable ≠ earned-to-date − paid-to-date + payment lines for {}",
                         who()
                     )));
                 }

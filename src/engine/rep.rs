@@ -427,6 +427,7 @@ fn compute_segment(
     let mut selected = vec![false; keyed.len()];
     let mut used = vec![false; keyed.len()];
     let mut excepted = vec![false; keyed.len()];
+    let mut cancelled = vec![false; keyed.len()];
     let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); plan.measures.len()];
     // One pass over the rep's deals, every needed measure per deal: each deal's cells are read
     // from memory once (the deals of a rep are scattered through the table).
@@ -470,6 +471,15 @@ fn compute_segment(
             }
             match credit_value(ctx, plan, bound, measure.value, r, date) {
                 Ok(mut credit) => {
+                    // A cancelled deal leaves the measure (its cancelled part, when partial) if
+                    // the plan's clawback reduces attainment (see super::payment).
+                    if let Some(kept) = super::payment::kept_share(deals, plan, r) {
+                        if kept.is_zero() {
+                            cancelled[local] = true;
+                            continue;
+                        }
+                        credit.credited *= kept;
+                    }
                     if let Some(g) = grant {
                         credit.share = g.share;
                         credit.kind = g.kind;
@@ -565,6 +575,8 @@ fn compute_segment(
             Outcome::Exception
         } else if used[local] {
             Outcome::Credited
+        } else if cancelled[local] {
+            Outcome::Cancelled
         } else if window.is_none_or(|(a, b)| date < a || date > b) {
             Outcome::OutOfPeriod
         } else if !rep.active_on(date) {

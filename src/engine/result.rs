@@ -46,6 +46,31 @@ pub enum LineKind {
     PlanCap,
     /// The change in rounding of earned-to-date (rounded − exact) since the previous payout period.
     Rounding,
+    // Payment lines (issue 5, see `super::payment`): between earned and paid.
+    /// A closed earlier payout period of the same measurement period now computes differently: new − paid.
+    TrueUp,
+    /// A closed payout period of an earlier measurement period now computes differently: new − paid.
+    PriorPeriod,
+    /// A manual adjustment from the adjustments file.
+    Adjustment,
+    /// The draw's top-up of the payable to the guaranteed amount.
+    Draw,
+    /// Repayment of a recoverable draw balance from excess earnings (negative).
+    Recovery,
+    /// A recoverable draw balance forgiven (0.00; the balance is written off).
+    DrawForgiven,
+    /// A negative payable carried forward as a balance (positive: brings the payable to zero).
+    CarryForward,
+    /// A balance carried forward from an earlier payout period, deducted (negative).
+    CarryIn,
+    /// A closed period's run: what the ledger recorded minus what the data compute now.
+    Recorded,
+    /// A cancelled deal's commission reversed (negative), in the payout period of the cancellation.
+    Clawback,
+    /// A deal's commission held until the deal is paid (negative).
+    Hold,
+    /// Held commission released in the payout period of the deal's paid date (positive).
+    Release,
 }
 
 impl LineKind {
@@ -64,7 +89,59 @@ impl LineKind {
             LineKind::Cap => "cap",
             LineKind::PlanCap => "plan-cap",
             LineKind::Rounding => "rounding",
+            LineKind::TrueUp => "true-up",
+            LineKind::PriorPeriod => "prior-period",
+            LineKind::Adjustment => "adjustment",
+            LineKind::Draw => "draw",
+            LineKind::Recovery => "recovery",
+            LineKind::DrawForgiven => "draw-forgiven",
+            LineKind::CarryForward => "carry-forward",
+            LineKind::CarryIn => "carry-in",
+            LineKind::Recorded => "recorded",
+            LineKind::Clawback => "clawback",
+            LineKind::Hold => "hold",
+            LineKind::Release => "release",
         }
+    }
+
+    /// Lines of the payment step (`true-up` included): not tier slices, they carry no measure range.
+    pub fn is_settlement(self) -> bool {
+        self == LineKind::TrueUp || self.is_payment()
+    }
+
+    /// Every payment kind, for parsing the ledger's `kind` column.
+    pub const PAYMENT: [LineKind; 12] = [
+        LineKind::TrueUp,
+        LineKind::PriorPeriod,
+        LineKind::Adjustment,
+        LineKind::Draw,
+        LineKind::Recovery,
+        LineKind::DrawForgiven,
+        LineKind::CarryForward,
+        LineKind::CarryIn,
+        LineKind::Recorded,
+        LineKind::Clawback,
+        LineKind::Hold,
+        LineKind::Release,
+    ];
+
+    /// Payment lines that are not part of the true-up of earned-to-date: payable = earned-to-date −
+    /// paid-to-date + the sum of these lines.
+    pub fn is_payment(self) -> bool {
+        matches!(
+            self,
+            LineKind::PriorPeriod
+                | LineKind::Adjustment
+                | LineKind::Draw
+                | LineKind::Recovery
+                | LineKind::DrawForgiven
+                | LineKind::CarryForward
+                | LineKind::CarryIn
+                | LineKind::Recorded
+                | LineKind::Clawback
+                | LineKind::Hold
+                | LineKind::Release
+        )
     }
 
     /// Lines that belong to one deal (and print its id).
@@ -255,9 +332,11 @@ pub enum Outcome {
     Filtered = 2,
     RepInactive = 3,
     OutOfPeriod = 4,
-    Credited = 5,
+    /// Cancelled within the plan's clawback window, and the plan reduces attainment (issue 5).
+    Cancelled = 5,
+    Credited = 6,
     /// Unusable (e.g. no FX rate) and sent to the exceptions in lenient mode.
-    Exception = 6,
+    Exception = 7,
 }
 
 impl Outcome {
@@ -267,8 +346,9 @@ impl Outcome {
             2 => Outcome::Filtered,
             3 => Outcome::RepInactive,
             4 => Outcome::OutOfPeriod,
-            5 => Outcome::Credited,
-            6 => Outcome::Exception,
+            5 => Outcome::Cancelled,
+            6 => Outcome::Credited,
+            7 => Outcome::Exception,
             _ => Outcome::NotCredited,
         }
     }
@@ -290,6 +370,8 @@ pub enum Status {
     Filtered(String),
     /// Sent to the exceptions (lenient mode).
     Exception,
+    /// Cancelled: out of the measures by the plan's clawback.
+    Cancelled,
     /// No crediting rule credits it to anyone (e.g. its owner's plan credits by territory and the
     /// territory has no holder on the deal's date).
     NotCredited,
@@ -305,6 +387,7 @@ impl Status {
             Status::Filtered(stage) if stage.is_empty() => "not selected by any measure".into(),
             Status::Filtered(stage) => format!("not selected by any measure (stage {stage})"),
             Status::Exception => "sent to exceptions".into(),
+            Status::Cancelled => "cancelled (clawback)".into(),
             Status::NotCredited => "credited to no one".into(),
         }
     }
@@ -362,4 +445,6 @@ pub struct RunResult {
     /// The reports and shares behind each roll-up credit that combines several (see
     /// [`Credit::via`]).
     pub rollup_sources: Vec<Vec<(u32, Decimal)>>,
+    /// What the ledger, adjustments and payment settings did to the payables (issue 5).
+    pub payment: super::payment::Settlement,
 }

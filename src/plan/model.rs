@@ -22,6 +22,8 @@ pub struct Plan {
     pub components: Vec<Component>,
     pub values: Vec<DerivedValue>,
     pub cap: Option<PlanCap>,
+    /// Payment mechanics (`[payment]`): negative payables, draws.
+    pub payment: super::payment::Payment,
     /// Who the plan credits with which transactions.
     pub crediting: Crediting,
     /// How quota and target incentive scale for a partial period (hire, termination, plan change).

@@ -30,6 +30,7 @@ struct RawPlan {
     #[serde(default)]
     values: BTreeMap<String, Spanned<RawValue>>,
     cap: Option<Spanned<RawPlanCap>>,
+    payment: Option<super::payment::RawPayment>,
     crediting: Option<Spanned<RawCrediting>>,
     proration: Option<Spanned<String>>,
     ramp: Option<Spanned<RawRamp>>,
@@ -345,8 +346,18 @@ pub fn parse_plan(
     if diags.has_errors() {
         return Err(diags.into_sorted());
     }
+    let payment = {
+        let ids: Vec<String> = components.iter().map(|c| c.id.clone()).collect();
+        let mut found = Diagnostics::new();
+        let p = super::payment::parse_payment(&src, raw.payment.as_ref(), &ids, &mut found);
+        if found.has_errors() {
+            return Err(found.into_sorted());
+        }
+        p
+    };
     let warnings = diags.into_sorted();
     Ok(Plan {
+        payment,
         warnings,
         name: raw.name.unwrap_or_else(|| id.clone()),
         id,

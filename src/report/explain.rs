@@ -494,11 +494,24 @@ pub fn render(
                     grouped(p.capped_off, places)
                 );
             }
+            // Payment lines (closing periods: draws, adjustments, clawbacks, holds, prior periods).
+            let payment: rust_decimal::Decimal = p
+                .lines
+                .iter()
+                .filter(|l| l.kind.is_payment())
+                .map(|l| l.amount)
+                .sum();
+            let has_payment = p.lines.iter().any(|l| l.kind.is_payment());
             let _ = writeln!(
                 s,
-                "  true-up: payable = earned to date {} − paid before {} = {}",
+                "  true-up: payable = earned to date {} − paid before {}{} = {}",
                 grouped(p.earned_to_date, places),
                 grouped(p.paid_to_date, places),
+                if has_payment {
+                    format!(" + payment lines {}", grouped(payment, places))
+                } else {
+                    String::new()
+                },
                 grouped(p.payable, places)
             );
             if p.in_run {

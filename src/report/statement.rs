@@ -116,7 +116,7 @@ pub fn render_csv(inputs: &Inputs, run: &RunResult, rows: &[&Row]) -> anyhow::Re
         for (line, first) in r.result.lines.iter().zip(firsts) {
             let d = line.credit.map(|c| c.deal as usize);
             let credit = line.credit.filter(|_| first);
-            let rounding = line.kind == LineKind::Rounding;
+            let rounding = line.kind == LineKind::Rounding || line.kind.is_settlement();
             let unless_rounding = |text: String| if rounding { String::new() } else { text };
             let record = [
                 csv_text(r.rep_id).into_owned(),
@@ -221,6 +221,9 @@ pub fn render_markdown(inputs: &Inputs, run: &RunResult, rows: &[&Row]) -> Strin
             "| Paid before this period | {} |",
             grouped(p.paid_to_date, places)
         );
+        if r.closed {
+            let _ = writeln!(s, "| Status | closed: the payable recorded in the ledger |");
+        }
         let _ = writeln!(s, "| **Payable** | **{}** |\n", grouped(p.payable, places));
         *totals.entry(r.plan.currency.as_str()).or_default() += p.payable;
         if p.lines.is_empty() {

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::format::{amount, attainment_pct, attainment_ratio, grouped};
 use super::fs::csv_text;
 use crate::data::Inputs;
-use crate::engine::{PeriodResult, RunResult};
+use crate::engine::{LineKind, PeriodResult, RunResult};
 use crate::plan::{Component, ComponentKind, Plan};
 
 /// One payout row, borrowed from the run.
@@ -26,6 +26,8 @@ pub struct Row<'a> {
     pub assignment: Option<(chrono::NaiveDate, Option<chrono::NaiveDate>)>,
     /// Whether the measure is money (a sum of a money column) rather than units or a count.
     pub money_measure: bool,
+    /// Whether the payout period is closed in the ledger (its payable is the recorded one).
+    pub closed: bool,
 }
 
 impl Row<'_> {
@@ -66,6 +68,7 @@ pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
                     result: p,
                     assignment: r.assignment,
                     money_measure,
+                    closed: run.payment.closed.contains_key(&p.payout_period),
                 });
             }
         }
@@ -104,6 +107,29 @@ struct CsvRow<'a> {
     paid_to_date: String,
     payable: String,
     capped_off: String,
+    // Payment columns (issue 5): the sums of the period's payment lines by kind.
+    /// prior-period + recorded lines: corrections of closed periods of earlier measurement periods
+    /// (a closed period of the same measurement period is corrected by the true-up: paid-to-date).
+    prior_periods: String,
+    adjustments: String,
+    draw: String,
+    recovery: String,
+    /// carry-forward + carry-in lines: a negative payable moved to (or back from) a balance.
+    carried: String,
+    /// hold + release lines: commission held until the deal is paid (negative), or released.
+    held: String,
+    clawbacks: String,
+    /// `open`, or `closed` when the ledger recorded this payout period.
+    status: &'static str,
+}
+
+/// The sum of a period's lines of the given kinds.
+fn sum_of(p: &PeriodResult, kinds: &[crate::engine::LineKind]) -> Decimal {
+    p.lines
+        .iter()
+        .filter(|l| kinds.contains(&l.kind))
+        .map(|l| l.amount)
+        .sum()
 }
 
 fn csv_row<'a>(r: &'a Row<'a>) -> CsvRow<'a> {
@@ -128,6 +154,20 @@ fn csv_row<'a>(r: &'a Row<'a>) -> CsvRow<'a> {
         paid_to_date: amount(p.paid_to_date, places),
         payable: amount(p.payable, places),
         capped_off: amount(p.capped_off, places),
+        prior_periods: amount(
+            sum_of(p, &[LineKind::PriorPeriod, LineKind::Recorded]),
+            places,
+        ),
+        adjustments: amount(sum_of(p, &[LineKind::Adjustment]), places),
+        draw: amount(sum_of(p, &[LineKind::Draw]), places),
+        recovery: amount(sum_of(p, &[LineKind::Recovery]), places),
+        carried: amount(
+            sum_of(p, &[LineKind::CarryForward, LineKind::CarryIn]),
+            places,
+        ),
+        held: amount(sum_of(p, &[LineKind::Hold, LineKind::Release]), places),
+        clawbacks: amount(sum_of(p, &[LineKind::Clawback]), places),
+        status: if r.closed { "closed" } else { "open" },
     }
 }
 
@@ -154,6 +194,14 @@ pub fn render_csv(rows: &[Row], out: impl Write) -> anyhow::Result<()> {
             "paid_to_date",
             "payable",
             "capped_off",
+            "prior_periods",
+            "adjustments",
+            "draw",
+            "recovery",
+            "carried",
+            "held",
+            "clawbacks",
+            "status",
         ])?;
     }
     w.flush()?;
