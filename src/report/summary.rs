@@ -246,7 +246,12 @@ pub fn render_table(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled);
-    t.set_header(vec![
+    // What the payment step adds to earned − paid (draws, recoveries, holds, clawbacks, adjustments,
+    // prior-period corrections, carried balances): a column of its own when any row has some, so
+    // every row's payable is the arithmetic of its printed cells.
+    let payments = |p: &PeriodResult| p.payable - (p.earned_to_date - p.paid_to_date);
+    let with_payments = rows.iter().any(|r| !payments(r.result).is_zero());
+    let mut header = vec![
         "Rep",
         "Name",
         "Plan",
@@ -258,12 +263,17 @@ pub fn render_table(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
         "Attainment",
         "Earned to date",
         "Paid before",
-        "Payable",
-    ]);
+    ];
+    if with_payments {
+        header.push("Payment lines");
+    }
+    header.push("Payable");
+    let width = header.len();
+    t.set_header(header);
     for r in rows {
         let places = r.plan.rounding.places;
         let p = r.result;
-        t.add_row(vec![
+        let mut row = vec![
             r.rep_id.to_string(),
             r.rep_name.to_string(),
             r.plan.id.clone(),
@@ -277,16 +287,20 @@ pub fn render_table(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
             attainment_pct(p.attainment),
             grouped(p.earned_to_date, places),
             grouped(p.paid_to_date, places),
-            grouped(p.payable, places),
-        ]);
-    }
-    for (currency, total, places) in totals(rows) {
-        let mut row = vec![String::new(); 12];
-        row[0] = format!("Total {currency}");
-        row[11] = grouped(total, places);
+        ];
+        if with_payments {
+            row.push(grouped(payments(p), places));
+        }
+        row.push(grouped(p.payable, places));
         t.add_row(row);
     }
-    for i in [6, 7, 8, 9, 10, 11] {
+    for (currency, total, places) in totals(rows) {
+        let mut row = vec![String::new(); width];
+        row[0] = format!("Total {currency}");
+        row[width - 1] = grouped(total, places);
+        t.add_row(row);
+    }
+    for i in 6..width {
         if let Some(c) = t.column_mut(i) {
             c.set_cell_alignment(CellAlignment::Right);
         }
