@@ -39,6 +39,37 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<String> {
     Ok(format!("{:x}", Sha256::digest(bytes)))
 }
 
+/// The SHA-256 of bytes, in hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// Put the complete folder `staging` in place of `target` (replacing an older one): the old folder
+/// is moved aside, the new one renamed into place, then the old one removed.
+pub fn replace_dir(staging: &Path, target: &Path) -> anyhow::Result<()> {
+    let old = target.with_extension("old");
+    if old.exists() {
+        std::fs::remove_dir_all(&old)
+            .with_context(|| format!("cannot remove {}", old.display()))?;
+    }
+    if target.exists() {
+        std::fs::rename(target, &old)
+            .with_context(|| format!("cannot move {} aside", target.display()))?;
+    }
+    std::fs::rename(staging, target).with_context(|| {
+        format!(
+            "cannot rename {} to {}",
+            staging.display(),
+            target.display()
+        )
+    })?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old)
+            .with_context(|| format!("cannot remove {}", old.display()))?;
+    }
+    Ok(())
+}
+
 /// Flush a written file to disk.
 pub fn sync_file(path: &Path) -> anyhow::Result<()> {
     std::fs::File::open(path)
