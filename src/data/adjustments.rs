@@ -8,9 +8,10 @@
 use rust_decimal::Decimal;
 
 use super::assignments::Assignments;
+use super::cells::Cells;
 use super::csv_input::CsvInput;
 use super::{FileInfo, Roster};
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::Diagnostics;
 use crate::period::{Calendar, Period};
 use crate::plan::Plan;
 use crate::workspace::InputSpec;
@@ -56,18 +57,13 @@ pub fn read_adjustments(
         c("reason").unwrap_or(0),
     );
     let (c_comp, c_by, c_note) = (c("component"), c("approved_by"), c("note"));
-    let headers = input.headers.clone();
+    let cells = Cells::of(&input);
     let mut out = Adjustments {
         file: file.clone(),
         ..Adjustments::default()
     };
     input.for_each_row(diags, |row, diags| {
-        let err = |code, c: usize, msg: String| {
-            Diagnostic::error(code, &file, msg)
-                .line(row.line)
-                .col_name(headers[c].clone())
-                .value(row.get(c).to_string())
-        };
+        let err = |code, c: usize, msg: String| cells.error(row, code, c, msg);
         let rep = roster.find(row.get(c_rep).trim());
         // The plans the rep is on: the roster's, or those of their plan assignments.
         let rep_plans: Vec<usize> = rep.map_or(Vec::new(), |r| {

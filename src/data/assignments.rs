@@ -7,6 +7,7 @@
 
 use rust_decimal::Decimal;
 
+use super::cells::Cells;
 use super::csv_input::{CsvInput, FileInfo};
 use super::dated::{parse_range, sort_and_check, Dated};
 use super::Roster;
@@ -46,27 +47,15 @@ pub fn read_assignments(
         input.position("from").unwrap_or(0),
     );
     let (c_to, c_ti) = (input.position("to"), input.position("target_incentive"));
-    let headers = input.headers.clone();
+    let cells = Cells::of(&input);
     let mut out = Assignments {
         file: file.clone(),
         by_rep: vec![Vec::new(); roster.len()],
         info: None,
     };
     input.for_each_row(diags, |row, diags| {
-        let err = |code, c: usize, msg: String| {
-            Diagnostic::error(code, &file, msg)
-                .line(row.line)
-                .col_name(headers[c].clone())
-                .value(row.get(c).to_string())
-        };
-        let rep = roster.find(row.get(c_rep));
-        if rep.is_none() {
-            diags.push(err(
-                "rep-unknown",
-                c_rep,
-                format!("rep is not in the roster {}", roster.file),
-            ));
-        }
+        let err = |code, c: usize, msg: String| cells.error(row, code, c, msg);
+        let rep = cells.rep(roster, row, c_rep, diags);
         let plan = plans.iter().position(|p| p.id == row.get(c_plan));
         if plan.is_none() {
             let known: Vec<&str> = plans.iter().map(|p| p.id.as_str()).collect();

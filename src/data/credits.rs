@@ -8,6 +8,7 @@
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
+use super::cells::Cells;
 use super::csv_input::{CsvInput, FileInfo};
 use super::{DealTable, Roster};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -91,24 +92,12 @@ pub fn read_credits(
         input.position("share").unwrap_or(0),
     );
     let c_kind = input.position("kind");
-    let headers = input.headers.clone();
+    let cells = Cells::of(&input);
     // (deal id, row) until the deal ids are resolved against the deals table.
     let mut pending: Vec<(String, CreditRow)> = Vec::new();
     input.for_each_row(diags, |row, diags| {
-        let err = |code, c: usize, msg: String| {
-            Diagnostic::error(code, &file, msg)
-                .line(row.line)
-                .col_name(headers[c].clone())
-                .value(row.get(c).to_string())
-        };
-        let rep = roster.find(row.get(c_rep));
-        if rep.is_none() {
-            diags.push(err(
-                "rep-unknown",
-                c_rep,
-                format!("rep is not in the roster {}", roster.file),
-            ));
-        }
+        let err = |code, c: usize, msg: String| cells.error(row, code, c, msg);
+        let rep = cells.rep(roster, row, c_rep, diags);
         let share = match parse_ratio(row.get(c_share)) {
             Some(s) if s > Decimal::ZERO && s <= Decimal::ONE => Some(s),
             _ => {
@@ -177,7 +166,7 @@ pub fn read_credits(
                     format!("deal `{id}` is not in the deals file {}", deals.file),
                 )
                 .line(credit.line)
-                .col_name(headers[c_deal].clone())
+                .col_name(cells.headers[c_deal].clone())
                 .value(id.clone())
                 .hint("correct the deal id, or remove the row"),
             ),

@@ -7,6 +7,7 @@
 
 pub mod adjustments;
 pub mod assignments;
+mod cells;
 pub mod credits;
 pub(crate) mod csv_input;
 pub mod dated;

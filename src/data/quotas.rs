@@ -9,9 +9,10 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
+use super::cells::Cells;
 use super::csv_input::{CsvInput, FileInfo};
 use super::Roster;
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::Diagnostics;
 use crate::period::{Calendar, Granularity, Period};
 use crate::workspace::InputSpec;
 
@@ -95,19 +96,14 @@ pub fn read_quotas(
         input.position("amount").unwrap_or(0),
     );
     let c_measure = input.position("measure");
-    let headers = input.headers.clone();
+    let cells = Cells::of(&input);
     let mut quotas = Quotas {
         file: file.clone(),
         ..Quotas::default()
     };
     input.for_each_row(diags, |row, diags| {
-        let err = |code, c: usize, msg: String| {
-            Diagnostic::error(code, &file, msg).line(row.line).col_name(headers[c].clone()).value(row.get(c).to_string())
-        };
-        let rep = roster.find(row.get(c_rep));
-        if rep.is_none() {
-            diags.push(err("rep-unknown", c_rep, format!("rep is not in the roster {}", roster.file)));
-        }
+        let err = |code, c: usize, msg: String| cells.error(row, code, c, msg);
+        let rep = cells.rep(roster, row, c_rep, diags);
         let period = calendar.parse(row.get(c_period)).map_err(|m| diags.push(err("period-invalid", c_period, m))).ok();
         let amount = match spec.number_format.parse(row.get(c_amount)) {
             Some(a) if a > Decimal::ZERO => Some(a),

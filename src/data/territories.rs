@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
+use super::cells::Cells;
 use super::csv_input::{CsvInput, FileInfo};
 use super::dated::{in_force, parse_range, sort_and_check, Dated};
 use super::Roster;
@@ -44,31 +45,19 @@ pub fn read_territories(
         input.position("from").unwrap_or(0),
     );
     let c_to = input.position("to");
-    let headers = input.headers.clone();
+    let cells = Cells::of(&input);
     let mut out = Territories {
         file: file.clone(),
         ..Territories::default()
     };
     input.for_each_row(diags, |row, diags| {
-        let err = |code, c: usize, msg: String| {
-            Diagnostic::error(code, &file, msg)
-                .line(row.line)
-                .col_name(headers[c].clone())
-                .value(row.get(c).to_string())
-        };
+        let err = |code, c: usize, msg: String| cells.error(row, code, c, msg);
         let key = row.get(c_key);
         if key.is_empty() {
             diags.push(err("value-missing", c_key, "the territory is empty".into()));
             return;
         }
-        let rep = roster.find(row.get(c_rep));
-        if rep.is_none() {
-            diags.push(err(
-                "rep-unknown",
-                c_rep,
-                format!("rep is not in the roster {}", roster.file),
-            ));
-        }
+        let rep = cells.rep(roster, row, c_rep, diags);
         let range = parse_range(
             (row.get(c_from), c_from),
             c_to.map(|c| (row.get(c), c)),

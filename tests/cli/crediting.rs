@@ -17,6 +17,20 @@ fn run() -> crate::util::Run {
     run_case("crediting", "2026-Q1")
 }
 
+/// The statement lines of one deal for a rep's component in a payout period.
+fn deal_lines(
+    run: &crate::util::Run,
+    period: &str,
+    rep: &str,
+    component: &str,
+    deal: &str,
+) -> Vec<crate::util::Record> {
+    run.lines(period, rep, component)
+        .into_iter()
+        .filter(|l| l["deal_id"] == deal)
+        .collect()
+}
+
 #[test]
 fn a_split_credits_each_rep_its_share_and_the_statement_shows_it() {
     let run = run();
@@ -33,11 +47,7 @@ fn a_split_credits_each_rep_its_share_and_the_statement_shows_it() {
     assert_eq!(run.payable("A2", "commission", "2026-01"), "1600.00");
     assert_eq!(run.payable("A2", "commission", "2026-02"), "3000.00");
     assert_eq!(run.payable("A2", "commission", "2026-03"), "1000.00");
-    let line = run
-        .lines("2026-01", "A2", "commission")
-        .into_iter()
-        .find(|l| l["deal_id"] == "D1")
-        .expect("a D1 line");
+    let line = deal_lines(&run, "2026-01", "A2", "commission", "D1").remove(0);
     assert_eq!(
         (
             line["deal_value"].as_str(),
@@ -84,11 +94,7 @@ fn a_manager_override_on_direct_reports_counts_a_split_deal_once() {
     );
     assert_eq!(run.payable("M1", "override", "2026-02"), "1600.00");
     assert_eq!(run.payable("M1", "override", "2026-03"), "1600.00");
-    let d1 = run
-        .lines("2026-01", "M1", "override")
-        .into_iter()
-        .filter(|l| l["deal_id"] == "D1")
-        .collect::<Vec<_>>();
+    let d1 = deal_lines(&run, "2026-01", "M1", "override", "D1");
     assert_eq!(d1.len(), 1, "D1 reaches M1 once");
     assert_eq!(d1[0]["credit"], "roll-up via A1 60% + A2 40%");
     assert_eq!(d1[0]["credited"], "40000.00");
@@ -110,11 +116,7 @@ fn a_subtree_roll_up_with_a_threshold_caps_a_deal_at_its_full_amount() {
         run.get("V1", "override", "2026-03", "measure_to_date"),
         "280000.00"
     );
-    let d10 = run
-        .lines("2026-03", "V1", "override")
-        .into_iter()
-        .find(|l| l["deal_id"] == "D10")
-        .expect("a D10 line");
+    let d10 = deal_lines(&run, "2026-03", "V1", "override", "D10").remove(0);
     assert_eq!(
         (
             d10["credit"].as_str(),
