@@ -143,11 +143,18 @@ fn read_plans(
             Ok(mut plan) => {
                 diags.extend(std::mem::take(&mut plan.warnings));
                 if let Some(other) = plans.iter().find(|p| p.id == plan.id) {
-                    diags.push(Diagnostic::error(
-                        "plan-id-duplicate",
-                        &name,
-                        format!("plan id `{}` is also defined in {}", plan.id, other.file),
-                    ));
+                    diags.push(
+                        Diagnostic::error(
+                            "plan-id-duplicate",
+                            &name,
+                            format!(
+                                "plan id `{}` is also defined in {}:{}",
+                                plan.id, other.file, other.id_line
+                            ),
+                        )
+                        .line(plan.id_line)
+                        .hint("give each plan file its own id"),
+                    );
                 }
                 plans.push(plan);
             }

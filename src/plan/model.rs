@@ -13,6 +13,8 @@ use crate::period::Granularity;
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
     pub id: String,
+    /// Line of the `id` key in the plan file.
+    pub id_line: u64,
     pub name: String,
     /// The plan file, as given (for diagnostics and the manifest).
     pub file: String,

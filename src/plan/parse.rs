@@ -360,6 +360,7 @@ pub fn parse_plan(
         payment,
         warnings,
         name: raw.name.unwrap_or_else(|| id.clone()),
+        id_line: src.line_col(raw.id.span().start).0,
         id,
         file: file.to_string(),
         currency,
