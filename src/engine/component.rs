@@ -391,7 +391,7 @@ fn measurement_period(
             measurement_period: m,
             in_run: in_run.contains(p),
             quota,
-            quota_scale: quota_scale.clone(),
+            quota_scale: quota_scale.clone().map(Box::new),
             measure_to_date: step.measure,
             attainment: quota.and_then(|q| step.measure.checked_div(q.amount)),
             deals_to_date: step.count,

@@ -54,7 +54,7 @@ pub(crate) struct Context<'a> {
     /// Per plan, bound to the deals table.
     pub plans: Vec<BoundPlan>,
     pub stage: Option<usize>,
-    pub credits: credit::CreditLists,
+    pub credits: credit::CreditLists<'a>,
     /// Per deal row, the measures of its owner's plan that select it (see [`credit::owner_selections`]).
     pub selections: Vec<u8>,
     /// Deal ids increase in file order (see [`credit::ids_ascending`]).

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use super::bind::{BoundPlan, BoundValue};
 use super::component::{self, Span};
-use super::credit::{self, Grant, Owned};
+use super::credit::{self, Grant, OwnedSlice};
 use super::{ComponentResult, Context, Credit, Outcome, RepResult};
 use crate::data::quotas::Quota;
 use crate::data::{CreditKind, Rep};
@@ -283,7 +283,7 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32) -> RepOutcome {
     };
     let segments = segments(ctx, rep, rep_index);
     if segments.is_empty() {
-        for o in owned {
+        for o in owned.iter() {
             record(ctx, o.row, Outcome::NoPlan);
         }
         for g in other {
@@ -310,7 +310,7 @@ fn compute_segment(
     rep_index: u32,
     rep: &Rep,
     seg: &Segment,
-    owned: &[Owned],
+    owned: OwnedSlice,
     other: &[Grant],
     out: &mut RepOutcome,
 ) {
@@ -339,7 +339,7 @@ fn compute_segment(
             grant: None,
         }));
     } else {
-        unread.extend(owned.iter().map(|o| o.row));
+        unread.extend_from_slice(owned.rows());
     }
     for (i, g) in other.iter().enumerate() {
         if reads(g) {

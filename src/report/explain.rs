@@ -349,7 +349,7 @@ pub fn render(
                 if !is_cap {
                     match p.quota {
                         Some(q) => {
-                            let scaled = match &p.quota_scale {
+                            let scaled = match p.quota_scale.as_deref() {
                                 Some((full, scale)) => format!(
                                     "{} {} = {} ({}{})",
                                     grouped(*full, value_places),

@@ -195,7 +195,7 @@ pub fn render_markdown(inputs: &Inputs, run: &RunResult, rows: &[&Row]) -> Strin
             grouped(p.measure_to_date, r.measure_places())
         );
         if let Some(q) = p.quota {
-            match &p.quota_scale {
+            match p.quota_scale.as_deref() {
                 Some((full, scale)) => {
                     let _ = writeln!(
                         s,
