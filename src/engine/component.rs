@@ -11,7 +11,8 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::rep::{Entry, RepCtx, Scale};
+use super::proration::Scale;
+use super::rep::{Entry, RepCtx};
 use super::tiers::{Piece, PieceKind, Pieces, Schedule};
 use super::{ComponentResult, Credit, Line, LineKind, PeriodResult};
 use crate::data::quotas::Quota;

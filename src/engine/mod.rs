@@ -13,6 +13,7 @@ mod bind;
 mod component;
 pub(crate) mod credit;
 pub mod payment;
+pub mod proration;
 mod rep;
 pub mod result;
 pub mod tiers;

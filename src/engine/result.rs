@@ -279,7 +279,7 @@ pub struct PeriodResult {
     pub in_run: bool,
     pub quota: Option<Quota>,
     /// When the quota was prorated or ramped: the full quota and the scale applied.
-    pub quota_scale: Option<Box<(Decimal, super::rep::Scale)>>,
+    pub quota_scale: Option<Box<(Decimal, super::proration::Scale)>>,
     /// Measure accumulated from the start of the measurement period to the end of this payout period.
     pub measure_to_date: Decimal,
     /// measure_to_date ÷ quota (28 significant digits; shown rounded).
