@@ -172,14 +172,9 @@ fn measurement_period(
 ) -> Option<Vec<PeriodResult>> {
     let plan = rc.plan;
     let comp = &plan.components[ci];
-    let inputs = rc.ctx.inputs;
     let places = plan.rounding.places;
-    let full_quota = inputs.quotas.lookup(rc.rep_index, &comp.quota_measure, m);
     let (quota, quota_scale) = match rc.quota(&comp.quota_measure, m) {
-        Some((q, s)) => (
-            Some(q),
-            s.map(|s| (full_quota.map_or(q.amount, |f| f.amount), s)),
-        ),
+        Some((q, s)) => (Some(q), s),
         None => (None, None),
     };
     if quota.is_none() && comp.needs_quota() {
@@ -192,12 +187,11 @@ fn measurement_period(
         ));
         return None;
     }
-    if comp.needs_quota() {
-        if let (Some(q), Some((_, scale)), Some(full)) = (quota, quota_scale.clone(), full_quota) {
-            if q.amount.is_zero() {
-                diags.push(quota_scaled_to_zero(rc, &comp.id, m, full, scale));
-                return None;
-            }
+    if let (true, Some(q), Some((full, scale))) = (comp.needs_quota(), quota, &quota_scale) {
+        if q.amount.is_zero() {
+            let full = Quota { amount: *full, ..q };
+            diags.push(quota_scaled_to_zero(rc, &comp.id, m, full, scale.clone()));
+            return None;
         }
     }
     let last_end = payouts.last()?.end();
@@ -217,8 +211,8 @@ fn measurement_period(
                 diags.push(quota_missing(rc, &comp.id, measure_name, m, what));
                 return None;
             };
-            let full = inputs.quotas.lookup(rc.rep_index, measure_name, m);
-            if let (true, Some(scale), Some(full)) = (q.amount.is_zero(), scale, full) {
+            if let (true, Some((full, scale))) = (q.amount.is_zero(), scale) {
+                let full = Quota { amount: full, ..q };
                 diags.push(quota_scaled_to_zero(rc, &comp.id, m, full, scale));
                 return None;
             }

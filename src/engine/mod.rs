@@ -62,6 +62,8 @@ pub(crate) struct Context<'a> {
     pub ids_ascending: bool,
     /// Per deal row, the strongest [`Outcome`] of its credits so far (as `u8`).
     pub outcomes: Vec<std::sync::atomic::AtomicU8>,
+    /// No splits, overlays, territories, roll-ups or plan assignments: each row is read once.
+    pub one_credit_per_row: bool,
 }
 
 /// Compute the run. `Err` holds every problem found (missing quotas or FX rates, unusable columns).
@@ -97,6 +99,12 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
         credits,
         selections,
         ids_ascending,
+        one_credit_per_row: inputs.credits.rows.is_empty()
+            && inputs.assignments.by_rep.iter().all(Vec::is_empty)
+            && inputs
+                .plans
+                .iter()
+                .all(|p| p.crediting.holder_of.is_none() && p.crediting.rollup.is_none()),
         outcomes: (0..inputs.deals.len())
             .map(|_| std::sync::atomic::AtomicU8::new(Outcome::NotCredited as u8))
             .collect(),

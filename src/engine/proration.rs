@@ -112,8 +112,8 @@ impl RepCtx<'_> {
     }
 
     /// The rep's quota for a measure and measurement period, scaled (see [`Self::scale`]) and
-    /// rounded like money by the plan's rounding.
-    pub fn quota(&self, measure: &str, m: Period) -> Option<(Quota, Option<Scale>)> {
+    /// rounded like money by the plan's rounding; with the full quota and the scale when scaled.
+    pub fn quota(&self, measure: &str, m: Period) -> Option<(Quota, Option<(Decimal, Scale)>)> {
         let q = self.ctx.inputs.quotas.lookup(self.rep_index, measure, m)?;
         match self.scale(m, false) {
             None => Some((q, None)),
@@ -122,7 +122,7 @@ impl RepCtx<'_> {
                     amount: self.plan.rounding.apply(scale.apply(q.amount)),
                     ..q
                 },
-                Some(scale),
+                Some((q.amount, scale)),
             )),
         }
     }

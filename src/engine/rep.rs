@@ -156,9 +156,16 @@ fn segments(ctx: &Context, rep: &Rep, rep_index: u32) -> Vec<Segment> {
 }
 
 /// Record a row's outcome from one credit: the strongest outcome of all its credits stays (see
-/// [`Outcome`]); a commutative maximum, so the result does not depend on thread scheduling.
+/// [`Outcome`]); a commutative maximum, so the result does not depend on thread scheduling. When
+/// every row has exactly one credit (its owner's, under one plan), a plain store does.
 fn record(ctx: &Context, row: u32, o: Outcome) {
-    ctx.outcomes[row as usize].fetch_max(o as u8, std::sync::atomic::Ordering::Relaxed);
+    use std::sync::atomic::Ordering::Relaxed;
+    let cell = &ctx.outcomes[row as usize];
+    if ctx.one_credit_per_row {
+        cell.store(o as u8, Relaxed);
+    } else {
+        cell.fetch_max(o as u8, Relaxed);
+    }
 }
 
 pub(crate) fn compute_rep(ctx: &Context, rep_index: u32) -> RepOutcome {
