@@ -59,6 +59,8 @@ fn day_of(date: chrono::NaiveDate) -> u16 {
 pub(crate) struct OwnedSlice<'a> {
     rows: &'a [u32],
     days: &'a [u16],
+    /// The date of every 16-bit day (a table lookup instead of calendar arithmetic per deal).
+    dates: &'a [chrono::NaiveDate],
     deals: &'a crate::data::DealTable,
 }
 
@@ -68,7 +70,7 @@ impl<'a> OwnedSlice<'a> {
     }
 
     pub fn iter(self) -> impl Iterator<Item = Owned> + 'a {
-        let deals = self.deals;
+        let (deals, dates) = (self.deals, self.dates);
         self.rows
             .iter()
             .zip(self.days)
@@ -77,7 +79,7 @@ impl<'a> OwnedSlice<'a> {
                 date: if day == FAR_DAY {
                     deals.close_date(row as usize)
                 } else {
-                    chrono::NaiveDate::default() + chrono::Days::new(u64::from(day))
+                    dates[day as usize]
                 },
             })
     }
@@ -95,6 +97,8 @@ pub(crate) struct CreditLists<'d> {
     offsets: Vec<u32>,
     owned_rows: Vec<u32>,
     owned_days: Vec<u16>,
+    /// `dates[d]` = 1970-01-01 + d days, for every day below [`FAR_DAY`].
+    dates: Vec<chrono::NaiveDate>,
     /// Other credits by rep, in row order.
     other: Vec<Vec<Grant>>,
     /// The reports (and their shares) behind roll-ups that combine several.
@@ -108,6 +112,7 @@ impl<'d> CreditLists<'d> {
         OwnedSlice {
             rows: &self.owned_rows[range.clone()],
             days: &self.owned_days[range],
+            dates: &self.dates,
             deals: self.deals,
         }
     }
@@ -325,8 +330,11 @@ pub(crate) fn build(inputs: &Inputs) -> CreditLists<'_> {
     for list in &mut other {
         list.sort_by_key(|g| (g.row, g.kind));
     }
+    let epoch = chrono::NaiveDate::default();
+    let dates = epoch.iter_days().take(FAR_DAY as usize).collect::<Vec<_>>();
     CreditLists {
         deals,
+        dates,
         offsets,
         owned_rows,
         owned_days,
