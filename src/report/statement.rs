@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use super::format::{amount, attainment_pct, formula, grouped, rate, tier};
+use super::format::{amount, attainment_pct, grouped, LineTexts};
 use super::fs::csv_text;
 use super::summary::Row;
 use crate::data::CreditKind;
@@ -107,6 +107,7 @@ fn first_of_deal(lines: &[Line]) -> Vec<bool> {
 /// The statement of one rep for one payout period (all its components), as CSV.
 pub fn render_csv(inputs: &Inputs, run: &RunResult, rows: &[&Row]) -> anyhow::Result<Vec<u8>> {
     let deals = &inputs.deals;
+    let mut texts = LineTexts::default();
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(CSV_HEADER)?;
     for r in rows {
@@ -147,10 +148,10 @@ pub fn render_csv(inputs: &Inputs, run: &RunResult, rows: &[&Row]) -> anyhow::Re
                     .unwrap_or_default(),
                 unless_rounding(amount(line.from, value_places)),
                 unless_rounding(amount(line.to, value_places)),
-                tier(r.component, line),
+                texts.tier(r.component, line),
                 unless_rounding(amount(line.base, value_places)),
-                rate(r.plan, r.component, line),
-                formula(r.plan, r.component, line),
+                texts.rate(r.plan, r.component, line),
+                texts.formula(r.plan, r.component, line),
                 amount(line.amount, places),
             ];
             w.write_record(&record)?;
@@ -167,6 +168,7 @@ fn md(text: &str) -> String {
 /// The statement of one rep for one payout period, as Markdown.
 pub fn render_markdown(inputs: &Inputs, run: &RunResult, rows: &[&Row]) -> String {
     let deals = &inputs.deals;
+    let mut texts = LineTexts::default();
     let mut s = String::new();
     let Some(first) = rows.first() else { return s };
     let period = first.result.payout_period;
@@ -262,9 +264,9 @@ pub fn render_markdown(inputs: &Inputs, run: &RunResult, rows: &[&Row]) -> Strin
                 if line.kind == LineKind::Rounding {
                     String::new()
                 } else {
-                    tier(r.component, line)
+                    texts.tier(r.component, line)
                 },
-                md(&formula(r.plan, r.component, line)),
+                md(&texts.formula(r.plan, r.component, line)),
                 grouped(line.amount, places),
             );
         }
