@@ -6,7 +6,7 @@
 //! → **check invariants** (lines sum to totals, payable = earned − paid, every row reconciled)
 //! → **report** (summary, payouts, statements, manifest, explain).
 //!
-//! Only `cli`, `data` and `report` touch files, the terminal or the environment; `engine` is pure.
+//! Only `cli`, `data`, `ledger` and `report` touch files, the terminal or the environment; `engine` is pure.
 
 // Diagnostics are returned by value on the (rare) error path; boxing them buys nothing measurable.
 #![allow(clippy::result_large_err)]
@@ -15,6 +15,7 @@ pub mod cli;
 pub mod data;
 pub mod diag;
 pub mod engine;
+pub mod ledger;
 pub mod money;
 pub mod period;
 pub mod plan;

@@ -31,6 +31,12 @@ struct RawWorkspace {
     reps: RawInput,
     quotas: Option<RawInput>,
     fx: Option<RawInput>,
+    // Issue 5 (closing periods): the manual adjustments file and the ledger of closed periods.
+    adjustments: Option<RawInput>,
+    ledger: Option<Spanned<String>>,
+    credits: Option<RawInput>,
+    assignments: Option<RawInput>,
+    territories: Option<RawInput>,
 }
 
 #[derive(Deserialize)]
@@ -68,6 +74,11 @@ pub enum InputKind {
     Reps,
     Quotas,
     Fx,
+    Adjustments,
+    Ledger,
+    Credits,
+    Assignments,
+    Territories,
 }
 
 impl InputKind {
@@ -77,6 +88,11 @@ impl InputKind {
             InputKind::Reps => "reps",
             InputKind::Quotas => "quotas",
             InputKind::Fx => "fx",
+            InputKind::Adjustments => "adjustments",
+            InputKind::Ledger => "ledger",
+            InputKind::Credits => "credits",
+            InputKind::Assignments => "assignments",
+            InputKind::Territories => "territories",
         }
     }
 
@@ -96,6 +112,7 @@ impl InputKind {
                     "quantity",
                     "margin",
                     "cancel_date",
+                    "cancelled_amount",
                     "paid_date",
                     "created_date",
                 ],
@@ -115,6 +132,24 @@ impl InputKind {
             ),
             InputKind::Quotas => (&["rep_id", "period", "amount"], &["measure"]),
             InputKind::Fx => (&["currency", "date", "rate"], &[]),
+            InputKind::Adjustments => (
+                &["rep_id", "period", "amount", "reason"],
+                &["component", "approved_by", "note"],
+            ),
+            InputKind::Ledger => (
+                &[
+                    "rep_id",
+                    "period",
+                    "component",
+                    "amount",
+                    "closed_at",
+                    "run_id",
+                ],
+                &crate::ledger::OPTIONAL_COLUMNS,
+            ),
+            InputKind::Credits => (&["deal_id", "rep_id", "share"], &["kind"]),
+            InputKind::Assignments => (&["rep_id", "plan", "from"], &["to", "target_incentive"]),
+            InputKind::Territories => (&["territory", "rep_id", "from"], &["to"]),
         }
     }
 }
@@ -148,6 +183,16 @@ pub struct Workspace {
     pub reps: InputSpec,
     pub quotas: Option<InputSpec>,
     pub fx: Option<InputSpec>,
+    /// Manual adjustments (`[adjustments]`), paid as their own statement lines.
+    pub adjustments: Option<InputSpec>,
+    /// The ledger of closed periods (`ledger`, default `ledger.csv` beside the workspace file).
+    pub ledger: PathBuf,
+    /// Split and overlay credits (deal_id, rep_id, share, kind).
+    pub credits: Option<InputSpec>,
+    /// Plan history (rep_id, plan, from, to, target_incentive).
+    pub assignments: Option<InputSpec>,
+    /// Territory holders over time (territory, rep_id, from, to).
+    pub territories: Option<InputSpec>,
 }
 
 /// Where plan files come from: every `*.toml` in a folder, or a list of files.
@@ -166,6 +211,8 @@ pub struct Overrides {
     pub reps: Option<PathBuf>,
     pub quotas: Option<PathBuf>,
     pub fx: Option<PathBuf>,
+    pub adjustments: Option<PathBuf>,
+    pub ledger: Option<PathBuf>,
     /// Send unusable deal rows to exceptions instead of stopping.
     pub lenient: bool,
 }
@@ -367,6 +414,18 @@ pub fn parse_workspace(
         &mut input,
     );
     let fx = optional(&raw.fx, InputKind::Fx, &overrides.fx, &mut input);
+    let adjustments = optional(
+        &raw.adjustments,
+        InputKind::Adjustments,
+        &overrides.adjustments,
+        &mut input,
+    );
+    let ledger = overrides.ledger.clone().unwrap_or_else(|| {
+        normalize(&base.join(raw.ledger.as_ref().map_or("ledger.csv", |l| l.get_ref())))
+    });
+    let credits = optional(&raw.credits, InputKind::Credits, &None, &mut input);
+    let assignments = optional(&raw.assignments, InputKind::Assignments, &None, &mut input);
+    let territories = optional(&raw.territories, InputKind::Territories, &None, &mut input);
 
     diags.finish()?;
     Ok(Workspace {
@@ -390,5 +449,10 @@ pub fn parse_workspace(
         reps,
         quotas,
         fx,
+        adjustments,
+        ledger,
+        credits,
+        assignments,
+        territories,
     })
 }

@@ -13,6 +13,8 @@ randomness or of the clock, so a rerun rewrites byte-identical files:
     quotas.csv  quarterly quotas 2026-Q1..2026-Q4, canonical headers, measure column, USD (units for channel,
                 deal counts for new_logos and meetings)
     fx.csv      EUR rate (USD per 1 EUR) on the first of each month, 2025-12-01..2027-01-01
+    credits.csv split and overlay credits (deal_id, rep_id, share, kind)
+    assignments.csv  plan history of the one rep who changes plan (rep_id, plan, from, to, target_incentive)
 
 How the numbers are made: each non-manager rep has a quarterly quota (role base x a personal factor x a
 seasonal factor). For every rep and quarter an attainment is drawn (30%..190%, mode 95%) and closed-won deals
@@ -23,7 +25,10 @@ types the rep's measure ignores are added around them. Measures assumed when siz
     renewals  (am)                  Closed Won, Type in {Renewal, Upsell}, Amount in USD
     units     (channel)             Closed Won, any Type, sum of Quantity
 
-Manager quotas are their whole subtree's actual bookings divided by a drawn attainment (85%..120%).
+Manager quotas are their whole subtree's actual bookings divided by a drawn attainment (85%..120%),
+computed on the deals of the original sellers (before any of the additions below). The VP A001 (plan
+vp, no manager) is over the first-line managers A002 and A003 (plan mgr); every seller's manager_id
+names one of those two.
 
 Added later without changing any value above (the new rows are appended, and drawn from their own
 generator, random.Random(2031), after every draw of the main one):
@@ -37,6 +42,28 @@ Type New Business, a pipeline amount (USD 8,000..60,000), created on a weekday o
 close 3 to 12 weeks later. Their ids, OPP-10429 on, follow the existing ones. For them deals.csv gained a
 last column, Created Date (%m/%d/%Y, like every date of the file), filled for every row; the other
 columns of the original rows are unchanged.
+
+Added later again, for crediting and people changes, without changing any value above: the rows are
+appended (new reps after A033, new deals after OPP-10611, new quotas after the SDRs'), and drawn from
+their own generator, random.Random(2041), after every draw of the other two. Earlier versions left the
+managers out of reps.csv and quotas.csv (and the sellers' manager_id empty) until the engine computed
+roll-ups; their draws were made all along, so adding them moved nothing.
+
+    split       one mid-market New Business deal closed after Q1 (not of a rep the READMEs quote),
+                60% to its owner and 40% to an ae-mm colleague of the same territory (credits.csv)
+    overlay     A034 (solutions engineer, plan se, under A003) at 100% on top of 8 North American
+                Enterprise deals of 2026 of 100,000 USD or more (credits.csv, kind overlay)
+    hire        A035, ae-mm, starting 2026-07-01 under A002; the ae-mm plan's ramp (25%, 50%, 75% of
+                quota in the first three calendar months) applies; quotas for Q3 and Q4
+    plan change A032 (an SDR) moves to ae-mm on 2026-05-16 (assignments.csv; target incentive 60,000);
+                ae-mm quotas for Q2..Q4; opportunities qualified after that date stay in the file
+    termination A010 leaves on 2026-08-14 (reps.csv end_date); the deals closed after it stay in the file
+                and are not credited
+
+The new reps' bookings quotas are drawn like the others' (role base x a personal factor x the seasonal
+factor); their deals are sized against the quota the engine applies (prorated by days on the plan and
+ramped), at an attainment drawn 60%..140% (hire) or 50%..140% (plan change), closing from two weeks
+after they start on ae-mm.
 """
 import csv
 import datetime as dt
@@ -132,8 +159,9 @@ def build_roster():
     people.sort(key=lambda p: (p["start_date"], p["name"]))
     for i, p in enumerate(people):
         p["rep_id"] = f"A{i + 4:03d}"
-    roster = [dict(rep_id=r, name=n, plan="mgr", email=email_of(n), manager_id=m, team=t, territory=ter,
-                   start_date=dt.date.fromisoformat(s), target_incentive=ti, currency="USD")
+    # the VP (no manager above) is on the `vp` plan, the first-line managers on `mgr`
+    roster = [dict(rep_id=r, name=n, plan="mgr" if m else "vp", email=email_of(n), manager_id=m, team=t,
+                   territory=ter, start_date=dt.date.fromisoformat(s), target_incentive=ti, currency="USD")
               for r, n, t, ter, s, ti, m in MANAGERS]
     return roster + people
 
@@ -264,7 +292,7 @@ def channel_deal(rep, day, won, typ, units, rates, accounts):
 
 def build_deals(roster, rates, accounts):
     deals, quotas = [], []
-    sellers = [r for r in roster if r["plan"] != "mgr"]
+    sellers = [r for r in roster if r["plan"] not in ("mgr", "vp")]
     for rep in sellers:
         plan = rep["plan"]
         factor = Decimal(f"{rng.uniform(0.85, 1.15):.3f}")
@@ -325,7 +353,7 @@ def manager_quotas(roster, deals, rates):
         return out
 
     rows = []
-    for mgr in [r for r in roster if r["plan"] == "mgr"]:
+    for mgr in [r for r in roster if r["plan"] in ("mgr", "vp")]:
         team = set(subtree(mgr["rep_id"]))
         for q in range(1, 5):
             booked = sum(
@@ -405,18 +433,169 @@ def build_sdr_deals(sdrs, accounts, first_id):
 
 
 # --------------------------------------------------------------------------------------------------
+# Added with crediting: the managers' rows, a solutions engineer on overlay credit, a split deal, a
+# mid-year hire on a ramp, an SDR promoted to the mid-market plan mid-quarter and a termination.
+# Drawn from their own generator, after every draw of `rng` and `sdr_rng`, so the rows above stay
+# byte for byte what they were.
+people_rng = random.Random(2041)
+# rep_id comes from the position in the file (after the SDRs), ordered by start date
+SE = dict(name="Victor Osei", plan="se", team="Solutions Engineering", territory="NA",
+          start_date=dt.date(2023, 4, 17), target_incentive=50000, manager_id="A003")
+HIRE = dict(name="Noah Bennett", plan="ae-mm", team=TEAM["ae-mm"], territory="NA-Central",
+            start_date=dt.date(2026, 7, 1), target_incentive=65000, manager_id=MANAGER_OF["ae-mm"])
+PROMOTED, PROMOTED_ON, PROMOTED_TI = "A032", dt.date(2026, 5, 16), 60000  # Olivia Grant, sdr -> ae-mm
+TERMINATED, TERMINATED_ON = "A010", dt.date(2026, 8, 14)                   # Jordan Whitaker, ae-mm
+RAMP = [Decimal("0.25"), Decimal("0.50"), Decimal("0.75")]  # plans/acme/ae-mm.toml [ramp] schedule
+SE_DEALS = 8
+# reps whose numbers the READMEs quote: the split deal leaves them alone
+FEATURED = {"A004", "A006", "A008", "A019", "A011", "A030"}
+
+
+def build_people(first_id):
+    people = [dict(p, email=email_of(p["name"]), currency="USD") for p in (SE, HIRE)]
+    people.sort(key=lambda p: (p["start_date"], p["name"]))
+    for i, p in enumerate(people):
+        p["rep_id"] = f"A{first_id + i:03d}"
+    return people
+
+
+def quarter_days(q):
+    first = dt.date(YEAR, 3 * q - 2, 1)
+    last = dt.date(YEAR + q // 4, 3 * q % 12 + 1, 1) - dt.timedelta(days=1)
+    return first, last
+
+
+def quota_factor(q, active_from, start):
+    """The share of a quarter's quota the engine will apply: days on the plan, each weighted by the
+    ramp (month of employment 1, 2, 3 at RAMP, 100% after)."""
+    first, last = quarter_days(q)
+    total, day = Decimal(0), first
+    while day <= last:
+        if day >= active_from:
+            month = (day.year - start.year) * 12 + day.month - start.month
+            total += RAMP[month] if month < len(RAMP) else Decimal(1)
+        day += dt.timedelta(days=1)
+    return total / ((last - first).days + 1)
+
+
+def new_mm_deal(rep, day, won, typ, usd, accounts, created_from, customers):
+    """A mid-market deal like make_deal's, from people_rng; an upsell goes to one of `customers` (the
+    accounts this rep has won as an AE), a new business deal to a new account."""
+    r = people_rng
+    product = r.choices(PRODUCTS, [40, 25, 25, 10])[0]
+    u = r.random()
+    if u < 0.45:
+        step = 500 if usd >= 20000 else 100
+        amount = Decimal(max(step, round(usd / step) * step)).quantize(CENT)
+    elif u < 0.75:
+        amount = Decimal(round(usd)).quantize(CENT)
+    else:
+        amount = money(usd)
+    per = (1500, 2200) if product == "Services" else SEAT_PRICE[product]
+    margin_pct = r.uniform(0.60, 0.70) if product == "Services" else r.uniform(0.72, 0.85)
+    account = r.choice(customers) if typ == "Upsell" else accounts.new(rep["rep_id"])
+    if won and typ == "New Business":
+        customers.append(account)
+    return dict(owner=rep["rep_id"], account=account, amount=amount, currency="USD", close=day,
+                stage="Closed Won" if won else "Closed Lost", type=typ, product=product,
+                segment=r.choices(["Mid-Market", "SMB"], [80, 20])[0],
+                quantity=max(1, round(float(amount) / r.uniform(*per))),
+                margin=(amount * Decimal(f"{margin_pct:.4f}")).quantize(CENT, rounding=ROUND_HALF_UP),
+                territory=rep["territory"],
+                created=max(created_from, day - dt.timedelta(days=r.randint(14, 120))))
+
+
+def new_mm_seller(rep, active_from, quarters, accounts, attainments):
+    """Quotas (bookings, new_logos) and deals of a rep on ae-mm from active_from, sized like the others'
+    against the quota the engine applies (prorated and ramped)."""
+    factor = Decimal(f"{people_rng.uniform(0.85, 1.0):.3f}")
+    deals, quotas, customers = [], [], []
+    lo, hi, mode = RANGE["mid"]
+    for q in quarters:
+        quota = QUOTA_BASE["ae-mm"] * factor * SEASON[q]
+        quota = int((quota / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)) * 100
+        quotas.append(dict(rep_id=rep["rep_id"], period=f"{YEAR}-Q{q}", measure="bookings", amount=quota))
+        quotas.append(dict(rep_id=rep["rep_id"], period=f"{YEAR}-Q{q}", measure="new_logos",
+                           amount=NEW_LOGO_QUOTA[q]))
+        target = float(quota * quota_factor(q, active_from, rep["start_date"])) * people_rng.triangular(*attainments)
+        first, last = quarter_days(q)
+        first = max(first, active_from + dt.timedelta(days=14))  # the first deals take a few weeks
+
+        def close_day():
+            while True:
+                d = first + dt.timedelta(days=people_rng.randrange((last - first).days + 1))
+                if d.weekday() < 5 and (d.month, d.day) != (12, 25):
+                    return d
+
+        won = []
+        n = max(1, round(target / ((lo + hi + mode) / 3)))
+        weights = [people_rng.uniform(0.5, 1.5) for _ in range(n)]
+        for w in weights:
+            usd = min(hi, max(lo, target * w / sum(weights)))
+            typ = people_rng.choices(["New Business", "Upsell"], [85, 15])[0] if customers else "New Business"
+            won.append(new_mm_deal(rep, close_day(), True, typ, usd, accounts, active_from, customers))
+        lost = [new_mm_deal(rep, close_day(), False, "New Business", people_rng.triangular(lo, hi, mode),
+                            accounts, active_from, customers)
+                for _ in range(sum(people_rng.random() < 0.43 for _ in won))]
+        deals += won + lost
+    return deals, quotas
+
+
+def in_2026(d):
+    return d["close"].year == YEAR
+
+
+def split_credits(roster, deals):
+    """One mid-market deal after Q1 split 60/40 between its owner and a colleague of the same territory."""
+    mm = {r["rep_id"]: r for r in roster if r["plan"] == "ae-mm" and r["rep_id"] not in FEATURED | {TERMINATED}}
+    candidates = [d for d in deals if d["owner"] in mm and d["stage"] == "Closed Won"
+                  and d["type"] == "New Business" and in_2026(d) and d["close"].month > 3
+                  and d["amount"] >= 40000]
+    deal = people_rng.choice(candidates)
+    owner = mm[deal["owner"]]
+    partner = people_rng.choice(sorted(r for r in mm if r != owner["rep_id"]
+                                       and mm[r]["territory"] == owner["territory"]))
+    return [(deal["id"], owner["rep_id"], "60%", "split"), (deal["id"], partner, "40%", "split")]
+
+
+def overlay_credits(se, deals):
+    """The solutions engineer on a handful of North American enterprise deals of 2026, 100% on top."""
+    candidates = [d for d in deals if d["territory"] != "EMEA" and d["stage"] == "Closed Won"
+                  and d["type"] in ("New Business", "Upsell") and d["segment"] == "Enterprise"
+                  and in_2026(d) and d["currency"] == "USD" and d["amount"] >= 100000]
+    chosen = sorted(people_rng.sample(candidates, SE_DEALS), key=lambda d: d["id"])
+    return [(d["id"], se["rep_id"], "100%", "overlay") for d in chosen]
+
+
+def build_people_changes(roster, deals, accounts, first_id):
+    """The new reps, their quotas and deals, the credits and the assignments."""
+    people = build_people(first_id)
+    se = next(p for p in people if p["plan"] == "se")
+    hire = next(p for p in people if p["plan"] == "ae-mm")
+    by_id = {r["rep_id"]: r for r in roster}
+    credits = split_credits(roster, deals) + overlay_credits(se, deals)
+    hire_deals, hire_quotas = new_mm_seller(hire, hire["start_date"], [3, 4], accounts, (0.6, 1.4, 0.95))
+    promoted = by_id[PROMOTED]
+    promo_deals, promo_quotas = new_mm_seller(promoted, PROMOTED_ON, [2, 3, 4], accounts, (0.5, 1.4, 0.9))
+    new_deals = hire_deals + promo_deals
+    new_deals.sort(key=lambda d: (d["created"], d["owner"], d["close"], d["amount"]))
+    for i, d in enumerate(new_deals):
+        d["id"] = f"OPP-{10001 + len(deals) + i}"
+    assignments = [
+        (PROMOTED, "sdr", promoted["start_date"].isoformat(),
+         (PROMOTED_ON - dt.timedelta(days=1)).isoformat(), promoted["target_incentive"]),
+        (PROMOTED, "ae-mm", PROMOTED_ON.isoformat(), "", PROMOTED_TI),
+    ]
+    quotas = sorted(hire_quotas + promo_quotas, key=lambda q: (q["rep_id"], q["period"], q["measure"]))
+    return people, new_deals, quotas, credits, assignments
+
+
+# --------------------------------------------------------------------------------------------------
 def write(name, header, rows):
     with open(HERE / name, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(header)
         w.writerows(rows)
-
-
-# Managers are paid on their team's roll-up, which the engine does not compute yet (the crediting
-# issue: splits, roll-ups, manager overrides). Until then they are left out of reps.csv and quotas.csv,
-# and the sellers' manager_id is left empty, so no row refers to someone the files do not hold.
-# The random draws are the same either way, so deals.csv does not change when this is switched on.
-INCLUDE_MANAGERS = False
 
 
 def main():
@@ -431,18 +610,23 @@ def main():
     extra_quotas = new_logo_quotas(roster) + meetings
     roster += sdrs
     deals += sdr_deals
-    if not INCLUDE_MANAGERS:
-        roster = [dict(r, manager_id="") for r in roster if r["plan"] != "mgr"]
-        quotas = [q for q in quotas if any(r["rep_id"] == q["rep_id"] for r in roster)]
     quotas.sort(key=lambda q: (q["rep_id"], q["period"]))
     extra_quotas.sort(key=lambda q: (q["rep_id"], q["period"]))
     quotas += extra_quotas
+    # crediting and people changes (appended after those)
+    people, new_deals, new_quotas, credits, assignments = build_people_changes(roster, deals, accounts,
+                                                                               len(roster) + 1)
+    roster += people
+    deals += new_deals
+    quotas += new_quotas
+    end_date = {TERMINATED: TERMINATED_ON}
 
     write("reps.csv",
           ["rep_id", "name", "plan", "email", "manager_id", "team", "territory", "start_date", "end_date",
            "target_incentive", "currency"],
           [[r["rep_id"], r["name"], r["plan"], r["email"], r["manager_id"], r["team"], r["territory"],
-            r["start_date"].isoformat(), "", r["target_incentive"], r["currency"]] for r in roster])
+            r["start_date"].isoformat(), end_date[r["rep_id"]].isoformat() if r["rep_id"] in end_date else "",
+            r["target_incentive"], r["currency"]] for r in roster])
     # Created Date was added to the report later (for the SDR plan, which credits an opportunity when it
     # is created); payout.toml maps it to the canonical created_date.
     write("deals.csv",
@@ -456,7 +640,10 @@ def main():
           [[q["rep_id"], q["period"], q["measure"], q["amount"]] for q in quotas])
     write("fx.csv", ["currency", "date", "rate"],
           [["EUR", day.isoformat(), f"{rate:.4f}"] for day, rate in rates.items()])
-    print(f"wrote {len(roster)} reps, {len(deals)} deals, {len(quotas)} quotas, {len(rates)} fx rates to {HERE}")
+    write("credits.csv", ["deal_id", "rep_id", "share", "kind"], credits)
+    write("assignments.csv", ["rep_id", "plan", "from", "to", "target_incentive"], assignments)
+    print(f"wrote {len(roster)} reps, {len(deals)} deals, {len(quotas)} quotas, {len(rates)} fx rates, "
+          f"{len(credits)} credits, {len(assignments)} assignments to {HERE}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ use clap::Args;
 
 use super::{print_diagnostics, resolve_period, stdout_write, Global};
 use crate::diag::InvalidInput;
-use crate::engine::{compute_run, Settings};
+use crate::engine::Settings;
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckFormat {
@@ -24,9 +24,9 @@ pub struct CheckArgs {
 
 pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<i32> {
     let outcome = (|| -> anyhow::Result<Vec<crate::diag::Diagnostic>> {
-        let (ws, inputs) = global.load()?;
+        let (ws, inputs, payments) = global.load_payments()?;
         let period = resolve_period(&ws, args.period.as_deref())?;
-        let result = compute_run(
+        let result = payments.compute(
             &inputs,
             Settings {
                 period,

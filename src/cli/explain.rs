@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::{resolve_period, stdout_write, Global};
-use crate::engine::{check_invariants, compute_run, Settings};
+use crate::engine::{check_invariants, Settings};
 use crate::report::explain;
 
 #[derive(Args, Debug)]
@@ -17,7 +17,7 @@ pub struct ExplainArgs {
 }
 
 pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<i32> {
-    let (ws, inputs) = global.load()?;
+    let (ws, inputs, payments) = global.load_payments()?;
     let period = resolve_period(&ws, args.period.as_deref())?;
     let Some(rep_index) = inputs.roster.find(&args.rep) else {
         anyhow::bail!("no rep `{}` in the roster {}", args.rep, inputs.roster.file);
@@ -27,22 +27,38 @@ pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<i32> {
         lines: true,
         lenient: global.lenient,
     };
-    let result = compute_run(&inputs, settings)?;
+    let result = payments.compute(&inputs, settings)?;
     global.warn(&inputs, &result);
+    super::payments::report_status(global, &result, &payments);
     check_invariants(&inputs, &result, true)?;
-    let Some(rep) = result.reps.iter().find(|r| r.rep == rep_index) else {
+    let blocks: Vec<_> = result.reps.iter().filter(|r| r.rep == rep_index).collect();
+    if blocks.is_empty() {
         anyhow::bail!(
-            "rep `{}` has no plan, so nothing is computed for them",
+            "rep `{}` has no plan in {period}, so nothing is computed for them",
             args.rep
         );
-    };
+    }
     let not_credited: Vec<_> = result
         .not_credited
         .iter()
         .filter(|(row, _)| inputs.deals.reps[*row as usize] == rep_index)
         .cloned()
         .collect();
-    let text = explain::render(&inputs, &result, rep, &not_credited);
+    // One block per plan the rep was on; the deals not credited close the last one.
+    let text: Vec<String> = blocks
+        .iter()
+        .enumerate()
+        .map(|(i, rep)| {
+            let last = i + 1 == blocks.len();
+            explain::render(
+                &inputs,
+                &result,
+                rep,
+                if last { &not_credited } else { &[] },
+            )
+        })
+        .collect();
+    let text = text.join("\n");
     stdout_write(|out| {
         out.write_all(text.as_bytes())?;
         Ok(())

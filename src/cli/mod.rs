@@ -6,7 +6,10 @@
 //! messages go to stderr prefixed `payout:`.
 
 mod check;
+mod close;
+mod diff;
 mod explain;
+mod payments;
 mod run;
 
 use std::io::{self, Write};
@@ -61,6 +64,12 @@ pub struct Global {
     /// FX rates file (overrides the workspace).
     #[arg(long, global = true, value_name = "FILE")]
     pub fx: Option<PathBuf>,
+    /// Adjustments file (overrides the workspace's `[adjustments]`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub adjustments: Option<PathBuf>,
+    /// Ledger file of closed periods (overrides the workspace's `ledger`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,
@@ -84,6 +93,10 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Validate the workspace, plans and data without writing anything.
     Check(check::CheckArgs),
+    /// Close a period: record the run's payables in the ledger (append-only).
+    Close(close::CloseArgs),
+    /// Compare two runs' output folders (or a run and the ledger): payables and changed inputs.
+    Diff(diff::DiffArgs),
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +139,8 @@ fn dispatch(cli: &Cli) -> i32 {
         Command::Run(a) => run::run(&cli.global, a),
         Command::Explain(a) => explain::run(&cli.global, a),
         Command::Check(a) => check::run(&cli.global, a),
+        Command::Close(a) => close::run(&cli.global, a),
+        Command::Diff(a) => diff::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,
@@ -208,6 +223,8 @@ impl Global {
             reps: self.reps.clone(),
             quotas: self.quotas.clone(),
             fx: self.fx.clone(),
+            adjustments: self.adjustments.clone(),
+            ledger: self.ledger.clone(),
             lenient: self.lenient,
         }
     }

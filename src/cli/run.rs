@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{resolve_period, stdout_write, Format, Global};
-use crate::engine::{check_invariants, compute_run, Settings};
+use crate::engine::{check_invariants, Settings};
 use crate::report::{self, fs, manifest, summary};
 
 #[derive(Args, Debug)]
@@ -27,7 +27,7 @@ pub struct RunArgs {
 
 pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     let mut timer = Timer::new(global.timings);
-    let (ws, inputs) = global.load()?;
+    let (ws, inputs, payments) = global.load_payments()?;
     timer.lap("read workspace, plans and data");
     let period = resolve_period(&ws, args.period.as_deref())?;
     let manifest = manifest::build(&ws, &inputs, &period.to_string());
@@ -40,7 +40,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
         lines: args.out.is_some(),
         lenient: global.lenient,
     };
-    let result = compute_run(&inputs, settings)?;
+    let result = payments.compute(&inputs, settings)?;
     timer.lap("compute");
     global.warn(&inputs, &result);
     check_invariants(&inputs, &result, settings.lines)?;
@@ -54,9 +54,13 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     global.message(format!(
         "run {run_id}, period {period}: {} payout rows for {} reps",
         rows.len(),
-        result.reps.len()
+        rows.iter()
+            .map(|r| r.rep_id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
     ));
     global.message(report::reconciliation_summary(&result));
+    super::payments::report_status(global, &result, &payments);
     if !result.exceptions.is_empty() {
         global.message(format!(
             "{} problem(s) sent rows to the exceptions{}",

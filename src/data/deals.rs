@@ -408,7 +408,7 @@ pub fn is_canonical(name: &str) -> bool {
 
 fn canonical_type(name: &str) -> Option<ColumnType> {
     Some(match name {
-        "amount" | "margin" => ColumnType::Money,
+        "amount" | "margin" | "cancelled_amount" => ColumnType::Money,
         "quantity" => ColumnType::Decimal,
         "close_date" | "cancel_date" | "paid_date" | "created_date" => ColumnType::Date,
         "currency" | "stage" | "type" | "product" | "territory" | "account_id" | "segment" => {

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::cells::Cells;
 use super::csv_input::{CsvInput, FileInfo};
 use super::parse_date;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -46,18 +47,13 @@ pub fn read_fx(spec: &InputSpec, diags: &mut Diagnostics) -> anyhow::Result<FxRa
         input.position("date").unwrap_or(0),
         input.position("rate").unwrap_or(0),
     );
-    let headers = input.headers.clone();
+    let cells = Cells::of(&input);
     let mut fx = FxRates {
         file: file.clone(),
         ..FxRates::default()
     };
     input.for_each_row(diags, |row, diags| {
-        let err = |code, c: usize, msg: String| {
-            Diagnostic::error(code, &file, msg)
-                .line(row.line)
-                .col_name(headers[c].clone())
-                .value(row.get(c).to_string())
-        };
+        let err = |code, c: usize, msg: String| cells.error(row, code, c, msg);
         let currency = row.get(c_cur).to_string();
         if currency.is_empty() {
             diags.push(err("value-missing", c_cur, "the currency is empty".into()));

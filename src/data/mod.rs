@@ -5,11 +5,17 @@
 //! number format, never through f64); ids are unique per file; row counts and SHA-256 of each file are
 //! kept for the manifest. This module and `cli`/`report` are the only ones that touch files.
 
-mod csv_input;
+pub mod adjustments;
+pub mod assignments;
+mod cells;
+pub mod credits;
+pub(crate) mod csv_input;
+pub mod dated;
 pub mod deals;
 pub mod fx;
 pub mod quotas;
 pub mod reps;
+pub mod territories;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -17,11 +23,15 @@ use std::str::FromStr;
 use anyhow::Context;
 use chrono::NaiveDate;
 
+pub use assignments::{Assignment, Assignments};
+pub use credits::{CreditKind, CreditRow, Credits};
 pub use csv_input::FileInfo;
+pub use dated::Dated;
 pub use deals::{ColumnValues, DealColumn, DealTable};
 pub use fx::FxRates;
 pub use quotas::Quotas;
 pub use reps::{Rep, Roster};
+pub use territories::Territories;
 
 use crate::diag::{Diagnostic, Diagnostics, InvalidInput};
 use crate::plan::{parse_plan, Plan, PlanDefaults};
@@ -61,6 +71,9 @@ pub struct Inputs {
     pub deals: DealTable,
     pub quotas: Quotas,
     pub fx: FxRates,
+    pub credits: Credits,
+    pub assignments: Assignments,
+    pub territories: Territories,
     pub files: Vec<FileInfo>,
     pub warnings: Vec<Diagnostic>,
 }
@@ -130,11 +143,18 @@ fn read_plans(
             Ok(mut plan) => {
                 diags.extend(std::mem::take(&mut plan.warnings));
                 if let Some(other) = plans.iter().find(|p| p.id == plan.id) {
-                    diags.push(Diagnostic::error(
-                        "plan-id-duplicate",
-                        &name,
-                        format!("plan id `{}` is also defined in {}", plan.id, other.file),
-                    ));
+                    diags.push(
+                        Diagnostic::error(
+                            "plan-id-duplicate",
+                            &name,
+                            format!(
+                                "plan id `{}` is also defined in {}:{}",
+                                plan.id, other.file, other.id_line
+                            ),
+                        )
+                        .line(plan.id_line)
+                        .hint("give each plan file its own id"),
+                    );
                 }
                 plans.push(plan);
             }
@@ -162,10 +182,20 @@ pub fn read_inputs_reporting(
     let mut files = Vec::new();
     let roster = reps::read_roster(&ws.reps, &plans, plans_complete, &mut diags)?;
     files.extend(roster.info.clone());
+    let assignments = match &ws.assignments {
+        Some(spec) => assignments::read_assignments(spec, &roster, &plans, &mut diags)?,
+        None => Assignments::default(),
+    };
+    files.extend(assignments.info.clone());
     // A plan no rep is on is most often a typo in the roster's `plan` column or a stale file.
     if plans_complete && !roster.is_empty() {
         for (i, plan) in plans.iter().enumerate() {
-            if !roster.reps.iter().any(|r| r.plan == Some(i)) {
+            let assigned = assignments
+                .by_rep
+                .iter()
+                .flatten()
+                .any(|a| a.value.plan == i);
+            if !assigned && !roster.reps.iter().any(|r| r.plan == Some(i)) {
                 diags.push(
                     Diagnostic::warning("plan-unused", &plan.file, format!("no rep of {} is on plan `{}`", roster.file, plan.id))
                         .hint("put reps on it in the roster's `plan` column, or remove the file from the workspace's plans"),
@@ -185,6 +215,16 @@ pub fn read_inputs_reporting(
         None => FxRates::default(),
     };
     files.extend(fx.info.clone());
+    let credits = match &ws.credits {
+        Some(spec) => credits::read_credits(spec, &roster, &deals, &mut diags)?,
+        None => Credits::default(),
+    };
+    files.extend(credits.info.clone());
+    let territories = match &ws.territories {
+        Some(spec) => territories::read_territories(spec, &roster, &mut diags)?,
+        None => Territories::default(),
+    };
+    files.extend(territories.info.clone());
     let warnings = diags.finish().map_err(anyhow::Error::new)?;
     Ok(Inputs {
         plans,
@@ -193,6 +233,9 @@ pub fn read_inputs_reporting(
         deals,
         quotas,
         fx,
+        credits,
+        assignments,
+        territories,
         files,
         warnings,
     })

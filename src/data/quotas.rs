@@ -9,9 +9,10 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
+use super::cells::Cells;
 use super::csv_input::{CsvInput, FileInfo};
 use super::Roster;
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::Diagnostics;
 use crate::period::{Calendar, Granularity, Period};
 use crate::workspace::InputSpec;
 
@@ -24,11 +25,15 @@ pub struct Quota {
     pub rows: u32,
 }
 
+/// A quotas row: its measure ("" for any), amount and line.
+type QuotaRow = (String, Decimal, u64);
+
 #[derive(Debug, Default)]
 pub struct Quotas {
     pub file: String,
-    /// (rep, measure, period) → quota; measure is "" when the file has no measure for the row.
-    rows: HashMap<(u32, String, Period), (Decimal, u64)>,
+    /// (rep, period) → (measure, quota, line) rows; measure is "" when the file has none for the
+    /// row. Keyed without the measure so a lookup allocates nothing; a rep has few measures.
+    rows: HashMap<(u32, Period), Vec<QuotaRow>>,
     pub info: Option<FileInfo>,
 }
 
@@ -43,10 +48,9 @@ impl Quotas {
     }
 
     fn row(&self, rep: u32, measure: &str, period: Period) -> Option<(Decimal, u64)> {
-        self.rows
-            .get(&(rep, measure.to_string(), period))
-            .or_else(|| self.rows.get(&(rep, String::new(), period)))
-            .copied()
+        let rows = self.rows.get(&(rep, period))?;
+        let find = |m: &str| rows.iter().find(|r| r.0 == m).map(|r| (r.1, r.2));
+        find(measure).or_else(|| find(""))
     }
 
     /// The quota of a rep for a measure and period (see the module invariants).
@@ -95,19 +99,14 @@ pub fn read_quotas(
         input.position("amount").unwrap_or(0),
     );
     let c_measure = input.position("measure");
-    let headers = input.headers.clone();
+    let cells = Cells::of(&input);
     let mut quotas = Quotas {
         file: file.clone(),
         ..Quotas::default()
     };
     input.for_each_row(diags, |row, diags| {
-        let err = |code, c: usize, msg: String| {
-            Diagnostic::error(code, &file, msg).line(row.line).col_name(headers[c].clone()).value(row.get(c).to_string())
-        };
-        let rep = roster.find(row.get(c_rep));
-        if rep.is_none() {
-            diags.push(err("rep-unknown", c_rep, format!("rep is not in the roster {}", roster.file)));
-        }
+        let err = |code, c: usize, msg: String| cells.error(row, code, c, msg);
+        let rep = cells.rep(roster, row, c_rep, diags);
         let period = calendar.parse(row.get(c_period)).map_err(|m| diags.push(err("period-invalid", c_period, m))).ok();
         let amount = match spec.number_format.parse(row.get(c_amount)) {
             Some(a) if a > Decimal::ZERO => Some(a),
@@ -123,14 +122,14 @@ pub fn read_quotas(
         };
         let measure = c_measure.map_or("", |c| row.get(c)).to_string();
         if let (Some(rep), Some(period), Some(amount)) = (rep, period, amount) {
-            let key = (rep, measure, period);
-            if let Some((_, first)) = quotas.rows.get(&key) {
+            let rows = quotas.rows.entry((rep, period)).or_default();
+            if let Some((_, _, first)) = rows.iter().find(|r| r.0 == measure) {
                 diags.push(err("quota-duplicate", c_period, format!(
                     "a second quota for rep `{}`, period {period} (first on line {first})", row.get(c_rep)
                 )));
                 return;
             }
-            quotas.rows.insert(key, (amount, row.line));
+            rows.push((measure, amount, row.line));
         }
     })?;
     quotas.info = Some(input.finish());

@@ -21,6 +21,8 @@ pub struct Rep {
     pub plan_id: String,
     pub email: String,
     pub manager_id: String,
+    /// The manager's roster index (None: no manager, or one not in the roster).
+    pub manager: Option<u32>,
     pub team: String,
     pub territory: String,
     pub start_date: Option<NaiveDate>,
@@ -291,6 +293,7 @@ pub fn read_roster(
             plan_id,
             email: text(optional[0]),
             manager_id: text(optional[1]),
+            manager: None,
             team: text(optional[2]),
             territory: text(optional[3]),
             start_date,
@@ -303,7 +306,111 @@ pub fn read_roster(
     let ids: Vec<&str> = roster.reps.iter().map(|r| r.id.as_str()).collect();
     roster.numbered = Numbered::build(&ids);
     roster.info = Some(input.finish());
+    let rolls_up = plans.iter().any(|p| p.crediting.rollup.is_some());
+    link_managers(&mut roster, &headers, optional[1], rolls_up, diags);
     Ok(roster)
+}
+
+/// Resolve `manager_id` to roster indexes; a manager outside the roster ends the chain (warning), a
+/// cycle is an error naming every rep on it.
+fn link_managers(
+    roster: &mut Roster,
+    headers: &[String],
+    column: Option<usize>,
+    rolls_up: bool,
+    diags: &mut Diagnostics,
+) {
+    let Some(column) = column else { return };
+    // Managers outside the roster, with the reps who name them (warned about only when a plan rolls
+    // up: otherwise `manager_id` is information only).
+    let mut unknown: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    for i in 0..roster.reps.len() {
+        let rep = &roster.reps[i];
+        if rep.manager_id.is_empty() {
+            continue;
+        }
+        match roster.index.get(&rep.manager_id) {
+            Some(&m) => roster.reps[i].manager = Some(m),
+            None => unknown.entry(rep.manager_id.clone()).or_default().push(i),
+        }
+    }
+    if rolls_up {
+        for (manager, reps) in &unknown {
+            let first = &roster.reps[reps[0]];
+            let mut names: Vec<&str> = reps
+                .iter()
+                .take(3)
+                .map(|&i| roster.reps[i].id.as_str())
+                .collect();
+            if reps.len() > 3 {
+                names.push("…");
+            }
+            diags.push(
+                Diagnostic::warning(
+                    "rep-manager-unknown",
+                    &roster.file,
+                    format!(
+                        "manager `{manager}` of {} rep(s) ({}) is not in the roster: nothing rolls up from them to `{manager}`",
+                        reps.len(),
+                        names.join(", ")
+                    ),
+                )
+                .line(first.line)
+                .col_name(headers[column].clone())
+                .value(manager.clone())
+                .hint("add the manager to the roster (with an empty plan if they are not paid here), or correct the id"),
+            );
+        }
+    }
+    // Walk up from every rep; a chain longer than the roster has a cycle.
+    let mut reported = vec![false; roster.reps.len()];
+    for start in 0..roster.reps.len() {
+        let mut seen = Vec::new();
+        let mut at = Some(start as u32);
+        while let Some(r) = at {
+            if let Some(pos) = seen.iter().position(|&x| x == r) {
+                let cycle: Vec<u32> = seen[pos..].to_vec();
+                if cycle.iter().all(|&c| !reported[c as usize]) {
+                    let first = *cycle
+                        .iter()
+                        .min_by_key(|&&c| roster.reps[c as usize].line)
+                        .unwrap_or(&r);
+                    let names: Vec<&str> = cycle
+                        .iter()
+                        .map(|&c| roster.reps[c as usize].id.as_str())
+                        .collect();
+                    let rep = &roster.reps[first as usize];
+                    diags.push(
+                        Diagnostic::error(
+                            "rep-hierarchy-cycle",
+                            &roster.file,
+                            format!(
+                                "the manager chain loops: {} → {}",
+                                names.join(" → "),
+                                names[0]
+                            ),
+                        )
+                        .line(rep.line)
+                        .col_name(headers[column].clone())
+                        .value(rep.manager_id.clone())
+                        .hint("a rep cannot be their own manager, directly or through others"),
+                    );
+                }
+                for &c in &cycle {
+                    reported[c as usize] = true;
+                }
+                break;
+            }
+            seen.push(r);
+            at = roster.reps[r as usize].manager;
+        }
+    }
+    // Break the cycles so that walks up the hierarchy end.
+    for (i, bad) in reported.iter().enumerate() {
+        if *bad {
+            roster.reps[i].manager = None;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::data::{ColumnType, ColumnValues, DealTable, Roster};
+use crate::data::{ColumnType, ColumnValues, DealTable};
 use crate::diag::Diagnostic;
 use crate::money::parse_ratio;
 use crate::plan::expr::EvalError;
@@ -174,13 +174,13 @@ impl Names<'_> {
     }
 }
 
-/// Bind a whole plan; `plan_index` selects the deals of its reps for derived values. Returns `None`
+/// Bind a whole plan; `reads(row)` says which deals the plan's reps are credited with (derived
+/// values are computed for those only). Returns `None`
 /// when an error was pushed to `diags` (warnings are pushed too).
 pub fn bind_plan(
     plan: &Plan,
-    plan_index: usize,
+    reads: &dyn Fn(usize) -> bool,
     deals: &DealTable,
-    roster: &Roster,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<BoundPlan> {
     let errors_before = diags
@@ -225,7 +225,7 @@ pub fn bind_plan(
         for v in &plan.values {
             let mut column = vec![None; deals.len()];
             for (row, cell) in column.iter_mut().enumerate() {
-                if roster.get(deals.reps[row]).plan != Some(plan_index) {
+                if !reads(row) {
                     continue;
                 }
                 let get = |name: &str| {

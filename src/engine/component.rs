@@ -11,6 +11,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::proration::Scale;
 use super::rep::{Entry, RepCtx};
 use super::tiers::{Piece, PieceKind, Pieces, Schedule};
 use super::{ComponentResult, Credit, Line, LineKind, PeriodResult};
@@ -99,6 +100,28 @@ fn quota_missing(
     })
 }
 
+fn quota_scaled_to_zero(
+    rc: &RepCtx,
+    comp_id: &str,
+    m: Period,
+    full: Quota,
+    scale: Scale,
+) -> Diagnostic {
+    Diagnostic::error(
+        "quota-scaled-to-zero",
+        rc.ctx.inputs.quotas.file_or(&rc.plan.file),
+        format!(
+            "rep `{}`'s quota for {m} is {} {} = 0, and component `{comp_id}` of plan `{}` needs attainment",
+            rc.rep.id,
+            crate::money::fmt_plain(full.amount),
+            scale.describe(),
+            rc.plan.id
+        ),
+    )
+    .line(full.line)
+    .hint("a 0% ramp step (or no active day) leaves no quota: start the ramp above 0%, or measure the component over a longer period")
+}
+
 /// The annual target incentive of the rep for a component: the plan's, else the roster's.
 fn target_incentive(
     rc: &RepCtx,
@@ -110,7 +133,7 @@ fn target_incentive(
         return explicit;
     }
     let roster = &rc.ctx.inputs.roster;
-    let Some(ti) = rc.rep.target_incentive else {
+    let Some(ti) = rc.segment.target_incentive else {
         diags.push(
             Diagnostic::error("ti-missing", &roster.file, format!(
                 "rep `{}` has no target_incentive, which component `{comp_id}` of plan `{}` needs",
@@ -149,9 +172,11 @@ fn measurement_period(
 ) -> Option<Vec<PeriodResult>> {
     let plan = rc.plan;
     let comp = &plan.components[ci];
-    let inputs = rc.ctx.inputs;
     let places = plan.rounding.places;
-    let quota = inputs.quotas.lookup(rc.rep_index, &comp.quota_measure, m);
+    let (quota, quota_scale) = match rc.quota(&comp.quota_measure, m) {
+        Some((q, s)) => (Some(q), s),
+        None => (None, None),
+    };
     if quota.is_none() && comp.needs_quota() {
         diags.push(quota_missing(
             rc,
@@ -162,12 +187,19 @@ fn measurement_period(
         ));
         return None;
     }
+    if let (true, Some(q), Some((full, scale))) = (comp.needs_quota(), quota, &quota_scale) {
+        if q.amount.is_zero() {
+            let full = Quota { amount: *full, ..q };
+            diags.push(quota_scaled_to_zero(rc, &comp.id, m, full, scale.clone()));
+            return None;
+        }
+    }
     let last_end = payouts.last()?.end();
     let entries = rc.entries_between(comp.measure, m.start(), last_end);
     let mut steps = match &comp.kind {
         ComponentKind::Commission(c) => commission(rc, ci, c, quota, payouts, entries, diags)?,
         ComponentKind::Curve(c) => curve(rc, ci, c, m, quota?, payouts, entries, diags)?,
-        ComponentKind::Bonus(b) => bonus(rc, ci, b, quota?, payouts, entries, diags)?,
+        ComponentKind::Bonus(b) => bonus(rc, ci, b, m, quota?, payouts, entries, diags)?,
         ComponentKind::Spiff(s) => spiff(rc, s, payouts, entries),
         ComponentKind::PlanCap(_) => return None,
     };
@@ -175,11 +207,16 @@ fn measurement_period(
     // Other measures' attainment, for the gate and the multiplier.
     let other_quota =
         |measure_name: &str, what: &str, diags: &mut Vec<Diagnostic>| -> Option<Quota> {
-            let q = inputs.quotas.lookup(rc.rep_index, measure_name, m);
-            if q.is_none() {
+            let Some((q, scale)) = rc.quota(measure_name, m) else {
                 diags.push(quota_missing(rc, &comp.id, measure_name, m, what));
+                return None;
+            };
+            if let (true, Some((full, scale))) = (q.amount.is_zero(), scale) {
+                let full = Quota { amount: full, ..q };
+                diags.push(quota_scaled_to_zero(rc, &comp.id, m, full, scale));
+                return None;
             }
-            q
+            Some(q)
         };
     let gate = match &comp.gate {
         Some(g) => Some((g, other_quota(&g.quota_measure, "for its gate", diags)?)),
@@ -349,6 +386,7 @@ fn measurement_period(
             measurement_period: m,
             in_run: in_run.contains(p),
             quota,
+            quota_scale: quota_scale.clone().map(Box::new),
             measure_to_date: step.measure,
             attainment: quota.and_then(|q| step.measure.checked_div(q.amount)),
             deals_to_date: step.count,
@@ -638,7 +676,19 @@ fn curve(
     let places = rc.plan.rounding.places;
     let ti = target_incentive(rc, c.target_incentive, &comp.id, diags)?;
     let months = Decimal::from(m.granularity().months());
-    let target = ti * months / Decimal::from(12);
+    let ti_scale = rc.scale(m, true);
+    // A prorated target is rounded like money (the plan's rounding), so the curve's lines stay
+    // readable; the full target is exact.
+    let target = match &ti_scale {
+        None => ti * months / Decimal::from(12),
+        Some(s) => rc
+            .plan
+            .rounding
+            .apply(s.apply(ti * months / Decimal::from(12))),
+    };
+    let scale_note = ti_scale
+        .as_ref()
+        .map_or(String::new(), |s| format!(" {} (rounded)", s.describe()));
     let lines_wanted = rc.ctx.settings.lines;
     let mut steps = walk(payouts, entries, lines_wanted, Decimal::ZERO, |_, _| {
         Some(())
@@ -650,7 +700,7 @@ fn curve(
         step.exact = target * c.weight * pay;
         if lines_wanted && step.exact != prev {
             step.lines.push(Line::note(LineKind::Curve, None, step.exact - prev, format!(
-                "target incentive {} × {}/12 × weight {} × curve({}) = {} × {} = {} to date, {} before",
+                "target incentive {} × {}/12{scale_note} × weight {} × curve({}) = {} × {} = {} to date, {} before",
                 money(ti, places), months, fmt_percent(c.weight), attainment_pct(Some(att)), money(target * c.weight, places),
                 fmt_percent(pay.round_dp(6)), money(step.exact, places), money(prev, places)
             )));
@@ -660,10 +710,12 @@ fn curve(
     Some(steps)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn bonus(
     rc: &RepCtx,
     ci: usize,
     b: &Bonus,
+    m: Period,
     quota: Quota,
     payouts: &[Period],
     entries: &[Entry],
@@ -680,14 +732,23 @@ fn bonus(
     } else {
         None
     };
+    let ti_scale = rc.scale(m, true);
+    let scaled_ti = ti.map(|t| {
+        ti_scale
+            .as_ref()
+            .map_or(t, |s| rc.plan.rounding.apply(s.apply(t)))
+    });
+    let scale_note = ti_scale
+        .as_ref()
+        .map_or(String::new(), |s| format!(" {} (rounded)", s.describe()));
     let amount_of = |i: usize| match b.levels[i].amount {
         BonusAmount::Fixed(a) => a,
-        BonusAmount::PercentOfTi(p) => ti.unwrap_or_default() * p,
+        BonusAmount::PercentOfTi(p) => scaled_ti.unwrap_or_default() * p,
     };
     let describe = |i: usize| match b.levels[i].amount {
         BonusAmount::Fixed(a) => money(a, places),
         BonusAmount::PercentOfTi(p) => format!(
-            "{} of target incentive {} = {}",
+            "{} of target incentive {}{scale_note} = {}",
             fmt_percent(p),
             money(ti.unwrap_or_default(), places),
             money(amount_of(i), places)
@@ -831,6 +892,7 @@ pub(crate) fn compute_plan_cap(
                 measurement_period: c,
                 in_run: span.in_run.contains(&q),
                 quota: None,
+                quota_scale: None,
                 measure_to_date: total,
                 attainment: None,
                 deals_to_date: 0,

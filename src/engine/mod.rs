@@ -5,10 +5,15 @@
 //! plan currency) → per component and measurement period: quota, tiers resolved to amounts, deals
 //! walked in (date, deal id) order, earning accumulated → per payout period: earned-to-date rounded,
 //! payable = earned-to-date − earned-to-date at the end of the previous payout period of the same
-//! measurement period (the true-up).
+//! measurement period (the true-up). Then [`payment::settle`] turns earnings into payables against
+//! the ledger of closed periods (corrections, adjustments, clawbacks, holds, draws, carried balances),
+//! with the ledger and adjustments passed in as data.
 
 mod bind;
 mod component;
+pub(crate) mod credit;
+pub mod payment;
+pub mod proration;
 mod rep;
 pub mod result;
 pub mod tiers;
@@ -19,6 +24,7 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 pub use bind::{BoundPlan, BoundValue, Source};
+pub use credit::{NO_VIA, SEVERAL};
 pub use result::*;
 
 use crate::data::Inputs;
@@ -49,58 +55,82 @@ pub(crate) struct Context<'a> {
     /// Per plan, bound to the deals table.
     pub plans: Vec<BoundPlan>,
     pub stage: Option<usize>,
+    pub credits: credit::CreditLists<'a>,
+    /// Per deal row, the measures of its owner's plan that select it (see [`credit::owner_selections`]).
+    pub selections: Vec<u8>,
+    /// Deal ids increase in file order (see [`credit::ids_ascending`]).
+    pub ids_ascending: bool,
+    /// Per deal row, the strongest [`Outcome`] of its credits so far (as `u8`).
+    pub outcomes: Vec<std::sync::atomic::AtomicU8>,
+    /// No splits, overlays, territories, roll-ups or plan assignments: each row is read once.
+    pub one_credit_per_row: bool,
 }
 
 /// Compute the run. `Err` holds every problem found (missing quotas or FX rates, unusable columns).
 pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, InvalidInput> {
     let mut diags = Diagnostics::new();
+    let credits = credit::build(inputs);
     let mut plans = Vec::new();
     for (i, plan) in inputs.plans.iter().enumerate() {
         let mut found = Vec::new();
-        let bound = bind::bind_plan(plan, i, &inputs.deals, &inputs.roster, &mut found);
+        let rows = if plan.values.is_empty() {
+            Vec::new()
+        } else {
+            credits.rows_of_plan(inputs, i)
+        };
+        let reads = |row: usize| rows.get(row).copied().unwrap_or(false);
+        let bound = bind::bind_plan(plan, &reads, &inputs.deals, &mut found);
         diags.extend(found);
         plans.push(bound.unwrap_or_default());
     }
+    diags.extend(credit::validate_crediting(inputs));
     if diags.has_errors() {
         return Err(InvalidInput(diags.into_sorted()));
     }
-    let ctx = Context {
+    let (selections, ids_ascending) = rayon::join(
+        || credit::owner_selections(inputs, &plans),
+        || credit::ids_ascending(inputs),
+    );
+    let mut ctx = Context {
         inputs,
         settings,
         plans,
         stage: inputs.deals.column("stage"),
+        credits,
+        selections,
+        ids_ascending,
+        one_credit_per_row: inputs.credits.rows.is_empty()
+            && inputs.assignments.by_rep.iter().all(Vec::is_empty)
+            && inputs
+                .plans
+                .iter()
+                .all(|p| p.crediting.holder_of.is_none() && p.crediting.rollup.is_none()),
+        outcomes: (0..inputs.deals.len())
+            .map(|_| std::sync::atomic::AtomicU8::new(Outcome::NotCredited as u8))
+            .collect(),
     };
 
-    let mut by_rep: Vec<Vec<u32>> = vec![Vec::new(); inputs.roster.len()];
-    for (row, &rep) in inputs.deals.reps.iter().enumerate() {
-        by_rep[rep as usize].push(row as u32);
-    }
-    let outcomes: Vec<rep::RepOutcome> = by_rep
+    let outcomes: Vec<rep::RepOutcome> = (0..inputs.roster.len() as u32)
         .into_par_iter()
-        .enumerate()
-        .map(|(rep, rows)| {
+        .map(|rep| {
             // rust_decimal's operators panic past 28 digits. Input amounts are bounded, plan numbers
             // are not yet everywhere: an overflow becomes an error naming the rep, never a crash.
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                rep::compute_rep(&ctx, rep as u32, rows)
-            }))
-            .unwrap_or_else(|_| rep::RepOutcome::overflow(&ctx, rep as u32))
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rep::compute_rep(&ctx, rep)))
+                .unwrap_or_else(|_| rep::RepOutcome::overflow(&ctx, rep))
         })
         .collect();
 
     let mut reps = Vec::new();
-    let mut outcomes_by_row: Vec<Outcome> = vec![Outcome::NoPlan; inputs.deals.len()];
     let mut exceptions = inputs.deals.exceptions.clone();
     for o in outcomes {
         diags.extend(o.diags);
         exceptions.extend(o.exceptions);
-        if let Some(r) = o.result {
-            reps.push(r);
-        }
-        for (row, outcome) in o.statuses {
-            outcomes_by_row[row as usize] = outcome;
-        }
+        reps.extend(o.results);
     }
+    let outcomes_by_row: Vec<Outcome> = std::mem::take(&mut ctx.outcomes)
+        .into_iter()
+        .map(|a| Outcome::from_u8(a.into_inner()))
+        .collect();
     if diags.has_errors() {
         return Err(InvalidInput(diags.into_sorted()));
     }
@@ -110,6 +140,8 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
         Outcome::RepInactive => Status::RepInactive,
         Outcome::NoPlan => Status::NoPlan,
         Outcome::Exception => Status::Exception,
+        Outcome::Cancelled => Status::Cancelled,
+        Outcome::NotCredited => Status::NotCredited,
         Outcome::Filtered => Status::Filtered(
             ctx.stage
                 .map(|s| inputs.deals.columns[s].display(row))
@@ -135,13 +167,17 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
         .unwrap_or(inputs.deals.len() as u64);
     reconciliation.not_loaded = inputs.deals.exception_rows();
     exceptions.sort_by(|a, b| (a.line, a.code).cmp(&(b.line, b.code)));
+    // A deal excepted for several credits is one exception.
+    exceptions.dedup_by(|a, b| (a.line, a.code, &a.file) == (b.line, b.code, &b.file));
     Ok(RunResult {
+        rollup_sources: std::mem::take(&mut ctx.credits.sources),
         period: settings.period,
         reps,
         reconciliation,
         not_credited,
         warnings: diags.into_sorted(),
         exceptions,
+        payment: payment::Settlement::default(),
     })
 }
 
@@ -214,9 +250,16 @@ pub fn check_invariants(
                         p.payout_period
                     )
                 };
-                if p.payable != p.earned_to_date - p.paid_to_date {
+                // Payment lines (draws, adjustments, prior periods...) come on top of the true-up.
+                let payment: Decimal = p
+                    .lines
+                    .iter()
+                    .filter(|l| l.kind.is_payment())
+                    .map(|l| l.amount)
+                    .sum();
+                if p.payable != p.earned_to_date - p.paid_to_date + payment {
                     return Err(InternalError(format!(
-                        "payable ≠ earned-to-date − paid-to-date for {}",
+                        "payable ≠ earned-to-date − paid-to-date + payment lines for {}",
                         who()
                     )));
                 }

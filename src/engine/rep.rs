@@ -1,7 +1,9 @@
-//! One rep's computation: which deals enter which measure (credit, while the rep is active), their
-//! values in the plan currency, which periods each component computes, and the status of every deal.
+//! One rep's computation: per plan the rep is on (the roster's, or each assignment's stretch), which
+//! of the rep's credits enter which measure (while employed and on the plan), their values in the
+//! plan currency, which periods each component computes, and the outcome of every credited row.
 //!
-//! Invariants: every deal row of the rep gets exactly one status; a deal is `Credited` only when it
+//! Invariants: every row credited to the rep records an outcome for each plan stretch that reads it
+//! (rows merge to their strongest outcome, see [`super::Outcome`]); a row is `Credited` only when it
 //! lies in a range some component (or its gate or multiplier) actually computes; entries of a
 //! measure are in (date, deal id) order, so results do not depend on input row order.
 
@@ -10,15 +12,16 @@ use rust_decimal::Decimal;
 
 use super::bind::{BoundPlan, BoundValue};
 use super::component::{self, Span};
+use super::credit::{self, Grant, OwnedSlice};
 use super::{ComponentResult, Context, Credit, Outcome, RepResult};
-use crate::data::Rep;
+use crate::data::{CreditKind, Rep};
 use crate::diag::Diagnostic;
 use crate::period::Period;
-use crate::plan::{ComponentKind, Plan};
+use crate::plan::{ComponentKind, MeasureCredit, Plan};
 
 pub(crate) struct RepOutcome {
-    pub result: Option<RepResult>,
-    pub statuses: Vec<(u32, Outcome)>,
+    /// One result per plan the rep was on in the run (one, unless the plan changed).
+    pub results: Vec<RepResult>,
     pub diags: Vec<Diagnostic>,
     pub exceptions: Vec<Diagnostic>,
 }
@@ -37,6 +40,8 @@ pub(crate) struct RepCtx<'a> {
     pub bound: &'a BoundPlan,
     pub rep_index: u32,
     pub rep: &'a Rep,
+    /// When the rep is on the plan, and the target incentive that goes with it.
+    pub segment: Segment,
     /// Per measure of the plan: the rep's selected deals while active, in (date, id) order.
     pub entries: Vec<Vec<Entry>>,
 }
@@ -67,8 +72,7 @@ impl RepOutcome {
             ctx.inputs.plans[p].file.clone()
         });
         RepOutcome {
-            result: None,
-            statuses: Vec::new(),
+            results: Vec::new(),
             diags: vec![Diagnostic::error(
                 "amount-out-of-range",
                 file,
@@ -83,37 +87,189 @@ impl RepOutcome {
     }
 }
 
-pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepOutcome {
-    let inputs = ctx.inputs;
-    let deals = &inputs.deals;
-    let rep = inputs.roster.get(rep_index);
+/// A stretch of time the rep is on one plan: the roster's plan (no dates), or an assignment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Segment {
+    pub plan: usize,
+    /// The assignment's dates (None: the roster's plan, always).
+    pub assignment: Option<(NaiveDate, Option<NaiveDate>)>,
+    /// First and last day the rep is both employed and on the plan (None: open).
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Annual target incentive for the stretch (the assignment's, else the roster's).
+    pub target_incentive: Option<Decimal>,
+}
+
+impl Segment {
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        self.from.is_none_or(|f| f <= date) && self.to.is_none_or(|t| date <= t)
+    }
+
+    pub fn overlaps(&self, from: NaiveDate, to: NaiveDate) -> bool {
+        self.from.is_none_or(|f| f <= to) && self.to.is_none_or(|t| from <= t)
+    }
+}
+
+fn segments(ctx: &Context, rep: &Rep, rep_index: u32) -> Vec<Segment> {
+    let clip = |from: Option<NaiveDate>, to: Option<NaiveDate>| {
+        let from = match (from, rep.start_date) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let to = match (to, rep.end_date) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        (from, to)
+    };
+    let assigned = &ctx.inputs.assignments.by_rep;
+    match assigned.get(rep_index as usize).filter(|a| !a.is_empty()) {
+        Some(rows) => rows
+            .iter()
+            .map(|a| {
+                let (from, to) = clip(Some(a.from), a.to);
+                Segment {
+                    plan: a.value.plan,
+                    assignment: Some((a.from, a.to)),
+                    from,
+                    to,
+                    target_incentive: a.value.target_incentive.or(rep.target_incentive),
+                }
+            })
+            .filter(|s| !matches!((s.from, s.to), (Some(f), Some(t)) if t < f))
+            .collect(),
+        None => rep
+            .plan
+            .map(|plan| {
+                let (from, to) = clip(None, None);
+                Segment {
+                    plan,
+                    assignment: None,
+                    from,
+                    to,
+                    target_incentive: rep.target_incentive,
+                }
+            })
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// Record a row's outcome from one credit: the strongest outcome of all its credits stays (see
+/// [`Outcome`]); a commutative maximum, so the result does not depend on thread scheduling. When
+/// every row has exactly one credit (its owner's, under one plan), a plain store does.
+fn record(ctx: &Context, row: u32, o: Outcome) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let cell = &ctx.outcomes[row as usize];
+    if ctx.one_credit_per_row {
+        cell.store(o as u8, Relaxed);
+    } else {
+        cell.fetch_max(o as u8, Relaxed);
+    }
+}
+
+pub(crate) fn compute_rep(ctx: &Context, rep_index: u32) -> RepOutcome {
+    let rep = ctx.inputs.roster.get(rep_index);
+    let owned = ctx.credits.owned(rep_index);
+    let other = ctx.credits.other(rep_index);
     let mut out = RepOutcome {
-        result: None,
-        statuses: Vec::with_capacity(rows.len()),
+        results: Vec::new(),
         diags: Vec::new(),
         exceptions: Vec::new(),
     };
-    let Some(plan_index) = rep.plan else {
-        out.statuses
-            .extend(rows.iter().map(|&r| (r, Outcome::NoPlan)));
+    let segments = segments(ctx, rep, rep_index);
+    if segments.is_empty() {
+        for o in owned.iter() {
+            record(ctx, o.row, Outcome::NoPlan);
+        }
+        for g in other {
+            record(ctx, g.row, Outcome::NoPlan);
+        }
         return out;
-    };
+    }
+    for seg in &segments {
+        compute_segment(ctx, rep_index, rep, seg, owned, other, &mut out);
+    }
+    out
+}
+
+/// A credit a segment's plan reads: the row, and the index of its grant (`None`: owner, 100%).
+#[derive(Clone, Copy)]
+struct Candidate {
+    date: NaiveDate,
+    row: u32,
+    grant: Option<u32>,
+}
+
+fn compute_segment(
+    ctx: &Context,
+    rep_index: u32,
+    rep: &Rep,
+    seg: &Segment,
+    owned: OwnedSlice,
+    other: &[Grant],
+    out: &mut RepOutcome,
+) {
+    let inputs = ctx.inputs;
+    let deals = &inputs.deals;
+    let plan_index = seg.plan;
     let plan = &inputs.plans[plan_index];
     let bound = &ctx.plans[plan_index];
     let run = ctx.settings.period;
-    // (date, id) order; the dates are read once, ids compared only between deals of one day.
-    let mut keyed: Vec<(NaiveDate, u32)> = rows
-        .iter()
-        .map(|&r| (deals.close_date(r as usize), r))
-        .collect();
-    keyed.sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| deals.id_key(a.1 as usize).cmp(deals.id_key(b.1 as usize)))
-    });
-    let rows: Vec<u32> = keyed.iter().map(|&(_, r)| r).collect();
+    let holder_column = plan
+        .crediting
+        .holder_of
+        .as_deref()
+        .and_then(|c| deals.column(c));
+    let reads = |g: &Grant| match g.kind {
+        CreditKind::Owner | CreditKind::Split | CreditKind::Overlay => holder_column.is_none(),
+        CreditKind::Territory => holder_column == Some(g.via as usize),
+        CreditKind::Rollup => plan.crediting.rollup.is_some(),
+    };
+    let mut keyed: Vec<Candidate> = Vec::with_capacity(owned.len() + other.len());
+    let mut unread: Vec<u32> = Vec::new();
+    if holder_column.is_none() {
+        keyed.extend(owned.iter().map(|o| Candidate {
+            date: o.date,
+            row: o.row,
+            grant: None,
+        }));
+    } else {
+        unread.extend_from_slice(owned.rows());
+    }
+    for (i, g) in other.iter().enumerate() {
+        if reads(g) {
+            keyed.push(Candidate {
+                date: deals.close_date(g.row as usize),
+                row: g.row,
+                grant: Some(i as u32),
+            });
+        } else {
+            unread.push(g.row);
+        }
+    }
+    // (date, id) order; when ids increase in file order, (date, row) is the same order and the ids
+    // are not read at all; otherwise they are compared only between deals of one day.
+    if ctx.ids_ascending {
+        keyed.sort_unstable_by_key(|c| (c.date, c.row, c.grant));
+    } else {
+        keyed.sort_unstable_by(|a, b| {
+            a.date
+                .cmp(&b.date)
+                .then_with(|| {
+                    deals
+                        .id_key(a.row as usize)
+                        .cmp(deals.id_key(b.row as usize))
+                })
+                .then_with(|| a.grant.cmp(&b.grant))
+        });
+    }
+    // The owner's selections were computed in file order for the roster's plan.
+    let precomputed = seg.assignment.is_none();
+    let grant_of = |c: &Candidate| c.grant.map(|i| &other[i as usize]);
 
     // Which payout periods each component computes: those ending in the run period while the rep is
-    // active, preceded by the earlier ones of their measurement period (and plan cap period) for the true-up.
+    // on the plan, preceded by the earlier ones of their measurement period (and plan cap period) for the true-up.
     let cap_period = plan.components.iter().find_map(|c| match &c.kind {
         ComponentKind::PlanCap(pc) => Some(pc.period),
         _ => None,
@@ -125,7 +281,7 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
             let in_run: Vec<Period> = run
                 .periods_of(comp.payout_period)
                 .into_iter()
-                .filter(|p| run.contains(p.end()) && rep.active_between(p.start(), p.end()))
+                .filter(|p| run.contains(p.end()) && seg.overlaps(p.start(), p.end()))
                 .collect();
             let first = *in_run.first()?;
             let last = *in_run.last()?;
@@ -164,9 +320,10 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
         }
     }
 
-    let mut selected = vec![false; rows.len()];
-    let mut used = vec![false; rows.len()];
-    let mut excepted = vec![false; rows.len()];
+    let mut selected = vec![false; keyed.len()];
+    let mut used = vec![false; keyed.len()];
+    let mut excepted = vec![false; keyed.len()];
+    let mut cancelled = vec![false; keyed.len()];
     let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); plan.measures.len()];
     // One pass over the rep's deals, every needed measure per deal: each deal's cells are read
     // from memory once (the deals of a rep are scattered through the table).
@@ -175,27 +332,56 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
         .enumerate()
         .filter_map(|(m, r)| r.map(|(a, b)| (m, a, b)))
         .collect();
-    for (local, &row) in rows.iter().enumerate() {
-        let r = row as usize;
+    for (local, cand) in keyed.iter().enumerate() {
+        let r = cand.row as usize;
+        let grant = grant_of(cand);
+        let rolled_up = grant.is_some_and(|g| g.kind == CreditKind::Rollup);
+        let mask = match grant {
+            None if precomputed => ctx.selections[r],
+            _ => credit::UNKNOWN,
+        };
         for &(m, from, to) in &active {
             let measure = &bound.measures[m];
-            if !bound.selects(deals, m, r) {
+            if (plan.measures[m].credit == MeasureCredit::Team) != rolled_up {
+                continue;
+            }
+            let selects = if mask == credit::UNKNOWN {
+                bound.selects(deals, m, r)
+            } else {
+                mask & (1 << m) != 0
+            };
+            if !selects {
                 continue;
             }
             selected[local] = true;
             let date = if measure.date_column == deals.close_date {
-                keyed[local].0
+                cand.date
             } else {
                 match deals.columns[measure.date_column].date(r) {
                     Some(d) => d,
                     None => continue,
                 }
             };
-            if date < from || date > to || !rep.active_on(date) {
+            if date < from || date > to || !seg.covers(date) {
                 continue;
             }
             match credit_value(ctx, plan, bound, measure.value, r, date) {
-                Ok(credit) => {
+                Ok(mut credit) => {
+                    // A cancelled deal leaves the measure (its cancelled part, when partial) if
+                    // the plan's clawback reduces attainment (see super::payment).
+                    if let Some(kept) = super::payment::kept_share(deals, plan, r) {
+                        if kept.is_zero() {
+                            cancelled[local] = true;
+                            continue;
+                        }
+                        credit.credited *= kept;
+                    }
+                    if let Some(g) = grant {
+                        credit.share = g.share;
+                        credit.kind = g.kind;
+                        credit.via = g.via;
+                        credit.credited *= g.share;
+                    }
                     used[local] = true;
                     entries[m].push(Entry { date, credit });
                 }
@@ -223,11 +409,11 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
     }
 
     if excepted.iter().any(|&e| e) {
-        let excepted_rows: Vec<u32> = rows
+        let excepted_rows: Vec<u32> = keyed
             .iter()
             .zip(&excepted)
             .filter(|(_, &e)| e)
-            .map(|(&r, _)| r)
+            .map(|(c, _)| c.row)
             .collect();
         for list in &mut entries {
             list.retain(|e| !excepted_rows.contains(&e.credit.deal));
@@ -240,6 +426,7 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
         bound,
         rep_index,
         rep,
+        segment: *seg,
         entries,
     };
     let mut components: Vec<ComponentResult> = Vec::new();
@@ -257,35 +444,57 @@ pub(crate) fn compute_rep(ctx: &Context, rep_index: u32, rows: Vec<u32>) -> RepO
         });
     }
 
-    let window =
-        needed
-            .iter()
-            .flatten()
-            .fold(None, |acc: Option<(NaiveDate, NaiveDate)>, &(a, b)| {
-                Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
-            });
-    for (local, &(date, row)) in keyed.iter().enumerate() {
+    // The dates the run looks at for this plan, whoever the rep: a deal outside them is out of
+    // period; inside them, not being employed or not on the plan says more.
+    let window = plan
+        .components
+        .iter()
+        .filter(|c| !matches!(c.kind, ComponentKind::PlanCap(_)))
+        .filter_map(|comp| {
+            let in_run: Vec<Period> = run
+                .periods_of(comp.payout_period)
+                .into_iter()
+                .filter(|p| run.contains(p.end()))
+                .collect();
+            let first = in_run.first()?;
+            Some((
+                first.within(comp.measurement_period).start(),
+                in_run.last()?.end(),
+            ))
+        })
+        .fold(None, |acc: Option<(NaiveDate, NaiveDate)>, (a, b)| {
+            Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
+        });
+    for (local, cand) in keyed.iter().enumerate() {
+        let date = cand.date;
         let status = if excepted[local] {
             Outcome::Exception
         } else if used[local] {
             Outcome::Credited
+        } else if cancelled[local] {
+            Outcome::Cancelled
         } else if window.is_none_or(|(a, b)| date < a || date > b) {
             Outcome::OutOfPeriod
         } else if !rep.active_on(date) {
             Outcome::RepInactive
+        } else if !seg.covers(date) {
+            Outcome::NoPlan
         } else if selected[local] {
             Outcome::OutOfPeriod
         } else {
             Outcome::Filtered
         };
-        out.statuses.push((row, status));
+        record(ctx, cand.row, status);
     }
-    out.result = Some(RepResult {
+    for &r in &unread {
+        record(ctx, r, Outcome::NotCredited);
+    }
+    out.results.push(RepResult {
         rep: rep_index,
         plan: plan_index,
+        assignment: seg.assignment,
         components,
     });
-    out
 }
 
 /// The deal's value for a measure, converted to the plan currency when it is money.
@@ -300,13 +509,13 @@ fn credit_value(
     let deals = &ctx.inputs.deals;
     let (source, money) = match value {
         BoundValue::Count => {
-            return Ok(Credit {
-                deal: row as u32,
+            return Ok(Credit::owner(
+                row as u32,
                 date,
-                source_value: Decimal::ONE,
-                fx_rate: None,
-                credited: Decimal::ONE,
-            })
+                Decimal::ONE,
+                None,
+                Decimal::ONE,
+            ))
         }
         BoundValue::Number { source, money } => (source, money),
     };
@@ -351,22 +560,16 @@ fn credit_value(
         }
     }
     if !money || currency.is_empty() || currency == plan.currency {
-        return Ok(Credit {
-            deal: row as u32,
-            date,
-            source_value: value,
-            fx_rate: None,
-            credited: value,
-        });
+        return Ok(Credit::owner(row as u32, date, value, None, value));
     }
     match ctx.inputs.fx.rate_on(currency, date) {
-        Some(rate) => Ok(Credit {
-            deal: row as u32,
+        Some(rate) => Ok(Credit::owner(
+            row as u32,
             date,
-            source_value: value,
-            fx_rate: Some(rate.rate),
-            credited: value * rate.rate,
-        }),
+            value,
+            Some(rate.rate),
+            value * rate.rate,
+        )),
         None => Err(Diagnostic::error(
             "fx-rate-missing",
             &deals.file,

@@ -11,8 +11,10 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::credit::NO_VIA;
 use super::tiers::PieceKind;
 use crate::data::quotas::Quota;
+use crate::data::CreditKind;
 use crate::period::Period;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -44,6 +46,31 @@ pub enum LineKind {
     PlanCap,
     /// The change in rounding of earned-to-date (rounded − exact) since the previous payout period.
     Rounding,
+    // Payment lines (issue 5, see `super::payment`): between earned and paid.
+    /// A closed earlier payout period of the same measurement period now computes differently: new − paid.
+    TrueUp,
+    /// A closed payout period of an earlier measurement period now computes differently: new − paid.
+    PriorPeriod,
+    /// A manual adjustment from the adjustments file.
+    Adjustment,
+    /// The draw's top-up of the payable to the guaranteed amount.
+    Draw,
+    /// Repayment of a recoverable draw balance from excess earnings (negative).
+    Recovery,
+    /// A recoverable draw balance forgiven (0.00; the balance is written off).
+    DrawForgiven,
+    /// A negative payable carried forward as a balance (positive: brings the payable to zero).
+    CarryForward,
+    /// A balance carried forward from an earlier payout period, deducted (negative).
+    CarryIn,
+    /// A closed period's run: what the ledger recorded minus what the data compute now.
+    Recorded,
+    /// A cancelled deal's commission reversed (negative), in the payout period of the cancellation.
+    Clawback,
+    /// A deal's commission held until the deal is paid (negative).
+    Hold,
+    /// Held commission released in the payout period of the deal's paid date (positive).
+    Release,
 }
 
 impl LineKind {
@@ -62,7 +89,59 @@ impl LineKind {
             LineKind::Cap => "cap",
             LineKind::PlanCap => "plan-cap",
             LineKind::Rounding => "rounding",
+            LineKind::TrueUp => "true-up",
+            LineKind::PriorPeriod => "prior-period",
+            LineKind::Adjustment => "adjustment",
+            LineKind::Draw => "draw",
+            LineKind::Recovery => "recovery",
+            LineKind::DrawForgiven => "draw-forgiven",
+            LineKind::CarryForward => "carry-forward",
+            LineKind::CarryIn => "carry-in",
+            LineKind::Recorded => "recorded",
+            LineKind::Clawback => "clawback",
+            LineKind::Hold => "hold",
+            LineKind::Release => "release",
         }
+    }
+
+    /// Lines of the payment step (`true-up` included): not tier slices, they carry no measure range.
+    pub fn is_settlement(self) -> bool {
+        self == LineKind::TrueUp || self.is_payment()
+    }
+
+    /// Every payment kind, for parsing the ledger's `kind` column.
+    pub const PAYMENT: [LineKind; 12] = [
+        LineKind::TrueUp,
+        LineKind::PriorPeriod,
+        LineKind::Adjustment,
+        LineKind::Draw,
+        LineKind::Recovery,
+        LineKind::DrawForgiven,
+        LineKind::CarryForward,
+        LineKind::CarryIn,
+        LineKind::Recorded,
+        LineKind::Clawback,
+        LineKind::Hold,
+        LineKind::Release,
+    ];
+
+    /// Payment lines that are not part of the true-up of earned-to-date: payable = earned-to-date −
+    /// paid-to-date + the sum of these lines.
+    pub fn is_payment(self) -> bool {
+        matches!(
+            self,
+            LineKind::PriorPeriod
+                | LineKind::Adjustment
+                | LineKind::Draw
+                | LineKind::Recovery
+                | LineKind::DrawForgiven
+                | LineKind::CarryForward
+                | LineKind::CarryIn
+                | LineKind::Recorded
+                | LineKind::Clawback
+                | LineKind::Hold
+                | LineKind::Release
+        )
     }
 
     /// Lines that belong to one deal (and print its id).
@@ -89,8 +168,36 @@ pub struct Credit {
     pub source_value: Decimal,
     /// FX rate applied (None when no conversion was needed).
     pub fx_rate: Option<Decimal>,
-    /// Credited value in the plan currency (or units).
+    /// Credited value in the plan currency (or units): value × FX rate × share.
     pub credited: Decimal,
+    /// The rep's share of the deal (100% for the owner).
+    pub share: Decimal,
+    pub kind: CreditKind,
+    /// Roll-up: the one report it comes from, or [`super::SEVERAL`] | index into
+    /// [`RunResult::rollup_sources`]; territory: the deals column.
+    pub via: u32,
+}
+
+impl Credit {
+    /// The owner's credit: 100% of the value.
+    pub(crate) fn owner(
+        deal: u32,
+        date: chrono::NaiveDate,
+        source_value: Decimal,
+        fx_rate: Option<Decimal>,
+        credited: Decimal,
+    ) -> Credit {
+        Credit {
+            deal,
+            date,
+            source_value,
+            fx_rate,
+            credited,
+            share: Decimal::ONE,
+            kind: CreditKind::Owner,
+            via: NO_VIA,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -171,6 +278,8 @@ pub struct PeriodResult {
     /// period are computed for the true-up and shown by `explain` as context).
     pub in_run: bool,
     pub quota: Option<Quota>,
+    /// When the quota was prorated or ramped: the full quota and the scale applied.
+    pub quota_scale: Option<Box<(Decimal, super::proration::Scale)>>,
     /// Measure accumulated from the start of the measurement period to the end of this payout period.
     pub measure_to_date: Decimal,
     /// measure_to_date ÷ quota (28 significant digits; shown rounded).
@@ -203,20 +312,46 @@ pub struct RepResult {
     /// Roster index.
     pub rep: u32,
     pub plan: usize,
+    /// The plan assignment's dates (`to` inclusive) when the plan comes from the assignments file.
+    pub assignment: Option<(chrono::NaiveDate, Option<chrono::NaiveDate>)>,
     pub components: Vec<ComponentResult>,
 }
 
 /// What happened to a deal row, compactly (one byte per row on large runs); see [`Status`].
+///
+/// A row credited to several reps may end differently for each; it is reported with the strongest
+/// outcome, in the order of the variants (credited to anyone → credited; an exception wins so the row
+/// is in the exceptions file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
 pub enum Outcome {
-    Credited,
-    OutOfPeriod,
-    RepInactive,
-    NoPlan,
+    /// No rep's crediting reads the row (e.g. its owner's plan credits by territory).
+    NotCredited = 0,
+    NoPlan = 1,
     /// Not selected by any measure; the stage is read from the deal row when reported.
-    Filtered,
+    Filtered = 2,
+    RepInactive = 3,
+    OutOfPeriod = 4,
+    /// Cancelled within the plan's clawback window, and the plan reduces attainment (issue 5).
+    Cancelled = 5,
+    Credited = 6,
     /// Unusable (e.g. no FX rate) and sent to the exceptions in lenient mode.
-    Exception,
+    Exception = 7,
+}
+
+impl Outcome {
+    pub(crate) fn from_u8(v: u8) -> Outcome {
+        match v {
+            1 => Outcome::NoPlan,
+            2 => Outcome::Filtered,
+            3 => Outcome::RepInactive,
+            4 => Outcome::OutOfPeriod,
+            5 => Outcome::Cancelled,
+            6 => Outcome::Credited,
+            7 => Outcome::Exception,
+            _ => Outcome::NotCredited,
+        }
+    }
 }
 
 /// Why a deal row was not credited.
@@ -235,6 +370,11 @@ pub enum Status {
     Filtered(String),
     /// Sent to the exceptions (lenient mode).
     Exception,
+    /// Cancelled: out of the measures by the plan's clawback.
+    Cancelled,
+    /// No crediting rule credits it to anyone (e.g. its owner's plan credits by territory and the
+    /// territory has no holder on the deal's date).
+    NotCredited,
 }
 
 impl Status {
@@ -247,6 +387,8 @@ impl Status {
             Status::Filtered(stage) if stage.is_empty() => "not selected by any measure".into(),
             Status::Filtered(stage) => format!("not selected by any measure (stage {stage})"),
             Status::Exception => "sent to exceptions".into(),
+            Status::Cancelled => "cancelled (clawback)".into(),
+            Status::NotCredited => "credited to no one".into(),
         }
     }
 }
@@ -300,4 +442,9 @@ pub struct RunResult {
     pub warnings: Vec<crate::diag::Diagnostic>,
     /// Lenient mode: every row not loaded or not usable, with the reason (file order).
     pub exceptions: Vec<crate::diag::Diagnostic>,
+    /// The reports and shares behind each roll-up credit that combines several (see
+    /// [`Credit::via`]).
+    pub rollup_sources: Vec<Vec<(u32, Decimal)>>,
+    /// What the ledger, adjustments and payment settings did to the payables (issue 5).
+    pub payment: super::payment::Settlement,
 }

@@ -6,6 +6,7 @@
 pub mod components;
 pub mod model;
 pub mod parse;
+pub mod payment;
 
 pub use model::*;
 pub use parse::{parse_plan, PlanDefaults};

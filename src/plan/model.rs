@@ -13,6 +13,8 @@ use crate::period::Granularity;
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
     pub id: String,
+    /// Line of the `id` key in the plan file.
+    pub id_line: u64,
     pub name: String,
     /// The plan file, as given (for diagnostics and the manifest).
     pub file: String,
@@ -22,6 +24,14 @@ pub struct Plan {
     pub components: Vec<Component>,
     pub values: Vec<DerivedValue>,
     pub cap: Option<PlanCap>,
+    /// Payment mechanics (`[payment]`): negative payables, draws.
+    pub payment: super::payment::Payment,
+    /// Who the plan credits with which transactions.
+    pub crediting: Crediting,
+    /// How quota and target incentive scale for a partial period (hire, termination, plan change).
+    pub proration: Proration,
+    /// Quota (and optionally target incentive) scale by month of employment.
+    pub ramp: Option<Ramp>,
     /// Problems that do not stop the plan from being used (e.g. a curve that pays less higher up).
     #[serde(skip)]
     pub warnings: Vec<crate::diag::Diagnostic>,
@@ -43,6 +53,58 @@ pub struct Measure {
     pub date_column: String,
     /// All conditions must hold (an empty filter selects every transaction).
     pub filter: Vec<Condition>,
+    /// Which of the rep's credits the measure reads.
+    pub credit: MeasureCredit,
+}
+
+/// Which credits a measure reads: the rep's own (owner, split, overlay, territory) or the team's
+/// (rolled up from reports; one credit per deal, however many reports share it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MeasureCredit {
+    Own,
+    Team,
+}
+
+/// How a plan credits its reps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Crediting {
+    /// `None`: the owner (and the credits file's splits and overlays); `Some(column)`: whoever holds
+    /// the deal's value of that column (e.g. `territory`) in the territories file on the deal's date.
+    pub holder_of: Option<String>,
+    /// Managers on the plan are also credited with their reports' credits.
+    pub rollup: Option<Rollup>,
+    /// Line of the `[crediting]` table (0 without one).
+    pub line: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rollup {
+    /// Credits of direct reports.
+    Direct,
+    /// Credits of everyone below, at any depth.
+    Subtree,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Proration {
+    /// By active days ÷ days in the measurement period.
+    #[default]
+    Days,
+    /// Full quota and target incentive whatever the days.
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ramp {
+    /// Scale for the 1st, 2nd, ... calendar month of employment (the start date's month is the
+    /// 1st); 100% after the last.
+    pub schedule: Vec<Decimal>,
+    /// Whether the target incentive ramps too.
+    pub target_incentive: bool,
+    pub line: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

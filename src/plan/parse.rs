@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::{Spanned, Value};
 
-use super::components::{granularity, parse_component, RawComponent};
+use super::components::{granularity, keyword, parse_component, RawComponent};
 use super::expr;
 use super::model::*;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::money::{Rounding, Strategy};
 use crate::toml_src::Source;
+use rust_decimal::Decimal;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,6 +30,25 @@ struct RawPlan {
     #[serde(default)]
     values: BTreeMap<String, Spanned<RawValue>>,
     cap: Option<Spanned<RawPlanCap>>,
+    payment: Option<super::payment::RawPayment>,
+    crediting: Option<Spanned<RawCrediting>>,
+    proration: Option<Spanned<String>>,
+    ramp: Option<Spanned<RawRamp>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCrediting {
+    by: Option<Spanned<String>>,
+    rollup: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRamp {
+    schedule: Vec<Spanned<Value>>,
+    #[serde(default)]
+    target_incentive: bool,
 }
 
 /// A derived value: `name = "expression"` or `name = { expr = "...", money = true }`.
@@ -103,6 +123,7 @@ pub(crate) struct RawMeasure {
     date: Option<Spanned<String>>,
     #[serde(rename = "where", default)]
     filter: BTreeMap<String, Spanned<Value>>,
+    credit: Option<Spanned<String>>,
 }
 
 /// Settings a plan inherits from the workspace unless it sets its own.
@@ -263,6 +284,58 @@ pub fn parse_plan(
             cap: None,
         });
     }
+    let crediting = parse_crediting(&src, raw.crediting.as_ref(), &mut diags);
+    if crediting.rollup.is_none() {
+        if let Some(m) = measures.iter().find(|m| m.credit != MeasureCredit::Own) {
+            diags.push(
+                Diagnostic::error(
+                    "plan-rollup-missing",
+                    file,
+                    format!(
+                        "measure `{}` reads team credit, but the plan does not roll up",
+                        m.name
+                    ),
+                )
+                .line(m.line)
+                .hint("add `[crediting]` with `rollup = \"direct\"` (or \"subtree\") to the plan"),
+            );
+        }
+    }
+    let proration = keyword(
+        &src,
+        &raw.proration,
+        "proration",
+        Some(Proration::Days),
+        &[("days", Proration::Days), ("none", Proration::None)],
+        &mut diags,
+    )
+    .unwrap_or_default();
+    let ramp = raw.ramp.as_ref().and_then(|r| {
+        let mut schedule = Vec::new();
+        for v in &r.get_ref().schedule {
+            let step = src
+                .decimal(v, "a ramp step", true)
+                .map_err(|d| diags.push(d))
+                .ok()?;
+            if step.is_sign_negative() || step > Decimal::ONE {
+                diags.push(
+                    src.error(
+                        "plan-number-invalid",
+                        v.span(),
+                        "a ramp step is between 0% and 100%",
+                    )
+                    .hint("e.g. schedule = [\"25%\", \"50%\", \"75%\"]"),
+                );
+                return None;
+            }
+            schedule.push(step);
+        }
+        Some(Ramp {
+            schedule,
+            target_incentive: r.get_ref().target_incentive,
+            line: src.line_col(r.span().start).0,
+        })
+    });
     if raw.components.is_empty() {
         diags.push(src.error(
             "plan-no-components",
@@ -273,10 +346,21 @@ pub fn parse_plan(
     if diags.has_errors() {
         return Err(diags.into_sorted());
     }
+    let payment = {
+        let ids: Vec<String> = components.iter().map(|c| c.id.clone()).collect();
+        let mut found = Diagnostics::new();
+        let p = super::payment::parse_payment(&src, raw.payment.as_ref(), &ids, &mut found);
+        if found.has_errors() {
+            return Err(found.into_sorted());
+        }
+        p
+    };
     let warnings = diags.into_sorted();
     Ok(Plan {
+        payment,
         warnings,
         name: raw.name.unwrap_or_else(|| id.clone()),
+        id_line: src.line_col(raw.id.span().start).0,
         id,
         file: file.to_string(),
         currency,
@@ -285,7 +369,42 @@ pub fn parse_plan(
         components,
         values,
         cap,
+        crediting,
+        proration,
+        ramp,
     })
+}
+
+fn parse_crediting(
+    src: &Source,
+    spanned: Option<&Spanned<RawCrediting>>,
+    diags: &mut Diagnostics,
+) -> Crediting {
+    let Some(raw) = spanned.map(|s| s.get_ref()) else {
+        return Crediting::default();
+    };
+    let holder_of = raw.by.as_ref().and_then(|b| match b.get_ref().trim() {
+        "owner" => None,
+        "" => {
+            diags.push(src.error("plan-value-unknown", b.span(), "unknown crediting `by`")
+                .hint("use \"owner\", or the deals column whose holder is credited, e.g. \"territory\""));
+            None
+        }
+        column => Some(column.to_string()),
+    });
+    let rollup = keyword(
+        src,
+        &raw.rollup,
+        "roll-up",
+        None,
+        &[("direct", Rollup::Direct), ("subtree", Rollup::Subtree)],
+        diags,
+    );
+    Crediting {
+        holder_of,
+        rollup,
+        line: spanned.map_or(0, |s| src.line_col(s.span().start).0),
+    }
 }
 
 fn literal(src: &Source, v: &Spanned<Value>) -> Option<String> {
@@ -449,6 +568,14 @@ fn parse_measure(
         }
     };
     let filter = parse_conditions(src, &raw.filter, diags)?;
+    let credit = keyword(
+        src,
+        &raw.credit,
+        "measure credit",
+        Some(MeasureCredit::Own),
+        &[("own", MeasureCredit::Own), ("team", MeasureCredit::Team)],
+        diags,
+    )?;
     let date_column = raw
         .date
         .as_ref()
@@ -459,5 +586,6 @@ fn parse_measure(
         value,
         date_column,
         filter,
+        credit,
     })
 }

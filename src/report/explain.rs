@@ -277,6 +277,14 @@ pub fn render(
         "Plan {} \"{}\" ({}), currency {}, rounding {}",
         plan.id, plan.name, plan.file, plan.currency, plan.rounding
     );
+    if let Some((from, to)) = r.assignment {
+        let _ = writeln!(
+            s,
+            "  assigned from {from}{} ({})",
+            to.map_or(String::new(), |t| format!(" to {t}")),
+            inputs.assignments.file
+        );
+    }
     let _ = writeln!(s, "Run period {}", run.period);
     let mut grand = Decimal::ZERO;
 
@@ -341,11 +349,24 @@ pub fn render(
                 if !is_cap {
                     match p.quota {
                         Some(q) => {
+                            let scaled = match p.quota_scale.as_deref() {
+                                Some((full, scale)) => format!(
+                                    "{} {} = {} ({}{})",
+                                    grouped(*full, value_places),
+                                    scale.describe(),
+                                    grouped(q.amount, plan.rounding.places),
+                                    plan.rounding,
+                                    scale
+                                        .breakdown()
+                                        .map_or(String::new(), |b| format!("; {b}"))
+                                ),
+                                None => grouped(q.amount, value_places),
+                            };
                             let _ = writeln!(
                                 s,
                                 "Quota `{}`: {} ({}:{}{})",
                                 comp.quota_measure,
-                                grouped(q.amount, value_places),
+                                scaled,
                                 inputs.quotas.file,
                                 q.line,
                                 if q.rows > 1 {
@@ -373,6 +394,8 @@ pub fn render(
             }
             let marker = if p.in_run {
                 ""
+            } else if run.period.contains(p.payout_period.end()) {
+                " (the rep is not employed or not on this plan then: shown for the true-up)"
             } else {
                 " (before the run period: shown for the true-up)"
             };
@@ -385,10 +408,12 @@ pub fn render(
                         "Date",
                         "Value",
                         "FX",
+                        "Credit",
+                        "Share",
                         "Credited",
                         "Measure to date",
                     ],
-                    &[3, 4, 5, 6],
+                    &[3, 4, 6, 7, 8],
                 );
                 let mut cum =
                     p.measure_to_date - p.credits.iter().map(|c| c.credited).sum::<Decimal>();
@@ -405,6 +430,8 @@ pub fn render(
                             grouped(cr.source_value, 0)
                         },
                         cr.fx_rate.map(|f| amount(f, 0)).unwrap_or_default(),
+                        super::statement::credit_kind(inputs, run, cr),
+                        crate::money::fmt_percent(cr.share),
                         grouped(cr.credited, value_places),
                         grouped(cum, value_places),
                     ]);
@@ -467,11 +494,24 @@ pub fn render(
                     grouped(p.capped_off, places)
                 );
             }
+            // Payment lines (closing periods: draws, adjustments, clawbacks, holds, prior periods).
+            let payment: rust_decimal::Decimal = p
+                .lines
+                .iter()
+                .filter(|l| l.kind.is_payment())
+                .map(|l| l.amount)
+                .sum();
+            let has_payment = p.lines.iter().any(|l| l.kind.is_payment());
             let _ = writeln!(
                 s,
-                "  true-up: payable = earned to date {} − paid before {} = {}",
+                "  true-up: payable = earned to date {} − paid before {}{} = {}",
                 grouped(p.earned_to_date, places),
                 grouped(p.paid_to_date, places),
+                if has_payment {
+                    format!(" + payment lines {}", grouped(payment, places))
+                } else {
+                    String::new()
+                },
                 grouped(p.payable, places)
             );
             if p.in_run {

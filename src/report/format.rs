@@ -166,3 +166,54 @@ pub fn measure_is_money(inputs: &crate::data::Inputs, plan: &Plan, comp: &Compon
         },
     }
 }
+
+/// The tier, rate and formula texts of a statement's lines, with the tier and rate texts computed
+/// once per (component, rule, tier) and (component, rule, rate) instead of once per line: the same
+/// few labels repeat on every deal line of a statement.
+#[derive(Default)]
+pub struct LineTexts {
+    tiers: std::collections::HashMap<(usize, Option<u32>, Option<usize>, bool), String>,
+    rates: std::collections::HashMap<(usize, Option<u32>, Decimal, bool), String>,
+}
+
+impl LineTexts {
+    /// [`tier`], remembered.
+    pub fn tier(&mut self, comp: &Component, line: &Line) -> String {
+        let key = (
+            comp as *const Component as usize,
+            line.rule,
+            line.tier,
+            matches!(line.kind, LineKind::Deal | LineKind::Retro),
+        );
+        self.tiers
+            .entry(key)
+            .or_insert_with(|| tier(comp, line))
+            .clone()
+    }
+
+    /// [`rate`], remembered.
+    pub fn rate(&mut self, plan: &Plan, comp: &Component, line: &Line) -> String {
+        let key = (
+            comp as *const Component as usize,
+            line.rule,
+            line.rate,
+            matches!(line.kind, LineKind::Deal | LineKind::Retro),
+        );
+        self.rates
+            .entry(key)
+            .or_insert_with(|| rate(plan, comp, line))
+            .clone()
+    }
+
+    /// [`formula`], with the rate remembered.
+    pub fn formula(&mut self, plan: &Plan, comp: &Component, line: &Line) -> String {
+        match line.kind {
+            LineKind::Deal => format!(
+                "{} × {}",
+                amount(line.base, base_places(plan, comp, line)),
+                self.rate(plan, comp, line)
+            ),
+            _ => formula(plan, comp, line),
+        }
+    }
+}

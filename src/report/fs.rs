@@ -20,16 +20,54 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<String> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the folder {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    // The folder is created only when it is missing: thousands of statements share a few folders,
+    // and a `create_dir_all` per file costs a `mkdir` and a `stat` each.
+    let mut tmp = match tempfile::NamedTempFile::new_in(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+            tempfile::NamedTempFile::new_in(dir)
+        }
+        other => other,
+    }
+    .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     tmp.write_all(bytes)
         .with_context(|| format!("cannot write {}", path.display()))?;
     tmp.persist(path)
         .map_err(|e| e.error)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(format!("{:x}", Sha256::digest(bytes)))
+}
+
+/// The SHA-256 of bytes, in hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// Put the complete folder `staging` in place of `target` (replacing an older one): the old folder
+/// is moved aside, the new one renamed into place, then the old one removed.
+pub fn replace_dir(staging: &Path, target: &Path) -> anyhow::Result<()> {
+    let old = target.with_extension("old");
+    if old.exists() {
+        std::fs::remove_dir_all(&old)
+            .with_context(|| format!("cannot remove {}", old.display()))?;
+    }
+    if target.exists() {
+        std::fs::rename(target, &old)
+            .with_context(|| format!("cannot move {} aside", target.display()))?;
+    }
+    std::fs::rename(staging, target).with_context(|| {
+        format!(
+            "cannot rename {} to {}",
+            staging.display(),
+            target.display()
+        )
+    })?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old)
+            .with_context(|| format!("cannot remove {}", old.display()))?;
+    }
+    Ok(())
 }
 
 /// Flush a written file to disk.

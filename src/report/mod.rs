@@ -14,6 +14,8 @@ pub mod summary;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use anyhow::Context;
+
 use rayon::prelude::*;
 
 use crate::data::Inputs;
@@ -121,25 +123,43 @@ pub fn write_outputs(
             .or_default()
             .push(r);
     }
-    // Statements are rendered and written in parallel; the manifest lists them in path order.
+    // Statements are rendered and written in parallel into a staging folder, which is renamed to
+    // `statements/` once every file is complete: a reader (or a crash) never sees a half-written
+    // statement, without a temporary file and a rename per statement (four times the system calls
+    // on tens of thousands of files). The manifest lists them in path order.
+    let staging = dir.join(format!(".statements-{}.partial", manifest.run_id));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)
+            .with_context(|| format!("cannot remove {}", staging.display()))?;
+    }
+    std::fs::create_dir_all(&staging)
+        .with_context(|| format!("cannot create the folder {}", staging.display()))?;
+    let periods: std::collections::BTreeSet<&String> =
+        by_statement.keys().map(|(p, _)| p).collect();
+    for period in &periods {
+        let folder = staging.join(fs::safe_name(period));
+        std::fs::create_dir_all(&folder)
+            .with_context(|| format!("cannot create the folder {}", folder.display()))?;
+    }
     let groups: Vec<(&(String, &str), &Vec<&Row>)> = by_statement.iter().collect();
     let written: Vec<anyhow::Result<Vec<OutputFile>>> = groups
         .par_iter()
         .map(|((period, rep), rows)| {
-            let base = format!(
-                "statements/{}/{}",
-                fs::safe_name(period),
-                fs::safe_name(rep)
-            );
-            let csv = statement::render_csv(inputs, rows)?;
-            let md = statement::render_markdown(inputs, rows);
+            let base = format!("{}/{}", fs::safe_name(period), fs::safe_name(rep));
+            let csv = statement::render_csv(inputs, run, rows)?;
+            let md = statement::render_markdown(inputs, run, rows);
             let mut files = Vec::with_capacity(2);
             for (name, bytes) in [
                 (format!("{base}.csv"), csv.as_slice()),
                 (format!("{base}.md"), md.as_bytes()),
             ] {
-                let sha256 = fs::write_atomic(&dir.join(&name), bytes)?;
-                files.push(OutputFile { path: name, sha256 });
+                let path = staging.join(&name);
+                std::fs::write(&path, bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                files.push(OutputFile {
+                    path: format!("statements/{name}"),
+                    sha256: fs::sha256_hex(bytes),
+                });
             }
             Ok(files)
         })
@@ -147,6 +167,7 @@ pub fn write_outputs(
     for files in written {
         outputs.extend(files?);
     }
+    fs::replace_dir(&staging, &dir.join("statements"))?;
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     manifest.outputs = outputs;
     let mut json = serde_json::to_vec_pretty(&manifest)?;

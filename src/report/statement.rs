@@ -9,15 +9,17 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use super::format::{amount, attainment_pct, formula, grouped, rate, tier};
+use super::format::{amount, attainment_pct, grouped, LineTexts};
 use super::fs::csv_text;
 use super::summary::Row;
+use crate::data::CreditKind;
 use crate::data::Inputs;
-use crate::engine::{Line, LineKind};
+use crate::engine::{Credit, Line, LineKind, RunResult, NO_VIA, SEVERAL};
 
-const CSV_HEADER: [&str; 18] = [
+const CSV_HEADER: [&str; 21] = [
     "rep_id",
     "payout_period",
+    "plan",
     "component",
     "line",
     "deal_id",
@@ -26,6 +28,8 @@ const CSV_HEADER: [&str; 18] = [
     "deal_value",
     "currency",
     "fx_rate",
+    "credit",
+    "share",
     "credited",
     "cumulative_from",
     "cumulative_to",
@@ -38,6 +42,46 @@ const CSV_HEADER: [&str; 18] = [
 
 fn kind(line: &Line) -> &'static str {
     line.kind.name()
+}
+
+/// A share as a percentage (`60%`).
+fn share_text(s: Decimal) -> String {
+    crate::money::fmt_percent(s)
+}
+
+/// How the rep came to be credited: `owner`, `split`, `overlay`, `territory`, `roll-up via A001`,
+/// or `roll-up via A001 60% + A002 40%` when several reports share the deal.
+pub(crate) fn credit_kind(inputs: &Inputs, run: &RunResult, c: &Credit) -> String {
+    match c.kind {
+        CreditKind::Rollup if c.via == NO_VIA => "roll-up".to_string(),
+        CreditKind::Rollup if c.via & SEVERAL != 0 => {
+            let parts: Vec<String> = run
+                .rollup_sources
+                .get((c.via & !SEVERAL) as usize)
+                .into_iter()
+                .flatten()
+                .map(|&(rep, share)| format!("{} {}", inputs.roster.get(rep).id, share_text(share)))
+                .collect();
+            format!("roll-up via {}", parts.join(" + "))
+        }
+        CreditKind::Rollup => format!("roll-up via {}", inputs.roster.get(c.via).id),
+        k => k.name().to_string(),
+    }
+}
+
+/// The heading of a plan block: the plan, and the dates it applied when it came from an assignment.
+pub(crate) fn plan_heading(r: &Row) -> String {
+    let dates = match r.assignment {
+        Some((from, Some(to))) => format!(", from {from} to {to}"),
+        Some((from, None)) => format!(", from {from}"),
+        None => String::new(),
+    };
+    format!(
+        "Plan **{}** ({}){dates}, amounts in {}.",
+        md(&r.plan.name),
+        md(&r.plan.id),
+        r.plan.currency
+    )
 }
 
 /// For each line, whether it is the first line of its deal (a deal crossing tiers has several slice
@@ -61,8 +105,9 @@ fn first_of_deal(lines: &[Line]) -> Vec<bool> {
 }
 
 /// The statement of one rep for one payout period (all its components), as CSV.
-pub fn render_csv(inputs: &Inputs, rows: &[&Row]) -> anyhow::Result<Vec<u8>> {
+pub fn render_csv(inputs: &Inputs, run: &RunResult, rows: &[&Row]) -> anyhow::Result<Vec<u8>> {
     let deals = &inputs.deals;
+    let mut texts = LineTexts::default();
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(CSV_HEADER)?;
     for r in rows {
@@ -72,11 +117,12 @@ pub fn render_csv(inputs: &Inputs, rows: &[&Row]) -> anyhow::Result<Vec<u8>> {
         for (line, first) in r.result.lines.iter().zip(firsts) {
             let d = line.credit.map(|c| c.deal as usize);
             let credit = line.credit.filter(|_| first);
-            let rounding = line.kind == LineKind::Rounding;
+            let rounding = line.kind == LineKind::Rounding || line.kind.is_settlement();
             let unless_rounding = |text: String| if rounding { String::new() } else { text };
             let record = [
                 csv_text(r.rep_id).into_owned(),
                 r.result.payout_period.to_string(),
+                csv_text(&r.plan.id).into_owned(),
                 r.component.id.clone(),
                 kind(line).to_string(),
                 d.map(|d| csv_text(deals.id(d)).into_owned())
@@ -94,14 +140,18 @@ pub fn render_csv(inputs: &Inputs, rows: &[&Row]) -> anyhow::Result<Vec<u8>> {
                     .map(|f| amount(f, 0))
                     .unwrap_or_default(),
                 credit
+                    .map(|c| credit_kind(inputs, run, &c))
+                    .unwrap_or_default(),
+                credit.map(|c| share_text(c.share)).unwrap_or_default(),
+                credit
                     .map(|c| amount(c.credited, value_places))
                     .unwrap_or_default(),
                 unless_rounding(amount(line.from, value_places)),
                 unless_rounding(amount(line.to, value_places)),
-                tier(r.component, line),
+                texts.tier(r.component, line),
                 unless_rounding(amount(line.base, value_places)),
-                rate(r.plan, r.component, line),
-                formula(r.plan, r.component, line),
+                texts.rate(r.plan, r.component, line),
+                texts.formula(r.plan, r.component, line),
                 amount(line.amount, places),
             ];
             w.write_record(&record)?;
@@ -116,8 +166,9 @@ fn md(text: &str) -> String {
 }
 
 /// The statement of one rep for one payout period, as Markdown.
-pub fn render_markdown(inputs: &Inputs, rows: &[&Row]) -> String {
+pub fn render_markdown(inputs: &Inputs, run: &RunResult, rows: &[&Row]) -> String {
     let deals = &inputs.deals;
+    let mut texts = LineTexts::default();
     let mut s = String::new();
     let Some(first) = rows.first() else { return s };
     let period = first.result.payout_period;
@@ -127,15 +178,13 @@ pub fn render_markdown(inputs: &Inputs, rows: &[&Row]) -> String {
         md(first.rep_name),
         md(first.rep_id)
     );
-    let _ = writeln!(
-        s,
-        "Plan **{}** ({}), amounts in {}.\n",
-        md(&first.plan.name),
-        md(&first.plan.id),
-        first.plan.currency
-    );
     let mut totals: std::collections::BTreeMap<&str, Decimal> = std::collections::BTreeMap::new();
+    let mut block = None;
     for r in rows {
+        if block != Some((&r.plan.id, r.assignment)) {
+            block = Some((&r.plan.id, r.assignment));
+            let _ = writeln!(s, "{}\n", plan_heading(r));
+        }
         let p = r.result;
         let places = r.plan.rounding.places;
         let _ = writeln!(s, "## {}\n", md(&r.component.id));
@@ -148,7 +197,20 @@ pub fn render_markdown(inputs: &Inputs, rows: &[&Row]) -> String {
             grouped(p.measure_to_date, r.measure_places())
         );
         if let Some(q) = p.quota {
-            let _ = writeln!(s, "| Quota | {} |", grouped(q.amount, r.measure_places()));
+            match p.quota_scale.as_deref() {
+                Some((full, scale)) => {
+                    let _ = writeln!(
+                        s,
+                        "| Quota | {} {} = {} |",
+                        grouped(*full, r.measure_places()),
+                        scale.describe(),
+                        grouped(q.amount, r.measure_places())
+                    );
+                }
+                None => {
+                    let _ = writeln!(s, "| Quota | {} |", grouped(q.amount, r.measure_places()));
+                }
+            }
             let _ = writeln!(s, "| Attainment | {} |", attainment_pct(p.attainment));
         }
         let _ = writeln!(
@@ -161,38 +223,56 @@ pub fn render_markdown(inputs: &Inputs, rows: &[&Row]) -> String {
             "| Paid before this period | {} |",
             grouped(p.paid_to_date, places)
         );
+        if r.closed {
+            let _ = writeln!(s, "| Status | closed: the payable recorded in the ledger |");
+        }
         let _ = writeln!(s, "| **Payable** | **{}** |\n", grouped(p.payable, places));
         *totals.entry(r.plan.currency.as_str()).or_default() += p.payable;
         if p.lines.is_empty() {
             let _ = writeln!(s, "No lines this period.\n");
             continue;
         }
-        let _ = writeln!(s, "| Line | Deal | Date | Credited | Tier | Formula | Amount |\n|---|---|---|---:|---|---|---:|");
+        let _ = writeln!(s, "| Line | Deal | Date | Deal value | Credit | Share | Credited | Tier | Formula | Amount |\n|---|---|---|---:|---|---:|---:|---|---|---:|");
         let value_places = if r.money_measure { places } else { 0 };
         for (line, first) in p.lines.iter().zip(first_of_deal(&p.lines)) {
             let d = line.credit.map(|c| c.deal as usize);
+            let shown = line.credit.filter(|_| first);
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 kind(line),
                 d.map(|d| md(deals.id(d))).unwrap_or_default(),
                 line.credit.map(|c| c.date.to_string()).unwrap_or_default(),
-                line.credit
-                    .filter(|_| first)
+                shown
+                    .map(|c| {
+                        let cur = deals.currency(c.deal as usize);
+                        let v = grouped(c.source_value, value_places);
+                        if cur.is_empty() || !r.money_measure {
+                            v
+                        } else {
+                            format!("{v} {}", md(cur))
+                        }
+                    })
+                    .unwrap_or_default(),
+                shown
+                    .map(|c| md(&credit_kind(inputs, run, &c)))
+                    .unwrap_or_default(),
+                shown.map(|c| share_text(c.share)).unwrap_or_default(),
+                shown
                     .map(|c| grouped(c.credited, value_places))
                     .unwrap_or_default(),
                 if line.kind == LineKind::Rounding {
                     String::new()
                 } else {
-                    tier(r.component, line)
+                    texts.tier(r.component, line)
                 },
-                md(&formula(r.plan, r.component, line)),
+                md(&texts.formula(r.plan, r.component, line)),
                 grouped(line.amount, places),
             );
         }
         let _ = writeln!(
             s,
-            "| **Total** | | | | | | **{}** |\n",
+            "| **Total** | | | | | | | | | **{}** |\n",
             grouped(p.payable, places)
         );
     }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::format::{amount, attainment_pct, attainment_ratio, grouped};
 use super::fs::csv_text;
 use crate::data::Inputs;
-use crate::engine::{PeriodResult, RunResult};
+use crate::engine::{LineKind, PeriodResult, RunResult};
 use crate::plan::{Component, ComponentKind, Plan};
 
 /// One payout row, borrowed from the run.
@@ -22,8 +22,12 @@ pub struct Row<'a> {
     pub plan: &'a Plan,
     pub component: &'a Component,
     pub result: &'a PeriodResult,
+    /// The plan assignment's dates, when the plan came from the assignments file.
+    pub assignment: Option<(chrono::NaiveDate, Option<chrono::NaiveDate>)>,
     /// Whether the measure is money (a sum of a money column) rather than units or a count.
     pub money_measure: bool,
+    /// Whether the payout period is closed in the ledger (its payable is the recorded one).
+    pub closed: bool,
 }
 
 impl Row<'_> {
@@ -73,13 +77,22 @@ pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
                         plan,
                         component,
                         result: p,
+                        assignment: r.assignment,
                         money_measure,
+                        closed: run.payment.closed.contains_key(&p.payout_period),
                     },
                 ));
             }
         }
     }
-    rows.sort_by_key(|(rank, row)| (*rank, row.result.payout_period, row.component.line));
+    rows.sort_by_key(|(rank, row)| {
+        (
+            *rank,
+            row.result.payout_period,
+            row.assignment,
+            row.component.line,
+        )
+    });
     rows.into_iter().map(|(_, row)| row).collect()
 }
 
@@ -100,6 +113,29 @@ struct CsvRow<'a> {
     paid_to_date: String,
     payable: String,
     capped_off: String,
+    // Payment columns (issue 5): the sums of the period's payment lines by kind.
+    /// prior-period + recorded lines: corrections of closed periods of earlier measurement periods
+    /// (a closed period of the same measurement period is corrected by the true-up: paid-to-date).
+    prior_periods: String,
+    adjustments: String,
+    draw: String,
+    recovery: String,
+    /// carry-forward + carry-in lines: a negative payable moved to (or back from) a balance.
+    carried: String,
+    /// hold + release lines: commission held until the deal is paid (negative), or released.
+    held: String,
+    clawbacks: String,
+    /// `open`, or `closed` when the ledger recorded this payout period.
+    status: &'static str,
+}
+
+/// The sum of a period's lines of the given kinds.
+fn sum_of(p: &PeriodResult, kinds: &[crate::engine::LineKind]) -> Decimal {
+    p.lines
+        .iter()
+        .filter(|l| kinds.contains(&l.kind))
+        .map(|l| l.amount)
+        .sum()
 }
 
 fn csv_row<'a>(r: &'a Row<'a>) -> CsvRow<'a> {
@@ -124,6 +160,20 @@ fn csv_row<'a>(r: &'a Row<'a>) -> CsvRow<'a> {
         paid_to_date: amount(p.paid_to_date, places),
         payable: amount(p.payable, places),
         capped_off: amount(p.capped_off, places),
+        prior_periods: amount(
+            sum_of(p, &[LineKind::PriorPeriod, LineKind::Recorded]),
+            places,
+        ),
+        adjustments: amount(sum_of(p, &[LineKind::Adjustment]), places),
+        draw: amount(sum_of(p, &[LineKind::Draw]), places),
+        recovery: amount(sum_of(p, &[LineKind::Recovery]), places),
+        carried: amount(
+            sum_of(p, &[LineKind::CarryForward, LineKind::CarryIn]),
+            places,
+        ),
+        held: amount(sum_of(p, &[LineKind::Hold, LineKind::Release]), places),
+        clawbacks: amount(sum_of(p, &[LineKind::Clawback]), places),
+        status: if r.closed { "closed" } else { "open" },
     }
 }
 
@@ -170,6 +220,14 @@ pub fn render_csv(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
             "paid_to_date",
             "payable",
             "capped_off",
+            "prior_periods",
+            "adjustments",
+            "draw",
+            "recovery",
+            "carried",
+            "held",
+            "clawbacks",
+            "status",
         ])?;
     }
     w.flush()?;
@@ -214,7 +272,12 @@ pub fn render_table(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled);
-    t.set_header(vec![
+    // What the payment step adds to earned − paid (draws, recoveries, holds, clawbacks, adjustments,
+    // prior-period corrections, carried balances): a column of its own when any row has some, so
+    // every row's payable is the arithmetic of its printed cells.
+    let payments = |p: &PeriodResult| p.payable - (p.earned_to_date - p.paid_to_date);
+    let with_payments = rows.iter().any(|r| !payments(r.result).is_zero());
+    let mut header = vec![
         "Rep",
         "Name",
         "Plan",
@@ -226,12 +289,17 @@ pub fn render_table(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
         "Attainment",
         "Earned to date",
         "Paid before",
-        "Payable",
-    ]);
+    ];
+    if with_payments {
+        header.push("Payment lines");
+    }
+    header.push("Payable");
+    let width = header.len();
+    t.set_header(header);
     for r in rows {
         let places = r.plan.rounding.places;
         let p = r.result;
-        t.add_row(vec![
+        let mut row = vec![
             r.rep_id.to_string(),
             r.rep_name.to_string(),
             r.plan.id.clone(),
@@ -245,16 +313,20 @@ pub fn render_table(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
             attainment_pct(p.attainment),
             grouped(p.earned_to_date, places),
             grouped(p.paid_to_date, places),
-            grouped(p.payable, places),
-        ]);
-    }
-    for (currency, total, places) in totals(rows) {
-        let mut row = vec![String::new(); 12];
-        row[0] = format!("Total {currency}");
-        row[11] = grouped(total, places);
+        ];
+        if with_payments {
+            row.push(grouped(payments(p), places));
+        }
+        row.push(grouped(p.payable, places));
         t.add_row(row);
     }
-    for i in [6, 7, 8, 9, 10, 11] {
+    for (currency, total, places) in totals(rows) {
+        let mut row = vec![String::new(); width];
+        row[0] = format!("Total {currency}");
+        row[width - 1] = grouped(total, places);
+        t.add_row(row);
+    }
+    for i in 6..width {
         if let Some(c) = t.column_mut(i) {
             c.set_cell_alignment(CellAlignment::Right);
         }

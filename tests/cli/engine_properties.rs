@@ -347,7 +347,9 @@ proptest! {
              measurement_period = \"quarter\"\npayout_period = \"month\"\n\
              method = \"marginal\"\nbasis = \"attainment\"\n\
              threshold = {{ at = \"20%\", catch_up = true }}\ncap = \"2345.678\"\n\
-             tiers = [\n  {{ from = \"0%\", rate = \"{rate}\" }},\n  {{ from = \"60%\", rate = \"7.77%\" }},\n]\n"
+             tiers = [\n  {{ from = \"0%\", rate = \"{rate}\" }},\n  {{ from = \"60%\", rate = \"7.77%\" }},\n]\n\n\
+             # negative months are deducted: the payables themselves must sum to the quarter\n\
+             [payment]\nnegative_payable = \"deduct\"\n"
         );
         let dir = tempfile::tempdir().unwrap();
         let run = run_with(&workspace(dir.path(), &plan, &numbered(deals.clone())), "2026-Q1", &[]);

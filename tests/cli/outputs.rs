@@ -218,8 +218,9 @@ fn without_source(text: &str) -> Vec<crate::util::Record> {
         .collect()
 }
 
-// Determinism runs on the example workspace (payout.toml at the repository root: 27 reps, 4 plans,
-// 428 deals in USD and EUR), which exercises far more paths than a small case.
+// Determinism runs on the example workspace (payout.toml at the repository root: 35 reps on 8 plans,
+// 624 deals in USD and EUR, with a split, overlays, roll-ups to two levels of managers, a plan change,
+// a ramped hire and a termination), which exercises far more paths than a small case.
 const EXAMPLE: &str = "payout.toml";
 
 #[test]
@@ -299,4 +300,45 @@ fn statement_markdown_golden() {
         "retro/expected/2026-02-R1.md",
         &run.read("statements/2026-02/R1.md"),
     );
+}
+
+#[test]
+fn an_output_folder_is_rewritten_whole_and_never_mixes_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let ws = workspace("retro");
+    let run = |period: &str, extra: &[&str]| {
+        payout()
+            .args(["-w", &ws, "-q", "run", "--period", period, "--out"])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert!(run("2026-Q1", &[]).status.success());
+    let first = tree(&out);
+    // Statements are written into a staging folder renamed into place: nothing else is left.
+    assert!(
+        first
+            .keys()
+            .all(|p| !p.contains(".partial") && !p.contains(".old")),
+        "{:?}",
+        first.keys()
+    );
+    assert!(first.contains_key("statements/2026-01/R1.csv"));
+    // The same run again: the same files, byte for byte.
+    assert!(run("2026-Q1", &[]).status.success());
+    assert_eq!(tree(&out), first);
+    // Another run (another period) is refused, exit 2, and changes nothing ...
+    let refused = run("2026-02", &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("refusing to mix runs"));
+    assert_eq!(tree(&out), first);
+    // ... unless forced: then the folder holds the new run only (no January or March statement).
+    assert!(run("2026-02", &["--force"]).status.success());
+    let second = tree(&out);
+    assert!(second.contains_key("statements/2026-02/R1.csv"));
+    assert!(second
+        .keys()
+        .all(|p| !p.starts_with("statements/2026-01") && !p.starts_with("statements/2026-03")));
 }

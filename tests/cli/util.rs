@@ -128,10 +128,24 @@ impl Run {
     fn check_invariants(&self) {
         for ((rep, component, period), row) in &self.payouts {
             let payable = dec(&row["payable"]);
+            // Payment columns (closing periods): what is paid on top of the true-up.
+            let payment: Decimal = [
+                "prior_periods",
+                "adjustments",
+                "draw",
+                "recovery",
+                "carried",
+                "held",
+                "clawbacks",
+            ]
+            .iter()
+            .filter_map(|c| row.get(*c))
+            .map(|v| dec(v))
+            .sum();
             assert_eq!(
                 payable,
-                dec(&row["earned_to_date"]) - dec(&row["paid_to_date"]),
-                "payable ≠ earned_to_date − paid_to_date for {rep} {component} {period}"
+                dec(&row["earned_to_date"]) - dec(&row["paid_to_date"]) + payment,
+                "payable ≠ earned_to_date − paid_to_date + payment columns for {rep} {component} {period}"
             );
             let lines = self.lines(period, rep, component);
             let sum: Decimal = lines.iter().map(|l| dec(&l["amount"])).sum();

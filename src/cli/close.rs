@@ -1,0 +1,216 @@
+//! `payout close`: record a run's payables in the ledger. The only command that reads the clock.
+//!
+//! Invariants: a run period is closed once; a period is closed only when every month between the
+//! first closed one and it is closed (unless `--allow-open-earlier`, which the ledger records); the
+//! ledger is appended atomically (see [`crate::ledger::append_rows`]).
+
+use clap::Args;
+use rust_decimal::Decimal;
+
+use super::{resolve_period, stdout_write, Format, Global};
+use crate::engine::{check_invariants, Settings};
+use crate::ledger::{append_rows, LedgerRow};
+use crate::period::Granularity;
+use crate::report::{manifest, summary};
+
+#[derive(Args, Debug)]
+pub struct CloseArgs {
+    /// The run period to close (default: the workspace's `period`).
+    #[arg(short, long, value_name = "PERIOD")]
+    pub period: Option<String>,
+    /// Who approved the payables (recorded on every ledger row).
+    #[arg(long, value_name = "NAME")]
+    pub approved_by: String,
+    /// Close even though an earlier payout period is still open (recorded in the ledger's `note`).
+    #[arg(long)]
+    pub allow_open_earlier: bool,
+    /// Record this time instead of the clock's (e.g. `2026-04-03T09:00:00Z`, when replaying closes).
+    #[arg(long, value_name = "TIME")]
+    pub closed_at: Option<String>,
+    /// Format of the summary of what was closed, on stdout.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+fn now_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
+    let (ws, inputs, payments) = global.load_payments()?;
+    let period = resolve_period(&ws, args.period.as_deref())?;
+    let approved_by = args.approved_by.trim();
+    if approved_by.is_empty() {
+        anyhow::bail!("--approved-by: name who approved the payables");
+    }
+    let ledger = &payments.ledger;
+    let months = ledger.closed_months();
+    let mine = period.periods_of(Granularity::Month);
+    if let Some(m) = mine.iter().find(|m| months.contains(m)) {
+        let by = ledger
+            .rows
+            .iter()
+            .find(|r| r.closed_period.periods_of(Granularity::Month).contains(m));
+        anyhow::bail!(
+            "{period} is already closed ({m} was closed{}) in {}: a closed period never changes; a later change of data or plans is paid as a prior-period line in the next open period",
+            by.map(|r| format!(" with {} at {} by {}", r.closed_period, r.closed_at, r.approved_by))
+                .unwrap_or_default(),
+            ledger.file
+        );
+    }
+    let mut open_earlier = Vec::new();
+    if let (Some(first), Some(start)) = (months.first(), mine.first()) {
+        if start < first {
+            open_earlier.push(format!("{start} is before the first closed month {first}"));
+        } else {
+            let mut m = *first;
+            while m < *start {
+                if !months.contains(&m) {
+                    open_earlier.push(m.to_string());
+                }
+                m = m.next();
+            }
+        }
+    }
+    let note = if open_earlier.is_empty() {
+        String::new()
+    } else if args.allow_open_earlier {
+        format!(
+            "closed while earlier periods were open: {}",
+            open_earlier.join(", ")
+        )
+    } else {
+        anyhow::bail!(
+            "cannot close {period}: earlier payout periods are still open ({}); close them first, or pass --allow-open-earlier (recorded in the ledger)",
+            open_earlier.join(", ")
+        );
+    };
+
+    let manifest = manifest::build(&ws, &inputs, &period.to_string());
+    let run_id = manifest.run_id.clone();
+    let settings = Settings {
+        period,
+        lines: false,
+        lenient: global.lenient,
+    };
+    let result = payments.compute(&inputs, settings)?;
+    global.warn(&inputs, &result);
+    check_invariants(&inputs, &result, false)?;
+    let closed_at = match &args.closed_at {
+        Some(t) => {
+            chrono::DateTime::parse_from_rfc3339(t).map_err(|e| {
+                anyhow::anyhow!("--closed-at {t:?}: not a time like 2026-04-03T09:00:00Z ({e})")
+            })?;
+            t.clone()
+        }
+        None => now_utc(),
+    };
+
+    let mut rows: Vec<(String, usize, LedgerRow)> = Vec::new();
+    for r in &result.reps {
+        let rep = inputs.roster.get(r.rep);
+        let plan = &inputs.plans[r.plan];
+        // Amounts with at least the plan's places, as payroll reads them (100 → 100.00).
+        let places = plan.rounding.places;
+        let scaled = |d: Decimal| {
+            let mut d = d.normalize();
+            if d.scale() < places {
+                d.rescale(places);
+            }
+            d
+        };
+        for c in &r.components {
+            let comp = &plan.components[c.component];
+            for p in c.periods.iter().filter(|p| p.in_run) {
+                let entries = result
+                    .payment
+                    .entries
+                    .get(&(r.rep, r.plan, c.component, p.payout_period))
+                    .map_or(&[][..], |v| v.as_slice());
+                let extra: Decimal = entries.iter().map(|e| e.amount).sum();
+                let row = |kind,
+                           for_period,
+                           amount,
+                           balance: Option<Decimal>,
+                           reason: &str,
+                           deal_id: &str,
+                           note: &str| LedgerRow {
+                    rep_id: rep.id.clone(),
+                    period: p.payout_period,
+                    plan: plan.id.clone(),
+                    component: comp.id.clone(),
+                    kind,
+                    for_period,
+                    deal_id: deal_id.to_string(),
+                    amount: scaled(amount),
+                    balance: balance.map(scaled),
+                    reason: reason.to_string(),
+                    closed_period: period,
+                    closed_at: closed_at.clone(),
+                    run_id: run_id.clone(),
+                    approved_by: approved_by.to_string(),
+                    note: note.to_string(),
+                    line: 0,
+                };
+                let key = |row: LedgerRow| (rep.id.clone(), comp.line as usize, row);
+                rows.push(key(row(
+                    None,
+                    p.payout_period,
+                    p.payable - extra,
+                    None,
+                    "",
+                    "",
+                    &note,
+                )));
+                for e in entries {
+                    rows.push(key(row(
+                        Some(e.kind),
+                        e.for_period,
+                        e.amount,
+                        e.balance,
+                        &e.reason,
+                        &e.deal_id,
+                        &e.note,
+                    )));
+                }
+            }
+        }
+    }
+    // Ledger order: rep, payout period, component order in the plan; a period's lines in their order.
+    rows.sort_by(|a, b| {
+        (&a.0, a.2.period, &a.2.plan, a.1).cmp(&(&b.0, b.2.period, &b.2.plan, b.1))
+    });
+    let rows: Vec<LedgerRow> = rows.into_iter().map(|(_, _, r)| r).collect();
+    append_rows(ledger, &rows)?;
+
+    let mut summary_rows = summary::rows(&inputs, &result);
+    // What was just recorded is closed.
+    for r in &mut summary_rows {
+        r.closed = true;
+    }
+    stdout_write(|out| match args.format {
+        Format::Table => summary::render_table(&summary_rows, out),
+        Format::Csv => summary::render_csv(&summary_rows, out),
+        Format::Json => summary::render_json(&run_id, &period.to_string(), &summary_rows, out),
+    })?;
+    let mut totals: std::collections::BTreeMap<&str, Decimal> = std::collections::BTreeMap::new();
+    for r in &summary_rows {
+        *totals.entry(r.plan.currency.as_str()).or_default() += r.result.payable;
+    }
+    let totals: Vec<String> = totals.iter().map(|(c, t)| format!("{t} {c}")).collect();
+    global.message(format!(
+        "closed {period} (run {run_id}, approved by {approved_by}): {} ledger rows appended to {}, payable {}",
+        rows.len(),
+        ledger.file,
+        totals.join(", ")
+    ));
+    if !note.is_empty() {
+        global.message(note);
+    }
+    Ok(0)
+}

@@ -1,0 +1,103 @@
+//! What every command that computes a run reads besides plans and data: the ledger of closed periods
+//! and the adjustments file; and the run with them applied (the engine's payment step).
+
+use crate::data::adjustments::{read_adjustments, Adjustments};
+use crate::data::Inputs;
+use crate::diag::{Diagnostics, InvalidInput};
+use crate::engine::payment::{settle, PaymentInputs};
+use crate::engine::{compute_run, RunResult, Settings};
+use crate::ledger::{read_ledger, Ledger};
+use crate::workspace::Workspace;
+
+/// The ledger and the adjustments of a workspace.
+pub(crate) struct Payments {
+    pub ledger: Ledger,
+    pub adjustments: Adjustments,
+}
+
+impl Payments {
+    /// Compute the run, and the closed periods' runs the ledger needs, then apply the payment step.
+    pub(crate) fn compute(
+        &self,
+        inputs: &Inputs,
+        settings: Settings,
+    ) -> Result<RunResult, InvalidInput> {
+        // Clawbacks that keep attainment and holds need each deal's commission: the lines.
+        let settings = Settings {
+            lines: settings.lines || inputs.plans.iter().any(crate::engine::payment::needs_lines),
+            ..settings
+        };
+        let mut run = compute_run(inputs, settings)?;
+        let mut history = Vec::new();
+        for closed in self.ledger.closed_periods() {
+            if settings.period.covers(&closed) {
+                continue;
+            }
+            history.push(compute_run(
+                inputs,
+                Settings {
+                    period: closed,
+                    ..settings
+                },
+            )?);
+        }
+        settle(
+            inputs,
+            &mut run,
+            &PaymentInputs {
+                ledger: &self.ledger,
+                adjustments: &self.adjustments.rows,
+                history: &history,
+            },
+        );
+        Ok(run)
+    }
+}
+
+impl super::Global {
+    /// [`super::Global::load`], then the ledger and the adjustments (their hashes join the
+    /// manifest's inputs, so the run id changes when they do).
+    pub(crate) fn load_payments(&self) -> anyhow::Result<(Workspace, Inputs, Payments)> {
+        let (ws, mut inputs) = self.load()?;
+        let mut diags = Diagnostics::new();
+        let ledger = read_ledger(&ws.ledger, &ws.calendar, &mut diags)?;
+        let adjustments = match &ws.adjustments {
+            Some(spec) => read_adjustments(
+                spec,
+                &inputs.roster,
+                &inputs.plans,
+                &inputs.assignments,
+                &ws.calendar,
+                &mut diags,
+            )?,
+            None => Adjustments::default(),
+        };
+        inputs.warnings.extend(diags.finish()?);
+        inputs.files.extend(adjustments.info.clone());
+        inputs.files.extend(ledger.info.clone());
+        Ok((
+            ws,
+            inputs,
+            Payments {
+                ledger,
+                adjustments,
+            },
+        ))
+    }
+}
+
+/// Messages about the ledger for a run: closed payout periods, corrections waiting for a later one.
+pub(crate) fn report_status(global: &super::Global, run: &RunResult, payments: &Payments) {
+    for (period, c) in &run.payment.closed {
+        global.message(format!(
+            "{period} is closed (closed with {} at {} by {}, run {}): its payables are the ones recorded in {}",
+            c.closed_period, c.closed_at, c.approved_by, c.run_id, payments.ledger.file
+        ));
+    }
+    if run.payment.waiting > 0 {
+        global.message(format!(
+            "{} correction(s) of closed periods wait for a later open payout period of their component",
+            run.payment.waiting
+        ));
+    }
+}

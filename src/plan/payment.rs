@@ -1,0 +1,262 @@
+//! Payment mechanics of a plan (`[payment]`): what happens between what a rep earned and what payroll
+//! pays. A negative payable is carried forward as a balance (default) or deducted now; a draw
+//! guarantees a minimum per payout period, recoverable or not.
+//!
+//! Invariants: every setting is validated here (amounts not negative, dates real, the draw's component
+//! a component of the plan); the engine's payment step reads only this validated model.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use toml::{Spanned, Value};
+
+use super::components::keyword;
+use crate::diag::Diagnostics;
+use crate::toml_src::Source;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPayment {
+    negative_payable: Option<Spanned<String>>,
+    draw: Option<Spanned<RawDraw>>,
+    clawback: Option<Spanned<RawClawback>>,
+    hold: Option<Spanned<RawHold>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClawback {
+    window_days: Spanned<u32>,
+    reduce_attainment: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHold {
+    at_booking: Option<Spanned<Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDraw {
+    amount: Spanned<Value>,
+    #[serde(default)]
+    recoverable: bool,
+    component: Option<Spanned<String>>,
+    from: Spanned<Value>,
+    to: Option<Spanned<Value>>,
+    periods: Option<Spanned<u32>>,
+    max_recovery: Option<Spanned<Value>>,
+    forgive_on: Option<Spanned<Value>>,
+}
+
+/// What a payout period does with a negative payable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NegativePayable {
+    /// Pay nothing; the amount becomes a balance deducted from the next payables (default).
+    #[default]
+    CarryForward,
+    /// Pay the negative amount: payroll deducts it now.
+    Deduct,
+}
+
+/// A guaranteed minimum per payout period of one component.
+#[derive(Debug, Clone, Serialize)]
+pub struct Draw {
+    pub amount: Decimal,
+    pub recoverable: bool,
+    /// Index into the plan's components.
+    pub component: usize,
+    /// The draw applies to payout periods that end on or after `from`...
+    pub from: NaiveDate,
+    /// ... and on or before `to` (when given) ...
+    pub to: Option<NaiveDate>,
+    /// ... and, when given, to this many payout periods only, starting with the one containing `from`.
+    pub periods: Option<u32>,
+    /// The most recovered in one payout period (None: no limit).
+    pub max_recovery: Option<Decimal>,
+    /// From the payout period that ends on or after this date, the open balance is forgiven.
+    pub forgive_on: Option<NaiveDate>,
+    pub line: u64,
+}
+
+/// Cancelled deals (`cancel_date`, and `cancelled_amount` for a partial cancellation) within
+/// `window_days` of their close date have their commission reversed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Clawback {
+    pub window_days: u32,
+    /// The cancelled deal (or the cancelled part) leaves the measures too (default), and the true-up
+    /// of the periods it was paid in reverses it; otherwise attainment stands and a `clawback` line
+    /// reverses the deal's own commission.
+    pub reduce_attainment: bool,
+    pub line: u64,
+}
+
+/// Commission on a deal is earned at booking but payable when the deal is paid (`paid_date`):
+/// `at_booking` (a fraction, default 0) is paid at once, the rest is held until the payout period
+/// that contains the paid date.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hold {
+    pub at_booking: Decimal,
+    pub line: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Payment {
+    pub negative_payable: NegativePayable,
+    pub draw: Option<Draw>,
+    pub clawback: Option<Clawback>,
+    pub hold: Option<Hold>,
+}
+
+fn date(
+    src: &Source,
+    v: &Spanned<Value>,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<NaiveDate> {
+    let text = match v.get_ref() {
+        Value::Datetime(d) => d.to_string(),
+        Value::String(s) => s.clone(),
+        _ => String::new(),
+    };
+    let parsed = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
+    if parsed.is_none() {
+        diags.push(
+            src.error(
+                "plan-date-invalid",
+                v.span(),
+                format!("{what} must be a date like 2026-03-01"),
+            )
+            .value(text),
+        );
+    }
+    parsed
+}
+
+fn amount(
+    src: &Source,
+    v: &Spanned<Value>,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<Decimal> {
+    let n = src
+        .decimal(v, what, false)
+        .map_err(|d| diags.push(d))
+        .ok()?;
+    if n < Decimal::ZERO {
+        diags.push(src.error(
+            "plan-number-negative",
+            v.span(),
+            format!("{what} must not be negative"),
+        ));
+        return None;
+    }
+    Some(n)
+}
+
+/// Validate `[payment]`; `components` are the ids of the plan's components, in order.
+pub(crate) fn parse_payment(
+    src: &Source,
+    raw: Option<&RawPayment>,
+    components: &[String],
+    diags: &mut Diagnostics,
+) -> Payment {
+    let Some(raw) = raw else {
+        return Payment::default();
+    };
+    let negative_payable = keyword(
+        src,
+        &raw.negative_payable,
+        "`negative_payable`",
+        Some(NegativePayable::CarryForward),
+        &[
+            ("carry-forward", NegativePayable::CarryForward),
+            ("deduct", NegativePayable::Deduct),
+        ],
+        diags,
+    )
+    .unwrap_or_default();
+    let draw = raw.draw.as_ref().and_then(|d| {
+        let line = src.line_col(d.span().start).0;
+        let d = d.get_ref();
+        let amount_v = amount(src, &d.amount, "the draw's `amount`", diags);
+        let max_recovery = d
+            .max_recovery
+            .as_ref()
+            .and_then(|v| amount(src, v, "the draw's `max_recovery`", diags));
+        let from = date(src, &d.from, "the draw's `from`", diags);
+        let to =
+            d.to.as_ref()
+                .and_then(|v| date(src, v, "the draw's `to`", diags));
+        let forgive_on = d
+            .forgive_on
+            .as_ref()
+            .and_then(|v| date(src, v, "the draw's `forgive_on`", diags));
+        let component = match &d.component {
+            None => components.first().map(|_| 0),
+            Some(c) => {
+                let found = components.iter().position(|id| id == c.get_ref().trim());
+                if found.is_none() {
+                    diags.push(
+                        src.error(
+                            "plan-value-unknown",
+                            c.span(),
+                            "the draw's `component` is not a component of the plan",
+                        )
+                        .value(c.get_ref().clone())
+                        .hint(format!("use one of: {}", components.join(", "))),
+                    );
+                }
+                found
+            }
+        };
+        Some(Draw {
+            amount: amount_v?,
+            recoverable: d.recoverable,
+            component: component?,
+            from: from?,
+            to,
+            periods: d.periods.as_ref().map(|p| *p.get_ref()),
+            max_recovery,
+            forgive_on,
+            line,
+        })
+    });
+    let clawback = raw.clawback.as_ref().map(|c| Clawback {
+        window_days: *c.get_ref().window_days.get_ref(),
+        reduce_attainment: c.get_ref().reduce_attainment.unwrap_or(true),
+        line: src.line_col(c.span().start).0,
+    });
+    let hold = raw.hold.as_ref().and_then(|h| {
+        let at_booking = match &h.get_ref().at_booking {
+            None => Decimal::ZERO,
+            Some(v) => {
+                let f = src
+                    .decimal(v, "the hold's `at_booking`", true)
+                    .map_err(|d| diags.push(d))
+                    .ok()?;
+                if f < Decimal::ZERO || f > Decimal::ONE {
+                    diags.push(src.error(
+                        "plan-number-negative",
+                        v.span(),
+                        "the hold's `at_booking` must be a share from 0% to 100%",
+                    ));
+                    return None;
+                }
+                f
+            }
+        };
+        Some(Hold {
+            at_booking,
+            line: src.line_col(h.span().start).0,
+        })
+    });
+    Payment {
+        negative_payable,
+        draw,
+        clawback,
+        hold,
+    }
+}
