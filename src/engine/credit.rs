@@ -386,13 +386,3 @@ pub(crate) fn owner_selections(inputs: &Inputs, plans: &[super::BoundPlan]) -> V
 
 /// A selection mask that was not computed.
 pub(crate) const UNKNOWN: u8 = 0x80;
-
-/// Whether deal ids increase in file order: then (date, row) orders deals as (date, id) does, and
-/// sorting never needs to read the ids.
-pub(crate) fn ids_ascending(inputs: &Inputs) -> bool {
-    let deals = &inputs.deals;
-    (1..deals.len())
-        .into_par_iter()
-        .with_min_len(1 << 14)
-        .all(|r| deals.id_key(r - 1) < deals.id_key(r))
-}

@@ -58,7 +58,7 @@ pub(crate) struct Context<'a> {
     pub credits: credit::CreditLists<'a>,
     /// Per deal row, the measures of its owner's plan that select it (see [`credit::owner_selections`]).
     pub selections: Vec<u8>,
-    /// Deal ids increase in file order (see [`credit::ids_ascending`]).
+    /// Deal ids increase in file order (see [`crate::data::DealTable::ids_ascending`]).
     pub ids_ascending: bool,
     /// Per deal row, the strongest [`Outcome`] of its credits so far (as `u8`).
     pub outcomes: Vec<std::sync::atomic::AtomicU8>,
@@ -87,10 +87,8 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
     if diags.has_errors() {
         return Err(InvalidInput(diags.into_sorted()));
     }
-    let (selections, ids_ascending) = rayon::join(
-        || credit::owner_selections(inputs, &plans),
-        || credit::ids_ascending(inputs),
-    );
+    let selections = credit::owner_selections(inputs, &plans);
+    let ids_ascending = inputs.deals.ids_ascending();
     let mut ctx = Context {
         inputs,
         settings,
