@@ -1,34 +1,18 @@
-//! Reading one CSV export: hashing while reading, mapping canonical names to the file's headers,
-//! checking required columns, and handing out records with their line numbers.
+//! Reading one CSV export (the small inputs: roster, quotas, fx, credits, ...): read whole and hashed,
+//! mapping canonical names to the file's headers, checking required columns, and handing out records
+//! with their physical line numbers (see `lines.rs`).
 //!
-//! Invariants: every byte read is hashed (the manifest's SHA-256 covers the whole file); a missing
+//! Invariants: every byte is hashed (the manifest's SHA-256 covers the whole file); a missing
 //! required column is one diagnostic listing the headers found; a record with the wrong number of
 //! fields, or bytes that are not UTF-8, is a diagnostic naming its line, never a panic.
 
-use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, Read};
 
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::workspace::InputSpec;
-
-/// A reader that hashes everything that passes through it.
-struct HashingReader<R> {
-    inner: R,
-    hasher: Sha256,
-    bytes: u64,
-}
-
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-}
 
 /// What the manifest records of an input file.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -59,7 +43,9 @@ pub struct CsvInput {
     pub headers: Vec<String>,
     /// Position of each canonical column present in the file.
     positions: Vec<(String, usize)>,
-    reader: csv::Reader<HashingReader<BufReader<File>>>,
+    reader: csv::Reader<io::Cursor<Vec<u8>>>,
+    lines: super::lines::LineCounter,
+    sha256: String,
     rows: u64,
 }
 
@@ -158,16 +144,25 @@ impl CsvInput {
     /// Open the file and resolve its columns; `Err` only for I/O failures, column problems go to `diags`.
     pub fn open(spec: &InputSpec, diags: &mut Diagnostics) -> anyhow::Result<Option<CsvInput>> {
         let file = spec.path.display().to_string();
-        let handle = File::open(&spec.path)
+        let mut handle = std::fs::File::open(&spec.path)
             .with_context(|| format!("cannot open the {} file {file}", spec.kind.name()))?;
-        let hashing = HashingReader {
-            inner: BufReader::with_capacity(1 << 20, handle),
-            hasher: Sha256::new(),
-            bytes: 0,
-        };
+        let mut bytes = Vec::new();
+        // A file that opens but cannot be read (a folder) is reported like an unreadable header.
+        if let Err(e) = handle.read_to_end(&mut bytes) {
+            diags.push(
+                Diagnostic::error(
+                    "csv-invalid",
+                    &file,
+                    format!("cannot read the header row: {e}"),
+                )
+                .line(1),
+            );
+            return Ok(None);
+        }
+        let sha256 = format!("{:x}", Sha256::digest(&bytes));
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
-            .from_reader(hashing);
+            .from_reader(io::Cursor::new(bytes));
         let Some(headers) = read_headers(&mut reader, &file, diags) else {
             return Ok(None);
         };
@@ -179,6 +174,8 @@ impl CsvInput {
             headers,
             positions,
             reader,
+            lines: super::lines::LineCounter::new(1),
+            sha256,
             rows: 0,
         }))
     }
@@ -207,7 +204,10 @@ impl CsvInput {
                     if let csv::ErrorKind::Io(_) = e.kind() {
                         return Err(anyhow::anyhow!("reading {}: {e}", self.file));
                     }
-                    let line = e.position().map_or(0, |p| p.line());
+                    let offset = e.position().map_or(0, |p| p.byte() as usize);
+                    let line = self
+                        .lines
+                        .record_line(self.reader.get_ref().get_ref(), offset);
                     diags.push(
                         Diagnostic::error("csv-invalid", &self.file, e.to_string()).line(line),
                     );
@@ -215,7 +215,10 @@ impl CsvInput {
                 }
             }
             self.rows += 1;
-            let line = record.position().map_or(0, |p| p.line());
+            let offset = record.position().map_or(0, |p| p.byte() as usize);
+            let line = self
+                .lines
+                .record_line(self.reader.get_ref().get_ref(), offset);
             if record.len() != width {
                 diags.push(
                     Diagnostic::error(
@@ -263,17 +266,11 @@ impl CsvInput {
 
     /// Finish reading: the file's hash, size and data-row count.
     pub fn finish(self) -> FileInfo {
-        let rows = self.rows;
-        let file = self.file;
-        let mut inner = self.reader.into_inner();
-        // Hash whatever the csv reader had not consumed (nothing, after a full read; kept for safety).
-        let mut rest = Vec::new();
-        let _ = inner.read_to_end(&mut rest);
         FileInfo {
-            path: file,
-            sha256: format!("{:x}", inner.hasher.finalize()),
-            bytes: inner.bytes,
-            rows: Some(rows),
+            bytes: self.reader.get_ref().get_ref().len() as u64,
+            path: self.file,
+            sha256: self.sha256,
+            rows: Some(self.rows),
         }
     }
 }

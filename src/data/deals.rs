@@ -8,7 +8,8 @@
 //!
 //! Reading: the file is read in blocks; each block is cut at record boundaries (a newline outside
 //! quotes, so quoted newlines are safe) into pieces parsed on rayon and appended in file order while
-//! the next SHA-256 update runs beside them. Line numbers count every newline, as the csv crate does.
+//! the next SHA-256 update runs beside them. A record's line is the physical line of its first byte
+//! (see `lines.rs`: the csv crate's own count is one short after a CRLF).
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -653,11 +654,8 @@ impl Layout<'_> {
         let mut fields: FieldList = FieldList::new();
         // Where the current record and field start.
         let (mut record_start, mut field_start) = (0usize, 0usize);
-        // The line the record is on, and the line the csv crate gives the next record: the newlines
-        // counted when the previous record ended (it ends at its `\r` in a CRLF file, before the
-        // `\n`; the empty lines it skips before a record are counted after the record's position).
+        // The line the record is on: a quote-free record is one physical line.
         let mut physical = first_line;
-        let mut line = first_line;
         // One pass over the delimiters: commas end fields, newlines end records.
         for pos in memchr::memchr2_iter(b',', b'\n', bytes) {
             if bytes[pos] == b',' {
@@ -673,11 +671,8 @@ impl Layout<'_> {
                 &mut fields,
                 text,
                 (record_start, field_start, end),
-                line,
+                physical,
             );
-            if end > record_start {
-                line = if crlf { physical } else { physical + 1 };
-            }
             physical += 1;
             record_start = pos + 1;
             field_start = pos + 1;
@@ -690,7 +685,7 @@ impl Layout<'_> {
                 &mut fields,
                 text,
                 (record_start, field_start, end),
-                line,
+                physical,
             );
         }
     }
@@ -727,12 +722,14 @@ impl Layout<'_> {
             .from_reader(bytes);
         let mut record = csv::ByteRecord::new();
         let width = self.headers.len();
+        let mut lines = super::lines::LineCounter::new(first_line);
         loop {
             match reader.read_byte_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(e) => {
-                    let line = first_line + e.position().map_or(1, |p| p.line()) - 1;
+                    let offset = e.position().map_or(0, |p| p.byte() as usize);
+                    let line = lines.record_line(bytes, offset);
                     piece.diags.push(
                         Diagnostic::error("csv-invalid", self.file, e.to_string()).line(line),
                     );
@@ -740,7 +737,8 @@ impl Layout<'_> {
                 }
             }
             piece.rows += 1;
-            let line = first_line + record.position().map_or(1, |p| p.line()) - 1;
+            let offset = record.position().map_or(0, |p| p.byte() as usize);
+            let line = lines.record_line(bytes, offset);
             if record.len() != width {
                 self.row_width(piece, record.len(), line);
                 continue;

@@ -13,6 +13,7 @@ pub(crate) mod csv_input;
 pub mod dated;
 pub mod deals;
 pub mod fx;
+mod lines;
 pub mod quotas;
 pub mod reps;
 pub mod territories;

@@ -203,3 +203,41 @@ fn a_closed_stdout_pipe_is_not_an_error() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn line_numbers_are_physical_lines_in_crlf_files_with_blank_lines_and_quotes() {
+    // Windows exports end lines with CRLF; the csv crate's own count is one short after each CRLF.
+    // deals.csv: line 1 header, 2 D1, 3 blank, 4 D2 (bad amount), 5 D3 (a quoted field, so the
+    // piece is read by the csv crate path) with a bad date.
+    // reps.csv: line 1 header, 2 R1, 3 R1 again (duplicate of line 2).
+    let dir = scratch_copy("flat");
+    write(
+        dir.path(),
+        "deals.csv",
+        "deal_id,rep_id,amount,close_date\r\nD1,R1,100,2026-01-10\r\n\r\nD2,R1,1x0,2026-01-11\r\nD3,R1,\"1,000\",2026-13-01\r\n",
+    );
+    let reps = std::fs::read_to_string(dir.path().join("reps.csv")).unwrap();
+    let first = reps.lines().nth(1).unwrap().to_string();
+    write(
+        dir.path(),
+        "reps.csv",
+        &format!("{}\r\n{first}\r\n{first}\r\n", reps.lines().next().unwrap()),
+    );
+    let ws = dir.path().join("payout.toml");
+    let err = fail(&["-w", ws.to_str().unwrap(), "check"], 1);
+    assert!(err.contains("deals.csv:4: error[amount-invalid]"), "{err}");
+    assert!(err.contains("deals.csv:5: error[date-invalid]"), "{err}");
+    assert!(
+        err.contains("reps.csv:3: error[rep-id-duplicate]") && err.contains("(first on line 2)"),
+        "{err}"
+    );
+    // Without the quote the deals file is split by the fast path: the same lines.
+    write(
+        dir.path(),
+        "deals.csv",
+        "deal_id,rep_id,amount,close_date\r\nD1,R1,100,2026-01-10\r\n\r\nD2,R1,1x0,2026-01-11\r\nD3,R1,1000,2026-13-01\r\n",
+    );
+    let err = fail(&["-w", ws.to_str().unwrap(), "check"], 1);
+    assert!(err.contains("deals.csv:4: error[amount-invalid]"), "{err}");
+    assert!(err.contains("deals.csv:5: error[date-invalid]"), "{err}");
+}
