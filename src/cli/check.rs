@@ -31,6 +31,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<i32> {
             Settings {
                 period,
                 lines: false,
+                credits: false,
                 lenient: global.lenient,
             },
         )?;

@@ -95,6 +95,7 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
     let run_id = manifest.run_id.clone();
     let settings = Settings {
         period,
+        credits: false,
         lines: false,
         lenient: global.lenient,
     };

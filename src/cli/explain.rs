@@ -24,6 +24,7 @@ pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<i32> {
     };
     let settings = Settings {
         period,
+        credits: true,
         lines: true,
         lenient: global.lenient,
     };

@@ -37,6 +37,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     }
     let settings = Settings {
         period,
+        credits: false,
         lines: args.out.is_some(),
         lenient: global.lenient,
     };

@@ -498,24 +498,29 @@ fn commission(
     let lines_wanted = rc.ctx.settings.lines;
     let bound_rules = &rc.bound.rules[ci];
 
-    walk(payouts, entries, lines_wanted, Decimal::ZERO, |e, step| {
-        let credit = e.credit;
-        let row = credit.deal as usize;
-        let v = credit.credited;
-        let before = step.measure;
-        let after = before + v;
+    walk(
+        payouts,
+        entries,
+        rc.ctx.settings.credits,
+        Decimal::ZERO,
+        |e, step| {
+            let credit = e.credit;
+            let row = credit.deal as usize;
+            let v = credit.credited;
+            let before = step.measure;
+            let after = before + v;
 
-        // The most specific matching rule; a tie between the most specific ones is a plan error.
-        let matching: Vec<usize> = (0..bound_rules.len())
-            .filter(|&i| rc.bound.matches(deals, &bound_rules[i], row))
-            .collect();
-        let most = matching.iter().map(|&i| bound_rules[i].len()).max();
-        let best: Vec<usize> = matching
-            .into_iter()
-            .filter(|&i| Some(bound_rules[i].len()) == most)
-            .collect();
-        if best.len() > 1 {
-            diags.push(
+            // The most specific matching rule; a tie between the most specific ones is a plan error.
+            let matching: Vec<usize> = (0..bound_rules.len())
+                .filter(|&i| rc.bound.matches(deals, &bound_rules[i], row))
+                .collect();
+            let most = matching.iter().map(|&i| bound_rules[i].len()).max();
+            let best: Vec<usize> = matching
+                .into_iter()
+                .filter(|&i| Some(bound_rules[i].len()) == most)
+                .collect();
+            if best.len() > 1 {
+                diags.push(
                 Diagnostic::error("plan-rules-ambiguous", &plan.file, format!(
                     "component `{}`: deal `{}` matches the rules at lines {} and {}, equally specific",
                     comp.id, deals.id(row), c.rules[best[0]].line, c.rules[best[1]].line
@@ -523,22 +528,21 @@ fn commission(
                 .line(c.rules[best[1]].line)
                 .hint("make one rule more specific (add a condition), or make them exclusive"),
             );
-            return None;
-        }
-        let rule = best.first().copied();
-        let (schedule, table) = match rule {
-            Some(i) => (Some(&rules[i]), &c.rules[i].table),
-            None => (default.as_ref(), &c.table),
-        };
-        let Some(schedule) = schedule else {
-            if lines_wanted {
-                step.lines.push(Line::note(LineKind::NoRule, Some(credit), Decimal::ZERO,
-                    "no rule of the component matches this deal: it counts toward the measure but earns nothing".into()));
+                return None;
             }
-            return Some(());
-        };
-        let mut pieces: Pieces =
-            match tier_on {
+            let rule = best.first().copied();
+            let (schedule, table) = match rule {
+                Some(i) => (Some(&rules[i]), &c.rules[i].table),
+                None => (default.as_ref(), &c.table),
+            };
+            let Some(schedule) = schedule else {
+                if lines_wanted {
+                    step.lines.push(Line::note(LineKind::NoRule, Some(credit), Decimal::ZERO,
+                    "no rule of the component matches this deal: it counts toward the measure but earns nothing".into()));
+                }
+                return Some(());
+            };
+            let mut pieces: Pieces = match tier_on {
                 Some(source) => {
                     let Some(key) = rc.bound.number(deals, source, row) else {
                         diags.push(
@@ -571,94 +575,95 @@ fn commission(
                     Scope::Transaction => schedule.pieces(Decimal::ZERO, v),
                 },
             };
-        if let Some(t) = clip_below {
-            if tier_on.is_none() && table.scope == Scope::Cumulative {
-                // Slices of the cumulative measure below the threshold earn nothing.
-                for piece in &mut pieces {
-                    let (lo, hi) = (piece.from.min(piece.to), piece.from.max(piece.to));
-                    let kept = (hi - lo.max(t)).max(Decimal::ZERO);
-                    let sign = if piece.base.is_sign_negative() {
-                        Decimal::NEGATIVE_ONE
-                    } else {
-                        Decimal::ONE
-                    };
-                    piece.base = kept * sign;
-                    piece.amount = piece.base * piece.rate;
-                    if piece.from <= piece.to {
-                        piece.from = piece.from.max(t);
-                    } else {
-                        piece.to = piece.to.max(t);
+            if let Some(t) = clip_below {
+                if tier_on.is_none() && table.scope == Scope::Cumulative {
+                    // Slices of the cumulative measure below the threshold earn nothing.
+                    for piece in &mut pieces {
+                        let (lo, hi) = (piece.from.min(piece.to), piece.from.max(piece.to));
+                        let kept = (hi - lo.max(t)).max(Decimal::ZERO);
+                        let sign = if piece.base.is_sign_negative() {
+                            Decimal::NEGATIVE_ONE
+                        } else {
+                            Decimal::ONE
+                        };
+                        piece.base = kept * sign;
+                        piece.amount = piece.base * piece.rate;
+                        if piece.from <= piece.to {
+                            piece.from = piece.from.max(t);
+                        } else {
+                            piece.to = piece.to.max(t);
+                        }
                     }
-                }
-                pieces.retain(|p| !p.base.is_zero());
-            } else {
-                // A deal counts for the part of it above the threshold.
-                let share = if after <= t {
-                    Decimal::ZERO
-                } else if before >= t || v.is_zero() {
-                    Decimal::ONE
+                    pieces.retain(|p| !p.base.is_zero());
                 } else {
-                    (after - t) / v
-                };
-                for piece in &mut pieces {
-                    piece.amount *= share;
+                    // A deal counts for the part of it above the threshold.
+                    let share = if after <= t {
+                        Decimal::ZERO
+                    } else if before >= t || v.is_zero() {
+                        Decimal::ONE
+                    } else {
+                        (after - t) / v
+                    };
+                    for piece in &mut pieces {
+                        piece.amount *= share;
+                    }
+                    pieces.retain(|p| !p.amount.is_zero());
                 }
-                pieces.retain(|p| !p.amount.is_zero());
             }
-        }
-        if clip_below.is_some() && pieces.is_empty() && lines_wanted {
-            step.lines.push(Line::note(LineKind::Threshold, Some(credit), Decimal::ZERO,
+            if clip_below.is_some() && pieces.is_empty() && lines_wanted {
+                step.lines.push(Line::note(LineKind::Threshold, Some(credit), Decimal::ZERO,
                 "below the threshold: this deal counts toward the measure but earns nothing (no catch-up)".into()));
-        }
-        let mut total: Decimal = pieces.iter().map(|p| p.amount).sum();
-        if lines_wanted {
-            step.lines.extend(
-                pieces
-                    .iter()
-                    .map(|p| Line::from_piece(p.kind, credit, p, rule.map(|r| r as u32))),
-            );
-        }
-        if let Some(cap) = c.deal_cap {
-            if total > cap {
-                let cut = total - cap;
-                step.deal_capped += cut;
-                if lines_wanted {
-                    step.lines.push(Line::note(
-                        LineKind::DealCap,
-                        Some(credit),
-                        -cut,
-                        format!(
-                            "deal earns {}, capped at {} per deal",
-                            money(total, plan.rounding.places),
-                            money(cap, plan.rounding.places)
-                        ),
-                    ));
-                }
-                total = cap;
             }
-        }
-        if let Some(floor) = c.deal_floor {
-            // The minimum lifts a deal that earns something; a deal that earns nothing (below a
-            // threshold, at a 0% tier, or priced by no rule) stays at zero.
-            if total > Decimal::ZERO && total < floor {
-                if lines_wanted {
-                    step.lines.push(Line::note(
-                        LineKind::DealFloor,
-                        Some(credit),
-                        floor - total,
-                        format!(
-                            "deal earns {}, raised to the minimum of {} per deal",
-                            money(total, plan.rounding.places),
-                            money(floor, plan.rounding.places)
-                        ),
-                    ));
-                }
-                total = floor;
+            let mut total: Decimal = pieces.iter().map(|p| p.amount).sum();
+            if lines_wanted {
+                step.lines.extend(
+                    pieces
+                        .iter()
+                        .map(|p| Line::from_piece(p.kind, credit, p, rule.map(|r| r as u32))),
+                );
             }
-        }
-        step.exact += total;
-        Some(())
-    })
+            if let Some(cap) = c.deal_cap {
+                if total > cap {
+                    let cut = total - cap;
+                    step.deal_capped += cut;
+                    if lines_wanted {
+                        step.lines.push(Line::note(
+                            LineKind::DealCap,
+                            Some(credit),
+                            -cut,
+                            format!(
+                                "deal earns {}, capped at {} per deal",
+                                money(total, plan.rounding.places),
+                                money(cap, plan.rounding.places)
+                            ),
+                        ));
+                    }
+                    total = cap;
+                }
+            }
+            if let Some(floor) = c.deal_floor {
+                // The minimum lifts a deal that earns something; a deal that earns nothing (below a
+                // threshold, at a 0% tier, or priced by no rule) stays at zero.
+                if total > Decimal::ZERO && total < floor {
+                    if lines_wanted {
+                        step.lines.push(Line::note(
+                            LineKind::DealFloor,
+                            Some(credit),
+                            floor - total,
+                            format!(
+                                "deal earns {}, raised to the minimum of {} per deal",
+                                money(total, plan.rounding.places),
+                                money(floor, plan.rounding.places)
+                            ),
+                        ));
+                    }
+                    total = floor;
+                }
+            }
+            step.exact += total;
+            Some(())
+        },
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -690,9 +695,13 @@ fn curve(
         .as_ref()
         .map_or(String::new(), |s| format!(" {} (rounded)", s.describe()));
     let lines_wanted = rc.ctx.settings.lines;
-    let mut steps = walk(payouts, entries, lines_wanted, Decimal::ZERO, |_, _| {
-        Some(())
-    })?;
+    let mut steps = walk(
+        payouts,
+        entries,
+        rc.ctx.settings.credits,
+        Decimal::ZERO,
+        |_, _| Some(()),
+    )?;
     let mut prev = Decimal::ZERO;
     for step in &mut steps {
         let att = step.measure.checked_div(quota.amount).unwrap_or_default();
@@ -795,15 +804,21 @@ fn bonus(
         earned
     };
     let opening_earned = reach(Decimal::ZERO, None, &mut opening);
-    let mut steps = walk(payouts, entries, lines_wanted, opening_earned, |e, step| {
-        let att = (step.measure + e.credit.credited)
-            .checked_div(quota.amount)
-            .unwrap_or_default();
-        let mut lines = Vec::new();
-        step.exact += reach(att, Some(e.credit), &mut lines);
-        step.lines.extend(lines);
-        Some(())
-    })?;
+    let mut steps = walk(
+        payouts,
+        entries,
+        rc.ctx.settings.credits,
+        opening_earned,
+        |e, step| {
+            let att = (step.measure + e.credit.credited)
+                .checked_div(quota.amount)
+                .unwrap_or_default();
+            let mut lines = Vec::new();
+            step.exact += reach(att, Some(e.credit), &mut lines);
+            step.lines.extend(lines);
+            Some(())
+        },
+    )?;
     // Levels at 0% are paid in the first payout period, before its deals.
     if let Some(first) = steps.first_mut() {
         opening.append(&mut first.lines);
@@ -814,30 +829,36 @@ fn bonus(
 
 fn spiff(rc: &RepCtx, s: &Spiff, payouts: &[Period], entries: &[Entry]) -> Vec<Step> {
     let lines_wanted = rc.ctx.settings.lines;
-    walk(payouts, entries, lines_wanted, Decimal::ZERO, |e, step| {
-        let inside = s.from.is_none_or(|f| e.date >= f) && s.to.is_none_or(|t| e.date <= t);
-        if inside {
-            let v = e.credit.credited;
-            let amount = v * s.amount;
-            step.exact += amount;
-            if lines_wanted {
-                step.lines.push(Line {
-                    kind: LineKind::Deal,
-                    credit: Some(e.credit),
-                    tier: None,
-                    from_tier: None,
-                    from: step.measure,
-                    to: step.measure + v,
-                    base: v,
-                    rate: s.amount,
-                    amount,
-                    rule: None,
-                    detail: None,
-                });
+    walk(
+        payouts,
+        entries,
+        rc.ctx.settings.credits,
+        Decimal::ZERO,
+        |e, step| {
+            let inside = s.from.is_none_or(|f| e.date >= f) && s.to.is_none_or(|t| e.date <= t);
+            if inside {
+                let v = e.credit.credited;
+                let amount = v * s.amount;
+                step.exact += amount;
+                if lines_wanted {
+                    step.lines.push(Line {
+                        kind: LineKind::Deal,
+                        credit: Some(e.credit),
+                        tier: None,
+                        from_tier: None,
+                        from: step.measure,
+                        to: step.measure + v,
+                        base: v,
+                        rate: s.amount,
+                        amount,
+                        rule: None,
+                        detail: None,
+                    });
+                }
             }
-        }
-        Some(())
-    })
+            Some(())
+        },
+    )
     .unwrap_or_default()
 }
 

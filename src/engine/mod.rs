@@ -38,6 +38,9 @@ pub struct Settings {
     pub period: Period,
     /// Keep every statement line (false for payout totals only: less memory on large batches).
     pub lines: bool,
+    /// Keep, per payout period, the list of credited deals with their FX and share (what `explain`
+    /// prints; statements need only the lines).
+    pub credits: bool,
     /// Deals that cannot be credited (no FX rate, empty value) go to the exceptions instead of
     /// stopping the run.
     pub lenient: bool,

@@ -84,6 +84,7 @@ pub fn full_pass(dir: &Path, lenient: bool) {
     let settings = Settings {
         period,
         lines: true,
+        credits: true,
         lenient,
     };
     let Ok(run) = compute_run(&inputs, settings) else {
