@@ -66,12 +66,7 @@ pub fn read_adjustments(
         let err = |code, c: usize, msg: String| cells.error(row, code, c, msg);
         let rep = roster.find(row.get(c_rep).trim());
         // The plans the rep is on: the roster's, or those of their plan assignments.
-        let rep_plans: Vec<usize> = rep.map_or(Vec::new(), |r| {
-            match assignments.by_rep.get(r as usize).filter(|a| !a.is_empty()) {
-                Some(list) => list.iter().map(|a| a.value.plan).collect(),
-                None => roster.get(r).plan.into_iter().collect(),
-            }
-        });
+        let rep_plans: Vec<usize> = rep.map_or(Vec::new(), |r| assignments.plans_of(roster, r));
         let plan = rep_plans.first().copied();
         match rep {
             None => diags.push(

@@ -31,6 +31,26 @@ pub struct Assignments {
     pub info: Option<FileInfo>,
 }
 
+impl Assignments {
+    /// The rep's assignments, sorted by `from` (empty: the roster's plan applies).
+    pub fn rows_of(&self, rep: u32) -> &[Dated<Assignment>] {
+        self.by_rep.get(rep as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether no rep has an assignment.
+    pub fn is_empty(&self) -> bool {
+        self.by_rep.iter().all(Vec::is_empty)
+    }
+
+    /// The plans a rep is on at some time: their assignments', or else the roster's.
+    pub fn plans_of(&self, roster: &Roster, rep: u32) -> Vec<usize> {
+        match self.rows_of(rep) {
+            [] => roster.get(rep).plan.into_iter().collect(),
+            rows => rows.iter().map(|a| a.value.plan).collect(),
+        }
+    }
+}
+
 pub fn read_assignments(
     spec: &InputSpec,
     roster: &Roster,

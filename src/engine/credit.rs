@@ -125,7 +125,11 @@ impl<'d> CreditLists<'d> {
     pub fn rows_of_plan(&self, inputs: &Inputs, plan: usize) -> Vec<bool> {
         let mut rows = vec![false; inputs.deals.len()];
         for rep in 0..inputs.roster.len() as u32 {
-            if plans_of(inputs, rep).contains(&plan) {
+            if inputs
+                .assignments
+                .plans_of(&inputs.roster, rep)
+                .contains(&plan)
+            {
                 for &r in self.owned(rep).rows() {
                     rows[r as usize] = true;
                 }
@@ -171,19 +175,6 @@ pub(crate) fn validate_crediting(inputs: &Inputs) -> Vec<Diagnostic> {
         }
     }
     out
-}
-
-/// The plans a rep is on at some time: the roster's, or those of their assignments.
-pub(crate) fn plans_of(inputs: &Inputs, rep: u32) -> Vec<usize> {
-    let assigned = inputs
-        .assignments
-        .by_rep
-        .get(rep as usize)
-        .filter(|a| !a.is_empty());
-    match assigned {
-        Some(rows) => rows.iter().map(|a| a.value.plan).collect(),
-        None => inputs.roster.get(rep).plan.into_iter().collect(),
-    }
 }
 
 pub(crate) fn build(inputs: &Inputs) -> CreditLists<'_> {
@@ -262,7 +253,9 @@ pub(crate) fn build(inputs: &Inputs) -> CreditLists<'_> {
     // Roll-ups, for managers on a plan that rolls up.
     let mode: Vec<Option<Rollup>> = (0..reps as u32)
         .map(|r| {
-            plans_of(inputs, r)
+            inputs
+                .assignments
+                .plans_of(roster, r)
                 .into_iter()
                 .filter_map(|p| inputs.plans[p].crediting.rollup)
                 .max_by_key(|m| matches!(m, Rollup::Subtree))
@@ -350,11 +343,7 @@ pub(crate) fn owner_selections(inputs: &Inputs, plans: &[super::BoundPlan]) -> V
     let deals = &inputs.deals;
     let plan_of: Vec<Option<usize>> = (0..inputs.roster.len() as u32)
         .map(|r| {
-            let assigned = inputs
-                .assignments
-                .by_rep
-                .get(r as usize)
-                .is_some_and(|a| !a.is_empty());
+            let assigned = !inputs.assignments.rows_of(r).is_empty();
             inputs
                 .roster
                 .get(r)

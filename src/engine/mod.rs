@@ -101,7 +101,7 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
         selections,
         ids_ascending,
         one_credit_per_row: inputs.credits.rows.is_empty()
-            && inputs.assignments.by_rep.iter().all(Vec::is_empty)
+            && inputs.assignments.is_empty()
             && inputs
                 .plans
                 .iter()

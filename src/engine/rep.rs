@@ -122,23 +122,8 @@ fn segments(ctx: &Context, rep: &Rep, rep_index: u32) -> Vec<Segment> {
         };
         (from, to)
     };
-    let assigned = &ctx.inputs.assignments.by_rep;
-    match assigned.get(rep_index as usize).filter(|a| !a.is_empty()) {
-        Some(rows) => rows
-            .iter()
-            .map(|a| {
-                let (from, to) = clip(Some(a.from), a.to);
-                Segment {
-                    plan: a.value.plan,
-                    assignment: Some((a.from, a.to)),
-                    from,
-                    to,
-                    target_incentive: a.value.target_incentive.or(rep.target_incentive),
-                }
-            })
-            .filter(|s| !matches!((s.from, s.to), (Some(f), Some(t)) if t < f))
-            .collect(),
-        None => rep
+    match ctx.inputs.assignments.rows_of(rep_index) {
+        [] => rep
             .plan
             .map(|plan| {
                 let (from, to) = clip(None, None);
@@ -151,6 +136,20 @@ fn segments(ctx: &Context, rep: &Rep, rep_index: u32) -> Vec<Segment> {
                 }
             })
             .into_iter()
+            .collect(),
+        rows => rows
+            .iter()
+            .map(|a| {
+                let (from, to) = clip(Some(a.from), a.to);
+                Segment {
+                    plan: a.value.plan,
+                    assignment: Some((a.from, a.to)),
+                    from,
+                    to,
+                    target_incentive: a.value.target_incentive.or(rep.target_incentive),
+                }
+            })
+            .filter(|s| !matches!((s.from, s.to), (Some(f), Some(t)) if t < f))
             .collect(),
     }
 }
