@@ -393,6 +393,16 @@ impl DealTable {
         }
     }
 
+    /// The currency of a dictionary code from [`Self::currency_code`]; empty when the file has no
+    /// currency column or the cell is empty.
+    #[inline]
+    pub fn currency_of_code(&self, code: u32) -> &str {
+        match self.currency.map(|c| &self.columns[c].values) {
+            Some(ColumnValues::Text { dict, .. }) => &dict[code as usize],
+            _ => "",
+        }
+    }
+
     /// The dictionary code of the row's currency (0 when the file has no currency column).
     #[inline]
     pub fn currency_code(&self, row: usize) -> u32 {

@@ -28,7 +28,7 @@ pub use assignments::{Assignment, Assignments};
 pub use credits::{CreditKind, CreditRow, Credits};
 pub use csv_input::FileInfo;
 pub use dated::Dated;
-pub use deals::{ColumnValues, DealColumn, DealTable};
+pub use deals::{Codes, ColumnValues, DealColumn, DealTable};
 pub use fx::FxRates;
 pub use quotas::Quotas;
 pub use reps::{Rep, Roster};

@@ -10,7 +10,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::data::{ColumnType, ColumnValues, DealTable};
+use crate::data::{Codes, ColumnType, ColumnValues, DealTable};
 use crate::diag::Diagnostic;
 use crate::money::parse_ratio;
 use crate::plan::expr::EvalError;
@@ -127,6 +127,48 @@ impl BoundPlan {
     /// Whether measure `m` selects the deal.
     pub fn selects(&self, deals: &DealTable, m: usize, row: usize) -> bool {
         self.matches(deals, &self.measures[m].conditions, row)
+    }
+
+    /// Measure `m` over the rows `first..first + out.len()`: `out[i]` is cleared unless the measure
+    /// selects row `first + i` (the same answer as [`Self::selects`], a condition at a time down the
+    /// column: the usual text filters become a table lookup per cell).
+    pub fn select_range(&self, deals: &DealTable, m: usize, first: usize, out: &mut [bool]) {
+        for c in &self.measures[m].conditions {
+            let text = match (c.source, &c.test) {
+                (
+                    Source::Column(ci),
+                    BoundTest::In {
+                        values: Literal::Text(allowed),
+                        negate,
+                    },
+                ) => match &deals.columns[ci].values {
+                    ColumnValues::Text { codes, .. } => Some((codes, allowed, *negate)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let rows = first..first + out.len();
+            let pass = |code: u32, allowed: &[bool], negate: bool| {
+                allowed.get(code as usize).copied().unwrap_or(false) != negate
+            };
+            match text {
+                Some((Codes::Narrow(codes), allowed, negate)) => {
+                    for (o, &code) in out.iter_mut().zip(&codes[rows]) {
+                        *o &= pass(code as u32, allowed, negate);
+                    }
+                }
+                Some((Codes::Wide(codes), allowed, negate)) => {
+                    for (o, &code) in out.iter_mut().zip(&codes[rows]) {
+                        *o &= pass(code, allowed, negate);
+                    }
+                }
+                None => {
+                    for (o, row) in out.iter_mut().zip(rows) {
+                        *o = *o && self.matches(deals, std::slice::from_ref(c), row);
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -498,6 +498,26 @@ fn commission(
     let lines_wanted = rc.ctx.settings.lines;
     let bound_rules = &rc.bound.rules[ci];
 
+    // Without statement lines, a cumulative table with nothing priced deal by deal (no rules,
+    // threshold cut, deal cap or floor, tiering on another value) earns exactly its earning at the
+    // measure to date: the deals' pieces telescope (tiers.rs proves it by property test), so each
+    // payout period reads the table once instead of once per deal.
+    if let (false, false, Some(schedule)) = (lines_wanted, rc.ctx.settings.credits, &default) {
+        if c.rules.is_empty()
+            && tier_on.is_none()
+            && clip_below.is_none()
+            && c.deal_cap.is_none()
+            && c.deal_floor.is_none()
+            && c.table.scope == Scope::Cumulative
+        {
+            let mut steps = walk(payouts, entries, false, Decimal::ZERO, |_, _| Some(()))?;
+            for step in &mut steps {
+                step.exact = schedule.earning(step.measure);
+            }
+            return Some(steps);
+        }
+    }
+
     walk(
         payouts,
         entries,

@@ -40,14 +40,20 @@ pub(crate) struct Grant {
 pub(crate) struct Owned {
     pub row: u32,
     pub date: chrono::NaiveDate,
+    /// The measures of the owner's plan that select the row (see [`owner_selections`]).
+    pub mask: u8,
 }
 
 /// Close dates stored as days since 1970-01-01 in 16 bits (to 2149), [`FAR_DAY`] beyond: six bytes
 /// per owned deal instead of eight, on tables of tens of millions of rows.
 const FAR_DAY: u16 = u16::MAX;
 
+/// 1970-01-01 counted in days from 0001-01-01 (day 1), chrono's `num_days_from_ce`.
+const EPOCH_FROM_CE: i32 = 719_163;
+
 fn day_of(date: chrono::NaiveDate) -> u16 {
-    let days = (date - chrono::NaiveDate::default()).num_days();
+    use chrono::Datelike;
+    let days = date.num_days_from_ce() - EPOCH_FROM_CE;
     u16::try_from(days)
         .ok()
         .filter(|&d| d != FAR_DAY)
@@ -59,6 +65,8 @@ fn day_of(date: chrono::NaiveDate) -> u16 {
 pub(crate) struct OwnedSlice<'a> {
     rows: &'a [u32],
     days: &'a [u16],
+    /// Selection masks, or empty when none were attached (every mask [`UNKNOWN`]).
+    masks: &'a [u8],
     /// The date of every 16-bit day (a table lookup instead of calendar arithmetic per deal).
     dates: &'a [chrono::NaiveDate],
     deals: &'a crate::data::DealTable,
@@ -70,17 +78,19 @@ impl<'a> OwnedSlice<'a> {
     }
 
     pub fn iter(self) -> impl Iterator<Item = Owned> + 'a {
-        let (deals, dates) = (self.deals, self.dates);
+        let (deals, dates, masks) = (self.deals, self.dates, self.masks);
         self.rows
             .iter()
             .zip(self.days)
-            .map(move |(&row, &day)| Owned {
+            .enumerate()
+            .map(move |(i, (&row, &day))| Owned {
                 row,
                 date: if day == FAR_DAY {
                     deals.close_date(row as usize)
                 } else {
                     dates[day as usize]
                 },
+                mask: masks.get(i).copied().unwrap_or(UNKNOWN),
             })
     }
 
@@ -97,6 +107,8 @@ pub(crate) struct CreditLists<'d> {
     offsets: Vec<u32>,
     owned_rows: Vec<u32>,
     owned_days: Vec<u16>,
+    /// The owner selection mask of each owned row (empty until [`CreditLists::attach_selections`]).
+    owned_masks: Vec<u8>,
     /// `dates[d]` = 1970-01-01 + d days, for every day below [`FAR_DAY`].
     dates: Vec<chrono::NaiveDate>,
     /// Other credits by rep, in row order.
@@ -111,10 +123,26 @@ impl<'d> CreditLists<'d> {
         let range = self.offsets[r] as usize..self.offsets[r + 1] as usize;
         OwnedSlice {
             rows: &self.owned_rows[range.clone()],
-            days: &self.owned_days[range],
+            days: &self.owned_days[range.clone()],
+            masks: self.owned_masks.get(range).unwrap_or_default(),
             dates: &self.dates,
             deals: self.deals,
         }
+    }
+
+    /// Attach the owner selections (per deal row, see [`owner_selections`]) in owner order, read
+    /// in one tight parallel pass so that a rep's computation reads them from its own slice.
+    pub fn attach_selections(&mut self, selections: &[u8]) {
+        let mut masks = vec![UNKNOWN; self.owned_rows.len()];
+        masks
+            .par_chunks_mut(1 << 16)
+            .zip(self.owned_rows.par_chunks(1 << 16))
+            .for_each(|(masks, rows)| {
+                for (m, &row) in masks.iter_mut().zip(rows) {
+                    *m = selections[row as usize];
+                }
+            });
+        self.owned_masks = masks;
     }
 
     pub fn other(&self, rep: u32) -> &[Grant] {
@@ -177,6 +205,71 @@ pub(crate) fn validate_crediting(inputs: &Inputs) -> Vec<Diagnostic> {
     out
 }
 
+/// Owner credits: the rows (but split ones) sorted by owner, stable, with their close days; and
+/// where each rep's rows start. A parallel counting sort: each chunk of rows counts its owners, the
+/// counts become disjoint write ranges per (chunk, owner), and each chunk fills its own ranges.
+fn owners_sorted(
+    deals: &crate::data::DealTable,
+    reps: usize,
+    is_split: &(dyn Fn(usize) -> bool + Sync),
+) -> (Vec<u32>, Vec<u32>, Vec<u16>) {
+    use std::sync::atomic::{AtomicU16, AtomicU32, Ordering::Relaxed};
+    let rows = deals.len();
+    let chunk = rows
+        .div_ceil(rayon::current_num_threads().max(1) * 2)
+        .max(1 << 16);
+    let counts: Vec<Vec<u32>> = deals
+        .reps
+        .par_chunks(chunk)
+        .enumerate()
+        .map(|(c, owners)| {
+            let mut n = vec![0u32; reps];
+            for (i, &rep) in owners.iter().enumerate() {
+                if !is_split(c * chunk + i) {
+                    n[rep as usize] += 1;
+                }
+            }
+            n
+        })
+        .collect();
+    // starts[c][r]: where chunk c writes rep r's first row; offsets[r]: where rep r's rows start.
+    let mut offsets = vec![0u32; reps + 1];
+    let mut starts = vec![vec![0u32; reps]; counts.len()];
+    let mut at = 0u32;
+    for r in 0..reps {
+        offsets[r] = at;
+        for (c, n) in counts.iter().enumerate() {
+            starts[c][r] = at;
+            at += n[r];
+        }
+    }
+    offsets[reps] = at;
+    let owned_rows: Vec<AtomicU32> = (0..at).map(|_| AtomicU32::new(0)).collect();
+    let owned_days: Vec<AtomicU16> = (0..at).map(|_| AtomicU16::new(0)).collect();
+    deals
+        .reps
+        .par_chunks(chunk)
+        .zip(starts)
+        .enumerate()
+        .for_each(|(c, (owners, mut next))| {
+            for (i, &rep) in owners.iter().enumerate() {
+                let row = c * chunk + i;
+                if !is_split(row) {
+                    let slot = &mut next[rep as usize];
+                    // Each slot is written by exactly one chunk: relaxed stores suffice.
+                    owned_rows[*slot as usize].store(row as u32, Relaxed);
+                    owned_days[*slot as usize].store(day_of(deals.close_date(row)), Relaxed);
+                    *slot += 1;
+                }
+            }
+        });
+    (
+        offsets,
+        owned_rows.into_iter().map(AtomicU32::into_inner).collect(),
+        owned_days.into_iter().map(AtomicU16::into_inner).collect(),
+    )
+}
+
 pub(crate) fn build(inputs: &Inputs) -> CreditLists<'_> {
     let deals = &inputs.deals;
     let roster = &inputs.roster;
@@ -194,27 +287,7 @@ pub(crate) fn build(inputs: &Inputs) -> CreditLists<'_> {
     };
     let is_split = |row: usize| split.get(row).copied().unwrap_or(false);
 
-    // Owner credits: a counting sort of the rows by owner.
-    let mut offsets = vec![0u32; reps + 1];
-    for (row, &rep) in deals.reps.iter().enumerate() {
-        if !is_split(row) {
-            offsets[rep as usize + 1] += 1;
-        }
-    }
-    for r in 0..reps {
-        offsets[r + 1] += offsets[r];
-    }
-    let mut next = offsets.clone();
-    let mut owned_rows = vec![0u32; offsets[reps] as usize];
-    let mut owned_days = vec![0u16; offsets[reps] as usize];
-    for (row, &rep) in deals.reps.iter().enumerate() {
-        if !is_split(row) {
-            let at = &mut next[rep as usize];
-            owned_rows[*at as usize] = row as u32;
-            owned_days[*at as usize] = day_of(deals.close_date(row));
-            *at += 1;
-        }
-    }
+    let (offsets, owned_rows, owned_days) = owners_sorted(deals, reps, &is_split);
 
     let mut other: Vec<Vec<Grant>> = vec![Vec::new(); reps];
     for c in &inputs.credits.rows {
@@ -331,6 +404,7 @@ pub(crate) fn build(inputs: &Inputs) -> CreditLists<'_> {
         offsets,
         owned_rows,
         owned_days,
+        owned_masks: Vec::new(),
         other,
         sources,
     }
@@ -356,17 +430,27 @@ pub(crate) fn owner_selections(inputs: &Inputs, plans: &[super::BoundPlan]) -> V
         .enumerate()
         .for_each(|(chunk, cells)| {
             let first = chunk << 16;
-            for (i, cell) in cells.iter_mut().enumerate() {
-                let row = first + i;
-                if let Some(p) = plan_of[deals.reps[row] as usize] {
-                    let bound = &plans[p];
-                    let mut mask = 0u8;
-                    for m in 0..inputs.plans[p].measures.len() {
-                        if bound.selects(deals, m, row) {
-                            mask |= 1 << m;
+            let owners = &deals.reps[first..first + cells.len()];
+            let mut plans_here: Vec<usize> = Vec::new();
+            for (cell, &rep) in cells.iter_mut().zip(owners) {
+                if let Some(p) = plan_of[rep as usize] {
+                    *cell = 0;
+                    if !plans_here.contains(&p) {
+                        plans_here.push(p);
+                    }
+                }
+            }
+            // A measure at a time, down the columns; each row keeps the bits of its owner's plan.
+            let mut selected = vec![true; cells.len()];
+            for p in plans_here {
+                for m in 0..inputs.plans[p].measures.len() {
+                    selected.fill(true);
+                    plans[p].select_range(deals, m, first, &mut selected);
+                    for ((cell, &rep), &s) in cells.iter_mut().zip(owners).zip(&selected) {
+                        if s && plan_of[rep as usize] == Some(p) {
+                            *cell |= 1 << m;
                         }
                     }
-                    *cell = mask;
                 }
             }
         });
@@ -375,3 +459,19 @@ pub(crate) fn owner_selections(inputs: &Inputs, plans: &[super::BoundPlan]) -> V
 
 /// A selection mask that was not computed.
 pub(crate) const UNKNOWN: u8 = 0x80;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Datelike, NaiveDate};
+
+    #[test]
+    fn days_count_from_1970() {
+        assert_eq!(NaiveDate::default().num_days_from_ce(), EPOCH_FROM_CE);
+        let day = |s: &str| day_of(NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap());
+        assert_eq!(day("1970-01-01"), 0);
+        assert_eq!(day("2026-03-01"), 20_513); // 56 years × 365 + 14 leap days + 59 days of 2026
+        assert_eq!(day("1969-12-31"), FAR_DAY);
+        assert_eq!(day("2149-06-06"), FAR_DAY);
+    }
+}

@@ -59,8 +59,6 @@ pub(crate) struct Context<'a> {
     pub plans: Vec<BoundPlan>,
     pub stage: Option<usize>,
     pub credits: credit::CreditLists<'a>,
-    /// Per deal row, the measures of its owner's plan that select it (see [`credit::owner_selections`]).
-    pub selections: Vec<u8>,
     /// Deal ids increase in file order (see [`crate::data::DealTable::ids_ascending`]).
     pub ids_ascending: bool,
     /// Per deal row, the strongest [`Outcome`] of its credits so far (as `u8`).
@@ -72,7 +70,7 @@ pub(crate) struct Context<'a> {
 /// Compute the run. `Err` holds every problem found (missing quotas or FX rates, unusable columns).
 pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, InvalidInput> {
     let mut diags = Diagnostics::new();
-    let credits = credit::build(inputs);
+    let mut credits = credit::build(inputs);
     let mut plans = Vec::new();
     for (i, plan) in inputs.plans.iter().enumerate() {
         let mut found = Vec::new();
@@ -90,7 +88,7 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
     if diags.has_errors() {
         return Err(InvalidInput(diags.into_sorted()));
     }
-    let selections = credit::owner_selections(inputs, &plans);
+    credits.attach_selections(&credit::owner_selections(inputs, &plans));
     let ids_ascending = inputs.deals.ids_ascending();
     let mut ctx = Context {
         inputs,
@@ -98,7 +96,6 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
         plans,
         stage: inputs.deals.column("stage"),
         credits,
-        selections,
         ids_ascending,
         one_credit_per_row: inputs.credits.rows.is_empty()
             && inputs.assignments.is_empty()

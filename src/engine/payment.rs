@@ -68,8 +68,8 @@ pub struct Closure {
 pub struct Settlement {
     /// Payout periods of the run that are closed.
     pub closed: BTreeMap<Period, Closure>,
-    /// Payment lines of each open payout period of the run: (rep, component, payout period).
-    /// Keyed by (rep, plan, component, payout period): a rep may be on several plans in a run.
+    /// Payment lines of each open payout period of the run that has some. Keyed by (rep, plan,
+    /// component, payout period): a rep may be on several plans in a run.
     pub entries: BTreeMap<(u32, usize, usize, Period), Vec<Entry>>,
     /// Corrections and late adjustments no open payout period of this run could take (e.g. a
     /// quarterly component in a monthly run): they wait for the component's next open period.
@@ -725,7 +725,7 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                         e.note.clone(),
                     ));
                 }
-                if !closed(period) {
+                if !closed(period) && !entries.is_empty() {
                     settlement
                         .entries
                         .insert((r.rep, r.plan, c.component, period), entries);

@@ -198,6 +198,8 @@ struct Candidate {
     date: NaiveDate,
     row: u32,
     grant: Option<u32>,
+    /// The owner's selection mask from the file-order pass, or [`credit::UNKNOWN`].
+    mask: u8,
 }
 
 fn compute_segment(
@@ -225,48 +227,6 @@ fn compute_segment(
         CreditKind::Territory => holder_column == Some(g.via as usize),
         CreditKind::Rollup => plan.crediting.rollup.is_some(),
     };
-    let mut keyed: Vec<Candidate> = Vec::with_capacity(owned.len() + other.len());
-    let mut unread: Vec<u32> = Vec::new();
-    if holder_column.is_none() {
-        keyed.extend(owned.iter().map(|o| Candidate {
-            date: o.date,
-            row: o.row,
-            grant: None,
-        }));
-    } else {
-        unread.extend_from_slice(owned.rows());
-    }
-    for (i, g) in other.iter().enumerate() {
-        if reads(g) {
-            keyed.push(Candidate {
-                date: deals.close_date(g.row as usize),
-                row: g.row,
-                grant: Some(i as u32),
-            });
-        } else {
-            unread.push(g.row);
-        }
-    }
-    // (date, id) order; when ids increase in file order, (date, row) is the same order and the ids
-    // are not read at all; otherwise they are compared only between deals of one day.
-    if ctx.ids_ascending {
-        keyed.sort_unstable_by_key(|c| (c.date, c.row, c.grant));
-    } else {
-        keyed.sort_unstable_by(|a, b| {
-            a.date
-                .cmp(&b.date)
-                .then_with(|| {
-                    deals
-                        .id_key(a.row as usize)
-                        .cmp(deals.id_key(b.row as usize))
-                })
-                .then_with(|| a.grant.cmp(&b.grant))
-        });
-    }
-    // The owner's selections were computed in file order for the roster's plan.
-    let precomputed = seg.assignment.is_none();
-    let grant_of = |c: &Candidate| c.grant.map(|i| &other[i as usize]);
-
     // Which payout periods each component computes: those ending in the run period while the rep is
     // on the plan, preceded by the earlier ones of their measurement period (and plan cap period) for the true-up.
     let cap_period = plan.components.iter().find_map(|c| match &c.kind {
@@ -319,26 +279,130 @@ fn compute_segment(
         }
     }
 
-    let mut selected = vec![false; keyed.len()];
-    let mut used = vec![false; keyed.len()];
-    let mut excepted = vec![false; keyed.len()];
-    let mut cancelled = vec![false; keyed.len()];
-    let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); plan.measures.len()];
-    // One pass over the rep's deals, every needed measure per deal: each deal's cells are read
-    // from memory once (the deals of a rep are scattered through the table).
     let active: Vec<(usize, NaiveDate, NaiveDate)> = needed
         .iter()
         .enumerate()
         .filter_map(|(m, r)| r.map(|(a, b)| (m, a, b)))
         .collect();
+
+    // The dates the run looks at for this plan, whoever the rep: a deal outside them is out of
+    // period; inside them, not being employed or not on the plan says more.
+    let window = plan
+        .components
+        .iter()
+        .filter(|c| !matches!(c.kind, ComponentKind::PlanCap(_)))
+        .filter_map(|comp| {
+            let in_run: Vec<Period> = run
+                .periods_of(comp.payout_period)
+                .into_iter()
+                .filter(|p| run.contains(p.end()))
+                .collect();
+            let first = in_run.first()?;
+            Some((
+                first.within(comp.measurement_period).start(),
+                in_run.last()?.end(),
+            ))
+        })
+        .fold(None, |acc: Option<(NaiveDate, NaiveDate)>, (a, b)| {
+            Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
+        });
+    // The outcome of a credit that entered no measure (it was not selected, or not dated in range).
+    let unused = |date: NaiveDate, selected: bool| {
+        if window.is_none_or(|(a, b)| date < a || date > b) {
+            Outcome::OutOfPeriod
+        } else if !rep.active_on(date) {
+            Outcome::RepInactive
+        } else if !seg.covers(date) {
+            Outcome::NoPlan
+        } else if selected {
+            Outcome::OutOfPeriod
+        } else {
+            Outcome::Filtered
+        }
+    };
+
+    // The owner's selections were computed in file order for the roster's plan: an owned row that
+    // no needed measure selects is settled here, without reading its value or sorting it.
+    let precomputed = seg.assignment.is_none();
+    let own_needed: u8 = active
+        .iter()
+        .filter(|&&(m, _, _)| plan.measures[m].credit == MeasureCredit::Own)
+        .fold(0, |mask, &(m, _, _)| mask | (1 << m));
+    let mut keyed: Vec<Candidate> = Vec::with_capacity(owned.len() + other.len());
+    let mut unread: Vec<u32> = Vec::new();
+    if holder_column.is_none() {
+        for o in owned.iter() {
+            let mask = if precomputed { o.mask } else { credit::UNKNOWN };
+            if mask != credit::UNKNOWN && mask & own_needed == 0 {
+                record(ctx, o.row, unused(o.date, false));
+            } else {
+                keyed.push(Candidate {
+                    date: o.date,
+                    row: o.row,
+                    grant: None,
+                    mask,
+                });
+            }
+        }
+    } else {
+        unread.extend_from_slice(owned.rows());
+    }
+    for (i, g) in other.iter().enumerate() {
+        if reads(g) {
+            keyed.push(Candidate {
+                date: deals.close_date(g.row as usize),
+                row: g.row,
+                grant: Some(i as u32),
+                mask: credit::UNKNOWN,
+            });
+        } else {
+            unread.push(g.row);
+        }
+    }
+    // (date, id) order; when ids increase in file order, (date, row) is the same order and the ids
+    // are not read at all; otherwise they are compared only between deals of one day.
+    if ctx.ids_ascending {
+        keyed.sort_unstable_by_key(|c| (c.date, c.row, c.grant));
+    } else {
+        keyed.sort_unstable_by(|a, b| {
+            a.date
+                .cmp(&b.date)
+                .then_with(|| {
+                    deals
+                        .id_key(a.row as usize)
+                        .cmp(deals.id_key(b.row as usize))
+                })
+                .then_with(|| a.grant.cmp(&b.grant))
+        });
+    }
+    let grant_of = |c: &Candidate| c.grant.map(|i| &other[i as usize]);
+
+    let mut selected = vec![false; keyed.len()];
+    let mut used = vec![false; keyed.len()];
+    let mut excepted = vec![false; keyed.len()];
+    let mut cancelled = vec![false; keyed.len()];
+    let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); plan.measures.len()];
+    // The cells the measures read, fetched ahead in one tight pass: a rep's deals are scattered
+    // through the table, and independent reads overlap, where in the loop below each would stall it.
+    let primary = active
+        .iter()
+        .find_map(|&(m, _, _)| match bound.measures[m].value {
+            BoundValue::Number { source, .. } => Some(source),
+            BoundValue::Count => None,
+        });
+    let fetched: Vec<Fetched> = keyed
+        .iter()
+        .map(|c| Fetched {
+            number: primary.and_then(|s| bound.number(deals, s, c.row as usize)),
+            currency: deals.currency_code(c.row as usize),
+        })
+        .collect();
+    // One pass over the rep's deals, every needed measure per deal.
     for (local, cand) in keyed.iter().enumerate() {
         let r = cand.row as usize;
         let grant = grant_of(cand);
         let rolled_up = grant.is_some_and(|g| g.kind == CreditKind::Rollup);
-        let mask = match grant {
-            None if precomputed => ctx.selections[r],
-            _ => credit::UNKNOWN,
-        };
+        let mask = cand.mask;
         for &(m, from, to) in &active {
             let measure = &bound.measures[m];
             if (plan.measures[m].credit == MeasureCredit::Team) != rolled_up {
@@ -364,7 +428,14 @@ fn compute_segment(
             if date < from || date > to || !seg.covers(date) {
                 continue;
             }
-            match credit_value(ctx, plan, bound, measure.value, r, date) {
+            let number = match measure.value {
+                BoundValue::Number { source, .. } if Some(source) != primary => {
+                    bound.number(deals, source, r)
+                }
+                _ => fetched[local].number,
+            };
+            let currency = deals.currency_of_code(fetched[local].currency);
+            match credit_value(ctx, plan, measure.value, r, date, number, currency) {
                 Ok(mut credit) => {
                     // A cancelled deal leaves the measure (its cancelled part, when partial) if
                     // the plan's clawback reduces attainment (see super::payment).
@@ -443,27 +514,6 @@ fn compute_segment(
         });
     }
 
-    // The dates the run looks at for this plan, whoever the rep: a deal outside them is out of
-    // period; inside them, not being employed or not on the plan says more.
-    let window = plan
-        .components
-        .iter()
-        .filter(|c| !matches!(c.kind, ComponentKind::PlanCap(_)))
-        .filter_map(|comp| {
-            let in_run: Vec<Period> = run
-                .periods_of(comp.payout_period)
-                .into_iter()
-                .filter(|p| run.contains(p.end()))
-                .collect();
-            let first = in_run.first()?;
-            Some((
-                first.within(comp.measurement_period).start(),
-                in_run.last()?.end(),
-            ))
-        })
-        .fold(None, |acc: Option<(NaiveDate, NaiveDate)>, (a, b)| {
-            Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
-        });
     for (local, cand) in keyed.iter().enumerate() {
         let date = cand.date;
         let status = if excepted[local] {
@@ -472,16 +522,8 @@ fn compute_segment(
             Outcome::Credited
         } else if cancelled[local] {
             Outcome::Cancelled
-        } else if window.is_none_or(|(a, b)| date < a || date > b) {
-            Outcome::OutOfPeriod
-        } else if !rep.active_on(date) {
-            Outcome::RepInactive
-        } else if !seg.covers(date) {
-            Outcome::NoPlan
-        } else if selected[local] {
-            Outcome::OutOfPeriod
         } else {
-            Outcome::Filtered
+            unused(date, selected[local])
         };
         record(ctx, cand.row, status);
     }
@@ -496,14 +538,24 @@ fn compute_segment(
     });
 }
 
-/// The deal's value for a measure, converted to the plan currency when it is money.
+/// A candidate's cells, read ahead of the computation: the value of the measures' (first) source
+/// and the currency code.
+#[derive(Clone, Copy)]
+struct Fetched {
+    number: Option<Decimal>,
+    currency: u32,
+}
+
+/// The deal's value for a measure (`number`: its source's cell, read by the caller), converted
+/// to the plan currency when it is money.
 fn credit_value(
     ctx: &Context,
     plan: &Plan,
-    bound: &BoundPlan,
     value: BoundValue,
     row: usize,
     date: NaiveDate,
+    number: Option<Decimal>,
+    currency: &str,
 ) -> Result<Credit, Diagnostic> {
     let deals = &ctx.inputs.deals;
     let (source, money) = match value {
@@ -518,7 +570,7 @@ fn credit_value(
         }
         BoundValue::Number { source, money } => (source, money),
     };
-    let Some(value) = bound.number(deals, source, row) else {
+    let Some(value) = number else {
         let what = match source {
             super::Source::Column(i) => format!("its `{}` is empty", deals.columns[i].name),
             super::Source::Derived(i) => format!(
@@ -541,7 +593,6 @@ fn credit_value(
         }
         return Err(d);
     };
-    let currency = deals.currency(row);
     if money && currency.is_empty() {
         if let Some(c) = deals.currency {
             return Err(Diagnostic::error(

@@ -197,6 +197,20 @@ pub fn run_with(workspace: &str, period: &str, extra: &[&str]) -> Run {
         text, stdout,
         "payouts.csv and the CSV summary on stdout must be the same"
     );
+    // Without --out the engine keeps no statement lines and prices cumulative tables by their
+    // totals: the batch path must give the same payouts, byte for byte.
+    let batch = payout()
+        .args([
+            "-w", workspace, "run", "--period", period, "--format", "csv",
+        ])
+        .args(extra)
+        .output()
+        .expect("payout runs");
+    assert_eq!(
+        String::from_utf8(batch.stdout).expect("stdout is UTF-8"),
+        stdout,
+        "the summary without --out must equal payouts.csv of the run with --out"
+    );
     let mut payouts = BTreeMap::new();
     for r in parse_csv(&text) {
         let key = (
