@@ -924,6 +924,49 @@ fn plain_text(bytes: &[u8]) -> Option<&str> {
 /// the piece ends (exclusive), the end of the last complete record, and the newlines in each piece.
 fn cut(buf: &[u8], parts: usize, eof: bool) -> (Vec<usize>, Vec<u64>) {
     let target = (buf.len() / parts.max(1)).max(1 << 16);
+    if memchr::memchr(b'"', buf).is_none() {
+        cut_unquoted(buf, target, eof)
+    } else {
+        cut_quoted(buf, target, eof)
+    }
+}
+
+/// [`cut`] of a block without quotes, where every newline ends a record: the pieces end at the
+/// first newline `target` bytes into them, found by search instead of newline by newline; their
+/// newlines are then counted in parallel.
+fn cut_unquoted(buf: &[u8], target: usize, eof: bool) -> (Vec<usize>, Vec<u64>) {
+    let last_end = if eof {
+        buf.len()
+    } else {
+        memchr::memrchr(b'\n', buf).map_or(0, |p| p + 1)
+    };
+    let mut ends = Vec::new();
+    let mut piece_start = 0usize;
+    while piece_start + target <= last_end {
+        match memchr::memchr(b'\n', &buf[piece_start + target - 1..last_end]) {
+            Some(p) => {
+                piece_start += target + p;
+                ends.push(piece_start);
+            }
+            None => break,
+        }
+    }
+    if piece_start < last_end {
+        ends.push(last_end);
+    }
+    let newlines = ends
+        .par_iter()
+        .enumerate()
+        .map(|(i, &end)| {
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            bytecount::count(&buf[start..end], b'\n') as u64
+        })
+        .collect();
+    (ends, newlines)
+}
+
+/// [`cut`] of any block: quotes as the csv crate reads them.
+fn cut_quoted(buf: &[u8], target: usize, eof: bool) -> (Vec<usize>, Vec<u64>) {
     let mut ends = Vec::new();
     let mut newlines = Vec::new();
     let mut in_quotes = false;
@@ -1615,6 +1658,30 @@ mod tests {
         assert!(plain_text(b"a,b\rc,d\n").is_none());
         assert!(plain_text(b"a,b\xff\n").is_none());
         assert!(plain_text(b"a,b\r\n").is_some());
+    }
+
+    #[test]
+    fn unquoted_blocks_are_cut_as_the_quote_aware_cut_does() {
+        // Records of varied lengths, with CRLF and empty lines, cut in pieces of a few records.
+        let mut buf = Vec::new();
+        for i in 0..40_000u32 {
+            let len = (i * 7919) % 97;
+            buf.extend(std::iter::repeat_n(b'a' + (i % 26) as u8, len as usize));
+            buf.extend_from_slice(if i % 5 == 0 { b"\r\n" } else { b"\n" });
+        }
+        buf.extend_from_slice(b"partial,record");
+        for target in [1usize << 16, 100_000, 1 << 20, 1 << 30] {
+            for eof in [false, true] {
+                for len in [buf.len(), buf.len() - 14, 1 << 16, 70_001, 12] {
+                    let b = &buf[..len];
+                    assert_eq!(
+                        cut_unquoted(b, target, eof),
+                        cut_quoted(b, target, eof),
+                        "target {target}, eof {eof}, {len} bytes"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

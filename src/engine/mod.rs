@@ -230,51 +230,63 @@ fn reconcile(
     rec
 }
 
+/// The invariants of one rep's result: payable = earned-to-date − paid-to-date + payment lines,
+/// earned-to-date = the exact earning rounded, and (with lines) the lines sum to the payable.
+fn check_rep(inputs: &Inputs, r: &RepResult, lines: bool) -> Result<(), InternalError> {
+    let plan = &inputs.plans[r.plan];
+    for c in &r.components {
+        for p in &c.periods {
+            let who = || {
+                format!(
+                    "rep {} component {} period {}",
+                    inputs.roster.get(r.rep).id,
+                    plan.components[c.component].id,
+                    p.payout_period
+                )
+            };
+            // Payment lines (draws, adjustments, prior periods...) come on top of the true-up.
+            let payment: Decimal = p
+                .lines
+                .iter()
+                .filter(|l| l.kind.is_payment())
+                .map(|l| l.amount)
+                .sum();
+            if p.payable != p.earned_to_date - p.paid_to_date + payment {
+                return Err(InternalError(format!(
+                    "payable ≠ earned-to-date − paid-to-date + payment lines for {}",
+                    who()
+                )));
+            }
+            if p.earned_to_date != plan.rounding.apply(p.earned_exact) {
+                return Err(InternalError(format!(
+                    "earned-to-date is not the rounded exact earning for {}",
+                    who()
+                )));
+            }
+            if lines && p.lines.iter().map(|l| l.amount).sum::<Decimal>() != p.payable {
+                return Err(InternalError(format!(
+                    "statement lines do not sum to the payable for {}",
+                    who()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Check the invariants of a run; a failure is a bug, reported as an internal error (exit 2).
 pub fn check_invariants(
     inputs: &Inputs,
     run: &RunResult,
     lines: bool,
 ) -> Result<(), InternalError> {
-    for r in &run.reps {
-        let plan = &inputs.plans[r.plan];
-        for c in &r.components {
-            for p in &c.periods {
-                let who = || {
-                    format!(
-                        "rep {} component {} period {}",
-                        inputs.roster.get(r.rep).id,
-                        plan.components[c.component].id,
-                        p.payout_period
-                    )
-                };
-                // Payment lines (draws, adjustments, prior periods...) come on top of the true-up.
-                let payment: Decimal = p
-                    .lines
-                    .iter()
-                    .filter(|l| l.kind.is_payment())
-                    .map(|l| l.amount)
-                    .sum();
-                if p.payable != p.earned_to_date - p.paid_to_date + payment {
-                    return Err(InternalError(format!(
-                        "payable ≠ earned-to-date − paid-to-date + payment lines for {}",
-                        who()
-                    )));
-                }
-                if p.earned_to_date != plan.rounding.apply(p.earned_exact) {
-                    return Err(InternalError(format!(
-                        "earned-to-date is not the rounded exact earning for {}",
-                        who()
-                    )));
-                }
-                if lines && p.lines.iter().map(|l| l.amount).sum::<Decimal>() != p.payable {
-                    return Err(InternalError(format!(
-                        "statement lines do not sum to the payable for {}",
-                        who()
-                    )));
-                }
-            }
-        }
+    // Reps in parallel; the first failure in rep order is the one reported, whatever the threads.
+    if let Some(e) = run
+        .reps
+        .par_iter()
+        .find_map_first(|r| check_rep(inputs, r, lines).err())
+    {
+        return Err(e);
     }
     let rec = &run.reconciliation;
     if rec.input_rows() + rec.not_loaded != rec.file_rows {
