@@ -211,8 +211,9 @@ pub(crate) fn validate_crediting(inputs: &Inputs) -> Vec<Diagnostic> {
 fn owners_sorted(
     deals: &crate::data::DealTable,
     reps: usize,
-    is_split: &(dyn Fn(usize) -> bool + Sync),
+    split: &[bool],
 ) -> (Vec<u32>, Vec<u32>, Vec<u16>) {
+    let is_split = |row: usize| split.get(row).copied().unwrap_or(false);
     use std::sync::atomic::{AtomicU16, AtomicU32, Ordering::Relaxed};
     let rows = deals.len();
     let chunk = rows
@@ -285,9 +286,8 @@ pub(crate) fn build(inputs: &Inputs) -> CreditLists<'_> {
         }
         s
     };
-    let is_split = |row: usize| split.get(row).copied().unwrap_or(false);
 
-    let (offsets, owned_rows, owned_days) = owners_sorted(deals, reps, &is_split);
+    let (offsets, owned_rows, owned_days) = owners_sorted(deals, reps, &split);
 
     let mut other: Vec<Vec<Grant>> = vec![Vec::new(); reps];
     for c in &inputs.credits.rows {

@@ -188,30 +188,65 @@ fn reconcile(
 ) -> Reconciliation {
     let deals = &inputs.deals;
     let stage = deals.column("stage");
+    // Tallies in a dense table indexed by (outcome, stage code, currency code) when the
+    // dictionaries are small (the usual case), else in a hash map.
+    let codes = |c: Option<usize>| match c.map(|c| &deals.columns[c].values) {
+        Some(crate::data::ColumnValues::Text { dict, .. }) => dict.len().max(1),
+        _ => 1,
+    };
+    let (stages, currencies) = (codes(stage), codes(deals.currency));
+    let slots = 8 * stages * currencies;
+    let key = |row: usize, o: Outcome| {
+        let stage_code = match (o, stage) {
+            (Outcome::Filtered, Some(s)) => deals.columns[s].text_code_at(row).unwrap_or(0),
+            _ => 0,
+        };
+        (o, stage_code, deals.currency_code(row))
+    };
     type Tallies = rustc_hash::FxHashMap<(Outcome, u32, u32), (usize, Tally)>;
-    let tallies: Tallies = outcomes
-        .par_iter()
-        .enumerate()
-        .fold(Tallies::default, |mut acc, (row, &o)| {
-            let stage_code = match (o, stage) {
-                (Outcome::Filtered, Some(s)) => deals.columns[s].text_code_at(row).unwrap_or(0),
-                _ => 0,
-            };
-            let entry = acc
-                .entry((o, stage_code, deals.currency_code(row)))
-                .or_insert((row, Tally::default()));
-            entry.1.add(deals.amount(row));
-            acc
-        })
-        .reduce(Tallies::default, |mut a, b| {
-            for (k, (row, t)) in b {
-                let e = a.entry(k).or_insert((row, Tally::default()));
-                e.0 = e.0.min(row);
-                e.1.rows += t.rows;
-                e.1.amount += t.amount;
-            }
-            a
-        });
+    let merge = |mut a: Tallies, b: Tallies| {
+        for (k, (row, t)) in b {
+            let e = a.entry(k).or_insert((row, Tally::default()));
+            e.0 = e.0.min(row);
+            e.1.rows += t.rows;
+            e.1.amount += t.amount;
+        }
+        a
+    };
+    let tallies: Tallies = if slots <= 1 << 16 {
+        let index = |(o, s, c): (Outcome, u32, u32)| {
+            (o as usize * stages + s as usize) * currencies + c as usize
+        };
+        outcomes
+            .par_iter()
+            .enumerate()
+            .fold(
+                || vec![(usize::MAX, Tally::default()); slots],
+                |mut acc, (row, &o)| {
+                    let slot = &mut acc[index(key(row, o))];
+                    slot.0 = slot.0.min(row);
+                    slot.1.add(deals.amount(row));
+                    acc
+                },
+            )
+            .map(|acc| -> Tallies {
+                acc.into_iter()
+                    .filter(|(_, t)| t.rows > 0)
+                    .map(|(row, t)| (key(row, outcomes[row]), (row, t)))
+                    .collect()
+            })
+            .reduce(Tallies::default, merge)
+    } else {
+        outcomes
+            .par_iter()
+            .enumerate()
+            .fold(Tallies::default, |mut acc, (row, &o)| {
+                let entry = acc.entry(key(row, o)).or_insert((row, Tally::default()));
+                entry.1.add(deals.amount(row));
+                acc
+            })
+            .reduce(Tallies::default, merge)
+    };
     let mut rec = Reconciliation::default();
     for ((o, _, _), (row, t)) in tallies {
         let currency = deals.currency(row).to_string();
