@@ -5,7 +5,7 @@
 //! row for that period, or else the sum of rows that exactly tile it (three monthly quotas make a
 //! quarter); anything else is "missing", never guessed.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use rust_decimal::Decimal;
 
@@ -33,7 +33,7 @@ pub struct Quotas {
     pub file: String,
     /// (rep, period) → (measure, quota, line) rows; measure is "" when the file has none for the
     /// row. Keyed without the measure so a lookup allocates nothing; a rep has few measures.
-    rows: HashMap<(u32, Period), Vec<QuotaRow>>,
+    rows: FxHashMap<(u32, Period), Vec<QuotaRow>>,
     pub info: Option<FileInfo>,
 }
 
