@@ -204,27 +204,37 @@ pub fn read_inputs_reporting(
             }
         }
     }
-    let deals = deals::read_deals(&ws.deals, &roster, ws.lenient, &mut diags, progress)?;
+    // The deals file is read on the pool while, beside it, the small files that do not need it.
+    let mut side = Diagnostics::new();
+    let (deals, small) = rayon::join(
+        || deals::read_deals(&ws.deals, &roster, ws.lenient, &mut diags, progress),
+        || -> anyhow::Result<(Quotas, FxRates, Territories)> {
+            let quotas = match &ws.quotas {
+                Some(spec) => quotas::read_quotas(spec, &roster, &ws.calendar, &mut side)?,
+                None => Quotas::default(),
+            };
+            let fx = match &ws.fx {
+                Some(spec) => fx::read_fx(spec, &mut side)?,
+                None => FxRates::default(),
+            };
+            let territories = match &ws.territories {
+                Some(spec) => territories::read_territories(spec, &roster, &mut side)?,
+                None => Territories::default(),
+            };
+            Ok((quotas, fx, territories))
+        },
+    );
+    let deals = deals?;
+    let (quotas, fx, territories) = small?;
+    diags.extend(side.into_sorted());
     files.extend(deals.info.clone());
-    let quotas = match &ws.quotas {
-        Some(spec) => quotas::read_quotas(spec, &roster, &ws.calendar, &mut diags)?,
-        None => Quotas::default(),
-    };
     files.extend(quotas.info.clone());
-    let fx = match &ws.fx {
-        Some(spec) => fx::read_fx(spec, &mut diags)?,
-        None => FxRates::default(),
-    };
     files.extend(fx.info.clone());
     let credits = match &ws.credits {
         Some(spec) => credits::read_credits(spec, &roster, &deals, &mut diags)?,
         None => Credits::default(),
     };
     files.extend(credits.info.clone());
-    let territories = match &ws.territories {
-        Some(spec) => territories::read_territories(spec, &roster, &mut diags)?,
-        None => Territories::default(),
-    };
     files.extend(territories.info.clone());
     let warnings = diags.finish().map_err(anyhow::Error::new)?;
     Ok(Inputs {
