@@ -55,10 +55,8 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     global.message(format!(
         "run {run_id}, period {period}: {} payout rows for {} reps",
         rows.len(),
-        rows.iter()
-            .map(|r| r.rep_id)
-            .collect::<std::collections::BTreeSet<_>>()
-            .len()
+        // Rows come grouped by rep (see summary::rows).
+        rows.chunk_by(|a, b| a.rep_id == b.rep_id).count()
     ));
     global.message(report::reconciliation_summary(&result));
     super::payments::report_status(global, &result, &payments);

@@ -381,6 +381,8 @@ fn measurement_period(
             }
         }
         let capped_off = step.deal_capped - (adj[3] - prev[3]);
+        // Lines are kept until the statements are written: without the growth slack.
+        lines.shrink_to_fit();
         results.push(PeriodResult {
             payout_period: *p,
             measurement_period: m,

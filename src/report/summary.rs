@@ -85,7 +85,7 @@ pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
             }
         }
     }
-    rows.sort_by_key(|(rank, row)| {
+    rayon::slice::ParallelSliceMut::par_sort_by_key(&mut rows[..], |(rank, row)| {
         (
             *rank,
             row.result.payout_period,
