@@ -206,21 +206,34 @@ pub(crate) fn validate_crediting(inputs: &Inputs) -> Vec<Diagnostic> {
 }
 
 /// Owner credits: the rows (but split ones) sorted by owner, stable, with their close days; and
-/// where each rep's rows start. A parallel counting sort: each chunk of rows counts its owners, the
-/// counts become disjoint write ranges per (chunk, owner), and each chunk fills its own ranges.
+/// where each rep's rows start.
 fn owners_sorted(
     deals: &crate::data::DealTable,
     reps: usize,
     split: &[bool],
 ) -> (Vec<u32>, Vec<u32>, Vec<u16>) {
-    let is_split = |row: usize| split.get(row).copied().unwrap_or(false);
-    use std::sync::atomic::{AtomicU16, AtomicU32, Ordering::Relaxed};
-    let rows = deals.len();
-    let chunk = rows
+    let chunk = deals
+        .len()
         .div_ceil(rayon::current_num_threads().max(1) * 2)
         .max(1 << 16);
-    let counts: Vec<Vec<u32>> = deals
-        .reps
+    counting_sort(&deals.reps, reps, split, chunk, |row| {
+        day_of(deals.close_date(row))
+    })
+}
+
+/// Rows (but split ones) sorted by owner, stable: (where each owner's rows start, the rows, the
+/// `day` of each). A parallel counting sort: each chunk of `chunk` rows counts its owners, the
+/// counts become disjoint write ranges per (chunk, owner), and each chunk fills its own ranges.
+fn counting_sort(
+    owners: &[u32],
+    reps: usize,
+    split: &[bool],
+    chunk: usize,
+    day: impl Fn(usize) -> u16 + Sync,
+) -> (Vec<u32>, Vec<u32>, Vec<u16>) {
+    use std::sync::atomic::{AtomicU16, AtomicU32, Ordering::Relaxed};
+    let is_split = |row: usize| split.get(row).copied().unwrap_or(false);
+    let counts: Vec<Vec<u32>> = owners
         .par_chunks(chunk)
         .enumerate()
         .map(|(c, owners)| {
@@ -245,10 +258,9 @@ fn owners_sorted(
         }
     }
     offsets[reps] = at;
-    let owned_rows: Vec<AtomicU32> = (0..at).map(|_| AtomicU32::new(0)).collect();
-    let owned_days: Vec<AtomicU16> = (0..at).map(|_| AtomicU16::new(0)).collect();
-    deals
-        .reps
+    let sorted_rows: Vec<AtomicU32> = (0..at).map(|_| AtomicU32::new(0)).collect();
+    let sorted_days: Vec<AtomicU16> = (0..at).map(|_| AtomicU16::new(0)).collect();
+    owners
         .par_chunks(chunk)
         .zip(starts)
         .enumerate()
@@ -258,16 +270,16 @@ fn owners_sorted(
                 if !is_split(row) {
                     let slot = &mut next[rep as usize];
                     // Each slot is written by exactly one chunk: relaxed stores suffice.
-                    owned_rows[*slot as usize].store(row as u32, Relaxed);
-                    owned_days[*slot as usize].store(day_of(deals.close_date(row)), Relaxed);
+                    sorted_rows[*slot as usize].store(row as u32, Relaxed);
+                    sorted_days[*slot as usize].store(day(row), Relaxed);
                     *slot += 1;
                 }
             }
         });
     (
         offsets,
-        owned_rows.into_iter().map(AtomicU32::into_inner).collect(),
-        owned_days.into_iter().map(AtomicU16::into_inner).collect(),
+        sorted_rows.into_iter().map(AtomicU32::into_inner).collect(),
+        sorted_days.into_iter().map(AtomicU16::into_inner).collect(),
     )
 }
 
@@ -464,6 +476,35 @@ pub(crate) const UNKNOWN: u8 = 0x80;
 mod tests {
     use super::*;
     use chrono::{Datelike, NaiveDate};
+
+    #[test]
+    fn the_parallel_counting_sort_is_a_stable_sort_by_owner() {
+        // 10 rows of 3 owners, rows 4 and 7 split (credited by the credits file, not the owner).
+        let owners = [2, 0, 1, 2, 0, 0, 1, 2, 2, 1];
+        let split = [
+            false, false, false, false, true, false, false, true, false, false,
+        ];
+        let day = |row: usize| 100 + row as u16;
+        // Expected, by owner in row order: 0 → rows 1, 5; 1 → 2, 6, 9; 2 → 0, 3, 8.
+        let expected = (
+            vec![0, 2, 5, 8],
+            vec![1, 5, 2, 6, 9, 0, 3, 8],
+            vec![101, 105, 102, 106, 109, 100, 103, 108],
+        );
+        // Whatever the chunk size (one chunk, or many that each write their own ranges).
+        for chunk in [1, 2, 3, 4, 10, 64] {
+            assert_eq!(
+                counting_sort(&owners, 3, &split, chunk, day),
+                expected,
+                "chunk {chunk}"
+            );
+        }
+        assert_eq!(
+            counting_sort(&owners, 3, &[], 3, day).1,
+            vec![1, 4, 5, 2, 6, 9, 0, 3, 7, 8],
+            "no split rows"
+        );
+    }
 
     #[test]
     fn days_count_from_1970() {

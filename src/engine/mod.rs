@@ -179,31 +179,19 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
     })
 }
 
-/// Tally every deal row by outcome (and stage, for filtered rows) and currency: first by small
-/// integer keys, then named, so the result does not depend on dictionary order.
-fn reconcile(
-    inputs: &Inputs,
-    outcomes: &[Outcome],
-    status: impl Fn(usize, Outcome) -> Status,
-) -> Reconciliation {
-    let deals = &inputs.deals;
-    let stage = deals.column("stage");
-    // Tallies in a dense table indexed by (outcome, stage code, currency code) when the
-    // dictionaries are small (the usual case), else in a hash map.
-    let codes = |c: Option<usize>| match c.map(|c| &deals.columns[c].values) {
-        Some(crate::data::ColumnValues::Text { dict, .. }) => dict.len().max(1),
-        _ => 1,
-    };
-    let (stages, currencies) = (codes(stage), codes(deals.currency));
-    let slots = 8 * stages * currencies;
-    let key = |row: usize, o: Outcome| {
-        let stage_code = match (o, stage) {
-            (Outcome::Filtered, Some(s)) => deals.columns[s].text_code_at(row).unwrap_or(0),
-            _ => 0,
-        };
-        (o, stage_code, deals.currency_code(row))
-    };
-    type Tallies = rustc_hash::FxHashMap<(Outcome, u32, u32), (usize, Tally)>;
+/// A reconciliation key: the row's outcome, its stage code (filtered rows) and currency code.
+type TallyKey = (Outcome, u32, u32);
+type Tallies = rustc_hash::FxHashMap<TallyKey, (usize, Tally)>;
+
+/// Rows `0..rows` tallied by `key` (stage codes below `codes.0`, currency codes below `codes.1`):
+/// per key, its first row and its rows' `amount`s. In a dense table per worker when the codes are
+/// few (the usual case), else in hash maps; the same answer either way, whatever the threads.
+fn tally_rows(
+    rows: usize,
+    (stages, currencies): (usize, usize),
+    key: impl Fn(usize) -> TallyKey + Sync,
+    amount: impl Fn(usize) -> Decimal + Sync,
+) -> Tallies {
     let merge = |mut a: Tallies, b: Tallies| {
         for (k, (row, t)) in b {
             let e = a.entry(k).or_insert((row, Tally::default()));
@@ -213,40 +201,65 @@ fn reconcile(
         }
         a
     };
-    let tallies: Tallies = if slots <= 1 << 16 {
-        let index = |(o, s, c): (Outcome, u32, u32)| {
-            (o as usize * stages + s as usize) * currencies + c as usize
-        };
-        outcomes
-            .par_iter()
-            .enumerate()
-            .fold(
-                || vec![(usize::MAX, Tally::default()); slots],
-                |mut acc, (row, &o)| {
-                    let slot = &mut acc[index(key(row, o))];
-                    slot.0 = slot.0.min(row);
-                    slot.1.add(deals.amount(row));
-                    acc
-                },
-            )
-            .map(|acc| -> Tallies {
-                acc.into_iter()
-                    .filter(|(_, t)| t.rows > 0)
-                    .map(|(row, t)| (key(row, outcomes[row]), (row, t)))
-                    .collect()
-            })
-            .reduce(Tallies::default, merge)
-    } else {
-        outcomes
-            .par_iter()
-            .enumerate()
-            .fold(Tallies::default, |mut acc, (row, &o)| {
-                let entry = acc.entry(key(row, o)).or_insert((row, Tally::default()));
-                entry.1.add(deals.amount(row));
+    let slots = 8 * stages * currencies;
+    if slots > 1 << 16 {
+        return (0..rows)
+            .into_par_iter()
+            .fold(Tallies::default, |mut acc, row| {
+                let entry = acc.entry(key(row)).or_insert((row, Tally::default()));
+                entry.1.add(amount(row));
                 acc
             })
-            .reduce(Tallies::default, merge)
+            .reduce(Tallies::default, merge);
+    }
+    let index = |(o, s, c): TallyKey| (o as usize * stages + s as usize) * currencies + c as usize;
+    (0..rows)
+        .into_par_iter()
+        .fold(
+            || vec![(usize::MAX, Tally::default()); slots],
+            |mut acc, row| {
+                let slot = &mut acc[index(key(row))];
+                slot.0 = slot.0.min(row);
+                slot.1.add(amount(row));
+                acc
+            },
+        )
+        .map(|acc| -> Tallies {
+            acc.into_iter()
+                .filter(|(_, t)| t.rows > 0)
+                .map(|(row, t)| (key(row), (row, t)))
+                .collect()
+        })
+        .reduce(Tallies::default, merge)
+}
+
+/// Tally every deal row by outcome (and stage, for filtered rows) and currency: first by small
+/// integer keys, then named, so the result does not depend on dictionary order.
+fn reconcile(
+    inputs: &Inputs,
+    outcomes: &[Outcome],
+    status: impl Fn(usize, Outcome) -> Status,
+) -> Reconciliation {
+    let deals = &inputs.deals;
+    let stage = deals.column("stage");
+    let codes = |c: Option<usize>| match c.map(|c| &deals.columns[c].values) {
+        Some(crate::data::ColumnValues::Text { dict, .. }) => dict.len().max(1),
+        _ => 1,
     };
+    let key = |row: usize| {
+        let o = outcomes[row];
+        let stage_code = match (o, stage) {
+            (Outcome::Filtered, Some(s)) => deals.columns[s].text_code_at(row).unwrap_or(0),
+            _ => 0,
+        };
+        (o, stage_code, deals.currency_code(row))
+    };
+    let tallies = tally_rows(
+        outcomes.len(),
+        (codes(stage), codes(deals.currency)),
+        key,
+        |row| deals.amount(row),
+    );
     let mut rec = Reconciliation::default();
     for ((o, _, _), (row, t)) in tallies {
         let currency = deals.currency(row).to_string();
@@ -349,4 +362,34 @@ pub fn check_invariants(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dense_and_hashed_tallies_agree() {
+        // 10,000 rows: outcome = row mod 8, stage code = 7·row mod 5, currency code = row mod 3,
+        // amount = ((13·row) mod 1000 − 300) cents.
+        let key = |row: usize| {
+            (
+                Outcome::from_u8((row % 8) as u8),
+                (row * 7 % 5) as u32,
+                (row % 3) as u32,
+            )
+        };
+        let amount = |row: usize| Decimal::new((row * 13 % 1000) as i64 - 300, 2);
+        let dense = tally_rows(10_000, (5, 3), key, amount);
+        // 8 × 100,000 stage codes is past the dense table's size: hash maps.
+        let hashed = tally_rows(10_000, (100_000, 1), key, amount);
+        assert_eq!(dense, hashed);
+        assert_eq!(dense.len(), 8 * 5 * 3);
+        // (not credited, stage 0, currency 0): rows ≡ 0 mod 8, 5 and 3, i.e. row = 120k, k = 0..83:
+        // 84 rows. 13·120k mod 1000 = 560k mod 1000 = 40·(14k mod 25); over 25 consecutive k that
+        // is 40·(0 + … + 24) = 12000, so k = 0..74 give 36000 and k = 75..83 (as k = 0..8:
+        // 14k mod 25 = 0, 14, 3, 17, 6, 20, 9, 23, 12, sum 104) give 4160: 40160 − 84 × 300 = 14960.
+        let t = &dense[&(Outcome::NotCredited, 0, 0)];
+        assert_eq!((t.0, t.1.rows, t.1.amount), (0, 84, Decimal::new(14960, 2)));
+    }
 }
