@@ -1125,7 +1125,7 @@ pub fn read_deals(
         lenient,
         rows: 0,
     };
-    let parts = rayon::current_num_threads() * 4;
+    let parts = rayon::current_num_threads() * 8;
     let mut start = header_end;
     // Block k is cut here, then parsed on the pool while, beside it, its new bytes are hashed, the
     // pieces of block k - 1 appended to the table and block k + 1 read from the file.
