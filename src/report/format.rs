@@ -10,34 +10,34 @@ use crate::engine::{Line, LineKind};
 use crate::money::{fmt_percent, fmt_plain};
 use crate::plan::{Basis, Boundary, Component, ComponentKind, Plan, RateTable, RateType};
 
-pub use crate::money::{fmt_amount as amount, fmt_attainment as attainment_pct};
+pub use crate::money::{
+    fmt_amount as amount, fmt_attainment as attainment_pct, push_amount, push_grouped,
+};
 
 /// Like [`amount`], with thousands separators, for tables people read.
 pub fn grouped(value: Decimal, places: u32) -> String {
-    let s = amount(value, places);
-    let (sign, rest) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
-    let (int, frac) = rest
-        .split_once('.')
-        .map_or((rest, None), |(i, f)| (i, Some(f)));
-    let mut out = String::with_capacity(s.len() + int.len() / 3);
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    match frac {
-        Some(f) => format!("{sign}{out}.{f}"),
-        None => format!("{sign}{out}"),
-    }
+    let mut s = String::new();
+    push_grouped(&mut s, value, places);
+    s
 }
 
 /// Attainment as a ratio truncated toward zero to 6 decimals (machine outputs): 0.4999999 shows
 /// as 0.499999, never as a level it has not reached.
 pub fn attainment_ratio(ratio: Option<Decimal>) -> String {
-    ratio.map_or(String::new(), |r| {
-        amount(r.round_dp_with_strategy(6, RoundingStrategy::ToZero), 6)
-    })
+    let mut s = String::new();
+    push_attainment_ratio(&mut s, ratio);
+    s
+}
+
+/// [`attainment_ratio`], appended to `out`.
+pub fn push_attainment_ratio(out: &mut String, ratio: Option<Decimal>) {
+    if let Some(r) = ratio {
+        push_amount(
+            out,
+            r.round_dp_with_strategy(6, RoundingStrategy::ToZero),
+            6,
+        );
+    }
 }
 
 /// The rate table that priced a deal line: the rule's, or the component's default.
