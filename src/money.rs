@@ -250,10 +250,11 @@ pub fn fmt_percent(ratio: Decimal) -> String {
 
 /// [`fmt_percent`], appended to `out`.
 pub fn push_percent(out: &mut String, ratio: Decimal) {
-    match text::percent(ratio) {
+    let mut buf = itoa::Buffer::new();
+    match text::percent(&mut buf, ratio) {
         Some(t) => {
-            out.reserve(t.as_str().len() + 1);
-            out.push_str(t.as_str());
+            out.reserve(t.len() + 1);
+            t.push(out);
         }
         None => {
             let p = (ratio * Decimal::ONE_HUNDRED).normalize();
@@ -272,8 +273,9 @@ pub fn fmt_plain(value: Decimal) -> String {
 
 /// [`fmt_plain`], appended to `out`.
 pub fn push_plain(out: &mut String, value: Decimal) {
-    match text::exact(value, 0) {
-        Some(t) => out.push_str(t.as_str()),
+    let mut buf = itoa::Buffer::new();
+    match text::exact(&mut buf, value, 0) {
+        Some(t) => t.push(out),
         None => {
             let _ = write!(out, "{}", value.normalize());
         }
@@ -295,25 +297,52 @@ impl NormalizeZero for Decimal {
 
 /// An exact amount with at least `places` decimals: 13540.000000 → "13540.00", 987.6536 → "987.6536".
 pub fn fmt_amount(value: Decimal, places: u32) -> String {
-    match text::exact(value, places) {
-        Some(t) => t.as_str().to_owned(),
+    let mut buf = itoa::Buffer::new();
+    match text::exact(&mut buf, value, places) {
+        Some(t) => {
+            let mut s = String::with_capacity(t.len());
+            t.push(&mut s);
+            s
+        }
         None => fmt_amount_reference(value, places),
     }
 }
 
 /// [`fmt_amount`], appended to `out` (no allocation when `out` has room).
 pub fn push_amount(out: &mut String, value: Decimal, places: u32) {
-    match text::exact(value, places) {
-        Some(t) => out.push_str(t.as_str()),
+    let mut buf = itoa::Buffer::new();
+    match text::exact(&mut buf, value, places) {
+        Some(t) => t.push(out),
         None => out.push_str(&fmt_amount_reference(value, places)),
     }
 }
 
 /// [`fmt_amount`] with thousands separators (13540.5 → "13,540.50"), appended to `out`.
 pub fn push_grouped(out: &mut String, value: Decimal, places: u32) {
-    match text::exact(value, places) {
-        Some(t) => text::push_grouped(out, t.as_str()),
-        None => text::push_grouped(out, &fmt_amount_reference(value, places)),
+    let mut buf = itoa::Buffer::new();
+    match text::exact(&mut buf, value, places) {
+        Some(t) => t.push_grouped(out),
+        None => push_grouped_text(out, &fmt_amount_reference(value, places)),
+    }
+}
+
+/// An amount's text as [`fmt_amount`] wrote it, with thousands separators: what [`push_grouped`]
+/// appends for the same value and places.
+pub fn push_grouped_text(out: &mut String, amount: &str) {
+    let (sign, rest) = match amount.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", amount),
+    };
+    let (int, frac) = match rest.bytes().position(|b| b == b'.') {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    out.reserve(amount.len() + int.len().saturating_sub(1) / 3);
+    out.push_str(sign);
+    text::push_int_grouped(out, int);
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
     }
 }
 
@@ -357,122 +386,60 @@ pub fn push_attainment(out: &mut String, ratio: Option<Decimal>) {
 mod text {
     use rust_decimal::Decimal;
 
-    /// Room for a sign, a leading "0", a point, 29 digits and 28 zeros of padding.
-    const CAP: usize = 64;
     /// Digits a mantissa may grow to and still fit `Decimal`'s 96 bits (10^28 < 2^96).
     const SAFE_DIGITS: usize = 28;
     /// `Decimal`'s largest scale.
     const MAX_SCALE: u32 = 28;
+    const ZEROS: &str = "0000000000000000000000000000";
 
-    /// A short decimal text on the stack.
-    pub struct Text {
-        buf: [u8; CAP],
-        len: usize,
+    /// The text of a decimal in pieces: `-` if `negative`, `int`, then when there are decimals a
+    /// point, `lead` zeros, `frac`, and `pad` zeros.
+    pub struct Parts<'a> {
+        negative: bool,
+        int: &'a str,
+        lead: usize,
+        frac: &'a str,
+        pad: usize,
     }
 
-    impl Text {
-        pub fn as_str(&self) -> &str {
-            // Only ASCII digits, '-' and '.' are ever pushed.
-            std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    impl Parts<'_> {
+        /// The text's length in bytes.
+        pub fn len(&self) -> usize {
+            let decimals = self.lead + self.frac.len() + self.pad;
+            usize::from(self.negative) + self.int.len() + decimals + usize::from(decimals > 0)
         }
 
-        fn push(&mut self, bytes: &[u8]) {
-            self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
-            self.len += bytes.len();
+        pub fn push(&self, out: &mut String) {
+            if self.negative {
+                out.push('-');
+            }
+            out.push_str(self.int);
+            self.push_decimals(out);
         }
 
-        fn zeros(&mut self, n: usize) {
-            self.buf[self.len..self.len + n].fill(b'0');
-            self.len += n;
+        /// With a comma every three integer digits.
+        pub fn push_grouped(&self, out: &mut String) {
+            if self.negative {
+                out.push('-');
+            }
+            push_int_grouped(out, self.int);
+            self.push_decimals(out);
+        }
+
+        fn push_decimals(&self, out: &mut String) {
+            if self.lead + self.frac.len() + self.pad > 0 {
+                out.push('.');
+                out.push_str(&ZEROS[..self.lead]);
+                out.push_str(self.frac);
+                out.push_str(&ZEROS[..self.pad]);
+            }
         }
     }
 
-    /// The text of `value.normalize()` rescaled to at least `places` decimals, with a zero's sign
-    /// dropped: what `fmt_amount` prints (and, with `places` 0, what `fmt_plain` prints).
-    pub fn exact(value: Decimal, places: u32) -> Option<Text> {
-        let m = value.mantissa().unsigned_abs();
-        write(value.is_sign_negative(), m, value.scale(), places)
-    }
-
-    /// The text of `(ratio × 100).normalize()`, when the product is exact (it fits 96 bits).
-    pub fn percent(ratio: Decimal) -> Option<Text> {
-        let m = ratio.mantissa().unsigned_abs().checked_mul(100)?;
-        if m >= 1u128 << 96 {
-            return None;
-        }
-        // m × 100 at the same scale is the product; the normalised text strips the zeros again.
-        write(ratio.is_sign_negative(), m, ratio.scale(), 0)
-    }
-
-    /// Sign, digits of `m` with the point `scale` digits from the right, trailing fractional zeros
-    /// removed, then zeros padded up to `places` decimals.
-    fn write(negative: bool, m: u128, scale: u32, places: u32) -> Option<Text> {
-        if places > MAX_SCALE || scale > MAX_SCALE {
-            return None;
-        }
-        let mut int_buf = itoa::Buffer::new();
-        let all = if m == 0 {
-            ""
-        } else if let Ok(small) = u64::try_from(m) {
-            int_buf.format(small)
-        } else {
-            int_buf.format(m)
-        };
-        let all = all.as_bytes();
-        // Zero has no digits, and normalising it drops its scale.
-        let scale = if m == 0 { 0 } else { scale as usize };
-        let places = places as usize;
-        // Trailing zeros among the decimals go (normalize); the digits keep at least one.
-        let zeros = all
-            .iter()
-            .rev()
-            .take(scale)
-            .take_while(|&&b| b == b'0')
-            .count();
-        let digits = &all[..all.len() - zeros];
-        let kept_scale = scale - zeros;
-        let pad = places.saturating_sub(kept_scale);
-        // Padding multiplies the mantissa: `Decimal::rescale` stops short where 96 bits overflow.
-        if pad > 0 && digits.len() + pad > SAFE_DIGITS {
-            return None;
-        }
-        let mut t = Text {
-            buf: [0; CAP],
-            len: 0,
-        };
-        if negative && !digits.is_empty() {
-            t.push(b"-");
-        }
-        let int_len = digits.len().saturating_sub(kept_scale);
-        if int_len == 0 {
-            t.push(b"0");
-        } else {
-            t.push(&digits[..int_len]);
-        }
-        if kept_scale + pad > 0 {
-            t.push(b".");
-            t.zeros(kept_scale - (digits.len() - int_len));
-            t.push(&digits[int_len..]);
-            t.zeros(pad);
-        }
-        Some(t)
-    }
-
-    /// `amount` (a text from [`exact`] or `Decimal`'s `Display`) with a comma every three integer
-    /// digits.
-    pub fn push_grouped(out: &mut String, amount: &str) {
-        let (sign, rest) = match amount.strip_prefix('-') {
-            Some(r) => ("-", r),
-            None => ("", amount),
-        };
-        let (int, frac) = match rest.split_once('.') {
-            Some((i, f)) => (i, Some(f)),
-            None => (rest, None),
-        };
-        out.reserve(amount.len() + int.len().saturating_sub(1) / 3);
-        out.push_str(sign);
+    /// Integer digits with a comma every three.
+    pub fn push_int_grouped(out: &mut String, int: &str) {
         let first = match int.len() % 3 {
-            0 => 3.min(int.len()),
+            0 => int.len().min(3),
             n => n,
         };
         out.push_str(&int[..first]);
@@ -482,10 +449,71 @@ mod text {
             out.push_str(&int[i..i + 3]);
             i += 3;
         }
-        if let Some(f) = frac {
-            out.push('.');
-            out.push_str(f);
+    }
+
+    /// The text of `value.normalize()` rescaled to at least `places` decimals, with a zero's sign
+    /// dropped: what `fmt_amount` prints (and, with `places` 0, what `fmt_plain` prints).
+    pub fn exact(buf: &mut itoa::Buffer, value: Decimal, places: u32) -> Option<Parts<'_>> {
+        let m = value.mantissa().unsigned_abs();
+        parts(buf, value.is_sign_negative(), m, value.scale(), places)
+    }
+
+    /// The text of `(ratio × 100).normalize()`, when the product is exact (it fits 96 bits).
+    pub fn percent(buf: &mut itoa::Buffer, ratio: Decimal) -> Option<Parts<'_>> {
+        let m = ratio.mantissa().unsigned_abs().checked_mul(100)?;
+        if m >= 1u128 << 96 {
+            return None;
         }
+        // m × 100 at the same scale is the product; the normalised text strips the zeros again.
+        parts(buf, ratio.is_sign_negative(), m, ratio.scale(), 0)
+    }
+
+    /// Sign, digits of `m` with the point `scale` digits from the right, trailing fractional zeros
+    /// removed, then zeros padded up to `places` decimals.
+    fn parts(
+        buf: &mut itoa::Buffer,
+        negative: bool,
+        m: u128,
+        scale: u32,
+        places: u32,
+    ) -> Option<Parts<'_>> {
+        if places > MAX_SCALE || scale > MAX_SCALE {
+            return None;
+        }
+        let all = match u64::try_from(m) {
+            Ok(0) => "",
+            Ok(small) => buf.format(small),
+            Err(_) => buf.format(m),
+        };
+        // Zero has no digits, and normalising it drops its scale.
+        let scale = if m == 0 { 0 } else { scale as usize };
+        let places = places as usize;
+        // Trailing zeros among the decimals go (normalize); the digits keep at least one.
+        let zeros = all
+            .bytes()
+            .rev()
+            .take(scale)
+            .take_while(|&b| b == b'0')
+            .count();
+        let digits = &all[..all.len() - zeros];
+        let kept_scale = scale - zeros;
+        let pad = places.saturating_sub(kept_scale);
+        // Padding multiplies the mantissa: `Decimal::rescale` stops short where 96 bits overflow.
+        if pad > 0 && digits.len() + pad > SAFE_DIGITS {
+            return None;
+        }
+        let int_len = digits.len().saturating_sub(kept_scale);
+        Some(Parts {
+            negative: negative && m != 0,
+            int: if int_len == 0 {
+                "0"
+            } else {
+                &digits[..int_len]
+            },
+            lead: kept_scale - (digits.len() - int_len),
+            frac: &digits[int_len..],
+            pad,
+        })
     }
 }
 
@@ -602,6 +630,9 @@ mod tests {
             grouped_reference(v, places),
             "{v:?} {places}"
         );
+        let mut regrouped = String::new();
+        push_grouped_text(&mut regrouped, &fmt_amount(v, places));
+        assert_eq!(regrouped, grouped_reference(v, places), "{v:?} {places}");
         assert_eq!(fmt_plain(v), v.normalize().to_string(), "{v:?}");
         if v.checked_mul(Decimal::ONE_HUNDRED).is_some() {
             assert_eq!(fmt_percent(v), percent_reference(v), "{v:?}");

@@ -44,23 +44,25 @@ impl<W: Write> Fields<W> {
         self.w.write_field([])
     }
 
-    /// An amount with at least `places` decimals ([`crate::money::fmt_amount`]).
-    pub fn amount(&mut self, value: Decimal, places: u32) -> csv::Result<()> {
+    /// An amount with at least `places` decimals ([`crate::money::fmt_amount`]); its text.
+    pub fn amount(&mut self, value: Decimal, places: u32) -> csv::Result<&str> {
         self.with(|s| push_amount(s, value, places))
     }
 
     /// A value's `Display` text.
-    pub fn display(&mut self, value: impl Display) -> csv::Result<()> {
+    pub fn display(&mut self, value: impl Display) -> csv::Result<&str> {
         self.with(|s| {
             let _ = write!(s, "{value}");
         })
     }
 
-    /// A field formatted by `f` into the scratch buffer.
-    pub fn with(&mut self, f: impl FnOnce(&mut String)) -> csv::Result<()> {
+    /// A field formatted by `f` into the scratch buffer; its text (for another rendering of the
+    /// same cell).
+    pub fn with(&mut self, f: impl FnOnce(&mut String)) -> csv::Result<&str> {
         self.scratch.clear();
         f(&mut self.scratch);
-        self.w.write_field(self.scratch.as_bytes())
+        self.w.write_field(self.scratch.as_bytes())?;
+        Ok(&self.scratch)
     }
 
     /// End the record.

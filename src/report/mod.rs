@@ -95,6 +95,16 @@ pub fn reconciliation_summary(run: &RunResult) -> String {
     format!("{} deal rows: {}", rec.file_rows, parts.join(", "))
 }
 
+/// Write one statement file into the staging folder; its manifest entry.
+fn write_statement(staging: &Path, name: String, bytes: &[u8]) -> anyhow::Result<OutputFile> {
+    let path = staging.join(&name);
+    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(OutputFile {
+        path: format!("statements/{name}"),
+        sha256: fs::sha256_hex(bytes),
+    })
+}
+
 /// Write payouts.csv, statements, reconciliation.csv and manifest.json into `dir`.
 pub fn write_outputs(
     dir: &Path,
@@ -143,27 +153,18 @@ pub fn write_outputs(
             .with_context(|| format!("cannot create the folder {}", folder.display()))?;
     }
     let groups: Vec<(&(String, &str), &Vec<&Row>)> = by_statement.iter().collect();
-    let written: Vec<anyhow::Result<Vec<OutputFile>>> = groups
+    let written: Vec<anyhow::Result<[OutputFile; 2]>> = groups
         .par_iter()
-        .map(|((period, rep), rows)| {
-            let base = format!("{}/{}", fs::safe_name(period), fs::safe_name(rep));
-            let csv = statement::render_csv(inputs, run, rows)?;
-            let md = statement::render_markdown(inputs, run, rows);
-            let mut files = Vec::with_capacity(2);
-            for (name, bytes) in [
-                (format!("{base}.csv"), csv.as_slice()),
-                (format!("{base}.md"), md.as_bytes()),
-            ] {
-                let path = staging.join(&name);
-                std::fs::write(&path, bytes)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                files.push(OutputFile {
-                    path: format!("statements/{name}"),
-                    sha256: fs::sha256_hex(bytes),
-                });
-            }
-            Ok(files)
-        })
+        .map_init(
+            statement::Renderer::default,
+            |renderer, ((period, rep), rows)| {
+                renderer.render(inputs, run, rows)?;
+                let base = format!("{}/{}", fs::safe_name(period), fs::safe_name(rep));
+                let csv = write_statement(&staging, format!("{base}.csv"), &renderer.csv)?;
+                let md = write_statement(&staging, format!("{base}.md"), renderer.md.as_bytes())?;
+                Ok([csv, md])
+            },
+        )
         .collect();
     for files in written {
         outputs.extend(files?);

@@ -229,7 +229,9 @@ fn write_csv_row<W: Write>(f: &mut Fields<W>, r: &Row) -> csv::Result<()> {
     f.raw(r.measure_name())?;
     f.amount(p.measure_to_date, r.measure_places())?;
     match p.quota {
-        Some(q) => f.amount(q.amount, r.measure_places())?,
+        Some(q) => {
+            f.amount(q.amount, r.measure_places())?;
+        }
         None => f.empty()?,
     }
     f.with(|s| push_attainment_ratio(s, p.attainment))?;
