@@ -172,9 +172,10 @@ pub fn write_outputs(
     fs::replace_dir(&staging, &dir.join("statements"))?;
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     manifest.outputs = outputs;
-    let mut json = serde_json::to_vec_pretty(&manifest)?;
-    json.push(b'\n');
-    fs::write_atomic(&dir.join("manifest.json"), &json)?;
+    fs::write_atomic_with(&dir.join("manifest.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, &manifest)?;
+        w.write_all(b"\n")
+    })?;
     fs::sync_file(&dir.join("manifest.json"))?;
     Ok(())
 }
