@@ -129,12 +129,7 @@ struct Cx<'a> {
 impl Renderer {
     /// Render one statement (a rep's rows for one payout period, all its components) into
     /// [`Renderer::csv`] and [`Renderer::md`], replacing what they held.
-    pub fn render(
-        &mut self,
-        inputs: &Inputs,
-        run: &RunResult,
-        rows: &[&Row],
-    ) -> anyhow::Result<()> {
+    pub fn render(&mut self, inputs: &Inputs, run: &RunResult, rows: &[Row]) -> anyhow::Result<()> {
         let mut csv = std::mem::take(&mut self.csv);
         let mut md = std::mem::take(&mut self.md);
         csv.clear();
@@ -148,7 +143,7 @@ impl Renderer {
     fn render_into(
         &mut self,
         cx: &Cx,
-        rows: &[&Row],
+        rows: &[Row],
         csv: &mut Vec<u8>,
         md: &mut String,
     ) -> anyhow::Result<()> {
