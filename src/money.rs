@@ -4,6 +4,7 @@
 //! (`1.005` stays `1.005`) and rounding happens only through [`Rounding::apply`], whose strategy is named.
 
 use std::fmt;
+use std::fmt::Write as _;
 use std::str::FromStr;
 
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -242,13 +243,43 @@ pub fn fmt_money(value: Decimal, places: u32) -> String {
 
 /// Format a ratio as a percentage without losing digits: 0.04 → "4%", 0.125 → "12.5%".
 pub fn fmt_percent(ratio: Decimal) -> String {
-    let p = (ratio * Decimal::ONE_HUNDRED).normalize();
-    format!("{p}%")
+    let mut s = String::new();
+    push_percent(&mut s, ratio);
+    s
+}
+
+/// [`fmt_percent`], appended to `out`.
+pub fn push_percent(out: &mut String, ratio: Decimal) {
+    let mut buf = itoa::Buffer::new();
+    match text::percent(&mut buf, ratio) {
+        Some(t) => {
+            out.reserve(t.len() + 1);
+            t.push(out);
+        }
+        None => {
+            let p = (ratio * Decimal::ONE_HUNDRED).normalize();
+            let _ = write!(out, "{p}");
+        }
+    }
+    out.push('%');
 }
 
 /// Format a plain decimal with trailing zeros removed (1.500 → 1.5).
 pub fn fmt_plain(value: Decimal) -> String {
-    value.normalize().to_string()
+    let mut s = String::new();
+    push_plain(&mut s, value);
+    s
+}
+
+/// [`fmt_plain`], appended to `out`.
+pub fn push_plain(out: &mut String, value: Decimal) {
+    let mut buf = itoa::Buffer::new();
+    match text::exact(&mut buf, value, 0) {
+        Some(t) => t.push(out),
+        None => {
+            let _ = write!(out, "{}", value.normalize());
+        }
+    }
 }
 
 trait NormalizeZero {
@@ -266,6 +297,58 @@ impl NormalizeZero for Decimal {
 
 /// An exact amount with at least `places` decimals: 13540.000000 → "13540.00", 987.6536 → "987.6536".
 pub fn fmt_amount(value: Decimal, places: u32) -> String {
+    let mut buf = itoa::Buffer::new();
+    match text::exact(&mut buf, value, places) {
+        Some(t) => {
+            let mut s = String::with_capacity(t.len());
+            t.push(&mut s);
+            s
+        }
+        None => fmt_amount_reference(value, places),
+    }
+}
+
+/// [`fmt_amount`], appended to `out` (no allocation when `out` has room).
+pub fn push_amount(out: &mut String, value: Decimal, places: u32) {
+    let mut buf = itoa::Buffer::new();
+    match text::exact(&mut buf, value, places) {
+        Some(t) => t.push(out),
+        None => out.push_str(&fmt_amount_reference(value, places)),
+    }
+}
+
+/// [`fmt_amount`] with thousands separators (13540.5 → "13,540.50"), appended to `out`.
+pub fn push_grouped(out: &mut String, value: Decimal, places: u32) {
+    let mut buf = itoa::Buffer::new();
+    match text::exact(&mut buf, value, places) {
+        Some(t) => t.push_grouped(out),
+        None => push_grouped_text(out, &fmt_amount_reference(value, places)),
+    }
+}
+
+/// An amount's text as [`fmt_amount`] wrote it, with thousands separators: what [`push_grouped`]
+/// appends for the same value and places.
+pub fn push_grouped_text(out: &mut String, amount: &str) {
+    let (sign, rest) = match amount.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", amount),
+    };
+    let (int, frac) = match rest.bytes().position(|b| b == b'.') {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    out.reserve(amount.len() + int.len().saturating_sub(1) / 3);
+    out.push_str(sign);
+    text::push_int_grouped(out, int);
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+}
+
+/// What [`fmt_amount`] computes, through `Decimal` arithmetic and `Display`: the definition of the
+/// text, used where the integer fast path ([`text::exact`]) declines and as the reference in tests.
+fn fmt_amount_reference(value: Decimal, places: u32) -> String {
     let mut v = value.normalize();
     if v.scale() < places {
         v.rescale(places);
@@ -279,10 +362,159 @@ pub fn fmt_amount(value: Decimal, places: u32) -> String {
 /// Attainment as a percentage truncated toward zero to 0.01% (display only): a shown 100.00% is
 /// always reached, 99.999% shows as 99.99%.
 pub fn fmt_attainment(ratio: Option<Decimal>) -> String {
-    ratio.map_or(String::new(), |r| {
+    let mut s = String::new();
+    push_attainment(&mut s, ratio);
+    s
+}
+
+/// [`fmt_attainment`], appended to `out`.
+pub fn push_attainment(out: &mut String, ratio: Option<Decimal>) {
+    if let Some(r) = ratio {
         let p = (r * Decimal::ONE_HUNDRED).round_dp_with_strategy(2, RoundingStrategy::ToZero);
-        format!("{}%", fmt_amount(p, 2))
-    })
+        push_amount(out, p, 2);
+        out.push('%');
+    }
+}
+
+/// Decimal text from a mantissa and a scale with integer arithmetic only: no `normalize()`
+/// division loop, no `Display`, no allocation.
+///
+/// Invariants: every function here returns either exactly the text that the `Decimal` operations
+/// it stands for would print (checked against them by property tests), or `None` when its input is
+/// outside the range where that is easy to prove (more than 28 digits in play, or a scale change
+/// that `Decimal` could not represent); callers then take the `Decimal` path.
+mod text {
+    use rust_decimal::Decimal;
+
+    /// Digits a mantissa may grow to and still fit `Decimal`'s 96 bits (10^28 < 2^96).
+    const SAFE_DIGITS: usize = 28;
+    /// `Decimal`'s largest scale.
+    const MAX_SCALE: u32 = 28;
+    const ZEROS: &str = "0000000000000000000000000000";
+
+    /// The text of a decimal in pieces: `-` if `negative`, `int`, then when there are decimals a
+    /// point, `lead` zeros, `frac`, and `pad` zeros.
+    pub struct Parts<'a> {
+        negative: bool,
+        int: &'a str,
+        lead: usize,
+        frac: &'a str,
+        pad: usize,
+    }
+
+    impl Parts<'_> {
+        /// The text's length in bytes.
+        pub fn len(&self) -> usize {
+            let decimals = self.lead + self.frac.len() + self.pad;
+            usize::from(self.negative) + self.int.len() + decimals + usize::from(decimals > 0)
+        }
+
+        pub fn push(&self, out: &mut String) {
+            if self.negative {
+                out.push('-');
+            }
+            out.push_str(self.int);
+            self.push_decimals(out);
+        }
+
+        /// With a comma every three integer digits.
+        pub fn push_grouped(&self, out: &mut String) {
+            if self.negative {
+                out.push('-');
+            }
+            push_int_grouped(out, self.int);
+            self.push_decimals(out);
+        }
+
+        fn push_decimals(&self, out: &mut String) {
+            if self.lead + self.frac.len() + self.pad > 0 {
+                out.push('.');
+                out.push_str(&ZEROS[..self.lead]);
+                out.push_str(self.frac);
+                out.push_str(&ZEROS[..self.pad]);
+            }
+        }
+    }
+
+    /// Integer digits with a comma every three.
+    pub fn push_int_grouped(out: &mut String, int: &str) {
+        let first = match int.len() % 3 {
+            0 => int.len().min(3),
+            n => n,
+        };
+        out.push_str(&int[..first]);
+        let mut i = first;
+        while i < int.len() {
+            out.push(',');
+            out.push_str(&int[i..i + 3]);
+            i += 3;
+        }
+    }
+
+    /// The text of `value.normalize()` rescaled to at least `places` decimals, with a zero's sign
+    /// dropped: what `fmt_amount` prints (and, with `places` 0, what `fmt_plain` prints).
+    pub fn exact(buf: &mut itoa::Buffer, value: Decimal, places: u32) -> Option<Parts<'_>> {
+        let m = value.mantissa().unsigned_abs();
+        parts(buf, value.is_sign_negative(), m, value.scale(), places)
+    }
+
+    /// The text of `(ratio × 100).normalize()`, when the product is exact (it fits 96 bits).
+    pub fn percent(buf: &mut itoa::Buffer, ratio: Decimal) -> Option<Parts<'_>> {
+        let m = ratio.mantissa().unsigned_abs().checked_mul(100)?;
+        if m >= 1u128 << 96 {
+            return None;
+        }
+        // m × 100 at the same scale is the product; the normalised text strips the zeros again.
+        parts(buf, ratio.is_sign_negative(), m, ratio.scale(), 0)
+    }
+
+    /// Sign, digits of `m` with the point `scale` digits from the right, trailing fractional zeros
+    /// removed, then zeros padded up to `places` decimals.
+    fn parts(
+        buf: &mut itoa::Buffer,
+        negative: bool,
+        m: u128,
+        scale: u32,
+        places: u32,
+    ) -> Option<Parts<'_>> {
+        if places > MAX_SCALE || scale > MAX_SCALE {
+            return None;
+        }
+        let all = match u64::try_from(m) {
+            Ok(0) => "",
+            Ok(small) => buf.format(small),
+            Err(_) => buf.format(m),
+        };
+        // Zero has no digits, and normalising it drops its scale.
+        let scale = if m == 0 { 0 } else { scale as usize };
+        let places = places as usize;
+        // Trailing zeros among the decimals go (normalize); the digits keep at least one.
+        let zeros = all
+            .bytes()
+            .rev()
+            .take(scale)
+            .take_while(|&b| b == b'0')
+            .count();
+        let digits = &all[..all.len() - zeros];
+        let kept_scale = scale - zeros;
+        let pad = places.saturating_sub(kept_scale);
+        // Padding multiplies the mantissa: `Decimal::rescale` stops short where 96 bits overflow.
+        if pad > 0 && digits.len() + pad > SAFE_DIGITS {
+            return None;
+        }
+        let int_len = digits.len().saturating_sub(kept_scale);
+        Some(Parts {
+            negative: negative && m != 0,
+            int: if int_len == 0 {
+                "0"
+            } else {
+                &digits[..int_len]
+            },
+            lead: kept_scale - (digits.len() - int_len),
+            frac: &digits[int_len..],
+            pad,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -354,5 +586,114 @@ mod tests {
         assert_eq!(fmt_percent(d("0.125")), "12.5%");
         assert_eq!(fmt_money(d("5"), 2), "5.00");
         assert_eq!(fmt_money(d("-0.00"), 2), "0.00");
+    }
+
+    /// The old `grouped` (report::format), on the reference text.
+    fn grouped_reference(value: Decimal, places: u32) -> String {
+        let s = fmt_amount_reference(value, places);
+        let (sign, rest) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
+        let (int, frac) = rest
+            .split_once('.')
+            .map_or((rest, None), |(i, f)| (i, Some(f)));
+        let mut out = String::new();
+        for (i, c) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        match frac {
+            Some(f) => format!("{sign}{out}.{f}"),
+            None => format!("{sign}{out}"),
+        }
+    }
+
+    fn grouped(value: Decimal, places: u32) -> String {
+        let mut s = String::new();
+        push_grouped(&mut s, value, places);
+        s
+    }
+
+    fn percent_reference(ratio: Decimal) -> String {
+        format!("{}%", (ratio * Decimal::ONE_HUNDRED).normalize())
+    }
+
+    /// Every formatter against its `Decimal` definition.
+    fn assert_same_text(v: Decimal, places: u32) {
+        assert_eq!(
+            fmt_amount(v, places),
+            fmt_amount_reference(v, places),
+            "{v:?} {places}"
+        );
+        assert_eq!(
+            grouped(v, places),
+            grouped_reference(v, places),
+            "{v:?} {places}"
+        );
+        let mut regrouped = String::new();
+        push_grouped_text(&mut regrouped, &fmt_amount(v, places));
+        assert_eq!(regrouped, grouped_reference(v, places), "{v:?} {places}");
+        assert_eq!(fmt_plain(v), v.normalize().to_string(), "{v:?}");
+        if v.checked_mul(Decimal::ONE_HUNDRED).is_some() {
+            assert_eq!(fmt_percent(v), percent_reference(v), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn amounts_are_printed_like_decimal_display() {
+        assert_eq!(fmt_amount(d("13540.000000"), 2), "13540.00");
+        assert_eq!(fmt_amount(d("987.6536"), 2), "987.6536");
+        assert_eq!(fmt_amount(d("-0.00"), 2), "0.00");
+        assert_eq!(fmt_amount(d("-0.5"), 0), "-0.5");
+        assert_eq!(fmt_amount(d("0.000100"), 2), "0.0001");
+        assert_eq!(grouped(d("-1234567.5"), 2), "-1,234,567.50");
+        assert_eq!(grouped(d("123"), 0), "123");
+        assert_eq!(fmt_percent(d("0.125")), "12.5%");
+        assert_eq!(fmt_percent(d("1.5")), "150%");
+        assert_eq!(fmt_percent(d("-0.0")), "0%");
+        assert_eq!(fmt_plain(d("1.500")), "1.5");
+        assert_eq!(fmt_attainment(Some(d("0.999999"))), "99.99%");
+        let max = Decimal::MAX;
+        let tiny = Decimal::from_i128_with_scale(1, 28);
+        let mut neg_zero = Decimal::from_i128_with_scale(0, 7);
+        neg_zero.set_sign_negative(true);
+        for v in [
+            max,
+            -max,
+            tiny,
+            -tiny,
+            neg_zero,
+            Decimal::ZERO,
+            d("0.00001"),
+            d("100"),
+        ] {
+            for places in [0, 1, 2, 6, 10, 27, 28, 29, 30] {
+                assert_same_text(v, places);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn fast_formatting_matches_decimal(
+            lo in proptest::prelude::any::<u32>(),
+            mid in proptest::prelude::any::<u32>(),
+            hi in proptest::prelude::any::<u32>(),
+            width in 0u32..4,
+            negative in proptest::prelude::any::<bool>(),
+            scale in 0u32..=28,
+            places in 0u32..=30,
+        ) {
+            // Mantissas of every size: 0, 32, 64 and 96 bits.
+            let (mid, hi) = match width { 0 => (0, 0), 1 => (mid, 0), 2 => (mid, hi % 16), _ => (mid, hi) };
+            let lo = if width == 0 { lo % 1000 } else { lo };
+            let v = Decimal::from_parts(lo, mid, hi, negative, scale);
+            assert_same_text(v, places);
+            // Round amounts (trailing zeros) are the usual case.
+            let round = Decimal::from_parts(lo % 100 * 1000, 0, 0, negative, scale);
+            assert_same_text(round, places);
+        }
     }
 }

@@ -4,40 +4,44 @@
 //! the plan's places), so a printed total always equals the sum of its printed lines. Only attainment,
 //! a ratio, is shown rounded, and says so.
 
+use std::fmt::Write as _;
+
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
+use rustc_hash::FxHashMap;
 
 use crate::engine::{Line, LineKind};
 use crate::money::{fmt_percent, fmt_plain};
 use crate::plan::{Basis, Boundary, Component, ComponentKind, Plan, RateTable, RateType};
 
-pub use crate::money::{fmt_amount as amount, fmt_attainment as attainment_pct};
+pub use crate::money::{
+    fmt_amount as amount, fmt_attainment as attainment_pct, push_amount, push_grouped,
+};
 
 /// Like [`amount`], with thousands separators, for tables people read.
 pub fn grouped(value: Decimal, places: u32) -> String {
-    let s = amount(value, places);
-    let (sign, rest) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
-    let (int, frac) = rest
-        .split_once('.')
-        .map_or((rest, None), |(i, f)| (i, Some(f)));
-    let mut out = String::with_capacity(s.len() + int.len() / 3);
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    match frac {
-        Some(f) => format!("{sign}{out}.{f}"),
-        None => format!("{sign}{out}"),
-    }
+    let mut s = String::new();
+    push_grouped(&mut s, value, places);
+    s
 }
 
 /// Attainment as a ratio truncated toward zero to 6 decimals (machine outputs): 0.4999999 shows
 /// as 0.499999, never as a level it has not reached.
 pub fn attainment_ratio(ratio: Option<Decimal>) -> String {
-    ratio.map_or(String::new(), |r| {
-        amount(r.round_dp_with_strategy(6, RoundingStrategy::ToZero), 6)
-    })
+    let mut s = String::new();
+    push_attainment_ratio(&mut s, ratio);
+    s
+}
+
+/// [`attainment_ratio`], appended to `out`.
+pub fn push_attainment_ratio(out: &mut String, ratio: Option<Decimal>) {
+    if let Some(r) = ratio {
+        push_amount(
+            out,
+            r.round_dp_with_strategy(6, RoundingStrategy::ToZero),
+            6,
+        );
+    }
 }
 
 /// The rate table that priced a deal line: the rule's, or the component's default.
@@ -169,51 +173,118 @@ pub fn measure_is_money(inputs: &crate::data::Inputs, plan: &Plan, comp: &Compon
 
 /// The tier, rate and formula texts of a statement's lines, with the tier and rate texts computed
 /// once per (component, rule, tier) and (component, rule, rate) instead of once per line: the same
-/// few labels repeat on every deal line of a statement.
+/// few labels repeat on every deal line of a statement. One `LineTexts` may serve any number of
+/// statements of a run: a component's address names it (and its plan) for the run's lifetime.
 #[derive(Default)]
 pub struct LineTexts {
-    tiers: std::collections::HashMap<(usize, Option<u32>, Option<usize>, bool), String>,
-    rates: std::collections::HashMap<(usize, Option<u32>, Decimal, bool), String>,
+    tiers: FxHashMap<(usize, Option<u32>, Option<usize>, bool), String>,
+    /// Keyed by the rate's representation (`Decimal::serialize`), which is cheaper to hash than its
+    /// value; equal values in two representations print the same text.
+    rates: FxHashMap<(usize, Option<u32>, [u8; 16], bool), String>,
 }
 
 impl LineTexts {
     /// [`tier`], remembered.
-    pub fn tier(&mut self, comp: &Component, line: &Line) -> String {
+    pub fn tier(&mut self, comp: &Component, line: &Line) -> &str {
         let key = (
             comp as *const Component as usize,
             line.rule,
             line.tier,
             matches!(line.kind, LineKind::Deal | LineKind::Retro),
         );
-        self.tiers
-            .entry(key)
-            .or_insert_with(|| tier(comp, line))
-            .clone()
+        self.tiers.entry(key).or_insert_with(|| tier(comp, line))
     }
 
     /// [`rate`], remembered.
-    pub fn rate(&mut self, plan: &Plan, comp: &Component, line: &Line) -> String {
+    pub fn rate(&mut self, plan: &Plan, comp: &Component, line: &Line) -> &str {
         let key = (
             comp as *const Component as usize,
             line.rule,
-            line.rate,
+            line.rate.serialize(),
             matches!(line.kind, LineKind::Deal | LineKind::Retro),
         );
         self.rates
             .entry(key)
             .or_insert_with(|| rate(plan, comp, line))
-            .clone()
     }
 
-    /// [`formula`], with the rate remembered.
-    pub fn formula(&mut self, plan: &Plan, comp: &Component, line: &Line) -> String {
+    /// [`formula`], with the rate remembered, appended to `out`.
+    pub fn push_formula(&mut self, out: &mut String, plan: &Plan, comp: &Component, line: &Line) {
         match line.kind {
-            LineKind::Deal => format!(
-                "{} × {}",
-                amount(line.base, base_places(plan, comp, line)),
-                self.rate(plan, comp, line)
-            ),
-            _ => formula(plan, comp, line),
+            LineKind::Deal => {
+                push_amount(out, line.base, base_places(plan, comp, line));
+                out.push_str(" × ");
+                out.push_str(self.rate(plan, comp, line));
+            }
+            LineKind::Retro => out.push_str(&formula(plan, comp, line)),
+            _ => out.push_str(line.detail.as_deref().unwrap_or("")),
+        }
+    }
+}
+
+/// A date as `Display` prints it (`2026-03-05`), appended to `out`; four-digit years without
+/// `fmt` machinery.
+pub fn push_date(out: &mut String, date: NaiveDate) {
+    let year = date.year();
+    if !(0..=9999).contains(&year) {
+        let _ = write!(out, "{date}");
+        return;
+    }
+    let two = |out: &mut String, n: u32| {
+        out.push(char::from(b'0' + (n / 10) as u8));
+        out.push(char::from(b'0' + (n % 10) as u8));
+    };
+    let year = year as u32;
+    two(out, year / 100);
+    two(out, year % 100);
+    out.push('-');
+    two(out, date.month());
+    out.push('-');
+    two(out, date.day());
+}
+
+/// Text escaped for a Markdown table cell (`|` → `\|`, newline → space), appended to `out`.
+pub fn push_md(out: &mut String, text: &str) {
+    if memchr::memchr2(b'|', b'\n', text.as_bytes()).is_none() {
+        out.push_str(text);
+        return;
+    }
+    for c in text.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_print_like_display() {
+        for (y, m, d) in [
+            (2026, 3, 5),
+            (1, 1, 1),
+            (0, 12, 31),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-5, 6, 7),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            let mut s = String::new();
+            push_date(&mut s, date);
+            assert_eq!(s, date.to_string());
+        }
+    }
+
+    #[test]
+    fn markdown_cells_are_escaped_like_replace() {
+        for t in ["plain", "a|b", "two\nlines|x", "", "é|\n|"] {
+            let mut s = String::new();
+            push_md(&mut s, t);
+            assert_eq!(s, t.replace('|', "\\|").replace('\n', " "));
         }
     }
 }

@@ -16,13 +16,23 @@ use sha2::{Digest, Sha256};
 /// batch writes tens of thousands of statements); [`sync_file`] makes the manifest, written last,
 /// durable. Returns the SHA-256 of what was written.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<String> {
+    write_atomic_with(path, |w| w.write_all(bytes))?;
+    Ok(sha256_hex(bytes))
+}
+
+/// Like [`write_atomic`], with the content streamed by `write` into the temporary file (through a
+/// buffer) instead of held whole in memory: a manifest listing a million files is tens of MB.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     // The folder is created only when it is missing: thousands of statements share a few folders,
     // and a `create_dir_all` per file costs a `mkdir` and a `stat` each.
-    let mut tmp = match tempfile::NamedTempFile::new_in(dir) {
+    let tmp = match tempfile::NamedTempFile::new_in(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create the folder {}", dir.display()))?;
@@ -31,12 +41,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<String> {
         other => other,
     }
     .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, tmp);
+    write(&mut w)
+        .and_then(|()| w.flush())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let tmp = w
+        .into_inner()
+        .map_err(|e| e.into_error())
         .with_context(|| format!("cannot write {}", path.display()))?;
     tmp.persist(path)
         .map_err(|e| e.error)
         .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(format!("{:x}", Sha256::digest(bytes)))
+    Ok(())
 }
 
 /// The SHA-256 of bytes, in hex.

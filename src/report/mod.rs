@@ -4,6 +4,7 @@
 //! Invariants: stdout carries data only; every file is written atomically; the manifest is written
 //! last and lists the SHA-256 of every other file, so a folder with a manifest is a complete run.
 
+pub mod csv_out;
 pub mod explain;
 pub mod format;
 pub mod fs;
@@ -11,7 +12,6 @@ pub mod manifest;
 pub mod statement;
 pub mod summary;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context;
@@ -94,6 +94,56 @@ pub fn reconciliation_summary(run: &RunResult) -> String {
     format!("{} deal rows: {}", rec.file_rows, parts.join(", "))
 }
 
+/// The statements of a run: each a rep's rows for one payout period (a run of `rows`, which are
+/// ordered by rep then payout period), listed by the payout period's text then the rep id (the
+/// order of their paths), each with the index of its period's folder name in the first list.
+/// (Distinct payout periods of one run have distinct texts.)
+#[allow(clippy::type_complexity)]
+fn statements<'r, 'a>(rows: &'r [Row<'a>]) -> (Vec<String>, Vec<(usize, &'r [Row<'a>])>) {
+    let mut periods: Vec<(crate::period::Period, String)> = Vec::new();
+    let mut statements = Vec::new();
+    let same =
+        |a: &Row, b: &Row| a.rep_id == b.rep_id && a.result.payout_period == b.result.payout_period;
+    for run in rows.chunk_by(same) {
+        let p = run[0].result.payout_period;
+        let i = match periods.iter().position(|(q, _)| *q == p) {
+            Some(i) => i,
+            None => {
+                periods.push((p, p.to_string()));
+                periods.len() - 1
+            }
+        };
+        statements.push((i, run));
+    }
+    let mut order: Vec<usize> = (0..periods.len()).collect();
+    order.sort_by(|&a, &b| periods[a].1.cmp(&periods[b].1));
+    let mut rank = vec![0; periods.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i] = r;
+    }
+    // Stable: reps stay in id order within a period.
+    statements.sort_by_key(|&(i, _)| rank[i]);
+    let statements = statements
+        .into_iter()
+        .map(|(i, run)| (rank[i], run))
+        .collect();
+    let folders = order
+        .iter()
+        .map(|&i| fs::safe_name(&periods[i].1))
+        .collect();
+    (folders, statements)
+}
+
+/// Write one statement file into the staging folder; its manifest entry.
+fn write_statement(staging: &Path, name: String, bytes: &[u8]) -> anyhow::Result<OutputFile> {
+    let path = staging.join(&name);
+    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(OutputFile {
+        path: format!("statements/{name}"),
+        sha256: fs::sha256_hex(bytes),
+    })
+}
+
 /// Write payouts.csv, statements, reconciliation.csv and manifest.json into `dir`.
 pub fn write_outputs(
     dir: &Path,
@@ -116,13 +166,7 @@ pub fn write_outputs(
         put("exceptions.csv".into(), &render_exceptions(run)?)?;
     }
 
-    let mut by_statement: BTreeMap<(String, &str), Vec<&Row>> = BTreeMap::new();
-    for r in rows {
-        by_statement
-            .entry((r.result.payout_period.to_string(), r.rep_id))
-            .or_default()
-            .push(r);
-    }
+    let (folders, statements) = statements(rows);
     // Statements are rendered and written in parallel into a staging folder, which is renamed to
     // `statements/` once every file is complete: a reader (or a crash) never sees a half-written
     // statement, without a temporary file and a rename per statement (four times the system calls
@@ -134,45 +178,32 @@ pub fn write_outputs(
     }
     std::fs::create_dir_all(&staging)
         .with_context(|| format!("cannot create the folder {}", staging.display()))?;
-    let periods: std::collections::BTreeSet<&String> =
-        by_statement.keys().map(|(p, _)| p).collect();
-    for period in &periods {
-        let folder = staging.join(fs::safe_name(period));
+    for folder in &folders {
+        let folder = staging.join(folder);
         std::fs::create_dir_all(&folder)
             .with_context(|| format!("cannot create the folder {}", folder.display()))?;
     }
-    let groups: Vec<(&(String, &str), &Vec<&Row>)> = by_statement.iter().collect();
-    let written: Vec<anyhow::Result<Vec<OutputFile>>> = groups
+    let written: Vec<anyhow::Result<[OutputFile; 2]>> = statements
         .par_iter()
-        .map(|((period, rep), rows)| {
-            let base = format!("{}/{}", fs::safe_name(period), fs::safe_name(rep));
-            let csv = statement::render_csv(inputs, run, rows)?;
-            let md = statement::render_markdown(inputs, run, rows);
-            let mut files = Vec::with_capacity(2);
-            for (name, bytes) in [
-                (format!("{base}.csv"), csv.as_slice()),
-                (format!("{base}.md"), md.as_bytes()),
-            ] {
-                let path = staging.join(&name);
-                std::fs::write(&path, bytes)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                files.push(OutputFile {
-                    path: format!("statements/{name}"),
-                    sha256: fs::sha256_hex(bytes),
-                });
-            }
-            Ok(files)
+        .map_init(statement::Renderer::default, |renderer, &(period, rows)| {
+            renderer.render(inputs, run, rows)?;
+            let base = format!("{}/{}", folders[period], fs::safe_name(rows[0].rep_id));
+            let csv = write_statement(&staging, format!("{base}.csv"), &renderer.csv)?;
+            let md = write_statement(&staging, format!("{base}.md"), renderer.md.as_bytes())?;
+            Ok([csv, md])
         })
         .collect();
+    outputs.reserve(written.len() * 2);
     for files in written {
         outputs.extend(files?);
     }
     fs::replace_dir(&staging, &dir.join("statements"))?;
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     manifest.outputs = outputs;
-    let mut json = serde_json::to_vec_pretty(&manifest)?;
-    json.push(b'\n');
-    fs::write_atomic(&dir.join("manifest.json"), &json)?;
+    fs::write_atomic_with(&dir.join("manifest.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, &manifest)?;
+        w.write_all(b"\n")
+    })?;
     fs::sync_file(&dir.join("manifest.json"))?;
     Ok(())
 }

@@ -9,12 +9,13 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use super::format::{amount, attainment_pct, grouped, LineTexts};
-use super::fs::csv_text;
+use super::csv_out::Fields;
+use super::format::{grouped, push_date, push_grouped, push_md, LineTexts};
 use super::summary::Row;
 use crate::data::CreditKind;
 use crate::data::Inputs;
 use crate::engine::{Credit, Line, LineKind, RunResult, NO_VIA, SEVERAL};
+use crate::money::{push_attainment, push_grouped_text, push_percent};
 
 const CSV_HEADER: [&str; 21] = [
     "rep_id",
@@ -44,28 +45,35 @@ fn kind(line: &Line) -> &'static str {
     line.kind.name()
 }
 
-/// A share as a percentage (`60%`).
-fn share_text(s: Decimal) -> String {
-    crate::money::fmt_percent(s)
-}
-
 /// How the rep came to be credited: `owner`, `split`, `overlay`, `territory`, `roll-up via A001`,
 /// or `roll-up via A001 60% + A002 40%` when several reports share the deal.
 pub(crate) fn credit_kind(inputs: &Inputs, run: &RunResult, c: &Credit) -> String {
+    let mut s = String::new();
+    push_credit_kind(&mut s, inputs, run, c);
+    s
+}
+
+/// [`credit_kind`], appended to `out`.
+fn push_credit_kind(out: &mut String, inputs: &Inputs, run: &RunResult, c: &Credit) {
     match c.kind {
-        CreditKind::Rollup if c.via == NO_VIA => "roll-up".to_string(),
+        CreditKind::Rollup if c.via == NO_VIA => out.push_str("roll-up"),
         CreditKind::Rollup if c.via & SEVERAL != 0 => {
-            let parts: Vec<String> = run
-                .rollup_sources
-                .get((c.via & !SEVERAL) as usize)
-                .into_iter()
-                .flatten()
-                .map(|&(rep, share)| format!("{} {}", inputs.roster.get(rep).id, share_text(share)))
-                .collect();
-            format!("roll-up via {}", parts.join(" + "))
+            out.push_str("roll-up via ");
+            let sources = run.rollup_sources.get((c.via & !SEVERAL) as usize);
+            for (i, &(rep, share)) in sources.into_iter().flatten().enumerate() {
+                if i > 0 {
+                    out.push_str(" + ");
+                }
+                out.push_str(&inputs.roster.get(rep).id);
+                out.push(' ');
+                push_percent(out, share);
+            }
         }
-        CreditKind::Rollup => format!("roll-up via {}", inputs.roster.get(c.via).id),
-        k => k.name().to_string(),
+        CreditKind::Rollup => {
+            out.push_str("roll-up via ");
+            out.push_str(&inputs.roster.get(c.via).id);
+        }
+        k => out.push_str(k.name()),
     }
 }
 
@@ -84,80 +92,260 @@ pub(crate) fn plan_heading(r: &Row) -> String {
     )
 }
 
-/// For each line, whether it is the first line of its deal (a deal crossing tiers has several slice
-/// lines; its value and credit are printed once, so a column sum never counts a deal twice).
-fn first_of_deal(lines: &[Line]) -> Vec<bool> {
+/// Each line with whether it is the first line of its deal (a deal crossing tiers has several
+/// slice lines; its value and credit are printed once, so a column sum never counts a deal twice).
+fn first_of_deal(lines: &[Line]) -> impl Iterator<Item = (&Line, bool)> {
     let mut previous = None;
-    lines
-        .iter()
-        .map(|l| {
-            let deal = l
-                .credit
-                .map(|c| c.deal)
-                .filter(|_| l.kind == LineKind::Deal);
-            let first = deal.is_some() && deal != previous;
-            if deal.is_some() {
-                previous = deal;
-            }
-            first
-        })
-        .collect()
+    lines.iter().map(move |l| {
+        let deal = l
+            .credit
+            .map(|c| c.deal)
+            .filter(|_| l.kind == LineKind::Deal);
+        let first = deal.is_some() && deal != previous;
+        if deal.is_some() {
+            previous = deal;
+        }
+        (l, first)
+    })
 }
 
-/// The statement of one rep for one payout period (all its components), as CSV.
-pub fn render_csv(inputs: &Inputs, run: &RunResult, rows: &[&Row]) -> anyhow::Result<Vec<u8>> {
-    let deals = &inputs.deals;
-    let mut texts = LineTexts::default();
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(CSV_HEADER)?;
-    for r in rows {
+/// Renders statements into buffers it keeps: one per worker thread serves any number of
+/// statements, so a statement costs no allocation beyond its output's growth. The CSV and the
+/// Markdown are written in one pass over the lines: a cell both show is formatted once (the
+/// Markdown's grouped amounts are the CSV's with commas).
+#[derive(Default)]
+pub struct Renderer {
+    texts: LineTexts,
+    pub csv: Vec<u8>,
+    pub md: String,
+}
+
+/// What every line of a statement reads.
+struct Cx<'a> {
+    inputs: &'a Inputs,
+    run: &'a RunResult,
+}
+
+impl Renderer {
+    /// Render one statement (a rep's rows for one payout period, all its components) into
+    /// [`Renderer::csv`] and [`Renderer::md`], replacing what they held.
+    pub fn render(&mut self, inputs: &Inputs, run: &RunResult, rows: &[Row]) -> anyhow::Result<()> {
+        let mut csv = std::mem::take(&mut self.csv);
+        let mut md = std::mem::take(&mut self.md);
+        csv.clear();
+        md.clear();
+        let done = self.render_into(&Cx { inputs, run }, rows, &mut csv, &mut md);
+        self.csv = csv;
+        self.md = md;
+        done
+    }
+
+    fn render_into(
+        &mut self,
+        cx: &Cx,
+        rows: &[Row],
+        csv: &mut Vec<u8>,
+        md: &mut String,
+    ) -> anyhow::Result<()> {
+        let mut f = Fields::new(csv::Writer::from_writer(csv));
+        f.record(CSV_HEADER)?;
+        if let Some(first) = rows.first() {
+            md_title(md, first);
+        }
+        let mut totals: std::collections::BTreeMap<&str, Decimal> =
+            std::collections::BTreeMap::new();
+        let mut block = None;
+        // The payout period's text, made once (a statement's rows share their payout period).
+        let mut period = (None, String::new());
+        for r in rows {
+            if block != Some((&r.plan.id, r.assignment)) {
+                block = Some((&r.plan.id, r.assignment));
+                let _ = writeln!(md, "{}\n", plan_heading(r));
+            }
+            component_summary(md, r);
+            *totals.entry(r.plan.currency.as_str()).or_default() += r.result.payable;
+            let p = r.result;
+            if p.lines.is_empty() {
+                let _ = writeln!(md, "No lines this period.\n");
+                continue;
+            }
+            md.push_str(MD_LINES_HEADER);
+            if period.0 != Some(p.payout_period) {
+                period = (Some(p.payout_period), p.payout_period.to_string());
+            }
+            warm_deals(&cx.inputs.deals, &p.lines);
+            for (line, first) in first_of_deal(&p.lines) {
+                self.line(&mut f, md, cx, r, &period.1, line, first)?;
+            }
+            let _ = writeln!(
+                md,
+                "| **Total** | | | | | | | | | **{}** |\n",
+                grouped(p.payable, r.plan.rounding.places)
+            );
+        }
+        if let Some(first) = rows.first() {
+            md_totals(md, first, totals);
+        }
+        f.flush()?;
+        Ok(())
+    }
+
+    /// One line: a CSV record, and a row of the component's Markdown table (its cells are a
+    /// subsequence of the record's, in the same order).
+    #[allow(clippy::too_many_arguments)]
+    fn line<W: std::io::Write>(
+        &mut self,
+        f: &mut Fields<W>,
+        md: &mut String,
+        cx: &Cx,
+        r: &Row,
+        period: &str,
+        line: &Line,
+        first: bool,
+    ) -> csv::Result<()> {
+        let deals = &cx.inputs.deals;
         let places = r.plan.rounding.places;
         let value_places = if r.money_measure { places } else { 0 };
-        let firsts = first_of_deal(&r.result.lines);
-        for (line, first) in r.result.lines.iter().zip(firsts) {
-            let d = line.credit.map(|c| c.deal as usize);
-            let credit = line.credit.filter(|_| first);
-            let rounding = line.kind == LineKind::Rounding || line.kind.is_settlement();
-            let unless_rounding = |text: String| if rounding { String::new() } else { text };
-            let record = [
-                csv_text(r.rep_id).into_owned(),
-                r.result.payout_period.to_string(),
-                csv_text(&r.plan.id).into_owned(),
-                r.component.id.clone(),
-                kind(line).to_string(),
-                d.map(|d| csv_text(deals.id(d)).into_owned())
-                    .unwrap_or_default(),
-                d.map(|d| format!("{}:{}", deals.file, deals.line(d)))
-                    .unwrap_or_default(),
-                line.credit.map(|c| c.date.to_string()).unwrap_or_default(),
-                credit
-                    .map(|c| amount(c.source_value, value_places))
-                    .unwrap_or_default(),
-                d.map(|d| csv_text(deals.currency(d)).into_owned())
-                    .unwrap_or_default(),
-                credit
-                    .and_then(|c| c.fx_rate)
-                    .map(|f| amount(f, 0))
-                    .unwrap_or_default(),
-                credit
-                    .map(|c| credit_kind(inputs, run, &c))
-                    .unwrap_or_default(),
-                credit.map(|c| share_text(c.share)).unwrap_or_default(),
-                credit
-                    .map(|c| amount(c.credited, value_places))
-                    .unwrap_or_default(),
-                unless_rounding(amount(line.from, value_places)),
-                unless_rounding(amount(line.to, value_places)),
-                texts.tier(r.component, line),
-                unless_rounding(amount(line.base, value_places)),
-                texts.rate(r.plan, r.component, line),
-                texts.formula(r.plan, r.component, line),
-                amount(line.amount, places),
-            ];
-            w.write_record(&record)?;
+        let d = line.credit.map(|c| c.deal as usize);
+        // A deal's value and credit show on its first line only.
+        let credit = line.credit.filter(|_| first);
+        let rounding = line.kind == LineKind::Rounding || line.kind.is_settlement();
+        f.text(r.rep_id)?;
+        f.raw(period)?;
+        f.text(&r.plan.id)?;
+        f.raw(&r.component.id)?;
+        f.raw(kind(line))?;
+        md.push_str("| ");
+        md.push_str(kind(line));
+        md.push_str(" | ");
+        match d {
+            Some(d) => {
+                let id = deals.id(d);
+                f.text(id)?;
+                push_md(md, id);
+                f.with(|s| {
+                    s.push_str(&deals.file);
+                    s.push(':');
+                    s.push_str(itoa::Buffer::new().format(deals.line(d)));
+                })?;
+            }
+            None => {
+                f.empty()?;
+                f.empty()?;
+            }
         }
+        md.push_str(" | ");
+        match line.credit {
+            Some(c) => md.push_str(f.with(|s| push_date(s, c.date))?),
+            None => f.empty()?,
+        }
+        md.push_str(" | ");
+        match credit {
+            Some(c) => push_grouped_text(md, f.amount(c.source_value, value_places)?),
+            None => f.empty()?,
+        }
+        match d {
+            Some(d) => {
+                let currency = deals.currency(d);
+                f.text(currency)?;
+                if credit.is_some() && r.money_measure && !currency.is_empty() {
+                    md.push(' ');
+                    push_md(md, currency);
+                }
+            }
+            None => f.empty()?,
+        }
+        md.push_str(" | ");
+        match credit.and_then(|c| c.fx_rate) {
+            Some(fx) => {
+                f.amount(fx, 0)?;
+            }
+            None => f.empty()?,
+        }
+        match credit {
+            Some(c) => {
+                push_md(md, f.with(|s| push_credit_kind(s, cx.inputs, cx.run, &c))?);
+                md.push_str(" | ");
+                md.push_str(f.with(|s| push_percent(s, c.share))?);
+                md.push_str(" | ");
+                push_grouped_text(md, f.amount(c.credited, value_places)?);
+            }
+            None => {
+                f.empty()?;
+                f.empty()?;
+                f.empty()?;
+                md.push_str(" |  | ");
+            }
+        }
+        md.push_str(" | ");
+        for value in [line.from, line.to] {
+            match rounding {
+                true => f.empty()?,
+                false => {
+                    f.amount(value, value_places)?;
+                }
+            }
+        }
+        let tier = self.texts.tier(r.component, line);
+        f.raw(tier)?;
+        if line.kind != LineKind::Rounding {
+            md.push_str(tier);
+        }
+        md.push_str(" | ");
+        match rounding {
+            true => f.empty()?,
+            false => {
+                f.amount(line.base, value_places)?;
+            }
+        }
+        f.raw(self.texts.rate(r.plan, r.component, line))?;
+        let texts = &mut self.texts;
+        push_md(
+            md,
+            f.with(|s| texts.push_formula(s, r.plan, r.component, line))?,
+        );
+        md.push_str(" | ");
+        push_grouped_text(md, f.amount(line.amount, places)?);
+        md.push_str(" |\n");
+        f.end()
     }
-    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Read the id and currency of every deal of `lines` before the lines are rendered: the deals are
+/// spread over a table of millions of rows, and these independent reads overlap their cache misses,
+/// where one read per rendered line would wait for each in turn.
+fn warm_deals(deals: &crate::data::DealTable, lines: &[Line]) {
+    let mut touched = 0usize;
+    for c in lines.iter().filter_map(|l| l.credit) {
+        let d = c.deal as usize;
+        touched = touched.wrapping_add(deals.id(d).len() + deals.currency(d).len());
+    }
+    std::hint::black_box(touched);
+}
+
+const MD_LINES_HEADER: &str = "| Line | Deal | Date | Deal value | Credit | Share | Credited | Tier | Formula | Amount |\n|---|---|---|---:|---|---:|---:|---|---|---:|\n";
+
+/// The statement's title.
+fn md_title(out: &mut String, first: &Row) {
+    let _ = writeln!(
+        out,
+        "# Commission statement: {} ({}), {}\n",
+        md(first.rep_name),
+        md(first.rep_id),
+        first.result.payout_period
+    );
+}
+
+/// The statement's last lines: the total payable per currency.
+fn md_totals(md: &mut String, first: &Row, totals: std::collections::BTreeMap<&str, Decimal>) {
+    let period = first.result.payout_period;
+    for (currency, total) in totals {
+        let _ = writeln!(
+            md,
+            "**Total payable for {period}: {} {currency}**",
+            grouped(total, first.plan.rounding.places)
+        );
+    }
 }
 
 /// Escape text for a Markdown table cell.
@@ -165,123 +353,42 @@ fn md(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-/// The statement of one rep for one payout period, as Markdown.
-pub fn render_markdown(inputs: &Inputs, run: &RunResult, rows: &[&Row]) -> String {
-    let deals = &inputs.deals;
-    let mut texts = LineTexts::default();
-    let mut s = String::new();
-    let Some(first) = rows.first() else { return s };
-    let period = first.result.payout_period;
-    let _ = writeln!(
-        s,
-        "# Commission statement: {} ({}), {period}\n",
-        md(first.rep_name),
-        md(first.rep_id)
-    );
-    let mut totals: std::collections::BTreeMap<&str, Decimal> = std::collections::BTreeMap::new();
-    let mut block = None;
-    for r in rows {
-        if block != Some((&r.plan.id, r.assignment)) {
-            block = Some((&r.plan.id, r.assignment));
-            let _ = writeln!(s, "{}\n", plan_heading(r));
+/// A component's table of measure, quota, attainment, earned, paid and payable.
+fn component_summary(s: &mut String, r: &Row) {
+    let p = r.result;
+    let places = r.plan.rounding.places;
+    let measure_places = r.measure_places();
+    s.push_str("## ");
+    push_md(s, &r.component.id);
+    s.push_str("\n\n| | |\n|---|---:|\n");
+    let _ = writeln!(s, "| Measurement period | {} |", p.measurement_period);
+    s.push_str("| Measure `");
+    push_md(s, r.measure_name());
+    s.push_str("` to date | ");
+    push_grouped(s, p.measure_to_date, measure_places);
+    s.push_str(" |\n");
+    if let Some(q) = p.quota {
+        s.push_str("| Quota | ");
+        if let Some((full, scale)) = p.quota_scale.as_deref() {
+            push_grouped(s, *full, measure_places);
+            s.push(' ');
+            s.push_str(&scale.describe());
+            s.push_str(" = ");
         }
-        let p = r.result;
-        let places = r.plan.rounding.places;
-        let _ = writeln!(s, "## {}\n", md(&r.component.id));
-        let _ = writeln!(s, "| | |\n|---|---:|");
-        let _ = writeln!(s, "| Measurement period | {} |", p.measurement_period);
-        let _ = writeln!(
-            s,
-            "| Measure `{}` to date | {} |",
-            md(r.measure_name()),
-            grouped(p.measure_to_date, r.measure_places())
-        );
-        if let Some(q) = p.quota {
-            match p.quota_scale.as_deref() {
-                Some((full, scale)) => {
-                    let _ = writeln!(
-                        s,
-                        "| Quota | {} {} = {} |",
-                        grouped(*full, r.measure_places()),
-                        scale.describe(),
-                        grouped(q.amount, r.measure_places())
-                    );
-                }
-                None => {
-                    let _ = writeln!(s, "| Quota | {} |", grouped(q.amount, r.measure_places()));
-                }
-            }
-            let _ = writeln!(s, "| Attainment | {} |", attainment_pct(p.attainment));
-        }
-        let _ = writeln!(
-            s,
-            "| Earned to date | {} |",
-            grouped(p.earned_to_date, places)
-        );
-        let _ = writeln!(
-            s,
-            "| Paid before this period | {} |",
-            grouped(p.paid_to_date, places)
-        );
-        if r.closed {
-            let _ = writeln!(s, "| Status | closed: the payable recorded in the ledger |");
-        }
-        let _ = writeln!(s, "| **Payable** | **{}** |\n", grouped(p.payable, places));
-        *totals.entry(r.plan.currency.as_str()).or_default() += p.payable;
-        if p.lines.is_empty() {
-            let _ = writeln!(s, "No lines this period.\n");
-            continue;
-        }
-        let _ = writeln!(s, "| Line | Deal | Date | Deal value | Credit | Share | Credited | Tier | Formula | Amount |\n|---|---|---|---:|---|---:|---:|---|---|---:|");
-        let value_places = if r.money_measure { places } else { 0 };
-        for (line, first) in p.lines.iter().zip(first_of_deal(&p.lines)) {
-            let d = line.credit.map(|c| c.deal as usize);
-            let shown = line.credit.filter(|_| first);
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                kind(line),
-                d.map(|d| md(deals.id(d))).unwrap_or_default(),
-                line.credit.map(|c| c.date.to_string()).unwrap_or_default(),
-                shown
-                    .map(|c| {
-                        let cur = deals.currency(c.deal as usize);
-                        let v = grouped(c.source_value, value_places);
-                        if cur.is_empty() || !r.money_measure {
-                            v
-                        } else {
-                            format!("{v} {}", md(cur))
-                        }
-                    })
-                    .unwrap_or_default(),
-                shown
-                    .map(|c| md(&credit_kind(inputs, run, &c)))
-                    .unwrap_or_default(),
-                shown.map(|c| share_text(c.share)).unwrap_or_default(),
-                shown
-                    .map(|c| grouped(c.credited, value_places))
-                    .unwrap_or_default(),
-                if line.kind == LineKind::Rounding {
-                    String::new()
-                } else {
-                    texts.tier(r.component, line)
-                },
-                md(&texts.formula(r.plan, r.component, line)),
-                grouped(line.amount, places),
-            );
-        }
-        let _ = writeln!(
-            s,
-            "| **Total** | | | | | | | | | **{}** |\n",
-            grouped(p.payable, places)
-        );
+        push_grouped(s, q.amount, measure_places);
+        s.push_str(" |\n| Attainment | ");
+        push_attainment(s, p.attainment);
+        s.push_str(" |\n");
     }
-    for (currency, total) in totals {
-        let _ = writeln!(
-            s,
-            "**Total payable for {period}: {} {currency}**",
-            grouped(total, first.plan.rounding.places)
-        );
+    s.push_str("| Earned to date | ");
+    push_grouped(s, p.earned_to_date, places);
+    s.push_str(" |\n| Paid before this period | ");
+    push_grouped(s, p.paid_to_date, places);
+    s.push_str(" |\n");
+    if r.closed {
+        s.push_str("| Status | closed: the payable recorded in the ledger |\n");
     }
-    s
+    s.push_str("| **Payable** | **");
+    push_grouped(s, p.payable, places);
+    s.push_str("** |\n\n");
 }

@@ -9,7 +9,8 @@ use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::format::{amount, attainment_pct, attainment_ratio, grouped};
+use super::csv_out::Fields;
+use super::format::{amount, attainment_pct, attainment_ratio, grouped, push_attainment_ratio};
 use super::fs::csv_text;
 use crate::data::Inputs;
 use crate::engine::{LineKind, PeriodResult, RunResult};
@@ -129,18 +130,33 @@ struct CsvRow<'a> {
     status: &'static str,
 }
 
-/// The sum of a period's lines of the given kinds.
-fn sum_of(p: &PeriodResult, kinds: &[crate::engine::LineKind]) -> Decimal {
-    p.lines
-        .iter()
-        .filter(|l| kinds.contains(&l.kind))
-        .map(|l| l.amount)
-        .sum()
+/// The payment columns, in output order, and the line kinds each sums.
+const PAYMENT_COLUMNS: [&[LineKind]; 7] = [
+    &[LineKind::PriorPeriod, LineKind::Recorded],
+    &[LineKind::Adjustment],
+    &[LineKind::Draw],
+    &[LineKind::Recovery],
+    &[LineKind::CarryForward, LineKind::CarryIn],
+    &[LineKind::Hold, LineKind::Release],
+    &[LineKind::Clawback],
+];
+
+/// The sums of a period's lines for each of [`PAYMENT_COLUMNS`], in one pass over the lines (each
+/// sum adds its lines in line order, from zero).
+fn payment_sums(p: &PeriodResult) -> [Decimal; 7] {
+    let mut sums = [Decimal::ZERO; 7];
+    for l in &p.lines {
+        if let Some(i) = PAYMENT_COLUMNS.iter().position(|k| k.contains(&l.kind)) {
+            sums[i] += l.amount;
+        }
+    }
+    sums
 }
 
 fn csv_row<'a>(r: &'a Row<'a>) -> CsvRow<'a> {
     let places = r.plan.rounding.places;
     let p = r.result;
+    let sums = payment_sums(p);
     CsvRow {
         rep_id: csv_text(r.rep_id),
         rep_name: csv_text(r.rep_name),
@@ -160,21 +176,74 @@ fn csv_row<'a>(r: &'a Row<'a>) -> CsvRow<'a> {
         paid_to_date: amount(p.paid_to_date, places),
         payable: amount(p.payable, places),
         capped_off: amount(p.capped_off, places),
-        prior_periods: amount(
-            sum_of(p, &[LineKind::PriorPeriod, LineKind::Recorded]),
-            places,
-        ),
-        adjustments: amount(sum_of(p, &[LineKind::Adjustment]), places),
-        draw: amount(sum_of(p, &[LineKind::Draw]), places),
-        recovery: amount(sum_of(p, &[LineKind::Recovery]), places),
-        carried: amount(
-            sum_of(p, &[LineKind::CarryForward, LineKind::CarryIn]),
-            places,
-        ),
-        held: amount(sum_of(p, &[LineKind::Hold, LineKind::Release]), places),
-        clawbacks: amount(sum_of(p, &[LineKind::Clawback]), places),
+        prior_periods: amount(sums[0], places),
+        adjustments: amount(sums[1], places),
+        draw: amount(sums[2], places),
+        recovery: amount(sums[3], places),
+        carried: amount(sums[4], places),
+        held: amount(sums[5], places),
+        clawbacks: amount(sums[6], places),
         status: if r.closed { "closed" } else { "open" },
     }
+}
+
+/// The columns of `payouts.csv`, as [`CsvRow`] names them (the JSON rows' keys).
+const CSV_HEADER: [&str; 23] = [
+    "rep_id",
+    "rep_name",
+    "plan",
+    "component",
+    "payout_period",
+    "measurement_period",
+    "currency",
+    "measure",
+    "measure_to_date",
+    "quota",
+    "attainment",
+    "earned_to_date",
+    "paid_to_date",
+    "payable",
+    "capped_off",
+    "prior_periods",
+    "adjustments",
+    "draw",
+    "recovery",
+    "carried",
+    "held",
+    "clawbacks",
+    "status",
+];
+
+/// One row of `payouts.csv`, field by field: the same cells as [`csv_row`], formatted into the
+/// writer's scratch buffer instead of a `String` each.
+fn write_csv_row<W: Write>(f: &mut Fields<W>, r: &Row) -> csv::Result<()> {
+    let places = r.plan.rounding.places;
+    let p = r.result;
+    f.text(r.rep_id)?;
+    f.text(r.rep_name)?;
+    f.text(&r.plan.id)?;
+    f.raw(&r.component.id)?;
+    f.display(p.payout_period)?;
+    f.display(p.measurement_period)?;
+    f.raw(&r.plan.currency)?;
+    f.raw(r.measure_name())?;
+    f.amount(p.measure_to_date, r.measure_places())?;
+    match p.quota {
+        Some(q) => {
+            f.amount(q.amount, r.measure_places())?;
+        }
+        None => f.empty()?,
+    }
+    f.with(|s| push_attainment_ratio(s, p.attainment))?;
+    f.amount(p.earned_to_date, places)?;
+    f.amount(p.paid_to_date, places)?;
+    f.amount(p.payable, places)?;
+    f.amount(p.capped_off, places)?;
+    for sum in payment_sums(p) {
+        f.amount(sum, places)?;
+    }
+    f.raw(if r.closed { "closed" } else { "open" })?;
+    f.end()
 }
 
 /// `payouts.csv` (also `--format csv` on stdout).
@@ -189,48 +258,28 @@ pub fn render_csv(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
             .par_chunks(CHUNK)
             .enumerate()
             .map(|(i, chunk)| {
-                let mut w = csv::WriterBuilder::new()
-                    .has_headers(b == 0 && i == 0)
-                    .from_writer(Vec::with_capacity(chunk.len() * 128));
-                for r in chunk {
-                    w.serialize(csv_row(r))?;
+                let mut f = Fields::new(csv::Writer::from_writer(Vec::with_capacity(
+                    chunk.len() * 160,
+                )));
+                if b == 0 && i == 0 {
+                    f.record(CSV_HEADER)?;
                 }
-                Ok(w.into_inner().map_err(|e| e.into_error())?)
+                for r in chunk {
+                    write_csv_row(&mut f, r)?;
+                }
+                f.into_inner()
             })
             .collect::<anyhow::Result<Vec<Vec<u8>>>>()?;
         for part in parts {
             out.write_all(&part)?;
         }
     }
-    let mut w = csv::Writer::from_writer(out);
     if rows.is_empty() {
-        w.write_record([
-            "rep_id",
-            "rep_name",
-            "plan",
-            "component",
-            "payout_period",
-            "measurement_period",
-            "currency",
-            "measure",
-            "measure_to_date",
-            "quota",
-            "attainment",
-            "earned_to_date",
-            "paid_to_date",
-            "payable",
-            "capped_off",
-            "prior_periods",
-            "adjustments",
-            "draw",
-            "recovery",
-            "carried",
-            "held",
-            "clawbacks",
-            "status",
-        ])?;
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(CSV_HEADER)?;
+        w.flush()?;
     }
-    w.flush()?;
+    out.flush()?;
     Ok(())
 }
 
