@@ -97,12 +97,15 @@ stats() {
 }
 
 rm -f "$PEER_CSV"
+# An earlier statements folder (480,000 files at 10M) is deleted before anything is timed: right after
+# a large delete, ext4 spends seconds of system time looking for free inodes for new files.
+rm -rf "$OUT"
+sync
 measure peer python3 "$SHARED/peer_duckdb.py" "$DATA" "$PEER_CSV" "$THREADS"
 read -r PEER_WALL PEER_CPU PEER_RSS < <(stats peer)
 
 STATUS=0
 if [[ "$PEER_ONLY" != 1 ]]; then
-    rm -rf "$OUT"
     mkdir -p "$OUT"
     # The twelve monthly batches of 2026 in one invocation; the payouts file is the CSV on stdout
     # (--out would also write every rep's statements: measured separately below).
@@ -110,7 +113,6 @@ if [[ "$PEER_ONLY" != 1 ]]; then
         --format csv --threads "$THREADS" -q > "$OUT/payouts.csv"
     read -r PAY_WALL PAY_CPU PAY_RSS < <(stats payout)
     if [[ "${BENCH_STATEMENTS:-0}" == 1 ]]; then
-        rm -rf "$OUT/full"
         measure statements target/release/payout run --workspace "$WORKSPACE" --data-dir "$DATA" --period 2026 \
             --format csv --threads "$THREADS" -q --out "$OUT/full" > /dev/null
         read -r ST_WALL ST_CPU ST_RSS < <(stats statements)

@@ -172,6 +172,9 @@ pub struct Workspace {
     pub file: PathBuf,
     /// Unusable deal rows go to exceptions instead of stopping the run (`--lenient`).
     pub lenient: bool,
+    /// Whether the deals file's SHA-256 is computed while it is read: needed when the run is
+    /// recorded (manifest, ledger, JSON summary); the other input files are small and always hashed.
+    pub hash_deals: bool,
     /// The workspace file's hash and size, for the manifest.
     pub info: Option<crate::data::FileInfo>,
     pub currency: String,
@@ -431,6 +434,7 @@ pub fn parse_workspace(
     Ok(Workspace {
         file: file.to_path_buf(),
         lenient: overrides.lenient,
+        hash_deals: true,
         info: Some(crate::data::FileInfo {
             path: name.clone(),
             sha256: {

@@ -24,7 +24,7 @@ pub struct CheckArgs {
 
 pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<i32> {
     let outcome = (|| -> anyhow::Result<Vec<crate::diag::Diagnostic>> {
-        let (ws, inputs, payments) = global.load_payments()?;
+        let (ws, inputs, payments) = global.load_payments(false)?;
         let period = resolve_period(&ws, args.period.as_deref())?;
         let result = payments.compute(
             &inputs,

@@ -42,7 +42,7 @@ fn now_utc() -> String {
 }
 
 pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
-    let (ws, inputs, payments) = global.load_payments()?;
+    let (ws, inputs, payments) = global.load_payments(true)?;
     let period = resolve_period(&ws, args.period.as_deref())?;
     let approved_by = args.approved_by.trim();
     if approved_by.is_empty() {
@@ -91,7 +91,7 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
         );
     };
 
-    let manifest = manifest::build(&ws, &inputs, &period.to_string());
+    let manifest = manifest::build(&ws, &inputs, &period.to_string())?;
     let run_id = manifest.run_id.clone();
     let settings = Settings {
         period,

@@ -17,7 +17,7 @@ pub struct ExplainArgs {
 }
 
 pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<i32> {
-    let (ws, inputs, payments) = global.load_payments()?;
+    let (ws, inputs, payments) = global.load_payments(false)?;
     let period = resolve_period(&ws, args.period.as_deref())?;
     let Some(rep_index) = inputs.roster.find(&args.rep) else {
         anyhow::bail!("no rep `{}` in the roster {}", args.rep, inputs.roster.file);

@@ -229,9 +229,11 @@ impl Global {
         }
     }
 
-    /// Read the workspace and every input (their warnings are in `Inputs::warnings`).
-    pub(crate) fn load(&self) -> anyhow::Result<(Workspace, Inputs)> {
-        let ws = read_workspace(&self.workspace, &self.overrides())?;
+    /// Read the workspace and every input (their warnings are in `Inputs::warnings`); the deals
+    /// file is hashed only when `hash_deals` (a run that is recorded: see [`Workspace::hash_deals`]).
+    pub(crate) fn load(&self, hash_deals: bool) -> anyhow::Result<(Workspace, Inputs)> {
+        let mut ws = read_workspace(&self.workspace, &self.overrides())?;
+        ws.hash_deals = hash_deals;
         // A progress bar on stderr while a large deals file is read: only on a terminal (indicatif
         // draws nothing otherwise), never with -q.
         let bar =

@@ -57,8 +57,11 @@ impl Payments {
 impl super::Global {
     /// [`super::Global::load`], then the ledger and the adjustments (their hashes join the
     /// manifest's inputs, so the run id changes when they do).
-    pub(crate) fn load_payments(&self) -> anyhow::Result<(Workspace, Inputs, Payments)> {
-        let (ws, mut inputs) = self.load()?;
+    pub(crate) fn load_payments(
+        &self,
+        hash_deals: bool,
+    ) -> anyhow::Result<(Workspace, Inputs, Payments)> {
+        let (ws, mut inputs) = self.load(hash_deals)?;
         let mut diags = Diagnostics::new();
         let ledger = read_ledger(&ws.ledger, &ws.calendar, &mut diags)?;
         let adjustments = match &ws.adjustments {

@@ -27,13 +27,21 @@ pub struct RunArgs {
 
 pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     let mut timer = Timer::new(global.timings);
-    let (ws, inputs, payments) = global.load_payments()?;
+    // A run is identified (its inputs hashed into a run id) when it is recorded: the output
+    // folder's manifest, or the JSON summary. Hashing a large deals file costs a core for a third
+    // of a second per 700 MB, so a summary on stdout alone skips it.
+    let recorded = args.out.is_some() || args.format == Format::Json;
+    let (ws, inputs, payments) = global.load_payments(recorded)?;
     timer.lap("read workspace, plans and data");
     let period = resolve_period(&ws, args.period.as_deref())?;
-    let manifest = manifest::build(&ws, &inputs, &period.to_string());
-    let run_id = manifest.run_id.clone();
-    if let Some(dir) = &args.out {
-        fs::claim_output_dir(dir, &run_id, args.force)?;
+    let manifest = if recorded {
+        Some(manifest::build(&ws, &inputs, &period.to_string())?)
+    } else {
+        None
+    };
+    let run_id = manifest.as_ref().map(|m| m.run_id.clone());
+    if let (Some(dir), Some(id)) = (&args.out, &run_id) {
+        fs::claim_output_dir(dir, id, args.force)?;
     }
     let settings = Settings {
         period,
@@ -50,10 +58,16 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     stdout_write(|out| match args.format {
         Format::Table => summary::render_table(&rows, out),
         Format::Csv => summary::render_csv(&rows, out),
-        Format::Json => summary::render_json(&run_id, &period.to_string(), &rows, out),
+        Format::Json => summary::render_json(
+            run_id.as_deref().unwrap_or(""),
+            &period.to_string(),
+            &rows,
+            out,
+        ),
     })?;
+    let run = run_id.map_or(String::new(), |id| format!("run {id}, "));
     global.message(format!(
-        "run {run_id}, period {period}: {} payout rows for {} reps",
+        "{run}period {period}: {} payout rows for {} reps",
         rows.len(),
         // Rows come grouped by rep (see summary::rows).
         rows.chunk_by(|a, b| a.rep_id == b.rep_id).count()
@@ -72,7 +86,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
         ));
     }
     timer.lap("write the summary");
-    if let Some(dir) = &args.out {
+    if let (Some(dir), Some(manifest)) = (&args.out, manifest) {
         report::write_outputs(dir, &inputs, &result, &rows, manifest)?;
         timer.lap("write the output folder");
         global.message(format!("wrote {}", dir.display()));

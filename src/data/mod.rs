@@ -207,7 +207,13 @@ pub fn read_inputs_reporting(
     // The deals file is read on the pool while, beside it, the small files that do not need it.
     let mut side = Diagnostics::new();
     let (deals, small) = rayon::join(
-        || deals::read_deals(&ws.deals, &roster, ws.lenient, &mut diags, progress),
+        || {
+            let read = deals::ReadOptions {
+                lenient: ws.lenient,
+                hash: ws.hash_deals,
+            };
+            deals::read_deals(&ws.deals, &roster, read, &mut diags, progress)
+        },
         || -> anyhow::Result<(Quotas, FxRates, Territories)> {
             let quotas = match &ws.quotas {
                 Some(spec) => quotas::read_quotas(spec, &roster, &ws.calendar, &mut side)?,

@@ -37,7 +37,19 @@ pub struct OutputFile {
     pub sha256: String,
 }
 
-pub fn build(ws: &Workspace, inputs: &Inputs, period: &str) -> Manifest {
+/// The manifest of a run. Every input must have been hashed (see [`Workspace::hash_deals`]): a
+/// missing hash is a bug, never a run id computed without it.
+pub fn build(
+    ws: &Workspace,
+    inputs: &Inputs,
+    period: &str,
+) -> Result<Manifest, crate::engine::InternalError> {
+    if let Some(f) = inputs.files.iter().find(|f| f.sha256.is_empty()) {
+        return Err(crate::engine::InternalError(format!(
+            "the manifest needs the SHA-256 of {}, which was not computed",
+            f.path
+        )));
+    }
     let settings = Settings {
         period: period.to_string(),
         currency: ws.currency.clone(),
@@ -56,7 +68,7 @@ pub fn build(ws: &Workspace, inputs: &Inputs, period: &str) -> Manifest {
         h.update(f.sha256.as_bytes());
     }
     let run_id = format!("{:x}", h.finalize())[..16].to_string();
-    Manifest {
+    Ok(Manifest {
         tool: "payout",
         version: env!("CARGO_PKG_VERSION"),
         run_id,
@@ -65,5 +77,5 @@ pub fn build(ws: &Workspace, inputs: &Inputs, period: &str) -> Manifest {
         plans: inputs.plan_files.clone(),
         inputs: inputs.files.clone(),
         outputs: Vec::new(),
-    }
+    })
 }

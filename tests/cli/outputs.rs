@@ -170,6 +170,21 @@ fn manifest_lists_version_inputs_with_sha256_and_rows_and_every_output() {
     assert_eq!(json["run_id"], run_id);
     // the json summary's total: 600.00 + 200.00 + 16.67 = 816.67
     assert_eq!(json["total_payable"]["USD"], "816.67");
+    let said = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        said.contains(&format!("payout: run {run_id}, period 2026-Q1:")),
+        "{said}"
+    );
+
+    // a summary on stdout alone records nothing: no run id (its deals file is not hashed)
+    let out = payout()
+        .args(["-w", &workspace("flat"), "run", "--period", "2026-Q1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let said = String::from_utf8(out.stderr).unwrap();
+    assert!(said.contains("payout: period 2026-Q1: "), "{said}");
+    assert!(!said.contains(run_id), "{said}");
 }
 
 #[test]
