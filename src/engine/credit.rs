@@ -51,9 +51,24 @@ const FAR_DAY: u16 = u16::MAX;
 /// 1970-01-01 counted in days from 0001-01-01 (day 1), chrono's `num_days_from_ce`.
 const EPOCH_FROM_CE: i32 = 719_163;
 
+/// Days from 1970-01-01 to January 1st of each year from 1970 to 2149 (the 16-bit day range).
+static YEAR_STARTS: std::sync::LazyLock<Vec<i32>> = std::sync::LazyLock::new(|| {
+    (1970..2150)
+        .map(|y| {
+            use chrono::Datelike;
+            chrono::NaiveDate::from_ymd_opt(y, 1, 1).map_or(0, |d| d.num_days_from_ce())
+                - EPOCH_FROM_CE
+        })
+        .collect()
+});
+
 fn day_of(date: chrono::NaiveDate) -> u16 {
     use chrono::Datelike;
-    let days = date.num_days_from_ce() - EPOCH_FROM_CE;
+    // The year's first day from a table, plus the day of the year: no calendar arithmetic per deal.
+    let days = match YEAR_STARTS.get((date.year() - 1970) as usize) {
+        Some(start) if date.year() >= 1970 => start + date.ordinal0() as i32,
+        _ => date.num_days_from_ce() - EPOCH_FROM_CE,
+    };
     u16::try_from(days)
         .ok()
         .filter(|&d| d != FAR_DAY)
@@ -443,9 +458,14 @@ pub(crate) fn owner_selections(inputs: &Inputs, plans: &[super::BoundPlan]) -> V
         .for_each(|(chunk, cells)| {
             let first = chunk << 16;
             let owners = &deals.reps[first..first + cells.len()];
+            // Each row's owner's plan (usize::MAX: none with masks), and the plans present.
             let mut plans_here: Vec<usize> = Vec::new();
-            for (cell, &rep) in cells.iter_mut().zip(owners) {
-                if let Some(p) = plan_of[rep as usize] {
+            let row_plan: Vec<usize> = owners
+                .iter()
+                .map(|&rep| plan_of[rep as usize].unwrap_or(usize::MAX))
+                .collect();
+            for (cell, &p) in cells.iter_mut().zip(&row_plan) {
+                if p != usize::MAX {
                     *cell = 0;
                     if !plans_here.contains(&p) {
                         plans_here.push(p);
@@ -458,10 +478,8 @@ pub(crate) fn owner_selections(inputs: &Inputs, plans: &[super::BoundPlan]) -> V
                 for m in 0..inputs.plans[p].measures.len() {
                     selected.fill(true);
                     plans[p].select_range(deals, m, first, &mut selected);
-                    for ((cell, &rep), &s) in cells.iter_mut().zip(owners).zip(&selected) {
-                        if s && plan_of[rep as usize] == Some(p) {
-                            *cell |= 1 << m;
-                        }
+                    for ((cell, &rp), &s) in cells.iter_mut().zip(&row_plan).zip(&selected) {
+                        *cell |= ((s && rp == p) as u8) << m;
                     }
                 }
             }
@@ -514,5 +532,14 @@ mod tests {
         assert_eq!(day("2026-03-01"), 20_513); // 56 years × 365 + 14 leap days + 59 days of 2026
         assert_eq!(day("1969-12-31"), FAR_DAY);
         assert_eq!(day("2149-06-06"), FAR_DAY);
+        assert_eq!(day("2149-06-05"), 65_534);
+        assert_eq!(day("2150-01-01"), FAR_DAY);
+        assert_eq!(day("1900-03-01"), FAR_DAY);
+        // the table agrees with the calendar on every day of the range
+        let mut d = NaiveDate::default();
+        for n in 0..FAR_DAY {
+            assert_eq!(day_of(d), n, "{d}");
+            d = d.succ_opt().unwrap();
+        }
     }
 }

@@ -382,6 +382,9 @@ fn compute_segment(
     let mut excepted = vec![false; keyed.len()];
     let mut cancelled = vec![false; keyed.len()];
     let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); plan.measures.len()];
+    for &(m, _, _) in &active {
+        entries[m].reserve(keyed.len());
+    }
     // The cells the measures read, fetched ahead in one tight pass: a rep's deals are scattered
     // through the table, and independent reads overlap, where in the loop below each would stall it.
     let primary = active
