@@ -869,6 +869,17 @@ fn carry_forward(
     if carry.is_zero() && !results.iter().any(|&ri| carries(reps, ri)) {
         return;
     }
+    // A month's total is negative only if some payable is: nothing to carry otherwise.
+    let any_negative = results.iter().any(|&ri| {
+        reps[ri]
+            .components
+            .iter()
+            .flat_map(|c| &c.periods)
+            .any(|p| p.in_run && p.payable.is_sign_negative() && !p.payable.is_zero())
+    });
+    if carry.is_zero() && !any_negative {
+        return;
+    }
     // Open payout periods of the run by the month they are paid in, in plan and component order.
     let mut by_month: BTreeMap<Period, Vec<(usize, usize, usize)>> = BTreeMap::new();
     for &ri in results {
