@@ -137,8 +137,23 @@ impl Decimals {
 
     fn append(&mut self, other: Decimals) {
         let base = self.len as u32;
-        for row in 0..other.len {
-            self.push_parts(other.mantissa(row), other.scale_at(row));
+        // The usual case, 32-bit mantissas of one scale on both sides: one copy.
+        let same_scale = self.len == 0 || other.len == 0 || self.uniform == other.uniform;
+        if same_scale
+            && self.wide.is_empty()
+            && other.wide.is_empty()
+            && self.scale.is_empty()
+            && other.scale.is_empty()
+        {
+            if self.len == 0 {
+                self.uniform = other.uniform;
+            }
+            self.narrow.extend_from_slice(&other.narrow);
+            self.len += other.len;
+        } else {
+            for row in 0..other.len {
+                self.push_parts(other.mantissa(row), other.scale_at(row));
+            }
         }
         self.big
             .extend(other.big.into_iter().map(|(r, d)| (r + base, d)));
@@ -1541,6 +1556,14 @@ mod tests {
             money.push_parts(m, 2);
         }
         assert!(money.scale.is_empty() && money.wide.is_empty());
+        // appending money of the same scale stays compact: 1.00, 2.50, -0.03, then 7.77
+        let mut more = Decimals::default();
+        more.push_parts(777, 2);
+        money.append(more);
+        assert!(money.scale.is_empty() && money.wide.is_empty());
+        let got: Vec<_> = (0..money.len).map(|r| money.get(r)).collect();
+        let cents = |m| Some(Decimal::new(m, 2));
+        assert_eq!(got, vec![cents(100), cents(250), cents(-3), cents(777)]);
     }
 
     #[test]
