@@ -239,6 +239,25 @@ pub enum ColumnValues {
     Date(Vec<Option<NaiveDate>>),
 }
 
+impl ColumnValues {
+    /// A decimal column's mantissas and their one scale, when every cell is a 32-bit mantissa of
+    /// that scale (the usual money column; no empty cell): for sums over many rows as integers.
+    pub fn narrow_uniform(&self) -> Option<(&[i32], u32)> {
+        match self {
+            ColumnValues::Decimal(d)
+                if d.wide.is_empty()
+                    && d.scale.is_empty()
+                    && d.big.is_empty()
+                    && d.uniform < BIG
+                    && d.narrow.len() == d.len =>
+            {
+                Some((&d.narrow, d.uniform as u32))
+            }
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct DealColumn {
     /// The name plans use: the canonical name when mapped, else the file's header.
@@ -1564,6 +1583,19 @@ mod tests {
         let got: Vec<_> = (0..money.len).map(|r| money.get(r)).collect();
         let cents = |m| Some(Decimal::new(m, 2));
         assert_eq!(got, vec![cents(100), cents(250), cents(-3), cents(777)]);
+        let column = ColumnValues::Decimal(money);
+        assert_eq!(column.narrow_uniform(), Some((&[100, 250, -3, 777][..], 2)));
+        // an empty cell, a second scale, or a mantissa past 32 bits: no integer view
+        for odd in [
+            None,
+            Some(Decimal::new(5, 3)),
+            Some(Decimal::new(1 << 40, 2)),
+        ] {
+            let mut d = Decimals::default();
+            d.push(Some(Decimal::new(1, 2)));
+            d.push(odd);
+            assert_eq!(ColumnValues::Decimal(d).narrow_uniform(), None, "{odd:?}");
+        }
     }
 
     #[test]

@@ -184,53 +184,74 @@ type TallyKey = (Outcome, u32, u32);
 type Tallies = rustc_hash::FxHashMap<TallyKey, (usize, Tally)>;
 
 /// Rows `0..rows` tallied by `key` (stage codes below `codes.0`, currency codes below `codes.1`):
-/// per key, its first row and its rows' `amount`s. In a dense table per worker when the codes are
-/// few (the usual case), else in hash maps; the same answer either way, whatever the threads.
-fn tally_rows(
+/// per key, its first row, its row count and the sum of its rows' `amount`s, turned into a decimal
+/// by `finish` (the amounts may be raw mantissas of one scale, summed as integers). In a dense table
+/// per worker when the codes are few (the usual case), else in hash maps; the same answer either
+/// way, whatever the threads.
+fn tally_rows<A>(
     rows: usize,
     (stages, currencies): (usize, usize),
     key: impl Fn(usize) -> TallyKey + Sync,
-    amount: impl Fn(usize) -> Decimal + Sync,
-) -> Tallies {
-    let merge = |mut a: Tallies, b: Tallies| {
-        for (k, (row, t)) in b {
-            let e = a.entry(k).or_insert((row, Tally::default()));
+    amount: impl Fn(usize) -> A + Sync,
+    finish: impl Fn(A) -> Decimal,
+) -> Tallies
+where
+    A: Copy + Default + std::ops::AddAssign + Send,
+{
+    type Partial<A> = rustc_hash::FxHashMap<TallyKey, (usize, u64, A)>;
+    let merge = |mut a: Partial<A>, b: Partial<A>| {
+        for (k, (row, n, sum)) in b {
+            let e = a.entry(k).or_insert((row, 0, A::default()));
             e.0 = e.0.min(row);
-            e.1.rows += t.rows;
-            e.1.amount += t.amount;
+            e.1 += n;
+            e.2 += sum;
         }
         a
     };
     let slots = 8 * stages * currencies;
-    if slots > 1 << 16 {
-        return (0..rows)
+    let partial: Partial<A> = if slots > 1 << 16 {
+        (0..rows)
             .into_par_iter()
-            .fold(Tallies::default, |mut acc, row| {
-                let entry = acc.entry(key(row)).or_insert((row, Tally::default()));
-                entry.1.add(amount(row));
+            .fold(Partial::default, |mut acc, row| {
+                let e = acc.entry(key(row)).or_insert((row, 0, A::default()));
+                e.1 += 1;
+                e.2 += amount(row);
                 acc
             })
-            .reduce(Tallies::default, merge);
-    }
-    let index = |(o, s, c): TallyKey| (o as usize * stages + s as usize) * currencies + c as usize;
-    (0..rows)
-        .into_par_iter()
-        .fold(
-            || vec![(usize::MAX, Tally::default()); slots],
-            |mut acc, row| {
-                let slot = &mut acc[index(key(row))];
-                slot.0 = slot.0.min(row);
-                slot.1.add(amount(row));
-                acc
-            },
-        )
-        .map(|acc| -> Tallies {
-            acc.into_iter()
-                .filter(|(_, t)| t.rows > 0)
-                .map(|(row, t)| (key(row), (row, t)))
-                .collect()
+            .reduce(Partial::default, merge)
+    } else {
+        let index =
+            |(o, s, c): TallyKey| (o as usize * stages + s as usize) * currencies + c as usize;
+        (0..rows)
+            .into_par_iter()
+            .fold(
+                || vec![(usize::MAX, 0u64, A::default()); slots],
+                |mut acc, row| {
+                    let slot = &mut acc[index(key(row))];
+                    slot.0 = slot.0.min(row);
+                    slot.1 += 1;
+                    slot.2 += amount(row);
+                    acc
+                },
+            )
+            .map(|acc| -> Partial<A> {
+                acc.into_iter()
+                    .filter(|&(_, n, _)| n > 0)
+                    .map(|(row, n, sum)| (key(row), (row, n, sum)))
+                    .collect()
+            })
+            .reduce(Partial::default, merge)
+    };
+    partial
+        .into_iter()
+        .map(|(k, (row, n, sum))| {
+            let tally = Tally {
+                rows: n,
+                amount: finish(sum),
+            };
+            (k, (row, tally))
         })
-        .reduce(Tallies::default, merge)
+        .collect()
 }
 
 /// Tally every deal row by outcome (and stage, for filtered rows) and currency: first by small
@@ -254,12 +275,18 @@ fn reconcile(
         };
         (o, stage_code, deals.currency_code(row))
     };
-    let tallies = tally_rows(
-        outcomes.len(),
-        (codes(stage), codes(deals.currency)),
-        key,
-        |row| deals.amount(row),
-    );
+    let codes = (codes(stage), codes(deals.currency));
+    // Amounts of one scale in 32 bits (the usual money column) are summed as integers.
+    let tallies = match deals.columns[deals.amount].values.narrow_uniform() {
+        Some((mantissas, scale)) => tally_rows(
+            outcomes.len(),
+            codes,
+            key,
+            |row| mantissas[row] as i128,
+            |sum| Decimal::from_i128_with_scale(sum, scale),
+        ),
+        None => tally_rows(outcomes.len(), codes, key, |row| deals.amount(row), |d| d),
+    };
     let mut rec = Reconciliation::default();
     for ((o, _, _), (row, t)) in tallies {
         let currency = deals.currency(row).to_string();
@@ -380,10 +407,15 @@ mod tests {
             )
         };
         let amount = |row: usize| Decimal::new((row * 13 % 1000) as i64 - 300, 2);
-        let dense = tally_rows(10_000, (5, 3), key, amount);
+        let dense = tally_rows(10_000, (5, 3), key, amount, |d| d);
         // 8 × 100,000 stage codes is past the dense table's size: hash maps.
-        let hashed = tally_rows(10_000, (100_000, 1), key, amount);
+        let hashed = tally_rows(10_000, (100_000, 1), key, amount, |d| d);
         assert_eq!(dense, hashed);
+        // the same amounts as raw mantissas (cents), summed as integers
+        let raw = |row: usize| (row * 13 % 1000) as i128 - 300;
+        let cents = |sum| Decimal::from_i128_with_scale(sum, 2);
+        assert_eq!(tally_rows(10_000, (5, 3), key, raw, cents), dense);
+        assert_eq!(tally_rows(10_000, (100_000, 1), key, raw, cents), dense);
         assert_eq!(dense.len(), 8 * 5 * 3);
         // (not credited, stage 0, currency 0): rows ≡ 0 mod 8, 5 and 3, i.e. row = 120k, k = 0..83:
         // 84 rows. 13·120k mod 1000 = 560k mod 1000 = 40·(14k mod 25); over 25 consecutive k that
