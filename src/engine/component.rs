@@ -427,7 +427,8 @@ fn walk(
             count,
             ..Step::default()
         };
-        while next < entries.len() && entries[next].date <= p.end() {
+        let end = p.end();
+        while next < entries.len() && entries[next].date <= end {
             let e = &entries[next];
             next += 1;
             step.count += 1;
