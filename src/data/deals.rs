@@ -630,8 +630,27 @@ fn fast_iso_date(s: &str) -> Option<NaiveDate> {
             c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32)
         })
     };
-    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    // Dates of 1970-2099 from a table (chrono's constructor validates and packs each one); the
+    // table holds `None` for days a month does not have, as the constructor would say.
+    if (1970..2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d) {
+        return DAYS[(((y - 1970) * 12 + m - 1) * 31 + d - 1) as usize];
+    }
+    NaiveDate::from_ymd_opt(y as i32, m, d)
 }
+
+/// Every (year, month, day) of 1970-2099 with day 1-31, as [`NaiveDate::from_ymd_opt`] gives it.
+static DAYS: std::sync::LazyLock<Vec<Option<NaiveDate>>> = std::sync::LazyLock::new(|| {
+    let mut days = Vec::with_capacity(130 * 12 * 31);
+    for y in 1970..2100 {
+        for m in 1..=12 {
+            for d in 1..=31 {
+                days.push(NaiveDate::from_ymd_opt(y, m, d));
+            }
+        }
+    }
+    days
+});
 
 /// A parsed cell of a typed column (text cells are interned straight from the field).
 enum Cell {
@@ -1596,6 +1615,25 @@ mod tests {
             d.push(odd);
             assert_eq!(ColumnValues::Decimal(d).narrow_uniform(), None, "{odd:?}");
         }
+    }
+
+    #[test]
+    fn iso_dates_read_as_chrono_reads_them() {
+        // Inside the table's years and around them, valid days and days a month does not have.
+        for y in [1969, 1970, 2000, 2024, 2025, 2099, 2100, 2400] {
+            for m in 0..=13 {
+                for d in 0..=32 {
+                    let text = format!("{y:04}-{m:02}-{d:02}");
+                    assert_eq!(
+                        fast_iso_date(&text),
+                        NaiveDate::from_ymd_opt(y, m, d),
+                        "{text}"
+                    );
+                }
+            }
+        }
+        assert_eq!(fast_iso_date("2026-1-15"), None);
+        assert_eq!(fast_iso_date("2026/01/15"), None);
     }
 
     #[test]

@@ -42,11 +42,13 @@ pub(crate) struct Owned {
     pub date: chrono::NaiveDate,
     /// The measures of the owner's plan that select the row (see [`owner_selections`]).
     pub mask: u8,
+    /// The close date in days since 1970-01-01, or [`FAR_DAY`] when out of the 16-bit range.
+    pub day: u16,
 }
 
 /// Close dates stored as days since 1970-01-01 in 16 bits (to 2149), [`FAR_DAY`] beyond: six bytes
 /// per owned deal instead of eight, on tables of tens of millions of rows.
-const FAR_DAY: u16 = u16::MAX;
+pub(crate) const FAR_DAY: u16 = u16::MAX;
 
 /// 1970-01-01 counted in days from 0001-01-01 (day 1), chrono's `num_days_from_ce`.
 const EPOCH_FROM_CE: i32 = 719_163;
@@ -106,6 +108,7 @@ impl<'a> OwnedSlice<'a> {
                     dates[day as usize]
                 },
                 mask: masks.get(i).copied().unwrap_or(UNKNOWN),
+                day,
             })
     }
 

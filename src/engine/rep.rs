@@ -200,6 +200,9 @@ struct Candidate {
     grant: Option<u32>,
     /// The owner's selection mask from the file-order pass, or [`credit::UNKNOWN`].
     mask: u8,
+    /// (close day, row) packed for sorting an owner's credit; `u64::MAX` for a grant or a date out
+    /// of the 16-bit day range (then the full comparison sorts).
+    key: u64,
 }
 
 fn compute_segment(
@@ -341,6 +344,11 @@ fn compute_segment(
                     row: o.row,
                     grant: None,
                     mask,
+                    key: if o.day == credit::FAR_DAY {
+                        u64::MAX
+                    } else {
+                        (o.day as u64) << 32 | o.row as u64
+                    },
                 });
             }
         }
@@ -354,6 +362,7 @@ fn compute_segment(
                 row: g.row,
                 grant: Some(i as u32),
                 mask: credit::UNKNOWN,
+                key: u64::MAX,
             });
         } else {
             unread.push(g.row);
@@ -361,7 +370,10 @@ fn compute_segment(
     }
     // (date, id) order; when ids increase in file order, (date, row) is the same order and the ids
     // are not read at all; otherwise they are compared only between deals of one day.
-    if ctx.ids_ascending {
+    if ctx.ids_ascending && keyed.iter().all(|c| c.key != u64::MAX) {
+        // Owner credits only, dated in the day range: (day, row) packed in one integer.
+        keyed.sort_unstable_by_key(|c| c.key);
+    } else if ctx.ids_ascending {
         keyed.sort_unstable_by_key(|c| (c.date, c.row, c.grant));
     } else {
         keyed.sort_unstable_by(|a, b| {
