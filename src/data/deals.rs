@@ -421,10 +421,7 @@ impl DealTable {
     /// The deal's currency code; empty when the file has no currency column or the cell is empty.
     #[inline]
     pub fn currency(&self, row: usize) -> &str {
-        match self.currency.map(|c| &self.columns[c].values) {
-            Some(ColumnValues::Text { dict, codes }) => &dict[codes.get(row) as usize],
-            _ => "",
-        }
+        self.currency_of_code(self.currency_code(row))
     }
 
     /// The currency of a dictionary code from [`Self::currency_code`]; empty when the file has no

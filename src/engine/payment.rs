@@ -319,16 +319,19 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
     for r in run.reps.iter_mut() {
         let rep = inputs.roster.get(r.rep);
         let plan = &inputs.plans[r.plan];
-        let places = plan.rounding.places;
-        let money = |d: Decimal| fmt_amount(d, places);
         // Nothing to settle without a ledger, adjustments or payment rules: the engine's payables
         // stand (negative ones are carried below).
-        let plain = ledger.rows.is_empty()
+        if ledger.rows.is_empty()
             && !pending.contains_key(&r.rep)
             && plan.payment.draw.is_none()
             && plan.payment.clawback.is_none()
-            && plan.payment.hold.is_none();
-        for c in r.components.iter_mut().filter(|_| !plain) {
+            && plan.payment.hold.is_none()
+        {
+            continue;
+        }
+        let places = plan.rounding.places;
+        let money = |d: Decimal| fmt_amount(d, places);
+        for c in r.components.iter_mut() {
             let comp = &plan.components[c.component];
             // The ledger's rows of this rep, plan and component (and rows without a plan).
             let rows: Vec<&LedgerRow> = index
