@@ -159,6 +159,15 @@ impl Decimals {
             .extend(other.big.into_iter().map(|(r, d)| (r + base, d)));
     }
 
+    /// Keep the first `len` cells.
+    fn truncate(&mut self, len: usize) {
+        self.narrow.truncate(len);
+        self.wide.truncate(len);
+        self.scale.truncate(len);
+        self.big.retain(|&row, _| (row as usize) < len);
+        self.len = self.len.min(len);
+    }
+
     fn reserve(&mut self, rows: usize) {
         if self.wide.is_empty() {
             self.narrow.reserve(rows);
@@ -649,17 +658,6 @@ static DAYS: std::sync::LazyLock<Vec<Option<NaiveDate>>> = std::sync::LazyLock::
     days
 });
 
-/// A parsed cell of a typed column (text cells are interned straight from the field).
-enum Cell {
-    Empty,
-    Text,
-    /// Mantissa and scale, as `Decimals` stores them.
-    Decimal(i64, u8),
-    /// A decimal whose mantissa does not fit an i64.
-    BigDecimal(Decimal),
-    Date(NaiveDate),
-}
-
 /// `s.trim()`, skipping the Unicode scan in the usual case of a field that starts and ends with a
 /// visible ASCII character.
 #[inline]
@@ -699,17 +697,16 @@ impl Layout<'_> {
             rows: 0,
             diags: Vec::new(),
         };
-        let mut cells: Vec<Cell> = Vec::with_capacity(self.columns.len());
         match plain_text(bytes) {
-            Some(text) => self.parse_plain(text, first_line, &mut piece, &mut cells),
-            None => self.parse_csv(bytes, first_line, &mut piece, &mut cells),
+            Some(text) => self.parse_plain(text, first_line, &mut piece),
+            None => self.parse_csv(bytes, first_line, &mut piece),
         }
         piece
     }
 
     /// A piece without quotes (so every comma ends a field and every newline a record) and with
     /// carriage returns only before newlines: split with memchr, as the csv crate would read it.
-    fn parse_plain(&self, text: &str, first_line: u64, piece: &mut Piece, cells: &mut Vec<Cell>) {
+    fn parse_plain(&self, text: &str, first_line: u64, piece: &mut Piece) {
         let bytes = text.as_bytes();
         let mut fields: FieldList = FieldList::new();
         // Where the current record and field start.
@@ -717,8 +714,8 @@ impl Layout<'_> {
         // The line the record is on: a quote-free record is one physical line.
         let mut physical = first_line;
         // One pass over the delimiters: commas end fields, newlines end records.
-        for pos in memchr::memchr2_iter(b',', b'\n', bytes) {
-            if bytes[pos] == b',' {
+        for (pos, newline) in super::delimiters::Delimiters::new(bytes) {
+            if !newline {
                 fields.push(trim(&text[field_start..pos]));
                 field_start = pos + 1;
                 continue;
@@ -727,7 +724,6 @@ impl Layout<'_> {
             let end = pos - crlf as usize;
             self.plain_record(
                 piece,
-                cells,
                 &mut fields,
                 text,
                 (record_start, field_start, end),
@@ -741,7 +737,6 @@ impl Layout<'_> {
             let end = bytes.len();
             self.plain_record(
                 piece,
-                cells,
                 &mut fields,
                 text,
                 (record_start, field_start, end),
@@ -756,7 +751,6 @@ impl Layout<'_> {
     fn plain_record<'t>(
         &self,
         piece: &mut Piece,
-        cells: &mut Vec<Cell>,
         fields: &mut FieldList<'t>,
         text: &'t str,
         (start, field_start, end): (usize, usize, usize),
@@ -768,14 +762,14 @@ impl Layout<'_> {
             if fields.len() != self.headers.len() {
                 self.row_width(piece, fields.len(), line);
             } else {
-                self.record(piece, cells, fields, line);
+                self.record(piece, fields, line);
             }
         }
         fields.clear();
     }
 
     /// Any piece, read with the csv crate.
-    fn parse_csv(&self, bytes: &[u8], first_line: u64, piece: &mut Piece, cells: &mut Vec<Cell>) {
+    fn parse_csv(&self, bytes: &[u8], first_line: u64, piece: &mut Piece) {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -827,7 +821,7 @@ impl Layout<'_> {
             };
             let field = |i: usize| trim(record.range(i).and_then(|r| all.get(r)).unwrap_or(""));
             let fields: FieldList = (0..width).map(field).collect();
-            self.record(piece, cells, &fields, line);
+            self.record(piece, &fields, line);
         }
     }
 
@@ -845,25 +839,32 @@ impl Layout<'_> {
     }
 
     /// One record of the header's width, its fields trimmed: check it, and keep it if it is usable.
+    /// Numbers and dates are parsed straight onto their columns, which are cut back to the kept
+    /// rows if any field is unusable; texts are interned only for a kept row.
     #[inline]
-    fn record(&self, piece: &mut Piece, cells: &mut Vec<Cell>, fields: &[&str], line: u64) {
+    fn record(&self, piece: &mut Piece, fields: &[&str], line: u64) {
         let err = |code, c: usize, msg: String| {
             Diagnostic::error(code, self.file, msg)
                 .line(line)
                 .col_name(self.headers[c].clone())
                 .value(fields[c].to_string())
         };
+        let Piece {
+            id_ends,
+            values,
+            diags,
+            ..
+        } = piece;
+        let kept = id_ends.len();
         let mut ok = true;
         let id = fields[self.id];
         if id.is_empty() {
-            piece
-                .diags
-                .push(err("deal-id-empty", self.id, "the deal id is empty".into()));
+            diags.push(err("deal-id-empty", self.id, "the deal id is empty".into()));
             ok = false;
         }
         let rep = self.roster.find(fields[self.rep]);
         if rep.is_none() {
-            piece.diags.push(
+            diags.push(
                 err(
                     "rep-unknown",
                     self.rep,
@@ -873,47 +874,38 @@ impl Layout<'_> {
             );
             ok = false;
         }
-        cells.clear();
-        for (i, name, ty, required) in &self.columns {
+        for ((i, name, _, required), values) in self.columns.iter().zip(values.iter_mut()) {
             let v = fields[*i];
-            if v.is_empty() {
-                if *required {
-                    piece
-                        .diags
-                        .push(err("value-missing", *i, format!("`{name}` is required")));
-                    ok = false;
-                }
-                cells.push(Cell::Empty);
-                continue;
+            if v.is_empty() && *required {
+                diags.push(err("value-missing", *i, format!("`{name}` is required")));
+                ok = false;
             }
-            cells.push(match ty {
-                ColumnType::Text => Cell::Text,
-                ColumnType::Decimal | ColumnType::Money => {
+            match values {
+                PieceValues::Text(_) => {}
+                PieceValues::Decimal(column) if v.is_empty() => column.push(None),
+                PieceValues::Decimal(column) => {
                     let fast = if self.number_format.decimal_separator == '.' {
                         fast_decimal(v)
                     } else {
                         None
                     };
                     match fast {
-                        Some((m, s)) => Cell::Decimal(m, s),
+                        Some((m, s)) => column.push_parts(m, s),
                         None => match self.number_format.parse(v) {
-                            Some(d) => match i64::try_from(d.mantissa()) {
-                                Ok(m) => Cell::Decimal(m, d.scale() as u8),
-                                Err(_) => Cell::BigDecimal(d),
-                            },
+                            Some(d) => column.push(Some(d)),
                             None => {
-                                piece.diags.push(err(
+                                diags.push(err(
                                     "amount-invalid",
                                     *i,
                                     format!("not {}", self.number_format.describe()),
                                 ));
                                 ok = false;
-                                Cell::Empty
                             }
                         },
                     }
                 }
-                ColumnType::Date => {
+                PieceValues::Date(column) if v.is_empty() => column.push(None),
+                PieceValues::Date(column) => {
                     let fast = if self.iso_dates {
                         fast_iso_date(v)
                     } else {
@@ -923,36 +915,32 @@ impl Layout<'_> {
                         .map(Ok)
                         .unwrap_or_else(|| parse_date(v, self.date_format))
                     {
-                        Ok(d) => Cell::Date(d),
+                        Ok(d) => column.push(Some(d)),
                         Err(m) => {
-                            piece.diags.push(err("date-invalid", *i, m));
+                            diags.push(err("date-invalid", *i, m));
                             ok = false;
-                            Cell::Empty
                         }
                     }
                 }
-            });
+            }
         }
         if !ok {
+            for values in values.iter_mut() {
+                match values {
+                    PieceValues::Text(_) => {}
+                    PieceValues::Decimal(column) => column.truncate(kept),
+                    PieceValues::Date(column) => column.truncate(kept),
+                }
+            }
             return;
         }
         piece.id_bytes.push_str(id);
         piece.id_ends.push(piece.id_bytes.len() as u32);
         piece.lines.push(line as u32);
         piece.reps.push(rep.unwrap_or_default());
-        for (((i, _, _, _), values), cell) in self
-            .columns
-            .iter()
-            .zip(piece.values.iter_mut())
-            .zip(cells.iter())
-        {
-            match (values, cell) {
-                (PieceValues::Text(interner), _) => interner.push(fields[*i]),
-                (PieceValues::Decimal(d), Cell::Decimal(m, s)) => d.push_parts(*m, *s),
-                (PieceValues::Decimal(d), Cell::BigDecimal(x)) => d.push(Some(*x)),
-                (PieceValues::Decimal(d), _) => d.push(None),
-                (PieceValues::Date(d), Cell::Date(x)) => d.push(Some(*x)),
-                (PieceValues::Date(d), _) => d.push(None),
+        for ((i, _, _, _), values) in self.columns.iter().zip(piece.values.iter_mut()) {
+            if let PieceValues::Text(interner) = values {
+                interner.push(fields[*i]);
             }
         }
     }
@@ -1713,9 +1701,8 @@ mod tests {
             let plain = plain_text(text.as_bytes()).expect("a plain piece");
             let mut a = layout.parse_piece(b"", 1, 0);
             let mut b = layout.parse_piece(b"", 1, 0);
-            let mut cells = Vec::new();
-            layout.parse_plain(plain, 7, &mut a, &mut cells);
-            layout.parse_csv(text.as_bytes(), 7, &mut b, &mut cells);
+            layout.parse_plain(plain, 7, &mut a);
+            layout.parse_csv(text.as_bytes(), 7, &mut b);
             assert_eq!(summary(&a), summary(&b), "{text:?}");
         }
         // random texts of the bytes that matter to the splitter
@@ -1753,9 +1740,8 @@ mod tests {
             };
             let mut a = layout.parse_piece(b"", 1, 0);
             let mut b = layout.parse_piece(b"", 1, 0);
-            let mut cells = Vec::new();
-            layout.parse_plain(plain, 3, &mut a, &mut cells);
-            layout.parse_csv(text.as_bytes(), 3, &mut b, &mut cells);
+            layout.parse_plain(plain, 3, &mut a);
+            layout.parse_csv(text.as_bytes(), 3, &mut b);
             assert_eq!(summary(&a), summary(&b), "{text:?}");
         }
         // what the splitter must leave to the csv crate

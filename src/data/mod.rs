@@ -12,6 +12,7 @@ pub mod credits;
 pub(crate) mod csv_input;
 pub mod dated;
 pub mod deals;
+mod delimiters;
 pub mod fx;
 mod lines;
 pub mod quotas;
