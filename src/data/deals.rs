@@ -1658,6 +1658,68 @@ mod tests {
 
     /// The memchr splitter reads every quote-free text as the csv crate does.
     #[test]
+    fn an_unusable_row_leaves_no_cell_behind() {
+        let roster = Roster::from_ids(&["R1"]);
+        let number_format = NumberFormat::default();
+        let layout = Layout {
+            file: "deals.csv",
+            headers: ["deal_id", "rep_id", "amount", "close_date", "stage"]
+                .map(String::from)
+                .to_vec(),
+            id: 0,
+            rep: 1,
+            columns: vec![
+                (2, "amount".into(), ColumnType::Money, true),
+                (3, "close_date".into(), ColumnType::Date, true),
+                (4, "stage".into(), ColumnType::Text, false),
+            ],
+            date_format: "%Y-%m-%d",
+            iso_dates: true,
+            number_format: &number_format,
+            roster: &roster,
+        };
+        // D2's amount (beyond 64 bits) parses before its date fails; D4's rep is unknown after its
+        // amount and date parse; D5's amount fails. Only D1 and D3 are kept, with their own cells,
+        // and no text of a dropped row enters the dictionary.
+        let text = "D1,R1,1.50,2026-01-02,won\n\
+                    D2,R1,123456789012.34567890123,2026-13-01,lost\n\
+                    D3,R1,2.5,2026-01-03,open\n\
+                    D4,R9,7,2026-01-04,lost\n\
+                    D5,R1,x,2026-01-05,lost\n";
+        let mut piece = layout.parse_piece(b"", 1, 0);
+        layout.parse_plain(text, 2, &mut piece);
+        assert_eq!(piece.rows, 5);
+        assert_eq!(piece.id_bytes, "D1D3");
+        assert_eq!(piece.lines, [2, 4]);
+        let PieceValues::Decimal(amounts) = &piece.values[0] else {
+            panic!("amount is a decimal column")
+        };
+        assert_eq!(amounts.len, 2);
+        assert_eq!(
+            (0..amounts.len).map(|r| amounts.get(r)).collect::<Vec<_>>(),
+            [Some(Decimal::new(150, 2)), Some(Decimal::new(25, 1))]
+        );
+        assert!(amounts.big.is_empty());
+        let PieceValues::Date(dates) = &piece.values[1] else {
+            panic!("close_date is a date column")
+        };
+        assert_eq!(
+            dates,
+            &[
+                NaiveDate::from_ymd_opt(2026, 1, 2),
+                NaiveDate::from_ymd_opt(2026, 1, 3)
+            ]
+        );
+        let PieceValues::Text(stages) = &piece.values[2] else {
+            panic!("stage is a text column")
+        };
+        assert_eq!(stages.dict, ["won", "open"]);
+        assert_eq!(stages.codes, [0, 1]);
+        let codes: Vec<&str> = piece.diags.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["date-invalid", "rep-unknown", "amount-invalid"]);
+    }
+
+    #[test]
     fn plain_pieces_parse_as_the_csv_crate_reads_them() {
         let roster = Roster::from_ids(&["R1", "R2", "a-rep-id-longer-than-15-bytes"]);
         let number_format = NumberFormat::default();
