@@ -94,10 +94,12 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// Phase timings on stderr with `--timings` (for profiling large batches; never in data outputs).
+/// Phase timings on stderr with `--timings` (for profiling large batches; never in data outputs):
+/// wall seconds, and CPU seconds of all threads where the system tells them (Linux).
 struct Timer {
     on: bool,
     last: std::time::Instant,
+    last_cpu: Option<f64>,
 }
 
 impl Timer {
@@ -105,17 +107,37 @@ impl Timer {
         Timer {
             on,
             last: std::time::Instant::now(),
+            last_cpu: if on { cpu_seconds() } else { None },
         }
     }
 
     fn lap(&mut self, what: &str) {
         if self.on {
             let now = std::time::Instant::now();
+            let cpu = cpu_seconds();
+            let used = match (cpu, self.last_cpu) {
+                (Some(now), Some(then)) => format!(", {:.2} CPU-s", now - then),
+                _ => String::new(),
+            };
             eprintln!(
-                "payout: timing: {what}: {:.3} s",
+                "payout: timing: {what}: {:.3} s{used}",
                 (now - self.last).as_secs_f64()
             );
             self.last = now;
+            self.last_cpu = cpu;
         }
     }
+}
+
+/// CPU seconds (user + system, all threads) this process has used, from `/proc/self/stat`.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let (_, rest) = stat.rsplit_once(')')?;
+    let mut fields = rest.split_whitespace();
+    // utime and stime are the 14th and 15th fields of the line, the 12th and 13th after the name.
+    let user: f64 = fields.nth(11)?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    // Clock ticks of 1/100 s, the value of USER_HZ on every Linux platform.
+    Some((user + system) / 100.0)
 }

@@ -111,10 +111,15 @@ impl Numbered {
     #[inline]
     fn find(&self, id: &str) -> Option<u32> {
         let b = id.as_bytes();
-        if b.len() != self.prefix.len() + self.width || !b.starts_with(self.prefix.as_bytes()) {
+        if b.len() != self.prefix.len() + self.width {
             return None;
         }
-        let n = number(&b[self.prefix.len()..])?;
+        let (prefix, digits) = b.split_at(self.prefix.len());
+        // A prefix is a few bytes: compared in line, not by a call to memcmp.
+        if !prefix.iter().zip(self.prefix.as_bytes()).all(|(a, b)| a == b) {
+            return None;
+        }
+        let n = number(digits)?;
         self.table.get(n).copied().filter(|&i| i != u32::MAX)
     }
 }
@@ -122,9 +127,14 @@ impl Numbered {
 /// The value of a run of ASCII digits (at most 9 of them).
 #[inline]
 fn number(digits: &[u8]) -> Option<usize> {
-    digits.iter().try_fold(0usize, |acc, &c| {
-        c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as usize)
-    })
+    let mut n = 0usize;
+    let mut valid = true;
+    for &c in digits {
+        let d = c.wrapping_sub(b'0');
+        valid &= d < 10;
+        n = n * 10 + d as usize;
+    }
+    valid.then_some(n)
 }
 
 impl Roster {

@@ -14,6 +14,7 @@ use super::format::{amount, attainment_pct, attainment_ratio, grouped, push_atta
 use super::fs::csv_text;
 use crate::data::Inputs;
 use crate::engine::{LineKind, PeriodResult, RunResult};
+use crate::period::Period;
 use crate::plan::{Component, ComponentKind, Plan};
 
 /// One payout row, borrowed from the run.
@@ -216,15 +217,19 @@ const CSV_HEADER: [&str; 23] = [
 
 /// One row of `payouts.csv`, field by field: the same cells as [`csv_row`], formatted into the
 /// writer's scratch buffer instead of a `String` each.
-fn write_csv_row<W: Write>(f: &mut Fields<W>, r: &Row) -> csv::Result<()> {
+fn write_csv_row<W: Write>(
+    f: &mut Fields<W>,
+    periods: &mut PeriodTexts,
+    r: &Row,
+) -> csv::Result<()> {
     let places = r.plan.rounding.places;
     let p = r.result;
     f.text(r.rep_id)?;
     f.text(r.rep_name)?;
     f.text(&r.plan.id)?;
     f.raw(&r.component.id)?;
-    f.display(p.payout_period)?;
-    f.display(p.measurement_period)?;
+    f.raw(periods.text(p.payout_period))?;
+    f.raw(periods.text(p.measurement_period))?;
     f.raw(&r.plan.currency)?;
     f.raw(r.measure_name())?;
     f.amount(p.measure_to_date, r.measure_places())?;
@@ -246,6 +251,23 @@ fn write_csv_row<W: Write>(f: &mut Fields<W>, r: &Row) -> csv::Result<()> {
     f.end()
 }
 
+/// The texts of the few periods a run has, each formatted once.
+#[derive(Default)]
+struct PeriodTexts(Vec<(Period, String)>);
+
+impl PeriodTexts {
+    fn text(&mut self, period: Period) -> &str {
+        let i = match self.0.iter().position(|(p, _)| *p == period) {
+            Some(i) => i,
+            None => {
+                self.0.push((period, period.to_string()));
+                self.0.len() - 1
+            }
+        };
+        &self.0[i].1
+    }
+}
+
 /// `payouts.csv` (also `--format csv` on stdout).
 pub fn render_csv(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
     use rayon::prelude::*;
@@ -264,8 +286,9 @@ pub fn render_csv(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
                 if b == 0 && i == 0 {
                     f.record(CSV_HEADER)?;
                 }
+                let mut periods = PeriodTexts::default();
                 for r in chunk {
-                    write_csv_row(&mut f, r)?;
+                    write_csv_row(&mut f, &mut periods, r)?;
                 }
                 f.into_inner()
             })
