@@ -674,7 +674,8 @@ fn trim(s: &str) -> &str {
 impl Layout<'_> {
     /// Parse a piece of the file that starts on `first_line`; `rows` is about how many records it
     /// has (its newlines), to size its columns once.
-    fn parse_piece(&self, bytes: &[u8], first_line: u64, rows: usize) -> Piece {
+    /// `may_quote` false says it has no quote.
+    fn parse_piece(&self, bytes: &[u8], first_line: u64, rows: usize, may_quote: bool) -> Piece {
         let mut piece = Piece {
             id_bytes: String::new(),
             id_ends: Vec::with_capacity(rows),
@@ -697,7 +698,7 @@ impl Layout<'_> {
             rows: 0,
             diags: Vec::new(),
         };
-        match plain_text(bytes) {
+        match plain_text(bytes, may_quote) {
             Some(text) => self.parse_plain(text, first_line, &mut piece),
             None => self.parse_csv(bytes, first_line, &mut piece),
         }
@@ -946,10 +947,11 @@ impl Layout<'_> {
     }
 }
 
-/// The piece as text when the memchr splitter reads it as the csv crate would: valid UTF-8, no
+/// The piece as text when the plain splitter reads it as the csv crate would: valid UTF-8, no
 /// quote, and no carriage return but before a newline (the csv crate ends a record at a lone `\r`).
-fn plain_text(bytes: &[u8]) -> Option<&str> {
-    if memchr::memchr(b'"', bytes).is_some() {
+/// `may_quote` false says the piece is known to have no quote.
+fn plain_text(bytes: &[u8], may_quote: bool) -> Option<&str> {
+    if may_quote && memchr::memchr(b'"', bytes).is_some() {
         return None;
     }
     if memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
@@ -960,13 +962,18 @@ fn plain_text(bytes: &[u8]) -> Option<&str> {
 
 /// Where records end in `buf` (a newline outside a quoted field), cutting it into about `parts` pieces:
 /// the piece ends (exclusive), the end of the last complete record, and the newlines in each piece.
-fn cut(buf: &[u8], parts: usize, eof: bool) -> (Vec<usize>, Vec<u64>) {
+/// Also whether `buf` has a quote (searched in parallel).
+fn cut(buf: &[u8], parts: usize, eof: bool) -> (Vec<usize>, Vec<u64>, bool) {
     let target = (buf.len() / parts.max(1)).max(1 << 16);
-    if memchr::memchr(b'"', buf).is_none() {
-        cut_unquoted(buf, target, eof)
-    } else {
+    let quoted = buf
+        .par_chunks(1 << 20)
+        .any(|chunk| memchr::memchr(b'"', chunk).is_some());
+    let (ends, newlines) = if quoted {
         cut_quoted(buf, target, eof)
-    }
+    } else {
+        cut_unquoted(buf, target, eof)
+    };
+    (ends, newlines, quoted)
 }
 
 /// [`cut`] of a block without quotes, where every newline ends a record: the pieces end at the
@@ -1069,17 +1076,29 @@ pub struct ReadOptions {
 pub fn read_deals(
     spec: &InputSpec,
     roster: &Roster,
+    options: ReadOptions,
+    diags: &mut Diagnostics,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> anyhow::Result<DealTable> {
+    read_deals_in_blocks(spec, roster, options, diags, progress, BLOCK)
+}
+
+/// [`read_deals`], reading `block` bytes at a time (the tests read in small blocks).
+fn read_deals_in_blocks(
+    spec: &InputSpec,
+    roster: &Roster,
     ReadOptions { lenient, hash }: ReadOptions,
     diags: &mut Diagnostics,
     progress: &(dyn Fn(u64, u64) + Sync),
+    block: usize,
 ) -> anyhow::Result<DealTable> {
     let file = spec.path.display().to_string();
     let mut handle =
         File::open(&spec.path).with_context(|| format!("cannot open the deals file {file}"))?;
     let mut hasher = Sha256::new();
     let mut total_bytes = 0u64;
-    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + (1 << 20));
-    let (mut unhashed, mut eof) = fill(&mut handle, &mut buf, BLOCK, &mut total_bytes, &file)?;
+    let mut buf: Vec<u8> = Vec::with_capacity(block + (1 << 20));
+    let (mut unhashed, mut eof) = fill(&mut handle, &mut buf, block, &mut total_bytes, &file)?;
 
     // The header row.
     let mut header_reader = csv::ReaderBuilder::new()
@@ -1177,9 +1196,9 @@ pub fn read_deals(
     // Block k is cut here, then parsed on the pool while, beside it, its new bytes are hashed, the
     // pieces of block k - 1 appended to the table and block k + 1 read from the file.
     let mut pending: Vec<Piece> = Vec::new();
-    let mut next: Vec<u8> = Vec::new();
+    let mut next: Vec<u8> = Vec::with_capacity(block + (1 << 20));
     loop {
-        let (ends, newlines) = cut(&buf[start..], parts, eof);
+        let (ends, newlines, quoted) = cut(&buf[start..], parts, eof);
         let mut bounds = Vec::with_capacity(ends.len());
         let (mut from, mut line) = (start, next_line);
         for (end, n) in ends.iter().zip(&newlines) {
@@ -1199,13 +1218,15 @@ pub fn read_deals(
                 if eof {
                     return Ok(true);
                 }
+                // The next buffer: the partial record this block ends with, then the next block.
                 next.clear();
-                Ok(fill(&mut handle, &mut next, BLOCK, &mut total_bytes, &file)?.1)
+                next.extend_from_slice(&buf[consumed..]);
+                Ok(fill(&mut handle, &mut next, block, &mut total_bytes, &file)?.1)
             },
             || {
                 bounds
                     .par_iter()
-                    .map(|&(a, b, l, n)| layout.parse_piece(&buf[a..b], l, n))
+                    .map(|&(a, b, l, n)| layout.parse_piece(&buf[a..b], l, n, quoted))
                     .collect::<Vec<Piece>>()
             },
         );
@@ -1227,10 +1248,8 @@ pub fn read_deals(
         if eof {
             break;
         }
-        // Keep the partial record, put the next block behind it.
-        buf.drain(..consumed);
-        unhashed = buf.len();
-        buf.extend_from_slice(&next);
+        unhashed = buf.len() - consumed;
+        std::mem::swap(&mut buf, &mut next);
         eof = next_eof;
         start = 0;
         progress(total_bytes, file_len);
@@ -1678,9 +1697,22 @@ mod tests {
     #[test]
     fn ids_compared_as_words_order_as_bytes() {
         let ids = [
-            "D000000000", "D000000001", "D000000010", "D100000000", "E000000000", "D00000000\u{7f}",
-            "a", "ab", "abcdefgh", "abcdefgi", "abcdefghijklmnop", "abcdefghijklmnoq",
-            "bbcdefghijklmnop", "abcdefghi", "abcdefghj", "abcdefgi0",
+            "D000000000",
+            "D000000001",
+            "D000000010",
+            "D100000000",
+            "E000000000",
+            "D00000000\u{7f}",
+            "a",
+            "ab",
+            "abcdefgh",
+            "abcdefgi",
+            "abcdefghijklmnop",
+            "abcdefghijklmnoq",
+            "bbcdefghijklmnop",
+            "abcdefghi",
+            "abcdefghj",
+            "abcdefgi0",
         ];
         for a in ids {
             for b in ids {
@@ -1721,7 +1753,7 @@ mod tests {
                     D3,R1,2.5,2026-01-03,open\n\
                     D4,R9,7,2026-01-04,lost\n\
                     D5,R1,x,2026-01-05,lost\n";
-        let mut piece = layout.parse_piece(b"", 1, 0);
+        let mut piece = layout.parse_piece(b"", 1, 0, true);
         layout.parse_plain(text, 2, &mut piece);
         assert_eq!(piece.rows, 5);
         assert_eq!(piece.id_bytes, "D1D3");
@@ -1795,9 +1827,9 @@ mod tests {
                 .collect::<String>(),
         ];
         for text in texts {
-            let plain = plain_text(text.as_bytes()).expect("a plain piece");
-            let mut a = layout.parse_piece(b"", 1, 0);
-            let mut b = layout.parse_piece(b"", 1, 0);
+            let plain = plain_text(text.as_bytes(), true).expect("a plain piece");
+            let mut a = layout.parse_piece(b"", 1, 0, true);
+            let mut b = layout.parse_piece(b"", 1, 0, true);
             layout.parse_plain(plain, 7, &mut a);
             layout.parse_csv(text.as_bytes(), 7, &mut b);
             assert_eq!(summary(&a), summary(&b), "{text:?}");
@@ -1832,20 +1864,20 @@ mod tests {
                 seed ^= seed << 17;
                 text += atoms[(seed % atoms.len() as u64) as usize];
             }
-            let Some(plain) = plain_text(text.as_bytes()) else {
+            let Some(plain) = plain_text(text.as_bytes(), true) else {
                 continue;
             };
-            let mut a = layout.parse_piece(b"", 1, 0);
-            let mut b = layout.parse_piece(b"", 1, 0);
+            let mut a = layout.parse_piece(b"", 1, 0, true);
+            let mut b = layout.parse_piece(b"", 1, 0, true);
             layout.parse_plain(plain, 3, &mut a);
             layout.parse_csv(text.as_bytes(), 3, &mut b);
             assert_eq!(summary(&a), summary(&b), "{text:?}");
         }
         // what the splitter must leave to the csv crate
-        assert!(plain_text(b"a,\"b\",c\n").is_none());
-        assert!(plain_text(b"a,b\rc,d\n").is_none());
-        assert!(plain_text(b"a,b\xff\n").is_none());
-        assert!(plain_text(b"a,b\r\n").is_some());
+        assert!(plain_text(b"a,\"b\",c\n", true).is_none());
+        assert!(plain_text(b"a,b\rc,d\n", true).is_none());
+        assert!(plain_text(b"a,b\xff\n", true).is_none());
+        assert!(plain_text(b"a,b\r\n", true).is_some());
     }
 
     #[test]
@@ -1872,18 +1904,85 @@ mod tests {
         }
     }
 
+    /// A file read in blocks of any size gives the table, diagnostics and hash of one read: records
+    /// split across blocks, quoted blocks and plain ones, CRLF, bad rows, a last row without newline.
+    #[test]
+    fn blocks_of_any_size_read_the_same_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deals.csv");
+        let mut text = String::from("deal_id,rep_id,amount,close_date,stage,note\n");
+        for i in 0..300 {
+            let note = match i % 50 {
+                7 => "\"a quoted, note\nover two lines\"".to_string(),
+                13 => "24\" screen".to_string(),
+                _ => format!("n{}", i % 4),
+            };
+            let amount = if i == 121 {
+                "x".to_string()
+            } else {
+                format!("{}.{:02}", i * 7, i % 100)
+            };
+            let end = if i % 9 == 0 { "\r\n" } else { "\n" };
+            text += &format!(
+                "D{i:05},R{},{amount},2026-{:02}-11,won,{note}{end}",
+                1 + i % 3,
+                1 + i % 12
+            );
+        }
+        text += "D99999,R1,5,2026-01-01,won,last";
+        std::fs::write(&path, &text).unwrap();
+        let spec = InputSpec {
+            kind: crate::workspace::InputKind::Deals,
+            path: path.clone(),
+            columns: Default::default(),
+            date_format: "%Y-%m-%d".into(),
+            number_format: NumberFormat::default(),
+            types: Default::default(),
+        };
+        let roster = Roster::from_ids(&["R1", "R2", "R3"]);
+        let read = |block: usize| {
+            let mut diags = Diagnostics::new();
+            let options = ReadOptions {
+                lenient: false,
+                hash: true,
+            };
+            let table =
+                read_deals_in_blocks(&spec, &roster, options, &mut diags, &|_, _| {}, block)
+                    .unwrap();
+            let mut out = format!("{:?}\n", table.info);
+            for row in 0..table.len() {
+                out += &format!("{} {} {}", table.id(row), table.line(row), table.reps[row]);
+                for c in &table.columns {
+                    out += &format!(" {}", c.display(row));
+                }
+                out += "\n";
+            }
+            for d in diags.into_sorted() {
+                out += &format!("{d}\n");
+            }
+            out
+        };
+        let whole = read(BLOCK);
+        assert!(whole.contains("D00007 9 1 "), "{whole}");
+        assert!(whole.contains("amount-invalid"), "{whole}");
+        assert!(whole.contains("D99999 "), "{whole}");
+        for block in [64, 97, 256, 1000, 4096] {
+            assert_eq!(read(block), whole, "block of {block} bytes");
+        }
+    }
+
     #[test]
     fn records_end_at_newlines_outside_quoted_fields() {
         // a literal quote inside an unquoted field does not open a quoted field
         let buf = b"a,24\" screen,1\nb,2\n";
-        assert_eq!(cut(buf, 1, false), (vec![buf.len()], vec![2]));
+        assert_eq!(cut(buf, 1, false), (vec![buf.len()], vec![2], true));
         // a newline inside a quoted field, and escaped quotes, do not end a record; the partial
         // record at the end (its quoted field still open) waits for the next block
         let buf = b"b,\"x\ny\",2\nc,\"say \"\"hi\"\"\",3\nd,\"p\nq";
         let complete = b"b,\"x\ny\",2\nc,\"say \"\"hi\"\"\",3\n".len();
         // newlines: 1 quoted + 2 record ends in the complete part
-        assert_eq!(cut(buf, 1, false), (vec![complete], vec![3]));
+        assert_eq!(cut(buf, 1, false), (vec![complete], vec![3], true));
         // at end of file everything is one last piece, with every newline counted
-        assert_eq!(cut(buf, 1, true), (vec![buf.len()], vec![4]));
+        assert_eq!(cut(buf, 1, true), (vec![buf.len()], vec![4], true));
     }
 }

@@ -116,7 +116,11 @@ impl Numbered {
         }
         let (prefix, digits) = b.split_at(self.prefix.len());
         // A prefix is a few bytes: compared in line, not by a call to memcmp.
-        if !prefix.iter().zip(self.prefix.as_bytes()).all(|(a, b)| a == b) {
+        if !prefix
+            .iter()
+            .zip(self.prefix.as_bytes())
+            .all(|(a, b)| a == b)
+        {
             return None;
         }
         let n = number(digits)?;
