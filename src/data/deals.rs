@@ -568,8 +568,13 @@ pub(crate) fn pack(v: &str) -> Option<u128> {
     Some(lo as u128 | (hi as u128) << 64 | (n as u128) << 120)
 }
 
-/// One piece of the file, parsed.
+/// One piece of the file, parsed. Its line numbers count from 0 at its first byte until
+/// [`Piece::rebase`] knows where it starts.
 struct Piece {
+    /// The line of the piece's first byte (0 until rebased).
+    first_line: u64,
+    /// The newlines in the piece.
+    newlines: u64,
     id_bytes: String,
     id_ends: Vec<u32>,
     lines: Vec<u32>,
@@ -577,6 +582,22 @@ struct Piece {
     values: Vec<PieceValues>,
     rows: u64,
     diags: Vec<Diagnostic>,
+}
+
+impl Piece {
+    /// Its rows' and diagnostics' lines counted from `first_line` (once known): the file's lines.
+    fn rebase(&mut self) {
+        let first_line = self.first_line;
+        let base = first_line as u32;
+        for line in &mut self.lines {
+            *line += base;
+        }
+        for d in &mut self.diags {
+            if let Some(line) = &mut d.line {
+                *line += first_line;
+            }
+        }
+    }
 }
 
 /// The fields of one record (no heap allocation for up to 24 columns).
@@ -672,11 +693,13 @@ fn trim(s: &str) -> &str {
 }
 
 impl Layout<'_> {
-    /// Parse a piece of the file that starts on `first_line`; `rows` is about how many records it
-    /// has (its newlines), to size its columns once.
-    /// `may_quote` false says it has no quote.
-    fn parse_piece(&self, bytes: &[u8], first_line: u64, rows: usize, may_quote: bool) -> Piece {
+    /// Parse a piece of the file, its lines counted from 0 at its first byte; `rows` is about how
+    /// many records it has, to size its columns once; `block` says what its block is known not to
+    /// have.
+    fn parse_piece(&self, bytes: &[u8], rows: usize, block: BlockScan) -> Piece {
         let mut piece = Piece {
+            first_line: 0,
+            newlines: 0,
             id_bytes: String::new(),
             id_ends: Vec::with_capacity(rows),
             lines: Vec::with_capacity(rows),
@@ -698,22 +721,23 @@ impl Layout<'_> {
             rows: 0,
             diags: Vec::new(),
         };
-        match plain_text(bytes, may_quote) {
-            Some(text) => self.parse_plain(text, first_line, &mut piece),
-            None => self.parse_csv(bytes, first_line, &mut piece),
+        match plain_text(bytes, block) {
+            Some(text) => self.parse_plain(text, &mut piece),
+            None => self.parse_csv(bytes, &mut piece),
         }
         piece
     }
 
     /// A piece without quotes (so every comma ends a field and every newline a record) and with
     /// carriage returns only before newlines: split with memchr, as the csv crate would read it.
-    fn parse_plain(&self, text: &str, first_line: u64, piece: &mut Piece) {
+    /// Its newlines are counted on the way.
+    fn parse_plain(&self, text: &str, piece: &mut Piece) {
         let bytes = text.as_bytes();
         let mut fields: FieldList = FieldList::new();
         // Where the current record and field start.
         let (mut record_start, mut field_start) = (0usize, 0usize);
         // The line the record is on: a quote-free record is one physical line.
-        let mut physical = first_line;
+        let mut physical = 0;
         // One pass over the delimiters: commas end fields, newlines end records.
         for (pos, newline) in super::delimiters::Delimiters::new(bytes) {
             if !newline {
@@ -744,6 +768,7 @@ impl Layout<'_> {
                 physical,
             );
         }
+        piece.newlines = physical;
     }
 
     /// The record `text[start..end]`, its fields before `field_start` already in `fields`; an empty
@@ -769,15 +794,16 @@ impl Layout<'_> {
         fields.clear();
     }
 
-    /// Any piece, read with the csv crate.
-    fn parse_csv(&self, bytes: &[u8], first_line: u64, piece: &mut Piece) {
+    /// Any piece, read with the csv crate (its newlines counted first).
+    fn parse_csv(&self, bytes: &[u8], piece: &mut Piece) {
+        piece.newlines = bytecount::count(bytes, b'\n') as u64;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .from_reader(bytes);
         let mut record = csv::ByteRecord::new();
         let width = self.headers.len();
-        let mut lines = super::lines::LineCounter::new(first_line);
+        let mut lines = super::lines::LineCounter::new(0);
         loop {
             match reader.read_byte_record(&mut record) {
                 Ok(false) => break,
@@ -949,37 +975,78 @@ impl Layout<'_> {
 
 /// The piece as text when the plain splitter reads it as the csv crate would: valid UTF-8, no
 /// quote, and no carriage return but before a newline (the csv crate ends a record at a lone `\r`).
-/// `may_quote` false says the piece is known to have no quote.
-fn plain_text(bytes: &[u8], may_quote: bool) -> Option<&str> {
-    if may_quote && memchr::memchr(b'"', bytes).is_some() {
+/// `block` says what the piece's block is known not to have.
+fn plain_text(bytes: &[u8], block: BlockScan) -> Option<&str> {
+    if block.quote && memchr::memchr(b'"', bytes).is_some() {
         return None;
     }
-    if memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
+    if block.cr && memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
         return None;
     }
     std::str::from_utf8(bytes).ok()
 }
 
+/// Whether a block has a quote and a carriage return anywhere (`true` when not known).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct BlockScan {
+    quote: bool,
+    cr: bool,
+}
+
+impl BlockScan {
+    #[cfg(test)]
+    const UNKNOWN: BlockScan = BlockScan {
+        quote: true,
+        cr: true,
+    };
+
+    /// One pass over the block, in parallel chunks.
+    fn of(buf: &[u8]) -> BlockScan {
+        buf.par_chunks(1 << 20)
+            .map(|chunk| match memchr::memchr2(b'"', b'\r', chunk) {
+                None => BlockScan {
+                    quote: false,
+                    cr: false,
+                },
+                Some(i) if chunk[i] == b'"' => BlockScan {
+                    quote: true,
+                    cr: memchr::memchr(b'\r', &chunk[i..]).is_some(),
+                },
+                Some(i) => BlockScan {
+                    quote: memchr::memchr(b'"', &chunk[i..]).is_some(),
+                    cr: true,
+                },
+            })
+            .reduce(
+                || BlockScan {
+                    quote: false,
+                    cr: false,
+                },
+                |a, b| BlockScan {
+                    quote: a.quote || b.quote,
+                    cr: a.cr || b.cr,
+                },
+            )
+    }
+}
+
 /// Where records end in `buf` (a newline outside a quoted field), cutting it into about `parts` pieces:
-/// the piece ends (exclusive), the end of the last complete record, and the newlines in each piece.
-/// Also whether `buf` has a quote (searched in parallel).
-fn cut(buf: &[u8], parts: usize, eof: bool) -> (Vec<usize>, Vec<u64>, bool) {
+/// the piece ends (exclusive), the last at the end of the last complete record. Also whether `buf`
+/// has quotes and carriage returns.
+fn cut(buf: &[u8], parts: usize, eof: bool) -> (Vec<usize>, BlockScan) {
     let target = (buf.len() / parts.max(1)).max(1 << 16);
-    let quoted = buf
-        .par_chunks(1 << 20)
-        .any(|chunk| memchr::memchr(b'"', chunk).is_some());
-    let (ends, newlines) = if quoted {
+    let scan = BlockScan::of(buf);
+    let ends = if scan.quote {
         cut_quoted(buf, target, eof)
     } else {
         cut_unquoted(buf, target, eof)
     };
-    (ends, newlines, quoted)
+    (ends, scan)
 }
 
 /// [`cut`] of a block without quotes, where every newline ends a record: the pieces end at the
-/// first newline `target` bytes into them, found by search instead of newline by newline; their
-/// newlines are then counted in parallel.
-fn cut_unquoted(buf: &[u8], target: usize, eof: bool) -> (Vec<usize>, Vec<u64>) {
+/// first newline `target` bytes into them, found by search instead of newline by newline.
+fn cut_unquoted(buf: &[u8], target: usize, eof: bool) -> Vec<usize> {
     let last_end = if eof {
         buf.len()
     } else {
@@ -999,23 +1066,13 @@ fn cut_unquoted(buf: &[u8], target: usize, eof: bool) -> (Vec<usize>, Vec<u64>) 
     if piece_start < last_end {
         ends.push(last_end);
     }
-    let newlines = ends
-        .par_iter()
-        .enumerate()
-        .map(|(i, &end)| {
-            let start = if i == 0 { 0 } else { ends[i - 1] };
-            bytecount::count(&buf[start..end], b'\n') as u64
-        })
-        .collect();
-    (ends, newlines)
+    ends
 }
 
 /// [`cut`] of any block: quotes as the csv crate reads them.
-fn cut_quoted(buf: &[u8], target: usize, eof: bool) -> (Vec<usize>, Vec<u64>) {
+fn cut_quoted(buf: &[u8], target: usize, eof: bool) -> Vec<usize> {
     let mut ends = Vec::new();
-    let mut newlines = Vec::new();
     let mut in_quotes = false;
-    let mut count = 0u64;
     let mut last_end = 0usize;
     let mut piece_start = 0usize;
     // Quotes as the csv crate reads them: a quote opens a quoted field only at the start of a field,
@@ -1037,13 +1094,10 @@ fn cut_quoted(buf: &[u8], target: usize, eof: bool) -> (Vec<usize>, Vec<u64>) {
             }
             continue;
         }
-        count += 1;
         if !in_quotes {
             last_end = pos + 1;
             if last_end - piece_start >= target {
                 ends.push(last_end);
-                newlines.push(count);
-                count = 0;
                 piece_start = last_end;
             }
         }
@@ -1051,15 +1105,12 @@ fn cut_quoted(buf: &[u8], target: usize, eof: bool) -> (Vec<usize>, Vec<u64>) {
     if eof {
         if piece_start < buf.len() {
             ends.push(buf.len());
-            newlines.push(count);
         }
     } else if piece_start < last_end {
-        // The partial record after `last_end` waits for the next block; its newlines are counted there.
-        let tail_newlines = buf[last_end..].iter().filter(|&&b| b == b'\n').count() as u64;
+        // The partial record after `last_end` waits for the next block.
         ends.push(last_end);
-        newlines.push(count - tail_newlines);
     }
-    (ends, newlines)
+    ends
 }
 
 const BLOCK: usize = 32 << 20;
@@ -1198,18 +1249,16 @@ fn read_deals_in_blocks(
     let mut pending: Vec<Piece> = Vec::new();
     let mut next: Vec<u8> = Vec::with_capacity(block + (1 << 20));
     loop {
-        let (ends, newlines, quoted) = cut(&buf[start..], parts, eof);
+        let (ends, scan) = cut(&buf[start..], parts, eof);
         let mut bounds = Vec::with_capacity(ends.len());
-        let (mut from, mut line) = (start, next_line);
-        for (end, n) in ends.iter().zip(&newlines) {
-            bounds.push((from, start + end, line, *n as usize));
+        let mut from = start;
+        for end in &ends {
+            bounds.push((from, start + end));
             from = start + end;
-            line += n;
         }
         let consumed = from;
-        next_line = line;
         let earlier = std::mem::take(&mut pending);
-        let (beside, pieces) = rayon::join(
+        let (beside, mut pieces) = rayon::join(
             || -> anyhow::Result<bool> {
                 if hash {
                     hasher.update(&buf[unhashed..]);
@@ -1226,11 +1275,16 @@ fn read_deals_in_blocks(
             || {
                 bounds
                     .par_iter()
-                    .map(|&(a, b, l, n)| layout.parse_piece(&buf[a..b], l, n, quoted))
+                    .map(|&(a, b)| layout.parse_piece(&buf[a..b], (b - a) / 32 + 16, scan))
                     .collect::<Vec<Piece>>()
             },
         );
         let next_eof = beside?;
+        // Each piece counted its newlines: where the next one starts.
+        for piece in &mut pieces {
+            piece.first_line = next_line;
+            next_line += piece.newlines;
+        }
         if loaded.reserve.is_none() {
             // Size the table once from the first block's rows per byte, so it does not grow by
             // doubling (which would briefly hold three copies of a large column).
@@ -1298,6 +1352,7 @@ impl Loaded {
             self.reserve = Some(None);
         }
         for mut piece in pieces {
+            piece.rebase();
             self.rows += piece.rows;
             self.table.not_loaded += piece.rows - piece.id_ends.len() as u64;
             if self.lenient {
@@ -1515,8 +1570,8 @@ mod tests {
     /// What a parse produced, in a comparable form.
     fn summary(p: &Piece) -> String {
         let mut out = format!(
-            "rows {} ids {:?} {:?} lines {:?} reps {:?}\n",
-            p.rows, p.id_bytes, p.id_ends, p.lines, p.reps
+            "rows {} newlines {} ids {:?} {:?} lines {:?} reps {:?}\n",
+            p.rows, p.newlines, p.id_bytes, p.id_ends, p.lines, p.reps
         );
         for v in &p.values {
             match v {
@@ -1540,6 +1595,8 @@ mod tests {
     fn ids_and_lines_are_kept_compactly_until_the_pattern_breaks() {
         let piece = |ids: &[&str], lines: &[u32]| {
             let mut p = Piece {
+                first_line: 0,
+                newlines: 0,
                 id_bytes: String::new(),
                 id_ends: Vec::new(),
                 lines: lines.to_vec(),
@@ -1753,8 +1810,11 @@ mod tests {
                     D3,R1,2.5,2026-01-03,open\n\
                     D4,R9,7,2026-01-04,lost\n\
                     D5,R1,x,2026-01-05,lost\n";
-        let mut piece = layout.parse_piece(b"", 1, 0, true);
-        layout.parse_plain(text, 2, &mut piece);
+        let mut piece = layout.parse_piece(b"", 0, BlockScan::UNKNOWN);
+        layout.parse_plain(text, &mut piece);
+        assert_eq!(piece.newlines, 5);
+        piece.first_line = 2;
+        piece.rebase();
         assert_eq!(piece.rows, 5);
         assert_eq!(piece.id_bytes, "D1D3");
         assert_eq!(piece.lines, [2, 4]);
@@ -1827,11 +1887,11 @@ mod tests {
                 .collect::<String>(),
         ];
         for text in texts {
-            let plain = plain_text(text.as_bytes(), true).expect("a plain piece");
-            let mut a = layout.parse_piece(b"", 1, 0, true);
-            let mut b = layout.parse_piece(b"", 1, 0, true);
-            layout.parse_plain(plain, 7, &mut a);
-            layout.parse_csv(text.as_bytes(), 7, &mut b);
+            let plain = plain_text(text.as_bytes(), BlockScan::UNKNOWN).expect("a plain piece");
+            let mut a = layout.parse_piece(b"", 0, BlockScan::UNKNOWN);
+            let mut b = layout.parse_piece(b"", 0, BlockScan::UNKNOWN);
+            layout.parse_plain(plain, &mut a);
+            layout.parse_csv(text.as_bytes(), &mut b);
             assert_eq!(summary(&a), summary(&b), "{text:?}");
         }
         // random texts of the bytes that matter to the splitter
@@ -1864,20 +1924,20 @@ mod tests {
                 seed ^= seed << 17;
                 text += atoms[(seed % atoms.len() as u64) as usize];
             }
-            let Some(plain) = plain_text(text.as_bytes(), true) else {
+            let Some(plain) = plain_text(text.as_bytes(), BlockScan::UNKNOWN) else {
                 continue;
             };
-            let mut a = layout.parse_piece(b"", 1, 0, true);
-            let mut b = layout.parse_piece(b"", 1, 0, true);
-            layout.parse_plain(plain, 3, &mut a);
-            layout.parse_csv(text.as_bytes(), 3, &mut b);
+            let mut a = layout.parse_piece(b"", 0, BlockScan::UNKNOWN);
+            let mut b = layout.parse_piece(b"", 0, BlockScan::UNKNOWN);
+            layout.parse_plain(plain, &mut a);
+            layout.parse_csv(text.as_bytes(), &mut b);
             assert_eq!(summary(&a), summary(&b), "{text:?}");
         }
         // what the splitter must leave to the csv crate
-        assert!(plain_text(b"a,\"b\",c\n", true).is_none());
-        assert!(plain_text(b"a,b\rc,d\n", true).is_none());
-        assert!(plain_text(b"a,b\xff\n", true).is_none());
-        assert!(plain_text(b"a,b\r\n", true).is_some());
+        assert!(plain_text(b"a,\"b\",c\n", BlockScan::UNKNOWN).is_none());
+        assert!(plain_text(b"a,b\rc,d\n", BlockScan::UNKNOWN).is_none());
+        assert!(plain_text(b"a,b\xff\n", BlockScan::UNKNOWN).is_none());
+        assert!(plain_text(b"a,b\r\n", BlockScan::UNKNOWN).is_some());
     }
 
     #[test]
@@ -1965,24 +2025,65 @@ mod tests {
         let whole = read(BLOCK);
         assert!(whole.contains("D00007 9 1 "), "{whole}");
         assert!(whole.contains("amount-invalid"), "{whole}");
-        assert!(whole.contains("D99999 "), "{whole}");
+        // Row i is on line 2 + i + the two-line rows before it (i % 50 == 7): row 120 on
+        // 2 + 120 + 3 (rows 7, 57, 107) = 125, row 121 (bad amount) on 126, 122 on 127; the last
+        // after 300 rows, six of them two lines, on 2 + 300 + 6 = 308.
+        assert!(whole.contains("D99999 308 "), "{whole}");
+        assert!(whole.contains("D00120 125 "), "{whole}");
+        assert!(whole.contains("D00122 127 "), "{whole}");
+        let bad = whole
+            .lines()
+            .find(|l| l.contains("amount-invalid"))
+            .unwrap();
+        assert!(bad.contains(":126"), "{bad}");
         for block in [64, 97, 256, 1000, 4096] {
             assert_eq!(read(block), whole, "block of {block} bytes");
         }
+    }
+
+    /// A block's quotes and carriage returns are found wherever they are, in any chunk.
+    #[test]
+    fn block_scans_find_quotes_and_carriage_returns() {
+        let scan = |quote: bool, cr: bool| BlockScan { quote, cr };
+        let mut buf = vec![b'a'; 3 << 20];
+        assert_eq!(BlockScan::of(&buf), scan(false, false));
+        buf[(2 << 20) + 5] = b'\r';
+        assert_eq!(BlockScan::of(&buf), scan(false, true));
+        // a quote after the carriage return in its chunk, then before it
+        buf[(2 << 20) + 9] = b'"';
+        assert_eq!(BlockScan::of(&buf), scan(true, true));
+        buf[(2 << 20) + 9] = b'a';
+        buf[(2 << 20) + 1] = b'"';
+        assert_eq!(BlockScan::of(&buf), scan(true, true));
+        buf[(2 << 20) + 5] = b'a';
+        assert_eq!(BlockScan::of(&buf), scan(true, false));
+        assert_eq!(BlockScan::of(b""), scan(false, false));
     }
 
     #[test]
     fn records_end_at_newlines_outside_quoted_fields() {
         // a literal quote inside an unquoted field does not open a quoted field
         let buf = b"a,24\" screen,1\nb,2\n";
-        assert_eq!(cut(buf, 1, false), (vec![buf.len()], vec![2], true));
+        assert_eq!(
+            cut(buf, 1, false),
+            (
+                vec![buf.len()],
+                BlockScan {
+                    quote: true,
+                    cr: false
+                }
+            )
+        );
         // a newline inside a quoted field, and escaped quotes, do not end a record; the partial
         // record at the end (its quoted field still open) waits for the next block
         let buf = b"b,\"x\ny\",2\nc,\"say \"\"hi\"\"\",3\nd,\"p\nq";
         let complete = b"b,\"x\ny\",2\nc,\"say \"\"hi\"\"\",3\n".len();
-        // newlines: 1 quoted + 2 record ends in the complete part
-        assert_eq!(cut(buf, 1, false), (vec![complete], vec![3], true));
-        // at end of file everything is one last piece, with every newline counted
-        assert_eq!(cut(buf, 1, true), (vec![buf.len()], vec![4], true));
+        let scan = BlockScan {
+            quote: true,
+            cr: false,
+        };
+        assert_eq!(cut(buf, 1, false), (vec![complete], scan));
+        // at end of file everything is one last piece
+        assert_eq!(cut(buf, 1, true), (vec![buf.len()], scan));
     }
 }
