@@ -311,17 +311,35 @@ pub fn render_json(
     run_id: &str,
     period: &str,
     rows: &[Row],
-    mut out: impl Write,
+    out: impl Write,
 ) -> anyhow::Result<()> {
-    let json_rows: Vec<CsvRow> = rows.iter().map(csv_row).collect();
-    let doc = serde_json::json!({
-        "run_id": run_id,
-        "period": period,
-        "rows": json_rows,
-        "total_payable": totals(rows).into_iter().map(|(c, t, p)| (c, amount(t, p))).collect::<std::collections::BTreeMap<_, _>>(),
-    });
+    /// The document, its rows serialized one at a time as they are formatted.
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        run_id: &'a str,
+        period: &'a str,
+        rows: JsonRows<'a>,
+        total_payable: std::collections::BTreeMap<String, String>,
+    }
+    struct JsonRows<'a>(&'a [Row<'a>]);
+    impl Serialize for JsonRows<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(self.0.iter().map(csv_row))
+        }
+    }
+    let doc = Doc {
+        run_id,
+        period,
+        rows: JsonRows(rows),
+        total_payable: totals(rows)
+            .into_iter()
+            .map(|(c, t, p)| (c, amount(t, p)))
+            .collect(),
+    };
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
     serde_json::to_writer_pretty(&mut out, &doc)?;
     writeln!(out)?;
+    out.flush()?;
     Ok(())
 }
 
