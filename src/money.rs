@@ -310,6 +310,15 @@ pub fn fmt_amount(value: Decimal, places: u32) -> String {
 
 /// [`fmt_amount`], appended to `out` (no allocation when `out` has room).
 pub fn push_amount(out: &mut String, value: Decimal, places: u32) {
+    // Zero, of any scale or sign, is "0" and `places` zeros: the usual payment column.
+    if value.is_zero() && places <= 28 {
+        out.push('0');
+        if places > 0 {
+            out.push('.');
+            out.extend(std::iter::repeat_n('0', places as usize));
+        }
+        return;
+    }
     let mut buf = itoa::Buffer::new();
     match text::exact(&mut buf, value, places) {
         Some(t) => t.push(out),
@@ -623,6 +632,13 @@ mod tests {
         assert_eq!(
             fmt_amount(v, places),
             fmt_amount_reference(v, places),
+            "{v:?} {places}"
+        );
+        let mut pushed = String::from("x");
+        push_amount(&mut pushed, v, places);
+        assert_eq!(
+            pushed,
+            format!("x{}", fmt_amount_reference(v, places)),
             "{v:?} {places}"
         );
         assert_eq!(
