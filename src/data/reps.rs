@@ -57,12 +57,13 @@ pub struct Roster {
     pub info: Option<FileInfo>,
 }
 
-/// Rep ids of one shape: a common prefix, then `width` ASCII digits; `table[number]` is the rep.
+/// Rep ids of one shape: a common prefix, then `width` ASCII digits; `table[number]` is the rep
+/// (16-bit, so a 20,000-rep table stays in the first-level cache; `u16::MAX` for no rep).
 #[derive(Debug)]
 struct Numbered {
     prefix: String,
     width: usize,
-    table: Vec<u32>,
+    table: Vec<u16>,
 }
 
 impl Numbered {
@@ -93,13 +94,13 @@ impl Numbered {
             .map(|id| number(&id.as_bytes()[prefix..]))
             .collect::<Option<_>>()?;
         let max = numbers.iter().copied().max()?;
-        // A sparse numbering is left to the hash map.
-        if max > 4 * ids.len() + 1024 {
+        // A sparse numbering, or a roster past 16-bit indexes, is left to the hash map.
+        if max > 4 * ids.len() + 1024 || ids.len() >= u16::MAX as usize {
             return None;
         }
-        let mut table = vec![u32::MAX; max + 1];
+        let mut table = vec![u16::MAX; max + 1];
         for (i, n) in numbers.into_iter().enumerate() {
-            table[n] = i as u32;
+            table[n] = i as u16;
         }
         Some(Numbered {
             prefix: std::str::from_utf8(&first[..prefix]).ok()?.to_string(),
@@ -124,7 +125,11 @@ impl Numbered {
             return None;
         }
         let n = number(digits)?;
-        self.table.get(n).copied().filter(|&i| i != u32::MAX)
+        self.table
+            .get(n)
+            .copied()
+            .filter(|&i| i != u16::MAX)
+            .map(u32::from)
     }
 }
 
