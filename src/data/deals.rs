@@ -1347,7 +1347,9 @@ struct Loaded {
 
 impl Loaded {
     fn take(&mut self, pieces: Vec<Piece>, diags: &mut Diagnostics) -> anyhow::Result<()> {
-        if let Some(Some((rows, id_bytes))) = self.reserve.take() {
+        // Once: after it the estimate is `Some(None)`, never `None` again (which would estimate
+        // anew from a later block).
+        if let Some(Some((rows, id_bytes))) = self.reserve {
             reserve(&mut self.table, rows, id_bytes);
             self.reserve = Some(None);
         }
