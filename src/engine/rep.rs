@@ -205,6 +205,41 @@ struct Candidate {
     key: u64,
 }
 
+/// Sort items on a key that packs (day, row) as `day << 32 | row`: into day buckets when the rows
+/// already ascend and the days span a short range (a rep's year of deals: no comparisons, and the
+/// bucket fill keeps each day's rows in order), by comparison otherwise. Either way the result is
+/// `sort_unstable_by_key(key)` (keys are distinct).
+fn sort_packed_keys<T: Copy>(items: &mut Vec<T>, key: impl Fn(&T) -> u64) {
+    const MAX_SPAN: u64 = 4096;
+    let Some(first) = items.first() else { return };
+    let (mut lo, mut hi) = (key(first) >> 32, key(first) >> 32);
+    let mut rows_ascend = true;
+    for pair in items.windows(2) {
+        let (a, b) = (key(&pair[0]), key(&pair[1]));
+        rows_ascend &= (a as u32) < (b as u32);
+        lo = lo.min(b >> 32);
+        hi = hi.max(b >> 32);
+    }
+    if !rows_ascend || items.len() < 64 || hi - lo >= MAX_SPAN {
+        items.sort_unstable_by_key(key);
+        return;
+    }
+    let mut next = vec![0u32; (hi - lo + 2) as usize];
+    for item in items.iter() {
+        next[((key(item) >> 32) - lo + 1) as usize] += 1;
+    }
+    for d in 1..next.len() {
+        next[d] += next[d - 1];
+    }
+    let mut sorted = items.clone();
+    for item in items.iter() {
+        let slot = &mut next[((key(item) >> 32) - lo) as usize];
+        sorted[*slot as usize] = *item;
+        *slot += 1;
+    }
+    *items = sorted;
+}
+
 fn compute_segment(
     ctx: &Context,
     rep_index: u32,
@@ -372,7 +407,7 @@ fn compute_segment(
     // are not read at all; otherwise they are compared only between deals of one day.
     if ctx.ids_ascending && keyed.iter().all(|c| c.key != u64::MAX) {
         // Owner credits only, dated in the day range: (day, row) packed in one integer.
-        keyed.sort_unstable_by_key(|c| c.key);
+        sort_packed_keys(&mut keyed, |c| c.key);
     } else if ctx.ids_ascending {
         keyed.sort_unstable_by_key(|c| (c.date, c.row, c.grant));
     } else {
@@ -654,5 +689,36 @@ fn credit_value(
                 ctx.inputs.fx.file.clone()
             }
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_packed_keys;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Day buckets give the order a comparison sort gives, whatever the days and rows (rows
+        /// ascending or not, spans short or long, few items or many).
+        #[test]
+        fn packed_keys_sort_as_compared(
+            days in proptest::collection::vec(0u64..6000, 0..300),
+            span in prop_oneof![Just(1u64), Just(31), Just(400), Just(6000)],
+            shuffle in any::<bool>(),
+        ) {
+            // Rows ascend in file order (gaps between them), unless shuffled.
+            let mut keys: Vec<u64> = days
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (20_000 + d % span) << 32 | (3 * i as u64 + 7))
+                .collect();
+            if shuffle {
+                keys.reverse();
+            }
+            let mut expected = keys.clone();
+            expected.sort_unstable();
+            sort_packed_keys(&mut keys, |&k| k);
+            prop_assert_eq!(keys, expected);
+        }
     }
 }
