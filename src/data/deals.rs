@@ -177,17 +177,18 @@ impl Decimals {
     }
 }
 
-/// Dictionary codes of a text column: 16 bits each when the dictionary is small (the usual case:
-/// stages, types, products, currencies), 32 bits otherwise.
+/// Dictionary codes of a text column in the fewest bits the dictionary needs: 8 (the usual case:
+/// stages, types, products, currencies), 16, or 32.
 #[derive(Debug)]
 pub enum Codes {
+    Byte(Vec<u8>),
     Narrow(Vec<u16>),
     Wide(Vec<u32>),
 }
 
 impl Default for Codes {
     fn default() -> Self {
-        Codes::Narrow(Vec::new())
+        Codes::Byte(Vec::new())
     }
 }
 
@@ -195,45 +196,45 @@ impl Codes {
     #[inline]
     pub fn get(&self, row: usize) -> u32 {
         match self {
+            Codes::Byte(v) => v[row] as u32,
             Codes::Narrow(v) => v[row] as u32,
             Codes::Wide(v) => v[row],
         }
     }
 
-    fn wide(&mut self) -> &mut Vec<u32> {
-        if let Codes::Narrow(v) = self {
-            *self = Codes::Wide(v.iter().map(|&c| c as u32).collect());
-        }
+    /// Widen the codes (as they are) to hold codes below `dict_len`.
+    fn hold(&mut self, dict_len: usize) {
+        let bytes_fit = dict_len <= u8::MAX as usize + 1;
+        let narrow_fits = dict_len <= u16::MAX as usize + 1;
         match self {
-            Codes::Wide(v) => v,
-            Codes::Narrow(_) => unreachable!(),
+            Codes::Byte(v) if !bytes_fit && narrow_fits => {
+                *self = Codes::Narrow(v.iter().map(|&c| c as u16).collect())
+            }
+            Codes::Byte(v) if !bytes_fit => {
+                *self = Codes::Wide(v.iter().map(|&c| c as u32).collect())
+            }
+            Codes::Narrow(v) if !narrow_fits => {
+                *self = Codes::Wide(v.iter().map(|&c| c as u32).collect())
+            }
+            _ => {}
         }
     }
 
-    /// Append codes below `dict_len`: 16 bits each while the dictionary allows it.
+    /// Append codes below `dict_len`.
     fn extend(&mut self, dict_len: usize, codes: impl Iterator<Item = u32>) {
+        self.hold(dict_len);
         match self {
-            Codes::Narrow(v) if dict_len <= u16::MAX as usize + 1 => {
-                v.extend(codes.map(|c| c as u16))
-            }
-            _ => self.wide().extend(codes),
+            Codes::Byte(v) => v.extend(codes.map(|c| c as u8)),
+            Codes::Narrow(v) => v.extend(codes.map(|c| c as u16)),
+            Codes::Wide(v) => v.extend(codes),
         }
     }
 
     fn reserve(&mut self, rows: usize) {
         match self {
+            Codes::Byte(v) => v.reserve(rows),
             Codes::Narrow(v) => v.reserve(rows),
             Codes::Wide(v) => v.reserve(rows),
-        }
-    }
-
-    /// Switch to 16-bit codes when every code fits (after loading).
-    fn narrow(&mut self, dict_len: usize) {
-        if let Codes::Wide(v) = self {
-            if dict_len <= u16::MAX as usize + 1 {
-                let narrow: Vec<u16> = v.iter().map(|&c| c as u16).collect();
-                *self = Codes::Narrow(narrow);
-            }
         }
     }
 }
@@ -1312,11 +1313,6 @@ fn read_deals_in_blocks(
     let Loaded {
         mut table, rows, ..
     } = loaded;
-    for c in &mut table.columns {
-        if let ColumnValues::Text { dict, codes } = &mut c.values {
-            codes.narrow(dict.len());
-        }
-    }
     report_duplicate_ids(&mut table, &headers[id], diags);
     table.amount = table.column("amount").unwrap_or(0);
     table.close_date = table.column("close_date").unwrap_or(0);
@@ -1781,6 +1777,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Codes take 8 bits while the dictionary allows, widen to 16 then 32 bits as it grows, and
+    /// read back as appended.
+    #[test]
+    fn codes_widen_as_the_dictionary_grows() {
+        let mut codes = Codes::default();
+        codes.extend(3, [0, 2, 1].into_iter());
+        assert!(matches!(codes, Codes::Byte(_)));
+        codes.extend(256, [255].into_iter());
+        assert!(matches!(codes, Codes::Byte(_)));
+        codes.extend(257, [256, 7].into_iter());
+        assert!(matches!(codes, Codes::Narrow(_)));
+        codes.extend(70_000, [69_999].into_iter());
+        assert!(matches!(codes, Codes::Wide(_)));
+        let read: Vec<u32> = (0..7).map(|r| codes.get(r)).collect();
+        assert_eq!(read, [0, 2, 1, 255, 256, 7, 69_999]);
+        let mut straight = Codes::default();
+        straight.extend(70_000, [5, 69_999].into_iter());
+        assert!(matches!(straight, Codes::Wide(_)));
+        assert_eq!((straight.get(0), straight.get(1)), (5, 69_999));
     }
 
     #[test]

@@ -152,6 +152,11 @@ impl BoundPlan {
                 allowed.get(code as usize).copied().unwrap_or(false) != negate
             };
             match text {
+                Some((Codes::Byte(codes), allowed, negate)) => {
+                    for (o, &code) in out.iter_mut().zip(&codes[rows]) {
+                        *o &= pass(code as u32, allowed, negate);
+                    }
+                }
                 Some((Codes::Narrow(codes), allowed, negate)) => {
                     for (o, &code) in out.iter_mut().zip(&codes[rows]) {
                         *o &= pass(code as u32, allowed, negate);
