@@ -77,11 +77,12 @@ fn day_of(date: chrono::NaiveDate) -> u16 {
         .unwrap_or(FAR_DAY)
 }
 
-/// A rep's owned deals: rows and their close days, side by side.
+/// A rep's owned deals: rows and their cells gathered beside them ([`Gathered`]).
 #[derive(Clone, Copy)]
 pub(crate) struct OwnedSlice<'a> {
     rows: &'a [u32],
-    days: &'a [u16],
+    cells: &'a [u64],
+    gathered: Gathered,
     /// Selection masks, or empty when none were attached (every mask [`UNKNOWN`]).
     masks: &'a [u8],
     /// The date of every 16-bit day (a table lookup instead of calendar arithmetic per deal).
@@ -98,9 +99,10 @@ impl<'a> OwnedSlice<'a> {
         let (deals, dates, masks) = (self.deals, self.dates, self.masks);
         self.rows
             .iter()
-            .zip(self.days)
+            .zip(self.cells)
             .enumerate()
-            .map(move |(i, (&row, &day))| Owned {
+            .map(move |(i, (&row, &cells))| (i, row, unpack(cells).0))
+            .map(move |(i, row, day)| Owned {
                 row,
                 date: if day == FAR_DAY {
                     deals.close_date(row as usize)
@@ -115,16 +117,61 @@ impl<'a> OwnedSlice<'a> {
     pub fn rows(self) -> &'a [u32] {
         self.rows
     }
+
+    /// The `i`th owned deal's value in the amount column when it was gathered (its mantissa at
+    /// the column's one scale), and its currency code when gathered.
+    #[inline]
+    pub fn gathered(self, i: usize) -> (Option<Decimal>, Option<u32>) {
+        let (_, currency, mantissa) = unpack(self.cells[i]);
+        (
+            self.gathered
+                .amount
+                .map(|(_, scale)| Decimal::new(mantissa as i64, scale)),
+            self.gathered.currency.then_some(currency as u32),
+        )
+    }
+
+    /// The column whose values [`OwnedSlice::gathered`] gives, if any.
+    pub fn gathered_column(self) -> Option<usize> {
+        self.gathered.amount.map(|(column, _)| column)
+    }
+}
+
+/// What was gathered beside each owned row in the counting sort, packed in a `u64`: the close day
+/// in bits 0-15 (always), the currency code in bits 16-23 when the currency column has 8-bit codes,
+/// and the amount's 32-bit mantissa in bits 32-63 when the amount column is all 32-bit mantissas
+/// of one scale (the usual money column). Read in file order and written in owner order, so that
+/// a rep's computation reads its deals' cells from its own slice instead of from all over the
+/// table.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Gathered {
+    /// The amount column and its scale.
+    amount: Option<(usize, u32)>,
+    currency: bool,
+}
+
+/// A deal's gathered cells (see [`Gathered`]): close day, currency code, amount mantissa.
+fn pack(day: u16, currency: u8, mantissa: i32) -> u64 {
+    day as u64 | (currency as u64) << 16 | (mantissa as u32 as u64) << 32
+}
+
+fn unpack(cells: u64) -> (u16, u8, i32) {
+    (
+        cells as u16,
+        (cells >> 16) as u8,
+        (cells >> 32) as u32 as i32,
+    )
 }
 
 /// Every rep's credits.
 pub(crate) struct CreditLists<'d> {
     deals: &'d crate::data::DealTable,
     /// Owner credits by rep: `owned_rows[offsets[r]..offsets[r + 1]]`, in file order, with their
-    /// close days in `owned_days`.
+    /// gathered cells in `owned_cells`.
     offsets: Vec<u32>,
     owned_rows: Vec<u32>,
-    owned_days: Vec<u16>,
+    owned_cells: Vec<u64>,
+    gathered: Gathered,
     /// The owner selection mask of each owned row (empty until [`CreditLists::attach_selections`]).
     owned_masks: Vec<u8>,
     /// `dates[d]` = 1970-01-01 + d days, for every day below [`FAR_DAY`].
@@ -141,7 +188,8 @@ impl<'d> CreditLists<'d> {
         let range = self.offsets[r] as usize..self.offsets[r + 1] as usize;
         OwnedSlice {
             rows: &self.owned_rows[range.clone()],
-            days: &self.owned_days[range.clone()],
+            cells: &self.owned_cells[range.clone()],
+            gathered: self.gathered,
             masks: self.owned_masks.get(range).unwrap_or_default(),
             dates: &self.dates,
             deals: self.deals,
@@ -223,33 +271,50 @@ pub(crate) fn validate_crediting(inputs: &Inputs) -> Vec<Diagnostic> {
     out
 }
 
-/// Owner credits: the rows (but split ones) sorted by owner, stable, with their close days; and
-/// where each rep's rows start.
+/// Owner credits: the rows (but split ones) sorted by owner, stable, with their gathered cells;
+/// and where each rep's rows start.
 fn owners_sorted(
     deals: &crate::data::DealTable,
     reps: usize,
     split: &[bool],
-) -> (Vec<u32>, Vec<u32>, Vec<u16>) {
+) -> (Vec<u32>, Vec<u32>, Vec<u64>, Gathered) {
     let chunk = deals
         .len()
         .div_ceil(rayon::current_num_threads().max(1) * 2)
         .max(1 << 16);
-    counting_sort(&deals.reps, reps, split, chunk, |row| {
-        day_of(deals.close_date(row))
-    })
+    let amount = deals.columns[deals.amount].values.narrow_uniform();
+    let currency = deals.currency.and_then(|c| match &deals.columns[c].values {
+        crate::data::ColumnValues::Text {
+            codes: crate::data::Codes::Byte(codes),
+            ..
+        } => Some(codes),
+        _ => None,
+    });
+    let gathered = Gathered {
+        amount: amount.map(|(_, scale)| (deals.amount, scale)),
+        currency: currency.is_some(),
+    };
+    let (offsets, rows, cells) = counting_sort(&deals.reps, reps, split, chunk, |row| {
+        pack(
+            day_of(deals.close_date(row)),
+            currency.map_or(0, |codes| codes[row]),
+            amount.map_or(0, |(values, _)| values[row]),
+        )
+    });
+    (offsets, rows, cells, gathered)
 }
 
 /// Rows (but split ones) sorted by owner, stable: (where each owner's rows start, the rows, the
-/// `day` of each). A parallel counting sort: each chunk of `chunk` rows counts its owners, the
+/// `cells` of each). A parallel counting sort: each chunk of `chunk` rows counts its owners, the
 /// counts become disjoint write ranges per (chunk, owner), and each chunk fills its own ranges.
 fn counting_sort(
     owners: &[u32],
     reps: usize,
     split: &[bool],
     chunk: usize,
-    day: impl Fn(usize) -> u16 + Sync,
-) -> (Vec<u32>, Vec<u32>, Vec<u16>) {
-    use std::sync::atomic::{AtomicU16, AtomicU32, Ordering::Relaxed};
+    cells: impl Fn(usize) -> u64 + Sync,
+) -> (Vec<u32>, Vec<u32>, Vec<u64>) {
+    use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
     let is_split = |row: usize| split.get(row).copied().unwrap_or(false);
     let counts: Vec<Vec<u32>> = owners
         .par_chunks(chunk)
@@ -277,7 +342,7 @@ fn counting_sort(
     }
     offsets[reps] = at;
     let sorted_rows: Vec<AtomicU32> = (0..at).map(|_| AtomicU32::new(0)).collect();
-    let sorted_days: Vec<AtomicU16> = (0..at).map(|_| AtomicU16::new(0)).collect();
+    let sorted_cells: Vec<AtomicU64> = (0..at).map(|_| AtomicU64::new(0)).collect();
     owners
         .par_chunks(chunk)
         .zip(starts)
@@ -289,7 +354,7 @@ fn counting_sort(
                     let slot = &mut next[rep as usize];
                     // Each slot is written by exactly one chunk: relaxed stores suffice.
                     sorted_rows[*slot as usize].store(row as u32, Relaxed);
-                    sorted_days[*slot as usize].store(day(row), Relaxed);
+                    sorted_cells[*slot as usize].store(cells(row), Relaxed);
                     *slot += 1;
                 }
             }
@@ -297,7 +362,10 @@ fn counting_sort(
     (
         offsets,
         sorted_rows.into_iter().map(AtomicU32::into_inner).collect(),
-        sorted_days.into_iter().map(AtomicU16::into_inner).collect(),
+        sorted_cells
+            .into_iter()
+            .map(AtomicU64::into_inner)
+            .collect(),
     )
 }
 
@@ -317,7 +385,7 @@ pub(crate) fn build(inputs: &Inputs) -> CreditLists<'_> {
         s
     };
 
-    let (offsets, owned_rows, owned_days) = owners_sorted(deals, reps, &split);
+    let (offsets, owned_rows, owned_cells, gathered) = owners_sorted(deals, reps, &split);
 
     let mut other: Vec<Vec<Grant>> = vec![Vec::new(); reps];
     for c in &inputs.credits.rows {
@@ -433,7 +501,8 @@ pub(crate) fn build(inputs: &Inputs) -> CreditLists<'_> {
         dates,
         offsets,
         owned_rows,
-        owned_days,
+        owned_cells,
+        gathered,
         owned_masks: Vec::new(),
         other,
         sources,
@@ -505,7 +574,7 @@ mod tests {
         let split = [
             false, false, false, false, true, false, false, true, false, false,
         ];
-        let day = |row: usize| 100 + row as u16;
+        let day = |row: usize| 100 + row as u64;
         // Expected, by owner in row order: 0 → rows 1, 5; 1 → 2, 6, 9; 2 → 0, 3, 8.
         let expected = (
             vec![0, 2, 5, 8],
@@ -525,6 +594,23 @@ mod tests {
             vec![1, 4, 5, 2, 6, 9, 0, 3, 7, 8],
             "no split rows"
         );
+    }
+
+    /// Gathered cells read back as packed, negative and extreme mantissas included.
+    #[test]
+    fn gathered_cells_read_back_as_packed() {
+        for (day, currency, mantissa) in [
+            (0, 0, 0),
+            (20_000, 3, -1),
+            (FAR_DAY, 255, i32::MIN),
+            (1, 1, i32::MAX),
+            (365, 0, -3_000_000),
+        ] {
+            assert_eq!(
+                unpack(pack(day, currency, mantissa)),
+                (day, currency, mantissa)
+            );
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::bind::{BoundPlan, BoundValue};
+use super::bind::{BoundPlan, BoundValue, Source};
 use super::component::{self, Span};
 use super::credit::{self, Grant, OwnedSlice};
 use super::{ComponentResult, Context, Credit, Outcome, RepResult};
@@ -203,6 +203,8 @@ struct Candidate {
     /// (close day, row) packed for sorting an owner's credit; `u64::MAX` for a grant or a date out
     /// of the 16-bit day range (then the full comparison sorts).
     key: u64,
+    /// The credit's index in the rep's owned slice, `u32::MAX` for a grant.
+    at: u32,
 }
 
 /// Sort items on a key that packs (day, row) as `day << 32 | row`: into day buckets when the rows
@@ -369,7 +371,7 @@ fn compute_segment(
     let mut keyed: Vec<Candidate> = Vec::with_capacity(owned.len() + other.len());
     let mut unread: Vec<u32> = Vec::new();
     if holder_column.is_none() {
-        for o in owned.iter() {
+        for (at, o) in owned.iter().enumerate() {
             let mask = if precomputed { o.mask } else { credit::UNKNOWN };
             if mask != credit::UNKNOWN && mask & own_needed == 0 {
                 record(ctx, o.row, unused(o.date, false));
@@ -384,6 +386,7 @@ fn compute_segment(
                     } else {
                         (o.day as u64) << 32 | o.row as u64
                     },
+                    at: at as u32,
                 });
             }
         }
@@ -398,6 +401,7 @@ fn compute_segment(
                 grant: Some(i as u32),
                 mask: credit::UNKNOWN,
                 key: u64::MAX,
+                at: u32::MAX,
             });
         } else {
             unread.push(g.row);
@@ -440,11 +444,28 @@ fn compute_segment(
             BoundValue::Number { source, .. } => Some(source),
             BoundValue::Count => None,
         });
+    // An owned deal's amount and currency were gathered beside it by the counting sort (read there
+    // in file order); a grant's are read from the table.
+    let primary_gathered = matches!(
+        (primary, owned.gathered_column()),
+        (Some(Source::Column(c)), Some(g)) if c == g
+    );
     let fetched: Vec<Fetched> = keyed
         .iter()
-        .map(|c| Fetched {
-            number: primary.and_then(|s| bound.number(deals, s, c.row as usize)),
-            currency: deals.currency_code(c.row as usize),
+        .map(|c| {
+            let (value, currency) = if c.at == u32::MAX {
+                (None, None)
+            } else {
+                owned.gathered(c.at as usize)
+            };
+            let row = c.row as usize;
+            Fetched {
+                number: match value {
+                    Some(v) if primary_gathered => Some(v),
+                    _ => primary.and_then(|s| bound.number(deals, s, row)),
+                },
+                currency: currency.unwrap_or_else(|| deals.currency_code(row)),
+            }
         })
         .collect();
     // One pass over the rep's deals, every needed measure per deal.
