@@ -1565,6 +1565,27 @@ fn report_duplicate_ids(table: &mut DealTable, id_header: &str, diags: &mut Diag
 mod tests {
     use super::*;
 
+    /// The layout of `deal_id,rep_id,amount,close_date,stage` with ISO dates.
+    fn test_layout<'a>(roster: &'a Roster, number_format: &'a NumberFormat) -> Layout<'a> {
+        Layout {
+            file: "deals.csv",
+            headers: ["deal_id", "rep_id", "amount", "close_date", "stage"]
+                .map(String::from)
+                .to_vec(),
+            id: 0,
+            rep: 1,
+            columns: vec![
+                (2, "amount".into(), ColumnType::Money, true),
+                (3, "close_date".into(), ColumnType::Date, true),
+                (4, "stage".into(), ColumnType::Text, false),
+            ],
+            date_format: "%Y-%m-%d",
+            iso_dates: true,
+            number_format,
+            roster,
+        }
+    }
+
     /// What a parse produced, in a comparable form.
     fn summary(p: &Piece) -> String {
         let mut out = format!(
@@ -1804,23 +1825,7 @@ mod tests {
     fn an_unusable_row_leaves_no_cell_behind() {
         let roster = Roster::from_ids(&["R1"]);
         let number_format = NumberFormat::default();
-        let layout = Layout {
-            file: "deals.csv",
-            headers: ["deal_id", "rep_id", "amount", "close_date", "stage"]
-                .map(String::from)
-                .to_vec(),
-            id: 0,
-            rep: 1,
-            columns: vec![
-                (2, "amount".into(), ColumnType::Money, true),
-                (3, "close_date".into(), ColumnType::Date, true),
-                (4, "stage".into(), ColumnType::Text, false),
-            ],
-            date_format: "%Y-%m-%d",
-            iso_dates: true,
-            number_format: &number_format,
-            roster: &roster,
-        };
+        let layout = test_layout(&roster, &number_format);
         // D2's amount (beyond 64 bits) parses before its date fails; D4's rep is unknown after its
         // amount and date parse; D5's amount fails. Only D1 and D3 are kept, with their own cells,
         // and no text of a dropped row enters the dictionary.
@@ -1869,24 +1874,7 @@ mod tests {
     fn plain_pieces_parse_as_the_csv_crate_reads_them() {
         let roster = Roster::from_ids(&["R1", "R2", "a-rep-id-longer-than-15-bytes"]);
         let number_format = NumberFormat::default();
-        let headers: Vec<String> = ["deal_id", "rep_id", "amount", "close_date", "stage"]
-            .map(String::from)
-            .to_vec();
-        let layout = Layout {
-            file: "deals.csv",
-            headers,
-            id: 0,
-            rep: 1,
-            columns: vec![
-                (2, "amount".into(), ColumnType::Money, true),
-                (3, "close_date".into(), ColumnType::Date, true),
-                (4, "stage".into(), ColumnType::Text, false),
-            ],
-            date_format: "%Y-%m-%d",
-            iso_dates: true,
-            number_format: &number_format,
-            roster: &roster,
-        };
+        let layout = test_layout(&roster, &number_format);
         let texts = [
             "D1,R1,10.50,2026-01-02,won\nD2,R2,-3,2026-02-03,lost\n",
             // CRLF, blank lines (skipped but counted), no newline at the end
