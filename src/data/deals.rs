@@ -4,12 +4,15 @@
 //! `deal_id` unique; every deal's rep is in the roster; `amount` and `close_date` present and exact;
 //! each column is typed once (canonical columns by the contract, extra columns by the workspace's
 //! `types`, text otherwise) and its cells parsed with the file's formats. Storage is compact: ids in
-//! one byte arena, decimals as (i64 mantissa, scale), dates as 4 bytes, text interned per column.
+//! one byte arena, decimals as (i64 mantissa, scale), dates as 4 bytes, text interned per column
+//! (codes of 8, 16 or 32 bits, as the dictionary needs).
 //!
-//! Reading: the file is read in blocks; each block is cut at record boundaries (a newline outside
-//! quotes, so quoted newlines are safe) into pieces parsed on rayon and appended in file order while
-//! the next SHA-256 update runs beside them. A record's line is the physical line of its first byte
-//! (see `lines.rs`: the csv crate's own count is one short after a CRLF).
+//! Reading: the file is read in blocks; each block is scanned once for quotes and carriage returns
+//! and cut at record boundaries (a newline outside quotes, so quoted newlines are safe) into pieces
+//! parsed on rayon (quote-free ones split by `delimiters.rs`, others by the csv crate) and appended
+//! in file order while, beside them, the next block is read and hashed. Each piece counts its lines
+//! from 0 and is rebased once the pieces before it are counted. A record's line is the physical line
+//! of its first byte (see `lines.rs`: the csv crate's own count is one short after a CRLF).
 
 use std::collections::BTreeMap;
 use std::fs::File;
