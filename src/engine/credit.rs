@@ -9,7 +9,7 @@
 //! once per deal, with the combined share of the reports' credits (at most 100%), however many of
 //! their reports are credited; a report's credit rolls up only while the report is employed on the
 //! deal's close date. Owner credits are kept as plain row lists (compressed by rep), the common case
-//! at scale.
+//! at scale, each row with its close day, currency code and amount gathered beside it.
 
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -46,8 +46,8 @@ pub(crate) struct Owned {
     pub day: u16,
 }
 
-/// Close dates stored as days since 1970-01-01 in 16 bits (to 2149), [`FAR_DAY`] beyond: six bytes
-/// per owned deal instead of eight, on tables of tens of millions of rows.
+/// Close dates stored as days since 1970-01-01 in 16 bits (to 2149), [`FAR_DAY`] beyond: they share
+/// one `u64` per owned deal with its currency code and amount ([`Gathered`]).
 pub(crate) const FAR_DAY: u16 = u16::MAX;
 
 /// 1970-01-01 counted in days from 0001-01-01 (day 1), chrono's `num_days_from_ce`.
