@@ -525,6 +525,34 @@ fn a_multiplier_by_new_logo_attainment() {
 // Bonus
 
 #[test]
+fn amounts_of_one_scale_pay_as_the_same_amounts_of_mixed_scales() {
+    // tests/cases/bonus writes its amounts with mixed scales (50000, -30000, 49999.99), so the
+    // engine reads them from the deals table. Written all with cents, the amount column has one
+    // scale and the crediting step gathers each owned deal's amount beside it (a credit note's
+    // negative amount included): every payout must be the same, byte for byte.
+    let dir = scratch_copy("bonus");
+    write(
+        dir.path(),
+        "deals.csv",
+        "deal_id,rep_id,amount,close_date\n\
+         B1,R1,50000.00,2026-01-15\n\
+         B2,R1,50000.00,2026-02-10\n\
+         B3,R1,-30000.00,2026-03-05\n\
+         B4,R2,120000.00,2026-01-20\n\
+         B5,R3,49999.99,2026-02-20\n",
+    );
+    let ws = dir.path().join("payout.toml");
+    let cents = run_with(ws.to_str().unwrap(), "2026-Q1", &[]);
+    let mixed = run_case("bonus", "2026-Q1");
+    assert_eq!(cents.read("payouts.csv"), mixed.read("payouts.csv"));
+    // R1 to March: 50,000.00 + 50,000.00 − 30,000.00 = 70,000.00
+    assert_eq!(
+        cents.get("R1", "stacked", "2026-03", "measure_to_date"),
+        "70000.00"
+    );
+}
+
+#[test]
 fn bonus_levels_stacked_and_highest_only() {
     // tests/cases/bonus: quota 100,000 for 2026-Q1; levels 50% → 1,000 and 100% → 5% of the annual TI
     // 60,000 = 3,000. `stacked` pays every level reached; `highest` only the highest (less what a lower
