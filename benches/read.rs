@@ -7,15 +7,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// CPU seconds used by this process so far (utime + stime from /proc/self/stat).
+/// CPU seconds used by this process so far (0 where the system does not tell).
 fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-    (ticks(11) + ticks(12)) / 100.0
+    payout::cli::cpu_seconds().unwrap_or(0.0)
 }
 
 fn main() -> anyhow::Result<()> {

@@ -302,3 +302,17 @@ pub(crate) fn stdout_write(
         other => other,
     }
 }
+
+/// CPU seconds (user + system, all threads) this process has used, from `/proc/self/stat`; `None`
+/// where the system does not tell (not Linux). Used by `--timings` and the read benchmark.
+pub fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let (_, rest) = stat.rsplit_once(')')?;
+    let mut fields = rest.split_whitespace();
+    // utime and stime are the 14th and 15th fields of the line, the 12th and 13th after the name.
+    let user: f64 = fields.nth(11)?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    // Clock ticks of 1/100 s, the value of USER_HZ on every Linux platform.
+    Some((user + system) / 100.0)
+}

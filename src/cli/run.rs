@@ -107,14 +107,14 @@ impl Timer {
         Timer {
             on,
             last: std::time::Instant::now(),
-            last_cpu: if on { cpu_seconds() } else { None },
+            last_cpu: if on { super::cpu_seconds() } else { None },
         }
     }
 
     fn lap(&mut self, what: &str) {
         if self.on {
             let now = std::time::Instant::now();
-            let cpu = cpu_seconds();
+            let cpu = super::cpu_seconds();
             let used = match (cpu, self.last_cpu) {
                 (Some(now), Some(then)) => format!(", {:.2} CPU-s", now - then),
                 _ => String::new(),
@@ -127,17 +127,4 @@ impl Timer {
             self.last_cpu = cpu;
         }
     }
-}
-
-/// CPU seconds (user + system, all threads) this process has used, from `/proc/self/stat`.
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // The fields after the command name, which is in parentheses and may hold spaces.
-    let (_, rest) = stat.rsplit_once(')')?;
-    let mut fields = rest.split_whitespace();
-    // utime and stime are the 14th and 15th fields of the line, the 12th and 13th after the name.
-    let user: f64 = fields.nth(11)?.parse().ok()?;
-    let system: f64 = fields.next()?.parse().ok()?;
-    // Clock ticks of 1/100 s, the value of USER_HZ on every Linux platform.
-    Some((user + system) / 100.0)
 }

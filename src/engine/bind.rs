@@ -148,24 +148,15 @@ impl BoundPlan {
                 _ => None,
             };
             let rows = first..first + out.len();
-            let pass = |code: u32, allowed: &[bool], negate: bool| {
-                allowed.get(code as usize).copied().unwrap_or(false) != negate
-            };
             match text {
                 Some((Codes::Byte(codes), allowed, negate)) => {
-                    for (o, &code) in out.iter_mut().zip(&codes[rows]) {
-                        *o &= pass(code as u32, allowed, negate);
-                    }
+                    keep_allowed(out, &codes[rows], allowed, negate)
                 }
                 Some((Codes::Narrow(codes), allowed, negate)) => {
-                    for (o, &code) in out.iter_mut().zip(&codes[rows]) {
-                        *o &= pass(code as u32, allowed, negate);
-                    }
+                    keep_allowed(out, &codes[rows], allowed, negate)
                 }
                 Some((Codes::Wide(codes), allowed, negate)) => {
-                    for (o, &code) in out.iter_mut().zip(&codes[rows]) {
-                        *o &= pass(code, allowed, negate);
-                    }
+                    keep_allowed(out, &codes[rows], allowed, negate)
                 }
                 None => {
                     for (o, row) in out.iter_mut().zip(rows) {
@@ -174,6 +165,18 @@ impl BoundPlan {
                 }
             }
         }
+    }
+}
+
+/// Clear `out[i]` unless `codes[i]` is allowed (or, with `negate`, unless it is not).
+fn keep_allowed<C: Copy + Into<u32>>(
+    out: &mut [bool],
+    codes: &[C],
+    allowed: &[bool],
+    negate: bool,
+) {
+    for (o, &code) in out.iter_mut().zip(codes) {
+        *o &= allowed.get(code.into() as usize).copied().unwrap_or(false) != negate;
     }
 }
 

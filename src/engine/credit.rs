@@ -101,16 +101,18 @@ impl<'a> OwnedSlice<'a> {
             .iter()
             .zip(self.cells)
             .enumerate()
-            .map(move |(i, (&row, &cells))| (i, row, unpack(cells).0))
-            .map(move |(i, row, day)| Owned {
-                row,
-                date: if day == FAR_DAY {
-                    deals.close_date(row as usize)
-                } else {
-                    dates[day as usize]
-                },
-                mask: masks.get(i).copied().unwrap_or(UNKNOWN),
-                day,
+            .map(move |(i, (&row, &cells))| {
+                let day = unpack(cells).0;
+                Owned {
+                    row,
+                    date: if day == FAR_DAY {
+                        deals.close_date(row as usize)
+                    } else {
+                        dates[day as usize]
+                    },
+                    mask: masks.get(i).copied().unwrap_or(UNKNOWN),
+                    day,
+                }
             })
     }
 
