@@ -5,7 +5,7 @@ use crate::data::adjustments::{read_adjustments, Adjustments};
 use crate::data::Inputs;
 use crate::diag::{Diagnostics, InvalidInput};
 use crate::engine::payment::{settle, PaymentInputs};
-use crate::engine::{compute_run, RunResult, Settings};
+use crate::engine::{compute_run, compute_traced, RunResult, Settings, Tracer};
 use crate::ledger::{read_ledger, Ledger};
 use crate::workspace::Workspace;
 
@@ -22,12 +22,23 @@ impl Payments {
         inputs: &Inputs,
         settings: Settings,
     ) -> Result<RunResult, InvalidInput> {
+        Ok(self.compute_traced(inputs, settings)?.0)
+    }
+
+    /// [`Payments::compute`], and, when the run kept no statement lines, the engine that
+    /// recomputes them one rep at a time (see [`Tracer`]). The run keeps its lines when
+    /// `settings.lines` asks for them, or when a plan's payment step needs each deal's commission.
+    pub(crate) fn compute_traced<'a>(
+        &self,
+        inputs: &'a Inputs,
+        settings: Settings,
+    ) -> Result<(RunResult, Option<Tracer<'a>>), InvalidInput> {
         // Clawbacks that keep attainment and holds need each deal's commission: the lines.
         let settings = Settings {
             lines: settings.lines || inputs.plans.iter().any(crate::engine::payment::needs_lines),
             ..settings
         };
-        let mut run = compute_run(inputs, settings)?;
+        let (mut run, tracer) = compute_traced(inputs, settings)?;
         let mut history = Vec::new();
         for closed in self.ledger.closed_periods() {
             if settings.period.covers(&closed) {
@@ -50,7 +61,7 @@ impl Payments {
                 history: &history,
             },
         );
-        Ok(run)
+        Ok((run, (!settings.lines).then_some(tracer)))
     }
 }
 

@@ -43,16 +43,18 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     if let (Some(dir), Some(id)) = (&args.out, &run_id) {
         fs::claim_output_dir(dir, id, args.force)?;
     }
+    // Statements read their lines from the engine one rep at a time while they are written (see
+    // engine::Tracer): the run itself keeps none unless the payment step needs them.
     let settings = Settings {
         period,
         credits: false,
-        lines: args.out.is_some(),
+        lines: false,
         lenient: global.lenient,
     };
-    let result = payments.compute(&inputs, settings)?;
+    let (result, tracer) = payments.compute_traced(&inputs, settings)?;
     timer.lap("compute");
     global.warn(&inputs, &result);
-    check_invariants(&inputs, &result, settings.lines)?;
+    check_invariants(&inputs, &result, tracer.is_none())?;
     let rows = summary::rows(&inputs, &result);
     timer.lap("check invariants");
     stdout_write(|out| match args.format {
@@ -87,7 +89,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     }
     timer.lap("write the summary");
     if let (Some(dir), Some(manifest)) = (&args.out, manifest) {
-        report::write_outputs(dir, &inputs, &result, &rows, manifest)?;
+        report::write_outputs(dir, &inputs, &result, &rows, tracer.as_ref(), manifest)?;
         timer.lap("write the output folder");
         global.message(format!("wrote {}", dir.display()));
     }

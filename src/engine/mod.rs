@@ -8,6 +8,9 @@
 //! measurement period (the true-up). Then [`payment::settle`] turns earnings into payables against
 //! the ledger of closed periods (corrections, adjustments, clawbacks, holds, draws, carried balances),
 //! with the ledger and adjustments passed in as data.
+//!
+//! A run keeps statement lines only when asked (or when the payment step needs them); a [`Tracer`]
+//! recomputes one rep with every line afterwards, so statements are written a rep at a time.
 
 mod bind;
 mod component;
@@ -69,6 +72,14 @@ pub(crate) struct Context<'a> {
 
 /// Compute the run. `Err` holds every problem found (missing quotas or FX rates, unusable columns).
 pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, InvalidInput> {
+    Ok(compute_traced(inputs, settings)?.0)
+}
+
+/// [`compute_run`], and a [`Tracer`] that recomputes any rep of the run with its statement lines.
+pub fn compute_traced(
+    inputs: &Inputs,
+    settings: Settings,
+) -> Result<(RunResult, Tracer<'_>), InvalidInput> {
     let mut diags = Diagnostics::new();
     let mut credits = credit::build(inputs);
     let mut plans = Vec::new();
@@ -90,7 +101,7 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
     }
     credits.attach_selections(&credit::owner_selections(inputs, &plans));
     let ids_ascending = inputs.deals.ids_ascending();
-    let mut ctx = Context {
+    let ctx = Context {
         inputs,
         settings,
         plans,
@@ -108,75 +119,112 @@ pub fn compute_run(inputs: &Inputs, settings: Settings) -> Result<RunResult, Inv
             .collect(),
     };
 
-    let outcomes: Vec<rep::RepOutcome> = (0..inputs.roster.len() as u32)
-        .into_par_iter()
-        .map(|rep| {
-            // rust_decimal's operators panic past 28 digits. Input amounts are bounded, plan numbers
-            // are not yet everywhere: an overflow becomes an error naming the rep, never a crash.
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rep::compute_rep(&ctx, rep)))
-                .unwrap_or_else(|_| rep::RepOutcome::overflow(&ctx, rep))
-        })
-        .collect();
+    let mut tracer = Tracer { ctx };
+    let run = tracer.run(diags)?;
+    // Recomputing a rep records no row outcome (the run took them) and keeps every line.
+    tracer.ctx.settings.lines = true;
+    tracer.ctx.settings.credits = false;
+    Ok((run, tracer))
+}
 
-    let mut reps = Vec::new();
-    let mut exceptions = inputs.deals.exceptions.clone();
-    for o in outcomes {
-        diags.extend(o.diags);
-        exceptions.extend(o.exceptions);
-        reps.extend(o.results);
+/// The engine bound to a run's inputs (plans bound to the deals table, every rep's credits built),
+/// kept after the run to recompute one rep at a time: statements read their lines from it, so a
+/// batch writing every statement never holds every line at once. A rep recomputed is the rep of
+/// the run (the engine is pure); the statement writer checks that its lines sum to the payable.
+pub struct Tracer<'a> {
+    ctx: Context<'a>,
+}
+
+impl Tracer<'_> {
+    /// Rep `rep`'s results with every line, in the order of the run's results for the rep.
+    pub fn trace(&self, rep: u32) -> Result<Vec<RepResult>, InternalError> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rep::compute_rep(&self.ctx, rep).results
+        }))
+        .map_err(|_| {
+            InternalError(format!(
+                "recomputing rep {} for its statements failed",
+                self.ctx.inputs.roster.get(rep).id
+            ))
+        })
     }
-    let outcomes_by_row: Vec<Outcome> = std::mem::take(&mut ctx.outcomes)
-        .into_iter()
-        .map(|a| Outcome::from_u8(a.into_inner()))
-        .collect();
-    if diags.has_errors() {
-        return Err(InvalidInput(diags.into_sorted()));
+
+    /// Every rep in parallel, then the run's totals: reconciliation, exceptions, warnings.
+    fn run(&mut self, mut diags: Diagnostics) -> Result<RunResult, InvalidInput> {
+        let (ctx, inputs, settings) = (&self.ctx, self.ctx.inputs, self.ctx.settings);
+        let stage = ctx.stage;
+        let outcomes: Vec<rep::RepOutcome> = (0..inputs.roster.len() as u32)
+            .into_par_iter()
+            .map(|rep| {
+                // rust_decimal's operators panic past 28 digits. Input amounts are bounded, plan numbers
+                // are not yet everywhere: an overflow becomes an error naming the rep, never a crash.
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    rep::compute_rep(ctx, rep)
+                }))
+                .unwrap_or_else(|_| rep::RepOutcome::overflow(ctx, rep))
+            })
+            .collect();
+
+        let mut reps = Vec::new();
+        let mut exceptions = inputs.deals.exceptions.clone();
+        for o in outcomes {
+            diags.extend(o.diags);
+            exceptions.extend(o.exceptions);
+            reps.extend(o.results);
+        }
+        let outcomes_by_row: Vec<Outcome> = std::mem::take(&mut self.ctx.outcomes)
+            .into_iter()
+            .map(|a| Outcome::from_u8(a.into_inner()))
+            .collect();
+        if diags.has_errors() {
+            return Err(InvalidInput(diags.into_sorted()));
+        }
+        let status = |row: usize, o: Outcome| match o {
+            Outcome::Credited => Status::Credited,
+            Outcome::OutOfPeriod => Status::OutOfPeriod,
+            Outcome::RepInactive => Status::RepInactive,
+            Outcome::NoPlan => Status::NoPlan,
+            Outcome::Exception => Status::Exception,
+            Outcome::Cancelled => Status::Cancelled,
+            Outcome::NotCredited => Status::NotCredited,
+            Outcome::Filtered => Status::Filtered(
+                stage
+                    .map(|s| inputs.deals.columns[s].display(row))
+                    .unwrap_or_default(),
+            ),
+        };
+        let not_credited = if settings.lines {
+            outcomes_by_row
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| **o != Outcome::Credited)
+                .map(|(row, o)| (row as u32, status(row, *o)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut reconciliation = reconcile(inputs, &outcomes_by_row, status);
+        reconciliation.file_rows = inputs
+            .deals
+            .info
+            .as_ref()
+            .and_then(|i| i.rows)
+            .unwrap_or(inputs.deals.len() as u64);
+        reconciliation.not_loaded = inputs.deals.exception_rows();
+        exceptions.sort_by(|a, b| (a.line, a.code).cmp(&(b.line, b.code)));
+        // A deal excepted for several credits is one exception.
+        exceptions.dedup_by(|a, b| (a.line, a.code, &a.file) == (b.line, b.code, &b.file));
+        Ok(RunResult {
+            rollup_sources: std::mem::take(&mut self.ctx.credits.sources),
+            period: settings.period,
+            reps,
+            reconciliation,
+            not_credited,
+            warnings: diags.into_sorted(),
+            exceptions,
+            payment: payment::Settlement::default(),
+        })
     }
-    let status = |row: usize, o: Outcome| match o {
-        Outcome::Credited => Status::Credited,
-        Outcome::OutOfPeriod => Status::OutOfPeriod,
-        Outcome::RepInactive => Status::RepInactive,
-        Outcome::NoPlan => Status::NoPlan,
-        Outcome::Exception => Status::Exception,
-        Outcome::Cancelled => Status::Cancelled,
-        Outcome::NotCredited => Status::NotCredited,
-        Outcome::Filtered => Status::Filtered(
-            ctx.stage
-                .map(|s| inputs.deals.columns[s].display(row))
-                .unwrap_or_default(),
-        ),
-    };
-    let not_credited = if settings.lines {
-        outcomes_by_row
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| **o != Outcome::Credited)
-            .map(|(row, o)| (row as u32, status(row, *o)))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let mut reconciliation = reconcile(inputs, &outcomes_by_row, status);
-    reconciliation.file_rows = inputs
-        .deals
-        .info
-        .as_ref()
-        .and_then(|i| i.rows)
-        .unwrap_or(inputs.deals.len() as u64);
-    reconciliation.not_loaded = inputs.deals.exception_rows();
-    exceptions.sort_by(|a, b| (a.line, a.code).cmp(&(b.line, b.code)));
-    // A deal excepted for several credits is one exception.
-    exceptions.dedup_by(|a, b| (a.line, a.code, &a.file) == (b.line, b.code, &b.file));
-    Ok(RunResult {
-        rollup_sources: std::mem::take(&mut ctx.credits.sources),
-        period: settings.period,
-        reps,
-        reconciliation,
-        not_credited,
-        warnings: diags.into_sorted(),
-        exceptions,
-        payment: payment::Settlement::default(),
-    })
 }
 
 /// A reconciliation key: the row's outcome, its stage code (filtered rows) and currency code.

@@ -156,10 +156,13 @@ fn segments(ctx: &Context, rep: &Rep, rep_index: u32) -> Vec<Segment> {
 
 /// Record a row's outcome from one credit: the strongest outcome of all its credits stays (see
 /// [`Outcome`]); a commutative maximum, so the result does not depend on thread scheduling. When
-/// every row has exactly one credit (its owner's, under one plan), a plain store does.
+/// every row has exactly one credit (its owner's, under one plan), a plain store does. A rep
+/// recomputed after the run (see [`super::Tracer`]) records nothing: the run took the outcomes.
 fn record(ctx: &Context, row: u32, o: Outcome) {
     use std::sync::atomic::Ordering::Relaxed;
-    let cell = &ctx.outcomes[row as usize];
+    let Some(cell) = ctx.outcomes.get(row as usize) else {
+        return;
+    };
     if ctx.one_credit_per_row {
         cell.store(o as u8, Relaxed);
     } else {

@@ -94,44 +94,61 @@ pub fn reconciliation_summary(run: &RunResult) -> String {
     format!("{} deal rows: {}", rec.file_rows, parts.join(", "))
 }
 
-/// The statements of a run: each a rep's rows for one payout period (a run of `rows`, which are
-/// ordered by rep then payout period), listed by the payout period's text then the rep id (the
-/// order of their paths), each with the index of its period's folder name in the first list.
-/// (Distinct payout periods of one run have distinct texts.)
-#[allow(clippy::type_complexity)]
-fn statements<'r, 'a>(rows: &'r [Row<'a>]) -> (Vec<String>, Vec<(usize, &'r [Row<'a>])>) {
-    let mut periods: Vec<(crate::period::Period, String)> = Vec::new();
-    let mut statements = Vec::new();
-    let same =
-        |a: &Row, b: &Row| a.rep_id == b.rep_id && a.result.payout_period == b.result.payout_period;
-    for run in rows.chunk_by(same) {
-        let p = run[0].result.payout_period;
-        let i = match periods.iter().position(|(q, _)| *q == p) {
-            Some(i) => i,
-            None => {
-                periods.push((p, p.to_string()));
-                periods.len() - 1
-            }
-        };
-        statements.push((i, run));
-    }
-    let mut order: Vec<usize> = (0..periods.len()).collect();
-    order.sort_by(|&a, &b| periods[a].1.cmp(&periods[b].1));
-    let mut rank = vec![0; periods.len()];
-    for (r, &i) in order.iter().enumerate() {
-        rank[i] = r;
-    }
-    // Stable: reps stay in id order within a period.
-    statements.sort_by_key(|&(i, _)| rank[i]);
-    let statements = statements
+/// The payout periods of `rows`, each with its folder's name under `statements/` (distinct payout
+/// periods of one run have distinct texts).
+fn period_folders(rows: &[Row]) -> Vec<(crate::period::Period, String)> {
+    let mut periods: Vec<crate::period::Period> =
+        rows.iter().map(|r| r.result.payout_period).collect();
+    periods.sort_unstable();
+    periods.dedup();
+    periods
         .into_iter()
-        .map(|(i, run)| (rank[i], run))
-        .collect();
-    let folders = order
-        .iter()
-        .map(|&i| fs::safe_name(&periods[i].1))
-        .collect();
-    (folders, statements)
+        .map(|p| (p, fs::safe_name(&p.to_string())))
+        .collect()
+}
+
+/// The lines of each row of one rep's statements: the run's own when it kept them; else the
+/// engine's lines of the rep recomputed by the tracer (`traced`, the rep's results in the order of
+/// the run's, which start at `run.reps[first]`) followed by the run's payment lines. Recomputed
+/// lines must sum to the row's payable, as the run's invariants require of kept lines.
+fn block_lines<'a>(
+    run: &RunResult,
+    traced: Option<(&'a [crate::engine::RepResult], usize)>,
+    r: &Row<'a>,
+) -> Result<statement::BlockLines<'a>, crate::engine::InternalError> {
+    let Some((traced, first)) = traced else {
+        return Ok(statement::BlockLines([&r.result.lines, &[]]));
+    };
+    let [i, j, k] = r.at;
+    let who = || {
+        format!(
+            "rep {} component {} period {}",
+            r.rep_id, r.component.id, r.result.payout_period
+        )
+    };
+    let p = i
+        .checked_sub(first)
+        .and_then(|i| traced.get(i))
+        .filter(|t| t.rep == r.rep && t.plan == run.reps[i].plan)
+        .and_then(|t| t.components.get(j))
+        .and_then(|c| c.periods.get(k))
+        .filter(|p| {
+            p.payout_period == r.result.payout_period && p.earned_to_date == r.result.earned_to_date
+        })
+        .ok_or_else(|| {
+            crate::engine::InternalError(format!(
+                "recomputing the statement lines of {} gave another result than the run",
+                who()
+            ))
+        })?;
+    let lines = statement::BlockLines([&p.lines, &r.result.lines]);
+    if lines.sum() != r.result.payable {
+        return Err(crate::engine::InternalError(format!(
+            "statement lines do not sum to the payable for {}",
+            who()
+        )));
+    }
+    Ok(lines)
 }
 
 /// Write one statement file into the staging folder; its manifest entry.
@@ -144,12 +161,15 @@ fn write_statement(staging: &Path, name: String, bytes: &[u8]) -> anyhow::Result
     })
 }
 
-/// Write payouts.csv, statements, reconciliation.csv and manifest.json into `dir`.
+/// Write payouts.csv, statements, reconciliation.csv and manifest.json into `dir`. `tracer`
+/// recomputes each rep's statement lines when the run did not keep them (see
+/// [`crate::engine::Tracer`]).
 pub fn write_outputs(
     dir: &Path,
     inputs: &Inputs,
     run: &RunResult,
     rows: &[Row],
+    tracer: Option<&crate::engine::Tracer>,
     mut manifest: Manifest,
 ) -> anyhow::Result<()> {
     let mut outputs = Vec::new();
@@ -166,11 +186,13 @@ pub fn write_outputs(
         put("exceptions.csv".into(), &render_exceptions(run)?)?;
     }
 
-    let (folders, statements) = statements(rows);
+    let folders = period_folders(rows);
     // Statements are rendered and written in parallel into a staging folder, which is renamed to
     // `statements/` once every file is complete: a reader (or a crash) never sees a half-written
     // statement, without a temporary file and a rename per statement (four times the system calls
-    // on tens of thousands of files). The manifest lists them in path order.
+    // on tens of thousands of files). The manifest lists them in path order. A rep at a time: when
+    // the run kept no lines, the rep is recomputed with them, rendered, and its lines dropped, so
+    // the batch never holds every line at once.
     let staging = dir.join(format!(".statements-{}.partial", manifest.run_id));
     if staging.exists() {
         std::fs::remove_dir_all(&staging)
@@ -178,22 +200,50 @@ pub fn write_outputs(
     }
     std::fs::create_dir_all(&staging)
         .with_context(|| format!("cannot create the folder {}", staging.display()))?;
-    for folder in &folders {
+    for (_, folder) in &folders {
         let folder = staging.join(folder);
         std::fs::create_dir_all(&folder)
             .with_context(|| format!("cannot create the folder {}", folder.display()))?;
     }
-    let written: Vec<anyhow::Result<[OutputFile; 2]>> = statements
+    let reps: Vec<&[Row]> = rows.chunk_by(|a, b| a.rep == b.rep).collect();
+    let written: Vec<anyhow::Result<Vec<OutputFile>>> = reps
         .par_iter()
-        .map_init(statement::Renderer::default, |renderer, &(period, rows)| {
-            renderer.render(inputs, run, rows)?;
-            let base = format!("{}/{}", folders[period], fs::safe_name(rows[0].rep_id));
-            let csv = write_statement(&staging, format!("{base}.csv"), &renderer.csv)?;
-            let md = write_statement(&staging, format!("{base}.md"), renderer.md.as_bytes())?;
-            Ok([csv, md])
+        .map_init(statement::Renderer::default, |renderer, &rows| {
+            let rep = rows[0].rep;
+            let traced = tracer.map(|t| t.trace(rep)).transpose()?;
+            // The run's results are in rep order; the rep's start here.
+            let first = run.reps.partition_point(|r| r.rep < rep);
+            let traced = traced.as_deref().map(|t| (t, first));
+            let mut files = Vec::new();
+            for statement in rows.chunk_by(|a, b| a.result.payout_period == b.result.payout_period)
+            {
+                let lines = statement
+                    .iter()
+                    .map(|r| block_lines(run, traced, r))
+                    .collect::<Result<Vec<_>, _>>()?;
+                renderer.render(inputs, run, statement, &lines)?;
+                let period = statement[0].result.payout_period;
+                let folder = folders
+                    .iter()
+                    .find(|(p, _)| *p == period)
+                    .map(|(_, f)| f)
+                    .expect("every payout period of the rows has a folder");
+                let base = format!("{folder}/{}", fs::safe_name(statement[0].rep_id));
+                files.push(write_statement(
+                    &staging,
+                    format!("{base}.csv"),
+                    &renderer.csv,
+                )?);
+                files.push(write_statement(
+                    &staging,
+                    format!("{base}.md"),
+                    renderer.md.as_bytes(),
+                )?);
+            }
+            Ok(files)
         })
         .collect();
-    outputs.reserve(written.len() * 2);
+    outputs.reserve(rows.len() * 2);
     for files in written {
         outputs.extend(files?);
     }

@@ -2,8 +2,9 @@
 //! machines and spreadsheets) and Markdown (for the rep and the auditor).
 //!
 //! Invariants: the lines of a component sum exactly to its payable (checked by the engine's
-//! invariants; amounts are printed unrounded, so the printed sum holds too); deal lines name the deal
-//! id and its source `file:line`.
+//! invariants when the run keeps its lines, by the writer for lines recomputed rep by rep; amounts
+//! are printed unrounded, so the printed sum holds too); deal lines name the deal id and its source
+//! `file:line`.
 
 use std::fmt::Write as _;
 
@@ -92,9 +93,30 @@ pub(crate) fn plan_heading(r: &Row) -> String {
     )
 }
 
+/// The lines of one block of a statement (a row: one component in one payout period): the engine's
+/// (deals, tiers, modifiers, rounding), then the payment step's (true-ups, adjustments, draws...).
+/// A run that kept its lines has them all in the first part.
+#[derive(Clone, Copy, Default)]
+pub struct BlockLines<'a>(pub [&'a [Line]; 2]);
+
+impl<'a> BlockLines<'a> {
+    fn iter(self) -> impl Iterator<Item = &'a Line> + Clone {
+        self.0[0].iter().chain(self.0[1])
+    }
+
+    fn is_empty(self) -> bool {
+        self.0.iter().all(|part| part.is_empty())
+    }
+
+    /// The sum of the lines' amounts (what the block pays).
+    pub fn sum(self) -> Decimal {
+        self.iter().map(|l| l.amount).sum()
+    }
+}
+
 /// Each line with whether it is the first line of its deal (a deal crossing tiers has several
 /// slice lines; its value and credit are printed once, so a column sum never counts a deal twice).
-fn first_of_deal(lines: &[Line]) -> impl Iterator<Item = (&Line, bool)> {
+fn first_of_deal<'a>(lines: BlockLines<'a>) -> impl Iterator<Item = (&'a Line, bool)> {
     let mut previous = None;
     lines.iter().map(move |l| {
         let deal = l
@@ -127,14 +149,20 @@ struct Cx<'a> {
 }
 
 impl Renderer {
-    /// Render one statement (a rep's rows for one payout period, all its components) into
-    /// [`Renderer::csv`] and [`Renderer::md`], replacing what they held.
-    pub fn render(&mut self, inputs: &Inputs, run: &RunResult, rows: &[Row]) -> anyhow::Result<()> {
+    /// Render one statement (a rep's rows for one payout period, all its components, with the
+    /// lines of each row) into [`Renderer::csv`] and [`Renderer::md`], replacing what they held.
+    pub fn render(
+        &mut self,
+        inputs: &Inputs,
+        run: &RunResult,
+        rows: &[Row],
+        lines: &[BlockLines],
+    ) -> anyhow::Result<()> {
         let mut csv = std::mem::take(&mut self.csv);
         let mut md = std::mem::take(&mut self.md);
         csv.clear();
         md.clear();
-        let done = self.render_into(&Cx { inputs, run }, rows, &mut csv, &mut md);
+        let done = self.render_into(&Cx { inputs, run }, rows, lines, &mut csv, &mut md);
         self.csv = csv;
         self.md = md;
         done
@@ -144,6 +172,7 @@ impl Renderer {
         &mut self,
         cx: &Cx,
         rows: &[Row],
+        lines: &[BlockLines],
         csv: &mut Vec<u8>,
         md: &mut String,
     ) -> anyhow::Result<()> {
@@ -157,7 +186,7 @@ impl Renderer {
         let mut block = None;
         // The payout period's text, made once (a statement's rows share their payout period).
         let mut period = (None, String::new());
-        for r in rows {
+        for (r, &lines) in rows.iter().zip(lines) {
             if block != Some((&r.plan.id, r.assignment)) {
                 block = Some((&r.plan.id, r.assignment));
                 let _ = writeln!(md, "{}\n", plan_heading(r));
@@ -165,7 +194,7 @@ impl Renderer {
             component_summary(md, r);
             *totals.entry(r.plan.currency.as_str()).or_default() += r.result.payable;
             let p = r.result;
-            if p.lines.is_empty() {
+            if lines.is_empty() {
                 let _ = writeln!(md, "No lines this period.\n");
                 continue;
             }
@@ -173,8 +202,8 @@ impl Renderer {
             if period.0 != Some(p.payout_period) {
                 period = (Some(p.payout_period), p.payout_period.to_string());
             }
-            warm_deals(&cx.inputs.deals, &p.lines);
-            for (line, first) in first_of_deal(&p.lines) {
+            warm_deals(&cx.inputs.deals, lines);
+            for (line, first) in first_of_deal(lines) {
                 self.line(&mut f, md, cx, r, &period.1, line, first)?;
             }
             let _ = writeln!(
@@ -314,7 +343,7 @@ impl Renderer {
 /// Read the id and currency of every deal of `lines` before the lines are rendered: the deals are
 /// spread over a table of millions of rows, and these independent reads overlap their cache misses,
 /// where one read per rendered line would wait for each in turn.
-fn warm_deals(deals: &crate::data::DealTable, lines: &[Line]) {
+fn warm_deals(deals: &crate::data::DealTable, lines: BlockLines) {
     let mut touched = 0usize;
     for c in lines.iter().filter_map(|l| l.credit) {
         let d = c.deal as usize;

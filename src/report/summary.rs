@@ -19,6 +19,10 @@ use crate::plan::{Component, ComponentKind, Plan};
 
 /// One payout row, borrowed from the run.
 pub struct Row<'a> {
+    /// The rep's roster index.
+    pub rep: u32,
+    /// Where `result` sits in the run: `run.reps[i].components[j].periods[k]` for `[i, j, k]`.
+    pub at: [usize; 3],
     pub rep_id: &'a str,
     pub rep_name: &'a str,
     pub plan: &'a Plan,
@@ -63,17 +67,19 @@ pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
         rank[r as usize] = i as u32;
     }
     let mut rows = Vec::new();
-    for r in &run.reps {
+    for (i, r) in run.reps.iter().enumerate() {
         let rep = inputs.roster.get(r.rep);
         let plan = &inputs.plans[r.plan];
-        for c in &r.components {
+        for (j, c) in r.components.iter().enumerate() {
             let component = &plan.components[c.component];
             let money_measure = matches!(component.kind, ComponentKind::PlanCap(_))
                 || super::format::measure_is_money(inputs, plan, component);
-            for p in c.periods.iter().filter(|p| p.in_run) {
+            for (k, p) in c.periods.iter().enumerate().filter(|(_, p)| p.in_run) {
                 rows.push((
                     rank[r.rep as usize],
                     Row {
+                        rep: r.rep,
+                        at: [i, j, k],
                         rep_id: &rep.id,
                         rep_name: &rep.name,
                         plan,

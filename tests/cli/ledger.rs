@@ -905,3 +905,37 @@ fn a_held_deal_cancelled_is_reversed_only_for_what_was_paid() {
         "0.00"
     );
 }
+
+#[test]
+fn statements_of_a_run_without_kept_lines_show_the_deal_lines_then_the_payment_lines() {
+    // Without the `services` plan (its holds need every deal's commission during the run), the run
+    // keeps no lines: each rep's statements are recomputed rep by rep while they are written, and
+    // the payment step's lines (adjustments, draws) must follow the recomputed deal lines.
+    let ws = Workspace::new();
+    std::fs::remove_file(ws.path("plans/services.toml")).expect("remove the services plan");
+    ws.edit("reps.csv", "H1,Hana Held,services", "H1,Hana Held,ae");
+    ws.append(
+        "adjustments.csv",
+        "A1,2026-01,250,SPIFF-JAN,commission,Lee Manager,webinar leads",
+    );
+    let jan = ws.run("2026-01");
+    // A1: D1 10,000 × 10% = 1,000.00, + 250.00 adjustment = 1,250.00.
+    assert_eq!(
+        lines(&jan, "2026-01", "A1"),
+        owned(&[
+            ("deal", "10000.00 × 10%", "1000.00"),
+            (
+                "adjustment",
+                "SPIFF-JAN; approved by Lee Manager; webinar leads",
+                "250.00"
+            ),
+        ])
+    );
+    assert_eq!(jan.payable("A1", "commission", "2026-01"), "1250.00");
+    // S1: S-1 4,000 × 5% = 200.00, topped up to the 1,000 draw: +800.00 (balance 800.00).
+    let s1 = lines(&jan, "2026-01", "S1");
+    assert_eq!(s1.len(), 2, "{s1:?}");
+    assert_eq!((s1[0].0.as_str(), s1[0].2.as_str()), ("deal", "200.00"));
+    assert_eq!((s1[1].0.as_str(), s1[1].2.as_str()), ("draw", "800.00"));
+    assert_eq!(jan.payable("S1", "commission", "2026-01"), "1000.00");
+}
