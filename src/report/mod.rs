@@ -94,16 +94,16 @@ pub fn reconciliation_summary(run: &RunResult) -> String {
     format!("{} deal rows: {}", rec.file_rows, parts.join(", "))
 }
 
-/// The payout periods of `rows`, each with its folder's name under `statements/` (distinct payout
-/// periods of one run have distinct texts).
-fn period_folders(rows: &[Row]) -> Vec<(crate::period::Period, String)> {
+/// The folder of each payout period of `rows` under `statements/` (distinct payout periods of one
+/// run have distinct texts).
+fn period_folders(rows: &[Row]) -> Vec<String> {
     let mut periods: Vec<crate::period::Period> =
         rows.iter().map(|r| r.result.payout_period).collect();
     periods.sort_unstable();
     periods.dedup();
     periods
         .into_iter()
-        .map(|p| (p, fs::safe_name(&p.to_string())))
+        .map(|p| fs::safe_name(&p.to_string()))
         .collect()
 }
 
@@ -186,7 +186,6 @@ pub fn write_outputs(
         put("exceptions.csv".into(), &render_exceptions(run)?)?;
     }
 
-    let folders = period_folders(rows);
     // Statements are rendered and written in parallel into a staging folder, which is renamed to
     // `statements/` once every file is complete: a reader (or a crash) never sees a half-written
     // statement, without a temporary file and a rename per statement (four times the system calls
@@ -200,7 +199,7 @@ pub fn write_outputs(
     }
     std::fs::create_dir_all(&staging)
         .with_context(|| format!("cannot create the folder {}", staging.display()))?;
-    for (_, folder) in &folders {
+    for folder in period_folders(rows) {
         let folder = staging.join(folder);
         std::fs::create_dir_all(&folder)
             .with_context(|| format!("cannot create the folder {}", folder.display()))?;
@@ -222,13 +221,11 @@ pub fn write_outputs(
                     .map(|r| block_lines(run, traced, r))
                     .collect::<Result<Vec<_>, _>>()?;
                 renderer.render(inputs, run, statement, &lines)?;
-                let period = statement[0].result.payout_period;
-                let folder = folders
-                    .iter()
-                    .find(|(p, _)| *p == period)
-                    .map(|(_, f)| f)
-                    .expect("every payout period of the rows has a folder");
-                let base = format!("{folder}/{}", fs::safe_name(statement[0].rep_id));
+                let base = format!(
+                    "{}/{}",
+                    fs::safe_name(&statement[0].result.payout_period.to_string()),
+                    fs::safe_name(statement[0].rep_id)
+                );
                 files.push(write_statement(
                     &staging,
                     format!("{base}.csv"),
