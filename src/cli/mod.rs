@@ -234,25 +234,28 @@ impl Global {
     pub(crate) fn load(&self, hash_deals: bool) -> anyhow::Result<(Workspace, Inputs)> {
         let mut ws = read_workspace(&self.workspace, &self.overrides())?;
         ws.hash_deals = hash_deals;
-        // A progress bar on stderr while a large deals file is read: only on a terminal (indicatif
-        // draws nothing otherwise), never with -q.
-        let bar =
-            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-        if self.quiet {
-            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-        }
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "payout: reading deals {bar:30} {bytes}/{total_bytes} ({eta})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
+        let bar = self.progress_bar("payout: reading deals {bar:30} {bytes}/{total_bytes} ({eta})");
         let inputs = crate::data::read_inputs_reporting(&ws, &|done, total| {
             bar.set_length(total);
             bar.set_position(done);
         });
         bar.finish_and_clear();
         Ok((ws, inputs?))
+    }
+
+    /// A progress bar on stderr for a long step (`template` in indicatif's syntax): drawn only on a
+    /// terminal (indicatif draws nothing otherwise), never with -q. Clear it when the step ends.
+    pub(crate) fn progress_bar(&self, template: &str) -> indicatif::ProgressBar {
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        if self.quiet {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
     }
 
     /// Print the warnings of the inputs and of a run, unless quiet.

@@ -92,7 +92,22 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     }
     timer.lap("write the summary");
     if let (Some(dir), Some(manifest)) = (&args.out, manifest) {
-        report::write_outputs(dir, &inputs, &result, &rows, tracer.as_ref(), manifest)?;
+        let bar =
+            global.progress_bar("payout: writing statements {bar:30} {pos}/{len} reps ({eta})");
+        let written = report::write_outputs(
+            dir,
+            &inputs,
+            &result,
+            &rows,
+            tracer.as_ref(),
+            manifest,
+            &|done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            },
+        );
+        bar.finish_and_clear();
+        written?;
         timer.lap("write the output folder");
         global.message(format!("wrote {}", dir.display()));
     }

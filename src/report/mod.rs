@@ -163,7 +163,8 @@ fn write_statement(staging: &Path, name: String, bytes: &[u8]) -> anyhow::Result
 
 /// Write payouts.csv, statements, reconciliation.csv and manifest.json into `dir`. `tracer`
 /// recomputes each rep's statement lines when the run did not keep them (see
-/// [`crate::engine::Tracer`]).
+/// [`crate::engine::Tracer`]); `progress(reps written, reps)` is called as each rep's statements
+/// are written.
 pub fn write_outputs(
     dir: &Path,
     inputs: &Inputs,
@@ -171,6 +172,7 @@ pub fn write_outputs(
     rows: &[Row],
     tracer: Option<&crate::engine::Tracer>,
     mut manifest: Manifest,
+    progress: &(dyn Fn(u64, u64) + Sync),
 ) -> anyhow::Result<()> {
     let mut outputs = Vec::new();
     let mut put = |name: String, bytes: &[u8]| -> anyhow::Result<()> {
@@ -205,6 +207,7 @@ pub fn write_outputs(
             .with_context(|| format!("cannot create the folder {}", folder.display()))?;
     }
     let reps: Vec<&[Row]> = rows.chunk_by(|a, b| a.rep == b.rep).collect();
+    let done = std::sync::atomic::AtomicU64::new(0);
     let written: Vec<anyhow::Result<Vec<OutputFile>>> = reps
         .par_iter()
         .map_init(statement::Renderer::default, |renderer, &rows| {
@@ -237,6 +240,8 @@ pub fn write_outputs(
                     renderer.md.as_bytes(),
                 )?);
             }
+            let reps_done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(reps_done, reps.len() as u64);
             Ok(files)
         })
         .collect();

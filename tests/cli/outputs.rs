@@ -357,3 +357,22 @@ fn an_output_folder_is_rewritten_whole_and_never_mixes_runs() {
         .keys()
         .all(|p| !p.starts_with("statements/2026-01") && !p.starts_with("statements/2026-03")));
 }
+
+#[test]
+fn stderr_that_is_not_a_terminal_gets_messages_and_no_progress_bar() {
+    // The progress bars (reading deals, writing statements) draw only on a terminal: a run with
+    // --out under a pipeline prints its messages and nothing else.
+    let run = run_case("flat", "2026-Q1");
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        assert!(line.starts_with("payout: "), "{:?}", run.stderr);
+    }
+    assert!(
+        !run.stderr.contains('\r') && !run.stderr.contains('\u{1b}'),
+        "{:?}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("writing statements"), "{}", run.stderr);
+    assert!(run.stderr.contains("payout: wrote "), "{}", run.stderr);
+}
