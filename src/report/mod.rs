@@ -119,19 +119,19 @@ fn block_lines<'a>(
     let Some((traced, first)) = traced else {
         return Ok(statement::BlockLines([&r.result.lines, &[]]));
     };
-    let [i, j, k] = r.at;
+    let [result, component, period] = r.at;
     let who = || {
         format!(
             "rep {} component {} period {}",
             r.rep_id, r.component.id, r.result.payout_period
         )
     };
-    let p = i
+    let p = result
         .checked_sub(first)
-        .and_then(|i| traced.get(i))
-        .filter(|t| t.rep == r.rep && t.plan == run.reps[i].plan)
-        .and_then(|t| t.components.get(j))
-        .and_then(|c| c.periods.get(k))
+        .and_then(|t| traced.get(t))
+        .filter(|t| t.rep == r.rep && t.plan == run.reps[result].plan)
+        .and_then(|t| t.components.get(component))
+        .and_then(|c| c.periods.get(period))
         .filter(|p| {
             p.payout_period == r.result.payout_period && p.earned_to_date == r.result.earned_to_date
         })
