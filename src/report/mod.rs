@@ -129,7 +129,7 @@ fn block_lines<'a>(
     let p = result
         .checked_sub(first)
         .and_then(|t| traced.get(t))
-        .filter(|t| t.rep == r.rep && t.plan == run.reps[result].plan)
+        .filter(|t| t.rep == run.reps[result].rep && t.plan == run.reps[result].plan)
         .and_then(|t| t.components.get(component))
         .and_then(|c| c.periods.get(period))
         .filter(|p| {
@@ -206,12 +206,12 @@ pub fn write_outputs(
         std::fs::create_dir_all(&folder)
             .with_context(|| format!("cannot create the folder {}", folder.display()))?;
     }
-    let reps: Vec<&[Row]> = rows.chunk_by(|a, b| a.rep == b.rep).collect();
+    let reps: Vec<&[Row]> = rows.chunk_by(|a, b| a.rep_id == b.rep_id).collect();
     let done = std::sync::atomic::AtomicU64::new(0);
     let written: Vec<anyhow::Result<Vec<OutputFile>>> = reps
         .par_iter()
         .map_init(statement::Renderer::default, |renderer, &rows| {
-            let rep = rows[0].rep;
+            let rep = run.reps[rows[0].at[0]].rep;
             let traced = tracer.map(|t| t.trace(rep)).transpose()?;
             // The run's results are in rep order; the rep's start here.
             let first = run.reps.partition_point(|r| r.rep < rep);

@@ -19,8 +19,6 @@ use crate::plan::{Component, ComponentKind, Plan};
 
 /// One payout row, borrowed from the run.
 pub struct Row<'a> {
-    /// The rep's roster index.
-    pub rep: u32,
     /// Where `result` sits in the run: `run.reps[i].components[j].periods[k]` for `[i, j, k]`.
     pub at: [usize; 3],
     pub rep_id: &'a str,
@@ -78,7 +76,6 @@ pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
                 rows.push((
                     rank[r.rep as usize],
                     Row {
-                        rep: r.rep,
                         at: [i, j, k],
                         rep_id: &rep.id,
                         rep_name: &rep.name,
