@@ -31,7 +31,7 @@ struct RawWorkspace {
     reps: RawInput,
     quotas: Option<RawInput>,
     fx: Option<RawInput>,
-    // Issue 5 (closing periods): the manual adjustments file and the ledger of closed periods.
+    // Closing periods: the manual adjustments file and the ledger of closed periods.
     adjustments: Option<RawInput>,
     ledger: Option<Spanned<String>>,
     credits: Option<RawInput>,

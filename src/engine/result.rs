@@ -46,7 +46,7 @@ pub enum LineKind {
     PlanCap,
     /// The change in rounding of earned-to-date (rounded − exact) since the previous payout period.
     Rounding,
-    // Payment lines (issue 5, see `super::payment`): between earned and paid.
+    // Payment lines (see `super::payment`): between earned and paid.
     /// A closed earlier payout period of the same measurement period now computes differently: new − paid.
     TrueUp,
     /// A closed payout period of an earlier measurement period now computes differently: new − paid.
@@ -332,7 +332,7 @@ pub enum Outcome {
     Filtered = 2,
     RepInactive = 3,
     OutOfPeriod = 4,
-    /// Cancelled within the plan's clawback window, and the plan reduces attainment (issue 5).
+    /// Cancelled within the plan's clawback window, and the plan reduces attainment.
     Cancelled = 5,
     Credited = 6,
     /// Unusable (e.g. no FX rate) and sent to the exceptions in lenient mode.
@@ -445,6 +445,6 @@ pub struct RunResult {
     /// The reports and shares behind each roll-up credit that combines several (see
     /// [`Credit::via`]).
     pub rollup_sources: Vec<Vec<(u32, Decimal)>>,
-    /// What the ledger, adjustments and payment settings did to the payables (issue 5).
+    /// What the ledger, adjustments and payment settings did to the payables.
     pub payment: super::payment::Settlement,
 }

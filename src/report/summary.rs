@@ -118,7 +118,7 @@ struct CsvRow<'a> {
     paid_to_date: String,
     payable: String,
     capped_off: String,
-    // Payment columns (issue 5): the sums of the period's payment lines by kind.
+    // Payment columns: the sums of the period's payment lines by kind.
     /// prior-period + recorded lines: corrections of closed periods of earlier measurement periods
     /// (a closed period of the same measurement period is corrected by the true-up: paid-to-date).
     prior_periods: String,

@@ -1,5 +1,5 @@
 //! Property tests of the engine through the real binary, on small generated case folders written into
-//! a temporary folder (issue 6, point 8):
+//! a temporary folder:
 //!
 //! (a) marginal commission is non-decreasing in the measure: adding a deal with a positive amount
 //!     never lowers any earned-to-date, whatever the tiers, boundary, scope and rounding;

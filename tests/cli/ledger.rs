@@ -1,4 +1,4 @@
-//! Closing periods (issue 5): `payout close` and the ledger, true-ups against what was paid, prior-period
+//! Closing periods: `payout close` and the ledger, true-ups against what was paid, prior-period
 //! lines, adjustments, draws, negative payables carried forward, and `payout diff`.
 //!
 //! Every test works on a scratch copy of tests/cases/ledger (its ledger.csv is written there):
