@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The benchmark batch: payout vs the DuckDB peer on the same generated data (../shared/bench/README.md).
+# The benchmark batch: payout vs the DuckDB peer on the same generated data (benches/gen.py, the plan in
+# benches/bench-workspace, the same plan as SQL in benches/peer_duckdb.py).
 #
 # usage (from the repository root):  benches/batch.sh [REPS] [DEALS] [THREADS]
 #   defaults: 20000 reps, 10000000 deals (~690 MB of CSV), THREADS = nproc
@@ -11,7 +12,7 @@
 # Exit status: 0 when the numbers match, 1 when they differ, other non-zero on a failure.
 #
 # Environment:
-#   BENCH_SHARED     folder holding gen.py and peer_duckdb.py (default ../shared/bench)
+#   BENCH_SHARED     folder holding gen.py and peer_duckdb.py (default benches/)
 #   BENCH_PEER_ONLY  set to 1 to run only the generator and the peer (no cargo build, no payout run)
 #   BENCH_STATEMENTS set to 1 to also time a run that writes every rep's statements (--out)
 set -euo pipefail
@@ -21,7 +22,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPS=${1:-20000}
 DEALS=${2:-10000000}
 THREADS=${3:-$(nproc)}
-SHARED=${BENCH_SHARED:-../shared/bench}
+SHARED=${BENCH_SHARED:-benches}
 PEER_ONLY=${BENCH_PEER_ONLY:-0}
 
 TAG="${REPS}x${DEALS}"

@@ -3,7 +3,7 @@
 
 usage: compare.py PEER_CSV PAYOUTS_CSV
 
-PEER_CSV     rep_id,period,component,amount            (written by ../shared/bench/peer_duckdb.py)
+PEER_CSV     rep_id,period,component,amount            (written by benches/peer_duckdb.py)
 PAYOUTS_CSV  payout's payouts.csv: columns rep_id, component, payout_period, payable (others ignored)
 
 Either file may use either spelling (period/payout_period, amount/payable), so two peer files or two

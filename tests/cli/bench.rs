@@ -1,7 +1,7 @@
 //! The bench fixture against an independent implementation.
 //!
-//! tests/fixtures/bench-small/ holds 100 reps and 10,000 deals made by `../shared/bench/gen.py` (default
-//! seed) and `peer.csv`, the same plan computed by `../shared/bench/peer_duckdb.py` with DuckDB: a separate
+//! tests/fixtures/bench-small/ holds 100 reps and 10,000 deals made by `benches/gen.py` (default
+//! seed) and `peer.csv`, the same plan computed by `benches/peer_duckdb.py` with DuckDB: a separate
 //! implementation written in SQL from the plan's prose definition (see the fixture's README.md for the
 //! exact commands and checksums). No hand arithmetic is possible at this size; agreement to the cent
 //! on all 2,400 (rep, month, component) amounts with an independent implementation is the check.
