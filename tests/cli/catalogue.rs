@@ -14,7 +14,7 @@
 //! A second test greps the sources for every code used (`error("code"`, `warning("code"`, `err("code"`,
 //! `deserialize("code"`, and `("code", "` tuples) and fails when one has no folder (and is not listed,
 //! with its reason, in `tests/errors/UNREACHABLE.md`), when a folder names no code of the sources, or
-//! when the README's table does not list a code.
+//! when the table of codes in docs/diagnostics.md does not list a code.
 //!
 //! A third test feeds every input saved under `fuzz/regressions/<target>/` through the CLI: a crash the
 //! fuzzers found must stay fixed (no panic, no internal error, exit 0, 1 or 2).
@@ -351,14 +351,15 @@ fn every_code_in_the_sources_has_a_reproducer_and_a_readme_entry() {
         stale.is_empty(),
         "tests/errors/ names codes that src/ no longer uses (remove or rename them): {stale:?}"
     );
-    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let table =
+        std::fs::read_to_string(root().join("docs/diagnostics.md")).expect("docs/diagnostics.md");
     let undocumented: Vec<&String> = used
         .iter()
-        .filter(|c| !readme.contains(&format!("| `{c}` |")))
+        .filter(|c| !table.contains(&format!("| `{c}` |")))
         .collect();
     assert!(
         undocumented.is_empty(),
-        "codes missing from the README's table of diagnostic codes: {undocumented:?}"
+        "codes missing from the table of diagnostic codes in docs/diagnostics.md: {undocumented:?}"
     );
 }
 
