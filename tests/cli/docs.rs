@@ -76,3 +76,42 @@ fn every_documented_payout_output_is_what_the_binary_prints() {
     // The README's tour shows at least `payout run` and `payout explain`.
     assert!(checked >= 2, "only {checked} documented outputs found");
 }
+
+/// The backquoted, comma-separated column list of an output file's row in docs/outputs.md.
+fn documented_columns(table: &str, file: &str) -> Vec<String> {
+    let row = table
+        .lines()
+        .find(|l| l.starts_with(&format!("| `{file}` |")))
+        .unwrap_or_else(|| panic!("docs/outputs.md has no row for {file}"));
+    let list = row
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .find(|part| part.starts_with("rep_id, "))
+        .unwrap_or_else(|| panic!("the row of {file} lists no columns"));
+    list.split(", ").map(str::to_string).collect()
+}
+
+#[test]
+fn the_documented_columns_of_payouts_and_statements_are_the_headers_written() {
+    let table = std::fs::read_to_string(root().join("docs/outputs.md")).expect("docs/outputs.md");
+    let out = tempfile::tempdir().expect("a temporary folder");
+    payout()
+        .args(["run", "-q", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let header = |path: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(out.path().join(path)).expect("an output file");
+        let first = text.lines().next().expect("a header row");
+        first.split(',').map(str::to_string).collect()
+    };
+    assert_eq!(
+        documented_columns(&table, "payouts.csv"),
+        header("payouts.csv")
+    );
+    assert_eq!(
+        documented_columns(&table, "statements/<payout period>/<rep id>.csv"),
+        header("statements/2026-03/A004.csv")
+    );
+}
