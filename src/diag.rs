@@ -23,19 +23,17 @@ pub enum Column {
     Name(String),
 }
 
+/// In JSON every key is always present, `null` where a diagnostic has no line, column, value or
+/// hint (docs/diagnostics.md documents the object).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
     pub code: &'static str,
     pub file: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<Column>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
 }
 

@@ -108,7 +108,10 @@ pub enum Format {
 
 /// Run the command line; returns the process exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e, std::env::args().skip(1).collect()),
+    };
     // A panic is a bug: report it once, as an internal error (exit 2), without a Rust backtrace.
     std::panic::set_hook(Box::new(|_| {}));
     match std::panic::catch_unwind(|| dispatch(&cli)) {
@@ -125,7 +128,87 @@ pub fn main() -> i32 {
     }
 }
 
+/// A command line clap refused: a command's option given before the command (`payout --period
+/// 2026-01 run`) is answered with the command line that works, not with clap's nearest global flag;
+/// anything else as clap says it (help and version exit 0, errors 2).
+fn usage_error(e: &clap::Error, args: Vec<String>) -> i32 {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() == ErrorKind::UnknownArgument {
+        if let Some(ContextValue::String(flag)) = e.get(ContextKind::InvalidArg) {
+            if let Some(fixed) = flag_after_command(flag, &args) {
+                eprintln!(
+                    "payout: error: {flag} belongs after the command: payout {}",
+                    fixed.join(" ")
+                );
+                return 2;
+            }
+        }
+    }
+    let _ = e.print();
+    e.exit_code()
+}
+
+/// `args` with the option `flag` (and its value) moved after the subcommand, when `flag` is an
+/// option of that subcommand; `None` otherwise.
+fn flag_after_command(flag: &str, args: &[String]) -> Option<Vec<String>> {
+    use clap::CommandFactory;
+    let cli = Cli::command();
+    let name = flag.split('=').next().unwrap_or(flag);
+    let at = args
+        .iter()
+        .position(|a| a == name || a.strip_prefix(name).is_some_and(|v| v.starts_with('=')))?;
+    let (sub_at, sub) = args[at..]
+        .iter()
+        .enumerate()
+        .find_map(|(i, a)| cli.find_subcommand(a).map(|s| (at + i, s)))?;
+    let arg = sub.get_arguments().find(|a| {
+        a.get_long().is_some_and(|l| format!("--{l}") == name)
+            || a.get_short().is_some_and(|c| format!("-{c}") == name)
+    })?;
+    let takes_value = arg.get_action().takes_values() && !args[at].contains('=');
+    let moved = if takes_value {
+        at..(at + 2).min(sub_at)
+    } else {
+        at..at + 1
+    };
+    let mut fixed: Vec<String> = args.to_vec();
+    let taken: Vec<String> = fixed.drain(moved.clone()).collect();
+    let sub_at = sub_at - taken.len();
+    fixed.splice(sub_at + 1..sub_at + 1, taken);
+    Some(fixed)
+}
+
+/// The period a command asks for, checked against the workspace's calendar before any data is
+/// read: a mistyped `--period` is a usage error at once, not after reading a large deals file.
+fn check_period_first(cli: &Cli) -> anyhow::Result<()> {
+    let given = match &cli.command {
+        Command::Run(a) => a.period.as_deref(),
+        Command::Explain(a) => a.period.as_deref(),
+        Command::Check(a) => a.period.as_deref(),
+        Command::Close(a) => a.period.as_deref(),
+        _ => None,
+    };
+    if let Some(period) = given {
+        let ws = read_workspace(&cli.global.workspace, &cli.global.overrides())?;
+        resolve_period(&ws, Some(period))?;
+    }
+    Ok(())
+}
+
+/// Whether the command prints JSON on stdout: then a failure prints a JSON error object there too.
+fn prints_json(cli: &Cli) -> bool {
+    match &cli.command {
+        Command::Run(a) => a.format == Format::Json,
+        Command::Close(a) => a.format == Format::Json,
+        Command::Diff(a) => a.format == Format::Json,
+        _ => false,
+    }
+}
+
 fn dispatch(cli: &Cli) -> i32 {
+    if let Err(e) = check_period_first(cli) {
+        return report_error(&e, prints_json(cli));
+    }
     if let Some(n) = cli.global.threads {
         if let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
@@ -144,7 +227,7 @@ fn dispatch(cli: &Cli) -> i32 {
     };
     match result {
         Ok(code) => code,
-        Err(e) => report_error(&e),
+        Err(e) => report_error(&e, prints_json(cli)),
     }
 }
 
@@ -164,16 +247,56 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-fn report_error(e: &anyhow::Error) -> i32 {
+/// Print an error on stderr (diagnostics, or `payout: error: ...` once) and, for a command that
+/// prints JSON, a JSON error object on stdout; returns the exit code.
+fn report_error(e: &anyhow::Error, json: bool) -> i32 {
     if is_broken_pipe(e) {
         return 0;
     }
-    if let Some(invalid) = e.downcast_ref::<InvalidInput>() {
-        print_diagnostics(&invalid.0);
-        return 1;
+    let (code, message, diagnostics) = match e.downcast_ref::<InvalidInput>() {
+        Some(invalid) => {
+            print_diagnostics(&invalid.0);
+            (1, invalid.to_string(), invalid.0.as_slice())
+        }
+        None => {
+            eprintln!("payout: error: {e:#}");
+            (2, format!("{e:#}"), &[][..])
+        }
+    };
+    if json {
+        let _ = stdout_write(|out| {
+            serde_json::to_writer_pretty(&mut *out, &JsonError::new(code, message, diagnostics))?;
+            writeln!(out)?;
+            Ok(())
+        });
     }
-    eprintln!("payout: error: {e:#}");
-    2
+    code
+}
+
+/// What a command that prints JSON prints on stdout when it fails (documented in
+/// docs/diagnostics.md): always these keys, `diagnostics` empty unless the input was invalid.
+#[derive(serde::Serialize)]
+struct JsonError<'a> {
+    error: JsonErrorBody<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonErrorBody<'a> {
+    exit_code: i32,
+    message: String,
+    diagnostics: &'a [Diagnostic],
+}
+
+impl<'a> JsonError<'a> {
+    fn new(exit_code: i32, message: String, diagnostics: &'a [Diagnostic]) -> Self {
+        JsonError {
+            error: JsonErrorBody {
+                exit_code,
+                message,
+                diagnostics,
+            },
+        }
+    }
 }
 
 /// How many diagnostics of one code in one file are printed before the rest are counted

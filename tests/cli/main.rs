@@ -9,6 +9,7 @@ mod util;
 mod bench;
 mod catalogue;
 mod constructs;
+mod conventions;
 mod crediting;
 mod data;
 mod docs;
