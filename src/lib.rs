@@ -20,5 +20,6 @@ pub mod money;
 pub mod period;
 pub mod plan;
 pub mod report;
+pub mod scaffold;
 mod toml_src;
 pub mod workspace;

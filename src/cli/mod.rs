@@ -9,6 +9,7 @@ mod check;
 mod close;
 mod diff;
 mod explain;
+mod init;
 mod payments;
 mod run;
 
@@ -97,6 +98,9 @@ pub enum Command {
     Close(close::CloseArgs),
     /// Compare two runs' output folders (or a run and the ledger): payables and changed inputs.
     Diff(diff::DiffArgs),
+    /// Start a workspace from a CRM export (`--deals EXPORT.csv`): column mapping, formats, a
+    /// starter plan, roster and quota templates.
+    Init(init::InitArgs),
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,6 +228,7 @@ fn dispatch(cli: &Cli) -> i32 {
         Command::Check(a) => check::run(&cli.global, a),
         Command::Close(a) => close::run(&cli.global, a),
         Command::Diff(a) => diff::run(&cli.global, a),
+        Command::Init(a) => init::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,

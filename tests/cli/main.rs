@@ -16,6 +16,7 @@ mod docs;
 mod engine_properties;
 mod errors;
 mod explain;
+mod init;
 mod ledger;
 mod lenient;
 mod mechanics;

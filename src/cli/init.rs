@@ -1,0 +1,143 @@
+//! `payout init`: a starter workspace from a CRM export. Reads the export named by `--deals`,
+//! recognises its layout ([`crate::scaffold`]), writes `payout.toml`, `plans/starter.toml`,
+//! `reps.csv` and `quotas.csv` into the folder (never over an existing file unless `--force`), and
+//! prints what it found and the next step.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+
+use super::Global;
+use crate::scaffold::{self, Export};
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Folder to write the workspace into (created if missing).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Replace files a previous `payout init` (or anything else) left there.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(global: &Global, args: &InitArgs) -> anyhow::Result<i32> {
+    let Some(deals) = &global.deals else {
+        anyhow::bail!("init needs the CRM export: payout init --deals EXPORT.csv [--dir FOLDER]");
+    };
+    let export = read_export(deals)?;
+    let guess = scaffold::guess(&export);
+    let deals_path = path_from(&args.dir, deals)?;
+    let files = [
+        (
+            "payout.toml",
+            scaffold::render_workspace(&guess, &deals_path),
+        ),
+        ("plans/starter.toml", scaffold::render_plan(&guess)),
+        ("reps.csv", scaffold::render_roster(&guess)),
+        ("quotas.csv", scaffold::render_quotas(&guess)),
+    ];
+    if !args.force {
+        if let Some((name, _)) = files.iter().find(|(name, _)| args.dir.join(name).exists()) {
+            anyhow::bail!(
+                "{} exists: init writes a new workspace (pass --force to replace its files)",
+                args.dir.join(name).display()
+            );
+        }
+    }
+    std::fs::create_dir_all(args.dir.join("plans"))
+        .with_context(|| format!("cannot create {}", args.dir.join("plans").display()))?;
+    for (name, text) in &files {
+        let path = args.dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    report(global, &guess, &args.dir);
+    Ok(0)
+}
+
+/// Every row of the export (owners come from all of them; formats from every non-empty cell).
+fn read_export(path: &Path) -> anyhow::Result<Export> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .with_context(|| format!("cannot open the export {}", path.display()))?;
+    let text = |r: &csv::ByteRecord| -> Vec<String> {
+        r.iter()
+            .map(|c| {
+                String::from_utf8_lossy(c)
+                    .trim_start_matches('\u{feff}')
+                    .to_string()
+            })
+            .collect()
+    };
+    let headers = text(
+        reader
+            .byte_headers()
+            .with_context(|| format!("cannot read the header row of {}", path.display()))?,
+    );
+    let mut rows = Vec::new();
+    for record in reader.byte_records() {
+        let record = record.with_context(|| format!("cannot read {}", path.display()))?;
+        rows.push(text(&record));
+    }
+    Ok(Export { headers, rows })
+}
+
+/// How the workspace in `dir` names the export: relative to `dir` when both are relative paths
+/// under the current folder, else absolute.
+fn path_from(dir: &Path, export: &Path) -> anyhow::Result<String> {
+    let absolute = |p: &Path| -> anyhow::Result<PathBuf> {
+        std::path::absolute(p).with_context(|| format!("cannot resolve {}", p.display()))
+    };
+    let (dir, export) = (absolute(dir)?, absolute(export)?);
+    let path = match export.strip_prefix(&dir) {
+        Ok(inside) => inside.to_path_buf(),
+        Err(_) => export,
+    };
+    Ok(path.to_string_lossy().into_owned())
+}
+
+fn report(global: &Global, g: &scaffold::Guess, dir: &Path) {
+    global.message(format!(
+        "recognised a {} ({} rows, {} owners)",
+        g.layout,
+        g.rows,
+        g.owners.len()
+    ));
+    let mapped: Vec<String> = g
+        .columns
+        .iter()
+        .map(|(c, h)| format!("{c} = \"{h}\""))
+        .collect();
+    global.message(format!("columns: {}", mapped.join(", ")));
+    if !g.missing.is_empty() {
+        global.message(format!(
+            "no header found for the required column(s) {}: map them in payout.toml",
+            g.missing.join(", ")
+        ));
+    }
+    match g.date_format {
+        Some(f) => global.message(format!(
+            "dates: {f}{}",
+            if g.date_ambiguous {
+                " (day and month could be swapped: check)"
+            } else {
+                ""
+            }
+        )),
+        None => global.message("dates: no common format reads every date: set date_format"),
+    }
+    global.message(format!("amounts: {}", g.number_format.describe()));
+    match &g.won_stage {
+        Some(s) => global.message(format!("won stage: \"{s}\"")),
+        None => global.message("won stage: not found: set the plan's `where`"),
+    }
+    global.message(format!(
+        "wrote payout.toml, plans/starter.toml, reps.csv and quotas.csv in {}",
+        dir.display()
+    ));
+    global.message(format!(
+        "next: fill in the amounts of quotas.csv and the names of reps.csv, review the lines marked CHECK, then: payout -w {} check",
+        dir.join("payout.toml").display()
+    ));
+}
