@@ -57,6 +57,7 @@ pub(crate) struct RawComponent {
     gate: Option<Spanned<RawGate>>,
     multiplier: Option<Spanned<RawMultiplier>>,
     cap: Option<Spanned<Value>>,
+    formerly: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -477,6 +478,12 @@ pub(crate) fn parse_component(
             lint_unreachable_tiers(src, &id, c, cap, diags);
         }
     }
+    let formerly = super::renames::parse_formerly(
+        src,
+        raw.formerly.as_ref(),
+        &format!("component `{id}`"),
+        diags,
+    );
 
     if diags.has_errors() && !errors_before {
         return None;
@@ -498,6 +505,7 @@ pub(crate) fn parse_component(
         gate,
         multiplier,
         cap,
+        formerly,
     })
 }
 
