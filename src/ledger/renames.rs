@@ -155,17 +155,19 @@ fn validate_ledger_ids(
     diags: &mut Diagnostics,
 ) {
     for (orphan, lines) in &resolution.orphans {
+        let counted = format!("{} ledger row(s) ({})", lines.len(), some_lines(lines));
         let rows = format!(
-            "its {} ledger row(s) ({}) cannot be matched, and ignoring them would pay their closed amounts again",
-            lines.len(),
-            some_lines(lines)
+            "{counted} cannot be matched, and ignoring them would pay their closed amounts again"
         );
         let (column, value, message, hint) = match *orphan {
             Orphan::Rep(rep) => (
                 "rep_id",
                 rep,
-                format!("rep `{rep}` is not in the roster {}: {rows}", roster.file),
-                "a rep who left stays in the roster with an `end_date`: the ledger holds what they were paid".to_string(),
+                format!(
+                    "rep `{rep}` is not in the roster {}, but {counted} record what they were paid",
+                    roster.file
+                ),
+                "a rep who left stays in the roster with an `end_date`, so that every ledger row is accounted for".to_string(),
             ),
             Orphan::Plan(plan) => (
                 "plan",

@@ -22,6 +22,7 @@ use crate::toml_src::Source;
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawComponent {
     pub(crate) id: Spanned<String>,
+    formerly: Option<Vec<Spanned<String>>>,
     #[serde(rename = "type")]
     kind: Option<Spanned<String>>,
     measure: Spanned<String>,
@@ -57,7 +58,6 @@ pub(crate) struct RawComponent {
     gate: Option<Spanned<RawGate>>,
     multiplier: Option<Spanned<RawMultiplier>>,
     cap: Option<Spanned<Value>>,
-    formerly: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]

@@ -20,6 +20,7 @@ use rust_decimal::Decimal;
 #[serde(deny_unknown_fields)]
 struct RawPlan {
     id: Spanned<String>,
+    formerly: Option<Vec<Spanned<String>>>,
     name: Option<String>,
     currency: Option<Spanned<String>>,
     rounding: Option<RawRounding>,
@@ -34,7 +35,6 @@ struct RawPlan {
     crediting: Option<Spanned<RawCrediting>>,
     proration: Option<Spanned<String>>,
     ramp: Option<Spanned<RawRamp>>,
-    formerly: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]

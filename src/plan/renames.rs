@@ -46,9 +46,9 @@ pub(crate) fn parse_formerly(
     out
 }
 
-fn at(code: &'static str, file: &str, f: &FormerId, message: String) -> Diagnostic {
-    Diagnostic::error(code, file, message)
-        .line(f.line)
+/// `d` placed at a former id.
+fn at(d: Diagnostic, f: &FormerId) -> Diagnostic {
+    d.line(f.line)
         .column(Column::Number(f.column))
         .value(f.id.clone())
 }
@@ -64,24 +64,25 @@ pub(crate) fn validate_component_renames(
     for c in components {
         for f in &c.formerly {
             if let Some(current) = components.iter().find(|o| o.id == f.id) {
-                diags.push(
-                    at(
+                diags.push(at(
+                        Diagnostic::error(
                         "plan-formerly-current",
                         file,
-                        f,
                         format!(
                             "component `{}` was formerly `{}`, but `{}` is a component of the plan (line {})",
                             c.id, f.id, f.id, current.line
                         ),
                     )
                     .hint("a former id is one no component has any more: remove it from `formerly`, or rename the other component"),
-                );
-            } else if let Some(other) = claimed.insert(&f.id, c) {
-                diags.push(duplicate(
-                    file,
                     f,
-                    &format!("components `{}` and `{}`", other.id, c.id),
                 ));
+            } else if let Some(other) = claimed.insert(&f.id, c) {
+                let who = if std::ptr::eq(other, c) {
+                    format!("component `{}` twice", c.id)
+                } else {
+                    format!("components `{}` and `{}`", other.id, c.id)
+                };
+                diags.push(duplicate(file, f, &who));
             }
         }
     }
@@ -89,12 +90,14 @@ pub(crate) fn validate_component_renames(
 
 fn duplicate(file: &str, f: &FormerId, who: &str) -> Diagnostic {
     at(
+        Diagnostic::error(
         "plan-formerly-duplicate",
         file,
-        f,
         format!("`{}` is claimed as a former id by {who}", f.id),
     )
-    .hint("the ledger's rows recorded under an old id are the history of one plan or component: keep it in one `formerly` list")
+    .hint("the ledger's rows recorded under an old id are the history of one plan or component: keep it in one `formerly` list"),
+    f,
+    )
 }
 
 /// The plans' former ids across every plan file: none is a plan's current id, none is claimed twice.
@@ -104,20 +107,24 @@ pub fn validate_plan_renames(plans: &[Plan]) -> Vec<Diagnostic> {
     for plan in plans {
         for f in &plan.formerly {
             if let Some(current) = plans.iter().find(|p| p.id == f.id) {
-                out.push(
-                    at(
+                out.push(at(
+                        Diagnostic::error(
                         "plan-formerly-current",
                         &plan.file,
-                        f,
                         format!(
                             "plan `{}` was formerly `{}`, but `{}` is the id of the plan in {}:{}",
                             plan.id, f.id, f.id, current.file, current.id_line
                         ),
                     )
                     .hint("a former id is one no plan has any more: remove it from `formerly`, or the plan file that still has it"),
-                );
+                    f,
+                ));
             } else if let Some(other) = claimed.insert(&f.id, plan) {
-                let who = format!("plans `{}` ({}) and `{}`", other.id, other.file, plan.id);
+                let who = if std::ptr::eq(other, plan) {
+                    format!("plan `{}` twice", plan.id)
+                } else {
+                    format!("plans `{}` ({}) and `{}`", other.id, other.file, plan.id)
+                };
                 out.push(duplicate(&plan.file, f, &who));
             }
         }
