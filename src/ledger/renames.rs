@@ -223,3 +223,115 @@ fn renames_followed(resolution: &Resolution, plans: &[Plan]) -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Rounding;
+    use crate::period::Calendar;
+    use crate::plan::{parse_plan, PlanDefaults};
+
+    fn plan(text: &str) -> Plan {
+        let defaults = PlanDefaults {
+            currency: "USD".into(),
+            rounding: Rounding::default(),
+        };
+        parse_plan("p.toml", text, &defaults).unwrap()
+    }
+
+    /// A component `id` of measure `b`, with `extra` keys.
+    fn component(id: &str, extra: &str) -> String {
+        format!("[[components]]\nid = \"{id}\"\n{extra}measure = \"b\"\nmeasurement_period = \"month\"\nrate = \"1%\"\n")
+    }
+
+    fn row(line: u64, rep: &str, plan: &str, component: &str) -> LedgerRow {
+        let p = Calendar::default().parse("2026-01").unwrap();
+        LedgerRow {
+            rep_id: rep.into(),
+            period: p,
+            plan: plan.into(),
+            component: component.into(),
+            kind: None,
+            for_period: p,
+            deal_id: String::new(),
+            amount: rust_decimal::Decimal::ONE,
+            balance: None,
+            reason: String::new(),
+            closed_period: p,
+            closed_at: String::new(),
+            run_id: "r".into(),
+            approved_by: String::new(),
+            note: String::new(),
+            line,
+        }
+    }
+
+    #[test]
+    fn rows_follow_renames_and_the_rest_are_orphans_by_what_is_missing() {
+        let measure = "[measures.b]\nsum = \"amount\"\n";
+        let plans = vec![
+            plan(&format!(
+                "id = \"new\"\nformerly = [\"old\"]\n{measure}{}{}",
+                component("x", ""),
+                component("c2", "formerly = [\"c1\"]\n")
+            )),
+            plan(&format!("id = \"other\"\n{measure}{}", component("c1", ""))),
+        ];
+        assert_eq!(plans[0].components.len(), 2, "{:?}", plans[0].components);
+        let roster = Roster::from_ids(&["R1", "R2"]);
+        let ledger = Ledger {
+            rows: vec![
+                row(2, "R1", "new", "c2"),
+                row(3, "R1", "old", "c1"),
+                row(4, "R1", "", "c1"),
+                row(5, "R9", "new", "c2"),
+                row(6, "R1", "gone", "c2"),
+                row(7, "R2", "new", "c3"),
+                row(8, "R2", "", "c9"),
+                row(9, "R1", "new", "x"),
+            ],
+            ..Ledger::default()
+        };
+        let res = resolve(&ledger, &plans, &roster);
+        let lines = |key: Key| -> Vec<u64> {
+            res.rows
+                .get(&key)
+                .into_iter()
+                .flatten()
+                .map(|r| r.line)
+                .collect()
+        };
+        // `old`/`c1` and `new`/`c2` are one history; a row without a plan goes to every plan with
+        // a component that is or was `c1` (after the rows that name their plan).
+        assert_eq!(lines((0, 0, 1)), [2, 3, 4]);
+        assert_eq!(lines((0, 1, 0)), [4]);
+        assert_eq!(lines((0, 0, 0)), [9]);
+        let orphans: Vec<(Orphan, Vec<u64>)> =
+            res.orphans.iter().map(|(o, l)| (*o, l.clone())).collect();
+        assert_eq!(
+            orphans,
+            [
+                (Orphan::Rep("R9"), vec![5]),
+                (Orphan::Plan("gone"), vec![6]),
+                (
+                    Orphan::Component {
+                        plan: "",
+                        component: "c9"
+                    },
+                    vec![8]
+                ),
+                (
+                    Orphan::Component {
+                        plan: "new",
+                        component: "c3"
+                    },
+                    vec![7]
+                ),
+            ]
+        );
+        // Renames followed: `old`/`c1` (plan and component) and ``/`c1` into `new`.
+        assert_eq!(res.renamed.get(&("old", "c1")), Some(&(0, 1, 1)));
+        assert_eq!(res.renamed.get(&("", "c1")), Some(&(0, 1, 1)));
+        assert_eq!(res.renamed.len(), 2);
+    }
+}
