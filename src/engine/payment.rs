@@ -18,7 +18,10 @@
 //! Invariants: payable = earned-to-date − paid-to-date + the payment lines (all but `true-up`, which
 //! paid-to-date includes), and the lines sum to the payable; a correction of a closed period is paid
 //! once: the ledger records it against the period it corrects (`for_period`), so what was paid for a
-//! period is the sum of its `earned`, `true-up` and `prior-period` rows.
+//! period is the sum of its `earned`, `true-up` and `prior-period` rows. The ledger's rows of a rep,
+//! plan and component are those [`crate::ledger::renames::resolve`] gives it: recorded under its
+//! current ids or the ones it was `formerly` known by (every row has an owner: the CLI refuses
+//! orphans before a run).
 
 use std::collections::{BTreeMap, BTreeSet};
 
