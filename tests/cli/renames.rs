@@ -45,9 +45,23 @@ impl Workspace {
         run_with(&self.file(), period, &[])
     }
 
-    /// `run` and `check` of a period both refuse the workspace (exit 1); the stderr of `check`.
+    /// `run`, `close` and `check` of a period refuse the workspace (exit 1), the ledger untouched;
+    /// the stderr of `check`.
     fn refused(&self, period: &str) -> String {
+        let before = std::fs::read(self.path("ledger.csv")).expect("the ledger");
         fail(&["-w", &self.file(), "run", "--period", period], 1);
+        let close = [
+            "close",
+            "--period",
+            period,
+            "--approved-by",
+            "Dana Controller",
+        ];
+        fail(&[&["-w", &self.file()][..], &close[..]].concat(), 1);
+        assert_eq!(
+            std::fs::read(self.path("ledger.csv")).expect("the ledger"),
+            before
+        );
         fail(&["-w", &self.file(), "check", "--period", period], 1)
     }
 
@@ -165,6 +179,25 @@ fn a_renamed_component_is_an_error_until_it_declares_its_former_id_then_its_hist
                 "0.00"
             ),
         ])
+    );
+
+    let explain = payout()
+        .args([
+            "-w",
+            &ws.file(),
+            "explain",
+            "--rep",
+            "A1",
+            "--period",
+            "2026-01",
+        ])
+        .output()
+        .expect("payout runs");
+    let text = String::from_utf8_lossy(&explain.stdout);
+    assert!(explain.status.success());
+    assert!(
+        text.contains("closed: commission recorded 1000.00 under component `commission`"),
+        "{text}"
     );
 
     // February closes under the new id; March pays its own 800.00 (8,000 × 10%): paid before
