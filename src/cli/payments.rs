@@ -6,6 +6,7 @@ use crate::data::Inputs;
 use crate::diag::{Diagnostics, InvalidInput};
 use crate::engine::payment::{settle, PaymentInputs};
 use crate::engine::{compute_run, compute_traced, RunResult, Settings, Tracer};
+use crate::ledger::renames::check_ledger_ids;
 use crate::ledger::{read_ledger, Ledger};
 use crate::workspace::Workspace;
 
@@ -13,6 +14,8 @@ use crate::workspace::Workspace;
 pub(crate) struct Payments {
     pub ledger: Ledger,
     pub adjustments: Adjustments,
+    /// The renames the ledger's rows follow (plans' and components' `formerly`), as messages.
+    pub renamed: Vec<String>,
 }
 
 impl Payments {
@@ -75,6 +78,7 @@ impl super::Global {
         let (ws, mut inputs) = self.load(hash_deals)?;
         let mut diags = Diagnostics::new();
         let ledger = read_ledger(&ws.ledger, &ws.calendar, &mut diags)?;
+        let renamed = check_ledger_ids(&ledger, &inputs.plans, &inputs.roster, &mut diags);
         let adjustments = match &ws.adjustments {
             Some(spec) => read_adjustments(
                 spec,
@@ -95,13 +99,18 @@ impl super::Global {
             Payments {
                 ledger,
                 adjustments,
+                renamed,
             },
         ))
     }
 }
 
-/// Messages about the ledger for a run: closed payout periods, corrections waiting for a later one.
+/// Messages about the ledger for a run: renames its rows follow, closed payout periods, corrections
+/// waiting for a later one.
 pub(crate) fn report_status(global: &super::Global, run: &RunResult, payments: &Payments) {
+    for renamed in &payments.renamed {
+        global.message(renamed);
+    }
     for (period, c) in &run.payment.closed {
         global.message(format!(
             "{period} is closed (closed with {} at {} by {}, run {}): its payables are the ones recorded in {}",

@@ -163,6 +163,7 @@ fn read_plans(
             Err(ds) => diags.extend(ds),
         }
     }
+    diags.extend(crate::plan::validate_plan_renames(&plans));
     plans.sort_by(|a, b| a.id.cmp(&b.id));
     Ok((plans, infos))
 }

@@ -18,7 +18,10 @@
 //! Invariants: payable = earned-to-date − paid-to-date + the payment lines (all but `true-up`, which
 //! paid-to-date includes), and the lines sum to the payable; a correction of a closed period is paid
 //! once: the ledger records it against the period it corrects (`for_period`), so what was paid for a
-//! period is the sum of its `earned`, `true-up` and `prior-period` rows.
+//! period is the sum of its `earned`, `true-up` and `prior-period` rows. The ledger's rows of a rep,
+//! plan and component are those [`crate::ledger::renames::resolve`] gives it: recorded under its
+//! current ids or the ones it was `formerly` known by (every row has an owner: the CLI refuses
+//! orphans before a run).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -184,6 +187,33 @@ pub fn needs_lines(plan: &Plan) -> bool {
             .is_some_and(|c| !c.reduce_attainment)
 }
 
+/// Whether a ledger row of this kind is paid for its `for_period`: the commission (`earned`) and its
+/// corrections.
+fn paid_for_kind(kind: Option<LineKind>) -> bool {
+    matches!(
+        kind,
+        None | Some(LineKind::TrueUp) | Some(LineKind::PriorPeriod)
+    )
+}
+
+/// " under component `x`" when some of `rows` were recorded under a former id of the component or of
+/// its plan (a rename declared with `formerly`); empty otherwise.
+fn recorded_as<'r>(
+    rows: impl IntoIterator<Item = &'r LedgerRow>,
+    plan: &Plan,
+    component: usize,
+) -> String {
+    let names: BTreeSet<String> = rows
+        .into_iter()
+        .filter_map(|row| crate::ledger::renames::former_name(row, plan, component))
+        .collect();
+    if names.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = names.into_iter().collect();
+    format!(" under {}", names.join(" and "))
+}
+
 /// Apply the ledger, the adjustments and the plans' payment settings to the run's payables.
 pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
     let ledger = pay.ledger;
@@ -261,7 +291,8 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
             }
         }
     }
-    let index = ledger.by_rep_component();
+    // The ledger's rows by rep, plan and component, renames (`formerly`) followed.
+    let index = crate::ledger::renames::resolve(ledger, &inputs.plans, &inputs.roster).rows;
     // Deals the ledger names (clawbacks, holds, releases), by id: replayed lines show them.
     let named: BTreeSet<&str> = ledger
         .rows
@@ -317,7 +348,6 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
     let mut placed: BTreeSet<u64> = BTreeSet::new();
 
     for r in run.reps.iter_mut() {
-        let rep = inputs.roster.get(r.rep);
         let plan = &inputs.plans[r.plan];
         // Nothing to settle without a ledger, adjustments or payment rules: the engine's payables
         // stand (negative ones are carried below).
@@ -333,29 +363,14 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
         let money = |d: Decimal| fmt_amount(d, places);
         for c in r.components.iter_mut() {
             let comp = &plan.components[c.component];
-            // The ledger's rows of this rep, plan and component (and rows without a plan).
-            let rows: Vec<&LedgerRow> = index
-                .get(&(rep.id.as_str(), plan.id.as_str(), comp.id.as_str()))
-                .unwrap_or(&none)
-                .iter()
-                .chain(
-                    index
-                        .get(&(rep.id.as_str(), "", comp.id.as_str()))
-                        .unwrap_or(&none),
-                )
-                .copied()
-                .collect();
-            let rows = &rows;
+            // The ledger's rows of this rep, plan and component (under its former ids too, and rows
+            // without a plan).
+            let rows = index.get(&(r.rep, r.plan, c.component)).unwrap_or(&none);
 
             // Corrections of closed payout periods: what they compute now − what was paid for them.
             let mut paid_for: BTreeMap<Period, Decimal> = BTreeMap::new();
-            for row in rows {
-                if matches!(
-                    row.kind,
-                    None | Some(LineKind::TrueUp) | Some(LineKind::PriorPeriod)
-                ) {
-                    *paid_for.entry(row.for_period).or_default() += row.amount;
-                }
+            for row in rows.iter().filter(|row| paid_for_kind(row.kind)) {
+                *paid_for.entry(row.for_period).or_default() += row.amount;
             }
             let now = computed.get(&(r.rep, r.plan, c.component));
             let mut periods: BTreeSet<Period> = paid_for.keys().copied().collect();
@@ -504,13 +519,20 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                             entries.push(e);
                         }
                     }
-                    if earned != engine_payable {
+                    // Rows recorded under a former id say so, even when nothing differs.
+                    let was = recorded_as(recorded.iter().copied().copied(), plan, c.component);
+                    if earned != engine_payable || !was.is_empty() {
+                        let then = if earned == engine_payable {
+                            ""
+                        } else {
+                            "; the difference is paid in the next open period"
+                        };
                         entries.push(entry(
                             LineKind::Recorded,
                             period,
                             earned - engine_payable,
                             format!(
-                                "closed: commission recorded {}, computed now {}; the difference is paid in the next open period",
+                                "closed: commission recorded {}{was}, computed now {}{then}",
                                 money(earned),
                                 money(engine_payable)
                             ),
@@ -555,6 +577,13 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                         } else {
                             format!(" (clawback: {})", cancelled.join(", "))
                         };
+                        let was = recorded_as(
+                            rows.iter()
+                                .copied()
+                                .filter(|row| row.for_period == q && paid_for_kind(row.kind)),
+                            plan,
+                            c.component,
+                        );
                         entries.push(entry(
                             if same_measurement {
                                 LineKind::TrueUp
@@ -564,7 +593,7 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                             q,
                             new - old,
                             format!(
-                                "{q}: paid {}, computed now {}{clawed}",
+                                "{q}: paid {}{was}, computed now {}{clawed}",
                                 money(old),
                                 money(new)
                             ),

@@ -12,6 +12,8 @@
 //! correction is a new row naming the period it corrects (`for_period`). Every problem in the file is a
 //! diagnostic with its line, column and value (`ledger-invalid`).
 
+pub mod renames;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};

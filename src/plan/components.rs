@@ -22,6 +22,7 @@ use crate::toml_src::Source;
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawComponent {
     pub(crate) id: Spanned<String>,
+    formerly: Option<Vec<Spanned<String>>>,
     #[serde(rename = "type")]
     kind: Option<Spanned<String>>,
     measure: Spanned<String>,
@@ -477,6 +478,12 @@ pub(crate) fn parse_component(
             lint_unreachable_tiers(src, &id, c, cap, diags);
         }
     }
+    let formerly = super::renames::parse_formerly(
+        src,
+        raw.formerly.as_ref(),
+        &format!("component `{id}`"),
+        diags,
+    );
 
     if diags.has_errors() && !errors_before {
         return None;
@@ -498,6 +505,7 @@ pub(crate) fn parse_component(
         gate,
         multiplier,
         cap,
+        formerly,
     })
 }
 

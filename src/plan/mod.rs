@@ -7,7 +7,9 @@ pub mod components;
 pub mod model;
 pub mod parse;
 pub mod payment;
+pub mod renames;
 
 pub use model::*;
 pub use parse::{parse_plan, PlanDefaults};
+pub use renames::validate_plan_renames;
 pub mod expr;

@@ -32,6 +32,8 @@ pub struct Plan {
     pub proration: Proration,
     /// Quota (and optionally target incentive) scale by month of employment.
     pub ramp: Option<Ramp>,
+    /// Ids the plan had before (`formerly`): ledger rows recorded under them are its history.
+    pub formerly: Vec<FormerId>,
     /// Problems that do not stop the plan from being used (e.g. a curve that pays less higher up).
     #[serde(skip)]
     pub warnings: Vec<crate::diag::Diagnostic>,
@@ -172,6 +174,17 @@ pub struct Component {
     pub multiplier: Option<Multiplier>,
     /// Most the component can earn in one measurement period.
     pub cap: Option<Decimal>,
+    /// Ids the component had before in its plan (`formerly`): ledger rows recorded under them are
+    /// its history.
+    pub formerly: Vec<FormerId>,
+}
+
+/// An id a plan or component was known by before a rename, where the plan file declares it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormerId {
+    pub id: String,
+    pub line: u64,
+    pub column: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]

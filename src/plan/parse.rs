@@ -20,6 +20,7 @@ use rust_decimal::Decimal;
 #[serde(deny_unknown_fields)]
 struct RawPlan {
     id: Spanned<String>,
+    formerly: Option<Vec<Spanned<String>>>,
     name: Option<String>,
     currency: Option<Spanned<String>>,
     rounding: Option<RawRounding>,
@@ -190,6 +191,13 @@ pub fn parse_plan(
             components.push(comp);
         }
     }
+    super::renames::validate_component_renames(file, &components, &mut diags);
+    let formerly = super::renames::parse_formerly(
+        &src,
+        raw.formerly.as_ref(),
+        &format!("plan `{id}`"),
+        &mut diags,
+    );
     let mut values = Vec::new();
     for (name, v) in &raw.values {
         let (text, money) = match v.get_ref() {
@@ -282,6 +290,7 @@ pub fn parse_plan(
             gate: None,
             multiplier: None,
             cap: None,
+            formerly: Vec::new(),
         });
     }
     let crediting = parse_crediting(&src, raw.crediting.as_ref(), &mut diags);
@@ -372,6 +381,7 @@ pub fn parse_plan(
         crediting,
         proration,
         ramp,
+        formerly,
     })
 }
 

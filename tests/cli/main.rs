@@ -24,3 +24,4 @@ mod money_and_time;
 mod outputs;
 mod properties;
 mod reference;
+mod renames;
