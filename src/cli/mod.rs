@@ -9,6 +9,7 @@ mod check;
 mod close;
 mod diff;
 mod explain;
+mod ledger;
 mod payments;
 mod run;
 
@@ -97,6 +98,8 @@ pub enum Command {
     Close(close::CloseArgs),
     /// Compare two runs' output folders (or a run and the ledger): payables and changed inputs.
     Diff(diff::DiffArgs),
+    /// The ledger's integrity: `verify` checks its hash chain, `seal` chains an older ledger.
+    Ledger(ledger::LedgerArgs),
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +144,7 @@ fn dispatch(cli: &Cli) -> i32 {
         Command::Check(a) => check::run(&cli.global, a),
         Command::Close(a) => close::run(&cli.global, a),
         Command::Diff(a) => diff::run(&cli.global, a),
+        Command::Ledger(a) => ledger::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,
@@ -215,7 +219,7 @@ pub(crate) fn print_diagnostics(diags: &[Diagnostic]) {
 }
 
 impl Global {
-    fn overrides(&self) -> Overrides {
+    pub(crate) fn overrides(&self) -> Overrides {
         Overrides {
             plans: self.plans.clone(),
             data_dir: self.data_dir.clone(),
