@@ -45,7 +45,7 @@ fn approver(given: &str) -> anyhow::Result<&str> {
     if name.is_empty() {
         anyhow::bail!("--approved-by: name who approved the payables");
     }
-    if let Some(c) = name.chars().find(|c| c.is_control()) {
+    if let Some(c) = given.chars().find(|c| c.is_control()) {
         anyhow::bail!(
             "--approved-by {given:?}: a name holds no line break or control character (found {c:?})"
         );

@@ -15,6 +15,7 @@ mod engine_properties;
 mod errors;
 mod explain;
 mod ledger;
+mod ledger_integrity;
 mod lenient;
 mod mechanics;
 mod money_and_time;
