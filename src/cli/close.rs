@@ -53,7 +53,8 @@ fn approver(given: &str) -> anyhow::Result<&str> {
     Ok(name)
 }
 
-/// Take the ledger's lock for the whole close and remove what an interrupted close left behind.
+/// Take the ledger's lock for the whole close, and finish or remove what an interrupted close left
+/// behind.
 pub(crate) fn lock_ledger(
     global: &Global,
     path: &std::path::Path,
@@ -64,11 +65,8 @@ pub(crate) fn lock_ledger(
     }
     let files = file::LedgerFiles::of(path);
     let lock = file::lock_exclusive(&files, std::time::Duration::from_secs_f64(wait.min(1e9)))?;
-    for tmp in file::remove_leftovers(&files)? {
-        global.message(format!(
-            "removed {}, left behind by an interrupted close",
-            tmp.display()
-        ));
+    for done in crate::ledger::recover_interrupted(&files)? {
+        global.message(done);
     }
     Ok(lock)
 }

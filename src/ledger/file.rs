@@ -1,6 +1,9 @@
 //! The ledger's files on disk: the ledger itself (a symlink is followed to its target), and beside
 //! the target its head record (`<name>.head`), its lock file (`<name>.lock`) and the temporary copies
-//! a close writes before renaming them over the originals (`<name>.tmp`, `<name>.head.tmp`).
+//! a close writes before renaming them over the originals (`<name>.tmp`, `<name>.head.tmp`): both
+//! are written and synced first, then renamed one after the other, so a close killed between the two
+//! renames leaves a complete `<name>.head.tmp` naming the ledger's head, which the next holder of the
+//! lock renames into place.
 //!
 //! Invariants: only a holder of the exclusive lock writes, from the first read of the ledger to the
 //! last rename, so two closes never interleave; the lock is the kernel's (`flock`), released when
@@ -134,10 +137,10 @@ pub fn read_optional(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
     }
 }
 
-/// Replace `target` by `bytes` (call with the lock held): written to `tmp`, given the mode of the
-/// file it replaces (or `mode_of`'s, for a new file), synced, and renamed over it.
-pub fn replace(target: &Path, tmp: &Path, bytes: &[u8], mode_of: &Path) -> anyhow::Result<()> {
-    let what = || format!("cannot write {}", target.display());
+/// Write `bytes` to `tmp` (call with the lock held), with the mode of the first of `mode_of` that
+/// exists (none: the default mode of a new file), synced: ready to be renamed over its original.
+pub fn prepare(tmp: &Path, bytes: &[u8], mode_of: &[&Path]) -> anyhow::Result<()> {
+    let what = || format!("cannot write {}", tmp.display());
     let mut file = OpenOptions::new()
         .write(true)
         .create(true)
@@ -145,16 +148,16 @@ pub fn replace(target: &Path, tmp: &Path, bytes: &[u8], mode_of: &Path) -> anyho
         .open(tmp)
         .with_context(what)?;
     file.write_all(bytes).with_context(what)?;
-    let mode = std::fs::metadata(target)
-        .or_else(|_| std::fs::metadata(mode_of))
-        .map(|m| m.permissions());
-    if let Ok(mode) = mode {
-        file.set_permissions(mode).with_context(what)?;
+    if let Some(mode) = mode_of.iter().find_map(|p| std::fs::metadata(p).ok()) {
+        file.set_permissions(mode.permissions())
+            .with_context(what)?;
     }
-    file.sync_all().with_context(what)?;
-    drop(file);
-    std::fs::rename(tmp, target).with_context(what)?;
-    Ok(())
+    file.sync_all().with_context(what)
+}
+
+/// Rename a prepared temporary file over its original.
+pub fn rename(tmp: &Path, target: &Path) -> anyhow::Result<()> {
+    std::fs::rename(tmp, target).with_context(|| format!("cannot write {}", target.display()))
 }
 
 /// Make the renames in the folder durable (where the platform allows it).

@@ -606,18 +606,66 @@ pub fn append_rows(ledger: &Ledger, rows: &[LedgerRow]) -> anyhow::Result<Writte
     })
 }
 
-/// Replace the ledger's target and its head record (call with the lock held).
+/// Replace the ledger's target and its head record (call with the lock held): both written and
+/// synced first, then renamed one after the other.
 fn write_with_head(files: &LedgerFiles, bytes: &[u8], head: &Head) -> anyhow::Result<()> {
-    file::replace(&files.target, &files.tmp, bytes, &files.target)?;
     let record = chain::render_head(head);
-    file::replace(
-        &files.head,
+    file::prepare(&files.tmp, bytes, &[&files.target])?;
+    file::prepare(
         &files.head_tmp,
         record.as_bytes(),
-        &files.target,
+        &[&files.head, &files.target],
     )?;
+    file::rename(&files.tmp, &files.target)?;
+    file::rename(&files.head_tmp, &files.head)?;
     file::sync_dir(files);
     Ok(())
+}
+
+/// Write the head record alone (call with the lock held).
+fn write_head(files: &LedgerFiles, head: &Head) -> anyhow::Result<()> {
+    let record = chain::render_head(head);
+    file::prepare(
+        &files.head_tmp,
+        record.as_bytes(),
+        &[&files.head, &files.target],
+    )?;
+    file::rename(&files.head_tmp, &files.head)?;
+    file::sync_dir(files);
+    Ok(())
+}
+
+/// Finish or clean up after an interrupted close (call with the lock held, before reading the
+/// ledger). A `<ledger>.head.tmp` that names exactly the head of the ledger's intact chain is the
+/// head record of a close killed between its two renames: it is renamed into place. Every other
+/// temporary copy is removed. Returns what was done, to tell the user.
+pub fn recover_interrupted(files: &LedgerFiles) -> anyhow::Result<Vec<String>> {
+    let mut done = Vec::new();
+    if let (Some(tmp), Some(bytes)) = (
+        file::read_optional(&files.head_tmp)?,
+        file::read_optional(&files.target)?,
+    ) {
+        let pending = chain::parse_head(&String::from_utf8_lossy(&tmp)).ok();
+        if let (Some(p), Ok(Chain::Chained(h))) = (pending, chain::verify(&bytes, None)) {
+            if p == h {
+                file::rename(&files.head_tmp, &files.head)?;
+                file::sync_dir(files);
+                done.push(format!(
+                    "completed the head record {} of an interrupted close ({} rows, head {})",
+                    files.head.display(),
+                    h.rows,
+                    h.row_hash
+                ));
+            }
+        }
+    }
+    for tmp in file::remove_leftovers(files)? {
+        done.push(format!(
+            "removed {}, left behind by an interrupted close",
+            tmp.display()
+        ));
+    }
+    Ok(done)
 }
 
 /// What `payout ledger seal` did.
@@ -653,14 +701,7 @@ pub fn seal(path: &Path) -> anyhow::Result<Result<Sealed, Tampered>> {
         }
         Err(t) if t.appended => match chain::verify(&bytes, None) {
             Ok(Chain::Chained(head)) => {
-                let record = chain::render_head(&head);
-                file::replace(
-                    &files.head,
-                    &files.head_tmp,
-                    record.as_bytes(),
-                    &files.target,
-                )?;
-                file::sync_dir(&files);
+                write_head(&files, &head)?;
                 Sealed::HeadRecorded {
                     head,
                     before: snapshot.recorded,

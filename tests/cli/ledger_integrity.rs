@@ -494,3 +494,67 @@ fn an_approver_name_with_a_line_break_or_control_character_is_refused() {
     }
     assert!(!ws.path("ledger.csv").exists());
 }
+
+#[test]
+fn a_close_killed_at_any_moment_leaves_a_ledger_the_next_close_completes() {
+    // A close of January killed after 0, 4, 8 ... 56 ms (before it reads, while it computes, while
+    // it writes, after it ends). Whatever the moment, the ledger is the old one or the new one: the
+    // next close of January either writes its 5 rows or is refused as already closed, and the chain
+    // verifies. Killed between renaming the ledger and its head record, the close leaves the synced
+    // `ledger.csv.head.tmp`, which the next close renames into place.
+    for i in 0..15u64 {
+        let ws = Ws::new();
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("payout"))
+            .args(["-w", &ws.file(), "close", "--period", "2026-01"])
+            .args(["--approved-by", "Dana", "-q"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("payout starts");
+        std::thread::sleep(std::time::Duration::from_millis(4 * i));
+        let _ = child.kill();
+        let _ = child.wait();
+        let again = ws.close_by("2026-01", "Dana", &[]);
+        match again.status.code() {
+            Some(0) => {}
+            Some(2) => assert!(
+                stderr(&again).contains("already closed"),
+                "{}",
+                stderr(&again)
+            ),
+            other => panic!(
+                "after a kill at {} ms: {other:?}: {}",
+                4 * i,
+                stderr(&again)
+            ),
+        }
+        assert_eq!(
+            read_csv(&ws.path("ledger.csv")).len(),
+            5,
+            "kill at {} ms",
+            4 * i
+        );
+        assert!(ws.payout(&["ledger", "verify"]).status.success());
+        assert!(!ws.path("ledger.csv.tmp").exists());
+    }
+}
+
+#[test]
+fn a_close_killed_between_its_two_renames_is_completed_by_the_next_close() {
+    let ws = Ws::new();
+    ws.close("2026-01");
+    let january = std::fs::read_to_string(ws.path("ledger.csv.head")).unwrap();
+    ws.close("2026-02");
+    // February's ledger renamed into place, its head record still the synced temporary copy.
+    std::fs::rename(ws.path("ledger.csv.head"), ws.path("ledger.csv.head.tmp")).unwrap();
+    std::fs::write(ws.path("ledger.csv.head"), &january).unwrap();
+    let run = ws.payout(&["run", "--period", "2026-03"]);
+    assert_eq!(run.status.code(), Some(1));
+    let e = ws.close("2026-03");
+    assert!(
+        e.contains("completed the head record") && e.contains("(9 rows, head"),
+        "{e}"
+    );
+    assert!(!ws.path("ledger.csv.head.tmp").exists());
+    assert!(ws.payout(&["ledger", "verify"]).status.success());
+}
