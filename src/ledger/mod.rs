@@ -548,7 +548,11 @@ pub struct Written {
 fn sealed(old: &[u8]) -> anyhow::Result<(Vec<u8>, Head, Vec<String>)> {
     let (bytes, head) = chain::seal(&in_standard_order(old)?)?;
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
-    let columns = reader.headers()?.iter().map(str::to_string).collect();
+    let columns = reader
+        .headers()?
+        .iter()
+        .map(|c| c.trim().to_string())
+        .collect();
     Ok((bytes, head, columns))
 }
 
