@@ -6,7 +6,7 @@ set -eu
 PAYOUT=${1:-target/release/payout}
 DIR=$(mktemp -d)
 cp -R examples/closing/. "$DIR"
-rm -f "$DIR/ledger.csv"
+rm -f "$DIR/ledger.csv" "$DIR/ledger.csv.head"
 echo "scratch workspace: $DIR" >&2
 for m in 01 02 03 04 05 06; do
   next=$(printf '%02d' $((${m#0} + 1)))
@@ -14,4 +14,5 @@ for m in 01 02 03 04 05 06; do
   "$PAYOUT" -w "$DIR/payout.toml" --deals "$DIR/exports/deals-2026-$m.csv" \
     close --period "2026-$m" --approved-by "Dana Lee" --closed-at "2026-$next-03T17:00:00Z"
 done
-cmp "$DIR/ledger.csv" examples/closing/ledger.csv && echo "the ledger equals examples/closing/ledger.csv" >&2
+cmp "$DIR/ledger.csv" examples/closing/ledger.csv && cmp "$DIR/ledger.csv.head" examples/closing/ledger.csv.head &&
+  echo "the ledger and its head record equal examples/closing/ledger.csv and ledger.csv.head" >&2

@@ -2,14 +2,16 @@
 //!
 //! Invariants: a run period is closed once; a period is closed only when every month between the
 //! first closed one and it is closed (unless `--allow-open-earlier`, which the ledger records); the
-//! ledger is appended atomically (see [`crate::ledger::append_rows`]).
+//! ledger is appended atomically (see [`crate::ledger::append_rows`]), its rows chained, under the
+//! ledger's exclusive lock from before the ledger is read until its head record is renamed: a second
+//! close waits (`--wait`) and then reads what the first wrote, or is refused with nothing written.
 
 use clap::Args;
 use rust_decimal::Decimal;
 
 use super::{resolve_period, stdout_write, Format, Global};
 use crate::engine::{check_invariants, Settings};
-use crate::ledger::{append_rows, LedgerRow};
+use crate::ledger::{append_rows, file, LedgerRow};
 use crate::period::Granularity;
 use crate::report::{manifest, summary};
 
@@ -30,6 +32,43 @@ pub struct CloseArgs {
     /// Format of the summary of what was closed, on stdout.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// How long to wait for another close of the same ledger to finish before giving up (exit 2,
+    /// nothing written).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub wait: f64,
+}
+
+/// The approver's name, trimmed: not empty, and on one line without control characters (it is a
+/// cell of every row and of the close message).
+fn approver(given: &str) -> anyhow::Result<&str> {
+    let name = given.trim();
+    if name.is_empty() {
+        anyhow::bail!("--approved-by: name who approved the payables");
+    }
+    if let Some(c) = given.chars().find(|c| c.is_control()) {
+        anyhow::bail!(
+            "--approved-by {given:?}: a name holds no line break or control character (found {c:?})"
+        );
+    }
+    Ok(name)
+}
+
+/// Take the ledger's lock for the whole close, and finish or remove what an interrupted close left
+/// behind.
+pub(crate) fn lock_ledger(
+    global: &Global,
+    path: &std::path::Path,
+    wait: f64,
+) -> anyhow::Result<file::Lock> {
+    if !(wait.is_finite() && wait >= 0.0) {
+        anyhow::bail!("--wait {wait}: a number of seconds, 0 or more");
+    }
+    let files = file::LedgerFiles::of(path);
+    let lock = file::lock_exclusive(&files, std::time::Duration::from_secs_f64(wait.min(1e9)))?;
+    for done in crate::ledger::recover_interrupted(&files)? {
+        global.message(done);
+    }
+    Ok(lock)
 }
 
 fn now_utc() -> String {
@@ -42,12 +81,12 @@ fn now_utc() -> String {
 }
 
 pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
-    let (ws, inputs, payments) = global.load_payments(true)?;
+    let approved_by = approver(&args.approved_by)?;
+    let (ws, inputs) = global.load(true)?;
+    // Held from the first read of the ledger to the rename of its head record.
+    let _lock = lock_ledger(global, &ws.ledger, args.wait)?;
+    let (ws, inputs, payments) = global.read_payments(ws, inputs)?;
     let period = resolve_period(&ws, args.period.as_deref())?;
-    let approved_by = args.approved_by.trim();
-    if approved_by.is_empty() {
-        anyhow::bail!("--approved-by: name who approved the payables");
-    }
     let ledger = &payments.ledger;
     let months = ledger.closed_months();
     let mine = period.periods_of(Granularity::Month);
@@ -187,7 +226,13 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
         (&a.0, a.2.period, &a.2.plan, a.1).cmp(&(&b.0, b.2.period, &b.2.plan, b.1))
     });
     let rows: Vec<LedgerRow> = rows.into_iter().map(|(_, _, r)| r).collect();
-    append_rows(ledger, &rows)?;
+    let written = append_rows(ledger, &rows)?;
+    if let Some(n) = written.sealed {
+        global.message(format!(
+            "{} had no `row_hash` column: its {n} row(s) were chained first, every cell kept",
+            ledger.file
+        ));
+    }
 
     let mut summary_rows = summary::rows(&inputs, &result);
     // What was just recorded is closed.
@@ -205,10 +250,12 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
     }
     let totals: Vec<String> = totals.iter().map(|(c, t)| format!("{t} {c}")).collect();
     global.message(format!(
-        "closed {period} (run {run_id}, approved by {approved_by}): {} ledger rows appended to {}, payable {}",
+        "closed {period} (run {run_id}, approved by {approved_by}): {} ledger rows appended to {}, payable {}; ledger head {} ({} rows)",
         rows.len(),
         ledger.file,
-        totals.join(", ")
+        totals.join(", "),
+        written.head.row_hash,
+        written.head.rows
     ));
     if !note.is_empty() {
         global.message(note);

@@ -93,7 +93,12 @@ fn read_side(path: &Path) -> anyhow::Result<Side> {
             }
         }
     } else {
-        // A ledger: what was paid per payout period, all its rows summed.
+        // A ledger: what was paid per payout period, all its rows summed, once its chain is intact.
+        if let Err(t) = crate::ledger::read_checked(path)?.chain {
+            let file = path.display().to_string();
+            let d = crate::ledger::tampered_diagnostic(&file, &t);
+            return Err(crate::diag::InvalidInput(vec![d]).into());
+        }
         for rec in read_csv(path)? {
             let key = (
                 field(&rec, "rep_id"),

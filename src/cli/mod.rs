@@ -10,6 +10,7 @@ mod close;
 mod diff;
 mod explain;
 mod init;
+mod ledger;
 mod payments;
 mod run;
 
@@ -101,6 +102,8 @@ pub enum Command {
     /// Start a workspace from a CRM export (`--deals EXPORT.csv`): column mapping, formats, a
     /// starter plan, roster and quota templates.
     Init(init::InitArgs),
+    /// The ledger's integrity: `verify` checks its hash chain, `seal` chains an older ledger.
+    Ledger(ledger::LedgerArgs),
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,6 +232,7 @@ fn dispatch(cli: &Cli) -> i32 {
         Command::Close(a) => close::run(&cli.global, a),
         Command::Diff(a) => diff::run(&cli.global, a),
         Command::Init(a) => init::run(&cli.global, a),
+        Command::Ledger(a) => ledger::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,
@@ -343,7 +347,7 @@ pub(crate) fn print_diagnostics(diags: &[Diagnostic]) {
 }
 
 impl Global {
-    fn overrides(&self) -> Overrides {
+    pub(crate) fn overrides(&self) -> Overrides {
         Overrides {
             plans: self.plans.clone(),
             data_dir: self.data_dir.clone(),

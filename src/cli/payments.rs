@@ -75,7 +75,17 @@ impl super::Global {
         &self,
         hash_deals: bool,
     ) -> anyhow::Result<(Workspace, Inputs, Payments)> {
-        let (ws, mut inputs) = self.load(hash_deals)?;
+        let (ws, inputs) = self.load(hash_deals)?;
+        self.read_payments(ws, inputs)
+    }
+
+    /// The ledger and the adjustments of a workspace already loaded (a close reads the ledger
+    /// under its lock, taken after loading).
+    pub(crate) fn read_payments(
+        &self,
+        ws: Workspace,
+        mut inputs: Inputs,
+    ) -> anyhow::Result<(Workspace, Inputs, Payments)> {
         let mut diags = Diagnostics::new();
         let ledger = read_ledger(&ws.ledger, &ws.calendar, &mut diags)?;
         let renamed = check_ledger_ids(&ledger, &inputs.plans, &inputs.roster, &mut diags);

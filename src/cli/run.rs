@@ -35,7 +35,9 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     timer.lap("read workspace, plans and data");
     let period = resolve_period(&ws, args.period.as_deref())?;
     let manifest = if recorded {
-        Some(manifest::build(&ws, &inputs, &period.to_string())?)
+        let mut m = manifest::build(&ws, &inputs, &period.to_string())?;
+        m.ledger_head = payments.ledger.head.clone();
+        Some(m)
     } else {
         None
     };

@@ -159,17 +159,23 @@ impl CsvInput {
             );
             return Ok(None);
         }
+        Ok(CsvInput::from_bytes(spec, bytes, diags))
+    }
+
+    /// [`CsvInput::open`] on bytes already read (the ledger, whose bytes are checked first).
+    pub fn from_bytes(
+        spec: &InputSpec,
+        bytes: Vec<u8>,
+        diags: &mut Diagnostics,
+    ) -> Option<CsvInput> {
+        let file = spec.path.display().to_string();
         let sha256 = format!("{:x}", Sha256::digest(&bytes));
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .from_reader(io::Cursor::new(bytes));
-        let Some(headers) = read_headers(&mut reader, &file, diags) else {
-            return Ok(None);
-        };
-        let Some(positions) = resolve_columns(spec, &file, &headers, diags) else {
-            return Ok(None);
-        };
-        Ok(Some(CsvInput {
+        let headers = read_headers(&mut reader, &file, diags)?;
+        let positions = resolve_columns(spec, &file, &headers, diags)?;
+        Some(CsvInput {
             file,
             headers,
             positions,
@@ -177,7 +183,7 @@ impl CsvInput {
             lines: super::lines::LineCounter::new(1),
             sha256,
             rows: 0,
-        }))
+        })
     }
 
     /// Index of a canonical column, if the file has it.

@@ -6,20 +6,29 @@
 //! `recovery`, `draw-forgiven`, `carry-forward`, `carry-in`). The sum of a period's rows is what payroll
 //! paid.
 //!
-//! Invariants: the file is append-only: a close writes the old bytes unchanged followed by the new
-//! rows, to a temporary file that is synced and renamed over the ledger, so a crash leaves either the
-//! old ledger or the new one. A run period is closed at most once. Rows are never edited; a later
-//! correction is a new row naming the period it corrects (`for_period`). Every problem in the file is a
-//! diagnostic with its line, column and value (`ledger-invalid`).
+//! Invariants: the file is append-only: a close, holding the ledger's lock from its first read to
+//! the last rename ([`file`]), writes the old bytes unchanged followed by the new rows, to a temporary
+//! file that is synced and renamed over the ledger (a symlink's target, its mode kept), so a crash
+//! leaves either the old ledger or the new one. Every row carries a `row_hash` chained to the row
+//! before it, and the head record beside the ledger names the last one ([`chain`]); every read checks
+//! them first, and a break is `ledger-tampered` at its first bad line, with no row trusted. A ledger
+//! without the column is read with a `ledger-unchained` warning and chained by the next close (or
+//! `payout ledger seal`), its cells unchanged. A run period is closed at most once. Rows are never
+//! edited; a later correction is a new row naming the period it corrects (`for_period`). Every other
+//! problem in the file is a diagnostic with its line, column and value (`ledger-invalid`).
+
+pub mod chain;
+pub mod file;
 
 pub mod renames;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use rust_decimal::Decimal;
+
+use chain::{Chain, Head, Tampered};
+use file::LedgerFiles;
 
 use crate::data::csv_input::CsvInput;
 use crate::data::FileInfo;
@@ -31,7 +40,7 @@ use crate::workspace::{InputKind, InputSpec};
 
 /// Optional columns of the ledger (the required ones: rep_id, period, component, amount, closed_at,
 /// run_id).
-pub const OPTIONAL_COLUMNS: [&str; 9] = [
+pub const OPTIONAL_COLUMNS: [&str; 10] = [
     "plan",
     "kind",
     "for_period",
@@ -41,9 +50,10 @@ pub const OPTIONAL_COLUMNS: [&str; 9] = [
     "closed_period",
     "approved_by",
     "note",
+    chain::COLUMN,
 ];
 
-/// The columns `payout close` writes, in order.
+/// The columns of a row's fields, in the order `payout close` writes them (then `row_hash`).
 pub const HEADER: [&str; 15] = [
     "rep_id",
     "period",
@@ -103,6 +113,10 @@ pub struct Ledger {
     pub path: PathBuf,
     pub rows: Vec<LedgerRow>,
     pub info: Option<FileInfo>,
+    /// The file's columns as read (empty when there is no file).
+    pub columns: Vec<String>,
+    /// The chain's head when the rows are chained (`None`: no file, or no `row_hash` column).
+    pub head: Option<Head>,
 }
 
 impl Ledger {
@@ -159,7 +173,115 @@ fn parse_kind(text: &str) -> Result<Option<LineKind>, ()> {
         .ok_or(())
 }
 
-/// Read the ledger; a missing file is an empty ledger (nothing closed yet).
+/// The ledger's bytes and head record, read together, and what their chain says.
+pub struct Snapshot {
+    pub files: LedgerFiles,
+    /// `None`: there is no ledger file.
+    pub bytes: Option<Vec<u8>>,
+    pub recorded: Option<Head>,
+    pub chain: Result<Chain, Tampered>,
+}
+
+/// The bytes of the ledger and of its head record, each `None` when the file does not exist.
+type ReadPair = (Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// Read the ledger and its head record, and check their chain. A close renames the ledger, then its
+/// head record: a pair that does not match is read again (a few times, while it keeps changing).
+pub fn read_checked(path: &Path) -> anyhow::Result<Snapshot> {
+    let files = LedgerFiles::of(path);
+    // The (ledger, head record) bytes of the previous attempt.
+    let mut previous: Option<ReadPair> = None;
+    for attempt in 0.. {
+        let bytes = file::read_optional(&files.target)?;
+        let head_bytes = file::read_optional(&files.head)?;
+        let (recorded, chain) = check_pair(&files, bytes.as_deref(), head_bytes.as_deref());
+        let settled = previous
+            .as_ref()
+            .is_some_and(|(b, h)| *b == bytes && *h == head_bytes);
+        if chain.is_ok() || settled || attempt == 4 {
+            return Ok(Snapshot {
+                files,
+                bytes,
+                recorded,
+                chain,
+            });
+        }
+        previous = Some((bytes, head_bytes));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    unreachable!("the loop returns by its fifth attempt")
+}
+
+fn check_pair(
+    files: &LedgerFiles,
+    bytes: Option<&[u8]>,
+    head_bytes: Option<&[u8]>,
+) -> (Option<Head>, Result<Chain, Tampered>) {
+    let head_name = files.head.display();
+    let recorded = match head_bytes.map(|b| chain::parse_head(&String::from_utf8_lossy(b))) {
+        None => None,
+        Some(Ok(h)) => Some(h),
+        Some(Err(e)) => {
+            let t = Tampered {
+                line: 0,
+                message: format!("its head record {head_name} cannot be read: {e}"),
+                appended: false,
+            };
+            return (None, Err(t));
+        }
+    };
+    let result = match (bytes, &recorded) {
+        (None, None) => Ok(Chain::Unchained { rows: 0 }),
+        (None, Some(h)) => Err(Tampered {
+            line: 0,
+            message: format!(
+                "the ledger is missing, but its head record {head_name} names {} row(s): the ledger was deleted or moved",
+                h.rows
+            ),
+            appended: false,
+        }),
+        (Some(b), r) => chain::verify(b, r.as_ref()).and_then(|c| match (&c, r) {
+            (Chain::Chained(h), None) => Err(Tampered {
+                line: 0,
+                message: format!(
+                    "the rows are chained ({} row(s), head {}) but the head record {head_name} is missing: deleting the last rows cannot be checked",
+                    h.rows, h.row_hash
+                ),
+                appended: true,
+            }),
+            _ => Ok(c),
+        }),
+    };
+    (recorded, result)
+}
+
+/// The `ledger-tampered` diagnostic of a broken chain.
+pub fn tampered_diagnostic(file: &str, t: &Tampered) -> Diagnostic {
+    let d = Diagnostic::error("ledger-tampered", file, t.message.clone()).hint(if t.appended {
+        "compare the rows with the last close's message or a run's manifest (`ledger_head`); when they are right, `payout ledger seal` records the head"
+    } else {
+        "restore the ledger and its head record from a backup; rows are never edited (a correction is a new close), and `payout ledger verify` checks them"
+    });
+    if t.line > 0 {
+        d.line(t.line)
+    } else {
+        d
+    }
+}
+
+/// The `ledger-unchained` warning of a ledger without `row_hash`.
+fn unchained_diagnostic(file: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "ledger-unchained",
+        file,
+        format!("the ledger has no `{}` column: an edit, a deletion or a forged row would go unseen", chain::COLUMN),
+    )
+    .line(1)
+    .hint("`payout ledger seal` chains its rows (the next `payout close` does too), leaving every cell as it is")
+}
+
+/// Read the ledger; a missing file is an empty ledger (nothing closed yet). The chain is checked
+/// first: a broken one is a `ledger-tampered` error and no row is read.
 pub fn read_ledger(
     path: &Path,
     calendar: &Calendar,
@@ -171,13 +293,26 @@ pub fn read_ledger(
         path: path.to_path_buf(),
         ..Ledger::default()
     };
-    if !path.exists() {
-        return Ok(ledger);
+    let snapshot = read_checked(path)?;
+    match &snapshot.chain {
+        Err(t) => {
+            diags.push(tampered_diagnostic(&file, t));
+            return Ok(ledger);
+        }
+        Ok(Chain::Chained(head)) => ledger.head = Some(head.clone()),
+        Ok(Chain::Unchained { .. }) if snapshot.bytes.is_some() => {
+            diags.push(unchained_diagnostic(&file))
+        }
+        Ok(Chain::Unchained { .. }) => {}
     }
-    let spec = spec(path);
-    let Some(mut input) = CsvInput::open(&spec, diags)? else {
+    let Some(bytes) = snapshot.bytes else {
         return Ok(ledger);
     };
+    let spec = spec(path);
+    let Some(mut input) = CsvInput::from_bytes(&spec, bytes, diags) else {
+        return Ok(ledger);
+    };
+    ledger.columns = input.headers.clone();
     let pos = |name: &str| input.position(name);
     let c = |name: &str| pos(name).unwrap_or(0);
     let (c_rep, c_period, c_comp, c_amount, c_at, c_run) = (
@@ -271,34 +406,90 @@ pub fn read_ledger(
     Ok(ledger)
 }
 
-/// The CSV of rows (with the header when `header`).
-pub fn render_rows(rows: &[LedgerRow], header: bool) -> anyhow::Result<Vec<u8>> {
+/// A row's cells by column name.
+fn cells(r: &LedgerRow) -> [(&'static str, String); 15] {
+    [
+        ("rep_id", r.rep_id.clone()),
+        ("period", r.period.to_string()),
+        ("plan", r.plan.clone()),
+        ("component", r.component.clone()),
+        ("kind", r.kind_name().to_string()),
+        ("for_period", r.for_period.to_string()),
+        ("deal_id", r.deal_id.clone()),
+        ("amount", plain(r.amount)),
+        ("balance", r.balance.map(plain).unwrap_or_default()),
+        ("reason", r.reason.clone()),
+        ("closed_period", r.closed_period.to_string()),
+        ("closed_at", r.closed_at.clone()),
+        ("run_id", r.run_id.clone()),
+        ("approved_by", r.approved_by.clone()),
+        ("note", r.note.clone()),
+    ]
+}
+
+/// The columns of a new ledger: [`HEADER`], then `row_hash`.
+fn standard_columns() -> Vec<String> {
+    HEADER
+        .iter()
+        .chain(&[chain::COLUMN])
+        .map(|c| c.to_string())
+        .collect()
+}
+
+/// The CSV of `rows` under `columns` (a ledger's header), each row's `row_hash` chained from
+/// `head`; returns the bytes and the new head. A column the rows have no cell for is empty.
+pub fn render_chained(
+    rows: &[LedgerRow],
+    columns: &[String],
+    head: Head,
+) -> anyhow::Result<(Vec<u8>, Head)> {
+    let k = columns.iter().position(|c| c == chain::COLUMN);
+    let Some(k) = k else {
+        anyhow::bail!("the ledger has no `{}` column", chain::COLUMN);
+    };
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(Vec::new());
-    if header {
-        w.write_record(HEADER)?;
-    }
+    let (mut count, mut prev) = (head.rows, head.row_hash);
     for r in rows {
-        w.write_record([
-            r.rep_id.as_str(),
-            &r.period.to_string(),
-            &r.plan,
-            &r.component,
-            r.kind_name(),
-            &r.for_period.to_string(),
-            &r.deal_id,
-            &plain(r.amount),
-            &r.balance.map(plain).unwrap_or_default(),
-            &r.reason,
-            &r.closed_period.to_string(),
-            &r.closed_at,
-            &r.run_id,
-            &r.approved_by,
-            &r.note,
-        ])?;
+        let named = cells(r);
+        let mut out: Vec<String> = Vec::with_capacity(columns.len());
+        for c in columns {
+            out.push(
+                named
+                    .iter()
+                    .find(|(n, _)| n == c)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default(),
+            );
+        }
+        if let Some((missing, _)) = named
+            .iter()
+            .find(|(n, v)| !v.is_empty() && !columns.iter().any(|c| c == n))
+        {
+            anyhow::bail!(
+                "the ledger has no `{missing}` column to record the row in; nothing was written"
+            );
+        }
+        prev = chain::row_hash(
+            &prev,
+            out.iter()
+                .enumerate()
+                .filter(|(i, _)| *i != k)
+                .map(|(_, c)| c.as_bytes()),
+        );
+        out[k] = prev.clone();
+        w.write_record(&out)?;
+        count += 1;
     }
-    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((
+        bytes,
+        Head {
+            rows: count,
+            row_hash: prev,
+        },
+    ))
 }
 
 /// `-0` prints as `0`.
@@ -309,54 +500,224 @@ fn plain(mut d: Decimal) -> String {
     d.to_string()
 }
 
-/// Append `rows` to the ledger file: the current bytes (checked unchanged since they were read),
-/// then the new rows, written to a temporary file, synced, and renamed over the ledger.
-pub fn append_rows(ledger: &Ledger, rows: &[LedgerRow]) -> anyhow::Result<()> {
-    let path = &ledger.path;
-    let old = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    use sha2::Digest;
-    let now = format!("{:x}", sha2::Sha256::digest(&old));
-    if let Some(info) = &ledger.info {
-        if info.sha256 != now {
-            anyhow::bail!(
-                "{} changed while the period was being closed; nothing was written, run the close again",
-                path.display()
-            );
-        }
-    } else if !old.is_empty() {
-        anyhow::bail!(
-            "{} appeared while the period was being closed; nothing was written, run the close again",
-            path.display()
-        );
+/// An unchained ledger's bytes with its columns in the order a close writes them: [`HEADER`], then
+/// any other column of the file in its order; every cell kept (a column it lacks is empty).
+fn in_standard_order(old: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(old);
+    let header: Vec<String> = reader
+        .headers()?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    if header.iter().map(String::as_str).eq(HEADER) {
+        return Ok(old.to_vec());
     }
-    let mut bytes = old.clone();
-    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+    let mut columns: Vec<String> = HEADER.iter().map(|c| c.to_string()).collect();
+    columns.extend(
+        header
+            .iter()
+            .filter(|h| !HEADER.contains(&h.as_str()))
+            .cloned(),
+    );
+    let from: Vec<Option<usize>> = columns
+        .iter()
+        .map(|c| header.iter().position(|h| h == c))
+        .collect();
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    w.write_record(&columns)?;
+    for record in reader.byte_records() {
+        let record = record?;
+        w.write_record(
+            from.iter()
+                .map(|i| i.and_then(|i| record.get(i)).unwrap_or_default()),
+        )?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// What a write of the ledger did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// The ledger's new head.
+    pub head: Head,
+    /// When the ledger was unchained: how many of its rows were chained first.
+    pub sealed: Option<u64>,
+}
+
+/// An unchained ledger chained (columns in the standard order, then `row_hash`), with its head.
+fn sealed(old: &[u8]) -> anyhow::Result<(Vec<u8>, Head, Vec<String>)> {
+    let (bytes, head) = chain::seal(&in_standard_order(old)?)?;
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    let columns = reader
+        .headers()?
+        .iter()
+        .map(|c| c.trim().to_string())
+        .collect();
+    Ok((bytes, head, columns))
+}
+
+/// Fail unless the ledger's bytes are the ones it was read from.
+fn check_unchanged(ledger: &Ledger, now: &[u8]) -> anyhow::Result<()> {
+    use sha2::Digest;
+    let path = ledger.path.display();
+    match &ledger.info {
+        Some(info) if info.sha256 != format!("{:x}", sha2::Sha256::digest(now)) => anyhow::bail!(
+            "{path} changed while the period was being closed; nothing was written, run the close again"
+        ),
+        None if !now.is_empty() => anyhow::bail!(
+            "{path} appeared while the period was being closed; nothing was written, run the close again"
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// Append `rows` to the ledger file (call with its lock held, the ledger read under it): the
+/// current bytes (checked unchanged since they were read; chained first when they were not), then
+/// the new rows chained after them, written to a temporary file, synced, and renamed over the
+/// ledger's target; then its head record the same way.
+pub fn append_rows(ledger: &Ledger, rows: &[LedgerRow]) -> anyhow::Result<Written> {
+    let files = LedgerFiles::of(&ledger.path);
+    let old = file::read_optional(&files.target)?.unwrap_or_default();
+    check_unchanged(ledger, &old)?;
+    let (mut bytes, head, columns, sealed_rows) = match &ledger.head {
+        _ if old.is_empty() => {
+            let columns = standard_columns();
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(&columns)?;
+            let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let head = Head {
+                rows: 0,
+                row_hash: chain::header_hash(HEADER.iter().map(|c| c.as_bytes())),
+            };
+            (bytes, head, columns, None)
+        }
+        Some(head) => (old, head.clone(), ledger.columns.clone(), None),
+        None => {
+            let (bytes, head, columns) = sealed(&old)?;
+            let n = head.rows;
+            (bytes, head, columns, Some(n))
+        }
+    };
+    if !bytes.ends_with(b"\n") {
         bytes.push(b'\n');
     }
-    bytes.extend(render_rows(rows, old.is_empty())?);
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the folder {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(&bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    // The rename itself is made durable by syncing the folder (where the platform allows it).
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
+    let (new, head) = render_chained(rows, &columns, head)?;
+    bytes.extend(new);
+    write_with_head(&files, &bytes, &head)?;
+    Ok(Written {
+        head,
+        sealed: sealed_rows,
+    })
+}
+
+/// Replace the ledger's target and its head record (call with the lock held): both written and
+/// synced first, then renamed one after the other.
+fn write_with_head(files: &LedgerFiles, bytes: &[u8], head: &Head) -> anyhow::Result<()> {
+    let record = chain::render_head(head);
+    file::prepare(&files.tmp, bytes, &[&files.target])?;
+    file::prepare(
+        &files.head_tmp,
+        record.as_bytes(),
+        &[&files.head, &files.target],
+    )?;
+    file::rename(&files.tmp, &files.target)?;
+    file::rename(&files.head_tmp, &files.head)?;
+    file::sync_dir(files);
     Ok(())
+}
+
+/// Write the head record alone (call with the lock held).
+fn write_head(files: &LedgerFiles, head: &Head) -> anyhow::Result<()> {
+    let record = chain::render_head(head);
+    file::prepare(
+        &files.head_tmp,
+        record.as_bytes(),
+        &[&files.head, &files.target],
+    )?;
+    file::rename(&files.head_tmp, &files.head)?;
+    file::sync_dir(files);
+    Ok(())
+}
+
+/// Finish or clean up after an interrupted close (call with the lock held, before reading the
+/// ledger). A `<ledger>.head.tmp` that names exactly the head of the ledger's intact chain is the
+/// head record of a close killed between its two renames: it is renamed into place. Every other
+/// temporary copy is removed. Returns what was done, to tell the user.
+pub fn recover_interrupted(files: &LedgerFiles) -> anyhow::Result<Vec<String>> {
+    let mut done = Vec::new();
+    if let (Some(tmp), Some(bytes)) = (
+        file::read_optional(&files.head_tmp)?,
+        file::read_optional(&files.target)?,
+    ) {
+        let pending = chain::parse_head(&String::from_utf8_lossy(&tmp)).ok();
+        if let (Some(p), Ok(Chain::Chained(h))) = (pending, chain::verify(&bytes, None)) {
+            if p == h {
+                file::rename(&files.head_tmp, &files.head)?;
+                file::sync_dir(files);
+                done.push(format!(
+                    "completed the head record {} of an interrupted close ({} rows, head {})",
+                    files.head.display(),
+                    h.rows,
+                    h.row_hash
+                ));
+            }
+        }
+    }
+    for tmp in file::remove_leftovers(files)? {
+        done.push(format!(
+            "removed {}, left behind by an interrupted close",
+            tmp.display()
+        ));
+    }
+    Ok(done)
+}
+
+/// What `payout ledger seal` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sealed {
+    /// There is no ledger file.
+    Nothing,
+    /// The rows were chained already and the head record matches.
+    Already(Head),
+    /// An unchained ledger's rows were chained.
+    Chained(Head),
+    /// The rows were chained but the head record was missing or behind them: it now names the head.
+    HeadRecorded { head: Head, before: Option<Head> },
+}
+
+/// Chain an unchained ledger, or record the head of a chained one whose head record is missing or
+/// behind its rows (call with its lock held). A chain broken anywhere else is never sealed.
+pub fn seal(path: &Path) -> anyhow::Result<Result<Sealed, Tampered>> {
+    let snapshot = read_checked(path)?;
+    let Some(bytes) = snapshot.bytes else {
+        return Ok(match snapshot.chain {
+            Err(t) => Err(t),
+            Ok(_) => Ok(Sealed::Nothing),
+        });
+    };
+    let files = snapshot.files;
+    let outcome = match snapshot.chain {
+        Ok(Chain::Chained(head)) => Sealed::Already(head),
+        Ok(Chain::Unchained { .. }) => {
+            let (bytes, head, _) = sealed(&bytes)?;
+            write_with_head(&files, &bytes, &head)?;
+            Sealed::Chained(head)
+        }
+        Err(t) if t.appended => match chain::verify(&bytes, None) {
+            Ok(Chain::Chained(head)) => {
+                write_head(&files, &head)?;
+                Sealed::HeadRecorded {
+                    head,
+                    before: snapshot.recorded,
+                }
+            }
+            _ => return Ok(Err(t)),
+        },
+        Err(t) => return Ok(Err(t)),
+    };
+    Ok(Ok(outcome))
 }
 
 #[cfg(test)]
@@ -414,6 +775,44 @@ mod tests {
         assert!(after.starts_with(&before) && after.len() > before.len());
         // A ledger changed since it was read is not appended to.
         assert!(append_rows(&read, &first).is_err());
+        // The rows are chained and the head record names the last one.
+        let again = read_ledger(&path, &cal, &mut diags).unwrap();
+        assert!(diags.is_empty());
+        assert_eq!(again.head.as_ref().map(|h| h.rows), Some(3));
+        let record = std::fs::read_to_string(dir.path().join("ledger.csv.head")).unwrap();
+        assert_eq!(chain::parse_head(&record).ok(), again.head);
+    }
+
+    #[test]
+    fn an_unchained_ledger_is_chained_by_the_next_append_in_the_standard_column_order() {
+        let cal = Calendar::default();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.csv");
+        // A hand-made ledger: fewer columns, another order, and one of its own.
+        let old = "amount,rep_id,period,component,closed_at,run_id,memo\n 7.5 ,R2,2026-01,commission,2026-02-01T09:00:00Z,abc,kept\n";
+        std::fs::write(&path, old).unwrap();
+        let mut diags = Diagnostics::new();
+        let read = read_ledger(&path, &cal, &mut diags).unwrap();
+        assert_eq!(diags.into_sorted()[0].code, "ledger-unchained");
+        let written = append_rows(&read, &[row(&cal, None, "1")]).unwrap();
+        assert_eq!(written.sealed, Some(1));
+        assert_eq!(written.head.rows, 2);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next(),
+            Some("rep_id,period,plan,component,kind,for_period,deal_id,amount,balance,reason,closed_period,closed_at,run_id,approved_by,note,memo,row_hash")
+        );
+        // Every cell kept as it was (the spaces around 7.5 included), the missing columns empty.
+        assert!(lines
+            .next()
+            .unwrap()
+            .starts_with("R2,2026-01,,commission,,,, 7.5 ,,,,2026-02-01T09:00:00Z,abc,,,kept,"));
+        let mut diags = Diagnostics::new();
+        let sealed = read_ledger(&path, &cal, &mut diags).unwrap();
+        assert!(diags.is_empty(), "{:?}", diags.into_sorted());
+        assert_eq!(sealed.rows.len(), 2);
+        assert_eq!(sealed.head, Some(written.head));
     }
 
     #[test]

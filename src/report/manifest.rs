@@ -27,6 +27,10 @@ pub struct Manifest {
     pub workspace: Option<FileInfo>,
     pub plans: Vec<FileInfo>,
     pub inputs: Vec<FileInfo>,
+    /// The head of the ledger's hash chain as the run read it (a chained ledger only): keep it to
+    /// check later that nothing up to it changed (`payout ledger verify --head`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger_head: Option<crate::ledger::chain::Head>,
     /// Output files written by the run, with their SHA-256 (filled in after writing).
     pub outputs: Vec<OutputFile>,
 }
@@ -76,6 +80,7 @@ pub fn build(
         workspace,
         plans: inputs.plan_files.clone(),
         inputs: inputs.files.clone(),
+        ledger_head: None,
         outputs: Vec::new(),
     })
 }

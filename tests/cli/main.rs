@@ -18,6 +18,7 @@ mod errors;
 mod explain;
 mod init;
 mod ledger;
+mod ledger_integrity;
 mod lenient;
 mod mechanics;
 mod money_and_time;
