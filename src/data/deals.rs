@@ -28,6 +28,7 @@ use sha2::{Digest, Sha256};
 
 use super::csv_input::FileInfo;
 use super::{parse_date, ColumnType, Roster};
+use crate::date_format::DateFormats;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::money::NumberFormat;
 use crate::workspace::InputSpec;
@@ -481,7 +482,7 @@ struct Layout<'a> {
     rep: usize,
     /// (field index, name, type, required)
     columns: Vec<(usize, String, ColumnType, bool)>,
-    date_format: &'a str,
+    date_format: &'a DateFormats,
     iso_dates: bool,
     number_format: &'a NumberFormat,
     roster: &'a Roster,
@@ -1208,7 +1209,7 @@ fn read_deals_in_blocks(
         rep,
         columns,
         date_format: &spec.date_format,
-        iso_dates: spec.date_format == "%Y-%m-%d",
+        iso_dates: spec.date_format.starts_with_iso(),
         number_format: &spec.number_format,
         roster,
     };
@@ -1570,6 +1571,8 @@ mod tests {
 
     /// The layout of `deal_id,rep_id,amount,close_date,stage` with ISO dates.
     fn test_layout<'a>(roster: &'a Roster, number_format: &'a NumberFormat) -> Layout<'a> {
+        static ISO: std::sync::LazyLock<DateFormats> =
+            std::sync::LazyLock::new(DateFormats::default);
         Layout {
             file: "deals.csv",
             headers: ["deal_id", "rep_id", "amount", "close_date", "stage"]
@@ -1582,7 +1585,7 @@ mod tests {
                 (3, "close_date".into(), ColumnType::Date, true),
                 (4, "stage".into(), ColumnType::Text, false),
             ],
-            date_format: "%Y-%m-%d",
+            date_format: &ISO,
             iso_dates: true,
             number_format,
             roster,
@@ -2005,7 +2008,7 @@ mod tests {
             kind: crate::workspace::InputKind::Deals,
             path: path.clone(),
             columns: Default::default(),
-            date_format: "%Y-%m-%d".into(),
+            date_format: DateFormats::default(),
             number_format: NumberFormat::default(),
             types: Default::default(),
         };

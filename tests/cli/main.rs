@@ -20,4 +20,5 @@ mod mechanics;
 mod money_and_time;
 mod outputs;
 mod properties;
+mod reading;
 mod reference;
