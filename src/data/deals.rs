@@ -358,16 +358,35 @@ pub struct DealTable {
     pub info: Option<FileInfo>,
     /// In lenient mode: the problems of the rows that were not loaded (one or more per row).
     pub exceptions: Vec<Diagnostic>,
-    /// Data rows read but not loaded (counted per record, whatever their line numbers).
-    not_loaded: u64,
+    /// Data rows read but not loaded (counted per record, whatever their line numbers), by the
+    /// currency their cells give.
+    set_aside: BTreeMap<String, SetAside>,
     /// Whether the ids increase strictly from row to row (then row order is id order).
     ids_ascending: bool,
 }
 
+/// Rows of one currency that were read but not loaded: how many, and the sum of the amounts that
+/// could be read (a row whose amount cell is not a number adds nothing).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SetAside {
+    pub rows: u64,
+    pub amount: Decimal,
+}
+
+/// The currency of a row not loaded whose cells cannot be told apart (wrong field count, a quote
+/// that does not close): no currency cell can be read.
+pub const UNREADABLE_CURRENCY: &str = "(unreadable)";
+
 impl DealTable {
     /// How many data rows of the file were not loaded (lenient mode).
     pub fn exception_rows(&self) -> u64 {
-        self.not_loaded
+        self.set_aside.values().map(|s| s.rows).sum()
+    }
+
+    /// The rows not loaded, by currency: the currency cell's text (empty when the file has no
+    /// currency column, [`UNREADABLE_CURRENCY`] when the row's cells cannot be told apart).
+    pub fn set_aside(&self) -> &BTreeMap<String, SetAside> {
+        &self.set_aside
     }
 
     pub fn len(&self) -> usize {
@@ -480,6 +499,9 @@ struct Layout<'a> {
     headers: Vec<String>,
     id: usize,
     rep: usize,
+    /// Field indices of the amount and (when the file has one) the currency.
+    amount: usize,
+    currency: Option<usize>,
     /// (field index, name, type, required)
     columns: Vec<(usize, String, ColumnType, bool)>,
     date_format: &'a DateFormats,
@@ -587,6 +609,8 @@ struct Piece {
     values: Vec<PieceValues>,
     rows: u64,
     diags: Vec<Diagnostic>,
+    /// The rows not loaded: the currency and amount their cells give, as far as they can be read.
+    set_aside: Vec<(String, Option<Decimal>)>,
 }
 
 impl Piece {
@@ -725,6 +749,7 @@ impl Layout<'_> {
                 .collect(),
             rows: 0,
             diags: Vec::new(),
+            set_aside: Vec::new(),
         };
         match plain_text(bytes, block) {
             Some(text) => self.parse_plain(text, &mut piece),
@@ -837,6 +862,8 @@ impl Layout<'_> {
                         .iter()
                         .position(|f| std::str::from_utf8(f).is_err())
                         .unwrap_or(0);
+                    let cell = |c: usize| std::str::from_utf8(&record[c]).ok().map(trim);
+                    self.set_aside(piece, cell);
                     piece.diags.push(
                         Diagnostic::error(
                             "encoding-invalid",
@@ -857,8 +884,29 @@ impl Layout<'_> {
         }
     }
 
+    /// Note a row that is not loaded under the currency and amount its cells give (`cell(i)`: the
+    /// trimmed text of field `i`, if it can be read).
+    #[cold]
+    fn set_aside<'c>(&self, piece: &mut Piece, cell: impl Fn(usize) -> Option<&'c str>) {
+        let currency = match self.currency {
+            None => Some(""),
+            Some(c) => cell(c),
+        };
+        let amount = cell(self.amount).and_then(|v| match fast_decimal(v) {
+            Some((m, s)) if self.number_format.decimal_separator == '.' => {
+                Some(Decimal::new(m, s as u32))
+            }
+            _ => self.number_format.parse(v),
+        });
+        let currency = currency.unwrap_or(UNREADABLE_CURRENCY).to_string();
+        piece.set_aside.push((currency, amount));
+    }
+
     fn row_width(&self, piece: &mut Piece, len: usize, line: u64) {
         let width = self.headers.len();
+        piece
+            .set_aside
+            .push((UNREADABLE_CURRENCY.to_string(), None));
         piece.diags.push(
             Diagnostic::error(
                 "row-width",
@@ -964,6 +1012,7 @@ impl Layout<'_> {
                     PieceValues::Date(column) => column.truncate(kept),
                 }
             }
+            self.set_aside(piece, |c| fields.get(c).copied());
             return;
         }
         piece.id_bytes.push_str(id);
@@ -1207,6 +1256,8 @@ fn read_deals_in_blocks(
         headers: headers.clone(),
         id,
         rep,
+        amount: amount_pos.unwrap_or(0),
+        currency: position("currency"),
         columns,
         date_format: &spec.date_format,
         iso_dates: spec.date_format.starts_with_iso(),
@@ -1356,7 +1407,16 @@ impl Loaded {
         for mut piece in pieces {
             piece.rebase();
             self.rows += piece.rows;
-            self.table.not_loaded += piece.rows - piece.id_ends.len() as u64;
+            debug_assert_eq!(
+                piece.rows,
+                (piece.id_ends.len() + piece.set_aside.len()) as u64,
+                "every row read is loaded or set aside"
+            );
+            for (currency, amount) in std::mem::take(&mut piece.set_aside) {
+                let s = self.table.set_aside.entry(currency).or_default();
+                s.rows += 1;
+                s.amount += amount.unwrap_or_default();
+            }
             if self.lenient {
                 // Rows that cannot be used go to the exceptions, with their reasons.
                 self.table.exceptions.append(&mut piece.diags);
@@ -1580,6 +1640,8 @@ mod tests {
                 .to_vec(),
             id: 0,
             rep: 1,
+            amount: 2,
+            currency: None,
             columns: vec![
                 (2, "amount".into(), ColumnType::Money, true),
                 (3, "close_date".into(), ColumnType::Date, true),
@@ -1629,6 +1691,7 @@ mod tests {
                 values: Vec::new(),
                 rows: ids.len() as u64,
                 diags: Vec::new(),
+                set_aside: Vec::new(),
             };
             for id in ids {
                 p.id_bytes.push_str(id);

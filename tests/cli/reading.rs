@@ -114,3 +114,82 @@ fn a_date_format_that_cannot_read_a_date_is_refused_up_front() {
     );
     assert!(!stderr.contains("date-invalid]"), "{stderr}");
 }
+
+#[test]
+fn the_reconciliation_counts_every_row_once_when_rows_are_set_aside() {
+    // tests/cases/reconciliation (R1 paid 10% of "Won" deals, EUR at 1.10, no GBP rate) with five
+    // bad rows added after its seven, run leniently for 2026-Q1:
+    //   N1 USD    50 unknown rep        → not loaded, under USD with its 50
+    //   N2 EUR  12x0 amount unreadable  → not loaded, under EUR, no amount to add
+    //   N3 USD    25 month 13           → not loaded, under USD with its 25
+    //   N4 (an extra field)             → not loaded; its cells cannot be told apart: (unreadable)
+    //   N5 GBP    80 2026-02, Won       → loaded, but no GBP rate: sent to exceptions
+    let dir = scratch_copy("reconciliation");
+    let original = std::fs::read_to_string(dir.path().join("deals.csv")).unwrap();
+    write(
+        dir.path(),
+        "deals.csv",
+        &format!(
+            "{}\nN1,NOBODY,50,USD,2026-01-12,Won\n\
+             N2,R1,12x0,EUR,2026-01-13,Won\n\
+             N3,R1,25,USD,2026-13-01,Won\n\
+             N4,R1,60,USD,2026-01-14,Won,extra\n\
+             N5,R1,80,GBP,2026-02-10,Won\n",
+            original.trim_end()
+        ),
+    );
+    let ws = dir.path().join("payout.toml");
+    let run = run_with(ws.to_str().unwrap(), "2026-Q1", &["--lenient"]);
+    // input, per currency (every row of the file once):
+    //   (unreadable) N4                    = 1 row,      0.00
+    //   EUR E1 + E2 + E3 + N2              = 4 rows, 1,000 + 2,000 + 4,000 (+ nothing) = 7,000.00
+    //   GBP N5                             = 1 row,     80.00
+    //   USD U1..U4 + N1 + N3               = 6 rows, 100 + 200 + 400 + 800 + 50 + 25 = 1,575.00
+    // and by status, adding up to it: credited E1, U1; outside the quarter E3, U3 + U4 (400 + 800);
+    // not selected E2, U2 (Lost); sent to exceptions N5; not loaded N2, N1 + N3 (50 + 25), N4.
+    // 1 + 4 + 1 + 6 = 12 rows = the file's 7 + 5.
+    assert_eq!(
+        run.read("reconciliation.csv"),
+        "status,currency,rows,amount\n\
+         input,(unreadable),1,0.00\n\
+         input,EUR,4,7000.00\n\
+         input,GBP,1,80.00\n\
+         input,USD,6,1575.00\n\
+         credited,EUR,1,1000.00\n\
+         credited,USD,1,100.00\n\
+         outside the run's periods,EUR,1,4000.00\n\
+         outside the run's periods,USD,2,1200.00\n\
+         not selected by any measure (stage Lost),EUR,1,2000.00\n\
+         not selected by any measure (stage Lost),USD,1,200.00\n\
+         sent to exceptions,GBP,1,80.00\n\
+         not loaded (sent to exceptions),(unreadable),1,0.00\n\
+         not loaded (sent to exceptions),EUR,1,0.00\n\
+         not loaded (sent to exceptions),USD,2,75.00\n"
+    );
+    // 12 = 2 credited + 3 outside + 2 not selected + 1 sent to exceptions + 4 not loaded
+    assert!(
+        run.stderr.contains(
+            "12 deal rows: 2 credited, 3 outside the run's periods, 2 not selected by any measure \
+             (stage Lost), 1 sent to exceptions, 4 not loaded (sent to exceptions)"
+        ),
+        "{}",
+        run.stderr
+    );
+    let exceptions = read_csv(&run.out().join("exceptions.csv"));
+    let seen: Vec<(&str, &str)> = exceptions
+        .iter()
+        .map(|e| (e["line"].as_str(), e["code"].as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("9", "rep-unknown"),
+            ("10", "amount-invalid"),
+            ("11", "date-invalid"),
+            ("12", "row-width"),
+            ("13", "fx-rate-missing")
+        ]
+    );
+    // January is paid as without the bad rows: (100 + 1,000 × 1.10) × 10% = 120.00
+    assert_eq!(run.payable("R1", "commission", "2026-01"), "120.00");
+}
