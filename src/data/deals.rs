@@ -1,6 +1,7 @@
 //! The transactions table (deals, order lines, invoices), stored by column, read in parallel.
 //!
-//! Invariants: one entry per data row that parsed, in file order, whatever the thread count;
+//! Invariants: one entry per data row that parsed, in file order, whatever the thread count; every
+//! other data row read is counted as set aside, under the currency its cells give;
 //! `deal_id` unique; every deal's rep is in the roster; `amount` and `close_date` present and exact;
 //! each column is typed once (canonical columns by the contract, extra columns by the workspace's
 //! `types`, text otherwise) and its cells parsed with the file's formats. Storage is compact: ids in
@@ -8,7 +9,8 @@
 //! (codes of 8, 16 or 32 bits, as the dictionary needs).
 //!
 //! Reading: the file is read in blocks; each block is scanned once for quotes and carriage returns
-//! and cut at record boundaries (a newline outside quotes, so quoted newlines are safe) into pieces
+//! and cut at record boundaries (a newline outside quotes, so quoted newlines are safe; a stray quote
+//! is a piece of its own, one row not loaded, see `quotes.rs`) into pieces
 //! parsed on rayon (quote-free ones split by `delimiters.rs`, others by the csv crate) and appended
 //! in file order while, beside them, the next block is read and hashed. Each piece counts its lines
 //! from 0 and is rebased once the pieces before it are counted. A record's line is the physical line
@@ -27,6 +29,7 @@ use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
 use super::csv_input::FileInfo;
+use super::quotes::{Found, StrayQuote};
 use super::{parse_date, ColumnType, Roster};
 use crate::date_format::DateFormats;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -758,6 +761,32 @@ impl Layout<'_> {
         piece
     }
 
+    /// The piece of a stray quote's record (`text` is the block, from the piece's record on to the
+    /// end of what is read): one row, not loaded, its problem on the quote's line.
+    #[cold]
+    fn stray_piece(&self, text: &[u8], stray: &StrayQuote) -> Piece {
+        let mut piece = self.parse_piece(b"", 0, BlockScan::UNKNOWN);
+        let newlines = |a: usize, b: usize| bytecount::count(&text[a..b], b'\n') as u64;
+        piece.newlines = newlines(stray.record, stray.resume);
+        piece.rows = 1;
+        let mut d = Diagnostic::error(
+            "csv-quote-unclosed",
+            self.file,
+            super::quotes::describe(text, stray),
+        )
+        .line(newlines(stray.record, stray.quote))
+        .value(super::quotes::excerpt(text, stray))
+        .hint(super::quotes::HINT);
+        if let Some(header) = self.headers.get(super::quotes::field_index(text, stray)) {
+            d = d.col_name(header.clone());
+        }
+        piece.diags.push(d);
+        piece
+            .set_aside
+            .push((UNREADABLE_CURRENCY.to_string(), None));
+        piece
+    }
+
     /// A piece without quotes (so every comma ends a field and every newline a record) and with
     /// carriage returns only before newlines: split with memchr, as the csv crate would read it.
     /// Its newlines are counted on the way.
@@ -1048,7 +1077,6 @@ struct BlockScan {
 }
 
 impl BlockScan {
-    #[cfg(test)]
     const UNKNOWN: BlockScan = BlockScan {
         quote: true,
         cr: true,
@@ -1085,17 +1113,18 @@ impl BlockScan {
 }
 
 /// Where records end in `buf` (a newline outside a quoted field), cutting it into about `parts` pieces:
-/// the piece ends (exclusive), the last at the end of the last complete record. Also whether `buf`
-/// has quotes and carriage returns.
-fn cut(buf: &[u8], parts: usize, eof: bool) -> (Vec<usize>, BlockScan) {
+/// the piece ends (exclusive), the last at the end of the last complete record. A stray quote (see
+/// `quotes.rs`) is a piece of its own, from its record's start to the end of its line. Also whether
+/// `buf` has quotes and carriage returns.
+fn cut(buf: &[u8], parts: usize, eof: bool) -> (Vec<usize>, Vec<StrayQuote>, BlockScan) {
     let target = (buf.len() / parts.max(1)).max(1 << 16);
     let scan = BlockScan::of(buf);
-    let ends = if scan.quote {
+    let (ends, strays) = if scan.quote {
         cut_quoted(buf, target, eof)
     } else {
-        cut_unquoted(buf, target, eof)
+        (cut_unquoted(buf, target, eof), Vec::new())
     };
-    (ends, scan)
+    (ends, strays, scan)
 }
 
 /// [`cut`] of a block without quotes, where every newline ends a record: the pieces end at the
@@ -1123,39 +1152,28 @@ fn cut_unquoted(buf: &[u8], target: usize, eof: bool) -> Vec<usize> {
     ends
 }
 
-/// [`cut`] of any block: quotes as the csv crate reads them.
-fn cut_quoted(buf: &[u8], target: usize, eof: bool) -> Vec<usize> {
+/// [`cut`] of any block: quotes as the csv crate reads them, stray quotes cut out.
+fn cut_quoted(buf: &[u8], target: usize, eof: bool) -> (Vec<usize>, Vec<StrayQuote>) {
     let mut ends = Vec::new();
-    let mut in_quotes = false;
-    let mut last_end = 0usize;
-    let mut piece_start = 0usize;
-    // Quotes as the csv crate reads them: a quote opens a quoted field only at the start of a field,
-    // `""` inside one is an escaped quote, and any other quote is a literal character (`24" screen`).
-    let mut skip = 0usize;
-    for pos in memchr::memchr2_iter(b'"', b'\n', buf) {
-        if pos < skip {
-            continue;
-        }
-        if buf[pos] == b'"' {
-            if in_quotes {
-                if buf.get(pos + 1) == Some(&b'"') {
-                    skip = pos + 2;
-                } else {
-                    in_quotes = false;
-                }
-            } else if pos == 0 || matches!(buf[pos - 1], b',' | b'\n' | b'\r') {
-                in_quotes = true;
-            }
-            continue;
-        }
-        if !in_quotes {
-            last_end = pos + 1;
-            if last_end - piece_start >= target {
-                ends.push(last_end);
-                piece_start = last_end;
+    let mut strays = Vec::new();
+    let (mut last_end, mut piece_start) = (0usize, 0usize);
+    super::quotes::walk(buf, eof, |found| match found {
+        Found::RecordEnd(end) => {
+            last_end = end;
+            if end - piece_start >= target {
+                ends.push(end);
+                piece_start = end;
             }
         }
-    }
+        Found::Stray(stray) => {
+            if stray.record > piece_start {
+                ends.push(stray.record);
+            }
+            ends.push(stray.resume);
+            strays.push(stray);
+            (piece_start, last_end) = (stray.resume, stray.resume);
+        }
+    });
     if eof {
         if piece_start < buf.len() {
             ends.push(buf.len());
@@ -1164,7 +1182,7 @@ fn cut_quoted(buf: &[u8], target: usize, eof: bool) -> Vec<usize> {
         // The partial record after `last_end` waits for the next block.
         ends.push(last_end);
     }
-    ends
+    (ends, strays)
 }
 
 const BLOCK: usize = 32 << 20;
@@ -1305,7 +1323,7 @@ fn read_deals_in_blocks(
     let mut pending: Vec<Piece> = Vec::new();
     let mut next: Vec<u8> = Vec::with_capacity(block + (1 << 20));
     loop {
-        let (ends, scan) = cut(&buf[start..], parts, eof);
+        let (ends, strays, scan) = cut(&buf[start..], parts, eof);
         let mut bounds = Vec::with_capacity(ends.len());
         let mut from = start;
         for end in &ends {
@@ -1331,7 +1349,12 @@ fn read_deals_in_blocks(
             || {
                 bounds
                     .par_iter()
-                    .map(|&(a, b)| layout.parse_piece(&buf[a..b], (b - a) / 32 + 16, scan))
+                    .map(
+                        |&(a, b)| match strays.iter().find(|s| s.record + start == a) {
+                            Some(stray) => layout.stray_piece(&buf[start..], stray),
+                            None => layout.parse_piece(&buf[a..b], (b - a) / 32 + 16, scan),
+                        },
+                    )
                     .collect::<Vec<Piece>>()
             },
         );
@@ -2031,7 +2054,7 @@ mod tests {
                 for len in [buf.len(), buf.len() - 14, 1 << 16, 70_001, 12] {
                     let b = &buf[..len];
                     assert_eq!(
-                        cut_unquoted(b, target, eof),
+                        (cut_unquoted(b, target, eof), Vec::new()),
                         cut_quoted(b, target, eof),
                         "target {target}, eof {eof}, {len} bytes"
                     );
@@ -2049,6 +2072,8 @@ mod tests {
         let mut text = String::from("deal_id,rep_id,amount,close_date,stage,note\n");
         for i in 0..300 {
             let note = match i % 50 {
+                // stray quotes: closed by row 207's quote, and open to the end of the file
+                _ if i == 200 || i == 290 => "\"stray".to_string(),
                 7 => "\"a quoted, note\nover two lines\"".to_string(),
                 13 => "24\" screen".to_string(),
                 _ => format!("n{}", i % 4),
@@ -2112,6 +2137,24 @@ mod tests {
             .find(|l| l.contains("amount-invalid"))
             .unwrap();
         assert!(bad.contains(":126"), "{bad}");
+        // Rows 200 and 290 (lines 2 + 200 + 4 = 206, 2 + 290 + 6 = 298) are stray quotes; the rows
+        // after them are read on their own lines: 201 on 207, 291 on 299.
+        let strays: Vec<&str> = whole
+            .lines()
+            .filter(|l| l.contains("csv-quote-unclosed"))
+            .collect();
+        assert_eq!(strays.len(), 2, "{whole}");
+        assert!(strays[0].contains(":206:") && strays[0].contains("closed only 7 line(s) below"));
+        assert!(strays[1].contains(":298:") && strays[1].contains("to the end of the file"));
+        assert!(
+            whole.contains("D00201 207 ") && whole.contains("D00291 299 "),
+            "{whole}"
+        );
+        assert!(
+            !whole.contains("D00200 ") && !whole.contains("D00290 "),
+            "{whole}"
+        );
+        assert!(whole.contains("rows: Some(301)"), "{whole}");
         for block in [64, 97, 256, 1000, 4096] {
             assert_eq!(read(block), whole, "block of {block} bytes");
         }
@@ -2144,6 +2187,7 @@ mod tests {
             cut(buf, 1, false),
             (
                 vec![buf.len()],
+                Vec::new(),
                 BlockScan {
                     quote: true,
                     cr: false
@@ -2158,8 +2202,18 @@ mod tests {
             quote: true,
             cr: false,
         };
-        assert_eq!(cut(buf, 1, false), (vec![complete], scan));
-        // at end of file everything is one last piece
-        assert_eq!(cut(buf, 1, true), (vec![buf.len()], scan));
+        assert_eq!(cut(buf, 1, false), (vec![complete], Vec::new(), scan));
+        // at end of file the quote still open is stray: its record up to the end of its line is a
+        // piece of its own, and the line after it is read as a record
+        let stray = StrayQuote {
+            record: complete,
+            quote: complete + 2,
+            resume: complete + 5,
+            close: None,
+        };
+        assert_eq!(
+            cut(buf, 1, true),
+            (vec![complete, complete + 5, buf.len()], vec![stray], scan)
+        );
     }
 }

@@ -16,6 +16,7 @@ mod delimiters;
 pub mod fx;
 mod lines;
 pub mod quotas;
+mod quotes;
 pub mod reps;
 pub mod territories;
 

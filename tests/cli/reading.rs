@@ -193,3 +193,121 @@ fn the_reconciliation_counts_every_row_once_when_rows_are_set_aside() {
     // January is paid as without the bad rows: (100 + 1,000 × 1.10) × 10% = 120.00
     assert_eq!(run.payable("R1", "commission", "2026-01"), "120.00");
 }
+
+/// The flat case's deals with a note column: F2's note opens a quote that does not close on its
+/// line; F3's note is a quoted field over two lines.
+const STRAY_QUOTE_DEALS: &str = "deal_id,rep_id,amount,close_date,note\n\
+                                 F1,R1,10000,2026-01-10,ok\n\
+                                 F2,R1,2000,2026-01-20,\"call back\n\
+                                 F3,R1,4000,2026-02-05,\"a note\nover two lines\"\n\
+                                 F4,R2,333.33,2026-01-31,ok\n";
+
+#[test]
+fn a_quote_that_never_closes_is_an_error_naming_its_line_and_span() {
+    // Read as CSV, F2's note would run to the end of the file and swallow F3 and F4 (lines 3 to 5:
+    // 3 lines), one row of the header's width: R1 would be paid on F1 and F2 only and R2 nothing,
+    // with exit 0.
+    let dir = flat_with(
+        "deal_id,rep_id,amount,close_date,note\n\
+         F1,R1,10000,2026-01-10,ok\n\
+         F2,R1,2000,2026-01-20,\"call back\n\
+         F3,R1,4000,2026-02-05,ok\n\
+         F4,R2,333.33,2026-01-31,ok\n",
+        "",
+    );
+    let ws = ws(&dir);
+    for args in [vec!["check"], vec!["run", "--period", "2026-Q1"]] {
+        let mut all = vec!["-w", ws.as_str()];
+        all.extend(args);
+        let stderr = fail(&all, 1);
+        assert!(
+            stderr.contains(
+                "deals.csv:3: error[csv-quote-unclosed]: column `note`: value \"\\\"call back\": the \
+                 quote that opens this field is never closed: read as CSV, the field would run \
+                 over 3 lines, to the end of the file"
+            ),
+            "{stderr}"
+        );
+        assert!(stderr.contains("1 error(s)"), "{stderr}");
+    }
+}
+
+#[test]
+fn with_lenient_a_stray_quote_costs_its_row_and_the_rows_after_it_are_read() {
+    // Read as CSV, F2's quote would be closed by the one opening F3's note, and the rows garbled.
+    // F2 goes to the exceptions; F3 (a two-line note, lines 4-5) and F4 (line 6) are read.
+    // January: R1 F1 10,000 × 5% = 500.00; R2 F4 333.33 × 5% = 16.6665 → 16.67.
+    // February: R1 F3 4,000 × 5% = 200.00.
+    let dir = flat_with(STRAY_QUOTE_DEALS, "");
+    let run = run_with(&ws(&dir), "2026-Q1", &["--lenient"]);
+    assert_eq!(run.payable("R1", "commission", "2026-01"), "500.00");
+    assert_eq!(run.payable("R1", "commission", "2026-02"), "200.00");
+    assert_eq!(run.payable("R2", "commission", "2026-01"), "16.67");
+    let exceptions = read_csv(&run.out().join("exceptions.csv"));
+    assert_eq!(exceptions.len(), 1);
+    assert_eq!(
+        (
+            exceptions[0]["line"].as_str(),
+            exceptions[0]["code"].as_str()
+        ),
+        ("3", "csv-quote-unclosed")
+    );
+    // 4 data rows: F1, F3, F4 credited (10,000 + 4,000 + 333.33 = 14,333.33, no currency column),
+    // F2 not loaded, its cells unreadable.
+    assert_eq!(
+        run.read("reconciliation.csv"),
+        "status,currency,rows,amount\n\
+         input,,3,14333.33\n\
+         input,(unreadable),1,0.00\n\
+         credited,,3,14333.33\n\
+         not loaded (sent to exceptions),(unreadable),1,0.00\n"
+    );
+}
+
+#[test]
+fn a_multi_line_field_closed_by_a_later_fields_quote_is_an_error() {
+    // F2's quote is closed by the quote opening F4's note, followed by `s`: read as CSV, lines 3 to
+    // 5 would be one row of the header's width, and F3 would vanish.
+    let dir = flat_with(
+        "deal_id,rep_id,amount,close_date,note\n\
+         F1,R1,10000,2026-01-10,ok\n\
+         F2,R1,2000,2026-01-20,\"call back\n\
+         F3,R1,4000,2026-02-05,ok\n\
+         F4,R2,333.33,2026-01-31,\"signed\"\n",
+        "",
+    );
+    let stderr = fail(&["-w", &ws(&dir), "check"], 1);
+    assert!(
+        stderr.contains(
+            "deals.csv:3: error[csv-quote-unclosed]: column `note`: value \"\\\"call back\": the \
+             quote that opens this field is closed only 2 line(s) below, by a quote followed by \
+             `s` (not a comma or the end of a line): read as CSV, the field would run over 3 lines"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_stray_quote_in_a_small_input_is_an_error_too() {
+    // The roster's R1 name opens a quote that never closes: R2 (line 3) would be swallowed.
+    let dir = flat_with(
+        "deal_id,rep_id,amount,close_date\nF1,R2,100,2026-01-10\n",
+        "",
+    );
+    write(
+        dir.path(),
+        "reps.csv",
+        "rep_id,name,plan\nR1,\"Rita One,flat\nR2,Raj Two,flat\n",
+    );
+    let stderr = fail(&["-w", &ws(&dir), "check"], 1);
+    assert!(
+        stderr.contains(
+            "reps.csv:2: error[csv-quote-unclosed]: column `name`: value \"\\\"Rita One,flat\": \
+             the quote that opens this field is never closed: read as CSV, the field would run over \
+             2 lines, to the end of the file"
+        ),
+        "{stderr}"
+    );
+    // R2, on the line after, is read: the deal F1 of R2 is not reported as an unknown rep.
+    assert!(!stderr.contains("rep-unknown"), "{stderr}");
+}
