@@ -171,6 +171,40 @@ pub(crate) const HINT: &str = "close the quote, or double it (\"\") where it is 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Well-formed CSV, whatever its fields hold (commas, quotes, line breaks), has no stray
+        /// quote, and its records end where they were written.
+        #[test]
+        fn well_formed_csv_has_no_stray_quote(
+            records in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::collection::vec(
+                        prop_oneof![Just("a"), Just(","), Just("\""), Just("\n"), Just(" "), Just("\r\n")],
+                        0..6,
+                    ).prop_map(|parts| parts.concat()),
+                    1..4,
+                ),
+                0..12,
+            )
+        ) {
+            let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+            let mut written = Vec::new();
+            for record in &records {
+                writer.write_record(record).unwrap();
+                writer.flush().unwrap();
+                written.push(writer.get_ref().len());
+            }
+            let text = writer.into_inner().unwrap();
+            let mut ends = Vec::new();
+            walk(&text, true, |f| match f {
+                Found::RecordEnd(e) => ends.push(e),
+                Found::Stray(s) => panic!("a stray quote in well-formed CSV: {s:?}"),
+            });
+            prop_assert_eq!(ends, written);
+        }
+    }
 
     fn found(text: &str, eof: bool) -> Vec<Found> {
         let mut all = Vec::new();
