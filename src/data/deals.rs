@@ -377,7 +377,7 @@ pub struct SetAside {
 }
 
 /// The currency of a row not loaded whose cells cannot be told apart (wrong field count, a quote
-/// that does not close): no currency cell can be read.
+/// that does not close opening the currency cell or one before it): no currency cell can be read.
 pub const UNREADABLE_CURRENCY: &str = "(unreadable)";
 
 impl DealTable {
@@ -781,9 +781,20 @@ impl Layout<'_> {
             d = d.col_name(header.clone());
         }
         piece.diags.push(d);
-        piece
-            .set_aside
-            .push((UNREADABLE_CURRENCY.to_string(), None));
+        // The fields before the quote's are whole: the currency and amount, when among them.
+        let mut before = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&text[stray.record..stray.quote]);
+        let mut record = csv::ByteRecord::new();
+        let _ = before.read_byte_record(&mut record);
+        let whole = record.len().saturating_sub(1);
+        let cell = |c: usize| {
+            (c < whole)
+                .then(|| std::str::from_utf8(&record[c]).ok().map(trim))
+                .flatten()
+        };
+        self.set_aside(&mut piece, cell);
         piece
     }
 

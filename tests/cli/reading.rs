@@ -117,12 +117,14 @@ fn a_date_format_that_cannot_read_a_date_is_refused_up_front() {
 
 #[test]
 fn the_reconciliation_counts_every_row_once_when_rows_are_set_aside() {
-    // tests/cases/reconciliation (R1 paid 10% of "Won" deals, EUR at 1.10, no GBP rate) with five
+    // tests/cases/reconciliation (R1 paid 10% of "Won" deals, EUR at 1.10, no GBP rate) with six
     // bad rows added after its seven, run leniently for 2026-Q1:
     //   N1 USD    50 unknown rep        → not loaded, under USD with its 50
     //   N2 EUR  12x0 amount unreadable  → not loaded, under EUR, no amount to add
     //   N3 USD    25 month 13           → not loaded, under USD with its 25
     //   N4 (an extra field)             → not loaded; its cells cannot be told apart: (unreadable)
+    //   N6 USD    40 its stage `"Won` opens a quote that never closes (it would swallow N5)
+    //                                   → not loaded, under USD with its 40 (cells before the quote)
     //   N5 GBP    80 2026-02, Won       → loaded, but no GBP rate: sent to exceptions
     let dir = scratch_copy("reconciliation");
     let original = std::fs::read_to_string(dir.path().join("deals.csv")).unwrap();
@@ -134,6 +136,7 @@ fn the_reconciliation_counts_every_row_once_when_rows_are_set_aside() {
              N2,R1,12x0,EUR,2026-01-13,Won\n\
              N3,R1,25,USD,2026-13-01,Won\n\
              N4,R1,60,USD,2026-01-14,Won,extra\n\
+             N6,R1,40,USD,2026-01-15,\"Won\n\
              N5,R1,80,GBP,2026-02-10,Won\n",
             original.trim_end()
         ),
@@ -144,17 +147,17 @@ fn the_reconciliation_counts_every_row_once_when_rows_are_set_aside() {
     //   (unreadable) N4                    = 1 row,      0.00
     //   EUR E1 + E2 + E3 + N2              = 4 rows, 1,000 + 2,000 + 4,000 (+ nothing) = 7,000.00
     //   GBP N5                             = 1 row,     80.00
-    //   USD U1..U4 + N1 + N3               = 6 rows, 100 + 200 + 400 + 800 + 50 + 25 = 1,575.00
+    //   USD U1..U4 + N1 + N3 + N6          = 7 rows, 100 + 200 + 400 + 800 + 50 + 25 + 40 = 1,615.00
     // and by status, adding up to it: credited E1, U1; outside the quarter E3, U3 + U4 (400 + 800);
-    // not selected E2, U2 (Lost); sent to exceptions N5; not loaded N2, N1 + N3 (50 + 25), N4.
-    // 1 + 4 + 1 + 6 = 12 rows = the file's 7 + 5.
+    // not selected E2, U2 (Lost); sent to exceptions N5; not loaded N2, N1 + N3 + N6 (50 + 25 + 40),
+    // N4. 1 + 4 + 1 + 7 = 13 rows = the file's 7 + 6.
     assert_eq!(
         run.read("reconciliation.csv"),
         "status,currency,rows,amount\n\
          input,(unreadable),1,0.00\n\
          input,EUR,4,7000.00\n\
          input,GBP,1,80.00\n\
-         input,USD,6,1575.00\n\
+         input,USD,7,1615.00\n\
          credited,EUR,1,1000.00\n\
          credited,USD,1,100.00\n\
          outside the run's periods,EUR,1,4000.00\n\
@@ -164,13 +167,13 @@ fn the_reconciliation_counts_every_row_once_when_rows_are_set_aside() {
          sent to exceptions,GBP,1,80.00\n\
          not loaded (sent to exceptions),(unreadable),1,0.00\n\
          not loaded (sent to exceptions),EUR,1,0.00\n\
-         not loaded (sent to exceptions),USD,2,75.00\n"
+         not loaded (sent to exceptions),USD,3,115.00\n"
     );
-    // 12 = 2 credited + 3 outside + 2 not selected + 1 sent to exceptions + 4 not loaded
+    // 13 = 2 credited + 3 outside + 2 not selected + 1 sent to exceptions + 5 not loaded
     assert!(
         run.stderr.contains(
-            "12 deal rows: 2 credited, 3 outside the run's periods, 2 not selected by any measure \
-             (stage Lost), 1 sent to exceptions, 4 not loaded (sent to exceptions)"
+            "13 deal rows: 2 credited, 3 outside the run's periods, 2 not selected by any measure \
+             (stage Lost), 1 sent to exceptions, 5 not loaded (sent to exceptions)"
         ),
         "{}",
         run.stderr
@@ -187,7 +190,8 @@ fn the_reconciliation_counts_every_row_once_when_rows_are_set_aside() {
             ("10", "amount-invalid"),
             ("11", "date-invalid"),
             ("12", "row-width"),
-            ("13", "fx-rate-missing")
+            ("13", "csv-quote-unclosed"),
+            ("14", "fx-rate-missing")
         ]
     );
     // January is paid as without the bad rows: (100 + 1,000 × 1.10) × 10% = 120.00
@@ -252,15 +256,14 @@ fn with_lenient_a_stray_quote_costs_its_row_and_the_rows_after_it_are_read() {
         ),
         ("3", "csv-quote-unclosed")
     );
-    // 4 data rows: F1, F3, F4 credited (10,000 + 4,000 + 333.33 = 14,333.33, no currency column),
-    // F2 not loaded, its cells unreadable.
+    // 4 data rows (no currency column): F1, F3, F4 credited, 10,000 + 4,000 + 333.33 = 14,333.33;
+    // F2 not loaded, its amount read from the cells before the quote: 2,000; in all 16,333.33.
     assert_eq!(
         run.read("reconciliation.csv"),
         "status,currency,rows,amount\n\
-         input,,3,14333.33\n\
-         input,(unreadable),1,0.00\n\
+         input,,4,16333.33\n\
          credited,,3,14333.33\n\
-         not loaded (sent to exceptions),(unreadable),1,0.00\n"
+         not loaded (sent to exceptions),,1,2000.00\n"
     );
 }
 
