@@ -136,6 +136,28 @@ pub(crate) fn read_headers<R: Read>(
     }
 }
 
+/// `row-width` for a row of `len` fields under a header of `width`, the row running over `lines`
+/// lines (more than one when a quoted field holds line breaks: then a quote may close too late).
+pub(crate) fn row_width_diagnostic(file: &str, len: usize, width: usize, lines: u64) -> Diagnostic {
+    if lines > 1 {
+        return Diagnostic::error(
+            "row-width",
+            file,
+            format!(
+                "the row has {len} fields but the header has {width}; a quoted field in it holds \
+                 line breaks, so it runs over {lines} lines"
+            ),
+        )
+        .hint("check for a quote that does not close where it should, an unquoted comma or a missing field");
+    }
+    Diagnostic::error(
+        "row-width",
+        file,
+        format!("the row has {len} fields but the header has {width}"),
+    )
+    .hint("check for an unquoted comma or a missing field")
+}
+
 /// Find each canonical column of the file (mapped header or canonical name); missing required or
 /// mapped columns and duplicate headers become diagnostics, and `None` when a column is missing.
 pub(crate) fn resolve_columns(
@@ -295,18 +317,9 @@ impl CsvInput {
                 .lines
                 .record_line(self.reader.get_ref().get_ref(), offset);
             if record.len() != width {
-                diags.push(
-                    Diagnostic::error(
-                        "row-width",
-                        &self.file,
-                        format!(
-                            "the row has {} fields but the header has {width}",
-                            record.len()
-                        ),
-                    )
-                    .line(line)
-                    .hint("check for an unquoted comma or a missing field"),
-                );
+                let lines = 1 + bytecount::count(record.as_slice(), b'\n') as u64;
+                let d = row_width_diagnostic(&self.file, record.len(), width, lines);
+                diags.push(d.line(line));
                 continue;
             }
             let mut fields = Vec::with_capacity(width);

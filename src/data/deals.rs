@@ -856,7 +856,7 @@ impl Layout<'_> {
             fields.push(trim(&text[field_start..end]));
             piece.rows += 1;
             if fields.len() != self.headers.len() {
-                self.row_width(piece, fields.len(), line);
+                self.row_width(piece, fields.len(), line, 1);
             } else {
                 self.record(piece, fields, line);
             }
@@ -891,7 +891,8 @@ impl Layout<'_> {
             let offset = record.position().map_or(0, |p| p.byte() as usize);
             let line = lines.record_line(bytes, offset);
             if record.len() != width {
-                self.row_width(piece, record.len(), line);
+                let lines = 1 + bytecount::count(record.as_slice(), b'\n') as u64;
+                self.row_width(piece, record.len(), line, lines);
                 continue;
             }
             // Validate the record's bytes once; a field is then a slice of the valid text.
@@ -942,20 +943,15 @@ impl Layout<'_> {
         piece.set_aside.push((currency, amount));
     }
 
-    fn row_width(&self, piece: &mut Piece, len: usize, line: u64) {
-        let width = self.headers.len();
+    /// A row of `len` fields over `lines` lines, not the header's width.
+    #[cold]
+    fn row_width(&self, piece: &mut Piece, len: usize, line: u64, lines: u64) {
         piece
             .set_aside
             .push((UNREADABLE_CURRENCY.to_string(), None));
-        piece.diags.push(
-            Diagnostic::error(
-                "row-width",
-                self.file,
-                format!("the row has {len} fields but the header has {width}"),
-            )
-            .line(line)
-            .hint("check for an unquoted comma or a missing field"),
-        );
+        let width = self.headers.len();
+        let d = super::csv_input::row_width_diagnostic(self.file, len, width, lines);
+        piece.diags.push(d.line(line));
     }
 
     /// One record of the header's width, its fields trimmed: check it, and keep it if it is usable.

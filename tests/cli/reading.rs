@@ -314,3 +314,29 @@ fn a_stray_quote_in_a_small_input_is_an_error_too() {
     // R2, on the line after, is read: the deal F1 of R2 is not reported as an unknown rep.
     assert!(!stderr.contains("rep-unknown"), "{stderr}");
 }
+
+#[test]
+fn a_row_of_the_wrong_width_over_several_lines_says_so() {
+    // F1's note quote is closed on the next line by a quote followed by a comma, as a quoted field
+    // may be: one row over lines 2-3 of 7 fields. It is a row-width error that says the row runs
+    // over 2 lines, pointing at the quote.
+    let dir = flat_with(
+        "deal_id,rep_id,amount,close_date,note\n\
+         F1,R1,10000,2026-01-10,\"oops\n\
+         F2,R1,\",a,b\n\
+         F3,R1,4000,2026-02-05,ok\n",
+        "",
+    );
+    let stderr = fail(&["-w", &ws(&dir), "check"], 1);
+    assert!(
+        stderr.contains(
+            "deals.csv:2: error[row-width]: the row has 7 fields but the header has 5; a quoted \
+             field in it holds line breaks, so it runs over 2 lines"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("check for a quote that does not close where it should"),
+        "{stderr}"
+    );
+}
