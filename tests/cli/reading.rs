@@ -340,3 +340,19 @@ fn a_row_of_the_wrong_width_over_several_lines_says_so() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_quote_left_open_in_the_header_is_an_error() {
+    // Read as CSV, the header's `"note` would take in every row after it: no deal would be read.
+    let dir = flat_with(
+        "deal_id,rep_id,amount,close_date,\"note\nF1,R1,10000,2026-01-10,ok\n",
+        "",
+    );
+    let stderr = fail(&["-w", &ws(&dir), "check"], 1);
+    assert!(
+        stderr.contains(
+            "deals.csv:1: error[csv-quote-unclosed]: a quote in the header row is not closed"
+        ),
+        "{stderr}"
+    );
+}
