@@ -13,6 +13,7 @@
 
 pub mod cli;
 pub mod data;
+pub mod date_format;
 pub mod diag;
 pub mod engine;
 pub mod ledger;

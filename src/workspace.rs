@@ -12,6 +12,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::data::ColumnType;
+use crate::date_format::{check_format, DateFormats};
 use crate::diag::{Diagnostics, InvalidInput};
 use crate::money::{NumberFormat, Rounding};
 use crate::period::{Calendar, Period};
@@ -52,10 +53,18 @@ struct RawInput {
     file: Spanned<String>,
     #[serde(default)]
     columns: BTreeMap<String, Spanned<String>>,
-    date_format: Option<Spanned<String>>,
+    date_format: Option<Spanned<RawDateFormat>>,
     number_format: Option<RawNumberFormat>,
     #[serde(default)]
     types: BTreeMap<String, Spanned<String>>,
+}
+
+/// `date_format = "%Y-%m-%d"`, or a list of formats tried in order.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawDateFormat {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Deserialize)]
@@ -65,6 +74,46 @@ struct RawNumberFormat {
     thousands_separator: Option<char>,
     #[serde(default)]
     strip: Vec<String>,
+}
+
+/// A file's `date_format`: each format must read a whole date (`workspace-date-format-invalid`
+/// otherwise, and the file falls back to ISO dates so the other problems are still reported).
+fn parse_date_formats(
+    raw: &RawDateFormat,
+    span: std::ops::Range<usize>,
+    src: &Source,
+    diags: &mut Diagnostics,
+) -> DateFormats {
+    let formats = match raw {
+        RawDateFormat::One(f) => vec![f.clone()],
+        RawDateFormat::Many(fs) => fs.clone(),
+    };
+    let mut ok = !formats.is_empty();
+    if formats.is_empty() {
+        diags.push(
+            src.error(
+                "workspace-date-format-invalid",
+                span.clone(),
+                "the list of date formats is empty",
+            )
+            .hint(
+                "give one format, e.g. \"%Y-%m-%d\", or several, e.g. [\"%Y-%m-%d\", \"%m/%d/%Y\"]",
+            ),
+        );
+    }
+    for f in &formats {
+        if let Err(e) = check_format(f) {
+            ok = false;
+            diags.push(
+                src.error("workspace-date-format-invalid", span.clone(), e)
+                    .value(f.clone())
+                    .hint("a date format needs a year, a month and a day, e.g. %Y-%m-%d, %m/%d/%Y or %Y-%m-%d %H:%M"),
+            );
+        }
+    }
+    ok.then(|| DateFormats::new(formats))
+        .flatten()
+        .unwrap_or_default()
 }
 
 /// Which input file a spec describes; fixes its canonical columns.
@@ -161,7 +210,7 @@ pub struct InputSpec {
     pub path: PathBuf,
     /// canonical name → header in the file (unmapped canonical names are expected verbatim).
     pub columns: BTreeMap<String, String>,
-    pub date_format: String,
+    pub date_format: DateFormats,
     pub number_format: NumberFormat,
     /// Types of extra columns (canonical ones have fixed types).
     pub types: BTreeMap<String, ColumnType>,
@@ -368,16 +417,9 @@ pub fn parse_workspace(
         let date_format = raw
             .date_format
             .as_ref()
-            .map_or("%Y-%m-%d".to_string(), |f| f.get_ref().clone());
-        if chrono::format::StrftimeItems::new(&date_format)
-            .any(|i| matches!(i, chrono::format::Item::Error))
-        {
-            diags.push(src.error(
-                "workspace-date-format-invalid",
-                raw.date_format.as_ref().map_or(0..0, |f| f.span()),
-                format!("`{date_format}` is not a valid strftime date format (e.g. %Y-%m-%d or %m/%d/%Y)"),
-            ));
-        }
+            .map_or_else(DateFormats::default, |f| {
+                parse_date_formats(f.get_ref(), f.span(), &src, &mut diags)
+            });
         InputSpec {
             kind,
             path: over
@@ -403,7 +445,7 @@ pub fn parse_workspace(
                     kind,
                     path: path.clone(),
                     columns: BTreeMap::new(),
-                    date_format: "%Y-%m-%d".to_string(),
+                    date_format: DateFormats::default(),
                     number_format: NumberFormat::default(),
                     types: BTreeMap::new(),
                 }),

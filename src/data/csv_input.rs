@@ -4,7 +4,9 @@
 //!
 //! Invariants: every byte is hashed (the manifest's SHA-256 covers the whole file); a missing
 //! required column is one diagnostic listing the headers found; a record with the wrong number of
-//! fields, or bytes that are not UTF-8, is a diagnostic naming its line, never a panic.
+//! fields, or bytes that are not UTF-8, is a diagnostic naming its line, never a panic; a stray
+//! quote (see `quotes.rs`) is a diagnostic naming its line, and its record is left out up to the end
+//! of the quote's line, so the rows after it are read.
 
 use std::io::{self, Read};
 
@@ -46,7 +48,51 @@ pub struct CsvInput {
     reader: csv::Reader<io::Cursor<Vec<u8>>>,
     lines: super::lines::LineCounter,
     sha256: String,
+    bytes: u64,
     rows: u64,
+}
+
+/// A stray quote found before the file is read (see `quotes.rs`): its line, the index of the field
+/// it opens, and what to say about it.
+struct Stray {
+    line: u64,
+    field: usize,
+    message: String,
+    value: String,
+}
+
+/// The stray quotes of the data rows, and the text to read: the records of the stray quotes left out
+/// (their bytes but line breaks removed, so every other row keeps its line).
+fn cut_out_stray_quotes(bytes: Vec<u8>) -> (Vec<u8>, Vec<Stray>) {
+    use super::quotes::{self, Found};
+    let mut found = Vec::new();
+    quotes::walk(&bytes, true, |f| match f {
+        // A stray quote in the header is reported when the header is read.
+        Found::Stray(s) if s.record > 0 => found.push(s),
+        _ => {}
+    });
+    if found.is_empty() {
+        return (bytes, Vec::new());
+    }
+    let strays = found
+        .iter()
+        .map(|s| Stray {
+            line: 1 + bytecount::count(&bytes[..s.quote], b'\n') as u64,
+            field: quotes::field_index(&bytes, s),
+            message: quotes::describe(&bytes, s),
+            value: quotes::excerpt(&bytes, s),
+        })
+        .collect();
+    let mut text = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    for s in &found {
+        text.extend_from_slice(&bytes[at..s.record]);
+        let span = &bytes[s.record..s.resume];
+        text.extend(span.iter().filter(|&&b| matches!(b, b'\n' | b'\r')));
+        at = s.resume;
+    }
+    text.extend_from_slice(&bytes[at..]);
+    (text, strays)
 }
 
 /// The header row, trimmed; a header that cannot be read is a `csv-invalid` diagnostic.
@@ -56,6 +102,21 @@ pub(crate) fn read_headers<R: Read>(
     diags: &mut Diagnostics,
 ) -> Option<Vec<String>> {
     match reader.byte_headers() {
+        // A header name holding a line break is a quote that does not close (the rows after it
+        // would be read as part of the header).
+        Ok(h) if h.iter().any(|f| f.contains(&b'\n')) => {
+            diags.push(
+                Diagnostic::error(
+                    "csv-quote-unclosed",
+                    file,
+                    "a quote in the header row is not closed: read as CSV, the header would take \
+                     in the rows after it",
+                )
+                .line(1)
+                .hint("close the quote in the header row"),
+            );
+            None
+        }
         Ok(h) => Some(
             h.iter()
                 .map(|f| String::from_utf8_lossy(f).trim().to_string())
@@ -73,6 +134,28 @@ pub(crate) fn read_headers<R: Read>(
             None
         }
     }
+}
+
+/// `row-width` for a row of `len` fields under a header of `width`, the row running over `lines`
+/// lines (more than one when a quoted field holds line breaks: then a quote may close too late).
+pub(crate) fn row_width_diagnostic(file: &str, len: usize, width: usize, lines: u64) -> Diagnostic {
+    if lines > 1 {
+        return Diagnostic::error(
+            "row-width",
+            file,
+            format!(
+                "the row has {len} fields but the header has {width}; a quoted field in it holds \
+                 line breaks, so it runs over {lines} lines"
+            ),
+        )
+        .hint("check for a quote that does not close where it should, an unquoted comma or a missing field");
+    }
+    Diagnostic::error(
+        "row-width",
+        file,
+        format!("the row has {len} fields but the header has {width}"),
+    )
+    .hint("check for an unquoted comma or a missing field")
 }
 
 /// Find each canonical column of the file (mapped header or canonical name); missing required or
@@ -170,11 +253,24 @@ impl CsvInput {
     ) -> Option<CsvInput> {
         let file = spec.path.display().to_string();
         let sha256 = format!("{:x}", Sha256::digest(&bytes));
+        let size = bytes.len() as u64;
+        let (text, strays) = cut_out_stray_quotes(bytes);
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
-            .from_reader(io::Cursor::new(bytes));
+            .from_reader(io::Cursor::new(text));
         let headers = read_headers(&mut reader, &file, diags)?;
         let positions = resolve_columns(spec, &file, &headers, diags)?;
+        // Each stray quote's record is a row read and not usable.
+        for s in &strays {
+            let mut d = Diagnostic::error("csv-quote-unclosed", &file, s.message.clone())
+                .line(s.line)
+                .value(s.value.clone())
+                .hint(super::quotes::HINT);
+            if let Some(header) = headers.get(s.field) {
+                d = d.col_name(header.clone());
+            }
+            diags.push(d);
+        }
         Some(CsvInput {
             file,
             headers,
@@ -182,7 +278,8 @@ impl CsvInput {
             reader,
             lines: super::lines::LineCounter::new(1),
             sha256,
-            rows: 0,
+            bytes: size,
+            rows: strays.len() as u64,
         })
     }
 
@@ -226,18 +323,9 @@ impl CsvInput {
                 .lines
                 .record_line(self.reader.get_ref().get_ref(), offset);
             if record.len() != width {
-                diags.push(
-                    Diagnostic::error(
-                        "row-width",
-                        &self.file,
-                        format!(
-                            "the row has {} fields but the header has {width}",
-                            record.len()
-                        ),
-                    )
-                    .line(line)
-                    .hint("check for an unquoted comma or a missing field"),
-                );
+                let lines = 1 + bytecount::count(record.as_slice(), b'\n') as u64;
+                let d = row_width_diagnostic(&self.file, record.len(), width, lines);
+                diags.push(d.line(line));
                 continue;
             }
             let mut fields = Vec::with_capacity(width);
@@ -273,7 +361,7 @@ impl CsvInput {
     /// Finish reading: the file's hash, size and data-row count.
     pub fn finish(self) -> FileInfo {
         FileInfo {
-            bytes: self.reader.get_ref().get_ref().len() as u64,
+            bytes: self.bytes,
             path: self.file,
             sha256: self.sha256,
             rows: Some(self.rows),

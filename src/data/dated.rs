@@ -61,7 +61,7 @@ pub fn sort_and_check<T>(
 pub fn parse_range(
     from: (&str, usize),
     to: Option<(&str, usize)>,
-    format: &str,
+    format: &crate::date_format::DateFormats,
     err: &dyn Fn(&'static str, usize, String) -> Diagnostic,
     diags: &mut Diagnostics,
 ) -> Option<(NaiveDate, Option<NaiveDate>)> {

@@ -1,6 +1,7 @@
 //! The transactions table (deals, order lines, invoices), stored by column, read in parallel.
 //!
-//! Invariants: one entry per data row that parsed, in file order, whatever the thread count;
+//! Invariants: one entry per data row that parsed, in file order, whatever the thread count; every
+//! other data row read is counted as set aside, under the currency its cells give;
 //! `deal_id` unique; every deal's rep is in the roster; `amount` and `close_date` present and exact;
 //! each column is typed once (canonical columns by the contract, extra columns by the workspace's
 //! `types`, text otherwise) and its cells parsed with the file's formats. Storage is compact: ids in
@@ -8,7 +9,8 @@
 //! (codes of 8, 16 or 32 bits, as the dictionary needs).
 //!
 //! Reading: the file is read in blocks; each block is scanned once for quotes and carriage returns
-//! and cut at record boundaries (a newline outside quotes, so quoted newlines are safe) into pieces
+//! and cut at record boundaries (a newline outside quotes, so quoted newlines are safe; a stray quote
+//! is a piece of its own, one row not loaded, see `quotes.rs`) into pieces
 //! parsed on rayon (quote-free ones split by `delimiters.rs`, others by the csv crate) and appended
 //! in file order while, beside them, the next block is read and hashed. Each piece counts its lines
 //! from 0 and is rebased once the pieces before it are counted. A record's line is the physical line
@@ -27,7 +29,9 @@ use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
 use super::csv_input::FileInfo;
+use super::quotes::{Found, StrayQuote};
 use super::{parse_date, ColumnType, Roster};
+use crate::date_format::DateFormats;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::money::NumberFormat;
 use crate::workspace::InputSpec;
@@ -357,16 +361,35 @@ pub struct DealTable {
     pub info: Option<FileInfo>,
     /// In lenient mode: the problems of the rows that were not loaded (one or more per row).
     pub exceptions: Vec<Diagnostic>,
-    /// Data rows read but not loaded (counted per record, whatever their line numbers).
-    not_loaded: u64,
+    /// Data rows read but not loaded (counted per record, whatever their line numbers), by the
+    /// currency their cells give.
+    set_aside: BTreeMap<String, SetAside>,
     /// Whether the ids increase strictly from row to row (then row order is id order).
     ids_ascending: bool,
 }
 
+/// Rows of one currency that were read but not loaded: how many, and the sum of the amounts that
+/// could be read (a row whose amount cell is not a number adds nothing).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SetAside {
+    pub rows: u64,
+    pub amount: Decimal,
+}
+
+/// The currency of a row not loaded whose cells cannot be told apart (wrong field count, a quote
+/// that does not close opening the currency cell or one before it): no currency cell can be read.
+pub const UNREADABLE_CURRENCY: &str = "(unreadable)";
+
 impl DealTable {
     /// How many data rows of the file were not loaded (lenient mode).
     pub fn exception_rows(&self) -> u64 {
-        self.not_loaded
+        self.set_aside.values().map(|s| s.rows).sum()
+    }
+
+    /// The rows not loaded, by currency: the currency cell's text (empty when the file has no
+    /// currency column, [`UNREADABLE_CURRENCY`] when the row's cells cannot be told apart).
+    pub fn set_aside(&self) -> &BTreeMap<String, SetAside> {
+        &self.set_aside
     }
 
     pub fn len(&self) -> usize {
@@ -479,9 +502,12 @@ struct Layout<'a> {
     headers: Vec<String>,
     id: usize,
     rep: usize,
+    /// Field indices of the amount and (when the file has one) the currency.
+    amount: usize,
+    currency: Option<usize>,
     /// (field index, name, type, required)
     columns: Vec<(usize, String, ColumnType, bool)>,
-    date_format: &'a str,
+    date_format: &'a DateFormats,
     iso_dates: bool,
     number_format: &'a NumberFormat,
     roster: &'a Roster,
@@ -586,6 +612,8 @@ struct Piece {
     values: Vec<PieceValues>,
     rows: u64,
     diags: Vec<Diagnostic>,
+    /// The rows not loaded: the currency and amount their cells give, as far as they can be read.
+    set_aside: Vec<(String, Option<Decimal>)>,
 }
 
 impl Piece {
@@ -724,11 +752,49 @@ impl Layout<'_> {
                 .collect(),
             rows: 0,
             diags: Vec::new(),
+            set_aside: Vec::new(),
         };
         match plain_text(bytes, block) {
             Some(text) => self.parse_plain(text, &mut piece),
             None => self.parse_csv(bytes, &mut piece),
         }
+        piece
+    }
+
+    /// The piece of a stray quote's record (`text` is the block, from the piece's record on to the
+    /// end of what is read): one row, not loaded, its problem on the quote's line.
+    #[cold]
+    fn stray_piece(&self, text: &[u8], stray: &StrayQuote) -> Piece {
+        let mut piece = self.parse_piece(b"", 0, BlockScan::UNKNOWN);
+        let newlines = |a: usize, b: usize| bytecount::count(&text[a..b], b'\n') as u64;
+        piece.newlines = newlines(stray.record, stray.resume);
+        piece.rows = 1;
+        let mut d = Diagnostic::error(
+            "csv-quote-unclosed",
+            self.file,
+            super::quotes::describe(text, stray),
+        )
+        .line(newlines(stray.record, stray.quote))
+        .value(super::quotes::excerpt(text, stray))
+        .hint(super::quotes::HINT);
+        if let Some(header) = self.headers.get(super::quotes::field_index(text, stray)) {
+            d = d.col_name(header.clone());
+        }
+        piece.diags.push(d);
+        // The fields before the quote's are whole: the currency and amount, when among them.
+        let mut before = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&text[stray.record..stray.quote]);
+        let mut record = csv::ByteRecord::new();
+        let _ = before.read_byte_record(&mut record);
+        let whole = record.len().saturating_sub(1);
+        let cell = |c: usize| {
+            (c < whole)
+                .then(|| std::str::from_utf8(&record[c]).ok().map(trim))
+                .flatten()
+        };
+        self.set_aside(&mut piece, cell);
         piece
     }
 
@@ -790,7 +856,7 @@ impl Layout<'_> {
             fields.push(trim(&text[field_start..end]));
             piece.rows += 1;
             if fields.len() != self.headers.len() {
-                self.row_width(piece, fields.len(), line);
+                self.row_width(piece, fields.len(), line, 1);
             } else {
                 self.record(piece, fields, line);
             }
@@ -825,7 +891,8 @@ impl Layout<'_> {
             let offset = record.position().map_or(0, |p| p.byte() as usize);
             let line = lines.record_line(bytes, offset);
             if record.len() != width {
-                self.row_width(piece, record.len(), line);
+                let lines = 1 + bytecount::count(record.as_slice(), b'\n') as u64;
+                self.row_width(piece, record.len(), line, lines);
                 continue;
             }
             // Validate the record's bytes once; a field is then a slice of the valid text.
@@ -836,6 +903,8 @@ impl Layout<'_> {
                         .iter()
                         .position(|f| std::str::from_utf8(f).is_err())
                         .unwrap_or(0);
+                    let cell = |c: usize| std::str::from_utf8(&record[c]).ok().map(trim);
+                    self.set_aside(piece, cell);
                     piece.diags.push(
                         Diagnostic::error(
                             "encoding-invalid",
@@ -856,17 +925,33 @@ impl Layout<'_> {
         }
     }
 
-    fn row_width(&self, piece: &mut Piece, len: usize, line: u64) {
+    /// Note a row that is not loaded under the currency and amount its cells give (`cell(i)`: the
+    /// trimmed text of field `i`, if it can be read).
+    #[cold]
+    fn set_aside<'c>(&self, piece: &mut Piece, cell: impl Fn(usize) -> Option<&'c str>) {
+        let currency = match self.currency {
+            None => Some(""),
+            Some(c) => cell(c),
+        };
+        let amount = cell(self.amount).and_then(|v| match fast_decimal(v) {
+            Some((m, s)) if self.number_format.decimal_separator == '.' => {
+                Some(Decimal::new(m, s as u32))
+            }
+            _ => self.number_format.parse(v),
+        });
+        let currency = currency.unwrap_or(UNREADABLE_CURRENCY).to_string();
+        piece.set_aside.push((currency, amount));
+    }
+
+    /// A row of `len` fields over `lines` lines, not the header's width.
+    #[cold]
+    fn row_width(&self, piece: &mut Piece, len: usize, line: u64, lines: u64) {
+        piece
+            .set_aside
+            .push((UNREADABLE_CURRENCY.to_string(), None));
         let width = self.headers.len();
-        piece.diags.push(
-            Diagnostic::error(
-                "row-width",
-                self.file,
-                format!("the row has {len} fields but the header has {width}"),
-            )
-            .line(line)
-            .hint("check for an unquoted comma or a missing field"),
-        );
+        let d = super::csv_input::row_width_diagnostic(self.file, len, width, lines);
+        piece.diags.push(d.line(line));
     }
 
     /// One record of the header's width, its fields trimmed: check it, and keep it if it is usable.
@@ -963,6 +1048,7 @@ impl Layout<'_> {
                     PieceValues::Date(column) => column.truncate(kept),
                 }
             }
+            self.set_aside(piece, |c| fields.get(c).copied());
             return;
         }
         piece.id_bytes.push_str(id);
@@ -998,7 +1084,6 @@ struct BlockScan {
 }
 
 impl BlockScan {
-    #[cfg(test)]
     const UNKNOWN: BlockScan = BlockScan {
         quote: true,
         cr: true,
@@ -1035,17 +1120,18 @@ impl BlockScan {
 }
 
 /// Where records end in `buf` (a newline outside a quoted field), cutting it into about `parts` pieces:
-/// the piece ends (exclusive), the last at the end of the last complete record. Also whether `buf`
-/// has quotes and carriage returns.
-fn cut(buf: &[u8], parts: usize, eof: bool) -> (Vec<usize>, BlockScan) {
+/// the piece ends (exclusive), the last at the end of the last complete record. A stray quote (see
+/// `quotes.rs`) is a piece of its own, from its record's start to the end of its line. Also whether
+/// `buf` has quotes and carriage returns.
+fn cut(buf: &[u8], parts: usize, eof: bool) -> (Vec<usize>, Vec<StrayQuote>, BlockScan) {
     let target = (buf.len() / parts.max(1)).max(1 << 16);
     let scan = BlockScan::of(buf);
-    let ends = if scan.quote {
+    let (ends, strays) = if scan.quote {
         cut_quoted(buf, target, eof)
     } else {
-        cut_unquoted(buf, target, eof)
+        (cut_unquoted(buf, target, eof), Vec::new())
     };
-    (ends, scan)
+    (ends, strays, scan)
 }
 
 /// [`cut`] of a block without quotes, where every newline ends a record: the pieces end at the
@@ -1073,39 +1159,28 @@ fn cut_unquoted(buf: &[u8], target: usize, eof: bool) -> Vec<usize> {
     ends
 }
 
-/// [`cut`] of any block: quotes as the csv crate reads them.
-fn cut_quoted(buf: &[u8], target: usize, eof: bool) -> Vec<usize> {
+/// [`cut`] of any block: quotes as the csv crate reads them, stray quotes cut out.
+fn cut_quoted(buf: &[u8], target: usize, eof: bool) -> (Vec<usize>, Vec<StrayQuote>) {
     let mut ends = Vec::new();
-    let mut in_quotes = false;
-    let mut last_end = 0usize;
-    let mut piece_start = 0usize;
-    // Quotes as the csv crate reads them: a quote opens a quoted field only at the start of a field,
-    // `""` inside one is an escaped quote, and any other quote is a literal character (`24" screen`).
-    let mut skip = 0usize;
-    for pos in memchr::memchr2_iter(b'"', b'\n', buf) {
-        if pos < skip {
-            continue;
-        }
-        if buf[pos] == b'"' {
-            if in_quotes {
-                if buf.get(pos + 1) == Some(&b'"') {
-                    skip = pos + 2;
-                } else {
-                    in_quotes = false;
-                }
-            } else if pos == 0 || matches!(buf[pos - 1], b',' | b'\n' | b'\r') {
-                in_quotes = true;
-            }
-            continue;
-        }
-        if !in_quotes {
-            last_end = pos + 1;
-            if last_end - piece_start >= target {
-                ends.push(last_end);
-                piece_start = last_end;
+    let mut strays = Vec::new();
+    let (mut last_end, mut piece_start) = (0usize, 0usize);
+    super::quotes::walk(buf, eof, |found| match found {
+        Found::RecordEnd(end) => {
+            last_end = end;
+            if end - piece_start >= target {
+                ends.push(end);
+                piece_start = end;
             }
         }
-    }
+        Found::Stray(stray) => {
+            if stray.record > piece_start {
+                ends.push(stray.record);
+            }
+            ends.push(stray.resume);
+            strays.push(stray);
+            (piece_start, last_end) = (stray.resume, stray.resume);
+        }
+    });
     if eof {
         if piece_start < buf.len() {
             ends.push(buf.len());
@@ -1114,7 +1189,7 @@ fn cut_quoted(buf: &[u8], target: usize, eof: bool) -> Vec<usize> {
         // The partial record after `last_end` waits for the next block.
         ends.push(last_end);
     }
-    ends
+    (ends, strays)
 }
 
 const BLOCK: usize = 32 << 20;
@@ -1206,9 +1281,11 @@ fn read_deals_in_blocks(
         headers: headers.clone(),
         id,
         rep,
+        amount: amount_pos.unwrap_or(0),
+        currency: position("currency"),
         columns,
         date_format: &spec.date_format,
-        iso_dates: spec.date_format == "%Y-%m-%d",
+        iso_dates: spec.date_format.starts_with_iso(),
         number_format: &spec.number_format,
         roster,
     };
@@ -1253,7 +1330,7 @@ fn read_deals_in_blocks(
     let mut pending: Vec<Piece> = Vec::new();
     let mut next: Vec<u8> = Vec::with_capacity(block + (1 << 20));
     loop {
-        let (ends, scan) = cut(&buf[start..], parts, eof);
+        let (ends, strays, scan) = cut(&buf[start..], parts, eof);
         let mut bounds = Vec::with_capacity(ends.len());
         let mut from = start;
         for end in &ends {
@@ -1279,7 +1356,12 @@ fn read_deals_in_blocks(
             || {
                 bounds
                     .par_iter()
-                    .map(|&(a, b)| layout.parse_piece(&buf[a..b], (b - a) / 32 + 16, scan))
+                    .map(
+                        |&(a, b)| match strays.iter().find(|s| s.record + start == a) {
+                            Some(stray) => layout.stray_piece(&buf[start..], stray),
+                            None => layout.parse_piece(&buf[a..b], (b - a) / 32 + 16, scan),
+                        },
+                    )
                     .collect::<Vec<Piece>>()
             },
         );
@@ -1355,7 +1437,16 @@ impl Loaded {
         for mut piece in pieces {
             piece.rebase();
             self.rows += piece.rows;
-            self.table.not_loaded += piece.rows - piece.id_ends.len() as u64;
+            debug_assert_eq!(
+                piece.rows,
+                (piece.id_ends.len() + piece.set_aside.len()) as u64,
+                "every row read is loaded or set aside"
+            );
+            for (currency, amount) in std::mem::take(&mut piece.set_aside) {
+                let s = self.table.set_aside.entry(currency).or_default();
+                s.rows += 1;
+                s.amount += amount.unwrap_or_default();
+            }
             if self.lenient {
                 // Rows that cannot be used go to the exceptions, with their reasons.
                 self.table.exceptions.append(&mut piece.diags);
@@ -1570,6 +1661,8 @@ mod tests {
 
     /// The layout of `deal_id,rep_id,amount,close_date,stage` with ISO dates.
     fn test_layout<'a>(roster: &'a Roster, number_format: &'a NumberFormat) -> Layout<'a> {
+        static ISO: std::sync::LazyLock<DateFormats> =
+            std::sync::LazyLock::new(DateFormats::default);
         Layout {
             file: "deals.csv",
             headers: ["deal_id", "rep_id", "amount", "close_date", "stage"]
@@ -1577,12 +1670,14 @@ mod tests {
                 .to_vec(),
             id: 0,
             rep: 1,
+            amount: 2,
+            currency: None,
             columns: vec![
                 (2, "amount".into(), ColumnType::Money, true),
                 (3, "close_date".into(), ColumnType::Date, true),
                 (4, "stage".into(), ColumnType::Text, false),
             ],
-            date_format: "%Y-%m-%d",
+            date_format: &ISO,
             iso_dates: true,
             number_format,
             roster,
@@ -1626,6 +1721,7 @@ mod tests {
                 values: Vec::new(),
                 rows: ids.len() as u64,
                 diags: Vec::new(),
+                set_aside: Vec::new(),
             };
             for id in ids {
                 p.id_bytes.push_str(id);
@@ -1965,7 +2061,7 @@ mod tests {
                 for len in [buf.len(), buf.len() - 14, 1 << 16, 70_001, 12] {
                     let b = &buf[..len];
                     assert_eq!(
-                        cut_unquoted(b, target, eof),
+                        (cut_unquoted(b, target, eof), Vec::new()),
                         cut_quoted(b, target, eof),
                         "target {target}, eof {eof}, {len} bytes"
                     );
@@ -1983,6 +2079,8 @@ mod tests {
         let mut text = String::from("deal_id,rep_id,amount,close_date,stage,note\n");
         for i in 0..300 {
             let note = match i % 50 {
+                // stray quotes: closed by row 207's quote, and open to the end of the file
+                _ if i == 200 || i == 290 => "\"stray".to_string(),
                 7 => "\"a quoted, note\nover two lines\"".to_string(),
                 13 => "24\" screen".to_string(),
                 _ => format!("n{}", i % 4),
@@ -2005,7 +2103,7 @@ mod tests {
             kind: crate::workspace::InputKind::Deals,
             path: path.clone(),
             columns: Default::default(),
-            date_format: "%Y-%m-%d".into(),
+            date_format: DateFormats::default(),
             number_format: NumberFormat::default(),
             types: Default::default(),
         };
@@ -2046,6 +2144,24 @@ mod tests {
             .find(|l| l.contains("amount-invalid"))
             .unwrap();
         assert!(bad.contains(":126"), "{bad}");
+        // Rows 200 and 290 (lines 2 + 200 + 4 = 206, 2 + 290 + 6 = 298) are stray quotes; the rows
+        // after them are read on their own lines: 201 on 207, 291 on 299.
+        let strays: Vec<&str> = whole
+            .lines()
+            .filter(|l| l.contains("csv-quote-unclosed"))
+            .collect();
+        assert_eq!(strays.len(), 2, "{whole}");
+        assert!(strays[0].contains(":206:") && strays[0].contains("closed only 7 line(s) below"));
+        assert!(strays[1].contains(":298:") && strays[1].contains("to the end of the file"));
+        assert!(
+            whole.contains("D00201 207 ") && whole.contains("D00291 299 "),
+            "{whole}"
+        );
+        assert!(
+            !whole.contains("D00200 ") && !whole.contains("D00290 "),
+            "{whole}"
+        );
+        assert!(whole.contains("rows: Some(301)"), "{whole}");
         for block in [64, 97, 256, 1000, 4096] {
             assert_eq!(read(block), whole, "block of {block} bytes");
         }
@@ -2078,6 +2194,7 @@ mod tests {
             cut(buf, 1, false),
             (
                 vec![buf.len()],
+                Vec::new(),
                 BlockScan {
                     quote: true,
                     cr: false
@@ -2092,8 +2209,18 @@ mod tests {
             quote: true,
             cr: false,
         };
-        assert_eq!(cut(buf, 1, false), (vec![complete], scan));
-        // at end of file everything is one last piece
-        assert_eq!(cut(buf, 1, true), (vec![buf.len()], scan));
+        assert_eq!(cut(buf, 1, false), (vec![complete], Vec::new(), scan));
+        // at end of file the quote still open is stray: its record up to the end of its line is a
+        // piece of its own, and the line after it is read as a record
+        let stray = StrayQuote {
+            record: complete,
+            quote: complete + 2,
+            resume: complete + 5,
+            close: None,
+        };
+        assert_eq!(
+            cut(buf, 1, true),
+            (vec![complete, complete + 5, buf.len()], vec![stray], scan)
+        );
     }
 }

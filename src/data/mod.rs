@@ -16,6 +16,7 @@ mod delimiters;
 pub mod fx;
 mod lines;
 pub mod quotas;
+mod quotes;
 pub mod reps;
 pub mod territories;
 
@@ -35,6 +36,7 @@ pub use quotas::Quotas;
 pub use reps::{Rep, Roster};
 pub use territories::Territories;
 
+use crate::date_format::DateFormats;
 use crate::diag::{Diagnostic, Diagnostics, InvalidInput};
 use crate::plan::{parse_plan, Plan, PlanDefaults};
 use crate::workspace::{PlanSource, Workspace};
@@ -80,14 +82,9 @@ pub struct Inputs {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Parse a date in the file's format, with a message saying what was expected.
-pub(crate) fn parse_date(text: &str, format: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text, format).map_err(|_| {
-        let example = NaiveDate::from_ymd_opt(2026, 3, 31)
-            .map(|d| d.format(format).to_string())
-            .unwrap_or_default();
-        format!("not a date in the format {format} (e.g. {example})")
-    })
+/// Parse a date with the file's formats, with a message saying what was expected.
+pub(crate) fn parse_date(text: &str, formats: &DateFormats) -> Result<NaiveDate, String> {
+    formats.parse(text)
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

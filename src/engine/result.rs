@@ -375,6 +375,8 @@ pub enum Status {
     /// No crediting rule credits it to anyone (e.g. its owner's plan credits by territory and the
     /// territory has no holder on the deal's date).
     NotCredited,
+    /// Read but not loaded (lenient mode: its problems are in the exceptions).
+    NotLoaded,
 }
 
 impl Status {
@@ -389,6 +391,7 @@ impl Status {
             Status::Exception => "sent to exceptions".into(),
             Status::Cancelled => "cancelled (clawback)".into(),
             Status::NotCredited => "credited to no one".into(),
+            Status::NotLoaded => "not loaded (sent to exceptions)".into(),
         }
     }
 }
@@ -408,12 +411,15 @@ impl Tally {
 }
 
 /// Rows and amounts of the deals file, per currency as they appear in the file: in total and by
-/// status. For every currency, the statuses add up to the input exactly.
+/// status. Every data row of the file is in the input once, loaded or not (a row not loaded is
+/// under the currency its cells give, with its amount when the amount cell can be read), so the
+/// input's rows are the file's and, for every currency, the statuses add up to the input exactly.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Reconciliation {
     /// Data rows in the deals file, loaded or not.
     pub file_rows: u64,
-    /// Rows that could not be loaded (lenient mode: they are in the exceptions).
+    /// Rows that could not be loaded (lenient mode: they are in the exceptions), also counted in
+    /// `input` and under [`Status::NotLoaded`].
     pub not_loaded: u64,
     pub input: BTreeMap<String, Tally>,
     pub by_status: BTreeMap<Status, BTreeMap<String, Tally>>,

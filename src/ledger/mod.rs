@@ -156,7 +156,7 @@ fn spec(path: &Path) -> InputSpec {
         kind: InputKind::Ledger,
         path: path.to_path_buf(),
         columns: BTreeMap::new(),
-        date_format: "%Y-%m-%d".to_string(),
+        date_format: Default::default(),
         number_format: NumberFormat::default(),
         types: BTreeMap::new(),
     }

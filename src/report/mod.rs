@@ -34,12 +34,6 @@ pub fn render_reconciliation(run: &RunResult) -> anyhow::Result<Vec<u8>> {
         .by_status
         .iter()
         .flat_map(|(s, m)| m.iter().map(move |(c, t)| (s.describe(), c, t)));
-    let not_loaded = (rec.not_loaded > 0).then(|| {
-        (
-            "not loaded (sent to exceptions)".to_string(),
-            rec.not_loaded,
-        )
-    });
     for (status, currency, t) in input.chain(statuses) {
         w.write_record([
             status.as_str(),
@@ -47,9 +41,6 @@ pub fn render_reconciliation(run: &RunResult) -> anyhow::Result<Vec<u8>> {
             &t.rows.to_string(),
             &amount(t.amount, 2),
         ])?;
-    }
-    if let Some((status, rows)) = not_loaded {
-        w.write_record([status.as_str(), "", &rows.to_string(), ""])?;
     }
     w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
@@ -84,13 +75,6 @@ pub fn reconciliation_summary(run: &RunResult) -> String {
         .keys()
         .map(|s| format!("{} {}", rec.rows_with(s), s.describe()))
         .collect();
-    let mut parts = parts;
-    if rec.not_loaded > 0 {
-        parts.push(format!(
-            "{} not loaded (sent to exceptions)",
-            rec.not_loaded
-        ));
-    }
     format!("{} deal rows: {}", rec.file_rows, parts.join(", "))
 }
 

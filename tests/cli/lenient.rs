@@ -48,8 +48,9 @@ fn unusable_rows_go_to_exceptions_and_the_rest_is_paid() {
     );
     assert_eq!(exceptions[2]["line"], "7");
 
-    // Reconciliation: 6 rows in the file = 4 loaded (X1, X2, X3, X6) + 2 not loaded (X4, X5);
-    // of the loaded: X6 (300 EUR) sent to exceptions, X1, X2 (EUR) and X3 (USD) outside December.
+    // Reconciliation: 6 rows in the file, each in the input once: 4 loaded (X1, X2, X3, X6) and
+    // 2 not loaded (X4, X5, both USD); of the loaded: X6 (300 EUR) sent to exceptions, X1, X2 (EUR)
+    // and X3 (USD) outside December.
     let rec = read_csv(&run.out().join("reconciliation.csv"));
     let find = |status: &str, currency: &str| {
         rec.iter()
@@ -57,7 +58,8 @@ fn unusable_rows_go_to_exceptions_and_the_rest_is_paid() {
             .map(|r| (r["rows"].clone(), r["amount"].clone()))
     };
     assert_eq!(find("input", "EUR"), Some(("3".into(), "2300.00".into()))); // 1,000 + 1,000 + 300
-    assert_eq!(find("input", "USD"), Some(("1".into(), "500.00".into())));
+                                                                            // X3 500 + X4 (amount `12x0` unreadable: adds nothing) + X5 700 = 1,200
+    assert_eq!(find("input", "USD"), Some(("3".into(), "1200.00".into())));
     assert_eq!(
         find("sent to exceptions", "EUR"),
         Some(("1".into(), "300.00".into()))
@@ -67,8 +69,8 @@ fn unusable_rows_go_to_exceptions_and_the_rest_is_paid() {
         Some(("2".into(), "2000.00".into()))
     );
     assert_eq!(
-        find("not loaded (sent to exceptions)", ""),
-        Some(("2".into(), "".into()))
+        find("not loaded (sent to exceptions)", "USD"),
+        Some(("2".into(), "700.00".into()))
     );
     assert!(run.stderr.contains("6 deal rows:"), "{}", run.stderr);
 }

@@ -24,5 +24,6 @@ mod mechanics;
 mod money_and_time;
 mod outputs;
 mod properties;
+mod reading;
 mod reference;
 mod renames;
