@@ -8,6 +8,7 @@ pub mod csv_out;
 pub mod explain;
 pub mod format;
 pub mod fs;
+pub mod guards;
 pub mod manifest;
 pub mod statement;
 pub mod summary;
