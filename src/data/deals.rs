@@ -431,6 +431,15 @@ impl DealTable {
         self.columns[self.close_date].date(row).unwrap_or_default()
     }
 
+    /// Whether some deal's close date is empty (one pass down the column).
+    pub fn has_blank_close_dates(&self) -> bool {
+        use rayon::prelude::*;
+        match self.columns.get(self.close_date).map(|c| &c.values) {
+            Some(ColumnValues::Date(dates)) => dates.par_iter().any(|d| d.is_none()),
+            _ => false,
+        }
+    }
+
     /// The deal's currency code; empty when the file has no currency column or the cell is empty.
     #[inline]
     pub fn currency(&self, row: usize) -> &str {
@@ -1173,7 +1182,6 @@ fn read_deals_in_blocks(
         position("deal_id").unwrap_or(0),
         position("rep_id").unwrap_or(0),
     );
-    let (amount_pos, date_pos) = (position("amount"), position("close_date"));
     let mut columns = Vec::new();
     for (i, header) in headers.iter().enumerate() {
         if i == id || i == rep {
@@ -1189,7 +1197,10 @@ fn read_deals_in_blocks(
             .and_then(canonical_type)
             .or_else(|| spec.types.get(&name).copied())
             .unwrap_or(ColumnType::Text);
-        let required = Some(i) == amount_pos || Some(i) == date_pos;
+        // No column must be filled in every row: an empty `amount` or `close_date` is an error only
+        // where a measure selects the deal (open deals of a raw CRM export have neither), which the
+        // engine checks (`value-missing`).
+        let required = false;
         columns.push((i, name, ty, required));
     }
     for name in spec.types.keys() {

@@ -17,6 +17,7 @@ mod component;
 pub(crate) mod credit;
 pub mod payment;
 pub mod proration;
+mod reasons;
 mod rep;
 pub mod result;
 pub mod tiers;
@@ -60,7 +61,8 @@ pub(crate) struct Context<'a> {
     pub settings: Settings,
     /// Per plan, bound to the deals table.
     pub plans: Vec<BoundPlan>,
-    pub stage: Option<usize>,
+    /// Whether some deal has an empty close date (then a measure that selects one is told).
+    pub blank_close_dates: bool,
     pub credits: credit::CreditLists<'a>,
     /// Deal ids increase in file order (see [`crate::data::DealTable::ids_ascending`]).
     pub ids_ascending: bool,
@@ -105,7 +107,7 @@ pub fn compute_traced(
         inputs,
         settings,
         plans,
-        stage: inputs.deals.column("stage"),
+        blank_close_dates: inputs.deals.has_blank_close_dates(),
         credits,
         ids_ascending,
         one_credit_per_row: inputs.credits.rows.is_empty()
@@ -152,7 +154,6 @@ impl Tracer<'_> {
     /// Every rep in parallel, then the run's totals: reconciliation, exceptions, warnings.
     fn run(&mut self, mut diags: Diagnostics) -> Result<RunResult, InvalidInput> {
         let (ctx, inputs, settings) = (&self.ctx, self.ctx.inputs, self.ctx.settings);
-        let stage = ctx.stage;
         let outcomes: Vec<rep::RepOutcome> = (0..inputs.roster.len() as u32)
             .into_par_iter()
             .map(|rep| {
@@ -179,6 +180,7 @@ impl Tracer<'_> {
         if diags.has_errors() {
             return Err(InvalidInput(diags.into_sorted()));
         }
+        let reasons = reasons::FilterReasons::new(inputs, &self.ctx.plans);
         let status = |row: usize, o: Outcome| match o {
             Outcome::Credited => Status::Credited,
             Outcome::OutOfPeriod => Status::OutOfPeriod,
@@ -187,11 +189,7 @@ impl Tracer<'_> {
             Outcome::Exception => Status::Exception,
             Outcome::Cancelled => Status::Cancelled,
             Outcome::NotCredited => Status::NotCredited,
-            Outcome::Filtered => Status::Filtered(
-                stage
-                    .map(|s| inputs.deals.columns[s].display(row))
-                    .unwrap_or_default(),
-            ),
+            Outcome::Filtered => Status::Filtered(reasons.describe(row)),
         };
         let not_credited = if settings.lines {
             outcomes_by_row
@@ -203,7 +201,7 @@ impl Tracer<'_> {
         } else {
             Vec::new()
         };
-        let mut reconciliation = reconcile(inputs, &outcomes_by_row, status);
+        let mut reconciliation = reconcile(inputs, &outcomes_by_row, &reasons, status);
         reconciliation.file_rows = inputs
             .deals
             .info
@@ -227,11 +225,12 @@ impl Tracer<'_> {
     }
 }
 
-/// A reconciliation key: the row's outcome, its stage code (filtered rows) and currency code.
+/// A reconciliation key: the row's outcome, its reason number (filtered rows, see
+/// [`reasons::FilterReasons`]) and currency code.
 type TallyKey = (Outcome, u32, u32);
 type Tallies = rustc_hash::FxHashMap<TallyKey, (usize, Tally)>;
 
-/// Rows `0..rows` tallied by `key` (stage codes below `codes.0`, currency codes below `codes.1`):
+/// Rows `0..rows` tallied by `key` (reason numbers below `codes.0`, currency codes below `codes.1`):
 /// per key, its first row, its row count and the sum of its rows' `amount`s, turned into a decimal
 /// by `finish` (the amounts may be raw mantissas of one scale, summed as integers). In a dense table
 /// per worker when the codes are few (the usual case), else in hash maps; the same answer either
@@ -302,28 +301,29 @@ where
         .collect()
 }
 
-/// Tally every deal row by outcome (and stage, for filtered rows) and currency: first by small
-/// integer keys, then named, so the result does not depend on dictionary order.
+/// Tally every deal row by outcome (and the reason it was left out, for filtered rows) and
+/// currency: first by small integer keys, then named, so the result does not depend on dictionary
+/// order.
 fn reconcile(
     inputs: &Inputs,
     outcomes: &[Outcome],
+    reasons: &reasons::FilterReasons,
     status: impl Fn(usize, Outcome) -> Status,
 ) -> Reconciliation {
     let deals = &inputs.deals;
-    let stage = deals.column("stage");
     let codes = |c: Option<usize>| match c.map(|c| &deals.columns[c].values) {
         Some(crate::data::ColumnValues::Text { dict, .. }) => dict.len().max(1),
         _ => 1,
     };
     let key = |row: usize| {
         let o = outcomes[row];
-        let stage_code = match (o, stage) {
-            (Outcome::Filtered, Some(s)) => deals.columns[s].text_code_at(row).unwrap_or(0),
+        let reason = match o {
+            Outcome::Filtered => reasons.code(row),
             _ => 0,
         };
-        (o, stage_code, deals.currency_code(row))
+        (o, reason, deals.currency_code(row))
     };
-    let codes = (codes(stage), codes(deals.currency));
+    let codes = (reasons.count(), codes(deals.currency));
     // Amounts of one scale in 32 bits (the usual money column) are summed as integers.
     let tallies = match deals.columns[deals.amount].values.narrow_uniform() {
         Some((mantissas, scale)) => tally_rows(

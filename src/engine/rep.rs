@@ -492,6 +492,11 @@ fn compute_segment(
             }
             selected[local] = true;
             let date = if measure.date_column == deals.close_date {
+                if ctx.blank_close_dates && deals.columns[deals.close_date].date(r).is_none() {
+                    // Without a close date the deal cannot be placed in a period.
+                    set_aside(ctx, out, &mut excepted[local], no_close_date(ctx, plan, r));
+                    continue;
+                }
                 cand.date
             } else {
                 match deals.columns[measure.date_column].date(r) {
@@ -529,14 +534,7 @@ fn compute_segment(
                     used[local] = true;
                     entries[m].push(Entry { date, credit });
                 }
-                Err(d) if ctx.settings.lenient => {
-                    // The deal leaves every measure of the run and goes to the exceptions, once.
-                    if !excepted[local] {
-                        out.exceptions.push(d);
-                    }
-                    excepted[local] = true;
-                }
-                Err(d) => out.diags.push(d),
+                Err(d) => set_aside(ctx, out, &mut excepted[local], d),
             }
         }
     }
@@ -610,6 +608,34 @@ fn compute_segment(
         assignment: seg.assignment,
         components,
     });
+}
+
+/// A selected deal that cannot be credited: an error, or in lenient mode an exception (once per
+/// deal; it leaves every measure of the run).
+fn set_aside(ctx: &Context, out: &mut RepOutcome, excepted: &mut bool, d: Diagnostic) {
+    if !ctx.settings.lenient {
+        out.diags.push(d);
+    } else if !*excepted {
+        out.exceptions.push(d);
+        *excepted = true;
+    }
+}
+
+/// `value-missing` for a deal a measure selects whose close date is empty.
+fn no_close_date(ctx: &Context, plan: &Plan, row: usize) -> Diagnostic {
+    let deals = &ctx.inputs.deals;
+    Diagnostic::error(
+        "value-missing",
+        &deals.file,
+        format!(
+            "deal `{}` is selected by plan `{}` but its close date is empty, so it belongs to no period",
+            deals.id(row),
+            plan.id
+        ),
+    )
+    .line(deals.line(row))
+    .col_name(deals.columns[deals.close_date].header.clone())
+    .hint("write the close date, or leave the deal out of the plan's measures (e.g. by its stage)")
 }
 
 /// A candidate's cells, read ahead of the computation: the value of the measures' (first) source
