@@ -348,8 +348,10 @@ pub struct DealTable {
     /// case: no quoted newlines), and then `line = first_line + row`.
     lines: Vec<u32>,
     first_line: u32,
-    /// Roster index of the deal's owner.
+    /// Roster index of the deal's owner, or [`NO_OWNER`] when its `rep_id` is empty.
     pub reps: Vec<u32>,
+    /// The header of the owner column in the file.
+    pub rep_header: String,
     pub columns: Vec<DealColumn>,
     pub amount: usize,
     pub close_date: usize,
@@ -464,6 +466,11 @@ impl DealTable {
             .unwrap_or(0)
     }
 }
+
+/// The owner of a deal whose `rep_id` is empty (an unassigned deal of a CRM export): no rep. Such a
+/// deal is credited to no one (unless a credits file or territory credits it); the engine reports
+/// one that a measure would select in the run (`value-missing`).
+pub const NO_OWNER: u32 = u32::MAX;
 
 /// Whether a deals column name is canonical (its type is fixed by the data contract).
 pub fn is_canonical(name: &str) -> bool {
@@ -878,6 +885,16 @@ impl Layout<'_> {
         );
     }
 
+    /// The roster index of a deal's owner: [`NO_OWNER`] for an empty `rep_id`, `None` for a rep not
+    /// in the roster.
+    #[inline]
+    fn owner(&self, rep_id: &str) -> Option<u32> {
+        if rep_id.is_empty() {
+            return Some(NO_OWNER);
+        }
+        self.roster.find(rep_id)
+    }
+
     /// One record of the header's width, its fields trimmed: check it, and keep it if it is usable.
     /// Numbers and dates are parsed straight onto their columns, which are cut back to the kept
     /// rows if any field is unusable; texts are interned only for a kept row.
@@ -902,7 +919,7 @@ impl Layout<'_> {
             diags.push(err("deal-id-empty", self.id, "the deal id is empty".into()));
             ok = false;
         }
-        let rep = self.roster.find(fields[self.rep]);
+        let rep = self.owner(fields[self.rep]);
         if rep.is_none() {
             diags.push(
                 err(
@@ -1226,6 +1243,7 @@ fn read_deals_in_blocks(
 
     let table = DealTable {
         file: file.clone(),
+        rep_header: headers[rep].clone(),
         columns: layout
             .columns
             .iter()

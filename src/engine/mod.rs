@@ -21,6 +21,7 @@ mod reasons;
 mod rep;
 pub mod result;
 pub mod tiers;
+mod unassigned;
 
 use std::collections::BTreeMap;
 
@@ -31,9 +32,11 @@ pub use bind::{BoundPlan, BoundValue, Source};
 pub use credit::{NO_VIA, SEVERAL};
 pub use result::*;
 
+use crate::data::deals::NO_OWNER;
 use crate::data::Inputs;
 use crate::diag::{Diagnostics, InvalidInput};
 use crate::period::Period;
+use std::sync::atomic::Ordering;
 
 /// What to compute.
 #[derive(Debug, Clone, Copy)]
@@ -98,6 +101,11 @@ pub fn compute_traced(
         plans.push(bound.unwrap_or_default());
     }
     diags.extend(credit::validate_crediting(inputs));
+    // Deals without an owner that a measure of the run would take: errors, or exceptions.
+    let unowned = unassigned::needed(inputs, &plans, settings.period);
+    if !settings.lenient {
+        diags.extend(unowned.iter().map(|(_, d)| d.clone()));
+    }
     if diags.has_errors() {
         return Err(InvalidInput(diags.into_sorted()));
     }
@@ -121,8 +129,11 @@ pub fn compute_traced(
             .collect(),
     };
 
+    for (row, _) in &unowned {
+        ctx.outcomes[*row as usize].store(Outcome::Exception as u8, Ordering::Relaxed);
+    }
     let mut tracer = Tracer { ctx };
-    let run = tracer.run(diags)?;
+    let run = tracer.run(diags, unowned.into_iter().map(|(_, d)| d).collect())?;
     // Recomputing a rep records no row outcome (the run took them) and keeps every line.
     tracer.ctx.settings.lines = true;
     tracer.ctx.settings.credits = false;
@@ -151,8 +162,13 @@ impl Tracer<'_> {
         })
     }
 
-    /// Every rep in parallel, then the run's totals: reconciliation, exceptions, warnings.
-    fn run(&mut self, mut diags: Diagnostics) -> Result<RunResult, InvalidInput> {
+    /// Every rep in parallel, then the run's totals: reconciliation, exceptions (`set_aside`:
+    /// those found before the reps, in lenient mode), warnings.
+    fn run(
+        &mut self,
+        mut diags: Diagnostics,
+        set_aside: Vec<crate::diag::Diagnostic>,
+    ) -> Result<RunResult, InvalidInput> {
         let (ctx, inputs, settings) = (&self.ctx, self.ctx.inputs, self.ctx.settings);
         let outcomes: Vec<rep::RepOutcome> = (0..inputs.roster.len() as u32)
             .into_par_iter()
@@ -168,6 +184,7 @@ impl Tracer<'_> {
 
         let mut reps = Vec::new();
         let mut exceptions = inputs.deals.exceptions.clone();
+        exceptions.extend(set_aside);
         for o in outcomes {
             diags.extend(o.diags);
             exceptions.extend(o.exceptions);
@@ -188,6 +205,7 @@ impl Tracer<'_> {
             Outcome::NoPlan => Status::NoPlan,
             Outcome::Exception => Status::Exception,
             Outcome::Cancelled => Status::Cancelled,
+            Outcome::NotCredited if inputs.deals.reps[row] == NO_OWNER => Status::Unassigned,
             Outcome::NotCredited => Status::NotCredited,
             Outcome::Filtered => Status::Filtered(reasons.describe(row)),
         };
@@ -225,8 +243,9 @@ impl Tracer<'_> {
     }
 }
 
-/// A reconciliation key: the row's outcome, its reason number (filtered rows, see
-/// [`reasons::FilterReasons`]) and currency code.
+/// A reconciliation key: the row's outcome, its reason number (filtered rows: see
+/// [`reasons::FilterReasons`]; rows credited to no one: 1 when the row has no owner) and currency
+/// code.
 type TallyKey = (Outcome, u32, u32);
 type Tallies = rustc_hash::FxHashMap<TallyKey, (usize, Tally)>;
 
@@ -319,11 +338,12 @@ fn reconcile(
         let o = outcomes[row];
         let reason = match o {
             Outcome::Filtered => reasons.code(row),
+            Outcome::NotCredited => (deals.reps[row] == NO_OWNER) as u32,
             _ => 0,
         };
         (o, reason, deals.currency_code(row))
     };
-    let codes = (reasons.count(), codes(deals.currency));
+    let codes = (reasons.count().max(2), codes(deals.currency));
     // Amounts of one scale in 32 bits (the usual money column) are summed as integers.
     let tallies = match deals.columns[deals.amount].values.narrow_uniform() {
         Some((mantissas, scale)) => tally_rows(

@@ -154,6 +154,29 @@ fn segments(ctx: &Context, rep: &Rep, rep_index: u32) -> Vec<Segment> {
     }
 }
 
+/// The dates a run of period `run` looks at for `plan`, whoever the rep: from the start of the
+/// measurement period of the first payout period in the run to the end of the last.
+pub(crate) fn run_window(plan: &Plan, run: Period) -> Option<(NaiveDate, NaiveDate)> {
+    plan.components
+        .iter()
+        .filter(|c| !matches!(c.kind, ComponentKind::PlanCap(_)))
+        .filter_map(|comp| {
+            let in_run: Vec<Period> = run
+                .periods_of(comp.payout_period)
+                .into_iter()
+                .filter(|p| run.contains(p.end()))
+                .collect();
+            let first = in_run.first()?;
+            Some((
+                first.within(comp.measurement_period).start(),
+                in_run.last()?.end(),
+            ))
+        })
+        .fold(None, |acc: Option<(NaiveDate, NaiveDate)>, (a, b)| {
+            Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
+        })
+}
+
 /// Record a row's outcome from one credit: the strongest outcome of all its credits stays (see
 /// [`Outcome`]); a commutative maximum, so the result does not depend on thread scheduling. When
 /// every row has exactly one credit (its owner's, under one plan), a plain store does. A rep
@@ -330,28 +353,16 @@ fn compute_segment(
 
     // The dates the run looks at for this plan, whoever the rep: a deal outside them is out of
     // period; inside them, not being employed or not on the plan says more.
-    let window = plan
-        .components
-        .iter()
-        .filter(|c| !matches!(c.kind, ComponentKind::PlanCap(_)))
-        .filter_map(|comp| {
-            let in_run: Vec<Period> = run
-                .periods_of(comp.payout_period)
-                .into_iter()
-                .filter(|p| run.contains(p.end()))
-                .collect();
-            let first = in_run.first()?;
-            Some((
-                first.within(comp.measurement_period).start(),
-                in_run.last()?.end(),
-            ))
-        })
-        .fold(None, |acc: Option<(NaiveDate, NaiveDate)>, (a, b)| {
-            Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
-        });
+    let window = run_window(plan, run);
     // The outcome of a credit that entered no measure (it was not selected, or not dated in range).
-    let unused = |date: NaiveDate, selected: bool| {
-        if window.is_none_or(|(a, b)| date < a || date > b) {
+    // A deal without a close date that no measure selects is in no period: its filter says why.
+    let undated = |row: u32| {
+        ctx.blank_close_dates && deals.columns[deals.close_date].date(row as usize).is_none()
+    };
+    let unused = |row: u32, date: NaiveDate, selected: bool| {
+        if !selected && undated(row) {
+            Outcome::Filtered
+        } else if window.is_none_or(|(a, b)| date < a || date > b) {
             Outcome::OutOfPeriod
         } else if !rep.active_on(date) {
             Outcome::RepInactive
@@ -377,7 +388,7 @@ fn compute_segment(
         for (at, o) in owned.iter().enumerate() {
             let mask = if precomputed { o.mask } else { credit::UNKNOWN };
             if mask != credit::UNKNOWN && mask & own_needed == 0 {
-                record(ctx, o.row, unused(o.date, false));
+                record(ctx, o.row, unused(o.row, o.date, false));
             } else {
                 keyed.push(Candidate {
                     date: o.date,
@@ -595,7 +606,7 @@ fn compute_segment(
         } else if cancelled[local] {
             Outcome::Cancelled
         } else {
-            unused(date, selected[local])
+            unused(cand.row, date, selected[local])
         };
         record(ctx, cand.row, status);
     }

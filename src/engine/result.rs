@@ -376,6 +376,8 @@ pub enum Status {
     /// No crediting rule credits it to anyone (e.g. its owner's plan credits by territory and the
     /// territory has no holder on the deal's date).
     NotCredited,
+    /// No owner (an empty `rep_id`), and nothing else credits it.
+    Unassigned,
 }
 
 impl Status {
@@ -390,6 +392,7 @@ impl Status {
             Status::Exception => "sent to exceptions".into(),
             Status::Cancelled => "cancelled (clawback)".into(),
             Status::NotCredited => "credited to no one".into(),
+            Status::Unassigned => "no owner (rep_id empty)".into(),
         }
     }
 }

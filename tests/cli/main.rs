@@ -21,4 +21,5 @@ mod mechanics;
 mod money_and_time;
 mod outputs;
 mod properties;
+mod raw_exports;
 mod reference;
