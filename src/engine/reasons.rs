@@ -11,22 +11,28 @@ use super::bind::{BoundPlan, Source};
 use crate::data::{ColumnValues, Inputs};
 use crate::plan::{Condition, Test};
 
+/// [`FilterReasons::plan_of`] of a rep without a plan.
+const NO_PLAN: u32 = u32::MAX;
+/// [`FilterReasons::plan_of`] of a rep whose plan comes from the assignments file.
+const ASSIGNED: u32 = u32::MAX - 1;
+
 pub(crate) struct FilterReasons<'a> {
     inputs: &'a Inputs,
     plans: &'a [BoundPlan],
     /// Per plan, per measure, per condition: the first number of its reasons.
     base: Vec<Vec<Vec<u32>>>,
+    /// Per rep: the roster's plan, [`ASSIGNED`] when the assignments file says (by date), or
+    /// [`NO_PLAN`] (read once per rep rather than once per row).
+    plan_of: Vec<u32>,
     count: u32,
 }
 
 impl<'a> FilterReasons<'a> {
     pub fn new(inputs: &'a Inputs, plans: &'a [BoundPlan]) -> FilterReasons<'a> {
         let mut next = 1u32;
-        let base = inputs
-            .plans
+        let base = plans
             .iter()
-            .zip(plans)
-            .map(|(_, bound)| {
+            .map(|bound| {
                 (0..bound.measures.len())
                     .map(|m| {
                         (0..bound.conditions(m).len())
@@ -40,10 +46,20 @@ impl<'a> FilterReasons<'a> {
                     .collect()
             })
             .collect();
+        let plan_of = (0..inputs.roster.len() as u32)
+            .map(
+                |rep| match (inputs.assignments.rows_of(rep), inputs.roster.get(rep).plan) {
+                    ([], Some(p)) => p as u32,
+                    ([], None) => NO_PLAN,
+                    _ => ASSIGNED,
+                },
+            )
+            .collect();
         FilterReasons {
             inputs,
             plans,
             base,
+            plan_of,
             count: next,
         }
     }
@@ -90,15 +106,14 @@ impl<'a> FilterReasons<'a> {
     fn failing(&self, row: usize) -> Option<(usize, usize, usize)> {
         let inputs = self.inputs;
         let rep = *inputs.deals.reps.get(row)?;
-        if rep as usize >= inputs.roster.len() {
-            return None;
-        }
-        let p = match inputs.assignments.rows_of(rep) {
-            [] => inputs.roster.get(rep).plan?,
-            rows => {
+        let p = match *self.plan_of.get(rep as usize)? {
+            NO_PLAN => return None,
+            ASSIGNED => {
                 let date = inputs.deals.close_date(row);
+                let rows = inputs.assignments.rows_of(rep);
                 rows.iter().find(|a| a.covers(date))?.value.plan
             }
+            p => p as usize,
         };
         let bound = self.plans.get(p)?;
         (0..bound.measures.len()).find_map(|m| {
