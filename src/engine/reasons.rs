@@ -83,7 +83,11 @@ impl<'a> FilterReasons<'a> {
             return String::new();
         };
         let plan = &self.inputs.plans[p];
-        let condition = &plan.measures[m].filter[c];
+        // A bound plan's conditions are its filters', in order (a plan that binds with errors
+        // stops the run before any row is reconciled).
+        let Some(condition) = plan.measures.get(m).and_then(|x| x.filter.get(c)) else {
+            return String::new();
+        };
         let deals = &self.inputs.deals;
         let value = match self.plans[p].condition_source(m, c) {
             Source::Column(i) if is_text(self.inputs, Source::Column(i)) => {

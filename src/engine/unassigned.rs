@@ -3,8 +3,8 @@
 //! owner, is money paid to no one.
 //!
 //! Invariant: an unassigned deal is `value-missing` (in lenient mode, an exception) exactly when a
-//! measure of a plan that credits owners selects it and its measure date lies in the dates the run
-//! computes for that plan ([`super::rep::run_window`]); otherwise it is reconciled as having no owner.
+//! measure of a plan that credits owners (and that some rep is on) selects it and its measure date
+//! lies in the dates the run computes for that plan ([`super::rep::run_window`]); otherwise it is reconciled as having no owner.
 
 use super::bind::BoundPlan;
 use crate::data::deals::NO_OWNER;
@@ -22,10 +22,15 @@ pub(crate) fn needed(inputs: &Inputs, plans: &[BoundPlan], run: Period) -> Vec<(
     if unassigned.is_empty() {
         return Vec::new();
     }
-    let windows: Vec<_> = inputs
-        .plans
-        .iter()
-        .map(|p| super::rep::run_window(p, run))
+    // The dates the run computes for each plan some rep is on (`None`: none).
+    let windows: Vec<_> = (0..inputs.plans.len())
+        .map(|p| {
+            let on_it = (0..inputs.roster.len() as u32)
+                .any(|r| inputs.assignments.plans_of(&inputs.roster, r).contains(&p));
+            on_it
+                .then(|| super::rep::run_window(&inputs.plans[p], run))
+                .flatten()
+        })
         .collect();
     let mut out = Vec::new();
     for row in unassigned {
