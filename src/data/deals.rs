@@ -1,7 +1,9 @@
 //! The transactions table (deals, order lines, invoices), stored by column, read in parallel.
 //!
 //! Invariants: one entry per data row that parsed, in file order, whatever the thread count;
-//! `deal_id` unique; every deal's rep is in the roster; `amount` and `close_date` present and exact;
+//! `deal_id` unique; every deal's rep is in the roster, or is [`NO_OWNER`] when its `rep_id` is
+//! empty; `amount` and `close_date` exact where present (an empty one is an error only where a
+//! measure needs it, which the engine checks);
 //! each column is typed once (canonical columns by the contract, extra columns by the workspace's
 //! `types`, text otherwise) and its cells parsed with the file's formats. Storage is compact: ids in
 //! one byte arena, decimals as (i64 mantissa, scale), dates as 4 bytes, text interned per column

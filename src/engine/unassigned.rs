@@ -6,6 +6,8 @@
 //! measure of a plan that credits owners (and that some rep is on) selects it and its measure date
 //! lies in the dates the run computes for that plan ([`super::rep::run_window`]); otherwise it is reconciled as having no owner.
 
+use rayon::prelude::*;
+
 use super::bind::BoundPlan;
 use crate::data::deals::NO_OWNER;
 use crate::data::Inputs;
@@ -17,6 +19,7 @@ use crate::plan::MeasureCredit;
 pub(crate) fn needed(inputs: &Inputs, plans: &[BoundPlan], run: Period) -> Vec<(u32, Diagnostic)> {
     let deals = &inputs.deals;
     let unassigned: Vec<usize> = (0..deals.len())
+        .into_par_iter()
         .filter(|&row| deals.reps[row] == NO_OWNER)
         .collect();
     if unassigned.is_empty() {
