@@ -559,3 +559,35 @@ fn parse_limit(
         })
         .ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ExceptionLimit;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn exception_limits_read_rows_or_percentages_and_round_down() {
+        let limit = |s: &str| s.parse::<ExceptionLimit>();
+        assert_eq!(limit("0"), Ok(ExceptionLimit::Rows(0)));
+        assert_eq!(limit(" 25 "), Ok(ExceptionLimit::Rows(25)));
+        assert_eq!(
+            limit("0.5%"),
+            Ok(ExceptionLimit::Percent(Decimal::new(5, 1)))
+        );
+        assert_eq!(
+            limit("100%"),
+            Ok(ExceptionLimit::Percent(Decimal::ONE_HUNDRED))
+        );
+        for bad in ["", "-1", "1.5", "x%", "-1%", "100.1%", "%"] {
+            assert!(limit(bad).is_err(), "{bad:?}");
+        }
+        // 1% of 200 rows = 2; of 150 = 1.5 → 1; of 99 = 0.99 → 0; 100% of 7 = 7
+        let pct = |p: i64| ExceptionLimit::Percent(Decimal::new(p, 0));
+        assert_eq!(pct(1).rows_allowed(200), 2);
+        assert_eq!(pct(1).rows_allowed(150), 1);
+        assert_eq!(pct(1).rows_allowed(99), 0);
+        assert_eq!(pct(100).rows_allowed(7), 7);
+        assert_eq!(ExceptionLimit::Rows(3).rows_allowed(1), 3);
+        assert_eq!(ExceptionLimit::default().to_string(), "1%");
+    }
+}
