@@ -38,6 +38,72 @@ struct RawWorkspace {
     credits: Option<RawInput>,
     assignments: Option<RawInput>,
     territories: Option<RawInput>,
+    max_exceptions: Option<Spanned<RawLimit>>,
+}
+
+/// `max_exceptions = 5` or `max_exceptions = "1%"`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawLimit {
+    Rows(i64),
+    Text(String),
+}
+
+/// How many deal rows a lenient run may send to the exceptions before it fails: a number of rows or
+/// a percentage of the deals file's data rows (`max_exceptions` in the workspace, `--max-exceptions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExceptionLimit {
+    Rows(u64),
+    Percent(rust_decimal::Decimal),
+}
+
+impl Default for ExceptionLimit {
+    /// 1%: a run whose rows mostly go to the exceptions cannot pass unnoticed.
+    fn default() -> Self {
+        ExceptionLimit::Percent(rust_decimal::Decimal::ONE)
+    }
+}
+
+impl std::str::FromStr for ExceptionLimit {
+    type Err = String;
+    /// `12` (rows) or `2.5%` (of the deals file's data rows, 0–100).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let bad = || format!("{s:?} is not a number of rows (e.g. 10) or a percentage (e.g. 1%)");
+        match s.strip_suffix('%') {
+            Some(p) => {
+                let p = rust_decimal::Decimal::from_str_exact(p.trim()).map_err(|_| bad())?;
+                if p.is_sign_negative() || p > rust_decimal::Decimal::ONE_HUNDRED {
+                    return Err(format!("{s:?}: a percentage is between 0% and 100%"));
+                }
+                Ok(ExceptionLimit::Percent(p))
+            }
+            None => s.parse().map(ExceptionLimit::Rows).map_err(|_| bad()),
+        }
+    }
+}
+
+impl std::fmt::Display for ExceptionLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExceptionLimit::Rows(n) => write!(f, "{n}"),
+            ExceptionLimit::Percent(p) => write!(f, "{}%", p.normalize()),
+        }
+    }
+}
+
+impl ExceptionLimit {
+    /// The most exception rows allowed among `rows` data rows (a percentage rounds down).
+    pub fn rows_allowed(self, rows: u64) -> u64 {
+        match self {
+            ExceptionLimit::Rows(n) => n,
+            ExceptionLimit::Percent(p) => {
+                let allowed =
+                    p * rust_decimal::Decimal::from(rows) / rust_decimal::Decimal::ONE_HUNDRED;
+                u64::try_from(allowed.floor()).unwrap_or(rows)
+            }
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -245,6 +311,8 @@ pub struct Workspace {
     pub assignments: Option<InputSpec>,
     /// Territory holders over time (territory, rep_id, from, to).
     pub territories: Option<InputSpec>,
+    /// The most deal rows a lenient run may send to the exceptions (`--max-exceptions` replaces it).
+    pub max_exceptions: ExceptionLimit,
 }
 
 /// Where plan files come from: every `*.toml` in a folder, or a list of files.
@@ -267,6 +335,7 @@ pub struct Overrides {
     pub ledger: Option<PathBuf>,
     /// Send unusable deal rows to exceptions instead of stopping.
     pub lenient: bool,
+    pub max_exceptions: Option<ExceptionLimit>,
 }
 
 /// Remove `.` and `dir/..` from a path without touching the file system, so the paths shown in
@@ -472,6 +541,13 @@ pub fn parse_workspace(
     let assignments = optional(&raw.assignments, InputKind::Assignments, &None, &mut input);
     let territories = optional(&raw.territories, InputKind::Territories, &None, &mut input);
 
+    let max_exceptions = overrides.max_exceptions.unwrap_or_else(|| {
+        raw.max_exceptions
+            .as_ref()
+            .and_then(|l| parse_limit(&src, l, &mut diags))
+            .unwrap_or_default()
+    });
+
     diags.finish()?;
     Ok(Workspace {
         file: file.to_path_buf(),
@@ -500,5 +576,60 @@ pub fn parse_workspace(
         credits,
         assignments,
         territories,
+        max_exceptions,
     })
+}
+
+/// `max_exceptions` of the workspace; `None` (and an error pushed) when it is not a limit.
+fn parse_limit(
+    src: &Source,
+    raw: &Spanned<RawLimit>,
+    diags: &mut Diagnostics,
+) -> Option<ExceptionLimit> {
+    let parsed = match raw.get_ref() {
+        RawLimit::Rows(n) => u64::try_from(*n)
+            .map(ExceptionLimit::Rows)
+            .map_err(|_| format!("{n} is not a number of rows (0 or more)")),
+        RawLimit::Text(t) => t.parse(),
+    };
+    parsed
+        .map_err(|e| {
+            diags.push(
+                src.error("workspace-value-invalid", raw.span(), format!("max_exceptions: {e}"))
+                    .hint("write max_exceptions = 10 (rows) or max_exceptions = \"1%\" (of the deals file's rows)"),
+            )
+        })
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ExceptionLimit;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn exception_limits_read_rows_or_percentages_and_round_down() {
+        let limit = |s: &str| s.parse::<ExceptionLimit>();
+        assert_eq!(limit("0"), Ok(ExceptionLimit::Rows(0)));
+        assert_eq!(limit(" 25 "), Ok(ExceptionLimit::Rows(25)));
+        assert_eq!(
+            limit("0.5%"),
+            Ok(ExceptionLimit::Percent(Decimal::new(5, 1)))
+        );
+        assert_eq!(
+            limit("100%"),
+            Ok(ExceptionLimit::Percent(Decimal::ONE_HUNDRED))
+        );
+        for bad in ["", "-1", "1.5", "x%", "-1%", "100.1%", "%"] {
+            assert!(limit(bad).is_err(), "{bad:?}");
+        }
+        // 1% of 200 rows = 2; of 150 = 1.5 → 1; of 99 = 0.99 → 0; 100% of 7 = 7
+        let pct = |p: i64| ExceptionLimit::Percent(Decimal::new(p, 0));
+        assert_eq!(pct(1).rows_allowed(200), 2);
+        assert_eq!(pct(1).rows_allowed(150), 1);
+        assert_eq!(pct(1).rows_allowed(99), 0);
+        assert_eq!(pct(100).rows_allowed(7), 7);
+        assert_eq!(ExceptionLimit::Rows(3).rows_allowed(1), 3);
+        assert_eq!(ExceptionLimit::default().to_string(), "1%");
+    }
 }

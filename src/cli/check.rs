@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::{print_diagnostics, resolve_period, stdout_write, Global};
-use crate::diag::InvalidInput;
+use crate::diag::{InvalidInput, Severity};
 use crate::engine::Settings;
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,12 +35,19 @@ pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<i32> {
                 lenient: global.lenient,
             },
         )?;
+        // A run's guards: the exceptions limit (lenient), and warnings when they are denied.
+        let over = crate::report::guards::check_exception_limit(&ws, &result, ws.max_exceptions);
         let mut warnings = inputs.warnings;
         warnings.extend(result.warnings);
+        warnings.extend(over);
         Ok(warnings)
     })();
     let (diags, code) = match outcome {
-        Ok(warnings) => (warnings, 0),
+        Ok(diags) => {
+            let denied = global.deny_warnings && !diags.is_empty();
+            let failed = denied || diags.iter().any(|d| d.severity == Severity::Error);
+            (diags, failed as i32)
+        }
         Err(e) => match e.downcast::<InvalidInput>() {
             Ok(invalid) => (invalid.0, 1),
             Err(other) => return Err(other),
@@ -54,8 +61,14 @@ pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<i32> {
         })?;
     } else {
         print_diagnostics(&diags);
+        let errors = diags.iter().any(|d| d.severity == Severity::Error);
         if code == 0 {
             global.message("check passed");
+        } else if !errors {
+            eprintln!(
+                "payout: error: {} warning(s), and --deny-warnings fails on any",
+                diags.len()
+            );
         }
     }
     Ok(code)

@@ -13,7 +13,7 @@ use super::{resolve_period, stdout_write, Format, Global};
 use crate::engine::{check_invariants, Settings};
 use crate::ledger::{append_rows, file, LedgerRow};
 use crate::period::Granularity;
-use crate::report::{manifest, summary};
+use crate::report::{guards, manifest, summary};
 
 #[derive(Args, Debug)]
 pub struct CloseArgs {
@@ -26,6 +26,10 @@ pub struct CloseArgs {
     /// Close even though an earlier payout period is still open (recorded in the ledger's `note`).
     #[arg(long)]
     pub allow_open_earlier: bool,
+    /// Close although deal rows went to the exceptions (with --lenient): their count and the
+    /// SHA-256 of their exceptions.csv are recorded in the `note` of the close's ledger rows.
+    #[arg(long)]
+    pub accept_exceptions: bool,
     /// Record this time instead of the clock's (e.g. `2026-04-03T09:00:00Z`, when replaying closes).
     #[arg(long, value_name = "TIME")]
     pub closed_at: Option<String>,
@@ -141,6 +145,17 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
     let result = payments.compute(&inputs, settings)?;
     global.warn(&inputs, &result);
     check_invariants(&inputs, &result, false)?;
+    let pending = guards::pending_exceptions(&ws, &result).filter(|_| !args.accept_exceptions);
+    if !global.guards_pass(&ws, &inputs, &result, pending) {
+        eprintln!("payout: nothing was closed; {} is unchanged", ledger.file);
+        return Ok(1);
+    }
+    // Exceptions accepted with --accept-exceptions: recorded in the note of every row of the close.
+    let note = match guards::acceptance_note(&result)? {
+        Some(accepted) if note.is_empty() => accepted,
+        Some(accepted) => format!("{note}; {accepted}"),
+        None => note,
+    };
     let closed_at = match &args.closed_at {
         Some(t) => {
             chrono::DateTime::parse_from_rfc3339(t).map_err(|e| {

@@ -22,7 +22,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::data::{read_workspace, Inputs};
 use crate::diag::{Diagnostic, InvalidInput, Severity};
 use crate::period::Period;
-use crate::workspace::{Overrides, Workspace};
+use crate::workspace::{ExceptionLimit, Overrides, Workspace};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -82,6 +82,15 @@ pub struct Global {
     /// exceptions.csv with their reasons, and go on.
     #[arg(long, global = true)]
     pub lenient: bool,
+    /// Fail (exit 1, after printing them) when there is any warning: `run` and `close` then write
+    /// nothing, `check` fails.
+    #[arg(long, global = true)]
+    pub deny_warnings: bool,
+    /// With --lenient, fail (exit 1) when more deal rows than this go to the exceptions: a number
+    /// of rows, or a percentage of the deals file's rows [default: the workspace's
+    /// `max_exceptions`, else 1%].
+    #[arg(long, global = true, value_name = "N|N%")]
+    pub max_exceptions: Option<ExceptionLimit>,
     /// Print how long each phase of a run takes, on stderr.
     #[arg(long, global = true)]
     pub timings: bool,
@@ -314,6 +323,23 @@ const SHOWN_PER_CODE: usize = 10;
 
 /// Print diagnostics on stderr, then a count.
 pub(crate) fn print_diagnostics(diags: &[Diagnostic]) {
+    print_diagnostic_lines(diags);
+    let mut err = io::stderr().lock();
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diags.len() - errors;
+    if errors > 0 {
+        let _ = writeln!(
+            err,
+            "payout: {errors} error(s), {warnings} warning(s); nothing was computed"
+        );
+    }
+}
+
+/// Print diagnostics on stderr (at most [`SHOWN_PER_CODE`] per code and file, then a count).
+fn print_diagnostic_lines(diags: &[Diagnostic]) {
     let mut err = io::stderr().lock();
     let mut shown: std::collections::BTreeMap<(&str, &str), usize> =
         std::collections::BTreeMap::new();
@@ -333,17 +359,6 @@ pub(crate) fn print_diagnostics(diags: &[Diagnostic]) {
             );
         }
     }
-    let errors = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = diags.len() - errors;
-    if errors > 0 {
-        let _ = writeln!(
-            err,
-            "payout: {errors} error(s), {warnings} warning(s); nothing was computed"
-        );
-    }
 }
 
 impl Global {
@@ -358,7 +373,43 @@ impl Global {
             adjustments: self.adjustments.clone(),
             ledger: self.ledger.clone(),
             lenient: self.lenient,
+            max_exceptions: self.max_exceptions,
         }
+    }
+
+    /// The guards of a computed run (`run`, `close`): no warning when they are denied, no more
+    /// exceptions than the workspace's limit, and `extra` (a command's own guard). When one fails,
+    /// prints why (the warnings again under -q, which silenced them) and returns false.
+    pub(crate) fn guards_pass(
+        &self,
+        ws: &Workspace,
+        inputs: &Inputs,
+        run: &crate::engine::RunResult,
+        extra: Option<Diagnostic>,
+    ) -> bool {
+        let mut failed: Vec<Diagnostic> =
+            crate::report::guards::check_exception_limit(ws, run, ws.max_exceptions)
+                .into_iter()
+                .chain(extra)
+                .collect();
+        let warnings: Vec<&Diagnostic> = inputs.warnings.iter().chain(&run.warnings).collect();
+        let denied = self.deny_warnings && !warnings.is_empty();
+        if failed.is_empty() && !denied {
+            return true;
+        }
+        if denied && self.quiet {
+            let mut all: Vec<Diagnostic> = warnings.iter().map(|&w| w.clone()).collect();
+            all.append(&mut failed);
+            failed = all;
+        }
+        print_diagnostic_lines(&failed);
+        if denied {
+            eprintln!(
+                "payout: error: {} warning(s), and --deny-warnings fails on any",
+                warnings.len()
+            );
+        }
+        false
     }
 
     /// Read the workspace and every input (their warnings are in `Inputs::warnings`); the deals

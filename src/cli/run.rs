@@ -58,6 +58,9 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     global.warn(&inputs, &result);
     // No tracer: the run kept every line, and they must sum to the payables.
     check_invariants(&inputs, &result, tracer.is_none())?;
+    if !global.guards_pass(&ws, &inputs, &result, None) {
+        return refuse(args, &result);
+    }
     // Without --out nothing is traced: the engine's tables go before the summary is built.
     let tracer = tracer.filter(|_| args.out.is_some());
     let rows = summary::rows(&inputs, &result);
@@ -114,6 +117,25 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
         global.message(format!("wrote {}", dir.display()));
     }
     Ok(0)
+}
+
+/// A run that failed its guards pays nothing: no summary and no output files, but the exceptions
+/// (when there are any and `--out` is given), so that the user can see why. Exit 1.
+fn refuse(args: &RunArgs, result: &crate::engine::RunResult) -> anyhow::Result<i32> {
+    match &args.out {
+        Some(dir) if !result.exceptions.is_empty() => {
+            fs::write_atomic(
+                &dir.join("exceptions.csv"),
+                &report::render_exceptions(result)?,
+            )?;
+            eprintln!(
+                "payout: nothing was paid; {} holds the exceptions",
+                dir.join("exceptions.csv").display()
+            );
+        }
+        _ => eprintln!("payout: nothing was paid or written"),
+    }
+    Ok(1)
 }
 
 /// Phase timings on stderr with `--timings` (for profiling large batches; never in data outputs):

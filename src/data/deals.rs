@@ -1,8 +1,10 @@
 //! The transactions table (deals, order lines, invoices), stored by column, read in parallel.
 //!
 //! Invariants: one entry per data row that parsed, in file order, whatever the thread count; every
-//! other data row read is counted as set aside, under the currency its cells give;
-//! `deal_id` unique; every deal's rep is in the roster; `amount` and `close_date` present and exact;
+//! other data row read is counted as set aside, under the currency its cells give; `deal_id`
+//! unique; every deal's rep is in the roster, or is [`NO_OWNER`] when its `rep_id` is empty;
+//! `amount` and `close_date` exact where present (an empty one is an error only where a measure
+//! needs it, which the engine checks);
 //! each column is typed once (canonical columns by the contract, extra columns by the workspace's
 //! `types`, text otherwise) and its cells parsed with the file's formats. Storage is compact: ids in
 //! one byte arena, decimals as (i64 mantissa, scale), dates as 4 bytes, text interned per column
@@ -352,8 +354,10 @@ pub struct DealTable {
     /// case: no quoted newlines), and then `line = first_line + row`.
     lines: Vec<u32>,
     first_line: u32,
-    /// Roster index of the deal's owner.
+    /// Roster index of the deal's owner, or [`NO_OWNER`] when its `rep_id` is empty.
     pub reps: Vec<u32>,
+    /// The header of the owner column in the file.
+    pub rep_header: String,
     pub columns: Vec<DealColumn>,
     pub amount: usize,
     pub close_date: usize,
@@ -454,6 +458,15 @@ impl DealTable {
         self.columns[self.close_date].date(row).unwrap_or_default()
     }
 
+    /// Whether some deal's close date is empty (one pass down the column).
+    pub fn has_blank_close_dates(&self) -> bool {
+        use rayon::prelude::*;
+        match self.columns.get(self.close_date).map(|c| &c.values) {
+            Some(ColumnValues::Date(dates)) => dates.par_iter().any(|d| d.is_none()),
+            _ => false,
+        }
+    }
+
     /// The deal's currency code; empty when the file has no currency column or the cell is empty.
     #[inline]
     pub fn currency(&self, row: usize) -> &str {
@@ -478,6 +491,11 @@ impl DealTable {
             .unwrap_or(0)
     }
 }
+
+/// The owner of a deal whose `rep_id` is empty (an unassigned deal of a CRM export): no rep. Such a
+/// deal is credited to no one (unless a credits file or territory credits it); the engine reports
+/// one that a measure would select in the run (`value-missing`).
+pub const NO_OWNER: u32 = u32::MAX;
 
 /// Whether a deals column name is canonical (its type is fixed by the data contract).
 pub fn is_canonical(name: &str) -> bool {
@@ -954,6 +972,16 @@ impl Layout<'_> {
         piece.diags.push(d.line(line));
     }
 
+    /// The roster index of a deal's owner: [`NO_OWNER`] for an empty `rep_id`, `None` for a rep not
+    /// in the roster.
+    #[inline]
+    fn owner(&self, rep_id: &str) -> Option<u32> {
+        if rep_id.is_empty() {
+            return Some(NO_OWNER);
+        }
+        self.roster.find(rep_id)
+    }
+
     /// One record of the header's width, its fields trimmed: check it, and keep it if it is usable.
     /// Numbers and dates are parsed straight onto their columns, which are cut back to the kept
     /// rows if any field is unusable; texts are interned only for a kept row.
@@ -978,7 +1006,7 @@ impl Layout<'_> {
             diags.push(err("deal-id-empty", self.id, "the deal id is empty".into()));
             ok = false;
         }
-        let rep = self.roster.find(fields[self.rep]);
+        let rep = self.owner(fields[self.rep]);
         if rep.is_none() {
             diags.push(
                 err(
@@ -1248,7 +1276,6 @@ fn read_deals_in_blocks(
         position("deal_id").unwrap_or(0),
         position("rep_id").unwrap_or(0),
     );
-    let (amount_pos, date_pos) = (position("amount"), position("close_date"));
     let mut columns = Vec::new();
     for (i, header) in headers.iter().enumerate() {
         if i == id || i == rep {
@@ -1264,7 +1291,10 @@ fn read_deals_in_blocks(
             .and_then(canonical_type)
             .or_else(|| spec.types.get(&name).copied())
             .unwrap_or(ColumnType::Text);
-        let required = Some(i) == amount_pos || Some(i) == date_pos;
+        // No column must be filled in every row: an empty `amount` or `close_date` is an error only
+        // where a measure selects the deal (open deals of a raw CRM export have neither), which the
+        // engine checks (`value-missing`).
+        let required = false;
         columns.push((i, name, ty, required));
     }
     for name in spec.types.keys() {
@@ -1281,7 +1311,7 @@ fn read_deals_in_blocks(
         headers: headers.clone(),
         id,
         rep,
-        amount: amount_pos.unwrap_or(0),
+        amount: position("amount").unwrap_or(0),
         currency: position("currency"),
         columns,
         date_format: &spec.date_format,
@@ -1292,6 +1322,7 @@ fn read_deals_in_blocks(
 
     let table = DealTable {
         file: file.clone(),
+        rep_header: headers[rep].clone(),
         columns: layout
             .columns
             .iter()

@@ -129,6 +129,24 @@ impl BoundPlan {
         self.matches(deals, &self.measures[m].conditions, row)
     }
 
+    /// The conditions of measure `m`, in the order of its plan's filter.
+    pub(crate) fn conditions(&self, m: usize) -> &[BoundCondition] {
+        &self.measures[m].conditions
+    }
+
+    /// Where condition `c` of measure `m` reads its value.
+    pub(crate) fn condition_source(&self, m: usize, c: usize) -> Source {
+        self.measures[m].conditions[c].source
+    }
+
+    /// The first condition of measure `m` that the deal fails; `None` when the measure selects it.
+    pub(crate) fn first_failing(&self, deals: &DealTable, m: usize, row: usize) -> Option<usize> {
+        self.measures[m]
+            .conditions
+            .iter()
+            .position(|c| !self.matches(deals, std::slice::from_ref(c), row))
+    }
+
     /// Measure `m` over the rows `first..first + out.len()`: `out[i]` is cleared unless the measure
     /// selects row `first + i` (the same answer as [`Self::selects`], a condition at a time down the
     /// column: the usual text filters become a table lookup per cell).

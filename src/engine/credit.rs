@@ -306,8 +306,8 @@ fn owners_sorted(
     (offsets, rows, cells, gathered)
 }
 
-/// Rows (but split ones) sorted by owner, stable: (where each owner's rows start, the rows, the
-/// `cells` of each). A parallel counting sort: each chunk of `chunk` rows counts its owners, the
+/// Rows (but split ones, and those without an owner: [`crate::data::deals::NO_OWNER`]) sorted by
+/// owner, stable: (where each owner's rows start, the rows, the `cells` of each). A parallel counting sort: each chunk of `chunk` rows counts its owners, the
 /// counts become disjoint write ranges per (chunk, owner), and each chunk fills its own ranges.
 fn counting_sort(
     owners: &[u32],
@@ -318,13 +318,14 @@ fn counting_sort(
 ) -> (Vec<u32>, Vec<u32>, Vec<u64>) {
     use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
     let is_split = |row: usize| split.get(row).copied().unwrap_or(false);
+    let owned = |row: usize, rep: u32| rep != crate::data::deals::NO_OWNER && !is_split(row);
     let counts: Vec<Vec<u32>> = owners
         .par_chunks(chunk)
         .enumerate()
         .map(|(c, owners)| {
             let mut n = vec![0u32; reps];
             for (i, &rep) in owners.iter().enumerate() {
-                if !is_split(c * chunk + i) {
+                if owned(c * chunk + i, rep) {
                     n[rep as usize] += 1;
                 }
             }
@@ -352,7 +353,7 @@ fn counting_sort(
         .for_each(|(c, (owners, mut next))| {
             for (i, &rep) in owners.iter().enumerate() {
                 let row = c * chunk + i;
-                if !is_split(row) {
+                if owned(row, rep) {
                     let slot = &mut next[rep as usize];
                     // Each slot is written by exactly one chunk: relaxed stores suffice.
                     sorted_rows[*slot as usize].store(row as u32, Relaxed);
@@ -536,7 +537,13 @@ pub(crate) fn owner_selections(inputs: &Inputs, plans: &[super::BoundPlan]) -> V
             let mut plans_here: Vec<usize> = Vec::new();
             let row_plan: Vec<usize> = owners
                 .iter()
-                .map(|&rep| plan_of[rep as usize].unwrap_or(usize::MAX))
+                .map(|&rep| {
+                    plan_of
+                        .get(rep as usize)
+                        .copied()
+                        .flatten()
+                        .unwrap_or(usize::MAX)
+                })
                 .collect();
             for (cell, &p) in cells.iter_mut().zip(&row_plan) {
                 if p != usize::MAX {

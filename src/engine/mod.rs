@@ -17,9 +17,11 @@ mod component;
 pub(crate) mod credit;
 pub mod payment;
 pub mod proration;
+mod reasons;
 mod rep;
 pub mod result;
 pub mod tiers;
+mod unassigned;
 
 use std::collections::BTreeMap;
 
@@ -30,9 +32,11 @@ pub use bind::{BoundPlan, BoundValue, Source};
 pub use credit::{NO_VIA, SEVERAL};
 pub use result::*;
 
+use crate::data::deals::NO_OWNER;
 use crate::data::Inputs;
 use crate::diag::{Diagnostics, InvalidInput};
 use crate::period::Period;
+use std::sync::atomic::Ordering;
 
 /// What to compute.
 #[derive(Debug, Clone, Copy)]
@@ -60,7 +64,8 @@ pub(crate) struct Context<'a> {
     pub settings: Settings,
     /// Per plan, bound to the deals table.
     pub plans: Vec<BoundPlan>,
-    pub stage: Option<usize>,
+    /// Whether some deal has an empty close date (then a measure that selects one is told).
+    pub blank_close_dates: bool,
     pub credits: credit::CreditLists<'a>,
     /// Deal ids increase in file order (see [`crate::data::DealTable::ids_ascending`]).
     pub ids_ascending: bool,
@@ -96,6 +101,11 @@ pub fn compute_traced(
         plans.push(bound.unwrap_or_default());
     }
     diags.extend(credit::validate_crediting(inputs));
+    // Deals without an owner that a measure of the run would take: errors, or exceptions.
+    let unowned = unassigned::needed(inputs, &plans, settings.period);
+    if !settings.lenient {
+        diags.extend(unowned.iter().map(|(_, d)| d.clone()));
+    }
     if diags.has_errors() {
         return Err(InvalidInput(diags.into_sorted()));
     }
@@ -105,7 +115,7 @@ pub fn compute_traced(
         inputs,
         settings,
         plans,
-        stage: inputs.deals.column("stage"),
+        blank_close_dates: inputs.deals.has_blank_close_dates(),
         credits,
         ids_ascending,
         one_credit_per_row: inputs.credits.rows.is_empty()
@@ -119,8 +129,11 @@ pub fn compute_traced(
             .collect(),
     };
 
+    for (row, _) in &unowned {
+        ctx.outcomes[*row as usize].store(Outcome::Exception as u8, Ordering::Relaxed);
+    }
     let mut tracer = Tracer { ctx };
-    let run = tracer.run(diags)?;
+    let run = tracer.run(diags, unowned.into_iter().map(|(_, d)| d).collect())?;
     // Recomputing a rep records no row outcome (the run took them) and keeps every line.
     tracer.ctx.settings.lines = true;
     tracer.ctx.settings.credits = false;
@@ -149,10 +162,14 @@ impl Tracer<'_> {
         })
     }
 
-    /// Every rep in parallel, then the run's totals: reconciliation, exceptions, warnings.
-    fn run(&mut self, mut diags: Diagnostics) -> Result<RunResult, InvalidInput> {
+    /// Every rep in parallel, then the run's totals: reconciliation, exceptions (`set_aside`:
+    /// those found before the reps, in lenient mode), warnings.
+    fn run(
+        &mut self,
+        mut diags: Diagnostics,
+        set_aside: Vec<crate::diag::Diagnostic>,
+    ) -> Result<RunResult, InvalidInput> {
         let (ctx, inputs, settings) = (&self.ctx, self.ctx.inputs, self.ctx.settings);
-        let stage = ctx.stage;
         let outcomes: Vec<rep::RepOutcome> = (0..inputs.roster.len() as u32)
             .into_par_iter()
             .map(|rep| {
@@ -167,6 +184,7 @@ impl Tracer<'_> {
 
         let mut reps = Vec::new();
         let mut exceptions = inputs.deals.exceptions.clone();
+        exceptions.extend(set_aside);
         for o in outcomes {
             diags.extend(o.diags);
             exceptions.extend(o.exceptions);
@@ -179,6 +197,7 @@ impl Tracer<'_> {
         if diags.has_errors() {
             return Err(InvalidInput(diags.into_sorted()));
         }
+        let reasons = reasons::FilterReasons::new(inputs, &self.ctx.plans);
         let status = |row: usize, o: Outcome| match o {
             Outcome::Credited => Status::Credited,
             Outcome::OutOfPeriod => Status::OutOfPeriod,
@@ -186,12 +205,9 @@ impl Tracer<'_> {
             Outcome::NoPlan => Status::NoPlan,
             Outcome::Exception => Status::Exception,
             Outcome::Cancelled => Status::Cancelled,
+            Outcome::NotCredited if inputs.deals.reps[row] == NO_OWNER => Status::Unassigned,
             Outcome::NotCredited => Status::NotCredited,
-            Outcome::Filtered => Status::Filtered(
-                stage
-                    .map(|s| inputs.deals.columns[s].display(row))
-                    .unwrap_or_default(),
-            ),
+            Outcome::Filtered => Status::Filtered(reasons.describe(row)),
         };
         let not_credited = if settings.lines {
             outcomes_by_row
@@ -203,7 +219,7 @@ impl Tracer<'_> {
         } else {
             Vec::new()
         };
-        let mut reconciliation = reconcile(inputs, &outcomes_by_row, status);
+        let mut reconciliation = reconcile(inputs, &outcomes_by_row, &reasons, status);
         reconciliation.file_rows = inputs
             .deals
             .info
@@ -226,11 +242,13 @@ impl Tracer<'_> {
     }
 }
 
-/// A reconciliation key: the row's outcome, its stage code (filtered rows) and currency code.
+/// A reconciliation key: the row's outcome, its reason number (filtered rows: see
+/// [`reasons::FilterReasons`]; rows credited to no one: 1 when the row has no owner) and currency
+/// code.
 type TallyKey = (Outcome, u32, u32);
 type Tallies = rustc_hash::FxHashMap<TallyKey, (usize, Tally)>;
 
-/// Rows `0..rows` tallied by `key` (stage codes below `codes.0`, currency codes below `codes.1`):
+/// Rows `0..rows` tallied by `key` (reason numbers below `codes.0`, currency codes below `codes.1`):
 /// per key, its first row, its row count and the sum of its rows' `amount`s, turned into a decimal
 /// by `finish` (the amounts may be raw mantissas of one scale, summed as integers). In a dense table
 /// per worker when the codes are few (the usual case), else in hash maps; the same answer either
@@ -301,28 +319,30 @@ where
         .collect()
 }
 
-/// Tally every deal row by outcome (and stage, for filtered rows) and currency: first by small
-/// integer keys, then named, so the result does not depend on dictionary order.
+/// Tally every deal row by outcome (and the reason it was left out, for filtered rows) and
+/// currency: first by small integer keys, then named, so the result does not depend on dictionary
+/// order.
 fn reconcile(
     inputs: &Inputs,
     outcomes: &[Outcome],
+    reasons: &reasons::FilterReasons,
     status: impl Fn(usize, Outcome) -> Status,
 ) -> Reconciliation {
     let deals = &inputs.deals;
-    let stage = deals.column("stage");
     let codes = |c: Option<usize>| match c.map(|c| &deals.columns[c].values) {
         Some(crate::data::ColumnValues::Text { dict, .. }) => dict.len().max(1),
         _ => 1,
     };
     let key = |row: usize| {
         let o = outcomes[row];
-        let stage_code = match (o, stage) {
-            (Outcome::Filtered, Some(s)) => deals.columns[s].text_code_at(row).unwrap_or(0),
+        let reason = match o {
+            Outcome::Filtered => reasons.code(row),
+            Outcome::NotCredited => (deals.reps[row] == NO_OWNER) as u32,
             _ => 0,
         };
-        (o, stage_code, deals.currency_code(row))
+        (o, reason, deals.currency_code(row))
     };
-    let codes = (codes(stage), codes(deals.currency));
+    let codes = (reasons.count().max(2), codes(deals.currency));
     // Amounts of one scale in 32 bits (the usual money column) are summed as integers.
     let tallies = match deals.columns[deals.amount].values.narrow_uniform() {
         Some((mantissas, scale)) => tally_rows(

@@ -154,6 +154,29 @@ fn segments(ctx: &Context, rep: &Rep, rep_index: u32) -> Vec<Segment> {
     }
 }
 
+/// The dates a run of period `run` looks at for `plan`, whoever the rep: from the start of the
+/// measurement period of the first payout period in the run to the end of the last.
+pub(crate) fn run_window(plan: &Plan, run: Period) -> Option<(NaiveDate, NaiveDate)> {
+    plan.components
+        .iter()
+        .filter(|c| !matches!(c.kind, ComponentKind::PlanCap(_)))
+        .filter_map(|comp| {
+            let in_run: Vec<Period> = run
+                .periods_of(comp.payout_period)
+                .into_iter()
+                .filter(|p| run.contains(p.end()))
+                .collect();
+            let first = in_run.first()?;
+            Some((
+                first.within(comp.measurement_period).start(),
+                in_run.last()?.end(),
+            ))
+        })
+        .fold(None, |acc: Option<(NaiveDate, NaiveDate)>, (a, b)| {
+            Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
+        })
+}
+
 /// Record a row's outcome from one credit: the strongest outcome of all its credits stays (see
 /// [`Outcome`]); a commutative maximum, so the result does not depend on thread scheduling. When
 /// every row has exactly one credit (its owner's, under one plan), a plain store does. A rep
@@ -330,28 +353,16 @@ fn compute_segment(
 
     // The dates the run looks at for this plan, whoever the rep: a deal outside them is out of
     // period; inside them, not being employed or not on the plan says more.
-    let window = plan
-        .components
-        .iter()
-        .filter(|c| !matches!(c.kind, ComponentKind::PlanCap(_)))
-        .filter_map(|comp| {
-            let in_run: Vec<Period> = run
-                .periods_of(comp.payout_period)
-                .into_iter()
-                .filter(|p| run.contains(p.end()))
-                .collect();
-            let first = in_run.first()?;
-            Some((
-                first.within(comp.measurement_period).start(),
-                in_run.last()?.end(),
-            ))
-        })
-        .fold(None, |acc: Option<(NaiveDate, NaiveDate)>, (a, b)| {
-            Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
-        });
+    let window = run_window(plan, run);
     // The outcome of a credit that entered no measure (it was not selected, or not dated in range).
-    let unused = |date: NaiveDate, selected: bool| {
-        if window.is_none_or(|(a, b)| date < a || date > b) {
+    // A deal without a close date that no measure selects is in no period: its filter says why.
+    let undated = |row: u32| {
+        ctx.blank_close_dates && deals.columns[deals.close_date].date(row as usize).is_none()
+    };
+    let unused = |row: u32, date: NaiveDate, selected: bool| {
+        if !selected && undated(row) {
+            Outcome::Filtered
+        } else if window.is_none_or(|(a, b)| date < a || date > b) {
             Outcome::OutOfPeriod
         } else if !rep.active_on(date) {
             Outcome::RepInactive
@@ -377,7 +388,7 @@ fn compute_segment(
         for (at, o) in owned.iter().enumerate() {
             let mask = if precomputed { o.mask } else { credit::UNKNOWN };
             if mask != credit::UNKNOWN && mask & own_needed == 0 {
-                record(ctx, o.row, unused(o.date, false));
+                record(ctx, o.row, unused(o.row, o.date, false));
             } else {
                 keyed.push(Candidate {
                     date: o.date,
@@ -492,6 +503,11 @@ fn compute_segment(
             }
             selected[local] = true;
             let date = if measure.date_column == deals.close_date {
+                if ctx.blank_close_dates && deals.columns[deals.close_date].date(r).is_none() {
+                    // Without a close date the deal cannot be placed in a period.
+                    set_aside(ctx, out, &mut excepted[local], no_close_date(ctx, plan, r));
+                    continue;
+                }
                 cand.date
             } else {
                 match deals.columns[measure.date_column].date(r) {
@@ -529,14 +545,7 @@ fn compute_segment(
                     used[local] = true;
                     entries[m].push(Entry { date, credit });
                 }
-                Err(d) if ctx.settings.lenient => {
-                    // The deal leaves every measure of the run and goes to the exceptions, once.
-                    if !excepted[local] {
-                        out.exceptions.push(d);
-                    }
-                    excepted[local] = true;
-                }
-                Err(d) => out.diags.push(d),
+                Err(d) => set_aside(ctx, out, &mut excepted[local], d),
             }
         }
     }
@@ -597,7 +606,7 @@ fn compute_segment(
         } else if cancelled[local] {
             Outcome::Cancelled
         } else {
-            unused(date, selected[local])
+            unused(cand.row, date, selected[local])
         };
         record(ctx, cand.row, status);
     }
@@ -610,6 +619,34 @@ fn compute_segment(
         assignment: seg.assignment,
         components,
     });
+}
+
+/// A selected deal that cannot be credited: an error, or in lenient mode an exception (once per
+/// deal; it leaves every measure of the run).
+fn set_aside(ctx: &Context, out: &mut RepOutcome, excepted: &mut bool, d: Diagnostic) {
+    if !ctx.settings.lenient {
+        out.diags.push(d);
+    } else if !*excepted {
+        out.exceptions.push(d);
+        *excepted = true;
+    }
+}
+
+/// `value-missing` for a deal a measure selects whose close date is empty.
+fn no_close_date(ctx: &Context, plan: &Plan, row: usize) -> Diagnostic {
+    let deals = &ctx.inputs.deals;
+    Diagnostic::error(
+        "value-missing",
+        &deals.file,
+        format!(
+            "deal `{}` is selected by plan `{}` but its close date is empty, so it belongs to no period",
+            deals.id(row),
+            plan.id
+        ),
+    )
+    .line(deals.line(row))
+    .col_name(deals.columns[deals.close_date].header.clone())
+    .hint("write the close date, or leave the deal out of the plan's measures (e.g. by its stage)")
 }
 
 /// A candidate's cells, read ahead of the computation: the value of the measures' (first) source

@@ -366,7 +366,8 @@ pub enum Status {
     RepInactive,
     /// The owner has no plan.
     NoPlan,
-    /// No measure of the owner's plan selects it; the stage value is kept for the breakdown.
+    /// No measure of the owner's plan selects it: the filter condition it fails, with the row's
+    /// value (empty when no reason was found).
     Filtered(String),
     /// Sent to the exceptions (lenient mode).
     Exception,
@@ -375,6 +376,8 @@ pub enum Status {
     /// No crediting rule credits it to anyone (e.g. its owner's plan credits by territory and the
     /// territory has no holder on the deal's date).
     NotCredited,
+    /// No owner (an empty `rep_id`), and nothing else credits it.
+    Unassigned,
     /// Read but not loaded (lenient mode: its problems are in the exceptions).
     NotLoaded,
 }
@@ -386,11 +389,12 @@ impl Status {
             Status::OutOfPeriod => "outside the run's periods".into(),
             Status::RepInactive => "rep not active on the deal date".into(),
             Status::NoPlan => "rep has no plan".into(),
-            Status::Filtered(stage) if stage.is_empty() => "not selected by any measure".into(),
-            Status::Filtered(stage) => format!("not selected by any measure (stage {stage})"),
+            Status::Filtered(reason) if reason.is_empty() => "not selected by any measure".into(),
+            Status::Filtered(reason) => format!("not selected: {reason}"),
             Status::Exception => "sent to exceptions".into(),
             Status::Cancelled => "cancelled (clawback)".into(),
             Status::NotCredited => "credited to no one".into(),
+            Status::Unassigned => "no owner (rep_id empty)".into(),
             Status::NotLoaded => "not loaded (sent to exceptions)".into(),
         }
     }

@@ -126,7 +126,8 @@ pub fn csv_text(cell: &str) -> std::borrow::Cow<'_, str> {
 
 /// Make sure `dir` may receive the outputs of run `run_id`: it is created if missing; a folder that
 /// holds the same run is rewritten (byte-identical); a folder holding another run, or files that are
-/// not a payout run, is refused unless `force`, in which case the previous run's files are removed.
+/// not a payout run, is refused unless `force`, in which case the previous run's files are removed. A
+/// folder holding only `exceptions.csv` (what a run refused by its guards writes) is taken.
 pub fn claim_output_dir(dir: &Path, run_id: &str, force: bool) -> anyhow::Result<()> {
     if !dir.exists() {
         return std::fs::create_dir_all(dir)
@@ -135,10 +136,19 @@ pub fn claim_output_dir(dir: &Path, run_id: &str, force: bool) -> anyhow::Result
     if !dir.is_dir() {
         anyhow::bail!("--out {} exists and is not a folder", dir.display());
     }
-    let mut entries = std::fs::read_dir(dir)
+    let names: Vec<std::ffi::OsString> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the output folder {}", dir.display()))?
+        .map(|e| e.map(|e| e.file_name()))
+        .collect::<Result<_, _>>()
         .with_context(|| format!("cannot read the output folder {}", dir.display()))?;
-    if entries.next().is_none() {
+    if names.is_empty() {
         return Ok(());
+    }
+    // A run refused by its guards leaves only its exceptions: the next run takes the folder.
+    if names.iter().all(|n| n == "exceptions.csv") {
+        let path = dir.join("exceptions.csv");
+        return std::fs::remove_file(&path)
+            .with_context(|| format!("cannot remove {}", path.display()));
     }
     let manifest = dir.join("manifest.json");
     let previous = std::fs::read_to_string(&manifest)

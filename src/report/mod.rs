@@ -8,6 +8,7 @@ pub mod csv_out;
 pub mod explain;
 pub mod format;
 pub mod fs;
+pub mod guards;
 pub mod manifest;
 pub mod statement;
 pub mod summary;
@@ -70,11 +71,19 @@ pub fn render_exceptions(run: &RunResult) -> anyhow::Result<Vec<u8>> {
 /// One line for stderr: "428 deal rows: 64 credited, 332 outside the run's periods, ...".
 pub fn reconciliation_summary(run: &RunResult) -> String {
     let rec = &run.reconciliation;
-    let parts: Vec<String> = rec
-        .by_status
-        .keys()
-        .map(|s| format!("{} {}", rec.rows_with(s), s.describe()))
-        .collect();
+    // Rows left out by filters in one count: reconciliation.csv names each filter.
+    let mut counts: Vec<(u64, String)> = Vec::new();
+    for s in rec.by_status.keys() {
+        let name = match s {
+            crate::engine::Status::Filtered(_) => "not selected by any measure".to_string(),
+            other => other.describe(),
+        };
+        match counts.last_mut() {
+            Some((n, last)) if *last == name => *n += rec.rows_with(s),
+            _ => counts.push((rec.rows_with(s), name)),
+        }
+    }
+    let parts: Vec<String> = counts.iter().map(|(n, s)| format!("{n} {s}")).collect();
     format!("{} deal rows: {}", rec.file_rows, parts.join(", "))
 }
 

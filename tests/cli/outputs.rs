@@ -44,13 +44,13 @@ fn reconciliation_accounts_for_every_deal_row_per_currency() {
         // U3 400 + U4 800 = 1,200.00
         want("outside the run's periods", "USD", "2", "1200.00"),
         want(
-            "not selected by any measure (stage Lost)",
+            "not selected: stage \"Lost\" fails stage = \"Won\" (measure bookings, tests/cases/reconciliation/plans/won.toml:5)",
             "EUR",
             "1",
             "2000.00",
         ),
         want(
-            "not selected by any measure (stage Lost)",
+            "not selected: stage \"Lost\" fails stage = \"Won\" (measure bookings, tests/cases/reconciliation/plans/won.toml:5)",
             "USD",
             "1",
             "200.00",

@@ -1,0 +1,173 @@
+//! Why a deal row that no measure selects was left out, for the reconciliation: the first filter
+//! condition it fails, of the first measure (in plan order) of its owner's plan that does not select
+//! it, named with the column, the row's value (text columns), the condition and its plan line.
+//!
+//! Invariants: reasons are numbered densely from 1 (0: no reason found, e.g. the row's owner has no
+//! plan on its date, or another crediting left it out), one number per (plan, measure, condition)
+//! and, for a condition on a text column, per value of the column; so the reconciliation tallies
+//! rows by a small integer and names each group once.
+
+use super::bind::{BoundPlan, Source};
+use crate::data::{ColumnValues, Inputs};
+use crate::plan::{Condition, Test};
+
+/// [`FilterReasons::plan_of`] of a rep without a plan.
+const NO_PLAN: u32 = u32::MAX;
+/// [`FilterReasons::plan_of`] of a rep whose plan comes from the assignments file.
+const ASSIGNED: u32 = u32::MAX - 1;
+
+pub(crate) struct FilterReasons<'a> {
+    inputs: &'a Inputs,
+    plans: &'a [BoundPlan],
+    /// Per plan, per measure, per condition: the first number of its reasons.
+    base: Vec<Vec<Vec<u32>>>,
+    /// Per rep: the roster's plan, [`ASSIGNED`] when the assignments file says (by date), or
+    /// [`NO_PLAN`] (read once per rep rather than once per row).
+    plan_of: Vec<u32>,
+    count: u32,
+}
+
+impl<'a> FilterReasons<'a> {
+    pub fn new(inputs: &'a Inputs, plans: &'a [BoundPlan]) -> FilterReasons<'a> {
+        let mut next = 1u32;
+        let base = plans
+            .iter()
+            .map(|bound| {
+                (0..bound.measures.len())
+                    .map(|m| {
+                        (0..bound.conditions(m).len())
+                            .map(|c| {
+                                let at = next;
+                                next += values_of(inputs, bound.condition_source(m, c)) as u32;
+                                at
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let plan_of = (0..inputs.roster.len() as u32)
+            .map(
+                |rep| match (inputs.assignments.rows_of(rep), inputs.roster.get(rep).plan) {
+                    ([], Some(p)) => p as u32,
+                    ([], None) => NO_PLAN,
+                    _ => ASSIGNED,
+                },
+            )
+            .collect();
+        FilterReasons {
+            inputs,
+            plans,
+            base,
+            plan_of,
+            count: next,
+        }
+    }
+
+    /// How many reason numbers there are (0 included).
+    pub fn count(&self) -> usize {
+        self.count as usize
+    }
+
+    /// The reason number of a row no measure selected (0: none found).
+    pub fn code(&self, row: usize) -> u32 {
+        match self.failing(row) {
+            Some((p, m, c)) => self.base[p][m][c] + self.value_code(p, m, c, row),
+            None => 0,
+        }
+    }
+
+    /// The reason of a row no measure selected, in words; empty when none was found.
+    pub fn describe(&self, row: usize) -> String {
+        let Some((p, m, c)) = self.failing(row) else {
+            return String::new();
+        };
+        let plan = &self.inputs.plans[p];
+        // A bound plan's conditions are its filters', in order (a plan that binds with errors
+        // stops the run before any row is reconciled).
+        let Some(condition) = plan.measures.get(m).and_then(|x| x.filter.get(c)) else {
+            return String::new();
+        };
+        let deals = &self.inputs.deals;
+        let value = match self.plans[p].condition_source(m, c) {
+            Source::Column(i) if is_text(self.inputs, Source::Column(i)) => {
+                format!(" {:?}", deals.columns[i].display(row))
+            }
+            _ => String::new(),
+        };
+        format!(
+            "{}{value} fails {} (measure {}, {}:{})",
+            condition.column,
+            rule(condition),
+            plan.measures[m].name,
+            plan.file,
+            condition.line
+        )
+    }
+
+    /// (plan, measure, condition) of the first condition the row fails, of the first measure of its
+    /// owner's plan on its close date that does not select it.
+    fn failing(&self, row: usize) -> Option<(usize, usize, usize)> {
+        let inputs = self.inputs;
+        let rep = *inputs.deals.reps.get(row)?;
+        let p = match *self.plan_of.get(rep as usize)? {
+            NO_PLAN => return None,
+            ASSIGNED => {
+                let date = inputs.deals.close_date(row);
+                let rows = inputs.assignments.rows_of(rep);
+                rows.iter().find(|a| a.covers(date))?.value.plan
+            }
+            p => p as usize,
+        };
+        let bound = self.plans.get(p)?;
+        (0..bound.measures.len()).find_map(|m| {
+            bound
+                .first_failing(&inputs.deals, m, row)
+                .map(|c| (p, m, c))
+        })
+    }
+
+    /// The row's value code in the condition's column when it is text (its reasons are per
+    /// value), else 0.
+    fn value_code(&self, p: usize, m: usize, c: usize, row: usize) -> u32 {
+        match self.plans[p].condition_source(m, c) {
+            Source::Column(i) => self.inputs.deals.columns[i].text_code_at(row).unwrap_or(0),
+            Source::Derived(_) => 0,
+        }
+    }
+}
+
+fn is_text(inputs: &Inputs, source: Source) -> bool {
+    matches!(source, Source::Column(i)
+        if matches!(inputs.deals.columns[i].values, ColumnValues::Text { .. }))
+}
+
+/// How many reason numbers a condition on `source` takes: one per value of a text column, else one.
+fn values_of(inputs: &Inputs, source: Source) -> usize {
+    match source {
+        Source::Column(i) => match &inputs.deals.columns[i].values {
+            ColumnValues::Text { dict, .. } => dict.len().max(1),
+            _ => 1,
+        },
+        Source::Derived(_) => 1,
+    }
+}
+
+/// A condition as a plan states it: `stage = "Closed won"`, `type in ["New", "Upsell"]`,
+/// `amount >= 1000`, `paid_date is empty`.
+fn rule(c: &Condition) -> String {
+    let list = |vs: &[String]| {
+        vs.iter()
+            .map(|v| format!("{v:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match &c.test {
+        Test::In(vs) if vs.len() == 1 => format!("{} = {:?}", c.column, vs[0]),
+        Test::In(vs) => format!("{} in [{}]", c.column, list(vs)),
+        Test::NotIn(vs) => format!("{} not in [{}]", c.column, list(vs)),
+        Test::Compare(op, v) => format!("{} {} {v}", c.column, op.symbol()),
+        Test::Empty(true) => format!("{} is empty", c.column),
+        Test::Empty(false) => format!("{} is not empty", c.column),
+    }
+}
