@@ -379,7 +379,9 @@ fn md_totals(md: &mut String, first: &Row, totals: std::collections::BTreeMap<&s
 
 /// Escape text for a Markdown table cell.
 fn md(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(text.len());
+    push_md(&mut out, text);
+    out
 }
 
 /// A component's table of measure, quota, attainment, earned, paid and payable.

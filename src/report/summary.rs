@@ -10,7 +10,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::csv_out::Fields;
-use super::format::{amount, attainment_pct, attainment_ratio, grouped, push_attainment_ratio};
+use super::format::{
+    amount, attainment_pct, attainment_ratio, grouped, push_attainment_ratio, term_row,
+};
 use crate::data::Inputs;
 use crate::engine::{LineKind, PeriodResult, RunResult};
 use crate::period::Period;
@@ -411,7 +413,7 @@ pub fn render_table(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
             row.push(grouped(payments(p), places));
         }
         row.push(grouped(p.payable, places));
-        t.add_row(row);
+        t.add_row(term_row(row));
     }
     for (currency, total, places) in totals(rows) {
         let mut row = vec![String::new(); width];

@@ -1,0 +1,122 @@
+//! Cells a spreadsheet would run as a formula: every id and text a user controls in
+//! tests/cases/formulas starts with `=`, `@`, `+` or `-` (a leading tab is trimmed by the readers, so
+//! it never reaches an output); every CSV cell payout writes is neutralised with a leading
+//! apostrophe, amounts stay plain numbers, and terminals and Markdown get control characters escaped.
+
+use crate::util::{parse_csv, payout, run_with, workspace, Record};
+
+/// Whether a spreadsheet would run the cell: a leading `=`, `@`, tab or carriage return, or a leading
+/// `+`/`-` not followed by a plain number.
+fn runs_as_formula(cell: &str) -> bool {
+    match cell.chars().next() {
+        Some('=' | '@' | '\t' | '\r') => true,
+        Some('+' | '-') => cell[1..].parse::<rust_decimal::Decimal>().is_err(),
+        _ => false,
+    }
+}
+
+fn assert_no_formula(file: &str, records: &[Record]) {
+    for r in records {
+        for (column, cell) in r {
+            assert!(
+                !runs_as_formula(cell),
+                "{file}: column {column}: {cell:?} would run as a formula"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_csv_cell_from_user_text_is_neutralised_and_amounts_stay_numbers() {
+    let run = run_with(&workspace("formulas"), "2026-01", &["--lenient"]);
+    let out = run.out();
+    let mut files = vec![
+        "payouts.csv".to_string(),
+        "reconciliation.csv".into(),
+        "exceptions.csv".into(),
+    ];
+    for e in std::fs::read_dir(out.join("statements/2026-01")).unwrap() {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        if name.ends_with(".csv") {
+            files.push(format!("statements/2026-01/{name}"));
+        }
+    }
+    assert_eq!(files.len(), 5, "{files:?}");
+    for file in &files {
+        assert_no_formula(file, &parse_csv(&run.read(file)));
+    }
+
+    // =R1: deal -D1 1000 × 10% = 100.00; the adjustment -12.50; payable 100.00 − 12.50 = 87.50.
+    let r1 = run.row("'=R1", "'@evil", "2026-01");
+    assert_eq!(r1["rep_name"], "'-Ann");
+    assert_eq!(r1["plan"], "'=bk");
+    assert_eq!(r1["measure"], "'+m");
+    assert_eq!(r1["earned_to_date"], "100.00");
+    assert_eq!(r1["adjustments"], "-12.50");
+    assert_eq!(r1["payable"], "87.50");
+    // +R2: deal =D2 2000 × 10% = 200.00.
+    assert_eq!(run.payable("'+R2", "'@evil", "2026-01"), "200.00");
+    assert_eq!(
+        run.row("'+R2", "'@evil", "2026-01")["rep_name"],
+        "'@Bob\u{1b}[31m"
+    );
+
+    let statement = run.read("statements/2026-01/_R1~058580cbdc.csv");
+    let lines = parse_csv(&statement);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["deal_id"], "'-D1");
+    assert_eq!(lines[0]["component"], "'@evil");
+    assert_eq!(lines[0]["amount"], "100.00");
+    assert_eq!(lines[1]["line"], "adjustment");
+    assert_eq!(
+        lines[1]["formula"],
+        "'=HYPERLINK(\"http://x\"); approved by @approver; +note"
+    );
+    assert_eq!(lines[1]["amount"], "-12.50");
+
+    let exceptions = parse_csv(&run.read("exceptions.csv"));
+    assert_eq!(exceptions.len(), 1);
+    assert_eq!(exceptions[0]["value"], "'-R9");
+}
+
+#[test]
+fn terminal_tables_and_markdown_show_control_characters_escaped() {
+    let out = payout()
+        .args(["-w", &workspace("formulas"), "run", "--lenient"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(!table.contains('\u{1b}'), "{table}");
+    assert!(table.contains("@Bob\\u{1b}[31m"), "{table}");
+
+    let dir = tempfile::tempdir().unwrap();
+    payout()
+        .args(["-w", &workspace("formulas"), "run", "--lenient", "-q", "-o"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let md =
+        std::fs::read_to_string(dir.path().join("statements/2026-01/_R2~9e07754174.md")).unwrap();
+    assert!(!md.contains('\u{1b}'), "{md}");
+    assert!(
+        md.starts_with("# Commission statement: @Bob\\u{1b}[31m (+R2), 2026-01\n"),
+        "{md}"
+    );
+
+    let explain = payout()
+        .args([
+            "-w",
+            &workspace("formulas"),
+            "explain",
+            "--lenient",
+            "-r",
+            "+R2",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(explain.stdout).unwrap();
+    assert!(explain.status.success(), "{text}");
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert!(text.contains("@Bob\\u{1b}[31m"), "{text}");
+}
