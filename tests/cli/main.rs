@@ -11,6 +11,7 @@ mod catalogue;
 mod constructs;
 mod crediting;
 mod data;
+mod diff;
 mod engine_properties;
 mod errors;
 mod explain;
