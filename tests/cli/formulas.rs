@@ -120,3 +120,54 @@ fn terminal_tables_and_markdown_show_control_characters_escaped() {
     assert!(!text.contains('\u{1b}'), "{text}");
     assert!(text.contains("@Bob\\u{1b}[31m"), "{text}");
 }
+
+#[test]
+fn diff_reads_neutralised_ids_back_and_writes_them_neutralised() {
+    let ws = crate::util::scratch_copy("formulas");
+    let file = ws.path().join("payout.toml").display().to_string();
+    let run = |name: &str| {
+        let out = ws.path().join(name);
+        payout()
+            .args(["-w", &file, "-q", "run", "--lenient", "-o"])
+            .arg(&out)
+            .assert()
+            .success();
+        out
+    };
+    let before = run("before");
+    // The adjustment −12.50 → −20.00: =R1 pays 100.00 − 20.00 = 80.00 instead of 87.50 (−7.50).
+    let adjustments = ws.path().join("adjustments.csv");
+    let text = std::fs::read_to_string(&adjustments).unwrap();
+    std::fs::write(&adjustments, text.replacen("-12.50", "-20", 1)).unwrap();
+    let after = run("after");
+    let out = payout()
+        .args(["diff", "-f", "csv"])
+        .arg(&before)
+        .arg(&after)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!(
+            "section,change,rep_id,plan,component,payout_period,line,deal_id,path,old,new,difference,detail
+payout,changed,'=R1,'=bk,'@evil,2026-01,,,,87.50,80.00,-7.50,adjustments -12.50 -> -20.00
+line,changed,'=R1,'=bk,'@evil,2026-01,adjustment,,,-12.50,-20.00,-7.50,
+input,changed,,,,,,,{},,,,
+",
+            adjustments.display()
+        )
+    );
+    // The table shows the ids as they are.
+    let out = payout()
+        .arg("diff")
+        .arg(&before)
+        .arg(&after)
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("│ =R1 ┆ =bk  ┆ @evil     ┆ 2026-01 ┆ 87.50 ┆ 80.00 ┆      -7.50 ┆"),
+        "{table}"
+    );
+}
