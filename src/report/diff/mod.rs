@@ -193,10 +193,10 @@ fn compare_rows(old: &Side, new: &Side) -> anyhow::Result<Vec<RowChange>> {
     for k in keys {
         let (o, n) = (payable(old, k)?, payable(new, k)?);
         let fields = match (old.rows.get(k), new.rows.get(k)) {
-            (Some(a), Some(b)) if !old.ledger => changed_fields(a, b, &["payable"]),
+            (Some(a), Some(b)) if !old.ledger && !new.ledger => changed_fields(a, b, &["payable"]),
             _ => Vec::new(),
         };
-        let differs = match ledger_vs_run || old.ledger || new.ledger {
+        let differs = match old.ledger || new.ledger {
             true => o.unwrap_or_default() != n.unwrap_or_default(),
             false => o.is_none() || n.is_none() || o != n || !fields.is_empty(),
         };
