@@ -12,6 +12,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod cli;
+pub mod csv_cell;
 pub mod data;
 pub mod date_format;
 pub mod diag;

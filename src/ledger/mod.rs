@@ -30,6 +30,7 @@ use rust_decimal::Decimal;
 use chain::{Chain, Head, Tampered};
 use file::LedgerFiles;
 
+use crate::csv_cell::{neutralise, restore};
 use crate::data::csv_input::CsvInput;
 use crate::data::FileInfo;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -335,7 +336,9 @@ pub fn read_ledger(
                 .value(row.get(c).to_string())
                 .hint("the ledger is written by `payout close`; restore it from a backup rather than editing it")
         };
-        let text = |name: &str| opt[name].map_or("", |c| row.get(c)).trim().to_string();
+        // Text cells were neutralised when written (a leading `=` or `@` is stored as `'=`): read
+        // back the text itself.
+        let text = |name: &str| restore(opt[name].map_or("", |c| row.get(c)).trim()).to_string();
         let period_at = |c: usize, diags: &mut Diagnostics| {
             calendar
                 .parse(row.get(c).trim())
@@ -382,10 +385,10 @@ pub fn read_ledger(
             (period, for_period, closed_period, amount, kind)
         {
             rows.push(LedgerRow {
-                rep_id: row.get(c_rep).trim().to_string(),
+                rep_id: restore(row.get(c_rep).trim()).to_string(),
                 period,
                 plan: text("plan"),
-                component: row.get(c_comp).trim().to_string(),
+                component: restore(row.get(c_comp).trim()).to_string(),
                 kind,
                 for_period,
                 deal_id: text("deal_id"),
@@ -393,8 +396,8 @@ pub fn read_ledger(
                 balance,
                 reason: text("reason"),
                 closed_period,
-                closed_at: row.get(c_at).trim().to_string(),
-                run_id: row.get(c_run).trim().to_string(),
+                closed_at: restore(row.get(c_at).trim()).to_string(),
+                run_id: restore(row.get(c_run).trim()).to_string(),
                 approved_by: text("approved_by"),
                 note: text("note"),
                 line: row.line,
@@ -406,24 +409,26 @@ pub fn read_ledger(
     Ok(ledger)
 }
 
-/// A row's cells by column name.
+/// A row's cells by column name, as written: text a spreadsheet would run as a formula is
+/// neutralised (amounts stay plain numbers), and the chain hashes the cells as written.
 fn cells(r: &LedgerRow) -> [(&'static str, String); 15] {
+    let text = |t: &str| neutralise(t).into_owned();
     [
-        ("rep_id", r.rep_id.clone()),
+        ("rep_id", text(&r.rep_id)),
         ("period", r.period.to_string()),
-        ("plan", r.plan.clone()),
-        ("component", r.component.clone()),
+        ("plan", text(&r.plan)),
+        ("component", text(&r.component)),
         ("kind", r.kind_name().to_string()),
         ("for_period", r.for_period.to_string()),
-        ("deal_id", r.deal_id.clone()),
+        ("deal_id", text(&r.deal_id)),
         ("amount", plain(r.amount)),
         ("balance", r.balance.map(plain).unwrap_or_default()),
-        ("reason", r.reason.clone()),
+        ("reason", text(&r.reason)),
         ("closed_period", r.closed_period.to_string()),
-        ("closed_at", r.closed_at.clone()),
-        ("run_id", r.run_id.clone()),
-        ("approved_by", r.approved_by.clone()),
-        ("note", r.note.clone()),
+        ("closed_at", text(&r.closed_at)),
+        ("run_id", text(&r.run_id)),
+        ("approved_by", text(&r.approved_by)),
+        ("note", text(&r.note)),
     ]
 }
 

@@ -12,7 +12,9 @@ use std::fmt::Write as _;
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use rust_decimal::Decimal;
 
-use super::format::{amount, attainment_pct, formula, grouped, table_rate, table_tier, tier};
+use super::format::{
+    amount, attainment_pct, formula, grouped, table_rate, table_tier, term_lines, term_row, tier,
+};
 use crate::data::Inputs;
 use crate::engine::{RepResult, RunResult, Status};
 use crate::money::fmt_percent;
@@ -86,14 +88,14 @@ fn tiers_table(plan: &Plan, t: &RateTable, quota: Option<Decimal>, places: u32) 
         _ => Decimal::ONE,
     };
     for (i, tier) in t.tiers.iter().enumerate() {
-        tt.add_row(vec![
+        tt.add_row(term_row(vec![
             table_tier(t, Some(i)),
             table_rate(plan, t, tier.rate),
             grouped(tier.from * scale, places),
             tier.to
                 .map(|to| grouped(to * scale, places))
                 .unwrap_or_else(|| "∞".into()),
-        ]);
+        ]));
     }
     indent(&tt.to_string(), "  ")
 }
@@ -420,7 +422,7 @@ pub fn render(
                 for cr in &p.credits {
                     let d = cr.deal as usize;
                     cum += cr.credited;
-                    dt.add_row(vec![
+                    dt.add_row(term_row(vec![
                         deals.id(d).to_string(),
                         format!("{}:{}", deals.file, deals.line(d)),
                         cr.date.to_string(),
@@ -434,7 +436,7 @@ pub fn render(
                         crate::money::fmt_percent(cr.share),
                         grouped(cr.credited, value_places),
                         grouped(cum, value_places),
-                    ]);
+                    ]));
                 }
                 let _ = writeln!(s, "  deals credited:");
                 s.push_str(&indent(&dt.to_string(), "  "));
@@ -444,7 +446,7 @@ pub fn render(
             if !p.lines.is_empty() {
                 let mut lt = table(&["Line", "Deal", "Tier", "Formula", "Amount"], &[4]);
                 for line in &p.lines {
-                    lt.add_row(vec![
+                    lt.add_row(term_row(vec![
                         line.kind.name().to_string(),
                         line.credit
                             .map(|c| deals.id(c.deal as usize).to_string())
@@ -452,7 +454,7 @@ pub fn render(
                         tier(comp, line),
                         formula(plan, comp, line),
                         grouped(line.amount, places),
-                    ]);
+                    ]));
                 }
                 let _ = writeln!(s, "  lines:");
                 s.push_str(&indent(&lt.to_string(), "  "));
@@ -531,15 +533,19 @@ pub fn render(
         let mut t = table(&["Deal", "Source", "Date", "Amount", "Reason"], &[3]);
         for (row, status) in not_credited {
             let d = *row as usize;
-            t.add_row(vec![
+            t.add_row(term_row(vec![
                 deals.id(d).to_string(),
                 format!("{}:{}", deals.file, deals.line(d)),
                 deals.close_date(d).to_string(),
                 with_currency(grouped(deals.amount(d), 2), deals.currency(d)),
                 status.describe(),
-            ]);
+            ]));
         }
         s.push_str(&indent(&t.to_string(), "  "));
     }
-    s
+    // User text (names, ids, columns) reaches the terminal with its control characters escaped.
+    match term_lines(&s) {
+        std::borrow::Cow::Owned(escaped) => escaped,
+        std::borrow::Cow::Borrowed(_) => s,
+    }
 }

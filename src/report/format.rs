@@ -4,6 +4,7 @@
 //! the plan's places), so a printed total always equals the sum of its printed lines. Only attainment,
 //! a ratio, is shown rounded, and says so.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use chrono::{Datelike, NaiveDate};
@@ -243,9 +244,10 @@ pub fn push_date(out: &mut String, date: NaiveDate) {
     two(out, date.day());
 }
 
-/// Text escaped for a Markdown table cell (`|` → `\|`, newline → space), appended to `out`.
+/// Text escaped for a Markdown table cell (`|` → `\|`, newline → space, any other control
+/// character as its escape, see [`term`]), appended to `out`.
 pub fn push_md(out: &mut String, text: &str) {
-    if memchr::memchr2(b'|', b'\n', text.as_bytes()).is_none() {
+    if !text.bytes().any(|b| b == b'|' || may_be_control(b)) {
         out.push_str(text);
         return;
     }
@@ -253,9 +255,57 @@ pub fn push_md(out: &mut String, text: &str) {
         match c {
             '|' => out.push_str("\\|"),
             '\n' => out.push(' '),
+            c if c.is_control() => out.extend(c.escape_default()),
             c => out.push(c),
         }
     }
+}
+
+/// Whether a UTF-8 byte may start a control character: C0, DEL, or the lead byte of C1 (U+0080 to
+/// U+009F).
+fn may_be_control(b: u8) -> bool {
+    b < 0x20 || b == 0x7f || b == 0xc2
+}
+
+/// Text for a terminal table cell: control characters (escape sequences, tabs, carriage returns,
+/// newlines) shown as their escapes (`\u{1b}`, `\t`, `\r`, `\n`), so user text can neither drive
+/// the terminal nor break the table's lines.
+pub fn term(text: &str) -> Cow<'_, str> {
+    escape_controls(text, false)
+}
+
+/// A whole text for a terminal: like [`term`], newlines kept.
+pub fn term_lines(text: &str) -> Cow<'_, str> {
+    escape_controls(text, true)
+}
+
+/// The cells of a table row through [`term`].
+pub fn term_row(cells: Vec<String>) -> Vec<String> {
+    cells
+        .into_iter()
+        .map(|c| {
+            let escaped = match term(&c) {
+                Cow::Owned(escaped) => Some(escaped),
+                Cow::Borrowed(_) => None,
+            };
+            escaped.unwrap_or(c)
+        })
+        .collect()
+}
+
+fn escape_controls(text: &str, keep_newlines: bool) -> Cow<'_, str> {
+    let escape = |c: char| c.is_control() && !(keep_newlines && c == '\n');
+    if !text.bytes().any(may_be_control) || !text.chars().any(escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match escape(c) {
+            true => out.extend(c.escape_default()),
+            false => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -286,5 +336,15 @@ mod tests {
             push_md(&mut s, t);
             assert_eq!(s, t.replace('|', "\\|").replace('\n', " "));
         }
+    }
+
+    #[test]
+    fn control_characters_are_escaped_for_terminals_and_markdown() {
+        assert_eq!(term("a\u{1b}[31mb\tc\r\nd"), "a\\u{1b}[31mb\\tc\\r\\nd");
+        assert_eq!(term_lines("a\u{9b}b\nc"), "a\\u{9b}b\nc");
+        assert!(matches!(term("Ann Able é"), Cow::Borrowed(_)));
+        let mut s = String::new();
+        push_md(&mut s, "x|y\nz\u{1b}");
+        assert_eq!(s, "x\\|y z\\u{1b}");
     }
 }

@@ -1,5 +1,5 @@
 //! Writing output files safely: atomically (temporary file + rename), with names built from user ids
-//! sanitised, and CSV text cells a spreadsheet would execute neutralised.
+//! sanitised (CSV cells are neutralised by [`crate::csv_cell`]).
 //!
 //! Invariants: a crash never leaves a half-written file under its final name; a file name built from
 //! an id never contains a path separator, `..`, or a control character, and two distinct ids never map
@@ -115,15 +115,6 @@ pub fn safe_name(id: &str) -> String {
     out
 }
 
-/// Neutralise a text cell that a spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`,
-/// tab or carriage return) by prefixing an apostrophe. Numbers written by payout are never passed here.
-pub fn csv_text(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
-        _ => cell.into(),
-    }
-}
-
 /// Make sure `dir` may receive the outputs of run `run_id`: it is created if missing; a folder that
 /// holds the same run is rewritten (byte-identical); a folder holding another run, or files that are
 /// not a payout run, is refused unless `force`, in which case the previous run's files are removed. A
@@ -201,12 +192,5 @@ mod tests {
         assert_ne!(safe_name("a/b"), safe_name("a:b"));
         assert!(!safe_name("..").contains(".."));
         assert!(!safe_name("x\ny").contains('\n'));
-    }
-
-    #[test]
-    fn formulas_are_neutralised() {
-        assert_eq!(csv_text("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(csv_text("@SUM"), "'@SUM");
-        assert_eq!(csv_text("Acme"), "Acme");
     }
 }

@@ -5,6 +5,7 @@
 //! last and lists the SHA-256 of every other file, so a folder with a manifest is a complete run.
 
 pub mod csv_out;
+pub mod diff;
 pub mod explain;
 pub mod format;
 pub mod fs;
@@ -28,44 +29,44 @@ use summary::Row;
 /// Reconciliation as CSV: one row per status and currency, after the input rows per currency.
 pub fn render_reconciliation(run: &RunResult) -> anyhow::Result<Vec<u8>> {
     let rec = &run.reconciliation;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["status", "currency", "rows", "amount"])?;
+    let mut w = csv_out::Fields::new(csv::Writer::from_writer(Vec::new()));
+    w.record(["status", "currency", "rows", "amount"])?;
     let input = rec.input.iter().map(|(c, t)| ("input".to_string(), c, t));
     let statuses = rec
         .by_status
         .iter()
         .flat_map(|(s, m)| m.iter().map(move |(c, t)| (s.describe(), c, t)));
     for (status, currency, t) in input.chain(statuses) {
-        w.write_record([
+        w.record([
             status.as_str(),
-            fs::csv_text(currency).as_ref(),
+            currency.as_str(),
             &t.rows.to_string(),
             &amount(t.amount, 2),
         ])?;
     }
-    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+    w.into_inner()
 }
 
 /// The exceptions of a lenient run as CSV: file, line, code, column, value, reason.
 pub fn render_exceptions(run: &RunResult) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["file", "line", "code", "column", "value", "reason"])?;
+    let mut w = csv_out::Fields::new(csv::Writer::from_writer(Vec::new()));
+    w.record(["file", "line", "code", "column", "value", "reason"])?;
     for d in &run.exceptions {
         let column = match &d.column {
             Some(crate::diag::Column::Name(n)) => n.clone(),
             Some(crate::diag::Column::Number(n)) => n.to_string(),
             None => String::new(),
         };
-        w.write_record([
-            fs::csv_text(&d.file).as_ref(),
+        w.record([
+            d.file.as_str(),
             &d.line.map(|l| l.to_string()).unwrap_or_default(),
             d.code,
-            fs::csv_text(&column).as_ref(),
-            fs::csv_text(d.value.as_deref().unwrap_or("")).as_ref(),
-            fs::csv_text(&d.message).as_ref(),
+            &column,
+            d.value.as_deref().unwrap_or(""),
+            &d.message,
         ])?;
     }
-    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+    w.into_inner()
 }
 
 /// One line for stderr: "428 deal rows: 64 credited, 332 outside the run's periods, ...".

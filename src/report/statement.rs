@@ -240,10 +240,10 @@ impl Renderer {
         let credit = line.credit.filter(|_| first);
         let rounding = line.kind == LineKind::Rounding || line.kind.is_settlement();
         f.text(r.rep_id)?;
-        f.raw(period)?;
+        f.text(period)?;
         f.text(&r.plan.id)?;
-        f.raw(&r.component.id)?;
-        f.raw(kind(line))?;
+        f.text(&r.component.id)?;
+        f.text(kind(line))?;
         md.push_str("| ");
         md.push_str(kind(line));
         md.push_str(" | ");
@@ -316,7 +316,7 @@ impl Renderer {
             }
         }
         let tier = self.texts.tier(r.component, line);
-        f.raw(tier)?;
+        f.text(tier)?;
         if line.kind != LineKind::Rounding {
             md.push_str(tier);
         }
@@ -327,7 +327,7 @@ impl Renderer {
                 f.amount(line.base, value_places)?;
             }
         }
-        f.raw(self.texts.rate(r.plan, r.component, line))?;
+        f.text(self.texts.rate(r.plan, r.component, line))?;
         let texts = &mut self.texts;
         push_md(
             md,
@@ -379,7 +379,9 @@ fn md_totals(md: &mut String, first: &Row, totals: std::collections::BTreeMap<&s
 
 /// Escape text for a Markdown table cell.
 fn md(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(text.len());
+    push_md(&mut out, text);
+    out
 }
 
 /// A component's table of measure, quota, attainment, earned, paid and payable.

@@ -10,8 +10,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::csv_out::Fields;
-use super::format::{amount, attainment_pct, attainment_ratio, grouped, push_attainment_ratio};
-use super::fs::csv_text;
+use super::format::{
+    amount, attainment_pct, attainment_ratio, grouped, push_attainment_ratio, term_row,
+};
 use crate::data::Inputs;
 use crate::engine::{LineKind, PeriodResult, RunResult};
 use crate::period::Period;
@@ -101,11 +102,12 @@ pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
     rows.into_iter().map(|(_, row)| row).collect()
 }
 
+/// A row of `--format json`, text as it is (formula neutralisation is for CSV cells).
 #[derive(Serialize)]
-struct CsvRow<'a> {
-    rep_id: std::borrow::Cow<'a, str>,
-    rep_name: std::borrow::Cow<'a, str>,
-    plan: std::borrow::Cow<'a, str>,
+struct JsonRow<'a> {
+    rep_id: &'a str,
+    rep_name: &'a str,
+    plan: &'a str,
     component: &'a str,
     payout_period: String,
     measurement_period: String,
@@ -157,14 +159,14 @@ fn payment_sums(p: &PeriodResult) -> [Decimal; 7] {
     sums
 }
 
-fn csv_row<'a>(r: &'a Row<'a>) -> CsvRow<'a> {
+fn json_row<'a>(r: &'a Row<'a>) -> JsonRow<'a> {
     let places = r.plan.rounding.places;
     let p = r.result;
     let sums = payment_sums(p);
-    CsvRow {
-        rep_id: csv_text(r.rep_id),
-        rep_name: csv_text(r.rep_name),
-        plan: csv_text(&r.plan.id),
+    JsonRow {
+        rep_id: r.rep_id,
+        rep_name: r.rep_name,
+        plan: &r.plan.id,
         component: &r.component.id,
         payout_period: p.payout_period.to_string(),
         measurement_period: p.measurement_period.to_string(),
@@ -191,7 +193,7 @@ fn csv_row<'a>(r: &'a Row<'a>) -> CsvRow<'a> {
     }
 }
 
-/// The columns of `payouts.csv`, as [`CsvRow`] names them (the JSON rows' keys).
+/// The columns of `payouts.csv`, as [`JsonRow`] names them (the JSON rows' keys).
 const CSV_HEADER: [&str; 23] = [
     "rep_id",
     "rep_name",
@@ -218,7 +220,7 @@ const CSV_HEADER: [&str; 23] = [
     "status",
 ];
 
-/// One row of `payouts.csv`, field by field: the same cells as [`csv_row`], formatted into the
+/// One row of `payouts.csv`, field by field: the same cells as [`json_row`], formatted into the
 /// writer's scratch buffer instead of a `String` each.
 fn write_csv_row<W: Write>(
     f: &mut Fields<W>,
@@ -230,11 +232,11 @@ fn write_csv_row<W: Write>(
     f.text(r.rep_id)?;
     f.text(r.rep_name)?;
     f.text(&r.plan.id)?;
-    f.raw(&r.component.id)?;
-    f.raw(periods.text(p.payout_period))?;
-    f.raw(periods.text(p.measurement_period))?;
-    f.raw(&r.plan.currency)?;
-    f.raw(r.measure_name())?;
+    f.text(&r.component.id)?;
+    f.text(periods.text(p.payout_period))?;
+    f.text(periods.text(p.measurement_period))?;
+    f.text(&r.plan.currency)?;
+    f.text(r.measure_name())?;
     f.amount(p.measure_to_date, r.measure_places())?;
     match p.quota {
         Some(q) => {
@@ -250,7 +252,7 @@ fn write_csv_row<W: Write>(
     for sum in payment_sums(p) {
         f.amount(sum, places)?;
     }
-    f.raw(if r.closed { "closed" } else { "open" })?;
+    f.text(if r.closed { "closed" } else { "open" })?;
     f.end()
 }
 
@@ -301,9 +303,9 @@ pub fn render_csv(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
         }
     }
     if rows.is_empty() {
-        let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(CSV_HEADER)?;
-        w.flush()?;
+        let mut f = Fields::new(csv::Writer::from_writer(&mut out));
+        f.record(CSV_HEADER)?;
+        f.flush()?;
     }
     out.flush()?;
     Ok(())
@@ -327,7 +329,7 @@ pub fn render_json(
     struct JsonRows<'a>(&'a [Row<'a>]);
     impl Serialize for JsonRows<'_> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.collect_seq(self.0.iter().map(csv_row))
+            s.collect_seq(self.0.iter().map(json_row))
         }
     }
     let doc = Doc {
@@ -411,7 +413,7 @@ pub fn render_table(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
             row.push(grouped(payments(p), places));
         }
         row.push(grouped(p.payable, places));
-        t.add_row(row);
+        t.add_row(term_row(row));
     }
     for (currency, total, places) in totals(rows) {
         let mut row = vec![String::new(); width];

@@ -493,11 +493,15 @@ fn diff_lists_changed_payables_and_changed_inputs() {
         .arg(after.out())
         .output()
         .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(
-        text,
-        "rep_id,component,payout_period,old,new,difference\nA1,commission,2026-02,500.00,700.00,200.00\n"
+        out.status.code(),
+        Some(1),
+        "diff exits 1 when the runs differ"
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("\npayout,changed,A1,ae,commission,2026-02,,,,500.00,700.00,200.00,"),
+        "{text}"
     );
     let table = payout()
         .args(["diff"])
@@ -523,9 +527,10 @@ fn diff_lists_changed_payables_and_changed_inputs() {
         .arg(jan.out())
         .output()
         .unwrap();
+    assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
-        "rep_id,component,payout_period,old,new,difference\n"
+        "section,change,rep_id,plan,component,payout_period,line,deal_id,path,old,new,difference,detail\n"
     );
     assert_eq!(dec(jan.payable("S1", "commission", "2026-01")), dec("1000"));
 }

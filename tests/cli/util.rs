@@ -106,7 +106,24 @@ impl Run {
 
     /// Every line of statements/<period>/<rep>.csv.
     pub fn statement(&self, period: &str, rep: &str) -> Vec<Record> {
-        read_csv(&self.out().join(format!("statements/{period}/{rep}.csv")))
+        let folder = self.out().join(format!("statements/{period}"));
+        let direct = folder.join(format!("{rep}.csv"));
+        if direct.exists() {
+            return read_csv(&direct);
+        }
+        // An id that is not a safe file name is written under a sanitised name: found by its rows.
+        let entries = std::fs::read_dir(&folder)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", folder.display()));
+        for entry in entries {
+            let path = entry.expect("a folder entry").path();
+            if path.extension().is_some_and(|e| e == "csv") {
+                let records = read_csv(&path);
+                if records.first().is_some_and(|r| r["rep_id"] == rep) {
+                    return records;
+                }
+            }
+        }
+        panic!("no statement of {rep} in {}", folder.display())
     }
 
     /// The statement lines of one component.

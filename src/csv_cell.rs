@@ -1,0 +1,182 @@
+//! CSV cells a spreadsheet cannot run: every CSV file payout writes (payouts, statements,
+//! reconciliation, exceptions, `diff --format csv`, the ledger) writes its fields through
+//! [`Fields`], whose one write path neutralises each cell with [`neutralise`].
+//!
+//! Invariants: a cell that a spreadsheet would read as a formula (leading `=`, `+`, `-`, `@`, tab or
+//! carriage return) is written with a leading apostrophe, and so is a cell that already starts with
+//! one, so [`restore`] gives back the exact text (a reader of payout's own files, such as the
+//! ledger's or `diff`, calls it on text cells); a plain number (`-12.50`, `+3`, `-5%`) is not a
+//! formula and stays as it is. Quoting, terminators and field counts are the `csv` crate's, exactly as
+//! when a whole record is passed to `csv::Writer::write_record`. No `String` per cell: fields are
+//! borrowed or formatted into one reused buffer (summary rows and statement lines are hot paths).
+
+use std::borrow::Cow;
+use std::fmt::Display;
+use std::fmt::Write as _;
+use std::io::Write;
+
+use rust_decimal::Decimal;
+
+use crate::money::push_amount;
+
+/// Whether a spreadsheet opening the cell would run it (or a leading apostrophe must be kept apart
+/// from one payout added).
+fn needs_neutralising(cell: &str) -> bool {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'@' | b'\t' | b'\r' | b'\'') => true,
+        Some(b'+' | b'-') => !is_plain_number(&cell[1..]),
+        _ => false,
+    }
+}
+
+/// Digits with at most one decimal point and an optional trailing `%`, after a sign: what a
+/// spreadsheet reads as a number, never as a formula.
+fn is_plain_number(unsigned: &str) -> bool {
+    let digits = unsigned.strip_suffix('%').unwrap_or(unsigned);
+    let mut points = 0;
+    let mut any_digit = false;
+    for b in digits.bytes() {
+        match b {
+            b'0'..=b'9' => any_digit = true,
+            b'.' => points += 1,
+            _ => return false,
+        }
+    }
+    any_digit && points <= 1
+}
+
+/// The cell as written to a CSV file: prefixed with an apostrophe when a spreadsheet would run it as
+/// a formula or when it starts with an apostrophe; unchanged otherwise (numbers included).
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
+    if needs_neutralising(cell) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// The text a cell written by [`neutralise`] held: its leading apostrophe, if any, removed.
+pub fn restore(cell: &str) -> &str {
+    cell.strip_prefix('\'').unwrap_or(cell)
+}
+
+/// A `csv::Writer` whose every field is neutralised, and a scratch buffer for the field being
+/// formatted.
+pub struct Fields<W: Write> {
+    w: csv::Writer<W>,
+    scratch: String,
+}
+
+impl<W: Write> Fields<W> {
+    pub fn new(w: csv::Writer<W>) -> Self {
+        Fields {
+            w,
+            scratch: String::with_capacity(64),
+        }
+    }
+
+    /// The one way a field reaches the file.
+    fn put(w: &mut csv::Writer<W>, cell: &str) -> csv::Result<()> {
+        if needs_neutralising(cell) {
+            w.write_field(format!("'{cell}"))
+        } else {
+            w.write_field(cell)
+        }
+    }
+
+    /// A text cell (neutralised if a spreadsheet would run it as a formula).
+    pub fn text(&mut self, cell: &str) -> csv::Result<()> {
+        Self::put(&mut self.w, cell)
+    }
+
+    /// An empty field.
+    pub fn empty(&mut self) -> csv::Result<()> {
+        self.w.write_field([])
+    }
+
+    /// An amount with at least `places` decimals ([`crate::money::fmt_amount`]); its text.
+    pub fn amount(&mut self, value: Decimal, places: u32) -> csv::Result<&str> {
+        self.with(|s| push_amount(s, value, places))
+    }
+
+    /// A value's `Display` text.
+    pub fn display(&mut self, value: impl Display) -> csv::Result<&str> {
+        self.with(|s| {
+            let _ = write!(s, "{value}");
+        })
+    }
+
+    /// A field formatted by `f` into the scratch buffer; its text as formatted (for another
+    /// rendering of the same cell).
+    pub fn with(&mut self, f: impl FnOnce(&mut String)) -> csv::Result<&str> {
+        self.scratch.clear();
+        f(&mut self.scratch);
+        Self::put(&mut self.w, &self.scratch)?;
+        Ok(&self.scratch)
+    }
+
+    /// End the record.
+    pub fn end(&mut self) -> csv::Result<()> {
+        self.w.write_record(None::<&[u8]>)
+    }
+
+    /// A whole record of text cells.
+    pub fn record<'a>(&mut self, fields: impl IntoIterator<Item = &'a str>) -> csv::Result<()> {
+        for field in fields {
+            self.text(field)?;
+        }
+        self.end()
+    }
+
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.w.flush()
+    }
+
+    pub fn into_inner(self) -> anyhow::Result<W> {
+        self.w
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("{}", e.error()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_and_restored() {
+        for (cell, written) in [
+            ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+            ("@SUM", "'@SUM"),
+            ("+1+2", "'+1+2"),
+            ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("'quoted", "''quoted"),
+            ("-", "'-"),
+            ("-.", "'-."),
+            ("-1.2.3", "'-1.2.3"),
+            ("Acme", "Acme"),
+            ("", ""),
+            ("-12.50", "-12.50"),
+            ("+3", "+3"),
+            ("-5%", "-5%"),
+            ("0.25", "0.25"),
+        ] {
+            assert_eq!(neutralise(cell), written, "{cell:?}");
+            assert_eq!(restore(&neutralise(cell)), cell, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn every_field_goes_through_neutralise() {
+        let mut f = Fields::new(csv::Writer::from_writer(Vec::new()));
+        f.record(["=a", "b", "c"]).unwrap();
+        f.text("@c").unwrap();
+        f.with(|s| s.push_str("-d")).unwrap();
+        f.amount(Decimal::new(-1250, 2), 2).unwrap();
+        f.end().unwrap();
+        let out = String::from_utf8(f.into_inner().unwrap()).unwrap();
+        assert_eq!(out, "'=a,b,c\n'@c,'-d,-12.50\n");
+    }
+}
