@@ -159,6 +159,20 @@ pub fn read_credits(
                 credit.deal = row;
                 rows.push(credit);
             }
+            // Its deal went to the exceptions (lenient mode): the credit goes with it.
+            _ if deals.was_set_aside(&id) => diags.push(
+                Diagnostic::warning(
+                    "credit-deal-set-aside",
+                    &file,
+                    format!(
+                        "deal `{id}` was sent to the exceptions, so this credit is not used either"
+                    ),
+                )
+                .line(credit.line)
+                .col_name(cells.headers[c_deal].clone())
+                .value(id.clone())
+                .hint("fix the deal's row (exceptions.csv says why); its credits then apply"),
+            ),
             _ => diags.push(
                 Diagnostic::error(
                     "credit-deal-unknown",

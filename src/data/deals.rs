@@ -368,6 +368,8 @@ pub struct DealTable {
     /// Data rows read but not loaded (counted per record, whatever their line numbers), by the
     /// currency their cells give.
     set_aside: BTreeMap<String, SetAside>,
+    /// The deal ids of the rows not loaded (lenient mode), where their id cell could be read.
+    set_aside_ids: rustc_hash::FxHashSet<String>,
     /// Whether the ids increase strictly from row to row (then row order is id order).
     ids_ascending: bool,
 }
@@ -394,6 +396,12 @@ impl DealTable {
     /// currency column, [`UNREADABLE_CURRENCY`] when the row's cells cannot be told apart).
     pub fn set_aside(&self) -> &BTreeMap<String, SetAside> {
         &self.set_aside
+    }
+
+    /// Whether a row with this deal id was read and not loaded (lenient mode: it is among the
+    /// exceptions), so rows of other files that name it follow it there.
+    pub fn was_set_aside(&self, id: &str) -> bool {
+        self.set_aside_ids.contains(id)
     }
 
     pub fn len(&self) -> usize {
@@ -632,6 +640,8 @@ struct Piece {
     diags: Vec<Diagnostic>,
     /// The rows not loaded: the currency and amount their cells give, as far as they can be read.
     set_aside: Vec<(String, Option<Decimal>)>,
+    /// The deal ids of the rows not loaded whose id cell can be read.
+    set_aside_ids: Vec<String>,
 }
 
 impl Piece {
@@ -771,6 +781,7 @@ impl Layout<'_> {
             rows: 0,
             diags: Vec::new(),
             set_aside: Vec::new(),
+            set_aside_ids: Vec::new(),
         };
         match plain_text(bytes, block) {
             Some(text) => self.parse_plain(text, &mut piece),
@@ -959,6 +970,9 @@ impl Layout<'_> {
         });
         let currency = currency.unwrap_or(UNREADABLE_CURRENCY).to_string();
         piece.set_aside.push((currency, amount));
+        if let Some(id) = cell(self.id).filter(|id| !id.is_empty()) {
+            piece.set_aside_ids.push(id.to_string());
+        }
     }
 
     /// A row of `len` fields over `lines` lines, not the header's width.
@@ -1478,6 +1492,9 @@ impl Loaded {
                 s.rows += 1;
                 s.amount += amount.unwrap_or_default();
             }
+            self.table
+                .set_aside_ids
+                .extend(std::mem::take(&mut piece.set_aside_ids));
             if self.lenient {
                 // Rows that cannot be used go to the exceptions, with their reasons.
                 self.table.exceptions.append(&mut piece.diags);
@@ -1753,6 +1770,7 @@ mod tests {
                 rows: ids.len() as u64,
                 diags: Vec::new(),
                 set_aside: Vec::new(),
+                set_aside_ids: Vec::new(),
             };
             for id in ids {
                 p.id_bytes.push_str(id);
