@@ -114,8 +114,10 @@ struct JsonRow<'a> {
     currency: &'a str,
     measure: &'a str,
     measure_to_date: String,
-    quota: String,
-    attainment: String,
+    /// `null` when the component has no quota.
+    quota: Option<String>,
+    /// `null` when the component has no quota.
+    attainment: Option<String>,
     earned_to_date: String,
     paid_to_date: String,
     payable: String,
@@ -173,11 +175,8 @@ fn json_row<'a>(r: &'a Row<'a>) -> JsonRow<'a> {
         currency: &r.plan.currency,
         measure: r.measure_name(),
         measure_to_date: amount(p.measure_to_date, r.measure_places()),
-        quota: p
-            .quota
-            .map(|q| amount(q.amount, r.measure_places()))
-            .unwrap_or_default(),
-        attainment: attainment_ratio(p.attainment),
+        quota: p.quota.map(|q| amount(q.amount, r.measure_places())),
+        attainment: p.attainment.map(|a| attainment_ratio(Some(a))),
         earned_to_date: amount(p.earned_to_date, places),
         paid_to_date: amount(p.paid_to_date, places),
         payable: amount(p.payable, places),

@@ -108,3 +108,30 @@ fn a_failed_json_command_prints_a_json_error_object_with_fixed_keys() {
         diags[0]["line"].is_null() && diags[0]["column"].is_null() && diags[0]["value"].is_null()
     );
 }
+
+#[test]
+fn json_rows_carry_null_where_a_component_has_no_quota() {
+    let out = payout()
+        .args(["run", "-f", "json", "-q"])
+        .output()
+        .expect("payout runs");
+    assert_eq!(out.status.code(), Some(0));
+    let doc = json(&out.stdout);
+    let rows = doc["rows"].as_array().expect("rows");
+    let row = |rep: &str, component: &str| {
+        rows.iter()
+            .find(|r| r["rep_id"] == rep && r["component"] == component)
+            .unwrap_or_else(|| panic!("a row for {rep} {component}"))
+    };
+    // A011's margin component pays flat rates by product: no quota, so no attainment either.
+    let margin = row("A011", "margin");
+    assert!(
+        margin["quota"].is_null() && margin["attainment"].is_null(),
+        "{margin}"
+    );
+    // A004's commission: quota 94,100.00; 97,589.00 / 94,100.00 = 1.0370775...: "1.037077" (the
+    // ratio is cut to 6 decimals, not rounded).
+    let commission = row("A004", "commission");
+    assert_eq!(commission["quota"], "94100.00");
+    assert_eq!(commission["attainment"], "1.037077");
+}
