@@ -227,7 +227,7 @@ impl CsvInput {
     /// Open the file and resolve its columns; `Err` only for I/O failures, column problems go to `diags`.
     pub fn open(spec: &InputSpec, diags: &mut Diagnostics) -> anyhow::Result<Option<CsvInput>> {
         let file = spec.path.display().to_string();
-        let mut handle = std::fs::File::open(&spec.path)
+        let (mut handle, _) = super::open_input(&spec.path)
             .with_context(|| format!("cannot open the {} file {file}", spec.kind.name()))?;
         let mut bytes = Vec::new();
         // A file that opens but cannot be read (a folder) is reported like an unreadable header.

@@ -19,7 +19,6 @@
 //! of its first byte (see `lines.rs`: the csv crate's own count is one short after a CRLF).
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io::Read;
 
 use anyhow::Context;
@@ -1265,8 +1264,8 @@ fn read_deals_in_blocks(
     block: usize,
 ) -> anyhow::Result<DealTable> {
     let file = spec.path.display().to_string();
-    let mut handle =
-        File::open(&spec.path).with_context(|| format!("cannot open the deals file {file}"))?;
+    let (mut handle, file_len) = super::open_input(&spec.path)
+        .with_context(|| format!("cannot open the deals file {file}"))?;
     let mut hasher = Sha256::new();
     let mut total_bytes = 0u64;
     let mut buf: Vec<u8> = Vec::with_capacity(block + (1 << 20));
@@ -1360,7 +1359,6 @@ fn read_deals_in_blocks(
     };
     let global_index: Vec<FxHashMap<CompactString, u32>> =
         vec![FxHashMap::default(); layout.columns.len()];
-    let file_len = handle.metadata().map(|m| m.len()).unwrap_or(0);
     let mut loaded = Loaded {
         table,
         global_index,
@@ -1519,14 +1517,14 @@ fn reserve(table: &mut DealTable, rows: usize, id_bytes: usize) {
 
 /// Read up to `block` more bytes onto `buf`; returns where they start and whether the file ended.
 fn fill(
-    handle: &mut File,
+    handle: &mut dyn Read,
     buf: &mut Vec<u8>,
     block: usize,
     total: &mut u64,
     file: &str,
 ) -> anyhow::Result<(usize, bool)> {
     let before = buf.len();
-    let mut taken = std::io::Read::by_ref(handle).take(block as u64);
+    let mut taken = handle.take(block as u64);
     taken
         .read_to_end(buf)
         .with_context(|| format!("reading {file}"))?;

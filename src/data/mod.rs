@@ -82,6 +82,19 @@ pub struct Inputs {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// A data file opened for reading: standard input when its path is `-` (one file of a run may be
+/// piped in), else the file; with its length when known (for progress).
+pub(crate) fn open_input(
+    path: &std::path::Path,
+) -> std::io::Result<(Box<dyn std::io::Read + Send>, u64)> {
+    if path.as_os_str() == "-" {
+        return Ok((Box::new(std::io::stdin()), 0));
+    }
+    let file = std::fs::File::open(path)?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    Ok((Box::new(file), len))
+}
+
 /// Parse a date with the file's formats, with a message saying what was expected.
 pub(crate) fn parse_date(text: &str, formats: &DateFormats) -> Result<NaiveDate, String> {
     formats.parse(text)

@@ -135,3 +135,26 @@ fn json_rows_carry_null_where_a_component_has_no_quota() {
     assert_eq!(commission["quota"], "94100.00");
     assert_eq!(commission["attainment"], "1.037077");
 }
+
+#[test]
+fn a_data_file_named_dash_is_read_from_standard_input() {
+    // The example's deals piped in pay exactly what the file pays.
+    let from_file = payout()
+        .args(["run", "-f", "csv", "-q"])
+        .output()
+        .expect("payout runs");
+    let deals = std::fs::read(crate::util::root().join("examples/acme/deals.csv")).unwrap();
+    let piped = payout()
+        .args(["run", "-f", "csv", "-q", "--deals", "-"])
+        .write_stdin(deals)
+        .output()
+        .expect("payout runs");
+    assert_eq!(
+        piped.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+    assert!(!from_file.stdout.is_empty());
+    assert_eq!(piped.stdout, from_file.stdout);
+}
