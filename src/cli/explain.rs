@@ -1,4 +1,4 @@
-//! `payout explain`: one rep's whole trace for a period.
+//! `payout explain`: one rep's whole trace for a period, or one deal across every rep and plan.
 
 use clap::Args;
 
@@ -7,10 +7,14 @@ use crate::engine::{check_invariants, Settings};
 use crate::report::explain;
 
 #[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("what").required(true).args(["rep", "deal"]))]
 pub struct ExplainArgs {
     /// The rep id, as in the roster.
     #[arg(short, long, value_name = "ID")]
-    pub rep: String,
+    pub rep: Option<String>,
+    /// A deal id, as in the deals file: who is credited with it, its lines, or why it is not paid.
+    #[arg(short, long, value_name = "ID")]
+    pub deal: Option<String>,
     /// Period to explain (default: the workspace's `period`).
     #[arg(short, long, value_name = "PERIOD")]
     pub period: Option<String>,
@@ -19,8 +23,22 @@ pub struct ExplainArgs {
 pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<i32> {
     let (ws, inputs, payments) = global.load_payments(false)?;
     let period = resolve_period(&ws, args.period.as_deref())?;
-    let Some(rep_index) = inputs.roster.find(&args.rep) else {
-        anyhow::bail!("no rep `{}` in the roster {}", args.rep, inputs.roster.file);
+    let deal_row = match &args.deal {
+        Some(id) => Some(
+            (0..inputs.deals.len())
+                .find(|&row| inputs.deals.id(row) == id)
+                .ok_or_else(|| {
+                    anyhow::anyhow!("no deal `{id}` in the deals file {}", inputs.deals.file)
+                })? as u32,
+        ),
+        None => None,
+    };
+    let rep_id = args.rep.as_deref().unwrap_or_default();
+    let rep_index = match deal_row {
+        Some(_) => None,
+        None => Some(inputs.roster.find(rep_id).ok_or_else(|| {
+            anyhow::anyhow!("no rep `{rep_id}` in the roster {}", inputs.roster.file)
+        })?),
     };
     let settings = Settings {
         period,
@@ -32,12 +50,21 @@ pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<i32> {
     global.warn(&inputs, &result);
     super::payments::report_status(global, &result, &payments);
     check_invariants(&inputs, &result, true)?;
+    let Some(rep_index) = rep_index else {
+        let text = crate::report::explain_deal::render_deal(
+            &inputs,
+            &result,
+            deal_row.unwrap_or_default(),
+        );
+        stdout_write(|out| {
+            out.write_all(text.as_bytes())?;
+            Ok(())
+        })?;
+        return Ok(0);
+    };
     let blocks: Vec<_> = result.reps.iter().filter(|r| r.rep == rep_index).collect();
     if blocks.is_empty() {
-        anyhow::bail!(
-            "rep `{}` has no plan in {period}, so nothing is computed for them",
-            args.rep
-        );
+        anyhow::bail!("rep `{rep_id}` has no plan in {period}, so nothing is computed for them");
     }
     let not_credited: Vec<_> = result
         .not_credited

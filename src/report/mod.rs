@@ -7,6 +7,7 @@
 pub mod csv_out;
 pub mod diff;
 pub mod explain;
+pub mod explain_deal;
 pub mod format;
 pub mod fs;
 pub mod guards;

@@ -117,3 +117,43 @@ fn explain_of_an_unknown_rep_fails() {
     );
     assert!(stderr.contains("R404"), "{stderr}");
 }
+
+#[test]
+fn explain_a_deal_lists_every_rep_credited_with_it_and_why_a_deal_is_not_paid() {
+    let out = payout()
+        .args(["explain", "--deal", "OPP-10100", "-q"])
+        .output()
+        .expect("payout runs");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    // A004 owns OPP-10100 (35,089.00, March): the quarter's bookings were 28,000.00 from January,
+    // so 47,050.00 − 28,000.00 = 19,050.00 is priced at 4% (762.00) and the rest,
+    // 35,089.00 − 19,050.00 = 16,039.00, at 8% (1,283.12): 2,045.12.
+    assert!(text.contains("A004 (Tyler Brooks), plan ae-mm, component `commission`, payout period 2026-03: owner, share 100%, credited 35,089.00 USD"), "{text}");
+    assert!(text.contains("19050.00 × 4%"), "{text}");
+    assert!(text.contains("16039.00 × 8%"), "{text}");
+    assert!(text.contains("2,045.12"), "{text}");
+    // A004's manager A002 (1.5% override) and the VP A001 (1%) are credited by roll-up:
+    // 35,089.00 × 1.5% = 526.335 and 35,089.00 × 1% = 350.89.
+    assert!(text.contains("A002 (Daniel Reyes), plan mgr, component `override`, payout period 2026-03: roll-up via A004"), "{text}");
+    assert!(text.contains("526.335"), "{text}");
+    assert!(text.contains("A001 (Margaret Okafor), plan vp"), "{text}");
+    assert!(text.contains("350.89"), "{text}");
+
+    // OPP-10086 was lost: the filter condition of A004's plan that leaves it out is named.
+    let out = payout()
+        .args(["explain", "--deal", "OPP-10086", "-q"])
+        .output()
+        .expect("payout runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Not paid in 2026-03: not selected: stage \"Closed Lost\" fails stage = \"Closed Won\" (measure bookings, plans/acme/ae-mm.toml:12)"),
+        "{text}"
+    );
+    // An unknown deal is a usage error.
+    let out = payout()
+        .args(["explain", "--deal", "NOPE"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
