@@ -13,42 +13,9 @@
 //!   it cancelled Apr 10), H-4 3,000 (Apr, paid Apr 30).
 //! - `ae` claws back deals cancelled within 90 days, reducing attainment.
 
-use std::path::PathBuf;
+use crate::util::{dec, line_triples, owned, payout, read_csv, Record, Run, Scratch};
 
-use crate::util::{dec, payout, read_csv, run_with, scratch_copy, Record, Run};
-
-struct Workspace {
-    dir: tempfile::TempDir,
-}
-
-impl Workspace {
-    fn new() -> Workspace {
-        Workspace {
-            dir: scratch_copy("ledger"),
-        }
-    }
-
-    fn file(&self) -> String {
-        self.dir.path().join("payout.toml").display().to_string()
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// `payout close`, which must succeed; returns its stderr.
-    fn close(&self, period: &str) -> String {
-        let out = payout()
-            .args(["-w", &self.file(), "close", "--period", period])
-            .args(["--approved-by", "Dana Controller"])
-            .args(["--closed-at", &format!("{period}-28T09:00:00Z")])
-            .output()
-            .expect("payout runs");
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(out.status.success(), "close {period} failed:\n{stderr}");
-        stderr
-    }
-
+impl Scratch {
     /// `payout close` that must be refused with exit code 2; returns its stderr.
     fn refused(&self, args: &[&str]) -> String {
         let out = payout()
@@ -64,10 +31,6 @@ impl Workspace {
             .expect("payout runs");
         assert_eq!(out.status.code(), Some(2), "close {args:?} was not refused");
         String::from_utf8_lossy(&out.stderr).into_owned()
-    }
-
-    fn run(&self, period: &str) -> Run {
-        run_with(&self.file(), period, &[])
     }
 
     /// The payouts rows of a run (`--format csv`), for runs with several rows per rep and component
@@ -93,22 +56,6 @@ impl Workspace {
         crate::util::parse_csv(&String::from_utf8(out.stdout).unwrap())
     }
 
-    /// Replace text in a file of the workspace (a late change of the data).
-    fn edit(&self, name: &str, from: &str, to: &str) {
-        let path = self.path(name);
-        let text = std::fs::read_to_string(&path).expect("read");
-        assert!(text.contains(from), "{name} has no {from:?}");
-        std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
-    }
-
-    fn append(&self, name: &str, line: &str) {
-        let path = self.path(name);
-        let mut text = std::fs::read_to_string(&path).expect("read");
-        text.push_str(line);
-        text.push('\n');
-        std::fs::write(&path, text).expect("write");
-    }
-
     fn ledger(&self) -> Vec<Record> {
         read_csv(&self.path("ledger.csv"))
     }
@@ -132,21 +79,12 @@ fn brief(rows: &[Record]) -> Vec<(&str, &str, &str, &str, &str, &str)> {
 
 /// (line kind, formula, amount) of a statement's lines of one component.
 fn lines(run: &Run, period: &str, rep: &str) -> Vec<(String, String, String)> {
-    run.lines(period, rep, "commission")
-        .into_iter()
-        .map(|l| (l["line"].clone(), l["formula"].clone(), l["amount"].clone()))
-        .collect()
-}
-
-fn owned(v: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
-    v.iter()
-        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
-        .collect()
+    line_triples(run, period, rep, "commission")
 }
 
 #[test]
 fn close_records_the_payables_and_a_closed_period_is_closed() {
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     let stderr = ws.close("2026-01");
     assert!(stderr.contains("closed 2026-01"), "{stderr}");
     // A1: 10,000 × 10% = 1,000.00. H1: 10,000 × 10% = 1,000.00, half held until H-1 is paid.
@@ -215,7 +153,7 @@ fn close_records_the_payables_and_a_closed_period_is_closed() {
 
 #[test]
 fn closing_with_an_earlier_month_open_is_allowed_by_a_flag_and_recorded() {
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     ws.close("2026-01");
     let out = payout()
         .args(["-w", &ws.file(), "close", "--period", "2026-03"])
@@ -236,7 +174,7 @@ fn closing_with_an_earlier_month_open_is_allowed_by_a_flag_and_recorded() {
 
 #[test]
 fn a_late_change_is_paid_as_a_true_up_then_as_a_prior_period_line_and_closed_rows_never_change() {
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     ws.close("2026-01");
     // D1 is corrected from 10,000 to 12,000 after January was closed.
     ws.edit("deals.csv", "D1,A1,10000", "D1,A1,12000");
@@ -323,7 +261,7 @@ fn a_late_change_is_paid_as_a_true_up_then_as_a_prior_period_line_and_closed_row
 
 #[test]
 fn adjustments_are_statement_lines_paid_once_and_a_late_one_goes_to_the_next_open_period() {
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     ws.append(
         "adjustments.csv",
         "A1,2026-01,250,SPIFF-JAN,commission,Lee Manager,webinar leads",
@@ -378,7 +316,7 @@ fn adjustments_are_statement_lines_paid_once_and_a_late_one_goes_to_the_next_ope
 
 #[test]
 fn a_recoverable_draw_is_repaid_from_later_excess_within_the_monthly_limit() {
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     ws.append("adjustments.csv", "S1,2026-02,-150,CORRECTION,,Kim,");
     ws.close("2026-01");
     // February: 30,000 × 5% = 1,500.00, adjustment −150.00 → 1,350.00, 350.00 above the draw;
@@ -434,7 +372,7 @@ fn a_recoverable_draw_is_repaid_from_later_excess_within_the_monthly_limit() {
 
 #[test]
 fn a_negative_month_is_carried_forward_and_deducted_from_the_next() {
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     ws.close("2026-01");
     ws.close("2026-02");
     ws.close("2026-03");
@@ -471,7 +409,7 @@ fn a_negative_month_is_carried_forward_and_deducted_from_the_next() {
         "id = \"ae\"",
         "id = \"ae\"\n\n[payment]\nnegative_payable = \"deduct\"",
     );
-    let ws2 = Workspace::new();
+    let ws2 = Scratch::new("ledger");
     std::fs::copy(ws.path("plans/ae.toml"), ws2.path("plans/ae.toml")).unwrap();
     ws2.append("adjustments.csv", "A1,2026-04,-2500,OVERPAYMENT,,Kim,");
     assert_eq!(
@@ -482,7 +420,7 @@ fn a_negative_month_is_carried_forward_and_deducted_from_the_next() {
 
 #[test]
 fn diff_lists_changed_payables_and_changed_inputs() {
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     let before = ws.run("2026-02");
     // D2 5,000 → 7,000: February pays (12,000 × 10%) − 1,000 = 700.00 instead of 500.00.
     ws.edit("deals.csv", "D2,A1,5000", "D2,A1,7000");
@@ -537,7 +475,7 @@ fn diff_lists_changed_payables_and_changed_inputs() {
 
 #[test]
 fn held_commission_is_shown_as_held_and_released_in_the_period_of_payment() {
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     // January: H-1 earns 1,000.00; not paid by January 31: 50% of 1,000.00 = 500.00 held.
     let jan = ws.run("2026-01");
     assert_eq!(jan.payable("H1", "commission", "2026-01"), "500.00");
@@ -584,7 +522,7 @@ fn held_commission_is_shown_as_held_and_released_in_the_period_of_payment() {
 
 #[test]
 fn a_cancellation_reverses_what_was_paid_in_the_period_of_the_cancellation() {
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     for month in ["2026-01", "2026-02", "2026-03"] {
         ws.close(month);
     }
@@ -625,7 +563,7 @@ fn a_cancellation_reverses_what_was_paid_in_the_period_of_the_cancellation() {
     // days later (window 90). Q1 recomputed without it: January 10,000 × 10% = 1,000 (paid 1,000),
     // February still 1,000 to date → 0.00 (paid 500.00), March 1,800 − 1,000 = 800.00 (paid 800.00).
     // April (Q2): 20,000 × 10% = 2,000.00, and February's −500.00 naming the deal: 1,500.00.
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     for month in ["2026-01", "2026-02", "2026-03"] {
         ws.close(month);
     }
@@ -688,7 +626,7 @@ fn a_cancellation_reverses_what_was_paid_in_the_period_of_the_cancellation() {
 fn draws_non_recoverable_for_a_number_of_periods_and_forgiven() {
     // Non-recoverable: January pays max(200.00, 1,000) = 1,000.00; February's 1,500.00 is not
     // reduced (nothing to recover).
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     ws.edit(
         "plans/sdr.toml",
         "recoverable = true",
@@ -706,7 +644,7 @@ fn draws_non_recoverable_for_a_number_of_periods_and_forgiven() {
     // Recoverable for 2 payout periods (January and February) instead of to March 31: January draw
     // 800 (balance 800); February recovers 300 (balance 500); March has no draw: its 500.00 repays
     // 300.00 (the monthly limit), payable 200.00, balance 200.00.
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     ws.edit("plans/sdr.toml", "to = \"2026-03-31\"", "periods = 2");
     ws.close("2026-01");
     ws.close("2026-02");
@@ -720,7 +658,7 @@ fn draws_non_recoverable_for_a_number_of_periods_and_forgiven() {
 
     // Forgiven on April 30: after March the balance is 1,000.00 (800 − 300 + 500); April writes it
     // off (a 0.00 line, balance 0.00) and pays S-4's 2,000 × 5% = 100.00 in full.
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     ws.edit(
         "plans/sdr.toml",
         "max_recovery = 300",
@@ -828,7 +766,7 @@ fn the_closing_example_walks_six_months_to_its_committed_ledger() {
 
 #[test]
 fn a_rep_who_changes_plan_is_closed_per_plan_and_paid_an_adjustment_once() {
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     // S1 moves from `sdr` to `ae` on February 16.
     ws.append("payout.toml", "\n[assignments]\nfile = \"assignments.csv\"");
     std::fs::write(
@@ -865,7 +803,7 @@ fn a_rep_who_changes_plan_is_closed_per_plan_and_paid_an_adjustment_once() {
 
 #[test]
 fn a_held_deal_cancelled_is_reversed_only_for_what_was_paid() {
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     ws.edit(
         "plans/services.toml",
         "reduce_attainment = false",
@@ -919,7 +857,7 @@ fn statements_of_a_run_without_kept_lines_show_the_deal_lines_then_the_payment_l
     // Without the `services` plan (its holds need every deal's commission during the run), the run
     // keeps no lines: each rep's statements are recomputed rep by rep while they are written, and
     // the payment step's lines (adjustments, draws) must follow the recomputed deal lines.
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     std::fs::remove_file(ws.path("plans/services.toml")).expect("remove the services plan");
     ws.edit("reps.csv", "H1,Hana Held,services", "H1,Hana Held,ae");
     ws.append(

@@ -7,30 +7,12 @@
 //! earned 1,000.00; H1 earned 1,000.00 and hold −500.00; S1 earned 200.00 and draw 800.00), 2026-02
 //! 4 rows (A1 500.00; H1 1,000.00; S1 1,500.00 and recovery −300.00).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
-use crate::util::{payout, read_csv, scratch_copy};
+use crate::util::{payout, read_csv, Scratch};
 
-struct Ws {
-    dir: tempfile::TempDir,
-}
-
-impl Ws {
-    fn new() -> Ws {
-        Ws {
-            dir: scratch_copy("ledger"),
-        }
-    }
-
-    fn file(&self) -> String {
-        self.dir.path().join("payout.toml").display().to_string()
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
+impl Scratch {
     fn payout(&self, args: &[&str]) -> Output {
         payout()
             .args(["-w", &self.file()])
@@ -45,13 +27,6 @@ impl Ws {
         args.extend(["--closed-at", &at]);
         args.extend(extra);
         self.payout(&args)
-    }
-
-    /// Close, which must succeed; returns its stderr.
-    fn close(&self, period: &str) -> String {
-        let out = self.close_by(period, "Dana Controller", &[]);
-        assert!(out.status.success(), "close {period}: {}", stderr(&out));
-        stderr(&out)
     }
 
     fn ledger_text(&self) -> String {
@@ -103,7 +78,7 @@ fn concurrent_closes_each_land_in_the_ledger_exactly_once_or_are_refused() {
     // February. Every close that exits 0 has all its rows in the ledger once (its approver names
     // them), a refused one (exit 2) none, January is closed once, and the chain verifies.
     for round in 0..20 {
-        let ws = Ws::new();
+        let ws = Scratch::new("ledger");
         let plans: [(&str, &str, &[&str]); 3] = [
             ("2026-01", "P1", &[]),
             ("2026-02", "P2", &[]),
@@ -160,7 +135,7 @@ fn concurrent_closes_each_land_in_the_ledger_exactly_once_or_are_refused() {
 
 #[test]
 fn a_close_waits_for_the_lock_up_to_wait_seconds_then_is_refused_with_nothing_written() {
-    let ws = Ws::new();
+    let ws = Scratch::new("ledger");
     let lock = std::fs::File::create(ws.path("ledger.csv.lock")).unwrap();
     lock.lock().unwrap();
     let out = ws.close_by("2026-01", "Dana", &["--wait", "0.2"]);
@@ -184,7 +159,7 @@ fn a_close_waits_for_the_lock_up_to_wait_seconds_then_is_refused_with_nothing_wr
 
 #[test]
 fn the_close_message_the_manifest_and_verify_name_the_same_head() {
-    let ws = Ws::new();
+    let ws = Scratch::new("ledger");
     let (h1, n1) = head_of_message(&ws.close("2026-01"));
     assert_eq!(n1, 5);
     let (h2, n2) = head_of_message(&ws.close("2026-02"));
@@ -256,7 +231,7 @@ fn the_close_message_the_manifest_and_verify_name_the_same_head() {
 
 /// Every command that reads the ledger refuses it, naming `ledger.csv:LINE` (or the file); returns
 /// `payout ledger verify`'s stderr.
-fn refused_everywhere(ws: &Ws, at: &str) -> String {
+fn refused_everywhere(ws: &Scratch, at: &str) -> String {
     let run = ws.payout(&["run", "--period", "2026-03"]);
     assert_eq!(run.status.code(), Some(1), "run: {}", stderr(&run));
     assert!(
@@ -283,7 +258,7 @@ fn refused_everywhere(ws: &Ws, at: &str) -> String {
 
 #[test]
 fn every_kind_of_tampering_is_refused_at_its_first_bad_line_by_every_command() {
-    let ws = Ws::new();
+    let ws = Scratch::new("ledger");
     ws.close("2026-01");
     ws.close("2026-02");
     let good = ws.ledger_text();
@@ -364,7 +339,7 @@ fn every_kind_of_tampering_is_refused_at_its_first_bad_line_by_every_command() {
 
 #[test]
 fn an_unchained_ledger_is_reported_and_sealed_with_every_cell_kept() {
-    let ws = Ws::new();
+    let ws = Scratch::new("ledger");
     ws.close("2026-01");
     // The same ledger as written before rows were chained: no row_hash column, no head record.
     let chained = ws.ledger_text();
@@ -412,7 +387,7 @@ fn an_unchained_ledger_is_reported_and_sealed_with_every_cell_kept() {
 
 #[test]
 fn a_head_record_behind_its_rows_is_recorded_by_seal_a_broken_chain_never() {
-    let ws = Ws::new();
+    let ws = Scratch::new("ledger");
     ws.close("2026-01");
     let january = std::fs::read_to_string(ws.path("ledger.csv.head")).unwrap();
     ws.close("2026-02");
@@ -439,7 +414,7 @@ fn a_head_record_behind_its_rows_is_recorded_by_seal_a_broken_chain_never() {
 #[test]
 fn a_symlinked_ledger_is_appended_at_its_target_which_keeps_its_mode() {
     use std::os::unix::fs::PermissionsExt;
-    let ws = Ws::new();
+    let ws = Scratch::new("ledger");
     ws.close("2026-01");
     // The ledger lives in another folder, under another name, readable by the group.
     let shared = ws.path("shared");
@@ -463,7 +438,7 @@ fn a_symlinked_ledger_is_appended_at_its_target_which_keeps_its_mode() {
 
 #[test]
 fn a_temporary_copy_left_by_an_interrupted_close_is_removed_by_the_next_close() {
-    let ws = Ws::new();
+    let ws = Scratch::new("ledger");
     ws.close("2026-01");
     // What a close killed before its rename leaves: a partial copy beside the ledger.
     let before = ws.ledger_text();
@@ -482,7 +457,7 @@ fn a_temporary_copy_left_by_an_interrupted_close_is_removed_by_the_next_close() 
 
 #[test]
 fn an_approver_name_with_a_line_break_or_control_character_is_refused() {
-    let ws = Ws::new();
+    let ws = Scratch::new("ledger");
     for name in ["Dana\nEvil,row", "Dana\r", "Dana\u{7}Lee"] {
         let out = ws.close_by("2026-01", name, &[]);
         assert_eq!(out.status.code(), Some(2), "{name:?}");
@@ -503,7 +478,7 @@ fn a_close_killed_at_any_moment_leaves_a_ledger_the_next_close_completes() {
     // verifies. Killed between renaming the ledger and its head record, the close leaves the synced
     // `ledger.csv.head.tmp`, which the next close renames into place.
     for i in 0..15u64 {
-        let ws = Ws::new();
+        let ws = Scratch::new("ledger");
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("payout"))
             .args(["-w", &ws.file(), "close", "--period", "2026-01"])
             .args(["--approved-by", "Dana", "-q"])
@@ -541,7 +516,7 @@ fn a_close_killed_at_any_moment_leaves_a_ledger_the_next_close_completes() {
 
 #[test]
 fn a_close_killed_between_its_two_renames_is_completed_by_the_next_close() {
-    let ws = Ws::new();
+    let ws = Scratch::new("ledger");
     ws.close("2026-01");
     let january = std::fs::read_to_string(ws.path("ledger.csv.head")).unwrap();
     ws.close("2026-02");

@@ -7,47 +7,12 @@
 //! component `commission`: 10% of bookings, measured per quarter, paid monthly; deals D1 10,000 (Jan),
 //! D2 5,000 (Feb), D3 8,000 (Mar), D4 20,000 (Apr).
 
-use std::path::PathBuf;
+use crate::util::{fail, line_triples, owned, payout, read_csv, Run, Scratch};
 
-use crate::util::{fail, payout, read_csv, run_with, scratch_copy, Run};
-
-struct Workspace {
-    dir: tempfile::TempDir,
-}
-
-impl Workspace {
-    fn new() -> Workspace {
-        Workspace {
-            dir: scratch_copy("ledger"),
-        }
-    }
-
-    fn file(&self) -> String {
-        self.dir.path().join("payout.toml").display().to_string()
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn close(&self, period: &str) {
-        let out = payout()
-            .args(["-w", &self.file(), "close", "--period", period])
-            .args(["--approved-by", "Dana Controller"])
-            .args(["--closed-at", &format!("{period}-28T09:00:00Z")])
-            .output()
-            .expect("payout runs");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "close {period} failed:\n{stderr}");
-    }
-
-    fn run(&self, period: &str) -> Run {
-        run_with(&self.file(), period, &[])
-    }
-
+impl Scratch {
     /// `run`, `close` and `check` of a period refuse the workspace (exit 1), the ledger untouched;
     /// the stderr of `check`.
-    fn refused(&self, period: &str) -> String {
+    fn refused_by_run_close_and_check(&self, period: &str) -> String {
         let before = std::fs::read(self.path("ledger.csv")).expect("the ledger");
         fail(&["-w", &self.file(), "run", "--period", period], 1);
         let close = [
@@ -63,14 +28,6 @@ impl Workspace {
             before
         );
         fail(&["-w", &self.file(), "check", "--period", period], 1)
-    }
-
-    /// Replace text in a file of the workspace.
-    fn edit(&self, name: &str, from: &str, to: &str) {
-        let path = self.path(name);
-        let text = std::fs::read_to_string(&path).expect("read");
-        assert!(text.contains(from), "{name} has no {from:?}");
-        std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
     }
 
     /// The (component, kind, amount) of A1's ledger rows for a payout period.
@@ -91,22 +48,13 @@ impl Workspace {
 
 /// (line kind, formula, amount) of A1's statement lines of one component.
 fn lines(run: &Run, period: &str, component: &str) -> Vec<(String, String, String)> {
-    run.lines(period, "A1", component)
-        .into_iter()
-        .map(|l| (l["line"].clone(), l["formula"].clone(), l["amount"].clone()))
-        .collect()
-}
-
-fn owned(v: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
-    v.iter()
-        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
-        .collect()
+    line_triples(run, period, "A1", component)
 }
 
 #[test]
 fn a_renamed_component_is_an_error_until_it_declares_its_former_id_then_its_history_is_not_repaid()
 {
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     // January is closed: line 2 of the ledger is A1's earned 1,000.00 (10,000 × 10%) of `commission`.
     ws.close("2026-01");
     assert_eq!(
@@ -121,7 +69,7 @@ fn a_renamed_component_is_an_error_until_it_declares_its_former_id_then_its_hist
         "id = \"commission\"",
         "id = \"bookings_commission\"",
     );
-    let stderr = ws.refused("2026-02");
+    let stderr = ws.refused_by_run_close_and_check("2026-02");
     assert!(
         stderr.contains("ledger.csv:2: error[ledger-orphan]: column `component`: value \"commission\": plan `ae` has no component that is, or was formerly, `commission`: 1 ledger row(s) (line 2)"),
         "{stderr}"
@@ -221,7 +169,7 @@ fn a_renamed_component_is_an_error_until_it_declares_its_former_id_then_its_hist
 
 #[test]
 fn a_correction_of_a_period_paid_under_a_former_id_names_it() {
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     ws.close("2026-01");
     ws.edit(
         "plans/ae.toml",
@@ -252,12 +200,12 @@ fn a_correction_of_a_period_paid_under_a_former_id_names_it() {
 
 #[test]
 fn a_renamed_plan_is_an_error_until_it_declares_its_former_id_then_its_history_is_not_repaid() {
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     ws.close("2026-01");
     // Plan `ae` becomes `ae-2026` (the roster follows).
     ws.edit("plans/ae.toml", "id = \"ae\"", "id = \"ae-2026\"");
     ws.edit("reps.csv", "A1,Ann Able,ae", "A1,Ann Able,ae-2026");
-    let stderr = ws.refused("2026-02");
+    let stderr = ws.refused_by_run_close_and_check("2026-02");
     assert!(
         stderr.contains("ledger.csv:2: error[ledger-orphan]: column `plan`: value \"ae\": no plan is, or was formerly, `ae`"),
         "{stderr}"
@@ -302,7 +250,7 @@ fn a_renamed_plan_is_an_error_until_it_declares_its_former_id_then_its_history_i
 
 #[test]
 fn a_rep_removed_from_the_roster_with_ledger_rows_is_an_error_until_kept_with_an_end_date() {
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     ws.close("2026-01");
     // A1 leaves: taken out of the roster and, with them, their deals. Their closed January (ledger
     // line 2) would be history of no one.
@@ -315,7 +263,7 @@ fn a_rep_removed_from_the_roster_with_ledger_rows_is_an_error_until_kept_with_an
     ] {
         ws.edit("deals.csv", d, "");
     }
-    let stderr = ws.refused("2026-02");
+    let stderr = ws.refused_by_run_close_and_check("2026-02");
     assert!(
         stderr.contains("ledger.csv:2: error[ledger-orphan]: column `rep_id`: value \"A1\": rep `A1` is not in the roster"),
         "{stderr}"
@@ -346,7 +294,7 @@ fn a_rep_removed_from_the_roster_with_ledger_rows_is_an_error_until_kept_with_an
 
 #[test]
 fn a_former_plan_id_that_is_still_a_plan_or_is_claimed_twice_is_a_plan_error() {
-    let ws = Workspace::new();
+    let ws = Scratch::new("ledger");
     let check = ["-w", &ws.file(), "check"];
     ws.edit(
         "plans/ae.toml",

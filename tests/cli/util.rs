@@ -337,3 +337,81 @@ pub fn golden(relative: &str, actual: &str) {
         path.display()
     );
 }
+
+/// A scratch copy of a case folder (see [`scratch_copy`]) that tests change and run commands on:
+/// its workspace file, files, closes and runs. Test modules add their own methods to it.
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub fn new(case: &str) -> Scratch {
+        Scratch {
+            dir: scratch_copy(case),
+        }
+    }
+
+    /// The workspace file, as `-w` takes it.
+    pub fn file(&self) -> String {
+        self.dir.path().join("payout.toml").display().to_string()
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `payout close` of a period approved by Dana Controller on the period's 28th, which must
+    /// succeed; returns its stderr.
+    pub fn close(&self, period: &str) -> String {
+        let out = payout()
+            .args(["-w", &self.file(), "close", "--period", period])
+            .args(["--approved-by", "Dana Controller"])
+            .args(["--closed-at", &format!("{period}-28T09:00:00Z")])
+            .output()
+            .expect("payout runs");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "close {period} failed:\n{stderr}");
+        stderr
+    }
+
+    pub fn run(&self, period: &str) -> Run {
+        run_with(&self.file(), period, &[])
+    }
+
+    /// Replace the first `from` in a file of the workspace with `to` (a late change of the data).
+    pub fn edit(&self, name: &str, from: &str, to: &str) {
+        let path = self.path(name);
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains(from), "{name} has no {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+    }
+
+    /// Append a line to a file of the workspace.
+    pub fn append(&self, name: &str, line: &str) {
+        let path = self.path(name);
+        let mut text = std::fs::read_to_string(&path).expect("read");
+        text.push_str(line);
+        text.push('\n');
+        std::fs::write(&path, text).expect("write");
+    }
+}
+
+/// (line kind, formula, amount) of a rep's statement lines of one component and payout period.
+pub fn line_triples(
+    run: &Run,
+    period: &str,
+    rep: &str,
+    component: &str,
+) -> Vec<(String, String, String)> {
+    run.lines(period, rep, component)
+        .into_iter()
+        .map(|l| (l["line"].clone(), l["formula"].clone(), l["amount"].clone()))
+        .collect()
+}
+
+/// Expected [`line_triples`], written as string slices.
+pub fn owned(v: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    v.iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect()
+}
