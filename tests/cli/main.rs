@@ -21,3 +21,4 @@ mod money_and_time;
 mod outputs;
 mod properties;
 mod reference;
+mod settlement;
