@@ -220,7 +220,7 @@ pub fn parse_plan(
                     .collect();
                 diags.push(
                     src.error(
-                        "plan-expression-invalid",
+                        e.code,
                         v.span(),
                         format!("derived value `{name}`: {}", e.message),
                     )
@@ -229,7 +229,11 @@ pub fn parse_plan(
                     } else {
                         token
                     })
-                    .hint(format!("in `{text}` at character {}", e.offset + 1)),
+                    .hint(format!(
+                        "in `{}` at character {}",
+                        excerpt(&text, e.offset),
+                        e.offset + 1
+                    )),
                 );
             }
         }
@@ -588,4 +592,18 @@ fn parse_measure(
         filter,
         credit,
     })
+}
+
+/// An expression as a hint shows it: whole when short, else 30 characters either side of `offset`.
+fn excerpt(text: &str, offset: usize) -> String {
+    const SIDE: usize = 30;
+    let count = text.chars().count();
+    if count <= 2 * SIDE + 20 {
+        return text.to_string();
+    }
+    let from = offset.saturating_sub(SIDE);
+    let part: String = text.chars().skip(from).take(2 * SIDE).collect();
+    let before = if from > 0 { "…" } else { "" };
+    let after = if from + 2 * SIDE < count { "…" } else { "" };
+    format!("{before}{part}{after}")
 }

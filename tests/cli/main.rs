@@ -19,6 +19,7 @@ mod lenient;
 mod mechanics;
 mod money_and_time;
 mod outputs;
+mod plan_limits;
 mod properties;
 mod reference;
 mod settlement;
