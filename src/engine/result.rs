@@ -375,6 +375,9 @@ pub enum Status {
     /// No crediting rule credits it to anyone (e.g. its owner's plan credits by territory and the
     /// territory has no holder on the deal's date).
     NotCredited,
+    /// A share of the row (split, overlay) not credited to a rep, with the reason (e.g. the rep had
+    /// left: see [`super::leavers`]). Listed by `explain`, never a row's status.
+    ShareNotCredited(String),
 }
 
 impl Status {
@@ -389,6 +392,7 @@ impl Status {
             Status::Exception => "sent to exceptions".into(),
             Status::Cancelled => "cancelled (clawback)".into(),
             Status::NotCredited => "credited to no one".into(),
+            Status::ShareNotCredited(reason) => reason.clone(),
         }
     }
 }
@@ -417,6 +421,10 @@ pub struct Reconciliation {
     pub not_loaded: u64,
     pub input: BTreeMap<String, Tally>,
     pub by_status: BTreeMap<Status, BTreeMap<String, Tally>>,
+    /// Shares of credited rows (split, overlay) not credited because their rep had left: not rows,
+    /// so outside the statuses' sums.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shares_not_credited: Vec<super::leavers::ShareNotCredited>,
 }
 
 impl Reconciliation {

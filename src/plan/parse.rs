@@ -41,6 +41,9 @@ struct RawPlan {
 struct RawCrediting {
     by: Option<Spanned<String>>,
     rollup: Option<Spanned<String>>,
+    /// Days after a rep's `end_date` whose deals are still credited to them (like
+    /// `[payment.clawback] window_days`: a whole number, else `plan-syntax`).
+    leaver_window_days: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -407,6 +410,7 @@ fn parse_crediting(
     Crediting {
         holder_of,
         rollup,
+        leaver_window_days: raw.leaver_window_days.as_ref().map_or(0, |d| *d.get_ref()),
         line: spanned.map_or(0, |s| src.line_col(s.span().start).0),
     }
 }

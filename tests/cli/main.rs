@@ -14,6 +14,7 @@ mod data;
 mod engine_properties;
 mod errors;
 mod explain;
+mod leavers;
 mod ledger;
 mod lenient;
 mod mechanics;
