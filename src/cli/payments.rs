@@ -2,11 +2,11 @@
 //! and the adjustments file; and the run with them applied (the engine's payment step).
 //!
 //! Invariant: a payout period's payable does not depend on the run period asked for. The payment step
-//! walks from the first open payout period (the month after the ledger's last closed month; with an
-//! empty ledger, the start of the fiscal year of the run): the open periods before the run period are
-//! computed and settled in order, as if each had been closed as computed (provisional ledger rows),
-//! so their draws, recoveries, carried balances, holds and clawbacks apply to the run; only the run
-//! period's payout periods are shown.
+//! walks from the start of the fiscal year (of the first close, else of the run): the open periods
+//! before the run period (those before the first close, and those after the last one) are computed
+//! and settled in order, as if each had been closed as computed (provisional ledger rows), so their
+//! draws, recoveries, carried balances, holds and clawbacks apply to the run; only the run period's
+//! payout periods are shown, and nothing is recorded until `close`.
 
 use crate::data::adjustments::{read_adjustments, Adjustments};
 use crate::data::Inputs;
@@ -87,23 +87,60 @@ impl Payments {
         Ok(history)
     }
 
-    /// The ledger the run settles against: the recorded rows, then provisional rows for every open
-    /// payout period between the first open one and the run period, each settled in order as `close`
-    /// would record it. Their engine runs (before settlement) join `history`.
+    /// The ledger the run settles against: provisional rows for the open payout periods of the
+    /// fiscal year before the first close (the ledger did not record them, but what they left, a
+    /// draw balance or a carried amount, still applies), the recorded rows, then provisional rows for
+    /// the open payout periods between the last close and the run period; each period settled in
+    /// order as `close` would record it. Their engine runs (before settlement) join `history`.
     fn settle_open_periods_before(
         &self,
         inputs: &Inputs,
         settings: Settings,
         history: &mut Vec<RunResult>,
     ) -> Result<Ledger, InvalidInput> {
-        let mut ledger = self.ledger.clone();
+        let run = settings.period;
+        let calendar = run.calendar();
+        let year_start = |d: NaiveDate| calendar.period_of(Granularity::Year, d).start();
+        let months = self.ledger.closed_months();
+        let (before_first, after_last) = match (months.first(), months.last()) {
+            (Some(first), Some(last)) => (
+                periods_between(
+                    year_start(first.start()),
+                    first.start().min(run.start()),
+                    run,
+                ),
+                periods_between(last.next().start(), run.start(), run),
+            ),
+            _ => (
+                periods_between(year_start(run.start()), run.start(), run),
+                Vec::new(),
+            ),
+        };
+        let mut ledger = Ledger {
+            rows: Vec::new(),
+            ..self.ledger.clone()
+        };
+        self.settle_in_order(inputs, settings, &before_first, &mut ledger, history)?;
+        ledger.rows.extend(self.ledger.rows.iter().cloned());
+        self.settle_in_order(inputs, settings, &after_last, &mut ledger, history)?;
+        Ok(ledger)
+    }
+
+    /// Compute and settle `periods` in order against `ledger`, appending their provisional rows.
+    fn settle_in_order(
+        &self,
+        inputs: &Inputs,
+        settings: Settings,
+        periods: &[Period],
+        ledger: &mut Ledger,
+        history: &mut Vec<RunResult>,
+    ) -> Result<(), InvalidInput> {
         let lead_settings = Settings {
             lines: inputs.plans.iter().any(crate::engine::payment::needs_lines),
             credits: false,
             ..settings
         };
-        let from = first_open_day(&self.ledger, settings.period);
-        for lead in periods_between(from, settings.period) {
+        for &lead in periods {
             let computed = compute_run(
                 inputs,
                 Settings {
@@ -116,7 +153,7 @@ impl Payments {
                 inputs,
                 &mut settled,
                 &PaymentInputs {
-                    ledger: &ledger,
+                    ledger,
                     adjustments: &self.adjustments.rows,
                     history,
                 },
@@ -124,29 +161,17 @@ impl Payments {
             ledger.rows.extend(provisional_rows(inputs, &settled));
             history.push(computed);
         }
-        Ok(ledger)
+        Ok(())
     }
 }
 
-/// The first day of the first open payout period: the day after the ledger's last closed month, or,
-/// with nothing closed, the start of the fiscal year the run period starts in.
-fn first_open_day(ledger: &Ledger, run: Period) -> NaiveDate {
-    match ledger.closed_months().last() {
-        Some(month) => month.next().start(),
-        None => run
-            .calendar()
-            .period_of(Granularity::Year, run.start())
-            .start(),
-    }
-}
-
-/// The periods from `from` to the day before the run period, as few as possible: at each start the
-/// longest calendar period (year, half, quarter, month) that begins there and ends before the run.
-fn periods_between(from: NaiveDate, run: Period) -> Vec<Period> {
+/// The periods from `from` to the day before `until`, as few as possible: at each start the longest
+/// calendar period (year, half, quarter, month) that begins there and ends before `until`.
+fn periods_between(from: NaiveDate, until: NaiveDate, run: Period) -> Vec<Period> {
     let calendar = run.calendar();
     let mut out = Vec::new();
     let mut day = calendar.period_of(Granularity::Month, from).start();
-    while day < run.start() {
+    while day < until {
         let Some(p) = [
             Granularity::Year,
             Granularity::Half,
@@ -155,7 +180,7 @@ fn periods_between(from: NaiveDate, run: Period) -> Vec<Period> {
         ]
         .into_iter()
         .map(|g| calendar.period_of(g, day))
-        .find(|p| p.start() == day && p.end() < run.start()) else {
+        .find(|p| p.start() == day && p.end() < until) else {
             break;
         };
         out.push(p);

@@ -277,3 +277,56 @@ fn a_negative_month_is_carried_into_the_next_whatever_the_run_period() {
         );
     }
 }
+
+/// A first close in May (nothing recorded for January to April) does not forget the draw balance
+/// January left: June recovers it, as June run with an empty ledger does.
+#[test]
+fn a_first_close_mid_year_keeps_the_balance_of_earlier_open_months() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = "id = \"plan\"\n\n[measures.bookings]\nsum = \"amount\"\n\n[[components]]\n\
+                id = \"commission\"\nmeasure = \"bookings\"\nmeasurement_period = \"month\"\n\
+                rate = \"10%\"\n\n[payment.draw]\namount = 1000\nrecoverable = true\n\
+                from = 2026-01-01\nto = 2026-01-31\n";
+    let deal = |month, dollars| Deal {
+        rep: 1,
+        month,
+        day: 10,
+        dollars,
+        paid: None,
+        cancelled: None,
+    };
+    let ws = workspace(dir.path(), plan, &[deal(1, 4_000), deal(6, 10_000)]);
+    // January: earned 400, topped up by 600 to the draw: balance 600. May earns nothing (no line).
+    // June earns 10,000 × 10% = 1,000 and recovers the 600: 400.
+    let alone = run_with(&ws, "2026-06", &[]);
+    assert_eq!(alone.payable("R1", "commission", "2026-06"), "400.00");
+    write(
+        dir.path(),
+        "payout.toml",
+        &WORKSPACE.replacen("plans = ", "ledger = \"ledger.csv\"\nplans = ", 1),
+    );
+    let out = crate::util::payout()
+        .args([
+            "-w",
+            &ws,
+            "close",
+            "--period",
+            "2026-05",
+            "--approved-by",
+            "Dana",
+        ])
+        .args(["--closed-at", "2026-05-28T09:00:00Z"])
+        .output()
+        .expect("payout runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after_close = run_with(&ws, "2026-06", &[]);
+    assert_eq!(after_close.payable("R1", "commission", "2026-06"), "400.00");
+    assert_eq!(
+        after_close.get("R1", "commission", "2026-06", "recovery"),
+        "-600.00"
+    );
+}
