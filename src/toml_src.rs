@@ -12,24 +12,41 @@ use toml::{Spanned, Value};
 use crate::diag::{Column, Diagnostic};
 use crate::money::{parse_decimal, parse_ratio};
 
-/// A TOML document being read: its file name (for diagnostics) and text (for spans).
+/// A TOML document being read: its file name (for diagnostics) and text (for spans). The offsets of
+/// its line starts are found once, on the first position asked for: each `line:column` is then a binary
+/// search, so a plan of 100,000 tiers is read in linear time.
 pub struct Source<'a> {
     pub file: &'a str,
     pub text: &'a str,
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl<'a> Source<'a> {
     pub fn new(file: &'a str, text: &'a str) -> Self {
-        Source { file, text }
+        Source {
+            file,
+            text,
+            line_starts: std::sync::OnceLock::new(),
+        }
     }
 
-    /// 1-based line and column of a byte offset.
+    /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (u64, usize) {
         let offset = offset.min(self.text.len());
-        let before = &self.text[..offset];
-        let line = before.bytes().filter(|&b| b == b'\n').count() as u64 + 1;
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        (line, col)
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        // The last line start at or before the offset (the first is 0).
+        let index = starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let start = starts.get(index).copied().unwrap_or(0);
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(0, |l| l.chars().count())
+            + 1;
+        (index as u64 + 1, col)
     }
 
     /// An error at a span.

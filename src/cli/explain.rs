@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::{resolve_period, stdout_write, Global};
-use crate::engine::{check_invariants, Settings};
+use crate::engine::{check_invariants, Settings, Status};
 use crate::report::explain;
 
 #[derive(Args, Debug)]
@@ -66,12 +66,22 @@ pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<i32> {
     if blocks.is_empty() {
         anyhow::bail!("rep `{rep_id}` has no plan in {period}, so nothing is computed for them");
     }
-    let not_credited: Vec<_> = result
+    let mut not_credited: Vec<_> = result
         .not_credited
         .iter()
         .filter(|(row, _)| inputs.deals.reps[*row as usize] == rep_index)
         .cloned()
         .collect();
+    // Shares of other reps' deals not credited to this rep (e.g. after their end date).
+    not_credited.extend(
+        result
+            .reconciliation
+            .shares_not_credited
+            .iter()
+            .filter(|s| s.rep == rep_index)
+            .map(|s| (s.deal, Status::ShareNotCredited(s.reason.clone()))),
+    );
+    not_credited.sort_by_key(|(row, _)| *row);
     // One block per plan the rep was on; the deals not credited close the last one.
     let text: Vec<String> = blocks
         .iter()

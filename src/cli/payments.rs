@@ -1,5 +1,12 @@
 //! What every command that computes a run reads besides plans and data: the ledger of closed periods
 //! and the adjustments file; and the run with them applied (the engine's payment step).
+//!
+//! Invariant: a payout period's payable does not depend on the run period asked for. The payment step
+//! walks from the start of the fiscal year (of the first close, else of the run): the open periods
+//! before the run period (those before the first close, and those after the last one) are computed
+//! and settled in order, as if each had been closed as computed (provisional ledger rows), so their
+//! draws, recoveries, carried balances, holds and clawbacks apply to the run; only the run period's
+//! payout periods are shown, and nothing is recorded until `close`.
 
 use crate::data::adjustments::{read_adjustments, Adjustments};
 use crate::data::Inputs;
@@ -7,8 +14,11 @@ use crate::diag::{Diagnostics, InvalidInput};
 use crate::engine::payment::{settle, PaymentInputs};
 use crate::engine::{compute_run, compute_traced, RunResult, Settings, Tracer};
 use crate::ledger::renames::check_ledger_ids;
-use crate::ledger::{read_ledger, Ledger};
+use crate::ledger::{read_ledger, Ledger, LedgerRow};
+use crate::period::{Granularity, Period};
 use crate::workspace::Workspace;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 /// The ledger and the adjustments of a workspace.
 pub(crate) struct Payments {
@@ -42,6 +52,28 @@ impl Payments {
             ..settings
         };
         let (mut run, tracer) = compute_traced(inputs, settings)?;
+        let mut history = self.closed_runs(inputs, settings)?;
+        let ledger = self.settle_open_periods_before(inputs, settings, &mut history)?;
+        settle(
+            inputs,
+            &mut run,
+            &PaymentInputs {
+                ledger: &ledger,
+                adjustments: &self.adjustments.rows,
+                history: &history,
+            },
+        );
+        Ok((run, (!settings.lines).then_some(tracer)))
+    }
+}
+
+impl Payments {
+    /// The engine's runs of the ledger's closed run periods outside the run: what they compute now.
+    fn closed_runs(
+        &self,
+        inputs: &Inputs,
+        settings: Settings,
+    ) -> Result<Vec<RunResult>, InvalidInput> {
         let mut history = Vec::new();
         for closed in self.ledger.closed_periods() {
             if settings.period.covers(&closed) {
@@ -55,17 +87,168 @@ impl Payments {
                 },
             )?);
         }
-        settle(
-            inputs,
-            &mut run,
-            &PaymentInputs {
-                ledger: &self.ledger,
-                adjustments: &self.adjustments.rows,
-                history: &history,
-            },
-        );
-        Ok((run, (!settings.lines).then_some(tracer)))
+        Ok(history)
     }
+
+    /// The ledger the run settles against: provisional rows for the open payout periods of the
+    /// fiscal year before the first close (the ledger did not record them, but what they left, a
+    /// draw balance or a carried amount, still applies), the recorded rows, then provisional rows for
+    /// the open payout periods between the last close and the run period; each period settled in
+    /// order as `close` would record it. Their engine runs (before settlement) join `history`.
+    fn settle_open_periods_before(
+        &self,
+        inputs: &Inputs,
+        settings: Settings,
+        history: &mut Vec<RunResult>,
+    ) -> Result<Ledger, InvalidInput> {
+        let run = settings.period;
+        let calendar = run.calendar();
+        let year_start = |d: NaiveDate| calendar.period_of(Granularity::Year, d).start();
+        let months = self.ledger.closed_months();
+        let (before_first, after_last) = match (months.first(), months.last()) {
+            (Some(first), Some(last)) => (
+                periods_between(
+                    year_start(first.start()),
+                    first.start().min(run.start()),
+                    run,
+                ),
+                periods_between(last.next().start(), run.start(), run),
+            ),
+            _ => (
+                periods_between(year_start(run.start()), run.start(), run),
+                Vec::new(),
+            ),
+        };
+        let mut ledger = Ledger {
+            rows: Vec::new(),
+            ..self.ledger.clone()
+        };
+        self.settle_in_order(inputs, settings, &before_first, &mut ledger, history)?;
+        ledger.rows.extend(self.ledger.rows.iter().cloned());
+        self.settle_in_order(inputs, settings, &after_last, &mut ledger, history)?;
+        Ok(ledger)
+    }
+
+    /// Compute and settle `periods` in order against `ledger`, appending their provisional rows.
+    fn settle_in_order(
+        &self,
+        inputs: &Inputs,
+        settings: Settings,
+        periods: &[Period],
+        ledger: &mut Ledger,
+        history: &mut Vec<RunResult>,
+    ) -> Result<(), InvalidInput> {
+        let lead_settings = Settings {
+            lines: inputs.plans.iter().any(crate::engine::payment::needs_lines),
+            credits: false,
+            ..settings
+        };
+        for &lead in periods {
+            let computed = compute_run(
+                inputs,
+                Settings {
+                    period: lead,
+                    ..lead_settings
+                },
+            )?;
+            let mut settled = computed.clone();
+            settle(
+                inputs,
+                &mut settled,
+                &PaymentInputs {
+                    ledger,
+                    adjustments: &self.adjustments.rows,
+                    history,
+                },
+            );
+            ledger.rows.extend(provisional_rows(inputs, &settled));
+            history.push(computed);
+        }
+        Ok(())
+    }
+}
+
+/// The periods from `from` to the day before `until`, as few as possible: at each start the longest
+/// calendar period (year, half, quarter, month) that begins there and ends before `until`.
+fn periods_between(from: NaiveDate, until: NaiveDate, run: Period) -> Vec<Period> {
+    let calendar = run.calendar();
+    let mut out = Vec::new();
+    let mut day = calendar.period_of(Granularity::Month, from).start();
+    while day < until {
+        let Some(p) = [
+            Granularity::Year,
+            Granularity::Half,
+            Granularity::Quarter,
+            Granularity::Month,
+        ]
+        .into_iter()
+        .map(|g| calendar.period_of(g, day))
+        .find(|p| p.start() == day && p.end() < until) else {
+            break;
+        };
+        out.push(p);
+        match p.end().succ_opt() {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    out
+}
+
+/// What `close` would record for a settled run, as provisional rows (no close time, approver or run
+/// id), in ledger order: by rep, then payout period, then plan and component order.
+fn provisional_rows(inputs: &Inputs, run: &RunResult) -> Vec<LedgerRow> {
+    let mut rows: Vec<(u32, Period, LedgerRow)> = Vec::new();
+    for r in &run.reps {
+        let rep = inputs.roster.get(r.rep);
+        let plan = &inputs.plans[r.plan];
+        for c in &r.components {
+            let comp = &plan.components[c.component];
+            for p in c.periods.iter().filter(|p| p.in_run) {
+                let entries = run
+                    .payment
+                    .entries
+                    .get(&(r.rep, r.plan, c.component, p.payout_period))
+                    .map_or(&[][..], |v| v.as_slice());
+                let extra: Decimal = entries.iter().map(|e| e.amount).sum();
+                let row =
+                    |kind, for_period, amount, balance, reason: &str, deal_id: &str| LedgerRow {
+                        rep_id: rep.id.clone(),
+                        period: p.payout_period,
+                        plan: plan.id.clone(),
+                        component: comp.id.clone(),
+                        kind,
+                        for_period,
+                        deal_id: deal_id.to_string(),
+                        amount,
+                        balance,
+                        reason: reason.to_string(),
+                        closed_period: run.period,
+                        closed_at: String::new(),
+                        run_id: String::new(),
+                        approved_by: String::new(),
+                        note: String::new(),
+                        line: 0,
+                    };
+                let earned = row(None, p.payout_period, p.payable - extra, None, "", "");
+                rows.push((r.rep, p.payout_period, earned));
+                for e in entries {
+                    let line = row(
+                        Some(e.kind),
+                        e.for_period,
+                        e.amount,
+                        e.balance,
+                        &e.reason,
+                        &e.deal_id,
+                    );
+                    rows.push((r.rep, p.payout_period, line));
+                }
+            }
+        }
+    }
+    // Stable: plan and component order stay within a rep's period.
+    rows.sort_by_key(|(rep, period, _)| (*rep, *period));
+    rows.into_iter().map(|(_, _, row)| row).collect()
 }
 
 impl super::Global {

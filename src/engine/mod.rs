@@ -15,6 +15,7 @@
 mod bind;
 mod component;
 pub(crate) mod credit;
+pub mod leavers;
 pub mod payment;
 pub mod proration;
 mod reasons;
@@ -220,6 +221,10 @@ impl Tracer<'_> {
             Vec::new()
         };
         let mut reconciliation = reconcile(inputs, &outcomes_by_row, &reasons, status);
+        let (shares, warnings) =
+            leavers::shares_after_leaving(inputs, settings.period, &outcomes_by_row);
+        reconciliation.shares_not_credited = shares;
+        diags.extend(warnings);
         reconciliation.file_rows = inputs
             .deals
             .info

@@ -434,8 +434,10 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                 .get(&(r.rep, r.plan, c.component))
                 .unwrap_or(&empty);
             // Clawbacks that keep attainment: the deal's own commission × the cancelled share,
-            // once (the ledger names the deals already clawed back).
-            let mut clawbacks: Vec<(u32, Period, NaiveDate, Decimal)> = Vec::new();
+            // once (the ledger names the deals already clawed back). Kept as (deal, period paid,
+            // cancel date, commission less what the ledger still holds, share): this run's holds and releases
+            // are known when the clawback is placed.
+            let mut clawbacks: Vec<(u32, Period, NaiveDate, Decimal, Decimal)> = Vec::new();
             if let Some(cb) = plan
                 .payment
                 .clawback
@@ -463,8 +465,7 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                             })
                             .map(|row| row.amount)
                             .sum::<Decimal>();
-                        let reversed = plan.rounding.apply((commission - held) * share);
-                        clawbacks.push((deal, q, date, -reversed));
+                        clawbacks.push((deal, q, date, commission - held, share));
                     }
                 }
             }
@@ -500,6 +501,8 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                 }
             }
             let mut held_in_run: BTreeMap<u32, Decimal> = BTreeMap::new();
+            // Per deal, this run's holds (negative) and releases so far.
+            let mut hold_moves: BTreeMap<u32, Decimal> = BTreeMap::new();
             for p in c.periods.iter_mut().filter(|p| p.in_run) {
                 let period = p.payout_period;
                 let engine_payable = p.payable;
@@ -626,15 +629,39 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                         entries.push(e);
                         placed.insert(a.line);
                     }
-                    for (deal, q, date, amount) in clawbacks
+                    // Holds first (their lines follow the clawbacks): a deal held in this run has
+                    // only what was paid of it reversed.
+                    let mut holds: Vec<Entry> = Vec::new();
+                    if let Some(hold) = &plan.payment.hold {
+                        hold_lines(
+                            inputs,
+                            hold,
+                            &plan.rounding,
+                            period,
+                            commissions,
+                            rows,
+                            &mut held_in_run,
+                            &closed,
+                            &money,
+                            &mut holds,
+                        );
+                    }
+                    for e in &holds {
+                        if let Some(d) = e.deal {
+                            *hold_moves.entry(d).or_default() += e.amount;
+                        }
+                    }
+                    for (deal, q, date, paid, share) in clawbacks
                         .iter()
                         .filter(|c| c.1.start() <= period.start() && c.2 <= period.end())
                     {
                         let d = *deal as usize;
+                        let moved = hold_moves.get(deal).copied().unwrap_or_default();
+                        let amount = -plan.rounding.apply((*paid + moved) * *share);
                         let mut e = entry(
                             LineKind::Clawback,
                             *q,
-                            *amount,
+                            amount,
                             format!(
                                 "deal {} (closed {}, paid in {q}) cancelled {date}: commission reversed",
                                 inputs.deals.id(d),
@@ -664,20 +691,7 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                         e.deal_id = id;
                         entries.push(e);
                     }
-                    if let Some(hold) = &plan.payment.hold {
-                        hold_lines(
-                            inputs,
-                            hold,
-                            &plan.rounding,
-                            period,
-                            commissions,
-                            rows,
-                            &mut held_in_run,
-                            &closed,
-                            &money,
-                            &mut entries,
-                        );
-                    }
+                    entries.extend(holds);
                     let mut total =
                         engine_payable + entries.iter().map(|e| e.amount).sum::<Decimal>();
                     if let Some(d) = draw {

@@ -116,7 +116,10 @@ fn segments(ctx: &Context, rep: &Rep, rep_index: u32) -> Vec<Segment> {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
-        let to = match (to, rep.end_date) {
+        let to = match (
+            to,
+            super::leavers::last_credited_day(ctx.inputs, rep_index, rep),
+        ) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
@@ -355,6 +358,10 @@ fn compute_segment(
     // period; inside them, not being employed or not on the plan says more.
     let window = run_window(plan, run);
     // The outcome of a credit that entered no measure (it was not selected, or not dated in range).
+    // A leaver is credited until their end date plus the plan's leaver window.
+    let last_day = super::leavers::last_credited_day(inputs, rep_index, rep);
+    let credited_on =
+        |d: NaiveDate| rep.start_date.is_none_or(|s| s <= d) && last_day.is_none_or(|l| d <= l);
     // A deal without a close date that no measure selects is in no period: its filter says why.
     let undated = |row: u32| {
         ctx.blank_close_dates && deals.columns[deals.close_date].date(row as usize).is_none()
@@ -364,7 +371,7 @@ fn compute_segment(
             Outcome::Filtered
         } else if window.is_none_or(|(a, b)| date < a || date > b) {
             Outcome::OutOfPeriod
-        } else if !rep.active_on(date) {
+        } else if !credited_on(date) {
             Outcome::RepInactive
         } else if !seg.covers(date) {
             Outcome::NoPlan

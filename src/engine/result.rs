@@ -380,6 +380,9 @@ pub enum Status {
     Unassigned,
     /// Read but not loaded (lenient mode: its problems are in the exceptions).
     NotLoaded,
+    /// A share of the row (split, overlay) not credited to a rep, with the reason (e.g. the rep had
+    /// left: see [`super::leavers`]). Listed by `explain`, never a row's status.
+    ShareNotCredited(String),
 }
 
 impl Status {
@@ -396,6 +399,7 @@ impl Status {
             Status::NotCredited => "credited to no one".into(),
             Status::Unassigned => "no owner (rep_id empty)".into(),
             Status::NotLoaded => "not loaded (sent to exceptions)".into(),
+            Status::ShareNotCredited(reason) => reason.clone(),
         }
     }
 }
@@ -427,6 +431,10 @@ pub struct Reconciliation {
     pub not_loaded: u64,
     pub input: BTreeMap<String, Tally>,
     pub by_status: BTreeMap<Status, BTreeMap<String, Tally>>,
+    /// Shares of credited rows (split, overlay) not credited because their rep had left: not rows,
+    /// so outside the statuses' sums.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shares_not_credited: Vec<super::leavers::ShareNotCredited>,
 }
 
 impl Reconciliation {

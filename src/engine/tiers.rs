@@ -5,7 +5,10 @@
 //! - for any `a ≤ b ≤ c`, `lines(a, b) + lines(b, c)` sum to `earning(c) − earning(a)`, exactly;
 //! - marginal earnings are non-decreasing in the measure when every rate is non-negative;
 //! - the first tier, when it starts at zero, also covers negative values (credit notes reduce the
-//!   measure at the first tier's rate); a table starting above zero earns nothing below its start.
+//!   measure at the first tier's rate); a table starting above zero earns nothing below its start;
+//! - bands are sorted and contiguous (plan validation), so finding a value's tier or a move's slices is
+//!   a binary search plus the tiers crossed: a table of 100,000 tiers costs no more per deal than one
+//!   of ten.
 
 use rust_decimal::Decimal;
 use smallvec::{smallvec, SmallVec};
@@ -88,15 +91,14 @@ impl Schedule {
     }
 
     /// The tier a cumulative value is in, by the boundary rule; `None` below the first tier.
+    /// Bands are sorted and contiguous (plan validation): a binary search.
     pub fn tier_of(&self, x: Decimal) -> Option<&Band> {
-        self.bands
-            .iter()
-            .rev()
-            .find(|b| match (self.boundary, b.lo) {
-                (_, None) => true,
-                (Boundary::FromInclusive, Some(lo)) => x >= lo,
-                (Boundary::ToInclusive, Some(lo)) => x > lo,
-            })
+        let reached = self.bands.partition_point(|b| match (self.boundary, b.lo) {
+            (_, None) => true,
+            (Boundary::FromInclusive, Some(lo)) => x >= lo,
+            (Boundary::ToInclusive, Some(lo)) => x > lo,
+        });
+        reached.checked_sub(1).and_then(|i| self.bands.get(i))
     }
 
     /// Total earning at cumulative value `x` (unrounded).
@@ -125,7 +127,15 @@ impl Schedule {
             (b, a, Decimal::NEGATIVE_ONE)
         };
         let mut out = Pieces::new();
-        for band in &self.bands {
+        // Bands are sorted and contiguous: skip those ending at or below `lo` (a binary search),
+        // stop at the first starting at or above `hi`.
+        let first = self
+            .bands
+            .partition_point(|b| b.hi.is_some_and(|h| h <= lo));
+        for band in &self.bands[first..] {
+            if band.lo.is_some_and(|l| l >= hi) {
+                break;
+            }
             let from = band.lo.map_or(lo, |l| l.max(lo));
             let to = band.hi.map_or(hi, |h| h.min(hi));
             if from >= to {

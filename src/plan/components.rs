@@ -169,6 +169,34 @@ impl Ctx<'_, '_> {
         Some(n)
     }
 
+    /// A rate: never negative. Commission is taken back by credit notes (negative amounts reduce the
+    /// measure) and by `[payment.clawback]`, never by a rate that earns less the more is sold.
+    fn rate(
+        &self,
+        v: &Spanned<Value>,
+        percent_ok: bool,
+        diags: &mut Diagnostics,
+    ) -> Option<Decimal> {
+        let n = self.number(v, "a rate", percent_ok, diags)?;
+        if n < Decimal::ZERO {
+            diags.push(
+                self.src
+                    .error(
+                        "plan-number-negative",
+                        v.span(),
+                        format!(
+                            "component `{}`: a rate must not be negative (`{}` would earn a negative commission)",
+                            self.id,
+                            self.src.text.get(v.span()).unwrap_or_default().trim()
+                        ),
+                    )
+                    .hint("to take commission back, use credit notes (negative deal amounts) or [payment.clawback]; to stop paying above a level, add a tier with rate 0"),
+            );
+            return None;
+        }
+        Some(n)
+    }
+
     fn measure(&self, name: &Spanned<String>, diags: &mut Diagnostics) -> Option<usize> {
         let wanted = name.get_ref().trim();
         let found = self.measures.keys().position(|k| k == wanted);
@@ -700,8 +728,7 @@ fn parse_table(
     let src = cx.src;
     let id = &cx.id;
     let percent = settings.rate_type != RateType::PerUnit;
-    let rate_of =
-        |v: &Spanned<Value>, diags: &mut Diagnostics| cx.number(v, "a rate", percent, diags);
+    let rate_of = |v: &Spanned<Value>, diags: &mut Diagnostics| cx.rate(v, percent, diags);
     let (method, basis, tiers) = match (rate, tiers) {
         (Some(rate), None) => {
             if matches!(

@@ -6,7 +6,9 @@
 //!
 //! Invariants: evaluation is exact (rust_decimal), has no I/O and cannot panic: an empty operand makes
 //! the value empty, division by zero and overflow are errors the caller reports with the deal's line;
-//! parse errors name the offending token and its column in the expression.
+//! parse errors name the offending token and its column in the expression. An expression has at most
+//! [`MAX_TOKENS`] tokens and nests at most [`MAX_DEPTH`] levels, so evaluating, walking and dropping its
+//! tree (all recursive) stays far from the stack's limit.
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -35,11 +37,27 @@ pub enum Func {
     Abs,
 }
 
-/// A parse error: what is wrong and the 0-based character offset of the offending token.
+/// A parse error: its diagnostic code, what is wrong and the 0-based character offset of the offending
+/// token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
+    pub code: &'static str,
     pub message: String,
     pub offset: usize,
+}
+
+impl ParseError {
+    fn new(message: String, offset: usize) -> ParseError {
+        err("plan-expression-invalid", message, offset)
+    }
+}
+
+fn err(code: &'static str, message: String, offset: usize) -> ParseError {
+    ParseError {
+        code,
+        message,
+        offset,
+    }
 }
 
 /// Why a value could not be computed for a row.
@@ -73,10 +91,8 @@ fn tokenize(text: &str) -> Result<Vec<(Token, usize)>, ParseError> {
                 i += 1;
             }
             let raw: String = chars[start..i].iter().filter(|c| **c != '_').collect();
-            let value = Decimal::from_str_exact(&raw).map_err(|_| ParseError {
-                message: format!("`{raw}` is not a number"),
-                offset: start,
-            })?;
+            let value = Decimal::from_str_exact(&raw)
+                .map_err(|_| ParseError::new(format!("`{raw}` is not a number"), start))?;
             let value = if i < chars.len() && chars[i] == '%' {
                 i += 1;
                 value / Decimal::ONE_HUNDRED
@@ -98,10 +114,10 @@ fn tokenize(text: &str) -> Result<Vec<(Token, usize)>, ParseError> {
                 i += 1;
             }
             if i == chars.len() {
-                return Err(ParseError {
-                    message: "unterminated quoted column name".into(),
-                    offset: start,
-                });
+                return Err(ParseError::new(
+                    "unterminated quoted column name".to_string(),
+                    start,
+                ));
             }
             out.push((Token::Quoted(chars[begin..i].iter().collect()), start));
             i += 1;
@@ -114,10 +130,7 @@ fn tokenize(text: &str) -> Result<Vec<(Token, usize)>, ParseError> {
             out.push((Token::Sym(sym), i));
             i += 1;
         } else {
-            return Err(ParseError {
-                message: format!("unexpected character `{c}`"),
-                offset: i,
-            });
+            return Err(ParseError::new(format!("unexpected character `{c}`"), i));
         }
     }
     Ok(out)
@@ -132,6 +145,11 @@ struct Parser {
 
 /// How deeply parentheses, unary minus and calls may nest (the parser recurses; this bounds its stack).
 const MAX_DEPTH: usize = 64;
+
+/// How many tokens an expression may have. A chain of operators builds a tree as deep as it is long,
+/// which evaluation walks recursively: this bounds that depth (a derived value of thousands of terms
+/// belongs in a column of the export, not in the plan).
+const MAX_TOKENS: usize = 1000;
 
 impl Parser {
     fn peek(&self) -> Option<&Token> {
@@ -149,10 +167,7 @@ impl Parser {
             Some(Token::Name(n)) | Some(Token::Quoted(n)) => format!("`{n}`"),
             Some(Token::Sym(s)) => format!("`{s}`"),
         };
-        ParseError {
-            message: format!("expected {what}, found {found}"),
-            offset: self.offset(),
-        }
+        ParseError::new(format!("expected {what}, found {found}"), self.offset())
     }
 
     fn eat(&mut self, sym: char) -> bool {
@@ -197,10 +212,13 @@ impl Parser {
     fn unary(&mut self) -> Result<Expr, ParseError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(ParseError {
-                message: format!("the expression nests deeper than {MAX_DEPTH} levels"),
-                offset: self.offset(),
-            });
+            return Err(err(
+                "plan-expression-too-deep",
+                format!(
+                    "the expression nests deeper than {MAX_DEPTH} levels (parentheses, unary minus and calls)"
+                ),
+                self.offset(),
+            ));
         }
         let e = if self.eat('-') {
             self.unary().map(|e| Expr::Neg(Box::new(e)))
@@ -232,12 +250,10 @@ impl Parser {
                     "max" => Func::Max,
                     "abs" => Func::Abs,
                     _ => {
-                        return Err(ParseError {
-                            message: format!(
-                                "unknown function `{name}` (the functions are min, max, abs)"
-                            ),
-                            offset: at,
-                        })
+                        return Err(ParseError::new(
+                            format!("unknown function `{name}` (the functions are min, max, abs)"),
+                            at,
+                        ))
                     }
                 };
                 let mut args = vec![self.expr()?];
@@ -252,10 +268,10 @@ impl Parser {
                     Func::Min | Func::Max => args.len() >= 2,
                 };
                 if !arity_ok {
-                    return Err(ParseError {
-                        message: format!("wrong number of arguments to `{name}`"),
-                        offset: at,
-                    });
+                    return Err(ParseError::new(
+                        format!("wrong number of arguments to `{name}`"),
+                        at,
+                    ));
                 }
                 Ok(Expr::Call(func, args))
             }
@@ -275,6 +291,16 @@ impl Parser {
 /// Parse an expression.
 pub fn parse(text: &str) -> Result<Expr, ParseError> {
     let tokens = tokenize(text)?;
+    if let Some((_, offset)) = tokens.get(MAX_TOKENS) {
+        return Err(err(
+            "plan-expression-too-long",
+            format!(
+                "the expression has {} tokens (numbers, columns, operators, parentheses); at most {MAX_TOKENS} are allowed",
+                tokens.len()
+            ),
+            *offset,
+        ));
+    }
     let mut p = Parser {
         tokens,
         pos: 0,

@@ -76,6 +76,9 @@ pub struct Crediting {
     pub holder_of: Option<String>,
     /// Managers on the plan are also credited with their reports' credits.
     pub rollup: Option<Rollup>,
+    /// A rep who left (roster `end_date`) is still credited with deals closing up to this many days
+    /// after their last day (0: none).
+    pub leaver_window_days: u32,
     /// Line of the `[crediting]` table (0 without one).
     pub line: u64,
 }

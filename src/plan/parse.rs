@@ -42,6 +42,9 @@ struct RawPlan {
 struct RawCrediting {
     by: Option<Spanned<String>>,
     rollup: Option<Spanned<String>>,
+    /// Days after a rep's `end_date` whose deals are still credited to them (like
+    /// `[payment.clawback] window_days`: a whole number, else `plan-syntax`).
+    leaver_window_days: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -228,7 +231,7 @@ pub fn parse_plan(
                     .collect();
                 diags.push(
                     src.error(
-                        "plan-expression-invalid",
+                        e.code,
                         v.span(),
                         format!("derived value `{name}`: {}", e.message),
                     )
@@ -237,7 +240,11 @@ pub fn parse_plan(
                     } else {
                         token
                     })
-                    .hint(format!("in `{text}` at character {}", e.offset + 1)),
+                    .hint(format!(
+                        "in `{}` at character {}",
+                        excerpt(&text, e.offset),
+                        e.offset + 1
+                    )),
                 );
             }
         }
@@ -413,6 +420,7 @@ fn parse_crediting(
     Crediting {
         holder_of,
         rollup,
+        leaver_window_days: raw.leaver_window_days.as_ref().map_or(0, |d| *d.get_ref()),
         line: spanned.map_or(0, |s| src.line_col(s.span().start).0),
     }
 }
@@ -598,4 +606,18 @@ fn parse_measure(
         filter,
         credit,
     })
+}
+
+/// An expression as a hint shows it: whole when short, else 30 characters either side of `offset`.
+fn excerpt(text: &str, offset: usize) -> String {
+    const SIDE: usize = 30;
+    let count = text.chars().count();
+    if count <= 2 * SIDE + 20 {
+        return text.to_string();
+    }
+    let from = offset.saturating_sub(SIDE);
+    let part: String = text.chars().skip(from).take(2 * SIDE).collect();
+    let before = if from > 0 { "…" } else { "" };
+    let after = if from + 2 * SIDE < count { "…" } else { "" };
+    format!("{before}{part}{after}")
 }

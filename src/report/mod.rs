@@ -86,7 +86,14 @@ pub fn reconciliation_summary(run: &RunResult) -> String {
         }
     }
     let parts: Vec<String> = counts.iter().map(|(n, s)| format!("{n} {s}")).collect();
-    format!("{} deal rows: {}", rec.file_rows, parts.join(", "))
+    let mut line = format!("{} deal rows: {}", rec.file_rows, parts.join(", "));
+    if !rec.shares_not_credited.is_empty() {
+        line.push_str(&format!(
+            "; {} split or overlay share(s) not credited (their rep had left)",
+            rec.shares_not_credited.len()
+        ));
+    }
+    line
 }
 
 /// The folder of each payout period of `rows` under `statements/` (distinct payout periods of one

@@ -129,19 +129,22 @@ fn deals_added_removed_and_changed_are_named_with_their_fields() {
     assert_eq!(code, 1);
     // A1 (quarterly 10%, January paid 1,000.00): February (10,000 + 5,000) × 10% − 1,000.00
     // = 500.00 before, (10,000 + 7,000 + 1,000) × 10% − 1,000.00 = 800.00 after: D2 7,000 × 10%
-    // = 700.00 (was 500.00), D9 1,000 × 10% = 100.00. S1 (monthly 5%, draw 1,000): S-2 30,000 ×
-    // 5% = 1,500.00 before; nothing earned after, so the draw pays 1,000.00.
+    // = 700.00 (was 500.00), D9 1,000 × 10% = 100.00. S1 (monthly 5%, draw 1,000, at most 300.00
+    // recovered a month) carries January's draw balance of 800.00 (1,000 − 4,000 × 5%): before, S-2
+    // 30,000 × 5% = 1,500.00 is 500.00 above the draw, 300.00 of it recovered (balance 500.00):
+    // 1,200.00; after, nothing is earned, so the draw pays 1,000.00 (balance 800 + 1,000 = 1,800.00).
     let (_, csv, _) = diff(&before, &after, &["-f", "csv"]);
     assert_eq!(
         csv,
         format!(
             "{HEADER}\
 payout,changed,A1,ae,commission,2026-02,,,,500.00,800.00,300.00,earned_to_date 1500.00 -> 1800.00; measure_to_date 15000.00 -> 18000.00
-payout,changed,S1,sdr,commission,2026-02,,,,1500.00,1000.00,-500.00,draw 0.00 -> 1000.00; earned_to_date 1500.00 -> 0.00; measure_to_date 30000.00 -> 0.00
+payout,changed,S1,sdr,commission,2026-02,,,,1200.00,1000.00,-200.00,draw 0.00 -> 1000.00; earned_to_date 1500.00 -> 0.00; measure_to_date 30000.00 -> 0.00; recovery -300.00 -> 0.00
 line,changed,A1,ae,commission,2026-02,deal,D2,,500.00,700.00,200.00,base 5000.00 -> 7000.00; credited 5000.00 -> 7000.00; cumulative_to 15000.00 -> 17000.00; deal_value 5000.00 -> 7000.00; formula 5000.00 × 10% -> 7000.00 × 10%
 line,added,A1,ae,commission,2026-02,deal,D9,,,100.00,100.00,1000.00 × 10%
 line,removed,S1,sdr,commission,2026-02,deal,S-2,,1500.00,,-1500.00,30000.00 × 5%
-line,added,S1,sdr,commission,2026-02,draw,,,,1000.00,1000.00,recoverable draw 1000.00 − payable 0.00; balance 1000.00
+line,added,S1,sdr,commission,2026-02,draw,,,,1000.00,1000.00,recoverable draw 1000.00 − payable 0.00; balance 1800.00
+line,removed,S1,sdr,commission,2026-02,recovery,,,-300.00,,300.00,draw balance recovered from 500.00 above the draw (at most 300.00 a period); balance 500.00
 deal,changed,,,,,,D2,,,,,deal_value 5000.00 -> 7000.00
 deal,added,,,,,,D9,,,,,\"date 2026-02-20, deal_value 1000.00, credited A1 owner 100%\"
 deal,removed,,,,,,S-2,,,,,\"date 2026-02-15, deal_value 30000.00, credited S1 owner 100%\"
@@ -179,12 +182,12 @@ fn an_output_file_edited_after_the_run_is_reported_against_its_manifest() {
     let ws = Ws::new();
     let a = ws.run("2026-02", "a");
     let b = ws.run("2026-02", "b");
-    // S1's February payable edited by hand in b's payouts.csv (1,500.00 → 1,900.00), and A1's
-    // Markdown statement deleted.
+    // S1's February payable (1,500.00 earned − 300.00 of January's draw recovered = 1,200.00) edited
+    // by hand in b's payouts.csv to 1,900.00, and A1's Markdown statement deleted.
     let payouts = b.join("payouts.csv");
     let text = std::fs::read_to_string(&payouts).unwrap();
     let edited = text.replacen(
-        ",30000.00,,,1500.00,0.00,1500.00,",
+        ",30000.00,,,1500.00,0.00,1200.00,",
         ",30000.00,,,1500.00,0.00,1900.00,",
         1,
     );
@@ -194,7 +197,7 @@ fn an_output_file_edited_after_the_run_is_reported_against_its_manifest() {
     let (code, table, stderr) = diff(&a, &b, &[]);
     assert_eq!(code, 1);
     assert!(
-        table.contains("│ S1  ┆ sdr  ┆ commission ┆ 2026-02 ┆ 1500.00 ┆ 1900.00 ┆     400.00 │"),
+        table.contains("│ S1  ┆ sdr  ┆ commission ┆ 2026-02 ┆ 1200.00 ┆ 1900.00 ┆     700.00 │"),
         "{table}"
     );
     let edited = format!(
