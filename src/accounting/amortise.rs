@@ -191,7 +191,7 @@ fn schedule(item: &Item, clawbacks: &[&Clawback], through: Period) -> Vec<Month>
         }
         m.balance = balance;
         out.push(m);
-        if done == span && balance.is_zero() && !clawbacks.iter().any(|c| c.month > month) {
+        if balance.is_zero() && !clawbacks.iter().any(|c| c.month > month) {
             break;
         }
         month = month.next();

@@ -113,6 +113,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
         );
         bar.finish_and_clear();
         written?;
+        super::payroll::write(&ws, &inputs, &result, &dir.join("payroll.csv"))?;
         timer.lap("write the output folder");
         global.message(format!("wrote {}", dir.display()));
     }

@@ -4,6 +4,7 @@
 //! Invariants: stdout carries data only; every file is written atomically; the manifest is written
 //! last and lists the SHA-256 of every other file, so a folder with a manifest is a complete run.
 
+pub mod accounting;
 pub mod csv_out;
 pub mod diff;
 pub mod explain;
