@@ -102,13 +102,20 @@ fn clawed_share(recovered: Decimal, capitalised: Decimal) -> Decimal {
 /// Every item's schedule through `through`. Items in order: rep, plan, component, month, deal.
 pub fn schedules(mut items: Vec<Item>, clawbacks: &[Clawback], through: Period) -> Vec<Schedule> {
     items.sort_by(|a, b| {
-        (&a.rep_id, &a.plan_id, a.cost.component, a.cost.month, &a.deal_id).cmp(&(
-            &b.rep_id,
-            &b.plan_id,
-            b.cost.component,
-            b.cost.month,
-            &b.deal_id,
-        ))
+        (
+            &a.rep_id,
+            &a.plan_id,
+            a.cost.component,
+            a.cost.month,
+            &a.deal_id,
+        )
+            .cmp(&(
+                &b.rep_id,
+                &b.plan_id,
+                b.cost.component,
+                b.cost.month,
+                &b.deal_id,
+            ))
     });
     items
         .into_iter()
@@ -148,7 +155,10 @@ fn schedule(item: &Item, clawbacks: &[&Clawback], through: Period) -> Vec<Month>
             ..Month::default()
         });
         // A later clawback of an expensed deal is a recovery only.
-        for c in clawbacks.iter().filter(|c| c.month > month && c.month <= through) {
+        for c in clawbacks
+            .iter()
+            .filter(|c| c.month > month && c.month <= through)
+        {
             out.push(Month {
                 month: Some(c.month),
                 recovered: c.recovered,
@@ -185,7 +195,10 @@ fn schedule(item: &Item, clawbacks: &[&Clawback], through: Period) -> Vec<Month>
         }
         if done < span {
             done += 1;
-            let closing = round(base * Decimal::from(span - done) / Decimal::from(span), places);
+            let closing = round(
+                base * Decimal::from(span - done) / Decimal::from(span),
+                places,
+            );
             m.amortised = balance - closing;
             balance = closing;
         }
@@ -217,7 +230,9 @@ pub fn roll_forward(
     let mut moves: BTreeMap<(String, Period), RollForward> = BTreeMap::new();
     let mut first: BTreeMap<String, Period> = BTreeMap::new();
     for s in schedules {
-        let f = first.entry(s.item.currency.clone()).or_insert(s.item.cost.month);
+        let f = first
+            .entry(s.item.currency.clone())
+            .or_insert(s.item.cost.month);
         *f = (*f).min(s.item.cost.month);
         for m in &s.months {
             let Some(month) = m.month else { continue };
@@ -232,9 +247,7 @@ pub fn roll_forward(
         let mut opening = Decimal::ZERO;
         let mut month = start;
         while month <= through {
-            let mut r = moves
-                .remove(&(currency.clone(), month))
-                .unwrap_or_default();
+            let mut r = moves.remove(&(currency.clone(), month)).unwrap_or_default();
             r.opening = opening;
             r.closing = opening + r.capitalised - r.amortised - r.impaired;
             opening = r.closing;
@@ -275,11 +288,22 @@ pub fn journal(schedules: &[Schedule], accounts: &Accounts) -> Vec<JournalLine> 
     for s in schedules {
         for m in &s.months {
             let Some(month) = m.month else { continue };
-            let amounts = [m.capitalised, m.expensed, m.amortised, m.impaired, m.recovered];
+            let amounts = [
+                m.capitalised,
+                m.expensed,
+                m.amortised,
+                m.impaired,
+                m.recovered,
+            ];
             for (i, a) in amounts.into_iter().enumerate() {
                 if !a.is_zero() {
                     *sums
-                        .entry((month, s.item.cost_centre.clone(), s.item.currency.clone(), i))
+                        .entry((
+                            month,
+                            s.item.cost_centre.clone(),
+                            s.item.currency.clone(),
+                            i,
+                        ))
                         .or_default() += a;
                 }
             }

@@ -5,7 +5,8 @@
 //!
 //! Invariants: a rep's outstanding draw is the `balance` of its last draw line (`draw`, `recovery`,
 //! `draw-forgiven`), split by the periods whose top-ups are still unrecovered (recoveries repay the
-//! oldest first); a carried balance is the `balance` of the last `carry-forward`/`carry-in` line; a
+//! oldest first); a carried balance is the `balance` of the last `carry-forward`/`carry-in` line, from the month it was
+//! first carried (a balance deducted and carried again in one month keeps its month); a
 //! deal's held amount is its `hold` lines less its `release` lines.
 
 use std::collections::BTreeMap;
@@ -65,13 +66,18 @@ pub struct Balance {
     pub amount: Decimal,
 }
 
+/// Draw top-ups not yet recovered, oldest first: (payout period, amount).
+type Unrecovered = Vec<(Period, Decimal)>;
+
 /// Outstanding amounts of `lines` (in payment order), per rep, kind and period.
 pub fn outstanding(lines: &[PaymentLine]) -> Vec<Balance> {
     let mut out = Vec::new();
     // Draws: per rep, plan and component, the unrecovered top-ups, oldest first.
-    let mut draws: BTreeMap<(&str, &str, &str), Vec<(Period, Decimal)>> = BTreeMap::new();
+    let mut draws: BTreeMap<(&str, &str, &str), Unrecovered> = BTreeMap::new();
     let mut carried: BTreeMap<&str, (Period, String, String, Decimal)> = BTreeMap::new();
     let mut held: BTreeMap<(&str, &str), (Period, String, String, Decimal)> = BTreeMap::new();
+    // The month each rep's carried balance was last deducted in.
+    let mut deducted_in: BTreeMap<&str, Period> = BTreeMap::new();
     for l in lines {
         let key = (l.rep_id.as_str(), l.plan.as_str(), l.component.as_str());
         match l.kind {
@@ -88,7 +94,9 @@ pub fn outstanding(lines: &[PaymentLine]) -> Vec<Balance> {
                 let target = l.balance.unwrap_or_default();
                 let mut owed: Decimal = queue.iter().map(|q| q.1).sum();
                 while owed > target {
-                    let Some(first) = queue.first_mut() else { break };
+                    let Some(first) = queue.first_mut() else {
+                        break;
+                    };
                     let take = first.1.min(owed - target);
                     first.1 -= take;
                     owed -= take;
@@ -97,11 +105,26 @@ pub fn outstanding(lines: &[PaymentLine]) -> Vec<Balance> {
                     }
                 }
             }
-            LineKind::CarryForward | LineKind::CarryIn => {
+            LineKind::CarryIn => {
+                if let Some(e) = carried.get_mut(l.rep_id.as_str()) {
+                    e.3 = l.balance.unwrap_or_default();
+                    deducted_in.insert(&l.rep_id, l.period);
+                }
+            }
+            LineKind::CarryForward => {
+                // A balance deducted and carried again in the same month still comes from the
+                // month it was first carried.
+                let from = match (
+                    carried.get(l.rep_id.as_str()),
+                    deducted_in.get(l.rep_id.as_str()),
+                ) {
+                    (Some(e), Some(&p)) if p == l.period => e.0,
+                    _ => l.period,
+                };
                 let balance = l.balance.unwrap_or_default();
                 carried.insert(
                     &l.rep_id,
-                    (l.period, l.plan.clone(), l.component.clone(), balance),
+                    (from, l.plan.clone(), l.component.clone(), balance),
                 );
             }
             LineKind::Hold | LineKind::Release => {

@@ -63,7 +63,12 @@ fn is_cost(kind: LineKind) -> bool {
 /// The amortisation period of a cost: a renewal's own term; an initial deal's expected customer life
 /// when renewals are not commensurate; otherwise the deal's term column, its type's months, the
 /// plan's months, or `months`.
-pub fn months_for(settings: &AccountingSettings, inputs: &Inputs, plan: usize, deal: Option<u32>) -> u32 {
+pub fn months_for(
+    settings: &AccountingSettings,
+    inputs: &Inputs,
+    plan: usize,
+    deal: Option<u32>,
+) -> u32 {
     let deals = &inputs.deals;
     let cell = |name: &Option<String>| {
         let (name, row) = (name.as_ref()?, deal? as usize);

@@ -57,9 +57,14 @@ pub fn rows(
                 .cloned()
                 .unwrap_or_else(|| component.clone());
             for p in c.periods.iter().filter(|p| p.in_run) {
-                let pay_date = p.payout_period.end()
-                    + chrono::Days::new(u64::from(settings.pay_days_after));
-                let key = (rep.id.clone(), pay_date, code.clone(), plan.currency.clone());
+                let pay_date =
+                    p.payout_period.end() + chrono::Days::new(u64::from(settings.pay_days_after));
+                let key = (
+                    rep.id.clone(),
+                    pay_date,
+                    code.clone(),
+                    plan.currency.clone(),
+                );
                 let row = by.entry(key).or_insert_with(|| PayrollRow {
                     employee_id: employee_id.clone(),
                     rep_id: rep.id.clone(),

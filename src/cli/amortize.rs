@@ -73,8 +73,14 @@ pub fn run(global: &Global, args: &AmortizeArgs) -> anyhow::Result<i32> {
             payable: &settings.payable_account,
         };
         let journal = amortise::journal(&schedules, &accounts);
-        fs::write_atomic(&dir.join("schedule.csv"), &out::render_schedule(&schedules)?)?;
-        fs::write_atomic(&dir.join("journal.csv"), &out::render_journal(&journal, places)?)?;
+        fs::write_atomic(
+            &dir.join("schedule.csv"),
+            &out::render_schedule(&schedules)?,
+        )?;
+        fs::write_atomic(
+            &dir.join("journal.csv"),
+            &out::render_journal(&journal, places)?,
+        )?;
         fs::write_atomic(
             &dir.join("rollforward.csv"),
             &out::render_roll_forward(&roll, places)?,

@@ -41,5 +41,8 @@ pub(crate) fn write(
 pub(crate) fn close_path(ws: &Workspace, period: &str) -> Option<std::path::PathBuf> {
     let settings = ws.payroll.as_ref()?;
     let base = ws.file.parent().unwrap_or(Path::new("."));
-    Some(base.join(&settings.folder).join(format!("payroll-{period}.csv")))
+    Some(
+        base.join(&settings.folder)
+            .join(format!("payroll-{period}.csv")),
+    )
 }

@@ -36,7 +36,9 @@ pub fn read_rep_columns(
                 Diagnostic::error(
                     "column-missing",
                     &input.file,
-                    format!("the workspace names roster column `{name}`, which the file does not have"),
+                    format!(
+                        "the workspace names roster column `{name}`, which the file does not have"
+                    ),
                 )
                 .line(1)
                 .hint(format!("headers found: {}", input.headers.join(", "))),

@@ -21,8 +21,21 @@ fn fields() -> Fields<Vec<u8>> {
 pub fn render_schedule(schedules: &[Schedule]) -> anyhow::Result<Vec<u8>> {
     let mut w = fields();
     w.record([
-        "rep_id", "plan", "component", "deal_id", "cost_centre", "incurred", "months", "treatment",
-        "month", "capitalised", "expensed", "amortised", "impaired", "recovered", "balance",
+        "rep_id",
+        "plan",
+        "component",
+        "deal_id",
+        "cost_centre",
+        "incurred",
+        "months",
+        "treatment",
+        "month",
+        "capitalised",
+        "expensed",
+        "amortised",
+        "impaired",
+        "recovered",
+        "balance",
         "currency",
     ])?;
     for s in schedules {
@@ -35,12 +48,23 @@ pub fn render_schedule(schedules: &[Schedule]) -> anyhow::Result<Vec<u8>> {
             w.text(&i.cost_centre)?;
             w.display(i.cost.month)?;
             w.display(i.cost.months)?;
-            w.text(if i.expensed { "expensed" } else { "capitalised" })?;
+            w.text(if i.expensed {
+                "expensed"
+            } else {
+                "capitalised"
+            })?;
             match m.month {
                 Some(p) => w.display(p)?,
                 None => "",
             };
-            for a in [m.capitalised, m.expensed, m.amortised, m.impaired, m.recovered, m.balance] {
+            for a in [
+                m.capitalised,
+                m.expensed,
+                m.amortised,
+                m.impaired,
+                m.recovered,
+                m.balance,
+            ] {
                 w.amount(a, i.places)?;
             }
             w.text(&i.currency)?;
@@ -53,7 +77,15 @@ pub fn render_schedule(schedules: &[Schedule]) -> anyhow::Result<Vec<u8>> {
 /// journal.csv: two lines per entry (debit, credit).
 pub fn render_journal(lines: &[JournalLine], places: u32) -> anyhow::Result<Vec<u8>> {
     let mut w = fields();
-    w.record(["month", "cost_centre", "entry", "account", "debit", "credit", "currency"])?;
+    w.record([
+        "month",
+        "cost_centre",
+        "entry",
+        "account",
+        "debit",
+        "credit",
+        "currency",
+    ])?;
     for l in lines {
         w.display(l.month)?;
         w.text(&l.cost_centre)?;
@@ -73,7 +105,15 @@ pub fn render_roll_forward(
     places: u32,
 ) -> anyhow::Result<Vec<u8>> {
     let mut w = fields();
-    w.record(["month", "currency", "opening", "capitalised", "amortised", "impaired", "closing"])?;
+    w.record([
+        "month",
+        "currency",
+        "opening",
+        "capitalised",
+        "amortised",
+        "impaired",
+        "closing",
+    ])?;
     let mut ordered: Vec<_> = rows.iter().collect();
     ordered.sort_by(|a, b| (a.0 .1, &a.0 .0).cmp(&(b.0 .1, &b.0 .0)));
     for ((currency, month), r) in ordered {
@@ -160,7 +200,14 @@ pub fn payroll_columns(settings: &PayrollSettings) -> anyhow::Result<Vec<(String
 }
 
 const PAYROLL_FIELDS: [&str; 9] = [
-    "employee_id", "rep_id", "name", "pay_date", "period", "earnings_code", "component", "amount",
+    "employee_id",
+    "rep_id",
+    "name",
+    "pay_date",
+    "period",
+    "earnings_code",
+    "component",
+    "amount",
     "currency",
 ];
 
@@ -202,7 +249,15 @@ pub fn render_payroll(settings: &PayrollSettings, rows: &[PayrollRow]) -> anyhow
 /// Outstanding balances as CSV.
 pub fn render_balances_csv(rows: &[Balance], mut out: impl Write) -> anyhow::Result<()> {
     let mut w = Fields::new(csv::Writer::from_writer(&mut out));
-    w.record(["rep_id", "plan", "component", "kind", "period", "deal_id", "amount"])?;
+    w.record([
+        "rep_id",
+        "plan",
+        "component",
+        "kind",
+        "period",
+        "deal_id",
+        "amount",
+    ])?;
     for b in rows {
         w.text(&b.rep_id)?;
         w.text(&b.plan)?;
