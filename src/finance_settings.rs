@@ -6,6 +6,10 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diag::Diagnostics;
+use crate::toml_src::Source;
 
 /// `[accounting]`: capitalisation and amortisation of commissions (see docs/accounting.md).
 #[derive(Debug, Clone, Deserialize)]
@@ -99,4 +103,123 @@ pub struct PayrollColumn {
     /// `employee_id`, `rep_id`, `name`, `pay_date`, `period`, `earnings_code`, `component`,
     /// `amount`, `currency`, or `text:<fixed value>`.
     pub value: String,
+}
+
+impl PayrollSettings {
+    /// The layout's columns (header, field): a preset's, or the custom layout's checked.
+    pub fn columns(&self) -> Result<Vec<(String, String)>, String> {
+        let preset: &[(&str, &str)] = match self.layout.as_str() {
+            "generic" => &[
+                ("employee_id", "employee_id"),
+                ("pay_date", "pay_date"),
+                ("earnings_code", "earnings_code"),
+                ("amount", "amount"),
+                ("currency", "currency"),
+            ],
+            "adp" => &[
+                ("File #", "employee_id"),
+                ("Pay Date", "pay_date"),
+                ("Earnings Code", "earnings_code"),
+                ("Earnings Amount", "amount"),
+            ],
+            "gusto" => &[
+                ("Employee ID", "employee_id"),
+                ("Pay Date", "pay_date"),
+                ("Earning Type", "earnings_code"),
+                ("Amount", "amount"),
+            ],
+            "custom" if self.columns.is_empty() => {
+                return Err("layout = \"custom\" needs columns = [{ header = \"...\", value = \"employee_id\" }, ...]".into())
+            }
+            "custom" => {
+                return self
+                    .columns
+                    .iter()
+                    .map(|c| check_field(&c.value).map(|()| (c.header.clone(), c.value.clone())))
+                    .collect()
+            }
+            other => {
+                return Err(format!(
+                    "layout = {other:?}: one of \"generic\", \"adp\", \"gusto\", \"custom\""
+                ))
+            }
+        };
+        Ok(preset
+            .iter()
+            .map(|(h, f)| (h.to_string(), f.to_string()))
+            .collect())
+    }
+}
+
+/// What a payroll column can hold.
+pub const PAYROLL_FIELDS: [&str; 9] = [
+    "employee_id",
+    "rep_id",
+    "name",
+    "pay_date",
+    "period",
+    "earnings_code",
+    "component",
+    "amount",
+    "currency",
+];
+
+fn check_field(value: &str) -> Result<(), String> {
+    if value.starts_with("text:") || PAYROLL_FIELDS.contains(&value) {
+        return Ok(());
+    }
+    Err(format!(
+        "column value {value:?}: one of {}, or text:<a fixed value>",
+        PAYROLL_FIELDS.join(", ")
+    ))
+}
+
+/// The sections checked (`workspace-value-invalid` naming the section's line otherwise): a payroll
+/// layout that can be written, capitalised components named, amortisation periods of a month or more.
+pub(crate) fn check(
+    accounting: Option<&Spanned<AccountingSettings>>,
+    payroll: Option<&Spanned<PayrollSettings>>,
+    src: &Source,
+    diags: &mut Diagnostics,
+) -> (Option<AccountingSettings>, Option<PayrollSettings>) {
+    let mut invalid = |span: std::ops::Range<usize>, message: String, hint: &str| {
+        diags.push(
+            src.error("workspace-value-invalid", span, message)
+                .hint(hint.to_string()),
+        )
+    };
+    if let Some(p) = payroll {
+        if let Err(e) = p.get_ref().columns() {
+            invalid(
+                p.span(),
+                format!("[payroll] {e}"),
+                "see docs/accounting.md, \"Payroll file\"",
+            );
+        }
+    }
+    if let Some(a) = accounting {
+        let s = a.get_ref();
+        let months = std::iter::once(s.months)
+            .chain(s.months_by_plan.values().copied())
+            .chain(s.months_by_type.values().copied())
+            .chain(s.customer_life_months);
+        if s.components.is_empty() {
+            invalid(
+                a.span(),
+                "[accounting] components is empty".into(),
+                "name the capitalised components, e.g. components = [\"new_business\"]",
+            );
+        }
+        if months.into_iter().any(|m| m == 0) {
+            invalid(
+                a.span(),
+                "[accounting] an amortisation period of 0 months".into(),
+                "periods are whole months, 1 or more",
+            );
+        }
+    }
+    (
+        accounting.map(|a| a.get_ref().clone()),
+        payroll.map(|p| p.get_ref().clone()),
+    )
 }

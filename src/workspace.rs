@@ -39,8 +39,8 @@ struct RawWorkspace {
     assignments: Option<RawInput>,
     territories: Option<RawInput>,
     max_exceptions: Option<Spanned<RawLimit>>,
-    accounting: Option<crate::finance_settings::AccountingSettings>,
-    payroll: Option<crate::finance_settings::PayrollSettings>,
+    accounting: Option<Spanned<crate::finance_settings::AccountingSettings>>,
+    payroll: Option<Spanned<crate::finance_settings::PayrollSettings>>,
 }
 
 /// `max_exceptions = 5` or `max_exceptions = "1%"`.
@@ -554,6 +554,12 @@ pub fn parse_workspace(
             .unwrap_or_default()
     });
 
+    let (accounting, payroll) = crate::finance_settings::check(
+        raw.accounting.as_ref(),
+        raw.payroll.as_ref(),
+        &src,
+        &mut diags,
+    );
     diags.finish()?;
     Ok(Workspace {
         file: file.to_path_buf(),
@@ -583,8 +589,8 @@ pub fn parse_workspace(
         assignments,
         territories,
         max_exceptions,
-        accounting: raw.accounting.clone(),
-        payroll: raw.payroll.clone(),
+        accounting,
+        payroll,
     })
 }
 

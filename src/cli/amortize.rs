@@ -34,6 +34,17 @@ pub fn run(global: &Global, args: &AmortizeArgs) -> anyhow::Result<i32> {
             ws.file.display()
         );
     };
+    for column in [&settings.type_column, &settings.term_column]
+        .into_iter()
+        .flatten()
+    {
+        if inputs.deals.column(column).is_none() {
+            anyhow::bail!(
+                "[accounting] names deals column `{column}`, which {} does not have",
+                ws.deals.path.display()
+            );
+        }
+    }
     let through = ws
         .calendar
         .parse(&args.through)

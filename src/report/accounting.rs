@@ -157,73 +157,11 @@ pub fn render_roll_forward_table(
     Ok(())
 }
 
-/// A payroll preset's columns (header, field), or the custom layout's.
-pub fn payroll_columns(settings: &PayrollSettings) -> anyhow::Result<Vec<(String, String)>> {
-    let preset: &[(&str, &str)] = match settings.layout.as_str() {
-        "generic" => &[
-            ("employee_id", "employee_id"),
-            ("pay_date", "pay_date"),
-            ("earnings_code", "earnings_code"),
-            ("amount", "amount"),
-            ("currency", "currency"),
-        ],
-        "adp" => &[
-            ("File #", "employee_id"),
-            ("Pay Date", "pay_date"),
-            ("Earnings Code", "earnings_code"),
-            ("Earnings Amount", "amount"),
-        ],
-        "gusto" => &[
-            ("Employee ID", "employee_id"),
-            ("Pay Date", "pay_date"),
-            ("Earning Type", "earnings_code"),
-            ("Amount", "amount"),
-        ],
-        "custom" => {
-            if settings.columns.is_empty() {
-                anyhow::bail!("[payroll] layout = \"custom\" needs `columns = [{{ header = \"...\", value = \"employee_id\" }}, ...]`");
-            }
-            return settings
-                .columns
-                .iter()
-                .map(|c| check_field(&c.value).map(|()| (c.header.clone(), c.value.clone())))
-                .collect();
-        }
-        other => anyhow::bail!(
-            "[payroll] layout = {other:?}: one of \"generic\", \"adp\", \"gusto\", \"custom\""
-        ),
-    };
-    Ok(preset
-        .iter()
-        .map(|(h, f)| (h.to_string(), f.to_string()))
-        .collect())
-}
-
-const PAYROLL_FIELDS: [&str; 9] = [
-    "employee_id",
-    "rep_id",
-    "name",
-    "pay_date",
-    "period",
-    "earnings_code",
-    "component",
-    "amount",
-    "currency",
-];
-
-fn check_field(value: &str) -> anyhow::Result<()> {
-    if value.starts_with("text:") || PAYROLL_FIELDS.contains(&value) {
-        return Ok(());
-    }
-    anyhow::bail!(
-        "[payroll] column value {value:?}: one of {}, or text:<a fixed value>",
-        PAYROLL_FIELDS.join(", ")
-    )
-}
-
 /// payroll.csv in the layout's columns.
 pub fn render_payroll(settings: &PayrollSettings, rows: &[PayrollRow]) -> anyhow::Result<Vec<u8>> {
-    let columns = payroll_columns(settings)?;
+    let columns = settings
+        .columns()
+        .map_err(|e| anyhow::anyhow!("[payroll] {e}"))?;
     let mut w = fields();
     w.record(columns.iter().map(|(h, _)| h.as_str()))?;
     for r in rows {

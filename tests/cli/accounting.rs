@@ -346,3 +346,56 @@ fn balances_list_draws_carried_negatives_and_their_periods() {
         ]
     );
 }
+
+#[test]
+fn a_payroll_layout_that_cannot_be_written_is_refused_before_anything_is_computed() {
+    let dir = scratch_copy("accounting");
+    let toml = std::fs::read_to_string(dir.path().join("payout.toml")).expect("workspace");
+    write(
+        dir.path(),
+        "payout.toml",
+        &toml.replace("layout = \"adp\"", "layout = \"sage\""),
+    );
+    let ws = dir.path().join("payout.toml").display().to_string();
+    let stderr = crate::util::fail(&["-w", &ws, "check", "-p", "2026-01"], 1);
+    assert!(
+        stderr.contains("error[workspace-value-invalid]: [payroll] layout = \"sage\""),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_clawed_back_share_impairs_that_share_and_the_rest_is_amortised_over_the_months_left() {
+    let dir = scratch_copy("accounting");
+    // A4 keeps 1,800 of its 2,400: a quarter is cancelled on April 10.
+    let deals =
+        "deal_id,rep_id,amount,close_date,deal_type,term_months,cancel_date,cancelled_amount
+A1,R1,10000,2026-01-15,new,36,,
+A2,R1,6000,2026-01-20,new,12,,
+A4,R1,2400,2026-01-25,new,24,2026-04-10,600
+A3,R1,4800,2026-02-10,renewal,24,,
+B1,R2,4000,2026-01-12,new,,,
+B2,R2,30000,2026-03-05,new,,,
+";
+    write(dir.path(), "deals.csv", deals);
+    let out = amortize(
+        &dir.path().join("payout.toml").display().to_string(),
+        "2026-05",
+    );
+    let schedule = read_csv(&out.path().join("schedule.csv"));
+    let a4: Vec<Record> = rows_of(&schedule, "A4").into_iter().cloned().collect();
+    // 240 over 24 months: 210.00 left at the start of April. The clawback takes back 240 × 600 /
+    // 2,400 = 60.00, a quarter: 210 × 1/4 = 52.50 impaired; 157.50 left over the 21 months left:
+    // April closes at 157.50 × 20/21 = 150.00 (7.50 amortised), May at 157.50 × 19/21 = 142.50.
+    let apr = month(&a4, "2026-04");
+    assert_eq!(
+        (
+            apr["recovered"].as_str(),
+            apr["impaired"].as_str(),
+            apr["amortised"].as_str(),
+            apr["balance"].as_str()
+        ),
+        ("60.00", "52.50", "7.50", "150.00")
+    );
+    assert_eq!(month(&a4, "2026-05")["balance"], "142.50");
+}
