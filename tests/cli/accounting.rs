@@ -399,3 +399,55 @@ B2,R2,30000,2026-03-05,new,,,
     );
     assert_eq!(month(&a4, "2026-05")["balance"], "142.50");
 }
+
+#[test]
+fn balances_read_the_closed_periods_from_the_ledger_held_commission_included() {
+    // tests/cases/ledger: Sam (S1, plan sdr) 5% with a recoverable draw of 1,000 (at most 300
+    // recovered a month); Hana (H1, plan services) 10% with half of a deal's commission held until
+    // it is paid. January is closed first.
+    let dir = scratch_copy("ledger");
+    let ws = dir.path().join("payout.toml").display().to_string();
+    let closed = payout()
+        .args(["-w", &ws, "close", "-p", "2026-01", "--approved-by", "Dana"])
+        .args(["--closed-at", "2026-02-02T09:00:00Z"])
+        .output()
+        .expect("payout runs");
+    assert!(
+        closed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&closed.stderr)
+    );
+    let out = payout()
+        .args(["-w", &ws, "balances", "-p", "2026-02", "--format", "csv"])
+        .output()
+        .expect("payout runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = crate::util::parse_csv(&String::from_utf8_lossy(&out.stdout));
+    let got: Vec<(&str, &str, &str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["rep_id"].as_str(),
+                r["kind"].as_str(),
+                r["period"].as_str(),
+                r["deal_id"].as_str(),
+                r["amount"].as_str(),
+            )
+        })
+        .collect();
+    // Hana: H-1 (10,000 in January, paid March 5) earned 1,000, half held in January (the ledger's
+    // hold row): 500.00 still held after February. Sam: January's S-1 4,000 earned 200, the draw
+    // topped up 800 (the ledger's balance); February's S-2 30,000 earns 1,500, 500 above the draw,
+    // of which at most 300 is recovered: 800 − 300 = 500.00 left, from January.
+    assert_eq!(
+        got,
+        [
+            ("H1", "held", "2026-01", "H-1", "500.00"),
+            ("S1", "draw", "2026-01", "", "500.00"),
+        ]
+    );
+}
