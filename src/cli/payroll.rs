@@ -10,13 +10,12 @@ use crate::engine::RunResult;
 use crate::report::{accounting, fs};
 use crate::workspace::Workspace;
 
-/// Write the payroll file of `run` to `path` when the workspace asks for one; the path written.
-pub(crate) fn write(
+/// The payroll file of `run`, when the workspace asks for one.
+pub(crate) fn render(
     ws: &Workspace,
     inputs: &Inputs,
     run: &RunResult,
-    path: &Path,
-) -> anyhow::Result<Option<std::path::PathBuf>> {
+) -> anyhow::Result<Option<Vec<u8>>> {
     let Some(settings) = &ws.payroll else {
         return Ok(None);
     };
@@ -28,12 +27,24 @@ pub(crate) fn write(
         None => Default::default(),
     };
     let rows = payroll::rows(settings, inputs, run, &employee_ids);
-    let bytes = accounting::render_payroll(settings, &rows)?;
+    Ok(Some(accounting::render_payroll(settings, &rows)?))
+}
+
+/// Write the payroll file of `run` to `path` when the workspace asks for one (`close`).
+pub(crate) fn write(
+    ws: &Workspace,
+    inputs: &Inputs,
+    run: &RunResult,
+    path: &Path,
+) -> anyhow::Result<bool> {
+    let Some(bytes) = render(ws, inputs, run)? else {
+        return Ok(false);
+    };
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
     fs::write_atomic(path, &bytes)?;
-    Ok(Some(path.to_path_buf()))
+    Ok(true)
 }
 
 /// Where `close` writes the payroll file of a period: `<folder>/payroll-<period>.csv`, the folder

@@ -96,7 +96,10 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
         ));
     }
     timer.lap("write the summary");
-    if let (Some(dir), Some(manifest)) = (&args.out, manifest) {
+    if let (Some(dir), Some(mut manifest)) = (&args.out, manifest) {
+        if let Some(payroll) = super::payroll::render(&ws, &inputs, &result)? {
+            manifest.extra_outputs.push(("payroll.csv".into(), payroll));
+        }
         let bar =
             global.progress_bar("payout: writing statements {bar:30} {pos}/{len} reps ({eta})");
         let written = report::write_outputs(
@@ -113,7 +116,6 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
         );
         bar.finish_and_clear();
         written?;
-        super::payroll::write(&ws, &inputs, &result, &dir.join("payroll.csv"))?;
         timer.lap("write the output folder");
         global.message(format!("wrote {}", dir.display()));
     }

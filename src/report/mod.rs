@@ -182,6 +182,9 @@ pub fn write_outputs(
     if !run.exceptions.is_empty() {
         put("exceptions.csv".into(), &render_exceptions(run)?)?;
     }
+    for (name, bytes) in std::mem::take(&mut manifest.extra_outputs) {
+        put(name, &bytes)?;
+    }
 
     // Statements are rendered and written in parallel into a staging folder, which is renamed to
     // `statements/` once every file is complete: a reader (or a crash) never sees a half-written

@@ -254,6 +254,13 @@ fn a_closed_month_keeps_what_the_ledger_recorded() {
 fn payroll_rows_in_a_preset_and_a_custom_layout() {
     let run = crate::util::run_with(&workspace("accounting"), "2026-Q1", &[]);
     let payroll = read_csv(&run.out().join("payroll.csv"));
+    // Listed with its hash among the run's outputs, like every file the run writes.
+    assert!(run
+        .read("manifest.json")
+        .contains("\"path\": \"payroll.csv\""));
+    // A workspace without [payroll] writes none.
+    let plain = crate::util::run_case("flat", "2026-01");
+    assert!(!plain.out().join("payroll.csv").exists());
     // ADP-style preset: File # (the roster's employee_no), Pay Date (the payout period's last day),
     // Earnings Code (new_business → COMM-NB, commission → COMM), Earnings Amount. Rita: January
     // 1,840.00, February A3's 480.00, March nothing (no row). Raj: the draw's 1,000.00 each month
