@@ -339,3 +339,57 @@ pub fn journal(schedules: &[Schedule], accounts: &Accounts) -> Vec<JournalLine> 
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::period::{Calendar, Granularity};
+
+    fn item(amount: Decimal, months: u32, month: Period) -> Item {
+        Item {
+            cost: Cost {
+                rep: 0,
+                plan: 0,
+                component: 0,
+                deal: Some(0),
+                month,
+                amount,
+                months,
+            },
+            rep_id: "R".into(),
+            plan_id: "p".into(),
+            component_id: "c".into(),
+            deal_id: "D".into(),
+            currency: "USD".into(),
+            places: 2,
+            cost_centre: String::new(),
+            expensed: false,
+        }
+    }
+
+    #[test]
+    fn every_schedule_sums_exactly_to_its_amount() {
+        let cal = Calendar::default();
+        let start = cal.period_of(
+            Granularity::Month,
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        );
+        let mut through = start;
+        for _ in 0..120 {
+            through = through.next();
+        }
+        // Amounts of 0.01 to 999.99 in awkward steps, over 1 to 61 months.
+        for cents in (1..100_000i64).step_by(997) {
+            for months in (1..=61).step_by(6) {
+                let amount = Decimal::new(cents, 2);
+                let s = schedule(&item(amount, months, start), &[], through);
+                // A schedule ends once its balance is zero (0.01 over 7 months: in month 4).
+                assert!(s.len() <= months as usize, "{amount} over {months}");
+                let sum: Decimal = s.iter().map(|m| m.amortised).sum();
+                assert_eq!(sum, amount, "{amount} over {months}");
+                assert!(s.iter().all(|m| m.amortised >= Decimal::ZERO));
+                assert_eq!(s.last().map(|m| m.balance), Some(Decimal::ZERO));
+            }
+        }
+    }
+}

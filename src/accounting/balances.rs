@@ -183,3 +183,50 @@ pub fn outstanding(lines: &[PaymentLine]) -> Vec<Balance> {
     });
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::period::Calendar;
+
+    #[test]
+    fn recoveries_repay_the_oldest_draw_first() {
+        let cal = Calendar::default();
+        let p = |s: &str| cal.parse(s).unwrap();
+        let line = |period: &str, kind, amount: i64, balance: i64| PaymentLine {
+            rep_id: "R".into(),
+            plan: "p".into(),
+            component: "c".into(),
+            period: p(period),
+            for_period: p(period),
+            kind,
+            amount: Decimal::from(amount),
+            balance: Some(Decimal::from(balance)),
+            deal_id: String::new(),
+        };
+        // Draws of 800 (Jan) and 1,000 (Feb), 500 recovered in March: 300 of January's is left,
+        // then 400 recovered in April takes the 300 and 100 of February's.
+        let lines = [
+            line("2026-01", LineKind::Draw, 800, 800),
+            line("2026-02", LineKind::Draw, 1000, 1800),
+            line("2026-03", LineKind::Recovery, -500, 1300),
+            line("2026-04", LineKind::Recovery, -400, 900),
+        ];
+        let got: Vec<(String, Decimal)> = outstanding(&lines)
+            .into_iter()
+            .map(|b| (b.period.to_string(), b.amount))
+            .collect();
+        assert_eq!(got, [("2026-02".to_string(), Decimal::from(900))]);
+        let got: Vec<(String, Decimal)> = outstanding(&lines[..3])
+            .into_iter()
+            .map(|b| (b.period.to_string(), b.amount))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("2026-01".to_string(), Decimal::from(300)),
+                ("2026-02".to_string(), Decimal::from(1000))
+            ]
+        );
+    }
+}
