@@ -123,9 +123,12 @@ pub fn schedules(mut items: Vec<Item>, clawbacks: &[Clawback], through: Period) 
             let mine: Vec<&Clawback> = clawbacks
                 .iter()
                 .filter(|c| {
-                    Some(c.deal) == item.cost.deal
-                        && (c.rep, c.plan, c.component)
-                            == (item.cost.rep, item.cost.plan, item.cost.component)
+                    let same = match c.corrects {
+                        Some(q) => item.cost.corrects == Some(q),
+                        None => c.deal.is_some() && c.deal == item.cost.deal,
+                    };
+                    same && (c.rep, c.plan, c.component)
+                        == (item.cost.rep, item.cost.plan, item.cost.component)
                 })
                 .collect();
             let months = schedule(&item, &mine, through);
@@ -355,6 +358,7 @@ mod tests {
                 month,
                 amount,
                 months,
+                corrects: None,
             },
             rep_id: "R".into(),
             plan_id: "p".into(),

@@ -32,15 +32,20 @@ pub struct Cost {
     pub amount: Decimal,
     /// The amortisation period, in months.
     pub months: u32,
+    /// For the rest of a closed payout period's earning (what the ledger recorded beyond what the
+    /// data compute now): that period, whose later negative corrections impair this cost.
+    pub corrects: Option<Period>,
 }
 
-/// A deal's commission clawed back: `recovered` (positive) is what the rep gives back.
+/// A deal's commission clawed back (`deal`), or a closed period's earning corrected down
+/// (`corrects`): `recovered` (positive) is what the rep gives back.
 #[derive(Debug, Clone)]
 pub struct Clawback {
     pub rep: u32,
     pub plan: usize,
     pub component: usize,
-    pub deal: u32,
+    pub deal: Option<u32>,
+    pub corrects: Option<Period>,
     pub month: Period,
     pub recovered: Decimal,
 }
@@ -110,9 +115,14 @@ pub fn collect(
     inputs: &Inputs,
     runs: &[RunResult],
     through: Period,
+    closed: &dyn Fn(Period) -> bool,
 ) -> (Vec<Cost>, Vec<Clawback>) {
     let mut costs = Vec::new();
     let mut clawbacks = Vec::new();
+    // Corrections of closed periods paid in open ones: (rep, plan, component, month, period
+    // corrected, amount).
+    let mut corrections: Vec<(u32, usize, usize, Period, Period, Decimal)> = Vec::new();
+    let cancelled = cancelled_deals(inputs);
     for run in runs {
         for r in &run.reps {
             let plan = &inputs.plans[r.plan];
@@ -125,6 +135,7 @@ pub fn collect(
                     if month > through {
                         continue;
                     }
+                    let is_closed = closed(p.payout_period);
                     let cost = |deal: Option<u32>, amount: Decimal| Cost {
                         rep: r.rep,
                         plan: r.plan,
@@ -133,6 +144,7 @@ pub fn collect(
                         month,
                         amount,
                         months: months_for(settings, inputs, r.plan, deal),
+                        corrects: None,
                     };
                     let mut by_deal: BTreeMap<u32, Decimal> = BTreeMap::new();
                     let mut total = Decimal::ZERO;
@@ -143,14 +155,18 @@ pub fn collect(
                                     rep: r.rep,
                                     plan: r.plan,
                                     component: c.component,
-                                    deal: credit.deal,
+                                    deal: Some(credit.deal),
+                                    corrects: None,
                                     month,
                                     recovered: -l.amount,
                                 });
                             }
                             continue;
                         }
-                        if !is_cost(l.kind) {
+                        // An open period's corrections are read from the payment step's entries
+                        // (which name the period they correct), below.
+                        let correction = matches!(l.kind, LineKind::TrueUp | LineKind::PriorPeriod);
+                        if !is_cost(l.kind) || (correction && !is_closed) {
                             continue;
                         }
                         total += l.amount;
@@ -165,12 +181,105 @@ pub fn collect(
                             costs.push(cost(Some(deal), rounded));
                         }
                     }
-                    if !total.is_zero() {
+                    if !total.is_zero() && is_closed {
+                        // What the ledger recorded beyond what the data compute now: the deal a
+                        // clawback took out of the measures when there is one.
+                        let deal = cancelled_in(&cancelled, inputs, r.rep, r.plan, p.payout_period);
+                        let mut rest = cost(deal, total);
+                        rest.corrects = Some(p.payout_period);
+                        costs.push(rest);
+                    } else if !total.is_zero() {
                         costs.push(cost(None, total));
+                    }
+                    let key = (r.rep, r.plan, c.component, p.payout_period);
+                    for e in run.payment.entries.get(&key).into_iter().flatten() {
+                        if matches!(e.kind, LineKind::TrueUp | LineKind::PriorPeriod) {
+                            corrections.push((
+                                r.rep,
+                                r.plan,
+                                c.component,
+                                month,
+                                e.for_period,
+                                e.amount,
+                            ));
+                        }
                     }
                 }
             }
         }
     }
+    // A closed period corrected down impairs what it capitalised beyond the data (its cost naming
+    // the period); any other correction is a cost of the month it is paid in.
+    for (rep, plan, component, month, q, amount) in corrections {
+        let target = costs.iter().find(|c| {
+            (c.rep, c.plan, c.component, c.corrects) == (rep, plan, component, Some(q))
+                && c.amount > Decimal::ZERO
+        });
+        match target {
+            Some(t) if amount < Decimal::ZERO => clawbacks.push(Clawback {
+                rep,
+                plan,
+                component,
+                deal: t.deal,
+                corrects: Some(q),
+                month,
+                recovered: -amount,
+            }),
+            _ if amount.is_zero() => {}
+            _ => costs.push(Cost {
+                rep,
+                plan,
+                component,
+                deal: None,
+                month,
+                amount,
+                months: months_for(settings, inputs, plan, None),
+                corrects: None,
+            }),
+        }
+    }
     (costs, clawbacks)
+}
+
+/// Per rep, the deals with a cancel date (when some plan's clawback takes cancelled deals out of
+/// the measures).
+fn cancelled_deals(inputs: &Inputs) -> BTreeMap<u32, Vec<u32>> {
+    let mut out: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    let reduces = inputs.plans.iter().any(|p| {
+        p.payment
+            .clawback
+            .as_ref()
+            .is_some_and(|c| c.reduce_attainment)
+    });
+    let deals = &inputs.deals;
+    if let (true, Some(c)) = (reduces, deals.column("cancel_date")) {
+        for (row, &rep) in deals.reps.iter().enumerate() {
+            if deals.columns[c].date(row).is_some() {
+                out.entry(rep).or_default().push(row as u32);
+            }
+        }
+    }
+    out
+}
+
+/// The one deal of `rep` closed in `period` that the plan's clawback (reducing attainment) cancels,
+/// if there is exactly one.
+fn cancelled_in(
+    cancelled: &BTreeMap<u32, Vec<u32>>,
+    inputs: &Inputs,
+    rep: u32,
+    plan: usize,
+    period: Period,
+) -> Option<u32> {
+    let cb = inputs.plans[plan]
+        .payment
+        .clawback
+        .as_ref()
+        .filter(|c| c.reduce_attainment)?;
+    let mut found = cancelled.get(&rep)?.iter().copied().filter(|&row| {
+        period.contains(inputs.deals.close_date(row as usize))
+            && crate::engine::payment::cancellation(&inputs.deals, cb, row as usize).is_some()
+    });
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
 }

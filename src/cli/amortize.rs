@@ -70,7 +70,9 @@ pub fn run(global: &Global, args: &AmortizeArgs) -> anyhow::Result<i32> {
             .collect(),
         None => Default::default(),
     };
-    let (costs, clawbacks) = costs::collect(&settings, &inputs, &runs, through);
+    let months = payments.ledger.closed_months();
+    let closed = |p: Period| payments.ledger.is_closed(&months, p);
+    let (costs, clawbacks) = costs::collect(&settings, &inputs, &runs, through, &closed);
     let items = amortise::items(&inputs, costs, settings.practical_expedient, &centres);
     let schedules = amortise::schedules(items, &clawbacks, through);
     let roll = amortise::roll_forward(&schedules, through);

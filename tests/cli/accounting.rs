@@ -458,3 +458,62 @@ fn balances_read_the_closed_periods_from_the_ledger_held_commission_included() {
         ]
     );
 }
+
+#[test]
+fn a_clawback_reducing_attainment_impairs_the_deal_closed_months_unchanged() {
+    // The default clawback: the cancelled deal leaves the measures, and the closed period it was
+    // paid in is corrected in the next open one.
+    let dir = scratch_copy("accounting");
+    let ws = dir.path().join("payout.toml").display().to_string();
+    let plan = std::fs::read_to_string(dir.path().join("plans/ae.toml")).expect("plan");
+    write(
+        dir.path(),
+        "plans/ae.toml",
+        &plan.replace("reduce_attainment = false", "reduce_attainment = true"),
+    );
+    // January to March are closed before A4 is cancelled.
+    let deals = std::fs::read_to_string(dir.path().join("deals.csv")).expect("deals");
+    write(
+        dir.path(),
+        "deals.csv",
+        &deals.replace(",24,2026-04-10", ",24,"),
+    );
+    for m in ["2026-01", "2026-02", "2026-03"] {
+        let closed = payout()
+            .args(["-w", &ws, "close", "-p", m, "--approved-by", "Dana"])
+            .args(["--closed-at", "2026-04-01T09:00:00Z"])
+            .output()
+            .expect("payout runs");
+        assert!(
+            closed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&closed.stderr)
+        );
+    }
+    let before = read_csv(&amortize(&ws, "2026-03").path().join("rollforward.csv"));
+    write(dir.path(), "deals.csv", &deals);
+    let out = amortize(&ws, "2026-05");
+    let roll = read_csv(&out.path().join("rollforward.csv"));
+    // January to March are what they were: the ledger recorded A4's 240 in January; the data now
+    // leave A4 out, so January's recorded − computed = 240 is A4's cost (the one cancelled deal of
+    // the period), 10.00 a month over its 24 months.
+    assert_eq!(roll[..3], before[..]);
+    // April pays the prior-period correction of January, −240: A4's 210.00 left is impaired, as
+    // with a clawback line.
+    let schedule = read_csv(&out.path().join("schedule.csv"));
+    let a4: Vec<Record> = rows_of(&schedule, "A4").into_iter().cloned().collect();
+    let apr = month(&a4, "2026-04");
+    assert_eq!(
+        (
+            apr["impaired"].as_str(),
+            apr["recovered"].as_str(),
+            apr["balance"].as_str()
+        ),
+        ("210.00", "240.00", "0.00")
+    );
+    let apr = month(&roll, "2026-04");
+    assert_eq!(
+        (apr["impaired"].as_str(), apr["closing"].as_str()),
+        ("210.00", "1308.89")
+    );
+}
