@@ -15,7 +15,8 @@ use rust_decimal::Decimal;
 
 use super::month_of;
 use crate::data::Inputs;
-use crate::engine::{LineKind, RunResult};
+use crate::engine::payment::Entry;
+use crate::engine::{Line, LineKind, RunResult};
 use crate::finance_settings::AccountingSettings;
 use crate::period::Period;
 
@@ -109,7 +110,7 @@ pub fn months_for(
 }
 
 /// The costs and clawbacks of settled runs (kept with their lines), for payout periods paid in a
-/// month up to `through`.
+/// month up to `through`; `closed` tells the payout periods the ledger closed.
 pub fn collect(
     settings: &AccountingSettings,
     inputs: &Inputs,
@@ -117,12 +118,14 @@ pub fn collect(
     through: Period,
     closed: &dyn Fn(Period) -> bool,
 ) -> (Vec<Cost>, Vec<Clawback>) {
-    let mut costs = Vec::new();
-    let mut clawbacks = Vec::new();
-    // Corrections of closed periods paid in open ones: (rep, plan, component, month, period
-    // corrected, amount).
-    let mut corrections: Vec<(u32, usize, usize, Period, Period, Decimal)> = Vec::new();
-    let cancelled = cancelled_deals(inputs);
+    let mut found = Collector {
+        settings,
+        inputs,
+        cancelled: cancelled_deals(inputs),
+        costs: Vec::new(),
+        clawbacks: Vec::new(),
+        corrections: Vec::new(),
+    };
     for run in runs {
         for r in &run.reps {
             let plan = &inputs.plans[r.plan];
@@ -131,114 +134,150 @@ pub fn collect(
                     continue;
                 }
                 for p in c.periods.iter().filter(|p| p.in_run) {
-                    let month = month_of(p.payout_period);
-                    if month > through {
-                        continue;
-                    }
-                    let is_closed = closed(p.payout_period);
-                    let cost = |deal: Option<u32>, amount: Decimal| Cost {
+                    let at = At {
                         rep: r.rep,
                         plan: r.plan,
                         component: c.component,
-                        deal,
-                        month,
-                        amount,
-                        months: months_for(settings, inputs, r.plan, deal),
-                        corrects: None,
+                        month: month_of(p.payout_period),
+                        period: p.payout_period,
+                        closed: closed(p.payout_period),
                     };
-                    let mut by_deal: BTreeMap<u32, Decimal> = BTreeMap::new();
-                    let mut total = Decimal::ZERO;
-                    for l in &p.lines {
-                        if l.kind == LineKind::Clawback {
-                            if let Some(credit) = l.credit {
-                                clawbacks.push(Clawback {
-                                    rep: r.rep,
-                                    plan: r.plan,
-                                    component: c.component,
-                                    deal: Some(credit.deal),
-                                    corrects: None,
-                                    month,
-                                    recovered: -l.amount,
-                                });
-                            }
-                            continue;
-                        }
-                        // An open period's corrections are read from the payment step's entries
-                        // (which name the period they correct), below.
-                        let correction = matches!(l.kind, LineKind::TrueUp | LineKind::PriorPeriod);
-                        if !is_cost(l.kind) || (correction && !is_closed) {
-                            continue;
-                        }
-                        total += l.amount;
-                        if let (true, Some(credit)) = (l.kind.is_deal_line(), l.credit) {
-                            *by_deal.entry(credit.deal).or_default() += l.amount;
-                        }
-                    }
-                    for (deal, amount) in by_deal {
-                        let rounded = plan.rounding.apply(amount);
-                        total -= rounded;
-                        if !rounded.is_zero() {
-                            costs.push(cost(Some(deal), rounded));
-                        }
-                    }
-                    if !total.is_zero() && is_closed {
-                        // What the ledger recorded beyond what the data compute now: the deal a
-                        // clawback took out of the measures when there is one.
-                        let deal = cancelled_in(&cancelled, inputs, r.rep, r.plan, p.payout_period);
-                        let mut rest = cost(deal, total);
-                        rest.corrects = Some(p.payout_period);
-                        costs.push(rest);
-                    } else if !total.is_zero() {
-                        costs.push(cost(None, total));
+                    if at.month > through {
+                        continue;
                     }
                     let key = (r.rep, r.plan, c.component, p.payout_period);
-                    for e in run.payment.entries.get(&key).into_iter().flatten() {
-                        if matches!(e.kind, LineKind::TrueUp | LineKind::PriorPeriod) {
-                            corrections.push((
-                                r.rep,
-                                r.plan,
-                                c.component,
-                                month,
-                                e.for_period,
-                                e.amount,
-                            ));
-                        }
-                    }
+                    let entries = run
+                        .payment
+                        .entries
+                        .get(&key)
+                        .map_or(&[][..], |v| v.as_slice());
+                    found.period(&at, &p.lines, entries);
                 }
             }
         }
     }
-    // A closed period corrected down impairs what it capitalised beyond the data (its cost naming
-    // the period); any other correction is a cost of the month it is paid in.
-    for (rep, plan, component, month, q, amount) in corrections {
-        let target = costs.iter().find(|c| {
-            (c.rep, c.plan, c.component, c.corrects) == (rep, plan, component, Some(q))
-                && c.amount > Decimal::ZERO
-        });
-        match target {
-            Some(t) if amount < Decimal::ZERO => clawbacks.push(Clawback {
-                rep,
-                plan,
-                component,
-                deal: t.deal,
-                corrects: Some(q),
-                month,
-                recovered: -amount,
-            }),
-            _ if amount.is_zero() => {}
-            _ => costs.push(Cost {
-                rep,
-                plan,
-                component,
-                deal: None,
-                month,
-                amount,
-                months: months_for(settings, inputs, plan, None),
-                corrects: None,
-            }),
+    found.place_corrections();
+    (found.costs, found.clawbacks)
+}
+
+/// Where a payout period's costs belong.
+#[derive(Clone, Copy)]
+struct At {
+    rep: u32,
+    plan: usize,
+    component: usize,
+    /// The month it is paid in.
+    month: Period,
+    period: Period,
+    closed: bool,
+}
+
+struct Collector<'a> {
+    settings: &'a AccountingSettings,
+    inputs: &'a Inputs,
+    cancelled: BTreeMap<u32, Vec<u32>>,
+    costs: Vec<Cost>,
+    clawbacks: Vec<Clawback>,
+    /// Corrections of closed periods paid in open ones: where paid, the period corrected, amount.
+    corrections: Vec<(At, Period, Decimal)>,
+}
+
+impl Collector<'_> {
+    fn cost(&self, at: &At, deal: Option<u32>, amount: Decimal) -> Cost {
+        Cost {
+            rep: at.rep,
+            plan: at.plan,
+            component: at.component,
+            deal,
+            month: at.month,
+            amount,
+            months: months_for(self.settings, self.inputs, at.plan, deal),
+            corrects: None,
         }
     }
-    (costs, clawbacks)
+
+    /// One payout period: its deals' costs (rounded), the rest of its earning, its clawbacks, and
+    /// (open periods) the corrections of closed periods it pays, from the payment step's entries.
+    fn period(&mut self, at: &At, lines: &[Line], entries: &[Entry]) {
+        let mut by_deal: BTreeMap<u32, Decimal> = BTreeMap::new();
+        let mut total = Decimal::ZERO;
+        for l in lines {
+            if l.kind == LineKind::Clawback {
+                if let Some(credit) = l.credit {
+                    self.clawbacks.push(Clawback {
+                        rep: at.rep,
+                        plan: at.plan,
+                        component: at.component,
+                        deal: Some(credit.deal),
+                        corrects: None,
+                        month: at.month,
+                        recovered: -l.amount,
+                    });
+                }
+                continue;
+            }
+            let correction = matches!(l.kind, LineKind::TrueUp | LineKind::PriorPeriod);
+            if !is_cost(l.kind) || (correction && !at.closed) {
+                continue;
+            }
+            total += l.amount;
+            if let (true, Some(credit)) = (l.kind.is_deal_line(), l.credit) {
+                *by_deal.entry(credit.deal).or_default() += l.amount;
+            }
+        }
+        let rounding = &self.inputs.plans[at.plan].rounding;
+        for (deal, amount) in by_deal {
+            let rounded = rounding.apply(amount);
+            total -= rounded;
+            if !rounded.is_zero() {
+                self.costs.push(self.cost(at, Some(deal), rounded));
+            }
+        }
+        if !total.is_zero() && at.closed {
+            // What the ledger recorded beyond what the data compute now: the deal a clawback took
+            // out of the measures when there is one.
+            let deal = cancelled_in(&self.cancelled, self.inputs, at.rep, at.plan, at.period);
+            let mut rest = self.cost(at, deal, total);
+            rest.corrects = Some(at.period);
+            self.costs.push(rest);
+        } else if !total.is_zero() {
+            self.costs.push(self.cost(at, None, total));
+        }
+        if !at.closed {
+            for e in entries {
+                if matches!(e.kind, LineKind::TrueUp | LineKind::PriorPeriod) {
+                    self.corrections.push((*at, e.for_period, e.amount));
+                }
+            }
+        }
+    }
+
+    /// A closed period corrected down impairs what it capitalised beyond the data (its cost naming
+    /// the period); any other correction is a cost of the month it is paid in.
+    fn place_corrections(&mut self) {
+        for (at, q, amount) in std::mem::take(&mut self.corrections) {
+            let target = self.costs.iter().find(|c| {
+                (c.rep, c.plan, c.component, c.corrects) == (at.rep, at.plan, at.component, Some(q))
+                    && c.amount > Decimal::ZERO
+            });
+            match target {
+                Some(t) if amount < Decimal::ZERO => self.clawbacks.push(Clawback {
+                    rep: at.rep,
+                    plan: at.plan,
+                    component: at.component,
+                    deal: t.deal,
+                    corrects: Some(q),
+                    month: at.month,
+                    recovered: -amount,
+                }),
+                _ if amount.is_zero() => {}
+                _ => {
+                    let cost = self.cost(&at, None, amount);
+                    self.costs.push(cost);
+                }
+            }
+        }
+    }
 }
 
 /// Per rep, the deals with a cancel date (when some plan's clawback takes cancelled deals out of
