@@ -517,3 +517,26 @@ fn a_clawback_reducing_attainment_impairs_the_deal_closed_months_unchanged() {
         ("210.00", "1308.89")
     );
 }
+
+#[test]
+fn a_roster_column_the_payroll_names_and_the_roster_lacks_stops_the_run() {
+    let dir = scratch_copy("accounting");
+    let toml = std::fs::read_to_string(dir.path().join("payout.toml")).expect("workspace");
+    write(
+        dir.path(),
+        "payout.toml",
+        &toml.replace(
+            "employee_id_column = \"employee_no\"",
+            "employee_id_column = \"payroll_id\"",
+        ),
+    );
+    let ws = dir.path().join("payout.toml").display().to_string();
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let target = out.path().join("out").display().to_string();
+    let stderr = crate::util::fail(&["-w", &ws, "run", "-p", "2026-01", "-o", &target], 1);
+    assert!(
+        stderr.contains("error[column-missing]: the workspace names roster column `payroll_id`"),
+        "{stderr}"
+    );
+    assert!(!out.path().join("out/payouts.csv").exists());
+}
