@@ -2,8 +2,9 @@
 //! month: the roll-forward on stdout; schedule.csv, journal.csv and rollforward.csv with --out.
 //!
 //! The costs come from the run path (`Payments::compute`, statement lines kept), one run per
-//! fiscal year from the first deal's year to the month asked for: closed payout periods are what the
-//! ledger recorded, open ones what the engine computes now.
+//! fiscal year from the year of `--from` (default: the ledger's first closed month, else the year of
+//! `--through`) to the month asked for: closed payout periods are what the ledger recorded, open
+//! ones what the engine computes now. Costs before `--from` are not in the schedule.
 
 use std::path::PathBuf;
 
@@ -21,6 +22,10 @@ pub struct AmortizeArgs {
     /// The last month of the schedule (e.g. 2026-12; a quarter or year means its last month).
     #[arg(long, value_name = "PERIOD")]
     pub through: String,
+    /// The first month of costs (default: the ledger's first closed month, else the first month of
+    /// the fiscal year of --through).
+    #[arg(long, value_name = "PERIOD")]
+    pub from: Option<String>,
     /// Write schedule.csv, journal.csv and rollforward.csv into this folder.
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -50,8 +55,29 @@ pub fn run(global: &Global, args: &AmortizeArgs) -> anyhow::Result<i32> {
         .parse(&args.through)
         .map_err(|e| anyhow::anyhow!("--through: {e}"))?;
     let through = ws.calendar.period_of(Granularity::Month, through.end());
+    let from = match &args.from {
+        Some(f) => ws
+            .calendar
+            .parse(f)
+            .map_err(|e| anyhow::anyhow!("--from: {e}"))?
+            .start(),
+        None => payments
+            .ledger
+            .closed_months()
+            .first()
+            .map(|m| m.start())
+            .unwrap_or(
+                ws.calendar
+                    .period_of(Granularity::Year, through.end())
+                    .start(),
+            ),
+    };
+    let from = ws.calendar.period_of(Granularity::Month, from);
+    if from > through {
+        anyhow::bail!("--from {from} is after --through {through}");
+    }
     let mut runs = Vec::new();
-    for year in years(&ws.calendar, &inputs, &payments.ledger, through) {
+    for year in years(&ws.calendar, from, through) {
         let settings = Settings {
             period: year,
             credits: false,
@@ -72,7 +98,9 @@ pub fn run(global: &Global, args: &AmortizeArgs) -> anyhow::Result<i32> {
     };
     let months = payments.ledger.closed_months();
     let closed = |p: Period| payments.ledger.is_closed(&months, p);
-    let (costs, clawbacks) = costs::collect(&settings, &inputs, &runs, through, &closed);
+    let (mut costs, mut clawbacks) = costs::collect(&settings, &inputs, &runs, through, &closed);
+    costs.retain(|c| c.month >= from);
+    clawbacks.retain(|c| c.month >= from);
     let items = amortise::items(&inputs, costs, settings.practical_expedient, &centres);
     let schedules = amortise::schedules(items, &clawbacks, through);
     let roll = amortise::roll_forward(&schedules, through);
@@ -103,21 +131,10 @@ pub fn run(global: &Global, args: &AmortizeArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// The fiscal years to compute: from the year of the earliest deal (or closed month) to the year of
-/// `through`.
-fn years(
-    calendar: &crate::period::Calendar,
-    inputs: &crate::data::Inputs,
-    ledger: &crate::ledger::Ledger,
-    through: Period,
-) -> Vec<Period> {
-    let deals = &inputs.deals;
-    let earliest = (0..deals.len())
-        .filter_map(|row| deals.columns.get(deals.close_date)?.date(row))
-        .chain(ledger.closed_months().first().map(|m| m.start()))
-        .min();
+/// The fiscal years from the one containing `from` to the one containing `through`.
+fn years(calendar: &crate::period::Calendar, from: Period, through: Period) -> Vec<Period> {
     let last = calendar.period_of(Granularity::Year, through.end());
-    let mut year = earliest.map_or(last, |d| calendar.period_of(Granularity::Year, d).min(last));
+    let mut year = calendar.period_of(Granularity::Year, from.start());
     let mut out = vec![year];
     while year < last {
         year = year.next();

@@ -10,11 +10,12 @@
 
 use crate::util::{dec, payout, read_csv, scratch_copy, workspace, write, Record};
 
-/// `payout amortize --through THROUGH --out DIR` on a workspace; the output folder.
+/// `payout amortize --from 2026-01 --through THROUGH --out DIR` on a workspace; the output folder.
 fn amortize(ws: &str, through: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let out = payout()
-        .args(["-w", ws, "amortize", "--through", through, "--out"])
+        .args(["-w", ws, "amortize", "--from", "2026-01"])
+        .args(["--through", through, "--out"])
         .arg(dir.path())
         .output()
         .expect("payout runs");
@@ -539,4 +540,46 @@ fn a_roster_column_the_payroll_names_and_the_roster_lacks_stops_the_run() {
         "{stderr}"
     );
     assert!(!out.path().join("out/payouts.csv").exists());
+}
+
+#[test]
+fn from_leaves_out_the_costs_of_earlier_months() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let out = payout()
+        .args([
+            "-w",
+            &workspace("accounting"),
+            "amortize",
+            "--from",
+            "2026-02",
+        ])
+        .args(["--through", "2026-03", "--out"])
+        .arg(dir.path())
+        .output()
+        .expect("payout runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let roll = read_csv(&dir.path().join("rollforward.csv"));
+    // Only A3's 480 (February, 24 months: 20.00 a month) is in: January's costs are before --from.
+    let got: Vec<(&str, &str, &str, &str)> = roll
+        .iter()
+        .map(|r| {
+            (
+                r["month"].as_str(),
+                r["opening"].as_str(),
+                r["capitalised"].as_str(),
+                r["closing"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("2026-02", "0.00", "480.00", "460.00"),
+            ("2026-03", "460.00", "0.00", "440.00")
+        ]
+    );
 }
