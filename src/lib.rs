@@ -11,12 +11,14 @@
 // Diagnostics are returned by value on the (rare) error path; boxing them buys nothing measurable.
 #![allow(clippy::result_large_err)]
 
+pub mod accounting;
 pub mod cli;
 pub mod csv_cell;
 pub mod data;
 pub mod date_format;
 pub mod diag;
 pub mod engine;
+pub mod finance_settings;
 pub mod ledger;
 pub mod money;
 pub mod period;

@@ -39,6 +39,8 @@ struct RawWorkspace {
     assignments: Option<RawInput>,
     territories: Option<RawInput>,
     max_exceptions: Option<Spanned<RawLimit>>,
+    accounting: Option<Spanned<crate::finance_settings::AccountingSettings>>,
+    payroll: Option<Spanned<crate::finance_settings::PayrollSettings>>,
 }
 
 /// `max_exceptions = 5` or `max_exceptions = "1%"`.
@@ -313,6 +315,10 @@ pub struct Workspace {
     pub territories: Option<InputSpec>,
     /// The most deal rows a lenient run may send to the exceptions (`--max-exceptions` replaces it).
     pub max_exceptions: ExceptionLimit,
+    /// `[accounting]`: capitalisation and amortisation of commissions.
+    pub accounting: Option<crate::finance_settings::AccountingSettings>,
+    /// `[payroll]`: the payroll import file's layout.
+    pub payroll: Option<crate::finance_settings::PayrollSettings>,
 }
 
 /// Where plan files come from: every `*.toml` in a folder, or a list of files.
@@ -548,6 +554,12 @@ pub fn parse_workspace(
             .unwrap_or_default()
     });
 
+    let (accounting, payroll) = crate::finance_settings::check(
+        raw.accounting.as_ref(),
+        raw.payroll.as_ref(),
+        &src,
+        &mut diags,
+    );
     diags.finish()?;
     Ok(Workspace {
         file: file.to_path_buf(),
@@ -577,6 +589,8 @@ pub fn parse_workspace(
         assignments,
         territories,
         max_exceptions,
+        accounting,
+        payroll,
     })
 }
 

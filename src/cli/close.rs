@@ -275,5 +275,9 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
     if !note.is_empty() {
         global.message(note);
     }
+    if let Some(path) = super::payroll::close_path(&ws, &period.to_string()) {
+        super::payroll::write(&ws, &inputs, &result, &path)?;
+        global.message(format!("wrote {}", path.display()));
+    }
     Ok(0)
 }

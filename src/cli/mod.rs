@@ -5,6 +5,8 @@
 //! (diagnostics printed on stderr); 2 usage, I/O or internal error. stdout carries data only;
 //! messages go to stderr prefixed `payout:`.
 
+mod amortize;
+mod balances;
 mod check;
 mod close;
 mod diff;
@@ -12,6 +14,7 @@ mod explain;
 mod init;
 mod ledger;
 mod payments;
+mod payroll;
 mod run;
 
 use std::io::{self, Write};
@@ -113,6 +116,11 @@ pub enum Command {
     Init(init::InitArgs),
     /// The ledger's integrity: `verify` checks its hash chain, `seal` chains an older ledger.
     Ledger(ledger::LedgerArgs),
+    /// Commission costs capitalised and amortised (ASC 340-40 / IFRS 15) through a month:
+    /// schedule, journal entries and roll-forward.
+    Amortize(amortize::AmortizeArgs),
+    /// What each rep has outstanding: draw balances, carried negatives, held commission.
+    Balances(balances::BalancesArgs),
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,6 +210,7 @@ fn check_period_first(cli: &Cli) -> anyhow::Result<()> {
         Command::Explain(a) => a.period.as_deref(),
         Command::Check(a) => a.period.as_deref(),
         Command::Close(a) => a.period.as_deref(),
+        Command::Balances(a) => a.period.as_deref(),
         _ => None,
     };
     if let Some(period) = given {
@@ -242,6 +251,8 @@ fn dispatch(cli: &Cli) -> i32 {
         Command::Diff(a) => diff::run(&cli.global, a),
         Command::Init(a) => init::run(&cli.global, a),
         Command::Ledger(a) => ledger::run(&cli.global, a),
+        Command::Amortize(a) => amortize::run(&cli.global, a),
+        Command::Balances(a) => balances::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,

@@ -63,6 +63,12 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     }
     // Without --out nothing is traced: the engine's tables go before the summary is built.
     let tracer = tracer.filter(|_| args.out.is_some());
+    // The payroll file (a `[payroll]` section) before anything is printed: a roster column it
+    // names and the file lacks stops the run here.
+    let payroll = match &args.out {
+        Some(_) => super::payroll::render(&ws, &inputs, &result)?,
+        None => None,
+    };
     let rows = summary::rows(&inputs, &result);
     timer.lap("check invariants");
     stdout_write(|out| match args.format {
@@ -96,7 +102,10 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
         ));
     }
     timer.lap("write the summary");
-    if let (Some(dir), Some(manifest)) = (&args.out, manifest) {
+    if let (Some(dir), Some(mut manifest)) = (&args.out, manifest) {
+        if let Some(payroll) = payroll {
+            manifest.extra_outputs.push(("payroll.csv".into(), payroll));
+        }
         let bar =
             global.progress_bar("payout: writing statements {bar:30} {pos}/{len} reps ({eta})");
         let written = report::write_outputs(

@@ -17,6 +17,7 @@ pub mod fx;
 mod lines;
 pub mod quotas;
 mod quotes;
+pub mod rep_columns;
 pub mod reps;
 pub mod territories;
 

@@ -33,6 +33,9 @@ pub struct Manifest {
     pub ledger_head: Option<crate::ledger::chain::Head>,
     /// Output files written by the run, with their SHA-256 (filled in after writing).
     pub outputs: Vec<OutputFile>,
+    /// Files a command adds to the output folder (name, bytes), written and listed with the others.
+    #[serde(skip)]
+    pub extra_outputs: Vec<(String, Vec<u8>)>,
 }
 
 #[derive(Serialize)]
@@ -82,5 +85,6 @@ pub fn build(
         inputs: inputs.files.clone(),
         ledger_head: None,
         outputs: Vec::new(),
+        extra_outputs: Vec::new(),
     })
 }

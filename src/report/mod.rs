@@ -4,6 +4,7 @@
 //! Invariants: stdout carries data only; every file is written atomically; the manifest is written
 //! last and lists the SHA-256 of every other file, so a folder with a manifest is a complete run.
 
+pub mod accounting;
 pub mod csv_out;
 pub mod diff;
 pub mod explain;
@@ -188,6 +189,9 @@ pub fn write_outputs(
     put("reconciliation.csv".into(), &render_reconciliation(run)?)?;
     if !run.exceptions.is_empty() {
         put("exceptions.csv".into(), &render_exceptions(run)?)?;
+    }
+    for (name, bytes) in std::mem::take(&mut manifest.extra_outputs) {
+        put(name, &bytes)?;
     }
 
     // Statements are rendered and written in parallel into a staging folder, which is renamed to

@@ -6,6 +6,8 @@
 
 mod util;
 
+mod accounting;
+
 mod bench;
 mod catalogue;
 mod constructs;

@@ -1,0 +1,82 @@
+//! `payout balances`: what each rep has outstanding (recoverable draws, negative payables carried
+//! forward, commission held) after the ledger's closed periods and the run of a period, with the
+//! payout period each came from. Read from the payment step's lines, never recomputed.
+
+use clap::Args;
+
+use super::{resolve_period, stdout_write, Format, Global};
+use crate::accounting::balances::{outstanding, PaymentLine};
+use crate::engine::Settings;
+use crate::report::accounting as out;
+
+#[derive(Args, Debug)]
+pub struct BalancesArgs {
+    /// The run period whose open payout periods count too (default: the workspace's `period`).
+    #[arg(short, long, value_name = "PERIOD")]
+    pub period: Option<String>,
+    /// Output format on stdout (table or csv).
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+pub fn run(global: &Global, args: &BalancesArgs) -> anyhow::Result<i32> {
+    let (ws, inputs, payments) = global.load_payments(false)?;
+    let period = resolve_period(&ws, args.period.as_deref())?;
+    let settings = Settings {
+        period,
+        credits: false,
+        lines: false,
+        lenient: global.lenient,
+    };
+    let run = payments.compute(&inputs, settings)?;
+    global.warn(&inputs, &run);
+    let mut lines: Vec<PaymentLine> = payments
+        .ledger
+        .rows
+        .iter()
+        .filter_map(|row| {
+            Some(PaymentLine {
+                rep_id: row.rep_id.clone(),
+                plan: row.plan.clone(),
+                component: row.component.clone(),
+                period: row.period,
+                for_period: row.for_period,
+                kind: row.kind?,
+                amount: row.amount,
+                balance: row.balance,
+                deal_id: row.deal_id.clone(),
+            })
+        })
+        .collect();
+    let mut open: Vec<PaymentLine> = Vec::new();
+    for (&(rep, plan, component, p), entries) in &run.payment.entries {
+        let plan = &inputs.plans[plan];
+        for e in entries {
+            open.push(PaymentLine {
+                rep_id: inputs.roster.get(rep).id.clone(),
+                plan: plan.id.clone(),
+                component: plan.components[component].id.clone(),
+                period: p,
+                for_period: e.for_period,
+                kind: e.kind,
+                amount: e.amount,
+                balance: e.balance,
+                deal_id: e.deal_id.clone(),
+            });
+        }
+    }
+    // Closed periods as the ledger recorded them, then the run's open ones in period order.
+    lines.sort_by_key(|l| l.period);
+    open.sort_by_key(|l| l.period);
+    lines.extend(open);
+    let balances = outstanding(&lines);
+    stdout_write(|o| match args.format {
+        Format::Csv => out::render_balances_csv(&balances, o),
+        _ => out::render_balances_table(&balances, o),
+    })?;
+    global.message(format!(
+        "{} outstanding amount(s) after {period}",
+        balances.len()
+    ));
+    Ok(0)
+}
