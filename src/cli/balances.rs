@@ -28,10 +28,11 @@ pub fn run(global: &Global, args: &BalancesArgs) -> anyhow::Result<i32> {
         lines: false,
         lenient: global.lenient,
     };
-    let run = payments.compute(&inputs, settings)?;
+    // The ledger the run settled against: recorded rows, then the open months before the period
+    // as `close` would record them, so an earlier open month's draw is named as its origin.
+    let (run, _, settled) = payments.compute_settled(&inputs, settings)?;
     global.warn(&inputs, &run);
-    let mut lines: Vec<PaymentLine> = payments
-        .ledger
+    let mut lines: Vec<PaymentLine> = settled
         .rows
         .iter()
         .filter_map(|row| {
@@ -65,7 +66,7 @@ pub fn run(global: &Global, args: &BalancesArgs) -> anyhow::Result<i32> {
             });
         }
     }
-    // Closed periods as the ledger recorded them, then the run's open ones in period order.
+    // Closed (and provisionally settled) periods, then the run's own ones, in period order.
     lines.sort_by_key(|l| l.period);
     open.sort_by_key(|l| l.period);
     lines.extend(open);

@@ -46,6 +46,18 @@ impl Payments {
         inputs: &'a Inputs,
         settings: Settings,
     ) -> Result<(RunResult, Option<Tracer<'a>>), InvalidInput> {
+        let (run, tracer, _) = self.compute_settled(inputs, settings)?;
+        Ok((run, tracer))
+    }
+
+    /// [`Payments::compute_traced`], and the ledger the run was settled against: the recorded rows,
+    /// then provisional rows for the open payout periods before the run (what `close` would record
+    /// for them), so balances can name the period each came from.
+    pub(crate) fn compute_settled<'a>(
+        &self,
+        inputs: &'a Inputs,
+        settings: Settings,
+    ) -> Result<(RunResult, Option<Tracer<'a>>, Ledger), InvalidInput> {
         // Clawbacks that keep attainment and holds need each deal's commission: the lines.
         let settings = Settings {
             lines: settings.lines || inputs.plans.iter().any(crate::engine::payment::needs_lines),
@@ -63,7 +75,7 @@ impl Payments {
                 history: &history,
             },
         );
-        Ok((run, (!settings.lines).then_some(tracer)))
+        Ok((run, (!settings.lines).then_some(tracer), ledger))
     }
 }
 

@@ -583,3 +583,26 @@ fn from_leaves_out_the_costs_of_earlier_months() {
         ]
     );
 }
+
+#[test]
+fn balances_after_a_month_name_the_open_months_they_came_from_as_after_the_half_year() {
+    // June alone settles January to May first (nothing is closed), so every balance is named by
+    // the month it came from exactly as when the whole half year is run: Raj's January draw
+    // balance of 300.00 is January's, not June's.
+    let balances = |period: &str| {
+        let out = payout()
+            .args(["-w", &workspace("accounting"), "balances", "-p", period])
+            .args(["--format", "csv"])
+            .output()
+            .expect("payout runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let june = balances("2026-06");
+    assert!(june.contains(",2026-01,"), "{june}");
+    assert_eq!(june, balances("2026-H1"));
+}
