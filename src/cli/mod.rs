@@ -12,6 +12,8 @@ mod explain;
 mod init;
 mod ledger;
 mod payments;
+mod planning;
+mod quotas;
 mod run;
 
 use std::io::{self, Write};
@@ -113,6 +115,9 @@ pub enum Command {
     Init(init::InitArgs),
     /// The ledger's integrity: `verify` checks its hash chain, `seal` chains an older ledger.
     Ledger(ledger::LedgerArgs),
+    /// Allocate a company target to reps for a year: writes the quotas file `run` reads, and how
+    /// each quota was derived.
+    Quotas(quotas::QuotasArgs),
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,6 +247,7 @@ fn dispatch(cli: &Cli) -> i32 {
         Command::Diff(a) => diff::run(&cli.global, a),
         Command::Init(a) => init::run(&cli.global, a),
         Command::Ledger(a) => ledger::run(&cli.global, a),
+        Command::Quotas(a) => quotas::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,191 @@
+//! The planning commands' outputs: the quotas and territories files (in exactly the formats the
+//! data layer reads back), and the reports people read (tables, explanations, balance).
+
+use std::io::Write;
+
+use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
+use rust_decimal::Decimal;
+
+use super::csv_out::Fields;
+use super::format::{grouped, term_row};
+use crate::planning::quotas::{fmt_pct4, QuotaPlan};
+
+/// A table in the house style: never wrapped, numbers right-aligned from column `from`.
+pub(crate) fn table(header: Vec<&str>, rows: Vec<Vec<String>>, from: usize) -> Table {
+    let width = header.len();
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    t.set_header(header);
+    for r in rows {
+        t.add_row(term_row(r));
+    }
+    for i in from..width {
+        if let Some(c) = t.column_mut(i) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    t
+}
+
+/// The quotas file: `rep_id,period,measure,amount`, reps then managers by id, periods in order.
+pub fn render_quota_file(plan: &QuotaPlan) -> anyhow::Result<Vec<u8>> {
+    let mut w = Fields::new(csv::Writer::from_writer(Vec::new()));
+    w.record(["rep_id", "period", "measure", "amount"])?;
+    let mut rows: Vec<(&str, &[(crate::period::Period, Decimal)])> = plan
+        .reps
+        .iter()
+        .map(|r| (r.id.as_str(), r.rows.as_slice()))
+        .chain(
+            plan.managers
+                .iter()
+                .map(|(m, rows)| (m.id.as_str(), rows.as_slice())),
+        )
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(b.0));
+    for (id, periods) in rows {
+        for (p, amount) in periods {
+            w.text(id)?;
+            w.display(p)?;
+            w.text(&plan.settings.measure)?;
+            w.amount(*amount, 2)?;
+            w.end()?;
+        }
+    }
+    w.into_inner()
+}
+
+/// The quota report: a row per rep (quota, last year, attainment against it), totals against the
+/// target, then how each quota was derived.
+pub fn render_quota_report(plan: &QuotaPlan, mut out: impl Write) -> anyhow::Result<()> {
+    let s = &plan.settings;
+    writeln!(
+        out,
+        "quotas {} · measure {} · method {} · target {}",
+        s.year,
+        s.measure,
+        s.method.name(),
+        grouped(s.target, 2)
+    )?;
+    let rows = plan
+        .reps
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.clone(),
+                r.name.clone(),
+                r.team.clone(),
+                grouped(r.quota, 2),
+                grouped(r.history, 2),
+                r.attainment.map(fmt_pct4).unwrap_or_default(),
+            ]
+        })
+        .chain(std::iter::once(vec![
+            "Total".to_string(),
+            String::new(),
+            String::new(),
+            grouped(plan.total(), 2),
+            grouped(plan.reps.iter().map(|r| r.history).sum(), 2),
+            String::new(),
+        ]))
+        .collect();
+    let header = vec!["Rep", "Name", "Team", "Quota", "Last year", "Attained"];
+    writeln!(out, "{}", table(header, rows, 3))?;
+    writeln!(
+        out,
+        "sum of quotas {} against the target {}: over-assigned {}",
+        grouped(plan.total(), 2),
+        grouped(s.target, 2),
+        fmt_pct4(plan.over_assignment())
+    )?;
+    for t in &plan.teams {
+        writeln!(
+            out,
+            "team {}: {} (weight {}, unrounded {})",
+            if t.team.is_empty() { "(none)" } else { &t.team },
+            grouped(t.quota, 2),
+            grouped(crate::planning::quotas::round2(t.weight), 2),
+            grouped(crate::planning::quotas::round2(t.unrounded), 2)
+        )?;
+    }
+    if let Some(p) = plan.productivity {
+        writeln!(
+            out,
+            "productivity last year: {} per productive rep-month",
+            grouped(crate::planning::quotas::round2(p), 2)
+        )?;
+    }
+    for (id, why) in &plan.removed {
+        writeln!(out, "removed: {id} ({why})")?;
+    }
+    for (m, rows) in &plan.managers {
+        let total: Decimal = rows.iter().map(|r| r.1).sum();
+        writeln!(
+            out,
+            "manager {} {}: {} (the sum of the rows of {} report(s))",
+            m.id,
+            m.name,
+            grouped(total, 2),
+            plan.reps
+                .iter()
+                .filter(|r| m.reports.contains(&r.id))
+                .count()
+        )?;
+    }
+    for r in &plan.reps {
+        writeln!(out, "{} {}: {}", r.id, r.name, grouped(r.quota, 2))?;
+        for line in &r.explain {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// One line of a `--compare`: a key (rep), what (measure, or territory count), old and new.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub key: String,
+    pub what: String,
+    pub old: Decimal,
+    pub new: Decimal,
+}
+
+/// The changes between two planning files, with a total per `what`.
+pub fn render_changes(
+    rows: &[Change],
+    headers: (&str, &str),
+    mut out: impl Write,
+) -> anyhow::Result<()> {
+    let mut totals: std::collections::BTreeMap<&str, (Decimal, Decimal)> = Default::default();
+    let mut lines = Vec::new();
+    for r in rows {
+        let t = totals.entry(r.what.as_str()).or_default();
+        t.0 += r.old;
+        t.1 += r.new;
+        lines.push(change_row(&r.key, &r.what, r.old, r.new));
+    }
+    for (what, (o, n)) in &totals {
+        lines.push(change_row("Total", what, *o, *n));
+    }
+    let header = vec![headers.0, headers.1, "Old", "New", "Change", "Change %"];
+    writeln!(out, "{}", table(header, lines, 2))?;
+    let changed = rows.iter().filter(|r| r.old != r.new).count();
+    writeln!(out, "{changed} of {} row(s) changed", rows.len())?;
+    Ok(())
+}
+
+fn change_row(key: &str, what: &str, old: Decimal, new: Decimal) -> Vec<String> {
+    let pct = if old.is_zero() {
+        String::new()
+    } else {
+        fmt_pct4((new - old) / old)
+    };
+    vec![
+        key.to_string(),
+        what.to_string(),
+        grouped(old, 2),
+        grouped(new, 2),
+        grouped(new - old, 2),
+        pct,
+    ]
+}
