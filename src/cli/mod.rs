@@ -15,6 +15,7 @@ mod payments;
 mod planning;
 mod quotas;
 mod run;
+mod territories;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -118,6 +119,9 @@ pub enum Command {
     /// Allocate a company target to reps for a year: writes the quotas file `run` reads, and how
     /// each quota was derived.
     Quotas(quotas::QuotasArgs),
+    /// Balance accounts over reps by potential (and workload), keeping a share with their owner:
+    /// writes the territories file `run` credits by, and the balance report.
+    Territories(territories::TerritoriesArgs),
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -248,6 +252,7 @@ fn dispatch(cli: &Cli) -> i32 {
         Command::Init(a) => init::run(&cli.global, a),
         Command::Ledger(a) => ledger::run(&cli.global, a),
         Command::Quotas(a) => quotas::run(&cli.global, a),
+        Command::Territories(a) => territories::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,

@@ -65,3 +65,65 @@ pub(crate) fn compare_quotas(global: &Global, old: &Path, new: &Path) -> anyhow:
     stdout_write(|out| crate::report::planning::render_changes(&rows, ("Rep", "Measure"), out))?;
     Ok(0)
 }
+
+/// `payout territories --compare OLD NEW`: per rep, the territories held in each file (rows in
+/// force on any date), and which changed hands.
+pub(crate) fn compare_territories(global: &Global, old: &Path, new: &Path) -> anyhow::Result<i32> {
+    let (_, inputs) = global.load(false)?;
+    let mut diags = Diagnostics::new();
+    let mut read = |path: &Path| {
+        crate::data::territories::read_territories(
+            &command_line_spec(InputKind::Territories, path),
+            &inputs.roster,
+            &mut diags,
+        )
+    };
+    let (a, b) = (read(old)?, read(new)?);
+    finish(diags)?;
+    let holders = |t: &crate::data::Territories| -> BTreeMap<String, String> {
+        t.holders
+            .iter()
+            .filter_map(|(k, rows)| {
+                let last = rows.last()?;
+                Some((
+                    k.clone(),
+                    inputs.roster.reps[last.value as usize].id.clone(),
+                ))
+            })
+            .collect()
+    };
+    let (ha, hb) = (holders(&a), holders(&b));
+    let mut counts: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
+    for rep in ha.values() {
+        counts.entry(rep.clone()).or_default().0 += Decimal::ONE;
+    }
+    for rep in hb.values() {
+        counts.entry(rep.clone()).or_default().1 += Decimal::ONE;
+    }
+    let rows: Vec<crate::report::planning::Change> = counts
+        .into_iter()
+        .map(|(rep, (o, n))| crate::report::planning::Change {
+            key: rep,
+            what: "territories".into(),
+            old: o,
+            new: n,
+        })
+        .collect();
+    let keys: std::collections::BTreeSet<&String> = ha.keys().chain(hb.keys()).collect();
+    stdout_write(|out| {
+        crate::report::planning::render_changes(&rows, ("Rep", "Count"), &mut *out)?;
+        for k in keys {
+            let (x, y) = (ha.get(k), hb.get(k));
+            if x != y {
+                writeln!(
+                    out,
+                    "{k}: {} -> {}",
+                    x.map_or("(none)", |s| s.as_str()),
+                    y.map_or("(none)", |s| s.as_str())
+                )?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(0)
+}

@@ -189,3 +189,102 @@ fn change_row(key: &str, what: &str, old: Decimal, new: Decimal) -> Vec<String> 
         pct,
     ]
 }
+
+/// The territories file: `territory,rep_id,from,to`, one row per account (by id), from `from`.
+pub fn render_territory_file(
+    b: &crate::planning::territories::Balance,
+    from: chrono::NaiveDate,
+) -> anyhow::Result<Vec<u8>> {
+    let mut w = Fields::new(csv::Writer::from_writer(Vec::new()));
+    w.record(["territory", "rep_id", "from", "to"])?;
+    let from = from.to_string();
+    for (a, &r) in b.accounts.iter().zip(&b.assigned) {
+        w.record([a.id.as_str(), b.reps[r].id.as_str(), from.as_str(), ""])?;
+    }
+    w.into_inner()
+}
+
+/// The balance report: per rep before and after, the spread, the accounts moved, the bound.
+pub fn render_balance(
+    b: &crate::planning::territories::Balance,
+    mut out: impl Write,
+) -> anyhow::Result<()> {
+    use crate::planning::territories::coefficient_of_variation as cv;
+    let n = Decimal::from(b.reps.len().max(1));
+    let mean: Decimal = b.after.iter().map(|l| l.potential).sum::<Decimal>() / n;
+    let index = |p: Decimal| {
+        if mean.is_zero() {
+            String::new()
+        } else {
+            crate::planning::quotas::round2(p / mean).to_string()
+        }
+    };
+    let rows = b
+        .reps
+        .iter()
+        .zip(b.before.iter().zip(&b.after))
+        .map(|(r, (x, y))| {
+            vec![
+                r.id.clone(),
+                r.region.clone(),
+                r.segment.clone(),
+                x.accounts.to_string(),
+                grouped(x.potential, 2),
+                y.accounts.to_string(),
+                grouped(y.potential, 2),
+                crate::money::fmt_plain(y.workload),
+                index(y.potential),
+            ]
+        })
+        .collect();
+    let header = vec![
+        "Rep",
+        "Region",
+        "Segment",
+        "Accounts before",
+        "Potential before",
+        "Accounts",
+        "Potential",
+        "Workload",
+        "Index",
+    ];
+    writeln!(out, "{}", table(header, rows, 3))?;
+    for (label, loads) in [("before", &b.before), ("after", &b.after)] {
+        let min = loads.iter().map(|l| l.potential).min().unwrap_or_default();
+        let max = loads.iter().map(|l| l.potential).max().unwrap_or_default();
+        writeln!(
+            out,
+            "{label}: min {}, max {}, spread {}, coefficient of variation {:.4}",
+            grouped(min, 2),
+            grouped(max, 2),
+            grouped(max - min, 2),
+            cv(loads)
+        )?;
+    }
+    let max = b.max_potential();
+    let gap = if b.lower_bound.is_zero() {
+        Decimal::ZERO
+    } else {
+        (max - b.lower_bound) / b.lower_bound
+    };
+    writeln!(
+        out,
+        "largest potential {}; lower bound {}; gap {} ({})",
+        grouped(max, 2),
+        grouped(crate::planning::quotas::round2(b.lower_bound), 2),
+        grouped(crate::planning::quotas::round2(max - b.lower_bound), 2),
+        fmt_pct4(gap)
+    )?;
+    let moved = b.moved();
+    writeln!(
+        out,
+        "kept {} of {} owned accounts with their owner; {} account(s) assigned to a new rep",
+        b.kept,
+        b.owned,
+        moved.len()
+    )?;
+    for (a, from, to) in moved {
+        writeln!(out, "  {a}: {} -> {to}", from.unwrap_or("(no owner)"))?;
+    }
+    Ok(())
+}
