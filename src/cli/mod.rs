@@ -5,6 +5,7 @@
 //! (diagnostics printed on stderr); 2 usage, I/O or internal error. stdout carries data only;
 //! messages go to stderr prefixed `payout:`.
 
+mod capacity;
 mod check;
 mod close;
 mod diff;
@@ -122,6 +123,8 @@ pub enum Command {
     /// Balance accounts over reps by potential (and workload), keeping a share with their owner:
     /// writes the territories file `run` credits by, and the balance report.
     Territories(territories::TerritoriesArgs),
+    /// The headcount a target needs, from last year's productivity, the ramp and attrition.
+    Capacity(capacity::CapacityArgs),
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,6 +256,7 @@ fn dispatch(cli: &Cli) -> i32 {
         Command::Ledger(a) => ledger::run(&cli.global, a),
         Command::Quotas(a) => quotas::run(&cli.global, a),
         Command::Territories(a) => territories::run(&cli.global, a),
+        Command::Capacity(a) => capacity::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,

@@ -161,7 +161,7 @@ pub fn compute_quotas(
             settings.measure.clone(),
         ));
     }
-    let productivity = productivity(&active);
+    let productivity = productivity(&sorted);
     let weighed: Vec<(Decimal, Vec<String>)> = weigh(&active, settings, productivity)?;
     let (teams, reps) = if settings.by_team {
         allocate_by_team(&active, &weighed, settings)

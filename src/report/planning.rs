@@ -288,3 +288,68 @@ pub fn render_balance(
     }
     Ok(())
 }
+
+/// The capacity report: productivity, months required and available, and hires by start month.
+pub fn render_capacity(
+    c: &crate::planning::capacity::CapacityPlan,
+    ramp: &[Decimal],
+    mut out: impl Write,
+) -> anyhow::Result<()> {
+    use crate::planning::quotas::{fmt_plain4, round2};
+    let steps: Vec<String> = ramp.iter().map(|r| crate::money::fmt_percent(*r)).collect();
+    writeln!(
+        out,
+        "productivity: {} per productive rep-month (last year)",
+        grouped(round2(c.productivity), 2)
+    )?;
+    writeln!(
+        out,
+        "required: {} ÷ {} = {} productive months",
+        grouped(c.target, 2),
+        grouped(round2(c.productivity), 2),
+        fmt_plain4(c.required_months)
+    )?;
+    writeln!(
+        out,
+        "current staff: {} reps, {} productive months after attrition {} (× {})",
+        c.reps,
+        fmt_plain4(c.current_months),
+        fmt_pct4(c.attrition),
+        fmt_plain4(Decimal::ONE - c.attrition / Decimal::TWO)
+    )?;
+    writeln!(out, "gap: {} productive months", fmt_plain4(c.gap_months))?;
+    let ramp_text = if steps.is_empty() {
+        "no ramp".to_string()
+    } else {
+        format!("ramp {}", steps.join(", "))
+    };
+    let rows = c
+        .by_start
+        .iter()
+        .map(|(m, h, n)| {
+            vec![
+                m.to_string(),
+                fmt_plain4(*h),
+                if *n == u32::MAX {
+                    "-".to_string()
+                } else {
+                    n.to_string()
+                },
+            ]
+        })
+        .collect();
+    writeln!(
+        out,
+        "{}",
+        table(vec!["Start", "Months per hire", "Hires needed"], rows, 1)
+    )?;
+    match c.latest_start {
+        Some(m) if c.hires > 0 => writeln!(
+            out,
+            "hire {} by {m} ({ramp_text}) to close the gap",
+            c.hires
+        )?,
+        _ => writeln!(out, "no hire needed: current staff cover the target")?,
+    }
+    Ok(())
+}
