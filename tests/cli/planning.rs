@@ -357,3 +357,68 @@ fn compare_shows_what_changes_per_rep() {
         "{out}"
     );
 }
+
+/// The acme 2027 example: the committed quotas and territories are what the planning commands
+/// write from the 2026 workspace, and the 2027 workspace pays its deals with them.
+#[test]
+fn the_acme_2027_plan_is_written_by_the_commands_and_paid_by_run() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let q = dir.path().join("quotas.csv");
+    let t = dir.path().join("territories.csv");
+    let run_root = |args: &[&str]| {
+        let out = payout().args(args).output().expect("payout runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run_root(&[
+        "quotas",
+        "--year",
+        "2027",
+        "--target",
+        "15,000,000",
+        "--over-assign",
+        "10%",
+        "--seasonality",
+        "20,25,25,30",
+        "--out",
+        q.to_str().expect("utf-8"),
+    ]);
+    run_root(&[
+        "territories",
+        "--accounts",
+        "examples/acme/2027/accounts.csv",
+        "--year",
+        "2027",
+        "--out",
+        t.to_str().expect("utf-8"),
+    ]);
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).expect("a file");
+    let root = crate::util::root().join("examples/acme/2027");
+    assert_eq!(
+        read(&q),
+        read(&root.join("quotas.csv")),
+        "regenerate examples/acme/2027/quotas.csv"
+    );
+    assert_eq!(
+        read(&t),
+        read(&root.join("territories.csv")),
+        "regenerate examples/acme/2027/territories.csv"
+    );
+    let run = run_with("examples/acme/2027/payout.toml", "2027-Q1", &[]);
+    // OPP-20003 (35,000, owner A014) is on ACC-30097, which moved from A014 to A020: A020 is
+    // credited. Quota 461,000 × 20% = 92,200.00; 35,000 is 37.96%, all in the 4% tier = 1,400.00.
+    assert_eq!(
+        run.get("A020", "commission", "2027-02", "quota"),
+        "92200.00"
+    );
+    assert_eq!(run.payable("A020", "commission", "2027-02"), "1400.00");
+    // A005 holds ACC-30066 (A010's, who left): OPP-20002 62,000 against 102,200.00: 51,100 × 4%
+    // + 10,900 × 8% = 2,044 + 872 = 2,916.00.
+    assert_eq!(run.payable("A005", "commission", "2027-01"), "2916.00");
+    // The manager A002 is credited through the roll-up of territory credits: OPP-20001 48,000 +
+    // OPP-20002 62,000 = 110,000 in January × 1.5% = 1,650.00.
+    assert_eq!(run.payable("A002", "override", "2027-01"), "1650.00");
+}
