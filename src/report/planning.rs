@@ -76,7 +76,7 @@ pub fn render_quota_report(plan: &QuotaPlan, mut out: impl Write) -> anyhow::Res
                 r.name.clone(),
                 r.team.clone(),
                 grouped(r.quota, 2),
-                grouped(r.history, 2),
+                grouped(crate::planning::quotas::round2(r.history), 2),
                 r.attainment.map(fmt_pct4).unwrap_or_default(),
             ]
         })
@@ -85,7 +85,10 @@ pub fn render_quota_report(plan: &QuotaPlan, mut out: impl Write) -> anyhow::Res
             String::new(),
             String::new(),
             grouped(plan.total(), 2),
-            grouped(plan.reps.iter().map(|r| r.history).sum(), 2),
+            grouped(
+                crate::planning::quotas::round2(plan.reps.iter().map(|r| r.history).sum()),
+                2,
+            ),
             String::new(),
         ]))
         .collect();
