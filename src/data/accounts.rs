@@ -131,7 +131,7 @@ pub fn read_accounts(
                         "account-locked-invalid",
                         c_locked.unwrap_or(0),
                         "locked is true or false".into(),
-                    ));
+                    ).hint("write true, yes or 1 to keep the account with its owner; false, no, 0 or nothing otherwise"));
                     return;
                 }
             },
