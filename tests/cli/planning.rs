@@ -422,3 +422,35 @@ fn the_acme_2027_plan_is_written_by_the_commands_and_paid_by_run() {
     // OPP-20002 62,000 = 110,000 in January × 1.5% = 1,650.00.
     assert_eq!(run.payable("A002", "override", "2027-01"), "1650.00");
 }
+
+#[test]
+fn potential_shares_follow_the_accounts_owned() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let accounts = dir.path().join("accounts.csv");
+    std::fs::write(
+        &accounts,
+        "account_id,potential,owner\nA1,300000,R1\nA2,100000,R2\nA3,50000,R4\nA4,999999,\n",
+    )
+    .expect("write");
+    let (rows, report) = quotas(&[
+        "--year",
+        "2027",
+        "--target",
+        "1000000",
+        "--method",
+        "potential",
+        "--accounts",
+        accounts.to_str().expect("utf-8"),
+    ]);
+    // Weights: potential owned × productive months ÷ 12 (an unowned account counts for nobody):
+    // R1 300,000 × 12/12 = 300,000; R2 100,000; R4 50,000 × 8.25/12 = 34,375; Σ 434,375.
+    // R1 1,000,000 × 300,000/434,375 = 690,647.48; R2 230,215.83; R4 79,136.69. Down to the
+    // step: 690,000 + 230,000 + 79,000 = 999,000; the last step to R1 (remainder 647.48).
+    assert!(
+        report.contains("weight: potential 50,000.00 × 8.25/12 productive months = 34,375.00"),
+        "{report}"
+    );
+    assert_eq!(annual(&rows, "R1"), dec("691000"));
+    assert_eq!(annual(&rows, "R2"), dec("230000"));
+    assert!(report.contains("R4 Di New: 79,000.00"), "{report}");
+}
