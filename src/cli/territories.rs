@@ -82,6 +82,7 @@ pub fn run(global: &Global, args: &TerritoriesArgs) -> anyhow::Result<i32> {
             locked: a.locked,
         })
         .collect();
+    report_unplaceable(&reps, &rows, &accounts)?;
     let result = balance(&reps, &rows, &settings)?;
     if let Some(out) = &args.out {
         let bytes = crate::report::planning::render_territory_file(&result, from)?;
@@ -109,4 +110,28 @@ fn parse_balance(text: &str) -> anyhow::Result<bool> {
         }
     }
     Ok(workload)
+}
+
+/// Accounts no planned rep may take, or locked to someone not planned: diagnostics (exit 1).
+fn report_unplaceable(
+    reps: &[PlanRep],
+    rows: &[PlanAccount],
+    accounts: &crate::data::accounts::Accounts,
+) -> anyhow::Result<()> {
+    use crate::diag::Diagnostic;
+    use crate::planning::territories::BalanceError;
+    let mut diags = crate::diag::Diagnostics::new();
+    for (i, problem) in crate::planning::territories::unplaceable(reps, rows) {
+        let line = accounts.rows[i].line;
+        let d = match &problem {
+            BalanceError::LockedOwnerMissing(..) => {
+                Diagnostic::error("account-locked-owner-unplanned", &accounts.file, problem.to_string())
+                    .hint("a locked account stays with its owner: the owner must be a planned rep employed on the year's first day, in the account's region and segment; unlock it or fix the owner")
+            }
+            _ => Diagnostic::error("account-no-eligible-rep", &accounts.file, problem.to_string())
+                .hint("no planned rep has this region (roster `territory`) and segment (roster `team`): fix the account's columns or the roster"),
+        };
+        diags.push(d.line(line).value(rows[i].id.clone()));
+    }
+    diags.finish().map(|_| ()).map_err(anyhow::Error::new)
 }

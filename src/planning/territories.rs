@@ -112,6 +112,35 @@ fn eligible(a: &PlanAccount, r: &PlanRep) -> bool {
         && (a.segment.is_empty() || a.segment == r.segment)
 }
 
+/// Every account that cannot be placed: no eligible rep, or locked to someone who is not an
+/// eligible planned rep (in the order of `accounts`).
+pub fn unplaceable(reps: &[PlanRep], accounts: &[PlanAccount]) -> Vec<(usize, BalanceError)> {
+    accounts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| {
+            let mut elig = reps.iter().filter(|r| eligible(a, r));
+            let owner = a.owner.as_deref();
+            if elig.clone().next().is_none() {
+                Some((
+                    i,
+                    BalanceError::NoEligibleRep(a.id.clone(), a.region.clone(), a.segment.clone()),
+                ))
+            } else if a.locked && !elig.any(|r| Some(r.id.as_str()) == owner) {
+                Some((
+                    i,
+                    BalanceError::LockedOwnerMissing(
+                        a.id.clone(),
+                        owner.unwrap_or_default().into(),
+                    ),
+                ))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
 /// Balance `accounts` over `reps` (both in any order: they are sorted by id first).
 pub fn balance(
     reps: &[PlanRep],
