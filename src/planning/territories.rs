@@ -514,4 +514,27 @@ mod tests {
         assert_eq!(b.max_potential(), Decimal::from(15));
         assert_eq!(b.lower_bound, Decimal::from(15));
     }
+
+    #[test]
+    fn balances_workload_when_asked() {
+        // Four accounts of potential 10; workloads 1, 5, 1, 5. Potential alone is balanced by any
+        // two-and-two split; with workload, only {1, 5} and {1, 5}: 6 and 6.
+        let mut accounts = vec![
+            acc("a", 10, Some("R1")),
+            acc("b", 10, Some("R1")),
+            acc("c", 10, Some("R1")),
+            acc("d", 10, Some("R1")),
+        ];
+        accounts[1].workload = Decimal::from(5);
+        accounts[3].workload = Decimal::from(5);
+        let s = Settings {
+            keep: Decimal::ZERO,
+            balance_workload: true,
+            move_penalty: Decimal::ZERO,
+        };
+        let b = balance(&[rep("R1"), rep("R2")], &accounts, &s).unwrap();
+        let work: Vec<Decimal> = b.after.iter().map(|l| l.workload).collect();
+        assert_eq!(work, vec![Decimal::from(6), Decimal::from(6)]);
+        assert_eq!(b.max_potential(), Decimal::from(20));
+    }
 }

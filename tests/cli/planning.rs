@@ -454,3 +454,72 @@ fn potential_shares_follow_the_accounts_owned() {
     assert_eq!(annual(&rows, "R2"), dec("230000"));
     assert!(report.contains("R4 Di New: 79,000.00"), "{report}");
 }
+
+#[test]
+fn quotas_do_not_depend_on_the_order_of_the_rows() {
+    let dir = crate::util::scratch_copy("planning");
+    // The roster and the deals in another order.
+    crate::util::write(
+        dir.path(),
+        "reps.csv",
+        "rep_id,name,plan,manager_id,start_date,end_date\nR4,Di New,ae,,2027-04-01,\nR2,Ben South,ae,,2020-01-01,\nR3,Cy Gone,ae,,2020-01-01,2026-10-31\nR1,Ada North,ae,,2020-01-01,\n",
+    );
+    let deals = std::fs::read_to_string(dir.path().join("deals.csv")).expect("deals");
+    let mut lines: Vec<&str> = deals.lines().collect();
+    lines[1..].reverse();
+    crate::util::write(dir.path(), "deals.csv", &(lines.join("\n") + "\n"));
+    let write_quotas = |ws: &str, out: &std::path::Path| {
+        let o = payout()
+            .args([
+                "-w", ws, "quotas", "--year", "2027", "--target", "1000000", "--out",
+            ])
+            .arg(out)
+            .output()
+            .expect("payout runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read_to_string(out).expect("the quotas file")
+    };
+    let shuffled_ws = dir.path().join("payout.toml");
+    let a = write_quotas(WS, &dir.path().join("a.csv"));
+    let b = write_quotas(
+        shuffled_ws.to_str().expect("utf-8"),
+        &dir.path().join("b.csv"),
+    );
+    assert_eq!(a, b);
+}
+
+#[test]
+fn compare_territories_names_the_accounts_that_change_hands() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+    let (a, b) = (a.to_str().expect("utf-8"), b.to_str().expect("utf-8"));
+    let accounts = "tests/cases/planning/accounts.csv";
+    plan(&[
+        "territories",
+        "--accounts",
+        accounts,
+        "--year",
+        "2027",
+        "--out",
+        a,
+    ]);
+    plan(&[
+        "territories",
+        "--accounts",
+        accounts,
+        "--year",
+        "2027",
+        "--keep",
+        "0%",
+        "--out",
+        b,
+    ]);
+    let out = plan(&["territories", "--compare", a, b]);
+    // Before: R1 holds all 4 (keep 80%: nothing moves). After: 10 and 5 go to R2 (see above).
+    assert!(
+        out.contains("│ R1    ┆ territories ┆ 4.00 ┆ 2.00 ┆  -2.00 ┆  -50.00% │"),
+        "{out}"
+    );
+    assert!(out.contains("A1: R1 -> R2"), "{out}");
+    assert!(out.contains("A4: R1 -> R2"), "{out}");
+}
