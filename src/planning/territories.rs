@@ -12,6 +12,10 @@
 //! penalty per account moved off its owner; a step that would keep fewer than the required share
 //! of owned accounts with their owner is not taken.
 //!
+//! Each step of the search looks at every move and every pair of accounts (O(accounts²)), and the
+//! search stops after 100 steps per account: meant for the accounts of a sales team (thousands),
+//! not for millions.
+//!
 //! Eligibility: an account with a `region` goes only to reps whose roster `territory` is that
 //! region, one with a `segment` only to reps whose roster `team` is that segment.
 //!

@@ -523,3 +523,46 @@ fn compare_territories_names_the_accounts_that_change_hands() {
     assert!(out.contains("A1: R1 -> R2"), "{out}");
     assert!(out.contains("A4: R1 -> R2"), "{out}");
 }
+
+#[test]
+fn a_rep_leaving_during_the_year_gets_a_prorated_quota() {
+    let dir = crate::util::scratch_copy("planning");
+    crate::util::write(
+        dir.path(),
+        "reps.csv",
+        "rep_id,name,plan,manager_id,start_date,end_date\nR1,Ada North,ae,,2020-01-01,\nR2,Ben South,ae,,2020-01-01,2027-06-30\nR3,Cy Gone,ae,,2020-01-01,2026-10-31\nR4,Di New,ae,,2027-04-01,\n",
+    );
+    let out = dir.path().join("q.csv");
+    let ws = dir.path().join("payout.toml");
+    let o = payout()
+        .args([
+            "-w",
+            ws.to_str().expect("utf-8"),
+            "quotas",
+            "--year",
+            "2027",
+        ])
+        .args(["--target", "1000000", "--method", "equal", "--out"])
+        .arg(&out)
+        .output()
+        .expect("payout runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows: BTreeMap<(String, String), String> = read_csv(&out)
+        .into_iter()
+        .map(|r| {
+            (
+                (r["rep_id"].clone(), r["period"].clone()),
+                r["amount"].clone(),
+            )
+        })
+        .collect();
+    // R2 leaves on 2027-06-30: 6 active months. Equal: R1 12, R2 6, R4 9 = 27.
+    // R1 1,000,000 × 12/27 = 444,444.44, R2 222,222.22, R4 333,333.33; down to the step 999,000,
+    // the last 1,000 to R1 (remainder 444.44): R1 445,000, R2 222,000, R4 333,000.
+    assert_eq!(annual(&rows, "R1"), dec("445000"));
+    // R2's rows: Q1 and Q2 are full (scale 1), Q3 and Q4 have no day: full-year = 222,000 ÷
+    // (25% + 25%) = 444,000, rows 111,000.00 for Q1 and Q2, none after.
+    assert_eq!(rows[&("R2".into(), "2027-Q1".into())], "111000.00");
+    assert_eq!(rows[&("R2".into(), "2027-Q2".into())], "111000.00");
+    assert!(!rows.contains_key(&("R2".into(), "2027-Q3".into())));
+}
