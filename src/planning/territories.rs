@@ -59,12 +59,26 @@ pub struct Settings {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BalanceError {
-    #[error("no planning rep is eligible for account `{0}` (region `{1}`, segment `{2}`)")]
+    #[error("no planned rep may take account `{0}`{where_}", where_ = constraints(.1, .2))]
     NoEligibleRep(String, String, String),
-    #[error("account `{0}` is locked to `{1}`, who is not a planning rep eligible for it")]
+    #[error("account `{0}` is locked to `{1}`, who is not a planned rep who may take it")]
     LockedOwnerMissing(String, String),
     #[error("no reps to assign accounts to")]
     NoReps,
+}
+
+/// `(region `X`, segment `Y`)`, naming only the constraints the account has.
+fn constraints(region: &str, segment: &str) -> String {
+    let parts: Vec<String> = [("region", region), ("segment", segment)]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k} `{v}`"))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
 }
 
 /// Per rep: accounts, potential and workload.
