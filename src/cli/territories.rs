@@ -22,6 +22,10 @@ pub struct TerritoriesArgs {
     /// The measure whose quota-carrying reps hold territories.
     #[arg(long, value_name = "NAME", default_value = "bookings")]
     pub measure: String,
+    /// The date the territories run from [default: the year's first day]; reps employed that day
+    /// take part.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<chrono::NaiveDate>,
     /// What to balance: potential, or potential,workload.
     #[arg(long, value_name = "LIST", default_value = "potential")]
     pub balance: String,
@@ -57,7 +61,11 @@ pub fn run(global: &Global, args: &TerritoriesArgs) -> anyhow::Result<i32> {
     let path = args.accounts.clone().unwrap_or_default();
     let accounts = super::planning::read_accounts(&path, &inputs)?;
     let (candidates, _) = crate::planning::gather::population(&inputs, &args.measure, year, None);
-    let from = year.start();
+    let from = match args.from {
+        Some(d) if year.contains(d) => d,
+        Some(d) => anyhow::bail!("--from: {d} is not in {year}"),
+        None => year.start(),
+    };
     let roster = &inputs.roster;
     let reps: Vec<PlanRep> = candidates
         .iter()

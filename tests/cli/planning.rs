@@ -525,6 +525,35 @@ fn compare_territories_names_the_accounts_that_change_hands() {
 }
 
 #[test]
+fn territories_run_from_a_given_date_with_the_reps_employed_then() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let file = dir.path().join("t.csv");
+    let report = plan(&[
+        "territories",
+        "--accounts",
+        "tests/cases/planning/accounts.csv",
+        "--year",
+        "2027",
+        "--from",
+        "2027-04-01",
+        "--keep",
+        "0%",
+        "--move-penalty",
+        "0%",
+        "--out",
+        file.to_str().expect("utf-8"),
+    ]);
+    // On 2027-04-01 R4 has started: three reps share 30; the largest account (10) bounds the
+    // largest rep from below, and {10}, {9}, {6, 5} = 11 is the best (30 ÷ 3 = 10 cannot be met).
+    assert!(report.contains("│ R4 "), "{report}");
+    assert!(
+        report.contains("largest potential 11.00; lower bound 10.00"),
+        "{report}"
+    );
+    assert!(read_csv(&file).iter().all(|r| r["from"] == "2027-04-01"));
+}
+
+#[test]
 fn a_rep_leaving_during_the_year_gets_a_prorated_quota() {
     let dir = crate::util::scratch_copy("planning");
     crate::util::write(
