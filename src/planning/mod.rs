@@ -10,7 +10,6 @@
 //! leftover placed by the largest-remainder rule so rounded parts sum exactly to their total.
 
 pub mod capacity;
-pub mod compare;
 pub mod gather;
 pub mod months;
 pub mod quotas;
