@@ -23,6 +23,7 @@ pub mod ledger;
 pub mod money;
 pub mod period;
 pub mod plan;
+pub mod planning;
 pub mod report;
 pub mod scaffold;
 mod toml_src;

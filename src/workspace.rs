@@ -196,6 +196,8 @@ pub enum InputKind {
     Credits,
     Assignments,
     Territories,
+    /// The accounts file the planning commands read (never a workspace section).
+    Accounts,
 }
 
 impl InputKind {
@@ -210,6 +212,7 @@ impl InputKind {
             InputKind::Credits => "credits",
             InputKind::Assignments => "assignments",
             InputKind::Territories => "territories",
+            InputKind::Accounts => "accounts",
         }
     }
 
@@ -267,6 +270,10 @@ impl InputKind {
             InputKind::Credits => (&["deal_id", "rep_id", "share"], &["kind"]),
             InputKind::Assignments => (&["rep_id", "plan", "from"], &["to", "target_incentive"]),
             InputKind::Territories => (&["territory", "rep_id", "from"], &["to"]),
+            InputKind::Accounts => (
+                &["account_id", "potential"],
+                &["workload", "region", "segment", "owner", "locked"],
+            ),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 mod amortize;
 mod balances;
+mod capacity;
 mod check;
 mod close;
 mod diff;
@@ -15,7 +16,10 @@ mod init;
 mod ledger;
 mod payments;
 mod payroll;
+mod planning;
+mod quotas;
 mod run;
+mod territories;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -121,6 +125,14 @@ pub enum Command {
     Amortize(amortize::AmortizeArgs),
     /// What each rep has outstanding: draw balances, carried negatives, held commission.
     Balances(balances::BalancesArgs),
+    /// Allocate a company target to reps for a year: writes the quotas file `run` reads, and how
+    /// each quota was derived.
+    Quotas(quotas::QuotasArgs),
+    /// Balance accounts over reps by potential (and workload), keeping a share with their owner:
+    /// writes the territories file `run` credits by, and the balance report.
+    Territories(territories::TerritoriesArgs),
+    /// The headcount a target needs, from last year's productivity, the ramp and attrition.
+    Capacity(capacity::CapacityArgs),
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,6 +265,9 @@ fn dispatch(cli: &Cli) -> i32 {
         Command::Ledger(a) => ledger::run(&cli.global, a),
         Command::Amortize(a) => amortize::run(&cli.global, a),
         Command::Balances(a) => balances::run(&cli.global, a),
+        Command::Quotas(a) => quotas::run(&cli.global, a),
+        Command::Territories(a) => territories::run(&cli.global, a),
+        Command::Capacity(a) => capacity::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,

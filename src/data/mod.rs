@@ -5,6 +5,7 @@
 //! number format, never through f64); ids are unique per file; row counts and SHA-256 of each file are
 //! kept for the manifest. This module and `cli`/`report` are the only ones that touch files.
 
+pub mod accounts;
 pub mod adjustments;
 pub mod assignments;
 mod cells;

@@ -47,6 +47,13 @@ impl Quotas {
         }
     }
 
+    /// Every row: (rep, period, measure, amount), in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = (u32, Period, &str, Decimal)> + '_ {
+        self.rows
+            .iter()
+            .flat_map(|((rep, p), rows)| rows.iter().map(move |r| (*rep, *p, r.0.as_str(), r.1)))
+    }
+
     fn row(&self, rep: u32, measure: &str, period: Period) -> Option<(Decimal, u64)> {
         let rows = self.rows.get(&(rep, period))?;
         let find = |m: &str| rows.iter().find(|r| r.0 == m).map(|r| (r.1, r.2));

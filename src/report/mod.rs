@@ -13,6 +13,7 @@ pub mod format;
 pub mod fs;
 pub mod guards;
 pub mod manifest;
+pub mod planning;
 pub mod statement;
 pub mod summary;
 

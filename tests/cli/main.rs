@@ -30,6 +30,7 @@ mod mechanics;
 mod money_and_time;
 mod outputs;
 mod plan_limits;
+mod planning;
 mod properties;
 mod raw_exports;
 mod reading;
