@@ -8,6 +8,7 @@
 mod check;
 mod close;
 mod diff;
+mod estimate;
 mod explain;
 mod init;
 mod ledger;
@@ -113,6 +114,9 @@ pub enum Command {
     Init(init::InitArgs),
     /// The ledger's integrity: `verify` checks its hash chain, `seal` chains an older ledger.
     Ledger(ledger::LedgerArgs),
+    /// What a rep earns if hypothetical deals close: payable before and after, the lines they add
+    /// or change, and how far the next tier is. Nothing is written.
+    Estimate(estimate::EstimateArgs),
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,6 +206,7 @@ fn check_period_first(cli: &Cli) -> anyhow::Result<()> {
         Command::Explain(a) => a.period.as_deref(),
         Command::Check(a) => a.period.as_deref(),
         Command::Close(a) => a.period.as_deref(),
+        Command::Estimate(a) => a.period.as_deref(),
         _ => None,
     };
     if let Some(period) = given {
@@ -217,6 +222,7 @@ fn prints_json(cli: &Cli) -> bool {
         Command::Run(a) => a.format == Format::Json,
         Command::Close(a) => a.format == Format::Json,
         Command::Diff(a) => a.format == Format::Json,
+        Command::Estimate(a) => a.format == Format::Json,
         _ => false,
     }
 }
@@ -242,6 +248,7 @@ fn dispatch(cli: &Cli) -> i32 {
         Command::Diff(a) => diff::run(&cli.global, a),
         Command::Init(a) => init::run(&cli.global, a),
         Command::Ledger(a) => ledger::run(&cli.global, a),
+        Command::Estimate(a) => estimate::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,

@@ -13,6 +13,7 @@ pub mod guards;
 pub mod manifest;
 pub mod statement;
 pub mod summary;
+pub mod whatif;
 
 use std::path::Path;
 

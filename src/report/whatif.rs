@@ -1,0 +1,58 @@
+//! Output of the what-if commands (`estimate`, `model`, `forecast`): titled grids of cells, printed
+//! as terminal tables or as one CSV. The numbers are formatted by the commands; this module lays
+//! them out.
+//!
+//! Invariant: the CSV of a grid has its headers and rows exactly (cells through the neutralising
+//! writer); the table shows the same cells.
+
+use std::io::Write;
+
+use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
+
+use super::csv_out::Fields;
+use super::format::term_row;
+
+/// A titled table: headers, right-aligned column indices, and rows of cells.
+pub struct Grid {
+    pub title: String,
+    pub headers: Vec<&'static str>,
+    pub right: Vec<usize>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Every grid with rows, its title above it, a blank line between.
+pub fn render_tables(grids: &[Grid], mut out: impl Write) -> anyhow::Result<()> {
+    let mut first = true;
+    for g in grids.iter().filter(|g| !g.rows.is_empty()) {
+        if !first {
+            writeln!(out)?;
+        }
+        first = false;
+        writeln!(out, "{}", g.title)?;
+        let mut t = Table::new();
+        t.load_preset(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled);
+        t.set_header(g.headers.clone());
+        for &i in &g.right {
+            if let Some(c) = t.column_mut(i) {
+                c.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        for row in &g.rows {
+            t.add_row(term_row(row.clone()));
+        }
+        writeln!(out, "{t}")?;
+    }
+    Ok(())
+}
+
+/// One grid as CSV: its headers, then its rows.
+pub fn render_csv(grid: &Grid, out: impl Write) -> anyhow::Result<()> {
+    let mut f = Fields::new(csv::Writer::from_writer(out));
+    f.record(grid.headers.iter().copied())?;
+    for row in &grid.rows {
+        f.record(row.iter().map(String::as_str))?;
+    }
+    f.flush()?;
+    Ok(())
+}
