@@ -11,8 +11,8 @@ use crate::data::Inputs;
 use crate::diag::InvalidInput;
 use crate::engine::{RunResult, Settings, Tracer};
 use crate::money::{fmt_amount, fmt_percent};
-use crate::report::format::{attainment_pct, grouped};
-use crate::report::whatif::{render_csv, render_tables, Grid};
+use crate::report::format::attainment_pct;
+use crate::report::whatif::{heads, money, render_csv, render_tables, Grid};
 use crate::scenario::deals::{parse_deal_arg, DealText, Defaults};
 use crate::scenario::estimate::{estimate, Estimate};
 use crate::scenario::Runner;
@@ -122,7 +122,7 @@ fn read_deals_file(file: &PathBuf) -> anyhow::Result<Vec<DealText>> {
 }
 
 fn signed(value: Decimal, places: u32) -> String {
-    let s = grouped(value, places);
+    let s = money(value, places);
     if value > Decimal::ZERO {
         format!("+{s}")
     } else {
@@ -131,7 +131,7 @@ fn signed(value: Decimal, places: u32) -> String {
 }
 
 fn opt(value: Option<Decimal>, places: u32) -> String {
-    value.map(|v| grouped(v, places)).unwrap_or_default()
+    value.map(|v| money(v, places)).unwrap_or_default()
 }
 
 fn headline(e: &Estimate, places: u32) -> String {
@@ -141,8 +141,8 @@ fn headline(e: &Estimate, places: u32) -> String {
         e.rep_name,
         e.period,
         e.deals.join(", "),
-        grouped(e.payable_before, places),
-        grouped(e.payable_after, places),
+        money(e.payable_before, places),
+        money(e.payable_after, places),
         signed(e.payable_after - e.payable_before, places)
     )
 }
@@ -157,11 +157,11 @@ fn grids(e: &Estimate, places: u32) -> Vec<Grid> {
             vec![
                 c.key.component.clone(),
                 c.key.payout_period.to_string(),
-                grouped(b.measure_to_date, places),
-                grouped(a.measure_to_date, places),
+                money(b.measure_to_date, places),
+                money(a.measure_to_date, places),
                 attainment_pct(a.attainment),
-                grouped(b.payable, places),
-                grouped(a.payable, places),
+                money(b.payable, places),
+                money(a.payable, places),
                 signed(a.payable - b.payable, places),
             ]
         })
@@ -199,12 +199,12 @@ fn grids(e: &Estimate, places: u32) -> Vec<Grid> {
             vec![
                 n.component.clone(),
                 n.measurement_period.to_string(),
-                grouped(n.measure_to_date, places),
+                money(n.measure_to_date, places),
                 format!("{} ({})", n.next_tier, fmt_percent(n.next_rate)),
-                grouped(n.starts_at, places),
+                money(n.starts_at, places),
                 format!(
                     "{}{}",
-                    grouped(n.more_needed, places),
+                    money(n.more_needed, places),
                     if n.inclusive { "" } else { " and more" }
                 ),
             ]
@@ -213,7 +213,7 @@ fn grids(e: &Estimate, places: u32) -> Vec<Grid> {
     vec![
         Grid {
             title: "Payable by component and payout period".into(),
-            headers: vec![
+            headers: heads(&[
                 "Component",
                 "Payout period",
                 "Measure before",
@@ -222,13 +222,13 @@ fn grids(e: &Estimate, places: u32) -> Vec<Grid> {
                 "Payable before",
                 "Payable after",
                 "Change",
-            ],
+            ]),
             right: vec![2, 3, 4, 5, 6, 7],
             rows,
         },
         Grid {
             title: "Lines the deals add or change".into(),
-            headers: vec![
+            headers: heads(&[
                 "Component",
                 "Payout period",
                 "Kind",
@@ -238,20 +238,20 @@ fn grids(e: &Estimate, places: u32) -> Vec<Grid> {
                 "Before",
                 "After",
                 "Change",
-            ],
+            ]),
             right: vec![4, 5, 6, 7, 8],
             rows: lines,
         },
         Grid {
             title: "Next tier".into(),
-            headers: vec![
+            headers: heads(&[
                 "Component",
                 "Measurement period",
                 "Measure",
                 "Next tier",
                 "Starts at",
                 "More needed",
-            ],
+            ]),
             right: vec![2, 4, 5],
             rows: next,
         },
@@ -309,7 +309,7 @@ fn csv_grid(e: &Estimate, places: u32) -> Grid {
     }
     Grid {
         title: String::new(),
-        headers: vec![
+        headers: heads(&[
             "section",
             "component",
             "period",
@@ -319,7 +319,7 @@ fn csv_grid(e: &Estimate, places: u32) -> Grid {
             "before",
             "after",
             "change",
-        ],
+        ]),
         right: vec![],
         rows,
     }

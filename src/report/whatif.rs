@@ -15,9 +15,21 @@ use super::format::term_row;
 /// A titled table: headers, right-aligned column indices, and rows of cells.
 pub struct Grid {
     pub title: String,
-    pub headers: Vec<&'static str>,
+    pub headers: Vec<String>,
     pub right: Vec<usize>,
     pub rows: Vec<Vec<String>>,
+}
+
+/// Headers from text.
+pub fn heads(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
+/// An amount rounded for a table (half away from zero), with thousands separators.
+pub fn money(value: rust_decimal::Decimal, places: u32) -> String {
+    let rounded =
+        value.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    super::format::grouped(rounded, places)
 }
 
 /// Every grid with rows, its title above it, a blank line between.
@@ -49,7 +61,7 @@ pub fn render_tables(grids: &[Grid], mut out: impl Write) -> anyhow::Result<()> 
 /// One grid as CSV: its headers, then its rows.
 pub fn render_csv(grid: &Grid, out: impl Write) -> anyhow::Result<()> {
     let mut f = Fields::new(csv::Writer::from_writer(out));
-    f.record(grid.headers.iter().copied())?;
+    f.record(grid.headers.iter().map(String::as_str))?;
     for row in &grid.rows {
         f.record(row.iter().map(String::as_str))?;
     }
