@@ -39,6 +39,85 @@ struct RawWorkspace {
     assignments: Option<RawInput>,
     territories: Option<RawInput>,
     max_exceptions: Option<Spanned<RawLimit>>,
+    forecast: Option<RawForecast>,
+}
+
+/// `[forecast]`: how `payout forecast` weights open deals.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawForecast {
+    weighting: Option<Spanned<String>>,
+    won: Option<String>,
+    lost: Option<Vec<String>>,
+    #[serde(default)]
+    stages: BTreeMap<String, Spanned<String>>,
+}
+
+/// How `payout forecast` weights an open deal (`[forecast]`, see docs/what-if.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forecast {
+    /// By the stage's probability (`stages`), or by the owner's historical win rate.
+    pub by_win_rate: bool,
+    /// The stage of a won deal (default `Closed Won`).
+    pub won: String,
+    /// The stages of lost deals (default `Closed Lost`).
+    pub lost: Vec<String>,
+    /// Probability (0 to 1) of each open stage.
+    pub stages: BTreeMap<String, rust_decimal::Decimal>,
+}
+
+impl Default for Forecast {
+    fn default() -> Self {
+        Forecast {
+            by_win_rate: false,
+            won: "Closed Won".into(),
+            lost: vec!["Closed Lost".into()],
+            stages: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[forecast]`, each value checked (`workspace-value-invalid`).
+fn parse_forecast(src: &Source, raw: &RawForecast, diags: &mut Diagnostics) -> Forecast {
+    let mut f = Forecast::default();
+    if let Some(w) = &raw.weighting {
+        match w.get_ref().as_str() {
+            "stage" => {}
+            "win-rate" => f.by_win_rate = true,
+            other => diags.push(
+                src.error(
+                    "workspace-value-invalid",
+                    w.span(),
+                    format!("forecast weighting `{other}`"),
+                )
+                .hint("write weighting = \"stage\" or weighting = \"win-rate\""),
+            ),
+        }
+    }
+    if let Some(won) = &raw.won {
+        f.won = won.clone();
+    }
+    if let Some(lost) = &raw.lost {
+        f.lost = lost.clone();
+    }
+    for (stage, p) in &raw.stages {
+        match crate::money::parse_ratio(p.get_ref())
+            .filter(|p| *p >= rust_decimal::Decimal::ZERO && *p <= rust_decimal::Decimal::ONE)
+        {
+            Some(p) => {
+                f.stages.insert(stage.clone(), p);
+            }
+            None => diags.push(
+                src.error(
+                    "workspace-value-invalid",
+                    p.span(),
+                    format!("forecast probability of `{stage}`: `{}`", p.get_ref()),
+                )
+                .hint("write a probability from 0% to 100%, e.g. \"40%\""),
+            ),
+        }
+    }
+    f
 }
 
 /// `max_exceptions = 5` or `max_exceptions = "1%"`.
@@ -313,6 +392,8 @@ pub struct Workspace {
     pub territories: Option<InputSpec>,
     /// The most deal rows a lenient run may send to the exceptions (`--max-exceptions` replaces it).
     pub max_exceptions: ExceptionLimit,
+    /// How `payout forecast` weights open deals (`[forecast]`).
+    pub forecast: Forecast,
 }
 
 /// Where plan files come from: every `*.toml` in a folder, or a list of files.
@@ -548,6 +629,11 @@ pub fn parse_workspace(
             .unwrap_or_default()
     });
 
+    let forecast = raw
+        .forecast
+        .as_ref()
+        .map(|f| parse_forecast(&src, f, &mut diags))
+        .unwrap_or_default();
     diags.finish()?;
     Ok(Workspace {
         file: file.to_path_buf(),
@@ -577,6 +663,7 @@ pub fn parse_workspace(
         assignments,
         territories,
         max_exceptions,
+        forecast,
     })
 }
 
