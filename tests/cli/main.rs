@@ -31,3 +31,4 @@ mod raw_exports;
 mod reading;
 mod reference;
 mod renames;
+mod whatif;
