@@ -134,6 +134,25 @@ fn opt(value: Option<Decimal>, places: u32) -> String {
     value.map(|v| money(v, places)).unwrap_or_default()
 }
 
+/// The changed lines whose change shows at the plan's places (a rounding line moving by a fraction
+/// of a cent is left out of tables and CSV; the JSON has it).
+fn shown_lines(
+    e: &Estimate,
+    places: u32,
+) -> impl Iterator<
+    Item = &crate::scenario::estimate::Change<
+        crate::scenario::estimate::LineKey,
+        crate::scenario::estimate::LineValues,
+    >,
+> {
+    let shown = move |v: &Option<crate::scenario::estimate::LineValues>| {
+        v.as_ref().map(|v| money(v.amount, places))
+    };
+    e.lines
+        .iter()
+        .filter(move |c| shown(&c.before) != shown(&c.after))
+}
+
 fn headline(e: &Estimate, places: u32) -> String {
     format!(
         "{} ({}), {}, with {}: payable {} -> {} ({})",
@@ -166,9 +185,7 @@ fn grids(e: &Estimate, places: u32) -> Vec<Grid> {
             ]
         })
         .collect();
-    let lines = e
-        .lines
-        .iter()
+    let lines = shown_lines(e, places)
         .map(|c| {
             let amount =
                 |v: &Option<crate::scenario::estimate::LineValues>| v.as_ref().map(|v| v.amount);
@@ -276,7 +293,7 @@ fn csv_grid(e: &Estimate, places: u32) -> Grid {
             places,
         ));
     }
-    for c in &e.lines {
+    for c in shown_lines(e, places) {
         let b = c.before.as_ref().map(|v| v.amount);
         let a = c.after.as_ref().map(|v| v.amount);
         let tier = c.key.tier.map(|t| t.to_string()).unwrap_or_default();

@@ -167,7 +167,8 @@ fn grids(m: &Model, places: u32) -> Vec<Grid> {
         .enumerate()
         .filter(|(_, b)| b.reps > 0)
         .map(|(i, b)| {
-            let mut row = vec![format!("{} ({} reps)", b.band, b.reps)];
+            let reps = if b.reps == 1 { "rep" } else { "reps" };
+            let mut row = vec![format!("{} ({} {reps})", b.band, b.reps)];
             row.extend(scenarios.iter().map(|s| money(s.bands[i].payout, places)));
             row
         })
