@@ -219,3 +219,87 @@ fn forecast_prices_weighted_deals_with_the_real_plan() {
     let expected: rust_decimal::Decimal = rows.iter().map(|r| dec(&r["expected"])).sum();
     assert_eq!(expected, dec("34000.00")); // 28,000 earned + 6,000
 }
+
+#[test]
+fn estimate_keeps_closed_periods_and_writes_nothing() {
+    let dir = crate::util::scratch_copy("whatif");
+    let ws = dir.path().join("payout.toml");
+    let ws = ws.to_str().unwrap();
+    for month in ["2026-01", "2026-02"] {
+        payout()
+            .args([
+                "-w",
+                ws,
+                "close",
+                "--period",
+                month,
+                "--approved-by",
+                "Dana",
+            ])
+            .args(["--closed-at", &format!("{month}-28T09:00:00Z")])
+            .assert()
+            .success();
+    }
+    let ledger = std::fs::read(dir.path().join("ledger.csv")).expect("the ledger");
+    let out = payout()
+        .args(["-w", ws, "estimate", "--rep", "R1", "--format", "csv"])
+        .args(["--deal", "amount=30000,close_date=2026-02-20"])
+        .output()
+        .expect("payout runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = parse_csv(&String::from_utf8_lossy(&out.stdout));
+    // February is closed at its recorded 8,000: the deal does not reopen it.
+    let feb = find(&rows, &[("section", "payable"), ("period", "2026-02")]);
+    assert_eq!(dec(&feb["before"]), dec("8000.00"));
+    assert_eq!(dec(&feb["after"]), dec("8000.00"));
+    // March, the first open month, takes the difference: earned to date 100,000 × 10% + 10,000 ×
+    // 20% = 12,000 − 8,000 paid = 4,000.
+    let march = find(&rows, &[("section", "payable"), ("period", "2026-03")]);
+    assert_eq!(dec(&march["after"]), dec("4000.00"));
+    assert_eq!(
+        std::fs::read(dir.path().join("ledger.csv")).unwrap(),
+        ledger
+    );
+}
+
+#[test]
+fn forecast_by_the_owners_win_rate() {
+    let dir = crate::util::scratch_copy("whatif");
+    let path = |name: &str| dir.path().join(name);
+    let ws = std::fs::read_to_string(path("payout.toml")).unwrap();
+    let ws = ws.replace("[forecast]\n", "[forecast]\nweighting = \"win-rate\"\n");
+    std::fs::write(path("payout.toml"), ws).unwrap();
+    // R1's history before 2026: 3 won, 1 lost: a 75% win rate. R2 has none: 0%.
+    let mut deals = std::fs::read_to_string(path("deals.csv")).unwrap();
+    deals.push_str(
+        "H1,R1,1000,2025-10-01,Closed Won,0\nH2,R1,1000,2025-10-02,Closed Won,0\n\
+         H3,R1,1000,2025-10-03,Closed Won,0\nH4,R1,1000,2025-10-04,Closed Lost,0\n",
+    );
+    std::fs::write(path("deals.csv"), deals).unwrap();
+    let out = payout()
+        .args([
+            "-w",
+            path("payout.toml").to_str().unwrap(),
+            "forecast",
+            "-f",
+            "csv",
+        ])
+        .output()
+        .expect("payout runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = parse_csv(&String::from_utf8_lossy(&out.stdout));
+    // A3: 60,000 × 75% = 45,000 in March: 125,000 booked = 10,000 + 25,000 × 20% = 15,000, 7,000
+    // more than the 8,000 earned. A4 (R2, no history) weighs nothing.
+    let r1 = find(&rows, &[("rep_id", "R1"), ("payout_period", "2026-03")]);
+    assert_eq!(dec(&r1["pipeline"]), dec("7000.00"));
+    let r2 = find(&rows, &[("rep_id", "R2"), ("payout_period", "2026-03")]);
+    assert_eq!(dec(&r2["pipeline"]), dec("0.00"));
+}
