@@ -240,10 +240,11 @@ fn next_tiers(inputs: &Inputs, results: &[RepResult]) -> Vec<NextTier> {
             };
             let x = p.measure_to_date;
             let reached = schedule.tier_of(x).map(|b| b.tier + 1);
+            // A value on a breakpoint is in the higher tier (`from-inclusive`) or still in the
+            // lower one (`to-inclusive`): the next tier starts above it, or at it.
+            let inclusive = schedule.boundary == Boundary::FromInclusive;
             let next = schedule.bands.iter().find(|b| {
-                b.lo.is_some_and(|lo| {
-                    lo > x || (lo == x && reached.is_some_and(|t| t < b.tier + 1))
-                })
+                b.lo.is_some_and(|lo| if inclusive { lo > x } else { lo >= x })
             });
             if let Some(b) = next {
                 let lo = b.lo.unwrap_or_default();
@@ -256,7 +257,7 @@ fn next_tiers(inputs: &Inputs, results: &[RepResult]) -> Vec<NextTier> {
                     next_rate: b.rate,
                     starts_at: lo,
                     more_needed: lo - x,
-                    inclusive: schedule.boundary == Boundary::FromInclusive,
+                    inclusive,
                 });
             }
         }

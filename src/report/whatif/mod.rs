@@ -9,6 +9,10 @@ use std::io::Write;
 
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 
+pub mod estimate;
+pub mod forecast;
+pub mod model;
+
 use super::csv_out::Fields;
 use super::format::term_row;
 
@@ -30,6 +34,16 @@ pub fn money(value: rust_decimal::Decimal, places: u32) -> String {
     let rounded =
         value.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
     super::format::grouped(rounded, places)
+}
+
+/// A change with its sign (`+4,000.00`, `-3,000.00`, `0.00`).
+pub fn signed(value: rust_decimal::Decimal, places: u32) -> String {
+    let s = money(value, places);
+    if value > rust_decimal::Decimal::ZERO {
+        format!("+{s}")
+    } else {
+        s
+    }
 }
 
 /// Every grid with rows, its title above it, a blank line between.
