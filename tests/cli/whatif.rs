@@ -303,3 +303,62 @@ fn forecast_by_the_owners_win_rate() {
     let r2 = find(&rows, &[("rep_id", "R2"), ("payout_period", "2026-03")]);
     assert_eq!(dec(&r2["pipeline"]), dec("0.00"));
 }
+
+#[test]
+fn model_puts_reps_on_the_plans_an_assign_file_names() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let assign = dir.path().join("assign.csv");
+    std::fs::write(&assign, "rep_id,plan\nR3,ae\n").expect("written");
+    let rows = csv_of(&[
+        "model",
+        "--plans",
+        "tests/cases/whatif/proposal",
+        "--assign",
+        assign.to_str().unwrap(),
+    ]);
+    let proposal = "tests/cases/whatif/proposal";
+    // R3 on the proposed `ae`: C1's 50,000 won × 8% = 4,000 (the gate is gone with `gated`).
+    let r3 = find(&rows, &[("scenario", proposal), ("rep_id", "R3")]);
+    assert_eq!(r3["plan"], "ae");
+    assert_eq!(dec(&r3["payout"]), dec("4000.00"));
+    // 6,400 + 20,500 + 4,000 = 30,900.
+    let total = find(&rows, &[("scenario", proposal), ("rep_id", "(total)")]);
+    assert_eq!(dec(&total["payout"]), dec("30900.00"));
+}
+
+#[test]
+fn plans_twice_is_for_model_only() {
+    payout()
+        .args([
+            "-w",
+            &workspace("whatif"),
+            "--plans",
+            "a",
+            "--plans",
+            "b",
+            "run",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--plans is given once"));
+}
+
+#[test]
+fn a_forecast_probability_above_100_percent_is_refused() {
+    let dir = crate::util::scratch_copy("whatif");
+    let path = dir.path().join("payout.toml");
+    let ws = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        ws.replace("Proposal = \"50%\"", "Proposal = \"150%\""),
+    )
+    .unwrap();
+    payout()
+        .args(["-w", path.to_str().unwrap(), "forecast"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("error[workspace-value-invalid]"))
+        .stderr(predicates::str::contains(
+            "forecast probability of `Proposal`: `150%`",
+        ));
+}
