@@ -77,6 +77,11 @@ pub fn run(global: &Global, args: &EstimateArgs) -> anyhow::Result<i32> {
         spec: &ws.deals,
     };
     let est = estimate(&mut inputs, &payments, settings, rep, &deals, &defaults)?;
+    for id in &est.outside_period {
+        global.message(format!(
+            "{id} closes outside {period}: it changes nothing in this period (pass --period, or a close_date in it)"
+        ));
+    }
     let places = ws.rounding.places;
     stdout_write(|out| match args.format {
         Format::Table => {

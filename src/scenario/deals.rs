@@ -200,3 +200,37 @@ pub(crate) fn counted_stage(inputs: &Inputs, rep: u32) -> Option<String> {
             _ => None,
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deal_argument_splits_on_unescaped_commas_only() {
+        let d = parse_deal_arg(
+            r"amount=45000, type=New Business,product=A\,B,note=x=y",
+            "t".into(),
+        )
+        .unwrap();
+        let pairs: Vec<(&str, &str)> = d
+            .pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("amount", "45000"),
+                ("type", "New Business"),
+                ("product", "A,B"),
+                ("note", "x=y")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pair_without_equals_is_refused() {
+        let e = parse_deal_arg("amount", "--deal #1".into()).unwrap_err();
+        assert_eq!(e, "--deal #1: `amount` is not column=value");
+    }
+}

@@ -92,6 +92,8 @@ pub struct Estimate {
     pub rep_name: String,
     pub period: Period,
     pub deals: Vec<String>,
+    /// The deals that close outside the period (they change nothing in it).
+    pub outside_period: Vec<String>,
     pub payable_before: Decimal,
     pub payable_after: Decimal,
     pub rows: Vec<Change<RowKey, RowValues>>,
@@ -121,6 +123,12 @@ pub fn estimate(
         deals: rows
             .iter()
             .map(|&row| inputs.deals.id(row as usize).to_string())
+            .collect(),
+        outside_period: rows
+            .iter()
+            .map(|&row| row as usize)
+            .filter(|&row| !settings.period.contains(inputs.deals.close_date(row)))
+            .map(|row| inputs.deals.id(row).to_string())
             .collect(),
         payable_before: total(&before),
         payable_after: total(&after),

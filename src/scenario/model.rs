@@ -421,3 +421,23 @@ fn bookings(inputs: &Inputs, period: Period, currency: &str) -> Vec<Decimal> {
             },
         )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str_exact(s).unwrap()
+    }
+
+    #[test]
+    fn a_band_holds_its_lower_bound() {
+        assert_eq!(band_of(None), "no quota");
+        assert_eq!(band_of(Some(d("-0.1"))), "below 50%");
+        assert_eq!(band_of(Some(d("0.4999"))), "below 50%");
+        assert_eq!(band_of(Some(d("0.5"))), "50-75%");
+        assert_eq!(band_of(Some(d("1"))), "100-125%");
+        assert_eq!(band_of(Some(d("1.4999"))), "125-150%");
+        assert_eq!(band_of(Some(d("1.5"))), "150% and up");
+    }
+}

@@ -362,3 +362,17 @@ fn a_forecast_probability_above_100_percent_is_refused() {
             "forecast probability of `Proposal`: `150%`",
         ));
 }
+
+#[test]
+fn estimate_says_when_a_deal_closes_outside_the_period() {
+    payout()
+        .args(["-w", &workspace("whatif"), "estimate", "--rep", "R1"])
+        .args(["--deal", "amount=1000,close_date=2026-05-01"])
+        .assert()
+        .success()
+        // Nothing in 2026-Q1 changes: 8,000 before and after.
+        .stdout(predicates::str::contains(
+            "payable 8,000.00 -> 8,000.00 (0.00)",
+        ))
+        .stderr(predicates::str::contains("WHATIF-1 closes outside 2026-Q1"));
+}
