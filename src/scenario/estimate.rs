@@ -185,7 +185,31 @@ fn snapshot(
             }
         }
     }
+    add_payment_lines(inputs, &run, rep, &mut snap);
     Ok((snap, traced))
+}
+
+/// The payment step's lines of the rep's open payout periods (holds, releases, clawbacks,
+/// corrections, draws, carried balances), beside the engine's.
+fn add_payment_lines(inputs: &Inputs, run: &RunResult, rep: u32, snap: &mut Snapshot) {
+    for ((r, plan, component, period), entries) in &run.payment.entries {
+        if *r != rep || !run.period.covers(period) {
+            continue;
+        }
+        let component = &inputs.plans[*plan].components[*component].id;
+        for e in entries {
+            let key = LineKey {
+                component: component.clone(),
+                payout_period: *period,
+                kind: e.kind.name(),
+                deal_id: e.deal_id.clone(),
+                tier: None,
+            };
+            let v = snap.lines.entry(key).or_default();
+            v.amount += e.amount;
+            v.detail = e.note.clone();
+        }
+    }
 }
 
 fn mine(run: &RunResult, rep: u32) -> Vec<RepResult> {
