@@ -260,6 +260,10 @@ fn estimate_keeps_closed_periods_and_writes_nothing() {
     // 20% = 12,000 − 8,000 paid = 4,000.
     let march = find(&rows, &[("section", "payable"), ("period", "2026-03")]);
     assert_eq!(dec(&march["after"]), dec("4000.00"));
+    // ... as a true-up line of the payment step.
+    let true_up = find(&rows, &[("section", "line"), ("kind", "true-up")]);
+    assert_eq!(true_up["period"], "2026-03");
+    assert_eq!(dec(&true_up["after"]), dec("4000.00"));
     assert_eq!(
         std::fs::read(dir.path().join("ledger.csv")).unwrap(),
         ledger
