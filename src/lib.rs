@@ -26,5 +26,6 @@ pub mod plan;
 pub mod planning;
 pub mod report;
 pub mod scaffold;
+pub mod scenario;
 mod toml_src;
 pub mod workspace;

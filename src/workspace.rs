@@ -41,6 +41,85 @@ struct RawWorkspace {
     max_exceptions: Option<Spanned<RawLimit>>,
     accounting: Option<Spanned<crate::finance_settings::AccountingSettings>>,
     payroll: Option<Spanned<crate::finance_settings::PayrollSettings>>,
+    forecast: Option<RawForecast>,
+}
+
+/// `[forecast]`: how `payout forecast` weights open deals.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawForecast {
+    weighting: Option<Spanned<String>>,
+    won: Option<String>,
+    lost: Option<Vec<String>>,
+    #[serde(default)]
+    stages: BTreeMap<String, Spanned<String>>,
+}
+
+/// How `payout forecast` weights an open deal (`[forecast]`, see docs/what-if.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forecast {
+    /// By the stage's probability (`stages`), or by the owner's historical win rate.
+    pub by_win_rate: bool,
+    /// The stage of a won deal (default `Closed Won`).
+    pub won: String,
+    /// The stages of lost deals (default `Closed Lost`).
+    pub lost: Vec<String>,
+    /// Probability (0 to 1) of each open stage.
+    pub stages: BTreeMap<String, rust_decimal::Decimal>,
+}
+
+impl Default for Forecast {
+    fn default() -> Self {
+        Forecast {
+            by_win_rate: false,
+            won: "Closed Won".into(),
+            lost: vec!["Closed Lost".into()],
+            stages: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[forecast]`, each value checked (`workspace-value-invalid`).
+fn parse_forecast(src: &Source, raw: &RawForecast, diags: &mut Diagnostics) -> Forecast {
+    let mut f = Forecast::default();
+    if let Some(w) = &raw.weighting {
+        match w.get_ref().as_str() {
+            "stage" => {}
+            "win-rate" => f.by_win_rate = true,
+            other => diags.push(
+                src.error(
+                    "workspace-value-invalid",
+                    w.span(),
+                    format!("forecast weighting `{other}`"),
+                )
+                .hint("write weighting = \"stage\" or weighting = \"win-rate\""),
+            ),
+        }
+    }
+    if let Some(won) = &raw.won {
+        f.won = won.clone();
+    }
+    if let Some(lost) = &raw.lost {
+        f.lost = lost.clone();
+    }
+    for (stage, p) in &raw.stages {
+        match crate::money::parse_ratio(p.get_ref())
+            .filter(|p| *p >= rust_decimal::Decimal::ZERO && *p <= rust_decimal::Decimal::ONE)
+        {
+            Some(p) => {
+                f.stages.insert(stage.clone(), p);
+            }
+            None => diags.push(
+                src.error(
+                    "workspace-value-invalid",
+                    p.span(),
+                    format!("forecast probability of `{stage}`: `{}`", p.get_ref()),
+                )
+                .hint("write a probability from 0% to 100%, e.g. \"40%\""),
+            ),
+        }
+    }
+    f
 }
 
 /// `max_exceptions = 5` or `max_exceptions = "1%"`.
@@ -326,6 +405,8 @@ pub struct Workspace {
     pub accounting: Option<crate::finance_settings::AccountingSettings>,
     /// `[payroll]`: the payroll import file's layout.
     pub payroll: Option<crate::finance_settings::PayrollSettings>,
+    /// How `payout forecast` weights open deals (`[forecast]`).
+    pub forecast: Forecast,
 }
 
 /// Where plan files come from: every `*.toml` in a folder, or a list of files.
@@ -567,6 +648,11 @@ pub fn parse_workspace(
         &src,
         &mut diags,
     );
+    let forecast = raw
+        .forecast
+        .as_ref()
+        .map(|f| parse_forecast(&src, f, &mut diags))
+        .unwrap_or_default();
     diags.finish()?;
     Ok(Workspace {
         file: file.to_path_buf(),
@@ -598,6 +684,7 @@ pub fn parse_workspace(
         max_exceptions,
         accounting,
         payroll,
+        forecast,
     })
 }
 

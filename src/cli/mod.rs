@@ -11,9 +11,12 @@ mod capacity;
 mod check;
 mod close;
 mod diff;
+mod estimate;
 mod explain;
+mod forecast;
 mod init;
 mod ledger;
+mod model;
 mod payments;
 mod payroll;
 mod planning;
@@ -55,9 +58,10 @@ pub struct Global {
         value_name = "FILE"
     )]
     pub workspace: PathBuf,
-    /// Plan file or folder of plan files (overrides the workspace's `plans`).
-    #[arg(long, global = true, value_name = "PATH")]
-    pub plans: Option<PathBuf>,
+    /// Plan file or folder of plan files (overrides the workspace's `plans`). For `payout model`:
+    /// a proposed plan set (a folder, a file, or files separated by commas), repeatable.
+    #[arg(long, global = true, value_name = "PATH", action = clap::ArgAction::Append)]
+    pub plans: Vec<PathBuf>,
     /// Folder the data file names of the workspace are resolved against (replaces its `data_dir`).
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
@@ -133,6 +137,15 @@ pub enum Command {
     Territories(territories::TerritoriesArgs),
     /// The headcount a target needs, from last year's productivity, the ramp and attrition.
     Capacity(capacity::CapacityArgs),
+    /// What a rep earns if hypothetical deals close: payable before and after, the lines they add
+    /// or change, and how far the next tier is. Nothing is written.
+    Estimate(estimate::EstimateArgs),
+    /// Run the current and proposed plan sets (--plans, repeatable) on the same data: payout,
+    /// cost of sales, attainment bands, who gains and loses.
+    Model(model::ModelArgs),
+    /// Commission expense expected from the open pipeline (weighted) on top of what is earned,
+    /// by month, rep and component, with the accrual.
+    Forecast(forecast::ForecastArgs),
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,6 +236,9 @@ fn check_period_first(cli: &Cli) -> anyhow::Result<()> {
         Command::Check(a) => a.period.as_deref(),
         Command::Close(a) => a.period.as_deref(),
         Command::Balances(a) => a.period.as_deref(),
+        Command::Estimate(a) => a.period.as_deref(),
+        Command::Model(a) => a.period.as_deref(),
+        Command::Forecast(a) => a.period.as_deref(),
         _ => None,
     };
     if let Some(period) = given {
@@ -238,11 +254,20 @@ fn prints_json(cli: &Cli) -> bool {
         Command::Run(a) => a.format == Format::Json,
         Command::Close(a) => a.format == Format::Json,
         Command::Diff(a) => a.format == Format::Json,
+        Command::Estimate(a) => a.format == Format::Json,
+        Command::Model(a) => a.format == Format::Json,
+        Command::Forecast(a) => a.format == Format::Json,
         _ => false,
     }
 }
 
 fn dispatch(cli: &Cli) -> i32 {
+    if cli.global.plans.len() > 1 && !matches!(cli.command, Command::Model(_)) {
+        eprintln!(
+            "payout: error: --plans is given once (several plan sets are for `payout model`)"
+        );
+        return 2;
+    }
     if let Err(e) = check_period_first(cli) {
         return report_error(&e, prints_json(cli));
     }
@@ -268,6 +293,9 @@ fn dispatch(cli: &Cli) -> i32 {
         Command::Quotas(a) => quotas::run(&cli.global, a),
         Command::Territories(a) => territories::run(&cli.global, a),
         Command::Capacity(a) => capacity::run(&cli.global, a),
+        Command::Estimate(a) => estimate::run(&cli.global, a),
+        Command::Model(a) => model::run(&cli.global, a),
+        Command::Forecast(a) => forecast::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,
@@ -390,7 +418,7 @@ fn print_diagnostic_lines(diags: &[Diagnostic]) {
 impl Global {
     pub(crate) fn overrides(&self) -> Overrides {
         Overrides {
-            plans: self.plans.clone(),
+            plans: self.plans.first().cloned(),
             data_dir: self.data_dir.clone(),
             deals: self.deals.clone(),
             reps: self.reps.clone(),

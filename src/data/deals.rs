@@ -499,6 +499,77 @@ impl DealTable {
     }
 }
 
+/// One cell of a row added by [`DealTable::push_row`], typed like its column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Text(String),
+    Decimal(Option<Decimal>),
+    Date(Option<NaiveDate>),
+}
+
+impl DealTable {
+    /// Append a row that is not in the file (a what-if deal): `cells` in the order of `columns`,
+    /// each of its column's type (`Err` names the first that is not). The row's line is the one
+    /// after the table's last; the id must not be one the table has (the caller checks).
+    pub fn push_row(&mut self, id: &str, rep: u32, cells: Vec<Cell>) -> Result<(), String> {
+        if cells.len() != self.columns.len() {
+            return Err(format!(
+                "{} cells for {} columns",
+                cells.len(),
+                self.columns.len()
+            ));
+        }
+        for (column, cell) in self.columns.iter().zip(&cells) {
+            let fits = matches!(
+                (&column.values, cell),
+                (ColumnValues::Text { .. }, Cell::Text(_))
+                    | (ColumnValues::Decimal(_), Cell::Decimal(_))
+                    | (ColumnValues::Date(_), Cell::Date(_))
+            );
+            if !fits {
+                return Err(format!("column `{}` does not hold {cell:?}", column.name));
+            }
+        }
+        let rows = self.len();
+        if rows > 0 {
+            self.ids_ascending &= self.id(rows - 1).as_bytes() < id.as_bytes();
+        } else {
+            self.ids_ascending = true;
+            self.id_width = id.len() as u32;
+        }
+        if self.id_ends.is_empty() && id.len() as u32 != self.id_width {
+            self.id_ends = (1..=rows as u32).map(|r| r * self.id_width).collect();
+        }
+        self.id_bytes.push_str(id);
+        if !self.id_ends.is_empty() {
+            self.id_ends.push(self.id_bytes.len() as u32);
+        }
+        if !self.lines.is_empty() {
+            let last = self.lines.last().copied().unwrap_or(self.first_line);
+            self.lines.push(last + 1);
+        }
+        self.reps.push(rep);
+        for (column, cell) in self.columns.iter_mut().zip(cells) {
+            match (&mut column.values, cell) {
+                (ColumnValues::Text { dict, codes }, Cell::Text(v)) => {
+                    let code = match dict.iter().position(|d| *d == v) {
+                        Some(c) => c,
+                        None => {
+                            dict.push(CompactString::from(v));
+                            dict.len() - 1
+                        }
+                    };
+                    codes.extend(dict.len(), std::iter::once(code as u32));
+                }
+                (ColumnValues::Decimal(d), Cell::Decimal(v)) => d.push(v),
+                (ColumnValues::Date(d), Cell::Date(v)) => d.push(v),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The owner of a deal whose `rep_id` is empty (an unassigned deal of a CRM export): no rep. Such a
 /// deal is credited to no one (unless a credits file or territory credits it); the engine reports
 /// one that a measure would select in the run (`value-missing`).

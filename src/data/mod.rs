@@ -283,3 +283,19 @@ pub fn read_workspace(
     crate::workspace::parse_workspace(path, &text, overrides)
         .map_err(|e: InvalidInput| anyhow::Error::new(e))
 }
+
+/// The plans of another plan source (a proposed plan set), read and validated like the
+/// workspace's, with their warnings.
+pub fn read_plan_set(
+    ws: &Workspace,
+    source: PlanSource,
+) -> anyhow::Result<(Vec<Plan>, Vec<Diagnostic>)> {
+    let ws = Workspace {
+        plan_source: source,
+        ..ws.clone()
+    };
+    let mut diags = Diagnostics::new();
+    let (plans, _) = read_plans(&ws, &mut diags)?;
+    let warnings = diags.finish().map_err(anyhow::Error::new)?;
+    Ok((plans, warnings))
+}

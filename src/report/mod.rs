@@ -16,6 +16,7 @@ pub mod manifest;
 pub mod planning;
 pub mod statement;
 pub mod summary;
+pub mod whatif;
 
 use std::path::Path;
 

@@ -37,3 +37,4 @@ mod reading;
 mod reference;
 mod renames;
 mod settlement;
+mod whatif;
