@@ -39,6 +39,8 @@ struct RawWorkspace {
     assignments: Option<RawInput>,
     territories: Option<RawInput>,
     max_exceptions: Option<Spanned<RawLimit>>,
+    #[serde(default)]
+    outputs: Outputs,
 }
 
 /// `max_exceptions = 5` or `max_exceptions = "1%"`.
@@ -313,6 +315,33 @@ pub struct Workspace {
     pub territories: Option<InputSpec>,
     /// The most deal rows a lenient run may send to the exceptions (`--max-exceptions` replaces it).
     pub max_exceptions: ExceptionLimit,
+    /// How `run --out` writes its files (`[outputs]`; flags of `run` replace each setting).
+    pub outputs: Outputs,
+}
+
+/// `[outputs]`: the statement layout, a byte-order mark on CSV files, an .xlsx workbook.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outputs {
+    #[serde(default)]
+    pub statements: StatementLayout,
+    /// CSV files start with a UTF-8 byte-order mark (for Excel on Windows).
+    #[serde(default)]
+    pub csv_bom: bool,
+    /// Also write `workbook.xlsx` (payouts, reconciliation, statement lines).
+    #[serde(default)]
+    pub xlsx: bool,
+}
+
+/// How statements are written: a CSV and a Markdown file per rep and payout period (`per-rep`), one
+/// CSV per payout period with every rep's lines (`per-period`), or none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum StatementLayout {
+    #[default]
+    PerRep,
+    PerPeriod,
+    None,
 }
 
 /// Where plan files come from: every `*.toml` in a folder, or a list of files.
@@ -577,6 +606,7 @@ pub fn parse_workspace(
         assignments,
         territories,
         max_exceptions,
+        outputs: raw.outputs,
     })
 }
 

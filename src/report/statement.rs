@@ -140,6 +140,15 @@ pub struct Renderer {
     texts: LineTexts,
     pub csv: Vec<u8>,
     pub md: String,
+    /// Render the CSV lines only: no header row (see [`csv_header`]) and no Markdown.
+    lines_only: bool,
+}
+
+/// The header row of a statement's CSV.
+pub fn csv_header() -> anyhow::Result<Vec<u8>> {
+    let mut f = Fields::new(csv::Writer::from_writer(Vec::new()));
+    f.record(CSV_HEADER)?;
+    f.into_inner()
 }
 
 /// What every line of a statement reads.
@@ -149,6 +158,14 @@ struct Cx<'a> {
 }
 
 impl Renderer {
+    /// A renderer of CSV lines only, for files that hold many statements under one header.
+    pub fn without_markdown() -> Renderer {
+        Renderer {
+            lines_only: true,
+            ..Renderer::default()
+        }
+    }
+
     /// Render one statement (a rep's rows for one payout period, all its components, with the
     /// lines of each row) into [`Renderer::csv`] and [`Renderer::md`], replacing what they held.
     pub fn render(
@@ -163,6 +180,9 @@ impl Renderer {
         csv.clear();
         md.clear();
         let done = self.render_into(&Cx { inputs, run }, rows, lines, &mut csv, &mut md);
+        if self.lines_only {
+            md.clear();
+        }
         self.csv = csv;
         self.md = md;
         done
@@ -177,7 +197,9 @@ impl Renderer {
         md: &mut String,
     ) -> anyhow::Result<()> {
         let mut f = Fields::new(csv::Writer::from_writer(csv));
-        f.record(CSV_HEADER)?;
+        if !self.lines_only {
+            f.record(CSV_HEADER)?;
+        }
         if let Some(first) = rows.first() {
             md_title(md, first);
         }

@@ -26,6 +26,7 @@ mod lenient;
 mod mechanics;
 mod money_and_time;
 mod outputs;
+mod pay_outputs;
 mod properties;
 mod raw_exports;
 mod reading;

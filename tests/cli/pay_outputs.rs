@@ -1,0 +1,173 @@
+//! Output layouts for the people who pay and are paid: statements per payout period (one CSV per
+//! period with every rep's lines) or none, CSV files with a UTF-8 byte-order mark, the .xlsx
+//! workbook. Expected numbers are worked out by hand beside each assertion.
+
+use std::path::Path;
+
+use crate::util::{dec, parse_csv, payout, tree, workspace};
+
+/// `payout -w WS run --period P --format csv --out <tmp> EXTRA...`; the output folder.
+fn run_out(ws: &str, period: &str, extra: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let out = payout()
+        .args(["-w", ws, "run", "--period", period, "--format", "csv", "-q"])
+        .arg("--out")
+        .arg(dir.path())
+        .args(extra)
+        .output()
+        .expect("payout runs");
+    assert!(
+        out.status.success(),
+        "payout run failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
+fn read(dir: &Path, relative: &str) -> String {
+    std::fs::read_to_string(dir.join(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
+}
+
+/// The manifest's output paths.
+fn manifest_outputs(dir: &Path) -> Vec<String> {
+    let m: serde_json::Value = serde_json::from_str(&read(dir, "manifest.json")).unwrap();
+    m["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["path"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn per_period_statements_hold_every_reps_lines_and_sum_to_the_payouts() {
+    // tests/cases/flat: 5% on every deal, monthly.
+    // January: R1 F1 10,000 × 5% = 500 + F2 2,000 × 5% = 100 → 600.00;
+    //          R2 F4 333.33 × 5% = 16.6665, rounded half away from zero to 16.67 (a rounding line
+    //          of +0.0035).
+    // February: R1 F3 4,000 × 5% = 200.00 (R2 has a 0.00 row and no lines).
+    let dir = run_out(
+        &workspace("flat"),
+        "2026-Q1",
+        &["--statements", "per-period"],
+    );
+    let out = dir.path();
+    let jan = parse_csv(&read(out, "statements/2026-01.csv"));
+    let brief: Vec<(&str, &str, &str, &str)> = jan
+        .iter()
+        .map(|l| {
+            (
+                l["rep_id"].as_str(),
+                l["line"].as_str(),
+                l["deal_id"].as_str(),
+                l["amount"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        brief,
+        [
+            ("R1", "deal", "F1", "500.00"),
+            ("R1", "deal", "F2", "100.00"),
+            ("R2", "deal", "F4", "16.6665"),
+            ("R2", "rounding", "", "0.0035"),
+        ]
+    );
+    // Each rep's lines sum to its payable in payouts.csv, in every period.
+    for row in parse_csv(&read(out, "payouts.csv")) {
+        let period = &row["payout_period"];
+        let lines = parse_csv(&read(out, &format!("statements/{period}.csv")));
+        let sum: rust_decimal::Decimal = lines
+            .iter()
+            .filter(|l| l["rep_id"] == row["rep_id"] && l["component"] == row["component"])
+            .map(|l| dec(&l["amount"]))
+            .sum();
+        assert_eq!(sum, dec(&row["payable"]), "{row:?}");
+    }
+    // One file per payout period, no per-rep files, each listed in the manifest.
+    let files: Vec<String> = tree(out).into_keys().collect();
+    assert_eq!(
+        files,
+        [
+            "manifest.json",
+            "payouts.csv",
+            "reconciliation.csv",
+            "statements/2026-01.csv",
+            "statements/2026-02.csv",
+            "statements/2026-03.csv",
+        ]
+    );
+    assert_eq!(manifest_outputs(out), files[1..]);
+}
+
+#[test]
+fn per_period_statements_are_the_per_rep_lines_in_rep_order_whatever_the_threads() {
+    let per_rep = run_out("payout.toml", "2026", &[]);
+    let one = run_out(
+        "payout.toml",
+        "2026",
+        &["--statements", "per-period", "--threads", "1"],
+    );
+    let four = run_out(
+        "payout.toml",
+        "2026",
+        &["--statements", "per-period", "--threads", "4"],
+    );
+    let (a, b) = (tree(one.path()), tree(four.path()));
+    assert_eq!(a, b, "per-period outputs differ between --threads 1 and 4");
+    // The per-period file is the header, then each rep's per-rep CSV without its header, by rep.
+    let reps = tree(per_rep.path());
+    let mut expected: std::collections::BTreeMap<String, Vec<u8>> = Default::default();
+    for (path, bytes) in &reps {
+        let Some(rest) = path.strip_prefix("statements/") else {
+            continue;
+        };
+        let Some((period, _rep)) = rest.strip_suffix(".csv").and_then(|r| r.split_once('/')) else {
+            continue;
+        };
+        let file = expected
+            .entry(format!("statements/{period}.csv"))
+            .or_default();
+        let body = bytes.iter().position(|&c| c == b'\n').unwrap() + 1;
+        if file.is_empty() {
+            file.extend_from_slice(&bytes[..body]);
+        }
+        file.extend_from_slice(&bytes[body..]);
+    }
+    assert!(expected.len() >= 12, "a year of monthly statements");
+    for (path, bytes) in &expected {
+        assert!(
+            &a[path] == bytes,
+            "{path} is not the per-rep lines in rep order"
+        );
+    }
+    assert_eq!(a["payouts.csv"], reps["payouts.csv"]);
+}
+
+#[test]
+fn statements_none_writes_no_statements_and_replaces_an_earlier_layout() {
+    let dir = run_out(&workspace("flat"), "2026-Q1", &[]);
+    assert!(dir.path().join("statements/2026-01/R1.md").exists());
+    // The same run again, into the same folder, without statements.
+    let out = payout()
+        .args([
+            "-w",
+            &workspace("flat"),
+            "run",
+            "--period",
+            "2026-Q1",
+            "-q",
+            "--statements",
+            "none",
+        ])
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!dir.path().join("statements").exists());
+    assert_eq!(
+        manifest_outputs(dir.path()),
+        ["payouts.csv", "reconciliation.csv"]
+    );
+}
