@@ -89,6 +89,7 @@ pub fn reconciliation_summary(run: &RunResult) -> String {
 /// manifest.json into `dir`, CSV files with a byte-order mark when `options` asks. `tracer`
 /// recomputes each rep's statement lines when the run did not keep them (see
 /// [`crate::engine::Tracer`]); `progress(reps written, reps)` is called as statements are written.
+#[allow(clippy::too_many_arguments)]
 pub fn write_outputs(
     dir: &Path,
     inputs: &Inputs,
