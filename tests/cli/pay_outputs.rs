@@ -171,3 +171,63 @@ fn statements_none_writes_no_statements_and_replaces_an_earlier_layout() {
         ["payouts.csv", "reconciliation.csv"]
     );
 }
+
+/// A copy of tests/cases/flat with R1 renamed Élise Lefèvre, and `extra` appended to its workspace.
+fn lefevre(extra: &str) -> tempfile::TempDir {
+    let dir = crate::util::scratch_copy("flat");
+    let p = dir.path();
+    let reps = read(p, "reps.csv").replace("Rita One", "Élise Lefèvre");
+    crate::util::write(p, "reps.csv", &reps);
+    let ws = read(p, "payout.toml");
+    crate::util::write(p, "payout.toml", &format!("{ws}\n{extra}"));
+    dir
+}
+
+#[test]
+fn csv_files_start_with_a_byte_order_mark_when_asked() {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    // By the flag: every CSV file starts with EF BB BF, then the header; Markdown files do not.
+    let ws = lefevre("");
+    let ws_file = ws.path().join("payout.toml");
+    let dir = run_out(ws_file.to_str().unwrap(), "2026-Q1", &["--csv-bom"]);
+    let files = tree(dir.path());
+    for (path, bytes) in &files {
+        match path.rsplit_once('.').map(|(_, ext)| ext) {
+            Some("csv") => assert!(bytes.starts_with(BOM), "{path} has no BOM"),
+            _ => assert!(!bytes.starts_with(BOM), "{path} has a BOM"),
+        }
+    }
+    // "è" is C3 A8 in UTF-8, after the mark: Excel reads "Lefèvre", not "LefÃ¨vre".
+    let payouts = &files["payouts.csv"];
+    assert!(payouts[3..].starts_with(b"rep_id,"));
+    assert!(payouts.windows(9).any(|w| w == "Lefèvre,".as_bytes()));
+    // The manifest hashes the files as written, mark included.
+    let m: serde_json::Value =
+        serde_json::from_str(&read(dir.path(), "manifest.json")).unwrap();
+    for o in m["outputs"].as_array().unwrap() {
+        let path = o["path"].as_str().unwrap();
+        let sha = {
+            use sha2::Digest;
+            format!("{:x}", sha2::Sha256::digest(&files[path]))
+        };
+        assert_eq!(o["sha256"], sha, "{path}");
+    }
+    // `payout diff` reads a folder written with the mark.
+    let out = payout()
+        .args(["diff"])
+        .arg(dir.path())
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // By the workspace, with per-period statements: the same mark.
+    let ws = lefevre("[outputs]\ncsv_bom = true\nstatements = \"per-period\"\n");
+    let ws_file = ws.path().join("payout.toml");
+    let dir = run_out(ws_file.to_str().unwrap(), "2026-Q1", &[]);
+    let jan = std::fs::read(dir.path().join("statements/2026-01.csv")).unwrap();
+    assert!(jan.starts_with(b"\xEF\xBB\xBFrep_id,payout_period,"));
+    // Without either, no mark.
+    let dir = run_out(&workspace("flat"), "2026-Q1", &[]);
+    assert!(std::fs::read(dir.path().join("payouts.csv")).unwrap().starts_with(b"rep_id,"));
+}
