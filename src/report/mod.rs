@@ -14,6 +14,7 @@ pub mod manifest;
 pub mod statement;
 pub mod statements;
 pub mod summary;
+pub mod xlsx;
 
 use std::path::Path;
 
@@ -115,9 +116,14 @@ pub fn write_outputs(
     let mut payouts = Vec::new();
     summary::render_csv(rows, &mut payouts)?;
     put("payouts.csv".into(), &payouts)?;
-    put("reconciliation.csv".into(), &render_reconciliation(run)?)?;
-    if !run.exceptions.is_empty() {
-        put("exceptions.csv".into(), &render_exceptions(run)?)?;
+    let reconciliation = render_reconciliation(run)?;
+    put("reconciliation.csv".into(), &reconciliation)?;
+    let exceptions = match run.exceptions.is_empty() {
+        true => None,
+        false => Some(render_exceptions(run)?),
+    };
+    if let Some(exceptions) = &exceptions {
+        put("exceptions.csv".into(), exceptions)?;
     }
 
     let job = statements::Job {
@@ -134,6 +140,31 @@ pub fn write_outputs(
         options.statements,
         &job,
     )?);
+    let mut sheets = vec![
+        xlsx::Sheet {
+            name: "payouts",
+            csv: &payouts,
+        },
+        xlsx::Sheet {
+            name: "reconciliation",
+            csv: &reconciliation,
+        },
+    ];
+    let lines = match options.xlsx {
+        true => statements::all_lines(&job)?,
+        false => Vec::new(),
+    };
+    sheets.push(xlsx::Sheet {
+        name: "statement lines",
+        csv: &lines,
+    });
+    if let Some(exceptions) = &exceptions {
+        sheets.push(xlsx::Sheet {
+            name: "exceptions",
+            csv: exceptions,
+        });
+    }
+    outputs.extend(xlsx::write(dir, options.xlsx, &sheets)?);
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     manifest.outputs = outputs;
     fs::write_atomic_with(&dir.join("manifest.json"), |w| {

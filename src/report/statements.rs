@@ -204,6 +204,30 @@ fn write_per_rep(staging: &Path, job: &Job) -> anyhow::Result<Vec<OutputFile>> {
     Ok(outputs)
 }
 
+/// Every statement line of the run as one CSV (the header, then each rep's lines by payout period,
+/// in rep order), rendered in parallel and held in memory: for the workbook.
+pub fn all_lines(job: &Job) -> anyhow::Result<Vec<u8>> {
+    let reps: Vec<&[Row]> = job.rows.chunk_by(|a, b| a.rep_id == b.rep_id).collect();
+    let parts = reps
+        .par_chunks(TASK)
+        .map_init(Renderer::without_markdown, |renderer, task| {
+            let mut csv = Vec::new();
+            for &rows in task {
+                render_rep(job, renderer, rows, |_, r| {
+                    csv.extend_from_slice(&r.csv);
+                    Ok(())
+                })?;
+            }
+            Ok(csv)
+        })
+        .collect::<anyhow::Result<Vec<Vec<u8>>>>()?;
+    let mut all = statement::csv_header()?;
+    for part in parts {
+        all.extend_from_slice(&part);
+    }
+    Ok(all)
+}
+
 /// One file being written per payout period: its writer and the running hash of its bytes.
 struct PeriodFile {
     name: String,

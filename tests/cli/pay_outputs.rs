@@ -202,8 +202,7 @@ fn csv_files_start_with_a_byte_order_mark_when_asked() {
     assert!(payouts[3..].starts_with(b"rep_id,"));
     assert!(payouts.windows(9).any(|w| w == "Lefèvre,".as_bytes()));
     // The manifest hashes the files as written, mark included.
-    let m: serde_json::Value =
-        serde_json::from_str(&read(dir.path(), "manifest.json")).unwrap();
+    let m: serde_json::Value = serde_json::from_str(&read(dir.path(), "manifest.json")).unwrap();
     for o in m["outputs"].as_array().unwrap() {
         let path = o["path"].as_str().unwrap();
         let sha = {
@@ -219,7 +218,11 @@ fn csv_files_start_with_a_byte_order_mark_when_asked() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // By the workspace, with per-period statements: the same mark.
     let ws = lefevre("[outputs]\ncsv_bom = true\nstatements = \"per-period\"\n");
@@ -229,5 +232,96 @@ fn csv_files_start_with_a_byte_order_mark_when_asked() {
     assert!(jan.starts_with(b"\xEF\xBB\xBFrep_id,payout_period,"));
     // Without either, no mark.
     let dir = run_out(&workspace("flat"), "2026-Q1", &[]);
-    assert!(std::fs::read(dir.path().join("payouts.csv")).unwrap().starts_with(b"rep_id,"));
+    assert!(std::fs::read(dir.path().join("payouts.csv"))
+        .unwrap()
+        .starts_with(b"rep_id,"));
+}
+
+#[test]
+fn the_workbook_has_a_sheet_per_output_with_numbers_as_numbers_and_periods_as_text() {
+    use calamine::{Data, Reader};
+    // tests/cases/flat, R1 renamed Élise Lefèvre, written with the mark and the workbook.
+    let ws = lefevre("[outputs]\nxlsx = true\n");
+    let ws_file = ws.path().join("payout.toml");
+    let dir = run_out(ws_file.to_str().unwrap(), "2026-Q1", &["--csv-bom"]);
+    let bytes = std::fs::read(dir.path().join("workbook.xlsx")).unwrap();
+    assert!(bytes.starts_with(b"PK"), "an .xlsx file is a zip archive");
+    assert!(manifest_outputs(dir.path()).contains(&"workbook.xlsx".to_string()));
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        ["payouts", "reconciliation", "statement lines"]
+    );
+    // A cell by sheet, row (0: the header) and column name.
+    let mut sheet = |name: &str| book.worksheet_range(name).unwrap();
+    let payouts = sheet("payouts");
+    let col = |range: &calamine::Range<Data>, name: &str| {
+        (0..range.width())
+            .find(|&c| range.get((0, c)) == Some(&Data::String(name.into())))
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
+    let cell = |range: &calamine::Range<Data>, row: usize, name: &str| {
+        range
+            .get((row, col(range, name)))
+            .cloned()
+            .unwrap_or(Data::Empty)
+    };
+    // Row 1: R1, 2026-01: 10,000 × 5% + 2,000 × 5% = 600.00 payable, 12,000 measured.
+    assert_eq!(cell(&payouts, 1, "rep_id"), Data::String("R1".into()));
+    assert_eq!(
+        cell(&payouts, 1, "rep_name"),
+        Data::String("Élise Lefèvre".into())
+    );
+    assert_eq!(
+        cell(&payouts, 1, "payout_period"),
+        Data::String("2026-01".into())
+    );
+    assert_eq!(cell(&payouts, 1, "payable"), Data::Float(600.0));
+    assert_eq!(cell(&payouts, 1, "measure_to_date"), Data::Float(12000.0));
+    // R2, 2026-01: 333.33 × 5% = 16.6665 → 16.67.
+    let r2 = (1..payouts.height())
+        .find(|&r| cell(&payouts, r, "rep_id") == Data::String("R2".into()))
+        .unwrap();
+    assert_eq!(cell(&payouts, r2, "payable"), Data::Float(16.67));
+    // Reconciliation: 4 input rows, 10,000 + 2,000 + 4,000 + 333.33 = 16,333.33.
+    let rec = sheet("reconciliation");
+    assert_eq!(cell(&rec, 1, "status"), Data::String("input".into()));
+    assert_eq!(cell(&rec, 1, "rows"), Data::Float(4.0));
+    assert_eq!(cell(&rec, 1, "amount"), Data::Float(16333.33));
+    // Statement lines: R2's F4 line pays 16.6665 unrounded, its rounding line 0.0035.
+    let lines = sheet("statement lines");
+    let f4 = (1..lines.height())
+        .find(|&r| cell(&lines, r, "deal_id") == Data::String("F4".into()))
+        .unwrap();
+    assert_eq!(
+        cell(&lines, f4, "payout_period"),
+        Data::String("2026-01".into())
+    );
+    assert_eq!(cell(&lines, f4, "amount"), Data::Float(16.6665));
+    assert_eq!(cell(&lines, f4, "deal_value"), Data::Float(333.33));
+    assert_eq!(cell(&lines, f4, "date"), Data::String("2026-01-31".into()));
+    assert_eq!(
+        cell(&lines, f4 + 1, "line"),
+        Data::String("rounding".into())
+    );
+    assert_eq!(cell(&lines, f4 + 1, "amount"), Data::Float(0.0035));
+    assert_eq!(cell(&lines, f4 + 1, "deal_id"), Data::Empty);
+    // Without the setting, no workbook (and none left over from the run before).
+    let out = payout()
+        .args([
+            "-w",
+            &workspace("flat"),
+            "run",
+            "--period",
+            "2026-Q1",
+            "-q",
+            "--force",
+        ])
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!dir.path().join("workbook.xlsx").exists());
 }
