@@ -180,9 +180,6 @@ impl Renderer {
         csv.clear();
         md.clear();
         let done = self.render_into(&Cx { inputs, run }, rows, lines, &mut csv, &mut md);
-        if self.lines_only {
-            md.clear();
-        }
         self.csv = csv;
         self.md = md;
         done
@@ -197,9 +194,10 @@ impl Renderer {
         md: &mut String,
     ) -> anyhow::Result<()> {
         let mut f = Fields::new(csv::Writer::from_writer(csv));
-        if !self.lines_only {
-            f.record(CSV_HEADER)?;
+        if self.lines_only {
+            return self.render_lines_only(cx, rows, lines, f, md);
         }
+        f.record(CSV_HEADER)?;
         if let Some(first) = rows.first() {
             md_title(md, first);
         }
@@ -236,6 +234,27 @@ impl Renderer {
         }
         if let Some(first) = rows.first() {
             md_totals(md, first, totals);
+        }
+        f.flush()?;
+        Ok(())
+    }
+
+    /// The CSV lines alone: a line's Markdown cells are formatted with its CSV cells, then dropped.
+    fn render_lines_only(
+        &mut self,
+        cx: &Cx,
+        rows: &[Row],
+        lines: &[BlockLines],
+        mut f: Fields<&mut Vec<u8>>,
+        md: &mut String,
+    ) -> anyhow::Result<()> {
+        for (r, &lines) in rows.iter().zip(lines) {
+            let period = r.result.payout_period.to_string();
+            warm_deals(&cx.inputs.deals, lines);
+            for (line, first) in first_of_deal(lines) {
+                self.line(&mut f, md, cx, r, &period, line, first)?;
+                md.clear();
+            }
         }
         f.flush()?;
         Ok(())
