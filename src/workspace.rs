@@ -41,6 +41,8 @@ struct RawWorkspace {
     max_exceptions: Option<Spanned<RawLimit>>,
     #[serde(default)]
     outputs: Outputs,
+    #[serde(default)]
+    pay_currency: PayCurrency,
 }
 
 /// `max_exceptions = 5` or `max_exceptions = "1%"`.
@@ -248,7 +250,7 @@ impl InputKind {
                 ],
             ),
             InputKind::Quotas => (&["rep_id", "period", "amount"], &["measure"]),
-            InputKind::Fx => (&["currency", "date", "rate"], &[]),
+            InputKind::Fx => (&["currency", "date", "rate"], &["bid", "ask"]),
             InputKind::Adjustments => (
                 &["rep_id", "period", "amount", "reason"],
                 &["component", "approved_by", "note"],
@@ -317,6 +319,31 @@ pub struct Workspace {
     pub max_exceptions: ExceptionLimit,
     /// How `run --out` writes its files (`[outputs]`; flags of `run` replace each setting).
     pub outputs: Outputs,
+    /// Which rate converts a rep's payable into their pay currency (`[pay_currency]`).
+    pub pay_currency: PayCurrency,
+}
+
+/// `[pay_currency]`: the date whose FX rate converts the payable of a rep paid in another currency
+/// than the plan's (the roster's `currency`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayCurrency {
+    #[serde(default)]
+    pub rate_date: RateDate,
+    /// With `rate_date = "pay-date"`: pay is made this many days after the payout period's end.
+    #[serde(default)]
+    pub pay_days_after: u16,
+}
+
+/// The rate of a pay conversion: in force on the payout period's last day, on the pay date, or the
+/// average of the rates in force on each day of the payout period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RateDate {
+    #[default]
+    PeriodEnd,
+    PayDate,
+    Average,
 }
 
 /// `[outputs]`: the statement layout, a byte-order mark on CSV files, an .xlsx workbook.
@@ -607,6 +634,7 @@ pub fn parse_workspace(
         territories,
         max_exceptions,
         outputs: raw.outputs,
+        pay_currency: raw.pay_currency,
     })
 }
 

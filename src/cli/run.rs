@@ -90,6 +90,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     // Without --out nothing is traced: the engine's tables go before the summary is built.
     let tracer = tracer.filter(|_| args.out.is_some());
     let rows = summary::rows(&inputs, &result);
+    let pay = report::pay::conversions(&ws, &inputs, &result, &rows)?;
     timer.lap("check invariants");
     stdout_write(|out| match args.format {
         Format::Table => summary::render_table(&rows, out),
@@ -133,6 +134,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
             tracer.as_ref(),
             manifest,
             &args.outputs(&ws),
+            &pay,
             &|done, total| {
                 bar.set_length(total);
                 bar.set_position(done);

@@ -15,6 +15,7 @@
 mod bind;
 mod component;
 pub(crate) mod credit;
+pub mod pay_currency;
 pub mod payment;
 pub mod proration;
 mod reasons;

@@ -11,6 +11,7 @@ pub mod format;
 pub mod fs;
 pub mod guards;
 pub mod manifest;
+pub mod pay;
 pub mod statement;
 pub mod statements;
 pub mod summary;
@@ -99,6 +100,7 @@ pub fn write_outputs(
     tracer: Option<&crate::engine::Tracer>,
     mut manifest: Manifest,
     options: &crate::workspace::Outputs,
+    pay: &pay::PayLines,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> anyhow::Result<()> {
     let mut outputs = Vec::new();
@@ -132,6 +134,7 @@ pub fn write_outputs(
         rows,
         tracer,
         bom: options.csv_bom,
+        pay,
         progress,
     };
     outputs.extend(statements::write(

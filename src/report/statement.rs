@@ -11,10 +11,11 @@ use std::fmt::Write as _;
 use rust_decimal::Decimal;
 
 use super::csv_out::Fields;
-use super::format::{grouped, push_date, push_grouped, push_md, LineTexts};
+use super::format::{amount, grouped, push_date, push_grouped, push_md, LineTexts};
 use super::summary::Row;
 use crate::data::CreditKind;
 use crate::data::Inputs;
+use crate::engine::pay_currency::Conversion;
 use crate::engine::{Credit, Line, LineKind, RunResult, NO_VIA, SEVERAL};
 use crate::money::{push_attainment, push_grouped_text, push_percent};
 
@@ -155,6 +156,8 @@ pub fn csv_header() -> anyhow::Result<Vec<u8>> {
 struct Cx<'a> {
     inputs: &'a Inputs,
     run: &'a RunResult,
+    /// The statement's conversions into the rep's pay currency.
+    pay: &'a [Conversion],
 }
 
 impl Renderer {
@@ -174,12 +177,14 @@ impl Renderer {
         run: &RunResult,
         rows: &[Row],
         lines: &[BlockLines],
+        pay: &[Conversion],
     ) -> anyhow::Result<()> {
         let mut csv = std::mem::take(&mut self.csv);
         let mut md = std::mem::take(&mut self.md);
         csv.clear();
         md.clear();
-        let done = self.render_into(&Cx { inputs, run }, rows, lines, &mut csv, &mut md);
+        let cx = Cx { inputs, run, pay };
+        let done = self.render_into(&cx, rows, lines, &mut csv, &mut md);
         self.csv = csv;
         self.md = md;
         done
@@ -234,6 +239,7 @@ impl Renderer {
         }
         if let Some(first) = rows.first() {
             md_totals(md, first, totals);
+            pay_lines(&mut f, Some(md), first, cx.pay)?;
         }
         f.flush()?;
         Ok(())
@@ -255,6 +261,9 @@ impl Renderer {
                 self.line(&mut f, md, cx, r, &period, line, first)?;
                 md.clear();
             }
+        }
+        if let Some(first) = rows.first() {
+            pay_lines(&mut f, None, first, cx.pay)?;
         }
         f.flush()?;
         Ok(())
@@ -379,6 +388,57 @@ impl Renderer {
         md.push_str(" |\n");
         f.end()
     }
+}
+
+/// The statement's `pay-currency` lines (after every component's, in no component: they change no
+/// payable): the payable converted into the rep's pay currency, step by step in `formula`, and a
+/// line of the Markdown.
+fn pay_lines<W: std::io::Write>(
+    f: &mut Fields<W>,
+    mut out: Option<&mut String>,
+    first: &Row,
+    pay: &[Conversion],
+) -> csv::Result<()> {
+    let places = first.plan.rounding.places;
+    for c in pay {
+        let formula = c.describe(places);
+        let date = c.date.map(|d| d.to_string()).unwrap_or_default();
+        let (base, amount) = (amount(c.payable, places), amount(c.amount, places));
+        f.record([
+            first.rep_id,
+            &first.result.payout_period.to_string(),
+            "",
+            "",
+            "pay-currency",
+            "",
+            "",
+            &date,
+            "",
+            &c.to,
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            &base,
+            "",
+            &formula,
+            &amount,
+        ])?;
+        if let Some(out) = out.as_deref_mut() {
+            let _ = writeln!(
+                out,
+                "\n**Paid in {}: {} {}** ({})",
+                md(&c.to),
+                grouped(c.amount, places),
+                md(&c.to),
+                md(&formula)
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Read the id and currency of every deal of `lines` before the lines are rendered: the deals are

@@ -34,6 +34,8 @@ pub struct Job<'a> {
     pub tracer: Option<&'a Tracer<'a>>,
     /// CSV files start with [`BOM`].
     pub bom: bool,
+    /// The conversions into reps' pay currencies.
+    pub pay: &'a super::pay::PayLines,
     /// `progress(reps written, reps)`.
     pub progress: &'a (dyn Fn(u64, u64) + Sync),
 }
@@ -140,7 +142,13 @@ fn render_rep<'a>(
             .iter()
             .map(|r| block_lines(job.run, traced, r))
             .collect::<Result<Vec<_>, _>>()?;
-        renderer.render(job.inputs, job.run, statement, &lines)?;
+        renderer.render(
+            job.inputs,
+            job.run,
+            statement,
+            &lines,
+            job.pay.of(statement),
+        )?;
         each(statement, renderer)?;
     }
     Ok(())

@@ -325,3 +325,154 @@ fn the_workbook_has_a_sheet_per_output_with_numbers_as_numbers_and_periods_as_te
     assert!(out.status.success());
     assert!(!dir.path().join("workbook.xlsx").exists());
 }
+
+/// tests/cases/flat with R2 paid in GBP (R1 in USD, the plan's currency), a -50.00 adjustment
+/// for R2 in February paid negative (`negative_payable = "deduct"`), the FX file `fx`, and
+/// `extra` appended to the workspace.
+fn paid_in_gbp(fx: &str, extra: &str) -> tempfile::TempDir {
+    let dir = crate::util::scratch_copy("flat");
+    let p = dir.path();
+    let plan = read(p, "plans/flat.toml");
+    crate::util::write(
+        p,
+        "plans/flat.toml",
+        &format!("{plan}\n[payment]\nnegative_payable = \"deduct\"\n"),
+    );
+    crate::util::write(
+        p,
+        "reps.csv",
+        "rep_id,name,plan,currency\nR1,Rita One,flat,USD\nR2,Raj Two,flat,GBP\n",
+    );
+    crate::util::write(
+        p,
+        "adjustments.csv",
+        "rep_id,period,amount,reason\nR2,2026-02,-50,correction\n",
+    );
+    crate::util::write(p, "fx.csv", fx);
+    let ws = read(p, "payout.toml");
+    crate::util::write(
+        p,
+        "payout.toml",
+        &format!(
+            "{ws}\n[fx]\nfile = \"fx.csv\"\n\n[adjustments]\nfile = \"adjustments.csv\"\n\n{extra}"
+        ),
+    );
+    dir
+}
+
+/// The `pay-currency` lines of a statement CSV: (rep, date, currency, base, formula, amount).
+fn pay_lines(csv: &str) -> Vec<[String; 6]> {
+    parse_csv(csv)
+        .into_iter()
+        .filter(|l| l["line"] == "pay-currency")
+        .map(|l| ["rep_id", "date", "currency", "base", "formula", "amount"].map(|c| l[c].clone()))
+        .collect()
+}
+
+/// USD per GBP: mid 1.2592, bid 1.2591, ask 1.2593.
+const FX: &str = "currency,date,rate,bid,ask\nGBP,2026-01-01,1.2592,1.2591,1.2593\n";
+
+#[test]
+fn a_rep_paid_in_another_currency_gets_the_payable_converted_at_the_ask_or_the_bid() {
+    // R2, January: 333.33 × 5% = 16.6665 → 16.67 USD payable (R1 is paid in USD: no line).
+    // The rate in force at the payout period's end (2026-01-31: the row of 2026-01-01); paying the
+    // rep buys GBP at the ask: 16.67 ÷ 1.2593 = 13.23751… → 13.24 GBP. Each step is rounded: the
+    // payable before it is converted (the unrounded 16.6665 ÷ 1.2593 = 13.23473… would give 13.23).
+    let ws = paid_in_gbp(FX, "");
+    let ws_file = ws.path().join("payout.toml");
+    let dir = run_out(ws_file.to_str().unwrap(), "2026-Q1", &[]);
+    let csv = read(dir.path(), "statements/2026-01/R2.csv");
+    let expect = |period: &str, base: &str, side: &str, rate: &str, amount: &str| {
+        [
+            "R2".to_string(),
+            period.to_string(),
+            "GBP".to_string(),
+            base.to_string(),
+            // A formula starting with `-` is neutralised for spreadsheets (a leading `'`).
+            format!(
+                "{}{base} USD ÷ {rate} (GBP {side}) = {amount} GBP, rate of {period}",
+                if base.starts_with('-') { "'" } else { "" }
+            ),
+            amount.to_string(),
+        ]
+    };
+    assert_eq!(
+        pay_lines(&csv),
+        [expect("2026-01-31", "16.67", "ask", "1.2593", "13.24")]
+    );
+    let md = read(dir.path(), "statements/2026-01/R2.md");
+    assert!(
+        md.contains("**Paid in GBP: 13.24 GBP** (16.67 USD ÷ 1.2593 (GBP ask)"),
+        "{md}"
+    );
+    assert!(pay_lines(&read(dir.path(), "statements/2026-01/R1.csv")).is_empty());
+    // February: the adjustment makes R2's payable -50.00, which R2 owes: GBP sold at the bid,
+    //   -50.00 ÷ 1.2591 = -39.71090… → -39.71 GBP.
+    assert_eq!(
+        pay_lines(&read(dir.path(), "statements/2026-02/R2.csv")),
+        [expect("2026-02-28", "-50.00", "bid", "1.2591", "-39.71")]
+    );
+    // The payable stays in the plan currency: payouts.csv shows 16.67 USD.
+    assert!(
+        read(dir.path(), "payouts.csv").contains("R2,Raj Two,flat,commission,2026-01,2026-01,USD,")
+    );
+    // The per-period file carries the same line.
+    let dir = run_out(
+        ws_file.to_str().unwrap(),
+        "2026-Q1",
+        &["--statements", "per-period"],
+    );
+    assert_eq!(
+        pay_lines(&read(dir.path(), "statements/2026-01.csv")),
+        pay_lines(&csv)
+    );
+}
+
+#[test]
+fn the_rate_is_the_pay_dates_or_the_periods_average_and_the_mid_rate_without_bid_and_ask() {
+    // A new GBP rate from 2026-01-17 with no bid or ask: 1.3000 (mid).
+    let fx = format!("{FX}GBP,2026-01-17,1.3000,,\n");
+    // Pay date 10 days after the period's end: 2026-02-10 → GBP 1.3000 (the mid: no ask given):
+    //   16.67 ÷ 1.3 = 12.82307… → 12.82 GBP.
+    let ws = paid_in_gbp(
+        &fx,
+        "[pay_currency]\nrate_date = \"pay-date\"\npay_days_after = 10\n",
+    );
+    let ws_file = ws.path().join("payout.toml");
+    let dir = run_out(ws_file.to_str().unwrap(), "2026-Q1", &[]);
+    let line = &pay_lines(&read(dir.path(), "statements/2026-01/R2.csv"))[0];
+    assert_eq!(line[1], "2026-02-10");
+    assert_eq!(
+        line[4],
+        "16.67 USD ÷ 1.3 (GBP rate) = 12.82 GBP, rate of 2026-02-10"
+    );
+    // Average over January's 31 days: the ask 1.2593 on 16 days (1–16), the mid 1.3 on 15
+    // (17–31): (16 × 1.2593 + 15 × 1.3) ÷ 31 = 39.6488 ÷ 31 = 1.2789935… → 1.278994 (6 decimals),
+    // named `rate` (ask and mid mixed). 16.67 ÷ 1.278994 = 13.03368… → 13.03 GBP.
+    let ws = paid_in_gbp(&fx, "[pay_currency]\nrate_date = \"average\"\n");
+    let ws_file = ws.path().join("payout.toml");
+    let dir = run_out(ws_file.to_str().unwrap(), "2026-Q1", &[]);
+    let line = &pay_lines(&read(dir.path(), "statements/2026-01/R2.csv"))[0];
+    assert_eq!(line[1], "");
+    assert_eq!(
+        line[4],
+        "16.67 USD ÷ 1.278994 (GBP rate) = 13.03 GBP, average rate of the payout period"
+    );
+    // No GBP rate at all: the run stops before writing anything (exit 1).
+    let ws = paid_in_gbp("currency,date,rate\nEUR,2026-01-01,1.0850\n", "");
+    let ws_file = ws.path().join("payout.toml");
+    let err = crate::util::fail(
+        &[
+            "-w",
+            ws_file.to_str().unwrap(),
+            "run",
+            "--period",
+            "2026-Q1",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("fx-rate-missing") && err.contains("to pay rep `R2` in GBP"),
+        "{err}"
+    );
+}
