@@ -154,16 +154,18 @@ fn render_rep<'a>(
     Ok(())
 }
 
-/// Write one statement file into the staging folder; its manifest entry.
+/// Write one statement file (the concatenation of `parts`) into the staging folder; its manifest
+/// entry.
 fn write_file(staging: &Path, name: String, parts: &[&[u8]]) -> anyhow::Result<OutputFile> {
     let path = staging.join(&name);
     let mut hash = Sha256::new();
-    let mut bytes = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for part in parts {
+    let mut file =
+        std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    for part in parts.iter().filter(|p| !p.is_empty()) {
         hash.update(part);
-        bytes.extend_from_slice(part);
+        file.write_all(part)
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    std::fs::write(&path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(OutputFile {
         path: format!("statements/{name}"),
         sha256: format!("{:x}", hash.finalize()),
