@@ -42,6 +42,10 @@ struct RawWorkspace {
     accounting: Option<Spanned<crate::finance_settings::AccountingSettings>>,
     payroll: Option<Spanned<crate::finance_settings::PayrollSettings>>,
     forecast: Option<RawForecast>,
+    #[serde(default)]
+    outputs: Outputs,
+    #[serde(default)]
+    pay_currency: PayCurrency,
 }
 
 /// `[forecast]`: how `payout forecast` weights open deals.
@@ -330,7 +334,7 @@ impl InputKind {
                 ],
             ),
             InputKind::Quotas => (&["rep_id", "period", "amount"], &["measure"]),
-            InputKind::Fx => (&["currency", "date", "rate"], &[]),
+            InputKind::Fx => (&["currency", "date", "rate"], &["bid", "ask"]),
             InputKind::Adjustments => (
                 &["rep_id", "period", "amount", "reason"],
                 &["component", "approved_by", "note"],
@@ -407,6 +411,58 @@ pub struct Workspace {
     pub payroll: Option<crate::finance_settings::PayrollSettings>,
     /// How `payout forecast` weights open deals (`[forecast]`).
     pub forecast: Forecast,
+    /// How `run --out` writes its files (`[outputs]`; flags of `run` replace each setting).
+    pub outputs: Outputs,
+    /// Which rate converts a rep's payable into their pay currency (`[pay_currency]`).
+    pub pay_currency: PayCurrency,
+}
+
+/// `[pay_currency]`: the date whose FX rate converts the payable of a rep paid in another currency
+/// than the plan's (the roster's `currency`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayCurrency {
+    #[serde(default)]
+    pub rate_date: RateDate,
+    /// With `rate_date = "pay-date"`: pay is made this many days after the payout period's end.
+    #[serde(default)]
+    pub pay_days_after: u16,
+}
+
+/// The rate of a pay conversion: in force on the payout period's last day, on the pay date, or the
+/// average of the rates in force on each day of the payout period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RateDate {
+    #[default]
+    PeriodEnd,
+    PayDate,
+    Average,
+}
+
+/// `[outputs]`: the statement layout, a byte-order mark on CSV files, an .xlsx workbook.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outputs {
+    #[serde(default)]
+    pub statements: StatementLayout,
+    /// CSV files start with a UTF-8 byte-order mark (for Excel on Windows).
+    #[serde(default)]
+    pub csv_bom: bool,
+    /// Also write `workbook.xlsx` (payouts, reconciliation, statement lines).
+    #[serde(default)]
+    pub xlsx: bool,
+}
+
+/// How statements are written: a CSV and a Markdown file per rep and payout period (`per-rep`), one
+/// CSV per payout period with every rep's lines (`per-period`), or none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum StatementLayout {
+    #[default]
+    PerRep,
+    PerPeriod,
+    None,
 }
 
 /// Where plan files come from: every `*.toml` in a folder, or a list of files.
@@ -685,6 +741,8 @@ pub fn parse_workspace(
         accounting,
         payroll,
         forecast,
+        outputs: raw.outputs,
+        pay_currency: raw.pay_currency,
     })
 }
 

@@ -23,6 +23,32 @@ pub struct RunArgs {
     /// Replace an --out folder that holds a different run.
     #[arg(long, requires = "out")]
     pub force: bool,
+    /// Statement files in --out: a CSV and a Markdown per rep and payout period (per-rep), one CSV
+    /// per payout period with every rep's lines (per-period), or none. Default: the workspace's
+    /// `[outputs] statements`, else per-rep.
+    #[arg(long, value_enum, value_name = "LAYOUT", requires = "out")]
+    pub statements: Option<crate::workspace::StatementLayout>,
+    /// Start every CSV file in --out with a UTF-8 byte-order mark (Excel on Windows then reads
+    /// names like Lefèvre right). Default: the workspace's `[outputs] csv_bom`.
+    #[arg(long, requires = "out")]
+    pub csv_bom: bool,
+    /// Also write workbook.xlsx into --out (payouts, reconciliation, statement lines; numbers as
+    /// numbers). Default: the workspace's `[outputs] xlsx`.
+    #[arg(long, requires = "out")]
+    pub xlsx: bool,
+}
+
+impl RunArgs {
+    /// The workspace's `[outputs]` with this command's flags applied.
+    fn outputs(&self, ws: &crate::workspace::Workspace) -> crate::workspace::Outputs {
+        let mut o = ws.outputs;
+        if let Some(layout) = self.statements {
+            o.statements = layout;
+        }
+        o.csv_bom |= self.csv_bom;
+        o.xlsx |= self.xlsx;
+        o
+    }
 }
 
 pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
@@ -70,6 +96,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
         None => None,
     };
     let rows = summary::rows(&inputs, &result);
+    let pay = report::pay::conversions(&ws, &inputs, &result, &rows)?;
     timer.lap("check invariants");
     stdout_write(|out| match args.format {
         Format::Table => summary::render_table(&rows, out),
@@ -115,6 +142,8 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
             &rows,
             tracer.as_ref(),
             manifest,
+            &args.outputs(&ws),
+            &pay,
             &|done, total| {
                 bar.set_length(total);
                 bar.set_position(done);

@@ -1,6 +1,10 @@
 //! FX rates: units of the workspace currency per unit of another currency, effective from a date.
 //!
-//! Invariants: rates are positive; at most one rate per (currency, date); the rate for a date is the
+//! A row may also give `bid` (what a unit of the currency fetches, converting out of it) and `ask`
+//! (what a unit costs, converting into it); a rep's pay in another currency uses them where given,
+//! the mid `rate` otherwise.
+//!
+//! Invariants: rates (bid and ask included) are positive; at most one rate per (currency, date); the rate for a date is the
 //! latest one on or before it. A missing rate is reported by the engine, naming currency and date.
 
 use std::collections::HashMap;
@@ -18,6 +22,8 @@ use crate::workspace::InputSpec;
 pub struct FxRate {
     pub date: NaiveDate,
     pub rate: Decimal,
+    pub bid: Option<Decimal>,
+    pub ask: Option<Decimal>,
     pub line: u64,
 }
 
@@ -47,6 +53,7 @@ pub fn read_fx(spec: &InputSpec, diags: &mut Diagnostics) -> anyhow::Result<FxRa
         input.position("date").unwrap_or(0),
         input.position("rate").unwrap_or(0),
     );
+    let (c_bid, c_ask) = (input.position("bid"), input.position("ask"));
     let cells = Cells::of(&input);
     let mut fx = FxRates {
         file: file.clone(),
@@ -62,6 +69,25 @@ pub fn read_fx(spec: &InputSpec, diags: &mut Diagnostics) -> anyhow::Result<FxRa
         let date = parse_date(row.get(c_date), &spec.date_format)
             .map_err(|m| diags.push(err("date-invalid", c_date, m)))
             .ok();
+        let side = |c: Option<usize>, diags: &mut Diagnostics| {
+            let c = c?;
+            let text = row.get(c);
+            if text.is_empty() {
+                return None;
+            }
+            match spec.number_format.parse(text) {
+                Some(r) if r > Decimal::ZERO => Some(r),
+                _ => {
+                    diags.push(err(
+                        "fx-rate-invalid",
+                        c,
+                        "a bid or ask must be a number greater than zero".into(),
+                    ));
+                    None
+                }
+            }
+        };
+        let (bid, ask) = (side(c_bid, diags), side(c_ask, diags));
         let rate = match spec.number_format.parse(row.get(c_rate)) {
             Some(r) if r > Decimal::ZERO => Some(r),
             Some(_) => {
@@ -85,6 +111,8 @@ pub fn read_fx(spec: &InputSpec, diags: &mut Diagnostics) -> anyhow::Result<FxRa
             fx.by_currency.entry(currency).or_default().push(FxRate {
                 date,
                 rate,
+                bid,
+                ask,
                 line: row.line,
             });
         }

@@ -3,7 +3,8 @@
 //!
 //! Invariants: the scale is Σ over the period's counted days of the ramp step of the day's month ÷
 //! the days of the period (counted days: those the rep is employed and on the plan with proration,
-//! every day without); a full period without a ramp step below 100% has no scale (the full amount);
+//! every day without); with `proration = "months"` the unit is the month instead of the day (a
+//! month counts when the rep is on the plan on the plan's `proration_day` of it); a full period without a ramp step below 100% has no scale (the full amount);
 //! a scaled quota is rounded like money with the plan's rounding, so statements show a figure a
 //! person can check.
 
@@ -26,6 +27,10 @@ pub struct Scale {
     pub ramped: bool,
     /// With a ramp: how the weighted days add up, month by month (`28 × 50% + 31 × 100%`).
     pub parts: Option<Box<str>>,
+    /// Whether the unit is the month (`proration = "months"`): `weighted_days` and `days` count
+    /// months.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub months: bool,
 }
 
 impl Scale {
@@ -42,10 +47,11 @@ impl Scale {
 
     pub fn describe(&self) -> String {
         let days = crate::money::fmt_plain(self.weighted_days);
+        let unit = if self.months { "months" } else { "days" };
         if self.ramped {
-            format!("× {days}/{} ramped active days", self.days)
+            format!("× {days}/{} ramped active {unit}", self.days)
         } else {
-            format!("× {days}/{} active days", self.days)
+            format!("× {days}/{} active {unit}", self.days)
         }
     }
 }
@@ -55,7 +61,11 @@ impl RepCtx<'_> {
     /// `None` when the full amount applies.
     pub fn scale(&self, m: Period, for_ti: bool) -> Option<Scale> {
         use chrono::Datelike;
-        let prorate = self.plan.proration == crate::plan::Proration::Days;
+        let month_day = match self.plan.proration {
+            crate::plan::Proration::Months { day } => Some(u32::from(day)),
+            _ => None,
+        };
+        let prorate = self.plan.proration != crate::plan::Proration::None;
         let ramp = self
             .plan
             .ramp
@@ -71,20 +81,22 @@ impl RepCtx<'_> {
         if (full_window || !prorate) && ramp_done {
             return None;
         }
-        let days = (end - start).num_days() as u32 + 1;
+        let months = m.periods_of(crate::period::Granularity::Month);
+        let days = match month_day {
+            Some(_) => months.len() as u32,
+            None => (end - start).num_days() as u32 + 1,
+        };
         let mut weighted = Decimal::ZERO;
         let mut ramped = false;
         let mut parts: Vec<String> = Vec::new();
-        for month in m.periods_of(crate::period::Granularity::Month) {
-            let (mut a, mut b) = (month.start(), month.end());
-            if prorate {
-                a = self.segment.from.map_or(a, |f| a.max(f));
-                b = self.segment.to.map_or(b, |t| b.min(t));
-            }
-            if b < a {
+        for month in months {
+            let active = match month_day {
+                Some(day) => self.counted_month(month, day),
+                None => self.active_days(month, prorate),
+            };
+            if active.is_zero() {
                 continue;
             }
-            let active = Decimal::from((b - a).num_days() + 1);
             let step = match ramp {
                 Some((r, s)) => {
                     let k = month_no(month.start()) - month_no(s);
@@ -108,7 +120,32 @@ impl RepCtx<'_> {
             days,
             ramped,
             parts: ramped.then(|| parts.join(" + ").into_boxed_str()),
+            months: month_day.is_some(),
         })
+    }
+
+    /// The days of `month` the rep counts: those on the plan with proration, every day without.
+    fn active_days(&self, month: Period, prorate: bool) -> Decimal {
+        let (mut a, mut b) = (month.start(), month.end());
+        if prorate {
+            a = self.segment.from.map_or(a, |f| a.max(f));
+            b = self.segment.to.map_or(b, |t| b.min(t));
+        }
+        Decimal::from((b - a).num_days() + 1).max(Decimal::ZERO)
+    }
+
+    /// 1 when the rep is employed and on the plan on `day` of `month`, else 0.
+    fn counted_month(&self, month: Period, day: u32) -> Decimal {
+        use chrono::Datelike;
+        let start = month.start();
+        let Some(date) = start.with_day(day) else {
+            return Decimal::ZERO;
+        };
+        if self.segment.covers(date) {
+            Decimal::ONE
+        } else {
+            Decimal::ZERO
+        }
     }
 
     /// The rep's quota for a measure and measurement period, scaled (see [`Self::scale`]) and

@@ -98,9 +98,16 @@ pub enum Proration {
     /// By active days ÷ days in the measurement period.
     #[default]
     Days,
+    /// By whole months: a month counts when the rep is employed and on the plan on its `day`
+    /// (1–28) ÷ the months of the measurement period.
+    Months { day: u8 },
     /// Full quota and target incentive whatever the days.
     None,
 }
+
+/// The day of the month on which a rep must be on the plan for the month to count with
+/// `proration = "months"` unless `proration_day` says otherwise (the mid-month rule).
+pub const PRORATION_DAY: u8 = 15;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ramp {

@@ -34,6 +34,7 @@ struct RawPlan {
     payment: Option<super::payment::RawPayment>,
     crediting: Option<Spanned<RawCrediting>>,
     proration: Option<Spanned<String>>,
+    proration_day: Option<Spanned<Value>>,
     ramp: Option<Spanned<RawRamp>>,
 }
 
@@ -322,10 +323,15 @@ pub fn parse_plan(
         &raw.proration,
         "proration",
         Some(Proration::Days),
-        &[("days", Proration::Days), ("none", Proration::None)],
+        &[
+            ("days", Proration::Days),
+            ("months", Proration::Months { day: PRORATION_DAY }),
+            ("none", Proration::None),
+        ],
         &mut diags,
     )
     .unwrap_or_default();
+    let proration = with_proration_day(&src, proration, raw.proration_day.as_ref(), &mut diags);
     let ramp = raw.ramp.as_ref().and_then(|r| {
         let mut schedule = Vec::new();
         for v in &r.get_ref().schedule {
@@ -390,6 +396,51 @@ pub fn parse_plan(
         ramp,
         formerly,
     })
+}
+
+/// `proration_day` (1–28): the day of the month a rep must be on the plan for the month to count
+/// with `proration = "months"`; an error with another proration, where it would mean nothing.
+fn with_proration_day(
+    src: &Source,
+    proration: Proration,
+    day: Option<&Spanned<Value>>,
+    diags: &mut Diagnostics,
+) -> Proration {
+    let Some(v) = day else { return proration };
+    let Proration::Months { .. } = proration else {
+        diags.push(
+            src.error(
+                "plan-value-unknown",
+                v.span(),
+                "proration_day applies to proration = \"months\" only",
+            )
+            .hint("set proration = \"months\" or remove proration_day"),
+        );
+        return proration;
+    };
+    let day =
+        src.decimal(v, "proration_day", false)
+            .map_err(|d| diags.push(d))
+            .ok()
+            .and_then(|d| {
+                u8::try_from(d)
+                    .ok()
+                    .filter(|n| (1..=28).contains(n) && d.fract().is_zero())
+                    .or_else(|| {
+                        diags.push(
+                src.error(
+                    "plan-number-invalid",
+                    v.span(),
+                    "proration_day is a day of the month from 1 to 28",
+                )
+                .hint("e.g. proration_day = 15 (a month counts when on the plan on its 15th)"),
+            );
+                        None
+                    })
+            });
+    Proration::Months {
+        day: day.unwrap_or(PRORATION_DAY),
+    }
 }
 
 fn parse_crediting(

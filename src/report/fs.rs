@@ -164,6 +164,7 @@ pub fn claim_output_dir(dir: &Path, run_id: &str, force: bool) -> anyhow::Result
         "payouts.csv",
         "reconciliation.csv",
         "exceptions.csv",
+        super::xlsx::FILE,
     ] {
         let path = dir.join(name);
         if path.exists() {

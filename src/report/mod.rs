@@ -13,16 +13,15 @@ pub mod format;
 pub mod fs;
 pub mod guards;
 pub mod manifest;
+pub mod pay;
 pub mod planning;
 pub mod statement;
+pub mod statements;
 pub mod summary;
 pub mod whatif;
+pub mod xlsx;
 
 use std::path::Path;
-
-use anyhow::Context;
-
-use rayon::prelude::*;
 
 use crate::data::Inputs;
 use crate::engine::RunResult;
@@ -99,77 +98,11 @@ pub fn reconciliation_summary(run: &RunResult) -> String {
     line
 }
 
-/// The folder of each payout period of `rows` under `statements/` (distinct payout periods of one
-/// run have distinct texts).
-fn period_folders(rows: &[Row]) -> Vec<String> {
-    let mut periods: Vec<crate::period::Period> =
-        rows.iter().map(|r| r.result.payout_period).collect();
-    periods.sort_unstable();
-    periods.dedup();
-    periods
-        .into_iter()
-        .map(|p| fs::safe_name(&p.to_string()))
-        .collect()
-}
-
-/// The lines of each row of one rep's statements: the run's own when it kept them; else the
-/// engine's lines of the rep recomputed by the tracer (`traced`, the rep's results in the order of
-/// the run's, which start at `run.reps[first]`) followed by the run's payment lines. Recomputed
-/// lines must sum to the row's payable, as the run's invariants require of kept lines.
-fn block_lines<'a>(
-    run: &RunResult,
-    traced: Option<(&'a [crate::engine::RepResult], usize)>,
-    r: &Row<'a>,
-) -> Result<statement::BlockLines<'a>, crate::engine::InternalError> {
-    let Some((traced, first)) = traced else {
-        return Ok(statement::BlockLines([&r.result.lines, &[]]));
-    };
-    let [result, component, period] = r.at;
-    let who = || {
-        format!(
-            "rep {} component {} period {}",
-            r.rep_id, r.component.id, r.result.payout_period
-        )
-    };
-    let p = result
-        .checked_sub(first)
-        .and_then(|t| traced.get(t))
-        .filter(|t| t.rep == run.reps[result].rep && t.plan == run.reps[result].plan)
-        .and_then(|t| t.components.get(component))
-        .and_then(|c| c.periods.get(period))
-        .filter(|p| {
-            p.payout_period == r.result.payout_period && p.earned_to_date == r.result.earned_to_date
-        })
-        .ok_or_else(|| {
-            crate::engine::InternalError(format!(
-                "recomputing the statement lines of {} gave another result than the run",
-                who()
-            ))
-        })?;
-    let lines = statement::BlockLines([&p.lines, &r.result.lines]);
-    if lines.sum() != r.result.payable {
-        return Err(crate::engine::InternalError(format!(
-            "statement lines do not sum to the payable for {}",
-            who()
-        )));
-    }
-    Ok(lines)
-}
-
-/// Write one statement file into the staging folder; its manifest entry.
-fn write_statement(staging: &Path, name: String, bytes: &[u8]) -> anyhow::Result<OutputFile> {
-    let path = staging.join(&name);
-    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(OutputFile {
-        path: format!("statements/{name}"),
-        sha256: fs::sha256_hex(bytes),
-    })
-}
-
-/// Write payouts.csv, statements, reconciliation.csv and manifest.json into `dir`. `tracer`
+/// Write payouts.csv, statements (in the layout of `options`), reconciliation.csv and
+/// manifest.json into `dir`, CSV files with a byte-order mark when `options` asks. `tracer`
 /// recomputes each rep's statement lines when the run did not keep them (see
-/// [`crate::engine::Tracer`]); `progress(reps written, reps)` is called as each rep's statements
-/// are written.
+/// [`crate::engine::Tracer`]); `progress(reps written, reps)` is called as statements are written.
+#[allow(clippy::too_many_arguments)]
 pub fn write_outputs(
     dir: &Path,
     inputs: &Inputs,
@@ -177,87 +110,78 @@ pub fn write_outputs(
     rows: &[Row],
     tracer: Option<&crate::engine::Tracer>,
     mut manifest: Manifest,
+    options: &crate::workspace::Outputs,
+    pay: &pay::PayLines,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> anyhow::Result<()> {
     let mut outputs = Vec::new();
+    let bom: &[u8] = if options.csv_bom {
+        statements::BOM
+    } else {
+        b""
+    };
     let mut put = |name: String, bytes: &[u8]| -> anyhow::Result<()> {
-        let sha256 = fs::write_atomic(&dir.join(&name), bytes)?;
+        let bom = if name.ends_with(".csv") { bom } else { b"" };
+        let sha256 = fs::write_atomic(&dir.join(&name), &[bom, bytes].concat())?;
         outputs.push(OutputFile { path: name, sha256 });
         Ok(())
     };
     let mut payouts = Vec::new();
     summary::render_csv(rows, &mut payouts)?;
     put("payouts.csv".into(), &payouts)?;
-    put("reconciliation.csv".into(), &render_reconciliation(run)?)?;
-    if !run.exceptions.is_empty() {
-        put("exceptions.csv".into(), &render_exceptions(run)?)?;
+    let reconciliation = render_reconciliation(run)?;
+    put("reconciliation.csv".into(), &reconciliation)?;
+    let exceptions = match run.exceptions.is_empty() {
+        true => None,
+        false => Some(render_exceptions(run)?),
+    };
+    if let Some(exceptions) = &exceptions {
+        put("exceptions.csv".into(), exceptions)?;
     }
     for (name, bytes) in std::mem::take(&mut manifest.extra_outputs) {
         put(name, &bytes)?;
     }
 
-    // Statements are rendered and written in parallel into a staging folder, which is renamed to
-    // `statements/` once every file is complete: a reader (or a crash) never sees a half-written
-    // statement, without a temporary file and a rename per statement (four times the system calls
-    // on tens of thousands of files). The manifest lists them in path order. A rep at a time: when
-    // the run kept no lines, the rep is recomputed with them, rendered, and its lines dropped, so
-    // the batch never holds every line at once.
-    let staging = dir.join(format!(".statements-{}.partial", manifest.run_id));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging)
-            .with_context(|| format!("cannot remove {}", staging.display()))?;
+    let job = statements::Job {
+        inputs,
+        run,
+        rows,
+        tracer,
+        bom: options.csv_bom,
+        pay,
+        progress,
+    };
+    outputs.extend(statements::write(
+        dir,
+        &manifest.run_id,
+        options.statements,
+        &job,
+    )?);
+    let mut sheets = vec![
+        xlsx::Sheet {
+            name: "payouts",
+            csv: &payouts,
+        },
+        xlsx::Sheet {
+            name: "reconciliation",
+            csv: &reconciliation,
+        },
+    ];
+    let lines = match options.xlsx {
+        true => statements::all_lines(&job)?,
+        false => Vec::new(),
+    };
+    sheets.push(xlsx::Sheet {
+        name: "statement lines",
+        csv: &lines,
+    });
+    if let Some(exceptions) = &exceptions {
+        sheets.push(xlsx::Sheet {
+            name: "exceptions",
+            csv: exceptions,
+        });
     }
-    std::fs::create_dir_all(&staging)
-        .with_context(|| format!("cannot create the folder {}", staging.display()))?;
-    for folder in period_folders(rows) {
-        let folder = staging.join(folder);
-        std::fs::create_dir_all(&folder)
-            .with_context(|| format!("cannot create the folder {}", folder.display()))?;
-    }
-    let reps: Vec<&[Row]> = rows.chunk_by(|a, b| a.rep_id == b.rep_id).collect();
-    let done = std::sync::atomic::AtomicU64::new(0);
-    let written: Vec<anyhow::Result<Vec<OutputFile>>> = reps
-        .par_iter()
-        .map_init(statement::Renderer::default, |renderer, &rows| {
-            let rep = run.reps[rows[0].at[0]].rep;
-            let traced = tracer.map(|t| t.trace(rep)).transpose()?;
-            // The run's results are in rep order; the rep's start here.
-            let first = run.reps.partition_point(|r| r.rep < rep);
-            let traced = traced.as_deref().map(|t| (t, first));
-            let mut files = Vec::new();
-            for statement in rows.chunk_by(|a, b| a.result.payout_period == b.result.payout_period)
-            {
-                let lines = statement
-                    .iter()
-                    .map(|r| block_lines(run, traced, r))
-                    .collect::<Result<Vec<_>, _>>()?;
-                renderer.render(inputs, run, statement, &lines)?;
-                let base = format!(
-                    "{}/{}",
-                    fs::safe_name(&statement[0].result.payout_period.to_string()),
-                    fs::safe_name(statement[0].rep_id)
-                );
-                files.push(write_statement(
-                    &staging,
-                    format!("{base}.csv"),
-                    &renderer.csv,
-                )?);
-                files.push(write_statement(
-                    &staging,
-                    format!("{base}.md"),
-                    renderer.md.as_bytes(),
-                )?);
-            }
-            let reps_done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            progress(reps_done, reps.len() as u64);
-            Ok(files)
-        })
-        .collect();
-    outputs.reserve(rows.len() * 2);
-    for files in written {
-        outputs.extend(files?);
-    }
-    fs::replace_dir(&staging, &dir.join("statements"))?;
+    outputs.extend(xlsx::write(dir, options.xlsx, &sheets)?);
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     manifest.outputs = outputs;
     fs::write_atomic_with(&dir.join("manifest.json"), |w| {

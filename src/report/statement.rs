@@ -11,10 +11,11 @@ use std::fmt::Write as _;
 use rust_decimal::Decimal;
 
 use super::csv_out::Fields;
-use super::format::{grouped, push_date, push_grouped, push_md, LineTexts};
+use super::format::{amount, grouped, push_date, push_grouped, push_md, LineTexts};
 use super::summary::Row;
 use crate::data::CreditKind;
 use crate::data::Inputs;
+use crate::engine::pay_currency::Conversion;
 use crate::engine::{Credit, Line, LineKind, RunResult, NO_VIA, SEVERAL};
 use crate::money::{push_attainment, push_grouped_text, push_percent};
 
@@ -140,15 +141,34 @@ pub struct Renderer {
     texts: LineTexts,
     pub csv: Vec<u8>,
     pub md: String,
+    /// Render the CSV lines only: no header row (see [`csv_header`]) and no Markdown.
+    lines_only: bool,
+}
+
+/// The header row of a statement's CSV.
+pub fn csv_header() -> anyhow::Result<Vec<u8>> {
+    let mut f = Fields::new(csv::Writer::from_writer(Vec::new()));
+    f.record(CSV_HEADER)?;
+    f.into_inner()
 }
 
 /// What every line of a statement reads.
 struct Cx<'a> {
     inputs: &'a Inputs,
     run: &'a RunResult,
+    /// The statement's conversions into the rep's pay currency.
+    pay: &'a [Conversion],
 }
 
 impl Renderer {
+    /// A renderer of CSV lines only, for files that hold many statements under one header.
+    pub fn without_markdown() -> Renderer {
+        Renderer {
+            lines_only: true,
+            ..Renderer::default()
+        }
+    }
+
     /// Render one statement (a rep's rows for one payout period, all its components, with the
     /// lines of each row) into [`Renderer::csv`] and [`Renderer::md`], replacing what they held.
     pub fn render(
@@ -157,12 +177,14 @@ impl Renderer {
         run: &RunResult,
         rows: &[Row],
         lines: &[BlockLines],
+        pay: &[Conversion],
     ) -> anyhow::Result<()> {
         let mut csv = std::mem::take(&mut self.csv);
         let mut md = std::mem::take(&mut self.md);
         csv.clear();
         md.clear();
-        let done = self.render_into(&Cx { inputs, run }, rows, lines, &mut csv, &mut md);
+        let cx = Cx { inputs, run, pay };
+        let done = self.render_into(&cx, rows, lines, &mut csv, &mut md);
         self.csv = csv;
         self.md = md;
         done
@@ -177,6 +199,9 @@ impl Renderer {
         md: &mut String,
     ) -> anyhow::Result<()> {
         let mut f = Fields::new(csv::Writer::from_writer(csv));
+        if self.lines_only {
+            return self.render_lines_only(cx, rows, lines, f, md);
+        }
         f.record(CSV_HEADER)?;
         if let Some(first) = rows.first() {
             md_title(md, first);
@@ -214,6 +239,31 @@ impl Renderer {
         }
         if let Some(first) = rows.first() {
             md_totals(md, first, totals);
+            pay_lines(&mut f, Some(md), first, cx.pay)?;
+        }
+        f.flush()?;
+        Ok(())
+    }
+
+    /// The CSV lines alone: a line's Markdown cells are formatted with its CSV cells, then dropped.
+    fn render_lines_only(
+        &mut self,
+        cx: &Cx,
+        rows: &[Row],
+        lines: &[BlockLines],
+        mut f: Fields<&mut Vec<u8>>,
+        md: &mut String,
+    ) -> anyhow::Result<()> {
+        for (r, &lines) in rows.iter().zip(lines) {
+            let period = r.result.payout_period.to_string();
+            warm_deals(&cx.inputs.deals, lines);
+            for (line, first) in first_of_deal(lines) {
+                self.line(&mut f, md, cx, r, &period, line, first)?;
+                md.clear();
+            }
+        }
+        if let Some(first) = rows.first() {
+            pay_lines(&mut f, None, first, cx.pay)?;
         }
         f.flush()?;
         Ok(())
@@ -338,6 +388,57 @@ impl Renderer {
         md.push_str(" |\n");
         f.end()
     }
+}
+
+/// The statement's `pay-currency` lines (after every component's, in no component: they change no
+/// payable): the payable converted into the rep's pay currency, step by step in `formula`, and a
+/// line of the Markdown.
+fn pay_lines<W: std::io::Write>(
+    f: &mut Fields<W>,
+    mut out: Option<&mut String>,
+    first: &Row,
+    pay: &[Conversion],
+) -> csv::Result<()> {
+    let places = first.plan.rounding.places;
+    for c in pay {
+        let formula = c.describe(places);
+        let date = c.date.map(|d| d.to_string()).unwrap_or_default();
+        let (base, amount) = (amount(c.payable, places), amount(c.amount, places));
+        f.record([
+            first.rep_id,
+            &first.result.payout_period.to_string(),
+            "",
+            "",
+            "pay-currency",
+            "",
+            "",
+            &date,
+            "",
+            &c.to,
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            &base,
+            "",
+            &formula,
+            &amount,
+        ])?;
+        if let Some(out) = out.as_deref_mut() {
+            let _ = writeln!(
+                out,
+                "\n**Paid in {}: {} {}** ({})",
+                md(&c.to),
+                grouped(c.amount, places),
+                md(&c.to),
+                md(&formula)
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Read the id and currency of every deal of `lines` before the lines are rendered: the deals are

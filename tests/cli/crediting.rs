@@ -434,3 +434,64 @@ fn a_target_incentive_is_prorated_for_a_mid_quarter_hire() {
     assert_eq!(run.payable("R1", "curve", "2026-03"), "7500.00");
     assert!(!run.lines("2026-03", "R1", "curve")[0]["formula"].contains("active days"));
 }
+
+#[test]
+fn proration_by_months_counts_a_month_when_on_the_plan_on_its_proration_day() {
+    // A curve (0% → 0, 100% → 100%, linear), TI 120,000 a year, quota 90,000 for Q1 (3 months), with
+    // `proration = "months"`. R1 starts 2026-02-15.
+    // Default rule (a month counts when on the plan on its 15th): January no, February yes (the
+    //   15th itself), March yes → 2 of 3 months.
+    //   quota = 90,000 × 2/3 = 60,000.00; target = 120,000 × 3/12 × 2/3 = 20,000.00
+    //   D1 30,000 on 2026-03-02 → 30,000 ÷ 60,000 = 50% → 20,000 × 50% = 10,000.00 in March.
+    // With `proration_day = 1`: February does not count (not employed on February 1) → 1 of 3.
+    //   quota = 90,000 × 1/3 = 30,000.00; target = 30,000 × 1/3 = 10,000.00
+    //   30,000 ÷ 30,000 = 100% → 10,000 × 100% = 10,000.00.
+    // By days it would be 45/90: quota 45,000.00.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    write(p, "payout.toml", "currency = \"USD\"\nplans = \"plans\"\n\n[deals]\nfile = \"deals.csv\"\n\n[reps]\nfile = \"reps.csv\"\n\n[quotas]\nfile = \"quotas.csv\"\n");
+    let plan = |extra: &str| {
+        format!("id = \"curve\"\nproration = \"months\"\n{extra}\n[measures.bookings]\nsum = \"amount\"\n\n[[components]]\nid = \"curve\"\ntype = \"curve\"\nmeasure = \"bookings\"\nmeasurement_period = \"quarter\"\npayout_period = \"month\"\ncurve = [{{ attainment = \"0%\", payout = \"0%\" }}, {{ attainment = \"100%\", payout = \"100%\" }}]\n")
+    };
+    write(p, "plans/curve.toml", &plan(""));
+    write(
+        p,
+        "reps.csv",
+        "rep_id,name,plan,start_date,target_incentive\nR1,Rita One,curve,2026-02-15,120000\n",
+    );
+    write(
+        p,
+        "deals.csv",
+        "deal_id,rep_id,amount,close_date\nD1,R1,30000,2026-03-02\n",
+    );
+    write(p, "quotas.csv", "rep_id,period,amount\nR1,2026-Q1,90000\n");
+    let ws = p.join("payout.toml");
+    let run = run_with(ws.to_str().unwrap(), "2026-Q1", &[]);
+    assert_eq!(run.get("R1", "curve", "2026-03", "quota"), "60000.00");
+    assert_eq!(run.payable("R1", "curve", "2026-03"), "10000.00");
+    let line = &run.lines("2026-03", "R1", "curve")[0];
+    assert!(
+        line["formula"].contains("target incentive 120000.00 × 3/12 × 2/3 active months (rounded)"),
+        "{line:?}"
+    );
+    assert!(run
+        .read("statements/2026-03/R1.md")
+        .contains("| Quota | 90,000.00 × 2/3 active months = 60,000.00 |"));
+
+    write(p, "plans/curve.toml", &plan("proration_day = 1\n"));
+    let run = run_with(ws.to_str().unwrap(), "2026-Q1", &[]);
+    assert_eq!(run.get("R1", "curve", "2026-03", "quota"), "30000.00");
+    assert_eq!(run.payable("R1", "curve", "2026-03"), "10000.00");
+
+    // proration_day means nothing with proration by days, and is a day from 1 to 28.
+    write(
+        p,
+        "plans/curve.toml",
+        &plan("proration_day = 1\n").replace("\"months\"", "\"days\""),
+    );
+    let err = fail(&["check", "--workspace", ws.to_str().unwrap()], 1);
+    assert!(err.contains("plan-value-unknown"), "{err}");
+    write(p, "plans/curve.toml", &plan("proration_day = 31\n"));
+    let err = fail(&["check", "--workspace", ws.to_str().unwrap()], 1);
+    assert!(err.contains("plan-number-invalid"), "{err}");
+}

@@ -29,6 +29,7 @@ mod lenient;
 mod mechanics;
 mod money_and_time;
 mod outputs;
+mod pay_outputs;
 mod plan_limits;
 mod planning;
 mod properties;

@@ -1,0 +1,326 @@
+//! Writing the statements of a run into `statements/`, in one of the layouts of
+//! [`StatementLayout`]: a CSV and a Markdown file per rep and payout period (`per-rep`), or one CSV
+//! per payout period holding every rep's lines (`per-period`: the same header and lines as the
+//! per-rep CSV files, whose first column is the rep, one after another in rep order).
+//!
+//! Invariants: files are rendered in parallel into a staging folder renamed to `statements/` once
+//! every file is complete; a rep at a time, its lines recomputed by the tracer when the run kept
+//! none, and dropped once rendered; the bytes of every file are the same whatever the number of
+//! threads (lines are written in the run's rep order); every file is listed in the manifest.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::fs;
+use super::manifest::OutputFile;
+use super::statement::{self, Renderer};
+use super::summary::Row;
+use crate::data::Inputs;
+use crate::engine::{RunResult, Tracer};
+use crate::workspace::StatementLayout;
+
+/// The UTF-8 byte-order mark some spreadsheets need to read a CSV file as UTF-8.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// What writing statements reads.
+pub struct Job<'a> {
+    pub inputs: &'a Inputs,
+    pub run: &'a RunResult,
+    pub rows: &'a [Row<'a>],
+    pub tracer: Option<&'a Tracer<'a>>,
+    /// CSV files start with [`BOM`].
+    pub bom: bool,
+    /// The conversions into reps' pay currencies.
+    pub pay: &'a super::pay::PayLines,
+    /// `progress(reps written, reps)`.
+    pub progress: &'a (dyn Fn(u64, u64) + Sync),
+}
+
+/// Write the statements of `job` into `dir/statements` in `layout` (removing the folder for
+/// [`StatementLayout::None`]); their manifest entries.
+pub fn write(
+    dir: &Path,
+    run_id: &str,
+    layout: StatementLayout,
+    job: &Job,
+) -> anyhow::Result<Vec<OutputFile>> {
+    let target = dir.join("statements");
+    if layout == StatementLayout::None {
+        if target.exists() {
+            std::fs::remove_dir_all(&target)
+                .with_context(|| format!("cannot remove {}", target.display()))?;
+        }
+        return Ok(Vec::new());
+    }
+    let staging = dir.join(format!(".statements-{run_id}.partial"));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)
+            .with_context(|| format!("cannot remove {}", staging.display()))?;
+    }
+    std::fs::create_dir_all(&staging)
+        .with_context(|| format!("cannot create the folder {}", staging.display()))?;
+    let outputs = match layout {
+        StatementLayout::PerPeriod => write_per_period(&staging, job)?,
+        _ => write_per_rep(&staging, job)?,
+    };
+    fs::replace_dir(&staging, &target)?;
+    Ok(outputs)
+}
+
+/// The distinct payout periods of `rows`, in order.
+fn payout_periods(rows: &[Row]) -> Vec<crate::period::Period> {
+    let mut periods: Vec<crate::period::Period> =
+        rows.iter().map(|r| r.result.payout_period).collect();
+    periods.sort_unstable();
+    periods.dedup();
+    periods
+}
+
+/// The lines of each row of one rep's statements: the run's own when it kept them; else the
+/// engine's lines of the rep recomputed by the tracer (`traced`, the rep's results in the order of
+/// the run's, which start at `run.reps[first]`) followed by the run's payment lines. Recomputed
+/// lines must sum to the row's payable, as the run's invariants require of kept lines.
+fn block_lines<'a>(
+    run: &RunResult,
+    traced: Option<(&'a [crate::engine::RepResult], usize)>,
+    r: &Row<'a>,
+) -> Result<statement::BlockLines<'a>, crate::engine::InternalError> {
+    let Some((traced, first)) = traced else {
+        return Ok(statement::BlockLines([&r.result.lines, &[]]));
+    };
+    let [result, component, period] = r.at;
+    let who = || {
+        format!(
+            "rep {} component {} period {}",
+            r.rep_id, r.component.id, r.result.payout_period
+        )
+    };
+    let p = result
+        .checked_sub(first)
+        .and_then(|t| traced.get(t))
+        .filter(|t| t.rep == run.reps[result].rep && t.plan == run.reps[result].plan)
+        .and_then(|t| t.components.get(component))
+        .and_then(|c| c.periods.get(period))
+        .filter(|p| {
+            p.payout_period == r.result.payout_period && p.earned_to_date == r.result.earned_to_date
+        })
+        .ok_or_else(|| {
+            crate::engine::InternalError(format!(
+                "recomputing the statement lines of {} gave another result than the run",
+                who()
+            ))
+        })?;
+    let lines = statement::BlockLines([&p.lines, &r.result.lines]);
+    if lines.sum() != r.result.payable {
+        return Err(crate::engine::InternalError(format!(
+            "statement lines do not sum to the payable for {}",
+            who()
+        )));
+    }
+    Ok(lines)
+}
+
+/// Render each statement (payout period) of one rep's rows, calling `each(rows, renderer)` after
+/// each is rendered.
+fn render_rep<'a>(
+    job: &Job<'a>,
+    renderer: &mut Renderer,
+    rows: &'a [Row<'a>],
+    mut each: impl FnMut(&'a [Row<'a>], &Renderer) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let rep = job.run.reps[rows[0].at[0]].rep;
+    let traced = job.tracer.map(|t| t.trace(rep)).transpose()?;
+    // The run's results are in rep order; the rep's start here.
+    let first = job.run.reps.partition_point(|r| r.rep < rep);
+    let traced = traced.as_deref().map(|t| (t, first));
+    for statement in rows.chunk_by(|a, b| a.result.payout_period == b.result.payout_period) {
+        let lines = statement
+            .iter()
+            .map(|r| block_lines(job.run, traced, r))
+            .collect::<Result<Vec<_>, _>>()?;
+        renderer.render(
+            job.inputs,
+            job.run,
+            statement,
+            &lines,
+            job.pay.of(statement),
+        )?;
+        each(statement, renderer)?;
+    }
+    Ok(())
+}
+
+/// Write one statement file (the concatenation of `parts`) into the staging folder; its manifest
+/// entry.
+fn write_file(staging: &Path, name: String, parts: &[&[u8]]) -> anyhow::Result<OutputFile> {
+    let path = staging.join(&name);
+    let mut hash = Sha256::new();
+    let mut file =
+        std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    for part in parts.iter().filter(|p| !p.is_empty()) {
+        hash.update(part);
+        file.write_all(part)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(OutputFile {
+        path: format!("statements/{name}"),
+        sha256: format!("{:x}", hash.finalize()),
+    })
+}
+
+/// Per rep: `statements/<period>/<rep>.csv` and `.md`, rendered and written in parallel (without a
+/// temporary file and a rename per statement: four times the system calls on tens of thousands of
+/// files; the staging folder makes the set atomic).
+fn write_per_rep(staging: &Path, job: &Job) -> anyhow::Result<Vec<OutputFile>> {
+    for period in payout_periods(job.rows) {
+        let folder = staging.join(fs::safe_name(&period.to_string()));
+        std::fs::create_dir_all(&folder)
+            .with_context(|| format!("cannot create the folder {}", folder.display()))?;
+    }
+    let bom: &[u8] = if job.bom { BOM } else { b"" };
+    let reps: Vec<&[Row]> = job.rows.chunk_by(|a, b| a.rep_id == b.rep_id).collect();
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let written: Vec<anyhow::Result<Vec<OutputFile>>> = reps
+        .par_iter()
+        .map_init(Renderer::default, |renderer, &rows| {
+            let mut files = Vec::new();
+            render_rep(job, renderer, rows, |statement, r| {
+                let base = format!(
+                    "{}/{}",
+                    fs::safe_name(&statement[0].result.payout_period.to_string()),
+                    fs::safe_name(statement[0].rep_id)
+                );
+                files.push(write_file(staging, format!("{base}.csv"), &[bom, &r.csv])?);
+                files.push(write_file(
+                    staging,
+                    format!("{base}.md"),
+                    &[r.md.as_bytes()],
+                )?);
+                Ok(())
+            })?;
+            let reps_done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            (job.progress)(reps_done, reps.len() as u64);
+            Ok(files)
+        })
+        .collect();
+    let mut outputs = Vec::with_capacity(job.rows.len() * 2);
+    for files in written {
+        outputs.extend(files?);
+    }
+    Ok(outputs)
+}
+
+/// Every statement line of the run as one CSV (the header, then each rep's lines by payout period,
+/// in rep order), rendered in parallel and held in memory: for the workbook.
+pub fn all_lines(job: &Job) -> anyhow::Result<Vec<u8>> {
+    let reps: Vec<&[Row]> = job.rows.chunk_by(|a, b| a.rep_id == b.rep_id).collect();
+    let parts = reps
+        .par_chunks(TASK)
+        .map_init(Renderer::without_markdown, |renderer, task| {
+            let mut csv = Vec::new();
+            for &rows in task {
+                render_rep(job, renderer, rows, |_, r| {
+                    csv.extend_from_slice(&r.csv);
+                    Ok(())
+                })?;
+            }
+            Ok(csv)
+        })
+        .collect::<anyhow::Result<Vec<Vec<u8>>>>()?;
+    let mut all = statement::csv_header()?;
+    for part in parts {
+        all.extend_from_slice(&part);
+    }
+    Ok(all)
+}
+
+/// One file being written per payout period: its writer and the running hash of its bytes.
+struct PeriodFile {
+    name: String,
+    out: std::io::BufWriter<std::fs::File>,
+    hash: Sha256,
+}
+
+impl PeriodFile {
+    fn create(staging: &Path, name: String) -> anyhow::Result<PeriodFile> {
+        let path = staging.join(&name);
+        let file = std::fs::File::create(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(PeriodFile {
+            name,
+            out: std::io::BufWriter::with_capacity(1 << 20, file),
+            hash: Sha256::new(),
+        })
+    }
+
+    fn append(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        self.hash.update(bytes);
+        self.out
+            .write_all(bytes)
+            .with_context(|| format!("cannot write statements/{}", self.name))
+    }
+
+    fn finish(mut self) -> anyhow::Result<OutputFile> {
+        self.out
+            .flush()
+            .with_context(|| format!("cannot write statements/{}", self.name))?;
+        Ok(OutputFile {
+            path: format!("statements/{}", self.name),
+            sha256: format!("{:x}", self.hash.finalize()),
+        })
+    }
+}
+
+/// Reps rendered between two appends to the period files: enough to keep every thread busy, few
+/// enough that their lines stay a small part of the batch's memory.
+const WAVE: usize = 512;
+/// Reps one task renders in a row into its own buffers.
+const TASK: usize = 16;
+
+/// Per period: `statements/<period>.csv`, the header once, then every rep's lines in rep order.
+/// Reps are rendered in parallel a wave at a time into one buffer per period and task; the buffers
+/// are then appended to the period files in order, each file (and its hash) on its own thread.
+fn write_per_period(staging: &Path, job: &Job) -> anyhow::Result<Vec<OutputFile>> {
+    let periods = payout_periods(job.rows);
+    let mut files = periods
+        .iter()
+        .map(|p| PeriodFile::create(staging, format!("{}.csv", fs::safe_name(&p.to_string()))))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let header = statement::csv_header()?;
+    for f in &mut files {
+        if job.bom {
+            f.append(BOM)?;
+        }
+        f.append(&header)?;
+    }
+    let reps: Vec<&[Row]> = job.rows.chunk_by(|a, b| a.rep_id == b.rep_id).collect();
+    let mut done = 0;
+    for wave in reps.chunks(WAVE) {
+        let buffers: Vec<Vec<Vec<u8>>> = wave
+            .par_chunks(TASK)
+            .map_init(Renderer::without_markdown, |renderer, task| {
+                let mut by_period = vec![Vec::new(); periods.len()];
+                for &rows in task {
+                    render_rep(job, renderer, rows, |statement, r| {
+                        let p = statement[0].result.payout_period;
+                        let i = periods.binary_search(&p).unwrap_or_default();
+                        by_period[i].extend_from_slice(&r.csv);
+                        Ok(())
+                    })?;
+                }
+                Ok(by_period)
+            })
+            .collect::<anyhow::Result<_>>()?;
+        files
+            .par_iter_mut()
+            .enumerate()
+            .try_for_each(|(i, f)| buffers.iter().try_for_each(|b| f.append(&b[i])))?;
+        done += wave.len() as u64;
+        (job.progress)(done, reps.len() as u64);
+    }
+    files.into_iter().map(PeriodFile::finish).collect()
+}
