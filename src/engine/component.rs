@@ -732,14 +732,36 @@ fn curve(
         step.exact = target * c.weight * pay;
         if lines_wanted && step.exact != prev {
             step.lines.push(Line::note(LineKind::Curve, None, step.exact - prev, format!(
-                "target incentive {} × {}/12{scale_note} × weight {} × curve({}) = {} × {} = {} to date, {} before",
+                "target incentive {} × {}/12{scale_note} × weight {} × curve({}) = {} × {} = {} to date, {} before{}",
                 money(ti, places), months, fmt_percent(c.weight), attainment_pct(Some(att)), money(target * c.weight, places),
-                fmt_percent(pay.round_dp(6)), money(step.exact, places), money(prev, places)
+                fmt_percent(pay.round_dp(6)), money(step.exact, places), money(prev, places), past_last_note(c, att)
             )));
         }
         prev = step.exact;
     }
     Some(steps)
+}
+
+/// How a payout past a curve's last point was reached: "; past the last point: 200% + 2% × 30 points
+/// = 260%" (and the ceiling when it cut the line); empty inside the curve's points.
+fn past_last_note(c: &Curve, att: Decimal) -> String {
+    let (Some(p), Some(after)) = (c.past_last(att), c.after) else {
+        return String::new();
+    };
+    let ceiling = if p.at_max {
+        format!(", at most {}", fmt_percent(p.payout))
+    } else {
+        String::new()
+    };
+    format!(
+        "; past the last point {} → {}: {} + {} × {} points = {}{ceiling}",
+        fmt_percent(p.last.0),
+        fmt_percent(p.last.1),
+        fmt_percent(p.last.1),
+        fmt_percent(after.slope),
+        p.points.round_dp(4).normalize(),
+        fmt_percent((p.last.1 + p.rise).round_dp(6)),
+    )
 }
 
 #[allow(clippy::too_many_arguments)]

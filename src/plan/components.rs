@@ -47,6 +47,7 @@ pub(crate) struct RawComponent {
     interpolation: Option<Spanned<String>>,
     weight: Option<Spanned<Value>>,
     target_incentive: Option<Spanned<Value>>,
+    after: Option<Spanned<RawAfter>>,
     // bonus
     levels: Option<Vec<Spanned<RawLevel>>>,
     stacking: Option<Spanned<bool>>,
@@ -90,6 +91,13 @@ struct RawThreshold {
 struct RawPoint {
     attainment: Spanned<Value>,
     payout: Spanned<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAfter {
+    slope: Spanned<Value>,
+    max: Option<Spanned<Value>>,
 }
 
 #[derive(Deserialize)]
@@ -322,6 +330,7 @@ fn misplaced_keys(raw: &RawComponent) -> Vec<KeyUse> {
             &["curve"],
         ),
         ("weight", raw.weight.as_ref().map(|x| x.span()), &["curve"]),
+        ("after", raw.after.as_ref().map(|x| x.span()), &["curve"]),
         (
             "target_incentive",
             raw.target_incentive.as_ref().map(|x| x.span()),
@@ -412,7 +421,11 @@ pub(crate) fn parse_component(
     }
     let kind = match kind_name {
         "commission" => ComponentKind::Commission(parse_commission(&cx, c, diags)?),
-        "curve" => ComponentKind::Curve(parse_curve(&cx, c, diags)?),
+        "curve" => {
+            let curve = parse_curve(&cx, c, diags)?;
+            lint_curve_after_flat(&cx, c, &curve, diags);
+            ComponentKind::Curve(curve)
+        }
         "bonus" => ComponentKind::Bonus(parse_bonus(&cx, c, diags)?),
         _ => ComponentKind::Spiff(parse_spiff(&cx, c, diags)?),
     };
@@ -899,7 +912,12 @@ fn parse_curve(cx: &Ctx, c: &Spanned<RawComponent>, diags: &mut Diagnostics) -> 
             ),
         ));
     }
+    let after = match &raw.after {
+        Some(a) => Some(parse_curve_after(cx, a, &points, diags)?),
+        None => None,
+    };
     Some(Curve {
+        after,
         points,
         interpolation: keyword(
             cx.src,
@@ -921,6 +939,66 @@ fn parse_curve(cx: &Ctx, c: &Spanned<RawComponent>, diags: &mut Diagnostics) -> 
             .as_ref()
             .and_then(|v| cx.non_negative(v, "`target_incentive`", false, diags)),
     })
+}
+
+/// `after = { slope = "2%", max = "300%" }`: the curve rises by `slope` per point of attainment past
+/// its last point, up to `max`. A `max` below the last point's payout would cut the curve:
+/// `plan-curve-after-max`.
+fn parse_curve_after(
+    cx: &Ctx,
+    a: &Spanned<RawAfter>,
+    points: &[(Decimal, Decimal)],
+    diags: &mut Diagnostics,
+) -> Option<CurveAfter> {
+    let ra = a.get_ref();
+    let slope = cx.non_negative(&ra.slope, "`after.slope`", true, diags);
+    let max = match &ra.max {
+        Some(m) => Some(cx.non_negative(m, "`after.max`", true, diags)?),
+        None => None,
+    };
+    let last = points.last().map_or(Decimal::ZERO, |p| p.1);
+    if let Some(m) = max.filter(|m| *m < last) {
+        diags.push(
+            cx.src
+                .error("plan-curve-after-max", a.span(), format!(
+                    "component `{}`: `after.max` {} is below the last point's payout {}",
+                    cx.id, crate::money::fmt_percent(m), crate::money::fmt_percent(last)
+                ))
+                .hint("set max at or above the last point's payout, or add a point where the curve should stop"),
+        );
+        return None;
+    }
+    Some(CurveAfter {
+        slope: slope?,
+        max,
+        line: cx.line(&a.span()),
+    })
+}
+
+/// A slope of zero, or a ceiling at the last point's payout, keeps the curve flat as it is without
+/// `after`: warn, the plan says something it does not do.
+fn lint_curve_after_flat(
+    cx: &Ctx,
+    c: &Spanned<RawComponent>,
+    curve: &Curve,
+    diags: &mut Diagnostics,
+) {
+    let (Some(after), Some(&(_, last))) = (curve.after, curve.points.last()) else {
+        return;
+    };
+    if after.slope > Decimal::ZERO && after.max != Some(last) {
+        return;
+    }
+    let span = c.get_ref().after.as_ref().map_or(c.span(), |a| a.span());
+    diags.push(
+        cx.src
+            .warning("plan-curve-after-flat", span, format!(
+                "component `{}`: `after` keeps the curve flat past its last point ({}), as it is without `after`",
+                cx.id,
+                if after.slope.is_zero() { "a slope of 0" } else { "`max` is the last point's payout" }
+            ))
+            .hint("give a positive slope and a max above the last point's payout, or remove `after`"),
+    );
 }
 
 fn parse_bonus(cx: &Ctx, c: &Spanned<RawComponent>, diags: &mut Diagnostics) -> Option<Bonus> {

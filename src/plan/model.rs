@@ -275,6 +275,19 @@ pub struct Curve {
     pub weight: Decimal,
     /// Annual target incentive for everyone on the plan; default: the roster's `target_incentive`.
     pub target_incentive: Option<Decimal>,
+    /// How the curve continues past its last point; `None`: flat (the last point's payout).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<CurveAfter>,
+}
+
+/// A curve's continuation past its last point: a straight line of `slope`, up to `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CurveAfter {
+    /// Payout added per point (0.01) of attainment: 0.02 = +2% of target per point.
+    pub slope: Decimal,
+    /// The most the curve pays (a payout fraction), if bounded.
+    pub max: Option<Decimal>,
+    pub line: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -290,10 +303,14 @@ impl Curve {
     /// Decimal places of an interpolated payout fraction (0.0000000001 = a millionth of a percent point).
     pub const PRECISION: u32 = 10;
 
-    /// Payout fraction at attainment `a`: 0 below the first point, the last point's payout above it.
-    /// Between points of a linear curve the fraction is a division, computed to
-    /// [`Curve::PRECISION`] decimal places (half-even): the curve's one inexact step.
+    /// Payout fraction at attainment `a`: 0 below the first point; above the last point, the last
+    /// point's payout, or the line of [`Curve::after`] from it. Between points of a linear curve the
+    /// fraction is a division, computed to [`Curve::PRECISION`] decimal places (half-even): the
+    /// curve's one inexact step; the slope past the last point is rounded the same way.
     pub fn at(&self, a: Decimal) -> Decimal {
+        if let Some(y) = self.past_last(a).map(|p| p.payout) {
+            return y;
+        }
         let Some(i) = self.points.iter().rposition(|(x, _)| *x <= a) else {
             return Decimal::ZERO;
         };
@@ -308,6 +325,44 @@ impl Curve {
             _ => y0,
         }
     }
+
+    /// Where attainment `a` lies past the last point of a curve that continues with a slope.
+    pub fn past_last(&self, a: Decimal) -> Option<PastLast> {
+        let after = self.after?;
+        let &(x, y) = self.points.last()?;
+        if a <= x {
+            return None;
+        }
+        let points = (a - x) * Decimal::ONE_HUNDRED;
+        let rise = (after.slope * points).round_dp_with_strategy(
+            Self::PRECISION,
+            rust_decimal::RoundingStrategy::MidpointNearestEven,
+        );
+        let line = y.checked_add(rise).unwrap_or(Decimal::MAX);
+        let payout = after.max.map_or(line, |m| line.min(m));
+        Some(PastLast {
+            last: (x, y),
+            points,
+            rise,
+            payout,
+            at_max: payout < line,
+        })
+    }
+}
+
+/// The payout of an attainment past a curve's last point, with its parts for the statement line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PastLast {
+    /// The last point (attainment, payout).
+    pub last: (Decimal, Decimal),
+    /// Points of attainment past it (12.5 for 12.5%).
+    pub points: Decimal,
+    /// slope × points, rounded to [`Curve::PRECISION`].
+    pub rise: Decimal,
+    /// The payout fraction: last payout + rise, at most `max`.
+    pub payout: Decimal,
+    /// Whether `max` cut the line.
+    pub at_max: bool,
 }
 
 /// A bonus paid once when attainment first reaches each level in a measurement period.

@@ -19,8 +19,8 @@ use crate::data::Inputs;
 use crate::engine::{RepResult, RunResult, Status};
 use crate::money::fmt_percent;
 use crate::plan::{
-    Basis, BonusAmount, Component, ComponentKind, Condition, Interpolation, MeasureValue, Method,
-    Plan, RateTable, Scope, Test,
+    Basis, BonusAmount, Component, ComponentKind, Condition, Curve, Interpolation, MeasureValue,
+    Method, Plan, RateTable, Scope, Test,
 };
 
 fn table(headers: &[&str], right: &[usize]) -> Table {
@@ -100,6 +100,21 @@ fn tiers_table(plan: &Plan, t: &RateTable, quota: Option<Decimal>, places: u32) 
     indent(&tt.to_string(), "  ")
 }
 
+/// A curve's continuation past its last point, if it has one: ", then +2% per point of attainment
+/// (at most 300%)".
+fn describe_curve_after(c: &Curve) -> String {
+    let Some(after) = c.after else {
+        return String::new();
+    };
+    format!(
+        ", then +{} per point of attainment{}",
+        fmt_percent(after.slope),
+        after
+            .max
+            .map_or(String::new(), |m| format!(" (at most {})", fmt_percent(m)))
+    )
+}
+
 /// What the component is, in words.
 fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32) {
     match &comp.kind {
@@ -162,12 +177,13 @@ fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32
                 .collect();
             let _ = writeln!(
                 s,
-                "Curve ({}): {}; weight {}; target incentive {}",
+                "Curve ({}): {}{}; weight {}; target incentive {}",
                 match c.interpolation {
                     Interpolation::Linear => "linear between points",
                     Interpolation::Step => "steps",
                 },
                 points.join(", "),
+                describe_curve_after(c),
                 fmt_percent(c.weight),
                 c.target_incentive
                     .map_or("from the roster (annual)".to_string(), |t| format!(

@@ -9,6 +9,7 @@ mod util;
 mod bench;
 mod catalogue;
 mod constructs;
+mod constructs2;
 mod conventions;
 mod crediting;
 mod data;
