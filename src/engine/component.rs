@@ -512,6 +512,7 @@ fn commission(
             && c.deal_cap.is_none()
             && c.deal_floor.is_none()
             && c.table.scope == Scope::Cumulative
+            && !has_tier_amounts(&c.table)
         {
             let mut steps = walk(payouts, entries, false, Decimal::ZERO, |_, _| Some(()))?;
             for step in &mut steps {
@@ -591,6 +592,7 @@ fn commission(
                         base: v,
                         rate,
                         amount: v * rate,
+                        per: None,
                     }]
                 }
                 None => match table.scope {
@@ -610,7 +612,7 @@ fn commission(
                             Decimal::ONE
                         };
                         piece.base = kept * sign;
-                        piece.amount = piece.base * piece.rate;
+                        piece.amount = piece.priced(piece.base);
                         if piece.from <= piece.to {
                             piece.from = piece.from.max(t);
                         } else {
@@ -687,6 +689,12 @@ fn commission(
             Some(())
         },
     )
+}
+
+/// Whether a table has tiers that pay a fixed amount: their prorated shares are rounded per deal,
+/// so the table is priced deal by deal, never read once at the measure to date.
+fn has_tier_amounts(t: &crate::plan::RateTable) -> bool {
+    t.tiers.iter().any(|t| t.amount.is_some())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -896,6 +904,7 @@ fn spiff(rc: &RepCtx, s: &Spiff, payouts: &[Period], entries: &[Entry]) -> Vec<S
                         base: v,
                         rate: s.amount,
                         amount,
+                        per: None,
                         rule: None,
                         detail: None,
                     });

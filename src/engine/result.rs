@@ -215,6 +215,10 @@ pub struct Line {
     pub base: Decimal,
     pub rate: Decimal,
     pub amount: Decimal,
+    /// For a slice of a tier that pays a fixed amount: the tier's width in measure units; `rate` is
+    /// then the tier's amount and the line is `base × rate ÷ per`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per: Option<Decimal>,
     /// The rule of the component whose table priced the deal (None: the default table).
     pub rule: Option<u32>,
     /// The arithmetic, for lines that are not a tier slice (curve, bonus, modifiers, caps).
@@ -239,6 +243,7 @@ impl Line {
             base: Decimal::ZERO,
             rate: Decimal::ZERO,
             amount,
+            per: None,
             rule: None,
             detail: Some(detail.into_boxed_str()),
         }
@@ -264,6 +269,7 @@ impl Line {
             base: p.base,
             rate: p.rate,
             amount: p.amount,
+            per: p.per,
             rule,
             detail: None,
         }

@@ -66,7 +66,8 @@ pub(crate) struct RawComponent {
 struct RawTier {
     from: Spanned<Value>,
     to: Option<Spanned<Value>>,
-    rate: Spanned<Value>,
+    rate: Option<Spanned<Value>>,
+    amount: Option<Spanned<Value>>,
 }
 
 #[derive(Deserialize)]
@@ -547,11 +548,11 @@ fn lint_unreachable_tiers(
             earned_at_from = match t.method {
                 Method::Retroactive => tier.from.checked_mul(prev.rate).unwrap_or(Decimal::MAX),
                 _ => earned_at_from
-                    .checked_add(
+                    .checked_add(prev.amount.unwrap_or_else(|| {
                         (tier.from - prev.from)
                             .checked_mul(prev.rate)
-                            .unwrap_or(Decimal::MAX),
-                    )
+                            .unwrap_or(Decimal::MAX)
+                    }))
                     .unwrap_or(Decimal::MAX),
             };
             if earned_at_from >= cap {
@@ -579,6 +580,8 @@ struct TableSettings {
     scope: Scope,
     boundary: Boundary,
     rate_type: RateType,
+    /// Whether the component tiers each deal on its own value (`tier_on`).
+    tier_on: bool,
 }
 
 fn parse_commission(
@@ -644,6 +647,7 @@ fn parse_commission(
             ],
             diags,
         )?,
+        tier_on: raw.tier_on.is_some(),
     };
     let has_rules = raw.rules.as_ref().is_some_and(|r| !r.is_empty());
     let table = if raw.rate.is_none() && raw.tiers.is_none() && has_rules {
@@ -729,6 +733,7 @@ fn parse_table(
                 from: Decimal::ZERO,
                 to: None,
                 rate: r,
+                amount: None,
                 line: cx.line(&rate.span()),
             };
             (
@@ -760,13 +765,14 @@ fn parse_table(
                     .to
                     .as_ref()
                     .and_then(|to| cx.number(to, "a tier's `to`", on_attainment, diags));
-                let rate = rate_of(&rt.rate, diags);
-                if let (Some(from), Some(rate)) = (from, rate) {
+                let priced = tier_price(cx, t, percent, diags);
+                if let (Some(from), Some((rate, amount))) = (from, priced) {
                     tiers.push((
                         Tier {
                             from,
                             to,
                             rate,
+                            amount,
                             line: cx.line(&t.span()),
                         },
                         t.span(),
@@ -774,6 +780,7 @@ fn parse_table(
                 }
             }
             validate_tiers(src, id, &mut tiers, diags);
+            validate_amount_tiers(cx, &tiers, settings, diags);
             (
                 settings.method.unwrap_or(Method::Marginal),
                 settings.basis?,
@@ -808,6 +815,70 @@ fn parse_table(
         rate_type: settings.rate_type,
         tiers,
     })
+}
+
+/// A tier's price: its `rate`, or a fixed `amount` for the whole tier (rate 0): exactly one of the
+/// two (`plan-tier-price`).
+fn tier_price(
+    cx: &Ctx,
+    t: &Spanned<RawTier>,
+    percent: bool,
+    diags: &mut Diagnostics,
+) -> Option<(Decimal, Option<Decimal>)> {
+    let rt = t.get_ref();
+    match (&rt.rate, &rt.amount) {
+        (Some(rate), None) => Some((cx.number(rate, "a rate", percent, diags)?, None)),
+        (None, Some(amount)) => {
+            let a = cx.non_negative(amount, "a tier's `amount`", false, diags)?;
+            Some((Decimal::ZERO, Some(a)))
+        }
+        _ => {
+            diags.push(
+                cx.src
+                    .error("plan-tier-price", t.span(), format!(
+                        "component `{}`: a tier needs exactly one of `rate` or `amount`", cx.id
+                    ))
+                    .hint("`rate = \"4%\"` earns a rate on the tier's slice; `amount = 5000` pays 5,000.00 for the whole tier, prorated inside it"),
+            );
+            None
+        }
+    }
+}
+
+/// A tier `amount` is prorated over the tier's width, so the tier must be closed (not the last one)
+/// and the table marginal on the cumulative measure: `plan-tier-amount-open`,
+/// `plan-tier-amount-method`.
+fn validate_amount_tiers(
+    cx: &Ctx,
+    tiers: &[(Tier, Range<usize>)],
+    settings: TableSettings,
+    diags: &mut Diagnostics,
+) {
+    let Some((_, span)) = tiers.iter().find(|(t, _)| t.amount.is_some()) else {
+        return;
+    };
+    if let Some((_, last)) = tiers.last().filter(|(t, _)| t.amount.is_some()) {
+        diags.push(
+            cx.src
+                .error("plan-tier-amount-open", last.clone(), format!(
+                    "component `{}`: the last tier is open-ended, so its `amount` has no width to be prorated over",
+                    cx.id
+                ))
+                .hint("give the last tier a `rate`, or add a tier above it (`{ from = ..., rate = 0 }` pays nothing more)"),
+        );
+    }
+    let method_ok = settings.method.is_none_or(|m| m == Method::Marginal);
+    if !method_ok || settings.tier_on {
+        diags.push(
+            cx.src
+                .error("plan-tier-amount-method", span.clone(), format!(
+                    "component `{}`: a tier `amount` is prorated over the part of the tier the measure crosses; {}",
+                    cx.id,
+                    if settings.tier_on { "with `tier_on` no tier is crossed" } else { "it needs method = \"marginal\"" }
+                ))
+                .hint("use method = \"marginal\" without `tier_on`, or write the tier as a `rate`"),
+        );
+    }
 }
 
 /// Tiers must be non-negative, sorted, contiguous (each `to` equal to the next `from`), and only the last open.

@@ -514,6 +514,11 @@ pub struct Tier {
     pub from: Decimal,
     /// Upper breakpoint; `None` for the last, open-ended tier.
     pub to: Option<Decimal>,
+    /// The rate; 0 for a tier that pays a fixed `amount`.
     pub rate: Decimal,
+    /// A fixed amount for crossing the whole tier, prorated by the part of the tier crossed
+    /// (marginal tables only; never on the open-ended last tier).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Decimal>,
     pub line: u64,
 }

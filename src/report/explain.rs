@@ -90,7 +90,10 @@ fn tiers_table(plan: &Plan, t: &RateTable, quota: Option<Decimal>, places: u32) 
     for (i, tier) in t.tiers.iter().enumerate() {
         tt.add_row(term_row(vec![
             table_tier(t, Some(i)),
-            table_rate(plan, t, tier.rate),
+            tier.amount.map_or_else(
+                || table_rate(plan, t, tier.rate),
+                |a| format!("{} for the tier, prorated", grouped(a, places)),
+            ),
             grouped(tier.from * scale, places),
             tier.to
                 .map(|to| grouped(to * scale, places))

@@ -88,3 +88,72 @@ fn explain_states_how_a_curve_continues_past_its_last_point() {
     // a curve without `after` is described as before: flat past its last point
     assert!(text.contains("150% → 200%; weight 100%"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tiers that pay a fixed amount, prorated inside the tier
+
+#[test]
+fn a_tier_amount_is_prorated_by_the_part_of_the_tier_crossed() {
+    // tests/cases/constructs2, plan `amounts`, R3: quota 90,000 for 2026-Q1, measured per quarter,
+    // paid monthly. A1 30,000 (Jan), A2 30,000 (Feb), A3 40,000 (Mar).
+    //   ladder: T1 [0%, 50%) = [0, 45,000) pays 5,000; T2 [50%, 100%) = [45,000, 90,000) pays
+    //   10,000; T3 from 100% at 10%.
+    //   first-40k: [0, 40,000) pays 2,000; 5% from 40,000.
+    let run = run_case("constructs2", "2026-Q1");
+
+    // ladder, January: 30,000 of T1's 45,000 → 5,000 × 30,000 ÷ 45,000 = 3,333.3333333333 → 3,333.33
+    assert_eq!(run.payable("R3", "ladder", "2026-01"), "3333.33");
+    assert_eq!(
+        run.lines("2026-01", "R3", "ladder")
+            .iter()
+            .map(|l| (l["line"].as_str(), l["formula"].as_str(), l["rate"].as_str(), l["amount"].as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("deal", "30000.00 ÷ 45000.00 of 5000.00 per tier", "5000.00 per tier", "3333.3333333333"),
+            ("rounding", "round(3333.3333333333) = 3333.33 (half-away-from-zero to 2 places) less the previous period's rounding", "", "-0.0033333333"),
+        ]
+    );
+    // February: A2 takes 30,000 → 60,000: the rest of T1, 15,000 ÷ 45,000 × 5,000 = 1,666.6666666667,
+    //   and 15,000 of T2: 15,000 ÷ 45,000 × 10,000 = 3,333.3333333333; to date 8,333.3333333333
+    //   → 8,333.33, payable 8,333.33 − 3,333.33 = 5,000.00
+    assert_eq!(
+        run.lines("2026-02", "R3", "ladder")
+            .iter()
+            .filter(|l| l["line"] == "deal")
+            .map(|l| l["amount"].as_str())
+            .collect::<Vec<_>>(),
+        ["1666.6666666667", "3333.3333333333"]
+    );
+    assert_eq!(
+        run.get("R3", "ladder", "2026-02", "earned_to_date"),
+        "8333.33"
+    );
+    assert_eq!(run.payable("R3", "ladder", "2026-02"), "5000.00");
+    // March: A3 takes 60,000 → 100,000: the rest of T2, 30,000 ÷ 45,000 × 10,000 = 6,666.6666666667,
+    //   and 10,000 × 10% = 1,000; to date 5,000 + 10,000 + 1,000 = 16,000.00 (the thirds add up to
+    //   the whole tiers exactly), payable 16,000.00 − 8,333.33 = 7,666.67
+    assert_eq!(
+        run.get("R3", "ladder", "2026-03", "earned_to_date"),
+        "16000.00"
+    );
+    assert_eq!(run.payable("R3", "ladder", "2026-03"), "7666.67");
+
+    // first-40k (breakpoints in amounts): January 30,000 ÷ 40,000 × 2,000 = 1,500.00; February to
+    //   date 2,000 + 20,000 × 5% = 3,000.00, payable 1,500.00; March 2,000 + 60,000 × 5% = 5,000.00,
+    //   payable 2,000.00
+    assert_eq!(run.payable("R3", "first-40k", "2026-01"), "1500.00");
+    assert_eq!(run.payable("R3", "first-40k", "2026-02"), "1500.00");
+    assert_eq!(run.payable("R3", "first-40k", "2026-03"), "2000.00");
+}
+
+#[test]
+fn explain_shows_a_tier_amount_in_the_tier_table() {
+    let text = explain("constructs2", "R3", "2026-Q1");
+    assert!(
+        text.contains(
+            "T1 [0%, 50%)   ┆  5,000.00 for the tier, prorated ┆           0.00 ┆    45,000.00"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("T3 [100%, ∞)   ┆                              10% ┆      90,000.00"));
+}
