@@ -733,9 +733,14 @@ fn curve(
         Decimal::ZERO,
         |_, _| Some(()),
     )?;
+    let weights = weight_quotas(rc, ci, c, m, quota, diags)?;
     let mut prev = Decimal::ZERO;
-    for step in &mut steps {
+    for (p, step) in payouts.iter().zip(&mut steps) {
         let att = step.measure.checked_div(quota.amount).unwrap_or_default();
+        let parts = weighted_parts(rc, comp.measure, &weights, m.start(), p.end(), step.measure);
+        let att = parts
+            .as_ref()
+            .map_or(att, |ps| ps.iter().map(|w| w.weight * w.attainment).sum());
         let pay = c.at(att);
         step.exact = target * c.weight * pay;
         if lines_wanted && step.exact != prev {
@@ -744,10 +749,115 @@ fn curve(
                 money(ti, places), months, fmt_percent(c.weight), attainment_pct(Some(att)), money(target * c.weight, places),
                 fmt_percent(pay.round_dp(6)), money(step.exact, places), money(prev, places), past_last_note(c, att)
             )));
+            if let Some(ps) = &parts {
+                push_weighted_note(step.lines.last_mut(), rc, ps, att);
+            }
         }
         prev = step.exact;
     }
     Some(steps)
+}
+
+/// One measure's part of a weighted attainment, at the end of a payout period.
+struct WeightedPart {
+    measure: usize,
+    weight: Decimal,
+    measure_to_date: Decimal,
+    quota: Decimal,
+    attainment: Decimal,
+}
+
+/// The quota of each measure of a curve's `weights` for measurement period `m` (the component's own
+/// measure has `quota`); `None` after a diagnostic when one is missing or scaled to zero.
+fn weight_quotas(
+    rc: &RepCtx,
+    ci: usize,
+    c: &Curve,
+    m: Period,
+    quota: Quota,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<(usize, Decimal, Quota)>> {
+    let comp = &rc.plan.components[ci];
+    let mut out = Vec::with_capacity(c.weights.len());
+    for w in &c.weights {
+        if w.measure == comp.measure {
+            out.push((w.measure, w.weight, quota));
+            continue;
+        }
+        let Some((q, scale)) = rc.quota(&w.quota_measure, m) else {
+            diags.push(quota_missing(
+                rc,
+                &comp.id,
+                &w.quota_measure,
+                m,
+                "for its weighted attainment",
+            ));
+            return None;
+        };
+        if let (true, Some((full, scale))) = (q.amount.is_zero(), scale) {
+            let full = Quota { amount: full, ..q };
+            diags.push(quota_scaled_to_zero(rc, &comp.id, m, full, scale));
+            return None;
+        }
+        out.push((w.measure, w.weight, q));
+    }
+    Some(out)
+}
+
+/// Each weighted measure's attainment from `start` to `end` (`None` without weights); the
+/// component's own measure is `own_to_date`.
+fn weighted_parts(
+    rc: &RepCtx,
+    own: usize,
+    weights: &[(usize, Decimal, Quota)],
+    start: NaiveDate,
+    end: NaiveDate,
+    own_to_date: Decimal,
+) -> Option<Vec<WeightedPart>> {
+    if weights.is_empty() {
+        return None;
+    }
+    let parts = weights.iter().map(|&(measure, weight, q)| {
+        let measure_to_date = if measure == own {
+            own_to_date
+        } else {
+            rc.sum_between(measure, start, end)
+        };
+        WeightedPart {
+            measure,
+            weight,
+            measure_to_date,
+            quota: q.amount,
+            attainment: measure_to_date.checked_div(q.amount).unwrap_or_default(),
+        }
+    });
+    Some(parts.collect())
+}
+
+/// Appends each measure's part to a curve line: "; weighted attainment 84.00% = `bookings`
+/// 120,000.00 ÷ 100,000.00 = 120.00% × 60% + `new_logos` 1 ÷ 2 = 50.00% × 40%".
+fn push_weighted_note(line: Option<&mut Line>, rc: &RepCtx, parts: &[WeightedPart], att: Decimal) {
+    let Some(line) = line else { return };
+    let terms: Vec<String> = parts
+        .iter()
+        .map(|w| {
+            format!(
+                "`{}` {} ÷ {} = {} × {}",
+                rc.plan.measures[w.measure].name,
+                w.measure_to_date.normalize(),
+                w.quota.normalize(),
+                attainment_pct(Some(w.attainment)),
+                fmt_percent(w.weight)
+            )
+        })
+        .collect();
+    let text = format!(
+        "{}; weighted attainment {} = {}",
+        line.detail.as_deref().unwrap_or(""),
+        attainment_pct(Some(att)),
+        terms.join(" + ")
+    );
+    line.detail = Some(text.into_boxed_str());
 }
 
 /// How a payout past a curve's last point was reached: "; past the last point: 200% + 2% × 30 points

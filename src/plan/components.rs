@@ -48,6 +48,7 @@ pub(crate) struct RawComponent {
     weight: Option<Spanned<Value>>,
     target_incentive: Option<Spanned<Value>>,
     after: Option<Spanned<RawAfter>>,
+    weights: Option<Spanned<BTreeMap<String, Spanned<Value>>>>,
     // bonus
     levels: Option<Vec<Spanned<RawLevel>>>,
     stacking: Option<Spanned<bool>>,
@@ -332,6 +333,11 @@ fn misplaced_keys(raw: &RawComponent) -> Vec<KeyUse> {
         ),
         ("weight", raw.weight.as_ref().map(|x| x.span()), &["curve"]),
         ("after", raw.after.as_ref().map(|x| x.span()), &["curve"]),
+        (
+            "weights",
+            raw.weights.as_ref().map(|x| x.span()),
+            &["curve"],
+        ),
         (
             "target_incentive",
             raw.target_incentive.as_ref().map(|x| x.span()),
@@ -987,8 +993,13 @@ fn parse_curve(cx: &Ctx, c: &Spanned<RawComponent>, diags: &mut Diagnostics) -> 
         Some(a) => Some(parse_curve_after(cx, a, &points, diags)?),
         None => None,
     };
+    let weights = match &raw.weights {
+        Some(w) => parse_weights(cx, raw, w, diags)?,
+        None => Vec::new(),
+    };
     Some(Curve {
         after,
+        weights,
         points,
         interpolation: keyword(
             cx.src,
@@ -1044,6 +1055,54 @@ fn parse_curve_after(
         max,
         line: cx.line(&a.span()),
     })
+}
+
+/// `weights = { bookings = "60%", new_logos = "40%" }`: the curve reads the weighted sum of these
+/// measures' attainments. Each names a measure of the plan (its quota row has the measure's name; the
+/// component's own measure uses the component's `quota`), the component's measure among them
+/// (`plan-weights-measure`), and the weights add up to 100% (`plan-weights-sum`).
+fn parse_weights(
+    cx: &Ctx,
+    raw: &RawComponent,
+    w: &Spanned<BTreeMap<String, Spanned<Value>>>,
+    diags: &mut Diagnostics,
+) -> Option<Vec<MeasureWeight>> {
+    let own = raw.measure.get_ref().trim();
+    let own_quota = raw.quota.as_ref().map_or(own, |q| q.get_ref().trim());
+    let mut out = Vec::new();
+    for (name, value) in w.get_ref() {
+        let spanned = Spanned::new(value.span(), name.clone());
+        let measure = cx.measure(&spanned, diags);
+        let weight = cx.non_negative(value, "a measure's weight", true, diags);
+        let name = name.trim();
+        out.push(MeasureWeight {
+            measure: measure?,
+            quota_measure: if name == own { own_quota } else { name }.to_string(),
+            weight: weight?,
+        });
+    }
+    if !w.get_ref().keys().any(|k| k.trim() == own) {
+        diags.push(
+            cx.src
+                .error("plan-weights-measure", w.span(), format!(
+                    "component `{}`: its measure `{own}` is not among the weighted measures", cx.id
+                ))
+                .hint(format!("add `{own} = \"..%\"` to `weights`, or make one of them the component's `measure`")),
+        );
+        return None;
+    }
+    let total: Decimal = out.iter().map(|m| m.weight).sum();
+    if total != Decimal::ONE {
+        diags.push(
+            cx.src
+                .error("plan-weights-sum", w.span(), format!(
+                    "component `{}`: the weights add up to {}, not 100%", cx.id, crate::money::fmt_percent(total)
+                ))
+                .hint("weights share the attainment: make them add up to 100% (use the component's `weight` to scale the payout)"),
+        );
+        return None;
+    }
+    Some(out)
 }
 
 /// A slope of zero, or a ceiling at the last point's payout, keeps the curve flat as it is without

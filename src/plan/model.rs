@@ -225,6 +225,15 @@ impl Component {
         }
     }
 
+    /// The measures of a curve's weighted attainment (none for other components).
+    pub fn weighted_measures(&self) -> impl Iterator<Item = usize> + '_ {
+        let weights = match &self.kind {
+            ComponentKind::Curve(c) => c.weights.as_slice(),
+            _ => &[],
+        };
+        weights.iter().map(|w| w.measure)
+    }
+
     /// The rate table that governs display of tiers and rates (the default table).
     pub fn table(&self) -> Option<&RateTable> {
         match &self.kind {
@@ -278,6 +287,20 @@ pub struct Curve {
     /// How the curve continues past its last point; `None`: flat (the last point's payout).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after: Option<CurveAfter>,
+    /// Attainment as the weighted sum of several measures' attainments (`weights`); empty: the
+    /// component's own measure alone.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub weights: Vec<MeasureWeight>,
+}
+
+/// One measure's part of a weighted attainment: its attainment (measure ÷ its quota) × `weight`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MeasureWeight {
+    /// Index into `Plan::measures`.
+    pub measure: usize,
+    /// The quotas file's `measure` (the component's `quota` for its own measure, else the measure's name).
+    pub quota_measure: String,
+    pub weight: Decimal,
 }
 
 /// A curve's continuation past its last point: a straight line of `slope`, up to `max`.

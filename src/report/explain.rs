@@ -118,6 +118,27 @@ fn describe_curve_after(c: &Curve) -> String {
     )
 }
 
+/// A curve's weighted attainment, if it has one: "Attainment: the weighted sum of `bookings` (quota
+/// `bookings`) × 60% + `new_logos` (quota `new_logos`) × 40%".
+fn describe_weights(s: &mut String, plan: &Plan, c: &Curve) {
+    if c.weights.is_empty() {
+        return;
+    }
+    let terms: Vec<String> = c
+        .weights
+        .iter()
+        .map(|w| {
+            format!(
+                "`{}` (quota `{}`) × {}",
+                plan.measures[w.measure].name,
+                w.quota_measure,
+                fmt_percent(w.weight)
+            )
+        })
+        .collect();
+    let _ = writeln!(s, "Attainment: the weighted sum of {}", terms.join(" + "));
+}
+
 /// What the component is, in words.
 fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32) {
     match &comp.kind {
@@ -194,6 +215,7 @@ fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32
                         grouped(t, places)
                     ))
             );
+            describe_weights(s, plan, c);
         }
         ComponentKind::Bonus(b) => {
             let levels: Vec<String> = b

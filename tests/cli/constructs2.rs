@@ -157,3 +157,38 @@ fn explain_shows_a_tier_amount_in_the_tier_table() {
     );
     assert!(text.contains("T3 [100%, ∞)   ┆                              10% ┆      90,000.00"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Weighted attainment across measures
+
+#[test]
+fn a_curve_pays_on_the_weighted_sum_of_several_measures_attainments() {
+    // tests/cases/constructs2, plan `weighted`, R4: curve 0%→0, 100%→100%, 150%→200% on 60% of
+    // bookings attainment + 40% of new-logo attainment; quotas 100,000 bookings and 4 new logos for
+    // 2026-Q1; TI 120,000 a year → 30,000 a quarter. W1 120,000 New Business and W2 10,000 Upsell
+    // in January, W3 40,000 New Business in February.
+    let run = run_case("constructs2", "2026-Q1");
+    // January: bookings 130,000 ÷ 100,000 = 130%, new logos 1 ÷ 4 = 25%:
+    //   60% × 130% + 40% × 25% = 78% + 10% = 88% → curve 88% → 30,000 × 88% = 26,400.00
+    assert_eq!(run.payable("R4", "blended", "2026-01"), "26400.00");
+    assert_eq!(
+        run.lines("2026-01", "R4", "blended")[0]["formula"],
+        "target incentive 120000.00 × 3/12 × weight 100% × curve(88.00%) = 30000.00 × 88% = 26400.00 to date, 0.00 before; weighted attainment 88.00% = `bookings` 130000 ÷ 100000 = 130.00% × 60% + `new_logos` 1 ÷ 4 = 25.00% × 40%"
+    );
+    // February: bookings 170,000 → 170%, new logos 2 → 50%: 60% × 170% + 40% × 50% = 102% + 20%
+    //   = 122% → curve 100% + 100% × 22/50 = 144% → 43,200.00; payable 43,200 − 26,400 = 16,800.00
+    assert_eq!(
+        run.get("R4", "blended", "2026-02", "earned_to_date"),
+        "43200.00"
+    );
+    assert_eq!(run.payable("R4", "blended", "2026-02"), "16800.00");
+    // the attainment column stays the component's own measure's: 170,000 ÷ 100,000
+    assert_eq!(
+        run.get("R4", "blended", "2026-02", "attainment"),
+        "1.700000"
+    );
+    let text = explain("constructs2", "R4", "2026-Q1");
+    assert!(text.contains(
+        "Attainment: the weighted sum of `bookings` (quota `bookings`) × 60% + `new_logos` (quota `new_logos`) × 40%"
+    ), "{text}");
+}
