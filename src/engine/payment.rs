@@ -463,7 +463,9 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                             })
                             .map(|row| row.amount)
                             .sum::<Decimal>();
-                        let reversed = plan.rounding.apply((commission - held) * share);
+                        let reversed = plan
+                            .rounding
+                            .apply((commission - held) * cb.reversed_share(share));
                         clawbacks.push((deal, q, date, -reversed));
                     }
                 }
@@ -636,9 +638,10 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                             *q,
                             *amount,
                             format!(
-                                "deal {} (closed {}, paid in {q}) cancelled {date}: commission reversed",
+                                "deal {} (closed {}, paid in {q}) cancelled {date}: commission reversed{}",
                                 inputs.deals.id(d),
-                                inputs.deals.close_date(d)
+                                inputs.deals.close_date(d),
+                                plan.payment.clawback.as_ref().map_or(String::new(), |c| c.percent_note())
                             ),
                         );
                         e.deal_id = inputs.deals.id(d).to_string();

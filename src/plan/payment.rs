@@ -28,6 +28,7 @@ pub(crate) struct RawPayment {
 struct RawClawback {
     window_days: Spanned<u32>,
     reduce_attainment: Option<bool>,
+    percent_of_paid: Option<Spanned<Value>>,
 }
 
 #[derive(Deserialize)]
@@ -90,7 +91,29 @@ pub struct Clawback {
     /// of the periods it was paid in reverses it; otherwise attainment stands and a `clawback` line
     /// reverses the deal's own commission.
     pub reduce_attainment: bool,
+    /// The share of what was paid for a cancelled deal that is taken back (default 100%); only with
+    /// `reduce_attainment = false`.
+    pub percent_of_paid: Decimal,
     pub line: u64,
+}
+
+impl Clawback {
+    /// The part of a deal's paid commission reversed: the cancelled share × `percent_of_paid`.
+    pub fn reversed_share(&self, cancelled: Decimal) -> Decimal {
+        cancelled * self.percent_of_paid
+    }
+
+    /// What a `clawback` line adds to its note: "" at 100%, else " (50% of what was paid)".
+    pub fn percent_note(&self) -> String {
+        if self.percent_of_paid == Decimal::ONE {
+            String::new()
+        } else {
+            format!(
+                " ({} of what was paid)",
+                crate::money::fmt_percent(self.percent_of_paid)
+            )
+        }
+    }
 }
 
 /// Commission on a deal is earned at booking but payable when the deal is paid (`paid_date`):
@@ -154,6 +177,43 @@ fn amount(
         return None;
     }
     Some(n)
+}
+
+/// `clawback.percent_of_paid`: a share from 0% to 100% (`plan-number-negative` otherwise), default
+/// 100%; a share of what was paid has no meaning when the cancelled deal leaves the measures
+/// (`plan-clawback-percent`: set `reduce_attainment = false`).
+fn clawback_percent(
+    src: &Source,
+    c: &Spanned<RawClawback>,
+    diags: &mut Diagnostics,
+) -> Option<Decimal> {
+    let Some(v) = &c.get_ref().percent_of_paid else {
+        return Some(Decimal::ONE);
+    };
+    let f = src
+        .decimal(v, "the clawback's `percent_of_paid`", true)
+        .map_err(|d| diags.push(d))
+        .ok()?;
+    if f < Decimal::ZERO || f > Decimal::ONE {
+        diags.push(src.error(
+            "plan-number-negative",
+            v.span(),
+            "the clawback's `percent_of_paid` must be a share from 0% to 100%",
+        ));
+        return None;
+    }
+    if c.get_ref().reduce_attainment != Some(false) {
+        diags.push(
+            src.error(
+                "plan-clawback-percent",
+                v.span(),
+                "`percent_of_paid` takes back a share of a cancelled deal's paid commission, but with `reduce_attainment` (the default) the deal leaves the measures and the true-up takes all of it back",
+            )
+            .hint("set reduce_attainment = false to keep attainment and take back this share of what was paid"),
+        );
+        return None;
+    }
+    Some(f)
 }
 
 /// Validate `[payment]`; `components` are the ids of the plan's components, in order.
@@ -224,10 +284,13 @@ pub(crate) fn parse_payment(
             line,
         })
     });
-    let clawback = raw.clawback.as_ref().map(|c| Clawback {
-        window_days: *c.get_ref().window_days.get_ref(),
-        reduce_attainment: c.get_ref().reduce_attainment.unwrap_or(true),
-        line: src.line_col(c.span().start).0,
+    let clawback = raw.clawback.as_ref().and_then(|c| {
+        Some(Clawback {
+            window_days: *c.get_ref().window_days.get_ref(),
+            reduce_attainment: c.get_ref().reduce_attainment.unwrap_or(true),
+            percent_of_paid: clawback_percent(src, c, diags)?,
+            line: src.line_col(c.span().start).0,
+        })
     });
     let hold = raw.hold.as_ref().and_then(|h| {
         let at_booking = match &h.get_ref().at_booking {

@@ -192,3 +192,50 @@ fn a_curve_pays_on_the_weighted_sum_of_several_measures_attainments() {
         "Attainment: the weighted sum of `bookings` (quota `bookings`) × 60% + `new_logos` (quota `new_logos`) × 40%"
     ), "{text}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Payment details
+
+#[test]
+fn a_clawback_takes_back_a_share_of_what_was_paid() {
+    // tests/cases/clawback-share, plan `half-back`: 10% of bookings per month; a deal cancelled
+    // within 90 days keeps its attainment and has 50% of what was paid for it taken back.
+    //   C1 10,000 closed Jan 10, cancelled Feb 15 (all of it); C3 8,000 closed Jan 20, 2,000 of it
+    //   cancelled Feb 25; C2 10,000 closed Feb 20.
+    let run = run_case("clawback-share", "2026-Q1");
+    // January: (10,000 + 8,000) × 10% = 1,800.00, paid in full
+    assert_eq!(run.payable("R1", "commission", "2026-01"), "1800.00");
+    // February: C2 10,000 × 10% = 1,000.00;
+    //   C1: 1,000.00 paid × 100% cancelled × 50% = 500.00 taken back
+    //   C3: 800.00 paid × (2,000 ÷ 8,000 = 25%) cancelled × 50% = 100.00 taken back
+    //   payable 1,000.00 − 500.00 − 100.00 = 400.00
+    assert_eq!(
+        run.get("R1", "commission", "2026-02", "clawbacks"),
+        "-600.00"
+    );
+    assert_eq!(run.payable("R1", "commission", "2026-02"), "400.00");
+    let lines = run.lines("2026-02", "R1", "commission");
+    let clawbacks: Vec<(&str, &str, &str)> = lines
+        .iter()
+        .filter(|l| l["line"] == "clawback")
+        .map(|l| {
+            (
+                l["deal_id"].as_str(),
+                l["formula"].as_str(),
+                l["amount"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        clawbacks,
+        [
+            ("C1", "deal C1 (closed 2026-01-10, paid in 2026-01) cancelled 2026-02-15: commission reversed (50% of what was paid)", "-500.00"),
+            ("C3", "deal C3 (closed 2026-01-20, paid in 2026-01) cancelled 2026-02-25: commission reversed (50% of what was paid)", "-100.00"),
+        ]
+    );
+    // attainment stands: January's measure keeps both cancelled deals
+    assert_eq!(
+        run.get("R1", "commission", "2026-01", "measure_to_date"),
+        "18000.00"
+    );
+}
