@@ -726,7 +726,10 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                             e.balance = Some(draw_balance);
                             entries.push(e);
                             total += top;
-                        } else if draw_balance > Decimal::ZERO && total > guaranteed {
+                        } else if draw_balance > Decimal::ZERO
+                            && total > guaranteed
+                            && d.recovers_by(period.end())
+                        {
                             let excess = total - guaranteed;
                             let mut recovered = excess.min(draw_balance);
                             if let Some(m) = d.max_recovery {
@@ -1005,6 +1008,7 @@ mod tests {
             to: to.map(d),
             periods,
             max_recovery: None,
+            recover_from: None,
             forgive_on: None,
             line: 1,
         }

@@ -49,6 +49,7 @@ struct RawDraw {
     periods: Option<Spanned<u32>>,
     max_recovery: Option<Spanned<Value>>,
     forgive_on: Option<Spanned<Value>>,
+    recover_from: Option<Spanned<Value>>,
 }
 
 /// What a payout period does with a negative payable.
@@ -79,7 +80,17 @@ pub struct Draw {
     pub max_recovery: Option<Decimal>,
     /// From the payout period that ends on or after this date, the open balance is forgiven.
     pub forgive_on: Option<NaiveDate>,
+    /// A recoverable balance is recovered only in payout periods that end on or after this date
+    /// (None: from the first period with an excess).
+    pub recover_from: Option<NaiveDate>,
     pub line: u64,
+}
+
+impl Draw {
+    /// Whether a payout period ending on `end` may recover the balance (`recover_from`).
+    pub fn recovers_by(&self, end: NaiveDate) -> bool {
+        self.recover_from.is_none_or(|from| end >= from)
+    }
 }
 
 /// Cancelled deals (`cancel_date`, and `cancelled_amount` for a partial cancellation) within
@@ -177,6 +188,24 @@ fn amount(
         return None;
     }
     Some(n)
+}
+
+/// `draw.recover_from`: a date; only a recoverable draw has a balance to recover
+/// (`plan-draw-recover-from` otherwise).
+fn draw_recover_from(src: &Source, d: &RawDraw, diags: &mut Diagnostics) -> Option<NaiveDate> {
+    let v = d.recover_from.as_ref()?;
+    let from = date(src, v, "the draw's `recover_from`", diags)?;
+    if !d.recoverable {
+        diags.push(
+            src.error(
+                "plan-draw-recover-from",
+                v.span(),
+                "`recover_from` delays the recovery of a draw, but this draw is not recoverable: nothing is recovered",
+            )
+            .hint("set recoverable = true, or remove recover_from"),
+        );
+    }
+    Some(from)
 }
 
 /// `clawback.percent_of_paid`: a share from 0% to 100% (`plan-number-negative` otherwise), default
@@ -281,6 +310,7 @@ pub(crate) fn parse_payment(
             periods: d.periods.as_ref().map(|p| *p.get_ref()),
             max_recovery,
             forgive_on,
+            recover_from: draw_recover_from(src, d, diags),
             line,
         })
     });

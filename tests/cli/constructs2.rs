@@ -239,3 +239,39 @@ fn a_clawback_takes_back_a_share_of_what_was_paid() {
         "18000.00"
     );
 }
+
+#[test]
+fn a_draw_balance_is_recovered_only_from_its_recover_from_date() {
+    // tests/cases/draw-recovery, plan `late-recovery`: 10% of bookings per month; a recoverable draw
+    // of 1,000.00 a month from January to March, recovered only from May (recover_from = 2026-05-01).
+    let run = run_case("draw-recovery", "2026-H1");
+    let col = |p: &str, c: &str| run.get("R1", "commission", p, c).to_string();
+    // January: D1 5,000 × 10% = 500.00; draw tops up 500.00 → payable 1,000.00, balance 500.00
+    assert_eq!(
+        (col("2026-01", "draw"), col("2026-01", "payable")),
+        ("500.00".into(), "1000.00".into())
+    );
+    // February: D2 20,000 × 10% = 2,000.00, 1,000.00 above the draw, but recovery waits for May:
+    //   payable 2,000.00, no recovery
+    assert_eq!(
+        (col("2026-02", "recovery"), col("2026-02", "payable")),
+        ("0.00".into(), "2000.00".into())
+    );
+    // March: nothing earned; the draw pays 1,000.00 → balance 500 + 1,000 = 1,500.00
+    assert_eq!(col("2026-03", "draw"), "1000.00");
+    // April: D3 3,000.00, the draw over (guaranteed 0); still before May → 3,000.00
+    assert_eq!(
+        (col("2026-04", "recovery"), col("2026-04", "payable")),
+        ("0.00".into(), "3000.00".into())
+    );
+    // May: D4 1,000.00, all recovered (balance 1,500.00 → 500.00) → payable 0.00
+    assert_eq!(
+        (col("2026-05", "recovery"), col("2026-05", "payable")),
+        ("-1000.00".into(), "0.00".into())
+    );
+    // June: D5 1,000.00, the last 500.00 recovered → payable 500.00
+    assert_eq!(
+        (col("2026-06", "recovery"), col("2026-06", "payable")),
+        ("-500.00".into(), "500.00".into())
+    );
+}
