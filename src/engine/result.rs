@@ -63,6 +63,8 @@ pub enum LineKind {
     CarryForward,
     /// A balance carried forward from an earlier payout period, deducted (negative).
     CarryIn,
+    /// A negative payable floored at zero and not carried (`negative_payable = "floor"`; positive).
+    Floored,
     /// A closed period's run: what the ledger recorded minus what the data compute now.
     Recorded,
     /// A cancelled deal's commission reversed (negative), in the payout period of the cancellation.
@@ -97,6 +99,7 @@ impl LineKind {
             LineKind::DrawForgiven => "draw-forgiven",
             LineKind::CarryForward => "carry-forward",
             LineKind::CarryIn => "carry-in",
+            LineKind::Floored => "floored",
             LineKind::Recorded => "recorded",
             LineKind::Clawback => "clawback",
             LineKind::Hold => "hold",
@@ -110,7 +113,7 @@ impl LineKind {
     }
 
     /// Every payment kind, for parsing the ledger's `kind` column.
-    pub const PAYMENT: [LineKind; 12] = [
+    pub const PAYMENT: [LineKind; 13] = [
         LineKind::TrueUp,
         LineKind::PriorPeriod,
         LineKind::Adjustment,
@@ -123,6 +126,7 @@ impl LineKind {
         LineKind::Clawback,
         LineKind::Hold,
         LineKind::Release,
+        LineKind::Floored,
     ];
 
     /// Payment lines that are not part of the true-up of earned-to-date: payable = earned-to-date −
@@ -137,6 +141,7 @@ impl LineKind {
                 | LineKind::DrawForgiven
                 | LineKind::CarryForward
                 | LineKind::CarryIn
+                | LineKind::Floored
                 | LineKind::Recorded
                 | LineKind::Clawback
                 | LineKind::Hold

@@ -61,6 +61,8 @@ pub enum NegativePayable {
     CarryForward,
     /// Pay the negative amount: payroll deducts it now.
     Deduct,
+    /// Pay nothing and forget it: the month's total is floored at zero, with no balance carried.
+    Floor,
 }
 
 /// A guaranteed minimum per payout period of one component.
@@ -263,6 +265,7 @@ pub(crate) fn parse_payment(
         &[
             ("carry-forward", NegativePayable::CarryForward),
             ("deduct", NegativePayable::Deduct),
+            ("floor", NegativePayable::Floor),
         ],
         diags,
     )

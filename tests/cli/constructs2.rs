@@ -275,3 +275,34 @@ fn a_draw_balance_is_recovered_only_from_its_recover_from_date() {
         ("-500.00".into(), "500.00".into())
     );
 }
+
+#[test]
+fn a_negative_month_is_floored_at_zero_without_carry_when_the_plan_says_so() {
+    // tests/cases/floor: 10% of bookings per month; R1's plan floors a negative month
+    // (negative_payable = "floor"), R2's carries it forward. Each: 10,000 in January, a credit note
+    // of −4,000 in February, 5,000 in March.
+    let run = run_case("floor", "2026-Q1");
+    // February: −4,000 × 10% = −400.00 → R1: a `floored` line of +400.00, payable 0.00
+    assert_eq!(
+        run.get("R1", "commission", "2026-02", "earned_to_date"),
+        "-400.00"
+    );
+    assert_eq!(run.payable("R1", "commission", "2026-02"), "0.00");
+    let lines = run.lines("2026-02", "R1", "commission");
+    let floored: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|l| l["line"] == "floored")
+        .map(|l| (l["formula"].as_str(), l["amount"].as_str()))
+        .collect();
+    assert_eq!(
+        floored,
+        [(
+            "payable -400.00 for 2026-02 is negative: floored at 0.00, not carried",
+            "400.00"
+        )]
+    );
+    // March: 5,000 × 10% = 500.00, nothing carried in → R1 pays 500.00; R2 (carry-forward) pays
+    //   500.00 − 400.00 carried = 100.00
+    assert_eq!(run.payable("R1", "commission", "2026-03"), "500.00");
+    assert_eq!(run.payable("R2", "commission", "2026-03"), "100.00");
+}
