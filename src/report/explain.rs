@@ -139,6 +139,43 @@ fn describe_weights(s: &mut String, plan: &Plan, c: &Curve) {
     let _ = writeln!(s, "Attainment: the weighted sum of {}", terms.join(" + "));
 }
 
+/// The per-deal value that chose a deal line's tier (`tier_on`), as " (margin_pct = 0.7536)"; the
+/// engine keeps it as the line's measure range. Empty for other lines and components.
+fn tier_key_note(comp: &Component, line: &crate::engine::Line) -> String {
+    match (&comp.kind, line.kind) {
+        (ComponentKind::Commission(c), crate::engine::LineKind::Deal) => {
+            c.tier_on.as_ref().map_or(String::new(), |t| {
+                format!(" ({t} = {})", line.from.normalize())
+            })
+        }
+        _ => String::new(),
+    }
+}
+
+/// The blended rate of a commission on a money measure: "effective rate: earned to date 6,064.68 ÷
+/// measure to date 97,589.00 = 6.2145%"; `None` for other components or an empty measure.
+fn effective_rate(
+    inputs: &Inputs,
+    plan: &Plan,
+    comp: &Component,
+    p: &crate::engine::PeriodResult,
+    value_places: u32,
+) -> Option<String> {
+    if !matches!(comp.kind, ComponentKind::Commission(_))
+        || !super::format::measure_is_money(inputs, plan, comp)
+        || p.measure_to_date.is_zero()
+    {
+        return None;
+    }
+    let rate = p.earned_to_date.checked_div(p.measure_to_date)?;
+    Some(format!(
+        "effective rate: earned to date {} ÷ measure to date {} = {}",
+        grouped(p.earned_to_date, plan.rounding.places),
+        grouped(p.measure_to_date, value_places),
+        fmt_percent(rate.round_dp(6))
+    ))
+}
+
 /// What the component is, in words.
 fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32) {
     match &comp.kind {
@@ -493,7 +530,7 @@ pub fn render(
                             .map(|c| deals.id(c.deal as usize).to_string())
                             .unwrap_or_default(),
                         tier(comp, line),
-                        formula(plan, comp, line),
+                        formula(plan, comp, line) + &tier_key_note(comp, line),
                         grouped(line.amount, places),
                     ]));
                 }
@@ -530,6 +567,9 @@ pub fn render(
                 grouped(p.earned_to_date, places),
                 plan.rounding
             );
+            if let Some(text) = effective_rate(inputs, plan, comp, p, value_places) {
+                let _ = writeln!(s, "  {text}");
+            }
             if !p.capped_off.is_zero() {
                 let _ = writeln!(
                     s,

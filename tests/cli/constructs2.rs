@@ -306,3 +306,39 @@ fn a_negative_month_is_floored_at_zero_without_carry_when_the_plan_says_so() {
     assert_eq!(run.payable("R1", "commission", "2026-03"), "500.00");
     assert_eq!(run.payable("R2", "commission", "2026-03"), "100.00");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Printed where auditors look
+
+#[test]
+fn explain_prints_the_value_that_chose_a_deals_tier_and_the_effective_rate() {
+    // examples/reference, A004, component `margin`: each deal's tier is chosen by its margin_pct
+    // (margin ÷ amount). OPP-10024: 20,322.40 ÷ 28,000.00 = 0.7258 → T1 [0, 0.75) at 4%.
+    let out = payout()
+        .args([
+            "-w",
+            "examples/reference/payout.toml",
+            "explain",
+            "--rep",
+            "A004",
+            "--period",
+            "2026-03",
+        ])
+        .current_dir(crate::util::root())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("20322.40 × 4% (margin_pct = 0.7258)"),
+        "{text}"
+    );
+    // commission, March: earned to date 6,064.68 on bookings of 97,589.00:
+    //   6,064.68 ÷ 97,589.00 = 0.0621452... → 6.2145%
+    assert!(text
+        .contains("effective rate: earned to date 6,064.68 ÷ measure to date 97,589.00 = 6.2145%"));
+    // ladder (a fixed amount for the first 50,000, then 1%): 1,475.89 ÷ 97,589.00 = 0.0151236...
+    //   → 1.5124%
+    assert!(text
+        .contains("effective rate: earned to date 1,475.89 ÷ measure to date 97,589.00 = 1.5124%"));
+}
