@@ -500,6 +500,8 @@ fn commission(
     let tier_on = rc.bound.tier_on[ci];
     let lines_wanted = rc.ctx.settings.lines;
     let bound_rules = &rc.bound.rules[ci];
+    let cap_by = c.cap_by.as_ref().zip(rc.bound.cap_by[ci]);
+    let mut earned_by_value: std::collections::HashMap<String, Decimal> = Default::default();
 
     // Without statement lines, a cumulative table with nothing priced deal by deal (no rules,
     // threshold cut, deal cap or floor, tiering on another value) earns exactly its earning at the
@@ -513,6 +515,7 @@ fn commission(
             && c.deal_floor.is_none()
             && c.table.scope == Scope::Cumulative
             && !has_tier_amounts(&c.table)
+            && c.cap_by.is_none()
         {
             let mut steps = walk(payouts, entries, false, Decimal::ZERO, |_, _| Some(()))?;
             for step in &mut steps {
@@ -685,10 +688,60 @@ fn commission(
                     total = floor;
                 }
             }
+            if let Some((cap, col)) = cap_by {
+                let key = deals.columns[col].display(row);
+                let so_far = earned_by_value.entry(key.clone()).or_default();
+                let line_for = lines_wanted.then_some(credit);
+                total = cap_dimension(
+                    cap,
+                    key,
+                    so_far,
+                    total,
+                    step,
+                    line_for,
+                    plan.rounding.places,
+                );
+            }
             step.exact += total;
             Some(())
         },
     )
+}
+
+/// A commission's `cap_by`: what a deal earns is cut so the deals sharing its value of the column
+/// (`key`) earn at most the cap together in the measurement period (`so_far` before this deal). A
+/// cut is a `deal-cap` line naming the column and value; a negative earning (a credit note) passes.
+fn cap_dimension(
+    cap: &crate::plan::DimensionCap,
+    key: String,
+    so_far: &mut Decimal,
+    total: Decimal,
+    step: &mut Step,
+    line_for: Option<Credit>,
+    places: u32,
+) -> Decimal {
+    let room = (cap.amount - *so_far).max(Decimal::ZERO);
+    let kept = if total > room { room } else { total };
+    let cut = total - kept;
+    *so_far += kept;
+    if cut > Decimal::ZERO {
+        step.deal_capped += cut;
+        if let Some(credit) = line_for {
+            step.lines.push(Line::note(
+                LineKind::DealCap,
+                Some(credit),
+                -cut,
+                format!(
+                    "{} `{key}` earns {} with this deal, capped at {} per {} per measurement period",
+                    cap.column,
+                    money(*so_far - kept + total, places),
+                    money(cap.amount, places),
+                    cap.column
+                ),
+            ));
+        }
+    }
+    kept
 }
 
 /// Whether a table has tiers that pay a fixed amount: their prorated shares are rounded per deal,

@@ -42,6 +42,7 @@ pub(crate) struct RawComponent {
     deal_floor: Option<Spanned<Value>>,
     threshold: Option<Spanned<RawThreshold>>,
     tier_on: Option<Spanned<String>>,
+    cap_by: Option<Spanned<RawCapBy>>,
     // curve
     curve: Option<Vec<Spanned<RawPoint>>>,
     interpolation: Option<Spanned<String>>,
@@ -93,6 +94,13 @@ struct RawThreshold {
 struct RawPoint {
     attainment: Spanned<Value>,
     payout: Spanned<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCapBy {
+    column: Spanned<String>,
+    amount: Spanned<Value>,
 }
 
 #[derive(Deserialize)]
@@ -321,6 +329,7 @@ fn misplaced_keys(raw: &RawComponent) -> Vec<KeyUse> {
             raw.tier_on.as_ref().map(|x| x.span()),
             COMMISSION,
         ),
+        ("cap_by", raw.cap_by.as_ref().map(|x| x.span()), COMMISSION),
         (
             "curve",
             raw.curve.as_ref().and_then(|v| v.first()).map(|x| x.span()),
@@ -709,6 +718,14 @@ fn parse_commission(
             .and_then(|v| cx.non_negative(v, "`deal_floor`", false, diags)),
         threshold,
         tier_on,
+        cap_by: match &raw.cap_by {
+            Some(c) => Some(DimensionCap {
+                column: c.get_ref().column.get_ref().trim().to_string(),
+                amount: cx.non_negative(&c.get_ref().amount, "`cap_by.amount`", false, diags)?,
+                line: cx.line(&c.span()),
+            }),
+            None => None,
+        },
     })
 }
 

@@ -256,6 +256,18 @@ pub struct Commission {
     /// Choose each deal's tier by this per-deal value (a column or derived value) instead of the
     /// cumulative measure; the rate applies to the deal's measure value.
     pub tier_on: Option<String>,
+    /// The most the deals sharing a value of a column (a customer, a product...) earn together in
+    /// one measurement period.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cap_by: Option<DimensionCap>,
+}
+
+/// A cap per value of a deals column, per measurement period (`cap_by`).
+#[derive(Debug, Clone, Serialize)]
+pub struct DimensionCap {
+    pub column: String,
+    pub amount: Decimal,
+    pub line: u64,
 }
 
 /// A rate table that applies to the transactions matching `when` (most specific rule wins).

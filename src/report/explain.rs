@@ -229,6 +229,14 @@ fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32
             if let Some(x) = c.deal_floor {
                 let _ = writeln!(s, "Per-deal minimum: {}", grouped(x, places));
             }
+            if let Some(x) = &c.cap_by {
+                let _ = writeln!(
+                    s,
+                    "Cap per `{}`: the deals sharing a value earn at most {} together per measurement period",
+                    x.column,
+                    grouped(x.amount, places)
+                );
+            }
         }
         ComponentKind::Curve(c) => {
             let points: Vec<String> = c

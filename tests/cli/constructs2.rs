@@ -342,3 +342,49 @@ fn explain_prints_the_value_that_chose_a_deals_tier_and_the_effective_rate() {
     assert!(text
         .contains("effective rate: earned to date 1,475.89 ÷ measure to date 97,589.00 = 1.5124%"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Caps by dimension
+
+#[test]
+fn a_cap_per_customer_cuts_each_deal_past_it_on_its_own_line() {
+    // tests/cases/cap-by: 10% of bookings, measured per quarter and paid monthly, at most 1,500.00
+    // per account_id per quarter. K1 ACME 10,000 (Jan), K2 ACME 8,000 and K3 GLOBEX 5,000 (Feb),
+    // K4 ACME 2,000 (Mar).
+    let run = run_case("cap-by", "2026-Q1");
+    // January: K1 1,000.00 (ACME 1,000.00 of 1,500.00)
+    assert_eq!(run.payable("R1", "commission", "2026-01"), "1000.00");
+    // February: K2 800.00, ACME's room 1,500 − 1,000 = 500.00 → cut 300.00; K3 500.00 (GLOBEX);
+    //   to date 1,000 + 500 + 500 = 2,000.00, payable 1,000.00, capped off 300.00
+    assert_eq!(run.payable("R1", "commission", "2026-02"), "1000.00");
+    assert_eq!(
+        run.get("R1", "commission", "2026-02", "capped_off"),
+        "300.00"
+    );
+    let lines = run.lines("2026-02", "R1", "commission");
+    let cuts: Vec<(&str, &str, &str)> = lines
+        .iter()
+        .filter(|l| l["line"] == "deal-cap")
+        .map(|l| {
+            (
+                l["deal_id"].as_str(),
+                l["formula"].as_str(),
+                l["amount"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        cuts,
+        [(
+            "K2",
+            "account_id `ACME` earns 1800.00 with this deal, capped at 1500.00 per account_id per measurement period",
+            "-300.00"
+        )]
+    );
+    // March: K4 200.00, ACME has no room left → cut 200.00, payable 0.00
+    assert_eq!(run.payable("R1", "commission", "2026-03"), "0.00");
+    assert_eq!(
+        run.get("R1", "commission", "2026-03", "capped_off"),
+        "200.00"
+    );
+}
