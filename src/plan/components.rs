@@ -597,6 +597,9 @@ struct TableSettings {
     rate_type: RateType,
     /// Whether the component tiers each deal on its own value (`tier_on`).
     tier_on: bool,
+    /// `boundary = "closed"`: tiers are written closed at both ends ("0 to 5,000, 5,001 to ..."),
+    /// read as to-inclusive tiers that each end where the next begins.
+    closed: bool,
 }
 
 fn parse_commission(
@@ -648,9 +651,14 @@ fn parse_commission(
             &[
                 ("from-inclusive", Boundary::FromInclusive),
                 ("to-inclusive", Boundary::ToInclusive),
+                ("closed", Boundary::ToInclusive),
             ],
             diags,
         )?,
+        closed: raw
+            .boundary
+            .as_ref()
+            .is_some_and(|b| b.get_ref().trim() == "closed"),
         rate_type: keyword(
             src,
             &raw.rate_type,
@@ -802,6 +810,9 @@ fn parse_table(
                     ));
                 }
             }
+            if settings.closed {
+                close_tier_gaps(&mut tiers, on_attainment);
+            }
             validate_tiers(src, id, &mut tiers, diags);
             validate_amount_tiers(cx, &tiers, settings, diags);
             (
@@ -838,6 +849,26 @@ fn parse_table(
         rate_type: settings.rate_type,
         tiers,
     })
+}
+
+/// `boundary = "closed"`: a source table's "0 to 5,000, 5,001 to 10,000" leaves a gap of one unit
+/// (1 in amounts, 1% in attainment) between a tier's `to` and the next `from`; the next tier then
+/// starts at the `to` (to-inclusive: exactly 5,000 stays in the first tier, anything above is in the
+/// next). A larger gap stays a gap (`plan-tier-gap`).
+fn close_tier_gaps(tiers: &mut [(Tier, Range<usize>)], on_attainment: bool) {
+    let unit = if on_attainment {
+        Decimal::new(1, 2)
+    } else {
+        Decimal::ONE
+    };
+    for i in 1..tiers.len() {
+        if let Some(to) = tiers[i - 1].0.to {
+            let from = tiers[i].0.from;
+            if from > to && from - to <= unit {
+                tiers[i].0.from = to;
+            }
+        }
+    }
 }
 
 /// A tier's price: its `rate`, or a fixed `amount` for the whole tier (rate 0): exactly one of the

@@ -388,3 +388,29 @@ fn a_cap_per_customer_cuts_each_deal_past_it_on_its_own_line() {
         "200.00"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Boundaries closed at both ends
+
+#[test]
+fn tiers_closed_at_both_ends_read_as_the_source_table_says() {
+    // tests/cases/constructs2, plan `amounts`, component `closed-tiers`: retroactive, written as a
+    // source table: 0 to 40,000 at 4%, 40,001 to 60,000 at 6%, from 60,001 at 8%
+    // (boundary = "closed"): each tier ends at its `to`, the next takes everything above it.
+    let run = run_case("constructs2", "2026-Q1");
+    // January 30,000: T1 → 30,000 × 4% = 1,200.00
+    assert_eq!(run.payable("R3", "closed-tiers", "2026-01"), "1200.00");
+    // February 60,000, exactly the `to` of T2: still T2 → 60,000 × 6% = 3,600.00; payable 2,400.00
+    assert_eq!(
+        run.get("R3", "closed-tiers", "2026-02", "earned_to_date"),
+        "3600.00"
+    );
+    assert_eq!(run.payable("R3", "closed-tiers", "2026-02"), "2400.00");
+    // March 100,000: T3 → 8,000.00; payable 4,400.00
+    assert_eq!(run.payable("R3", "closed-tiers", "2026-03"), "4400.00");
+    let text = explain("constructs2", "R3", "2026-Q1");
+    assert!(
+        text.contains("T2 (40000, 60000] ┆   6% ┆      40,000.00 ┆    60,000.00"),
+        "{text}"
+    );
+}
