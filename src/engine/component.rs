@@ -569,7 +569,16 @@ fn commission(
                 }
                 return Some(());
             };
+            let per_deal = rule.and_then(|i| c.rules[i].per_deal);
             let mut pieces: Pieces = match tier_on {
+                _ if per_deal.is_some() => {
+                    smallvec::smallvec![per_deal_piece(
+                        per_deal.unwrap_or_default(),
+                        &credit,
+                        before,
+                        after
+                    )]
+                }
                 Some(source) => {
                     let Some(key) = rc.bound.number(deals, source, row) else {
                         diags.push(
@@ -742,6 +751,26 @@ fn cap_dimension(
         }
     }
     kept
+}
+
+/// A deal priced by a rule's fixed `amount` per deal: the amount × the rep's credited share, negative
+/// for a credit note; `base` is the share, `rate` the amount.
+fn per_deal_piece(amount: Decimal, credit: &Credit, before: Decimal, after: Decimal) -> Piece {
+    let base = if credit.credited.is_sign_negative() {
+        -credit.share
+    } else {
+        credit.share
+    };
+    Piece {
+        kind: PieceKind::Slice,
+        tier: Some(0),
+        from: before,
+        to: after,
+        base,
+        rate: amount,
+        amount: base * amount,
+        per: None,
+    }
 }
 
 /// Whether a table has tiers that pay a fixed amount: their prorated shares are rounded per deal,

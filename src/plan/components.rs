@@ -79,6 +79,7 @@ struct RawRule {
     when: BTreeMap<String, Spanned<Value>>,
     rate: Option<Spanned<Value>>,
     tiers: Option<Vec<Spanned<RawTier>>>,
+    amount: Option<Spanned<Value>>,
 }
 
 #[derive(Deserialize)]
@@ -690,11 +691,18 @@ fn parse_commission(
     for r in raw.rules.iter().flatten() {
         let rr = r.get_ref();
         let when = parse_conditions(src, &rr.when, diags)?;
-        let rule_table = parse_table(cx, r.span(), &rr.rate, &rr.tiers, settings, diags)?;
+        let (rule_table, per_deal) = match &rr.amount {
+            Some(a) => rule_per_deal(cx, r, a, settings, diags)?,
+            None => (
+                parse_table(cx, r.span(), &rr.rate, &rr.tiers, settings, diags)?,
+                None,
+            ),
+        };
         rules.push(Rule {
             line: cx.line(&r.span()),
             when,
             table: rule_table,
+            per_deal,
         });
     }
     let threshold = raw.threshold.as_ref().and_then(|t| {
@@ -869,6 +877,50 @@ fn close_tier_gaps(tiers: &mut [(Tier, Range<usize>)], on_attainment: bool) {
             }
         }
     }
+}
+
+/// A rule that pays a fixed `amount` per deal instead of a rate: its table is a flat 0 (for display),
+/// and `rate` or `tiers` beside `amount` is `plan-rates-ambiguous`.
+fn rule_per_deal(
+    cx: &Ctx,
+    r: &Spanned<RawRule>,
+    a: &Spanned<Value>,
+    settings: TableSettings,
+    diags: &mut Diagnostics,
+) -> Option<(RateTable, Option<Decimal>)> {
+    let rr = r.get_ref();
+    if rr.rate.is_some() || rr.tiers.is_some() {
+        diags.push(
+            cx.src
+                .error(
+                    "plan-rates-ambiguous",
+                    r.span(),
+                    format!(
+                        "component `{}`: a rule has `amount` and `{}`",
+                        cx.id,
+                        if rr.rate.is_some() { "rate" } else { "tiers" }
+                    ),
+                )
+                .hint("a rule pays a fixed `amount` per deal, or a `rate`, or `tiers`: keep one"),
+        );
+        return None;
+    }
+    let amount = cx.non_negative(a, "a rule's `amount`", false, diags)?;
+    let table = RateTable {
+        method: Method::Flat,
+        basis: Basis::Amount,
+        scope: settings.scope,
+        boundary: settings.boundary,
+        rate_type: settings.rate_type,
+        tiers: vec![Tier {
+            from: Decimal::ZERO,
+            to: None,
+            rate: Decimal::ZERO,
+            amount: None,
+            line: cx.line(&a.span()),
+        }],
+    };
+    Some((table, Some(amount)))
 }
 
 /// A tier's price: its `rate`, or a fixed `amount` for the whole tier (rate 0): exactly one of the

@@ -275,7 +275,11 @@ pub struct DimensionCap {
 pub struct Rule {
     pub line: u64,
     pub when: Vec<Condition>,
+    /// The rule's table (a flat 0 table when the rule pays `per_deal`).
     pub table: RateTable,
+    /// A fixed amount per deal line instead of a rate (× the rep's credited share).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_deal: Option<Decimal>,
 }
 
 /// Nothing is earned until the measure reaches `at` (in the table's basis units).

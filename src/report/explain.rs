@@ -191,7 +191,10 @@ fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32
                     plan.file,
                     r.line,
                     conditions(&r.when),
-                    describe_table(&r.table)
+                    r.per_deal.map_or_else(
+                        || describe_table(&r.table),
+                        |a| format!("{} per deal (× the credited share)", grouped(a, places))
+                    )
                 );
             }
             if !c.rules.is_empty() {

@@ -414,3 +414,51 @@ fn tiers_closed_at_both_ends_read_as_the_source_table_says() {
         "{text}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Rules mixing fixed amounts and rates
+
+#[test]
+fn one_precedence_list_mixes_a_fixed_amount_per_deal_and_rates() {
+    // tests/cases/mixed-rules: 5% by default; rule 1 (category Hardware and product Widget, the
+    // most specific) pays 50.00 per deal; rule 2 (category Hardware) 8%.
+    let run = run_case("mixed-rules", "2026-01");
+    // M1 Widget: 100% × 50.00 = 50.00; M2 Gadget (Hardware): 2,000 × 8% = 160.00;
+    // M3 Service: 3,000 × 5% = 150.00; total 50 + 160 + 150 = 360.00
+    assert_eq!(run.payable("R1", "commission", "2026-01"), "360.00");
+    let lines = run.lines("2026-01", "R1", "commission");
+    let deals: Vec<(&str, &str, &str, &str)> = lines
+        .iter()
+        .filter(|l| l["line"] == "deal")
+        .map(|l| {
+            (
+                l["deal_id"].as_str(),
+                l["rate"].as_str(),
+                l["formula"].as_str(),
+                l["amount"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        deals,
+        [
+            ("M1", "50.00 per deal", "100% × 50.00 per deal", "50.00"),
+            ("M2", "8%", "2000.00 × 8%", "160.00"),
+            ("M3", "5%", "3000.00 × 5%", "150.00"),
+        ]
+    );
+    let out = payout()
+        .args([
+            "-w",
+            &workspace("mixed-rules"),
+            "explain",
+            "--rep",
+            "R1",
+            "--period",
+            "2026-01",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("when category in [Hardware] and product in [Widget]: 50.00 per deal (× the credited share)"), "{text}");
+}
