@@ -541,10 +541,10 @@ fn commission(
             let matching: Vec<usize> = (0..bound_rules.len())
                 .filter(|&i| rc.bound.matches(deals, &bound_rules[i], row))
                 .collect();
-            let most = matching.iter().map(|&i| bound_rules[i].len()).max();
+            let most = matching.iter().map(|&i| c.specificity(i)).max();
             let best: Vec<usize> = matching
                 .into_iter()
-                .filter(|&i| Some(bound_rules[i].len()) == most)
+                .filter(|&i| Some(c.specificity(i)) == most)
                 .collect();
             if best.len() > 1 {
                 diags.push(

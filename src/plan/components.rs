@@ -43,6 +43,7 @@ pub(crate) struct RawComponent {
     threshold: Option<Spanned<RawThreshold>>,
     tier_on: Option<Spanned<String>>,
     cap_by: Option<Spanned<RawCapBy>>,
+    precedence: Option<Spanned<Vec<String>>>,
     // curve
     curve: Option<Vec<Spanned<RawPoint>>>,
     interpolation: Option<Spanned<String>>,
@@ -331,6 +332,11 @@ fn misplaced_keys(raw: &RawComponent) -> Vec<KeyUse> {
             COMMISSION,
         ),
         ("cap_by", raw.cap_by.as_ref().map(|x| x.span()), COMMISSION),
+        (
+            "precedence",
+            raw.precedence.as_ref().map(|x| x.span()),
+            COMMISSION,
+        ),
         (
             "curve",
             raw.curve.as_ref().and_then(|v| v.first()).map(|x| x.span()),
@@ -715,6 +721,7 @@ fn parse_commission(
         }
         Some(Threshold { at, catch_up: rt.catch_up, line: cx.line(&t.span()) })
     });
+    lint_precedence(cx, raw, &rules, diags);
     let tier_on = raw.tier_on.as_ref().map(|t| t.get_ref().trim().to_string());
     if tier_on.is_some() && table.basis == Basis::Attainment {
         diags.push(src.error("plan-tier-on-basis", raw.tier_on.as_ref().map_or(c.span(), |t| t.span()), format!(
@@ -734,6 +741,11 @@ fn parse_commission(
             .and_then(|v| cx.non_negative(v, "`deal_floor`", false, diags)),
         threshold,
         tier_on,
+        precedence: raw
+            .precedence
+            .as_ref()
+            .map(|p| p.get_ref().iter().map(|c| c.trim().to_string()).collect())
+            .unwrap_or_default(),
         cap_by: match &raw.cap_by {
             Some(c) => Some(DimensionCap {
                 column: c.get_ref().column.get_ref().trim().to_string(),
@@ -921,6 +933,27 @@ fn rule_per_deal(
         }],
     };
     Some((table, Some(amount)))
+}
+
+/// A `precedence` column that no rule's `when` names ranks nothing: warn (`plan-precedence-unused`),
+/// most often a typo or a column named differently in the rules.
+fn lint_precedence(cx: &Ctx, raw: &RawComponent, rules: &[Rule], diags: &mut Diagnostics) {
+    let Some(p) = &raw.precedence else { return };
+    for name in p.get_ref() {
+        let name = name.trim();
+        if !rules
+            .iter()
+            .any(|r| r.when.iter().any(|c| c.column == name))
+        {
+            diags.push(
+                cx.src
+                    .warning("plan-precedence-unused", p.span(), format!(
+                        "component `{}`: `precedence` lists `{name}`, which no rule's `when` names", cx.id
+                    ))
+                    .hint("name the columns as the rules' `when` does, from the most specific to the least"),
+            );
+        }
+    }
 }
 
 /// A tier's price: its `rate`, or a fixed `amount` for the whole tier (rate 0): exactly one of the

@@ -260,6 +260,28 @@ pub struct Commission {
     /// one measurement period.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cap_by: Option<DimensionCap>,
+    /// Columns from the most specific to the least (`variant`, `product`, `category`): a rule on a
+    /// more specific column wins over one on a less specific column, whatever their number of
+    /// conditions. Empty: the rule with the most conditions wins.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub precedence: Vec<String>,
+}
+
+impl Commission {
+    /// How specific rule `i` is: (the rank of its most specific column in `precedence`, counted
+    /// from the least specific, 0 when none is listed; its number of conditions). Higher wins.
+    pub fn specificity(&self, i: usize) -> (usize, usize) {
+        let rule = &self.rules[i];
+        let n = self.precedence.len();
+        let rank = rule
+            .when
+            .iter()
+            .filter_map(|c| self.precedence.iter().position(|p| *p == c.column))
+            .map(|pos| n - pos)
+            .max()
+            .unwrap_or(0);
+        (rank, rule.when.len())
+    }
 }
 
 /// A cap per value of a deals column, per measurement period (`cap_by`).

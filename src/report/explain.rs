@@ -200,7 +200,15 @@ fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32
             if !c.rules.is_empty() {
                 let _ = writeln!(
                     s,
-                    "The most specific matching rule prices a deal{}",
+                    "The most specific matching rule{} prices a deal{}",
+                    if c.precedence.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " (by column: {}, then by number of conditions)",
+                            c.precedence.join(" > ")
+                        )
+                    },
                     if c.table.tiers.is_empty() {
                         "; a deal no rule matches earns nothing"
                     } else {

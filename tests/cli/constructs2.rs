@@ -462,3 +462,36 @@ fn one_precedence_list_mixes_a_fixed_amount_per_deal_and_rates() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("when category in [Hardware] and product in [Widget]: 50.00 per deal (× the credited share)"), "{text}");
 }
+
+#[test]
+fn a_precedence_of_columns_makes_a_product_rule_beat_a_category_rule() {
+    // tests/cases/mixed-rules, component `by-hierarchy`: precedence = [product, category]; rule 1
+    // `product = Widget` pays 50.00 per deal, rule 2 `category = Hardware` 8%. M1 (Widget, Hardware)
+    // matches both with one condition each: the product rule wins (without `precedence` it would be
+    // plan-rules-ambiguous). Same figures as `commission`: 50.00 + 160.00 + 150.00 = 360.00.
+    let run = run_case("mixed-rules", "2026-01");
+    assert_eq!(run.payable("R1", "by-hierarchy", "2026-01"), "360.00");
+    let lines = run.lines("2026-01", "R1", "by-hierarchy");
+    let m1: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|l| l["deal_id"] == "M1")
+        .map(|l| (l["tier"].as_str(), l["amount"].as_str()))
+        .collect();
+    assert_eq!(m1, [("rule 1 T1 [0, ∞)", "50.00")]);
+    let out = payout()
+        .args([
+            "-w",
+            &workspace("mixed-rules"),
+            "explain",
+            "--rep",
+            "R1",
+            "--period",
+            "2026-01",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(
+        "The most specific matching rule (by column: product > category, then by number of conditions) prices a deal"
+    ), "{text}");
+}
