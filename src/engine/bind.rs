@@ -68,6 +68,8 @@ pub struct BoundPlan {
     pub rules: Vec<Vec<Vec<BoundCondition>>>,
     /// Per component: the per-deal tier key.
     pub tier_on: Vec<Option<Source>>,
+    /// Per component: the column of its `cap_by` (a deals column).
+    pub cap_by: Vec<Option<usize>>,
 }
 
 fn compare<T: PartialOrd>(op: CompareOp, a: T, b: T) -> bool {
@@ -420,6 +422,9 @@ pub fn bind_plan(
         }
         bound.rules.push(rules);
         bound.tier_on.push(tier_on);
+        bound
+            .cap_by
+            .push(bind_cap_by(&names, &context, comp, diags));
     }
 
     let errors_after = diags
@@ -427,6 +432,26 @@ pub fn bind_plan(
         .filter(|d| d.severity == crate::diag::Severity::Error)
         .count();
     (errors_after == errors_before).then_some(bound)
+}
+
+/// The deals column of a commission's `cap_by`: any column of the deals table (not a derived value).
+fn bind_cap_by(
+    names: &Names,
+    context: &str,
+    comp: &crate::plan::Component,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<usize> {
+    let ComponentKind::Commission(c) = &comp.kind else {
+        return None;
+    };
+    let cap = c.cap_by.as_ref()?;
+    match names.resolve(&cap.column) {
+        Some((Source::Column(i), _)) => Some(i),
+        _ => {
+            diags.push(names.unknown(context, &cap.column, cap.line, "`cap_by.column`"));
+            None
+        }
+    }
 }
 
 fn bind_conditions(

@@ -500,6 +500,8 @@ fn commission(
     let tier_on = rc.bound.tier_on[ci];
     let lines_wanted = rc.ctx.settings.lines;
     let bound_rules = &rc.bound.rules[ci];
+    let cap_by = c.cap_by.as_ref().zip(rc.bound.cap_by[ci]);
+    let mut earned_by_value: std::collections::HashMap<String, Decimal> = Default::default();
 
     // Without statement lines, a cumulative table with nothing priced deal by deal (no rules,
     // threshold cut, deal cap or floor, tiering on another value) earns exactly its earning at the
@@ -512,6 +514,8 @@ fn commission(
             && c.deal_cap.is_none()
             && c.deal_floor.is_none()
             && c.table.scope == Scope::Cumulative
+            && !has_tier_amounts(&c.table)
+            && c.cap_by.is_none()
         {
             let mut steps = walk(payouts, entries, false, Decimal::ZERO, |_, _| Some(()))?;
             for step in &mut steps {
@@ -537,10 +541,10 @@ fn commission(
             let matching: Vec<usize> = (0..bound_rules.len())
                 .filter(|&i| rc.bound.matches(deals, &bound_rules[i], row))
                 .collect();
-            let most = matching.iter().map(|&i| bound_rules[i].len()).max();
+            let most = matching.iter().map(|&i| c.specificity(i)).max();
             let best: Vec<usize> = matching
                 .into_iter()
-                .filter(|&i| Some(bound_rules[i].len()) == most)
+                .filter(|&i| Some(c.specificity(i)) == most)
                 .collect();
             if best.len() > 1 {
                 diags.push(
@@ -565,7 +569,16 @@ fn commission(
                 }
                 return Some(());
             };
+            let per_deal = rule.and_then(|i| c.rules[i].per_deal);
             let mut pieces: Pieces = match tier_on {
+                _ if per_deal.is_some() => {
+                    smallvec::smallvec![per_deal_piece(
+                        per_deal.unwrap_or_default(),
+                        &credit,
+                        before,
+                        after
+                    )]
+                }
                 Some(source) => {
                     let Some(key) = rc.bound.number(deals, source, row) else {
                         diags.push(
@@ -591,6 +604,7 @@ fn commission(
                         base: v,
                         rate,
                         amount: v * rate,
+                        per: None,
                     }]
                 }
                 None => match table.scope {
@@ -610,7 +624,7 @@ fn commission(
                             Decimal::ONE
                         };
                         piece.base = kept * sign;
-                        piece.amount = piece.base * piece.rate;
+                        piece.amount = piece.priced(piece.base);
                         if piece.from <= piece.to {
                             piece.from = piece.from.max(t);
                         } else {
@@ -683,10 +697,86 @@ fn commission(
                     total = floor;
                 }
             }
+            if let Some((cap, col)) = cap_by {
+                let key = deals.columns[col].display(row);
+                let so_far = earned_by_value.entry(key.clone()).or_default();
+                let line_for = lines_wanted.then_some(credit);
+                total = cap_dimension(
+                    cap,
+                    key,
+                    so_far,
+                    total,
+                    step,
+                    line_for,
+                    plan.rounding.places,
+                );
+            }
             step.exact += total;
             Some(())
         },
     )
+}
+
+/// A commission's `cap_by`: what a deal earns is cut so the deals sharing its value of the column
+/// (`key`) earn at most the cap together in the measurement period (`so_far` before this deal). A
+/// cut is a `deal-cap` line naming the column and value; a negative earning (a credit note) passes.
+fn cap_dimension(
+    cap: &crate::plan::DimensionCap,
+    key: String,
+    so_far: &mut Decimal,
+    total: Decimal,
+    step: &mut Step,
+    line_for: Option<Credit>,
+    places: u32,
+) -> Decimal {
+    let room = (cap.amount - *so_far).max(Decimal::ZERO);
+    let kept = if total > room { room } else { total };
+    let cut = total - kept;
+    *so_far += kept;
+    if cut > Decimal::ZERO {
+        step.deal_capped += cut;
+        if let Some(credit) = line_for {
+            step.lines.push(Line::note(
+                LineKind::DealCap,
+                Some(credit),
+                -cut,
+                format!(
+                    "{} `{key}` earns {} with this deal, capped at {} per {} per measurement period",
+                    cap.column,
+                    money(*so_far - kept + total, places),
+                    money(cap.amount, places),
+                    cap.column
+                ),
+            ));
+        }
+    }
+    kept
+}
+
+/// A deal priced by a rule's fixed `amount` per deal: the amount × the rep's credited share, negative
+/// for a credit note; `base` is the share, `rate` the amount.
+fn per_deal_piece(amount: Decimal, credit: &Credit, before: Decimal, after: Decimal) -> Piece {
+    let base = if credit.credited.is_sign_negative() {
+        -credit.share
+    } else {
+        credit.share
+    };
+    Piece {
+        kind: PieceKind::Slice,
+        tier: Some(0),
+        from: before,
+        to: after,
+        base,
+        rate: amount,
+        amount: base * amount,
+        per: None,
+    }
+}
+
+/// Whether a table has tiers that pay a fixed amount: their prorated shares are rounded per deal,
+/// so the table is priced deal by deal, never read once at the measure to date.
+fn has_tier_amounts(t: &crate::plan::RateTable) -> bool {
+    t.tiers.iter().any(|t| t.amount.is_some())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -725,21 +815,153 @@ fn curve(
         Decimal::ZERO,
         |_, _| Some(()),
     )?;
+    let weights = weight_quotas(rc, ci, c, m, quota, diags)?;
     let mut prev = Decimal::ZERO;
-    for step in &mut steps {
+    for (p, step) in payouts.iter().zip(&mut steps) {
         let att = step.measure.checked_div(quota.amount).unwrap_or_default();
+        let parts = weighted_parts(rc, comp.measure, &weights, m.start(), p.end(), step.measure);
+        let att = parts
+            .as_ref()
+            .map_or(att, |ps| ps.iter().map(|w| w.weight * w.attainment).sum());
         let pay = c.at(att);
         step.exact = target * c.weight * pay;
         if lines_wanted && step.exact != prev {
             step.lines.push(Line::note(LineKind::Curve, None, step.exact - prev, format!(
-                "target incentive {} × {}/12{scale_note} × weight {} × curve({}) = {} × {} = {} to date, {} before",
+                "target incentive {} × {}/12{scale_note} × weight {} × curve({}) = {} × {} = {} to date, {} before{}",
                 money(ti, places), months, fmt_percent(c.weight), attainment_pct(Some(att)), money(target * c.weight, places),
-                fmt_percent(pay.round_dp(6)), money(step.exact, places), money(prev, places)
+                fmt_percent(pay.round_dp(6)), money(step.exact, places), money(prev, places), past_last_note(c, att)
             )));
+            if let Some(ps) = &parts {
+                push_weighted_note(step.lines.last_mut(), rc, ps, att);
+            }
         }
         prev = step.exact;
     }
     Some(steps)
+}
+
+/// One measure's part of a weighted attainment, at the end of a payout period.
+struct WeightedPart {
+    measure: usize,
+    weight: Decimal,
+    measure_to_date: Decimal,
+    quota: Decimal,
+    attainment: Decimal,
+}
+
+/// The quota of each measure of a curve's `weights` for measurement period `m` (the component's own
+/// measure has `quota`); `None` after a diagnostic when one is missing or scaled to zero.
+fn weight_quotas(
+    rc: &RepCtx,
+    ci: usize,
+    c: &Curve,
+    m: Period,
+    quota: Quota,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<(usize, Decimal, Quota)>> {
+    let comp = &rc.plan.components[ci];
+    let mut out = Vec::with_capacity(c.weights.len());
+    for w in &c.weights {
+        if w.measure == comp.measure {
+            out.push((w.measure, w.weight, quota));
+            continue;
+        }
+        let Some((q, scale)) = rc.quota(&w.quota_measure, m) else {
+            diags.push(quota_missing(
+                rc,
+                &comp.id,
+                &w.quota_measure,
+                m,
+                "for its weighted attainment",
+            ));
+            return None;
+        };
+        if let (true, Some((full, scale))) = (q.amount.is_zero(), scale) {
+            let full = Quota { amount: full, ..q };
+            diags.push(quota_scaled_to_zero(rc, &comp.id, m, full, scale));
+            return None;
+        }
+        out.push((w.measure, w.weight, q));
+    }
+    Some(out)
+}
+
+/// Each weighted measure's attainment from `start` to `end` (`None` without weights); the
+/// component's own measure is `own_to_date`.
+fn weighted_parts(
+    rc: &RepCtx,
+    own: usize,
+    weights: &[(usize, Decimal, Quota)],
+    start: NaiveDate,
+    end: NaiveDate,
+    own_to_date: Decimal,
+) -> Option<Vec<WeightedPart>> {
+    if weights.is_empty() {
+        return None;
+    }
+    let parts = weights.iter().map(|&(measure, weight, q)| {
+        let measure_to_date = if measure == own {
+            own_to_date
+        } else {
+            rc.sum_between(measure, start, end)
+        };
+        WeightedPart {
+            measure,
+            weight,
+            measure_to_date,
+            quota: q.amount,
+            attainment: measure_to_date.checked_div(q.amount).unwrap_or_default(),
+        }
+    });
+    Some(parts.collect())
+}
+
+/// Appends each measure's part to a curve line: "; weighted attainment 84.00% = `bookings`
+/// 120,000.00 ÷ 100,000.00 = 120.00% × 60% + `new_logos` 1 ÷ 2 = 50.00% × 40%".
+fn push_weighted_note(line: Option<&mut Line>, rc: &RepCtx, parts: &[WeightedPart], att: Decimal) {
+    let Some(line) = line else { return };
+    let terms: Vec<String> = parts
+        .iter()
+        .map(|w| {
+            format!(
+                "`{}` {} ÷ {} = {} × {}",
+                rc.plan.measures[w.measure].name,
+                w.measure_to_date.normalize(),
+                w.quota.normalize(),
+                attainment_pct(Some(w.attainment)),
+                fmt_percent(w.weight)
+            )
+        })
+        .collect();
+    let text = format!(
+        "{}; weighted attainment {} = {}",
+        line.detail.as_deref().unwrap_or(""),
+        attainment_pct(Some(att)),
+        terms.join(" + ")
+    );
+    line.detail = Some(text.into_boxed_str());
+}
+
+/// How a payout past a curve's last point was reached: "; past the last point: 200% + 2% × 30 points
+/// = 260%" (and the ceiling when it cut the line); empty inside the curve's points.
+fn past_last_note(c: &Curve, att: Decimal) -> String {
+    let (Some(p), Some(after)) = (c.past_last(att), c.after) else {
+        return String::new();
+    };
+    let ceiling = if p.at_max {
+        format!(", at most {}", fmt_percent(p.payout))
+    } else {
+        String::new()
+    };
+    format!(
+        "; past the last point {} → {}: {} + {} × {} points = {}{ceiling}",
+        fmt_percent(p.last.0),
+        fmt_percent(p.last.1),
+        fmt_percent(p.last.1),
+        fmt_percent(after.slope),
+        p.points.round_dp(4).normalize(),
+        fmt_percent((p.last.1 + p.rise).round_dp(6)),
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -874,6 +1096,7 @@ fn spiff(rc: &RepCtx, s: &Spiff, payouts: &[Period], entries: &[Entry]) -> Vec<S
                         base: v,
                         rate: s.amount,
                         amount,
+                        per: None,
                         rule: None,
                         detail: None,
                     });

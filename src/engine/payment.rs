@@ -465,7 +465,9 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                             })
                             .map(|row| row.amount)
                             .sum::<Decimal>();
-                        clawbacks.push((deal, q, date, commission - held, share));
+                        // `percent_of_paid` (default 100%) of the cancelled share is reversed.
+                        let reversed_share = cb.reversed_share(share);
+                        clawbacks.push((deal, q, date, commission - held, reversed_share));
                     }
                 }
             }
@@ -663,9 +665,10 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                             *q,
                             amount,
                             format!(
-                                "deal {} (closed {}, paid in {q}) cancelled {date}: commission reversed",
+                                "deal {} (closed {}, paid in {q}) cancelled {date}: commission reversed{}",
                                 inputs.deals.id(d),
-                                inputs.deals.close_date(d)
+                                inputs.deals.close_date(d),
+                                plan.payment.clawback.as_ref().map_or(String::new(), |c| c.percent_note())
                             ),
                         );
                         e.deal_id = inputs.deals.id(d).to_string();
@@ -737,7 +740,10 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                             e.balance = Some(draw_balance);
                             entries.push(e);
                             total += top;
-                        } else if draw_balance > Decimal::ZERO && total > guaranteed {
+                        } else if draw_balance > Decimal::ZERO
+                            && total > guaranteed
+                            && d.recovers_by(period.end())
+                        {
                             let excess = total - guaranteed;
                             let mut recovered = excess.min(draw_balance);
                             if let Some(m) = d.max_recovery {
@@ -797,6 +803,14 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
         carry_forward(
             inputs,
             ledger,
+            &closed,
+            rep,
+            &results,
+            &mut run.reps,
+            &mut settlement,
+        );
+        floor_negative_months(
+            inputs,
             &closed,
             rep,
             &results,
@@ -1001,6 +1015,74 @@ fn carry_forward(
     }
 }
 
+/// `negative_payable = "floor"`: a month whose open payout periods (every component of the rep's
+/// plans) total below zero gets a `floored` line of −total on its first row, so it pays 0.00 and
+/// nothing is carried. A month whose first row's plan does not floor is left to [`carry_forward`].
+fn floor_negative_months(
+    inputs: &Inputs,
+    closed: &dyn Fn(Period) -> bool,
+    rep: u32,
+    results: &[usize],
+    reps: &mut [super::RepResult],
+    settlement: &mut Settlement,
+) {
+    let floors = |reps: &[super::RepResult], ri: usize| {
+        inputs.plans[reps[ri].plan].payment.negative_payable == NegativePayable::Floor
+    };
+    if !results.iter().any(|&ri| floors(reps, ri)) {
+        return;
+    }
+    let mut by_month: BTreeMap<Period, Vec<(usize, usize, usize)>> = BTreeMap::new();
+    for &ri in results {
+        for (ci, c) in reps[ri].components.iter().enumerate() {
+            for (pi, p) in c.periods.iter().enumerate() {
+                if p.in_run && !closed(p.payout_period) {
+                    let month = p
+                        .payout_period
+                        .calendar()
+                        .period_of(crate::period::Granularity::Month, p.payout_period.end());
+                    by_month.entry(month).or_default().push((ri, ci, pi));
+                }
+            }
+        }
+    }
+    for (month, rows) in by_month {
+        let Some(&(ri, ci, pi)) = rows.first() else {
+            continue;
+        };
+        let total: Decimal = rows
+            .iter()
+            .map(|&(r, c, p)| reps[r].components[c].periods[p].payable)
+            .sum();
+        if total >= Decimal::ZERO || !floors(reps, ri) {
+            continue;
+        }
+        let places = inputs.plans[reps[ri].plan].rounding.places;
+        let mut e = entry(
+            LineKind::Floored,
+            month,
+            -total,
+            format!(
+                "payable {} for {month} is negative: floored at 0.00, not carried",
+                fmt_amount(total, places)
+            ),
+        );
+        let r = &mut reps[ri];
+        let key_plan = r.plan;
+        let comp = r.components[ci].component;
+        let p = &mut r.components[ci].periods[pi];
+        e.for_period = p.payout_period;
+        p.payable += e.amount;
+        p.lines
+            .push(Line::note(e.kind, None, e.amount, e.note.clone()));
+        settlement
+            .entries
+            .entry((rep, key_plan, comp, p.payout_period))
+            .or_default()
+            .push(e);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1016,6 +1098,7 @@ mod tests {
             to: to.map(d),
             periods,
             max_recovery: None,
+            recover_from: None,
             forgive_on: None,
             line: 1,
         }

@@ -346,6 +346,7 @@ fn compute_segment(
         if let Some(m) = &comp.multiplier {
             touch(m.measure);
         }
+        comp.weighted_measures().for_each(touch);
     }
 
     let active: Vec<(usize, NaiveDate, NaiveDate)> = needed

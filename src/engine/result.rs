@@ -63,6 +63,8 @@ pub enum LineKind {
     CarryForward,
     /// A balance carried forward from an earlier payout period, deducted (negative).
     CarryIn,
+    /// A negative payable floored at zero and not carried (`negative_payable = "floor"`; positive).
+    Floored,
     /// A closed period's run: what the ledger recorded minus what the data compute now.
     Recorded,
     /// A cancelled deal's commission reversed (negative), in the payout period of the cancellation.
@@ -97,6 +99,7 @@ impl LineKind {
             LineKind::DrawForgiven => "draw-forgiven",
             LineKind::CarryForward => "carry-forward",
             LineKind::CarryIn => "carry-in",
+            LineKind::Floored => "floored",
             LineKind::Recorded => "recorded",
             LineKind::Clawback => "clawback",
             LineKind::Hold => "hold",
@@ -110,7 +113,7 @@ impl LineKind {
     }
 
     /// Every payment kind, for parsing the ledger's `kind` column.
-    pub const PAYMENT: [LineKind; 12] = [
+    pub const PAYMENT: [LineKind; 13] = [
         LineKind::TrueUp,
         LineKind::PriorPeriod,
         LineKind::Adjustment,
@@ -123,6 +126,7 @@ impl LineKind {
         LineKind::Clawback,
         LineKind::Hold,
         LineKind::Release,
+        LineKind::Floored,
     ];
 
     /// Payment lines that are not part of the true-up of earned-to-date: payable = earned-to-date −
@@ -137,6 +141,7 @@ impl LineKind {
                 | LineKind::DrawForgiven
                 | LineKind::CarryForward
                 | LineKind::CarryIn
+                | LineKind::Floored
                 | LineKind::Recorded
                 | LineKind::Clawback
                 | LineKind::Hold
@@ -215,6 +220,10 @@ pub struct Line {
     pub base: Decimal,
     pub rate: Decimal,
     pub amount: Decimal,
+    /// For a slice of a tier that pays a fixed amount: the tier's width in measure units; `rate` is
+    /// then the tier's amount and the line is `base × rate ÷ per`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per: Option<Decimal>,
     /// The rule of the component whose table priced the deal (None: the default table).
     pub rule: Option<u32>,
     /// The arithmetic, for lines that are not a tier slice (curve, bonus, modifiers, caps).
@@ -239,6 +248,7 @@ impl Line {
             base: Decimal::ZERO,
             rate: Decimal::ZERO,
             amount,
+            per: None,
             rule: None,
             detail: Some(detail.into_boxed_str()),
         }
@@ -264,6 +274,7 @@ impl Line {
             base: p.base,
             rate: p.rate,
             amount: p.amount,
+            per: p.per,
             rule,
             detail: None,
         }

@@ -24,6 +24,8 @@ pub struct Band {
     pub lo: Option<Decimal>,
     pub hi: Option<Decimal>,
     pub rate: Decimal,
+    /// A fixed amount for the whole band, prorated by the part crossed (`rate` is then 0).
+    pub fixed: Option<Decimal>,
 }
 
 /// What a piece of earning is: a tier slice, or a retroactive uplift.
@@ -45,6 +47,57 @@ pub struct Piece {
     pub base: Decimal,
     pub rate: Decimal,
     pub amount: Decimal,
+    /// For a slice of a band with a fixed amount: the band's width; `rate` is then the fixed
+    /// amount, and the slice earns `base × rate ÷ per`.
+    pub per: Option<Decimal>,
+}
+
+impl Piece {
+    /// What `base` earns in this piece: `base × rate`, or the fixed amount's share `base × rate ÷ per`.
+    pub fn priced(&self, base: Decimal) -> Decimal {
+        match self.per {
+            Some(per) => prorated(self.rate, base, per),
+            None => base * self.rate,
+        }
+    }
+}
+
+/// Decimal places of a fixed amount's prorated share: the division is the one inexact step, so it is
+/// rounded (half-even) to a precision whose sums stay exact, like a curve's payout fraction.
+pub const PRORATED_PRECISION: u32 = 10;
+
+/// `fixed × base ÷ width` to [`PRORATED_PRECISION`] places, multiplying first so a whole band earns
+/// exactly `fixed`.
+fn prorated(fixed: Decimal, base: Decimal, width: Decimal) -> Decimal {
+    let share = match fixed.checked_mul(base) {
+        Some(x) => x / width,
+        None => base / width * fixed,
+    };
+    share.round_dp_with_strategy(
+        PRORATED_PRECISION,
+        rust_decimal::RoundingStrategy::MidpointNearestEven,
+    )
+}
+
+/// The slice `[from, to]` of a band (`base` signed): at the band's rate, or its fixed amount's share.
+fn band_slice(band: &Band, from: Decimal, to: Decimal, base: Decimal) -> Piece {
+    let per = band
+        .fixed
+        .and_then(|_| band.hi.map(|hi| hi - band.lo.unwrap_or(Decimal::ZERO)));
+    let (rate, amount) = match (band.fixed, per) {
+        (Some(fixed), Some(width)) => (fixed, prorated(fixed, base, width)),
+        _ => (band.rate, base * band.rate),
+    };
+    Piece {
+        kind: PieceKind::Slice,
+        tier: Some(band.tier),
+        from,
+        to,
+        base,
+        rate,
+        amount,
+        per,
+    }
 }
 
 /// The pieces of one move of the measure: a few tiers at most, kept off the heap.
@@ -81,6 +134,7 @@ impl Schedule {
                 lo,
                 hi,
                 rate: t.rate,
+                fixed: t.amount,
             });
         }
         Some(Schedule {
@@ -147,15 +201,7 @@ impl Schedule {
             } else {
                 (to, from)
             };
-            out.push(Piece {
-                kind: PieceKind::Slice,
-                tier: Some(band.tier),
-                from,
-                to,
-                base,
-                rate: band.rate,
-                amount: base * band.rate,
-            });
+            out.push(band_slice(band, from, to, base));
         }
         if sign.is_sign_negative() {
             out.reverse();
@@ -179,6 +225,7 @@ impl Schedule {
             base,
             rate: rate_after,
             amount: base * rate_after,
+            per: None,
         }];
         if rate_after != rate_before && !a.is_zero() {
             let diff = rate_after - rate_before;
@@ -192,6 +239,7 @@ impl Schedule {
                 base: a,
                 rate: diff,
                 amount: a * diff,
+                per: None,
             });
         }
         out
@@ -220,6 +268,7 @@ mod tests {
                 from: d(f),
                 to: None,
                 rate: d(r),
+                amount: None,
                 line: 1,
             })
             .collect();
@@ -286,6 +335,29 @@ mod tests {
         let s = Schedule::resolve(&t, Some(d("100000"))).unwrap();
         assert_eq!(s.earning(d("50000")), d("2000"));
         assert_eq!(s.earning(d("50000.01")), d("4000.0008"));
+    }
+
+    #[test]
+    fn a_fixed_amount_tier_is_prorated_and_a_whole_tier_earns_it_exactly() {
+        // T1 [0, 45,000) pays 5,000 for the whole tier, T2 from 45,000 at 10%
+        let mut t = table(
+            Method::Marginal,
+            Basis::Amount,
+            Boundary::FromInclusive,
+            &[("0", "0"), ("45000", "0.1")],
+        );
+        t.tiers[0].amount = Some(d("5000"));
+        let s = Schedule::resolve(&t, None).unwrap();
+        // 30,000 of 45,000: 5,000 × 30,000 ÷ 45,000 = 3,333.3333333333 (10 places, half-even)
+        assert_eq!(s.earning(d("30000")), d("3333.3333333333"));
+        // the whole tier: 5,000 exactly; 50,000: 5,000 + 5,000 × 10% = 5,500
+        assert_eq!(s.earning(d("45000")), d("5000"));
+        assert_eq!(s.earning(d("50000")), d("5500"));
+        let p = s.pieces(d("30000"), d("50000"));
+        assert_eq!(
+            p.iter().map(|p| (p.amount, p.per)).collect::<Vec<_>>(),
+            vec![(d("1666.6666666667"), Some(d("45000"))), (d("500"), None)]
+        );
     }
 
     #[test]

@@ -42,11 +42,15 @@ pub(crate) struct RawComponent {
     deal_floor: Option<Spanned<Value>>,
     threshold: Option<Spanned<RawThreshold>>,
     tier_on: Option<Spanned<String>>,
+    cap_by: Option<Spanned<RawCapBy>>,
+    precedence: Option<Spanned<Vec<String>>>,
     // curve
     curve: Option<Vec<Spanned<RawPoint>>>,
     interpolation: Option<Spanned<String>>,
     weight: Option<Spanned<Value>>,
     target_incentive: Option<Spanned<Value>>,
+    after: Option<Spanned<RawAfter>>,
+    weights: Option<Spanned<BTreeMap<String, Spanned<Value>>>>,
     // bonus
     levels: Option<Vec<Spanned<RawLevel>>>,
     stacking: Option<Spanned<bool>>,
@@ -65,7 +69,8 @@ pub(crate) struct RawComponent {
 struct RawTier {
     from: Spanned<Value>,
     to: Option<Spanned<Value>>,
-    rate: Spanned<Value>,
+    rate: Option<Spanned<Value>>,
+    amount: Option<Spanned<Value>>,
 }
 
 #[derive(Deserialize)]
@@ -75,6 +80,7 @@ struct RawRule {
     when: BTreeMap<String, Spanned<Value>>,
     rate: Option<Spanned<Value>>,
     tiers: Option<Vec<Spanned<RawTier>>>,
+    amount: Option<Spanned<Value>>,
 }
 
 #[derive(Deserialize)]
@@ -90,6 +96,20 @@ struct RawThreshold {
 struct RawPoint {
     attainment: Spanned<Value>,
     payout: Spanned<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCapBy {
+    column: Spanned<String>,
+    amount: Spanned<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAfter {
+    slope: Spanned<Value>,
+    max: Option<Spanned<Value>>,
 }
 
 #[derive(Deserialize)]
@@ -339,6 +359,12 @@ fn misplaced_keys(raw: &RawComponent) -> Vec<KeyUse> {
             raw.tier_on.as_ref().map(|x| x.span()),
             COMMISSION,
         ),
+        ("cap_by", raw.cap_by.as_ref().map(|x| x.span()), COMMISSION),
+        (
+            "precedence",
+            raw.precedence.as_ref().map(|x| x.span()),
+            COMMISSION,
+        ),
         (
             "curve",
             raw.curve.as_ref().and_then(|v| v.first()).map(|x| x.span()),
@@ -350,6 +376,12 @@ fn misplaced_keys(raw: &RawComponent) -> Vec<KeyUse> {
             &["curve"],
         ),
         ("weight", raw.weight.as_ref().map(|x| x.span()), &["curve"]),
+        ("after", raw.after.as_ref().map(|x| x.span()), &["curve"]),
+        (
+            "weights",
+            raw.weights.as_ref().map(|x| x.span()),
+            &["curve"],
+        ),
         (
             "target_incentive",
             raw.target_incentive.as_ref().map(|x| x.span()),
@@ -440,7 +472,11 @@ pub(crate) fn parse_component(
     }
     let kind = match kind_name {
         "commission" => ComponentKind::Commission(parse_commission(&cx, c, diags)?),
-        "curve" => ComponentKind::Curve(parse_curve(&cx, c, diags)?),
+        "curve" => {
+            let curve = parse_curve(&cx, c, diags)?;
+            lint_curve_after_flat(&cx, c, &curve, diags);
+            ComponentKind::Curve(curve)
+        }
         "bonus" => ComponentKind::Bonus(parse_bonus(&cx, c, diags)?),
         _ => ComponentKind::Spiff(parse_spiff(&cx, c, diags)?),
     };
@@ -562,11 +598,11 @@ fn lint_unreachable_tiers(
             earned_at_from = match t.method {
                 Method::Retroactive => tier.from.checked_mul(prev.rate).unwrap_or(Decimal::MAX),
                 _ => earned_at_from
-                    .checked_add(
+                    .checked_add(prev.amount.unwrap_or_else(|| {
                         (tier.from - prev.from)
                             .checked_mul(prev.rate)
-                            .unwrap_or(Decimal::MAX),
-                    )
+                            .unwrap_or(Decimal::MAX)
+                    }))
                     .unwrap_or(Decimal::MAX),
             };
             if earned_at_from >= cap {
@@ -594,6 +630,11 @@ struct TableSettings {
     scope: Scope,
     boundary: Boundary,
     rate_type: RateType,
+    /// Whether the component tiers each deal on its own value (`tier_on`).
+    tier_on: bool,
+    /// `boundary = "closed"`: tiers are written closed at both ends ("0 to 5,000, 5,001 to ..."),
+    /// read as to-inclusive tiers that each end where the next begins.
+    closed: bool,
 }
 
 fn parse_commission(
@@ -645,9 +686,14 @@ fn parse_commission(
             &[
                 ("from-inclusive", Boundary::FromInclusive),
                 ("to-inclusive", Boundary::ToInclusive),
+                ("closed", Boundary::ToInclusive),
             ],
             diags,
         )?,
+        closed: raw
+            .boundary
+            .as_ref()
+            .is_some_and(|b| b.get_ref().trim() == "closed"),
         rate_type: keyword(
             src,
             &raw.rate_type,
@@ -659,6 +705,7 @@ fn parse_commission(
             ],
             diags,
         )?,
+        tier_on: raw.tier_on.is_some(),
     };
     let has_rules = raw.rules.as_ref().is_some_and(|r| !r.is_empty());
     let table = if raw.rate.is_none() && raw.tiers.is_none() && has_rules {
@@ -678,11 +725,18 @@ fn parse_commission(
     for r in raw.rules.iter().flatten() {
         let rr = r.get_ref();
         let when = parse_conditions(src, &rr.when, diags)?;
-        let rule_table = parse_table(cx, r.span(), &rr.rate, &rr.tiers, settings, diags)?;
+        let (rule_table, per_deal) = match &rr.amount {
+            Some(a) => rule_per_deal(cx, r, a, settings, diags)?,
+            None => (
+                parse_table(cx, r.span(), &rr.rate, &rr.tiers, settings, diags)?,
+                None,
+            ),
+        };
         rules.push(Rule {
             line: cx.line(&r.span()),
             when,
             table: rule_table,
+            per_deal,
         });
     }
     let threshold = raw.threshold.as_ref().and_then(|t| {
@@ -695,6 +749,7 @@ fn parse_commission(
         }
         Some(Threshold { at, catch_up: rt.catch_up, line: cx.line(&t.span()) })
     });
+    lint_precedence(cx, raw, &rules, diags);
     let tier_on = raw.tier_on.as_ref().map(|t| t.get_ref().trim().to_string());
     if tier_on.is_some() && table.basis == Basis::Attainment {
         diags.push(src.error("plan-tier-on-basis", raw.tier_on.as_ref().map_or(c.span(), |t| t.span()), format!(
@@ -714,6 +769,19 @@ fn parse_commission(
             .and_then(|v| cx.non_negative(v, "`deal_floor`", false, diags)),
         threshold,
         tier_on,
+        precedence: raw
+            .precedence
+            .as_ref()
+            .map(|p| p.get_ref().iter().map(|c| c.trim().to_string()).collect())
+            .unwrap_or_default(),
+        cap_by: match &raw.cap_by {
+            Some(c) => Some(DimensionCap {
+                column: c.get_ref().column.get_ref().trim().to_string(),
+                amount: cx.non_negative(&c.get_ref().amount, "`cap_by.amount`", false, diags)?,
+                line: cx.line(&c.span()),
+            }),
+            None => None,
+        },
     })
 }
 
@@ -743,6 +811,7 @@ fn parse_table(
                 from: Decimal::ZERO,
                 to: None,
                 rate: r,
+                amount: None,
                 line: cx.line(&rate.span()),
             };
             (
@@ -774,20 +843,25 @@ fn parse_table(
                     .to
                     .as_ref()
                     .and_then(|to| cx.number(to, "a tier's `to`", on_attainment, diags));
-                let rate = rate_of(&rt.rate, diags);
-                if let (Some(from), Some(rate)) = (from, rate) {
+                let priced = tier_price(cx, t, percent, diags);
+                if let (Some(from), Some((rate, amount))) = (from, priced) {
                     tiers.push((
                         Tier {
                             from,
                             to,
                             rate,
+                            amount,
                             line: cx.line(&t.span()),
                         },
                         t.span(),
                     ));
                 }
             }
+            if settings.closed {
+                close_tier_gaps(&mut tiers, on_attainment);
+            }
             validate_tiers(src, id, &mut tiers, diags);
+            validate_amount_tiers(cx, &tiers, settings, diags);
             (
                 settings.method.unwrap_or(Method::Marginal),
                 settings.basis?,
@@ -822,6 +896,155 @@ fn parse_table(
         rate_type: settings.rate_type,
         tiers,
     })
+}
+
+/// `boundary = "closed"`: a source table's "0 to 5,000, 5,001 to 10,000" leaves a gap of one unit
+/// (1 in amounts, 1% in attainment) between a tier's `to` and the next `from`; the next tier then
+/// starts at the `to` (to-inclusive: exactly 5,000 stays in the first tier, anything above is in the
+/// next). A larger gap stays a gap (`plan-tier-gap`).
+fn close_tier_gaps(tiers: &mut [(Tier, Range<usize>)], on_attainment: bool) {
+    let unit = if on_attainment {
+        Decimal::new(1, 2)
+    } else {
+        Decimal::ONE
+    };
+    for i in 1..tiers.len() {
+        if let Some(to) = tiers[i - 1].0.to {
+            let from = tiers[i].0.from;
+            if from > to && from - to <= unit {
+                tiers[i].0.from = to;
+            }
+        }
+    }
+}
+
+/// A rule that pays a fixed `amount` per deal instead of a rate: its table is a flat 0 (for display),
+/// and `rate` or `tiers` beside `amount` is `plan-rates-ambiguous`.
+fn rule_per_deal(
+    cx: &Ctx,
+    r: &Spanned<RawRule>,
+    a: &Spanned<Value>,
+    settings: TableSettings,
+    diags: &mut Diagnostics,
+) -> Option<(RateTable, Option<Decimal>)> {
+    let rr = r.get_ref();
+    if rr.rate.is_some() || rr.tiers.is_some() {
+        diags.push(
+            cx.src
+                .error(
+                    "plan-rates-ambiguous",
+                    r.span(),
+                    format!(
+                        "component `{}`: a rule has `amount` and `{}`",
+                        cx.id,
+                        if rr.rate.is_some() { "rate" } else { "tiers" }
+                    ),
+                )
+                .hint("a rule pays a fixed `amount` per deal, or a `rate`, or `tiers`: keep one"),
+        );
+        return None;
+    }
+    let amount = cx.non_negative(a, "a rule's `amount`", false, diags)?;
+    let table = RateTable {
+        method: Method::Flat,
+        basis: Basis::Amount,
+        scope: settings.scope,
+        boundary: settings.boundary,
+        rate_type: settings.rate_type,
+        tiers: vec![Tier {
+            from: Decimal::ZERO,
+            to: None,
+            rate: Decimal::ZERO,
+            amount: None,
+            line: cx.line(&a.span()),
+        }],
+    };
+    Some((table, Some(amount)))
+}
+
+/// A `precedence` column that no rule's `when` names ranks nothing: warn (`plan-precedence-unused`),
+/// most often a typo or a column named differently in the rules.
+fn lint_precedence(cx: &Ctx, raw: &RawComponent, rules: &[Rule], diags: &mut Diagnostics) {
+    let Some(p) = &raw.precedence else { return };
+    for name in p.get_ref() {
+        let name = name.trim();
+        if !rules
+            .iter()
+            .any(|r| r.when.iter().any(|c| c.column == name))
+        {
+            diags.push(
+                cx.src
+                    .warning("plan-precedence-unused", p.span(), format!(
+                        "component `{}`: `precedence` lists `{name}`, which no rule's `when` names", cx.id
+                    ))
+                    .hint("name the columns as the rules' `when` does, from the most specific to the least"),
+            );
+        }
+    }
+}
+
+/// A tier's price: its `rate`, or a fixed `amount` for the whole tier (rate 0): exactly one of the
+/// two (`plan-tier-price`).
+fn tier_price(
+    cx: &Ctx,
+    t: &Spanned<RawTier>,
+    percent: bool,
+    diags: &mut Diagnostics,
+) -> Option<(Decimal, Option<Decimal>)> {
+    let rt = t.get_ref();
+    match (&rt.rate, &rt.amount) {
+        (Some(rate), None) => Some((cx.number(rate, "a rate", percent, diags)?, None)),
+        (None, Some(amount)) => {
+            let a = cx.non_negative(amount, "a tier's `amount`", false, diags)?;
+            Some((Decimal::ZERO, Some(a)))
+        }
+        _ => {
+            diags.push(
+                cx.src
+                    .error("plan-tier-price", t.span(), format!(
+                        "component `{}`: a tier needs exactly one of `rate` or `amount`", cx.id
+                    ))
+                    .hint("`rate = \"4%\"` earns a rate on the tier's slice; `amount = 5000` pays 5,000.00 for the whole tier, prorated inside it"),
+            );
+            None
+        }
+    }
+}
+
+/// A tier `amount` is prorated over the tier's width, so the tier must be closed (not the last one)
+/// and the table marginal on the cumulative measure: `plan-tier-amount-open`,
+/// `plan-tier-amount-method`.
+fn validate_amount_tiers(
+    cx: &Ctx,
+    tiers: &[(Tier, Range<usize>)],
+    settings: TableSettings,
+    diags: &mut Diagnostics,
+) {
+    let Some((_, span)) = tiers.iter().find(|(t, _)| t.amount.is_some()) else {
+        return;
+    };
+    if let Some((_, last)) = tiers.last().filter(|(t, _)| t.amount.is_some()) {
+        diags.push(
+            cx.src
+                .error("plan-tier-amount-open", last.clone(), format!(
+                    "component `{}`: the last tier is open-ended, so its `amount` has no width to be prorated over",
+                    cx.id
+                ))
+                .hint("give the last tier a `rate`, or add a tier above it (`{ from = ..., rate = 0 }` pays nothing more)"),
+        );
+    }
+    let method_ok = settings.method.is_none_or(|m| m == Method::Marginal);
+    if !method_ok || settings.tier_on {
+        diags.push(
+            cx.src
+                .error("plan-tier-amount-method", span.clone(), format!(
+                    "component `{}`: a tier `amount` is prorated over the part of the tier the measure crosses; {}",
+                    cx.id,
+                    if settings.tier_on { "with `tier_on` no tier is crossed" } else { "it needs method = \"marginal\"" }
+                ))
+                .hint("use method = \"marginal\" without `tier_on`, or write the tier as a `rate`"),
+        );
+    }
 }
 
 /// Tiers must be non-negative, sorted, contiguous (each `to` equal to the next `from`), and only the last open.
@@ -926,7 +1149,17 @@ fn parse_curve(cx: &Ctx, c: &Spanned<RawComponent>, diags: &mut Diagnostics) -> 
             ),
         ));
     }
+    let after = match &raw.after {
+        Some(a) => Some(parse_curve_after(cx, a, &points, diags)?),
+        None => None,
+    };
+    let weights = match &raw.weights {
+        Some(w) => parse_weights(cx, raw, w, diags)?,
+        None => Vec::new(),
+    };
     Some(Curve {
+        after,
+        weights,
         points,
         interpolation: keyword(
             cx.src,
@@ -948,6 +1181,114 @@ fn parse_curve(cx: &Ctx, c: &Spanned<RawComponent>, diags: &mut Diagnostics) -> 
             .as_ref()
             .and_then(|v| cx.non_negative(v, "`target_incentive`", false, diags)),
     })
+}
+
+/// `after = { slope = "2%", max = "300%" }`: the curve rises by `slope` per point of attainment past
+/// its last point, up to `max`. A `max` below the last point's payout would cut the curve:
+/// `plan-curve-after-max`.
+fn parse_curve_after(
+    cx: &Ctx,
+    a: &Spanned<RawAfter>,
+    points: &[(Decimal, Decimal)],
+    diags: &mut Diagnostics,
+) -> Option<CurveAfter> {
+    let ra = a.get_ref();
+    let slope = cx.non_negative(&ra.slope, "`after.slope`", true, diags);
+    let max = match &ra.max {
+        Some(m) => Some(cx.non_negative(m, "`after.max`", true, diags)?),
+        None => None,
+    };
+    let last = points.last().map_or(Decimal::ZERO, |p| p.1);
+    if let Some(m) = max.filter(|m| *m < last) {
+        diags.push(
+            cx.src
+                .error("plan-curve-after-max", a.span(), format!(
+                    "component `{}`: `after.max` {} is below the last point's payout {}",
+                    cx.id, crate::money::fmt_percent(m), crate::money::fmt_percent(last)
+                ))
+                .hint("set max at or above the last point's payout, or add a point where the curve should stop"),
+        );
+        return None;
+    }
+    Some(CurveAfter {
+        slope: slope?,
+        max,
+        line: cx.line(&a.span()),
+    })
+}
+
+/// `weights = { bookings = "60%", new_logos = "40%" }`: the curve reads the weighted sum of these
+/// measures' attainments. Each names a measure of the plan (its quota row has the measure's name; the
+/// component's own measure uses the component's `quota`), the component's measure among them
+/// (`plan-weights-measure`), and the weights add up to 100% (`plan-weights-sum`).
+fn parse_weights(
+    cx: &Ctx,
+    raw: &RawComponent,
+    w: &Spanned<BTreeMap<String, Spanned<Value>>>,
+    diags: &mut Diagnostics,
+) -> Option<Vec<MeasureWeight>> {
+    let own = raw.measure.get_ref().trim();
+    let own_quota = raw.quota.as_ref().map_or(own, |q| q.get_ref().trim());
+    let mut out = Vec::new();
+    for (name, value) in w.get_ref() {
+        let spanned = Spanned::new(value.span(), name.clone());
+        let measure = cx.measure(&spanned, diags);
+        let weight = cx.non_negative(value, "a measure's weight", true, diags);
+        let name = name.trim();
+        out.push(MeasureWeight {
+            measure: measure?,
+            quota_measure: if name == own { own_quota } else { name }.to_string(),
+            weight: weight?,
+        });
+    }
+    if !w.get_ref().keys().any(|k| k.trim() == own) {
+        diags.push(
+            cx.src
+                .error("plan-weights-measure", w.span(), format!(
+                    "component `{}`: its measure `{own}` is not among the weighted measures", cx.id
+                ))
+                .hint(format!("add `{own} = \"..%\"` to `weights`, or make one of them the component's `measure`")),
+        );
+        return None;
+    }
+    let total: Decimal = out.iter().map(|m| m.weight).sum();
+    if total != Decimal::ONE {
+        diags.push(
+            cx.src
+                .error("plan-weights-sum", w.span(), format!(
+                    "component `{}`: the weights add up to {}, not 100%", cx.id, crate::money::fmt_percent(total)
+                ))
+                .hint("weights share the attainment: make them add up to 100% (use the component's `weight` to scale the payout)"),
+        );
+        return None;
+    }
+    Some(out)
+}
+
+/// A slope of zero, or a ceiling at the last point's payout, keeps the curve flat as it is without
+/// `after`: warn, the plan says something it does not do.
+fn lint_curve_after_flat(
+    cx: &Ctx,
+    c: &Spanned<RawComponent>,
+    curve: &Curve,
+    diags: &mut Diagnostics,
+) {
+    let (Some(after), Some(&(_, last))) = (curve.after, curve.points.last()) else {
+        return;
+    };
+    if after.slope > Decimal::ZERO && after.max != Some(last) {
+        return;
+    }
+    let span = c.get_ref().after.as_ref().map_or(c.span(), |a| a.span());
+    diags.push(
+        cx.src
+            .warning("plan-curve-after-flat", span, format!(
+                "component `{}`: `after` keeps the curve flat past its last point ({}), as it is without `after`",
+                cx.id,
+                if after.slope.is_zero() { "a slope of 0" } else { "`max` is the last point's payout" }
+            ))
+            .hint("give a positive slope and a max above the last point's payout, or remove `after`"),
+    );
 }
 
 fn parse_bonus(cx: &Ctx, c: &Spanned<RawComponent>, diags: &mut Diagnostics) -> Option<Bonus> {

@@ -235,6 +235,15 @@ impl Component {
         }
     }
 
+    /// The measures of a curve's weighted attainment (none for other components).
+    pub fn weighted_measures(&self) -> impl Iterator<Item = usize> + '_ {
+        let weights = match &self.kind {
+            ComponentKind::Curve(c) => c.weights.as_slice(),
+            _ => &[],
+        };
+        weights.iter().map(|w| w.measure)
+    }
+
     /// The rate table that governs display of tiers and rates (the default table).
     pub fn table(&self) -> Option<&RateTable> {
         match &self.kind {
@@ -257,6 +266,40 @@ pub struct Commission {
     /// Choose each deal's tier by this per-deal value (a column or derived value) instead of the
     /// cumulative measure; the rate applies to the deal's measure value.
     pub tier_on: Option<String>,
+    /// The most the deals sharing a value of a column (a customer, a product...) earn together in
+    /// one measurement period.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cap_by: Option<DimensionCap>,
+    /// Columns from the most specific to the least (`variant`, `product`, `category`): a rule on a
+    /// more specific column wins over one on a less specific column, whatever their number of
+    /// conditions. Empty: the rule with the most conditions wins.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub precedence: Vec<String>,
+}
+
+impl Commission {
+    /// How specific rule `i` is: (the rank of its most specific column in `precedence`, counted
+    /// from the least specific, 0 when none is listed; its number of conditions). Higher wins.
+    pub fn specificity(&self, i: usize) -> (usize, usize) {
+        let rule = &self.rules[i];
+        let n = self.precedence.len();
+        let rank = rule
+            .when
+            .iter()
+            .filter_map(|c| self.precedence.iter().position(|p| *p == c.column))
+            .map(|pos| n - pos)
+            .max()
+            .unwrap_or(0);
+        (rank, rule.when.len())
+    }
+}
+
+/// A cap per value of a deals column, per measurement period (`cap_by`).
+#[derive(Debug, Clone, Serialize)]
+pub struct DimensionCap {
+    pub column: String,
+    pub amount: Decimal,
+    pub line: u64,
 }
 
 /// A rate table that applies to the transactions matching `when` (most specific rule wins).
@@ -264,7 +307,11 @@ pub struct Commission {
 pub struct Rule {
     pub line: u64,
     pub when: Vec<Condition>,
+    /// The rule's table (a flat 0 table when the rule pays `per_deal`).
     pub table: RateTable,
+    /// A fixed amount per deal line instead of a rate (× the rep's credited share).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_deal: Option<Decimal>,
 }
 
 /// Nothing is earned until the measure reaches `at` (in the table's basis units).
@@ -285,6 +332,33 @@ pub struct Curve {
     pub weight: Decimal,
     /// Annual target incentive for everyone on the plan; default: the roster's `target_incentive`.
     pub target_incentive: Option<Decimal>,
+    /// How the curve continues past its last point; `None`: flat (the last point's payout).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<CurveAfter>,
+    /// Attainment as the weighted sum of several measures' attainments (`weights`); empty: the
+    /// component's own measure alone.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub weights: Vec<MeasureWeight>,
+}
+
+/// One measure's part of a weighted attainment: its attainment (measure ÷ its quota) × `weight`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MeasureWeight {
+    /// Index into `Plan::measures`.
+    pub measure: usize,
+    /// The quotas file's `measure` (the component's `quota` for its own measure, else the measure's name).
+    pub quota_measure: String,
+    pub weight: Decimal,
+}
+
+/// A curve's continuation past its last point: a straight line of `slope`, up to `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CurveAfter {
+    /// Payout added per point (0.01) of attainment: 0.02 = +2% of target per point.
+    pub slope: Decimal,
+    /// The most the curve pays (a payout fraction), if bounded.
+    pub max: Option<Decimal>,
+    pub line: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -300,10 +374,14 @@ impl Curve {
     /// Decimal places of an interpolated payout fraction (0.0000000001 = a millionth of a percent point).
     pub const PRECISION: u32 = 10;
 
-    /// Payout fraction at attainment `a`: 0 below the first point, the last point's payout above it.
-    /// Between points of a linear curve the fraction is a division, computed to
-    /// [`Curve::PRECISION`] decimal places (half-even): the curve's one inexact step.
+    /// Payout fraction at attainment `a`: 0 below the first point; above the last point, the last
+    /// point's payout, or the line of [`Curve::after`] from it. Between points of a linear curve the
+    /// fraction is a division, computed to [`Curve::PRECISION`] decimal places (half-even): the
+    /// curve's one inexact step; the slope past the last point is rounded the same way.
     pub fn at(&self, a: Decimal) -> Decimal {
+        if let Some(y) = self.past_last(a).map(|p| p.payout) {
+            return y;
+        }
         let Some(i) = self.points.iter().rposition(|(x, _)| *x <= a) else {
             return Decimal::ZERO;
         };
@@ -318,6 +396,44 @@ impl Curve {
             _ => y0,
         }
     }
+
+    /// Where attainment `a` lies past the last point of a curve that continues with a slope.
+    pub fn past_last(&self, a: Decimal) -> Option<PastLast> {
+        let after = self.after?;
+        let &(x, y) = self.points.last()?;
+        if a <= x {
+            return None;
+        }
+        let points = (a - x) * Decimal::ONE_HUNDRED;
+        let rise = (after.slope * points).round_dp_with_strategy(
+            Self::PRECISION,
+            rust_decimal::RoundingStrategy::MidpointNearestEven,
+        );
+        let line = y.checked_add(rise).unwrap_or(Decimal::MAX);
+        let payout = after.max.map_or(line, |m| line.min(m));
+        Some(PastLast {
+            last: (x, y),
+            points,
+            rise,
+            payout,
+            at_max: payout < line,
+        })
+    }
+}
+
+/// The payout of an attainment past a curve's last point, with its parts for the statement line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PastLast {
+    /// The last point (attainment, payout).
+    pub last: (Decimal, Decimal),
+    /// Points of attainment past it (12.5 for 12.5%).
+    pub points: Decimal,
+    /// slope × points, rounded to [`Curve::PRECISION`].
+    pub rise: Decimal,
+    /// The payout fraction: last payout + rise, at most `max`.
+    pub payout: Decimal,
+    /// Whether `max` cut the line.
+    pub at_max: bool,
 }
 
 /// A bonus paid once when attainment first reaches each level in a measurement period.
@@ -469,6 +585,11 @@ pub struct Tier {
     pub from: Decimal,
     /// Upper breakpoint; `None` for the last, open-ended tier.
     pub to: Option<Decimal>,
+    /// The rate; 0 for a tier that pays a fixed `amount`.
     pub rate: Decimal,
+    /// A fixed amount for crossing the whole tier, prorated by the part of the tier crossed
+    /// (marginal tables only; never on the open-ended last tier).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Decimal>,
     pub line: u64,
 }

@@ -28,6 +28,7 @@ pub(crate) struct RawPayment {
 struct RawClawback {
     window_days: Spanned<u32>,
     reduce_attainment: Option<bool>,
+    percent_of_paid: Option<Spanned<Value>>,
 }
 
 #[derive(Deserialize)]
@@ -48,6 +49,7 @@ struct RawDraw {
     periods: Option<Spanned<u32>>,
     max_recovery: Option<Spanned<Value>>,
     forgive_on: Option<Spanned<Value>>,
+    recover_from: Option<Spanned<Value>>,
 }
 
 /// What a payout period does with a negative payable.
@@ -59,6 +61,8 @@ pub enum NegativePayable {
     CarryForward,
     /// Pay the negative amount: payroll deducts it now.
     Deduct,
+    /// Pay nothing and forget it: the month's total is floored at zero, with no balance carried.
+    Floor,
 }
 
 /// A guaranteed minimum per payout period of one component.
@@ -78,7 +82,17 @@ pub struct Draw {
     pub max_recovery: Option<Decimal>,
     /// From the payout period that ends on or after this date, the open balance is forgiven.
     pub forgive_on: Option<NaiveDate>,
+    /// A recoverable balance is recovered only in payout periods that end on or after this date
+    /// (None: from the first period with an excess).
+    pub recover_from: Option<NaiveDate>,
     pub line: u64,
+}
+
+impl Draw {
+    /// Whether a payout period ending on `end` may recover the balance (`recover_from`).
+    pub fn recovers_by(&self, end: NaiveDate) -> bool {
+        self.recover_from.is_none_or(|from| end >= from)
+    }
 }
 
 /// Cancelled deals (`cancel_date`, and `cancelled_amount` for a partial cancellation) within
@@ -90,7 +104,29 @@ pub struct Clawback {
     /// of the periods it was paid in reverses it; otherwise attainment stands and a `clawback` line
     /// reverses the deal's own commission.
     pub reduce_attainment: bool,
+    /// The share of what was paid for a cancelled deal that is taken back (default 100%); only with
+    /// `reduce_attainment = false`.
+    pub percent_of_paid: Decimal,
     pub line: u64,
+}
+
+impl Clawback {
+    /// The part of a deal's paid commission reversed: the cancelled share × `percent_of_paid`.
+    pub fn reversed_share(&self, cancelled: Decimal) -> Decimal {
+        cancelled * self.percent_of_paid
+    }
+
+    /// What a `clawback` line adds to its note: "" at 100%, else " (50% of what was paid)".
+    pub fn percent_note(&self) -> String {
+        if self.percent_of_paid == Decimal::ONE {
+            String::new()
+        } else {
+            format!(
+                " ({} of what was paid)",
+                crate::money::fmt_percent(self.percent_of_paid)
+            )
+        }
+    }
 }
 
 /// Commission on a deal is earned at booking but payable when the deal is paid (`paid_date`):
@@ -156,6 +192,61 @@ fn amount(
     Some(n)
 }
 
+/// `draw.recover_from`: a date; only a recoverable draw has a balance to recover
+/// (`plan-draw-recover-from` otherwise).
+fn draw_recover_from(src: &Source, d: &RawDraw, diags: &mut Diagnostics) -> Option<NaiveDate> {
+    let v = d.recover_from.as_ref()?;
+    let from = date(src, v, "the draw's `recover_from`", diags)?;
+    if !d.recoverable {
+        diags.push(
+            src.error(
+                "plan-draw-recover-from",
+                v.span(),
+                "`recover_from` delays the recovery of a draw, but this draw is not recoverable: nothing is recovered",
+            )
+            .hint("set recoverable = true, or remove recover_from"),
+        );
+    }
+    Some(from)
+}
+
+/// `clawback.percent_of_paid`: a share from 0% to 100% (`plan-number-negative` otherwise), default
+/// 100%; a share of what was paid has no meaning when the cancelled deal leaves the measures
+/// (`plan-clawback-percent`: set `reduce_attainment = false`).
+fn clawback_percent(
+    src: &Source,
+    c: &Spanned<RawClawback>,
+    diags: &mut Diagnostics,
+) -> Option<Decimal> {
+    let Some(v) = &c.get_ref().percent_of_paid else {
+        return Some(Decimal::ONE);
+    };
+    let f = src
+        .decimal(v, "the clawback's `percent_of_paid`", true)
+        .map_err(|d| diags.push(d))
+        .ok()?;
+    if f < Decimal::ZERO || f > Decimal::ONE {
+        diags.push(src.error(
+            "plan-number-negative",
+            v.span(),
+            "the clawback's `percent_of_paid` must be a share from 0% to 100%",
+        ));
+        return None;
+    }
+    if c.get_ref().reduce_attainment != Some(false) {
+        diags.push(
+            src.error(
+                "plan-clawback-percent",
+                v.span(),
+                "`percent_of_paid` takes back a share of a cancelled deal's paid commission, but with `reduce_attainment` (the default) the deal leaves the measures and the true-up takes all of it back",
+            )
+            .hint("set reduce_attainment = false to keep attainment and take back this share of what was paid"),
+        );
+        return None;
+    }
+    Some(f)
+}
+
 /// Validate `[payment]`; `components` are the ids of the plan's components, in order.
 pub(crate) fn parse_payment(
     src: &Source,
@@ -174,6 +265,7 @@ pub(crate) fn parse_payment(
         &[
             ("carry-forward", NegativePayable::CarryForward),
             ("deduct", NegativePayable::Deduct),
+            ("floor", NegativePayable::Floor),
         ],
         diags,
     )
@@ -221,13 +313,17 @@ pub(crate) fn parse_payment(
             periods: d.periods.as_ref().map(|p| *p.get_ref()),
             max_recovery,
             forgive_on,
+            recover_from: draw_recover_from(src, d, diags),
             line,
         })
     });
-    let clawback = raw.clawback.as_ref().map(|c| Clawback {
-        window_days: *c.get_ref().window_days.get_ref(),
-        reduce_attainment: c.get_ref().reduce_attainment.unwrap_or(true),
-        line: src.line_col(c.span().start).0,
+    let clawback = raw.clawback.as_ref().and_then(|c| {
+        Some(Clawback {
+            window_days: *c.get_ref().window_days.get_ref(),
+            reduce_attainment: c.get_ref().reduce_attainment.unwrap_or(true),
+            percent_of_paid: clawback_percent(src, c, diags)?,
+            line: src.line_col(c.span().start).0,
+        })
     });
     let hold = raw.hold.as_ref().and_then(|h| {
         let at_booking = match &h.get_ref().at_booking {

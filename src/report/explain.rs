@@ -19,8 +19,8 @@ use crate::data::Inputs;
 use crate::engine::{RepResult, RunResult, Status};
 use crate::money::fmt_percent;
 use crate::plan::{
-    Basis, BonusAmount, Component, ComponentKind, Condition, Interpolation, MeasureValue, Method,
-    Plan, RateTable, Scope, Test,
+    Basis, BonusAmount, Component, ComponentKind, Condition, Curve, Interpolation, MeasureValue,
+    Method, Plan, RateTable, Scope, Test,
 };
 
 fn table(headers: &[&str], right: &[usize]) -> Table {
@@ -90,7 +90,10 @@ fn tiers_table(plan: &Plan, t: &RateTable, quota: Option<Decimal>, places: u32) 
     for (i, tier) in t.tiers.iter().enumerate() {
         tt.add_row(term_row(vec![
             table_tier(t, Some(i)),
-            table_rate(plan, t, tier.rate),
+            tier.amount.map_or_else(
+                || table_rate(plan, t, tier.rate),
+                |a| format!("{} for the tier, prorated", grouped(a, places)),
+            ),
             grouped(tier.from * scale, places),
             tier.to
                 .map(|to| grouped(to * scale, places))
@@ -98,6 +101,79 @@ fn tiers_table(plan: &Plan, t: &RateTable, quota: Option<Decimal>, places: u32) 
         ]));
     }
     indent(&tt.to_string(), "  ")
+}
+
+/// A curve's continuation past its last point, if it has one: ", then +2% per point of attainment
+/// (at most 300%)".
+fn describe_curve_after(c: &Curve) -> String {
+    let Some(after) = c.after else {
+        return String::new();
+    };
+    format!(
+        ", then +{} per point of attainment{}",
+        fmt_percent(after.slope),
+        after
+            .max
+            .map_or(String::new(), |m| format!(" (at most {})", fmt_percent(m)))
+    )
+}
+
+/// A curve's weighted attainment, if it has one: "Attainment: the weighted sum of `bookings` (quota
+/// `bookings`) × 60% + `new_logos` (quota `new_logos`) × 40%".
+fn describe_weights(s: &mut String, plan: &Plan, c: &Curve) {
+    if c.weights.is_empty() {
+        return;
+    }
+    let terms: Vec<String> = c
+        .weights
+        .iter()
+        .map(|w| {
+            format!(
+                "`{}` (quota `{}`) × {}",
+                plan.measures[w.measure].name,
+                w.quota_measure,
+                fmt_percent(w.weight)
+            )
+        })
+        .collect();
+    let _ = writeln!(s, "Attainment: the weighted sum of {}", terms.join(" + "));
+}
+
+/// The per-deal value that chose a deal line's tier (`tier_on`), as " (margin_pct = 0.7536)"; the
+/// engine keeps it as the line's measure range. Empty for other lines and components.
+fn tier_key_note(comp: &Component, line: &crate::engine::Line) -> String {
+    match (&comp.kind, line.kind) {
+        (ComponentKind::Commission(c), crate::engine::LineKind::Deal) => {
+            c.tier_on.as_ref().map_or(String::new(), |t| {
+                format!(" ({t} = {})", line.from.normalize())
+            })
+        }
+        _ => String::new(),
+    }
+}
+
+/// The blended rate of a commission on a money measure: "effective rate: earned to date 6,064.68 ÷
+/// measure to date 97,589.00 = 6.2145%"; `None` for other components or an empty measure.
+fn effective_rate(
+    inputs: &Inputs,
+    plan: &Plan,
+    comp: &Component,
+    p: &crate::engine::PeriodResult,
+    value_places: u32,
+) -> Option<String> {
+    if !matches!(comp.kind, ComponentKind::Commission(_))
+        || !super::format::measure_is_money(inputs, plan, comp)
+        || p.measure_to_date.is_zero()
+    {
+        return None;
+    }
+    let rate = p.earned_to_date.checked_div(p.measure_to_date)?;
+    Some(format!(
+        "effective rate: earned to date {} ÷ measure to date {} = {}",
+        grouped(p.earned_to_date, plan.rounding.places),
+        grouped(p.measure_to_date, value_places),
+        fmt_percent(rate.round_dp(6))
+    ))
 }
 
 /// What the component is, in words.
@@ -115,13 +191,24 @@ fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32
                     plan.file,
                     r.line,
                     conditions(&r.when),
-                    describe_table(&r.table)
+                    r.per_deal.map_or_else(
+                        || describe_table(&r.table),
+                        |a| format!("{} per deal (× the credited share)", grouped(a, places))
+                    )
                 );
             }
             if !c.rules.is_empty() {
                 let _ = writeln!(
                     s,
-                    "The most specific matching rule prices a deal{}",
+                    "The most specific matching rule{} prices a deal{}",
+                    if c.precedence.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " (by column: {}, then by number of conditions)",
+                            c.precedence.join(" > ")
+                        )
+                    },
                     if c.table.tiers.is_empty() {
                         "; a deal no rule matches earns nothing"
                     } else {
@@ -153,6 +240,14 @@ fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32
             if let Some(x) = c.deal_floor {
                 let _ = writeln!(s, "Per-deal minimum: {}", grouped(x, places));
             }
+            if let Some(x) = &c.cap_by {
+                let _ = writeln!(
+                    s,
+                    "Cap per `{}`: the deals sharing a value earn at most {} together per measurement period",
+                    x.column,
+                    grouped(x.amount, places)
+                );
+            }
         }
         ComponentKind::Curve(c) => {
             let points: Vec<String> = c
@@ -162,12 +257,13 @@ fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32
                 .collect();
             let _ = writeln!(
                 s,
-                "Curve ({}): {}; weight {}; target incentive {}",
+                "Curve ({}): {}{}; weight {}; target incentive {}",
                 match c.interpolation {
                     Interpolation::Linear => "linear between points",
                     Interpolation::Step => "steps",
                 },
                 points.join(", "),
+                describe_curve_after(c),
                 fmt_percent(c.weight),
                 c.target_incentive
                     .map_or("from the roster (annual)".to_string(), |t| format!(
@@ -175,6 +271,7 @@ fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32
                         grouped(t, places)
                     ))
             );
+            describe_weights(s, plan, c);
         }
         ComponentKind::Bonus(b) => {
             let levels: Vec<String> = b
@@ -452,7 +549,7 @@ pub fn render(
                             .map(|c| deals.id(c.deal as usize).to_string())
                             .unwrap_or_default(),
                         tier(comp, line),
-                        formula(plan, comp, line),
+                        formula(plan, comp, line) + &tier_key_note(comp, line),
                         grouped(line.amount, places),
                     ]));
                 }
@@ -489,6 +586,9 @@ pub fn render(
                 grouped(p.earned_to_date, places),
                 plan.rounding
             );
+            if let Some(text) = effective_rate(inputs, plan, comp, p, value_places) {
+                let _ = writeln!(s, "  {text}");
+            }
             if !p.capped_off.is_zero() {
                 let _ = writeln!(
                     s,

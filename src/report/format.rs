@@ -67,6 +67,12 @@ pub fn table_rate(plan: &Plan, t: &RateTable, rate: Decimal) -> String {
 /// The rate of a line ("8%", "100.00 per unit"), or nothing for lines that have none.
 pub fn rate(plan: &Plan, comp: &Component, line: &Line) -> String {
     match (&comp.kind, line.kind) {
+        (ComponentKind::Commission(_), LineKind::Deal) if line.per.is_some() => {
+            format!("{} per tier", amount(line.rate, plan.rounding.places))
+        }
+        (ComponentKind::Commission(c), LineKind::Deal) if per_deal_rule(c, line) => {
+            format!("{} per deal", amount(line.rate, plan.rounding.places))
+        }
         (ComponentKind::Commission(_), LineKind::Deal | LineKind::Retro) => {
             line_table(comp, line).map_or(String::new(), |t| table_rate(plan, t, line.rate))
         }
@@ -142,6 +148,8 @@ pub fn formula(plan: &Plan, comp: &Component, line: &Line) -> String {
         None => String::new(),
     };
     match line.kind {
+        LineKind::Deal if line.per.is_some() => prorated_formula(plan, comp, line),
+        LineKind::Deal if per_deal_line(comp, line) => per_deal_formula(plan, line),
         LineKind::Deal => format!(
             "{} × {}",
             amount(line.base, base_places(plan, comp, line)),
@@ -156,6 +164,38 @@ pub fn formula(plan: &Plan, comp: &Component, line: &Line) -> String {
         ),
         _ => line.detail.as_deref().unwrap_or("").to_string(),
     }
+}
+
+/// Whether a commission line was priced by a rule's fixed amount per deal.
+fn per_deal_rule(c: &crate::plan::Commission, line: &Line) -> bool {
+    line.rule
+        .and_then(|r| c.rules.get(r as usize))
+        .is_some_and(|r| r.per_deal.is_some())
+}
+
+fn per_deal_line(comp: &Component, line: &Line) -> bool {
+    matches!(&comp.kind, ComponentKind::Commission(c) if per_deal_rule(c, line))
+}
+
+/// A deal priced by a rule's fixed amount: "100% × 50.00 per deal" (the credited share).
+fn per_deal_formula(plan: &Plan, line: &Line) -> String {
+    format!(
+        "{} × {} per deal",
+        fmt_percent(line.base),
+        amount(line.rate, plan.rounding.places)
+    )
+}
+
+/// A slice of a tier that pays a fixed amount: "19050.00 ÷ 47050.00 of 5000.00 per tier", the
+/// part of the tier crossed times the tier's amount.
+fn prorated_formula(plan: &Plan, comp: &Component, line: &Line) -> String {
+    let places = base_places(plan, comp, line);
+    format!(
+        "{} ÷ {} of {} per tier",
+        amount(line.base, places),
+        amount(line.per.unwrap_or(Decimal::ONE), places),
+        amount(line.rate, plan.rounding.places)
+    )
 }
 
 /// Whether a component's measure is money (a sum of a money column), as opposed to units or a count.
@@ -212,6 +252,12 @@ impl LineTexts {
     /// [`formula`], with the rate remembered, appended to `out`.
     pub fn push_formula(&mut self, out: &mut String, plan: &Plan, comp: &Component, line: &Line) {
         match line.kind {
+            LineKind::Deal if line.per.is_some() => {
+                out.push_str(&prorated_formula(plan, comp, line))
+            }
+            LineKind::Deal if per_deal_line(comp, line) => {
+                out.push_str(&per_deal_formula(plan, line))
+            }
             LineKind::Deal => {
                 push_amount(out, line.base, base_places(plan, comp, line));
                 out.push_str(" × ");

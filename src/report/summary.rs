@@ -144,7 +144,7 @@ const PAYMENT_COLUMNS: [&[LineKind]; 7] = [
     &[LineKind::Adjustment],
     &[LineKind::Draw],
     &[LineKind::Recovery],
-    &[LineKind::CarryForward, LineKind::CarryIn],
+    &[LineKind::CarryForward, LineKind::CarryIn, LineKind::Floored],
     &[LineKind::Hold, LineKind::Release],
     &[LineKind::Clawback],
 ];

@@ -11,6 +11,7 @@ mod accounting;
 mod bench;
 mod catalogue;
 mod constructs;
+mod constructs2;
 mod conventions;
 mod crediting;
 mod data;

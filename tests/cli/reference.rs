@@ -35,6 +35,14 @@ fn the_reference_plan_pays_each_component_as_worked_by_hand_and_its_plan_cap_cut
     assert_eq!(payable("per-deal", "2026-01"), dec("50.00"));
     assert_eq!(payable("per-deal", "2026-03"), dec("50.00"));
 
+    // ladder: 1,000.00 for the first 50,000 of bookings, prorated inside it; 1% above.
+    // January: 28,000 ÷ 50,000 × 1,000.00 = 560.00.
+    // March to date 97,589.00: 1,000.00 + 47,589.00 × 1% = 1,000.00 + 475.89 = 1,475.89, less
+    //   560.00 paid in January = 915.89.
+    assert_eq!(payable("ladder", "2026-01"), dec("560.00"));
+    assert_eq!(payable("ladder", "2026-02"), dec("0.00"));
+    assert_eq!(payable("ladder", "2026-03"), dec("915.89"));
+
     // margin: each deal's rate by its own margin % (under 0.75: 4%, from 0.75: 6%), half-even:
     // January 20,322.40 × 4% = 812.896 → 812.90.
     // March to date 812.896 + 26,443.07 × 6% + 28,683.30 × 6% = 812.896 + 1,586.5842 + 1,720.998
@@ -55,9 +63,9 @@ fn the_reference_plan_pays_each_component_as_worked_by_hand_and_its_plan_cap_cut
     assert_eq!(payable("club", "2026-Q1"), dec("0.00"));
 
     // plan cap 15,000.00 per quarter on the plan's earned to date: January 1,120.00 + 50.00 +
-    // 812.90 = 1,982.90, under it; March 6,064.68 + 100.00 + 4,120.48 + 7,500.00 + 250.00 + 0.00
-    // = 18,035.16, so 18,035.16 − 15,000.00 = 3,035.16 is cut.
+    // 560.00 + 812.90 = 2,542.90, under it; March 6,064.68 + 100.00 + 1,475.89 + 4,120.48 +
+    // 7,500.00 + 250.00 + 0.00 = 19,511.05, so 19,511.05 − 15,000.00 = 4,511.05 is cut.
     assert_eq!(payable("plan-cap", "2026-01"), dec("0.00"));
     assert_eq!(payable("plan-cap", "2026-02"), dec("0.00"));
-    assert_eq!(payable("plan-cap", "2026-03"), dec("-3035.16"));
+    assert_eq!(payable("plan-cap", "2026-03"), dec("-4511.05"));
 }
