@@ -23,5 +23,6 @@ pub mod period;
 pub mod plan;
 pub mod report;
 pub mod scaffold;
+pub mod stages;
 mod toml_src;
 pub mod workspace;

@@ -39,6 +39,43 @@ struct RawWorkspace {
     assignments: Option<RawInput>,
     territories: Option<RawInput>,
     max_exceptions: Option<Spanned<RawLimit>>,
+    // Insights: stage categories, definitions, pipeline snapshots and leads.
+    #[serde(default)]
+    stages: BTreeMap<String, Spanned<RawStage>>,
+    insights: Option<RawInsights>,
+    snapshots: Option<RawSnapshots>,
+    leads: Option<RawInput>,
+}
+
+/// A stage's category: `"won"`, or `{ category = "open", probability = "40%" }`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawStage {
+    Category(String),
+    Open {
+        category: String,
+        probability: Option<String>,
+    },
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawInsights {
+    #[serde(default)]
+    no_decision_as_lost: bool,
+    #[serde(default)]
+    stale_as_lost: bool,
+    #[serde(default)]
+    cycle_includes_lost: bool,
+    #[serde(default)]
+    coverage_whole_quota: bool,
+}
+
+/// Pipeline snapshots: files read with the deals file's mapping.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSnapshots {
+    files: Vec<String>,
 }
 
 /// `max_exceptions = 5` or `max_exceptions = "1%"`.
@@ -194,6 +231,7 @@ pub enum InputKind {
     Credits,
     Assignments,
     Territories,
+    Leads,
 }
 
 impl InputKind {
@@ -208,6 +246,7 @@ impl InputKind {
             InputKind::Credits => "credits",
             InputKind::Assignments => "assignments",
             InputKind::Territories => "territories",
+            InputKind::Leads => "leads",
         }
     }
 
@@ -265,6 +304,10 @@ impl InputKind {
             InputKind::Credits => (&["deal_id", "rep_id", "share"], &["kind"]),
             InputKind::Assignments => (&["rep_id", "plan", "from"], &["to", "target_incentive"]),
             InputKind::Territories => (&["territory", "rep_id", "from"], &["to"]),
+            InputKind::Leads => (
+                &["lead_id", "rep_id", "created", "first_response"],
+                &["source"],
+            ),
         }
     }
 }
@@ -313,6 +356,14 @@ pub struct Workspace {
     pub territories: Option<InputSpec>,
     /// The most deal rows a lenient run may send to the exceptions (`--max-exceptions` replaces it).
     pub max_exceptions: ExceptionLimit,
+    /// Stage value → category (`[stages]`); empty when the workspace maps none.
+    pub stages: crate::stages::Stages,
+    /// The definitions `[insights]` chooses.
+    pub insights: crate::stages::InsightSettings,
+    /// Pipeline snapshots, read with the deals file's mapping (`[snapshots] files`).
+    pub snapshots: Vec<InputSpec>,
+    /// Leads (lead_id, rep_id, created, first_response, source).
+    pub leads: Option<InputSpec>,
 }
 
 /// Where plan files come from: every `*.toml` in a folder, or a list of files.
@@ -540,12 +591,32 @@ pub fn parse_workspace(
     let credits = optional(&raw.credits, InputKind::Credits, &None, &mut input);
     let assignments = optional(&raw.assignments, InputKind::Assignments, &None, &mut input);
     let territories = optional(&raw.territories, InputKind::Territories, &None, &mut input);
+    let leads = optional(&raw.leads, InputKind::Leads, &None, &mut input);
 
     let max_exceptions = overrides.max_exceptions.unwrap_or_else(|| {
         raw.max_exceptions
             .as_ref()
             .and_then(|l| parse_limit(&src, l, &mut diags))
             .unwrap_or_default()
+    });
+
+    let stages = parse_stages(&raw.stages, &src, &mut diags);
+    let insights = raw.insights.as_ref().map_or_else(Default::default, |i| {
+        crate::stages::InsightSettings {
+            no_decision_as_lost: i.no_decision_as_lost,
+            stale_as_lost: i.stale_as_lost,
+            cycle_includes_lost: i.cycle_includes_lost,
+            coverage_whole_quota: i.coverage_whole_quota,
+        }
+    });
+    let snapshots = raw.snapshots.as_ref().map_or_else(Vec::new, |s| {
+        s.files
+            .iter()
+            .map(|f| InputSpec {
+                path: normalize(&data_base.join(f)),
+                ..deals.clone()
+            })
+            .collect()
     });
 
     diags.finish()?;
@@ -577,7 +648,44 @@ pub fn parse_workspace(
         assignments,
         territories,
         max_exceptions,
+        stages,
+        insights,
+        snapshots,
+        leads,
     })
+}
+
+/// `[stages]`: each value's category; a wrong category or probability is `workspace-value-invalid`.
+fn parse_stages(
+    raw: &BTreeMap<String, Spanned<RawStage>>,
+    src: &Source,
+    diags: &mut Diagnostics,
+) -> crate::stages::Stages {
+    use crate::stages::{parse_probability, StageCategory};
+    let mut stages = crate::stages::Stages::new();
+    for (value, stage) in raw {
+        let parsed = match stage.get_ref() {
+            RawStage::Category(c) => StageCategory::parse(c, None),
+            RawStage::Open {
+                category,
+                probability,
+            } => match probability.as_deref().map(|p| (p, parse_probability(p))) {
+                Some((p, None)) => Err(format!("{p:?} is not a probability (e.g. \"40%\")")),
+                Some((_, p)) => StageCategory::parse(category, p),
+                None => StageCategory::parse(category, None),
+            },
+        };
+        match parsed {
+            Ok(c) => {
+                stages.insert(value.trim().to_string(), c);
+            }
+            Err(e) => diags.push(
+                src.error("workspace-value-invalid", stage.span(), format!("stage {value:?}: {e}"))
+                    .hint("write \"Closed Won\" = \"won\" or \"Negotiation\" = { category = \"open\", probability = \"60%\" }"),
+            ),
+        }
+    }
+    stages
 }
 
 /// `max_exceptions` of the workspace; `None` (and an error pushed) when it is not a limit.
