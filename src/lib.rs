@@ -17,6 +17,7 @@ pub mod data;
 pub mod date_format;
 pub mod diag;
 pub mod engine;
+pub mod insights;
 pub mod ledger;
 pub mod money;
 pub mod period;

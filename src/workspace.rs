@@ -601,14 +601,15 @@ pub fn parse_workspace(
     });
 
     let stages = parse_stages(&raw.stages, &src, &mut diags);
-    let insights = raw.insights.as_ref().map_or_else(Default::default, |i| {
-        crate::stages::InsightSettings {
-            no_decision_as_lost: i.no_decision_as_lost,
-            stale_as_lost: i.stale_as_lost,
-            cycle_includes_lost: i.cycle_includes_lost,
-            coverage_whole_quota: i.coverage_whole_quota,
-        }
-    });
+    let insights =
+        raw.insights
+            .as_ref()
+            .map_or_else(Default::default, |i| crate::stages::InsightSettings {
+                no_decision_as_lost: i.no_decision_as_lost,
+                stale_as_lost: i.stale_as_lost,
+                cycle_includes_lost: i.cycle_includes_lost,
+                coverage_whole_quota: i.coverage_whole_quota,
+            });
     let snapshots = raw.snapshots.as_ref().map_or_else(Vec::new, |s| {
         s.files
             .iter()

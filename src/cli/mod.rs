@@ -10,6 +10,7 @@ mod close;
 mod diff;
 mod explain;
 mod init;
+mod insights;
 mod ledger;
 mod payments;
 mod run;
@@ -111,6 +112,9 @@ pub enum Command {
     /// Start a workspace from a CRM export (`--deals EXPORT.csv`): column mapping, formats, a
     /// starter plan, roster and quota templates.
     Init(init::InitArgs),
+    /// Sales performance metrics for a period: attainment, win rate, deal size, cycle, coverage,
+    /// slip, lead response, velocity, productivity, incentive cost of sales.
+    Insights(insights::InsightsArgs),
     /// The ledger's integrity: `verify` checks its hash chain, `seal` chains an older ledger.
     Ledger(ledger::LedgerArgs),
 }
@@ -202,6 +206,7 @@ fn check_period_first(cli: &Cli) -> anyhow::Result<()> {
         Command::Explain(a) => a.period.as_deref(),
         Command::Check(a) => a.period.as_deref(),
         Command::Close(a) => a.period.as_deref(),
+        Command::Insights(a) => a.period.as_deref(),
         _ => None,
     };
     if let Some(period) = given {
@@ -217,6 +222,7 @@ fn prints_json(cli: &Cli) -> bool {
         Command::Run(a) => a.format == Format::Json,
         Command::Close(a) => a.format == Format::Json,
         Command::Diff(a) => a.format == Format::Json,
+        Command::Insights(a) => a.format == insights::InsightsFormat::Json,
         _ => false,
     }
 }
@@ -242,6 +248,7 @@ fn dispatch(cli: &Cli) -> i32 {
         Command::Diff(a) => diff::run(&cli.global, a),
         Command::Init(a) => init::run(&cli.global, a),
         Command::Ledger(a) => ledger::run(&cli.global, a),
+        Command::Insights(a) => insights::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,

@@ -99,9 +99,7 @@ pub fn read_leads(
             match parse_timestamp(text, &formats) {
                 Some(ts) => Ok(Some(ts)),
                 None => {
-                    diags.push(
-                        err("date-invalid", c, "not a timestamp".into()).hint(hint),
-                    );
+                    diags.push(err("date-invalid", c, "not a timestamp".into()).hint(hint));
                     Err(())
                 }
             }
@@ -109,7 +107,11 @@ pub fn read_leads(
         let created = stamp(c_created, diags);
         let response = stamp(c_response, diags);
         if let Ok(None) = created {
-            diags.push(err("value-missing", c_created, "the lead's created timestamp is empty".into()));
+            diags.push(err(
+                "value-missing",
+                c_created,
+                "the lead's created timestamp is empty".into(),
+            ));
         }
         let (Some(rep), Ok(Some(created)), Ok(first_response)) = (rep, created, response) else {
             return;

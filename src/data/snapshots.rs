@@ -102,3 +102,19 @@ fn date_in_name(spec: &InputSpec) -> Option<NaiveDate> {
             .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
     })
 }
+
+/// What only the insights read: the snapshots and the leads of the workspace (warnings returned;
+/// errors as [`crate::diag::InvalidInput`]).
+pub fn read_insight_files(
+    ws: &crate::workspace::Workspace,
+    roster: &Roster,
+) -> anyhow::Result<(Vec<Snapshot>, Option<super::leads::Leads>, Vec<Diagnostic>)> {
+    let mut diags = Diagnostics::new();
+    let snapshots = read_snapshots(&ws.snapshots, roster, ws.lenient, &mut diags)?;
+    let leads = match &ws.leads {
+        Some(spec) => Some(super::leads::read_leads(spec, roster, &mut diags)?),
+        None => None,
+    };
+    let warnings = diags.finish().map_err(anyhow::Error::new)?;
+    Ok((snapshots, leads, warnings))
+}

@@ -1,0 +1,100 @@
+//! `payout insights`: the metrics of sales performance for a period, grouped, from the same
+//! workspace, reader and run as `payout run`.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::{resolve_period, stdout_write, Global};
+use crate::data::snapshots::read_insight_files;
+use crate::engine::Settings;
+use crate::insights::{compute_insights, groups::parse_dim, Insights, Sources};
+use crate::report::insights as render;
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsightsFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct InsightsArgs {
+    /// Period: a month (2026-03), quarter (2026-Q1), half (2026-H1) or year (2026). Default: the
+    /// workspace's `period`.
+    #[arg(short, long, value_name = "PERIOD")]
+    pub period: Option<String>,
+    /// Group by rep, manager (direct), team (manager subtree), month, a deals column (product,
+    /// segment, territory, ...) or a roster column (reps.team, reps.plan, ...); repeat or separate
+    /// with commas for several. Default: totals only.
+    #[arg(long, value_name = "GROUPING", value_delimiter = ',')]
+    pub by: Vec<String>,
+    /// Open deals whose close date is before this date are stale (win rate with
+    /// `stale_as_lost`). Default: the day after the period ends.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<chrono::NaiveDate>,
+    #[arg(short, long, value_enum, default_value_t = InsightsFormat::Table)]
+    pub format: InsightsFormat,
+    /// Write to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
+    let (ws, inputs, payments) = global.load_payments(false)?;
+    let period = resolve_period(&ws, args.period.as_deref())?;
+    let dims = args
+        .by
+        .iter()
+        .map(|b| parse_dim(b.trim(), &inputs.deals))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let (snapshots, leads, warnings) = read_insight_files(&ws, &inputs.roster)?;
+    let settings = Settings {
+        period,
+        credits: false,
+        lines: false,
+        lenient: global.lenient,
+    };
+    let run = payments.compute(&inputs, settings)?;
+    global.warn(&inputs, &run);
+    if !global.quiet {
+        super::print_diagnostics(&warnings);
+    }
+    let sources = Sources {
+        inputs: &inputs,
+        run: &run,
+        stages: &ws.stages,
+        settings: ws.insights,
+        snapshots: &snapshots,
+        leads: leads.as_ref(),
+        period,
+        as_of: args
+            .as_of
+            .unwrap_or_else(|| period.end() + chrono::Days::new(1)),
+        currency: &ws.currency,
+    };
+    let insights = compute_insights(&sources, &dims)?;
+    for need in &insights.needs {
+        global.message(need);
+    }
+    write(&insights, args)?;
+    Ok(0)
+}
+
+fn write(insights: &Insights, args: &InsightsArgs) -> anyhow::Result<()> {
+    let render = |out: &mut dyn std::io::Write| match args.format {
+        InsightsFormat::Table => render::render_table(insights, out),
+        InsightsFormat::Csv => render::render_csv(insights, out),
+        InsightsFormat::Json => render::render_json(insights, out),
+    };
+    match &args.out {
+        Some(path) => {
+            let mut bytes = Vec::new();
+            render(&mut bytes)?;
+            crate::report::fs::write_atomic(path, &bytes)?;
+            Ok(())
+        }
+        None => stdout_write(render),
+    }
+}
