@@ -33,7 +33,10 @@ pub fn read_snapshots(
             hash: true,
         };
         let deals = read_deals(spec, roster, options, diags, &|_, _| {})?;
-        let Some(as_of) = as_of_column(&deals, diags).or_else(|| date_in_name(spec)) else {
+        let Ok(from_column) = as_of_column(&deals, diags) else {
+            continue;
+        };
+        let Some(as_of) = from_column.or_else(|| date_in_name(spec)) else {
             diags.push(
                 Diagnostic::error(
                     "snapshot-date-missing",
@@ -62,13 +65,16 @@ pub fn read_snapshots(
     Ok(out)
 }
 
-/// The `as_of` column's date (the first row's; a row with another date is an error).
-fn as_of_column(deals: &DealTable, diags: &mut Diagnostics) -> Option<NaiveDate> {
-    let column = &deals.columns[deals.column("as_of")?];
-    if deals.is_empty() {
-        return None;
-    }
-    let first = column.date(0).or_else(|| parse_iso(&column.display(0)))?;
+/// The `as_of` column's date (the first row's), `Ok(None)` without one; `Err` (reported) when a row
+/// has another date.
+fn as_of_column(deals: &DealTable, diags: &mut Diagnostics) -> Result<Option<NaiveDate>, ()> {
+    let Some(c) = deals.column("as_of").filter(|_| !deals.is_empty()) else {
+        return Ok(None);
+    };
+    let column = &deals.columns[c];
+    let Some(first) = column.date(0).or_else(|| parse_iso(&column.display(0))) else {
+        return Ok(None);
+    };
     for row in 1..deals.len() {
         let date = column.date(row).or_else(|| parse_iso(&column.display(row)));
         if date != Some(first) {
@@ -83,10 +89,10 @@ fn as_of_column(deals: &DealTable, diags: &mut Diagnostics) -> Option<NaiveDate>
                 .value(column.display(row))
                 .hint("one snapshot file holds the pipeline of one date"),
             );
-            return None;
+            return Err(());
         }
     }
-    Some(first)
+    Ok(Some(first))
 }
 
 fn parse_iso(text: &str) -> Option<NaiveDate> {

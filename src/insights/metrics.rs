@@ -22,6 +22,8 @@ pub struct Context {
     /// Periods evaluated for slip without a snapshot at or before their start.
     pub missing_snapshots: Vec<crate::period::Period>,
     pub has_created: bool,
+    /// Every quota measure of the run (each group shows each, `n/a` where it has no quota).
+    pub measures: Vec<String>,
 }
 
 /// Every metric of every group (sorted by label), then of the total.
@@ -115,7 +117,19 @@ fn rep_metrics(rows: &mut Rows, acc: &Acc, cx: &Context) {
         rows.na("attainment", Unit::Ratio, reason);
         return;
     }
-    for (id, m, q, each) in &acc.components {
+    if cx.measures.is_empty() {
+        rows.na("attainment", Unit::Ratio, "no quota");
+    }
+    for id in &cx.measures {
+        let Some((_, m, q, each)) = acc.components.iter().find(|c| &c.0 == id) else {
+            rows.na(&format!("attainment:{id}"), Unit::Ratio, "no quota");
+            rows.na(
+                &format!("attainment_mean_of_reps:{id}"),
+                Unit::Ratio,
+                "no quota",
+            );
+            continue;
+        };
         rows.ratio(&format!("attainment:{id}"), *m, *q, "no quota");
         let sum: Decimal = each.iter().sum();
         let v = mean(each).ok_or_else(|| "no quota".to_string());
@@ -333,20 +347,23 @@ fn lead_metrics(rows: &mut Rows, acc: &Acc, cx: &Context) {
     );
 }
 
-/// (open opportunities × win rate × average deal size) ÷ mean cycle days.
+/// (open opportunities × win rate × average deal size) ÷ mean cycle days. Win rate × average deal
+/// size is won value ÷ decided count, and the mean cycle is Σ days ÷ deals, so the velocity is
+/// computed as one division: (open × won value × cycle deals) ÷ (decided × Σ days).
 fn velocity(rows: &mut Rows, acc: &Acc, cx: &Context) {
     let value = (|| {
         cx.deal_state.as_ref().map_err(Clone::clone)?;
         let ((wn, dn), _) = decided(acc, &cx.settings);
-        let win_rate = ratio(wn, dn).ok_or("no decided deals")?;
-        let size = ratio(acc.won_v, acc.won_n).ok_or("no won deals")?;
+        ratio(wn, dn).ok_or("no decided deals")?;
+        ratio(acc.won_v, acc.won_n).ok_or("no won deals")?;
         if !cx.has_created {
             return Err("needs a created_date column in the deals file".to_string());
         }
-        let days = mean(&acc.cycle_days).ok_or("no won deals with a created date")?;
-        let numerator = acc.open_n * win_rate * size;
-        let v = ratio(numerator, days).ok_or("a mean sales cycle of 0 days")?;
-        Ok((v, numerator, days))
+        mean(&acc.cycle_days).ok_or("no won deals with a created date")?;
+        let numerator = acc.open_n * acc.won_v * Decimal::from(acc.cycle_days.len());
+        let denominator = dn * acc.cycle_days.iter().sum::<Decimal>();
+        let v = ratio(numerator, denominator).ok_or("a mean sales cycle of 0 days")?;
+        Ok((v, numerator, denominator))
     })();
     match value {
         Ok((v, n, d)) => rows.push("sales_velocity", Unit::MoneyPerDay, Ok(v), Some(n), Some(d)),

@@ -141,6 +141,12 @@ pub fn compute_insights(sources: &Sources, dims: &[Dim]) -> Result<Insights, Inv
         slip_state,
         missing_snapshots,
         has_created: deals.column("created_date").is_some(),
+        measures: groups
+            .total
+            .components
+            .iter()
+            .map(|c| c.0.clone())
+            .collect(),
     };
     let rows = metrics::rows(&groups, dims.len(), &context);
     Ok(Insights {

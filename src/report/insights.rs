@@ -32,8 +32,8 @@ pub fn human(unit: Unit, value: Decimal) -> String {
     let r = |v: Decimal, p| v.round_dp_with_strategy(p, RoundingStrategy::MidpointAwayFromZero);
     match unit {
         Unit::Ratio => format!("{}%", r(value * Decimal::ONE_HUNDRED, 1)),
-        Unit::Money | Unit::MoneyPerDay => grouped(value, 2),
-        Unit::Days | Unit::Hours => r(value, 1).to_string(),
+        Unit::Money | Unit::MoneyPerDay => grouped(r(value, 2), 2),
+        Unit::Days | Unit::Hours => r(value, 1).normalize().to_string(),
         Unit::Count => value.normalize().to_string(),
     }
 }

@@ -20,6 +20,7 @@ mod explain;
 mod formulas;
 mod guards;
 mod init;
+mod insights;
 mod ledger;
 mod ledger_integrity;
 mod lenient;
