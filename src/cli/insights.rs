@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::{Args, ValueEnum};
 
 use super::{resolve_period, stdout_write, Global};
@@ -16,6 +17,8 @@ pub enum InsightsFormat {
     Table,
     Csv,
     Json,
+    /// One self-contained HTML page with charts (no script, no network).
+    Html,
 }
 
 #[derive(Args, Debug)]
@@ -38,6 +41,9 @@ pub struct InsightsArgs {
     /// Write to this file instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// With --format html: a minijinja template instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
 }
 
 pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
@@ -74,6 +80,9 @@ pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
             .unwrap_or_else(|| period.end() + chrono::Days::new(1)),
         currency: &ws.currency,
     };
+    if args.format == InsightsFormat::Html {
+        return write_html(global, &sources, args);
+    }
     let insights = compute_insights(&sources, &dims)?;
     for need in &insights.needs {
         global.message(need);
@@ -82,11 +91,49 @@ pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// The HTML report: the totals and the metrics by rep, by team and by plan and rep.
+fn write_html(global: &Global, sources: &Sources, args: &InsightsArgs) -> anyhow::Result<i32> {
+    use crate::insights::groups::{Dim, RosterField};
+    if !args.by.is_empty() {
+        anyhow::bail!("--by does not apply to --format html (the report has its own sections: by rep, by team, by plan)");
+    }
+    let template = match &args.template {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the template {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let total = compute_insights(sources, &[])?;
+    let by_rep = compute_insights(sources, &[Dim::Rep])?;
+    let by_team = compute_insights(sources, &[Dim::Team])?;
+    let by_plan_rep = compute_insights(sources, &[Dim::Roster(RosterField::Plan), Dim::Rep])?;
+    for need in &total.needs {
+        global.message(need);
+    }
+    let report = crate::report::html::Report {
+        total: &total,
+        by_rep: &by_rep,
+        by_team: &by_team,
+        by_plan_rep: &by_plan_rep,
+    };
+    let page = crate::report::html::render_insights_html(&report, template.as_deref())?;
+    match &args.out {
+        Some(path) => {
+            crate::report::fs::write_atomic(path, page.as_bytes())?;
+            global.message(format!("wrote {}", path.display()));
+        }
+        None => stdout_write(|out| Ok(out.write_all(page.as_bytes())?))?,
+    }
+    Ok(0)
+}
+
 fn write(insights: &Insights, args: &InsightsArgs) -> anyhow::Result<()> {
     let render = |out: &mut dyn std::io::Write| match args.format {
         InsightsFormat::Table => render::render_table(insights, out),
         InsightsFormat::Csv => render::render_csv(insights, out),
         InsightsFormat::Json => render::render_json(insights, out),
+        InsightsFormat::Html => Err(anyhow::anyhow!("the HTML report is written by write_html")),
     };
     match &args.out {
         Some(path) => {

@@ -409,6 +409,10 @@ fn cost_of_sales(rows: &mut Rows, acc: &Acc, cx: &Context) {
         .map(|_| ())
         .map_err(Clone::clone)
         .and(cx.rep_state.clone());
+    if cx.rep_state.is_ok() {
+        let p = acc.payable;
+        rows.push("payable", Unit::Money, Ok(p), Some(p), None);
+    }
     match state {
         Ok(()) => {
             let v = ratio(acc.payable, acc.won_v).ok_or_else(|| "no bookings".to_string());

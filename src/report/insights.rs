@@ -31,7 +31,7 @@ pub fn machine(value: Decimal) -> String {
 pub fn human(unit: Unit, value: Decimal) -> String {
     let r = |v: Decimal, p| v.round_dp_with_strategy(p, RoundingStrategy::MidpointAwayFromZero);
     match unit {
-        Unit::Ratio => format!("{}%", r(value * Decimal::ONE_HUNDRED, 1)),
+        Unit::Ratio => format!("{:.1}%", r(value * Decimal::ONE_HUNDRED, 1)),
         Unit::Money | Unit::MoneyPerDay => grouped(r(value, 2), 2),
         Unit::Days | Unit::Hours => r(value, 1).normalize().to_string(),
         Unit::Count => value.normalize().to_string(),
@@ -39,7 +39,7 @@ pub fn human(unit: Unit, value: Decimal) -> String {
 }
 
 /// What the table shows beside a value: `numerator / denominator`, or `n/a (reason)`.
-fn detail(m: &Metric) -> String {
+pub fn detail(m: &Metric) -> String {
     if let Some(reason) = &m.reason {
         return reason.clone();
     }

@@ -10,6 +10,7 @@ pub mod explain;
 pub mod format;
 pub mod fs;
 pub mod guards;
+pub mod html;
 pub mod insights;
 pub mod manifest;
 pub mod statement;

@@ -354,3 +354,59 @@ fn grouping_by_a_deal_column_leaves_rep_metrics_out_with_the_reason() {
         "leads have no product"
     );
 }
+
+#[test]
+fn the_html_report_is_one_self_contained_page_with_the_figures_and_charts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let page = dir.path().join("report.html");
+    payout()
+        .args(["-w", WS, "insights", "--format", "html", "--out"])
+        .arg(&page)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&page).expect("the page");
+    // No script and nothing fetched: no src= or href= at all (styles and charts are inline).
+    assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("href="));
+    // Six charts: distribution, leaderboard, win rate, deal size, coverage, payout vs attainment.
+    assert_eq!(html.matches("<svg").count(), 6);
+    // The figures of the totals as the table prints them: win rate 6 ÷ 7 = 85.7%, cost of sales
+    // 11,800 ÷ 118,000 = 10.0%, average deal size 118,000 ÷ 6 = 19,666.67.
+    for figure in ["85.7%", "10.0%", "19,666.67"] {
+        assert!(html.contains(figure), "{figure}");
+    }
+    // The leaderboard ranks A2 (100%) above B1 (60%), A1 (50%) and M1 (0%).
+    let at = |rep: &str| html.find(&format!(">{rep}</text>")).expect(rep);
+    assert!(at("A2") < at("B1") && at("B1") < at("A1") && at("A1") < at("M1"));
+}
+
+#[test]
+fn a_user_template_replaces_the_default() {
+    let dir = scratch_copy("insights");
+    write(
+        dir.path(),
+        "mine.html",
+        "<h1>{{ title }}</h1>{% for k in kpis %}[{{ k.name }}={{ k.value }}]{% endfor %}{{ needs | length }}",
+    );
+    let ws = dir.path().join("payout.toml");
+    let out = payout()
+        .args([
+            "-w",
+            ws.to_str().expect("path"),
+            "insights",
+            "--format",
+            "html",
+            "--template",
+        ])
+        .arg(dir.path().join("mine.html"))
+        .output()
+        .expect("payout runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(page.starts_with("<h1>Sales insights</h1>"), "{page}");
+    assert!(page.contains("[win_rate_count=85.7%]"), "{page}");
+    assert!(page.ends_with('0'), "{page}");
+}
