@@ -47,7 +47,9 @@ pub struct InsightsArgs {
 }
 
 pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
+    let mut timer = super::run::Timer::new(global.timings);
     let (ws, inputs, payments) = global.load_payments(false)?;
+    timer.lap("read workspace, plans and data");
     let period = resolve_period(&ws, args.period.as_deref())?;
     let dims = args
         .by
@@ -63,6 +65,7 @@ pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
         lenient: global.lenient,
     };
     let run = payments.compute(&inputs, settings)?;
+    timer.lap("compute the run");
     global.warn(&inputs, &run);
     if !global.quiet {
         super::print_diagnostics(&warnings);
@@ -84,10 +87,12 @@ pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
         return write_html(global, &sources, args);
     }
     let insights = compute_insights(&sources, &dims)?;
+    timer.lap("compute the insights");
     for need in &insights.needs {
         global.message(need);
     }
     write(&insights, args)?;
+    timer.lap("write the insights");
     Ok(0)
 }
 

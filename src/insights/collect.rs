@@ -165,8 +165,9 @@ pub fn ramping(sources: &Sources, rep: u32, date: NaiveDate) -> bool {
     months < len
 }
 
-/// The deals pass: win rate, deal size, cycle, open pipeline and bookings. Deals whose amount no
-/// FX rate converts are returned as errors.
+/// The deals pass: win rate, deal size, cycle, open pipeline and bookings, in parallel over the
+/// rows (each worker fills its own groups, merged at the end). Deals whose amount no FX rate
+/// converts are returned as errors.
 pub fn add_deals(
     groups: &mut Groups,
     dims: &[Dim],
@@ -174,40 +175,214 @@ pub fn add_deals(
     categories: &[Option<StageCategory>],
     stage_column: usize,
 ) -> Vec<Diagnostic> {
+    use rayon::prelude::*;
     let deals = &sources.inputs.deals;
-    let created = deals.column("created_date");
-    let mut errors = Vec::new();
-    for row in 0..deals.len() {
+    let coder = Coder::new(groups, dims, sources);
+    let pass = DealPass {
+        coder: &coder,
+        sources,
+        categories,
+        stage_column,
+        created: deals.column("created_date"),
+    };
+    let partial = (0..deals.len())
+        .into_par_iter()
+        .with_min_len(4096)
+        .fold(Partial::default, |mut p, row| {
+            pass.add(&mut p, row);
+            p
+        })
+        .reduce(Partial::default, Partial::merge);
+    for (key, acc) in partial.groups {
+        groups.acc(&key).merge_deals(acc);
+    }
+    groups.total.merge_deals(partial.total);
+    let mut errors = partial.errors;
+    errors.sort_by_key(|d| d.line);
+    errors
+}
+
+/// Label codes of a deal without interning (so workers share it): every label a deal of the period
+/// can have is interned before the pass.
+struct Coder<'a> {
+    dims: &'a [Dim],
+    rep_codes: &'a RepCodes,
+    /// Per dimension: month index (year × 12 + month) → code; dictionary code → code (text
+    /// columns); display text → code (other columns).
+    months: Vec<FxHashMap<i32, u32>>,
+    dict: Vec<Option<Vec<u32>>>,
+    other: Vec<FxHashMap<String, u32>>,
+    columns: Vec<Option<usize>>,
+}
+
+fn month_index(d: NaiveDate) -> i32 {
+    d.year() * 12 + d.month() as i32
+}
+
+impl<'a> Coder<'a> {
+    fn new(groups: &'a mut Groups, dims: &'a [Dim], sources: &Sources) -> Coder<'a> {
+        let deals = &sources.inputs.deals;
+        let n = dims.len();
+        let (mut months, mut dict, mut other, mut columns) = (
+            vec![FxHashMap::default(); n],
+            vec![None; n],
+            vec![FxHashMap::default(); n],
+            vec![None; n],
+        );
+        for (d, dim) in dims.iter().enumerate() {
+            match dim {
+                Dim::Month => {
+                    for m in sources.period.periods_of(Granularity::Month) {
+                        let code = groups.labels.code(d, &month_label(m.start()));
+                        months[d].insert(month_index(m.start()), code);
+                    }
+                }
+                Dim::Deal(name) => {
+                    let Some(c) = deals.column(name) else {
+                        continue;
+                    };
+                    columns[d] = Some(c);
+                    match &deals.columns[c].values {
+                        crate::data::ColumnValues::Text { dict: values, .. } => {
+                            dict[d] =
+                                Some(values.iter().map(|v| groups.labels.code(d, v)).collect());
+                        }
+                        _ => {
+                            for row in 0..deals.len() {
+                                if sources.period.contains(deals.close_date(row)) {
+                                    let text = deals.columns[c].display(row);
+                                    let code = groups.labels.code(d, &text);
+                                    other[d].insert(text, code);
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Every other label is a rep's or "(unassigned)", interned by RepCodes.
+        Coder {
+            dims,
+            rep_codes: &groups.rep_codes,
+            months,
+            dict,
+            other,
+            columns,
+        }
+    }
+
+    fn codes(
+        &self,
+        table: &DealTable,
+        row: usize,
+        date: NaiveDate,
+        rep: Option<u32>,
+    ) -> SmallVec<[SmallVec<[u32; 2]>; 4]> {
+        self.dims
+            .iter()
+            .enumerate()
+            .map(|(d, dim)| match dim {
+                Dim::Month => self.months[d]
+                    .get(&month_index(date))
+                    .copied()
+                    .into_iter()
+                    .collect(),
+                Dim::Deal(_) => {
+                    let Some(c) = self.columns[d] else {
+                        return SmallVec::new();
+                    };
+                    let code = match &self.dict[d] {
+                        Some(codes) => table.columns[c]
+                            .text_code_at(row)
+                            .and_then(|t| codes.get(t as usize).copied()),
+                        None => self.other[d].get(&table.columns[c].display(row)).copied(),
+                    };
+                    code.into_iter().collect()
+                }
+                _ => SmallVec::from_slice(self.rep_codes.of(rep, d)),
+            })
+            .collect()
+    }
+}
+
+/// What one worker collected.
+#[derive(Default)]
+struct Partial {
+    index: FxHashMap<Key, usize>,
+    groups: Vec<(Key, Acc)>,
+    total: Acc,
+    errors: Vec<Diagnostic>,
+}
+
+impl Partial {
+    fn acc(&mut self, key: &Key) -> &mut Acc {
+        let next = self.groups.len();
+        let i = *self.index.entry(key.clone()).or_insert(next);
+        if i == next {
+            self.groups.push((key.clone(), Acc::default()));
+        }
+        &mut self.groups[i].1
+    }
+
+    fn merge(mut self, other: Partial) -> Partial {
+        for (key, acc) in other.groups {
+            self.acc(&key).merge_deals(acc);
+        }
+        self.total.merge_deals(other.total);
+        self.errors.extend(other.errors);
+        self
+    }
+}
+
+struct DealPass<'a> {
+    coder: &'a Coder<'a>,
+    sources: &'a Sources<'a>,
+    categories: &'a [Option<StageCategory>],
+    stage_column: usize,
+    created: Option<usize>,
+}
+
+impl DealPass<'_> {
+    fn add(&self, p: &mut Partial, row: usize) {
+        let (sources, deals) = (self.sources, &self.sources.inputs.deals);
         let close = deals.close_date(row);
         if !sources.period.contains(close) {
-            continue;
+            return;
         }
-        let code = deals.columns[stage_column].text_code_at(row).unwrap_or(0);
-        let Some(category) = categories.get(code as usize).copied().flatten() else {
-            continue;
+        let code = deals.columns[self.stage_column]
+            .text_code_at(row)
+            .unwrap_or(0);
+        let Some(category) = self.categories.get(code as usize).copied().flatten() else {
+            return;
         };
         if category == StageCategory::Ignored {
-            continue;
+            return;
         }
         let Some(value) = converted(sources, deals, row) else {
-            errors.push(fx_missing(deals, row));
-            continue;
+            p.errors.push(fx_missing(deals, row));
+            return;
         };
-        let days = created
+        let days = self
+            .created
             .and_then(|c| deals.columns[c].date(row))
             .map(|c| Decimal::from((close - c).num_days()));
-        let credits = deal_credits(sources, row);
         let mut keyed: SmallVec<[(Key, Decimal); 2]> = SmallVec::new();
-        for &(rep, share) in &credits {
-            let codes = deal_codes(groups, dims, deals, row, close, rep);
-            for key in cross(&codes) {
+        for &(rep, share) in &deal_credits(sources, row) {
+            let keys = cross(&self.coder.codes(deals, row, close, rep));
+            if category == StageCategory::Won {
+                let ramp = rep.is_some_and(|r| ramping(sources, r, close));
+                let booked = value * share;
+                for k in &keys {
+                    add_booked(p.acc(k), ramp, booked);
+                }
+                add_booked(&mut p.total, ramp, booked);
+            }
+            for key in keys {
                 match keyed.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, s)) => *s += share,
                     None => keyed.push((key, share)),
                 }
-            }
-            if category == StageCategory::Won {
-                add_booking(groups, sources, &codes, rep, close, value * share);
             }
         }
         let deal = Deal {
@@ -218,30 +393,40 @@ pub fn add_deals(
             settings: sources,
         };
         for (key, share) in &keyed {
-            deal.add_to(groups.acc(key), *share);
+            deal.add_to(p.acc(key), *share);
         }
-        deal.add_to(&mut groups.total, Decimal::ONE);
+        deal.add_to(&mut p.total, Decimal::ONE);
     }
-    errors
 }
 
-/// Bookings by ramped and ramping reps (productivity), added per credited rep.
-fn add_booking(
-    groups: &mut Groups,
-    sources: &Sources,
-    codes: &[SmallVec<[u32; 2]>],
-    rep: Option<u32>,
-    close: NaiveDate,
-    value: Decimal,
-) {
-    let ramp = rep.is_some_and(|r| ramping(sources, r, close));
-    groups.add(&cross(codes), |acc| {
-        if ramp {
-            acc.bookings_ramping += value;
-        } else {
-            acc.bookings_ramped += value;
-        }
-    });
+/// Bookings by ramped and ramping reps (productivity).
+fn add_booked(acc: &mut Acc, ramp: bool, value: Decimal) {
+    if ramp {
+        acc.bookings_ramping += value;
+    } else {
+        acc.bookings_ramped += value;
+    }
+}
+
+impl Acc {
+    /// Add what the deals pass collected in `other` (its deal fields only).
+    fn merge_deals(&mut self, other: Acc) {
+        self.won_n += other.won_n;
+        self.won_v += other.won_v;
+        self.lost_n += other.lost_n;
+        self.lost_v += other.lost_v;
+        self.no_decision_n += other.no_decision_n;
+        self.no_decision_v += other.no_decision_v;
+        self.stale_n += other.stale_n;
+        self.stale_v += other.stale_v;
+        self.won_sizes.extend(other.won_sizes);
+        self.cycle_days.extend(other.cycle_days);
+        self.open_n += other.open_n;
+        self.open_v += other.open_v;
+        self.open_weighted += other.open_weighted;
+        self.bookings_ramped += other.bookings_ramped;
+        self.bookings_ramping += other.bookings_ramping;
+    }
 }
 
 struct Deal<'a> {
