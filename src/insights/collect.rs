@@ -185,11 +185,16 @@ pub fn add_deals(
         stage_column,
         created: deals.column("created_date"),
     };
-    let partial = (0..deals.len())
+    // A few large chunks per thread: each worker's groups are merged once per chunk.
+    let chunk = (deals.len() / (rayon::current_num_threads() * 2)).max(1 << 16);
+    let starts: Vec<usize> = (0..deals.len()).step_by(chunk).collect();
+    let partial = starts
         .into_par_iter()
-        .with_min_len(4096)
-        .fold(Partial::default, |mut p, row| {
-            pass.add(&mut p, row);
+        .map(|start| {
+            let mut p = Partial::default();
+            for row in start..(start + chunk).min(deals.len()) {
+                pass.add(&mut p, row);
+            }
             p
         })
         .reduce(Partial::default, Partial::merge);

@@ -151,7 +151,7 @@ fn rep_metrics(rows: &mut Rows, acc: &Acc, cx: &Context) {
         "no rep with a quota",
     );
     let mut sorted = acc.primary.clone();
-    sorted.sort();
+    sorted.sort_unstable();
     for (name, p) in [
         ("attainment_q1", Decimal::new(25, 2)),
         ("attainment_median", Decimal::new(5, 1)),
@@ -234,7 +234,7 @@ fn deal_metrics(rows: &mut Rows, acc: &Acc, cx: &Context) {
         Some(acc.won_n),
     );
     let mut sizes = acc.won_sizes.clone();
-    sizes.sort();
+    sizes.sort_unstable();
     let med = median(&sizes).ok_or_else(|| "no won deals".to_string());
     rows.push(
         "median_deal_size",
@@ -256,7 +256,7 @@ fn cycle(rows: &mut Rows, acc: &Acc, cx: &Context) {
         "no won deals with a created date"
     };
     let mut days = acc.cycle_days.clone();
-    days.sort();
+    days.sort_unstable();
     let n = Decimal::from(days.len());
     let med = median(&days).ok_or_else(|| none.to_string());
     rows.push("sales_cycle_median_days", Unit::Days, med, None, Some(n));
@@ -318,7 +318,7 @@ fn lead_metrics(rows: &mut Rows, acc: &Acc, cx: &Context) {
         "no answered leads"
     };
     let mut hours = acc.response_hours.clone();
-    hours.sort();
+    hours.sort_unstable();
     let n = Decimal::from(hours.len());
     let sum: Decimal = hours.iter().sum();
     rows.push(
