@@ -248,6 +248,12 @@ pub fn month_label(date: NaiveDate) -> String {
 
 /// Every key of the cross product of per-dimension code lists (none when a list is empty).
 pub fn cross(per_dim: &[SmallVec<[u32; 2]>]) -> SmallVec<[Key; 2]> {
+    // The usual case, one code per dimension: one key, built without the products.
+    if per_dim.iter().all(|c| c.len() == 1) {
+        let mut keys = SmallVec::new();
+        keys.push(per_dim.iter().map(|c| c[0]).collect());
+        return keys;
+    }
     let mut keys: SmallVec<[Key; 2]> = SmallVec::from_elem(Key::new(), 1);
     for codes in per_dim {
         let mut next = SmallVec::new();
