@@ -46,6 +46,43 @@ struct RawWorkspace {
     outputs: Outputs,
     #[serde(default)]
     pay_currency: PayCurrency,
+    // Insights: stage categories, definitions, pipeline snapshots and leads.
+    #[serde(default)]
+    stages: BTreeMap<String, Spanned<RawStage>>,
+    insights: Option<RawInsights>,
+    snapshots: Option<RawSnapshots>,
+    leads: Option<RawInput>,
+}
+
+/// A stage's category: `"won"`, or `{ category = "open", probability = "40%" }`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawStage {
+    Category(String),
+    Open {
+        category: String,
+        probability: Option<String>,
+    },
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawInsights {
+    #[serde(default)]
+    no_decision_as_lost: bool,
+    #[serde(default)]
+    stale_as_lost: bool,
+    #[serde(default)]
+    cycle_includes_lost: bool,
+    #[serde(default)]
+    coverage_whole_quota: bool,
+}
+
+/// Pipeline snapshots: files read with the deals file's mapping.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSnapshots {
+    files: Vec<String>,
 }
 
 /// `[forecast]`: how `payout forecast` weights open deals.
@@ -281,6 +318,7 @@ pub enum InputKind {
     Territories,
     /// The accounts file the planning commands read (never a workspace section).
     Accounts,
+    Leads,
 }
 
 impl InputKind {
@@ -296,6 +334,7 @@ impl InputKind {
             InputKind::Assignments => "assignments",
             InputKind::Territories => "territories",
             InputKind::Accounts => "accounts",
+            InputKind::Leads => "leads",
         }
     }
 
@@ -357,6 +396,10 @@ impl InputKind {
                 &["account_id", "potential"],
                 &["workload", "region", "segment", "owner", "locked"],
             ),
+            InputKind::Leads => (
+                &["lead_id", "rep_id", "created", "first_response"],
+                &["source"],
+            ),
         }
     }
 }
@@ -415,6 +458,14 @@ pub struct Workspace {
     pub outputs: Outputs,
     /// Which rate converts a rep's payable into their pay currency (`[pay_currency]`).
     pub pay_currency: PayCurrency,
+    /// Stage value → category (`[stages]`); empty when the workspace maps none.
+    pub stages: crate::stages::Stages,
+    /// The definitions `[insights]` chooses.
+    pub insights: crate::stages::InsightSettings,
+    /// Pipeline snapshots, read with the deals file's mapping (`[snapshots] files`).
+    pub snapshots: Vec<InputSpec>,
+    /// Leads (lead_id, rep_id, created, first_response, source).
+    pub leads: Option<InputSpec>,
 }
 
 /// `[pay_currency]`: the date whose FX rate converts the payable of a rep paid in another currency
@@ -690,6 +741,7 @@ pub fn parse_workspace(
     let credits = optional(&raw.credits, InputKind::Credits, &None, &mut input);
     let assignments = optional(&raw.assignments, InputKind::Assignments, &None, &mut input);
     let territories = optional(&raw.territories, InputKind::Territories, &None, &mut input);
+    let leads = optional(&raw.leads, InputKind::Leads, &None, &mut input);
 
     let max_exceptions = overrides.max_exceptions.unwrap_or_else(|| {
         raw.max_exceptions
@@ -709,6 +761,26 @@ pub fn parse_workspace(
         .as_ref()
         .map(|f| parse_forecast(&src, f, &mut diags))
         .unwrap_or_default();
+    let stages = parse_stages(&raw.stages, &src, &mut diags);
+    let insights =
+        raw.insights
+            .as_ref()
+            .map_or_else(Default::default, |i| crate::stages::InsightSettings {
+                no_decision_as_lost: i.no_decision_as_lost,
+                stale_as_lost: i.stale_as_lost,
+                cycle_includes_lost: i.cycle_includes_lost,
+                coverage_whole_quota: i.coverage_whole_quota,
+            });
+    let snapshots = raw.snapshots.as_ref().map_or_else(Vec::new, |s| {
+        s.files
+            .iter()
+            .map(|f| InputSpec {
+                path: normalize(&data_base.join(f)),
+                ..deals.clone()
+            })
+            .collect()
+    });
+
     diags.finish()?;
     Ok(Workspace {
         file: file.to_path_buf(),
@@ -743,7 +815,44 @@ pub fn parse_workspace(
         forecast,
         outputs: raw.outputs,
         pay_currency: raw.pay_currency,
+        stages,
+        insights,
+        snapshots,
+        leads,
     })
+}
+
+/// `[stages]`: each value's category; a wrong category or probability is `workspace-value-invalid`.
+fn parse_stages(
+    raw: &BTreeMap<String, Spanned<RawStage>>,
+    src: &Source,
+    diags: &mut Diagnostics,
+) -> crate::stages::Stages {
+    use crate::stages::{parse_probability, StageCategory};
+    let mut stages = crate::stages::Stages::new();
+    for (value, stage) in raw {
+        let parsed = match stage.get_ref() {
+            RawStage::Category(c) => StageCategory::parse(c, None),
+            RawStage::Open {
+                category,
+                probability,
+            } => match probability.as_deref().map(|p| (p, parse_probability(p))) {
+                Some((p, None)) => Err(format!("{p:?} is not a probability (e.g. \"40%\")")),
+                Some((_, p)) => StageCategory::parse(category, p),
+                None => StageCategory::parse(category, None),
+            },
+        };
+        match parsed {
+            Ok(c) => {
+                stages.insert(value.trim().to_string(), c);
+            }
+            Err(e) => diags.push(
+                src.error("workspace-value-invalid", stage.span(), format!("stage {value:?}: {e}"))
+                    .hint("write \"Closed Won\" = \"won\" or \"Negotiation\" = { category = \"open\", probability = \"60%\" }"),
+            ),
+        }
+    }
+    stages
 }
 
 /// `max_exceptions` of the workspace; `None` (and an error pushed) when it is not a limit.

@@ -58,6 +58,20 @@ roll-ups; their draws were made all along, so adding them moved nothing.
     plan change A032 (an SDR) moves to ae-mm on 2026-05-16 (assignments.csv; target incentive 60,000);
                 ae-mm quotas for Q2..Q4; opportunities qualified after that date stay in the file
     termination A010 leaves on 2026-08-14 (reps.csv end_date); the deals closed after it stay in the file
+
+Added for `payout insights`, again without changing any value above, from their own generator,
+random.Random(2077), after every other draw:
+
+    open pipeline   OPP-10625 on: two or three open opportunities (Stage "Proposal" or "Negotiation")
+                    of each ae-mm, ae-ent and am seller, closing from 2026-03-09 to 2026-06-30; no plan
+                    measures an open stage, so no payout changes
+    snapshots       pipeline-2026-01-01.csv, pipeline-2026-02-01.csv, pipeline-2026-03-01.csv: every
+                    opportunity open on that date (created on or before it, closing after it), in the
+                    deals file's layout, with the stage and expected close date it had then: some
+                    opportunities were expected earlier and slipped, a few of them twice
+    leads.csv       inbound leads of 2026-01..2026-04 for the SDRs and mid-market AEs (lead_id, rep_id,
+                    created, first_response, source), timestamps in the workspace's zone; about one in
+                    twelve never answered
                 and are not credited
 
 The new reps' bookings quotas are drawn like the others' (role base x a personal factor x the seasonal
@@ -591,11 +605,91 @@ def build_people_changes(roster, deals, accounts, first_id):
 
 
 # --------------------------------------------------------------------------------------------------
+pipe_rng = random.Random(2077)
+OPEN_STAGES = ["Proposal", "Negotiation"]
+SNAPSHOT_DATES = [dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)]
+
+
+def build_open_pipeline(roster, accounts, first_id):
+    """Open opportunities of the ae-mm, ae-ent and am sellers (no plan measures an open stage)."""
+    deals = []
+    for rep in roster:
+        if rep["plan"] not in ("ae-mm", "ae-ent", "am") or rep["start_date"] > dt.date(2026, 1, 1):
+            continue
+        for _ in range(pipe_rng.randint(2, 3)):
+            close = dt.date(2026, 3, 9) + dt.timedelta(days=pipe_rng.randint(0, 113))
+            usd = pipe_rng.triangular(*deal_range(rep["plan"], "New Business"))
+            typ = "Renewal" if rep["plan"] == "am" else pipe_rng.choice(["New Business", "Upsell"])
+            product = pipe_rng.choice(PRODUCTS)
+            amount = nice(usd)
+            pool = accounts.owned.get(rep["rep_id"]) or [f"ACC-{39000 + len(deals)}"]
+            deals.append(dict(
+                id=f"OPP-{first_id + len(deals)}", owner=rep["rep_id"], account=pipe_rng.choice(pool),
+                amount=amount, currency="USD", close=close, stage=pipe_rng.choice(OPEN_STAGES), type=typ,
+                product=product, segment="Enterprise" if rep["plan"] == "ae-ent" else "Mid-Market",
+                quantity=max(1, round(float(amount) / 900)),
+                margin=(amount * Decimal("0.78")).quantize(CENT, rounding=ROUND_HALF_UP),
+                territory=rep["territory"], created=close - dt.timedelta(days=pipe_rng.randint(40, 120))))
+    return deals
+
+
+def build_snapshots(deals):
+    """For each snapshot date, the opportunities open on it, with the stage and expected close date of then."""
+    slips = {}
+    for d in deals:
+        # A third of the opportunities were expected earlier than they close: by 2 to 6 weeks at first,
+        # by half as much a month later (they slipped twice), on time after that.
+        slips[d["id"]] = pipe_rng.randint(14, 42) if pipe_rng.random() < 0.33 else 0
+    snapshots = {}
+    for k, day in enumerate(SNAPSHOT_DATES):
+        rows = []
+        for d in deals:
+            if not (d["created"] <= day < d["close"]):
+                continue
+            slip = slips[d["id"]] >> k
+            expected = max(day + dt.timedelta(days=7), d["close"] - dt.timedelta(days=slip))
+            stage = d["stage"] if d["stage"] in OPEN_STAGES + ["Qualified"] else pipe_rng.choice(OPEN_STAGES)
+            rows.append(dict(d, close=expected, stage=stage))
+        snapshots[day] = rows
+    return snapshots
+
+
+def build_leads(roster):
+    """Inbound leads of 2026-01..2026-04 for the SDRs and the mid-market AEs."""
+    owners = [r["rep_id"] for r in roster if r["plan"] in ("sdr", "ae-mm") and r["start_date"] <= dt.date(2026, 1, 1)]
+    leads = []
+    for n in range(160):
+        day = dt.date(2026, 1, 2) + dt.timedelta(days=pipe_rng.randint(0, 118))
+        if day.weekday() >= 5:
+            day += dt.timedelta(days=7 - day.weekday())
+        created = dt.datetime.combine(day, dt.time(pipe_rng.randint(8, 17), pipe_rng.choice([0, 15, 30, 45])))
+        if pipe_rng.random() < 0.08:
+            response = ""
+        else:
+            minutes = int(pipe_rng.lognormvariate(5.0, 1.1))
+            response = (created + dt.timedelta(minutes=max(5, minutes))).strftime("%Y-%m-%d %H:%M")
+        leads.append([f"L-{5001 + n}", pipe_rng.choice(owners), created.strftime("%Y-%m-%d %H:%M"), response,
+                      pipe_rng.choice(["web", "webinar", "event", "partner"])])
+    leads.sort(key=lambda l: l[2])
+    return leads
+
+
+# --------------------------------------------------------------------------------------------------
 def write(name, header, rows):
     with open(HERE / name, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(header)
         w.writerows(rows)
+
+
+def write_deals(name, deals):
+    write(name,
+          ["Opportunity ID", "Opportunity Owner", "Account ID", "Amount", "Currency", "Close Date", "Stage",
+           "Type", "Product", "Segment", "Quantity", "Gross Margin", "Territory", "Created Date"],
+          [[d["id"], d["owner"], d["account"], f"{d['amount']:,.2f}", d["currency"], d["close"].strftime("%m/%d/%Y"),
+            d["stage"], d["type"], d["product"], d["segment"], d["quantity"], f"{d['margin']:,.2f}", d["territory"],
+            d["created"].strftime("%m/%d/%Y")]
+           for d in deals])
 
 
 def main():
@@ -619,6 +713,8 @@ def main():
     roster += people
     deals += new_deals
     quotas += new_quotas
+    # open pipeline for the insights (appended after those)
+    deals += build_open_pipeline(roster, accounts, 10001 + len(deals))
     end_date = {TERMINATED: TERMINATED_ON}
 
     write("reps.csv",
@@ -629,13 +725,10 @@ def main():
             r["target_incentive"], r["currency"]] for r in roster])
     # Created Date was added to the report later (for the SDR plan, which credits an opportunity when it
     # is created); payout.toml maps it to the canonical created_date.
-    write("deals.csv",
-          ["Opportunity ID", "Opportunity Owner", "Account ID", "Amount", "Currency", "Close Date", "Stage",
-           "Type", "Product", "Segment", "Quantity", "Gross Margin", "Territory", "Created Date"],
-          [[d["id"], d["owner"], d["account"], f"{d['amount']:,.2f}", d["currency"], d["close"].strftime("%m/%d/%Y"),
-            d["stage"], d["type"], d["product"], d["segment"], d["quantity"], f"{d['margin']:,.2f}", d["territory"],
-            d["created"].strftime("%m/%d/%Y")]
-           for d in deals])
+    write_deals("deals.csv", deals)
+    for day, rows in build_snapshots(deals).items():
+        write_deals(f"pipeline-{day.isoformat()}.csv", rows)
+    write("leads.csv", ["lead_id", "rep_id", "created", "first_response", "source"], build_leads(roster))
     write("quotas.csv", ["rep_id", "period", "measure", "amount"],
           [[q["rep_id"], q["period"], q["measure"], q["amount"]] for q in quotas])
     write("fx.csv", ["currency", "date", "rate"],

@@ -15,6 +15,7 @@ mod estimate;
 mod explain;
 mod forecast;
 mod init;
+mod insights;
 mod ledger;
 mod model;
 mod payments;
@@ -122,6 +123,9 @@ pub enum Command {
     /// Start a workspace from a CRM export (`--deals EXPORT.csv`): column mapping, formats, a
     /// starter plan, roster and quota templates.
     Init(init::InitArgs),
+    /// Sales performance metrics for a period: attainment, win rate, deal size, cycle, coverage,
+    /// slip, lead response, velocity, productivity, incentive cost of sales.
+    Insights(insights::InsightsArgs),
     /// The ledger's integrity: `verify` checks its hash chain, `seal` chains an older ledger.
     Ledger(ledger::LedgerArgs),
     /// Commission costs capitalised and amortised (ASC 340-40 / IFRS 15) through a month:
@@ -239,6 +243,7 @@ fn check_period_first(cli: &Cli) -> anyhow::Result<()> {
         Command::Estimate(a) => a.period.as_deref(),
         Command::Model(a) => a.period.as_deref(),
         Command::Forecast(a) => a.period.as_deref(),
+        Command::Insights(a) => a.period.as_deref(),
         _ => None,
     };
     if let Some(period) = given {
@@ -257,6 +262,7 @@ fn prints_json(cli: &Cli) -> bool {
         Command::Estimate(a) => a.format == Format::Json,
         Command::Model(a) => a.format == Format::Json,
         Command::Forecast(a) => a.format == Format::Json,
+        Command::Insights(a) => a.format == insights::InsightsFormat::Json,
         _ => false,
     }
 }
@@ -296,6 +302,7 @@ fn dispatch(cli: &Cli) -> i32 {
         Command::Estimate(a) => estimate::run(&cli.global, a),
         Command::Model(a) => model::run(&cli.global, a),
         Command::Forecast(a) => forecast::run(&cli.global, a),
+        Command::Insights(a) => insights::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,

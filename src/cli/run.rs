@@ -178,14 +178,14 @@ fn refuse(args: &RunArgs, result: &crate::engine::RunResult) -> anyhow::Result<i
 
 /// Phase timings on stderr with `--timings` (for profiling large batches; never in data outputs):
 /// wall seconds, and CPU seconds of all threads where the system tells them (Linux).
-struct Timer {
+pub(crate) struct Timer {
     on: bool,
     last: std::time::Instant,
     last_cpu: Option<f64>,
 }
 
 impl Timer {
-    fn new(on: bool) -> Timer {
+    pub(crate) fn new(on: bool) -> Timer {
         Timer {
             on,
             last: std::time::Instant::now(),
@@ -193,7 +193,7 @@ impl Timer {
         }
     }
 
-    fn lap(&mut self, what: &str) {
+    pub(crate) fn lap(&mut self, what: &str) {
         if self.on {
             let now = std::time::Instant::now();
             let cpu = super::cpu_seconds();

@@ -15,11 +15,13 @@ pub mod dated;
 pub mod deals;
 mod delimiters;
 pub mod fx;
+pub mod leads;
 mod lines;
 pub mod quotas;
 mod quotes;
 pub mod rep_columns;
 pub mod reps;
+pub mod snapshots;
 pub mod territories;
 
 use std::path::Path;

@@ -993,7 +993,7 @@ fn tier_price(
 ) -> Option<(Decimal, Option<Decimal>)> {
     let rt = t.get_ref();
     match (&rt.rate, &rt.amount) {
-        (Some(rate), None) => Some((cx.number(rate, "a rate", percent, diags)?, None)),
+        (Some(rate), None) => Some((cx.rate(rate, percent, diags)?, None)),
         (None, Some(amount)) => {
             let a = cx.non_negative(amount, "a tier's `amount`", false, diags)?;
             Some((Decimal::ZERO, Some(a)))

@@ -12,6 +12,8 @@ pub mod explain_deal;
 pub mod format;
 pub mod fs;
 pub mod guards;
+pub mod html;
+pub mod insights;
 pub mod manifest;
 pub mod pay;
 pub mod planning;

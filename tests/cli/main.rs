@@ -23,6 +23,7 @@ mod explain;
 mod formulas;
 mod guards;
 mod init;
+mod insights;
 mod leavers;
 mod ledger;
 mod ledger_integrity;

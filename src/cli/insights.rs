@@ -1,0 +1,152 @@
+//! `payout insights`: the metrics of sales performance for a period, grouped, from the same
+//! workspace, reader and run as `payout run`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+
+use super::{resolve_period, stdout_write, Global};
+use crate::data::snapshots::read_insight_files;
+use crate::engine::Settings;
+use crate::insights::{compute_insights, groups::parse_dim, Insights, Sources};
+use crate::report::insights as render;
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsightsFormat {
+    Table,
+    Csv,
+    Json,
+    /// One self-contained HTML page with charts (no script, no network).
+    Html,
+}
+
+#[derive(Args, Debug)]
+pub struct InsightsArgs {
+    /// Period: a month (2026-03), quarter (2026-Q1), half (2026-H1) or year (2026). Default: the
+    /// workspace's `period`.
+    #[arg(short, long, value_name = "PERIOD")]
+    pub period: Option<String>,
+    /// Group by rep, manager (direct), team (manager subtree), month, a deals column (product,
+    /// segment, territory, ...) or a roster column (reps.team, reps.plan, ...); repeat or separate
+    /// with commas for several. Default: totals only.
+    #[arg(long, value_name = "GROUPING", value_delimiter = ',')]
+    pub by: Vec<String>,
+    /// Open deals whose close date is before this date are stale (win rate with
+    /// `stale_as_lost`). Default: the day after the period ends.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<chrono::NaiveDate>,
+    #[arg(short, long, value_enum, default_value_t = InsightsFormat::Table)]
+    pub format: InsightsFormat,
+    /// Write to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// With --format html: a minijinja template instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+}
+
+pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
+    let mut timer = super::run::Timer::new(global.timings);
+    let (ws, inputs, payments) = global.load_payments(false)?;
+    timer.lap("read workspace, plans and data");
+    let period = resolve_period(&ws, args.period.as_deref())?;
+    let dims = args
+        .by
+        .iter()
+        .map(|b| parse_dim(b.trim(), &inputs.deals))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let (snapshots, leads, warnings) = read_insight_files(&ws, &inputs.roster)?;
+    let settings = Settings {
+        period,
+        credits: false,
+        lines: false,
+        lenient: global.lenient,
+    };
+    let run = payments.compute(&inputs, settings)?;
+    timer.lap("compute the run");
+    global.warn(&inputs, &run);
+    if !global.quiet {
+        super::print_diagnostics(&warnings);
+    }
+    let sources = Sources {
+        inputs: &inputs,
+        run: &run,
+        stages: &ws.stages,
+        settings: ws.insights,
+        snapshots: &snapshots,
+        leads: leads.as_ref(),
+        period,
+        as_of: args
+            .as_of
+            .unwrap_or_else(|| period.end() + chrono::Days::new(1)),
+        currency: &ws.currency,
+    };
+    if args.format == InsightsFormat::Html {
+        return write_html(global, &sources, args);
+    }
+    let insights = compute_insights(&sources, &dims)?;
+    timer.lap("compute the insights");
+    for need in &insights.needs {
+        global.message(need);
+    }
+    write(&insights, args)?;
+    timer.lap("write the insights");
+    Ok(0)
+}
+
+/// The HTML report: the totals and the metrics by rep, by team and by plan and rep.
+fn write_html(global: &Global, sources: &Sources, args: &InsightsArgs) -> anyhow::Result<i32> {
+    use crate::insights::groups::{Dim, RosterField};
+    if !args.by.is_empty() {
+        anyhow::bail!("--by does not apply to --format html (the report has its own sections: by rep, by team, by plan)");
+    }
+    let template = match &args.template {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the template {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let total = compute_insights(sources, &[])?;
+    let by_rep = compute_insights(sources, &[Dim::Rep])?;
+    let by_team = compute_insights(sources, &[Dim::Team])?;
+    let by_plan_rep = compute_insights(sources, &[Dim::Roster(RosterField::Plan), Dim::Rep])?;
+    for need in &total.needs {
+        global.message(need);
+    }
+    let report = crate::report::html::Report {
+        total: &total,
+        by_rep: &by_rep,
+        by_team: &by_team,
+        by_plan_rep: &by_plan_rep,
+    };
+    let page = crate::report::html::render_insights_html(&report, template.as_deref())?;
+    match &args.out {
+        Some(path) => {
+            crate::report::fs::write_atomic(path, page.as_bytes())?;
+            global.message(format!("wrote {}", path.display()));
+        }
+        None => stdout_write(|out| Ok(out.write_all(page.as_bytes())?))?,
+    }
+    Ok(0)
+}
+
+fn write(insights: &Insights, args: &InsightsArgs) -> anyhow::Result<()> {
+    let render = |out: &mut dyn std::io::Write| match args.format {
+        InsightsFormat::Table => render::render_table(insights, out),
+        InsightsFormat::Csv => render::render_csv(insights, out),
+        InsightsFormat::Json => render::render_json(insights, out),
+        InsightsFormat::Html => Err(anyhow::anyhow!("the HTML report is written by write_html")),
+    };
+    match &args.out {
+        Some(path) => {
+            let mut bytes = Vec::new();
+            render(&mut bytes)?;
+            crate::report::fs::write_atomic(path, &bytes)?;
+            Ok(())
+        }
+        None => stdout_write(render),
+    }
+}

@@ -1,0 +1,229 @@
+//! Insights: the metrics of sales performance (attainment and its distribution, win rate, deal
+//! size, sales cycle, pipeline coverage, slip rate, lead response time, sales velocity,
+//! productivity, incentive cost of sales) from the data tables and a run's results, for a period
+//! and a grouping. Pure: files are read by `data/`, output written by `report/`.
+//!
+//! Invariants: money is exact (rust_decimal; FX as the batch converts); every metric row carries
+//! its numerator and denominator where it is a ratio or a mean; a metric without data has no value
+//! and says why (never 0, NaN or infinity); attainment and payables are the run's own numbers; a
+//! deal reaches a group once (see [`collect`]).
+
+mod collect;
+pub mod groups;
+mod metrics;
+pub mod stats;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+pub use groups::Dim;
+
+use crate::data::leads::Leads;
+use crate::data::snapshots::Snapshot;
+use crate::data::Inputs;
+use crate::diag::{Diagnostic, InvalidInput};
+use crate::engine::RunResult;
+use crate::period::Period;
+use crate::stages::{InsightSettings, StageCategory, Stages};
+
+/// What the insights are computed from.
+pub struct Sources<'a> {
+    pub inputs: &'a Inputs,
+    /// The run of the same period (`payout run`'s numbers).
+    pub run: &'a RunResult,
+    pub stages: &'a Stages,
+    pub settings: InsightSettings,
+    pub snapshots: &'a [Snapshot],
+    /// `None` when the workspace has no leads file.
+    pub leads: Option<&'a Leads>,
+    pub period: Period,
+    /// Open deals closing before this date are stale (win rate with `stale_as_lost`).
+    pub as_of: NaiveDate,
+    /// The workspace currency.
+    pub currency: &'a str,
+}
+
+/// How a metric's value reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// A fraction, shown as a percentage.
+    Ratio,
+    /// Money in the workspace currency.
+    Money,
+    /// Money per day.
+    MoneyPerDay,
+    Days,
+    Hours,
+    Count,
+}
+
+/// One metric of one group.
+#[derive(Debug, Clone)]
+pub struct Metric {
+    /// One label per `--by` dimension; `(all)` in every one for the total.
+    pub group: Vec<String>,
+    /// Stable name, e.g. `win_rate_count`, `attainment:new_business`.
+    pub metric: String,
+    pub unit: Unit,
+    pub value: Option<Decimal>,
+    pub numerator: Option<Decimal>,
+    pub denominator: Option<Decimal>,
+    /// Why there is no value (or, for a value, what it is made of when that needs saying).
+    pub reason: Option<String>,
+}
+
+/// The insights of a period.
+#[derive(Debug)]
+pub struct Insights {
+    pub period: Period,
+    pub currency: String,
+    /// The `--by` headers.
+    pub by: Vec<String>,
+    pub rows: Vec<Metric>,
+    /// Metrics that need a file or setting the workspace does not have, with what to add.
+    pub needs: Vec<String>,
+}
+
+/// The total's label.
+pub const ALL: &str = "(all)";
+
+/// Compute the insights. `Err` when stage values are not mapped (`stage-unmapped`) or a deal's
+/// amount has no FX rate (`fx-rate-missing`).
+pub fn compute_insights(sources: &Sources, dims: &[Dim]) -> Result<Insights, InvalidInput> {
+    let mut groups = collect::Groups::new(dims, sources);
+    let mut needs = Vec::new();
+    let deals = &sources.inputs.deals;
+    let stage_column = deals.column("stage");
+    let deal_state = match (sources.stages.is_empty(), stage_column) {
+        (true, _) => {
+            needs.push("win rate, deal size, sales cycle, pipeline coverage, slip rate, sales velocity, productivity and cost of sales need [stages] in the workspace (each stage value's category)".to_string());
+            Err("needs [stages] in the workspace".to_string())
+        }
+        (false, None) => Err("needs a stage column in the deals file".to_string()),
+        (false, Some(c)) => Ok(c),
+    };
+    if let Ok(c) = deal_state {
+        let categories = categorize(sources, deals, c)?;
+        let errors = collect::add_deals(&mut groups, dims, sources, &categories, c);
+        if !errors.is_empty() {
+            return Err(InvalidInput(errors));
+        }
+    }
+    let rep_dims = dims.iter().all(Dim::of_rep);
+    if rep_dims {
+        collect::add_reps(&mut groups, dims, sources);
+    }
+    let lead_state = lead_state(sources, dims, &mut needs);
+    if let (Ok(()), Some(leads)) = (&lead_state, sources.leads) {
+        collect::add_leads(&mut groups, dims, sources, leads);
+    }
+    let slip_state = slip_state(sources, &deal_state, &mut needs);
+    let mut missing_snapshots = Vec::new();
+    if slip_state.is_ok() {
+        for s in sources.snapshots {
+            if let Some(c) = s.deals.column("stage") {
+                categorize(sources, &s.deals, c)?;
+            }
+        }
+        let stage_of = |v: &str| sources.stages.get(v.trim()).copied();
+        missing_snapshots = collect::add_slips(&mut groups, dims, sources, &stage_of);
+    }
+    let not_per_rep = dims
+        .iter()
+        .find(|d| !d.of_rep())
+        .map(|d| format!("defined per rep, not per {}", d.header()));
+    let context = metrics::Context {
+        settings: sources.settings,
+        deal_state,
+        rep_state: not_per_rep.clone().map_or(Ok(()), Err),
+        lead_state,
+        slip_state,
+        missing_snapshots,
+        has_created: deals.column("created_date").is_some(),
+        measures: groups
+            .total
+            .components
+            .iter()
+            .map(|c| c.0.clone())
+            .collect(),
+    };
+    let rows = metrics::rows(&groups, dims.len(), &context);
+    Ok(Insights {
+        period: sources.period,
+        currency: sources.currency.to_string(),
+        by: dims.iter().map(Dim::header).collect(),
+        rows,
+        needs,
+    })
+}
+
+/// The category of each value of the stage column (by dictionary code); every value must be mapped
+/// (`stage-unmapped` lists those that are not, with how many rows have each).
+fn categorize(
+    sources: &Sources,
+    table: &crate::data::DealTable,
+    column: usize,
+) -> Result<Vec<Option<StageCategory>>, InvalidInput> {
+    let crate::data::ColumnValues::Text { dict, codes } = &table.columns[column].values else {
+        return Ok(Vec::new());
+    };
+    let categories: Vec<Option<StageCategory>> = dict
+        .iter()
+        .map(|v| sources.stages.get(v.trim()).copied())
+        .collect();
+    let mut unmapped: Vec<(usize, u64, u64)> = Vec::new();
+    for row in 0..table.len() {
+        let code = codes.get(row) as usize;
+        if categories[code].is_none() {
+            match unmapped.iter_mut().find(|u| u.0 == code) {
+                Some(u) => u.1 += 1,
+                None => unmapped.push((code, 1, table.line(row))),
+            }
+        }
+    }
+    if unmapped.is_empty() {
+        return Ok(categories);
+    }
+    let diags = unmapped
+        .into_iter()
+        .map(|(code, rows, line)| {
+            let value = dict[code].to_string();
+            Diagnostic::error(
+                "stage-unmapped",
+                &table.file,
+                format!("the stage {value:?} of {rows} row(s) has no category in [stages]"),
+            )
+            .line(line)
+            .col_name(table.columns[column].header.clone())
+            .value(value.clone())
+            .hint(format!(
+                "add \"{value}\" = \"won\" (or lost, no_decision, ignored, or {{ category = \"open\", probability = \"40%\" }}) under [stages] in the workspace"
+            ))
+        })
+        .collect();
+    Err(InvalidInput(diags))
+}
+
+fn lead_state(sources: &Sources, dims: &[Dim], needs: &mut Vec<String>) -> Result<(), String> {
+    if sources.leads.is_none() {
+        needs.push("lead response time needs a leads file: [leads] file = \"leads.csv\" (lead_id, rep_id, created, first_response)".into());
+        return Err("needs a leads file ([leads])".into());
+    }
+    match dims.iter().find(|d| !d.of_rep() && **d != Dim::Month) {
+        Some(d) => Err(format!("leads have no {}", d.header())),
+        None => Ok(()),
+    }
+}
+
+fn slip_state(
+    sources: &Sources,
+    deal_state: &Result<usize, String>,
+    needs: &mut Vec<String>,
+) -> Result<(), String> {
+    if sources.snapshots.is_empty() {
+        needs.push("slip rate needs pipeline snapshots: [snapshots] files = [\"pipeline-2026-01-01.csv\", ...]".into());
+        return Err("needs pipeline snapshots ([snapshots])".into());
+    }
+    deal_state.as_ref().map(|_| ()).map_err(Clone::clone)
+}
