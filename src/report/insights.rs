@@ -38,6 +38,53 @@ pub fn human(unit: Unit, value: Decimal) -> String {
     }
 }
 
+/// A metric's name for people (the HTML report's cards): the id's words, with the ids whose words
+/// alone would mislead spelled out. CSV, JSON and the table keep the ids.
+pub fn title(metric: &str) -> String {
+    let known = [
+        ("reps_at_or_above_100", "Reps at or above 100% of quota"),
+        ("win_rate_count", "Win rate (deals)"),
+        ("win_rate_value", "Win rate (value)"),
+        ("sales_cycle_median_days", "Sales cycle, median days"),
+        ("lead_response_median_hours", "Lead response, median hours"),
+        ("incentive_cost_of_sales", "Incentive cost of sales"),
+        ("sales_velocity", "Sales velocity per day"),
+    ];
+    if let Some((_, t)) = known.iter().find(|(id, _)| *id == metric) {
+        return t.to_string();
+    }
+    let words = metric.replace(['_', ':'], " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// A numerator or denominator as a person reads it: money and other fractions to the cent, grouped
+/// (the exact values are in CSV and JSON).
+pub fn readable(v: Decimal) -> String {
+    if v.fract().is_zero() {
+        grouped(v, 0)
+    } else {
+        grouped(
+            v.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero),
+            2,
+        )
+    }
+}
+
+/// [`detail`] for people: numerator and denominator by [`readable`].
+pub fn readable_detail(m: &Metric) -> String {
+    if let Some(reason) = &m.reason {
+        return reason.clone();
+    }
+    match (m.numerator, m.denominator) {
+        (Some(n), Some(d)) => format!("{} / {}", readable(n), readable(d)),
+        (None, Some(d)) => format!("of {}", readable(d)),
+        _ => String::new(),
+    }
+}
+
 /// What the table shows beside a value: `numerator / denominator`, or `n/a (reason)`.
 pub fn detail(m: &Metric) -> String {
     if let Some(reason) = &m.reason {
@@ -174,4 +221,22 @@ pub fn render_json(insights: &Insights, mut out: impl Write) -> anyhow::Result<(
     serde_json::to_writer_pretty(&mut out, &doc)?;
     writeln!(out)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod people_tests {
+    use super::*;
+
+    #[test]
+    fn titles_spell_out_the_ids_and_readable_numbers_are_grouped_to_the_cent() {
+        assert_eq!(
+            title("reps_at_or_above_100"),
+            "Reps at or above 100% of quota"
+        );
+        assert_eq!(title("median_deal_size"), "Median deal size");
+        assert_eq!(title("attainment:bookings"), "Attainment bookings");
+        // 4,559,236.185314 → 4,559,236.19 (half away from zero); a whole count stays whole.
+        assert_eq!(readable(Decimal::new(4559236185314, 6)), "4,559,236.19");
+        assert_eq!(readable(Decimal::from(489120)), "489,120");
+    }
 }

@@ -12,7 +12,7 @@ use minijinja::{Environment, Value};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::insights::{detail, human};
+use super::insights::{human, readable_detail, title};
 use crate::insights::{Insights, Metric, Unit, ALL};
 use svg::{Bar, Point};
 
@@ -30,6 +30,9 @@ pub struct Report<'a> {
 
 #[derive(Serialize)]
 struct Figure {
+    /// The metric's id, as in CSV and JSON (stable for templates).
+    id: String,
+    /// Its name for people.
     name: String,
     value: String,
     detail: String,
@@ -37,9 +40,10 @@ struct Figure {
 
 fn figure(m: &Metric) -> Figure {
     Figure {
-        name: m.metric.clone(),
+        id: m.metric.clone(),
+        name: title(&m.metric),
         value: m.value.map_or("n/a".into(), |v| human(m.unit, v)),
-        detail: detail(m),
+        detail: readable_detail(m),
     }
 }
 
