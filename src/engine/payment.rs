@@ -940,21 +940,7 @@ fn carry_forward(
     if carry.is_zero() && !any_negative {
         return;
     }
-    // Open payout periods of the run by the month they are paid in, in plan and component order.
-    let mut by_month: BTreeMap<Period, Vec<(usize, usize, usize)>> = BTreeMap::new();
-    for &ri in results {
-        for (ci, c) in reps[ri].components.iter().enumerate() {
-            for (pi, p) in c.periods.iter().enumerate() {
-                if p.in_run && !closed(p.payout_period) {
-                    let month = p
-                        .payout_period
-                        .calendar()
-                        .period_of(crate::period::Granularity::Month, p.payout_period.end());
-                    by_month.entry(month).or_default().push((ri, ci, pi));
-                }
-            }
-        }
-    }
+    let by_month = open_periods_by_month(reps, results, closed);
     for (month, rows) in by_month {
         let Some(&(ri, ci, pi)) = rows.first() else {
             continue;
@@ -1015,6 +1001,30 @@ fn carry_forward(
     }
 }
 
+/// The rep's open payout periods of the run, by the month they are paid in (the month their payout
+/// period ends), each as (result, component, period) indices in plan and component order.
+fn open_periods_by_month(
+    reps: &[super::RepResult],
+    results: &[usize],
+    closed: &dyn Fn(Period) -> bool,
+) -> BTreeMap<Period, Vec<(usize, usize, usize)>> {
+    let mut by_month: BTreeMap<Period, Vec<(usize, usize, usize)>> = BTreeMap::new();
+    for &ri in results {
+        for (ci, c) in reps[ri].components.iter().enumerate() {
+            for (pi, p) in c.periods.iter().enumerate() {
+                if p.in_run && !closed(p.payout_period) {
+                    let month = p
+                        .payout_period
+                        .calendar()
+                        .period_of(crate::period::Granularity::Month, p.payout_period.end());
+                    by_month.entry(month).or_default().push((ri, ci, pi));
+                }
+            }
+        }
+    }
+    by_month
+}
+
 /// `negative_payable = "floor"`: a month whose open payout periods (every component of the rep's
 /// plans) total below zero gets a `floored` line of −total on its first row, so it pays 0.00 and
 /// nothing is carried. A month whose first row's plan does not floor is left to [`carry_forward`].
@@ -1032,20 +1042,7 @@ fn floor_negative_months(
     if !results.iter().any(|&ri| floors(reps, ri)) {
         return;
     }
-    let mut by_month: BTreeMap<Period, Vec<(usize, usize, usize)>> = BTreeMap::new();
-    for &ri in results {
-        for (ci, c) in reps[ri].components.iter().enumerate() {
-            for (pi, p) in c.periods.iter().enumerate() {
-                if p.in_run && !closed(p.payout_period) {
-                    let month = p
-                        .payout_period
-                        .calendar()
-                        .period_of(crate::period::Granularity::Month, p.payout_period.end());
-                    by_month.entry(month).or_default().push((ri, ci, pi));
-                }
-            }
-        }
-    }
+    let by_month = open_periods_by_month(reps, results, closed);
     for (month, rows) in by_month {
         let Some(&(ri, ci, pi)) = rows.first() else {
             continue;
