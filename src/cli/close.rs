@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 
 use super::{resolve_period, stdout_write, Format, Global};
 use crate::engine::{check_invariants, Settings};
-use crate::ledger::{append_rows, file, LedgerRow};
+use crate::ledger::{append_rows, file};
 use crate::period::Granularity;
 use crate::report::{guards, manifest, summary};
 
@@ -166,81 +166,13 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
         None => now_utc(),
     };
 
-    let mut rows: Vec<(String, usize, LedgerRow)> = Vec::new();
-    for r in &result.reps {
-        let rep = inputs.roster.get(r.rep);
-        let plan = &inputs.plans[r.plan];
-        // Amounts with at least the plan's places, as payroll reads them (100 → 100.00).
-        let places = plan.rounding.places;
-        let scaled = |d: Decimal| {
-            let mut d = d.normalize();
-            if d.scale() < places {
-                d.rescale(places);
-            }
-            d
-        };
-        for c in &r.components {
-            let comp = &plan.components[c.component];
-            for p in c.periods.iter().filter(|p| p.in_run) {
-                let entries = result
-                    .payment
-                    .entries
-                    .get(&(r.rep, r.plan, c.component, p.payout_period))
-                    .map_or(&[][..], |v| v.as_slice());
-                let extra: Decimal = entries.iter().map(|e| e.amount).sum();
-                let row = |kind,
-                           for_period,
-                           amount,
-                           balance: Option<Decimal>,
-                           reason: &str,
-                           deal_id: &str,
-                           note: &str| LedgerRow {
-                    rep_id: rep.id.clone(),
-                    period: p.payout_period,
-                    plan: plan.id.clone(),
-                    component: comp.id.clone(),
-                    kind,
-                    for_period,
-                    deal_id: deal_id.to_string(),
-                    amount: scaled(amount),
-                    balance: balance.map(scaled),
-                    reason: reason.to_string(),
-                    closed_period: period,
-                    closed_at: closed_at.clone(),
-                    run_id: run_id.clone(),
-                    approved_by: approved_by.to_string(),
-                    note: note.to_string(),
-                    line: 0,
-                };
-                let key = |row: LedgerRow| (rep.id.clone(), comp.line as usize, row);
-                rows.push(key(row(
-                    None,
-                    p.payout_period,
-                    p.payable - extra,
-                    None,
-                    "",
-                    "",
-                    &note,
-                )));
-                for e in entries {
-                    rows.push(key(row(
-                        Some(e.kind),
-                        e.for_period,
-                        e.amount,
-                        e.balance,
-                        &e.reason,
-                        &e.deal_id,
-                        &e.note,
-                    )));
-                }
-            }
-        }
-    }
-    // Ledger order: rep, payout period, component order in the plan; a period's lines in their order.
-    rows.sort_by(|a, b| {
-        (&a.0, a.2.period, &a.2.plan, a.1).cmp(&(&b.0, b.2.period, &b.2.plan, b.1))
-    });
-    let rows: Vec<LedgerRow> = rows.into_iter().map(|(_, _, r)| r).collect();
+    let stamp = crate::engine::recorded::Stamp {
+        closed_at,
+        run_id: run_id.clone(),
+        approved_by: approved_by.to_string(),
+        note,
+    };
+    let rows = crate::engine::recorded::ledger_rows(&inputs, &result, &stamp);
     let written = append_rows(ledger, &rows)?;
     if let Some(n) = written.sealed {
         global.message(format!(
@@ -272,8 +204,8 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
         written.head.row_hash,
         written.head.rows
     ));
-    if !note.is_empty() {
-        global.message(note);
+    if !stamp.note.is_empty() {
+        global.message(&stamp.note);
     }
     if let Some(path) = super::payroll::close_path(&ws, &period.to_string()) {
         super::payroll::write(&ws, &inputs, &result, &path)?;

@@ -14,11 +14,10 @@ use crate::diag::{Diagnostics, InvalidInput};
 use crate::engine::payment::{settle, PaymentInputs};
 use crate::engine::{compute_run, compute_traced, RunResult, Settings, Tracer};
 use crate::ledger::renames::check_ledger_ids;
-use crate::ledger::{read_ledger, Ledger, LedgerRow};
+use crate::ledger::{read_ledger, Ledger};
 use crate::period::{Granularity, Period};
 use crate::workspace::Workspace;
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 
 /// The ledger and the adjustments of a workspace.
 pub(crate) struct Payments {
@@ -173,7 +172,11 @@ impl Payments {
                     history,
                 },
             );
-            ledger.rows.extend(provisional_rows(inputs, &settled));
+            ledger.rows.extend(crate::engine::recorded::ledger_rows(
+                inputs,
+                &settled,
+                &crate::engine::recorded::Stamp::default(),
+            ));
             history.push(computed);
         }
         Ok(())
@@ -205,62 +208,6 @@ fn periods_between(from: NaiveDate, until: NaiveDate, run: Period) -> Vec<Period
         }
     }
     out
-}
-
-/// What `close` would record for a settled run, as provisional rows (no close time, approver or run
-/// id), in ledger order: by rep, then payout period, then plan and component order.
-fn provisional_rows(inputs: &Inputs, run: &RunResult) -> Vec<LedgerRow> {
-    let mut rows: Vec<(u32, Period, LedgerRow)> = Vec::new();
-    for r in &run.reps {
-        let rep = inputs.roster.get(r.rep);
-        let plan = &inputs.plans[r.plan];
-        for c in &r.components {
-            let comp = &plan.components[c.component];
-            for p in c.periods.iter().filter(|p| p.in_run) {
-                let entries = run
-                    .payment
-                    .entries
-                    .get(&(r.rep, r.plan, c.component, p.payout_period))
-                    .map_or(&[][..], |v| v.as_slice());
-                let extra: Decimal = entries.iter().map(|e| e.amount).sum();
-                let row =
-                    |kind, for_period, amount, balance, reason: &str, deal_id: &str| LedgerRow {
-                        rep_id: rep.id.clone(),
-                        period: p.payout_period,
-                        plan: plan.id.clone(),
-                        component: comp.id.clone(),
-                        kind,
-                        for_period,
-                        deal_id: deal_id.to_string(),
-                        amount,
-                        balance,
-                        reason: reason.to_string(),
-                        closed_period: run.period,
-                        closed_at: String::new(),
-                        run_id: String::new(),
-                        approved_by: String::new(),
-                        note: String::new(),
-                        line: 0,
-                    };
-                let earned = row(None, p.payout_period, p.payable - extra, None, "", "");
-                rows.push((r.rep, p.payout_period, earned));
-                for e in entries {
-                    let line = row(
-                        Some(e.kind),
-                        e.for_period,
-                        e.amount,
-                        e.balance,
-                        &e.reason,
-                        &e.deal_id,
-                    );
-                    rows.push((r.rep, p.payout_period, line));
-                }
-            }
-        }
-    }
-    // Stable: plan and component order stay within a rep's period.
-    rows.sort_by_key(|(rep, period, _)| (*rep, *period));
-    rows.into_iter().map(|(_, _, row)| row).collect()
 }
 
 impl super::Global {

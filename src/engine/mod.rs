@@ -20,6 +20,7 @@ pub mod pay_currency;
 pub mod payment;
 pub mod proration;
 mod reasons;
+pub mod recorded;
 mod rep;
 pub mod result;
 pub mod tiers;
