@@ -260,7 +260,7 @@ fn prints_json(cli: &Cli) -> bool {
         Command::Close(a) => a.format == Format::Json,
         Command::Diff(a) => a.format == Format::Json,
         Command::Estimate(a) => a.format == Format::Json,
-        Command::Model(a) => a.format == Format::Json,
+        Command::Model(a) => a.format == model::ModelFormat::Json,
         Command::Forecast(a) => a.format == Format::Json,
         Command::Insights(a) => a.format == insights::InsightsFormat::Json,
         _ => false,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 
-use super::{resolve_period, stdout_write, Format, Global};
+use super::{resolve_period, stdout_write, Global};
 use crate::data::read_plan_set;
 use crate::engine::Settings;
 use crate::report::whatif::model::{csv_grid, grids};
@@ -23,8 +23,20 @@ pub struct ModelArgs {
     /// proposed plan with its current plan's id].
     #[arg(long, value_name = "FILE")]
     pub assign: Option<PathBuf>,
-    #[arg(short, long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// `html`: one self-contained page (tables and a chart of the payout per plan set).
+    #[arg(short, long, value_enum, default_value_t = ModelFormat::Table)]
+    pub format: ModelFormat,
+    /// Write the output to this file instead of stdout (the usual way with `--format html`).
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelFormat {
+    Table,
+    Csv,
+    Json,
+    Html,
 }
 
 pub fn run(global: &Global, args: &ModelArgs) -> anyhow::Result<i32> {
@@ -63,16 +75,60 @@ pub fn run(global: &Global, args: &ModelArgs) -> anyhow::Result<i32> {
     };
     let m = model(&mut inputs, settings, &ws.currency, proposals, &assign)?;
     let places = ws.rounding.places;
-    stdout_write(|out| match args.format {
-        Format::Table => render_tables(&grids(&m, places), out),
-        Format::Csv => render_csv(&csv_grid(&m, places), out),
-        Format::Json => {
+    let write = |out: &mut dyn std::io::Write| match args.format {
+        ModelFormat::Table => render_tables(&grids(&m, places), out),
+        ModelFormat::Csv => render_csv(&csv_grid(&m, places), out),
+        ModelFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &m)?;
             writeln!(out)?;
             Ok(())
         }
-    })?;
+        ModelFormat::Html => {
+            out.write_all(html_page(&m, places)?.as_bytes())?;
+            Ok(())
+        }
+    };
+    match &args.out {
+        Some(path) => {
+            let mut bytes = Vec::new();
+            write(&mut bytes)?;
+            crate::report::fs::write_atomic(path, &bytes)?;
+            global.message(format!("wrote {}", path.display()));
+        }
+        None => stdout_write(write)?,
+    }
     Ok(0)
+}
+
+/// The model as a page: the payout of each plan set as columns, then the terminal's tables.
+fn html_page(m: &crate::scenario::model::Model, places: u32) -> anyhow::Result<String> {
+    use crate::report::html::{grids::Chart, svg};
+    let scenarios = std::iter::once(&m.current).chain(m.proposals.iter().map(|p| &p.scenario));
+    let bars: Vec<svg::Bar> = scenarios
+        .map(|s| svg::Bar {
+            // A proposal's folder or file name: its path would not fit under a column.
+            label: Path::new(&s.name)
+                .file_name()
+                .map_or(s.name.clone(), |n| n.to_string_lossy().into_owned()),
+            value: Some(s.payout),
+            text: crate::report::whatif::money(s.payout, places),
+        })
+        .collect();
+    let chart = Chart {
+        title: "Payout by plan set".into(),
+        svg: svg::columns(&bars),
+    };
+    let subtitle = format!(
+        "Period {} · bookings {} · the current plans and each proposal on the same deals",
+        m.period,
+        crate::report::whatif::money(m.bookings, places)
+    );
+    crate::report::html::grids::render_grids_page(
+        "Plan modelling",
+        &subtitle,
+        &[chart],
+        &grids(m, places),
+    )
 }
 
 /// A folder, a file, or files separated by commas.

@@ -380,3 +380,30 @@ fn estimate_says_when_a_deal_closes_outside_the_period() {
         ))
         .stderr(predicates::str::contains("WHATIF-1 closes outside 2026-Q1"));
 }
+
+#[test]
+fn model_as_html_is_one_self_contained_page_with_the_totals_and_a_chart() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let page = dir.path().join("model.html");
+    payout()
+        .args(["-w", &workspace("whatif"), "model", "--plans"])
+        .args(["tests/cases/whatif/proposal", "--format", "html", "--out"])
+        .arg(&page)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&page).expect("the page");
+    assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("href="));
+    // One chart (payout by plan set) and the terminal's tables: current 28,000.00 against the
+    // proposal's 6,400 + 20,500 + 0 = 26,900.00 (−1,100.00), R1 8,000.00 → 6,400.00.
+    assert_eq!(html.matches("<svg").count(), 1);
+    for figure in [
+        "28,000.00",
+        "26,900.00",
+        "-1,100.00",
+        r#"<td class="num">6,400.00</td>"#,
+    ] {
+        assert!(html.contains(figure), "{figure} missing from\n{html}");
+    }
+    // The chart labels the proposal by its folder's name.
+    assert!(html.contains(">proposal</text>"), "{html}");
+}

@@ -5,6 +5,7 @@
 //! minijinja escapes by default; the SVG charts escape their own texts and are inserted as safe
 //! markup); figures are formatted exactly as in the insights table.
 
+pub mod grids;
 pub mod svg;
 
 use anyhow::Context;
