@@ -1,5 +1,5 @@
 //! A self-contained page of titled tables (the what-if commands' grids) with optional charts above
-//! them: the same style as the insights report, no script, nothing fetched.
+//! them: the insights report's style sheet ([`super::STYLE`]), no script, nothing fetched.
 //!
 //! Invariants: every cell is HTML-escaped by the template engine; charts are inline SVG from
 //! [`super::svg`]; the tables hold exactly the cells the terminal tables show.
@@ -50,7 +50,7 @@ pub fn render_grids_page(
         .collect();
     let page = env
         .get_template("grids.html")?
-        .render(context! { title, subtitle, charts, grids })?;
+        .render(context! { style => Value::from_safe_string(super::STYLE.to_string()), title, subtitle, charts, grids })?;
     Ok(page)
 }
 

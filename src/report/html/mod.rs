@@ -20,6 +20,9 @@ use svg::{Bar, Point};
 /// The default template of the insights report.
 pub const INSIGHTS_TEMPLATE: &str = include_str!("insights.html");
 
+/// The style sheet every page of payout shares, given to templates as `style`.
+pub const STYLE: &str = include_str!("style.css");
+
 /// The insights an HTML report is drawn from: the totals, and the same metrics by rep, by team and
 /// by plan and rep.
 pub struct Report<'a> {
@@ -178,6 +181,7 @@ pub fn render_insights_html(r: &Report, template: Option<&str>) -> anyhow::Resul
         .map(|(m, label)| bar(label, total(m)))
         .collect();
     let ctx = minijinja::context! {
+        style => Value::from_safe_string(STYLE.to_string()),
         title => "Sales insights",
         period => r.total.period.to_string(),
         currency => r.total.currency.clone(),
