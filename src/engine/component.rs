@@ -417,6 +417,33 @@ fn walk(
     initial: Decimal,
     mut deal: impl FnMut(&Entry, &mut Step) -> Option<()>,
 ) -> Option<Vec<Step>> {
+    walk_events(
+        payouts,
+        entries,
+        keep_credits,
+        initial,
+        |event, step| match event {
+            Event::Deal(e) => deal(e, step),
+            Event::End(_) => Some(()),
+        },
+    )
+}
+
+/// What [`walk_events`] calls back with: a deal (before it is added to the measure), or the end of
+/// a payout period (after its last deal).
+enum Event<'e> {
+    Deal(&'e Entry),
+    End(Period),
+}
+
+/// [`walk`], with a call at the end of each payout period too.
+fn walk_events(
+    payouts: &[Period],
+    entries: &[Entry],
+    keep_credits: bool,
+    initial: Decimal,
+    mut on: impl FnMut(Event, &mut Step) -> Option<()>,
+) -> Option<Vec<Step>> {
     let mut steps = Vec::with_capacity(payouts.len());
     let mut next = 0;
     let (mut exact, mut measure, mut count) = (initial, Decimal::ZERO, 0u32);
@@ -432,12 +459,13 @@ fn walk(
             let e = &entries[next];
             next += 1;
             step.count += 1;
-            deal(e, &mut step)?;
+            on(Event::Deal(e), &mut step)?;
             step.measure += e.credit.credited;
             if keep_credits {
                 step.credits.push(e.credit);
             }
         }
+        on(Event::End(*p), &mut step)?;
         exact = step.exact;
         measure = step.measure;
         count = step.count;
@@ -815,14 +843,12 @@ fn curve(
         Decimal::ZERO,
         |_, _| Some(()),
     )?;
-    let weights = weight_quotas(rc, ci, c, m, quota, diags)?;
+    let weights = weight_quotas(rc, ci, &c.weights, m, quota, diags)?;
     let mut prev = Decimal::ZERO;
     for (p, step) in payouts.iter().zip(&mut steps) {
         let att = step.measure.checked_div(quota.amount).unwrap_or_default();
         let parts = weighted_parts(rc, comp.measure, &weights, m.start(), p.end(), step.measure);
-        let att = parts
-            .as_ref()
-            .map_or(att, |ps| ps.iter().map(|w| w.weight * w.attainment).sum());
+        let att = weighted_sum(&parts, att);
         let pay = c.at(att);
         step.exact = target * c.weight * pay;
         if lines_wanted && step.exact != prev {
@@ -849,19 +875,19 @@ struct WeightedPart {
     attainment: Decimal,
 }
 
-/// The quota of each measure of a curve's `weights` for measurement period `m` (the component's own
-/// measure has `quota`); `None` after a diagnostic when one is missing or scaled to zero.
+/// The quota of each measure of a curve's or bonus's `weights` for measurement period `m` (the
+/// component's own measure has `quota`); `None` after a diagnostic when one is missing or scaled to zero.
 fn weight_quotas(
     rc: &RepCtx,
     ci: usize,
-    c: &Curve,
+    weights: &[crate::plan::MeasureWeight],
     m: Period,
     quota: Quota,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Vec<(usize, Decimal, Quota)>> {
     let comp = &rc.plan.components[ci];
-    let mut out = Vec::with_capacity(c.weights.len());
-    for w in &c.weights {
+    let mut out = Vec::with_capacity(weights.len());
+    for w in weights {
         if w.measure == comp.measure {
             out.push((w.measure, w.weight, quota));
             continue;
@@ -916,10 +942,20 @@ fn weighted_parts(
     Some(parts.collect())
 }
 
-/// Appends each measure's part to a curve line: "; weighted attainment 84.00% = `bookings`
-/// 120,000.00 ÷ 100,000.00 = 120.00% × 60% + `new_logos` 1 ÷ 2 = 50.00% × 40%".
+/// Appends each measure's part to a curve line (see [`weighted_note`]).
 fn push_weighted_note(line: Option<&mut Line>, rc: &RepCtx, parts: &[WeightedPart], att: Decimal) {
     let Some(line) = line else { return };
+    let text = format!(
+        "{}{}",
+        line.detail.as_deref().unwrap_or(""),
+        weighted_note(rc, parts, att)
+    );
+    line.detail = Some(text.into_boxed_str());
+}
+
+/// Each measure's part of a weighted attainment: "; weighted attainment 84.00% = `bookings`
+/// 120,000.00 ÷ 100,000.00 = 120.00% × 60% + `new_logos` 1 ÷ 2 = 50.00% × 40%".
+fn weighted_note(rc: &RepCtx, parts: &[WeightedPart], att: Decimal) -> String {
     let terms: Vec<String> = parts
         .iter()
         .map(|w| {
@@ -933,13 +969,18 @@ fn push_weighted_note(line: Option<&mut Line>, rc: &RepCtx, parts: &[WeightedPar
             )
         })
         .collect();
-    let text = format!(
-        "{}; weighted attainment {} = {}",
-        line.detail.as_deref().unwrap_or(""),
+    format!(
+        "; weighted attainment {} = {}",
         attainment_pct(Some(att)),
         terms.join(" + ")
-    );
-    line.detail = Some(text.into_boxed_str());
+    )
+}
+
+/// The weighted attainment of `parts` (Σ weight × attainment), or `own` without weights.
+fn weighted_sum(parts: &Option<Vec<WeightedPart>>, own: Decimal) -> Decimal {
+    parts
+        .as_ref()
+        .map_or(own, |ps| ps.iter().map(|w| w.weight * w.attainment).sum())
 }
 
 /// How a payout past a curve's last point was reached: "; past the last point: 200% + 2% × 30 points
@@ -1009,10 +1050,17 @@ fn bonus(
         ),
     };
     let lines_wanted = rc.ctx.settings.lines;
+    let weights = weight_quotas(rc, ci, &b.weights, m, quota, diags)?;
     let mut reached = 0usize;
     let mut opening = Vec::new();
     let mut paid = Decimal::ZERO;
-    let mut reach = |att: Decimal, credit: Option<Credit>, out: &mut Vec<Line>| -> Decimal {
+    // Pays every level `att` reaches that was not reached yet; `parts` says how a weighted
+    // attainment was made up.
+    let mut reach = |att: Decimal,
+                     parts: &Option<Vec<WeightedPart>>,
+                     credit: Option<Credit>,
+                     out: &mut Vec<Line>|
+     -> Decimal {
         let mut earned = Decimal::ZERO;
         while reached < b.levels.len() && att >= b.levels[reached].attainment {
             let amount = if b.stacking {
@@ -1032,7 +1080,7 @@ fn bonus(
                     credit,
                     amount,
                     format!(
-                        "level {} reached (attainment {}): {}{}",
+                        "level {} reached (attainment {}): {}{}{}",
                         fmt_percent(b.levels[reached].attainment),
                         attainment_pct(Some(att)),
                         describe(reached),
@@ -1040,7 +1088,10 @@ fn bonus(
                             String::new()
                         } else {
                             " less the lower level already paid".to_string()
-                        }
+                        },
+                        parts
+                            .as_ref()
+                            .map_or(String::new(), |ps| weighted_note(rc, ps, att))
                     ),
                 ));
             }
@@ -1048,18 +1099,24 @@ fn bonus(
         }
         earned
     };
-    let opening_earned = reach(Decimal::ZERO, None, &mut opening);
-    let mut steps = walk(
+    let opening_earned = reach(Decimal::ZERO, &None, None, &mut opening);
+    let mut steps = walk_events(
         payouts,
         entries,
         rc.ctx.settings.credits,
         opening_earned,
-        |e, step| {
-            let att = (step.measure + e.credit.credited)
-                .checked_div(quota.amount)
-                .unwrap_or_default();
+        |event, step| {
+            // A deal of the measure, or (weighted) the end of a payout period: the other
+            // measures' deals can take the weighted attainment to a level too.
+            let (credit, to_date, end) = match event {
+                Event::Deal(e) => (Some(e.credit), step.measure + e.credit.credited, e.date),
+                Event::End(_) if weights.is_empty() => return Some(()),
+                Event::End(p) => (None, step.measure, p.end()),
+            };
+            let own = to_date.checked_div(quota.amount).unwrap_or_default();
+            let parts = weighted_parts(rc, comp.measure, &weights, m.start(), end, to_date);
             let mut lines = Vec::new();
-            step.exact += reach(att, Some(e.credit), &mut lines);
+            step.exact += reach(weighted_sum(&parts, own), &parts, credit, &mut lines);
             step.lines.extend(lines);
             Some(())
         },

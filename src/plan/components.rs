@@ -380,7 +380,7 @@ fn misplaced_keys(raw: &RawComponent) -> Vec<KeyUse> {
         (
             "weights",
             raw.weights.as_ref().map(|x| x.span()),
-            &["curve"],
+            &["curve", "bonus"],
         ),
         (
             "target_incentive",
@@ -1217,7 +1217,7 @@ fn parse_curve_after(
     })
 }
 
-/// `weights = { bookings = "60%", new_logos = "40%" }`: the curve reads the weighted sum of these
+/// `weights = { bookings = "60%", new_logos = "40%" }`: the curve (or bonus) reads the weighted sum of these
 /// measures' attainments. Each names a measure of the plan (its quota row has the measure's name; the
 /// component's own measure uses the component's `quota`), the component's measure among them
 /// (`plan-weights-measure`), and the weights add up to 100% (`plan-weights-sum`).
@@ -1335,7 +1335,12 @@ fn parse_bonus(cx: &Ctx, c: &Spanned<RawComponent>, diags: &mut Diagnostics) -> 
             ),
         ));
     }
+    let weights = match &raw.weights {
+        Some(w) => parse_weights(cx, raw, w, diags)?,
+        None => Vec::new(),
+    };
     Some(Bonus {
+        weights,
         levels,
         stacking: raw.stacking.as_ref().is_some_and(|s| *s.get_ref()),
         target_incentive: raw

@@ -235,13 +235,18 @@ impl Component {
         }
     }
 
-    /// The measures of a curve's weighted attainment (none for other components).
+    /// The measures of a curve's or bonus's weighted attainment (none for other components).
     pub fn weighted_measures(&self) -> impl Iterator<Item = usize> + '_ {
-        let weights = match &self.kind {
+        self.weights().iter().map(|w| w.measure)
+    }
+
+    /// The weighted attainment of a curve or bonus (`weights`); empty: the component's own measure.
+    pub fn weights(&self) -> &[MeasureWeight] {
+        match &self.kind {
             ComponentKind::Curve(c) => c.weights.as_slice(),
+            ComponentKind::Bonus(b) => b.weights.as_slice(),
             _ => &[],
-        };
-        weights.iter().map(|w| w.measure)
+        }
     }
 
     /// The rate table that governs display of tiers and rates (the default table).
@@ -444,6 +449,10 @@ pub struct Bonus {
     pub stacking: bool,
     /// Annual target incentive for `percent_of_ti` levels; default: the roster's `target_incentive`.
     pub target_incentive: Option<Decimal>,
+    /// Attainment as the weighted sum of several measures' attainments (`weights`); empty: the
+    /// component's own measure alone.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub weights: Vec<MeasureWeight>,
 }
 
 #[derive(Debug, Clone, Serialize)]

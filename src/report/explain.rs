@@ -118,14 +118,14 @@ fn describe_curve_after(c: &Curve) -> String {
     )
 }
 
-/// A curve's weighted attainment, if it has one: "Attainment: the weighted sum of `bookings` (quota
-/// `bookings`) × 60% + `new_logos` (quota `new_logos`) × 40%".
-fn describe_weights(s: &mut String, plan: &Plan, c: &Curve) {
-    if c.weights.is_empty() {
+/// A curve's or bonus's weighted attainment, if it has one: "Attainment: the weighted sum of
+/// `bookings` (quota `bookings`) × 60% + `new_logos` (quota `new_logos`) × 40%".
+fn describe_weights(s: &mut String, plan: &Plan, comp: &Component) {
+    if comp.weights().is_empty() {
         return;
     }
-    let terms: Vec<String> = c
-        .weights
+    let terms: Vec<String> = comp
+        .weights()
         .iter()
         .map(|w| {
             format!(
@@ -271,7 +271,6 @@ fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32
                         grouped(t, places)
                     ))
             );
-            describe_weights(s, plan, c);
         }
         ComponentKind::Bonus(b) => {
             let levels: Vec<String> = b
@@ -318,6 +317,7 @@ fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32
             );
         }
     }
+    describe_weights(s, plan, comp);
     if let Some(g) = &comp.gate {
         let _ = writeln!(
             s,
