@@ -62,6 +62,7 @@ pub(crate) struct RawComponent {
     gate: Option<Spanned<RawGate>>,
     multiplier: Option<Spanned<RawMultiplier>>,
     cap: Option<Spanned<Value>>,
+    lifetime_cap: Option<Spanned<Value>>,
 }
 
 #[derive(Deserialize)]
@@ -537,6 +538,15 @@ pub(crate) fn parse_component(
         .cap
         .as_ref()
         .and_then(|v| cx.non_negative(v, "`cap`", false, diags));
+    let lifetime_cap = raw.lifetime_cap.as_ref().and_then(|v| {
+        Some(LifetimeCap {
+            amount: cx.non_negative(v, "`lifetime_cap`", false, diags)?,
+            line: cx.line(&v.span()),
+        })
+    });
+    if let (Some(cap), Some(life)) = (cap, lifetime_cap) {
+        lint_lifetime_below_cap(&cx, raw, cap, life, diags);
+    }
     if let (Some(cap), ComponentKind::Commission(c)) = (cap, &kind) {
         if multiplier.is_none() {
             lint_unreachable_tiers(src, &id, c, cap, diags);
@@ -569,8 +579,32 @@ pub(crate) fn parse_component(
         gate,
         multiplier,
         cap,
+        lifetime_cap,
         formerly,
     })
+}
+
+/// A lifetime cap at or below the cap per measurement period: the period cap can never cut more
+/// than the lifetime cap does; warn, the plan says something it does not do.
+fn lint_lifetime_below_cap(
+    cx: &Ctx,
+    raw: &RawComponent,
+    cap: Decimal,
+    life: LifetimeCap,
+    diags: &mut Diagnostics,
+) {
+    if life.amount > cap {
+        return;
+    }
+    let span = raw.lifetime_cap.as_ref().map_or(0..0, |v| v.span());
+    diags.push(
+        cx.src
+            .warning("plan-lifetime-cap-below-cap", span, format!(
+                "component `{}`: the lifetime cap {} is not above the cap per measurement period {}: the period cap never changes what is paid",
+                cx.id, crate::money::fmt_plain(life.amount), crate::money::fmt_plain(cap)
+            ))
+            .hint("a lifetime cap covers every period of the assignment: make it larger than one period's cap, or remove `cap`"),
+    );
 }
 
 /// A tier that starts where the earning already reaches the component's cap can never pay: warn.

@@ -184,6 +184,9 @@ pub struct Component {
     pub multiplier: Option<Multiplier>,
     /// Most the component can earn in one measurement period.
     pub cap: Option<Decimal>,
+    /// Most the component pays over the life of the rep's plan assignment (all its payout periods).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifetime_cap: Option<LifetimeCap>,
     /// Ids the component had before in its plan (`formerly`): ledger rows recorded under them are
     /// its history.
     pub formerly: Vec<FormerId>,
@@ -297,6 +300,14 @@ impl Commission {
             .unwrap_or(0);
         (rank, rule.when.len())
     }
+}
+
+/// A cap over the life of a plan assignment (`lifetime_cap`): what the component pays, period after
+/// period, from the assignment's start (or the rep's, on the roster's plan) never exceeds `amount`.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct LifetimeCap {
+    pub amount: Decimal,
+    pub line: u64,
 }
 
 /// A cap per value of a deals column, per measurement period (`cap_by`).

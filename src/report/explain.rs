@@ -352,6 +352,17 @@ fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32
             comp.measurement_period
         );
     }
+    if let Some(life) = comp.lifetime_cap {
+        let _ = writeln!(
+            s,
+            "Lifetime cap: {} over the plan assignment{}",
+            grouped(life.amount, places),
+            comp.cap.map_or(String::new(), |_| format!(
+                " (after the cap per {})",
+                comp.measurement_period
+            ))
+        );
+    }
 }
 
 /// Render the explanation of `rep` in `run`. `not_credited` lists the rep's deals not credited.

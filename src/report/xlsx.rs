@@ -27,6 +27,7 @@ pub const NUMERIC: &[&str] = &[
     "carried",
     "held",
     "clawbacks",
+    "lifetime_capped",
     // reconciliation.csv
     "rows",
     "amount",

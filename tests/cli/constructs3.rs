@@ -1,0 +1,125 @@
+//! Plan constructs of the language's second edition, continued: lifetime caps over a plan
+//! assignment, the accrual view, the values printed for auditors and the lints of meaningless
+//! combinations. Every expected number is worked out by hand next to its assertion; the harness
+//! checks that each row's statement lines sum to its payable.
+
+use crate::util::{payout, run_case, Scratch};
+
+// ---------------------------------------------------------------------------------------------
+// Lifetime caps
+
+#[test]
+fn a_lifetime_cap_cuts_what_the_assignment_pays_past_it_after_the_period_cap() {
+    // tests/cases/lifetime-cap, plan `capped`: 10% of bookings per month, at most 1,200.00 a month
+    // (`cap`) and 2,500.00 over the assignment (`lifetime_cap`). R1, on it from 2026-01-01:
+    // L1 10,000 (Jan), L2 15,000 (Feb), L3 10,000 (Mar), L4 5,000 (Apr).
+    let run = run_case("lifetime-cap", "2026-H1");
+    // January 1,000.00: paid 1,000.00
+    assert_eq!(run.payable("R1", "commission", "2026-01"), "1000.00");
+    // February 1,500.00, cut to 1,200.00 by the period cap first (a `cap` line); 1,000 + 1,200 =
+    //   2,200.00 over the assignment, under 2,500.00: no lifetime cut
+    assert_eq!(run.payable("R1", "commission", "2026-02"), "1200.00");
+    assert_eq!(
+        run.get("R1", "commission", "2026-02", "lifetime_capped"),
+        "0.00"
+    );
+    // March 1,000.00: 2,200.00 + 1,000.00 = 3,200.00 > 2,500.00 → cut 700.00, pays 300.00
+    assert_eq!(run.payable("R1", "commission", "2026-03"), "300.00");
+    assert_eq!(
+        run.get("R1", "commission", "2026-03", "lifetime_capped"),
+        "-700.00"
+    );
+    assert_eq!(
+        run.get("R1", "commission", "2026-03", "capped_off"),
+        "700.00"
+    );
+    let cut: Vec<(String, String)> = run
+        .lines("2026-03", "R1", "commission")
+        .iter()
+        .filter(|l| l["line"] == "lifetime-cap")
+        .map(|l| (l["formula"].clone(), l["amount"].clone()))
+        .collect();
+    assert_eq!(
+        cut,
+        [(
+            "paid 2200.00 over the assignment since 2026-01-01 + 1000.00 now = 3200.00, lifetime cap 2500.00: 700.00 cut".to_string(),
+            "-700.00".to_string()
+        )]
+    );
+    // April 500.00: the cap is reached (2,500.00 paid) → all 500.00 cut, pays 0.00
+    assert_eq!(run.payable("R1", "commission", "2026-04"), "0.00");
+    assert_eq!(
+        run.get("R1", "commission", "2026-04", "lifetime_capped"),
+        "-500.00"
+    );
+}
+
+#[test]
+fn a_lifetime_cap_counts_the_open_months_before_the_run_as_the_run_settles_them() {
+    // R1 as above, April alone: January to March are settled before it (1,000 + 1,200 + 300 =
+    // 2,500.00 paid), so April's 500.00 is cut whole, as in the half-year run.
+    let run = run_case("lifetime-cap", "2026-04");
+    assert_eq!(run.payable("R1", "commission", "2026-04"), "0.00");
+    assert_eq!(
+        run.get("R1", "commission", "2026-04", "lifetime_capped"),
+        "-500.00"
+    );
+}
+
+#[test]
+fn a_lifetime_cap_counts_what_the_ledger_recorded_for_closed_months() {
+    // R1 as above, January and February closed (1,000.00 + 1,200.00 recorded), then the January
+    // deal raised from 10,000 to 12,000 after the close: January now computes 1,200.00, a
+    // prior-period correction of +200.00 in March. March: 2,200.00 recorded + (1,000.00 + 200.00)
+    // due = 3,400.00 → cut 900.00, pays 300.00 (200.00 of it the correction).
+    let s = Scratch::new("lifetime-cap");
+    s.close("2026-01");
+    s.close("2026-02");
+    s.edit("deals.csv", "L1,R1,10000", "L1,R1,12000");
+    let run = s.run("2026-03");
+    assert_eq!(
+        run.get("R1", "commission", "2026-03", "prior_periods"),
+        "200.00"
+    );
+    assert_eq!(
+        run.get("R1", "commission", "2026-03", "lifetime_capped"),
+        "-900.00"
+    );
+    assert_eq!(run.payable("R1", "commission", "2026-03"), "300.00");
+}
+
+#[test]
+fn a_rep_put_on_the_plan_again_starts_a_new_lifetime() {
+    // R2: on `capped` in January and February (M1 10,000 → 1,000.00; M2 20,000 → 2,000.00, cut to
+    // 1,200.00 by the period cap: 2,200.00), on `other` in March (M3 10,000 × 5% = 500.00), on
+    // `capped` again from April: M4 10,000 → 1,000.00, paid in full: the new assignment's lifetime
+    // starts at 0 (counting the first one's 2,200.00 would have cut 700.00).
+    let run = run_case("lifetime-cap", "2026-H1");
+    assert_eq!(run.payable("R2", "commission", "2026-02"), "1200.00");
+    assert_eq!(run.payable("R2", "commission", "2026-04"), "1000.00");
+    assert_eq!(
+        run.get("R2", "commission", "2026-04", "lifetime_capped"),
+        "0.00"
+    );
+}
+
+#[test]
+fn explain_states_a_components_lifetime_cap() {
+    let out = payout()
+        .args([
+            "-w",
+            &crate::util::workspace("lifetime-cap"),
+            "explain",
+            "--rep",
+            "R1",
+            "--period",
+            "2026-03",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Lifetime cap: 2,500.00 over the plan assignment (after the cap per month)"),
+        "{text}"
+    );
+}
