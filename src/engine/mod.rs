@@ -12,6 +12,7 @@
 //! A run keeps statement lines only when asked (or when the payment step needs them); a [`Tracer`]
 //! recomputes one rep with every line afterwards, so statements are written a rep at a time.
 
+pub mod accrual;
 mod bind;
 mod component;
 pub(crate) mod credit;

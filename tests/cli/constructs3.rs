@@ -123,3 +123,80 @@ fn explain_states_a_components_lifetime_cap() {
         "{text}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The accrual view
+
+/// `payout accrual --period P --format csv` on a case, as records.
+fn accrual(case: &str, period: &str) -> Vec<crate::util::Record> {
+    let out = payout()
+        .args([
+            "-w",
+            &crate::util::workspace(case),
+            "accrual",
+            "--period",
+            period,
+        ])
+        .args(["--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    crate::util::parse_csv(&String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn the_accrual_shows_what_a_quarterly_component_has_earned_so_far_at_the_tier_reached() {
+    // tests/cases/accrual: quota 90,000 for 2026-Q1; Q1 30,000 (Jan 15), Q2 20,000 (Feb 15), Q3
+    // 50,000 (Mar 15). `quarterly`: retroactive 4% / 8% from 50% / 12% from 100%, paid per quarter;
+    // `monthly`: marginal 1% / 2% from 50% (45,000), paid monthly.
+    let row = |rows: &[crate::util::Record], c: &str| {
+        let r = rows.iter().find(|r| r["component"] == c).unwrap();
+        (
+            r["tier"].clone(),
+            r["rate"].clone(),
+            r["earned_to_date"].clone(),
+            r["payable_to_date"].clone(),
+            r["accrued"].clone(),
+        )
+    };
+    let owned = |t: (&str, &str, &str, &str, &str)| {
+        (
+            t.0.to_string(),
+            t.1.to_string(),
+            t.2.to_string(),
+            t.3.to_string(),
+            t.4.to_string(),
+        )
+    };
+    // January: 30,000 = 33.33% → T1 4%: 30,000 × 4% = 1,200.00 earned, nothing payable before the
+    //   quarter ends → accrued 1,200.00
+    let jan = accrual("accrual", "2026-01");
+    assert_eq!(
+        row(&jan, "quarterly"),
+        owned(("T1 [0%, 50%)", "4%", "1200.00", "0.00", "1200.00"))
+    );
+    // February: 50,000 = 55.56% → T2 8% on all of it (retroactive): 50,000 × 8% = 4,000.00 accrued
+    let feb = accrual("accrual", "2026-02");
+    assert_eq!(
+        row(&feb, "quarterly"),
+        owned(("T2 [50%, 100%)", "8%", "4000.00", "0.00", "4000.00"))
+    );
+    assert_eq!(feb[0]["as_of"], "2026-02-28");
+    assert_eq!(feb[0]["measure_to_date"], "50000");
+    // paid monthly: 45,000 × 1% + 5,000 × 2% = 450 + 100 = 550.00, all of it payable by February's
+    //   end → accrued 0.00
+    assert_eq!(
+        row(&feb, "monthly"),
+        owned(("T2 [50%, ∞)", "2%", "550.00", "550.00", "0.00"))
+    );
+    // March: 100,000 = 111.11% → T3 12%: 12,000.00, payable with the quarter → accrued 0.00
+    let mar = accrual("accrual", "2026-03");
+    assert_eq!(
+        row(&mar, "quarterly"),
+        owned(("T3 [100%, ∞)", "12%", "12000.00", "12000.00", "0.00"))
+    );
+}
