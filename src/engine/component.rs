@@ -598,6 +598,7 @@ fn commission(
                 return Some(());
             };
             let per_deal = rule.and_then(|i| c.rules[i].per_deal);
+            let mut tier_key = None;
             let mut pieces: Pieces = match tier_on {
                 _ if per_deal.is_some() => {
                     smallvec::smallvec![per_deal_piece(
@@ -622,6 +623,7 @@ fn commission(
                         );
                         return None;
                     };
+                    tier_key = Some(key);
                     let band = schedule.tier_of(key);
                     let rate = band.map_or(Decimal::ZERO, |b| b.rate);
                     smallvec::smallvec![Piece {
@@ -681,11 +683,12 @@ fn commission(
             }
             let mut total: Decimal = pieces.iter().map(|p| p.amount).sum();
             if lines_wanted {
-                step.lines.extend(
-                    pieces
-                        .iter()
-                        .map(|p| Line::from_piece(p.kind, credit, p, rule.map(|r| r as u32))),
-                );
+                let chosen = chosen_by(rc, c, rule, tier_key, row);
+                step.lines.extend(pieces.iter().map(|p| {
+                    let mut line = Line::from_piece(p.kind, credit, p, rule.map(|r| r as u32));
+                    line.detail = chosen.clone();
+                    line
+                }));
             }
             if let Some(cap) = c.deal_cap {
                 if total > cap {
@@ -743,6 +746,54 @@ fn commission(
             Some(())
         },
     )
+}
+
+/// The deal's values that chose its rule and its tier, for the statement and `explain`: each
+/// column or derived value of the matching rule's `when` (of every rule's, when none matched), then
+/// the `tier_on` value ("margin_pct = 0.62, product = Services"); `None` for a component without
+/// rules or `tier_on`.
+/// Numbers are truncated to 6 decimals, so a value shown at a breakpoint has reached it.
+fn chosen_by(
+    rc: &RepCtx,
+    c: &Commission,
+    rule: Option<usize>,
+    tier_key: Option<Decimal>,
+    row: usize,
+) -> Option<Box<str>> {
+    let deals = &rc.ctx.inputs.deals;
+    let shown = |v: Decimal| {
+        v.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::ToZero)
+            .normalize()
+            .to_string()
+    };
+    let value_of = |name: &str| match rc.plan.values.iter().position(|v| v.name == name) {
+        Some(i) => rc
+            .bound
+            .number(deals, super::Source::Derived(i), row)
+            .map_or_else(String::new, shown),
+        None => deals
+            .column(name)
+            .map_or_else(String::new, |col| deals.columns[col].display(row)),
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let mut named: Vec<&str> = Vec::new();
+    // The matching rule's columns; for a deal no rule matches, every rule's (why none applied).
+    let conditions: Vec<&crate::plan::Condition> = match rule {
+        Some(i) => c.rules[i].when.iter().collect(),
+        None => c.rules.iter().flat_map(|r| &r.when).collect(),
+    };
+    for cond in conditions {
+        if !named.contains(&cond.column.as_str()) {
+            named.push(&cond.column);
+            parts.push(format!("{} = {}", cond.column, value_of(&cond.column)));
+        }
+    }
+    if let (Some(t), Some(k)) = (&c.tier_on, tier_key) {
+        if !named.contains(&t.as_str()) {
+            parts.push(format!("{t} = {}", shown(k)));
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(", ").into_boxed_str())
 }
 
 /// A commission's `cap_by`: what a deal earns is cut so the deals sharing its value of the column

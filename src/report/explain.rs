@@ -139,14 +139,13 @@ fn describe_weights(s: &mut String, plan: &Plan, comp: &Component) {
     let _ = writeln!(s, "Attainment: the weighted sum of {}", terms.join(" + "));
 }
 
-/// The per-deal value that chose a deal line's tier (`tier_on`), as " (margin_pct = 0.7536)"; the
-/// engine keeps it as the line's measure range. Empty for other lines and components.
-fn tier_key_note(comp: &Component, line: &crate::engine::Line) -> String {
-    match (&comp.kind, line.kind) {
-        (ComponentKind::Commission(c), crate::engine::LineKind::Deal) => {
-            c.tier_on.as_ref().map_or(String::new(), |t| {
-                format!(" ({t} = {})", line.from.normalize())
-            })
+/// The deal's values that chose a deal line's rule or tier (the rule's columns and derived values,
+/// the `tier_on` value), as " (margin_pct = 0.7536)"; the engine keeps them on the line. Empty for
+/// other lines.
+fn tier_key_note(line: &crate::engine::Line) -> String {
+    match (line.kind, line.detail.as_deref()) {
+        (crate::engine::LineKind::Deal | crate::engine::LineKind::Retro, Some(d)) => {
+            format!(" ({d})")
         }
         _ => String::new(),
     }
@@ -560,7 +559,7 @@ pub fn render(
                             .map(|c| deals.id(c.deal as usize).to_string())
                             .unwrap_or_default(),
                         tier(comp, line),
-                        formula(plan, comp, line) + &tier_key_note(comp, line),
+                        formula(plan, comp, line) + &tier_key_note(line),
                         grouped(line.amount, places),
                     ]));
                 }

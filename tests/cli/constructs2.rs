@@ -346,7 +346,8 @@ fn a_negative_month_is_floored_at_zero_without_carry_when_the_plan_says_so() {
 #[test]
 fn explain_prints_the_value_that_chose_a_deals_tier_and_the_effective_rate() {
     // examples/reference, A004, component `margin`: each deal's tier is chosen by its margin_pct
-    // (margin ÷ amount). OPP-10024: 20,322.40 ÷ 28,000.00 = 0.7258 → T1 [0, 0.75) at 4%.
+    // (margin ÷ amount). OPP-10024: 20,322.40 ÷ 28,000.00 = 0.7258 → T1 [0, 0.75) at 4%; its
+    // product (Cloud) is why the Platform rule did not price it.
     let out = payout()
         .args([
             "-w",
@@ -363,7 +364,7 @@ fn explain_prints_the_value_that_chose_a_deals_tier_and_the_effective_rate() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("20322.40 × 4% (margin_pct = 0.7258)"),
+        text.contains("20322.40 × 4% (product = Cloud, margin_pct = 0.7258)"),
         "{text}"
     );
     // commission, March: earned to date 6,064.68 on bookings of 97,589.00:

@@ -200,3 +200,82 @@ fn the_accrual_shows_what_a_quarterly_component_has_earned_so_far_at_the_tier_re
         owned(("T3 [100%, ∞)", "12%", "12000.00", "12000.00", "0.00"))
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Printed where auditors look
+
+#[test]
+fn statements_print_the_values_that_chose_each_deals_rule_and_the_blended_rate() {
+    // tests/cases/auditors: 5% by default, 2% for Services below a 65% margin (margin_pct =
+    // margin ÷ amount, a derived value).
+    //   X1 Services 6,000 ÷ 10,000 = 0.6 < 0.65 → rule: 10,000 × 2% = 200.00
+    //   X2 Services 7,000 ÷ 10,000 = 0.7 → default: 500.00
+    //   X3 Cloud 15,000 ÷ 20,000 = 0.75 → default: 1,000.00
+    //   X4 Services 2,000 ÷ 3,000 = 0.6666… (shown truncated: 0.666666) → default: 150.00
+    // Blended rate: 1,850.00 ÷ 43,000.00 = 0.0430232… → 0.043023 (4.3023%)
+    let run = run_case("auditors", "2026-01");
+    assert_eq!(run.payable("R1", "commission", "2026-01"), "1850.00");
+    let lines = run.lines("2026-01", "R1", "commission");
+    let shown: Vec<(&str, &str, &str)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["deal_id"].as_str(),
+                l["values"].as_str(),
+                l["effective_rate"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("X1", "margin_pct = 0.6, product = Services", "0.043023"),
+            ("X2", "margin_pct = 0.7, product = Services", "0.043023"),
+            ("X3", "margin_pct = 0.75, product = Cloud", "0.043023"),
+            (
+                "X4",
+                "margin_pct = 0.666666, product = Services",
+                "0.043023"
+            ),
+        ]
+    );
+    let md = run.read("statements/2026-01/R1.md");
+    assert!(
+        md.contains("| Effective rate (earned ÷ measure to date) | 4.3023% |"),
+        "{md}"
+    );
+    assert!(md.contains("| 10000.00 × 2% (margin_pct = 0.6, product = Services) | 200.00 |"));
+    let out = payout()
+        .args([
+            "-w",
+            &crate::util::workspace("auditors"),
+            "explain",
+            "--rep",
+            "R1",
+        ])
+        .args(["--period", "2026-01"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("3000.00 × 5% (margin_pct = 0.666666, product = Services)"),
+        "{text}"
+    );
+    assert!(text
+        .contains("effective rate: earned to date 1,850.00 ÷ measure to date 43,000.00 = 4.3023%"));
+}
+
+#[test]
+fn a_statement_prints_the_value_a_deal_was_tiered_on() {
+    // examples/reference, A004, component `margin`, tiered on margin_pct: OPP-10100 (March)
+    // 26,443.07 ÷ 35,089.00 = 0.7535999… → shown truncated 0.753599, T2 from 0.75 at 6%; a Cloud
+    // deal (the Platform rule does not apply). The commission's blended rate in March: 6,064.68 ÷
+    // 97,589.00 = 0.0621452… → 0.062145, on every line of its block.
+    let run = crate::util::run_with("examples/reference/payout.toml", "2026-03", &[]);
+    let margin = run.lines("2026-03", "A004", "margin");
+    let opp = margin.iter().find(|l| l["deal_id"] == "OPP-10100").unwrap();
+    assert_eq!(opp["tier"], "T2 [0.75, ∞)");
+    assert_eq!(opp["values"], "product = Cloud, margin_pct = 0.753599");
+    let commission = run.lines("2026-03", "A004", "commission");
+    assert!(commission.iter().all(|l| l["effective_rate"] == "0.062145"));
+}
