@@ -117,3 +117,39 @@ impl<'a> Lifetime<'a> {
         })
     }
 }
+
+/// `lifetime-cap-undated`: reps on a plan with a lifetime cap whose lifetime has no start — on the
+/// roster's plan (no assignments) without a `start_date` — so it counts from whatever the ledger and
+/// the run hold. One warning per plan, naming the first reps.
+pub(crate) fn undated(inputs: &crate::data::Inputs) -> Vec<crate::diag::Diagnostic> {
+    let mut out = Vec::new();
+    for (pi, plan) in inputs.plans.iter().enumerate() {
+        let Some(comp) = plan.components.iter().find(|c| c.lifetime_cap.is_some()) else {
+            continue;
+        };
+        let reps: Vec<&crate::data::Rep> = (0..inputs.roster.len() as u32)
+            .filter(|&i| inputs.assignments.rows_of(i).is_empty())
+            .map(|i| inputs.roster.get(i))
+            .filter(|r| r.plan == Some(pi) && r.start_date.is_none())
+            .collect();
+        let Some(first) = reps.first() else { continue };
+        let ids: Vec<&str> = reps.iter().take(5).map(|r| r.id.as_str()).collect();
+        let more = if reps.len() > 5 { ", ..." } else { "" };
+        out.push(
+            crate::diag::Diagnostic::warning(
+                "lifetime-cap-undated",
+                &inputs.roster.file,
+                format!(
+                    "{} rep(s) on plan `{}` have no start date ({}{more}): the lifetime cap of component `{}` counts from the earliest period the ledger and the run hold",
+                    reps.len(),
+                    plan.id,
+                    ids.join(", "),
+                    comp.id
+                ),
+            )
+            .line(first.line)
+            .hint("fill the roster's start_date, or put the reps on the plan through the assignments file (its `from` starts the lifetime)"),
+        );
+    }
+    out
+}

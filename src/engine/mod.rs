@@ -106,6 +106,7 @@ pub fn compute_traced(
         plans.push(bound.unwrap_or_default());
     }
     diags.extend(credit::validate_crediting(inputs));
+    diags.extend(lifetime::undated(inputs));
     // Deals without an owner that a measure of the run would take: errors, or exceptions.
     let unowned = unassigned::needed(inputs, &plans, settings.period);
     if !settings.lenient {

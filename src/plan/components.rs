@@ -1269,6 +1269,15 @@ fn parse_weights(
         let measure = cx.measure(&spanned, diags);
         let weight = cx.non_negative(value, "a measure's weight", true, diags);
         let name = name.trim();
+        if weight.is_some_and(|w| w.is_zero()) {
+            diags.push(
+                cx.src
+                    .warning("plan-weight-zero", value.span(), format!(
+                        "component `{}`: measure `{name}` weighs 0%: it takes no part in the attainment", cx.id
+                    ))
+                    .hint("remove it from `weights`, or give it a share"),
+            );
+        }
         out.push(MeasureWeight {
             measure: measure?,
             quota_measure: if name == own { own_quota } else { name }.to_string(),
