@@ -1110,6 +1110,7 @@ fn bonus(
     let mut reach = |att: Decimal,
                      parts: &Option<Vec<WeightedPart>>,
                      credit: Option<Credit>,
+                     end: Option<Period>,
                      out: &mut Vec<Line>|
      -> Decimal {
         let mut earned = Decimal::ZERO;
@@ -1131,8 +1132,9 @@ fn bonus(
                     credit,
                     amount,
                     format!(
-                        "level {} reached (attainment {}): {}{}{}",
+                        "level {} reached{} (attainment {}): {}{}{}",
                         fmt_percent(b.levels[reached].attainment),
+                        end.map_or(String::new(), |p| format!(" at the end of {p}")),
                         attainment_pct(Some(att)),
                         describe(reached),
                         if b.stacking || reached == 0 {
@@ -1150,7 +1152,7 @@ fn bonus(
         }
         earned
     };
-    let opening_earned = reach(Decimal::ZERO, &None, None, &mut opening);
+    let opening_earned = reach(Decimal::ZERO, &None, None, None, &mut opening);
     let mut steps = walk_events(
         payouts,
         entries,
@@ -1159,15 +1161,26 @@ fn bonus(
         |event, step| {
             // A deal of the measure, or (weighted) the end of a payout period: the other
             // measures' deals can take the weighted attainment to a level too.
-            let (credit, to_date, end) = match event {
-                Event::Deal(e) => (Some(e.credit), step.measure + e.credit.credited, e.date),
+            let (credit, to_date, end, at_end) = match event {
+                Event::Deal(e) => (
+                    Some(e.credit),
+                    step.measure + e.credit.credited,
+                    e.date,
+                    None,
+                ),
                 Event::End(_) if weights.is_empty() => return Some(()),
-                Event::End(p) => (None, step.measure, p.end()),
+                Event::End(p) => (None, step.measure, p.end(), Some(p)),
             };
             let own = to_date.checked_div(quota.amount).unwrap_or_default();
             let parts = weighted_parts(rc, comp.measure, &weights, m.start(), end, to_date);
             let mut lines = Vec::new();
-            step.exact += reach(weighted_sum(&parts, own), &parts, credit, &mut lines);
+            step.exact += reach(
+                weighted_sum(&parts, own),
+                &parts,
+                credit,
+                at_end,
+                &mut lines,
+            );
             step.lines.extend(lines);
             Some(())
         },

@@ -209,7 +209,7 @@ fn a_bonus_pays_its_levels_on_the_weighted_sum_of_several_measures_attainments()
     assert_eq!(jan[0]["deal_id"], "");
     assert_eq!(
         jan[0]["formula"],
-        "level 85% reached (attainment 88.00%): 1000.00; weighted attainment 88.00% = `bookings` 130000 ÷ 100000 = 130.00% × 60% + `new_logos` 1 ÷ 4 = 25.00% × 40%"
+        "level 85% reached at the end of 2026-01 (attainment 88.00%): 1000.00; weighted attainment 88.00% = `bookings` 130000 ÷ 100000 = 130.00% × 60% + `new_logos` 1 ÷ 4 = 25.00% × 40%"
     );
     // W3: 40% × 2/4 + 60% × 170% = 20% + 102% = 122% ≥ 120% → 2,500.00 less the 1,000.00 paid
     //   = 1,500.00, on W3
