@@ -12,7 +12,7 @@ pub struct AccrualArgs {
     /// month of a quarterly-paid component.
     #[arg(short, long, value_name = "PERIOD")]
     pub period: Option<String>,
-    /// Output format on stdout (table or csv).
+    /// Output format on stdout (table, csv or json).
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -23,7 +23,8 @@ pub fn run(global: &Global, args: &AccrualArgs) -> anyhow::Result<i32> {
     let rows = crate::engine::accrual::accruals(&mut inputs, period, global.lenient)?;
     stdout_write(|o| match args.format {
         Format::Csv => out::render_csv(&inputs, &rows, o),
-        _ => out::render_table(&inputs, &rows, o),
+        Format::Json => out::render_json(&inputs, &rows, o),
+        Format::Table => out::render_table(&inputs, &rows, o),
     })?;
     global.message(format!(
         "accrual at {}: {} row(s); earned on each measurement period to date at the tier reached, less what is payable",

@@ -268,6 +268,7 @@ fn prints_json(cli: &Cli) -> bool {
         Command::Model(a) => a.format == model::ModelFormat::Json,
         Command::Forecast(a) => a.format == Format::Json,
         Command::Insights(a) => a.format == insights::InsightsFormat::Json,
+        Command::Accrual(a) => a.format == Format::Json,
         _ => false,
     }
 }

@@ -66,49 +66,75 @@ fn measure_text(inputs: &Inputs, a: &Accrual) -> String {
     }
 }
 
+/// The header of the accrual CSV (and the keys of its JSON rows).
+const HEADER: [&str; 15] = [
+    "rep_id",
+    "rep_name",
+    "plan",
+    "component",
+    "measurement_period",
+    "as_of",
+    "measure_to_date",
+    "quota",
+    "attainment",
+    "tier",
+    "rate",
+    "earned_to_date",
+    "payable_to_date",
+    "accrued",
+    "currency",
+];
+
+/// One row's cells, in [`HEADER`]'s order.
+fn record(inputs: &Inputs, a: &Accrual) -> [String; 15] {
+    let c = cells(inputs, a);
+    let places = inputs.plans[a.plan].rounding.places;
+    [
+        c.rep_id,
+        c.rep_name,
+        c.plan,
+        c.component,
+        c.measurement_period,
+        c.as_of,
+        fmt_plain(a.measure_to_date),
+        a.quota.map_or(String::new(), fmt_plain),
+        attainment_ratio(a.attainment),
+        c.tier,
+        c.rate,
+        fmt_amount(a.earned_to_date, places),
+        fmt_amount(a.payable_to_date, places),
+        fmt_amount(a.accrued, places),
+        c.currency,
+    ]
+}
+
 /// accrual CSV: one row per rep and component.
 pub fn render_csv(inputs: &Inputs, rows: &[Accrual], out: impl Write) -> anyhow::Result<()> {
     let mut w = Fields::new(csv::Writer::from_writer(out));
-    w.record([
-        "rep_id",
-        "rep_name",
-        "plan",
-        "component",
-        "measurement_period",
-        "as_of",
-        "measure_to_date",
-        "quota",
-        "attainment",
-        "tier",
-        "rate",
-        "earned_to_date",
-        "payable_to_date",
-        "accrued",
-        "currency",
-    ])?;
+    w.record(HEADER)?;
     for a in rows {
-        let c = cells(inputs, a);
-        let places = inputs.plans[a.plan].rounding.places;
-        let row = [
-            c.rep_id,
-            c.rep_name,
-            c.plan,
-            c.component,
-            c.measurement_period,
-            c.as_of,
-            fmt_plain(a.measure_to_date),
-            a.quota.map_or(String::new(), fmt_plain),
-            attainment_ratio(a.attainment),
-            c.tier,
-            c.rate,
-            fmt_amount(a.earned_to_date, places),
-            fmt_amount(a.payable_to_date, places),
-            fmt_amount(a.accrued, places),
-            c.currency,
-        ];
+        let row = record(inputs, a);
         w.record(row.iter().map(String::as_str))?;
     }
     w.into_inner()?;
+    Ok(())
+}
+
+/// accrual JSON: an array of objects keyed like the CSV's columns, every value a string (money
+/// exact, as in the CSV).
+pub fn render_json(inputs: &Inputs, rows: &[Accrual], mut out: impl Write) -> anyhow::Result<()> {
+    let objects: Vec<serde_json::Map<String, serde_json::Value>> = rows
+        .iter()
+        .map(|a| {
+            HEADER
+                .iter()
+                .zip(record(inputs, a))
+                .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
+                .collect()
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut out, &objects)?;
+    writeln!(out)?;
     Ok(())
 }
 

@@ -193,6 +193,15 @@ fn the_accrual_shows_what_a_quarterly_component_has_earned_so_far_at_the_tier_re
         row(&feb, "monthly"),
         owned(("T2 [50%, ∞)", "2%", "550.00", "550.00", "0.00"))
     );
+    // the same rows as JSON
+    let out = payout()
+        .args(["-w", &crate::util::workspace("accrual"), "accrual"])
+        .args(["--period", "2026-02", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[0]["component"], "quarterly");
+    assert_eq!(json[0]["accrued"], "4000.00");
     // March: 100,000 = 111.11% → T3 12%: 12,000.00, payable with the quarter → accrued 0.00
     let mar = accrual("accrual", "2026-03");
     assert_eq!(
