@@ -89,6 +89,39 @@ fn a_lifetime_cap_counts_what_the_ledger_recorded_for_closed_months() {
 }
 
 #[test]
+fn a_closed_lifetime_cut_is_read_back_from_the_ledger() {
+    // R1, January to March closed: the ledger records March's lifetime-cap row of −700.00, so the
+    // assignment paid 1,000 + 1,200 + 1,000 − 700 = 2,500.00. Then April's deal becomes a credit
+    // note of −3,000 (−300.00 due: nothing to cut) and a 2,000 deal closes in May (200.00 due).
+    // May: paid before 2,500.00 − 300.00 = 2,200.00; + 200.00 = 2,400.00 ≤ 2,500.00 → no cut.
+    // (Without the recorded cut, 3,200.00 − 300.00 + 200.00 would pass the cap and cut 200.00.)
+    let s = Scratch::new("lifetime-cap");
+    s.close("2026-01");
+    s.close("2026-02");
+    s.close("2026-03");
+    let ledger = std::fs::read_to_string(s.path("ledger.csv")).unwrap();
+    assert!(
+        ledger.contains(",lifetime-cap,2026-03,,-700.00,"),
+        "{ledger}"
+    );
+    s.edit("deals.csv", "L4,R1,5000", "L4,R1,-3000");
+    s.append("deals.csv", "L5,R1,2000,2026-05-10");
+    let run = s.run("2026-Q2");
+    assert_eq!(
+        run.get("R1", "commission", "2026-04", "lifetime_capped"),
+        "0.00"
+    );
+    assert_eq!(
+        run.get("R1", "commission", "2026-05", "earned_to_date"),
+        "200.00"
+    );
+    assert_eq!(
+        run.get("R1", "commission", "2026-05", "lifetime_capped"),
+        "0.00"
+    );
+}
+
+#[test]
 fn a_rep_put_on_the_plan_again_starts_a_new_lifetime() {
     // R2: on `capped` in January and February (M1 10,000 → 1,000.00; M2 20,000 → 2,000.00, cut to
     // 1,200.00 by the period cap: 2,200.00), on `other` in March (M3 10,000 × 5% = 500.00), on
