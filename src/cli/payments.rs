@@ -114,7 +114,12 @@ impl Payments {
     ) -> Result<Ledger, InvalidInput> {
         let run = settings.period;
         let calendar = run.calendar();
-        let year_start = |d: NaiveDate| calendar.period_of(Granularity::Year, d).start();
+        // From the start of the fiscal year, or earlier where a lifetime cap counts from.
+        let lifetime = crate::engine::lifetime::earliest_start(inputs);
+        let year_start = |d: NaiveDate| {
+            let d = lifetime.map_or(d, |l| l.min(d));
+            calendar.period_of(Granularity::Year, d).start()
+        };
         let months = self.ledger.closed_months();
         let (before_first, after_last) = match (months.first(), months.last()) {
             (Some(first), Some(last)) => (

@@ -153,3 +153,34 @@ pub(crate) fn undated(inputs: &crate::data::Inputs) -> Vec<crate::diag::Diagnost
     }
     out
 }
+
+/// The earliest day a lifetime cap of the workspace counts from: the first `from` of an assignment
+/// to a plan with a lifetime cap, or the `start_date` of a rep on such a plan from the roster.
+/// `None` without lifetime caps (or without dates). The payment step settles the open periods from
+/// there, so what they paid counts.
+pub fn earliest_start(inputs: &crate::data::Inputs) -> Option<NaiveDate> {
+    let capped = |plan: usize| {
+        inputs.plans[plan]
+            .components
+            .iter()
+            .any(|c| c.lifetime_cap.is_some())
+    };
+    if !(0..inputs.plans.len()).any(capped) {
+        return None;
+    }
+    (0..inputs.roster.len() as u32)
+        .flat_map(|i| {
+            let rows = inputs.assignments.rows_of(i);
+            let rep = inputs.roster.get(i);
+            let roster = rows
+                .is_empty()
+                .then_some(())
+                .and(rep.plan.filter(|&p| capped(p)))
+                .and(rep.start_date);
+            rows.iter()
+                .filter(|a| capped(a.value.plan))
+                .map(|a| a.from)
+                .chain(roster)
+        })
+        .min()
+}

@@ -17,7 +17,7 @@ mod bind;
 mod component;
 pub(crate) mod credit;
 pub mod leavers;
-mod lifetime;
+pub mod lifetime;
 pub mod pay_currency;
 pub mod payment;
 pub mod proration;

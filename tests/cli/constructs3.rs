@@ -89,6 +89,21 @@ fn a_lifetime_cap_counts_what_the_ledger_recorded_for_closed_months() {
 }
 
 #[test]
+fn a_lifetime_cap_counts_open_periods_of_earlier_years() {
+    // R1 as above, nothing closed, a 3,000 deal in January 2027 (300.00 due): the run settles the
+    // open months from the assignment's start (2026-01-01), not only from the start of 2027, so
+    // 2,500.00 was paid before → all 300.00 cut.
+    let s = Scratch::new("lifetime-cap");
+    s.append("deals.csv", "L9,R1,3000,2027-01-15");
+    let run = s.run("2027-01");
+    assert_eq!(
+        run.get("R1", "commission", "2027-01", "lifetime_capped"),
+        "-300.00"
+    );
+    assert_eq!(run.payable("R1", "commission", "2027-01"), "0.00");
+}
+
+#[test]
 fn a_closed_lifetime_cut_is_read_back_from_the_ledger() {
     // R1, January to March closed: the ledger records March's lifetime-cap row of −700.00, so the
     // assignment paid 1,000 + 1,200 + 1,000 − 700 = 2,500.00. Then April's deal becomes a credit
