@@ -38,6 +38,7 @@ pub const NUMERIC: &[&str] = &[
     "cumulative_from",
     "cumulative_to",
     "base",
+    "effective_rate",
     // exceptions.csv
     "line",
 ];
