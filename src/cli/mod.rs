@@ -5,6 +5,7 @@
 //! (diagnostics printed on stderr); 2 usage, I/O or internal error. stdout carries data only;
 //! messages go to stderr prefixed `payout:`.
 
+mod accrual;
 mod amortize;
 mod balances;
 mod capacity;
@@ -150,6 +151,9 @@ pub enum Command {
     /// Commission expense expected from the open pipeline (weighted) on top of what is earned,
     /// by month, rep and component, with the accrual.
     Forecast(forecast::ForecastArgs),
+    /// What each component has earned on its measurement period through a period's end, at the
+    /// tier reached, beside what is payable of it: finance's monthly accrual.
+    Accrual(accrual::AccrualArgs),
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,6 +248,7 @@ fn check_period_first(cli: &Cli) -> anyhow::Result<()> {
         Command::Model(a) => a.period.as_deref(),
         Command::Forecast(a) => a.period.as_deref(),
         Command::Insights(a) => a.period.as_deref(),
+        Command::Accrual(a) => a.period.as_deref(),
         _ => None,
     };
     if let Some(period) = given {
@@ -263,6 +268,7 @@ fn prints_json(cli: &Cli) -> bool {
         Command::Model(a) => a.format == model::ModelFormat::Json,
         Command::Forecast(a) => a.format == Format::Json,
         Command::Insights(a) => a.format == insights::InsightsFormat::Json,
+        Command::Accrual(a) => a.format == Format::Json,
         _ => false,
     }
 }
@@ -303,6 +309,7 @@ fn dispatch(cli: &Cli) -> i32 {
         Command::Model(a) => model::run(&cli.global, a),
         Command::Forecast(a) => forecast::run(&cli.global, a),
         Command::Insights(a) => insights::run(&cli.global, a),
+        Command::Accrual(a) => accrual::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,

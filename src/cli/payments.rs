@@ -2,7 +2,8 @@
 //! and the adjustments file; and the run with them applied (the engine's payment step).
 //!
 //! Invariant: a payout period's payable does not depend on the run period asked for. The payment step
-//! walks from the start of the fiscal year (of the first close, else of the run): the open periods
+//! walks from the start of the fiscal year (of the first close, else of the run; of the earliest
+//! lifetime start when a component has a lifetime cap): the open periods
 //! before the run period (those before the first close, and those after the last one) are computed
 //! and settled in order, as if each had been closed as computed (provisional ledger rows), so their
 //! draws, recoveries, carried balances, holds and clawbacks apply to the run; only the run period's
@@ -114,7 +115,12 @@ impl Payments {
     ) -> Result<Ledger, InvalidInput> {
         let run = settings.period;
         let calendar = run.calendar();
-        let year_start = |d: NaiveDate| calendar.period_of(Granularity::Year, d).start();
+        // From the start of the fiscal year, or earlier where a lifetime cap counts from.
+        let lifetime = crate::engine::lifetime::earliest_start(inputs);
+        let year_start = |d: NaiveDate| {
+            let d = lifetime.map_or(d, |l| l.min(d));
+            calendar.period_of(Granularity::Year, d).start()
+        };
         let months = self.ledger.closed_months();
         let (before_first, after_last) = match (months.first(), months.last()) {
             (Some(first), Some(last)) => (

@@ -417,6 +417,33 @@ fn walk(
     initial: Decimal,
     mut deal: impl FnMut(&Entry, &mut Step) -> Option<()>,
 ) -> Option<Vec<Step>> {
+    walk_events(
+        payouts,
+        entries,
+        keep_credits,
+        initial,
+        |event, step| match event {
+            Event::Deal(e) => deal(e, step),
+            Event::End(_) => Some(()),
+        },
+    )
+}
+
+/// What [`walk_events`] calls back with: a deal (before it is added to the measure), or the end of
+/// a payout period (after its last deal).
+enum Event<'e> {
+    Deal(&'e Entry),
+    End(Period),
+}
+
+/// [`walk`], with a call at the end of each payout period too.
+fn walk_events(
+    payouts: &[Period],
+    entries: &[Entry],
+    keep_credits: bool,
+    initial: Decimal,
+    mut on: impl FnMut(Event, &mut Step) -> Option<()>,
+) -> Option<Vec<Step>> {
     let mut steps = Vec::with_capacity(payouts.len());
     let mut next = 0;
     let (mut exact, mut measure, mut count) = (initial, Decimal::ZERO, 0u32);
@@ -432,12 +459,13 @@ fn walk(
             let e = &entries[next];
             next += 1;
             step.count += 1;
-            deal(e, &mut step)?;
+            on(Event::Deal(e), &mut step)?;
             step.measure += e.credit.credited;
             if keep_credits {
                 step.credits.push(e.credit);
             }
         }
+        on(Event::End(*p), &mut step)?;
         exact = step.exact;
         measure = step.measure;
         count = step.count;
@@ -570,6 +598,7 @@ fn commission(
                 return Some(());
             };
             let per_deal = rule.and_then(|i| c.rules[i].per_deal);
+            let mut tier_key = None;
             let mut pieces: Pieces = match tier_on {
                 _ if per_deal.is_some() => {
                     smallvec::smallvec![per_deal_piece(
@@ -594,6 +623,7 @@ fn commission(
                         );
                         return None;
                     };
+                    tier_key = Some(key);
                     let band = schedule.tier_of(key);
                     let rate = band.map_or(Decimal::ZERO, |b| b.rate);
                     smallvec::smallvec![Piece {
@@ -653,11 +683,12 @@ fn commission(
             }
             let mut total: Decimal = pieces.iter().map(|p| p.amount).sum();
             if lines_wanted {
-                step.lines.extend(
-                    pieces
-                        .iter()
-                        .map(|p| Line::from_piece(p.kind, credit, p, rule.map(|r| r as u32))),
-                );
+                let chosen = chosen_by(rc, c, rule, tier_key, row);
+                step.lines.extend(pieces.iter().map(|p| {
+                    let mut line = Line::from_piece(p.kind, credit, p, rule.map(|r| r as u32));
+                    line.detail = chosen.clone();
+                    line
+                }));
             }
             if let Some(cap) = c.deal_cap {
                 if total > cap {
@@ -715,6 +746,54 @@ fn commission(
             Some(())
         },
     )
+}
+
+/// The deal's values that chose its rule and its tier, for the statement and `explain`: each
+/// column or derived value of the matching rule's `when` (of every rule's, when none matched), then
+/// the `tier_on` value ("margin_pct = 0.62, product = Services"); `None` for a component without
+/// rules or `tier_on`.
+/// Numbers are truncated to 6 decimals, so a value shown at a breakpoint has reached it.
+fn chosen_by(
+    rc: &RepCtx,
+    c: &Commission,
+    rule: Option<usize>,
+    tier_key: Option<Decimal>,
+    row: usize,
+) -> Option<Box<str>> {
+    let deals = &rc.ctx.inputs.deals;
+    let shown = |v: Decimal| {
+        v.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::ToZero)
+            .normalize()
+            .to_string()
+    };
+    let value_of = |name: &str| match rc.plan.values.iter().position(|v| v.name == name) {
+        Some(i) => rc
+            .bound
+            .number(deals, super::Source::Derived(i), row)
+            .map_or_else(String::new, shown),
+        None => deals
+            .column(name)
+            .map_or_else(String::new, |col| deals.columns[col].display(row)),
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let mut named: Vec<&str> = Vec::new();
+    // The matching rule's columns; for a deal no rule matches, every rule's (why none applied).
+    let conditions: Vec<&crate::plan::Condition> = match rule {
+        Some(i) => c.rules[i].when.iter().collect(),
+        None => c.rules.iter().flat_map(|r| &r.when).collect(),
+    };
+    for cond in conditions {
+        if !named.contains(&cond.column.as_str()) {
+            named.push(&cond.column);
+            parts.push(format!("{} = {}", cond.column, value_of(&cond.column)));
+        }
+    }
+    if let (Some(t), Some(k)) = (&c.tier_on, tier_key) {
+        if !named.contains(&t.as_str()) {
+            parts.push(format!("{t} = {}", shown(k)));
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(", ").into_boxed_str())
 }
 
 /// A commission's `cap_by`: what a deal earns is cut so the deals sharing its value of the column
@@ -815,14 +894,12 @@ fn curve(
         Decimal::ZERO,
         |_, _| Some(()),
     )?;
-    let weights = weight_quotas(rc, ci, c, m, quota, diags)?;
+    let weights = weight_quotas(rc, ci, &c.weights, m, quota, diags)?;
     let mut prev = Decimal::ZERO;
     for (p, step) in payouts.iter().zip(&mut steps) {
         let att = step.measure.checked_div(quota.amount).unwrap_or_default();
         let parts = weighted_parts(rc, comp.measure, &weights, m.start(), p.end(), step.measure);
-        let att = parts
-            .as_ref()
-            .map_or(att, |ps| ps.iter().map(|w| w.weight * w.attainment).sum());
+        let att = weighted_sum(&parts, att);
         let pay = c.at(att);
         step.exact = target * c.weight * pay;
         if lines_wanted && step.exact != prev {
@@ -849,19 +926,19 @@ struct WeightedPart {
     attainment: Decimal,
 }
 
-/// The quota of each measure of a curve's `weights` for measurement period `m` (the component's own
-/// measure has `quota`); `None` after a diagnostic when one is missing or scaled to zero.
+/// The quota of each measure of a curve's or bonus's `weights` for measurement period `m` (the
+/// component's own measure has `quota`); `None` after a diagnostic when one is missing or scaled to zero.
 fn weight_quotas(
     rc: &RepCtx,
     ci: usize,
-    c: &Curve,
+    weights: &[crate::plan::MeasureWeight],
     m: Period,
     quota: Quota,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Vec<(usize, Decimal, Quota)>> {
     let comp = &rc.plan.components[ci];
-    let mut out = Vec::with_capacity(c.weights.len());
-    for w in &c.weights {
+    let mut out = Vec::with_capacity(weights.len());
+    for w in weights {
         if w.measure == comp.measure {
             out.push((w.measure, w.weight, quota));
             continue;
@@ -916,10 +993,20 @@ fn weighted_parts(
     Some(parts.collect())
 }
 
-/// Appends each measure's part to a curve line: "; weighted attainment 84.00% = `bookings`
-/// 120,000.00 ÷ 100,000.00 = 120.00% × 60% + `new_logos` 1 ÷ 2 = 50.00% × 40%".
+/// Appends each measure's part to a curve line (see [`weighted_note`]).
 fn push_weighted_note(line: Option<&mut Line>, rc: &RepCtx, parts: &[WeightedPart], att: Decimal) {
     let Some(line) = line else { return };
+    let text = format!(
+        "{}{}",
+        line.detail.as_deref().unwrap_or(""),
+        weighted_note(rc, parts, att)
+    );
+    line.detail = Some(text.into_boxed_str());
+}
+
+/// Each measure's part of a weighted attainment: "; weighted attainment 84.00% = `bookings`
+/// 120,000.00 ÷ 100,000.00 = 120.00% × 60% + `new_logos` 1 ÷ 2 = 50.00% × 40%".
+fn weighted_note(rc: &RepCtx, parts: &[WeightedPart], att: Decimal) -> String {
     let terms: Vec<String> = parts
         .iter()
         .map(|w| {
@@ -933,13 +1020,18 @@ fn push_weighted_note(line: Option<&mut Line>, rc: &RepCtx, parts: &[WeightedPar
             )
         })
         .collect();
-    let text = format!(
-        "{}; weighted attainment {} = {}",
-        line.detail.as_deref().unwrap_or(""),
+    format!(
+        "; weighted attainment {} = {}",
         attainment_pct(Some(att)),
         terms.join(" + ")
-    );
-    line.detail = Some(text.into_boxed_str());
+    )
+}
+
+/// The weighted attainment of `parts` (Σ weight × attainment), or `own` without weights.
+fn weighted_sum(parts: &Option<Vec<WeightedPart>>, own: Decimal) -> Decimal {
+    parts
+        .as_ref()
+        .map_or(own, |ps| ps.iter().map(|w| w.weight * w.attainment).sum())
 }
 
 /// How a payout past a curve's last point was reached: "; past the last point: 200% + 2% × 30 points
@@ -1009,10 +1101,18 @@ fn bonus(
         ),
     };
     let lines_wanted = rc.ctx.settings.lines;
+    let weights = weight_quotas(rc, ci, &b.weights, m, quota, diags)?;
     let mut reached = 0usize;
     let mut opening = Vec::new();
     let mut paid = Decimal::ZERO;
-    let mut reach = |att: Decimal, credit: Option<Credit>, out: &mut Vec<Line>| -> Decimal {
+    // Pays every level `att` reaches that was not reached yet; `parts` says how a weighted
+    // attainment was made up.
+    let mut reach = |att: Decimal,
+                     parts: &Option<Vec<WeightedPart>>,
+                     credit: Option<Credit>,
+                     end: Option<Period>,
+                     out: &mut Vec<Line>|
+     -> Decimal {
         let mut earned = Decimal::ZERO;
         while reached < b.levels.len() && att >= b.levels[reached].attainment {
             let amount = if b.stacking {
@@ -1032,15 +1132,19 @@ fn bonus(
                     credit,
                     amount,
                     format!(
-                        "level {} reached (attainment {}): {}{}",
+                        "level {} reached{} (attainment {}): {}{}{}",
                         fmt_percent(b.levels[reached].attainment),
+                        end.map_or(String::new(), |p| format!(" at the end of {p}")),
                         attainment_pct(Some(att)),
                         describe(reached),
                         if b.stacking || reached == 0 {
                             String::new()
                         } else {
                             " less the lower level already paid".to_string()
-                        }
+                        },
+                        parts
+                            .as_ref()
+                            .map_or(String::new(), |ps| weighted_note(rc, ps, att))
                     ),
                 ));
             }
@@ -1048,18 +1152,35 @@ fn bonus(
         }
         earned
     };
-    let opening_earned = reach(Decimal::ZERO, None, &mut opening);
-    let mut steps = walk(
+    let opening_earned = reach(Decimal::ZERO, &None, None, None, &mut opening);
+    let mut steps = walk_events(
         payouts,
         entries,
         rc.ctx.settings.credits,
         opening_earned,
-        |e, step| {
-            let att = (step.measure + e.credit.credited)
-                .checked_div(quota.amount)
-                .unwrap_or_default();
+        |event, step| {
+            // A deal of the measure, or (weighted) the end of a payout period: the other
+            // measures' deals can take the weighted attainment to a level too.
+            let (credit, to_date, end, at_end) = match event {
+                Event::Deal(e) => (
+                    Some(e.credit),
+                    step.measure + e.credit.credited,
+                    e.date,
+                    None,
+                ),
+                Event::End(_) if weights.is_empty() => return Some(()),
+                Event::End(p) => (None, step.measure, p.end(), Some(p)),
+            };
+            let own = to_date.checked_div(quota.amount).unwrap_or_default();
+            let parts = weighted_parts(rc, comp.measure, &weights, m.start(), end, to_date);
             let mut lines = Vec::new();
-            step.exact += reach(att, Some(e.credit), &mut lines);
+            step.exact += reach(
+                weighted_sum(&parts, own),
+                &parts,
+                credit,
+                at_end,
+                &mut lines,
+            );
             step.lines.extend(lines);
             Some(())
         },

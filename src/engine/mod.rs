@@ -12,10 +12,12 @@
 //! A run keeps statement lines only when asked (or when the payment step needs them); a [`Tracer`]
 //! recomputes one rep with every line afterwards, so statements are written a rep at a time.
 
+pub mod accrual;
 mod bind;
 mod component;
 pub(crate) mod credit;
 pub mod leavers;
+pub mod lifetime;
 pub mod pay_currency;
 pub mod payment;
 pub mod proration;
@@ -104,6 +106,7 @@ pub fn compute_traced(
         plans.push(bound.unwrap_or_default());
     }
     diags.extend(credit::validate_crediting(inputs));
+    diags.extend(lifetime::undated(inputs));
     // Deals without an owner that a measure of the run would take: errors, or exceptions.
     let unowned = unassigned::needed(inputs, &plans, settings.period);
     if !settings.lenient {

@@ -356,6 +356,7 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
             && plan.payment.draw.is_none()
             && plan.payment.clawback.is_none()
             && plan.payment.hold.is_none()
+            && plan.components.iter().all(|c| c.lifetime_cap.is_none())
         {
             continue;
         }
@@ -502,6 +503,8 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                     }
                 }
             }
+            let rep_start = inputs.roster.get(r.rep).start_date;
+            let mut lifetime = super::lifetime::Lifetime::new(comp, r.assignment, rep_start, rows);
             let mut held_in_run: BTreeMap<u32, Decimal> = BTreeMap::new();
             // Per deal, this run's holds (negative) and releases so far.
             let mut hold_moves: BTreeMap<u32, Decimal> = BTreeMap::new();
@@ -603,6 +606,15 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                                 money(new)
                             ),
                         ));
+                    }
+                    // The lifetime cap, on the payable and the corrections of closed periods.
+                    if let Some(l) = lifetime.as_mut() {
+                        let due =
+                            engine_payable + entries.iter().map(|e| e.amount).sum::<Decimal>();
+                        if let Some(e) = l.cut(period, due, &money) {
+                            p.capped_off -= e.amount;
+                            entries.push(e);
+                        }
                     }
                     let (due, wait): (Vec<_>, Vec<_>) = late
                         .into_iter()

@@ -73,6 +73,8 @@ pub enum LineKind {
     Hold,
     /// Held commission released in the payout period of the deal's paid date (positive).
     Release,
+    /// The part of a component's payable above its lifetime cap (negative).
+    LifetimeCap,
 }
 
 impl LineKind {
@@ -104,6 +106,7 @@ impl LineKind {
             LineKind::Clawback => "clawback",
             LineKind::Hold => "hold",
             LineKind::Release => "release",
+            LineKind::LifetimeCap => "lifetime-cap",
         }
     }
 
@@ -113,7 +116,7 @@ impl LineKind {
     }
 
     /// Every payment kind, for parsing the ledger's `kind` column.
-    pub const PAYMENT: [LineKind; 13] = [
+    pub const PAYMENT: [LineKind; 14] = [
         LineKind::TrueUp,
         LineKind::PriorPeriod,
         LineKind::Adjustment,
@@ -127,6 +130,7 @@ impl LineKind {
         LineKind::Hold,
         LineKind::Release,
         LineKind::Floored,
+        LineKind::LifetimeCap,
     ];
 
     /// Payment lines that are not part of the true-up of earned-to-date: payable = earned-to-date −
@@ -146,6 +150,7 @@ impl LineKind {
                 | LineKind::Clawback
                 | LineKind::Hold
                 | LineKind::Release
+                | LineKind::LifetimeCap
         )
     }
 

@@ -62,6 +62,7 @@ pub(crate) struct RawComponent {
     gate: Option<Spanned<RawGate>>,
     multiplier: Option<Spanned<RawMultiplier>>,
     cap: Option<Spanned<Value>>,
+    lifetime_cap: Option<Spanned<Value>>,
 }
 
 #[derive(Deserialize)]
@@ -380,7 +381,7 @@ fn misplaced_keys(raw: &RawComponent) -> Vec<KeyUse> {
         (
             "weights",
             raw.weights.as_ref().map(|x| x.span()),
-            &["curve"],
+            &["curve", "bonus"],
         ),
         (
             "target_incentive",
@@ -537,6 +538,15 @@ pub(crate) fn parse_component(
         .cap
         .as_ref()
         .and_then(|v| cx.non_negative(v, "`cap`", false, diags));
+    let lifetime_cap = raw.lifetime_cap.as_ref().and_then(|v| {
+        Some(LifetimeCap {
+            amount: cx.non_negative(v, "`lifetime_cap`", false, diags)?,
+            line: cx.line(&v.span()),
+        })
+    });
+    if let (Some(cap), Some(life)) = (cap, lifetime_cap) {
+        lint_lifetime_below_cap(&cx, raw, cap, life, diags);
+    }
     if let (Some(cap), ComponentKind::Commission(c)) = (cap, &kind) {
         if multiplier.is_none() {
             lint_unreachable_tiers(src, &id, c, cap, diags);
@@ -569,8 +579,32 @@ pub(crate) fn parse_component(
         gate,
         multiplier,
         cap,
+        lifetime_cap,
         formerly,
     })
+}
+
+/// A lifetime cap at or below the cap per measurement period: the period cap can never cut more
+/// than the lifetime cap does; warn, the plan says something it does not do.
+fn lint_lifetime_below_cap(
+    cx: &Ctx,
+    raw: &RawComponent,
+    cap: Decimal,
+    life: LifetimeCap,
+    diags: &mut Diagnostics,
+) {
+    if life.amount > cap {
+        return;
+    }
+    let span = raw.lifetime_cap.as_ref().map_or(0..0, |v| v.span());
+    diags.push(
+        cx.src
+            .warning("plan-lifetime-cap-below-cap", span, format!(
+                "component `{}`: the lifetime cap {} is not above the cap per measurement period {}: the period cap never changes what is paid",
+                cx.id, crate::money::fmt_plain(life.amount), crate::money::fmt_plain(cap)
+            ))
+            .hint("a lifetime cap covers every period of the assignment: make it larger than one period's cap, or remove `cap`"),
+    );
 }
 
 /// A tier that starts where the earning already reaches the component's cap can never pay: warn.
@@ -1217,7 +1251,7 @@ fn parse_curve_after(
     })
 }
 
-/// `weights = { bookings = "60%", new_logos = "40%" }`: the curve reads the weighted sum of these
+/// `weights = { bookings = "60%", new_logos = "40%" }`: the curve (or bonus) reads the weighted sum of these
 /// measures' attainments. Each names a measure of the plan (its quota row has the measure's name; the
 /// component's own measure uses the component's `quota`), the component's measure among them
 /// (`plan-weights-measure`), and the weights add up to 100% (`plan-weights-sum`).
@@ -1235,6 +1269,15 @@ fn parse_weights(
         let measure = cx.measure(&spanned, diags);
         let weight = cx.non_negative(value, "a measure's weight", true, diags);
         let name = name.trim();
+        if weight.is_some_and(|w| w.is_zero()) {
+            diags.push(
+                cx.src
+                    .warning("plan-weight-zero", value.span(), format!(
+                        "component `{}`: measure `{name}` weighs 0%: it takes no part in the attainment", cx.id
+                    ))
+                    .hint("remove it from `weights`, or give it a share"),
+            );
+        }
         out.push(MeasureWeight {
             measure: measure?,
             quota_measure: if name == own { own_quota } else { name }.to_string(),
@@ -1335,7 +1378,12 @@ fn parse_bonus(cx: &Ctx, c: &Spanned<RawComponent>, diags: &mut Diagnostics) -> 
             ),
         ));
     }
+    let weights = match &raw.weights {
+        Some(w) => parse_weights(cx, raw, w, diags)?,
+        None => Vec::new(),
+    };
     Some(Bonus {
+        weights,
         levels,
         stacking: raw.stacking.as_ref().is_some_and(|s| *s.get_ref()),
         target_incentive: raw

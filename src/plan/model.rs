@@ -184,6 +184,9 @@ pub struct Component {
     pub multiplier: Option<Multiplier>,
     /// Most the component can earn in one measurement period.
     pub cap: Option<Decimal>,
+    /// Most the component pays over the life of the rep's plan assignment (all its payout periods).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifetime_cap: Option<LifetimeCap>,
     /// Ids the component had before in its plan (`formerly`): ledger rows recorded under them are
     /// its history.
     pub formerly: Vec<FormerId>,
@@ -235,13 +238,18 @@ impl Component {
         }
     }
 
-    /// The measures of a curve's weighted attainment (none for other components).
+    /// The measures of a curve's or bonus's weighted attainment (none for other components).
     pub fn weighted_measures(&self) -> impl Iterator<Item = usize> + '_ {
-        let weights = match &self.kind {
+        self.weights().iter().map(|w| w.measure)
+    }
+
+    /// The weighted attainment of a curve or bonus (`weights`); empty: the component's own measure.
+    pub fn weights(&self) -> &[MeasureWeight] {
+        match &self.kind {
             ComponentKind::Curve(c) => c.weights.as_slice(),
+            ComponentKind::Bonus(b) => b.weights.as_slice(),
             _ => &[],
-        };
-        weights.iter().map(|w| w.measure)
+        }
     }
 
     /// The rate table that governs display of tiers and rates (the default table).
@@ -292,6 +300,14 @@ impl Commission {
             .unwrap_or(0);
         (rank, rule.when.len())
     }
+}
+
+/// A cap over the life of a plan assignment (`lifetime_cap`): what the component pays, period after
+/// period, from the assignment's start (or the rep's, on the roster's plan) never exceeds `amount`.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct LifetimeCap {
+    pub amount: Decimal,
+    pub line: u64,
 }
 
 /// A cap per value of a deals column, per measurement period (`cap_by`).
@@ -444,6 +460,10 @@ pub struct Bonus {
     pub stacking: bool,
     /// Annual target incentive for `percent_of_ti` levels; default: the roster's `target_incentive`.
     pub target_incentive: Option<Decimal>,
+    /// Attainment as the weighted sum of several measures' attainments (`weights`); empty: the
+    /// component's own measure alone.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub weights: Vec<MeasureWeight>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -286,6 +286,19 @@ pub fn parse_plan(
             ));
         }
     }
+    if let (Some(_), Some(c)) = (&cap, components.iter().find(|c| c.lifetime_cap.is_some())) {
+        diags.push(
+            src.error(
+                "plan-lifetime-cap-plan-cap",
+                raw.cap.as_ref().map_or(0..0, |c| c.span()),
+                format!(
+                    "component `{}` has a lifetime cap, and the plan a [cap]: the plan cap counts the payables before the lifetime cut, so a period both cut would be cut twice",
+                    c.id
+                ),
+            )
+            .hint("keep one of them: the plan's [cap] per period, or `lifetime_cap` on the component"),
+        );
+    }
     if let (Some(pc), Some(finest)) = (&cap, components.iter().map(|c| c.payout_period).min()) {
         components.push(Component {
             id: "plan-cap".to_string(),
@@ -298,6 +311,7 @@ pub fn parse_plan(
             gate: None,
             multiplier: None,
             cap: None,
+            lifetime_cap: None,
             formerly: Vec::new(),
         });
     }

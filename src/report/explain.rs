@@ -118,14 +118,14 @@ fn describe_curve_after(c: &Curve) -> String {
     )
 }
 
-/// A curve's weighted attainment, if it has one: "Attainment: the weighted sum of `bookings` (quota
-/// `bookings`) × 60% + `new_logos` (quota `new_logos`) × 40%".
-fn describe_weights(s: &mut String, plan: &Plan, c: &Curve) {
-    if c.weights.is_empty() {
+/// A curve's or bonus's weighted attainment, if it has one: "Attainment: the weighted sum of
+/// `bookings` (quota `bookings`) × 60% + `new_logos` (quota `new_logos`) × 40%".
+fn describe_weights(s: &mut String, plan: &Plan, comp: &Component) {
+    if comp.weights().is_empty() {
         return;
     }
-    let terms: Vec<String> = c
-        .weights
+    let terms: Vec<String> = comp
+        .weights()
         .iter()
         .map(|w| {
             format!(
@@ -139,14 +139,13 @@ fn describe_weights(s: &mut String, plan: &Plan, c: &Curve) {
     let _ = writeln!(s, "Attainment: the weighted sum of {}", terms.join(" + "));
 }
 
-/// The per-deal value that chose a deal line's tier (`tier_on`), as " (margin_pct = 0.7536)"; the
-/// engine keeps it as the line's measure range. Empty for other lines and components.
-fn tier_key_note(comp: &Component, line: &crate::engine::Line) -> String {
-    match (&comp.kind, line.kind) {
-        (ComponentKind::Commission(c), crate::engine::LineKind::Deal) => {
-            c.tier_on.as_ref().map_or(String::new(), |t| {
-                format!(" ({t} = {})", line.from.normalize())
-            })
+/// The deal's values that chose a deal line's rule or tier (the rule's columns and derived values,
+/// the `tier_on` value), as " (margin_pct = 0.7536)"; the engine keeps them on the line. Empty for
+/// other lines.
+fn tier_key_note(line: &crate::engine::Line) -> String {
+    match (line.kind, line.detail.as_deref()) {
+        (crate::engine::LineKind::Deal | crate::engine::LineKind::Retro, Some(d)) => {
+            format!(" ({d})")
         }
         _ => String::new(),
     }
@@ -271,7 +270,6 @@ fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32
                         grouped(t, places)
                     ))
             );
-            describe_weights(s, plan, c);
         }
         ComponentKind::Bonus(b) => {
             let levels: Vec<String> = b
@@ -318,6 +316,7 @@ fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32
             );
         }
     }
+    describe_weights(s, plan, comp);
     if let Some(g) = &comp.gate {
         let _ = writeln!(
             s,
@@ -350,6 +349,17 @@ fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32
             "Cap: {} per {}",
             grouped(cap, places),
             comp.measurement_period
+        );
+    }
+    if let Some(life) = comp.lifetime_cap {
+        let _ = writeln!(
+            s,
+            "Lifetime cap: {} over the plan assignment{}",
+            grouped(life.amount, places),
+            comp.cap.map_or(String::new(), |_| format!(
+                " (after the cap per {})",
+                comp.measurement_period
+            ))
         );
     }
 }
@@ -549,7 +559,7 @@ pub fn render(
                             .map(|c| deals.id(c.deal as usize).to_string())
                             .unwrap_or_default(),
                         tier(comp, line),
-                        formula(plan, comp, line) + &tier_key_note(comp, line),
+                        formula(plan, comp, line) + &tier_key_note(line),
                         grouped(line.amount, places),
                     ]));
                 }

@@ -5,6 +5,7 @@
 //! last and lists the SHA-256 of every other file, so a folder with a manifest is a complete run.
 
 pub mod accounting;
+pub mod accrual;
 pub mod csv_out;
 pub mod diff;
 pub mod explain;

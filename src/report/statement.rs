@@ -19,7 +19,7 @@ use crate::engine::pay_currency::Conversion;
 use crate::engine::{Credit, Line, LineKind, RunResult, NO_VIA, SEVERAL};
 use crate::money::{push_attainment, push_grouped_text, push_percent};
 
-const CSV_HEADER: [&str; 21] = [
+const CSV_HEADER: [&str; 23] = [
     "rep_id",
     "payout_period",
     "plan",
@@ -41,10 +41,32 @@ const CSV_HEADER: [&str; 21] = [
     "rate",
     "formula",
     "amount",
+    "values",
+    "effective_rate",
 ];
 
 fn kind(line: &Line) -> &'static str {
     line.kind.name()
+}
+
+/// The deal's values that chose a deal line's rule or tier ("product = Services, margin_pct =
+/// 0.62"), kept by the engine on the line; empty for other lines.
+fn chosen_values(line: &Line) -> &str {
+    match line.kind {
+        LineKind::Deal | LineKind::Retro => line.detail.as_deref().unwrap_or(""),
+        _ => "",
+    }
+}
+
+/// The blended rate of a commission on a money measure: earned to date ÷ measure to date, the same
+/// on every line of its block; `None` for other components or an empty measure.
+pub(crate) fn effective_rate(r: &Row) -> Option<Decimal> {
+    let p = r.result;
+    let commission = matches!(r.component.kind, crate::plan::ComponentKind::Commission(_));
+    if !commission || !r.money_measure || p.measure_to_date.is_zero() {
+        return None;
+    }
+    p.earned_to_date.checked_div(p.measure_to_date)
 }
 
 /// How the rep came to be credited: `owner`, `split`, `overlay`, `territory`, `roll-up via A001`,
@@ -383,9 +405,22 @@ impl Renderer {
             md,
             f.with(|s| texts.push_formula(s, r.plan, r.component, line))?,
         );
+        let values = chosen_values(line);
+        if !values.is_empty() {
+            md.push_str(" (");
+            push_md(md, values);
+            md.push(')');
+        }
         md.push_str(" | ");
         push_grouped_text(md, f.amount(line.amount, places)?);
         md.push_str(" |\n");
+        f.text(values)?;
+        match effective_rate(r) {
+            Some(rate) => {
+                f.with(|s| crate::money::push_amount(s, rate.round_dp(6), 6))?;
+            }
+            None => f.empty()?,
+        }
         f.end()
     }
 }
@@ -426,6 +461,8 @@ fn pay_lines<W: std::io::Write>(
             "",
             &formula,
             &amount,
+            "",
+            "",
         ])?;
         if let Some(out) = out.as_deref_mut() {
             let _ = writeln!(
@@ -514,6 +551,10 @@ fn component_summary(s: &mut String, r: &Row) {
     }
     s.push_str("| Earned to date | ");
     push_grouped(s, p.earned_to_date, places);
+    if let Some(rate) = effective_rate(r) {
+        s.push_str(" |\n| Effective rate (earned ÷ measure to date) | ");
+        crate::money::push_percent(s, rate.round_dp(6));
+    }
     s.push_str(" |\n| Paid before this period | ");
     push_grouped(s, p.paid_to_date, places);
     s.push_str(" |\n");

@@ -134,12 +134,14 @@ struct JsonRow<'a> {
     /// hold + release lines: commission held until the deal is paid (negative), or released.
     held: String,
     clawbacks: String,
+    /// lifetime-cap lines: the part of the payable above the component's lifetime cap (negative).
+    lifetime_capped: String,
     /// `open`, or `closed` when the ledger recorded this payout period.
     status: &'static str,
 }
 
 /// The payment columns, in output order, and the line kinds each sums.
-const PAYMENT_COLUMNS: [&[LineKind]; 7] = [
+const PAYMENT_COLUMNS: [&[LineKind]; 8] = [
     &[LineKind::PriorPeriod, LineKind::Recorded],
     &[LineKind::Adjustment],
     &[LineKind::Draw],
@@ -147,12 +149,13 @@ const PAYMENT_COLUMNS: [&[LineKind]; 7] = [
     &[LineKind::CarryForward, LineKind::CarryIn, LineKind::Floored],
     &[LineKind::Hold, LineKind::Release],
     &[LineKind::Clawback],
+    &[LineKind::LifetimeCap],
 ];
 
 /// The sums of a period's lines for each of [`PAYMENT_COLUMNS`], in one pass over the lines (each
 /// sum adds its lines in line order, from zero).
-fn payment_sums(p: &PeriodResult) -> [Decimal; 7] {
-    let mut sums = [Decimal::ZERO; 7];
+fn payment_sums(p: &PeriodResult) -> [Decimal; 8] {
+    let mut sums = [Decimal::ZERO; 8];
     for l in &p.lines {
         if let Some(i) = PAYMENT_COLUMNS.iter().position(|k| k.contains(&l.kind)) {
             sums[i] += l.amount;
@@ -188,12 +191,13 @@ fn json_row<'a>(r: &'a Row<'a>) -> JsonRow<'a> {
         carried: amount(sums[4], places),
         held: amount(sums[5], places),
         clawbacks: amount(sums[6], places),
+        lifetime_capped: amount(sums[7], places),
         status: if r.closed { "closed" } else { "open" },
     }
 }
 
 /// The columns of `payouts.csv`, as [`JsonRow`] names them (the JSON rows' keys).
-const CSV_HEADER: [&str; 23] = [
+const CSV_HEADER: [&str; 24] = [
     "rep_id",
     "rep_name",
     "plan",
@@ -216,6 +220,7 @@ const CSV_HEADER: [&str; 23] = [
     "carried",
     "held",
     "clawbacks",
+    "lifetime_capped",
     "status",
 ];
 

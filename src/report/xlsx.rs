@@ -27,6 +27,7 @@ pub const NUMERIC: &[&str] = &[
     "carried",
     "held",
     "clawbacks",
+    "lifetime_capped",
     // reconciliation.csv
     "rows",
     "amount",
@@ -37,6 +38,7 @@ pub const NUMERIC: &[&str] = &[
     "cumulative_from",
     "cumulative_to",
     "base",
+    "effective_rate",
     // exceptions.csv
     "line",
 ];

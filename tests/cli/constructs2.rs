@@ -193,6 +193,39 @@ fn a_curve_pays_on_the_weighted_sum_of_several_measures_attainments() {
     ), "{text}");
 }
 
+#[test]
+fn a_bonus_pays_its_levels_on_the_weighted_sum_of_several_measures_attainments() {
+    // tests/cases/constructs2, plan `weighted`, component `club`: a bonus on 40% of new-logo
+    // attainment + 60% of bookings attainment (quotas 4 new logos, 100,000 bookings for 2026-Q1),
+    // levels 85% → 1,000.00 and 120% → 2,500.00, not stacking. R4: W1 120,000 New Business (Jan 10),
+    // W2 10,000 Upsell (Jan 20, not a new logo), W3 40,000 New Business (Feb 15).
+    let run = run_case("constructs2", "2026-Q1");
+    // W1: 40% × 1/4 + 60% × 120,000/100,000 = 10% + 72% = 82%: no level.
+    // End of January: W2 adds bookings only: 10% + 60% × 130% = 10% + 78% = 88% ≥ 85% → 1,000.00,
+    //   paid at the end of the month (W2 is not a deal of the bonus's own measure)
+    assert_eq!(run.payable("R4", "club", "2026-01"), "1000.00");
+    let jan = run.lines("2026-01", "R4", "club");
+    assert_eq!(jan.len(), 1);
+    assert_eq!(jan[0]["deal_id"], "");
+    assert_eq!(
+        jan[0]["formula"],
+        "level 85% reached at the end of 2026-01 (attainment 88.00%): 1000.00; weighted attainment 88.00% = `bookings` 130000 ÷ 100000 = 130.00% × 60% + `new_logos` 1 ÷ 4 = 25.00% × 40%"
+    );
+    // W3: 40% × 2/4 + 60% × 170% = 20% + 102% = 122% ≥ 120% → 2,500.00 less the 1,000.00 paid
+    //   = 1,500.00, on W3
+    assert_eq!(run.payable("R4", "club", "2026-02"), "1500.00");
+    let feb = run.lines("2026-02", "R4", "club");
+    assert_eq!(feb[0]["deal_id"], "W3");
+    assert!(feb[0]["formula"]
+        .ends_with("; weighted attainment 122.00% = `bookings` 170000 ÷ 100000 = 170.00% × 60% + `new_logos` 2 ÷ 4 = 50.00% × 40%"));
+    // March: nothing new
+    assert_eq!(run.payable("R4", "club", "2026-03"), "0.00");
+    let text = explain("constructs2", "R4", "2026-Q1");
+    assert!(text.contains(
+        "Bonus levels (not stacking: the highest level reached pays), each paid once when first reached: 85% → 1,000.00, 120% → 2,500.00\nAttainment: the weighted sum of `bookings` (quota `bookings`) × 60% + `new_logos` (quota `new_logos`) × 40%"
+    ), "{text}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Payment details
 
@@ -313,7 +346,8 @@ fn a_negative_month_is_floored_at_zero_without_carry_when_the_plan_says_so() {
 #[test]
 fn explain_prints_the_value_that_chose_a_deals_tier_and_the_effective_rate() {
     // examples/reference, A004, component `margin`: each deal's tier is chosen by its margin_pct
-    // (margin ÷ amount). OPP-10024: 20,322.40 ÷ 28,000.00 = 0.7258 → T1 [0, 0.75) at 4%.
+    // (margin ÷ amount). OPP-10024: 20,322.40 ÷ 28,000.00 = 0.7258 → T1 [0, 0.75) at 4%; its
+    // product (Cloud) is why the Platform rule did not price it.
     let out = payout()
         .args([
             "-w",
@@ -330,7 +364,7 @@ fn explain_prints_the_value_that_chose_a_deals_tier_and_the_effective_rate() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("20322.40 × 4% (margin_pct = 0.7258)"),
+        text.contains("20322.40 × 4% (product = Cloud, margin_pct = 0.7258)"),
         "{text}"
     );
     // commission, March: earned to date 6,064.68 on bookings of 97,589.00:

@@ -12,6 +12,7 @@ mod bench;
 mod catalogue;
 mod constructs;
 mod constructs2;
+mod constructs3;
 mod conventions;
 mod crediting;
 mod data;

@@ -309,7 +309,8 @@ fn output_does_not_depend_on_the_order_of_deal_rows() {
 fn statement_markdown_golden() {
     // tests/cases/retro, R1, February (BLESS=1 rewrites tests/cases/retro/expected/2026-02-R1.md).
     // Its numbers, by hand: RT3 30,000 × 10% = 3,000.00; uplift 80,000 × 3% = 2,400.00; payable
-    // 5,400.00 = earned 11,000.00 (110,000 × 10%) − paid 5,600.00; attainment 110,000 ÷ 100,000 = 110%.
+    // 5,400.00 = earned 11,000.00 (110,000 × 10%) − paid 5,600.00; attainment 110,000 ÷ 100,000 = 110%;
+    // effective rate 11,000.00 ÷ 110,000.00 = 10%.
     let run = run_case("retro", "2026-Q1");
     golden(
         "retro/expected/2026-02-R1.md",

@@ -154,6 +154,7 @@ impl Run {
                 "carried",
                 "held",
                 "clawbacks",
+                "lifetime_capped",
             ]
             .iter()
             .filter_map(|c| row.get(*c))
