@@ -138,13 +138,14 @@ pub fn render_json(inputs: &Inputs, rows: &[Accrual], mut out: impl Write) -> an
     Ok(())
 }
 
-/// The accrual table for people, with the accrued total per currency.
+/// The accrual table for people, with the totals of earned, payable and accrued per currency.
 pub fn render_table(inputs: &Inputs, rows: &[Accrual], mut out: impl Write) -> anyhow::Result<()> {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled);
     t.set_header(vec![
         "Rep",
+        "Name",
         "Component",
         "Measured",
         "As of",
@@ -156,13 +157,18 @@ pub fn render_table(inputs: &Inputs, rows: &[Accrual], mut out: impl Write) -> a
         "Payable to date",
         "Accrued",
     ]);
-    let mut totals: std::collections::BTreeMap<String, rust_decimal::Decimal> = Default::default();
+    let mut totals: std::collections::BTreeMap<String, [rust_decimal::Decimal; 3]> =
+        Default::default();
     for a in rows {
         let c = cells(inputs, a);
         let places = inputs.plans[a.plan].rounding.places;
-        *totals.entry(c.currency.clone()).or_default() += a.accrued;
+        let total = totals.entry(c.currency.clone()).or_default();
+        total[0] += a.earned_to_date;
+        total[1] += a.payable_to_date;
+        total[2] += a.accrued;
         t.add_row(vec![
             term(&c.rep_id).into_owned(),
+            term(&c.rep_name).into_owned(),
             term(&c.component).into_owned(),
             c.measurement_period,
             c.as_of,
@@ -181,11 +187,11 @@ pub fn render_table(inputs: &Inputs, rows: &[Accrual], mut out: impl Write) -> a
     }
     for (currency, total) in totals {
         let mut row = vec![format!("Total {currency}")];
-        row.extend(std::iter::repeat_n(String::new(), 9));
-        row.push(grouped(total, 2));
+        row.extend(std::iter::repeat_n(String::new(), 8));
+        row.extend(total.map(|x| grouped(x, 2)));
         t.add_row(row);
     }
-    for i in [4, 5, 8, 9, 10] {
+    for i in [5, 6, 9, 10, 11] {
         if let Some(col) = t.column_mut(i) {
             col.set_cell_alignment(CellAlignment::Right);
         }
