@@ -23,6 +23,7 @@ pub mod insights;
 pub mod ledger;
 pub mod money;
 pub mod period;
+pub mod pipeline;
 pub mod plan;
 pub mod planning;
 pub mod report;

@@ -18,6 +18,7 @@
 //! problem in the file is a diagnostic with its line, column and value (`ledger-invalid`).
 
 pub mod chain;
+pub mod closing;
 pub mod file;
 
 pub mod renames;

@@ -32,6 +32,7 @@ mod mechanics;
 mod money_and_time;
 mod outputs;
 mod pay_outputs;
+mod pipeline_properties;
 mod plan_limits;
 mod planning;
 mod properties;
