@@ -145,7 +145,10 @@ pub fn collect(
                     if at.month > through {
                         continue;
                     }
-                    let key = (r.rep, r.plan, c.component, p.payout_period);
+                    let key = (
+                        crate::engine::Owner::new(r.rep, r.plan, c.component),
+                        p.payout_period,
+                    );
                     let entries = run
                         .payment
                         .entries

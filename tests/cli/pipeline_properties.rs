@@ -17,7 +17,7 @@ use std::path::Path;
 
 use payout::data::Inputs;
 use payout::engine::recorded::{ledger_rows, Stamp};
-use payout::engine::{check_invariants, RunResult, Settings};
+use payout::engine::{check_invariants, Owner, RunResult, Settings};
 use payout::pipeline::{close, Payments};
 use payout::workspace::{Overrides, Workspace};
 use proptest::prelude::*;
@@ -270,13 +270,13 @@ fn shown(inputs: &Inputs, run: &RunResult) -> BTreeMap<(String, String, String),
         let plan = &inputs.plans[r.plan];
         for c in &r.components {
             for p in c.periods.iter().filter(|p| p.in_run) {
-                let key = (r.rep, r.plan, c.component, p.payout_period);
+                let key = (Owner::new(r.rep, r.plan, c.component), p.payout_period);
                 let entries = run
                     .payment
                     .entries
-                    .iter()
-                    .filter(|(k, _)| (k.0, k.1, k.2, k.3) == key)
-                    .flat_map(|(_, v)| v)
+                    .get(&key)
+                    .into_iter()
+                    .flatten()
                     .map(|e| {
                         (
                             e.kind.name(),
@@ -346,9 +346,9 @@ proptest! {
                     let entries: Decimal = run
                         .payment
                         .entries
-                        .iter()
-                        .filter(|(k, _)| (k.0, k.1, k.2, k.3) == (r.rep, r.plan, c.component, p.payout_period))
-                        .flat_map(|(_, v)| v)
+                        .get(&(Owner::new(r.rep, r.plan, c.component), p.payout_period))
+                        .into_iter()
+                        .flatten()
                         .map(|e| e.amount)
                         .sum();
                     let lines: Decimal = p.lines.iter().filter(|l| l.kind.is_settlement()).map(|l| l.amount).sum();
