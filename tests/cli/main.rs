@@ -24,6 +24,7 @@ mod formulas;
 mod guards;
 mod init;
 mod insights;
+mod layers;
 mod leavers;
 mod ledger;
 mod ledger_integrity;

@@ -22,7 +22,7 @@ use crate::engine::LineKind;
 use crate::ledger::LedgerRow;
 use crate::money::fmt_amount;
 use crate::period::Period;
-use crate::plan::payment::Clawback as ClawbackRule;
+use crate::plan::payment_terms::Clawback as ClawbackRule;
 use crate::plan::Plan;
 
 /// What the lines about a deal show of it.

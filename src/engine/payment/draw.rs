@@ -13,7 +13,7 @@ use super::{entry, Entry};
 use crate::engine::LineKind;
 use crate::ledger::LedgerRow;
 use crate::period::Period;
-use crate::plan::payment::Draw;
+use crate::plan::payment_terms::Draw;
 use crate::plan::Plan;
 
 /// The draw of one component and its balance, walked through the component's payout periods.

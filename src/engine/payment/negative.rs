@@ -18,7 +18,7 @@ use crate::engine::{Line, LineKind, Owner, RepResult};
 use crate::ledger::Ledger;
 use crate::money::fmt_amount;
 use crate::period::{Granularity, Period};
-use crate::plan::payment::NegativePayable;
+use crate::plan::payment_terms::NegativePayable;
 
 /// (result, component, period) indices of a payout period within the run's results.
 type Slot = (usize, usize, usize);
