@@ -23,6 +23,7 @@ pub mod insights;
 pub mod ledger;
 pub mod line_kind;
 pub mod money;
+pub mod owner;
 pub mod period;
 pub mod pipeline;
 pub mod plan;

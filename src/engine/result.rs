@@ -18,47 +18,7 @@ use crate::data::CreditKind;
 use crate::period::Period;
 
 pub use crate::line_kind::LineKind;
-
-/// A rep's place in the roster (`Inputs::roster`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct RepIx(pub u32);
-
-/// A plan's place in the run's plans (`Inputs::plans`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct PlanIx(pub usize);
-
-/// A component's place in its plan (`Plan::components`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct ComponentIx(pub usize);
-
-/// A rep's component on one plan (a rep may be on several plans in a run): what payment lines and
-/// balances belong to. Orders by rep, plan, component.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct Owner {
-    pub rep: RepIx,
-    pub plan: PlanIx,
-    pub component: ComponentIx,
-}
-
-impl Owner {
-    pub fn new(rep: u32, plan: usize, component: usize) -> Owner {
-        Owner {
-            rep: RepIx(rep),
-            plan: PlanIx(plan),
-            component: ComponentIx(component),
-        }
-    }
-}
-
-/// The ledger's key of an owner: (roster index, plan index, component index).
-impl From<(u32, usize, usize)> for Owner {
-    fn from((rep, plan, component): (u32, usize, usize)) -> Owner {
-        Owner::new(rep, plan, component)
-    }
-}
+pub use crate::owner::{ComponentIx, Owner, PlanIx, RepIx};
 
 /// How a deal entered the measure.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -224,6 +184,13 @@ pub struct RepResult {
     /// The plan assignment's dates (`to` inclusive) when the plan comes from the assignments file.
     pub assignment: Option<(chrono::NaiveDate, Option<chrono::NaiveDate>)>,
     pub components: Vec<ComponentResult>,
+}
+
+impl RepResult {
+    /// Whom a component's lines and balances belong to: this rep, on this plan, that component.
+    pub fn owner(&self, c: &ComponentResult) -> Owner {
+        Owner::new(self.rep, self.plan, c.component)
+    }
 }
 
 /// What happened to a deal row, compactly (one byte per row on large runs); see [`Status`].

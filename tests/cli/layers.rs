@@ -34,6 +34,7 @@ const FLOORS: &[&[&str]] = &[
         "diag",
         "line_kind",
         "money",
+        "owner",
         "period",
         "schema",
         "toml_src",

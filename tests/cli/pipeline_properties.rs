@@ -17,7 +17,7 @@ use std::path::Path;
 
 use payout::data::Inputs;
 use payout::engine::recorded::{ledger_rows, Stamp};
-use payout::engine::{check_invariants, Owner, RunResult, Settings};
+use payout::engine::{check_invariants, RunResult, Settings};
 use payout::pipeline::{close, Payments};
 use payout::workspace::{Overrides, Workspace};
 use proptest::prelude::*;
@@ -270,7 +270,7 @@ fn shown(inputs: &Inputs, run: &RunResult) -> BTreeMap<(String, String, String),
         let plan = &inputs.plans[r.plan];
         for c in &r.components {
             for p in c.periods.iter().filter(|p| p.in_run) {
-                let key = (Owner::new(r.rep, r.plan, c.component), p.payout_period);
+                let key = (r.owner(c), p.payout_period);
                 let entries = run
                     .payment
                     .entries
@@ -346,7 +346,7 @@ proptest! {
                     let entries: Decimal = run
                         .payment
                         .entries
-                        .get(&(Owner::new(r.rep, r.plan, c.component), p.payout_period))
+                        .get(&(r.owner(c), p.payout_period))
                         .into_iter()
                         .flatten()
                         .map(|e| e.amount)

@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use super::{Closure, DealCommissions, PaymentInputs};
 use crate::data::adjustments::Adjustment;
 use crate::data::Inputs;
-use crate::engine::{LineKind, RunResult};
+use crate::engine::{LineKind, RepIx, RunResult};
 use crate::ledger::{Ledger, LedgerRow};
 use crate::period::Period;
 use crate::plan::Plan;
@@ -30,15 +30,15 @@ pub(super) struct Index<'a> {
     /// Each deal's commission per payout period, for plans that need it ([`super::needs_lines`]).
     pub deal_commission: BTreeMap<Owner, DealCommissions>,
     /// Deals with a cancel date by rep (owner or credited), when a plan's clawback reduces attainment.
-    pub cancelled_by_rep: BTreeMap<u32, Vec<usize>>,
+    pub cancelled_by_rep: BTreeMap<RepIx, Vec<usize>>,
     /// The ledger's rows by owner, renames (`formerly`) followed.
     rows: BTreeMap<Owner, Vec<&'a LedgerRow>>,
     /// Deals the ledger names (clawbacks, holds, releases): id → deal row.
     pub deal_rows: BTreeMap<&'a str, u32>,
     /// Who closed each payout period.
     pub closures: BTreeMap<Period, Closure>,
-    /// Adjustments not yet in the ledger, by rep (roster index).
-    pub pending: BTreeMap<u32, Vec<&'a Adjustment>>,
+    /// Adjustments not yet in the ledger, by rep.
+    pub pending: BTreeMap<RepIx, Vec<&'a Adjustment>>,
 }
 
 impl<'a> Index<'a> {
@@ -51,11 +51,7 @@ impl<'a> Index<'a> {
             computed: computed_now(pay.history, run, !ledger.rows.is_empty()),
             deal_commission: deal_commissions(&inputs.plans, pay.history, run),
             cancelled_by_rep: cancelled_by_rep(inputs),
-            rows: resolution
-                .rows
-                .into_iter()
-                .map(|(key, rows)| (Owner::from(key), rows))
-                .collect(),
+            rows: resolution.rows,
             deal_rows: deals_named(ledger, inputs),
             closures: closures(ledger),
             pending: pending_adjustments(ledger, pay.adjustments, &|rep| {
@@ -79,7 +75,7 @@ impl<'a> Index<'a> {
     /// a payment rule. Otherwise the engine's payables stand (negative ones are still carried).
     pub fn settles(&self, rep: u32, plan: &Plan) -> bool {
         !self.ledger.rows.is_empty()
-            || self.pending.contains_key(&rep)
+            || self.pending.contains_key(&RepIx(rep))
             || plan.payment.draw.is_some()
             || plan.payment.clawback.is_some()
             || plan.payment.hold.is_some()
@@ -100,9 +96,7 @@ pub(super) fn computed_now(
     for res in history.iter().chain(std::iter::once(run)) {
         for r in &res.reps {
             for c in &r.components {
-                let m = computed
-                    .entry(Owner::new(r.rep, r.plan, c.component))
-                    .or_default();
+                let m = computed.entry(r.owner(c)).or_default();
                 for p in &c.periods {
                     m.insert(p.payout_period, p.payable);
                 }
@@ -127,9 +121,7 @@ fn deal_commissions(
             .filter(|r| super::needs_lines(&plans[r.plan]))
         {
             for c in &r.components {
-                let m = out
-                    .entry(Owner::new(r.rep, r.plan, c.component))
-                    .or_default();
+                let m = out.entry(r.owner(c)).or_default();
                 for p in &c.periods {
                     let mut here: BTreeMap<u32, Decimal> = BTreeMap::new();
                     for l in p.lines.iter().filter(|l| l.kind.is_deal_line()) {
@@ -150,8 +142,8 @@ fn deal_commissions(
 /// Deals with a cancel date, by rep: the owner (unless split rows replace them) and every rep of the
 /// credits file. Only when some plan's clawback reduces attainment: it took them out of the measures,
 /// and the corrections of the periods they were paid in name them.
-fn cancelled_by_rep(inputs: &Inputs) -> BTreeMap<u32, Vec<usize>> {
-    let mut out: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+fn cancelled_by_rep(inputs: &Inputs) -> BTreeMap<RepIx, Vec<usize>> {
+    let mut out: BTreeMap<RepIx, Vec<usize>> = BTreeMap::new();
     let reduces = |p: &Plan| {
         p.payment
             .clawback
@@ -168,10 +160,10 @@ fn cancelled_by_rep(inputs: &Inputs) -> BTreeMap<u32, Vec<usize>> {
     for (row, &rep) in deals.reps.iter().enumerate() {
         if deals.columns[c].date(row).is_some() {
             if !inputs.credits.is_split(row as u32) {
-                out.entry(rep).or_default().push(row);
+                out.entry(RepIx(rep)).or_default().push(row);
             }
             for credit in inputs.credits.of_deal(row as u32) {
-                out.entry(credit.rep).or_default().push(row);
+                out.entry(RepIx(credit.rep)).or_default().push(row);
             }
         }
     }
@@ -219,7 +211,7 @@ pub(super) fn pending_adjustments<'a, 'r>(
     ledger: &'r Ledger,
     adjustments: &'a [Adjustment],
     rep_id: &dyn Fn(u32) -> &'r str,
-) -> BTreeMap<u32, Vec<&'a Adjustment>> {
+) -> BTreeMap<RepIx, Vec<&'a Adjustment>> {
     let mut recorded: BTreeMap<&str, Vec<&LedgerRow>> = BTreeMap::new();
     for row in ledger
         .rows
@@ -228,7 +220,7 @@ pub(super) fn pending_adjustments<'a, 'r>(
     {
         recorded.entry(row.rep_id.as_str()).or_default().push(row);
     }
-    let mut pending: BTreeMap<u32, Vec<&Adjustment>> = BTreeMap::new();
+    let mut pending: BTreeMap<RepIx, Vec<&Adjustment>> = BTreeMap::new();
     for a in adjustments {
         let list = recorded.entry(rep_id(a.rep)).or_default();
         match list.iter().position(|row| {
@@ -239,7 +231,7 @@ pub(super) fn pending_adjustments<'a, 'r>(
             Some(i) => {
                 list.remove(i);
             }
-            None => pending.entry(a.rep).or_default().push(a),
+            None => pending.entry(RepIx(a.rep)).or_default().push(a),
         }
     }
     pending
@@ -278,10 +270,13 @@ mod tests {
         };
         let adjustments = [adjustment(0, "2026-02", 250), adjustment(0, "2026-02", 250)];
         let pending = pending_adjustments(&ledger, &adjustments, &|_| "R1");
-        assert_eq!(pending[&0].len(), 1);
+        assert_eq!(pending[&RepIx(0)].len(), 1);
         // Another amount is not the recorded one.
         let other = [adjustment(0, "2026-02", 300)];
-        assert_eq!(pending_adjustments(&ledger, &other, &|_| "R1")[&0].len(), 1);
+        assert_eq!(
+            pending_adjustments(&ledger, &other, &|_| "R1")[&RepIx(0)].len(),
+            1
+        );
     }
 
     #[test]

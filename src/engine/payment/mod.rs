@@ -182,12 +182,7 @@ fn settle_component<'a>(
     let rows = index.rows_of(owner);
     let empty = BTreeMap::new();
     let commissions = index.deal_commission.get(&owner).unwrap_or(&empty);
-    let pending = index
-        .pending
-        .get(&owner.rep.0)
-        .into_iter()
-        .flatten()
-        .copied();
+    let pending = index.pending.get(&owner.rep).into_iter().flatten().copied();
     let mut waiting = Waiting {
         corrections: corrections::corrections(rows, index.computed.get(&owner), &closed),
         adjustments: adjustments::Due::split(
@@ -324,7 +319,7 @@ impl Open<'_, '_> {
         let cancelled: Vec<String> = self
             .index
             .cancelled_by_rep
-            .get(&self.owner.rep.0)
+            .get(&self.owner.rep)
             .into_iter()
             .flatten()
             .filter(|&&row| q.contains(deals.close_date(row)))

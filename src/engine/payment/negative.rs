@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 
 use super::{entry, Entry, Settlement};
 use crate::data::Inputs;
-use crate::engine::{Line, LineKind, Owner, RepResult};
+use crate::engine::{Line, LineKind, RepResult};
 use crate::ledger::Ledger;
 use crate::money::fmt_amount;
 use crate::period::{Granularity, Period};
@@ -206,7 +206,7 @@ fn add_to_first_row(
         return;
     }
     let r = &mut reps[ri];
-    let owner = Owner::new(r.rep, r.plan, r.components[ci].component);
+    let owner = r.owner(&r.components[ci]);
     let p = &mut r.components[ci].periods[pi];
     for e in &mut added {
         e.for_period = p.payout_period;
