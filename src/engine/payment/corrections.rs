@@ -190,7 +190,7 @@ pub(super) fn recorded_as<'r>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{dec, ledger_row, period};
+    use super::super::tests::{dec, ledger_row, period, plan};
     use super::*;
 
     fn money(d: Decimal) -> String {
@@ -268,5 +268,65 @@ mod tests {
             "2026-04: paid 120.00, computed now 150.00 (clawback: deal D1 cancelled 2026-04-20)"
         );
         assert!(waiting.is_empty());
+    }
+
+    #[test]
+    fn a_closed_period_replays_its_lines_and_says_what_it_computes_now() {
+        // January recorded: earned 100 and an adjustment of 20; it computes 90 now.
+        let earned = ledger_row("2026-01", None, 100);
+        let mut adjustment = ledger_row("2026-01", Some(LineKind::Adjustment), 20);
+        adjustment.note = "SPIFF".into();
+        let february = ledger_row("2026-02", None, 50);
+        let rows = [&earned, &adjustment, &february];
+        let plan = plan("");
+        let lines = closed_period_lines(
+            &rows,
+            period("2026-01"),
+            dec("90"),
+            &plan,
+            0,
+            &BTreeMap::new(),
+        );
+        let shown: Vec<(LineKind, Decimal, &str)> = lines
+            .iter()
+            .map(|e| (e.kind, e.amount, e.note.as_str()))
+            .collect();
+        // recorded − computed now = 100 − 90 = 10.
+        assert_eq!(
+            shown,
+            vec![
+                (LineKind::Adjustment, dec("20"), "SPIFF"),
+                (
+                    LineKind::Recorded,
+                    dec("10"),
+                    "closed: commission recorded 100.00, computed now 90.00; the difference is paid in the next open period"
+                ),
+            ]
+        );
+        // Computing what was recorded: only the replayed line.
+        let lines = closed_period_lines(
+            &rows,
+            period("2026-01"),
+            dec("100"),
+            &plan,
+            0,
+            &BTreeMap::new(),
+        );
+        assert_eq!(lines.len(), 1);
+        // Recorded under the component's former id: said even when nothing differs.
+        let mut renamed = earned.clone();
+        renamed.component = "old".into();
+        let lines = closed_period_lines(
+            &[&renamed],
+            period("2026-01"),
+            dec("100"),
+            &plan,
+            0,
+            &BTreeMap::new(),
+        );
+        assert_eq!(
+            lines[0].note,
+            "closed: commission recorded 100.00 under component `old`, computed now 100.00"
+        );
     }
 }

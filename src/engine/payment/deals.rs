@@ -406,7 +406,7 @@ impl HoldRule<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{dec, ledger_row, period};
+    use super::super::tests::{dec, ledger_row, period, plan};
     use super::*;
 
     /// Deals D0, D1, ... closed 2026-01-10, paid on the given dates.
@@ -520,17 +520,7 @@ mod tests {
         // D0 paid 400 in January, 100 of it still held by this run (hold −100 then nothing
         // released): 300 paid. Cancelled 2026-02-20, all of it (share 1).
         let deals = Deals::new(&[None]);
-        let plan = crate::plan::parse_plan(
-            "plan.toml",
-            "id = \"plan\"\n\n[measures.bookings]\nsum = \"amount\"\n\n[[components]]\n\
-             id = \"commission\"\nmeasure = \"bookings\"\nmeasurement_period = \"month\"\nrate = \"10%\"\n\n\
-             [payment.clawback]\nwindow_days = 90\nreduce_attainment = false\n",
-            &crate::plan::PlanDefaults {
-                currency: "USD".into(),
-                rounding: crate::money::Rounding::default(),
-            },
-        )
-        .unwrap();
+        let plan = plan("[payment.clawback]\nwindow_days = 90\nreduce_attainment = false\n");
         let claw = Clawback {
             deal: 0,
             paid_in: period("2026-01"),

@@ -407,6 +407,20 @@ pub(super) mod tests {
         }
     }
 
+    /// A plan `plan` with one monthly 10% component `commission` and the given `[payment]` tables.
+    pub fn plan(payment: &str) -> Plan {
+        let text = format!(
+            "id = \"plan\"\n\n[measures.bookings]\nsum = \"amount\"\n\n[[components]]\n\
+             id = \"commission\"\nmeasure = \"bookings\"\nmeasurement_period = \"month\"\n\
+             rate = \"10%\"\n\n{payment}"
+        );
+        let defaults = crate::plan::PlanDefaults {
+            currency: "USD".into(),
+            rounding: crate::money::Rounding::default(),
+        };
+        crate::plan::parse_plan("plan.toml", &text, &defaults).unwrap()
+    }
+
     pub fn adjustment(rep: u32, p: &str, amount: i64) -> Adjustment {
         Adjustment {
             rep,
