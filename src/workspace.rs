@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::data::ColumnType;
 use crate::date_format::{check_format, DateFormats};
 use crate::diag::{Diagnostics, InvalidInput};
 use crate::money::{NumberFormat, Rounding};
 use crate::period::{Calendar, Period};
 use crate::plan::parse::RawRounding;
+use crate::schema::{ColumnType, FileInfo, LEDGER_OPTIONAL_COLUMNS};
 use crate::toml_src::Source;
 
 #[derive(Deserialize)]
@@ -387,7 +387,7 @@ impl InputKind {
                     "closed_at",
                     "run_id",
                 ],
-                &crate::ledger::OPTIONAL_COLUMNS,
+                &LEDGER_OPTIONAL_COLUMNS,
             ),
             InputKind::Credits => (&["deal_id", "rep_id", "share"], &["kind"]),
             InputKind::Assignments => (&["rep_id", "plan", "from"], &["to", "target_incentive"]),
@@ -426,7 +426,7 @@ pub struct Workspace {
     /// recorded (manifest, ledger, JSON summary); the other input files are small and always hashed.
     pub hash_deals: bool,
     /// The workspace file's hash and size, for the manifest.
-    pub info: Option<crate::data::FileInfo>,
+    pub info: Option<FileInfo>,
     pub currency: String,
     pub calendar: Calendar,
     pub default_period: Option<Period>,
@@ -786,7 +786,7 @@ pub fn parse_workspace(
         file: file.to_path_buf(),
         lenient: overrides.lenient,
         hash_deals: true,
-        info: Some(crate::data::FileInfo {
+        info: Some(FileInfo {
             path: name.clone(),
             sha256: {
                 use sha2::Digest;

@@ -145,7 +145,7 @@ pub fn collect(
                     if at.month > through {
                         continue;
                     }
-                    let key = (r.rep, r.plan, c.component, p.payout_period);
+                    let key = (r.owner(c), p.payout_period);
                     let entries = run
                         .payment
                         .entries

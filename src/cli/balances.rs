@@ -50,8 +50,9 @@ pub fn run(global: &Global, args: &BalancesArgs) -> anyhow::Result<i32> {
         })
         .collect();
     let mut open: Vec<PaymentLine> = Vec::new();
-    for (&(rep, plan, component, p), entries) in &run.payment.entries {
-        let plan = &inputs.plans[plan];
+    for (&(owner, p), entries) in &run.payment.entries {
+        let (rep, component) = (owner.rep.0, owner.component.0);
+        let plan = &inputs.plans[owner.plan.0];
         for e in entries {
             open.push(PaymentLine {
                 rep_id: inputs.roster.get(rep).id.clone(),

@@ -10,9 +10,11 @@ use clap::Args;
 use rust_decimal::Decimal;
 
 use super::{resolve_period, stdout_write, Format, Global};
-use crate::engine::{check_invariants, Settings};
-use crate::ledger::{append_rows, file};
-use crate::period::Granularity;
+use crate::engine::check_invariants;
+use crate::engine::recorded::Stamp;
+use crate::ledger::closing::{closing_note, join_notes};
+use crate::ledger::file;
+use crate::pipeline::close;
 use crate::report::{guards, manifest, summary};
 
 #[derive(Args, Debug)]
@@ -75,6 +77,19 @@ pub(crate) fn lock_ledger(
     Ok(lock)
 }
 
+/// `--closed-at` as given (checked to be an RFC 3339 time), else the clock's time.
+fn closed_at(given: Option<&str>) -> anyhow::Result<String> {
+    match given {
+        Some(t) => {
+            chrono::DateTime::parse_from_rfc3339(t).map_err(|e| {
+                anyhow::anyhow!("--closed-at {t:?}: not a time like 2026-04-03T09:00:00Z ({e})")
+            })?;
+            Ok(t.to_string())
+        }
+        None => Ok(now_utc()),
+    }
+}
+
 fn now_utc() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -92,57 +107,10 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
     let (ws, inputs, payments) = global.read_payments(ws, inputs)?;
     let period = resolve_period(&ws, args.period.as_deref())?;
     let ledger = &payments.ledger;
-    let months = ledger.closed_months();
-    let mine = period.periods_of(Granularity::Month);
-    if let Some(m) = mine.iter().find(|m| months.contains(m)) {
-        let by = ledger
-            .rows
-            .iter()
-            .find(|r| r.closed_period.periods_of(Granularity::Month).contains(m));
-        anyhow::bail!(
-            "{period} is already closed ({m} was closed{}) in {}: a closed period never changes; a later change of data or plans is paid as a prior-period line in the next open period",
-            by.map(|r| format!(" with {} at {} by {}", r.closed_period, r.closed_at, r.approved_by))
-                .unwrap_or_default(),
-            ledger.file
-        );
-    }
-    let mut open_earlier = Vec::new();
-    if let (Some(first), Some(start)) = (months.first(), mine.first()) {
-        if start < first {
-            open_earlier.push(format!("{start} is before the first closed month {first}"));
-        } else {
-            let mut m = *first;
-            while m < *start {
-                if !months.contains(&m) {
-                    open_earlier.push(m.to_string());
-                }
-                m = m.next();
-            }
-        }
-    }
-    let note = if open_earlier.is_empty() {
-        String::new()
-    } else if args.allow_open_earlier {
-        format!(
-            "closed while earlier periods were open: {}",
-            open_earlier.join(", ")
-        )
-    } else {
-        anyhow::bail!(
-            "cannot close {period}: earlier payout periods are still open ({}); close them first, or pass --allow-open-earlier (recorded in the ledger)",
-            open_earlier.join(", ")
-        );
-    };
-
+    let note = closing_note(ledger, period, args.allow_open_earlier)?;
     let manifest = manifest::build(&ws, &inputs, &period.to_string())?;
     let run_id = manifest.run_id.clone();
-    let settings = Settings {
-        period,
-        credits: false,
-        lines: false,
-        lenient: global.lenient,
-    };
-    let result = payments.compute(&inputs, settings)?;
+    let result = payments.compute(&inputs, close::settings(period, global.lenient))?;
     global.warn(&inputs, &result);
     check_invariants(&inputs, &result, false)?;
     let pending = guards::pending_exceptions(&ws, &result).filter(|_| !args.accept_exceptions);
@@ -151,29 +119,15 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
         return Ok(1);
     }
     // Exceptions accepted with --accept-exceptions: recorded in the note of every row of the close.
-    let note = match guards::acceptance_note(&result)? {
-        Some(accepted) if note.is_empty() => accepted,
-        Some(accepted) => format!("{note}; {accepted}"),
-        None => note,
-    };
-    let closed_at = match &args.closed_at {
-        Some(t) => {
-            chrono::DateTime::parse_from_rfc3339(t).map_err(|e| {
-                anyhow::anyhow!("--closed-at {t:?}: not a time like 2026-04-03T09:00:00Z ({e})")
-            })?;
-            t.clone()
-        }
-        None => now_utc(),
-    };
-
-    let stamp = crate::engine::recorded::Stamp {
-        closed_at,
+    let note = join_notes(note, guards::acceptance_note(&result)?);
+    let stamp = Stamp {
+        closed_at: closed_at(args.closed_at.as_deref())?,
         run_id: run_id.clone(),
         approved_by: approved_by.to_string(),
         note,
     };
-    let rows = crate::engine::recorded::ledger_rows(&inputs, &result, &stamp);
-    let written = append_rows(ledger, &rows)?;
+    let closed = close::record(ledger, &inputs, &result, &stamp)?;
+    let written = closed.written;
     if let Some(n) = written.sealed {
         global.message(format!(
             "{} had no `row_hash` column: its {n} row(s) were chained first, every cell kept",
@@ -198,7 +152,7 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
     let totals: Vec<String> = totals.iter().map(|(c, t)| format!("{t} {c}")).collect();
     global.message(format!(
         "closed {period} (run {run_id}, approved by {approved_by}): {} ledger rows appended to {}, payable {}; ledger head {} ({} rows)",
-        rows.len(),
+        closed.rows,
         ledger.file,
         totals.join(", "),
         written.head.row_hash,

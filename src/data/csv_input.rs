@@ -16,16 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::workspace::InputSpec;
 
-/// What the manifest records of an input file.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct FileInfo {
-    pub path: String,
-    pub sha256: String,
-    pub bytes: u64,
-    /// Data rows (CSV inputs only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rows: Option<u64>,
-}
+pub use crate::schema::FileInfo;
 
 /// One data row: its line, and its fields as text.
 pub struct Row<'a> {

@@ -25,14 +25,13 @@ pub mod snapshots;
 pub mod territories;
 
 use std::path::Path;
-use std::str::FromStr;
 
 use anyhow::Context;
 use chrono::NaiveDate;
 
+pub use crate::schema::{ColumnType, FileInfo};
 pub use assignments::{Assignment, Assignments};
 pub use credits::{CreditKind, CreditRow, Credits};
-pub use csv_input::FileInfo;
 pub use dated::Dated;
 pub use deals::{Codes, ColumnValues, DealColumn, DealTable};
 pub use fx::FxRates;
@@ -44,31 +43,6 @@ use crate::date_format::DateFormats;
 use crate::diag::{Diagnostic, Diagnostics, InvalidInput};
 use crate::plan::{parse_plan, Plan, PlanDefaults};
 use crate::workspace::{PlanSource, Workspace};
-
-/// The type of a data column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ColumnType {
-    Text,
-    /// A decimal quantity (not converted between currencies).
-    Decimal,
-    /// An amount in the row's currency (converted to the plan currency when measured).
-    Money,
-    Date,
-}
-
-impl FromStr for ColumnType {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        match s {
-            "text" => Ok(ColumnType::Text),
-            "decimal" | "number" => Ok(ColumnType::Decimal),
-            "money" => Ok(ColumnType::Money),
-            "date" => Ok(ColumnType::Date),
-            _ => Err(()),
-        }
-    }
-}
 
 /// Everything a batch computes from, with what the manifest needs to know about each file.
 #[derive(Debug)]

@@ -43,7 +43,7 @@ pub fn ledger_rows(inputs: &Inputs, run: &RunResult, stamp: &Stamp) -> Vec<Ledge
                 let entries = run
                     .payment
                     .entries
-                    .get(&(r.rep, r.plan, c.component, p.payout_period))
+                    .get(&(r.owner(c), p.payout_period))
                     .map_or(&[][..], |v| v.as_slice());
                 let extra: Decimal = entries.iter().map(|e| e.amount).sum();
                 let row = |kind, for_period, amount, balance: Option<Decimal>| LedgerRow {

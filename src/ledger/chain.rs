@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use sha2::{Digest, Sha256};
 
 /// The column holding each row's hash (the last one written by `payout close`).
-pub const COLUMN: &str = "row_hash";
+pub const COLUMN: &str = crate::schema::LEDGER_ROW_HASH;
 
 /// The end of a chained ledger: its number of rows and the last row's hash (the header's hash when
 /// it has no rows).

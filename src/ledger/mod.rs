@@ -18,6 +18,7 @@
 //! problem in the file is a diagnostic with its line, column and value (`ledger-invalid`).
 
 pub mod chain;
+pub mod closing;
 pub mod file;
 
 pub mod renames;
@@ -32,27 +33,14 @@ use file::LedgerFiles;
 
 use crate::csv_cell::{neutralise, restore};
 use crate::data::csv_input::CsvInput;
-use crate::data::FileInfo;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::engine::LineKind;
+use crate::line_kind::LineKind;
 use crate::money::NumberFormat;
 use crate::period::{Calendar, Granularity, Period};
+use crate::schema::FileInfo;
 use crate::workspace::{InputKind, InputSpec};
 
-/// Optional columns of the ledger (the required ones: rep_id, period, component, amount, closed_at,
-/// run_id).
-pub const OPTIONAL_COLUMNS: [&str; 10] = [
-    "plan",
-    "kind",
-    "for_period",
-    "deal_id",
-    "balance",
-    "reason",
-    "closed_period",
-    "approved_by",
-    "note",
-    chain::COLUMN,
-];
+pub use crate::schema::LEDGER_OPTIONAL_COLUMNS as OPTIONAL_COLUMNS;
 
 /// The columns of a row's fields, in the order `payout close` writes them (then `row_hash`).
 pub const HEADER: [&str; 15] = [

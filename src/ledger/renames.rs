@@ -16,7 +16,8 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::plan::Plan;
 
 /// (rep, plan, component): indices into the roster, the plans and the plan's components.
-pub type Key = (u32, usize, usize);
+/// Rows are the history of an owner: a rep's component on a plan.
+pub type Key = crate::owner::Owner;
 
 /// What a ledger row names that today's inputs do not have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -90,7 +91,7 @@ pub fn resolve<'a>(ledger: &'a Ledger, plans: &[Plan], roster: &Roster) -> Resol
             Err(orphan) => out.orphans.entry(*orphan).or_default().push(row.line),
             Ok(list) => {
                 for &(p, c) in list.iter() {
-                    out.rows.entry((rep, p, c)).or_default().push(row);
+                    out.rows.entry(Key::new(rep, p, c)).or_default().push(row);
                     let renamed = (!plan.is_empty() && plans[p].id != plan)
                         || plans[p].components[c].id != component;
                     if renamed {
@@ -303,9 +304,9 @@ mod tests {
         };
         // `old`/`c1` and `new`/`c2` are one history; a row without a plan goes to every plan with
         // a component that is or was `c1` (after the rows that name their plan).
-        assert_eq!(lines((0, 0, 1)), [2, 3, 4]);
-        assert_eq!(lines((0, 1, 0)), [4]);
-        assert_eq!(lines((0, 0, 0)), [9]);
+        assert_eq!(lines(Key::new(0, 0, 1)), [2, 3, 4]);
+        assert_eq!(lines(Key::new(0, 1, 0)), [4]);
+        assert_eq!(lines(Key::new(0, 0, 0)), [9]);
         let orphans: Vec<(Orphan, Vec<u64>)> =
             res.orphans.iter().map(|(o, l)| (*o, l.clone())).collect();
         assert_eq!(

@@ -12,10 +12,10 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use toml::{Spanned, Value};
 
+use super::measures::{parse_conditions, RawMeasure};
 use super::model::*;
-use super::parse::parse_conditions;
+use super::syntax::{granularity, keyword};
 use crate::diag::Diagnostics;
-use crate::period::Granularity;
 use crate::toml_src::Source;
 
 #[derive(Deserialize)]
@@ -150,7 +150,7 @@ struct RawStep {
 struct Ctx<'a, 'b> {
     src: &'a Source<'b>,
     id: String,
-    measures: &'a BTreeMap<String, Spanned<super::parse::RawMeasure>>,
+    measures: &'a BTreeMap<String, Spanned<RawMeasure>>,
 }
 
 impl Ctx<'_, '_> {
@@ -268,47 +268,6 @@ impl Ctx<'_, '_> {
     }
 }
 
-pub(crate) fn keyword<T: Copy>(
-    src: &Source,
-    value: &Option<Spanned<String>>,
-    key: &str,
-    default: Option<T>,
-    choices: &[(&str, T)],
-    diags: &mut Diagnostics,
-) -> Option<T> {
-    let Some(v) = value else { return default };
-    match choices.iter().find(|(name, _)| *name == v.get_ref().trim()) {
-        Some((_, t)) => Some(*t),
-        None => {
-            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-            diags.push(
-                src.error("plan-value-unknown", v.span(), format!("unknown {key}"))
-                    .value(v.get_ref().clone())
-                    .hint(format!("use one of: {}", names.join(", "))),
-            );
-            None
-        }
-    }
-}
-
-pub(crate) fn granularity(
-    src: &Source,
-    v: &Spanned<String>,
-    diags: &mut Diagnostics,
-) -> Option<Granularity> {
-    match v.get_ref().trim().parse() {
-        Ok(g) => Some(g),
-        Err(()) => {
-            diags.push(
-                src.error("plan-period-unknown", v.span(), "unknown period length")
-                    .value(v.get_ref().clone())
-                    .hint(format!("use one of: {}", Granularity::NAMES)),
-            );
-            None
-        }
-    }
-}
-
 /// A key that only some component types take: its name, where it is set, the types that take it.
 type KeyUse = (&'static str, Option<Range<usize>>, &'static [&'static str]);
 
@@ -410,7 +369,7 @@ fn misplaced_keys(raw: &RawComponent) -> Vec<KeyUse> {
 pub(crate) fn parse_component(
     src: &Source,
     c: &Spanned<RawComponent>,
-    measures: &BTreeMap<String, Spanned<super::parse::RawMeasure>>,
+    measures: &BTreeMap<String, Spanned<RawMeasure>>,
     diags: &mut Diagnostics,
 ) -> Option<Component> {
     let raw = c.get_ref();

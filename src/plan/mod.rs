@@ -4,10 +4,13 @@
 //! Nothing in this module reads files: callers pass the text in.
 
 pub mod components;
+mod measures;
 pub mod model;
 pub mod parse;
 pub mod payment;
+pub mod payment_terms;
 pub mod renames;
+mod syntax;
 
 pub use model::*;
 pub use parse::{parse_plan, PlanDefaults};

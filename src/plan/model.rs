@@ -25,7 +25,7 @@ pub struct Plan {
     pub values: Vec<DerivedValue>,
     pub cap: Option<PlanCap>,
     /// Payment mechanics (`[payment]`): negative payables, draws.
-    pub payment: super::payment::Payment,
+    pub payment: super::payment_terms::Payment,
     /// Who the plan credits with which transactions.
     pub crediting: Crediting,
     /// How quota and target incentive scale for a partial period (hire, termination, plan change).

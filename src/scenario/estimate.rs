@@ -192,11 +192,11 @@ fn snapshot(
 /// The payment step's lines of the rep's open payout periods (holds, releases, clawbacks,
 /// corrections, draws, carried balances), beside the engine's.
 fn add_payment_lines(inputs: &Inputs, run: &RunResult, rep: u32, snap: &mut Snapshot) {
-    for ((r, plan, component, period), entries) in &run.payment.entries {
-        if *r != rep || !run.period.covers(period) {
+    for ((owner, period), entries) in &run.payment.entries {
+        if owner.rep.0 != rep || !run.period.covers(period) {
             continue;
         }
-        let component = &inputs.plans[*plan].components[*component].id;
+        let component = &inputs.plans[owner.plan.0].components[owner.component.0].id;
         for e in entries {
             let key = LineKey {
                 component: component.clone(),

@@ -140,8 +140,8 @@ fn payables(inputs: &Inputs, run: &RunResult) -> BTreeMap<Key, Decimal> {
 /// Per rep with a payment line: held, carried and draw balances (see [`Accrual`]).
 fn accrual(inputs: &Inputs, run: &RunResult) -> Vec<Accrual> {
     let mut by_rep: BTreeMap<String, Accrual> = BTreeMap::new();
-    for ((rep, _, _, _), entries) in &run.payment.entries {
-        let id = inputs.roster.get(*rep).id.clone();
+    for ((owner, _), entries) in &run.payment.entries {
+        let id = inputs.roster.get(owner.rep.0).id.clone();
         let a = by_rep.entry(id.clone()).or_insert_with(|| Accrual {
             rep_id: id,
             ..Accrual::default()

@@ -1,13 +1,17 @@
 //! What the targets share: the fixture workspace (fuzz/fixture/) copied once into a temporary folder,
 //! and one full pass over it (read the workspace and inputs, compute the run, check its invariants,
-//! render the summary), which may fail with diagnostics but must never panic.
+//! render the summary), which may fail with diagnostics but must never panic; and a settlement pass
+//! (the run pipeline: close the first month into a ledger, settle the run period against it).
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use payout::engine::recorded::Stamp;
 use payout::engine::{check_invariants, compute_run, Settings};
+use payout::ledger::file::LedgerFiles;
+use payout::pipeline::{close, Payments};
 use payout::workspace::Overrides;
 
 /// The fixture files, by path relative to the workspace folder.
@@ -96,4 +100,69 @@ pub fn full_pass(dir: &Path, lenient: bool) {
     let rows = payout::report::summary::rows(&inputs, &run);
     let _ = payout::report::summary::render_csv(&rows, std::io::sink());
     let _ = payout::report::summary::render_table(&rows, std::io::sink());
+}
+
+/// The run pipeline on the workspace: read the ledger and adjustments, settle the first month of the
+/// run period and record it as `payout close` does, then settle the whole run period against that
+/// ledger (the month closed: its recorded lines, corrections of it, balances carried from it), with
+/// lines, and check its invariants. The ledger files are removed afterwards. Diagnostics and I/O
+/// errors are fine; a panic, or a settled run whose invariants fail, is a crash.
+pub fn settle_pass(dir: &Path, lenient: bool) {
+    let overrides = Overrides {
+        lenient,
+        ..Overrides::default()
+    };
+    let Ok(ws) = payout::data::read_workspace(&dir.join("payout.toml"), &overrides) else {
+        return;
+    };
+    let files = LedgerFiles::of(&ws.ledger);
+    settle_against_a_close(&ws, lenient);
+    for path in [files.target, files.head, files.lock, files.tmp, files.head_tmp] {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+fn settle_against_a_close(ws: &payout::workspace::Workspace, lenient: bool) {
+    let Ok(mut inputs) = payout::data::read_inputs(ws) else {
+        return;
+    };
+    let Ok(payments) = Payments::read(ws, &mut inputs) else {
+        return;
+    };
+    let Some(period) = ws.default_period.or_else(|| ws.calendar.parse("2026-Q1").ok()) else {
+        return;
+    };
+    let Some(&month) = period.periods_of(payout::period::Granularity::Month).first() else {
+        return;
+    };
+    let Ok(first) = payments.compute(&inputs, close::settings(month, lenient)) else {
+        return;
+    };
+    if let Err(e) = check_invariants(&inputs, &first, false) {
+        panic!("a settled month broke its invariants: {e}");
+    }
+    let stamp = Stamp {
+        closed_at: "2026-02-01T09:00:00Z".into(),
+        run_id: "fuzz".into(),
+        approved_by: "fuzz".into(),
+        note: String::new(),
+    };
+    if close::record(&payments.ledger, &inputs, &first, &stamp).is_err() {
+        return;
+    }
+    let Ok(payments) = Payments::read(ws, &mut inputs) else {
+        return;
+    };
+    let settings = Settings {
+        period,
+        lines: true,
+        credits: true,
+        lenient,
+    };
+    let Ok(run) = payments.compute(&inputs, settings) else {
+        return;
+    };
+    if let Err(e) = check_invariants(&inputs, &run, settings.lines) {
+        panic!("a run settled against a close broke its invariants: {e}");
+    }
 }
