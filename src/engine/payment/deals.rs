@@ -153,6 +153,13 @@ pub(super) fn clawbacks(
             });
         }
     }
+    // In deal id order, whatever the order of the deals file.
+    out.sort_by(|a, b| {
+        inputs
+            .deals
+            .id(a.deal as usize)
+            .cmp(inputs.deals.id(b.deal as usize))
+    });
     out
 }
 
@@ -310,7 +317,7 @@ impl Holds {
             rounding: &plan.rounding,
             places: plan.rounding.places,
         };
-        let lines = rule.lines(
+        let mut lines = rule.lines(
             &inputs.deals,
             period,
             commissions,
@@ -318,6 +325,8 @@ impl Holds {
             &mut self.held_in_run,
             closed,
         );
+        // In deal id order, whatever the order of the deals file (a deal's own lines keep theirs).
+        lines.sort_by(|a, b| a.deal_id.cmp(&b.deal_id));
         for e in &lines {
             if let Some(d) = e.deal {
                 *self.moves.entry(d).or_default() += e.amount;
