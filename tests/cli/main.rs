@@ -22,6 +22,7 @@ mod engine_properties;
 mod errors;
 mod explain;
 mod formulas;
+mod generated;
 mod guards;
 mod init;
 mod insights;
