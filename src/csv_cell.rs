@@ -213,6 +213,14 @@ impl<'o> RawFields<'o> {
         Ok(())
     }
 
+    /// Fields rendered before by a `RawFields` (their cells neutralised and quoted, separated by
+    /// commas, no record end), appended as they are: cells repeated on many records are rendered
+    /// once.
+    pub fn rendered(&mut self, fields: &[u8]) {
+        self.delimit();
+        self.out.extend_from_slice(fields);
+    }
+
     /// An amount with at least `places` decimals ([`crate::money::fmt_amount`]); its text. A plain
     /// number: written as it is.
     pub fn amount(&mut self, value: Decimal, places: u32) -> csv::Result<&str> {
@@ -303,12 +311,18 @@ mod tests {
             for b in cells {
                 let mut f = Fields::new(csv::Writer::from_writer(Vec::new()));
                 f.record([a, b]).unwrap();
+                f.record([a, b]).unwrap();
                 f.amount(Decimal::new(-1250, 2), 2).unwrap();
                 f.empty().unwrap();
                 f.end().unwrap();
                 let expected = f.into_inner().unwrap();
+                let mut first = Vec::new();
+                RawFields::new(&mut first).text(a).unwrap();
                 let mut raw = Vec::new();
                 let mut r = RawFields::new(&mut raw);
+                r.rendered(&first);
+                r.text(b).unwrap();
+                r.end().unwrap();
                 r.record([a, b]).unwrap();
                 r.amount(Decimal::new(-1250, 2), 2).unwrap();
                 r.empty().unwrap();

@@ -143,6 +143,20 @@ pub struct Renderer {
     texts: LineTexts,
     pub csv: Vec<u8>,
     pub md: String,
+    /// The cells every line of a row starts with, rendered once per row (see [`row_prefix`]).
+    prefix: Vec<u8>,
+}
+
+/// The first cells of each line of row `r` (rep, payout period, plan, component) as CSV fields,
+/// into `buffer` (taken, and to be given back): the same four cells start every line of the row.
+fn row_prefix(buffer: &mut Vec<u8>, r: &Row, period: &str) -> Vec<u8> {
+    let mut prefix = std::mem::take(buffer);
+    prefix.clear();
+    let mut f = RawFields::new(&mut prefix);
+    for cell in [r.rep_id, period, &r.plan.id, &r.component.id] {
+        let _ = f.text(cell);
+    }
+    prefix
 }
 
 /// The header row of a statement's CSV.
@@ -252,9 +266,11 @@ impl Renderer {
                 period = (Some(p.payout_period), p.payout_period.to_string());
             }
             warm_deals(&cx.inputs.deals, lines);
+            let prefix = row_prefix(&mut self.prefix, r, &period.1);
             for (line, first) in first_of_deal(lines) {
-                self.line(&mut f, md, cx, r, &period.1, line, first)?;
+                self.line(&mut f, md, cx, r, &prefix, line, first)?;
             }
+            self.prefix = prefix;
             let _ = writeln!(
                 md,
                 "| **Total** | | | | | | | | | **{}** |\n",
@@ -288,9 +304,11 @@ impl Renderer {
                 period = (Some(p), p.to_string());
             }
             warm_deals(&cx.inputs.deals, lines);
+            let prefix = row_prefix(&mut self.prefix, r, &period.1);
             for (line, first) in first_of_deal(lines) {
-                self.line(&mut f, &mut NoMd, &cx, r, &period.1, line, first)?;
+                self.line(&mut f, &mut NoMd, &cx, r, &prefix, line, first)?;
             }
+            self.prefix = prefix;
         }
         if let Some(first) = rows.first() {
             pay_lines(&mut f, None, first, cx.pay)?;
@@ -307,7 +325,7 @@ impl Renderer {
         md: &mut impl Md,
         cx: &Cx,
         r: &Row,
-        period: &str,
+        prefix: &[u8],
         line: &Line,
         first: bool,
     ) -> csv::Result<()> {
@@ -318,10 +336,7 @@ impl Renderer {
         // A deal's value and credit show on its first line only.
         let credit = line.credit.filter(|_| first);
         let rounding = line.kind == LineKind::Rounding || line.kind.is_settlement();
-        f.text(r.rep_id)?;
-        f.text(period)?;
-        f.text(&r.plan.id)?;
-        f.text(&r.component.id)?;
+        f.rendered(prefix);
         f.text(kind(line))?;
         md.raw("| ");
         md.raw(kind(line));
