@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Renders the example's HTML insights report in a real headless browser (Debian's chromium) and checks
-# that it renders: a screenshot that is not blank, and the page's text holding the example's figures
-# (read from `payout insights` itself, so the check follows the data).
+# Renders the example's HTML insights report and one HTML statement in a real headless browser (Debian's
+# chromium) and checks that they render: a screenshot that is not blank, and the page's text holding
+# the example's figures (read from `payout insights` itself, so the check follows the data); the
+# statement of Julien Lefèvre (A006, paid in EUR) for March 2026 shows his payable, worked out by
+# hand, and prints to PDF.
 #
 # usage (any folder):  .ci/html-check.sh [PAYOUT_BINARY]     (default target/release/payout)
 # Needs chromium (installed by .ci/run) and python3 (standard library only).
@@ -23,10 +25,15 @@ browser() {
 browser --screenshot="$work/shot.png" --window-size=1280,2000 "file://$work/report.html" >/dev/null
 browser --dump-dom "file://$work/report.html" > "$work/dom.html"
 
-python3 - "$work/shot.png" "$work/dom.html" "$work/table.txt" <<'PY'
+"$payout" -q run --period 2026-03 --format csv --out "$work/run" --statements-html > "$work/payouts.csv"
+statement="$work/run/statements/2026-03/A006.html"
+browser --screenshot="$work/statement.png" --window-size=1280,1600 "file://$statement" >/dev/null
+browser --dump-dom "file://$statement" > "$work/statement-dom.html"
+browser --print-to-pdf="$work/statement.pdf" --no-pdf-header-footer "file://$statement" >/dev/null
+python3 - "$work/shot.png" "$work/dom.html" "$work/table.txt" "$work/statement.png" <<'PY'
 import re, struct, sys, zlib
 
-shot, dom_file, table_file = sys.argv[1:4]
+shot, dom_file, table_file, statement_shot = sys.argv[1:5]
 
 def png_pixels(path):
     """(width, height, rows of RGB(A) bytes) of an 8-bit RGB or RGBA PNG, standard library only."""
@@ -64,11 +71,12 @@ def png_pixels(path):
         prev = line
     return width, height, channels, rows
 
-w, h, ch, rows = png_pixels(shot)
-ink = sum(1 for row in rows for x in range(0, w * ch, ch) if min(row[x:x + 3]) < 240)
-share = ink / (w * h)
-print(f"screenshot {w}x{h}: {share:.1%} of the pixels are not white")
-assert share > 0.02, "the screenshot is blank"
+for path, least in ((shot, 0.02), (statement_shot, 0.005)):
+    w, h, ch, rows = png_pixels(path)
+    ink = sum(1 for row in rows for x in range(0, w * ch, ch) if min(row[x:x + 3]) < 240)
+    share = ink / (w * h)
+    print(f"screenshot {w}x{h}: {share:.1%} of the pixels are not white")
+    assert share > least, f"the screenshot {path} is blank"
 
 dom = open(dom_file, encoding="utf-8").read()
 text = re.sub(r"<[^>]+>", " ", dom).replace("&amp;", "&")
@@ -84,4 +92,25 @@ missing = {k: v for k, v in wanted.items() if v not in text}
 assert not missing, f"the page does not show {missing}"
 print("the page shows " + ", ".join(f"{k} {v}" for k, v in wanted.items()))
 PY
-echo "html-check: the report renders"
+
+# The statement (rendered above, with the report): Julien Lefèvre (A006), March 2026. His payable, by hand from the
+# example's data: 35,463.15 earned to date on the Q1 commission less 15,429.46 paid in February =
+# 20,033.69 USD; paid in EUR at 1.0929 (the rate of 2026-03-31): 20,033.69 ÷ 1.0929 =
+# 18,330.762…, rounded half away from zero to 18,330.76 EUR.
+python3 - "$work/statement.png" "$work/statement-dom.html" "$work/statement.pdf" "$work/payouts.csv" <<'PY'
+import csv, re, sys
+from decimal import Decimal
+shot, dom_file, pdf, payouts = sys.argv[1:5]
+dom = open(dom_file, encoding="utf-8").read()
+text = re.sub(r"<[^>]+>", " ", dom).replace("&amp;", "&")
+payable = sum(Decimal(r["payable"]) for r in csv.DictReader(open(payouts, encoding="utf-8"))
+              if r["rep_id"] == "A006" and r["payout_period"] == "2026-03")
+assert payable == Decimal("20033.69"), f"A006's payable is {payable}, not the 20,033.69 worked out by hand"
+for wanted in ("Julien Lefèvre", "Total payable for 2026-03: 20,033.69 USD", "Paid in EUR: 18,330.76 EUR"):
+    assert wanted in text, f"the statement does not show {wanted!r}"
+assert "<script" not in dom, "the statement runs a script"
+data = open(pdf, "rb").read()
+assert data.startswith(b"%PDF") and len(data) > 1000, "the statement does not print to PDF"
+print(f"the statement shows Julien Lefèvre's payable 20,033.69 USD (18,330.76 EUR); PDF {len(data)} bytes")
+PY
+echo "html-check: the report and the statement render"

@@ -1,6 +1,7 @@
 //! CSV cells a spreadsheet cannot run: every CSV file payout writes (payouts, statements,
 //! reconciliation, exceptions, `diff --format csv`, the ledger) writes its fields through
-//! [`Fields`], whose one write path neutralises each cell with [`neutralise`].
+//! [`Fields`] (or, for statement lines, [`RawFields`], the same bytes straight into a buffer), whose
+//! one write path neutralises each cell with [`neutralise`].
 //!
 //! Invariants: a cell that a spreadsheet would read as a formula (leading `=`, `+`, `-`, `@`, tab or
 //! carriage return) is written with a leading apostrophe, and so is a cell that already starts with
@@ -139,6 +140,127 @@ impl<W: Write> Fields<W> {
     }
 }
 
+/// Whether the `csv` crate's writer (default settings: `,` delimiter, `"` quote doubled, `\n`
+/// terminator) puts a field in quotes: it holds a delimiter, a quote, a carriage return or a
+/// line feed.
+fn needs_quotes(cell: &[u8]) -> bool {
+    cell.iter()
+        .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+}
+
+/// Records appended straight to a byte buffer, the same bytes as [`Fields`] over a default
+/// `csv::Writer` (for records of at least two fields: the `csv` crate quotes a record's only field
+/// when it is empty): each text cell neutralised as [`neutralise`] does, then quoted where the
+/// `csv` crate quotes. Amounts skip both (their text is a plain number: digits, one point, a
+/// leading `-`). For the hot path of statement lines, where the `csv` writer's per-field machinery
+/// cost more than the formatting.
+pub struct RawFields<'o> {
+    out: &'o mut Vec<u8>,
+    scratch: String,
+    /// No field of the current record written yet.
+    first: bool,
+}
+
+impl<'o> RawFields<'o> {
+    pub fn new(out: &'o mut Vec<u8>) -> Self {
+        RawFields {
+            out,
+            scratch: String::with_capacity(64),
+            first: true,
+        }
+    }
+
+    fn delimit(&mut self) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+    }
+
+    /// The one way a text field reaches the buffer.
+    fn put(out: &mut Vec<u8>, cell: &str) {
+        let quoted = needs_quotes(cell.as_bytes());
+        if quoted {
+            out.push(b'"');
+        }
+        if needs_neutralising(cell) {
+            out.push(b'\'');
+        }
+        match quoted {
+            true => {
+                for piece in cell.split('"').enumerate() {
+                    if piece.0 > 0 {
+                        out.extend_from_slice(b"\"\"");
+                    }
+                    out.extend_from_slice(piece.1.as_bytes());
+                }
+                out.push(b'"');
+            }
+            false => out.extend_from_slice(cell.as_bytes()),
+        }
+    }
+
+    /// A text cell (neutralised if a spreadsheet would run it as a formula).
+    pub fn text(&mut self, cell: &str) -> csv::Result<()> {
+        self.delimit();
+        Self::put(self.out, cell);
+        Ok(())
+    }
+
+    /// An empty field.
+    pub fn empty(&mut self) -> csv::Result<()> {
+        self.delimit();
+        Ok(())
+    }
+
+    /// Fields rendered before by a `RawFields` (their cells neutralised and quoted, separated by
+    /// commas, no record end), appended as they are: cells repeated on many records are rendered
+    /// once.
+    pub fn rendered(&mut self, fields: &[u8]) {
+        self.delimit();
+        self.out.extend_from_slice(fields);
+    }
+
+    /// An amount with at least `places` decimals ([`crate::money::fmt_amount`]); its text. A plain
+    /// number: written as it is.
+    pub fn amount(&mut self, value: Decimal, places: u32) -> csv::Result<&str> {
+        self.delimit();
+        self.scratch.clear();
+        push_amount(&mut self.scratch, value, places);
+        debug_assert!(
+            !needs_neutralising(&self.scratch) && !needs_quotes(self.scratch.as_bytes()),
+            "{}",
+            self.scratch
+        );
+        self.out.extend_from_slice(self.scratch.as_bytes());
+        Ok(&self.scratch)
+    }
+
+    /// A text field formatted by `f` into the scratch buffer; its text as formatted.
+    pub fn with(&mut self, f: impl FnOnce(&mut String)) -> csv::Result<&str> {
+        self.delimit();
+        self.scratch.clear();
+        f(&mut self.scratch);
+        Self::put(self.out, &self.scratch);
+        Ok(&self.scratch)
+    }
+
+    /// End the record.
+    pub fn end(&mut self) -> csv::Result<()> {
+        self.out.push(b'\n');
+        self.first = true;
+        Ok(())
+    }
+
+    /// A whole record of text cells.
+    pub fn record<'a>(&mut self, fields: impl IntoIterator<Item = &'a str>) -> csv::Result<()> {
+        for field in fields {
+            self.text(field)?;
+        }
+        self.end()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +287,52 @@ mod tests {
         ] {
             assert_eq!(neutralise(cell), written, "{cell:?}");
             assert_eq!(restore(&neutralise(cell)), cell, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn raw_fields_write_the_bytes_of_the_csv_writer() {
+        let cells = [
+            "=a",
+            "b,c",
+            "say \"hi\"",
+            "-12.50",
+            "-x",
+            "line\nbreak",
+            "\rx",
+            "'q",
+            "",
+            "T1 [0%, 50%)",
+            "Lefèvre",
+            "\"",
+            "a\"b,c",
+        ];
+        for a in cells {
+            for b in cells {
+                let mut f = Fields::new(csv::Writer::from_writer(Vec::new()));
+                f.record([a, b]).unwrap();
+                f.record([a, b]).unwrap();
+                f.amount(Decimal::new(-1250, 2), 2).unwrap();
+                f.empty().unwrap();
+                f.end().unwrap();
+                let expected = f.into_inner().unwrap();
+                let mut first = Vec::new();
+                RawFields::new(&mut first).text(a).unwrap();
+                let mut raw = Vec::new();
+                let mut r = RawFields::new(&mut raw);
+                r.rendered(&first);
+                r.text(b).unwrap();
+                r.end().unwrap();
+                r.record([a, b]).unwrap();
+                r.amount(Decimal::new(-1250, 2), 2).unwrap();
+                r.empty().unwrap();
+                r.end().unwrap();
+                assert_eq!(
+                    String::from_utf8_lossy(&raw),
+                    String::from_utf8_lossy(&expected),
+                    "{a:?} {b:?}"
+                );
+            }
         }
     }
 

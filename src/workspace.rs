@@ -357,6 +357,7 @@ impl InputKind {
                     "cancelled_amount",
                     "paid_date",
                     "created_date",
+                    "deal_name",
                 ],
             ),
             InputKind::Reps => (
@@ -503,6 +504,9 @@ pub struct Outputs {
     /// Also write `workbook.xlsx` (payouts, reconciliation, statement lines).
     #[serde(default)]
     pub xlsx: bool,
+    /// Also write an HTML statement per rep and payout period (`statements/<period>/<rep>.html`).
+    #[serde(default)]
+    pub statements_html: bool,
 }
 
 /// How statements are written: a CSV and a Markdown file per rep and payout period (`per-rep`), one

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::Args;
 
 use super::{resolve_period, stdout_write, Format, Global};
@@ -36,6 +37,14 @@ pub struct RunArgs {
     /// numbers). Default: the workspace's `[outputs] xlsx`.
     #[arg(long, requires = "out")]
     pub xlsx: bool,
+    /// Also write an HTML statement per rep and payout period into --out
+    /// (statements/<period>/<rep>.html: self-contained, printable, amounts rounded to the plan's
+    /// decimals). Default: the workspace's `[outputs] statements_html`.
+    #[arg(long, requires = "out")]
+    pub statements_html: bool,
+    /// The minijinja template of the HTML statements instead of the built-in one.
+    #[arg(long, value_name = "FILE", requires = "out")]
+    pub statements_template: Option<PathBuf>,
 }
 
 impl RunArgs {
@@ -47,6 +56,7 @@ impl RunArgs {
         }
         o.csv_bom |= self.csv_bom;
         o.xlsx |= self.xlsx;
+        o.statements_html |= self.statements_html || self.statements_template.is_some();
         o
     }
 }
@@ -133,6 +143,12 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
         if let Some(payroll) = payroll {
             manifest.extra_outputs.push(("payroll.csv".into(), payroll));
         }
+        let template = match &args.statements_template {
+            Some(path) => Some(std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read the statement template {}", path.display())
+            })?),
+            None => None,
+        };
         let bar =
             global.progress_bar("payout: writing statements {bar:30} {pos}/{len} reps ({eta})");
         let written = report::write_outputs(
@@ -143,6 +159,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
             tracer.as_ref(),
             manifest,
             &args.outputs(&ws),
+            template.as_deref(),
             &pay,
             &|done, total| {
                 bar.set_length(total);

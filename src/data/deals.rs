@@ -585,9 +585,8 @@ fn canonical_type(name: &str) -> Option<ColumnType> {
         "amount" | "margin" | "cancelled_amount" => ColumnType::Money,
         "quantity" => ColumnType::Decimal,
         "close_date" | "cancel_date" | "paid_date" | "created_date" => ColumnType::Date,
-        "currency" | "stage" | "type" | "product" | "territory" | "account_id" | "segment" => {
-            ColumnType::Text
-        }
+        "currency" | "stage" | "type" | "product" | "territory" | "account_id" | "segment"
+        | "deal_name" => ColumnType::Text,
         _ => return None,
     })
 }

@@ -105,6 +105,8 @@ pub fn reconciliation_summary(run: &RunResult) -> String {
 /// manifest.json into `dir`, CSV files with a byte-order mark when `options` asks. `tracer`
 /// recomputes each rep's statement lines when the run did not keep them (see
 /// [`crate::engine::Tracer`]); `progress(reps written, reps)` is called as statements are written.
+/// HTML statements, when `options` asks for them, come from `statement_template` (else the
+/// built-in template).
 #[allow(clippy::too_many_arguments)]
 pub fn write_outputs(
     dir: &Path,
@@ -114,6 +116,7 @@ pub fn write_outputs(
     tracer: Option<&crate::engine::Tracer>,
     mut manifest: Manifest,
     options: &crate::workspace::Outputs,
+    statement_template: Option<&str>,
     pay: &pay::PayLines,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> anyhow::Result<()> {
@@ -145,6 +148,10 @@ pub fn write_outputs(
         put(name, &bytes)?;
     }
 
+    let pages = match options.statements_html {
+        true => Some(html::statement::Pages::new(statement_template)?),
+        false => None,
+    };
     let job = statements::Job {
         inputs,
         run,
@@ -153,6 +160,7 @@ pub fn write_outputs(
         bom: options.csv_bom,
         pay,
         progress,
+        html: pages.as_ref(),
     };
     outputs.extend(statements::write(
         dir,

@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 use super::csv_out::Fields;
 use super::format::{amount, grouped, push_date, push_grouped, push_md, LineTexts};
 use super::summary::Row;
+use crate::csv_cell::RawFields;
 use crate::data::CreditKind;
 use crate::data::Inputs;
 use crate::engine::pay_currency::Conversion;
@@ -123,7 +124,8 @@ pub(crate) fn plan_heading(r: &Row) -> String {
 pub struct BlockLines<'a>(pub [&'a [Line]; 2]);
 
 impl<'a> BlockLines<'a> {
-    fn iter(self) -> impl Iterator<Item = &'a Line> + Clone {
+    /// Every line, the engine's then the payment step's.
+    pub(crate) fn iter(self) -> impl Iterator<Item = &'a Line> + Clone {
         self.0[0].iter().chain(self.0[1])
     }
 
@@ -163,8 +165,20 @@ pub struct Renderer {
     texts: LineTexts,
     pub csv: Vec<u8>,
     pub md: String,
-    /// Render the CSV lines only: no header row (see [`csv_header`]) and no Markdown.
-    lines_only: bool,
+    /// The cells every line of a row starts with, rendered once per row (see [`row_prefix`]).
+    prefix: Vec<u8>,
+}
+
+/// The first cells of each line of row `r` (rep, payout period, plan, component) as CSV fields,
+/// into `buffer` (taken, and to be given back): the same four cells start every line of the row.
+fn row_prefix(buffer: &mut Vec<u8>, r: &Row, period: &str) -> Vec<u8> {
+    let mut prefix = std::mem::take(buffer);
+    prefix.clear();
+    let mut f = RawFields::new(&mut prefix);
+    for cell in [r.rep_id, period, &r.plan.id, &r.component.id] {
+        let _ = f.text(cell);
+    }
+    prefix
 }
 
 /// The header row of a statement's CSV.
@@ -182,15 +196,42 @@ struct Cx<'a> {
     pay: &'a [Conversion],
 }
 
-impl Renderer {
-    /// A renderer of CSV lines only, for files that hold many statements under one header.
-    pub fn without_markdown() -> Renderer {
-        Renderer {
-            lines_only: true,
-            ..Renderer::default()
-        }
-    }
+/// Where a line's Markdown cells go: the statement's Markdown, or nowhere when only CSV lines are
+/// rendered (the cells are then not formatted at all).
+trait Md {
+    /// Text as it is.
+    fn raw(&mut self, text: &str);
+    /// User text, escaped for a table cell ([`push_md`]).
+    fn cell(&mut self, text: &str);
+    /// An amount's text with thousands separators ([`push_grouped_text`]).
+    fn grouped(&mut self, amount: &str);
+}
 
+impl Md for String {
+    fn raw(&mut self, text: &str) {
+        self.push_str(text);
+    }
+    fn cell(&mut self, text: &str) {
+        push_md(self, text);
+    }
+    fn grouped(&mut self, amount: &str) {
+        push_grouped_text(self, amount);
+    }
+}
+
+/// No Markdown.
+struct NoMd;
+
+impl Md for NoMd {
+    #[inline(always)]
+    fn raw(&mut self, _: &str) {}
+    #[inline(always)]
+    fn cell(&mut self, _: &str) {}
+    #[inline(always)]
+    fn grouped(&mut self, _: &str) {}
+}
+
+impl Renderer {
     /// Render one statement (a rep's rows for one payout period, all its components, with the
     /// lines of each row) into [`Renderer::csv`] and [`Renderer::md`], replacing what they held.
     pub fn render(
@@ -220,10 +261,7 @@ impl Renderer {
         csv: &mut Vec<u8>,
         md: &mut String,
     ) -> anyhow::Result<()> {
-        let mut f = Fields::new(csv::Writer::from_writer(csv));
-        if self.lines_only {
-            return self.render_lines_only(cx, rows, lines, f, md);
-        }
+        let mut f = RawFields::new(csv);
         f.record(CSV_HEADER)?;
         if let Some(first) = rows.first() {
             md_title(md, first);
@@ -250,9 +288,11 @@ impl Renderer {
                 period = (Some(p.payout_period), p.payout_period.to_string());
             }
             warm_deals(&cx.inputs.deals, lines);
+            let prefix = row_prefix(&mut self.prefix, r, &period.1);
             for (line, first) in first_of_deal(lines) {
-                self.line(&mut f, md, cx, r, &period.1, line, first)?;
+                self.line(&mut f, md, cx, r, &prefix, line, first)?;
             }
+            self.prefix = prefix;
             let _ = writeln!(
                 md,
                 "| **Total** | | | | | | | | | **{}** |\n",
@@ -263,44 +303,51 @@ impl Renderer {
             md_totals(md, first, totals);
             pay_lines(&mut f, Some(md), first, cx.pay)?;
         }
-        f.flush()?;
         Ok(())
     }
 
-    /// The CSV lines alone: a line's Markdown cells are formatted with its CSV cells, then dropped.
-    fn render_lines_only(
+    /// Append one statement's CSV lines (no header row, see [`csv_header`]; no Markdown) to `out`:
+    /// for files that hold many statements under one header.
+    pub fn render_lines(
         &mut self,
-        cx: &Cx,
+        out: &mut Vec<u8>,
+        inputs: &Inputs,
+        run: &RunResult,
         rows: &[Row],
         lines: &[BlockLines],
-        mut f: Fields<&mut Vec<u8>>,
-        md: &mut String,
+        pay: &[Conversion],
     ) -> anyhow::Result<()> {
+        let cx = Cx { inputs, run, pay };
+        let mut f = RawFields::new(out);
+        let mut period = (None, String::new());
         for (r, &lines) in rows.iter().zip(lines) {
-            let period = r.result.payout_period.to_string();
-            warm_deals(&cx.inputs.deals, lines);
-            for (line, first) in first_of_deal(lines) {
-                self.line(&mut f, md, cx, r, &period, line, first)?;
-                md.clear();
+            let p = r.result.payout_period;
+            if period.0 != Some(p) {
+                period = (Some(p), p.to_string());
             }
+            warm_deals(&cx.inputs.deals, lines);
+            let prefix = row_prefix(&mut self.prefix, r, &period.1);
+            for (line, first) in first_of_deal(lines) {
+                self.line(&mut f, &mut NoMd, &cx, r, &prefix, line, first)?;
+            }
+            self.prefix = prefix;
         }
         if let Some(first) = rows.first() {
             pay_lines(&mut f, None, first, cx.pay)?;
         }
-        f.flush()?;
         Ok(())
     }
 
     /// One line: a CSV record, and a row of the component's Markdown table (its cells are a
     /// subsequence of the record's, in the same order).
     #[allow(clippy::too_many_arguments)]
-    fn line<W: std::io::Write>(
+    fn line(
         &mut self,
-        f: &mut Fields<W>,
-        md: &mut String,
+        f: &mut RawFields,
+        md: &mut impl Md,
         cx: &Cx,
         r: &Row,
-        period: &str,
+        prefix: &[u8],
         line: &Line,
         first: bool,
     ) -> csv::Result<()> {
@@ -311,19 +358,16 @@ impl Renderer {
         // A deal's value and credit show on its first line only.
         let credit = line.credit.filter(|_| first);
         let rounding = line.kind == LineKind::Rounding || line.kind.is_settlement();
-        f.text(r.rep_id)?;
-        f.text(period)?;
-        f.text(&r.plan.id)?;
-        f.text(&r.component.id)?;
+        f.rendered(prefix);
         f.text(kind(line))?;
-        md.push_str("| ");
-        md.push_str(kind(line));
-        md.push_str(" | ");
+        md.raw("| ");
+        md.raw(kind(line));
+        md.raw(" | ");
         match d {
             Some(d) => {
                 let id = deals.id(d);
                 f.text(id)?;
-                push_md(md, id);
+                md.cell(id);
                 f.with(|s| {
                     s.push_str(&deals.file);
                     s.push(':');
@@ -335,14 +379,14 @@ impl Renderer {
                 f.empty()?;
             }
         }
-        md.push_str(" | ");
+        md.raw(" | ");
         match line.credit {
-            Some(c) => md.push_str(f.with(|s| push_date(s, c.date))?),
+            Some(c) => md.raw(f.with(|s| push_date(s, c.date))?),
             None => f.empty()?,
         }
-        md.push_str(" | ");
+        md.raw(" | ");
         match credit {
-            Some(c) => push_grouped_text(md, f.amount(c.source_value, value_places)?),
+            Some(c) => md.grouped(f.amount(c.source_value, value_places)?),
             None => f.empty()?,
         }
         match d {
@@ -350,13 +394,13 @@ impl Renderer {
                 let currency = deals.currency(d);
                 f.text(currency)?;
                 if credit.is_some() && r.money_measure && !currency.is_empty() {
-                    md.push(' ');
-                    push_md(md, currency);
+                    md.raw(" ");
+                    md.cell(currency);
                 }
             }
             None => f.empty()?,
         }
-        md.push_str(" | ");
+        md.raw(" | ");
         match credit.and_then(|c| c.fx_rate) {
             Some(fx) => {
                 f.amount(fx, 0)?;
@@ -365,20 +409,20 @@ impl Renderer {
         }
         match credit {
             Some(c) => {
-                push_md(md, f.with(|s| push_credit_kind(s, cx.inputs, cx.run, &c))?);
-                md.push_str(" | ");
-                md.push_str(f.with(|s| push_percent(s, c.share))?);
-                md.push_str(" | ");
-                push_grouped_text(md, f.amount(c.credited, value_places)?);
+                md.cell(f.with(|s| push_credit_kind(s, cx.inputs, cx.run, &c))?);
+                md.raw(" | ");
+                md.raw(f.with(|s| push_percent(s, c.share))?);
+                md.raw(" | ");
+                md.grouped(f.amount(c.credited, value_places)?);
             }
             None => {
                 f.empty()?;
                 f.empty()?;
                 f.empty()?;
-                md.push_str(" |  | ");
+                md.raw(" |  | ");
             }
         }
-        md.push_str(" | ");
+        md.raw(" | ");
         for value in [line.from, line.to] {
             match rounding {
                 true => f.empty()?,
@@ -390,9 +434,9 @@ impl Renderer {
         let tier = self.texts.tier(r.component, line);
         f.text(tier)?;
         if line.kind != LineKind::Rounding {
-            md.push_str(tier);
+            md.raw(tier);
         }
-        md.push_str(" | ");
+        md.raw(" | ");
         match rounding {
             true => f.empty()?,
             false => {
@@ -401,19 +445,19 @@ impl Renderer {
         }
         f.text(self.texts.rate(r.plan, r.component, line))?;
         let texts = &mut self.texts;
-        push_md(
-            md,
-            f.with(|s| texts.push_formula(s, r.plan, r.component, line))?,
-        );
+        md.cell(f.with(|s| texts.push_formula(s, r.plan, r.component, line))?);
         let values = chosen_values(line);
         if !values.is_empty() {
-            md.push_str(" (");
-            push_md(md, values);
-            md.push(')');
+            md.raw(" (");
+            md.cell(values);
+            md.raw(")");
         }
-        md.push_str(" | ");
-        push_grouped_text(md, f.amount(line.amount, places)?);
-        md.push_str(" |\n");
+        md.raw(" | ");
+        md.grouped(f.amount(line.amount, places)?);
+        md.raw(
+            " |
+",
+        );
         f.text(values)?;
         match effective_rate(r) {
             Some(rate) => {
@@ -428,8 +472,8 @@ impl Renderer {
 /// The statement's `pay-currency` lines (after every component's, in no component: they change no
 /// payable): the payable converted into the rep's pay currency, step by step in `formula`, and a
 /// line of the Markdown.
-fn pay_lines<W: std::io::Write>(
-    f: &mut Fields<W>,
+fn pay_lines(
+    f: &mut RawFields,
     mut out: Option<&mut String>,
     first: &Row,
     pay: &[Conversion],

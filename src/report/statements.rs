@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::fs;
+use super::html::statement::{Pages, Statement};
 use super::manifest::OutputFile;
 use super::statement::{self, Renderer};
 use super::summary::Row;
@@ -38,6 +39,17 @@ pub struct Job<'a> {
     pub pay: &'a super::pay::PayLines,
     /// `progress(reps written, reps)`.
     pub progress: &'a (dyn Fn(u64, u64) + Sync),
+    /// Also write an HTML page per rep and payout period, from these pages.
+    pub html: Option<&'a Pages<'a>>,
+}
+
+/// Which files of a statement [`write_per_rep`] writes.
+#[derive(Clone, Copy)]
+struct PerRep {
+    /// The CSV and the Markdown.
+    text: bool,
+    /// The HTML page (when the job has pages).
+    html: bool,
 }
 
 /// Write the statements of `job` into `dir/statements` in `layout` (removing the folder for
@@ -49,7 +61,7 @@ pub fn write(
     job: &Job,
 ) -> anyhow::Result<Vec<OutputFile>> {
     let target = dir.join("statements");
-    if layout == StatementLayout::None {
+    if layout == StatementLayout::None && job.html.is_none() {
         if target.exists() {
             std::fs::remove_dir_all(&target)
                 .with_context(|| format!("cannot remove {}", target.display()))?;
@@ -63,10 +75,15 @@ pub fn write(
     }
     std::fs::create_dir_all(&staging)
         .with_context(|| format!("cannot create the folder {}", staging.display()))?;
-    let outputs = match layout {
+    let html = job.html.is_some();
+    let mut outputs = match layout {
+        StatementLayout::PerRep => write_per_rep(&staging, job, PerRep { text: true, html })?,
         StatementLayout::PerPeriod => write_per_period(&staging, job)?,
-        _ => write_per_rep(&staging, job)?,
+        StatementLayout::None => Vec::new(),
     };
+    if html && layout != StatementLayout::PerRep {
+        outputs.extend(write_per_rep(&staging, job, PerRep { text: false, html })?);
+    }
     fs::replace_dir(&staging, &target)?;
     Ok(outputs)
 }
@@ -124,32 +141,25 @@ fn block_lines<'a>(
     Ok(lines)
 }
 
-/// Render each statement (payout period) of one rep's rows, calling `each(rows, renderer)` after
-/// each is rendered.
-fn render_rep<'a>(
+/// Each statement (payout period) of one rep's rows with the lines of its rows: `each(rows,
+/// lines)`, in payout period order.
+fn each_statement<'a>(
     job: &Job<'a>,
-    renderer: &mut Renderer,
     rows: &'a [Row<'a>],
-    mut each: impl FnMut(&'a [Row<'a>], &Renderer) -> anyhow::Result<()>,
+    mut each: impl FnMut(&'a [Row<'a>], &[statement::BlockLines]) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let rep = job.run.reps[rows[0].at[0]].rep;
     let traced = job.tracer.map(|t| t.trace(rep)).transpose()?;
     // The run's results are in rep order; the rep's start here.
     let first = job.run.reps.partition_point(|r| r.rep < rep);
     let traced = traced.as_deref().map(|t| (t, first));
+    let mut lines = Vec::new();
     for statement in rows.chunk_by(|a, b| a.result.payout_period == b.result.payout_period) {
-        let lines = statement
-            .iter()
-            .map(|r| block_lines(job.run, traced, r))
-            .collect::<Result<Vec<_>, _>>()?;
-        renderer.render(
-            job.inputs,
-            job.run,
-            statement,
-            &lines,
-            job.pay.of(statement),
-        )?;
-        each(statement, renderer)?;
+        lines.clear();
+        for r in statement {
+            lines.push(block_lines(job.run, traced, r)?);
+        }
+        each(statement, &lines)?;
     }
     Ok(())
 }
@@ -172,10 +182,10 @@ fn write_file(staging: &Path, name: String, parts: &[&[u8]]) -> anyhow::Result<O
     })
 }
 
-/// Per rep: `statements/<period>/<rep>.csv` and `.md`, rendered and written in parallel (without a
-/// temporary file and a rename per statement: four times the system calls on tens of thousands of
-/// files; the staging folder makes the set atomic).
-fn write_per_rep(staging: &Path, job: &Job) -> anyhow::Result<Vec<OutputFile>> {
+/// Per rep: `statements/<period>/<rep>.csv` and `.md` (`files.text`) and `.html` (`files.html`),
+/// rendered and written in parallel (without a temporary file and a rename per statement: four
+/// times the system calls on tens of thousands of files; the staging folder makes the set atomic).
+fn write_per_rep(staging: &Path, job: &Job, files: PerRep) -> anyhow::Result<Vec<OutputFile>> {
     for period in payout_periods(job.rows) {
         let folder = staging.join(fs::safe_name(&period.to_string()));
         std::fs::create_dir_all(&folder)
@@ -186,25 +196,39 @@ fn write_per_rep(staging: &Path, job: &Job) -> anyhow::Result<Vec<OutputFile>> {
     let done = std::sync::atomic::AtomicU64::new(0);
     let written: Vec<anyhow::Result<Vec<OutputFile>>> = reps
         .par_iter()
-        .map_init(Renderer::default, |renderer, &rows| {
-            let mut files = Vec::new();
-            render_rep(job, renderer, rows, |statement, r| {
+        .map_init(Renderer::default, |r, &rows| {
+            let mut written = Vec::new();
+            each_statement(job, rows, |statement, lines| {
+                if files.text {
+                    r.render(job.inputs, job.run, statement, lines, job.pay.of(statement))?;
+                }
                 let base = format!(
                     "{}/{}",
                     fs::safe_name(&statement[0].result.payout_period.to_string()),
                     fs::safe_name(statement[0].rep_id)
                 );
-                files.push(write_file(staging, format!("{base}.csv"), &[bom, &r.csv])?);
-                files.push(write_file(
-                    staging,
-                    format!("{base}.md"),
-                    &[r.md.as_bytes()],
-                )?);
+                if files.text {
+                    let csv = write_file(staging, format!("{base}.csv"), &[bom, &r.csv])?;
+                    written.push(csv);
+                    let md = write_file(staging, format!("{base}.md"), &[r.md.as_bytes()])?;
+                    written.push(md);
+                }
+                if let Some(pages) = job.html.filter(|_| files.html) {
+                    let page = pages.render(&Statement {
+                        inputs: job.inputs,
+                        run: job.run,
+                        rows: statement,
+                        lines,
+                        pay: job.pay.of(statement),
+                    })?;
+                    let html = write_file(staging, format!("{base}.html"), &[page.as_bytes()])?;
+                    written.push(html);
+                }
                 Ok(())
             })?;
             let reps_done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             (job.progress)(reps_done, reps.len() as u64);
-            Ok(files)
+            Ok(written)
         })
         .collect();
     let mut outputs = Vec::with_capacity(job.rows.len() * 2);
@@ -220,12 +244,12 @@ pub fn all_lines(job: &Job) -> anyhow::Result<Vec<u8>> {
     let reps: Vec<&[Row]> = job.rows.chunk_by(|a, b| a.rep_id == b.rep_id).collect();
     let parts = reps
         .par_chunks(TASK)
-        .map_init(Renderer::without_markdown, |renderer, task| {
+        .map_init(Renderer::default, |renderer, task| {
             let mut csv = Vec::new();
             for &rows in task {
-                render_rep(job, renderer, rows, |_, r| {
-                    csv.extend_from_slice(&r.csv);
-                    Ok(())
+                each_statement(job, rows, |statement, lines| {
+                    let pay = job.pay.of(statement);
+                    renderer.render_lines(&mut csv, job.inputs, job.run, statement, lines, pay)
                 })?;
             }
             Ok(csv)
@@ -241,7 +265,9 @@ pub fn all_lines(job: &Job) -> anyhow::Result<Vec<u8>> {
 /// One file being written per payout period: its writer and the running hash of its bytes.
 struct PeriodFile {
     name: String,
-    out: std::io::BufWriter<std::fs::File>,
+    /// Unbuffered: every append is a rendered task's lines, tens of kilobytes (a buffer would only
+    /// copy them once more).
+    out: std::fs::File,
     hash: Sha256,
 }
 
@@ -252,7 +278,7 @@ impl PeriodFile {
             .with_context(|| format!("cannot create {}", path.display()))?;
         Ok(PeriodFile {
             name,
-            out: std::io::BufWriter::with_capacity(1 << 20, file),
+            out: file,
             hash: Sha256::new(),
         })
     }
@@ -283,7 +309,9 @@ const TASK: usize = 16;
 
 /// Per period: `statements/<period>.csv`, the header once, then every rep's lines in rep order.
 /// Reps are rendered in parallel a wave at a time into one buffer per period and task; the buffers
-/// are then appended to the period files in order, each file (and its hash) on its own thread.
+/// are then appended to the period files in order, each file (and its hash) on its own thread. The
+/// buffers are cleared and reused from wave to wave (growing a fresh set each time cost a copy of
+/// every byte and many large allocations).
 fn write_per_period(staging: &Path, job: &Job) -> anyhow::Result<Vec<OutputFile>> {
     let periods = payout_periods(job.rows);
     let mut files = periods
@@ -299,26 +327,29 @@ fn write_per_period(staging: &Path, job: &Job) -> anyhow::Result<Vec<OutputFile>
     }
     let reps: Vec<&[Row]> = job.rows.chunk_by(|a, b| a.rep_id == b.rep_id).collect();
     let mut done = 0;
+    let mut buffers: Vec<Vec<Vec<u8>>> = vec![vec![Vec::new(); periods.len()]; WAVE.div_ceil(TASK)];
     for wave in reps.chunks(WAVE) {
-        let buffers: Vec<Vec<Vec<u8>>> = wave
-            .par_chunks(TASK)
-            .map_init(Renderer::without_markdown, |renderer, task| {
-                let mut by_period = vec![Vec::new(); periods.len()];
+        wave.par_chunks(TASK)
+            .zip(buffers.par_iter_mut())
+            .try_for_each_init(Renderer::default, |renderer, (task, by_period)| {
+                by_period.iter_mut().for_each(Vec::clear);
                 for &rows in task {
-                    render_rep(job, renderer, rows, |statement, r| {
+                    each_statement(job, rows, |statement, lines| {
                         let p = statement[0].result.payout_period;
                         let i = periods.binary_search(&p).unwrap_or_default();
-                        by_period[i].extend_from_slice(&r.csv);
-                        Ok(())
+                        let pay = job.pay.of(statement);
+                        let out = &mut by_period[i];
+                        renderer.render_lines(out, job.inputs, job.run, statement, lines, pay)
                     })?;
                 }
-                Ok(by_period)
-            })
-            .collect::<anyhow::Result<_>>()?;
+                anyhow::Ok(())
+            })?;
+        // A last wave shorter than the others leaves the later buffers as the wave before: skip them.
+        let used = &buffers[..wave.len().div_ceil(TASK)];
         files
             .par_iter_mut()
             .enumerate()
-            .try_for_each(|(i, f)| buffers.iter().try_for_each(|b| f.append(&b[i])))?;
+            .try_for_each(|(i, f)| used.iter().try_for_each(|b| f.append(&b[i])))?;
         done += wave.len() as u64;
         (job.progress)(done, reps.len() as u64);
     }

@@ -44,4 +44,5 @@ mod reading;
 mod reference;
 mod renames;
 mod settlement;
+mod statement_html;
 mod whatif;

@@ -6,6 +6,7 @@
 //! markup); figures are formatted exactly as in the insights table.
 
 pub mod grids;
+pub mod statement;
 pub mod svg;
 
 use anyhow::Context;
