@@ -7,7 +7,7 @@
 
 use chrono::NaiveDate;
 
-/// `[-]digits[.digits]`, the common shape, parsed without allocating into the (mantissa, scale) that
+/// `[-]digit[digits][.digits]`, the common shape, parsed without allocating into the (mantissa, scale) that
 /// `Decimals` stores; `None` for anything else, and for a value out of the input range.
 pub(super) fn fast_decimal(s: &str) -> Option<(i64, u8)> {
     let b = s.as_bytes();
@@ -15,7 +15,8 @@ pub(super) fn fast_decimal(s: &str) -> Option<(i64, u8)> {
         Some(b'-') => (true, &b[1..]),
         _ => (false, b),
     };
-    if digits.is_empty() || digits.len() > 18 {
+    // A digit before the point, as the general parser wants (`.5` is not a number of the format).
+    if !digits.first().is_some_and(u8::is_ascii_digit) || digits.len() > 18 {
         return None;
     }
     let mut mantissa: i64 = 0;
@@ -100,6 +101,66 @@ pub(super) fn trim(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::NumberFormat;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    /// The fast parser agrees with the general one (the default number format): the same value and
+    /// scale, or `None` and the general parser decides.
+    fn agrees_with_the_general_parser(text: &str) -> Result<(), String> {
+        let general = NumberFormat::default().parse(text);
+        match fast_decimal(text) {
+            None => Ok(()),
+            Some((m, s)) => match general {
+                Some(d) if d == Decimal::new(m, s as u32) && d.scale() == s as u32 => Ok(()),
+                other => Err(format!("{text:?}: fast ({m}, {s}), general {other:?}")),
+            },
+        }
+    }
+
+    /// Every text of up to 6 characters from the ones that matter to a number.
+    #[test]
+    fn fast_decimals_agree_with_the_general_parser_on_short_texts() {
+        let alphabet = ['0', '1', '9', '.', '-', ' ', 'e', ','];
+        let mut texts = vec![String::new()];
+        let mut start = 0;
+        for _ in 0..6 {
+            let end = texts.len();
+            for i in start..end {
+                for c in alphabet {
+                    let t = format!("{}{c}", texts[i]);
+                    texts.push(t);
+                }
+            }
+            start = end;
+        }
+        for t in &texts {
+            agrees_with_the_general_parser(t).unwrap();
+        }
+        // the shapes it is for are read fast, not left to the general parser
+        for (text, parts) in [
+            ("0", (0, 0)),
+            ("-12.50", (-1250, 2)),
+            ("999999999999999.99", (99_999_999_999_999_999, 2)),
+            ("0.0000000000000001", (1, 16)),
+        ] {
+            assert_eq!(fast_decimal(text), Some(parts), "{text}");
+        }
+        // out of the input range (10^15): the general parser refuses it too
+        assert_eq!(fast_decimal("1000000000000000"), None);
+        assert_eq!(NumberFormat::default().parse("1000000000000000"), None);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        /// Longer numbers, near the 18 digits the fast parser takes and the range limit.
+        #[test]
+        fn fast_decimals_agree_with_the_general_parser(
+            text in "-?[0-9]{0,20}(\\.[0-9]{0,20})?",
+        ) {
+            prop_assert_eq!(agrees_with_the_general_parser(&text), Ok(()));
+        }
+    }
 
     #[test]
     fn iso_dates_read_as_chrono_reads_them() {
