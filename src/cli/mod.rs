@@ -550,6 +550,30 @@ pub(crate) fn stdout_write(
     }
 }
 
+/// The process's memory from `/proc/self/status`, as `, RSS N MiB (anon A, file F), peak P MiB`:
+/// resident now (heap and stacks, mapped file pages) and its high-water mark; `None` where the
+/// system does not tell (not Linux).
+pub fn memory_now() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib = |key: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        line[key.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
+    };
+    let mib = |key: &str| kib(key).map_or(0, |k| k / 1024);
+    Some(format!(
+        ", RSS {} MiB (anon {}, file {}), peak {} MiB",
+        mib("VmRSS:"),
+        mib("RssAnon:"),
+        mib("RssFile:"),
+        mib("VmHWM:")
+    ))
+}
+
 /// CPU seconds (user + system, all threads) this process has used, from `/proc/self/stat`; `None`
 /// where the system does not tell (not Linux). Used by `--timings` and the read benchmark.
 pub fn cpu_seconds() -> Option<f64> {

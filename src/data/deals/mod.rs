@@ -11,7 +11,7 @@
 //! (codes of 8, 16 or 32 bits, as the dictionary needs).
 //!
 //! Files of one job: `table` (the storage the engine reads), `fields` (fast number and date
-//! parsers), `intern` (a piece's text dictionaries), `blocks` (cutting a block at record
+//! parsers), `ids` (deal ids front-coded), `intern` (a piece's text dictionaries), `blocks` (cutting a block at record
 //! boundaries), `piece` (parsing a piece into columns), `read` (the blocks read, parsed in
 //! parallel and appended in file order).
 //!
@@ -25,6 +25,7 @@
 
 mod blocks;
 mod fields;
+mod ids;
 mod intern;
 mod piece;
 mod read;

@@ -233,6 +233,7 @@ pub(super) fn read_deals_in_blocks(
         mut table, rows, ..
     } = loaded;
     report_duplicate_ids(&mut table, &headers[id], diags);
+    table.front_code_ids();
     table.amount = table.column("amount").unwrap_or(0);
     table.close_date = table.column("close_date").unwrap_or(0);
     table.currency = table.column("currency");

@@ -14,6 +14,7 @@ use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 use super::super::ColumnType;
+use super::ids::FrontCoded;
 use crate::data::csv_input::FileInfo;
 use crate::diag::Diagnostic;
 
@@ -325,10 +326,14 @@ pub struct DealTable {
     pub file: String,
     /// All deal ids, back to back; `id_ends[row]` is where the row's id ends, or `id_ends` is empty
     /// while every id has `id_width` bytes (the usual case), and then row `r`'s id starts at
-    /// `r * id_width`.
+    /// `r * id_width`. Empty when the ids are front-coded (`coded`).
     pub(super) id_bytes: String,
     pub(super) id_ends: Vec<u32>,
     pub(super) id_width: u32,
+    /// The ids front-coded, when they were read in increasing order (see `ids.rs`), and then
+    /// `decoded` holds them back to back with their ends from the first time one is asked for.
+    pub(super) coded: Option<FrontCoded>,
+    pub(super) decoded: std::sync::OnceLock<(String, Vec<u32>)>,
     /// Line of each row, or empty while every row is on the line after the previous one (the usual
     /// case: no quoted newlines), and then `line = first_line + row`.
     pub(super) lines: Vec<u32>,
@@ -391,29 +396,73 @@ impl DealTable {
         self.reps.is_empty()
     }
 
-    /// Where the row's id is in `id_bytes`.
+    /// The ids back to back and their ends (empty while they have one width): the plain arena, or
+    /// the front-coded ids decoded (once, on the first call).
     #[inline]
-    fn id_range(&self, row: usize) -> std::ops::Range<usize> {
-        if self.id_ends.is_empty() {
+    fn id_arena(&self) -> (&str, &[u32]) {
+        match &self.coded {
+            None => (&self.id_bytes, &self.id_ends),
+            Some(coded) => {
+                let (bytes, ends) = self.decoded.get_or_init(|| coded.decode());
+                (bytes, ends)
+            }
+        }
+    }
+
+    /// Where the row's id is in its arena's bytes.
+    #[inline]
+    fn id_range(&self, ends: &[u32], row: usize) -> std::ops::Range<usize> {
+        if ends.is_empty() {
             let w = self.id_width as usize;
             return row * w..(row + 1) * w;
         }
-        let start = if row == 0 {
-            0
-        } else {
-            self.id_ends[row - 1] as usize
-        };
-        start..self.id_ends[row] as usize
+        let start = if row == 0 { 0 } else { ends[row - 1] as usize };
+        start..ends[row] as usize
     }
 
     /// The deal id of a row.
     pub fn id(&self, row: usize) -> &str {
-        &self.id_bytes[self.id_range(row)]
+        let (bytes, ends) = self.id_arena();
+        &bytes[self.id_range(ends, row)]
     }
 
     /// The deal id's bytes (ordering them orders the ids), without UTF-8 boundary checks.
     pub fn id_key(&self, row: usize) -> &[u8] {
-        &self.id_bytes.as_bytes()[self.id_range(row)]
+        let (bytes, ends) = self.id_arena();
+        &bytes.as_bytes()[self.id_range(ends, row)]
+    }
+
+    /// The order of two rows' deal ids: their row order when the ids increase in file order (the
+    /// ids are not read then), else the ids' bytes compared.
+    #[inline]
+    pub fn id_order(&self, a: usize, b: usize) -> std::cmp::Ordering {
+        if self.ids_ascending {
+            a.cmp(&b)
+        } else {
+            self.id_key(a).cmp(self.id_key(b))
+        }
+    }
+
+    /// Keep the ids front-coded while they increase in file order (see `ids.rs`): about two bytes
+    /// per deal of a sorted export, decoded only when an id is asked for.
+    pub(super) fn front_code_ids(&mut self) {
+        if !self.ids_ascending || self.coded.is_some() || self.is_empty() {
+            return;
+        }
+        let coded = FrontCoded::encode((0..self.len()).map(|row| self.id_key(row)));
+        if let Some(coded) = coded {
+            self.coded = Some(coded);
+            self.id_bytes = String::new();
+            self.id_ends = Vec::new();
+        }
+    }
+
+    /// The ids as a plain arena again (before a row is added).
+    fn plain_ids(&mut self) {
+        if let Some(coded) = self.coded.take() {
+            let (bytes, ends) = self.decoded.take().unwrap_or_else(|| coded.decode());
+            (self.id_bytes, self.id_ends) = (bytes, ends);
+        }
     }
 
     /// Whether every deal id is greater than the one of the row before (the usual export, sorted by
@@ -510,6 +559,7 @@ impl DealTable {
                 return Err(format!("column `{}` does not hold {cell:?}", column.name));
             }
         }
+        self.plain_ids();
         let rows = self.len();
         if rows > 0 {
             self.ids_ascending &= self.id(rows - 1).as_bytes() < id.as_bytes();
