@@ -42,7 +42,8 @@ impl FrontCoded {
         Some(coded)
     }
 
-    /// The ids back to back and where each ends.
+    /// The ids back to back and where each ends; no ends when every id has the same length (the
+    /// usual case: then id `i` starts at `i * length`).
     pub(super) fn decode(&self) -> (String, Vec<u32>) {
         let mut out: Vec<u8> = Vec::with_capacity(self.total);
         let mut ends = Vec::with_capacity(self.len);
@@ -64,6 +65,13 @@ impl FrontCoded {
             at += suffix;
             start = here;
             ends.push(out.len() as u32);
+        }
+        if ends.first().is_some_and(|&w| {
+            ends.iter()
+                .enumerate()
+                .all(|(i, &e)| e == (i as u32 + 1) * w)
+        }) {
+            ends = Vec::new();
         }
         // Whole ids, each valid UTF-8, back to back: valid UTF-8 (the lossy path is never taken).
         let text = String::from_utf8(out)
@@ -105,7 +113,14 @@ mod tests {
         ];
         for ids in cases {
             let coded = FrontCoded::encode(ids.iter().map(|s| s.as_bytes())).unwrap();
-            let (text, ends) = coded.decode();
+            let (text, mut ends) = coded.decode();
+            // ids of one length come back without their ends
+            let width = ids.first().map_or(0, |i| i.len());
+            let uniform = ids.iter().all(|i| i.len() == width);
+            assert_eq!(ends.is_empty(), uniform);
+            if ends.is_empty() {
+                ends = (1..=ids.len()).map(|i| (i * width) as u32).collect();
+            }
             let mut start = 0;
             let back: Vec<&str> = ends
                 .iter()
