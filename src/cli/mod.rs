@@ -103,7 +103,7 @@ pub struct Global {
     /// `max_exceptions`, else 1%].
     #[arg(long, global = true, value_name = "N|N%")]
     pub max_exceptions: Option<ExceptionLimit>,
-    /// Print how long each phase of a run takes, on stderr.
+    /// Print how long each phase of a run takes, and the memory it holds, on stderr.
     #[arg(long, global = true)]
     pub timings: bool,
 }

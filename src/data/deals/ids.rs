@@ -10,6 +10,47 @@
 /// Otherwise the header is [`WIDE`] followed by the two lengths as bytes.
 const WIDE: u8 = u8::MAX;
 
+/// Ids per run encoded in parallel (a run's first id is whole).
+const RUN: usize = 1 << 16;
+
+/// Ids front-coded, each after the one before (`None` when one is longer than 255 bytes).
+fn encode_run<'a>(ids: impl Iterator<Item = &'a [u8]>) -> Option<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let mut previous: &[u8] = b"";
+    for id in ids {
+        let n = u8::try_from(id.len()).ok()?;
+        let shared = common_prefix(previous, id) as u8;
+        let suffix = n - shared;
+        if shared < 16 && suffix < 16 && (shared, suffix) != (15, 15) {
+            bytes.push(shared << 4 | suffix);
+        } else {
+            bytes.extend_from_slice(&[WIDE, shared, suffix]);
+        }
+        bytes.extend_from_slice(&id[shared as usize..]);
+        previous = id;
+    }
+    Some(bytes)
+}
+
+/// How many leading bytes `a` and `b` share, compared 8 bytes at a time.
+#[inline]
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or([0; 8]));
+    let mut i = 0;
+    while i + 8 <= n {
+        let differ = word(a, i) ^ word(b, i);
+        if differ != 0 {
+            return i + (differ.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
 /// Ids in order, front-coded (see the module).
 #[derive(Debug, Default)]
 pub(super) struct FrontCoded {
@@ -20,26 +61,28 @@ pub(super) struct FrontCoded {
 }
 
 impl FrontCoded {
-    /// The ids, front-coded; `None` when an id is longer than 255 bytes (kept as they are then).
-    pub(super) fn encode<'a>(ids: impl Iterator<Item = &'a [u8]>) -> Option<FrontCoded> {
-        let mut coded = FrontCoded::default();
-        let mut previous: &[u8] = b"";
-        for id in ids {
-            let n = u8::try_from(id.len()).ok()?;
-            let shared = previous.iter().zip(id).take_while(|(a, b)| a == b).count() as u8;
-            let suffix = n - shared;
-            if shared < 16 && suffix < 16 && (shared, suffix) != (15, 15) {
-                coded.bytes.push(shared << 4 | suffix);
-            } else {
-                coded.bytes.extend_from_slice(&[WIDE, shared, suffix]);
-            }
-            coded.bytes.extend_from_slice(&id[shared as usize..]);
-            coded.len += 1;
-            coded.total += id.len();
-            previous = id;
+    /// The ids of rows `0..rows` (`id(row)`), front-coded; `None` when an id is longer than 255
+    /// bytes (kept as they are then). Encoded in parallel, in runs of [`RUN`] ids whose first id
+    /// shares nothing (so the bytes do not depend on the thread count).
+    pub(super) fn encode<'a>(
+        rows: usize,
+        id: impl Fn(usize) -> &'a [u8] + Sync,
+    ) -> Option<FrontCoded> {
+        use rayon::prelude::*;
+        let runs: Vec<Option<Vec<u8>>> = (0..rows.div_ceil(RUN))
+            .into_par_iter()
+            .map(|run| encode_run((run * RUN..rows.min((run + 1) * RUN)).map(&id)))
+            .collect();
+        let mut bytes = Vec::with_capacity(runs.iter().flatten().map(Vec::len).sum());
+        for run in runs {
+            bytes.extend_from_slice(&run?);
         }
-        coded.bytes.shrink_to_fit();
-        Some(coded)
+        let total = (0..rows).map(|row| id(row).len()).sum();
+        Some(FrontCoded {
+            bytes,
+            len: rows,
+            total,
+        })
     }
 
     /// The ids back to back and where each ends; no ends when every id has the same length (the
@@ -91,6 +134,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn common_prefixes_are_counted_as_bytewise() {
+        let texts = [
+            "",
+            "a",
+            "ab",
+            "abcdefgh",
+            "abcdefgi",
+            "abcdefghij",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnopr",
+            "b",
+        ];
+        for a in texts {
+            for b in texts {
+                let bytewise = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+                assert_eq!(
+                    common_prefix(a.as_bytes(), b.as_bytes()),
+                    bytewise,
+                    "{a} {b}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn ids_decode_as_encoded() {
         let long = "x".repeat(40);
         let cases: Vec<Vec<String>> = vec![
@@ -112,7 +180,7 @@ mod tests {
             ],
         ];
         for ids in cases {
-            let coded = FrontCoded::encode(ids.iter().map(|s| s.as_bytes())).unwrap();
+            let coded = FrontCoded::encode(ids.len(), |i| ids[i].as_bytes()).unwrap();
             let (text, mut ends) = coded.decode();
             // ids of one length come back without their ends
             let width = ids.first().map_or(0, |i| i.len());
@@ -134,8 +202,14 @@ mod tests {
         }
         // sequential ids of 10 bytes: one header byte and one new byte each, but the first
         let ids: Vec<String> = (0..1000).map(|i| format!("D{i:09}")).collect();
-        let coded = FrontCoded::encode(ids.iter().map(|s| s.as_bytes())).unwrap();
+        let coded = FrontCoded::encode(ids.len(), |i| ids[i].as_bytes()).unwrap();
         assert!(coded.size() < 2 * 1000 + 10 * 110, "{}", coded.size());
-        assert!(FrontCoded::encode(std::iter::once(&[b'a'; 256][..])).is_none());
+        assert!(FrontCoded::encode(1, |_| &[b'a'; 256][..]).is_none());
+        // runs of ids encoded apart decode as one list
+        let many: Vec<String> = (0..3 * RUN + 5).map(|i| format!("D{:09}", i * 7)).collect();
+        let coded = FrontCoded::encode(many.len(), |i| many[i].as_bytes()).unwrap();
+        let (text, ends) = coded.decode();
+        assert!(ends.is_empty());
+        assert_eq!(text, many.concat());
     }
 }

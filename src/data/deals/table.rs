@@ -449,7 +449,7 @@ impl DealTable {
         if !self.ids_ascending || self.coded.is_some() || self.is_empty() {
             return;
         }
-        let coded = FrontCoded::encode((0..self.len()).map(|row| self.id_key(row)));
+        let coded = FrontCoded::encode(self.len(), |row| self.id_key(row));
         if let Some(coded) = coded {
             self.coded = Some(coded);
             self.id_bytes = String::new();
