@@ -104,7 +104,7 @@ pub struct Global {
     /// `max_exceptions`, else 1%].
     #[arg(long, global = true, value_name = "N|N%")]
     pub max_exceptions: Option<ExceptionLimit>,
-    /// Print how long each phase of a run takes, on stderr.
+    /// Print how long each phase of a run takes, and the memory it holds, on stderr.
     #[arg(long, global = true)]
     pub timings: bool,
 }
@@ -555,6 +555,30 @@ pub(crate) fn stdout_write(
         Err(e) if is_broken_pipe(&e) => Ok(()),
         other => other,
     }
+}
+
+/// The process's memory from `/proc/self/status`, as `, RSS N MiB (anon A, file F), peak P MiB`:
+/// resident now (heap and stacks, mapped file pages) and its high-water mark; `None` where the
+/// system does not tell (not Linux).
+pub fn memory_now() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib = |key: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        line[key.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
+    };
+    let mib = |key: &str| kib(key).map_or(0, |k| k / 1024);
+    Some(format!(
+        ", RSS {} MiB (anon {}, file {}), peak {} MiB",
+        mib("VmRSS:"),
+        mib("RssAnon:"),
+        mib("RssFile:"),
+        mib("VmHWM:")
+    ))
 }
 
 /// CPU seconds (user + system, all threads) this process has used, from `/proc/self/stat`; `None`

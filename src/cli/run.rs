@@ -194,7 +194,7 @@ fn refuse(args: &RunArgs, result: &crate::engine::RunResult) -> anyhow::Result<i
 }
 
 /// Phase timings on stderr with `--timings` (for profiling large batches; never in data outputs):
-/// wall seconds, and CPU seconds of all threads where the system tells them (Linux).
+/// wall seconds, and CPU seconds of all threads and memory where the system tells them (Linux).
 pub(crate) struct Timer {
     on: bool,
     last: std::time::Instant,
@@ -219,8 +219,9 @@ impl Timer {
                 _ => String::new(),
             };
             eprintln!(
-                "payout: timing: {what}: {:.3} s{used}",
-                (now - self.last).as_secs_f64()
+                "payout: timing: {what}: {:.3} s{used}{}",
+                (now - self.last).as_secs_f64(),
+                super::memory_now().unwrap_or_default()
             );
             self.last = now;
             self.last_cpu = cpu;

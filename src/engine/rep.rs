@@ -560,11 +560,9 @@ fn compute_segment(
     for &(m, _, _) in &active {
         if bound.measures[m].date_column != deals.close_date {
             entries[m].sort_unstable_by(|a, b| {
-                a.date.cmp(&b.date).then_with(|| {
-                    deals
-                        .id_key(a.credit.deal as usize)
-                        .cmp(deals.id_key(b.credit.deal as usize))
-                })
+                a.date
+                    .cmp(&b.date)
+                    .then_with(|| deals.id_order(a.credit.deal as usize, b.credit.deal as usize))
             });
         }
     }

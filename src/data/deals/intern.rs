@@ -1,0 +1,126 @@
+//! A text column's dictionary while a piece of the file is parsed: each value gets the code of
+//! its first occurrence in the piece (the table maps piece codes to its own when appending).
+//!
+//! Invariant: `codes[i]` indexes `dict`, and `dict` holds each value once, in order of first
+//! occurrence.
+
+use compact_str::CompactString;
+use rustc_hash::FxHashMap;
+
+/// A text column's dictionary in a piece: values of up to 15 bytes are looked up by their bytes
+/// packed in a u128 (a short scan while the dictionary is small, a hash map after), longer ones by
+/// their text.
+#[derive(Default)]
+pub(super) struct Interner {
+    pub(super) dict: Vec<CompactString>,
+    /// The packed key of each dictionary entry (`u128::MAX` for a long one).
+    pub(super) keys: Vec<u128>,
+    pub(super) short: FxHashMap<u128, u32>,
+    pub(super) long: FxHashMap<CompactString, u32>,
+    pub(super) codes: Vec<u32>,
+}
+
+/// How many dictionary entries are scanned before the hash map is asked.
+pub(super) const SCAN: usize = 8;
+
+impl Interner {
+    #[inline]
+    pub(super) fn push(&mut self, v: &str) {
+        let code = match pack(v) {
+            Some(key) => {
+                let found = if self.keys.len() <= SCAN {
+                    self.keys.iter().position(|&k| k == key).map(|i| i as u32)
+                } else {
+                    self.short.get(&key).copied()
+                };
+                match found {
+                    Some(c) => c,
+                    None => {
+                        let c = self.dict.len() as u32;
+                        self.dict.push(CompactString::new(v));
+                        self.keys.push(key);
+                        self.short.insert(key, c);
+                        c
+                    }
+                }
+            }
+            None => match self.long.get(v) {
+                Some(&c) => c,
+                None => {
+                    let c = self.dict.len() as u32;
+                    self.dict.push(CompactString::new(v));
+                    self.keys.push(u128::MAX);
+                    self.long.insert(CompactString::new(v), c);
+                    c
+                }
+            },
+        };
+        self.codes.push(code);
+    }
+}
+
+/// A text of up to 15 bytes as one number: its bytes, with the length in the top byte (so no two
+/// texts share a key, and no key is `u128::MAX`). Read with whole-word loads (no byte-wise copy to
+/// the stack, which would stall the load that reads it back).
+#[inline]
+pub(crate) fn pack(v: &str) -> Option<u128> {
+    let b = v.as_bytes();
+    let n = b.len();
+    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+    let half = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as u64;
+    let (lo, hi) = match n {
+        16.. => return None,
+        // bytes 8..n are the top n - 8 bytes of the word that ends the text
+        9.. => (word(0), word(n - 8) >> ((16 - n) * 8)),
+        8 => (word(0), 0),
+        // bytes 4..n are the top n - 4 bytes of the half word that ends the text
+        4.. => (half(0) | ((half(n - 4) >> ((8 - n) * 8)) << 32), 0),
+        // 1 to 3 bytes: the first, middle and last byte tell them apart
+        1.. => (
+            b[0] as u64 | (b[n / 2] as u64) << 8 | (b[n - 1] as u64) << 16,
+            0,
+        ),
+        0 => (0, 0),
+    };
+    Some(lo as u128 | (hi as u128) << 64 | (n as u128) << 120)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_keys_tell_texts_apart() {
+        let mut texts: Vec<String> = vec![String::new()];
+        for len in 1..=3 {
+            let mut next = Vec::new();
+            for t in texts.iter().filter(|t| t.len() == len - 1) {
+                for c in ["a", "b", "\0"] {
+                    next.push(format!("{t}{c}"));
+                }
+            }
+            texts.extend(next);
+        }
+        for len in 4..=16 {
+            for fill in ["a", "b", "\0"] {
+                for at in 0..len {
+                    let mut t: Vec<u8> = fill.repeat(len).into_bytes();
+                    t[at] = b'z';
+                    texts.push(String::from_utf8(t).unwrap());
+                }
+            }
+        }
+        let mut seen = std::collections::HashMap::new();
+        for t in &texts {
+            match pack(t) {
+                Some(key) => {
+                    assert!(t.len() <= 15 && key != u128::MAX);
+                    if let Some(other) = seen.insert(key, t.clone()) {
+                        assert_eq!(&other, t);
+                    }
+                }
+                None => assert!(t.len() > 15),
+            }
+        }
+    }
+}
