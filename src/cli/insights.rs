@@ -135,6 +135,7 @@ fn write_html(global: &Global, sources: &Sources, args: &InsightsArgs) -> anyhow
         by_rep: &by_rep,
         by_team: &by_team,
         by_plan_rep: &by_plan_rep,
+        curves: &crate::insights::curves::plan_curves(sources),
     };
     let page = crate::report::html::render_insights_html(&report, template.as_deref())?;
     match &args.out {

@@ -228,6 +228,9 @@ struct RepTotals {
     primary: Option<(Decimal, Decimal)>,
     /// The first component's measure credited by the past as-of date.
     primary_as_of: Decimal,
+    /// Months of the first component's measurement periods in the run.
+    primary_months: usize,
+    plan: usize,
     payable: Decimal,
 }
 
@@ -239,6 +242,7 @@ fn rep_totals(sources: &Sources) -> Vec<RepTotals> {
         let plan = &sources.inputs.plans[r.plan];
         let t = &mut out[r.rep as usize];
         t.in_run = true;
+        t.plan = r.plan;
         let mut primary_seen = false;
         let mut seen: SmallVec<[&str; 4]> = SmallVec::new();
         for c in &r.components {
@@ -272,10 +276,36 @@ fn rep_totals(sources: &Sources) -> Vec<RepTotals> {
                 if let Some(d) = sources.past_as_of {
                     t.primary_as_of += measured_by(c, d);
                 }
+                t.primary_months += measured_months(c);
             }
         }
     }
     out
+}
+
+/// Each rep of the run with a quota: (rep, plan, quota of the first component with one, months
+/// of its measurement periods in the run), for the plans' curves.
+pub fn primary_quotas(sources: &Sources) -> Vec<(u32, usize, Decimal, usize)> {
+    rep_totals(sources)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(r, t)| Some((r as u32, t.plan, t.primary?.1, t.primary_months)))
+        .collect()
+}
+
+/// Months of a component's measurement periods in the run.
+fn measured_months(c: &crate::engine::ComponentResult) -> usize {
+    let mut periods: Vec<_> = c
+        .periods
+        .iter()
+        .filter(|p| p.in_run)
+        .map(|p| p.measurement_period)
+        .collect();
+    periods.dedup();
+    periods
+        .iter()
+        .map(|p| p.periods_of(Granularity::Month).len())
+        .sum()
 }
 
 /// A component's measure credited by `date` (deals dated on or before it) in the measurement

@@ -4,10 +4,11 @@
 //! Invariants: a deal reaches a group once, with the combined share of the group's reps credited
 //! (split rows replace the owner; overlays are left out, they credit on top of 100%); money is
 //! converted to the workspace currency with the rate in force on the close date, exact. The usual
-//! deal (in the workspace currency, its owner at 100%, an amount of the amount column's scale, a
-//! stage probability of at most 9 decimals) is added as integers: counts, and amounts as mantissas
-//! of the column's scale in i128 sums (no overflow below 2^32 rows), turned into decimals once per
-//! group. Any other deal is added as decimals. Both are exact, so the sums are those of adding
+//! deal (in the workspace currency, its owner at 100%, an amount of the amount column's scale whose
+//! mantissa fits 32 bits, a stage probability of at most 9 decimals) is added as integers: counts,
+//! and amounts as mantissas of the column's scale in i64 sums (no overflow: fewer than 2^32 rows of
+//! less than 2^31 each; the weighted pipeline in i128), turned into decimals once per group. Any
+//! other deal is added as decimals. Both are exact, so the sums are those of adding
 //! every deal as a decimal. Medians select ranks among each group's integer mantissas (see
 //! [`super::stats::quantile_of_mantissas`]), gathered per group by a counting sort.
 
@@ -111,17 +112,17 @@ const LOST: usize = 1;
 const NO_DECISION: usize = 2;
 const OPEN: usize = 3;
 
-/// A count and a sum of mantissas.
+/// A count and a sum of 32-bit mantissas (16 bytes: the arrays a block adds to stay in cache).
 #[derive(Debug, Default, Clone, Copy)]
 struct Tally {
-    v: i128,
+    v: i64,
     n: u64,
 }
 
 impl Tally {
     #[inline]
-    fn add(&mut self, m: i128) {
-        self.v += m;
+    fn add(&mut self, m: i32) {
+        self.v += i64::from(m);
         self.n += 1;
     }
 
@@ -135,7 +136,7 @@ impl Tally {
         if self.n == 0 {
             Decimal::ZERO
         } else {
-            decimal_of(self.v, scale)
+            decimal_of(i128::from(self.v), scale)
         }
     }
 }
@@ -183,11 +184,10 @@ impl SumTable {
     }
 
     #[inline]
-    fn add(&mut self, slot: usize, kind: usize, m: i64, weight: i128, stale: bool, ramp: bool) {
-        let m = i128::from(m);
+    fn add(&mut self, slot: usize, kind: usize, m: i32, weight: i128, stale: bool, ramp: bool) {
         self.kinds[kind][slot].add(m);
         if kind == OPEN {
-            self.weighted[slot] += m * weight;
+            self.weighted[slot] += i128::from(m) * weight;
             if stale {
                 self.stale[slot].add(m);
             }
@@ -209,11 +209,10 @@ impl SumTable {
 
 impl Sums {
     #[inline]
-    fn add(&mut self, kind: usize, m: i64, weight: i128, stale: bool, ramp: bool) {
-        let m = i128::from(m);
+    fn add(&mut self, kind: usize, m: i32, weight: i128, stale: bool, ramp: bool) {
         self.kinds[kind].add(m);
         if kind == OPEN {
-            self.weighted += m * weight;
+            self.weighted += i128::from(m) * weight;
             if stale {
                 self.stale.add(m);
             }
@@ -238,9 +237,10 @@ impl Sums {
 
     fn decimals(&self, scale: u32, weight_scale: u32) -> DealSums {
         let [won, lost, no_decision, open] = self.kinds;
-        let weighted = Tally {
-            v: self.weighted,
-            n: open.n,
+        let weighted = if open.n == 0 {
+            Decimal::ZERO
+        } else {
+            decimal_of(self.weighted, scale + weight_scale)
         };
         let ramped = Tally {
             v: won.v - self.ramping.v,
@@ -257,7 +257,7 @@ impl Sums {
             stale_v: self.stale.value(scale),
             open_n: Decimal::from(open.n),
             open_v: open.value(scale),
-            open_weighted: weighted.value(scale + weight_scale),
+            open_weighted: weighted,
             bookings_ramped: ramped.value(scale),
             bookings_ramping: self.ramping.value(scale),
         }
@@ -321,7 +321,7 @@ struct Partial {
     exact: Vec<Option<Box<DealSums>>>,
     total: Sums,
     total_exact: DealSums,
-    sizes: Lists<i64>,
+    sizes: Lists<i32>,
     exact_sizes: Lists<Decimal>,
     days: Lists<i32>,
     errors: Vec<Diagnostic>,
@@ -428,7 +428,16 @@ pub fn run(
         .into_par_iter()
         .map(|start| {
             let mut p = Partial::new(keys);
-            for row in start..(start + chunk).min(deals.len()) {
+            let end = (start + chunk).min(deals.len());
+            // Room for every row's won size up front: no copying as the lists grow.
+            if pass.grouped {
+                p.sizes.slots.reserve(end - start);
+                p.sizes.values.reserve(end - start);
+            }
+            if !pass.grouped || !pass.covered {
+                p.sizes.loose.reserve(end - start);
+            }
+            for row in start..end {
                 pass.add_row(&mut p, row);
             }
             p
@@ -515,7 +524,7 @@ impl<'a> Pass<'a> {
         let mantissa = deals.columns[deals.amount]
             .decimal_parts(row)
             .filter(|&(_, s)| Some(s) == self.scale)
-            .map(|(m, _)| m);
+            .and_then(|(m, _)| i32::try_from(m).ok());
         let usual = self.same_currency[deals.currency_code(row) as usize] && !self.split[row];
         match (stage.kind, mantissa, usual) {
             (Some(kind), Some(m), true) => {
@@ -550,7 +559,7 @@ impl<'a> Pass<'a> {
         close: NaiveDate,
         kind: usize,
         weight: i128,
-        m: i64,
+        m: i32,
         days: Option<i32>,
     ) {
         let deals = &self.sources.inputs.deals;
@@ -802,14 +811,14 @@ fn split_mut<'v, T>(mut values: &'v mut [T], offsets: &[usize]) -> Vec<&'v mut [
 }
 
 /// The median of sizes given as mantissas at `scale` and as decimals.
-fn median_size(cents: &mut [i64], scale: u32, exact: &[Decimal]) -> Median {
+fn median_size(cents: &mut [i32], scale: u32, exact: &[Decimal]) -> Median {
     let n = cents.len() + exact.len();
     let value = if exact.is_empty() {
         quantile_of_mantissas(cents, scale, Decimal::new(5, 1))
     } else {
         let mut all: Vec<Decimal> = cents
             .iter()
-            .map(|&c| Decimal::new(c, scale))
+            .map(|&c| Decimal::new(i64::from(c), scale))
             .chain(exact.iter().copied())
             .collect();
         all.sort_unstable();

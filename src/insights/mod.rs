@@ -9,6 +9,7 @@
 //! deal reaches a group once (see [`collect`]).
 
 mod collect;
+pub mod curves;
 mod deal_pass;
 pub mod groups;
 mod keys;

@@ -519,3 +519,54 @@ fn coverage_at_a_past_as_of_date_comes_from_the_snapshot_taken_then() {
         "{table}"
     );
 }
+
+#[test]
+fn payout_against_attainment_draws_each_plans_curve_under_its_reps() {
+    let dir = scratch_copy("insights");
+    // Plan ae as marginal tiers on attainment: 10% up to 100% of quota, 20% above.
+    write(
+        dir.path(),
+        "plans/ae.toml",
+        "id = \"ae\"\nname = \"Account Executive\"\n\n[ramp]\nschedule = [\"50%\"]\n\n\
+         [measures.bookings]\nsum = \"amount\"\nwhere = { stage = \"Won\" }\n\n\
+         [[components]]\nid = \"commission\"\nmeasure = \"bookings\"\nmeasurement_period = \"quarter\"\n\
+         method = \"marginal\"\nbasis = \"attainment\"\n\
+         tiers = [{ from = \"0%\", rate = \"10%\" }, { from = \"100%\", rate = \"20%\" }]\n",
+    );
+    // Tiers on attainment need every rep's quota: Z1 (none) leaves the roster.
+    let reps = std::fs::read_to_string(dir.path().join("reps.csv")).expect("reps");
+    let without_z1: String = reps
+        .lines()
+        .filter(|l| !l.starts_with("Z1,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    write(dir.path(), "reps.csv", &without_z1);
+    let ws = dir.path().join("payout.toml");
+    let out = payout()
+        .args([
+            "-w",
+            ws.to_str().expect("path"),
+            "insights",
+            "--format",
+            "html",
+            "-q",
+        ])
+        .output()
+        .expect("payout runs");
+    let html = String::from_utf8_lossy(&out.stdout);
+    // Mean quota of the reps with one: (50,000 + 100,000 + 50,000 + 30,000) ÷ 4 = 57,500.
+    assert!(
+        html.contains(">ae: curve at the mean quota 57,500<"),
+        "{html}"
+    );
+    // Axes: attainment to 125% (the largest is A2's 100%, at least 125%), payable to the curve at
+    // 125%: 57,500 × (10% + 25% × 20%) = 8,625. The curve at 100% (57,500 × 10% = 5,750) is at
+    // x = 70 + 1 ÷ 1.25 × 560 = 518, y = 320 − 5,750 ÷ 8,625 × 300 = 120; at 125% the top right.
+    assert!(
+        html.contains(" 518.0,120.0 ") && html.contains(" 630.0,20.0\""),
+        "{html}"
+    );
+    // A2 (100%, 50,000 × 10% = 5,000): y = 320 − 5,000 ÷ 8,625 × 300 = 146.1, below the curve of
+    // the mean quota (A2's quota is smaller).
+    assert!(html.contains(r#"cx="518.0" cy="146.1""#), "{html}");
+}

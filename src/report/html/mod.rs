@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::insights::{human, readable_detail, title};
 use crate::insights::{Insights, Metric, Unit, ALL};
-use svg::{Bar, Point};
+use svg::{Bar, Point, Polyline};
 
 /// The default template of the insights report.
 pub const INSIGHTS_TEMPLATE: &str = include_str!("insights.html");
@@ -30,6 +30,8 @@ pub struct Report<'a> {
     pub by_rep: &'a Insights,
     pub by_team: &'a Insights,
     pub by_plan_rep: &'a Insights,
+    /// Each plan's payout curve, drawn under its reps in the payout-against-attainment chart.
+    pub curves: &'a [crate::insights::curves::PlanCurve],
 }
 
 #[derive(Serialize)]
@@ -167,7 +169,41 @@ fn payout_vs_attainment(r: &Report) -> String {
             });
         }
     }
-    svg::scatter(&points, "attainment", "payable")
+    let x_end = points
+        .iter()
+        .map(|p| p.x)
+        .fold(Decimal::new(125, 2), Decimal::max);
+    let lines: Vec<Polyline> = r.curves.iter().map(|c| curve_line(c, x_end)).collect();
+    svg::scatter_with_lines(&points, &lines, "attainment", "payable")
+}
+
+/// A plan's curve from 0 to `x_end` (rounded up to a quarter): every percent, and both sides of
+/// each breakpoint (a retroactive tier or a step jumps there).
+fn curve_line(c: &crate::insights::curves::PlanCurve, x_end: Decimal) -> Polyline {
+    let quarter = Decimal::new(25, 2);
+    let end = (x_end / quarter).ceil() * quarter;
+    let step = Decimal::new(1, 2);
+    let just_before = Decimal::new(1, 6);
+    let mut xs: Vec<Decimal> = (0..)
+        .map(|i| step * Decimal::from(i))
+        .take_while(|x| *x <= end)
+        .collect();
+    for b in c.breakpoints().into_iter().filter(|b| *b <= end) {
+        xs.push(b);
+        xs.push((b - just_before).max(Decimal::ZERO));
+    }
+    xs.sort();
+    xs.dedup();
+    Polyline {
+        series: c.plan.clone(),
+        legend: format!(
+            "{}: curve at the {} {}",
+            c.plan,
+            c.basis_name,
+            super::format::grouped(c.basis.round_dp(0), 0)
+        ),
+        points: xs.into_iter().map(|x| (x, c.at(x))).collect(),
+    }
 }
 
 /// The insights report as one HTML page; `template` replaces the default one.
