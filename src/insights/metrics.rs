@@ -5,6 +5,9 @@
 //! as-of date, whose value has a reason naming the snapshot it comes from; ratios carry numerator
 //! and denominator; means carry sum and count; nothing is rounded here.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use rust_decimal::Decimal;
 
 use super::collect::{Acc, Groups};
@@ -46,10 +49,10 @@ pub struct Context {
 pub fn rows(groups: &Groups, dims: usize, cx: &Context) -> Vec<Metric> {
     let mut out = Vec::new();
     if dims == 0 {
-        metrics_of(&[], &groups.total, cx, &mut out);
+        metrics_of(&Arc::from([]), &groups.total, cx, &mut out);
         return out;
     }
-    let mut order: Vec<(Vec<String>, &Acc)> = groups
+    let mut order: Vec<(Arc<[String]>, &Acc)> = groups
         .groups
         .iter()
         .map(|(key, acc)| {
@@ -57,8 +60,8 @@ pub fn rows(groups: &Groups, dims: usize, cx: &Context) -> Vec<Metric> {
                 .iter()
                 .enumerate()
                 .map(|(d, &c)| groups.labels.label(d, c).to_string())
-                .collect();
-            (labels, acc)
+                .collect::<Vec<String>>();
+            (labels.into(), acc)
         })
         .collect();
     order.sort_by(|a, b| a.0.cmp(&b.0));
@@ -73,20 +76,26 @@ pub fn rows(groups: &Groups, dims: usize, cx: &Context) -> Vec<Metric> {
         })
         .collect();
     out.extend(per_group.into_iter().flatten());
-    metrics_of(&vec![ALL.to_string(); dims], &groups.total, cx, &mut out);
+    metrics_of(
+        &vec![ALL.to_string(); dims].into(),
+        &groups.total,
+        cx,
+        &mut out,
+    );
     out
 }
 
 /// A row builder for one group.
 struct Rows<'a> {
-    group: &'a [String],
+    /// Shared by the group's rows.
+    group: &'a Arc<[String]>,
     out: &'a mut Vec<Metric>,
 }
 
 impl Rows<'_> {
     fn push(
         &mut self,
-        metric: &str,
+        metric: impl Into<Cow<'static, str>>,
         unit: Unit,
         value: Result<Decimal, String>,
         num: Option<Decimal>,
@@ -97,8 +106,8 @@ impl Rows<'_> {
             Err(r) => (None, Some(r)),
         };
         self.out.push(Metric {
-            group: self.group.to_vec(),
-            metric: metric.to_string(),
+            group: Arc::clone(self.group),
+            metric: metric.into(),
             unit,
             value,
             numerator: num,
@@ -107,17 +116,23 @@ impl Rows<'_> {
         });
     }
 
-    fn ratio(&mut self, metric: &str, num: Decimal, den: Decimal, none: &str) {
+    fn ratio(
+        &mut self,
+        metric: impl Into<Cow<'static, str>>,
+        num: Decimal,
+        den: Decimal,
+        none: &str,
+    ) {
         let value = ratio(num, den).ok_or_else(|| none.to_string());
         self.push(metric, Unit::Ratio, value, Some(num), Some(den));
     }
 
-    fn na(&mut self, metric: &str, unit: Unit, reason: &str) {
+    fn na(&mut self, metric: impl Into<Cow<'static, str>>, unit: Unit, reason: &str) {
         self.push(metric, unit, Err(reason.to_string()), None, None);
     }
 }
 
-fn metrics_of(group: &[String], acc: &Acc, cx: &Context, out: &mut Vec<Metric>) {
+fn metrics_of(group: &Arc<[String]>, acc: &Acc, cx: &Context, out: &mut Vec<Metric>) {
     let mut rows = Rows { group, out };
     rep_metrics(&mut rows, acc, cx);
     deal_metrics(&mut rows, acc, cx);
@@ -146,19 +161,19 @@ fn rep_metrics(rows: &mut Rows, acc: &Acc, cx: &Context) {
     }
     for id in &cx.measures {
         let Some((_, m, q, each)) = acc.components.iter().find(|c| &c.0 == id) else {
-            rows.na(&format!("attainment:{id}"), Unit::Ratio, "no quota");
+            rows.na(format!("attainment:{id}"), Unit::Ratio, "no quota");
             rows.na(
-                &format!("attainment_mean_of_reps:{id}"),
+                format!("attainment_mean_of_reps:{id}"),
                 Unit::Ratio,
                 "no quota",
             );
             continue;
         };
-        rows.ratio(&format!("attainment:{id}"), *m, *q, "no quota");
+        rows.ratio(format!("attainment:{id}"), *m, *q, "no quota");
         let sum: Decimal = each.iter().sum();
         let v = mean(each).ok_or_else(|| "no quota".to_string());
         rows.push(
-            &format!("attainment_mean_of_reps:{id}"),
+            format!("attainment_mean_of_reps:{id}"),
             Unit::Ratio,
             v,
             Some(sum),

@@ -71,9 +71,9 @@ pub enum Unit {
 #[derive(Debug, Clone)]
 pub struct Metric {
     /// One label per `--by` dimension; `(all)` in every one for the total.
-    pub group: Vec<String>,
+    pub group: std::sync::Arc<[String]>,
     /// Stable name, e.g. `win_rate_count`, `attainment:new_business`.
-    pub metric: String,
+    pub metric: std::borrow::Cow<'static, str>,
     pub unit: Unit,
     pub value: Option<Decimal>,
     pub numerator: Option<Decimal>,

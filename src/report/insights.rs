@@ -106,8 +106,8 @@ fn short(v: Decimal) -> String {
 
 /// The table's cells of a metric: its group's labels, the metric, the value, the detail.
 fn table_cells(m: &Metric) -> Vec<String> {
-    let mut row = m.group.clone();
-    row.push(m.metric.clone());
+    let mut row = m.group.to_vec();
+    row.push(m.metric.to_string());
     row.push(m.value.map_or("n/a".into(), |v| human(m.unit, v)));
     row.push(detail(m));
     row
@@ -156,7 +156,11 @@ fn plain_table(
             let mut text = String::with_capacity(rows.len() * 64);
             let mut widths = vec![0; header.len()];
             for m in rows {
-                for (i, cell) in table_cells(m).iter().enumerate() {
+                let value = m.value.map_or("n/a".into(), |v| human(m.unit, v));
+                let detail = detail(m);
+                let cells = m.group.iter().map(String::as_str);
+                let cells = cells.chain([&*m.metric, &value, &detail]);
+                for (i, cell) in cells.enumerate() {
                     if !plain(cell) {
                         return None;
                     }
@@ -232,7 +236,7 @@ pub fn render_csv(insights: &Insights, out: impl Write) -> anyhow::Result<()> {
     ]);
     f.record(header)?;
     for m in &insights.rows {
-        for g in &m.group {
+        for g in m.group.iter() {
             f.text(g)?;
         }
         f.text(&m.metric)?;
@@ -293,7 +297,7 @@ pub fn render_json(insights: &Insights, mut out: impl Write) -> anyhow::Result<(
             group: insights
                 .by
                 .iter()
-                .zip(&m.group)
+                .zip(m.group.iter())
                 .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
                 .collect(),
             metric: &m.metric,

@@ -46,7 +46,7 @@ struct Figure {
 
 fn figure(m: &Metric) -> Figure {
     Figure {
-        id: m.metric.clone(),
+        id: m.metric.to_string(),
         name: title(&m.metric),
         value: m.value.map_or("n/a".into(), |v| human(m.unit, v)),
         detail: readable_detail(m),
@@ -147,7 +147,7 @@ fn payout_vs_attainment(r: &Report) -> String {
     let mut points = Vec::new();
     let mut seen: Vec<(&str, &str)> = Vec::new();
     for m in &r.by_plan_rep.rows {
-        let [plan, rep] = m.group.as_slice() else {
+        let [plan, rep] = &m.group[..] else {
             continue;
         };
         if plan == ALL || rep == ALL || seen.contains(&(plan.as_str(), rep.as_str())) {
