@@ -409,6 +409,9 @@ struct Pass<'a> {
     weight_scale: u32,
     split: Vec<bool>,
     ramp_end: Vec<i32>,
+    /// The period's first and last days.
+    first: NaiveDate,
+    last: NaiveDate,
 }
 
 /// Run the deals pass. `categories` is the stage column's category by dictionary code.
@@ -496,13 +499,15 @@ impl<'a> Pass<'a> {
             weight_scale,
             split,
             ramp_end: ramp_end(sources),
+            first: sources.period.start(),
+            last: sources.period.end(),
         }
     }
 
     fn add_row(&self, p: &mut Partial, row: usize) {
         let (sources, deals) = (self.sources, &self.sources.inputs.deals);
         let close = deals.close_date(row);
-        if !sources.period.contains(close) {
+        if close < self.first || close > self.last {
             return;
         }
         let code = deals.columns[self.stage_column]
@@ -567,16 +572,29 @@ impl<'a> Pass<'a> {
         let ramp = kind == WON && self.ramping(owner, close);
         let stale = kind == OPEN && close < self.sources.as_of;
         let deal_part = self.keys.deal_part(deals, row, close);
-        let slots = self.slots(p, owner, deal_part);
-        for &s in &slots {
+        let parts = self.keys.rep_parts(owner);
+        // The usual grouping (one key per rep, by rep or a roster column): no list to build.
+        let one;
+        let many;
+        let slots: &[u32] = match (deal_part.filter(|_| self.grouped), parts) {
+            (Some(dp), [part]) => {
+                one = p.slot(self.keys.key(*part, dp));
+                std::slice::from_ref(&one)
+            }
+            _ => {
+                many = self.slots(p, owner, deal_part);
+                &many
+            }
+        };
+        for &s in slots {
             p.sums.add(s as usize, kind, m, weight, stale, ramp);
         }
         p.total.add(kind, m, weight, stale, ramp);
         if kind == WON {
-            p.sizes.push(&slots, m, self.covered);
+            p.sizes.push(slots, m, self.covered);
         }
         if let Some(d) = days {
-            p.days.push(&slots, d, self.covered);
+            p.days.push(slots, d, self.covered);
         }
     }
 
