@@ -570,3 +570,23 @@ fn payout_against_attainment_draws_each_plans_curve_under_its_reps() {
     // the mean quota (A2's quota is smaller).
     assert!(html.contains(r#"cx="518.0" cy="146.1""#), "{html}");
 }
+
+#[test]
+fn medians_of_an_even_count_with_ties_are_the_mean_of_the_middle_two() {
+    let dir = scratch_copy("insights");
+    let deals = std::fs::read_to_string(dir.path().join("deals.csv")).expect("deals");
+    write(
+        dir.path(),
+        "deals.csv",
+        &format!("{deals}D13,A1,10000,2026-03-02,Won,Core,2026-02-20\n"),
+    );
+    let ws = dir.path().join("payout.toml");
+    let m = metrics(ws.to_str().expect("path"), &["--by", "rep"]);
+    // A1's won deals, each once at its full amount: D1 10,000, D2 20,000, D6 40,000 (split), D13
+    // 10,000 → 10,000 10,000 20,000 40,000: (10,000 + 20,000) ÷ 2 = 15,000.
+    assert_eq!(get(&m, "A1", "median_deal_size"), ("15000", "", "4", ""));
+    // Their cycles: D1 30, D2 40, D6 50, D13 10 days → 10 30 40 50: (30 + 40) ÷ 2 = 35.
+    assert_eq!(get(&m, "A1", "sales_cycle_median_days").0, "35");
+    // All won deals: 6,000 10,000 10,000 12,000 20,000 30,000 40,000: the 4th, 12,000.
+    assert_eq!(get(&m, "(all)", "median_deal_size"), ("12000", "", "7", ""));
+}
