@@ -76,6 +76,19 @@ struct RawInsights {
     cycle_includes_lost: bool,
     #[serde(default)]
     coverage_whole_quota: bool,
+    /// `calendar` (default) or `business_hours` (with `working_hours`).
+    lead_response: Option<Spanned<String>>,
+    working_hours: Option<Spanned<RawWorkingHours>>,
+}
+
+/// `[insights.working_hours]`: the working calendar of business-hours lead response.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWorkingHours {
+    days: Option<Vec<String>>,
+    hours: String,
+    #[serde(default)]
+    holidays: Vec<String>,
 }
 
 /// Pipeline snapshots: files read with the deals file's mapping.
@@ -463,6 +476,8 @@ pub struct Workspace {
     pub stages: crate::stages::Stages,
     /// The definitions `[insights]` chooses.
     pub insights: crate::stages::InsightSettings,
+    /// Lead response in business hours: the working calendar (`None`: calendar time).
+    pub working_hours: Option<crate::stages::WorkingHours>,
     /// Pipeline snapshots, read with the deals file's mapping (`[snapshots] files`).
     pub snapshots: Vec<InputSpec>,
     /// Leads (lead_id, rep_id, created, first_response, source).
@@ -775,6 +790,10 @@ pub fn parse_workspace(
                 cycle_includes_lost: i.cycle_includes_lost,
                 coverage_whole_quota: i.coverage_whole_quota,
             });
+    let working_hours = raw
+        .insights
+        .as_ref()
+        .and_then(|i| parse_working_hours(i, &src, &mut diags));
     let snapshots = raw.snapshots.as_ref().map_or_else(Vec::new, |s| {
         s.files
             .iter()
@@ -821,6 +840,7 @@ pub fn parse_workspace(
         pay_currency: raw.pay_currency,
         stages,
         insights,
+        working_hours,
         snapshots,
         leads,
     })
@@ -857,6 +877,58 @@ fn parse_stages(
         }
     }
     stages
+}
+
+/// The working calendar when `[insights] lead_response = "business_hours"` (`None` for calendar
+/// time); errors pushed for another value, a missing or invalid `[insights.working_hours]`.
+fn parse_working_hours(
+    raw: &RawInsights,
+    src: &Source,
+    diags: &mut Diagnostics,
+) -> Option<crate::stages::WorkingHours> {
+    let hint = "write lead_response = \"business_hours\" with [insights.working_hours] hours = \"09:00-18:00\" (days = [\"Mon\", ..., \"Fri\"] and holidays = [\"2026-12-25\"] optional)";
+    let mode = raw.lead_response.as_ref()?;
+    match mode.get_ref().as_str() {
+        "calendar" => return None,
+        "business_hours" => {}
+        other => {
+            diags.push(
+                src.error(
+                    "workspace-value-invalid",
+                    mode.span(),
+                    format!(
+                        "lead_response: {other:?} is neither \"calendar\" nor \"business_hours\""
+                    ),
+                )
+                .hint(hint),
+            );
+            return None;
+        }
+    }
+    let Some(wh) = &raw.working_hours else {
+        diags.push(
+            src.error(
+                "workspace-value-invalid",
+                mode.span(),
+                "lead_response = \"business_hours\" needs [insights.working_hours]",
+            )
+            .hint(hint),
+        );
+        return None;
+    };
+    let w = wh.get_ref();
+    crate::stages::WorkingHours::parse(w.days.as_deref(), &w.hours, &w.holidays)
+        .map_err(|e| {
+            diags.push(
+                src.error(
+                    "workspace-value-invalid",
+                    wh.span(),
+                    format!("working_hours {e}"),
+                )
+                .hint(hint),
+            )
+        })
+        .ok()
 }
 
 /// `max_exceptions` of the workspace; `None` (and an error pushed) when it is not a limit.

@@ -33,7 +33,9 @@ pub struct InsightsArgs {
     #[arg(long, value_name = "GROUPING", value_delimiter = ',')]
     pub by: Vec<String>,
     /// Open deals whose close date is before this date are stale (win rate with
-    /// `stale_as_lost`). Default: the day after the period ends.
+    /// `stale_as_lost`). Default: the day after the period ends. A date before today also takes
+    /// pipeline coverage as it was then: the open deals of the snapshot taken at or before it,
+    /// over the quota still to reach at that date.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<chrono::NaiveDate>,
     #[arg(short, long, value_enum, default_value_t = InsightsFormat::Table)]
@@ -58,9 +60,11 @@ pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::msg)?;
     let (snapshots, leads, warnings) = read_insight_files(&ws, &inputs.roster)?;
+    let past_as_of = args.as_of.filter(|d| *d < today());
     let settings = Settings {
         period,
-        credits: false,
+        // Coverage at a past date counts the measure credited by then, deal by deal.
+        credits: past_as_of.is_some() && !snapshots.is_empty(),
         lines: false,
         lenient: global.lenient,
     };
@@ -77,10 +81,12 @@ pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
         settings: ws.insights,
         snapshots: &snapshots,
         leads: leads.as_ref(),
+        working_hours: ws.working_hours.as_ref(),
         period,
         as_of: args
             .as_of
             .unwrap_or_else(|| period.end() + chrono::Days::new(1)),
+        past_as_of,
         currency: &ws.currency,
     };
     if args.format == InsightsFormat::Html {
@@ -94,6 +100,14 @@ pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
     write(&insights, args)?;
     timer.lap("write the insights");
     Ok(0)
+}
+
+/// Today's date (UTC), from the system clock.
+fn today() -> chrono::NaiveDate {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400);
+    chrono::NaiveDate::default() + chrono::Days::new(days)
 }
 
 /// The HTML report: the totals and the metrics by rep, by team and by plan and rep.
@@ -121,6 +135,7 @@ fn write_html(global: &Global, sources: &Sources, args: &InsightsArgs) -> anyhow
         by_rep: &by_rep,
         by_team: &by_team,
         by_plan_rep: &by_plan_rep,
+        curves: &crate::insights::curves::plan_curves(sources),
     };
     let page = crate::report::html::render_insights_html(&report, template.as_deref())?;
     match &args.out {

@@ -2,18 +2,21 @@
 //! accumulators and to the total.
 //!
 //! Invariants: a deal reaches a group once, with the combined share of the group's reps credited
-//! (split rows replace the owner; overlays are left out, they credit on top of 100%); money is
-//! converted to the workspace currency with the rate in force on the close date, exact.
+//! (split rows replace the owner; overlays are left out, they credit on top of 100%; see
+//! [`super::deal_pass`]); money is converted to the workspace currency with the rate in force on
+//! the close date, exact.
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
+use super::deal_pass::{self, DealSums};
 use super::groups::{cross, month_label, Dim, Key, Labels, RepCodes};
+use super::keys::KeySpace;
 use super::Sources;
 use crate::data::deals::NO_OWNER;
-use crate::data::{CreditKind, DealTable};
+use crate::data::DealTable;
 use crate::diag::Diagnostic;
 use crate::period::Granularity;
 use crate::stages::StageCategory;
@@ -21,21 +24,12 @@ use crate::stages::StageCategory;
 /// Everything a group's metrics are computed from.
 #[derive(Debug, Default, Clone)]
 pub struct Acc {
-    pub won_n: Decimal,
-    pub won_v: Decimal,
-    pub lost_n: Decimal,
-    pub lost_v: Decimal,
-    pub no_decision_n: Decimal,
-    pub no_decision_v: Decimal,
-    pub stale_n: Decimal,
-    pub stale_v: Decimal,
-    /// Full value of each won deal the group is credited with (once per deal).
-    pub won_sizes: Vec<Decimal>,
-    /// Days from created to close of each deal the cycle covers.
-    pub cycle_days: Vec<Decimal>,
-    pub open_n: Decimal,
-    pub open_v: Decimal,
-    pub open_weighted: Decimal,
+    /// Win rate, pipeline and bookings sums (the deals pass).
+    pub deals: DealSums,
+    /// The won deals' sizes (each deal once, at its full amount).
+    pub won_sizes: Median,
+    /// Days from created to close of the deals the cycle covers.
+    pub cycle: CycleDays,
     /// Reps in the group (rep metrics).
     pub reps: u32,
     /// Quota measure → (credited measure, quota, each rep's attainment).
@@ -44,17 +38,35 @@ pub struct Acc {
     pub primary: Vec<Decimal>,
     pub primary_measure: Decimal,
     pub primary_quota: Decimal,
+    /// Coverage at a past as-of date: the first component's measure credited by that date, and the
+    /// open pipeline of the snapshot taken at or before it (unweighted, weighted).
+    pub primary_measure_as_of: Decimal,
+    pub snapshot_open_v: Decimal,
+    pub snapshot_open_weighted: Decimal,
     pub no_quota: u32,
     pub payable: Decimal,
     pub months_ramped: Decimal,
     pub months_ramping: Decimal,
-    pub bookings_ramped: Decimal,
-    pub bookings_ramping: Decimal,
     pub expected: u32,
     pub slipped: u32,
     pub response_hours: Vec<Decimal>,
     pub unanswered: u32,
     pub leads: u32,
+}
+
+/// How many values there are, and their median.
+#[derive(Debug, Default, Clone)]
+pub struct Median {
+    pub n: usize,
+    pub value: Option<Decimal>,
+}
+
+/// Sales cycle days: how many deals, their sum and median.
+#[derive(Debug, Default, Clone)]
+pub struct CycleDays {
+    pub n: usize,
+    pub sum: i64,
+    pub median: Option<Decimal>,
 }
 
 /// The groups of a grouping, and the total.
@@ -122,24 +134,6 @@ fn deal_codes(
         .collect()
 }
 
-/// Who a deal is credited to, for the insights: its split rows, else its owner at 100%.
-fn deal_credits(sources: &Sources, row: usize) -> SmallVec<[(Option<u32>, Decimal); 2]> {
-    let splits: SmallVec<[(Option<u32>, Decimal); 2]> = sources
-        .inputs
-        .credits
-        .of_deal(row as u32)
-        .iter()
-        .filter(|c| c.kind == CreditKind::Split)
-        .map(|c| (Some(c.rep), c.share))
-        .collect();
-    if !splits.is_empty() {
-        return splits;
-    }
-    let owner = sources.inputs.deals.reps[row];
-    let owner = (owner != NO_OWNER).then_some(owner);
-    SmallVec::from_slice(&[(owner, Decimal::ONE)])
-}
-
 /// The deal's amount in the workspace currency; `None` when no rate converts it.
 pub fn converted(sources: &Sources, table: &DealTable, row: usize) -> Option<Decimal> {
     let amount = table.amount(row);
@@ -165,9 +159,30 @@ pub fn ramping(sources: &Sources, rep: u32, date: NaiveDate) -> bool {
     months < len
 }
 
-/// The deals pass: win rate, deal size, cycle, open pipeline and bookings, in parallel over the
-/// rows (each worker fills its own groups, merged at the end). Deals whose amount no FX rate
-/// converts are returned as errors.
+/// Per rep (roster index), the month index (year × 12 + month) at which their plan's ramp
+/// schedule ends: a deal closing in an earlier month is booked by a ramping rep.
+pub fn ramp_end(sources: &Sources) -> Vec<i32> {
+    let roster = &sources.inputs.roster;
+    (0..roster.len() as u32)
+        .map(|r| {
+            let rep = roster.get(r);
+            let len = rep
+                .plan
+                .and_then(|p| sources.inputs.plans[p].ramp.as_ref())
+                .map_or(0, |ramp| ramp.schedule.len() as i32);
+            rep.start_date
+                .map_or(i32::MIN, |start| month_index(start).saturating_add(len))
+        })
+        .collect()
+}
+
+/// A month as a number: year × 12 + month.
+pub fn month_index(d: NaiveDate) -> i32 {
+    d.year() * 12 + d.month() as i32
+}
+
+/// The deals pass (see [`super::deal_pass`]): win rate, deal size, cycle, open pipeline and
+/// bookings of every group. Deals whose amount no FX rate converts are returned as errors.
 pub fn add_deals(
     groups: &mut Groups,
     dims: &[Dim],
@@ -175,311 +190,21 @@ pub fn add_deals(
     categories: &[Option<StageCategory>],
     stage_column: usize,
 ) -> Vec<Diagnostic> {
-    use rayon::prelude::*;
-    let deals = &sources.inputs.deals;
-    let coder = Coder::new(groups, dims, sources);
-    let pass = DealPass {
-        coder: &coder,
-        sources,
-        categories,
-        stage_column,
-        created: deals.column("created_date"),
-    };
-    // A few large chunks per thread: each worker's groups are merged once per chunk.
-    let chunk = (deals.len() / (rayon::current_num_threads() * 2)).max(1 << 16);
-    let starts: Vec<usize> = (0..deals.len()).step_by(chunk).collect();
-    let partial = starts
-        .into_par_iter()
-        .map(|start| {
-            let mut p = Partial::default();
-            for row in start..(start + chunk).min(deals.len()) {
-                pass.add(&mut p, row);
-            }
-            p
-        })
-        .reduce(Partial::default, Partial::merge);
-    for (key, acc) in partial.groups {
-        groups.acc(&key).merge_deals(acc);
+    let keys = KeySpace::build(dims, sources, &mut groups.labels, &groups.rep_codes);
+    let results = deal_pass::run(sources, &keys, !dims.is_empty(), categories, stage_column);
+    for g in results.groups {
+        let acc = groups.acc(&keys.decode(g.key));
+        acc.deals = g.sums;
+        acc.won_sizes = g.won_sizes;
+        acc.cycle = g.cycle;
     }
-    groups.total.merge_deals(partial.total);
-    let mut errors = partial.errors;
-    errors.sort_by_key(|d| d.line);
-    errors
+    groups.total.deals = results.total.sums;
+    groups.total.won_sizes = results.total.won_sizes;
+    groups.total.cycle = results.total.cycle;
+    results.errors
 }
 
-/// Label codes of a deal without interning (so workers share it): every label a deal of the period
-/// can have is interned before the pass.
-struct Coder<'a> {
-    dims: &'a [Dim],
-    rep_codes: &'a RepCodes,
-    /// Per dimension: month index (year × 12 + month) → code; dictionary code → code (text
-    /// columns); display text → code (other columns).
-    months: Vec<FxHashMap<i32, u32>>,
-    dict: Vec<Option<Vec<u32>>>,
-    other: Vec<FxHashMap<String, u32>>,
-    columns: Vec<Option<usize>>,
-}
-
-fn month_index(d: NaiveDate) -> i32 {
-    d.year() * 12 + d.month() as i32
-}
-
-impl<'a> Coder<'a> {
-    fn new(groups: &'a mut Groups, dims: &'a [Dim], sources: &Sources) -> Coder<'a> {
-        let deals = &sources.inputs.deals;
-        let n = dims.len();
-        let (mut months, mut dict, mut other, mut columns) = (
-            vec![FxHashMap::default(); n],
-            vec![None; n],
-            vec![FxHashMap::default(); n],
-            vec![None; n],
-        );
-        for (d, dim) in dims.iter().enumerate() {
-            match dim {
-                Dim::Month => {
-                    for m in sources.period.periods_of(Granularity::Month) {
-                        let code = groups.labels.code(d, &month_label(m.start()));
-                        months[d].insert(month_index(m.start()), code);
-                    }
-                }
-                Dim::Deal(name) => {
-                    let Some(c) = deals.column(name) else {
-                        continue;
-                    };
-                    columns[d] = Some(c);
-                    match &deals.columns[c].values {
-                        crate::data::ColumnValues::Text { dict: values, .. } => {
-                            dict[d] =
-                                Some(values.iter().map(|v| groups.labels.code(d, v)).collect());
-                        }
-                        _ => {
-                            for row in 0..deals.len() {
-                                if sources.period.contains(deals.close_date(row)) {
-                                    let text = deals.columns[c].display(row);
-                                    let code = groups.labels.code(d, &text);
-                                    other[d].insert(text, code);
-                                }
-                            }
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        // Every other label is a rep's or "(unassigned)", interned by RepCodes.
-        Coder {
-            dims,
-            rep_codes: &groups.rep_codes,
-            months,
-            dict,
-            other,
-            columns,
-        }
-    }
-
-    fn codes(
-        &self,
-        table: &DealTable,
-        row: usize,
-        date: NaiveDate,
-        rep: Option<u32>,
-    ) -> SmallVec<[SmallVec<[u32; 2]>; 4]> {
-        self.dims
-            .iter()
-            .enumerate()
-            .map(|(d, dim)| match dim {
-                Dim::Month => self.months[d]
-                    .get(&month_index(date))
-                    .copied()
-                    .into_iter()
-                    .collect(),
-                Dim::Deal(_) => {
-                    let Some(c) = self.columns[d] else {
-                        return SmallVec::new();
-                    };
-                    let code = match &self.dict[d] {
-                        Some(codes) => table.columns[c]
-                            .text_code_at(row)
-                            .and_then(|t| codes.get(t as usize).copied()),
-                        None => self.other[d].get(&table.columns[c].display(row)).copied(),
-                    };
-                    code.into_iter().collect()
-                }
-                _ => SmallVec::from_slice(self.rep_codes.of(rep, d)),
-            })
-            .collect()
-    }
-}
-
-/// What one worker collected.
-#[derive(Default)]
-struct Partial {
-    index: FxHashMap<Key, usize>,
-    groups: Vec<(Key, Acc)>,
-    total: Acc,
-    errors: Vec<Diagnostic>,
-}
-
-impl Partial {
-    fn acc(&mut self, key: &Key) -> &mut Acc {
-        let next = self.groups.len();
-        let i = *self.index.entry(key.clone()).or_insert(next);
-        if i == next {
-            self.groups.push((key.clone(), Acc::default()));
-        }
-        &mut self.groups[i].1
-    }
-
-    fn merge(mut self, other: Partial) -> Partial {
-        for (key, acc) in other.groups {
-            self.acc(&key).merge_deals(acc);
-        }
-        self.total.merge_deals(other.total);
-        self.errors.extend(other.errors);
-        self
-    }
-}
-
-struct DealPass<'a> {
-    coder: &'a Coder<'a>,
-    sources: &'a Sources<'a>,
-    categories: &'a [Option<StageCategory>],
-    stage_column: usize,
-    created: Option<usize>,
-}
-
-impl DealPass<'_> {
-    fn add(&self, p: &mut Partial, row: usize) {
-        let (sources, deals) = (self.sources, &self.sources.inputs.deals);
-        let close = deals.close_date(row);
-        if !sources.period.contains(close) {
-            return;
-        }
-        let code = deals.columns[self.stage_column]
-            .text_code_at(row)
-            .unwrap_or(0);
-        let Some(category) = self.categories.get(code as usize).copied().flatten() else {
-            return;
-        };
-        if category == StageCategory::Ignored {
-            return;
-        }
-        let Some(value) = converted(sources, deals, row) else {
-            p.errors.push(fx_missing(deals, row));
-            return;
-        };
-        let days = self
-            .created
-            .and_then(|c| deals.columns[c].date(row))
-            .map(|c| Decimal::from((close - c).num_days()));
-        let mut keyed: SmallVec<[(Key, Decimal); 2]> = SmallVec::new();
-        for &(rep, share) in &deal_credits(sources, row) {
-            let keys = cross(&self.coder.codes(deals, row, close, rep));
-            if category == StageCategory::Won {
-                let ramp = rep.is_some_and(|r| ramping(sources, r, close));
-                let booked = value * share;
-                for k in &keys {
-                    add_booked(p.acc(k), ramp, booked);
-                }
-                add_booked(&mut p.total, ramp, booked);
-            }
-            for key in keys {
-                match keyed.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, s)) => *s += share,
-                    None => keyed.push((key, share)),
-                }
-            }
-        }
-        let deal = Deal {
-            category,
-            value,
-            days,
-            close,
-            settings: sources,
-        };
-        for (key, share) in &keyed {
-            deal.add_to(p.acc(key), *share);
-        }
-        deal.add_to(&mut p.total, Decimal::ONE);
-    }
-}
-
-/// Bookings by ramped and ramping reps (productivity).
-fn add_booked(acc: &mut Acc, ramp: bool, value: Decimal) {
-    if ramp {
-        acc.bookings_ramping += value;
-    } else {
-        acc.bookings_ramped += value;
-    }
-}
-
-impl Acc {
-    /// Add what the deals pass collected in `other` (its deal fields only).
-    fn merge_deals(&mut self, other: Acc) {
-        self.won_n += other.won_n;
-        self.won_v += other.won_v;
-        self.lost_n += other.lost_n;
-        self.lost_v += other.lost_v;
-        self.no_decision_n += other.no_decision_n;
-        self.no_decision_v += other.no_decision_v;
-        self.stale_n += other.stale_n;
-        self.stale_v += other.stale_v;
-        self.won_sizes.extend(other.won_sizes);
-        self.cycle_days.extend(other.cycle_days);
-        self.open_n += other.open_n;
-        self.open_v += other.open_v;
-        self.open_weighted += other.open_weighted;
-        self.bookings_ramped += other.bookings_ramped;
-        self.bookings_ramping += other.bookings_ramping;
-    }
-}
-
-struct Deal<'a> {
-    category: StageCategory,
-    value: Decimal,
-    days: Option<Decimal>,
-    close: NaiveDate,
-    settings: &'a Sources<'a>,
-}
-
-impl Deal<'_> {
-    fn add_to(&self, acc: &mut Acc, share: Decimal) {
-        let s = &self.settings.settings;
-        let v = self.value * share;
-        match self.category {
-            StageCategory::Won => {
-                acc.won_n += share;
-                acc.won_v += v;
-                acc.won_sizes.push(self.value);
-            }
-            StageCategory::Lost => {
-                acc.lost_n += share;
-                acc.lost_v += v;
-            }
-            StageCategory::NoDecision => {
-                acc.no_decision_n += share;
-                acc.no_decision_v += v;
-            }
-            StageCategory::Open(p) => {
-                acc.open_n += share;
-                acc.open_v += v;
-                acc.open_weighted += v * p;
-                if self.close < self.settings.as_of {
-                    acc.stale_n += share;
-                    acc.stale_v += v;
-                }
-            }
-            StageCategory::Ignored => {}
-        }
-        let in_cycle = self.category == StageCategory::Won
-            || (s.cycle_includes_lost && self.category == StageCategory::Lost);
-        if let (true, Some(d)) = (in_cycle, self.days) {
-            acc.cycle_days.push(d);
-        }
-    }
-}
-
-fn fx_missing(deals: &DealTable, row: usize) -> Diagnostic {
+pub fn fx_missing(deals: &DealTable, row: usize) -> Diagnostic {
     Diagnostic::error(
         "fx-rate-missing",
         &deals.file,
@@ -501,6 +226,11 @@ struct RepTotals {
     in_run: bool,
     components: Vec<(String, Decimal, Decimal)>,
     primary: Option<(Decimal, Decimal)>,
+    /// The first component's measure credited by the past as-of date.
+    primary_as_of: Decimal,
+    /// Months of the first component's measurement periods in the run.
+    primary_months: usize,
+    plan: usize,
     payable: Decimal,
 }
 
@@ -512,6 +242,7 @@ fn rep_totals(sources: &Sources) -> Vec<RepTotals> {
         let plan = &sources.inputs.plans[r.plan];
         let t = &mut out[r.rep as usize];
         t.in_run = true;
+        t.plan = r.plan;
         let mut primary_seen = false;
         let mut seen: SmallVec<[&str; 4]> = SmallVec::new();
         for c in &r.components {
@@ -542,10 +273,57 @@ fn rep_totals(sources: &Sources) -> Vec<RepTotals> {
                 let p = t.primary.get_or_insert((Decimal::ZERO, Decimal::ZERO));
                 p.0 += measure;
                 p.1 += quota;
+                if let Some(d) = sources.past_as_of {
+                    t.primary_as_of += measured_by(c, d);
+                }
+                t.primary_months += measured_months(c);
             }
         }
     }
     out
+}
+
+/// Each rep of the run with a quota: (rep, plan, quota of the first component with one, months
+/// of its measurement periods in the run), for the plans' curves.
+pub fn primary_quotas(sources: &Sources) -> Vec<(u32, usize, Decimal, usize)> {
+    rep_totals(sources)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(r, t)| Some((r as u32, t.plan, t.primary?.1, t.primary_months)))
+        .collect()
+}
+
+/// Months of a component's measurement periods in the run.
+fn measured_months(c: &crate::engine::ComponentResult) -> usize {
+    let mut periods: Vec<_> = c
+        .periods
+        .iter()
+        .filter(|p| p.in_run)
+        .map(|p| p.measurement_period)
+        .collect();
+    periods.dedup();
+    periods
+        .iter()
+        .map(|p| p.periods_of(Granularity::Month).len())
+        .sum()
+}
+
+/// A component's measure credited by `date` (deals dated on or before it) in the measurement
+/// periods of the run (the engine's credits, kept when the as-of date is past).
+fn measured_by(c: &crate::engine::ComponentResult, date: NaiveDate) -> Decimal {
+    let measured: Vec<_> = c
+        .periods
+        .iter()
+        .filter(|p| p.in_run)
+        .map(|p| p.measurement_period)
+        .collect();
+    c.periods
+        .iter()
+        .filter(|p| measured.contains(&p.measurement_period))
+        .flat_map(|p| &p.credits)
+        .filter(|credit| credit.date <= date)
+        .map(|credit| credit.credited)
+        .sum()
 }
 
 /// A component's credited measure and quota over the run: for each measurement period, the value
@@ -618,6 +396,7 @@ pub fn add_reps(groups: &mut Groups, dims: &[Dim], sources: &Sources) {
                     acc.primary.push(att);
                     acc.primary_measure += m;
                     acc.primary_quota += q;
+                    acc.primary_measure_as_of += totals.primary_as_of;
                 }
                 None => acc.no_quota += 1,
             }
@@ -625,7 +404,8 @@ pub fn add_reps(groups: &mut Groups, dims: &[Dim], sources: &Sources) {
     }
 }
 
-/// The leads pass: response times of leads created in the period, by owner and month.
+/// The leads pass: response times of leads created in the period, by owner and month (in calendar
+/// time, or in the working calendar's hours).
 pub fn add_leads(
     groups: &mut Groups,
     dims: &[Dim],
@@ -645,9 +425,13 @@ pub fn add_leads(
                 _ => SmallVec::from_slice(groups.rep_codes.of(Some(lead.rep), d)),
             })
             .collect();
+        let seconds = |r| match sources.working_hours {
+            Some(w) => w.seconds_between(lead.created, r),
+            None => (r - lead.created).num_seconds(),
+        };
         let hours = lead
             .first_response
-            .map(|r| Decimal::from((r - lead.created).num_seconds()) / Decimal::from(3600));
+            .map(|r| Decimal::from(seconds(r)) / Decimal::from(3600));
         groups.add(&cross(&codes), |acc| {
             acc.leads += 1;
             match hours {
@@ -656,6 +440,41 @@ pub fn add_leads(
             }
         });
     }
+}
+
+/// The open pipeline of a snapshot (coverage at a past as-of date): its open deals closing in the
+/// period, by their owner in the snapshot (no splits), converted as the deals pass converts.
+/// Deals no FX rate converts are returned as errors.
+pub fn add_snapshot_pipeline(
+    groups: &mut Groups,
+    dims: &[Dim],
+    sources: &Sources,
+    snapshot: &crate::data::snapshots::Snapshot,
+    stage_of: &dyn Fn(&str) -> Option<StageCategory>,
+) -> Vec<Diagnostic> {
+    let table = &snapshot.deals;
+    let stage = table.column("stage");
+    let mut errors = Vec::new();
+    for row in 0..table.len() {
+        let close = table.close_date(row);
+        let category = stage.and_then(|c| stage_of(&table.columns[c].display(row)));
+        let (true, Some(StageCategory::Open(p))) = (sources.period.contains(close), category)
+        else {
+            continue;
+        };
+        let Some(value) = converted(sources, table, row) else {
+            errors.push(fx_missing(table, row));
+            continue;
+        };
+        let owner = table.reps[row];
+        let owner = (owner != NO_OWNER).then_some(owner);
+        let codes = deal_codes(groups, dims, table, row, close, owner);
+        groups.add(&cross(&codes), |acc| {
+            acc.snapshot_open_v += value;
+            acc.snapshot_open_weighted += value * p;
+        });
+    }
+    errors
 }
 
 /// The slip pass: for each period evaluated (the run's period, or each month with `--by month`),

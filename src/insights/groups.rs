@@ -149,6 +149,11 @@ impl Labels {
         c
     }
 
+    /// How many labels the dimension has.
+    pub fn count(&self, dim: usize) -> usize {
+        self.per_dim[dim].0.len()
+    }
+
     pub fn label(&self, dim: usize, code: u32) -> &str {
         &self.per_dim[dim].0[code as usize]
     }

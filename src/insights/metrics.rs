@@ -1,8 +1,12 @@
 //! From a group's accumulator to its metric rows, with the definitions of the insights reference
 //! (docs/insights.md) and the settings of `[insights]`.
 //!
-//! Invariants: a value is `None` exactly when a reason is given; ratios carry numerator and
-//! denominator; means carry sum and count; nothing is rounded here.
+//! Invariants: a value is `None` exactly when a reason is given, except pipeline coverage at a past
+//! as-of date, whose value has a reason naming the snapshot it comes from; ratios carry numerator
+//! and denominator; means carry sum and count; nothing is rounded here.
+
+use std::borrow::Cow;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
@@ -10,6 +14,20 @@ use super::collect::{Acc, Groups};
 use super::stats::{mean, median, quantile, ratio};
 use super::{Metric, Unit, ALL};
 use crate::stages::InsightSettings;
+
+/// Where pipeline coverage comes from.
+pub enum CoverageFrom {
+    /// The open deals of the deals file, over the quota left after the run's credited measure.
+    Current,
+    /// At the past date `as_of`: the open deals of the snapshot `taken` at or before it, over the
+    /// quota left after the measure credited by `as_of`.
+    Snapshot {
+        as_of: chrono::NaiveDate,
+        taken: chrono::NaiveDate,
+    },
+    /// At a past date no snapshot was taken at or before.
+    Missing(chrono::NaiveDate),
+}
 
 pub struct Context {
     pub settings: InsightSettings,
@@ -21,6 +39,7 @@ pub struct Context {
     pub slip_state: Result<(), String>,
     /// Periods evaluated for slip without a snapshot at or before their start.
     pub missing_snapshots: Vec<crate::period::Period>,
+    pub coverage: CoverageFrom,
     pub has_created: bool,
     /// Every quota measure of the run (each group shows each, `n/a` where it has no quota).
     pub measures: Vec<String>,
@@ -30,10 +49,10 @@ pub struct Context {
 pub fn rows(groups: &Groups, dims: usize, cx: &Context) -> Vec<Metric> {
     let mut out = Vec::new();
     if dims == 0 {
-        metrics_of(&[], &groups.total, cx, &mut out);
+        metrics_of(&Arc::from([]), &groups.total, cx, &mut out);
         return out;
     }
-    let mut order: Vec<(Vec<String>, &Acc)> = groups
+    let mut order: Vec<(Arc<[String]>, &Acc)> = groups
         .groups
         .iter()
         .map(|(key, acc)| {
@@ -41,28 +60,42 @@ pub fn rows(groups: &Groups, dims: usize, cx: &Context) -> Vec<Metric> {
                 .iter()
                 .enumerate()
                 .map(|(d, &c)| groups.labels.label(d, c).to_string())
-                .collect();
-            (labels, acc)
+                .collect::<Vec<String>>();
+            (labels.into(), acc)
         })
         .collect();
     order.sort_by(|a, b| a.0.cmp(&b.0));
-    for (labels, acc) in order {
-        metrics_of(&labels, acc, cx, &mut out);
-    }
-    metrics_of(&vec![ALL.to_string(); dims], &groups.total, cx, &mut out);
+    // Thousands of groups (by rep) give hundreds of thousands of rows: built in parallel, in order.
+    use rayon::prelude::*;
+    let per_group: Vec<Vec<Metric>> = order
+        .par_iter()
+        .map(|(labels, acc)| {
+            let mut rows = Vec::new();
+            metrics_of(labels, acc, cx, &mut rows);
+            rows
+        })
+        .collect();
+    out.extend(per_group.into_iter().flatten());
+    metrics_of(
+        &vec![ALL.to_string(); dims].into(),
+        &groups.total,
+        cx,
+        &mut out,
+    );
     out
 }
 
 /// A row builder for one group.
 struct Rows<'a> {
-    group: &'a [String],
+    /// Shared by the group's rows.
+    group: &'a Arc<[String]>,
     out: &'a mut Vec<Metric>,
 }
 
 impl Rows<'_> {
     fn push(
         &mut self,
-        metric: &str,
+        metric: impl Into<Cow<'static, str>>,
         unit: Unit,
         value: Result<Decimal, String>,
         num: Option<Decimal>,
@@ -73,8 +106,8 @@ impl Rows<'_> {
             Err(r) => (None, Some(r)),
         };
         self.out.push(Metric {
-            group: self.group.to_vec(),
-            metric: metric.to_string(),
+            group: Arc::clone(self.group),
+            metric: metric.into(),
             unit,
             value,
             numerator: num,
@@ -83,17 +116,23 @@ impl Rows<'_> {
         });
     }
 
-    fn ratio(&mut self, metric: &str, num: Decimal, den: Decimal, none: &str) {
+    fn ratio(
+        &mut self,
+        metric: impl Into<Cow<'static, str>>,
+        num: Decimal,
+        den: Decimal,
+        none: &str,
+    ) {
         let value = ratio(num, den).ok_or_else(|| none.to_string());
         self.push(metric, Unit::Ratio, value, Some(num), Some(den));
     }
 
-    fn na(&mut self, metric: &str, unit: Unit, reason: &str) {
+    fn na(&mut self, metric: impl Into<Cow<'static, str>>, unit: Unit, reason: &str) {
         self.push(metric, unit, Err(reason.to_string()), None, None);
     }
 }
 
-fn metrics_of(group: &[String], acc: &Acc, cx: &Context, out: &mut Vec<Metric>) {
+fn metrics_of(group: &Arc<[String]>, acc: &Acc, cx: &Context, out: &mut Vec<Metric>) {
     let mut rows = Rows { group, out };
     rep_metrics(&mut rows, acc, cx);
     deal_metrics(&mut rows, acc, cx);
@@ -122,19 +161,19 @@ fn rep_metrics(rows: &mut Rows, acc: &Acc, cx: &Context) {
     }
     for id in &cx.measures {
         let Some((_, m, q, each)) = acc.components.iter().find(|c| &c.0 == id) else {
-            rows.na(&format!("attainment:{id}"), Unit::Ratio, "no quota");
+            rows.na(format!("attainment:{id}"), Unit::Ratio, "no quota");
             rows.na(
-                &format!("attainment_mean_of_reps:{id}"),
+                format!("attainment_mean_of_reps:{id}"),
                 Unit::Ratio,
                 "no quota",
             );
             continue;
         };
-        rows.ratio(&format!("attainment:{id}"), *m, *q, "no quota");
+        rows.ratio(format!("attainment:{id}"), *m, *q, "no quota");
         let sum: Decimal = each.iter().sum();
         let v = mean(each).ok_or_else(|| "no quota".to_string());
         rows.push(
-            &format!("attainment_mean_of_reps:{id}"),
+            format!("attainment_mean_of_reps:{id}"),
             Unit::Ratio,
             v,
             Some(sum),
@@ -187,18 +226,18 @@ fn rep_metrics(rows: &mut Rows, acc: &Acc, cx: &Context) {
 
 /// Win rate's decided deals with the settings applied: (won, won + lost) by count and by value.
 fn decided(acc: &Acc, s: &InsightSettings) -> ((Decimal, Decimal), (Decimal, Decimal)) {
-    let (mut lost_n, mut lost_v) = (acc.lost_n, acc.lost_v);
+    let (mut lost_n, mut lost_v) = (acc.deals.lost_n, acc.deals.lost_v);
     if s.no_decision_as_lost {
-        lost_n += acc.no_decision_n;
-        lost_v += acc.no_decision_v;
+        lost_n += acc.deals.no_decision_n;
+        lost_v += acc.deals.no_decision_v;
     }
     if s.stale_as_lost {
-        lost_n += acc.stale_n;
-        lost_v += acc.stale_v;
+        lost_n += acc.deals.stale_n;
+        lost_v += acc.deals.stale_v;
     }
     (
-        (acc.won_n, acc.won_n + lost_n),
-        (acc.won_v, acc.won_v + lost_v),
+        (acc.deals.won_n, acc.deals.won_n + lost_n),
+        (acc.deals.won_v, acc.deals.won_v + lost_v),
     )
 }
 
@@ -220,28 +259,29 @@ fn deal_metrics(rows: &mut Rows, acc: &Acc, cx: &Context) {
         rows.push(
             "no_decision_deals",
             Unit::Count,
-            Ok(acc.no_decision_n),
-            Some(acc.no_decision_n),
+            Ok(acc.deals.no_decision_n),
+            Some(acc.deals.no_decision_n),
             None,
         );
     }
-    let avg = ratio(acc.won_v, acc.won_n).ok_or_else(|| "no won deals".to_string());
+    let avg = ratio(acc.deals.won_v, acc.deals.won_n).ok_or_else(|| "no won deals".to_string());
     rows.push(
         "average_deal_size",
         Unit::Money,
         avg,
-        Some(acc.won_v),
-        Some(acc.won_n),
+        Some(acc.deals.won_v),
+        Some(acc.deals.won_n),
     );
-    let mut sizes = acc.won_sizes.clone();
-    sizes.sort_unstable();
-    let med = median(&sizes).ok_or_else(|| "no won deals".to_string());
+    let med = acc
+        .won_sizes
+        .value
+        .ok_or_else(|| "no won deals".to_string());
     rows.push(
         "median_deal_size",
         Unit::Money,
         med,
         None,
-        Some(Decimal::from(sizes.len())),
+        Some(Decimal::from(acc.won_sizes.n)),
     );
     cycle(rows, acc, cx);
     coverage(rows, acc, cx);
@@ -255,23 +295,43 @@ fn cycle(rows: &mut Rows, acc: &Acc, cx: &Context) {
     } else {
         "no won deals with a created date"
     };
-    let mut days = acc.cycle_days.clone();
-    days.sort_unstable();
-    let n = Decimal::from(days.len());
-    let med = median(&days).ok_or_else(|| none.to_string());
+    let n = Decimal::from(acc.cycle.n);
+    let med = acc.cycle.median.ok_or_else(|| none.to_string());
     rows.push("sales_cycle_median_days", Unit::Days, med, None, Some(n));
-    let sum: Decimal = days.iter().sum();
-    let avg = mean(&days).ok_or_else(|| none.to_string());
+    let sum = Decimal::from(acc.cycle.sum);
+    let avg = ratio(sum, n).ok_or_else(|| none.to_string());
     rows.push("sales_cycle_mean_days", Unit::Days, avg, Some(sum), Some(n));
 }
 
 fn coverage(rows: &mut Rows, acc: &Acc, cx: &Context) {
+    let (open, weighted, measure, note) = match &cx.coverage {
+        CoverageFrom::Current => (
+            acc.deals.open_v,
+            acc.deals.open_weighted,
+            acc.primary_measure,
+            None,
+        ),
+        CoverageFrom::Snapshot { as_of, taken } => (
+            acc.snapshot_open_v,
+            acc.snapshot_open_weighted,
+            acc.primary_measure_as_of,
+            Some(format!(
+                "as of {as_of}: open deals of the snapshot of {taken}"
+            )),
+        ),
+        CoverageFrom::Missing(as_of) => {
+            let reason = format!("no snapshot at or before {as_of}");
+            rows.na("pipeline_coverage", Unit::Ratio, &reason);
+            rows.na("pipeline_coverage_weighted", Unit::Ratio, &reason);
+            return;
+        }
+    };
     let denominator = match &cx.rep_state {
         Err(reason) => Err(reason.clone()),
         Ok(()) if acc.primary_quota.is_zero() => Err("no quota".to_string()),
         Ok(()) if cx.settings.coverage_whole_quota => Ok(acc.primary_quota),
         Ok(()) => {
-            let remaining = acc.primary_quota - acc.primary_measure;
+            let remaining = acc.primary_quota - measure;
             if remaining <= Decimal::ZERO {
                 Err("quota met".to_string())
             } else {
@@ -280,11 +340,16 @@ fn coverage(rows: &mut Rows, acc: &Acc, cx: &Context) {
         }
     };
     for (name, num) in [
-        ("pipeline_coverage", acc.open_v),
-        ("pipeline_coverage_weighted", acc.open_weighted),
+        ("pipeline_coverage", open),
+        ("pipeline_coverage_weighted", weighted),
     ] {
         match &denominator {
-            Ok(d) => rows.ratio(name, num, *d, "no quota"),
+            Ok(d) => {
+                rows.ratio(name, num, *d, "no quota");
+                if let Some(m) = rows.out.last_mut().filter(|m| m.value.is_some()) {
+                    m.reason.clone_from(&note);
+                }
+            }
             Err(r) => rows.push(name, Unit::Ratio, Err(r.clone()), Some(num), None),
         }
     }
@@ -355,13 +420,14 @@ fn velocity(rows: &mut Rows, acc: &Acc, cx: &Context) {
         cx.deal_state.as_ref().map_err(Clone::clone)?;
         let ((wn, dn), _) = decided(acc, &cx.settings);
         ratio(wn, dn).ok_or("no decided deals")?;
-        ratio(acc.won_v, acc.won_n).ok_or("no won deals")?;
+        ratio(acc.deals.won_v, acc.deals.won_n).ok_or("no won deals")?;
         if !cx.has_created {
             return Err("needs a created_date column in the deals file".to_string());
         }
-        mean(&acc.cycle_days).ok_or("no won deals with a created date")?;
-        let numerator = acc.open_n * acc.won_v * Decimal::from(acc.cycle_days.len());
-        let denominator = dn * acc.cycle_days.iter().sum::<Decimal>();
+        let (n, sum) = (Decimal::from(acc.cycle.n), Decimal::from(acc.cycle.sum));
+        ratio(sum, n).ok_or("no won deals with a created date")?;
+        let numerator = acc.deals.open_n * acc.deals.won_v * n;
+        let denominator = dn * sum;
         let v = ratio(numerator, denominator).ok_or("a mean sales cycle of 0 days")?;
         Ok((v, numerator, denominator))
     })();
@@ -381,13 +447,13 @@ fn productivity(rows: &mut Rows, acc: &Acc, cx: &Context) {
     for (name, b, m, none) in [
         (
             "bookings_per_rep_month",
-            acc.bookings_ramped,
+            acc.deals.bookings_ramped,
             acc.months_ramped,
             "no ramped rep-months",
         ),
         (
             "bookings_per_rep_month_ramping",
-            acc.bookings_ramping,
+            acc.deals.bookings_ramping,
             acc.months_ramping,
             "no ramping rep-months",
         ),
@@ -415,13 +481,13 @@ fn cost_of_sales(rows: &mut Rows, acc: &Acc, cx: &Context) {
     }
     match state {
         Ok(()) => {
-            let v = ratio(acc.payable, acc.won_v).ok_or_else(|| "no bookings".to_string());
+            let v = ratio(acc.payable, acc.deals.won_v).ok_or_else(|| "no bookings".to_string());
             rows.push(
                 "incentive_cost_of_sales",
                 Unit::Ratio,
                 v,
                 Some(acc.payable),
-                Some(acc.won_v),
+                Some(acc.deals.won_v),
             );
         }
         Err(r) => rows.na("incentive_cost_of_sales", Unit::Ratio, &r),

@@ -9,7 +9,10 @@
 //! deal reaches a group once (see [`collect`]).
 
 mod collect;
+pub mod curves;
+mod deal_pass;
 pub mod groups;
+mod keys;
 mod metrics;
 pub mod stats;
 
@@ -36,9 +39,15 @@ pub struct Sources<'a> {
     pub snapshots: &'a [Snapshot],
     /// `None` when the workspace has no leads file.
     pub leads: Option<&'a Leads>,
+    /// Lead response in business hours of this calendar; `None`: calendar time.
+    pub working_hours: Option<&'a crate::stages::WorkingHours>,
     pub period: Period,
     /// Open deals closing before this date are stale (win rate with `stale_as_lost`).
     pub as_of: NaiveDate,
+    /// An as-of date before today (`--as-of`): pipeline coverage then takes the open deals of the
+    /// snapshot taken at or before it and the quota still to reach at that date. The run must
+    /// keep its credits (`Settings::credits`).
+    pub past_as_of: Option<NaiveDate>,
     /// The workspace currency.
     pub currency: &'a str,
 }
@@ -62,9 +71,9 @@ pub enum Unit {
 #[derive(Debug, Clone)]
 pub struct Metric {
     /// One label per `--by` dimension; `(all)` in every one for the total.
-    pub group: Vec<String>,
+    pub group: std::sync::Arc<[String]>,
     /// Stable name, e.g. `win_rate_count`, `attainment:new_business`.
-    pub metric: String,
+    pub metric: std::borrow::Cow<'static, str>,
     pub unit: Unit,
     pub value: Option<Decimal>,
     pub numerator: Option<Decimal>,
@@ -129,6 +138,7 @@ pub fn compute_insights(sources: &Sources, dims: &[Dim]) -> Result<Insights, Inv
         let stage_of = |v: &str| sources.stages.get(v.trim()).copied();
         missing_snapshots = collect::add_slips(&mut groups, dims, sources, &stage_of);
     }
+    let coverage = coverage_from(sources, dims, &deal_state, &mut groups)?;
     let not_per_rep = dims
         .iter()
         .find(|d| !d.of_rep())
@@ -140,6 +150,7 @@ pub fn compute_insights(sources: &Sources, dims: &[Dim]) -> Result<Insights, Inv
         lead_state,
         slip_state,
         missing_snapshots,
+        coverage,
         has_created: deals.column("created_date").is_some(),
         measures: groups
             .total
@@ -203,6 +214,36 @@ fn categorize(
         })
         .collect();
     Err(InvalidInput(diags))
+}
+
+/// Where pipeline coverage comes from: the deals file (the current pipeline), or, at a past as-of
+/// date, the snapshot taken at or before it (its pipeline added to the groups here).
+fn coverage_from(
+    sources: &Sources,
+    dims: &[Dim],
+    deal_state: &Result<usize, String>,
+    groups: &mut collect::Groups,
+) -> Result<metrics::CoverageFrom, InvalidInput> {
+    let Some(as_of) = sources.past_as_of else {
+        return Ok(metrics::CoverageFrom::Current);
+    };
+    let Some(snapshot) = sources.snapshots.iter().rev().find(|s| s.as_of <= as_of) else {
+        return Ok(metrics::CoverageFrom::Missing(as_of));
+    };
+    if deal_state.is_ok() && dims.iter().all(Dim::of_rep) {
+        if let Some(c) = snapshot.deals.column("stage") {
+            categorize(sources, &snapshot.deals, c)?;
+        }
+        let stage_of = |v: &str| sources.stages.get(v.trim()).copied();
+        let errors = collect::add_snapshot_pipeline(groups, dims, sources, snapshot, &stage_of);
+        if !errors.is_empty() {
+            return Err(InvalidInput(errors));
+        }
+    }
+    Ok(metrics::CoverageFrom::Snapshot {
+        as_of,
+        taken: snapshot.as_of,
+    })
 }
 
 fn lead_state(sources: &Sources, dims: &[Dim], needs: &mut Vec<String>) -> Result<(), String> {

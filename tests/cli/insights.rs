@@ -411,3 +411,182 @@ fn a_user_template_replaces_the_default() {
     assert!(page.contains("[win_rate_count=85.7%]"), "{page}");
     assert!(page.ends_with('0'), "{page}");
 }
+
+#[test]
+fn lead_response_in_business_hours_counts_only_working_time() {
+    let dir = scratch_copy("insights");
+    let ws = dir.path().join("payout.toml");
+    // 2026-01-09 is a Friday; Tuesday 2026-01-13 is a holiday.
+    write(
+        dir.path(),
+        "leads.csv",
+        "lead_id,rep_id,created,first_response\n\
+         L1,A1,2026-01-09 17:30,2026-01-12 09:30\n\
+         L2,A1,2026-01-12 17:00,2026-01-14 10:00\n\
+         L3,A2,2026-01-10 10:00,2026-01-10 12:00\n\
+         L4,A2,2026-01-06 08:00,2026-01-06 20:00\n",
+    );
+    let calendar = metrics(ws.to_str().expect("path"), &["--by", "rep"]);
+    // Calendar time: L1 Friday 17:30 → Monday 09:30 = 64 h; L2 Monday 17:00 → Wednesday 10:00 =
+    // 41 h: median (64 + 41) ÷ 2 = 52.5.
+    assert_eq!(get(&calendar, "A1", "lead_response_median_hours").0, "52.5");
+    let text = std::fs::read_to_string(&ws).expect("workspace");
+    write(
+        dir.path(),
+        "payout.toml",
+        &format!(
+            "{text}\n[insights]\nlead_response = \"business_hours\"\n\n[insights.working_hours]\n\
+             hours = \"09:00-18:00\"\nholidays = [\"2026-01-13\"]\n"
+        ),
+    );
+    let m = metrics(ws.to_str().expect("path"), &["--by", "rep"]);
+    // Mon–Fri 09:00–18:00. L1: Friday 17:30–18:00 + Monday 09:00–09:30 = 1 h. L2: Monday
+    // 17:00–18:00, Tuesday a holiday, Wednesday 09:00–10:00 = 2 h. A1: median (1 + 2) ÷ 2 = 1.5.
+    assert_eq!(
+        get(&m, "A1", "lead_response_mean_hours"),
+        ("1.5", "3", "2", "")
+    );
+    // L3 on a Saturday: 0 h; L4 Tuesday 08:00 → 20:00: 09:00–18:00 = 9 h. A2: median 4.5.
+    assert_eq!(get(&m, "A2", "lead_response_median_hours").0, "4.5");
+    // All: [0, 1, 2, 9]: median 1.5, mean 12 ÷ 4 = 3.
+    assert_eq!(
+        get(&m, "(all)", "lead_response_mean_hours"),
+        ("3", "12", "4", "")
+    );
+    assert_eq!(get(&m, "(all)", "lead_response_median_hours").0, "1.5");
+    // Business hours without a working calendar: the workspace is refused, saying what to add.
+    write(
+        dir.path(),
+        "payout.toml",
+        &format!("{text}\n[insights]\nlead_response = \"business_hours\"\n"),
+    );
+    let err = fail(&["-w", ws.to_str().expect("path"), "insights"], 1);
+    assert!(
+        err.contains("workspace-value-invalid") && err.contains("[insights.working_hours]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn coverage_at_a_past_as_of_date_comes_from_the_snapshot_taken_then() {
+    let m = metrics(WS, &["--by", "rep", "--as-of", "2026-02-15"]);
+    let note = "as of 2026-02-15: open deals of the snapshot of 2026-02-01";
+    // The snapshot of 2026-02-01 (the last at or before 2026-02-15) has, open and closing in Q1:
+    // D3 A1 5,000 and D10 A1 50,000 (Proposal, 50%), D11 A2 20,000 (Discovery, 10%).
+    // A1 credited by 02-15: D1 10,000 (01-15) + D2 20,000 (02-10) + half of D6 20,000 (01-20) =
+    // 50,000 of 100,000: 55,000 ÷ 50,000 = 1.1; weighted 27,500 ÷ 50,000 = 0.55.
+    assert_eq!(
+        get(&m, "A1", "pipeline_coverage"),
+        ("1.1", "55000", "50000", note)
+    );
+    assert_eq!(
+        get(&m, "A1", "pipeline_coverage_weighted"),
+        ("0.55", "27500", "50000", note)
+    );
+    // A2 (quota met by the end of the quarter) had only half of D6 by 02-15: 50,000 − 20,000 =
+    // 30,000 to reach; 20,000 ÷ 30,000 = 0.6666666667, weighted 2,000 ÷ 30,000.
+    assert_eq!(
+        get(&m, "A2", "pipeline_coverage"),
+        ("0.6666666667", "20000", "30000", note)
+    );
+    assert_eq!(
+        get(&m, "A2", "pipeline_coverage_weighted").0,
+        "0.0666666667"
+    );
+    // All: 75,000 open over 230,000 − (50,000 + 20,000) = 160,000 → 0.46875; weighted 29,500 ÷
+    // 160,000 = 0.184375.
+    assert_eq!(
+        get(&m, "(all)", "pipeline_coverage"),
+        ("0.46875", "75000", "160000", note)
+    );
+    assert_eq!(get(&m, "(all)", "pipeline_coverage_weighted").0, "0.184375");
+    // No snapshot at or before the date: n/a, with the reason.
+    let early = metrics(WS, &["--as-of", "2025-12-15"]);
+    assert_eq!(
+        get(&early, "", "pipeline_coverage").3,
+        "no snapshot at or before 2025-12-15"
+    );
+    // The table says which snapshot the figure comes from.
+    let out = payout()
+        .args(["-w", WS, "insights", "--as-of", "2026-02-15", "-q"])
+        .output()
+        .expect("payout runs");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains(
+            "75000 / 160000 (as of 2026-02-15: open deals of the snapshot of 2026-02-01)"
+        ),
+        "{table}"
+    );
+}
+
+#[test]
+fn payout_against_attainment_draws_each_plans_curve_under_its_reps() {
+    let dir = scratch_copy("insights");
+    // Plan ae as marginal tiers on attainment: 10% up to 100% of quota, 20% above.
+    write(
+        dir.path(),
+        "plans/ae.toml",
+        "id = \"ae\"\nname = \"Account Executive\"\n\n[ramp]\nschedule = [\"50%\"]\n\n\
+         [measures.bookings]\nsum = \"amount\"\nwhere = { stage = \"Won\" }\n\n\
+         [[components]]\nid = \"commission\"\nmeasure = \"bookings\"\nmeasurement_period = \"quarter\"\n\
+         method = \"marginal\"\nbasis = \"attainment\"\n\
+         tiers = [{ from = \"0%\", rate = \"10%\" }, { from = \"100%\", rate = \"20%\" }]\n",
+    );
+    // Tiers on attainment need every rep's quota: Z1 (none) leaves the roster.
+    let reps = std::fs::read_to_string(dir.path().join("reps.csv")).expect("reps");
+    let without_z1: String = reps
+        .lines()
+        .filter(|l| !l.starts_with("Z1,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    write(dir.path(), "reps.csv", &without_z1);
+    let ws = dir.path().join("payout.toml");
+    let out = payout()
+        .args([
+            "-w",
+            ws.to_str().expect("path"),
+            "insights",
+            "--format",
+            "html",
+            "-q",
+        ])
+        .output()
+        .expect("payout runs");
+    let html = String::from_utf8_lossy(&out.stdout);
+    // Mean quota of the reps with one: (50,000 + 100,000 + 50,000 + 30,000) ÷ 4 = 57,500.
+    assert!(
+        html.contains(">ae: curve at the mean quota 57,500<"),
+        "{html}"
+    );
+    // Axes: attainment to 125% (the largest is A2's 100%, at least 125%), payable to the curve at
+    // 125%: 57,500 × (10% + 25% × 20%) = 8,625. The curve at 100% (57,500 × 10% = 5,750) is at
+    // x = 70 + 1 ÷ 1.25 × 560 = 518, y = 320 − 5,750 ÷ 8,625 × 300 = 120; at 125% the top right.
+    assert!(
+        html.contains(" 518.0,120.0 ") && html.contains(" 630.0,20.0\""),
+        "{html}"
+    );
+    // A2 (100%, 50,000 × 10% = 5,000): y = 320 − 5,000 ÷ 8,625 × 300 = 146.1, below the curve of
+    // the mean quota (A2's quota is smaller).
+    assert!(html.contains(r#"cx="518.0" cy="146.1""#), "{html}");
+}
+
+#[test]
+fn medians_of_an_even_count_with_ties_are_the_mean_of_the_middle_two() {
+    let dir = scratch_copy("insights");
+    let deals = std::fs::read_to_string(dir.path().join("deals.csv")).expect("deals");
+    write(
+        dir.path(),
+        "deals.csv",
+        &format!("{deals}D13,A1,10000,2026-03-02,Won,Core,2026-02-20\n"),
+    );
+    let ws = dir.path().join("payout.toml");
+    let m = metrics(ws.to_str().expect("path"), &["--by", "rep"]);
+    // A1's won deals, each once at its full amount: D1 10,000, D2 20,000, D6 40,000 (split), D13
+    // 10,000 → 10,000 10,000 20,000 40,000: (10,000 + 20,000) ÷ 2 = 15,000.
+    assert_eq!(get(&m, "A1", "median_deal_size"), ("15000", "", "4", ""));
+    // Their cycles: D1 30, D2 40, D6 50, D13 10 days → 10 30 40 50: (30 + 40) ÷ 2 = 35.
+    assert_eq!(get(&m, "A1", "sales_cycle_median_days").0, "35");
+    // All won deals: 6,000 10,000 10,000 12,000 20,000 30,000 40,000: the 4th, 12,000.
+    assert_eq!(get(&m, "(all)", "median_deal_size"), ("12000", "", "7", ""));
+}

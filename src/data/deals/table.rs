@@ -285,6 +285,29 @@ impl DealColumn {
         }
     }
 
+    /// A decimal cell's mantissa and scale without building a decimal (sums over many rows as
+    /// integers): `None` for an empty cell, a mantissa beyond 64 bits or a column of another type.
+    #[inline]
+    pub fn decimal_parts(&self, row: usize) -> Option<(i64, u32)> {
+        match &self.values {
+            ColumnValues::Decimal(v) => {
+                let scale = v.scale_at(row);
+                (scale < BIG).then(|| (v.mantissa(row), scale as u32))
+            }
+            _ => None,
+        }
+    }
+
+    /// The scale of a decimal column's first non-empty cell (every cell's, in the usual money
+    /// column).
+    pub fn decimal_scale(&self) -> Option<u32> {
+        match &self.values {
+            ColumnValues::Decimal(v) if v.uniform < BIG => Some(v.uniform as u32),
+            ColumnValues::Decimal(v) => v.scale.iter().find(|&&s| s < BIG).map(|&s| s as u32),
+            _ => None,
+        }
+    }
+
     #[inline]
     pub fn date(&self, row: usize) -> Option<NaiveDate> {
         match &self.values {

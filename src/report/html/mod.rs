@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::insights::{human, readable_detail, title};
 use crate::insights::{Insights, Metric, Unit, ALL};
-use svg::{Bar, Point};
+use svg::{Bar, Point, Polyline};
 
 /// The default template of the insights report.
 pub const INSIGHTS_TEMPLATE: &str = include_str!("insights.html");
@@ -31,6 +31,8 @@ pub struct Report<'a> {
     pub by_rep: &'a Insights,
     pub by_team: &'a Insights,
     pub by_plan_rep: &'a Insights,
+    /// Each plan's payout curve, drawn under its reps in the payout-against-attainment chart.
+    pub curves: &'a [crate::insights::curves::PlanCurve],
 }
 
 #[derive(Serialize)]
@@ -45,7 +47,7 @@ struct Figure {
 
 fn figure(m: &Metric) -> Figure {
     Figure {
-        id: m.metric.clone(),
+        id: m.metric.to_string(),
         name: title(&m.metric),
         value: m.value.map_or("n/a".into(), |v| human(m.unit, v)),
         detail: readable_detail(m),
@@ -146,7 +148,7 @@ fn payout_vs_attainment(r: &Report) -> String {
     let mut points = Vec::new();
     let mut seen: Vec<(&str, &str)> = Vec::new();
     for m in &r.by_plan_rep.rows {
-        let [plan, rep] = m.group.as_slice() else {
+        let [plan, rep] = &m.group[..] else {
             continue;
         };
         if plan == ALL || rep == ALL || seen.contains(&(plan.as_str(), rep.as_str())) {
@@ -168,7 +170,41 @@ fn payout_vs_attainment(r: &Report) -> String {
             });
         }
     }
-    svg::scatter(&points, "attainment", "payable")
+    let x_end = points
+        .iter()
+        .map(|p| p.x)
+        .fold(Decimal::new(125, 2), Decimal::max);
+    let lines: Vec<Polyline> = r.curves.iter().map(|c| curve_line(c, x_end)).collect();
+    svg::scatter_with_lines(&points, &lines, "attainment", "payable")
+}
+
+/// A plan's curve from 0 to `x_end` (rounded up to a quarter): every percent, and both sides of
+/// each breakpoint (a retroactive tier or a step jumps there).
+fn curve_line(c: &crate::insights::curves::PlanCurve, x_end: Decimal) -> Polyline {
+    let quarter = Decimal::new(25, 2);
+    let end = (x_end / quarter).ceil() * quarter;
+    let step = Decimal::new(1, 2);
+    let just_before = Decimal::new(1, 6);
+    let mut xs: Vec<Decimal> = (0..)
+        .map(|i| step * Decimal::from(i))
+        .take_while(|x| *x <= end)
+        .collect();
+    for b in c.breakpoints().into_iter().filter(|b| *b <= end) {
+        xs.push(b);
+        xs.push((b - just_before).max(Decimal::ZERO));
+    }
+    xs.sort();
+    xs.dedup();
+    Polyline {
+        series: c.plan.clone(),
+        legend: format!(
+            "{}: curve at the {} {}",
+            c.plan,
+            c.basis_name,
+            super::format::grouped(c.basis.round_dp(0), 0)
+        ),
+        points: xs.into_iter().map(|x| (x, c.at(x))).collect(),
+    }
 }
 
 /// The insights report as one HTML page; `template` replaces the default one.

@@ -171,12 +171,41 @@ pub struct Point {
     pub label: String,
 }
 
+/// A line of a series in a scatter plot (a plan's payout curve), with its legend text.
+pub struct Polyline {
+    pub series: String,
+    pub legend: String,
+    /// (x, y), by x.
+    pub points: Vec<(Decimal, Decimal)>,
+}
+
 /// A scatter plot with axes from zero, a legend of the series and the axis names.
 pub fn scatter(points: &[Point], x_name: &str, y_name: &str) -> String {
+    scatter_with_lines(points, &[], x_name, y_name)
+}
+
+/// [`scatter`] with a line per series drawn under its points, in the series' colour; the axes
+/// cover the lines too.
+pub fn scatter_with_lines(
+    points: &[Point],
+    lines: &[Polyline],
+    x_name: &str,
+    y_name: &str,
+) -> String {
     let (left, bottom, plot_w, plot_h) = (70.0, 40.0, 560.0, 300.0);
-    let (width, height) = (left + plot_w + 160.0, plot_h + bottom + 20.0);
-    let max_x = points.iter().map(|p| p.x).fold(Decimal::ONE, Decimal::max);
-    let max_y = points.iter().map(|p| p.y).fold(Decimal::ZERO, Decimal::max);
+    let legend_w = if lines.is_empty() { 160.0 } else { 330.0 };
+    let (width, height) = (left + plot_w + legend_w, plot_h + bottom + 20.0);
+    let line_points = || lines.iter().flat_map(|l| l.points.iter().copied());
+    let max_x = points
+        .iter()
+        .map(|p| p.x)
+        .chain(line_points().map(|p| p.0))
+        .fold(Decimal::ONE, Decimal::max);
+    let max_y = points
+        .iter()
+        .map(|p| p.y)
+        .chain(line_points().map(|p| p.1))
+        .fold(Decimal::ZERO, Decimal::max);
     let sx = |v: Decimal| left + px(v.max(Decimal::ZERO)) / px(max_x) * plot_w;
     let sy = |v: Decimal| {
         let f = if max_y.is_zero() {
@@ -186,9 +215,15 @@ pub fn scatter(points: &[Point], x_name: &str, y_name: &str) -> String {
         };
         20.0 + plot_h - f * plot_h
     };
-    let mut series: Vec<&str> = points.iter().map(|p| p.series.as_str()).collect();
+    let mut series: Vec<&str> = points
+        .iter()
+        .map(|p| p.series.as_str())
+        .chain(lines.iter().map(|l| l.series.as_str()))
+        .collect();
     series.sort();
     series.dedup();
+    let colour =
+        |name: &str| PALETTE[series.iter().position(|s| *s == name).unwrap_or(0) % PALETTE.len()];
     let mut s = String::new();
     let _ = write!(
         s,
@@ -222,19 +257,36 @@ pub fn scatter(points: &[Point], x_name: &str, y_name: &str) -> String {
         20.0 + plot_h / 2.0,
         escape(y_name)
     );
-    for p in points {
-        let colour =
-            PALETTE[series.iter().position(|s| *s == p.series).unwrap_or(0) % PALETTE.len()];
+    for l in lines {
+        let coords: Vec<String> = l
+            .points
+            .iter()
+            .map(|&(x, y)| format!("{:.1},{:.1}", sx(x), sy(y)))
+            .collect();
         let _ = write!(
             s,
-            r#"<circle cx="{:.1}" cy="{:.1}" r="5" fill="{colour}"><title>{}</title></circle>"#,
+            r#"<polyline points="{}" fill="none" stroke="{}" stroke-width="2" class="curve"><title>{}</title></polyline>"#,
+            coords.join(" "),
+            colour(&l.series),
+            escape(&l.legend)
+        );
+    }
+    for p in points {
+        let _ = write!(
+            s,
+            r#"<circle cx="{:.1}" cy="{:.1}" r="5" fill="{}"><title>{}</title></circle>"#,
             sx(p.x),
             sy(p.y),
+            colour(&p.series),
             escape(&p.label)
         );
     }
     for (i, name) in series.iter().enumerate() {
         let y = 30.0 + i as f64 * 18.0;
+        let text = lines
+            .iter()
+            .find(|l| l.series == *name)
+            .map_or(name.to_string(), |l| l.legend.clone());
         let _ = write!(
             s,
             r#"<rect x="{}" y="{}" width="10" height="10" fill="{}"/><text x="{}" y="{}" class="label">{}</text>"#,
@@ -243,7 +295,7 @@ pub fn scatter(points: &[Point], x_name: &str, y_name: &str) -> String {
             PALETTE[i % PALETTE.len()],
             left + plot_w + 36.0,
             y,
-            escape(name)
+            escape(&text)
         );
     }
     s.push_str("</svg>");
@@ -305,6 +357,38 @@ mod tests {
         assert_eq!(svg.matches("<circle").count(), 2);
         // x: 150% is the widest (560 px from 70); y: 30 is the top (20).
         assert!(svg.contains(r#"cx="630.0" cy="20.0""#), "{svg}");
+    }
+
+    #[test]
+    fn lines_are_drawn_at_their_coordinates_in_their_series_colour() {
+        let line = Polyline {
+            series: "ae".into(),
+            legend: "ae: mean quota 1,000".into(),
+            // 0–100% at 10%, above at 20% (marginal), quota 1,000: 0 → 0, 100% → 100, 150% → 200.
+            points: vec![
+                (Decimal::ZERO, Decimal::ZERO),
+                (Decimal::ONE, Decimal::from(100)),
+                (Decimal::new(15, 1), Decimal::from(200)),
+            ],
+        };
+        let dot = Point {
+            series: "ae".into(),
+            x: Decimal::ONE,
+            y: Decimal::from(100),
+            label: "A1".into(),
+        };
+        let svg = scatter_with_lines(&[dot], &[line], "attainment", "payable");
+        // x: 70 + a ÷ 1.5 × 560 (100% → 443.3, 150% → 630); y: 320 − v ÷ 200 × 300.
+        assert!(
+            svg.contains(r#"points="70.0,320.0 443.3,170.0 630.0,20.0""#),
+            "{svg}"
+        );
+        // The rep on the curve, in its colour; the legend names what the line is drawn for.
+        assert!(
+            svg.contains(r##"cx="443.3" cy="170.0" r="5" fill="#3b6ea8""##),
+            "{svg}"
+        );
+        assert!(svg.contains(r##"stroke="#3b6ea8""##) && svg.contains(">ae: mean quota 1,000<"));
     }
 
     #[test]
