@@ -33,9 +33,9 @@ pub struct InsightsArgs {
     #[arg(long, value_name = "GROUPING", value_delimiter = ',')]
     pub by: Vec<String>,
     /// Open deals whose close date is before this date are stale (win rate with
-    /// `stale_as_lost`). Default: the day after the period ends. A date before today also takes
-    /// pipeline coverage as it was then: the open deals of the snapshot taken at or before it,
-    /// over the quota still to reach at that date.
+    /// `stale_as_lost`). Default: the day after the period ends. A date before the newest
+    /// pipeline snapshot also takes pipeline coverage as it was then: the open deals of the
+    /// snapshot taken at or before it, over the quota still to reach at that date.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<chrono::NaiveDate>,
     #[arg(short, long, value_enum, default_value_t = InsightsFormat::Table)]
@@ -60,7 +60,11 @@ pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::msg)?;
     let (snapshots, leads, warnings) = read_insight_files(&ws, &inputs.roster)?;
-    let past_as_of = args.as_of.filter(|d| *d < today());
+    // Before the newest snapshot, a snapshot holds the pipeline nearest the date; from it on, the
+    // deals file (the pipeline now) does. Never the clock: the same files give the same figures.
+    let past_as_of = args
+        .as_of
+        .filter(|d| snapshots.last().is_some_and(|s| *d < s.as_of));
     let settings = Settings {
         period,
         // Coverage at a past date counts the measure credited by then, deal by deal.
@@ -100,14 +104,6 @@ pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
     write(&insights, args)?;
     timer.lap("write the insights");
     Ok(0)
-}
-
-/// Today's date (UTC), from the system clock.
-fn today() -> chrono::NaiveDate {
-    let days = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400);
-    chrono::NaiveDate::default() + chrono::Days::new(days)
 }
 
 /// The HTML report: the totals and the metrics by rep, by team and by plan and rep.

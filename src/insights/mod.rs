@@ -44,7 +44,7 @@ pub struct Sources<'a> {
     pub period: Period,
     /// Open deals closing before this date are stale (win rate with `stale_as_lost`).
     pub as_of: NaiveDate,
-    /// An as-of date before today (`--as-of`): pipeline coverage then takes the open deals of the
+    /// An as-of date before the newest snapshot (`--as-of`): pipeline coverage then takes the open deals of the
     /// snapshot taken at or before it and the quota still to reach at that date. The run must
     /// keep its credits (`Settings::credits`).
     pub past_as_of: Option<NaiveDate>,
