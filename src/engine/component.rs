@@ -692,7 +692,6 @@ fn commission(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Vec<Step>> {
     let plan = rc.plan;
-    let comp = &plan.components[ci];
     let deals = &rc.ctx.inputs.deals;
     let scale = quota.map(|q| q.amount);
     let (default, rules) = resolve_schedules(rc, ci, c, scale, diags)?;
@@ -730,7 +729,7 @@ fn commission(
             let row = credit.deal as usize;
             let v = credit.credited;
             let before = step.measure;
-            let after = before + v;
+            let line_for = lines_wanted.then_some(credit);
 
             let rule = chosen_rule(rc, ci, c, row, diags)?;
             let (schedule, table) = match rule {
@@ -745,52 +744,22 @@ fn commission(
                 return Some(());
             };
             let per_deal = rule.and_then(|i| c.rules[i].per_deal);
-            let mut tier_key = None;
-            let mut pieces: Pieces = match tier_on {
-                _ if per_deal.is_some() => {
-                    smallvec::smallvec![per_deal_piece(
-                        per_deal.unwrap_or_default(),
-                        &credit,
-                        before,
-                        after
-                    )]
-                }
-                Some(source) => {
-                    let Some(key) = rc.bound.number(deals, source, row) else {
-                        diags.push(
-                            Diagnostic::error(
-                                "value-missing",
-                                &deals.file,
-                                format!(
-                        "deal `{}`: the value `{}` that component `{}` tiers on is empty",
-                        deals.id(row), c.tier_on.as_deref().unwrap_or(""), comp.id
-                    ),
-                            )
-                            .line(deals.line(row)),
-                        );
-                        return None;
-                    };
-                    tier_key = Some(key);
-                    smallvec::smallvec![tier_on_piece(schedule, key, v)]
-                }
-                None => match table.scope {
-                    Scope::Cumulative => schedule.pieces(before, after),
-                    Scope::Transaction => schedule.pieces(Decimal::ZERO, v),
-                },
-            };
+            let (mut pieces, tier_key) = base_pieces(
+                rc,
+                ci,
+                c,
+                schedule,
+                table.scope,
+                per_deal,
+                &credit,
+                before,
+                diags,
+            )?;
             if let Some(t) = clip_below {
-                if tier_on.is_none() && table.scope == Scope::Cumulative {
-                    clip_slices_below(&mut pieces, t);
-                } else {
-                    clip_share_below(&mut pieces, t, before, v);
-                }
-                if pieces.is_empty() && lines_wanted {
-                    step.lines.push(Line::note(LineKind::Threshold, Some(credit), Decimal::ZERO,
-                    "below the threshold: this deal counts toward the measure but earns nothing (no catch-up)".into()));
-                }
+                let slices = tier_on.is_none() && table.scope == Scope::Cumulative;
+                cut_below_threshold(&mut pieces, t, slices, before, v, step, line_for);
             }
             let mut total: Decimal = pieces.iter().map(|p| p.amount).sum();
-            let line_for = lines_wanted.then_some(credit);
             if let Some(line_for) = line_for {
                 let chosen = chosen_by(rc, c, rule, tier_key, row);
                 step.lines.extend(pieces.iter().map(|p| {
@@ -814,6 +783,90 @@ fn commission(
             Some(())
         },
     )
+}
+
+/// What a deal earns before the per-deal modifiers, from the measure to date `before` it: a rule's
+/// fixed amount per deal (`per_deal`), else the rate of the tier its `tier_on` value falls in (also
+/// returned), else the table's slices (cumulative: from `before` to after the deal; transaction: of
+/// the deal alone). `None` after a diagnostic when the `tier_on` value is empty.
+#[allow(clippy::too_many_arguments)]
+fn base_pieces(
+    rc: &RepCtx,
+    ci: usize,
+    c: &Commission,
+    schedule: &Schedule,
+    scope: Scope,
+    per_deal: Option<Decimal>,
+    credit: &Credit,
+    before: Decimal,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(Pieces, Option<Decimal>)> {
+    let v = credit.credited;
+    let after = before + v;
+    if let Some(amount) = per_deal {
+        let piece = per_deal_piece(amount, credit, before, after);
+        return Some((smallvec::smallvec![piece], None));
+    }
+    if let Some(source) = rc.bound.tier_on[ci] {
+        let row = credit.deal as usize;
+        let Some(key) = rc.bound.number(&rc.ctx.inputs.deals, source, row) else {
+            diags.push(tier_value_missing(rc, ci, c, row));
+            return None;
+        };
+        return Some((
+            smallvec::smallvec![tier_on_piece(schedule, key, v)],
+            Some(key),
+        ));
+    }
+    let pieces = match scope {
+        Scope::Cumulative => schedule.pieces(before, after),
+        Scope::Transaction => schedule.pieces(Decimal::ZERO, v),
+    };
+    Some((pieces, None))
+}
+
+/// `value-missing` for a deal whose `tier_on` value is empty.
+fn tier_value_missing(rc: &RepCtx, ci: usize, c: &Commission, row: usize) -> Diagnostic {
+    let deals = &rc.ctx.inputs.deals;
+    Diagnostic::error(
+        "value-missing",
+        &deals.file,
+        format!(
+            "deal `{}`: the value `{}` that component `{}` tiers on is empty",
+            deals.id(row),
+            c.tier_on.as_deref().unwrap_or(""),
+            rc.plan.components[ci].id
+        ),
+    )
+    .line(deals.line(row))
+}
+
+/// Threshold without catch-up, on one deal of value `v` taking the measure from `before`: the
+/// slices below `t` of a cumulative table (`slices`), else the deal's share below `t`, earn
+/// nothing. A deal left earning nothing gets a zero `threshold` line when its lines are kept
+/// (`line_for`).
+fn cut_below_threshold(
+    pieces: &mut Pieces,
+    t: Decimal,
+    slices: bool,
+    before: Decimal,
+    v: Decimal,
+    step: &mut Step,
+    line_for: Option<Credit>,
+) {
+    if slices {
+        clip_slices_below(pieces, t);
+    } else {
+        clip_share_below(pieces, t, before, v);
+    }
+    if let (true, Some(credit)) = (pieces.is_empty(), line_for) {
+        step.lines.push(Line::note(
+            LineKind::Threshold,
+            Some(credit),
+            Decimal::ZERO,
+            "below the threshold: this deal counts toward the measure but earns nothing (no catch-up)".into(),
+        ));
+    }
 }
 
 /// The component's default table and each rule's, resolved against the quota (`scale`); `None` after

@@ -675,23 +675,10 @@ impl Pass<'_> {
                 continue;
             }
             marks.selected[local] = true;
-            let date = if measure.date_column == deals.close_date {
-                if ctx.blank_close_dates && deals.columns[deals.close_date].date(r).is_none() {
-                    // Without a close date the deal cannot be placed in a period.
-                    set_aside(
-                        ctx,
-                        out,
-                        &mut marks.excepted[local],
-                        no_close_date(ctx, plan, r),
-                    );
-                    continue;
-                }
-                cand.date
-            } else {
-                match deals.columns[measure.date_column].date(r) {
-                    Some(d) => d,
-                    None => continue,
-                }
+            let Some(date) =
+                self.measure_date(measure.date_column, cand, &mut marks.excepted[local], out)
+            else {
+                continue;
             };
             if date < from || date > to || !self.seg.covers(date) {
                 continue;
@@ -704,28 +691,63 @@ impl Pass<'_> {
             };
             let currency = deals.currency_of_code(fetched.currency);
             match credit_value(ctx, plan, measure.value, r, date, number, currency) {
-                Ok(mut credit) => {
-                    // A cancelled deal leaves the measure (its cancelled part, when partial) if
-                    // the plan's clawback reduces attainment (see super::payment).
-                    if let Some(kept) = super::payment::kept_share(deals, plan, r) {
-                        if kept.is_zero() {
-                            marks.cancelled[local] = true;
-                            continue;
-                        }
-                        credit.credited *= kept;
+                Ok(credit) => match self.held_share(credit, grant) {
+                    Some(credit) => {
+                        marks.used[local] = true;
+                        entries[m].push(Entry { date, credit });
                     }
-                    if let Some(g) = grant {
-                        credit.share = g.share;
-                        credit.kind = g.kind;
-                        credit.via = g.via;
-                        credit.credited *= g.share;
-                    }
-                    marks.used[local] = true;
-                    entries[m].push(Entry { date, credit });
-                }
+                    None => marks.cancelled[local] = true,
+                },
                 Err(d) => set_aside(ctx, out, &mut marks.excepted[local], d),
             }
         }
+    }
+
+    /// The date a measure places a candidate at: its close date, or the measure's own date column;
+    /// `None` when it has none (a blank close date, where blank close dates are allowed, sets the
+    /// deal aside: it cannot be placed in a period).
+    fn measure_date(
+        &self,
+        date_column: usize,
+        cand: &Candidate,
+        excepted: &mut bool,
+        out: &mut RepOutcome,
+    ) -> Option<NaiveDate> {
+        let deals = &self.ctx.inputs.deals;
+        let r = cand.row as usize;
+        if date_column != deals.close_date {
+            return deals.columns[date_column].date(r);
+        }
+        if self.ctx.blank_close_dates && deals.columns[deals.close_date].date(r).is_none() {
+            set_aside(
+                self.ctx,
+                out,
+                excepted,
+                no_close_date(self.ctx, self.plan, r),
+            );
+            return None;
+        }
+        Some(cand.date)
+    }
+
+    /// The credit as it enters the measure: a cancelled deal leaves the measure (`None`; its
+    /// cancelled part, when partial) if the plan's clawback reduces attainment (see
+    /// super::payment); a grant's credit is its share, of its kind.
+    fn held_share(&self, mut credit: Credit, grant: Option<&Grant>) -> Option<Credit> {
+        let deals = &self.ctx.inputs.deals;
+        if let Some(kept) = super::payment::kept_share(deals, self.plan, credit.deal as usize) {
+            if kept.is_zero() {
+                return None;
+            }
+            credit.credited *= kept;
+        }
+        if let Some(g) = grant {
+            credit.share = g.share;
+            credit.kind = g.kind;
+            credit.via = g.via;
+            credit.credited *= g.share;
+        }
+        Some(credit)
     }
 
     /// Entries arrive in (close date, id) order; a measure dated by another column is sorted again
