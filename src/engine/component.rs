@@ -7,6 +7,13 @@
 //! contributes one line equal to the change of its adjustment since the previous payout period of the
 //! same measurement period; earned-to-date is rounded once, at the end; a deal no rule prices still
 //! counts toward the measure and is shown with a zero line.
+//!
+//! The steps: `measurement_period` finds the quota, computes the base earning (`commission`,
+//! `curve`, `bonus`, `spiff`, each walking the deals), resolves the modifiers (`Modifiers`) and runs
+//! `apply_chain` per payout period: `threshold_catch_up` → `multiplier` → `gate` →
+//! `component_cap` → `round_earned`, each returning its adjustment to date and its note (`Effect`).
+//! A commission's per-deal modifiers, in order: `cut_below_threshold` (a threshold without
+//! catch-up), `deal_cap`, `deal_floor`, `cap_dimension` (`cap_by`).
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;

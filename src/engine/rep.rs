@@ -6,6 +6,11 @@
 //! (rows merge to their strongest outcome, see [`super::Outcome`]); a row is `Credited` only when it
 //! lies in a range some component (or its gate or multiplier) actually computes; entries of a
 //! measure are in (date, deal id) order, so results do not depend on input row order.
+//!
+//! The steps of a plan stretch (`compute_segment`): `component_spans`, `needed_measures`,
+//! `candidates` (the credits the plan reads; owned rows no needed measure selects are settled
+//! there), `sort_candidates`, one `Pass` over them that enters each into its measures, then
+//! `compute_components` and `record_outcomes`.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
