@@ -7,6 +7,13 @@
 //! contributes one line equal to the change of its adjustment since the previous payout period of the
 //! same measurement period; earned-to-date is rounded once, at the end; a deal no rule prices still
 //! counts toward the measure and is shown with a zero line.
+//!
+//! The steps: `measurement_period` finds the quota, computes the base earning (`commission`,
+//! `curve`, `bonus`, `spiff`, each walking the deals), resolves the modifiers (`Modifiers`) and runs
+//! `apply_chain` per payout period: `threshold_catch_up` → `multiplier` → `gate` →
+//! `component_cap` → `round_earned`, each returning its adjustment to date and its note (`Effect`).
+//! A commission's per-deal modifiers, in order: `cut_below_threshold` (a threshold without
+//! catch-up), `deal_cap`, `deal_floor`, `cap_dimension` (`cap_by`).
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -17,10 +24,13 @@ use super::tiers::{Piece, PieceKind, Pieces, Schedule};
 use super::{ComponentResult, Credit, Line, LineKind, PeriodResult};
 use crate::data::quotas::Quota;
 use crate::diag::Diagnostic;
+use crate::money::Rounding;
 use crate::money::{fmt_amount, fmt_attainment as attainment_pct, fmt_percent};
+use crate::period::Granularity;
 use crate::period::Period;
 use crate::plan::{
-    Basis, Bonus, BonusAmount, Commission, ComponentKind, Curve, PlanCap, Scope, Spiff,
+    Basis, Bonus, BonusAmount, Commission, ComponentKind, Curve, Gate, Multiplier, PlanCap, Scope,
+    Spiff, Threshold,
 };
 
 /// The payout periods a component computes: `[start, end]`, and those that belong to the run.
@@ -170,9 +180,59 @@ fn measurement_period(
     in_run: &[Period],
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Vec<PeriodResult>> {
-    let plan = rc.plan;
-    let comp = &plan.components[ci];
-    let places = plan.rounding.places;
+    let comp = &rc.plan.components[ci];
+    let (quota, quota_scale) = own_quota(rc, ci, m, diags)?;
+    let last_end = payouts.last()?.end();
+    let entries = rc.entries_between(comp.measure, m.start(), last_end);
+    let mut steps = match &comp.kind {
+        ComponentKind::Commission(c) => commission(rc, ci, c, quota, payouts, entries, diags)?,
+        ComponentKind::Curve(c) => curve(rc, ci, c, m, quota?, payouts, entries, diags)?,
+        ComponentKind::Bonus(b) => bonus(rc, ci, b, m, quota?, payouts, entries, diags)?,
+        ComponentKind::Spiff(s) => spiff(rc, s, payouts, entries),
+        ComponentKind::PlanCap(_) => return None,
+    };
+    let mods = Modifiers::resolve(rc, ci, m, quota, diags)?;
+
+    let mut carried = Carried::default();
+    let mut results = Vec::with_capacity(payouts.len());
+    for (p, step) in payouts.iter().zip(steps.iter_mut()) {
+        let mut lines = std::mem::take(&mut step.lines);
+        let paid_to_date = carried.rounded;
+        let (exact, capped_off) = apply_chain(rc, &mods, m, *p, step, &mut carried, &mut lines);
+        let rounded = carried.rounded;
+        // Lines are kept until the statements are written: without the growth slack.
+        lines.shrink_to_fit();
+        results.push(PeriodResult {
+            payout_period: *p,
+            measurement_period: m,
+            in_run: in_run.contains(p),
+            quota,
+            quota_scale: quota_scale.clone().map(Box::new),
+            measure_to_date: step.measure,
+            attainment: quota.and_then(|q| step.measure.checked_div(q.amount)),
+            deals_to_date: step.count,
+            earned_exact: exact,
+            earned_to_date: rounded,
+            paid_to_date,
+            payable: rounded - paid_to_date,
+            capped_off,
+            lines,
+            credits: std::mem::take(&mut step.credits),
+        });
+    }
+    Some(results)
+}
+
+/// The component's own quota for measurement period `m`, with the proration that scaled it; `None`
+/// after a diagnostic when the component needs attainment and the quota is missing or scaled to 0.
+#[allow(clippy::type_complexity)]
+fn own_quota(
+    rc: &RepCtx,
+    ci: usize,
+    m: Period,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(Option<Quota>, Option<(Decimal, Scale)>)> {
+    let comp = &rc.plan.components[ci];
     let (quota, quota_scale) = match rc.quota(&comp.quota_measure, m) {
         Some((q, s)) => (Some(q), s),
         None => (None, None),
@@ -194,217 +254,372 @@ fn measurement_period(
             return None;
         }
     }
-    let last_end = payouts.last()?.end();
-    let entries = rc.entries_between(comp.measure, m.start(), last_end);
-    let mut steps = match &comp.kind {
-        ComponentKind::Commission(c) => commission(rc, ci, c, quota, payouts, entries, diags)?,
-        ComponentKind::Curve(c) => curve(rc, ci, c, m, quota?, payouts, entries, diags)?,
-        ComponentKind::Bonus(b) => bonus(rc, ci, b, m, quota?, payouts, entries, diags)?,
-        ComponentKind::Spiff(s) => spiff(rc, s, payouts, entries),
-        ComponentKind::PlanCap(_) => return None,
-    };
+    Some((quota, quota_scale))
+}
 
-    // Other measures' attainment, for the gate and the multiplier.
-    let other_quota =
-        |measure_name: &str, what: &str, diags: &mut Vec<Diagnostic>| -> Option<Quota> {
-            let Some((q, scale)) = rc.quota(measure_name, m) else {
-                diags.push(quota_missing(rc, &comp.id, measure_name, m, what));
-                return None;
-            };
-            if let (true, Some((full, scale))) = (q.amount.is_zero(), scale) {
-                let full = Quota { amount: full, ..q };
-                diags.push(quota_scaled_to_zero(rc, &comp.id, m, full, scale));
-                return None;
-            }
-            Some(q)
-        };
-    let gate = match &comp.gate {
-        Some(g) => Some((g, other_quota(&g.quota_measure, "for its gate", diags)?)),
-        None => None,
+/// Another measure's quota for measurement period `m`, which the component's gate or multiplier
+/// needs (`what`); `None` after a diagnostic when it is missing or scaled to 0.
+fn other_quota(
+    rc: &RepCtx,
+    ci: usize,
+    measure_name: &str,
+    m: Period,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Quota> {
+    let comp_id = &rc.plan.components[ci].id;
+    let Some((q, scale)) = rc.quota(measure_name, m) else {
+        diags.push(quota_missing(rc, comp_id, measure_name, m, what));
+        return None;
     };
-    let multiplier = match &comp.multiplier {
-        Some(x) => Some((
-            x,
-            other_quota(&x.quota_measure, "for its multiplier", diags)?,
-        )),
-        None => None,
-    };
-    let threshold = match &comp.kind {
-        ComponentKind::Commission(c) => {
-            c.threshold
-                .filter(|t| t.catch_up)
-                .map(|t| match c.table.basis {
-                    Basis::Attainment => t.at * quota.map_or(Decimal::ZERO, |q| q.amount),
-                    Basis::Amount => t.at,
-                })
-        }
-        _ => None,
-    };
-
-    let lines_wanted = rc.ctx.settings.lines;
-    let mut results = Vec::with_capacity(payouts.len());
-    // Adjustments to date of the previous payout period: threshold, multiplier, gate, cap, rounding.
-    let mut prev = [Decimal::ZERO; 5];
-    let mut prev_rounded = Decimal::ZERO;
-    let mut forfeited = Decimal::ZERO;
-    let mut prev_e2 = Decimal::ZERO;
-    for (p, step) in payouts.iter().zip(steps.iter_mut()) {
-        let mut lines = std::mem::take(&mut step.lines);
-        let base = step.exact;
-        let mut adj = [Decimal::ZERO; 5];
-        let mut notes: [String; 5] = Default::default();
-        // The arithmetic of each adjustment, formatted only when lines are kept.
-        let mut note = |k: usize, text: &dyn Fn() -> String| {
-            if lines_wanted {
-                notes[k] = text();
-            }
-        };
-
-        if let Some(t) = threshold {
-            if step.measure < t {
-                adj[0] = -base;
-                note(0, &|| {
-                    format!(
-                        "measure {} below the threshold {}: earned to date {} held back",
-                        money(step.measure, places),
-                        money(t, places),
-                        money(base, places)
-                    )
-                });
-            } else {
-                note(0, &|| {
-                    format!(
-                        "threshold {} reached: everything earned to date is payable (catch-up)",
-                        money(t, places)
-                    )
-                });
-            }
-        }
-        let e1 = base + adj[0];
-        if let Some((x, q)) = multiplier {
-            let measure = rc.sum_between(x.measure, m.start(), p.end());
-            let att = measure.checked_div(q.amount).unwrap_or_default();
-            let f = x.factor(att);
-            adj[1] = e1 * (f - Decimal::ONE);
-            note(1, &|| {
-                format!(
-                    "`{}` attainment {} ÷ {} = {} → factor {}: {} × ({} − 1)",
-                    plan.measures[x.measure].name,
-                    measure.normalize(),
-                    q.amount.normalize(),
-                    precise_pct(att),
-                    f.normalize(),
-                    money(e1, places),
-                    f.normalize()
-                )
-            });
-        }
-        let e2 = e1 + adj[1];
-        if let Some((g, q)) = gate {
-            let measure = rc.sum_between(g.measure, m.start(), p.end());
-            let att = measure.checked_div(q.amount).unwrap_or_default();
-            let name = &plan.measures[g.measure].name;
-            let open = att >= g.attainment;
-            let shown = precise_pct(att);
-            let level = fmt_percent(g.attainment);
-            if g.catch_up {
-                adj[2] = if open { Decimal::ZERO } else { -e2 };
-                note(2, &|| {
-                    if open {
-                        format!("gate open: `{name}` attainment {shown} ≥ {level}: everything earned to date is payable")
-                    } else {
-                        if p.end() == m.end() {
-                            format!("gate closed at the end of {m}: `{name}` attainment {shown} < {level}: earned to date {} is not paid", money(e2, places))
-                        } else {
-                            format!("gate closed: `{name}` attainment {shown} < {level}: earned to date {} held until it opens (catch-up)", money(e2, places))
-                        }
-                    }
-                });
-            } else {
-                // What is earned during a payout period that ends with the gate closed is forfeited.
-                let earned_now = e2 - prev_e2;
-                if !open {
-                    forfeited += earned_now;
-                }
-                adj[2] = -forfeited;
-                note(2, &|| {
-                    if open {
-                        format!("gate open: `{name}` attainment {shown} ≥ {level}; forfeited to date while it was closed: {}", money(forfeited, places))
-                    } else {
-                        format!("gate closed: `{name}` attainment {shown} < {level}: {} earned this period is forfeited (no catch-up); {} to date", money(earned_now, places), money(forfeited, places))
-                    }
-                });
-            }
-        }
-        let e3 = e2 + adj[2];
-        if let Some(cap) = comp.cap {
-            adj[3] = (cap - e3).min(Decimal::ZERO);
-            note(3, &|| {
-                format!(
-                    "earned to date {} capped at {} per {}",
-                    money(e3, places),
-                    money(cap, places),
-                    comp.measurement_period
-                )
-            });
-        }
-        let exact = e3 + adj[3];
-        let rounded = plan.rounding.apply(exact);
-        adj[4] = rounded - exact;
-        note(4, &|| {
-            format!(
-                "round({}) = {} ({}) less the previous period's rounding",
-                money(exact, places),
-                money(rounded, places),
-                plan.rounding
-            )
-        });
-
-        let kinds = [
-            LineKind::Threshold,
-            LineKind::Multiplier,
-            LineKind::Gate,
-            LineKind::Cap,
-            LineKind::Rounding,
-        ];
-        if lines_wanted {
-            for k in 0..5 {
-                let delta = adj[k] - prev[k];
-                if !delta.is_zero() {
-                    let mut line = Line::note(kinds[k], None, delta, std::mem::take(&mut notes[k]));
-                    if kinds[k] == LineKind::Rounding {
-                        line.from = exact;
-                        line.to = rounded;
-                    }
-                    lines.push(line);
-                }
-            }
-        }
-        let capped_off = step.deal_capped - (adj[3] - prev[3]);
-        // Lines are kept until the statements are written: without the growth slack.
-        lines.shrink_to_fit();
-        results.push(PeriodResult {
-            payout_period: *p,
-            measurement_period: m,
-            in_run: in_run.contains(p),
-            quota,
-            quota_scale: quota_scale.clone().map(Box::new),
-            measure_to_date: step.measure,
-            attainment: quota.and_then(|q| step.measure.checked_div(q.amount)),
-            deals_to_date: step.count,
-            earned_exact: exact,
-            earned_to_date: rounded,
-            paid_to_date: prev_rounded,
-            payable: rounded - prev_rounded,
-            capped_off,
-            lines,
-            credits: std::mem::take(&mut step.credits),
-        });
-        prev = adj;
-        prev_rounded = rounded;
-        prev_e2 = e2;
+    if let (true, Some((full, scale))) = (q.amount.is_zero(), scale) {
+        let full = Quota { amount: full, ..q };
+        diags.push(quota_scaled_to_zero(rc, comp_id, m, full, scale));
+        return None;
     }
-    Some(results)
+    Some(q)
+}
+
+/// The modifiers of a component in one measurement period, resolved: the catch-up threshold in
+/// measure units, the multiplier and the gate with the quota of the measure each reads, the cap.
+struct Modifiers<'p> {
+    threshold: Option<Decimal>,
+    multiplier: Option<(&'p Multiplier, Quota)>,
+    gate: Option<(&'p Gate, Quota)>,
+    cap: Option<(Decimal, Granularity)>,
+}
+
+impl<'p> Modifiers<'p> {
+    /// `None` after a diagnostic when the gate's or the multiplier's quota is missing (the gate's
+    /// is looked up first).
+    fn resolve(
+        rc: &RepCtx<'p>,
+        ci: usize,
+        m: Period,
+        quota: Option<Quota>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Self> {
+        let comp = &rc.plan.components[ci];
+        let gate = match &comp.gate {
+            Some(g) => Some((
+                g,
+                other_quota(rc, ci, &g.quota_measure, m, "for its gate", diags)?,
+            )),
+            None => None,
+        };
+        let multiplier = match &comp.multiplier {
+            Some(x) => Some((
+                x,
+                other_quota(rc, ci, &x.quota_measure, m, "for its multiplier", diags)?,
+            )),
+            None => None,
+        };
+        let threshold = match &comp.kind {
+            ComponentKind::Commission(c) => c
+                .threshold
+                .filter(|t| t.catch_up)
+                .map(|t| threshold_at(&t, c.table.basis, quota.map(|q| q.amount))),
+            _ => None,
+        };
+        Some(Modifiers {
+            threshold,
+            multiplier,
+            gate,
+            cap: comp.cap.map(|c| (c, comp.measurement_period)),
+        })
+    }
+}
+
+/// A threshold in measure units: a share of the quota (0 without one) on an attainment basis, the
+/// amount itself on an amount basis.
+fn threshold_at(t: &Threshold, basis: Basis, quota: Option<Decimal>) -> Decimal {
+    match basis {
+        Basis::Attainment => t.at * quota.unwrap_or_default(),
+        Basis::Amount => t.at,
+    }
+}
+
+/// What the chain carries from one payout period to the next of the same measurement period.
+#[derive(Default)]
+struct Carried {
+    /// Each modifier's adjustment to date, in chain order (see [`MODIFIER_LINES`]).
+    adj: [Decimal; 5],
+    /// Earned to date, rounded.
+    rounded: Decimal,
+    /// Earned to date after the multiplier (what a gate without catch-up forfeits from).
+    after_multiplier: Decimal,
+    /// Forfeited to date by a gate without catch-up.
+    forfeited: Decimal,
+}
+
+/// The line kinds of the modifiers, in the order they apply.
+const MODIFIER_LINES: [LineKind; 5] = [
+    LineKind::Threshold,
+    LineKind::Multiplier,
+    LineKind::Gate,
+    LineKind::Cap,
+    LineKind::Rounding,
+];
+
+/// One payout period through the chain threshold → multiplier → gate → cap → rounding: each
+/// modifier adds its adjustment to date to earned-to-date (starting from the base, `step.exact`)
+/// and, when lines are kept, a line for its change since the previous payout period. Updates
+/// `carried`; returns the exact earned to date and what caps cut in the payout period.
+fn apply_chain(
+    rc: &RepCtx,
+    mods: &Modifiers,
+    m: Period,
+    p: Period,
+    step: &Step,
+    carried: &mut Carried,
+    lines: &mut Vec<Line>,
+) -> (Decimal, Decimal) {
+    let plan = rc.plan;
+    let notes = Notes {
+        keep: rc.ctx.settings.lines,
+        places: plan.rounding.places,
+    };
+    let other = |measure: usize, quota: Quota| Attainment {
+        name: &plan.measures[measure].name,
+        measure: rc.sum_between(measure, m.start(), p.end()),
+        quota: quota.amount,
+    };
+    let mut fx: [Effect; 5] = Default::default();
+    if let Some(t) = mods.threshold {
+        fx[0] = threshold_catch_up(t, step.measure, step.exact, notes);
+    }
+    let e1 = step.exact + fx[0].to_date;
+    if let Some((x, q)) = mods.multiplier {
+        fx[1] = multiplier(x, &other(x.measure, q), e1, notes);
+    }
+    let e2 = e1 + fx[1].to_date;
+    if let Some((g, q)) = mods.gate {
+        let closes = (p.end() == m.end()).then_some(m);
+        let before = carried.after_multiplier;
+        fx[2] = gate(
+            g,
+            &other(g.measure, q),
+            e2,
+            before,
+            &mut carried.forfeited,
+            closes,
+            notes,
+        );
+    }
+    let e3 = e2 + fx[2].to_date;
+    if let Some((cap, per)) = mods.cap {
+        fx[3] = component_cap(cap, e3, per, notes);
+    }
+    let exact = e3 + fx[3].to_date;
+    let (rounding, rounded) = round_earned(&plan.rounding, exact, notes);
+    fx[4] = rounding;
+
+    let adj: [Decimal; 5] = std::array::from_fn(|k| fx[k].to_date);
+    if notes.keep {
+        push_modifier_lines(lines, fx, &carried.adj, exact, rounded);
+    }
+    let capped_off = step.deal_capped - (adj[3] - carried.adj[3]);
+    carried.adj = adj;
+    carried.rounded = rounded;
+    carried.after_multiplier = e2;
+    (exact, capped_off)
+}
+
+/// One line per modifier whose adjustment to date changed since the previous payout period
+/// (`prev`), in chain order, for the change; the rounding line shows the exact and rounded amounts.
+fn push_modifier_lines(
+    lines: &mut Vec<Line>,
+    fx: [Effect; 5],
+    prev: &[Decimal; 5],
+    exact: Decimal,
+    rounded: Decimal,
+) {
+    for ((kind, effect), before) in MODIFIER_LINES.into_iter().zip(fx).zip(prev) {
+        let delta = effect.to_date - before;
+        if !delta.is_zero() {
+            let mut line = Line::note(kind, None, delta, effect.note);
+            if kind == LineKind::Rounding {
+                line.from = exact;
+                line.to = rounded;
+            }
+            lines.push(line);
+        }
+    }
+}
+
+/// Whether modifier lines are kept, and the places their amounts are shown to.
+#[derive(Clone, Copy)]
+struct Notes {
+    keep: bool,
+    places: u32,
+}
+
+impl Notes {
+    /// The arithmetic of a line, formatted only when lines are kept.
+    fn note(self, text: impl FnOnce() -> String) -> String {
+        if self.keep {
+            text()
+        } else {
+            String::new()
+        }
+    }
+
+    fn money(self, v: Decimal) -> String {
+        money(v, self.places)
+    }
+}
+
+/// What one modifier does in a payout period: its adjustment to earned-to-date (to date within the
+/// measurement period; its line is the change since the previous payout period), and the arithmetic
+/// the line shows (empty when lines are not kept).
+#[derive(Default, Debug, PartialEq)]
+struct Effect {
+    to_date: Decimal,
+    note: String,
+}
+
+/// Another measure's attainment to date, which a multiplier or a gate reads.
+struct Attainment<'n> {
+    name: &'n str,
+    measure: Decimal,
+    quota: Decimal,
+}
+
+impl Attainment<'_> {
+    /// `measure` ÷ `quota`; 0 for a zero quota.
+    fn ratio(&self) -> Decimal {
+        self.measure.checked_div(self.quota).unwrap_or_default()
+    }
+}
+
+/// Threshold with catch-up: while the measure to date is below `at`, everything earned to date is
+/// held back (adjustment −earned); once reached, nothing is (what was held back becomes payable).
+/// Its `threshold` line says which.
+fn threshold_catch_up(at: Decimal, measure: Decimal, earned: Decimal, notes: Notes) -> Effect {
+    if measure < at {
+        Effect {
+            to_date: -earned,
+            note: notes.note(|| {
+                format!(
+                    "measure {} below the threshold {}: earned to date {} held back",
+                    notes.money(measure),
+                    notes.money(at),
+                    notes.money(earned)
+                )
+            }),
+        }
+    } else {
+        Effect {
+            to_date: Decimal::ZERO,
+            note: notes.note(|| {
+                format!(
+                    "threshold {} reached: everything earned to date is payable (catch-up)",
+                    notes.money(at)
+                )
+            }),
+        }
+    }
+}
+
+/// Multiplier: earned to date × (factor − 1), the factor of the highest step the other measure's
+/// attainment to date reached (1 below the first). Its `multiplier` line shows the attainment, the
+/// factor and the product.
+fn multiplier(x: &Multiplier, att: &Attainment, earned: Decimal, notes: Notes) -> Effect {
+    let ratio = att.ratio();
+    let f = x.factor(ratio);
+    Effect {
+        to_date: earned * (f - Decimal::ONE),
+        note: notes.note(|| {
+            format!(
+                "`{}` attainment {} ÷ {} = {} → factor {}: {} × ({} − 1)",
+                att.name,
+                att.measure.normalize(),
+                att.quota.normalize(),
+                precise_pct(ratio),
+                f.normalize(),
+                notes.money(earned),
+                f.normalize()
+            )
+        }),
+    }
+}
+
+/// Gate on the other measure's attainment to date, open at or above its level. With catch-up, a
+/// closed gate holds back everything earned to date (−earned), an open one nothing. Without, what is
+/// earned during a payout period that ends with the gate closed (`earned` − `earned_before`, earned
+/// to date at the previous payout period's end) is forfeited for good: the adjustment is −`forfeited`
+/// to date, carried across payout periods. `closes` is the measurement period when the payout period
+/// ends it (a closed catch-up gate then pays nothing). Its `gate` line says open or closed and why.
+fn gate(
+    g: &Gate,
+    att: &Attainment,
+    earned: Decimal,
+    earned_before: Decimal,
+    forfeited: &mut Decimal,
+    closes: Option<Period>,
+    notes: Notes,
+) -> Effect {
+    let ratio = att.ratio();
+    let name = att.name;
+    let open = ratio >= g.attainment;
+    let shown = precise_pct(ratio);
+    let level = fmt_percent(g.attainment);
+    if g.catch_up {
+        let to_date = if open { Decimal::ZERO } else { -earned };
+        let note = notes.note(|| match (open, closes) {
+            (true, _) => format!("gate open: `{name}` attainment {shown} ≥ {level}: everything earned to date is payable"),
+            (false, Some(m)) => format!("gate closed at the end of {m}: `{name}` attainment {shown} < {level}: earned to date {} is not paid", notes.money(earned)),
+            (false, None) => format!("gate closed: `{name}` attainment {shown} < {level}: earned to date {} held until it opens (catch-up)", notes.money(earned)),
+        });
+        return Effect { to_date, note };
+    }
+    let earned_now = earned - earned_before;
+    if !open {
+        *forfeited += earned_now;
+    }
+    let note = notes.note(|| {
+        if open {
+            format!("gate open: `{name}` attainment {shown} ≥ {level}; forfeited to date while it was closed: {}", notes.money(*forfeited))
+        } else {
+            format!("gate closed: `{name}` attainment {shown} < {level}: {} earned this period is forfeited (no catch-up); {} to date", notes.money(earned_now), notes.money(*forfeited))
+        }
+    });
+    Effect {
+        to_date: -*forfeited,
+        note,
+    }
+}
+
+/// Component cap: earned to date above `cap` per measurement period (`per`) is cut (adjustment
+/// min(cap − earned, 0)). Its `cap` line shows the amount capped.
+fn component_cap(cap: Decimal, earned: Decimal, per: Granularity, notes: Notes) -> Effect {
+    Effect {
+        to_date: (cap - earned).min(Decimal::ZERO),
+        note: notes.note(|| {
+            format!(
+                "earned to date {} capped at {} per {per}",
+                notes.money(earned),
+                notes.money(cap)
+            )
+        }),
+    }
+}
+
+/// Rounding, last and once: earned to date rounded as the plan says (adjustment rounded − exact);
+/// also returns the rounded amount. Its `rounding` line nets the previous period's rounding out.
+fn round_earned(rounding: &Rounding, exact: Decimal, notes: Notes) -> (Effect, Decimal) {
+    let rounded = rounding.apply(exact);
+    let effect = Effect {
+        to_date: rounded - exact,
+        note: notes.note(|| {
+            format!(
+                "round({}) = {} ({rounding}) less the previous period's rounding",
+                notes.money(exact),
+                notes.money(rounded)
+            )
+        }),
+    };
+    (effect, rounded)
 }
 
 /// Walk the entries payout period by payout period, calling `deal` for each before adding it to the
@@ -484,9 +699,193 @@ fn commission(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Vec<Step>> {
     let plan = rc.plan;
-    let comp = &plan.components[ci];
     let deals = &rc.ctx.inputs.deals;
     let scale = quota.map(|q| q.amount);
+    let (default, rules) = resolve_schedules(rc, ci, c, scale, diags)?;
+    let clip_below = c
+        .threshold
+        .filter(|t| !t.catch_up)
+        .map(|t| threshold_at(&t, c.table.basis, scale));
+    let tier_on = rc.bound.tier_on[ci];
+    let lines_wanted = rc.ctx.settings.lines;
+    let places = plan.rounding.places;
+    let cap_by = c.cap_by.as_ref().zip(rc.bound.cap_by[ci]);
+    let mut earned_by_value: std::collections::HashMap<String, Decimal> = Default::default();
+
+    // Without statement lines, a cumulative table with nothing priced deal by deal (no rules,
+    // threshold cut, deal cap or floor, tiering on another value) earns exactly its earning at the
+    // measure to date: the deals' pieces telescope (tiers.rs proves it by property test), so each
+    // payout period reads the table once instead of once per deal.
+    if let (false, false, Some(schedule)) = (lines_wanted, rc.ctx.settings.credits, &default) {
+        if tier_on.is_none() && clip_below.is_none() && reads_table_once(c) {
+            let mut steps = walk(payouts, entries, false, Decimal::ZERO, |_, _| Some(()))?;
+            for step in &mut steps {
+                step.exact = schedule.earning(step.measure);
+            }
+            return Some(steps);
+        }
+    }
+
+    walk(
+        payouts,
+        entries,
+        rc.ctx.settings.credits,
+        Decimal::ZERO,
+        |e, step| {
+            let credit = e.credit;
+            let row = credit.deal as usize;
+            let v = credit.credited;
+            let before = step.measure;
+            let line_for = lines_wanted.then_some(credit);
+
+            let rule = chosen_rule(rc, ci, c, row, diags)?;
+            let (schedule, table) = match rule {
+                Some(i) => (Some(&rules[i]), &c.rules[i].table),
+                None => (default.as_ref(), &c.table),
+            };
+            let Some(schedule) = schedule else {
+                if lines_wanted {
+                    step.lines.push(Line::note(LineKind::NoRule, Some(credit), Decimal::ZERO,
+                    "no rule of the component matches this deal: it counts toward the measure but earns nothing".into()));
+                }
+                return Some(());
+            };
+            let per_deal = rule.and_then(|i| c.rules[i].per_deal);
+            let (mut pieces, tier_key) = base_pieces(
+                rc,
+                ci,
+                c,
+                schedule,
+                table.scope,
+                per_deal,
+                &credit,
+                before,
+                diags,
+            )?;
+            if let Some(t) = clip_below {
+                let slices = tier_on.is_none() && table.scope == Scope::Cumulative;
+                cut_below_threshold(&mut pieces, t, slices, before, v, step, line_for);
+            }
+            let mut total: Decimal = pieces.iter().map(|p| p.amount).sum();
+            if let Some(line_for) = line_for {
+                let chosen = chosen_by(rc, c, rule, tier_key, row);
+                step.lines.extend(pieces.iter().map(|p| {
+                    let mut line = Line::from_piece(p.kind, line_for, p, rule.map(|r| r as u32));
+                    line.detail = chosen.clone();
+                    line
+                }));
+            }
+            if let Some(cap) = c.deal_cap {
+                total = deal_cap(cap, total, step, line_for, places);
+            }
+            if let Some(floor) = c.deal_floor {
+                total = deal_floor(floor, total, step, line_for, places);
+            }
+            if let Some((cap, col)) = cap_by {
+                let key = deals.columns[col].display(row);
+                let so_far = earned_by_value.entry(key.clone()).or_default();
+                total = cap_dimension(cap, key, so_far, total, step, line_for, places);
+            }
+            step.exact += total;
+            Some(())
+        },
+    )
+}
+
+/// What a deal earns before the per-deal modifiers, from the measure to date `before` it: a rule's
+/// fixed amount per deal (`per_deal`), else the rate of the tier its `tier_on` value falls in (also
+/// returned), else the table's slices (cumulative: from `before` to after the deal; transaction: of
+/// the deal alone). `None` after a diagnostic when the `tier_on` value is empty.
+#[allow(clippy::too_many_arguments)]
+fn base_pieces(
+    rc: &RepCtx,
+    ci: usize,
+    c: &Commission,
+    schedule: &Schedule,
+    scope: Scope,
+    per_deal: Option<Decimal>,
+    credit: &Credit,
+    before: Decimal,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(Pieces, Option<Decimal>)> {
+    let v = credit.credited;
+    let after = before + v;
+    if let Some(amount) = per_deal {
+        let piece = per_deal_piece(amount, credit, before, after);
+        return Some((smallvec::smallvec![piece], None));
+    }
+    if let Some(source) = rc.bound.tier_on[ci] {
+        let row = credit.deal as usize;
+        let Some(key) = rc.bound.number(&rc.ctx.inputs.deals, source, row) else {
+            diags.push(tier_value_missing(rc, ci, c, row));
+            return None;
+        };
+        return Some((
+            smallvec::smallvec![tier_on_piece(schedule, key, v)],
+            Some(key),
+        ));
+    }
+    let pieces = match scope {
+        Scope::Cumulative => schedule.pieces(before, after),
+        Scope::Transaction => schedule.pieces(Decimal::ZERO, v),
+    };
+    Some((pieces, None))
+}
+
+/// `value-missing` for a deal whose `tier_on` value is empty.
+fn tier_value_missing(rc: &RepCtx, ci: usize, c: &Commission, row: usize) -> Diagnostic {
+    let deals = &rc.ctx.inputs.deals;
+    Diagnostic::error(
+        "value-missing",
+        &deals.file,
+        format!(
+            "deal `{}`: the value `{}` that component `{}` tiers on is empty",
+            deals.id(row),
+            c.tier_on.as_deref().unwrap_or(""),
+            rc.plan.components[ci].id
+        ),
+    )
+    .line(deals.line(row))
+}
+
+/// Threshold without catch-up, on one deal of value `v` taking the measure from `before`: the
+/// slices below `t` of a cumulative table (`slices`), else the deal's share below `t`, earn
+/// nothing. A deal left earning nothing gets a zero `threshold` line when its lines are kept
+/// (`line_for`).
+fn cut_below_threshold(
+    pieces: &mut Pieces,
+    t: Decimal,
+    slices: bool,
+    before: Decimal,
+    v: Decimal,
+    step: &mut Step,
+    line_for: Option<Credit>,
+) {
+    if slices {
+        clip_slices_below(pieces, t);
+    } else {
+        clip_share_below(pieces, t, before, v);
+    }
+    if let (true, Some(credit)) = (pieces.is_empty(), line_for) {
+        step.lines.push(Line::note(
+            LineKind::Threshold,
+            Some(credit),
+            Decimal::ZERO,
+            "below the threshold: this deal counts toward the measure but earns nothing (no catch-up)".into(),
+        ));
+    }
+}
+
+/// The component's default table and each rule's, resolved against the quota (`scale`); `None` after
+/// a diagnostic when a breakpoint × quota overflows.
+fn resolve_schedules(
+    rc: &RepCtx,
+    ci: usize,
+    c: &Commission,
+    scale: Option<Decimal>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(Option<Schedule>, Vec<Schedule>)> {
+    let plan = rc.plan;
     let overflow = |diags: &mut Vec<Diagnostic>| {
         diags.push(
             Diagnostic::error(
@@ -494,7 +893,7 @@ fn commission(
                 &plan.file,
                 "tier breakpoint × quota overflows",
             )
-            .line(comp.line),
+            .line(plan.components[ci].line),
         );
     };
     let default = if c.table.tiers.is_empty() {
@@ -518,234 +917,166 @@ fn commission(
             }
         }
     }
-    let clip_below = c
-        .threshold
-        .filter(|t| !t.catch_up)
-        .map(|t| match c.table.basis {
-            Basis::Attainment => t.at * scale.unwrap_or_default(),
-            Basis::Amount => t.at,
-        });
-    let tier_on = rc.bound.tier_on[ci];
-    let lines_wanted = rc.ctx.settings.lines;
-    let bound_rules = &rc.bound.rules[ci];
-    let cap_by = c.cap_by.as_ref().zip(rc.bound.cap_by[ci]);
-    let mut earned_by_value: std::collections::HashMap<String, Decimal> = Default::default();
+    Some((default, rules))
+}
 
-    // Without statement lines, a cumulative table with nothing priced deal by deal (no rules,
-    // threshold cut, deal cap or floor, tiering on another value) earns exactly its earning at the
-    // measure to date: the deals' pieces telescope (tiers.rs proves it by property test), so each
-    // payout period reads the table once instead of once per deal.
-    if let (false, false, Some(schedule)) = (lines_wanted, rc.ctx.settings.credits, &default) {
-        if c.rules.is_empty()
-            && tier_on.is_none()
-            && clip_below.is_none()
-            && c.deal_cap.is_none()
-            && c.deal_floor.is_none()
-            && c.table.scope == Scope::Cumulative
-            && !has_tier_amounts(&c.table)
-            && c.cap_by.is_none()
-        {
-            let mut steps = walk(payouts, entries, false, Decimal::ZERO, |_, _| Some(()))?;
-            for step in &mut steps {
-                step.exact = schedule.earning(step.measure);
-            }
-            return Some(steps);
+/// Whether, once no threshold cut nor `tier_on` applies, the commission's table can be read once per
+/// payout period at the measure to date: a cumulative table without rules, per-deal cap or floor,
+/// fixed tier amounts or `cap_by`.
+fn reads_table_once(c: &Commission) -> bool {
+    c.rules.is_empty()
+        && c.deal_cap.is_none()
+        && c.deal_floor.is_none()
+        && c.table.scope == Scope::Cumulative
+        && !has_tier_amounts(&c.table)
+        && c.cap_by.is_none()
+}
+
+/// The most specific rule matching deal `row` (`Some(None)`: none matches); `None` after a
+/// diagnostic when two of the most specific ones tie.
+fn chosen_rule(
+    rc: &RepCtx,
+    ci: usize,
+    c: &Commission,
+    row: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Option<usize>> {
+    let deals = &rc.ctx.inputs.deals;
+    let bound_rules = &rc.bound.rules[ci];
+    let matching: Vec<usize> = (0..bound_rules.len())
+        .filter(|&i| rc.bound.matches(deals, &bound_rules[i], row))
+        .collect();
+    let most = matching.iter().map(|&i| c.specificity(i)).max();
+    let best: Vec<usize> = matching
+        .into_iter()
+        .filter(|&i| Some(c.specificity(i)) == most)
+        .collect();
+    if best.len() > 1 {
+        diags.push(
+            Diagnostic::error("plan-rules-ambiguous", &rc.plan.file, format!(
+                "component `{}`: deal `{}` matches the rules at lines {} and {}, equally specific",
+                rc.plan.components[ci].id, deals.id(row), c.rules[best[0]].line, c.rules[best[1]].line
+            ))
+            .line(c.rules[best[1]].line)
+            .hint("make one rule more specific (add a condition), or make them exclusive"),
+        );
+        return None;
+    }
+    Some(best.first().copied())
+}
+
+/// A deal priced by `tier_on`: its whole credited value `v` at the rate of the tier its value `key`
+/// falls in (0 outside every tier).
+fn tier_on_piece(schedule: &Schedule, key: Decimal, v: Decimal) -> Piece {
+    let band = schedule.tier_of(key);
+    let rate = band.map_or(Decimal::ZERO, |b| b.rate);
+    Piece {
+        kind: PieceKind::Slice,
+        tier: band.map(|b| b.tier),
+        from: key,
+        to: key,
+        base: v,
+        rate,
+        amount: v * rate,
+        per: None,
+    }
+}
+
+/// Threshold without catch-up, on a cumulative table: the slices of the measure below `t` earn
+/// nothing; each piece keeps (and is priced on) its part at or above `t`, and empty pieces go.
+fn clip_slices_below(pieces: &mut Pieces, t: Decimal) {
+    for piece in pieces.iter_mut() {
+        let (lo, hi) = (piece.from.min(piece.to), piece.from.max(piece.to));
+        let kept = (hi - lo.max(t)).max(Decimal::ZERO);
+        let sign = if piece.base.is_sign_negative() {
+            Decimal::NEGATIVE_ONE
+        } else {
+            Decimal::ONE
+        };
+        piece.base = kept * sign;
+        piece.amount = piece.priced(piece.base);
+        if piece.from <= piece.to {
+            piece.from = piece.from.max(t);
+        } else {
+            piece.to = piece.to.max(t);
         }
     }
+    pieces.retain(|p| !p.base.is_zero());
+}
 
-    walk(
-        payouts,
-        entries,
-        rc.ctx.settings.credits,
-        Decimal::ZERO,
-        |e, step| {
-            let credit = e.credit;
-            let row = credit.deal as usize;
-            let v = credit.credited;
-            let before = step.measure;
-            let after = before + v;
+/// Threshold without catch-up, on a table priced per deal (transaction scope or `tier_on`): a deal
+/// of value `v` taking the measure from `before` counts for its share above `t` (0 when it ends at or
+/// below, 1 when it starts at or above); pieces that earn nothing go.
+fn clip_share_below(pieces: &mut Pieces, t: Decimal, before: Decimal, v: Decimal) {
+    let after = before + v;
+    let share = if after <= t {
+        Decimal::ZERO
+    } else if before >= t || v.is_zero() {
+        Decimal::ONE
+    } else {
+        (after - t) / v
+    };
+    for piece in pieces.iter_mut() {
+        piece.amount *= share;
+    }
+    pieces.retain(|p| !p.amount.is_zero());
+}
 
-            // The most specific matching rule; a tie between the most specific ones is a plan error.
-            let matching: Vec<usize> = (0..bound_rules.len())
-                .filter(|&i| rc.bound.matches(deals, &bound_rules[i], row))
-                .collect();
-            let most = matching.iter().map(|&i| c.specificity(i)).max();
-            let best: Vec<usize> = matching
-                .into_iter()
-                .filter(|&i| Some(c.specificity(i)) == most)
-                .collect();
-            if best.len() > 1 {
-                diags.push(
-                Diagnostic::error("plan-rules-ambiguous", &plan.file, format!(
-                    "component `{}`: deal `{}` matches the rules at lines {} and {}, equally specific",
-                    comp.id, deals.id(row), c.rules[best[0]].line, c.rules[best[1]].line
-                ))
-                .line(c.rules[best[1]].line)
-                .hint("make one rule more specific (add a condition), or make them exclusive"),
-            );
-                return None;
-            }
-            let rule = best.first().copied();
-            let (schedule, table) = match rule {
-                Some(i) => (Some(&rules[i]), &c.rules[i].table),
-                None => (default.as_ref(), &c.table),
-            };
-            let Some(schedule) = schedule else {
-                if lines_wanted {
-                    step.lines.push(Line::note(LineKind::NoRule, Some(credit), Decimal::ZERO,
-                    "no rule of the component matches this deal: it counts toward the measure but earns nothing".into()));
-                }
-                return Some(());
-            };
-            let per_deal = rule.and_then(|i| c.rules[i].per_deal);
-            let mut tier_key = None;
-            let mut pieces: Pieces = match tier_on {
-                _ if per_deal.is_some() => {
-                    smallvec::smallvec![per_deal_piece(
-                        per_deal.unwrap_or_default(),
-                        &credit,
-                        before,
-                        after
-                    )]
-                }
-                Some(source) => {
-                    let Some(key) = rc.bound.number(deals, source, row) else {
-                        diags.push(
-                            Diagnostic::error(
-                                "value-missing",
-                                &deals.file,
-                                format!(
-                        "deal `{}`: the value `{}` that component `{}` tiers on is empty",
-                        deals.id(row), c.tier_on.as_deref().unwrap_or(""), comp.id
-                    ),
-                            )
-                            .line(deals.line(row)),
-                        );
-                        return None;
-                    };
-                    tier_key = Some(key);
-                    let band = schedule.tier_of(key);
-                    let rate = band.map_or(Decimal::ZERO, |b| b.rate);
-                    smallvec::smallvec![Piece {
-                        kind: PieceKind::Slice,
-                        tier: band.map(|b| b.tier),
-                        from: key,
-                        to: key,
-                        base: v,
-                        rate,
-                        amount: v * rate,
-                        per: None,
-                    }]
-                }
-                None => match table.scope {
-                    Scope::Cumulative => schedule.pieces(before, after),
-                    Scope::Transaction => schedule.pieces(Decimal::ZERO, v),
-                },
-            };
-            if let Some(t) = clip_below {
-                if tier_on.is_none() && table.scope == Scope::Cumulative {
-                    // Slices of the cumulative measure below the threshold earn nothing.
-                    for piece in &mut pieces {
-                        let (lo, hi) = (piece.from.min(piece.to), piece.from.max(piece.to));
-                        let kept = (hi - lo.max(t)).max(Decimal::ZERO);
-                        let sign = if piece.base.is_sign_negative() {
-                            Decimal::NEGATIVE_ONE
-                        } else {
-                            Decimal::ONE
-                        };
-                        piece.base = kept * sign;
-                        piece.amount = piece.priced(piece.base);
-                        if piece.from <= piece.to {
-                            piece.from = piece.from.max(t);
-                        } else {
-                            piece.to = piece.to.max(t);
-                        }
-                    }
-                    pieces.retain(|p| !p.base.is_zero());
-                } else {
-                    // A deal counts for the part of it above the threshold.
-                    let share = if after <= t {
-                        Decimal::ZERO
-                    } else if before >= t || v.is_zero() {
-                        Decimal::ONE
-                    } else {
-                        (after - t) / v
-                    };
-                    for piece in &mut pieces {
-                        piece.amount *= share;
-                    }
-                    pieces.retain(|p| !p.amount.is_zero());
-                }
-            }
-            if clip_below.is_some() && pieces.is_empty() && lines_wanted {
-                step.lines.push(Line::note(LineKind::Threshold, Some(credit), Decimal::ZERO,
-                "below the threshold: this deal counts toward the measure but earns nothing (no catch-up)".into()));
-            }
-            let mut total: Decimal = pieces.iter().map(|p| p.amount).sum();
-            if lines_wanted {
-                let chosen = chosen_by(rc, c, rule, tier_key, row);
-                step.lines.extend(pieces.iter().map(|p| {
-                    let mut line = Line::from_piece(p.kind, credit, p, rule.map(|r| r as u32));
-                    line.detail = chosen.clone();
-                    line
-                }));
-            }
-            if let Some(cap) = c.deal_cap {
-                if total > cap {
-                    let cut = total - cap;
-                    step.deal_capped += cut;
-                    if lines_wanted {
-                        step.lines.push(Line::note(
-                            LineKind::DealCap,
-                            Some(credit),
-                            -cut,
-                            format!(
-                                "deal earns {}, capped at {} per deal",
-                                money(total, plan.rounding.places),
-                                money(cap, plan.rounding.places)
-                            ),
-                        ));
-                    }
-                    total = cap;
-                }
-            }
-            if let Some(floor) = c.deal_floor {
-                // The minimum lifts a deal that earns something; a deal that earns nothing (below a
-                // threshold, at a 0% tier, or priced by no rule) stays at zero.
-                if total > Decimal::ZERO && total < floor {
-                    if lines_wanted {
-                        step.lines.push(Line::note(
-                            LineKind::DealFloor,
-                            Some(credit),
-                            floor - total,
-                            format!(
-                                "deal earns {}, raised to the minimum of {} per deal",
-                                money(total, plan.rounding.places),
-                                money(floor, plan.rounding.places)
-                            ),
-                        ));
-                    }
-                    total = floor;
-                }
-            }
-            if let Some((cap, col)) = cap_by {
-                let key = deals.columns[col].display(row);
-                let so_far = earned_by_value.entry(key.clone()).or_default();
-                let line_for = lines_wanted.then_some(credit);
-                total = cap_dimension(
-                    cap,
-                    key,
-                    so_far,
-                    total,
-                    step,
-                    line_for,
-                    plan.rounding.places,
-                );
-            }
-            step.exact += total;
-            Some(())
-        },
-    )
+/// A commission's `deal_cap`: a deal earning more than `cap` earns `cap`; the cut counts in
+/// `step.deal_capped` and, for a deal whose lines are kept (`line_for`), is a `deal-cap` line.
+fn deal_cap(
+    cap: Decimal,
+    total: Decimal,
+    step: &mut Step,
+    line_for: Option<Credit>,
+    places: u32,
+) -> Decimal {
+    if total <= cap {
+        return total;
+    }
+    let cut = total - cap;
+    step.deal_capped += cut;
+    if let Some(credit) = line_for {
+        step.lines.push(Line::note(
+            LineKind::DealCap,
+            Some(credit),
+            -cut,
+            format!(
+                "deal earns {}, capped at {} per deal",
+                money(total, places),
+                money(cap, places)
+            ),
+        ));
+    }
+    cap
+}
+
+/// A commission's `deal_floor`: a deal earning something below `floor` earns `floor` (a
+/// `deal-floor` line for the lift); a deal that earns nothing (below a threshold, at a 0% tier, or
+/// priced by no rule) or a negative amount stays as it is.
+fn deal_floor(
+    floor: Decimal,
+    total: Decimal,
+    step: &mut Step,
+    line_for: Option<Credit>,
+    places: u32,
+) -> Decimal {
+    if total <= Decimal::ZERO || total >= floor {
+        return total;
+    }
+    if let Some(credit) = line_for {
+        step.lines.push(Line::note(
+            LineKind::DealFloor,
+            Some(credit),
+            floor - total,
+            format!(
+                "deal earns {}, raised to the minimum of {} per deal",
+                money(total, places),
+                money(floor, places)
+            ),
+        ));
+    }
+    floor
 }
 
 /// The deal's values that chose its rule and its tier, for the statement and `explain`: each
@@ -1297,4 +1628,231 @@ pub(crate) fn compute_plan_cap(
         c = c.next();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str_exact(s).unwrap()
+    }
+
+    const NOTES: Notes = Notes {
+        keep: true,
+        places: 2,
+    };
+
+    fn attainment(measure: Decimal, quota: Decimal) -> Attainment<'static> {
+        Attainment {
+            name: "bookings",
+            measure,
+            quota,
+        }
+    }
+
+    fn gate_at(level: Decimal, catch_up: bool) -> Gate {
+        Gate {
+            measure: 0,
+            quota_measure: "bookings".into(),
+            attainment: level,
+            catch_up,
+            line: 1,
+        }
+    }
+
+    fn slice(from: Decimal, to: Decimal, rate: Decimal) -> Piece {
+        Piece {
+            kind: PieceKind::Slice,
+            tier: Some(0),
+            from,
+            to,
+            base: to - from,
+            rate,
+            amount: (to - from) * rate,
+            per: None,
+        }
+    }
+
+    fn credit() -> Credit {
+        let date = NaiveDate::from_ymd_opt(2026, 1, 15).unwrap_or_default();
+        Credit::owner(0, date, d("1000"), None, d("1000"))
+    }
+
+    #[test]
+    fn threshold_with_catch_up_holds_back_until_reached() {
+        // Measure 80 below the threshold 100: the 8 earned to date is held back (−8).
+        let below = threshold_catch_up(d("100"), d("80"), d("8"), NOTES);
+        assert_eq!(below.to_date, d("-8"));
+        assert_eq!(
+            below.note,
+            "measure 80.00 below the threshold 100.00: earned to date 8.00 held back"
+        );
+        // Measure 120 reached it: nothing held back.
+        let reached = threshold_catch_up(d("100"), d("120"), d("12"), NOTES);
+        assert_eq!(reached.to_date, Decimal::ZERO);
+        // Without lines, no note is formatted.
+        let quiet = Notes {
+            keep: false,
+            places: 2,
+        };
+        assert_eq!(
+            threshold_catch_up(d("100"), d("80"), d("8"), quiet).note,
+            ""
+        );
+    }
+
+    #[test]
+    fn multiplier_adds_earned_times_factor_minus_one() {
+        let x = Multiplier {
+            measure: 0,
+            quota_measure: "bookings".into(),
+            steps: vec![(d("1"), d("1.5")), (d("1.2"), d("2"))],
+            line: 1,
+        };
+        // 110 ÷ 100 = 110% reaches the 100% step: factor 1.5; 200 × (1.5 − 1) = 100.
+        let up = multiplier(&x, &attainment(d("110"), d("100")), d("200"), NOTES);
+        assert_eq!(up.to_date, d("100"));
+        assert_eq!(
+            up.note,
+            "`bookings` attainment 110 ÷ 100 = 110% → factor 1.5: 200.00 × (1.5 − 1)"
+        );
+        // 90 ÷ 100 = 90%, below the first step: factor 1, 200 × 0 = 0.
+        let none = multiplier(&x, &attainment(d("90"), d("100")), d("200"), NOTES);
+        assert_eq!(none.to_date, Decimal::ZERO);
+    }
+
+    #[test]
+    fn gate_with_catch_up_holds_everything_while_closed() {
+        let g = gate_at(d("0.9"), true);
+        let mut forfeited = Decimal::ZERO;
+        // 85 ÷ 100 = 85% < 90%: the 300 earned to date is held (−300).
+        let closed = gate(
+            &g,
+            &attainment(d("85"), d("100")),
+            d("300"),
+            Decimal::ZERO,
+            &mut forfeited,
+            None,
+            NOTES,
+        );
+        assert_eq!(closed.to_date, d("-300"));
+        // 95 ÷ 100 = 95% ≥ 90%: open, nothing held.
+        let open = gate(
+            &g,
+            &attainment(d("95"), d("100")),
+            d("300"),
+            Decimal::ZERO,
+            &mut forfeited,
+            None,
+            NOTES,
+        );
+        assert_eq!(open.to_date, Decimal::ZERO);
+        assert_eq!(forfeited, Decimal::ZERO);
+    }
+
+    #[test]
+    fn gate_without_catch_up_forfeits_what_is_earned_while_closed() {
+        let g = gate_at(d("0.9"), false);
+        let mut forfeited = Decimal::ZERO;
+        let mut period = |measure, earned, before| {
+            let att = attainment(measure, d("100"));
+            gate(&g, &att, earned, before, &mut forfeited, None, NOTES).to_date
+        };
+        // Closed (50%): 100 − 0 = 100 earned this period is forfeited: −100.
+        assert_eq!(period(d("50"), d("100"), d("0")), d("-100"));
+        // Open (95%): 250 − 100 = 150 is kept; still −100 forfeited to date.
+        assert_eq!(period(d("95"), d("250"), d("100")), d("-100"));
+        // Closed (80%): 400 − 250 = 150 more forfeited: 100 + 150 = −250.
+        assert_eq!(period(d("80"), d("400"), d("250")), d("-250"));
+    }
+
+    #[test]
+    fn component_cap_cuts_earned_to_date_above_the_cap() {
+        // 1,200 earned, cap 1,000: min(1,000 − 1,200, 0) = −200.
+        let cut = component_cap(d("1000"), d("1200"), Granularity::Quarter, NOTES);
+        assert_eq!(cut.to_date, d("-200"));
+        assert_eq!(
+            cut.note,
+            "earned to date 1200.00 capped at 1000.00 per quarter"
+        );
+        // 800 earned: min(1,000 − 800, 0) = 0.
+        let under = component_cap(d("1000"), d("800"), Granularity::Quarter, NOTES);
+        assert_eq!(under.to_date, Decimal::ZERO);
+    }
+
+    #[test]
+    fn rounding_adjusts_by_rounded_minus_exact() {
+        // 10.005 half away from zero to 2 places = 10.01; adjustment 10.01 − 10.005 = 0.005.
+        let (effect, rounded) = round_earned(&Rounding::default(), d("10.005"), NOTES);
+        assert_eq!(rounded, d("10.01"));
+        assert_eq!(effect.to_date, d("0.005"));
+    }
+
+    #[test]
+    fn slices_below_a_threshold_earn_nothing() {
+        // Threshold 100: the slice 80 → 120 at 10% keeps 120 − 100 = 20, earning 2;
+        // the slice 0 → 50 lies wholly below and goes.
+        let mut pieces: Pieces = smallvec::smallvec![
+            slice(d("0"), d("50"), d("0.1")),
+            slice(d("80"), d("120"), d("0.1"))
+        ];
+        clip_slices_below(&mut pieces, d("100"));
+        assert_eq!(pieces.len(), 1);
+        assert_eq!(
+            (
+                pieces[0].from,
+                pieces[0].to,
+                pieces[0].base,
+                pieces[0].amount
+            ),
+            (d("100"), d("120"), d("20"), d("2.0"))
+        );
+    }
+
+    #[test]
+    fn a_deal_across_a_threshold_counts_for_its_share_above() {
+        // Threshold 100, deal of 20 from 90 to 110: share (110 − 100) ÷ 20 = 0.5; 4 × 0.5 = 2.
+        let mut pieces: Pieces = smallvec::smallvec![slice(d("0"), d("20"), d("0.2"))];
+        clip_share_below(&mut pieces, d("100"), d("90"), d("20"));
+        assert_eq!(pieces[0].amount, d("2"));
+        // From 70 to 90: wholly below, share 0, the piece goes.
+        clip_share_below(&mut pieces, d("100"), d("70"), d("20"));
+        assert!(pieces.is_empty());
+    }
+
+    #[test]
+    fn deal_cap_cuts_and_records_the_cut() {
+        let mut step = Step::default();
+        // 700 earned, cap 500: keeps 500, cut 700 − 500 = 200.
+        assert_eq!(
+            deal_cap(d("500"), d("700"), &mut step, Some(credit()), 2),
+            d("500")
+        );
+        assert_eq!(step.deal_capped, d("200"));
+        assert_eq!(step.lines.len(), 1);
+        assert_eq!(step.lines[0].amount, d("-200"));
+        // 400 earned: under the cap, unchanged, no line.
+        assert_eq!(
+            deal_cap(d("500"), d("400"), &mut step, Some(credit()), 2),
+            d("400")
+        );
+        assert_eq!(step.lines.len(), 1);
+    }
+
+    #[test]
+    fn deal_floor_lifts_a_deal_that_earns_something() {
+        let mut step = Step::default();
+        // 30 earned, floor 50: lifted by 50 − 30 = 20.
+        assert_eq!(
+            deal_floor(d("50"), d("30"), &mut step, Some(credit()), 2),
+            d("50")
+        );
+        assert_eq!(step.lines[0].amount, d("20"));
+        // Nothing earned, a credit note, or above the floor: unchanged.
+        for total in [d("0"), d("-10"), d("60")] {
+            assert_eq!(deal_floor(d("50"), total, &mut step, None, 2), total);
+        }
+        assert_eq!(step.lines.len(), 1);
+    }
 }

@@ -6,6 +6,11 @@
 //! (rows merge to their strongest outcome, see [`super::Outcome`]); a row is `Credited` only when it
 //! lies in a range some component (or its gate or multiplier) actually computes; entries of a
 //! measure are in (date, deal id) order, so results do not depend on input row order.
+//!
+//! The steps of a plan stretch (`compute_segment`): `component_spans`, `needed_measures`,
+//! `candidates` (the credits the plan reads; owned rows no needed measure selects are settled
+//! there), `sort_candidates`, one `Pass` over them that enters each into its measures, then
+//! `compute_components` and `record_outcomes`.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -271,6 +276,9 @@ fn sort_packed_keys<T: Copy>(items: &mut Vec<T>, key: impl Fn(&T) -> u64) {
     *items = sorted;
 }
 
+/// One plan stretch of the rep: the spans its components compute, the candidates (the rep's credits
+/// the plan reads) in (date, id) order, one pass that enters them into the measures, the components,
+/// then every candidate's outcome.
 fn compute_segment(
     ctx: &Context,
     rep_index: u32,
@@ -280,30 +288,50 @@ fn compute_segment(
     other: &[Grant],
     out: &mut RepOutcome,
 ) {
-    let inputs = ctx.inputs;
-    let deals = &inputs.deals;
-    let plan_index = seg.plan;
-    let plan = &inputs.plans[plan_index];
-    let bound = &ctx.plans[plan_index];
-    let run = ctx.settings.period;
-    let holder_column = plan
-        .crediting
-        .holder_of
-        .as_deref()
-        .and_then(|c| deals.column(c));
-    let reads = |g: &Grant| match g.kind {
-        CreditKind::Owner | CreditKind::Split | CreditKind::Overlay => holder_column.is_none(),
-        CreditKind::Territory => holder_column == Some(g.via as usize),
-        CreditKind::Rollup => plan.crediting.rollup.is_some(),
+    let plan = &ctx.inputs.plans[seg.plan];
+    let spans = component_spans(plan, ctx.settings.period, seg);
+    let active = needed_measures(plan, &spans);
+    let unused = Unused::new(ctx, plan, rep_index, rep, seg);
+    let (mut keyed, unread) = candidates(ctx, plan, seg, owned, other, &active, &unused);
+    sort_candidates(ctx, &mut keyed);
+    let pass = Pass {
+        ctx,
+        plan,
+        bound: &ctx.plans[seg.plan],
+        seg,
+        other,
+        active: &active,
     };
-    // Which payout periods each component computes: those ending in the run period while the rep is
-    // on the plan, preceded by the earlier ones of their measurement period (and plan cap period) for the true-up.
+    let (entries, marks) = pass.enter(&keyed, owned, out);
+
+    let rc = RepCtx {
+        ctx,
+        plan,
+        bound: pass.bound,
+        rep_index,
+        rep,
+        segment: *seg,
+        entries,
+    };
+    let components = compute_components(&rc, &spans, out);
+    record_outcomes(ctx, &keyed, &marks, &unread, &unused);
+    out.results.push(RepResult {
+        rep: rep_index,
+        plan: seg.plan,
+        assignment: seg.assignment,
+        components,
+    });
+}
+
+/// Which payout periods each component computes: those ending in the run period while the rep is
+/// on the plan, preceded by the earlier ones of their measurement period (and plan cap period) for
+/// the true-up. `None` for a component with no payout period in the run.
+fn component_spans(plan: &Plan, run: Period, seg: &Segment) -> Vec<Option<Span>> {
     let cap_period = plan.components.iter().find_map(|c| match &c.kind {
         ComponentKind::PlanCap(pc) => Some(pc.period),
         _ => None,
     });
-    let spans: Vec<Option<Span>> = plan
-        .components
+    plan.components
         .iter()
         .map(|comp| {
             let in_run: Vec<Period> = run
@@ -323,11 +351,14 @@ fn compute_segment(
                 in_run,
             })
         })
-        .collect();
+        .collect()
+}
 
-    // The measures the computed components read, and over which dates.
+/// The measures the computed components read (their own, their gate's and multiplier's, the
+/// weighted ones), each with the dates it is read over: (measure, from, to), by measure.
+fn needed_measures(plan: &Plan, spans: &[Option<Span>]) -> Vec<(usize, NaiveDate, NaiveDate)> {
     let mut needed: Vec<Option<(NaiveDate, NaiveDate)>> = vec![None; plan.measures.len()];
-    for (comp, span) in plan.components.iter().zip(&spans) {
+    for (comp, span) in plan.components.iter().zip(spans) {
         let Some(span) = span else { continue };
         if matches!(comp.kind, ComponentKind::PlanCap(_)) {
             continue;
@@ -348,43 +379,99 @@ fn compute_segment(
         }
         comp.weighted_measures().for_each(touch);
     }
-
-    let active: Vec<(usize, NaiveDate, NaiveDate)> = needed
+    needed
         .iter()
         .enumerate()
         .filter_map(|(m, r)| r.map(|(a, b)| (m, a, b)))
-        .collect();
+        .collect()
+}
 
-    // The dates the run looks at for this plan, whoever the rep: a deal outside them is out of
-    // period; inside them, not being employed or not on the plan says more.
-    let window = run_window(plan, run);
-    // The outcome of a credit that entered no measure (it was not selected, or not dated in range).
-    // A leaver is credited until their end date plus the plan's leaver window.
-    let last_day = super::leavers::last_credited_day(inputs, rep_index, rep);
-    let credited_on =
-        |d: NaiveDate| rep.start_date.is_none_or(|s| s <= d) && last_day.is_none_or(|l| d <= l);
-    // A deal without a close date that no measure selects is in no period: its filter says why.
-    let undated = |row: u32| {
-        ctx.blank_close_dates && deals.columns[deals.close_date].date(row as usize).is_none()
-    };
-    let unused = |row: u32, date: NaiveDate, selected: bool| {
-        if !selected && undated(row) {
+/// The outcome of a credit that entered no measure (it was not selected, or not dated in range).
+struct Unused<'a> {
+    ctx: &'a Context<'a>,
+    seg: &'a Segment,
+    rep: &'a Rep,
+    /// The dates the run looks at for this plan, whoever the rep: a deal outside them is out of
+    /// period; inside them, not being employed or not on the plan says more.
+    window: Option<(NaiveDate, NaiveDate)>,
+    /// A leaver is credited until their end date plus the plan's leaver window.
+    last_day: Option<NaiveDate>,
+}
+
+impl<'a> Unused<'a> {
+    fn new(
+        ctx: &'a Context<'a>,
+        plan: &Plan,
+        rep_index: u32,
+        rep: &'a Rep,
+        seg: &'a Segment,
+    ) -> Self {
+        Unused {
+            ctx,
+            seg,
+            rep,
+            window: run_window(plan, ctx.settings.period),
+            last_day: super::leavers::last_credited_day(ctx.inputs, rep_index, rep),
+        }
+    }
+
+    fn outcome(&self, row: u32, date: NaiveDate, selected: bool) -> Outcome {
+        if !selected && self.undated(row) {
             Outcome::Filtered
-        } else if window.is_none_or(|(a, b)| date < a || date > b) {
+        } else if self.window.is_none_or(|(a, b)| date < a || date > b) {
             Outcome::OutOfPeriod
-        } else if !credited_on(date) {
+        } else if !self.credited_on(date) {
             Outcome::RepInactive
-        } else if !seg.covers(date) {
+        } else if !self.seg.covers(date) {
             Outcome::NoPlan
         } else if selected {
             Outcome::OutOfPeriod
         } else {
             Outcome::Filtered
         }
-    };
+    }
 
-    // The owner's selections were computed in file order for the roster's plan: an owned row that
-    // no needed measure selects is settled here, without reading its value or sorting it.
+    /// Whether the rep is credited on `date`: employed, or a leaver within the leaver window.
+    fn credited_on(&self, date: NaiveDate) -> bool {
+        self.rep.start_date.is_none_or(|s| s <= date) && self.last_day.is_none_or(|l| date <= l)
+    }
+
+    /// A deal without a close date that no measure selects is in no period: its filter says why.
+    fn undated(&self, row: u32) -> bool {
+        let deals = &self.ctx.inputs.deals;
+        self.ctx.blank_close_dates && deals.columns[deals.close_date].date(row as usize).is_none()
+    }
+}
+
+/// Whether the plan reads a grant: a territory grant when it credits by that holder column, a
+/// roll-up when it has one, the others when it credits no holder column.
+fn plan_reads(plan: &Plan, holder_column: Option<usize>, g: &Grant) -> bool {
+    match g.kind {
+        CreditKind::Owner | CreditKind::Split | CreditKind::Overlay => holder_column.is_none(),
+        CreditKind::Territory => holder_column == Some(g.via as usize),
+        CreditKind::Rollup => plan.crediting.rollup.is_some(),
+    }
+}
+
+/// The rep's credits the plan reads (unsorted), and the rows it does not read (owned rows when
+/// the plan credits a holder column, grants of another kind). The owner's selections were computed
+/// in file order for the roster's plan: an owned row that no needed measure selects is settled
+/// here (its outcome recorded), without reading its value or sorting it.
+fn candidates(
+    ctx: &Context,
+    plan: &Plan,
+    seg: &Segment,
+    owned: OwnedSlice,
+    other: &[Grant],
+    active: &[(usize, NaiveDate, NaiveDate)],
+    unused: &Unused,
+) -> (Vec<Candidate>, Vec<u32>) {
+    let deals = &ctx.inputs.deals;
+    let holder_column = plan
+        .crediting
+        .holder_of
+        .as_deref()
+        .and_then(|c| deals.column(c));
     let precomputed = seg.assignment.is_none();
     let own_needed: u8 = active
         .iter()
@@ -396,7 +483,7 @@ fn compute_segment(
         for (at, o) in owned.iter().enumerate() {
             let mask = if precomputed { o.mask } else { credit::UNKNOWN };
             if mask != credit::UNKNOWN && mask & own_needed == 0 {
-                record(ctx, o.row, unused(o.row, o.date, false));
+                record(ctx, o.row, unused.outcome(o.row, o.date, false));
             } else {
                 keyed.push(Candidate {
                     date: o.date,
@@ -416,7 +503,7 @@ fn compute_segment(
         unread.extend_from_slice(owned.rows());
     }
     for (i, g) in other.iter().enumerate() {
-        if reads(g) {
+        if plan_reads(plan, holder_column, g) {
             keyed.push(Candidate {
                 date: deals.close_date(g.row as usize),
                 row: g.row,
@@ -429,11 +516,16 @@ fn compute_segment(
             unread.push(g.row);
         }
     }
-    // (date, id) order; when ids increase in file order, (date, row) is the same order and the ids
-    // are not read at all; otherwise they are compared only between deals of one day.
+    (keyed, unread)
+}
+
+/// (date, id) order; when ids increase in file order, (date, row) is the same order and the ids
+/// are not read at all; otherwise they are compared only between deals of one day.
+fn sort_candidates(ctx: &Context, keyed: &mut Vec<Candidate>) {
+    let deals = &ctx.inputs.deals;
     if ctx.ids_ascending && keyed.iter().all(|c| c.key != u64::MAX) {
         // Owner credits only, dated in the day range: (day, row) packed in one integer.
-        sort_packed_keys(&mut keyed, |c| c.key);
+        sort_packed_keys(keyed, |c| c.key);
     } else if ctx.ids_ascending {
         keyed.sort_unstable_by_key(|c| (c.date, c.row, c.grant));
     } else {
@@ -448,55 +540,133 @@ fn compute_segment(
                 .then_with(|| a.grant.cmp(&b.grant))
         });
     }
-    let grant_of = |c: &Candidate| c.grant.map(|i| &other[i as usize]);
+}
 
-    let mut selected = vec![false; keyed.len()];
-    let mut used = vec![false; keyed.len()];
-    let mut excepted = vec![false; keyed.len()];
-    let mut cancelled = vec![false; keyed.len()];
-    let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); plan.measures.len()];
-    for &(m, _, _) in &active {
-        entries[m].reserve(keyed.len());
+/// What the pass learnt of each candidate (by its place in the sorted candidates).
+struct Marks {
+    /// Some measure selects it.
+    selected: Vec<bool>,
+    /// It entered a measure.
+    used: Vec<bool>,
+    /// It was set aside (lenient mode): it leaves every measure.
+    excepted: Vec<bool>,
+    /// Cancelled, and the plan's clawback takes it out of the measures.
+    cancelled: Vec<bool>,
+}
+
+/// What the pass over a segment's candidates reads.
+struct Pass<'a> {
+    ctx: &'a Context<'a>,
+    plan: &'a Plan,
+    bound: &'a BoundPlan,
+    seg: &'a Segment,
+    other: &'a [Grant],
+    active: &'a [(usize, NaiveDate, NaiveDate)],
+}
+
+impl Pass<'_> {
+    /// One pass over the rep's candidates, every needed measure per deal: the entries of each
+    /// measure in (date, deal id) order, without the excepted deals, and the marks.
+    fn enter(
+        &self,
+        keyed: &[Candidate],
+        owned: OwnedSlice,
+        out: &mut RepOutcome,
+    ) -> (Vec<Vec<Entry>>, Marks) {
+        let n = keyed.len();
+        let mut marks = Marks {
+            selected: vec![false; n],
+            used: vec![false; n],
+            excepted: vec![false; n],
+            cancelled: vec![false; n],
+        };
+        let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); self.plan.measures.len()];
+        for &(m, _, _) in self.active {
+            entries[m].reserve(n);
+        }
+        let primary = self.primary_source();
+        let fetched = self.fetch(keyed, owned, primary);
+        for (local, cand) in keyed.iter().enumerate() {
+            self.enter_candidate(
+                local,
+                cand,
+                primary,
+                fetched[local],
+                &mut marks,
+                &mut entries,
+                out,
+            );
+        }
+        self.sort_by_other_dates(&mut entries);
+        drop_excepted(keyed, &marks.excepted, &mut entries);
+        (entries, marks)
     }
-    // The cells the measures read, fetched ahead in one tight pass: a rep's deals are scattered
-    // through the table, and independent reads overlap, where in the loop below each would stall it.
-    let primary = active
-        .iter()
-        .find_map(|&(m, _, _)| match bound.measures[m].value {
-            BoundValue::Number { source, .. } => Some(source),
-            BoundValue::Count => None,
-        });
-    // An owned deal's amount and currency were gathered beside it by the counting sort (read there
-    // in file order); a grant's are read from the table.
-    let primary_gathered = matches!(
-        (primary, owned.gathered_column()),
-        (Some(Source::Column(c)), Some(g)) if c == g
-    );
-    let fetched: Vec<Fetched> = keyed
-        .iter()
-        .map(|c| {
-            let (value, currency) = if c.at == u32::MAX {
-                (None, None)
-            } else {
-                owned.gathered(c.at as usize)
-            };
-            let row = c.row as usize;
-            Fetched {
-                number: match value {
-                    Some(v) if primary_gathered => Some(v),
-                    _ => primary.and_then(|s| bound.number(deals, s, row)),
-                },
-                currency: currency.unwrap_or_else(|| deals.currency_code(row)),
-            }
-        })
-        .collect();
-    // One pass over the rep's deals, every needed measure per deal.
-    for (local, cand) in keyed.iter().enumerate() {
+
+    /// The source of the first needed measure that reads a number: its cells are fetched ahead.
+    fn primary_source(&self) -> Option<Source> {
+        self.active
+            .iter()
+            .find_map(|&(m, _, _)| match self.bound.measures[m].value {
+                BoundValue::Number { source, .. } => Some(source),
+                BoundValue::Count => None,
+            })
+    }
+
+    /// The cells the measures read, fetched ahead in one tight pass: a rep's deals are scattered
+    /// through the table, and independent reads overlap, where in the pass each would stall it.
+    /// An owned deal's amount and currency were gathered beside it by the counting sort (read there
+    /// in file order); a grant's are read from the table.
+    fn fetch(
+        &self,
+        keyed: &[Candidate],
+        owned: OwnedSlice,
+        primary: Option<Source>,
+    ) -> Vec<Fetched> {
+        let deals = &self.ctx.inputs.deals;
+        let primary_gathered = matches!(
+            (primary, owned.gathered_column()),
+            (Some(Source::Column(c)), Some(g)) if c == g
+        );
+        keyed
+            .iter()
+            .map(|c| {
+                let (value, currency) = if c.at == u32::MAX {
+                    (None, None)
+                } else {
+                    owned.gathered(c.at as usize)
+                };
+                let row = c.row as usize;
+                Fetched {
+                    number: match value {
+                        Some(v) if primary_gathered => Some(v),
+                        _ => primary.and_then(|s| self.bound.number(deals, s, row)),
+                    },
+                    currency: currency.unwrap_or_else(|| deals.currency_code(row)),
+                }
+            })
+            .collect()
+    }
+
+    /// Enters one candidate into every needed measure that selects it and dates it in range,
+    /// valued (converted, cut to its kept share when cancelled, times its grant's share); marks it.
+    #[allow(clippy::too_many_arguments)]
+    fn enter_candidate(
+        &self,
+        local: usize,
+        cand: &Candidate,
+        primary: Option<Source>,
+        fetched: Fetched,
+        marks: &mut Marks,
+        entries: &mut [Vec<Entry>],
+        out: &mut RepOutcome,
+    ) {
+        let (ctx, plan, bound) = (self.ctx, self.plan, self.bound);
+        let deals = &ctx.inputs.deals;
         let r = cand.row as usize;
-        let grant = grant_of(cand);
+        let grant = cand.grant.map(|i| &self.other[i as usize]);
         let rolled_up = grant.is_some_and(|g| g.kind == CreditKind::Rollup);
         let mask = cand.mask;
-        for &(m, from, to) in &active {
+        for &(m, from, to) in self.active {
             let measure = &bound.measures[m];
             if (plan.measures[m].credit == MeasureCredit::Team) != rolled_up {
                 continue;
@@ -509,122 +679,161 @@ fn compute_segment(
             if !selects {
                 continue;
             }
-            selected[local] = true;
-            let date = if measure.date_column == deals.close_date {
-                if ctx.blank_close_dates && deals.columns[deals.close_date].date(r).is_none() {
-                    // Without a close date the deal cannot be placed in a period.
-                    set_aside(ctx, out, &mut excepted[local], no_close_date(ctx, plan, r));
-                    continue;
-                }
-                cand.date
-            } else {
-                match deals.columns[measure.date_column].date(r) {
-                    Some(d) => d,
-                    None => continue,
-                }
+            marks.selected[local] = true;
+            let Some(date) =
+                self.measure_date(measure.date_column, cand, &mut marks.excepted[local], out)
+            else {
+                continue;
             };
-            if date < from || date > to || !seg.covers(date) {
+            if date < from || date > to || !self.seg.covers(date) {
                 continue;
             }
             let number = match measure.value {
                 BoundValue::Number { source, .. } if Some(source) != primary => {
                     bound.number(deals, source, r)
                 }
-                _ => fetched[local].number,
+                _ => fetched.number,
             };
-            let currency = deals.currency_of_code(fetched[local].currency);
+            let currency = deals.currency_of_code(fetched.currency);
             match credit_value(ctx, plan, measure.value, r, date, number, currency) {
-                Ok(mut credit) => {
-                    // A cancelled deal leaves the measure (its cancelled part, when partial) if
-                    // the plan's clawback reduces attainment (see super::payment).
-                    if let Some(kept) = super::payment::kept_share(deals, plan, r) {
-                        if kept.is_zero() {
-                            cancelled[local] = true;
-                            continue;
-                        }
-                        credit.credited *= kept;
+                Ok(credit) => match self.held_share(credit, grant) {
+                    Some(credit) => {
+                        marks.used[local] = true;
+                        entries[m].push(Entry { date, credit });
                     }
-                    if let Some(g) = grant {
-                        credit.share = g.share;
-                        credit.kind = g.kind;
-                        credit.via = g.via;
-                        credit.credited *= g.share;
-                    }
-                    used[local] = true;
-                    entries[m].push(Entry { date, credit });
-                }
-                Err(d) => set_aside(ctx, out, &mut excepted[local], d),
+                    None => marks.cancelled[local] = true,
+                },
+                Err(d) => set_aside(ctx, out, &mut marks.excepted[local], d),
             }
         }
     }
-    for &(m, _, _) in &active {
-        if bound.measures[m].date_column != deals.close_date {
-            entries[m].sort_unstable_by(|a, b| {
-                a.date
-                    .cmp(&b.date)
-                    .then_with(|| deals.id_order(a.credit.deal as usize, b.credit.deal as usize))
-            });
+
+    /// The date a measure places a candidate at: its close date, or the measure's own date column;
+    /// `None` when it has none (a blank close date, where blank close dates are allowed, sets the
+    /// deal aside: it cannot be placed in a period).
+    fn measure_date(
+        &self,
+        date_column: usize,
+        cand: &Candidate,
+        excepted: &mut bool,
+        out: &mut RepOutcome,
+    ) -> Option<NaiveDate> {
+        let deals = &self.ctx.inputs.deals;
+        let r = cand.row as usize;
+        if date_column != deals.close_date {
+            return deals.columns[date_column].date(r);
         }
+        if self.ctx.blank_close_dates && deals.columns[deals.close_date].date(r).is_none() {
+            set_aside(
+                self.ctx,
+                out,
+                excepted,
+                no_close_date(self.ctx, self.plan, r),
+            );
+            return None;
+        }
+        Some(cand.date)
     }
 
-    if excepted.iter().any(|&e| e) {
-        let excepted_rows: Vec<u32> = keyed
-            .iter()
-            .zip(&excepted)
-            .filter(|(_, &e)| e)
-            .map(|(c, _)| c.row)
-            .collect();
-        for list in &mut entries {
-            list.retain(|e| !excepted_rows.contains(&e.credit.deal));
+    /// The credit as it enters the measure: a cancelled deal leaves the measure (`None`; its
+    /// cancelled part, when partial) if the plan's clawback reduces attainment (see
+    /// super::payment); a grant's credit is its share, of its kind.
+    fn held_share(&self, mut credit: Credit, grant: Option<&Grant>) -> Option<Credit> {
+        let deals = &self.ctx.inputs.deals;
+        if let Some(kept) = super::payment::kept_share(deals, self.plan, credit.deal as usize) {
+            if kept.is_zero() {
+                return None;
+            }
+            credit.credited *= kept;
         }
+        if let Some(g) = grant {
+            credit.share = g.share;
+            credit.kind = g.kind;
+            credit.via = g.via;
+            credit.credited *= g.share;
+        }
+        Some(credit)
     }
 
-    let rc = RepCtx {
-        ctx,
-        plan,
-        bound,
-        rep_index,
-        rep,
-        segment: *seg,
-        entries,
-    };
+    /// Entries arrive in (close date, id) order; a measure dated by another column is sorted again
+    /// by its own date, then id.
+    fn sort_by_other_dates(&self, entries: &mut [Vec<Entry>]) {
+        let deals = &self.ctx.inputs.deals;
+        for &(m, _, _) in self.active {
+            if self.bound.measures[m].date_column != deals.close_date {
+                entries[m].sort_unstable_by(|a, b| {
+                    a.date.cmp(&b.date).then_with(|| {
+                        deals.id_order(a.credit.deal as usize, b.credit.deal as usize)
+                    })
+                });
+            }
+        }
+    }
+}
+
+/// An excepted deal leaves every measure, including those it entered before it was set aside.
+fn drop_excepted(keyed: &[Candidate], excepted: &[bool], entries: &mut [Vec<Entry>]) {
+    if !excepted.iter().any(|&e| e) {
+        return;
+    }
+    let excepted_rows: Vec<u32> = keyed
+        .iter()
+        .zip(excepted)
+        .filter(|(_, &e)| e)
+        .map(|(c, _)| c.row)
+        .collect();
+    for list in entries {
+        list.retain(|e| !excepted_rows.contains(&e.credit.deal));
+    }
+}
+
+/// Every component with a span, in plan order; a plan cap reads the components before it.
+fn compute_components(
+    rc: &RepCtx,
+    spans: &[Option<Span>],
+    out: &mut RepOutcome,
+) -> Vec<ComponentResult> {
     let mut components: Vec<ComponentResult> = Vec::new();
     for (ci, span) in spans.iter().enumerate() {
         let Some(span) = span else { continue };
-        let periods = match &plan.components[ci].kind {
+        let periods = match &rc.plan.components[ci].kind {
             ComponentKind::PlanCap(pc) => {
-                component::compute_plan_cap(&rc, ci, pc, span, &components)
+                component::compute_plan_cap(rc, ci, pc, span, &components)
             }
-            _ => component::compute_component(&rc, ci, span, &mut out.diags),
+            _ => component::compute_component(rc, ci, span, &mut out.diags),
         };
         components.push(ComponentResult {
             component: ci,
             periods,
         });
     }
+    components
+}
 
+/// Each candidate's outcome (excepted, credited, cancelled, else why it entered no measure), and
+/// `NotCredited` for the rows the plan does not read.
+fn record_outcomes(
+    ctx: &Context,
+    keyed: &[Candidate],
+    marks: &Marks,
+    unread: &[u32],
+    unused: &Unused,
+) {
     for (local, cand) in keyed.iter().enumerate() {
-        let date = cand.date;
-        let status = if excepted[local] {
+        let status = if marks.excepted[local] {
             Outcome::Exception
-        } else if used[local] {
+        } else if marks.used[local] {
             Outcome::Credited
-        } else if cancelled[local] {
+        } else if marks.cancelled[local] {
             Outcome::Cancelled
         } else {
-            unused(cand.row, date, selected[local])
+            unused.outcome(cand.row, cand.date, marks.selected[local])
         };
         record(ctx, cand.row, status);
     }
-    for &r in &unread {
+    for &r in unread {
         record(ctx, r, Outcome::NotCredited);
     }
-    out.results.push(RepResult {
-        rep: rep_index,
-        plan: plan_index,
-        assignment: seg.assignment,
-        components,
-    });
 }
 
 /// A selected deal that cannot be credited: an error, or in lenient mode an exception (once per
