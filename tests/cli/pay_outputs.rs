@@ -4,29 +4,7 @@
 
 use std::path::Path;
 
-use crate::util::{dec, parse_csv, payout, tree, workspace};
-
-/// `payout -w WS run --period P --format csv --out <tmp> EXTRA...`; the output folder.
-fn run_out(ws: &str, period: &str, extra: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let out = payout()
-        .args(["-w", ws, "run", "--period", period, "--format", "csv", "-q"])
-        .arg("--out")
-        .arg(dir.path())
-        .args(extra)
-        .output()
-        .expect("payout runs");
-    assert!(
-        out.status.success(),
-        "payout run failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    dir
-}
-
-fn read(dir: &Path, relative: &str) -> String {
-    std::fs::read_to_string(dir.join(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
-}
+use crate::util::{dec, parse_csv, payout, read, run_out, tree, workspace};
 
 /// The manifest's output paths.
 fn manifest_outputs(dir: &Path) -> Vec<String> {

@@ -416,3 +416,26 @@ pub fn owned(v: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
         .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
         .collect()
 }
+
+/// `payout -w WS run --period P --format csv --out <tmp> EXTRA...`; the output folder.
+pub fn run_out(ws: &str, period: &str, extra: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let out = payout()
+        .args(["-w", ws, "run", "--period", period, "--format", "csv", "-q"])
+        .arg("--out")
+        .arg(dir.path())
+        .args(extra)
+        .output()
+        .expect("payout runs");
+    assert!(
+        out.status.success(),
+        "payout run failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
+/// A file of an output folder, as text.
+pub fn read(dir: &Path, relative: &str) -> String {
+    std::fs::read_to_string(dir.join(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
+}

@@ -152,7 +152,7 @@ fn draw_lines(
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{dec, period};
+    use super::super::tests::{dec, period, shown};
     use super::*;
     use crate::money::fmt_amount;
 
@@ -174,14 +174,6 @@ mod tests {
 
     fn money(d: Decimal) -> String {
         fmt_amount(d, 2)
-    }
-
-    /// (kind, amount, balance) of each line.
-    fn shown(lines: &[Entry]) -> Vec<(LineKind, Decimal, Option<Decimal>)> {
-        lines
-            .iter()
-            .map(|e| (e.kind, e.amount, e.balance))
-            .collect()
     }
 
     #[test]

@@ -421,6 +421,14 @@ pub(super) mod tests {
         s.parse().unwrap()
     }
 
+    /// (kind, amount, balance) of each line.
+    pub fn shown(lines: &[Entry]) -> Vec<(LineKind, Decimal, Option<Decimal>)> {
+        lines
+            .iter()
+            .map(|e| (e.kind, e.amount, e.balance))
+            .collect()
+    }
+
     /// A ledger row of R1's first component, paid in `paid_in`, for itself.
     pub fn ledger_row(paid_in: &str, kind: Option<LineKind>, amount: i64) -> LedgerRow {
         let p = period(paid_in);

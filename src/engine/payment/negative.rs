@@ -247,16 +247,8 @@ fn open_periods_by_month(
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{dec, period, period_result, run_of};
+    use super::super::tests::{dec, period, period_result, run_of, shown};
     use super::*;
-
-    /// (kind, amount, balance) of each line.
-    fn shown(lines: &[Entry]) -> Vec<(LineKind, Decimal, Option<Decimal>)> {
-        lines
-            .iter()
-            .map(|e| (e.kind, e.amount, e.balance))
-            .collect()
-    }
 
     #[test]
     fn a_negative_month_is_carried_and_deducted_from_the_next() {
