@@ -168,6 +168,10 @@ fn a_statement_of_the_example_shows_its_lines_and_pay_currency() {
         "{page}"
     );
     assert!(page.contains("Paid in EUR: 18,330.76 EUR"), "{page}");
+    // Deals are named by the export's Opportunity Name (mapped to deal_name in payout.toml): Tyler
+    // Brooks (A004) closed OPP-10100 "Globex - Cloud New Business" on 03/11/2026.
+    let page = read(dir.path(), "statements/2026-03/A004.html");
+    assert!(page.contains("Globex - Cloud New Business"), "{page}");
     // On every page of the example, each component's printed lines add up to its printed total.
     let folder = dir.path().join("statements/2026-03");
     for entry in std::fs::read_dir(&folder).unwrap() {
