@@ -45,6 +45,18 @@ pub struct Context {
     pub measures: Vec<String>,
 }
 
+impl Context {
+    /// Whether metrics of deals per rep can be computed: the deal metrics' reason first, then the
+    /// rep metrics'.
+    fn deal_and_rep_state(&self) -> Result<(), String> {
+        self.deal_state
+            .as_ref()
+            .map(|_| ())
+            .map_err(Clone::clone)
+            .and(self.rep_state.clone())
+    }
+}
+
 /// Every metric of every group (sorted by label), then of the total.
 pub fn rows(groups: &Groups, dims: usize, cx: &Context) -> Vec<Metric> {
     let mut out = Vec::new();
@@ -438,12 +450,7 @@ fn velocity(rows: &mut Rows, acc: &Acc, cx: &Context) {
 }
 
 fn productivity(rows: &mut Rows, acc: &Acc, cx: &Context) {
-    let state = cx
-        .deal_state
-        .as_ref()
-        .map(|_| ())
-        .map_err(Clone::clone)
-        .and(cx.rep_state.clone());
+    let state = cx.deal_and_rep_state();
     for (name, b, m, none) in [
         (
             "bookings_per_rep_month",
@@ -469,12 +476,7 @@ fn productivity(rows: &mut Rows, acc: &Acc, cx: &Context) {
 }
 
 fn cost_of_sales(rows: &mut Rows, acc: &Acc, cx: &Context) {
-    let state = cx
-        .deal_state
-        .as_ref()
-        .map(|_| ())
-        .map_err(Clone::clone)
-        .and(cx.rep_state.clone());
+    let state = cx.deal_and_rep_state();
     if cx.rep_state.is_ok() {
         let p = acc.payable;
         rows.push("payable", Unit::Money, Ok(p), Some(p), None);

@@ -117,6 +117,25 @@ fn draw_recover_from(src: &Source, d: &RawDraw, diags: &mut Diagnostics) -> Opti
     Some(from)
 }
 
+/// A share from 0% to 100% (`what` names the key in messages); `plan-number-negative` outside it.
+fn share(
+    src: &Source,
+    v: &Spanned<toml::Value>,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<Decimal> {
+    let f = src.decimal(v, what, true).map_err(|d| diags.push(d)).ok()?;
+    if f < Decimal::ZERO || f > Decimal::ONE {
+        diags.push(src.error(
+            "plan-number-negative",
+            v.span(),
+            format!("{what} must be a share from 0% to 100%"),
+        ));
+        return None;
+    }
+    Some(f)
+}
+
 /// `clawback.percent_of_paid`: a share from 0% to 100% (`plan-number-negative` otherwise), default
 /// 100%; a share of what was paid has no meaning when the cancelled deal leaves the measures
 /// (`plan-clawback-percent`: set `reduce_attainment = false`).
@@ -128,18 +147,7 @@ fn clawback_percent(
     let Some(v) = &c.get_ref().percent_of_paid else {
         return Some(Decimal::ONE);
     };
-    let f = src
-        .decimal(v, "the clawback's `percent_of_paid`", true)
-        .map_err(|d| diags.push(d))
-        .ok()?;
-    if f < Decimal::ZERO || f > Decimal::ONE {
-        diags.push(src.error(
-            "plan-number-negative",
-            v.span(),
-            "the clawback's `percent_of_paid` must be a share from 0% to 100%",
-        ));
-        return None;
-    }
+    let f = share(src, v, "the clawback's `percent_of_paid`", diags)?;
     if c.get_ref().reduce_attainment != Some(false) {
         diags.push(
             src.error(
@@ -235,21 +243,7 @@ pub(crate) fn parse_payment(
     let hold = raw.hold.as_ref().and_then(|h| {
         let at_booking = match &h.get_ref().at_booking {
             None => Decimal::ZERO,
-            Some(v) => {
-                let f = src
-                    .decimal(v, "the hold's `at_booking`", true)
-                    .map_err(|d| diags.push(d))
-                    .ok()?;
-                if f < Decimal::ZERO || f > Decimal::ONE {
-                    diags.push(src.error(
-                        "plan-number-negative",
-                        v.span(),
-                        "the hold's `at_booking` must be a share from 0% to 100%",
-                    ));
-                    return None;
-                }
-                f
-            }
+            Some(v) => share(src, v, "the hold's `at_booking`", diags)?,
         };
         Some(Hold {
             at_booking,
