@@ -8,8 +8,11 @@ use clap::{Args, ValueEnum};
 
 use super::{resolve_period, stdout_write, Global};
 use crate::data::snapshots::read_insight_files;
+use crate::engine::RunResult;
 use crate::engine::Settings;
-use crate::insights::{compute_insights, groups::parse_dim, Insights, Sources};
+use crate::insights::{
+    complete, compute_insights, deal_figures, groups::parse_dim, Insights, Sources,
+};
 use crate::report::insights as render;
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,15 +75,8 @@ pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
         lines: false,
         lenient: global.lenient,
     };
-    let run = payments.compute(&inputs, settings)?;
-    timer.lap("compute the run");
-    global.warn(&inputs, &run);
-    if !global.quiet {
-        super::print_diagnostics(&warnings);
-    }
     let sources = Sources {
         inputs: &inputs,
-        run: &run,
         stages: &ws.stages,
         settings: ws.insights,
         snapshots: &snapshots,
@@ -94,9 +90,27 @@ pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
         currency: &ws.currency,
     };
     if args.format == InsightsFormat::Html {
-        return write_html(global, &sources, args);
+        let run = payments.compute(&inputs, settings)?;
+        timer.lap("compute the run");
+        global.warn(&inputs, &run);
+        if !global.quiet {
+            super::print_diagnostics(&warnings);
+        }
+        return write_html(global, &sources, &run, args);
     }
-    let insights = compute_insights(&sources, &dims)?;
+    // The deals pass needs no run: both are computed at once (each in parallel), so the cores
+    // the run leaves idle between its steps work on the deals.
+    let (run, figures) = rayon::join(
+        || payments.compute(&inputs, settings),
+        || deal_figures(&sources, &dims),
+    );
+    let run = run?;
+    timer.lap("compute the run and the deals pass");
+    global.warn(&inputs, &run);
+    if !global.quiet {
+        super::print_diagnostics(&warnings);
+    }
+    let insights = complete(figures?, &sources, &run, &dims)?;
     timer.lap("compute the insights");
     for need in &insights.needs {
         global.message(need);
@@ -107,7 +121,12 @@ pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
 }
 
 /// The HTML report: the totals and the metrics by rep, by team and by plan and rep.
-fn write_html(global: &Global, sources: &Sources, args: &InsightsArgs) -> anyhow::Result<i32> {
+fn write_html(
+    global: &Global,
+    sources: &Sources,
+    run: &RunResult,
+    args: &InsightsArgs,
+) -> anyhow::Result<i32> {
     use crate::insights::groups::{Dim, RosterField};
     if !args.by.is_empty() {
         anyhow::bail!("--by does not apply to --format html (the report has its own sections: by rep, by team, by plan)");
@@ -119,10 +138,10 @@ fn write_html(global: &Global, sources: &Sources, args: &InsightsArgs) -> anyhow
         ),
         None => None,
     };
-    let total = compute_insights(sources, &[])?;
-    let by_rep = compute_insights(sources, &[Dim::Rep])?;
-    let by_team = compute_insights(sources, &[Dim::Team])?;
-    let by_plan_rep = compute_insights(sources, &[Dim::Roster(RosterField::Plan), Dim::Rep])?;
+    let total = compute_insights(sources, run, &[])?;
+    let by_rep = compute_insights(sources, run, &[Dim::Rep])?;
+    let by_team = compute_insights(sources, run, &[Dim::Team])?;
+    let by_plan_rep = compute_insights(sources, run, &[Dim::Roster(RosterField::Plan), Dim::Rep])?;
     for need in &total.needs {
         global.message(need);
     }
@@ -131,7 +150,7 @@ fn write_html(global: &Global, sources: &Sources, args: &InsightsArgs) -> anyhow
         by_rep: &by_rep,
         by_team: &by_team,
         by_plan_rep: &by_plan_rep,
-        curves: &crate::insights::curves::plan_curves(sources),
+        curves: &crate::insights::curves::plan_curves(sources, run),
     };
     let page = crate::report::html::render_insights_html(&report, template.as_deref())?;
     match &args.out {

@@ -18,8 +18,10 @@ use super::Sources;
 use crate::data::deals::NO_OWNER;
 use crate::data::DealTable;
 use crate::diag::Diagnostic;
+use crate::engine::{RepResult, RunResult};
 use crate::period::Granularity;
 use crate::stages::StageCategory;
+use rayon::prelude::*;
 
 /// Everything a group's metrics are computed from.
 #[derive(Debug, Default, Clone)]
@@ -92,11 +94,15 @@ impl Groups {
     }
 
     pub fn acc(&mut self, key: &Key) -> &mut Acc {
-        let next = self.groups.len();
-        let i = *self.index.entry(key.clone()).or_insert(next);
-        if i == next {
-            self.groups.push((key.clone(), Acc::default()));
-        }
+        let i = match self.index.get(key) {
+            Some(&i) => i,
+            None => {
+                let i = self.groups.len();
+                self.index.insert(key.clone(), i);
+                self.groups.push((key.clone(), Acc::default()));
+                i
+            }
+        };
         &mut self.groups[i].1
     }
 
@@ -222,9 +228,9 @@ pub fn fx_missing(deals: &DealTable, row: usize) -> Diagnostic {
 /// What a rep brings to rep metrics: per quota measure (measure, quota), the first component with a
 /// quota, the payable.
 #[derive(Default)]
-struct RepTotals {
+struct RepTotals<'a> {
     in_run: bool,
-    components: Vec<(String, Decimal, Decimal)>,
+    components: SmallVec<[(&'a str, Decimal, Decimal); 2]>,
     primary: Option<(Decimal, Decimal)>,
     /// The first component's measure credited by the past as-of date.
     primary_as_of: Decimal,
@@ -234,17 +240,15 @@ struct RepTotals {
     payable: Decimal,
 }
 
-fn rep_totals(sources: &Sources) -> Vec<RepTotals> {
-    let mut out: Vec<RepTotals> = (0..sources.inputs.roster.len())
-        .map(|_| RepTotals::default())
-        .collect();
-    for r in &sources.run.reps {
+impl<'a> RepTotals<'a> {
+    /// The totals of one rep result (a rep's plan assignment in the run).
+    fn of(sources: &'a Sources, past_as_of: Option<NaiveDate>, r: &RepResult) -> RepTotals<'a> {
         let plan = &sources.inputs.plans[r.plan];
-        let t = &mut out[r.rep as usize];
-        t.in_run = true;
-        t.plan = r.plan;
-        let mut primary_seen = false;
-        let mut seen: SmallVec<[&str; 4]> = SmallVec::new();
+        let mut t = RepTotals {
+            in_run: true,
+            plan: r.plan,
+            ..RepTotals::default()
+        };
         for c in &r.components {
             t.payable += c
                 .periods
@@ -253,40 +257,69 @@ fn rep_totals(sources: &Sources) -> Vec<RepTotals> {
                 .map(|p| p.payable)
                 .sum::<Decimal>();
             // One component per quota measure: two components on one measure share its quota.
-            let id = &plan.components[c.component].quota_measure;
-            if seen.contains(&id.as_str()) {
+            let id = plan.components[c.component].quota_measure.as_str();
+            if t.components.iter().any(|(i, _, _)| *i == id) {
                 continue;
             }
             let Some((measure, quota)) = measure_and_quota(c) else {
                 continue;
             };
-            seen.push(id);
-            match t.components.iter_mut().find(|(i, _, _)| i == id) {
+            t.components.push((id, measure, quota));
+            if t.primary.is_none() {
+                t.primary = Some((measure, quota));
+                if let Some(d) = past_as_of {
+                    t.primary_as_of = measured_by(c, d);
+                }
+                t.primary_months = measured_months(c);
+            }
+        }
+        t
+    }
+
+    /// Add the totals of the rep's next result.
+    fn merge(&mut self, o: RepTotals<'a>) {
+        self.in_run = true;
+        self.plan = o.plan;
+        self.payable += o.payable;
+        for (id, measure, quota) in o.components {
+            match self.components.iter_mut().find(|(i, _, _)| *i == id) {
                 Some((_, m, q)) => {
                     *m += measure;
                     *q += quota;
                 }
-                None => t.components.push((id.clone(), measure, quota)),
-            }
-            if !primary_seen {
-                primary_seen = true;
-                let p = t.primary.get_or_insert((Decimal::ZERO, Decimal::ZERO));
-                p.0 += measure;
-                p.1 += quota;
-                if let Some(d) = sources.past_as_of {
-                    t.primary_as_of += measured_by(c, d);
-                }
-                t.primary_months += measured_months(c);
+                None => self.components.push((id, measure, quota)),
             }
         }
+        if let Some((measure, quota)) = o.primary {
+            let p = self.primary.get_or_insert((Decimal::ZERO, Decimal::ZERO));
+            p.0 += measure;
+            p.1 += quota;
+            self.primary_as_of += o.primary_as_of;
+            self.primary_months += o.primary_months;
+        }
+    }
+}
+
+/// Every rep's totals (by roster index), from the rep results in parallel, merged in run order.
+fn rep_totals<'a>(sources: &'a Sources, run: &RunResult) -> Vec<RepTotals<'a>> {
+    let each: Vec<RepTotals> = run
+        .reps
+        .par_iter()
+        .map(|r| RepTotals::of(sources, sources.past_as_of, r))
+        .collect();
+    let mut out: Vec<RepTotals> = (0..sources.inputs.roster.len())
+        .map(|_| RepTotals::default())
+        .collect();
+    for (r, t) in run.reps.iter().zip(each) {
+        out[r.rep as usize].merge(t);
     }
     out
 }
 
 /// Each rep of the run with a quota: (rep, plan, quota of the first component with one, months
 /// of its measurement periods in the run), for the plans' curves.
-pub fn primary_quotas(sources: &Sources) -> Vec<(u32, usize, Decimal, usize)> {
-    rep_totals(sources)
+pub fn primary_quotas(sources: &Sources, run: &RunResult) -> Vec<(u32, usize, Decimal, usize)> {
+    rep_totals(sources, run)
         .into_iter()
         .enumerate()
         .filter_map(|(r, t)| Some((r as u32, t.plan, t.primary?.1, t.primary_months)))
@@ -344,32 +377,46 @@ fn measure_and_quota(c: &crate::engine::ComponentResult) -> Option<(Decimal, Dec
     total
 }
 
-/// The reps pass: attainment, payable and rep-months, for groupings of rep dimensions only.
-pub fn add_reps(groups: &mut Groups, dims: &[Dim], sources: &Sources) {
-    let months = sources.period.periods_of(Granularity::Month);
-    for (r, totals) in rep_totals(sources).into_iter().enumerate() {
-        if !totals.in_run {
+/// A rep's months in the period, ramped and ramping (a month the rep works part of counts for
+/// its share of days).
+fn rep_months(sources: &Sources, r: u32, months: &[crate::period::Period]) -> (Decimal, Decimal) {
+    let rep = sources.inputs.roster.get(r);
+    let (mut ramped, mut ramping_months) = (Decimal::ZERO, Decimal::ZERO);
+    for m in months {
+        let from = rep.start_date.map_or(m.start(), |s| s.max(m.start()));
+        let to = rep.end_date.map_or(m.end(), |e| e.min(m.end()));
+        if to < from {
             continue;
         }
-        let rep = sources.inputs.roster.get(r as u32);
-        let codes: Vec<SmallVec<[u32; 2]>> = (0..dims.len())
-            .map(|d| SmallVec::from_slice(groups.rep_codes.of(Some(r as u32), d)))
-            .collect();
-        let (mut ramped, mut ramping_months) = (Decimal::ZERO, Decimal::ZERO);
-        for m in &months {
-            let from = rep.start_date.map_or(m.start(), |s| s.max(m.start()));
-            let to = rep.end_date.map_or(m.end(), |e| e.min(m.end()));
-            if to < from {
-                continue;
+        let share = match (from == m.start(), to == m.end()) {
+            (true, true) => Decimal::ONE,
+            _ => {
+                Decimal::from((to - from).num_days() + 1)
+                    / Decimal::from((m.end() - m.start()).num_days() + 1)
             }
-            let share = Decimal::from((to - from).num_days() + 1)
-                / Decimal::from((m.end() - m.start()).num_days() + 1);
-            if ramping(sources, r as u32, m.start()) {
-                ramping_months += share;
-            } else {
-                ramped += share;
-            }
+        };
+        if ramping(sources, r, m.start()) {
+            ramping_months += share;
+        } else {
+            ramped += share;
         }
+    }
+    (ramped, ramping_months)
+}
+
+/// The reps pass: attainment, payable and rep-months, for groupings of rep dimensions only.
+pub fn add_reps(groups: &mut Groups, dims: &[Dim], sources: &Sources, run: &RunResult) {
+    let months = sources.period.periods_of(Granularity::Month);
+    let reps: Vec<(u32, RepTotals, (Decimal, Decimal))> = rep_totals(sources, run)
+        .into_par_iter()
+        .enumerate()
+        .filter(|(_, t)| t.in_run)
+        .map(|(r, t)| (r as u32, t, rep_months(sources, r as u32, &months)))
+        .collect();
+    for (r, totals, (ramped, ramping_months)) in reps {
+        let codes: Vec<SmallVec<[u32; 2]>> = (0..dims.len())
+            .map(|d| SmallVec::from_slice(groups.rep_codes.of(Some(r), d)))
+            .collect();
         groups.add(&cross(&codes), |acc| {
             acc.reps += 1;
             acc.payable += totals.payable;
@@ -383,9 +430,10 @@ pub fn add_reps(groups: &mut Groups, dims: &[Dim], sources: &Sources) {
                         c.2 += q;
                         c.3.extend(att);
                     }
-                    None => acc
-                        .components
-                        .push((id.clone(), *m, *q, att.into_iter().collect())),
+                    None => {
+                        acc.components
+                            .push((id.to_string(), *m, *q, att.into_iter().collect()))
+                    }
                 }
             }
             match totals

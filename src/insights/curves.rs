@@ -92,9 +92,9 @@ fn tiers_at(t: &crate::plan::RateTable, a: Decimal, quota: Decimal) -> Decimal {
 }
 
 /// The curve of every plan of the run with a drawable first quota component, by plan id.
-pub fn plan_curves(sources: &Sources) -> Vec<PlanCurve> {
+pub fn plan_curves(sources: &Sources, run: &crate::engine::RunResult) -> Vec<PlanCurve> {
     let plans = &sources.inputs.plans;
-    let totals = super::collect::primary_quotas(sources);
+    let totals = super::collect::primary_quotas(sources, run);
     let mut out = Vec::new();
     for (p, plan) in plans.iter().enumerate() {
         let Some(shape) = shape_of(plan) else {

@@ -10,7 +10,10 @@
 //! less than 2^31 each; the weighted pipeline in i128), turned into decimals once per group. Any
 //! other deal is added as decimals. Both are exact, so the sums are those of adding
 //! every deal as a decimal. Medians select ranks among each group's integer mantissas (see
-//! [`super::stats::quantile_of_mantissas`]), gathered per group by a counting sort.
+//! [`super::stats::quantile_of_mantissas`]): each block sorts its values by slot (a counting sort
+//! in the block's worker), then each group's slices are gathered from the blocks, in parallel over
+//! the groups, while the total's median is taken beside them. A median does not depend on the
+//! order of its values, so neither does the output.
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -292,7 +295,7 @@ struct Lists<T> {
     loose: Vec<T>,
 }
 
-impl<T: Copy> Lists<T> {
+impl<T: Copy + Default> Lists<T> {
     #[inline]
     fn push(&mut self, slots: &[u32], value: T, covered: bool) {
         for &s in slots {
@@ -301,6 +304,59 @@ impl<T: Copy> Lists<T> {
         }
         if !covered || slots.is_empty() {
             self.loose.push(value);
+        }
+    }
+
+    /// The values by slot (a counting sort over the block's `slots` slots), in the block's worker.
+    fn grouped(self, slots: usize) -> Grouped<T> {
+        let mut offsets = vec![0usize; slots + 1];
+        for &s in &self.slots {
+            offsets[s as usize + 1] += 1;
+        }
+        for s in 0..slots {
+            offsets[s + 1] += offsets[s];
+        }
+        let mut values = vec![T::default(); self.values.len()];
+        let mut next = offsets.clone();
+        for (&s, &v) in self.slots.iter().zip(&self.values) {
+            values[next[s as usize]] = v;
+            next[s as usize] += 1;
+        }
+        Grouped {
+            offsets,
+            values,
+            loose: self.loose,
+        }
+    }
+}
+
+/// A block's [`Lists`] by slot: slot `s`'s values at `offsets[s]..offsets[s + 1]`.
+struct Grouped<T> {
+    offsets: Vec<usize>,
+    values: Vec<T>,
+    loose: Vec<T>,
+}
+
+impl<T: Copy> Grouped<T> {
+    fn of(&self, slot: u32) -> &[T] {
+        &self.values[self.offsets[slot as usize]..self.offsets[slot as usize + 1]]
+    }
+}
+
+/// A block's won sizes (as mantissas and as decimals) and cycle days, by slot.
+struct BlockValues {
+    sizes: Grouped<i32>,
+    exact_sizes: Grouped<Decimal>,
+    days: Grouped<i32>,
+}
+
+impl BlockValues {
+    fn of(p: &mut Partial) -> BlockValues {
+        let slots = p.keys.len();
+        BlockValues {
+            sizes: std::mem::take(&mut p.sizes).grouped(slots),
+            exact_sizes: std::mem::take(&mut p.exact_sizes).grouped(slots),
+            days: std::mem::take(&mut p.days).grouped(slots),
         }
     }
 }
@@ -427,7 +483,7 @@ pub fn run(
     // A few large blocks per thread: each block's accumulators are merged once.
     let chunk = (deals.len() / (rayon::current_num_threads() * 2)).max(1 << 16);
     let starts: Vec<usize> = (0..deals.len()).step_by(chunk).collect();
-    let partials: Vec<Partial> = starts
+    let partials: Vec<(Partial, BlockValues)> = starts
         .into_par_iter()
         .map(|start| {
             let mut p = Partial::new(keys);
@@ -443,7 +499,8 @@ pub fn run(
             for row in start..end {
                 pass.add_row(&mut p, row);
             }
-            p
+            let values = BlockValues::of(&mut p);
+            (p, values)
         })
         .collect();
     pass.finish(partials)
@@ -650,7 +707,7 @@ impl<'a> Pass<'a> {
     }
 
     /// Merge the blocks' accumulators (in block order) and compute each group's medians.
-    fn finish(&self, partials: Vec<Partial>) -> DealResults {
+    fn finish(&self, blocks: Vec<(Partial, BlockValues)>) -> DealResults {
         let scale = self.scale.unwrap_or(0);
         let mut index: FxHashMap<u64, u32> = FxHashMap::default();
         let mut keys: Vec<u64> = Vec::new();
@@ -659,11 +716,9 @@ impl<'a> Pass<'a> {
         let mut total = Sums::default();
         let mut total_exact = DealSums::default();
         let mut errors = Vec::new();
-        let mut remaps = Vec::with_capacity(partials.len());
-        let mut sizes = Vec::new();
-        let mut exact_sizes = Vec::new();
-        let mut days = Vec::new();
-        for p in partials {
+        let mut remaps = Vec::with_capacity(blocks.len());
+        let mut values = Vec::with_capacity(blocks.len());
+        for (p, v) in blocks {
             let mut remap = Vec::with_capacity(p.keys.len());
             for (slot, key) in p.keys.iter().enumerate() {
                 let block_sums = p.sums.get(slot);
@@ -689,28 +744,13 @@ impl<'a> Pass<'a> {
             total_exact.add(&p.total_exact);
             errors.extend(p.errors);
             remaps.push(remap);
-            sizes.push(p.sizes);
-            exact_sizes.push(p.exact_sizes);
-            days.push(p.days);
+            values.push(v);
         }
-        let n = keys.len();
-        let covered = self.covered;
-        let (mut size_values, size_offsets, size_loose) = gather(sizes, &remaps, n);
-        let (exact_values, exact_offsets, exact_loose) = gather(exact_sizes, &remaps, n);
-        let (mut day_values, day_offsets, day_loose) = gather(days, &remaps, n);
-        let medians: Vec<(Median, CycleDays)> = {
-            let size_slices = split_mut(&mut size_values, &size_offsets);
-            let day_slices = split_mut(&mut day_values, &day_offsets);
-            size_slices
-                .into_par_iter()
-                .zip(day_slices)
-                .enumerate()
-                .map(|(g, (s, d))| {
-                    let e = &exact_values[exact_offsets[g]..exact_offsets[g + 1]];
-                    (median_size(s, scale, e), cycle_days(d))
-                })
-                .collect()
-        };
+        let slots = slots_of_groups(&remaps, keys.len());
+        let (medians, (total_sizes, total_cycle)) = rayon::join(
+            || group_medians(&values, &slots, scale),
+            || total_medians(&values, self.covered, scale),
+        );
         let groups = keys
             .into_iter()
             .zip(sums)
@@ -727,15 +767,6 @@ impl<'a> Pass<'a> {
                 }
             })
             .collect();
-        let (mut all_sizes, all_exact, mut all_days) = if covered {
-            size_values.extend(size_loose);
-            day_values.extend(day_loose);
-            let mut e = exact_values;
-            e.extend(exact_loose);
-            (size_values, e, day_values)
-        } else {
-            (size_loose, exact_loose, day_loose)
-        };
         let mut total_sums = total.decimals(scale, self.weight_scale);
         total_sums.add(&total_exact);
         errors.sort_by_key(|d: &Diagnostic| d.line);
@@ -744,12 +775,84 @@ impl<'a> Pass<'a> {
             total: GroupDeals {
                 key: 0,
                 sums: total_sums,
-                won_sizes: median_size(&mut all_sizes, scale, &all_exact),
-                cycle: cycle_days(&mut all_days),
+                won_sizes: total_sizes,
+                cycle: total_cycle,
             },
             errors,
         }
     }
+}
+
+/// For each block, each group's slot in it (`u32::MAX`: the group has no deal in the block).
+fn slots_of_groups(remaps: &[Vec<u32>], groups: usize) -> Vec<Vec<u32>> {
+    remaps
+        .iter()
+        .map(|remap| {
+            let mut slots = vec![u32::MAX; groups];
+            for (slot, &g) in remap.iter().enumerate() {
+                if g != u32::MAX {
+                    slots[g as usize] = slot as u32;
+                }
+            }
+            slots
+        })
+        .collect()
+}
+
+/// Each group's median won size and cycle days, in parallel over the groups: a group's values are
+/// its slices of every block, copied into the worker's buffers.
+fn group_medians(
+    blocks: &[BlockValues],
+    slots: &[Vec<u32>],
+    scale: u32,
+) -> Vec<(Median, CycleDays)> {
+    let groups = slots.first().map_or(0, Vec::len);
+    (0..groups)
+        .into_par_iter()
+        .map_init(
+            || (Vec::new(), Vec::new(), Vec::new()),
+            |(sizes, exact, days), g| {
+                sizes.clear();
+                exact.clear();
+                days.clear();
+                for (b, s) in blocks.iter().zip(slots) {
+                    let slot = s[g];
+                    if slot != u32::MAX {
+                        sizes.extend_from_slice(b.sizes.of(slot));
+                        exact.extend_from_slice(b.exact_sizes.of(slot));
+                        days.extend_from_slice(b.days.of(slot));
+                    }
+                }
+                (median_size(sizes, scale, exact), cycle_days(days))
+            },
+        )
+        .collect()
+}
+
+/// The total's median won size and cycle days: with every deal in at most one group (`covered`),
+/// every block's values and those of no group; otherwise the blocks' loose values (every deal).
+fn total_medians(blocks: &[BlockValues], covered: bool, scale: u32) -> (Median, CycleDays) {
+    let mut sizes = total_values(blocks.iter().map(|b| &b.sizes), covered);
+    let exact = total_values(blocks.iter().map(|b| &b.exact_sizes), covered);
+    let mut days = total_values(blocks.iter().map(|b| &b.days), covered);
+    (
+        median_size(&mut sizes, scale, &exact),
+        cycle_days(&mut days),
+    )
+}
+
+fn total_values<'a, T: Copy + 'a>(
+    lists: impl Iterator<Item = &'a Grouped<T>>,
+    covered: bool,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for l in lists {
+        if covered {
+            out.extend_from_slice(&l.values);
+        }
+        out.extend_from_slice(&l.loose);
+    }
+    out
 }
 
 /// The category of each stage value as the pass uses it.
@@ -785,47 +888,6 @@ fn deal_credits(sources: &Sources, row: usize) -> SmallVec<[(u32, Decimal); 2]> 
         return splits;
     }
     SmallVec::from_slice(&[(sources.inputs.deals.reps[row], Decimal::ONE)])
-}
-
-/// Every group's values contiguous (group `g`'s at `offsets[g]..offsets[g + 1]`, by counting
-/// sort), and the loose values of every block.
-fn gather<T: Copy + Default>(
-    lists: Vec<Lists<T>>,
-    remaps: &[Vec<u32>],
-    groups: usize,
-) -> (Vec<T>, Vec<usize>, Vec<T>) {
-    let mut offsets = vec![0usize; groups + 1];
-    for (l, remap) in lists.iter().zip(remaps) {
-        for &s in &l.slots {
-            offsets[remap[s as usize] as usize + 1] += 1;
-        }
-    }
-    for g in 0..groups {
-        offsets[g + 1] += offsets[g];
-    }
-    let mut values = vec![T::default(); offsets[groups]];
-    let mut next = offsets.clone();
-    let mut loose = Vec::new();
-    for (l, remap) in lists.into_iter().zip(remaps) {
-        for (&s, &v) in l.slots.iter().zip(&l.values) {
-            let g = remap[s as usize] as usize;
-            values[next[g]] = v;
-            next[g] += 1;
-        }
-        loose.extend(l.loose);
-    }
-    (values, offsets, loose)
-}
-
-/// The slices of `values` between consecutive offsets.
-fn split_mut<'v, T>(mut values: &'v mut [T], offsets: &[usize]) -> Vec<&'v mut [T]> {
-    let mut out = Vec::with_capacity(offsets.len().saturating_sub(1));
-    for w in offsets.windows(2) {
-        let (head, tail) = std::mem::take(&mut values).split_at_mut(w[1] - w[0]);
-        out.push(head);
-        values = tail;
-    }
-    out
 }
 
 /// The median of sizes given as mantissas at `scale` and as decimals.

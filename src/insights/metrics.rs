@@ -87,7 +87,10 @@ pub fn rows(groups: &Groups, dims: usize, cx: &Context) -> Vec<Metric> {
             rows
         })
         .collect();
-    out.extend(per_group.into_iter().flatten());
+    out.reserve(per_group.iter().map(Vec::len).sum::<usize>() + 64);
+    for rows in per_group {
+        out.extend(rows);
+    }
     metrics_of(
         &vec![ALL.to_string(); dims].into(),
         &groups.total,

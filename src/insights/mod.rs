@@ -32,8 +32,6 @@ use crate::stages::{InsightSettings, StageCategory, Stages};
 /// What the insights are computed from.
 pub struct Sources<'a> {
     pub inputs: &'a Inputs,
-    /// The run of the same period (`payout run`'s numbers).
-    pub run: &'a RunResult,
     pub stages: &'a Stages,
     pub settings: InsightSettings,
     pub snapshots: &'a [Snapshot],
@@ -97,9 +95,27 @@ pub struct Insights {
 /// The total's label.
 pub const ALL: &str = "(all)";
 
-/// Compute the insights. `Err` when stage values are not mapped (`stage-unmapped`) or a deal's
-/// amount has no FX rate (`fx-rate-missing`).
-pub fn compute_insights(sources: &Sources, dims: &[Dim]) -> Result<Insights, InvalidInput> {
+/// Compute the insights from the run of the same period (`payout run`'s numbers). `Err` when
+/// stage values are not mapped (`stage-unmapped`) or a deal's amount has no FX rate
+/// (`fx-rate-missing`).
+pub fn compute_insights(
+    sources: &Sources,
+    run: &RunResult,
+    dims: &[Dim],
+) -> Result<Insights, InvalidInput> {
+    complete(deal_figures(sources, dims)?, sources, run, dims)
+}
+
+/// The groups with their deal figures: what the deals alone give, before the run is needed (so a
+/// caller can compute it beside the run).
+pub struct DealFigures {
+    groups: collect::Groups,
+    deal_state: Result<usize, String>,
+    needs: Vec<String>,
+}
+
+/// The deals pass over the groups of `dims` (see [`compute_insights`] for the errors).
+pub fn deal_figures(sources: &Sources, dims: &[Dim]) -> Result<DealFigures, InvalidInput> {
     let mut groups = collect::Groups::new(dims, sources);
     let mut needs = Vec::new();
     let deals = &sources.inputs.deals;
@@ -119,9 +135,28 @@ pub fn compute_insights(sources: &Sources, dims: &[Dim]) -> Result<Insights, Inv
             return Err(InvalidInput(errors));
         }
     }
+    Ok(DealFigures {
+        groups,
+        deal_state,
+        needs,
+    })
+}
+
+/// The insights from the deal figures and the run: rep metrics, leads, slips, coverage, the rows.
+pub fn complete(
+    figures: DealFigures,
+    sources: &Sources,
+    run: &RunResult,
+    dims: &[Dim],
+) -> Result<Insights, InvalidInput> {
+    let DealFigures {
+        mut groups,
+        deal_state,
+        mut needs,
+    } = figures;
     let rep_dims = dims.iter().all(Dim::of_rep);
     if rep_dims {
-        collect::add_reps(&mut groups, dims, sources);
+        collect::add_reps(&mut groups, dims, sources, run);
     }
     let lead_state = lead_state(sources, dims, &mut needs);
     if let (Ok(()), Some(leads)) = (&lead_state, sources.leads) {
@@ -151,7 +186,7 @@ pub fn compute_insights(sources: &Sources, dims: &[Dim]) -> Result<Insights, Inv
         slip_state,
         missing_snapshots,
         coverage,
-        has_created: deals.column("created_date").is_some(),
+        has_created: sources.inputs.deals.column("created_date").is_some(),
         measures: groups
             .total
             .components
@@ -183,6 +218,10 @@ fn categorize(
         .iter()
         .map(|v| sources.stages.get(v.trim()).copied())
         .collect();
+    // Every value mapped: no row to report (the usual case; the rows are not read).
+    if categories.iter().all(Option::is_some) {
+        return Ok(categories);
+    }
     let mut unmapped: Vec<(usize, u64, u64)> = Vec::new();
     for row in 0..table.len() {
         let code = codes.get(row) as usize;

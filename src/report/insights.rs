@@ -29,13 +29,25 @@ pub fn machine(value: Decimal) -> String {
 
 /// A value for people: percentages with one decimal, money with two, days and hours with one.
 pub fn human(unit: Unit, value: Decimal) -> String {
+    let mut s = String::new();
+    push_human(&mut s, unit, value);
+    s
+}
+
+/// [`human`], appended to `out`.
+fn push_human(out: &mut String, unit: Unit, value: Decimal) {
+    use std::fmt::Write as _;
     let r = |v: Decimal, p| v.round_dp_with_strategy(p, RoundingStrategy::MidpointAwayFromZero);
-    match unit {
-        Unit::Ratio => format!("{:.1}%", r(value * Decimal::ONE_HUNDRED, 1)),
-        Unit::Money | Unit::MoneyPerDay => grouped(r(value, 2), 2),
-        Unit::Days | Unit::Hours => r(value, 1).normalize().to_string(),
-        Unit::Count => value.normalize().to_string(),
-    }
+    // Writing to a String cannot fail.
+    let _ = match unit {
+        Unit::Ratio => write!(out, "{:.1}%", r(value * Decimal::ONE_HUNDRED, 1)),
+        Unit::Money | Unit::MoneyPerDay => {
+            crate::money::push_grouped(out, r(value, 2), 2);
+            Ok(())
+        }
+        Unit::Days | Unit::Hours => write!(out, "{}", r(value, 1).normalize()),
+        Unit::Count => write!(out, "{}", value.normalize()),
+    };
 }
 
 /// A metric's name for people (the HTML report's cards): the id's words, with the ids whose words
@@ -97,11 +109,43 @@ fn detail_with(m: &Metric, number: fn(Decimal) -> String) -> String {
     }
 }
 
+/// [`detail`], appended to `out`.
+fn push_detail(out: &mut String, m: &Metric) {
+    if let (Some(reason), None) = (&m.reason, m.value) {
+        out.push_str(reason);
+        return;
+    }
+    match (m.numerator, m.denominator) {
+        (Some(n), Some(d)) => {
+            push_short(out, n);
+            out.push_str(" / ");
+            push_short(out, d);
+        }
+        (None, Some(d)) => {
+            out.push_str("of ");
+            push_short(out, d);
+        }
+        _ => {}
+    }
+    if let Some(note) = &m.reason {
+        out.push_str(" (");
+        out.push_str(note);
+        out.push(')');
+    }
+}
+
 /// A numerator or denominator in the table: at most 6 decimal places (CSV and JSON keep them all).
 fn short(v: Decimal) -> String {
-    v.round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero)
-        .normalize()
-        .to_string()
+    let mut s = String::new();
+    push_short(&mut s, v);
+    s
+}
+
+fn push_short(out: &mut String, v: Decimal) {
+    use std::fmt::Write as _;
+    let v = v.round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero);
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{}", v.normalize());
 }
 
 /// The table's cells of a metric: its group's labels, the metric, the value, the detail.
@@ -155,19 +199,27 @@ fn plain_table(
         .map(|rows| {
             let mut text = String::with_capacity(rows.len() * 64);
             let mut widths = vec![0; header.len()];
+            // Append a cell with `push`, note its width; None when it is not plain.
+            let mut cell = |text: &mut String, i: usize, push: &dyn Fn(&mut String)| {
+                let start = text.len();
+                push(text);
+                let c = &text[start..];
+                widths[i] = widths[i].max(c.len());
+                let ok = plain(c);
+                text.push('\x1f');
+                ok.then_some(())
+            };
             for m in rows {
-                let value = m.value.map_or("n/a".into(), |v| human(m.unit, v));
-                let detail = detail(m);
-                let cells = m.group.iter().map(String::as_str);
-                let cells = cells.chain([&*m.metric, &value, &detail]);
-                for (i, cell) in cells.enumerate() {
-                    if !plain(cell) {
-                        return None;
-                    }
-                    widths[i] = widths[i].max(cell.len());
-                    text.push_str(cell);
-                    text.push('\x1f');
+                let g = m.group.len();
+                for (i, label) in m.group.iter().enumerate() {
+                    cell(&mut text, i, &|t| t.push_str(label))?;
                 }
+                cell(&mut text, g, &|t| t.push_str(&m.metric))?;
+                cell(&mut text, g + 1, &|t| match m.value {
+                    Some(v) => push_human(t, m.unit, v),
+                    None => t.push_str("n/a"),
+                })?;
+                cell(&mut text, g + 2, &|t| push_detail(t, m))?;
             }
             Some((text, widths, rows.len()))
         })
@@ -192,11 +244,16 @@ fn plain_table(
             if i > 0 {
                 text.push('┆');
             }
-            let pad = " ".repeat(w - cell.len());
-            match i == right {
-                true => text.extend([" ", &pad, cell, " "]),
-                false => text.extend([" ", cell, &pad, " "]),
+            let pad = w - cell.len();
+            text.push(' ');
+            if i == right {
+                text.extend(std::iter::repeat_n(' ', pad));
+                text.push_str(cell);
+            } else {
+                text.push_str(cell);
+                text.extend(std::iter::repeat_n(' ', pad));
             }
+            text.push(' ');
         }
         text.push_str("│\n");
     };
