@@ -178,6 +178,16 @@ pub fn render_table(insights: &Insights, mut out: impl Write) -> anyhow::Result<
     Ok(())
 }
 
+/// Append `n` spaces.
+fn push_spaces(text: &mut String, mut n: usize) {
+    const SPACES: &str = "                                                                ";
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        text.push_str(&SPACES[..k]);
+        n -= k;
+    }
+}
+
 /// Rows per block of the plain table (formatted in parallel).
 const TABLE_BLOCK: usize = 4096;
 
@@ -247,11 +257,11 @@ fn plain_table(
             let pad = w - cell.len();
             text.push(' ');
             if i == right {
-                text.extend(std::iter::repeat_n(' ', pad));
+                push_spaces(text, pad);
                 text.push_str(cell);
             } else {
                 text.push_str(cell);
-                text.extend(std::iter::repeat_n(' ', pad));
+                push_spaces(text, pad);
             }
             text.push(' ');
         }
