@@ -226,15 +226,21 @@ fn categorize(
     for row in 0..table.len() {
         let code = codes.get(row) as usize;
         if categories[code].is_none() {
+            // The first line in the file, whatever the table's row order.
+            let line = table.line(row);
             match unmapped.iter_mut().find(|u| u.0 == code) {
-                Some(u) => u.1 += 1,
-                None => unmapped.push((code, 1, table.line(row))),
+                Some(u) => {
+                    u.1 += 1;
+                    u.2 = u.2.min(line);
+                }
+                None => unmapped.push((code, 1, line)),
             }
         }
     }
     if unmapped.is_empty() {
         return Ok(categories);
     }
+    unmapped.sort_by_key(|u| u.2);
     let diags = unmapped
         .into_iter()
         .map(|(code, rows, line)| {
