@@ -481,7 +481,7 @@ impl DealTable {
     }
 
     /// The ids as a plain arena again (before a row is added).
-    fn plain_ids(&mut self) {
+    pub(super) fn plain_ids(&mut self) {
         if let Some(coded) = self.coded.take() {
             let (bytes, ends) = self.decoded.take().unwrap_or_else(|| coded.decode());
             (self.id_bytes, self.id_ends) = (bytes, ends);
