@@ -115,7 +115,7 @@ pub fn compute_traced(
     if diags.has_errors() {
         return Err(InvalidInput(diags.into_sorted()));
     }
-    credits.attach_selections(&credit::owner_selections(inputs, &plans));
+    credits.attach_selections(credit::owner_selections(inputs, &plans));
     let ids_ascending = inputs.deals.ids_ascending();
     let ctx = Context {
         inputs,

@@ -41,7 +41,10 @@ pub fn read_deals(
     diags: &mut Diagnostics,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> anyhow::Result<DealTable> {
-    read_deals_in_blocks(spec, roster, options, diags, progress, BLOCK)
+    let mut table = read_deals_in_blocks(spec, roster, options, diags, progress, BLOCK)?;
+    // Once the read's buffers are gone: the rows in owner order (see `owner_order.rs`).
+    table.sort_by_owner(roster.len());
+    Ok(table)
 }
 
 /// [`read_deals`], reading `block` bytes at a time (the tests read in small blocks).
