@@ -385,7 +385,7 @@ fn owners_sorted(
         .len()
         .div_ceil(rayon::current_num_threads().max(1) * 2)
         .max(1 << 16);
-    let (offsets, rows, cells) = counting_sort(&deals.reps, reps, split, chunk, |row| {
+    let (offsets, rows, cells) = counting_sort(&deals.owner_list(), reps, split, chunk, |row| {
         pack(
             day_of(deals.close_date(row)),
             currency.map_or(0, |codes| codes[row]),
@@ -634,7 +634,7 @@ pub(crate) fn owner_selections(inputs: &Inputs, plans: &[super::BoundPlan]) -> V
         .enumerate()
         .for_each(|(chunk, cells)| {
             let first = chunk << 16;
-            let owners = &deals.reps[first..first + cells.len()];
+            let owners: Vec<u32> = deals.owners_of(first..first + cells.len()).collect();
             // Each row's owner's plan (usize::MAX: none with masks), and the plans present.
             let mut plans_here: Vec<usize> = Vec::new();
             let row_plan: Vec<usize> = owners

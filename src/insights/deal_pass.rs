@@ -568,7 +568,7 @@ impl<'a> Pass<'a> {
         days: Option<i32>,
     ) {
         let deals = &self.sources.inputs.deals;
-        let owner = deals.reps[row];
+        let owner = deals.owner(row);
         let ramp = kind == WON && self.ramping(owner, close);
         let stale = kind == OPEN && close < self.sources.as_of;
         let deal_part = self.keys.deal_part(deals, row, close);
@@ -784,7 +784,7 @@ fn deal_credits(sources: &Sources, row: usize) -> SmallVec<[(u32, Decimal); 2]> 
     if !splits.is_empty() {
         return splits;
     }
-    SmallVec::from_slice(&[(sources.inputs.deals.reps[row], Decimal::ONE)])
+    SmallVec::from_slice(&[(sources.inputs.deals.owner(row), Decimal::ONE)])
 }
 
 /// Every group's values contiguous (group `g`'s at `offsets[g]..offsets[g + 1]`, by counting

@@ -18,8 +18,12 @@ impl DealTable {
     pub(super) fn sort_by_owner(&mut self, reps: usize) {
         let highest = self.reps.par_iter().filter(|&&r| r != NO_OWNER).max();
         let reps = highest.map_or(reps, |&r| reps.max(r as usize + 1));
-        let (starts, dest) = owner_destinations(&self.reps, reps);
+        let (mut starts, dest) = owner_destinations(&self.reps, reps);
+        starts.push(dest.len() as u32);
+        self.owner_blocks = block_owners(&starts, dest.len());
         self.owner_starts = starts;
+        // From here on the owners are the ranges (see `owner`), not a list.
+        self.reps = Vec::new();
         if dest
             .par_iter()
             .enumerate()
@@ -27,8 +31,6 @@ impl DealTable {
         {
             return;
         }
-        // The owners are rebuilt from the ranges: not moved, and not held while the columns move.
-        self.reps = Vec::new();
         self.file_rows = if self.file_rows.is_empty() {
             scatter_with(dest.len(), &dest, |row| row as u32)
         } else {
@@ -41,16 +43,101 @@ impl DealTable {
                 ColumnValues::Date(dates) => *dates = scatter(dates, &dest),
             }
         }
-        drop(dest);
-        self.reps = owners_of_ranges(&self.owner_starts, self.file_rows.len());
     }
 
     /// Where each rep's rows start when the rows are in owner order (see the module): rep `r`'s
-    /// rows are `starts[r]..starts[r + 1]`, and rows from `starts[reps]` on have no owner. `None`
-    /// when the rows are not in that order (a row was added after the sort).
+    /// rows are `starts[r]..starts[r + 1]`, rows from `starts[reps]` to the last entry (the row
+    /// count) have no owner. `None` when the rows are not in that order (a row was added after
+    /// the sort).
     pub fn owner_ranges(&self) -> Option<&[u32]> {
         (!self.owner_starts.is_empty()).then_some(&self.owner_starts[..])
     }
+
+    /// Roster index of the row's owner, or [`NO_OWNER`] when its `rep_id` is empty.
+    #[inline]
+    pub fn owner(&self, row: usize) -> u32 {
+        if self.owner_starts.is_empty() {
+            return self.reps[row];
+        }
+        self.owner_of_bucket(self.bucket_of(row))
+    }
+
+    /// The owners of rows `rows`, in row order.
+    pub fn owners_of(&self, rows: std::ops::Range<usize>) -> impl Iterator<Item = u32> + '_ {
+        let listed = self.reps.get(rows.clone()).unwrap_or_default();
+        let ranged = (!self.owner_starts.is_empty() && !rows.is_empty()).then(|| {
+            let mut bucket = self.bucket_of(rows.start);
+            rows.clone().map(move |row| {
+                while self.owner_starts[bucket + 1] as usize <= row {
+                    bucket += 1;
+                }
+                self.owner_of_bucket(bucket)
+            })
+        });
+        listed.iter().copied().chain(ranged.into_iter().flatten())
+    }
+
+    /// The owner of every row, in row order.
+    pub fn owners(&self) -> impl Iterator<Item = u32> + '_ {
+        self.owners_of(0..self.len())
+    }
+
+    /// The owners as a list, one per row (made from the ranges when the rows are in owner order).
+    pub fn owner_list(&self) -> std::borrow::Cow<'_, [u32]> {
+        if self.owner_starts.is_empty() {
+            std::borrow::Cow::Borrowed(&self.reps)
+        } else {
+            std::borrow::Cow::Owned(self.owners().collect())
+        }
+    }
+
+    /// The owners listed row by row again (before a row is added out of owner order).
+    pub(super) fn list_owners(&mut self) {
+        if !self.owner_starts.is_empty() {
+            self.reps = self.owners().collect();
+            self.owner_starts = Vec::new();
+            self.owner_blocks = Vec::new();
+        }
+    }
+
+    /// The range (see [`Self::owner_ranges`]) holding `row`: between those of the first rows of
+    /// its block and of the next, found by halving.
+    #[inline]
+    fn bucket_of(&self, row: usize) -> usize {
+        let block = row >> BLOCK_BITS;
+        let lo = self.owner_blocks[block] as usize;
+        let hi = self
+            .owner_blocks
+            .get(block + 1)
+            .map_or(self.owner_starts.len() - 1, |&b| b as usize + 1);
+        lo + self.owner_starts[lo..hi].partition_point(|&s| s as usize <= row) - 1
+    }
+
+    #[inline]
+    fn owner_of_bucket(&self, bucket: usize) -> u32 {
+        if bucket + 2 >= self.owner_starts.len() {
+            NO_OWNER
+        } else {
+            bucket as u32
+        }
+    }
+}
+
+/// Rows per block of the owners' index.
+const BLOCK_BITS: u32 = 10;
+
+/// The range holding the first row of each block of `1 << BLOCK_BITS` rows (see
+/// [`DealTable::owner_ranges`]): where looking a row's owner up starts.
+fn block_owners(starts: &[u32], rows: usize) -> Vec<u32> {
+    let mut out = Vec::with_capacity(rows.div_ceil(1 << BLOCK_BITS));
+    let mut bucket = 0;
+    for first in (0..rows).step_by(1 << BLOCK_BITS) {
+        while starts[bucket + 1] as usize <= first {
+            bucket += 1;
+        }
+        out.push(bucket as u32);
+    }
+    out
 }
 
 /// Rows of `reps` reps' owners stably sorted by owner ([`NO_OWNER`] last): where each owner's rows
@@ -94,15 +181,6 @@ fn owner_destinations(owners: &[u32], reps: usize) -> (Vec<u32>, Vec<u32>) {
             }
         });
     (starts, dest)
-}
-
-/// The owner of each of `rows` rows from the owners' ranges ([`NO_OWNER`] past the last).
-fn owners_of_ranges(starts: &[u32], rows: usize) -> Vec<u32> {
-    let mut owners = vec![NO_OWNER; rows];
-    for (rep, range) in starts.windows(2).enumerate() {
-        owners[range[0] as usize..range[1] as usize].fill(rep as u32);
-    }
-    owners
 }
 
 /// `values` moved to their places: `out[dest[row]] = values[row]`.
@@ -164,9 +242,36 @@ mod tests {
         assert_eq!(dest, vec![5, 0, 7, 3, 1, 6, 8, 4, 2]);
         let placed = scatter(&[10, 11, 12, 13, 14, 15, 16, 17, 18], &dest);
         assert_eq!(placed, vec![11, 14, 18, 13, 17, 10, 15, 12, 16]);
-        assert_eq!(
-            owners_of_ranges(&starts, 9),
-            vec![0, 0, 0, 1, 1, 2, 2, n, n]
-        );
+    }
+
+    /// Owners read from the ranges are the owners sorted, one by one or in runs, whatever the
+    /// empty ranges (reps without deals) and blocks.
+    #[test]
+    fn owners_read_back_from_the_ranges() {
+        let n = NO_OWNER;
+        // 5,000 rows: rep (row mod 7) · 3 of 30 reps (reps not a multiple of 3 have no deals),
+        // every 11th row without an owner.
+        let owners: Vec<u32> = (0..5000u32)
+            .map(|r| if r % 11 == 0 { n } else { r % 7 * 3 })
+            .collect();
+        for reps in [19, 30] {
+            let mut table = DealTable {
+                reps: owners.clone(),
+                ..DealTable::default()
+            };
+            table.sort_by_owner(reps);
+            let mut sorted = owners.clone();
+            sorted.sort();
+            assert_eq!(table.len(), 5000);
+            assert_eq!(table.owners().collect::<Vec<_>>(), sorted);
+            for row in (0..5000).step_by(7) {
+                assert_eq!(table.owner(row), sorted[row], "{row}");
+                let run: Vec<u32> = table.owners_of(row..5000.min(row + 1500)).collect();
+                assert_eq!(run, sorted[row..5000.min(row + 1500)], "{row}");
+            }
+            table.list_owners();
+            assert_eq!(table.owner(4999), n);
+            assert_eq!(table.owner_list().into_owned(), sorted);
+        }
     }
 }

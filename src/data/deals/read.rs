@@ -743,7 +743,7 @@ mod tests {
                     .unwrap();
             let mut out = format!("{:?}\n", table.info);
             for row in 0..table.len() {
-                out += &format!("{} {} {}", table.id(row), table.line(row), table.reps[row]);
+                out += &format!("{} {} {}", table.id(row), table.line(row), table.owner(row));
                 for c in &table.columns {
                     out += &format!(" {}", c.display(row));
                 }

@@ -366,10 +366,13 @@ pub struct DealTable {
     /// order), or empty while the rows are in file order.
     pub(super) file_rows: Vec<u32>,
     /// Where each rep's rows start while the rows are in owner order (see `owner_order.rs`),
-    /// empty otherwise.
+    /// then the row count; empty otherwise.
     pub(super) owner_starts: Vec<u32>,
-    /// Roster index of the deal's owner, or [`NO_OWNER`] when its `rep_id` is empty.
-    pub reps: Vec<u32>,
+    /// The range of `owner_starts` holding the first row of each block of 1,024 rows.
+    pub(super) owner_blocks: Vec<u32>,
+    /// Roster index of each row's owner, or [`NO_OWNER`] when its `rep_id` is empty, while the
+    /// rows are not in owner order (see [`DealTable::owner`]; empty otherwise).
+    pub(super) reps: Vec<u32>,
     /// The header of the owner column in the file.
     pub rep_header: String,
     pub columns: Vec<DealColumn>,
@@ -419,11 +422,14 @@ impl DealTable {
     }
 
     pub fn len(&self) -> usize {
-        self.reps.len()
+        match self.owner_starts.last() {
+            Some(&rows) => rows as usize,
+            None => self.reps.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.reps.is_empty()
+        self.len() == 0
     }
 
     /// The ids back to back and their ends (empty while they have one width): the plain arena, or
@@ -622,7 +628,7 @@ impl DealTable {
         if !self.file_rows.is_empty() {
             self.file_rows.push(rows as u32);
         }
-        self.owner_starts = Vec::new();
+        self.list_owners();
         self.reps.push(rep);
         for (column, cell) in self.columns.iter_mut().zip(cells) {
             match (&mut column.values, cell) {
