@@ -45,6 +45,27 @@ impl DealTable {
         }
     }
 
+    /// Drop every row (cells, ids, lines, owners), keeping the columns' names, types and
+    /// dictionaries: for a run that writes no deal, once the engine has read them.
+    pub fn release_rows(&mut self) {
+        for column in &mut self.columns {
+            match &mut column.values {
+                ColumnValues::Text { codes, .. } => *codes = Codes::default(),
+                ColumnValues::Decimal(d) => *d = Decimals::default(),
+                ColumnValues::Date(dates) => *dates = Vec::new(),
+            }
+        }
+        self.coded = None;
+        self.decoded = std::sync::OnceLock::new();
+        self.id_bytes = String::new();
+        self.id_ends = Vec::new();
+        self.lines = Vec::new();
+        self.file_rows = Vec::new();
+        self.owner_starts = Vec::new();
+        self.owner_blocks = Vec::new();
+        self.reps = Vec::new();
+    }
+
     /// Where each rep's rows start when the rows are in owner order (see the module): rep `r`'s
     /// rows are `starts[r]..starts[r + 1]`, rows from `starts[reps]` to the last entry (the row
     /// count) have no owner. `None` when the rows are not in that order (a row was added after
@@ -272,6 +293,19 @@ mod tests {
             table.list_owners();
             assert_eq!(table.owner(4999), n);
             assert_eq!(table.owner_list().into_owned(), sorted);
+            // Released, the table has no rows left but keeps its columns.
+            table.columns.push(crate::data::DealColumn {
+                name: "stage".into(),
+                header: "Stage".into(),
+                ty: crate::data::ColumnType::Text,
+                values: ColumnValues::Text {
+                    dict: vec!["won".into()],
+                    codes: Codes::Byte(vec![0; 5000]),
+                },
+            });
+            table.release_rows();
+            assert_eq!((table.len(), table.owners().count()), (0, 0));
+            assert_eq!(table.columns[0].text_code("won"), Some(0));
         }
     }
 }
