@@ -292,7 +292,7 @@ fn cancelled_deals(inputs: &Inputs) -> BTreeMap<u32, Vec<u32>> {
     });
     let deals = &inputs.deals;
     if let (true, Some(c)) = (reduces, deals.column("cancel_date")) {
-        for (row, &rep) in deals.reps.iter().enumerate() {
+        for (row, rep) in deals.owners().enumerate() {
             if deals.columns[c].date(row).is_some() {
                 out.entry(rep).or_default().push(row as u32);
             }

@@ -69,7 +69,7 @@ pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<i32> {
     let mut not_credited: Vec<_> = result
         .not_credited
         .iter()
-        .filter(|(row, _)| inputs.deals.reps[*row as usize] == rep_index)
+        .filter(|(row, _)| inputs.deals.owner(*row as usize) == rep_index)
         .cloned()
         .collect();
     // Shares of other reps' deals not credited to this rep (e.g. after their end date).

@@ -67,7 +67,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     // folder's manifest, or the JSON summary. Hashing a large deals file costs a core for a third
     // of a second per 700 MB, so a summary on stdout alone skips it.
     let recorded = args.out.is_some() || args.format == Format::Json;
-    let (ws, inputs, payments) = global.load_payments(recorded)?;
+    let (ws, mut inputs, payments) = global.load_payments(recorded)?;
     timer.lap("read workspace, plans and data");
     let period = resolve_period(&ws, args.period.as_deref())?;
     let manifest = if recorded {
@@ -97,8 +97,16 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     if !global.guards_pass(&ws, &inputs, &result, None) {
         return refuse(args, &result);
     }
-    // Without --out nothing is traced: the engine's tables go before the summary is built.
-    let tracer = tracer.filter(|_| args.out.is_some());
+    // Without --out nothing is traced: the engine's tables go before the summary is built, and
+    // so do the deals' cells (the summary reads the run's results, not the deals).
+    let tracer = match &args.out {
+        Some(_) => tracer,
+        None => {
+            drop(tracer);
+            inputs.deals.release_rows();
+            None
+        }
+    };
     // The payroll file (a `[payroll]` section) before anything is printed: a roster column it
     // names and the file lacks stops the run here.
     let payroll = match &args.out {

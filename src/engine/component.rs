@@ -84,6 +84,8 @@ pub(crate) fn compute_component(
         }
         m = m.next();
     }
+    // Kept for the whole run, a rep and component at a time: without the growth's spare room.
+    out.shrink_to_fit();
     out
 }
 

@@ -77,11 +77,16 @@ fn day_of(date: chrono::NaiveDate) -> u16 {
         .unwrap_or(FAR_DAY)
 }
 
-/// A rep's owned deals: rows and their cells gathered beside them ([`Gathered`]).
+/// A rep's owned deals: the rep's range of the table's rows when they are in owner order (read
+/// where they are), else rows and their cells gathered beside them ([`Gathered`]).
 #[derive(Clone, Copy)]
 pub(crate) struct OwnedSlice<'a> {
+    /// The first row and how many, when the rows are read in place.
+    range: (u32, u32),
+    /// The rows and their gathered cells, when they are not read in place (else empty).
     rows: &'a [u32],
     cells: &'a [u64],
+    in_place: InPlace<'a>,
     gathered: Gathered,
     /// Selection masks, or empty when none were attached (every mask [`UNKNOWN`]).
     masks: &'a [u8],
@@ -90,41 +95,71 @@ pub(crate) struct OwnedSlice<'a> {
     deals: &'a crate::data::DealTable,
 }
 
+/// The columns a rep's deals are read from in place: close dates, and the amounts and currency
+/// codes in the shapes [`Gathered`] takes (empty when not), each cut to the rep's range.
+#[derive(Clone, Copy, Default)]
+struct InPlace<'a> {
+    dates: &'a [Option<chrono::NaiveDate>],
+    amounts: &'a [i32],
+    currencies: &'a [u8],
+}
+
 impl<'a> OwnedSlice<'a> {
     pub fn len(self) -> usize {
-        self.rows.len()
+        if self.range.1 > 0 {
+            self.range.1 as usize
+        } else {
+            self.rows.len()
+        }
     }
 
     pub fn iter(self) -> impl Iterator<Item = Owned> + 'a {
         let (deals, dates, masks) = (self.deals, self.dates, self.masks);
-        self.rows
-            .iter()
-            .zip(self.cells)
+        let gathered = self.rows.iter().zip(self.cells).map(move |(&row, &cells)| {
+            let day = unpack(cells).0;
+            let date = if day == FAR_DAY {
+                deals.close_date(row as usize)
+            } else {
+                dates[day as usize]
+            };
+            (row, date, day)
+        });
+        let first = self.range.0;
+        let in_place = self.in_place.dates.iter().enumerate().map(move |(i, d)| {
+            let date = d.unwrap_or_default();
+            (first + i as u32, date, day_of(date))
+        });
+        gathered
+            .chain(in_place)
             .enumerate()
-            .map(move |(i, (&row, &cells))| {
-                let day = unpack(cells).0;
-                Owned {
-                    row,
-                    date: if day == FAR_DAY {
-                        deals.close_date(row as usize)
-                    } else {
-                        dates[day as usize]
-                    },
-                    mask: masks.get(i).copied().unwrap_or(UNKNOWN),
-                    day,
-                }
+            .map(move |(i, (row, date, day))| Owned {
+                row,
+                date,
+                mask: masks.get(i).copied().unwrap_or(UNKNOWN),
+                day,
             })
     }
 
-    pub fn rows(self) -> &'a [u32] {
-        self.rows
+    /// The rows, in file order.
+    pub fn rows(self) -> impl Iterator<Item = u32> + 'a {
+        let (first, n) = self.range;
+        self.rows.iter().copied().chain(first..first + n)
     }
 
     /// The `i`th owned deal's value in the amount column when it was gathered (its mantissa at
     /// the column's one scale), and its currency code when gathered.
     #[inline]
     pub fn gathered(self, i: usize) -> (Option<Decimal>, Option<u32>) {
-        let (_, currency, mantissa) = unpack(self.cells[i]);
+        let (currency, mantissa) = if self.range.1 > 0 {
+            let at = |v: &[u8]| v.get(i).copied().unwrap_or(0);
+            (
+                at(self.in_place.currencies),
+                self.in_place.amounts.get(i).copied().unwrap_or(0),
+            )
+        } else {
+            let (_, currency, mantissa) = unpack(self.cells[i]);
+            (currency, mantissa)
+        };
         (
             self.gathered
                 .amount
@@ -169,12 +204,15 @@ fn unpack(cells: u64) -> (u16, u8, i32) {
 pub(crate) struct CreditLists<'d> {
     deals: &'d crate::data::DealTable,
     /// Owner credits by rep: `owned_rows[offsets[r]..offsets[r + 1]]`, in file order, with their
-    /// gathered cells in `owned_cells`.
+    /// gathered cells in `owned_cells`; or, when the table's rows are in owner order (`in_place`),
+    /// the table's rows `offsets[r]..offsets[r + 1]` themselves, and no lists.
     offsets: Vec<u32>,
     owned_rows: Vec<u32>,
     owned_cells: Vec<u64>,
+    in_place: bool,
     gathered: Gathered,
-    /// The owner selection mask of each owned row (empty until [`CreditLists::attach_selections`]).
+    /// The owner selection mask of each owned row, in the order of `offsets` (empty until
+    /// [`CreditLists::attach_selections`]).
     owned_masks: Vec<u8>,
     /// `dates[d]` = 1970-01-01 + d days, for every day below [`FAR_DAY`].
     dates: Vec<chrono::NaiveDate>,
@@ -188,19 +226,39 @@ impl<'d> CreditLists<'d> {
     pub fn owned(&self, rep: u32) -> OwnedSlice<'_> {
         let r = rep as usize;
         let range = self.offsets[r] as usize..self.offsets[r + 1] as usize;
+        let masks = self.owned_masks.get(range.clone()).unwrap_or_default();
+        if self.in_place {
+            return OwnedSlice {
+                range: (range.start as u32, range.len() as u32),
+                rows: &[],
+                cells: &[],
+                in_place: in_place_columns(self.deals, range),
+                gathered: self.gathered,
+                masks,
+                dates: &self.dates,
+                deals: self.deals,
+            };
+        }
         OwnedSlice {
+            range: (0, 0),
             rows: &self.owned_rows[range.clone()],
-            cells: &self.owned_cells[range.clone()],
+            cells: &self.owned_cells[range],
+            in_place: InPlace::default(),
             gathered: self.gathered,
-            masks: self.owned_masks.get(range).unwrap_or_default(),
+            masks,
             dates: &self.dates,
             deals: self.deals,
         }
     }
 
     /// Attach the owner selections (per deal row, see [`owner_selections`]) in owner order, read
-    /// in one tight parallel pass so that a rep's computation reads them from its own slice.
-    pub fn attach_selections(&mut self, selections: &[u8]) {
+    /// in one tight parallel pass so that a rep's computation reads them from its own slice (kept
+    /// as they are when the rows are in owner order).
+    pub fn attach_selections(&mut self, selections: Vec<u8>) {
+        if self.in_place {
+            self.owned_masks = selections;
+            return;
+        }
         let mut masks = vec![UNKNOWN; self.owned_rows.len()];
         masks
             .par_chunks_mut(1 << 16)
@@ -226,7 +284,7 @@ impl<'d> CreditLists<'d> {
                 .plans_of(&inputs.roster, rep)
                 .contains(&plan)
             {
-                for &r in self.owned(rep).rows() {
+                for r in self.owned(rep).rows() {
                     rows[r as usize] = true;
                 }
                 for g in self.other(rep) {
@@ -273,30 +331,61 @@ pub(crate) fn validate_crediting(inputs: &Inputs) -> Vec<Diagnostic> {
     out
 }
 
+/// The table's close dates, and its amounts and currency codes when [`Gathered`] takes them, in
+/// `rows`.
+fn in_place_columns(deals: &crate::data::DealTable, rows: std::ops::Range<usize>) -> InPlace<'_> {
+    let dates = match deals.columns.get(deals.close_date).map(|c| &c.values) {
+        Some(crate::data::ColumnValues::Date(dates)) => &dates[rows.clone()],
+        _ => &[],
+    };
+    InPlace {
+        dates,
+        amounts: amount_mantissas(deals).map_or(&[], |(m, _)| &m[rows.clone()]),
+        currencies: currency_bytes(deals).map_or(&[], |c| &c[rows]),
+    }
+}
+
+/// The amount column's mantissas and scale, when every cell is a 32-bit mantissa of one scale.
+fn amount_mantissas(deals: &crate::data::DealTable) -> Option<(&[i32], u32)> {
+    deals.columns[deals.amount].values.narrow_uniform()
+}
+
+/// The currency column's codes, when they take 8 bits.
+fn currency_bytes(deals: &crate::data::DealTable) -> Option<&[u8]> {
+    deals.currency.and_then(|c| match &deals.columns[c].values {
+        crate::data::ColumnValues::Text {
+            codes: crate::data::Codes::Byte(codes),
+            ..
+        } => Some(&codes[..]),
+        _ => None,
+    })
+}
+
 /// Owner credits: the rows (but split ones) sorted by owner, stable, with their gathered cells;
-/// and where each rep's rows start.
+/// and where each rep's rows start. When the table's rows are in owner order already and none is
+/// split, only where each rep's rows start (the rows are read in place: no lists).
 fn owners_sorted(
     deals: &crate::data::DealTable,
     reps: usize,
     split: &[bool],
 ) -> (Vec<u32>, Vec<u32>, Vec<u64>, Gathered) {
-    let chunk = deals
-        .len()
-        .div_ceil(rayon::current_num_threads().max(1) * 2)
-        .max(1 << 16);
-    let amount = deals.columns[deals.amount].values.narrow_uniform();
-    let currency = deals.currency.and_then(|c| match &deals.columns[c].values {
-        crate::data::ColumnValues::Text {
-            codes: crate::data::Codes::Byte(codes),
-            ..
-        } => Some(codes),
-        _ => None,
-    });
+    let amount = amount_mantissas(deals);
+    let currency = currency_bytes(deals);
     let gathered = Gathered {
         amount: amount.map(|(_, scale)| (deals.amount, scale)),
         currency: currency.is_some(),
     };
-    let (offsets, rows, cells) = counting_sort(&deals.reps, reps, split, chunk, |row| {
+    if let Some(starts) = deals
+        .owner_ranges()
+        .filter(|s| split.is_empty() && s.len() > reps)
+    {
+        return (starts[..=reps].to_vec(), Vec::new(), Vec::new(), gathered);
+    }
+    let chunk = deals
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1) * 2)
+        .max(1 << 16);
+    let (offsets, rows, cells) = counting_sort(&deals.owner_list(), reps, split, chunk, |row| {
         pack(
             day_of(deals.close_date(row)),
             currency.map_or(0, |codes| codes[row]),
@@ -388,7 +477,22 @@ pub(crate) fn build(inputs: &Inputs) -> CreditLists<'_> {
         s
     };
 
+    let in_place = deals
+        .owner_ranges()
+        .is_some_and(|s| split.is_empty() && s.len() > reps);
     let (offsets, owned_rows, owned_cells, gathered) = owners_sorted(deals, reps, &split);
+    let owned_of = |r: usize| -> Box<dyn Iterator<Item = u32> + '_> {
+        let range = offsets[r]..offsets[r + 1];
+        if in_place {
+            Box::new(range)
+        } else {
+            Box::new(
+                owned_rows[range.start as usize..range.end as usize]
+                    .iter()
+                    .copied(),
+            )
+        }
+    };
 
     let mut other: Vec<Vec<Grant>> = vec![Vec::new(); reps];
     for c in &inputs.credits.rows {
@@ -441,10 +545,7 @@ pub(crate) fn build(inputs: &Inputs) -> CreditLists<'_> {
             .into_par_iter()
             .flat_map_iter(|r| {
                 let rep = roster.get(r);
-                let own = owned_rows
-                    [offsets[r as usize] as usize..offsets[r as usize + 1] as usize]
-                    .iter()
-                    .map(|&row| (row, Decimal::ONE));
+                let own = owned_of(r as usize).map(|row| (row, Decimal::ONE));
                 let rest = other[r as usize]
                     .iter()
                     .filter(|g| g.kind != CreditKind::Rollup)
@@ -505,6 +606,7 @@ pub(crate) fn build(inputs: &Inputs) -> CreditLists<'_> {
         offsets,
         owned_rows,
         owned_cells,
+        in_place,
         gathered,
         owned_masks: Vec::new(),
         other,
@@ -532,7 +634,7 @@ pub(crate) fn owner_selections(inputs: &Inputs, plans: &[super::BoundPlan]) -> V
         .enumerate()
         .for_each(|(chunk, cells)| {
             let first = chunk << 16;
-            let owners = &deals.reps[first..first + cells.len()];
+            let owners: Vec<u32> = deals.owners_of(first..first + cells.len()).collect();
             // Each row's owner's plan (usize::MAX: none with masks), and the plans present.
             let mut plans_here: Vec<usize> = Vec::new();
             let row_plan: Vec<usize> = owners

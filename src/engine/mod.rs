@@ -115,7 +115,7 @@ pub fn compute_traced(
     if diags.has_errors() {
         return Err(InvalidInput(diags.into_sorted()));
     }
-    credits.attach_selections(&credit::owner_selections(inputs, &plans));
+    credits.attach_selections(credit::owner_selections(inputs, &plans));
     let ids_ascending = inputs.deals.ids_ascending();
     let ctx = Context {
         inputs,
@@ -211,7 +211,7 @@ impl Tracer<'_> {
             Outcome::NoPlan => Status::NoPlan,
             Outcome::Exception => Status::Exception,
             Outcome::Cancelled => Status::Cancelled,
-            Outcome::NotCredited if inputs.deals.reps[row] == NO_OWNER => Status::Unassigned,
+            Outcome::NotCredited if inputs.deals.owner(row) == NO_OWNER => Status::Unassigned,
             Outcome::NotCredited => Status::NotCredited,
             Outcome::Filtered => Status::Filtered(reasons.describe(row)),
         };
@@ -347,7 +347,7 @@ fn reconcile(
         let o = outcomes[row];
         let reason = match o {
             Outcome::Filtered => reasons.code(row),
-            Outcome::NotCredited => (deals.reps[row] == NO_OWNER) as u32,
+            Outcome::NotCredited => (deals.owner(row) == NO_OWNER) as u32,
             _ => 0,
         };
         (o, reason, deals.currency_code(row))

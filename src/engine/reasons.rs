@@ -109,7 +109,7 @@ impl<'a> FilterReasons<'a> {
     /// owner's plan on its close date that does not select it.
     fn failing(&self, row: usize) -> Option<(usize, usize, usize)> {
         let inputs = self.inputs;
-        let rep = *inputs.deals.reps.get(row)?;
+        let rep = (row < inputs.deals.len()).then(|| inputs.deals.owner(row))?;
         let p = match *self.plan_of.get(rep as usize)? {
             NO_PLAN => return None,
             ASSIGNED => {

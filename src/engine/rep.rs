@@ -500,7 +500,7 @@ fn candidates(
             }
         }
     } else {
-        unread.extend_from_slice(owned.rows());
+        unread.extend(owned.rows());
     }
     for (i, g) in other.iter().enumerate() {
         if plan_reads(plan, holder_column, g) {
@@ -519,15 +519,16 @@ fn candidates(
     (keyed, unread)
 }
 
-/// (date, id) order; when ids increase in file order, (date, row) is the same order and the ids
-/// are not read at all; otherwise they are compared only between deals of one day.
+/// (date, id) order; when ids increase in file order, (date, file row) is the same order (and
+/// (date, row) for a rep's own deals, in file order within the rep's rows) and the ids are not
+/// read at all; otherwise they are compared only between deals of one day.
 fn sort_candidates(ctx: &Context, keyed: &mut Vec<Candidate>) {
     let deals = &ctx.inputs.deals;
     if ctx.ids_ascending && keyed.iter().all(|c| c.key != u64::MAX) {
         // Owner credits only, dated in the day range: (day, row) packed in one integer.
         sort_packed_keys(keyed, |c| c.key);
     } else if ctx.ids_ascending {
-        keyed.sort_unstable_by_key(|c| (c.date, c.row, c.grant));
+        keyed.sort_unstable_by_key(|c| (c.date, deals.file_row(c.row as usize), c.grant));
     } else {
         keyed.sort_unstable_by(|a, b| {
             a.date

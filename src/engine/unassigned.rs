@@ -6,8 +6,6 @@
 //! measure of a plan that credits owners (and that some rep is on) selects it and its measure date
 //! lies in the dates the run computes for that plan ([`super::rep::run_window`]); otherwise it is reconciled as having no owner.
 
-use rayon::prelude::*;
-
 use super::bind::BoundPlan;
 use crate::data::deals::NO_OWNER;
 use crate::data::Inputs;
@@ -18,9 +16,11 @@ use crate::plan::MeasureCredit;
 /// The unassigned deal rows a measure of the run would take, each with its diagnostic.
 pub(crate) fn needed(inputs: &Inputs, plans: &[BoundPlan], run: Period) -> Vec<(u32, Diagnostic)> {
     let deals = &inputs.deals;
-    let unassigned: Vec<usize> = (0..deals.len())
-        .into_par_iter()
-        .filter(|&row| deals.reps[row] == NO_OWNER)
+    let unassigned: Vec<usize> = deals
+        .owners()
+        .enumerate()
+        .filter(|&(_, owner)| owner == NO_OWNER)
+        .map(|(row, _)| row)
         .collect();
     if unassigned.is_empty() {
         return Vec::new();

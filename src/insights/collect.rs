@@ -514,7 +514,7 @@ pub fn add_snapshot_pipeline(
             errors.push(fx_missing(table, row));
             continue;
         };
-        let owner = table.reps[row];
+        let owner = table.owner(row);
         let owner = (owner != NO_OWNER).then_some(owner);
         let codes = deal_codes(groups, dims, table, row, close, owner);
         groups.add(&cross(&codes), |acc| {
@@ -577,7 +577,7 @@ pub fn add_slips(
                     });
                 !(decided && q.contains(close)) && close > expected
             });
-            let owner = table.reps[row];
+            let owner = table.owner(row);
             let owner = (owner != NO_OWNER).then_some(owner);
             let codes = deal_codes(groups, dims, table, row, expected, owner);
             groups.add(&cross(&codes), |acc| {

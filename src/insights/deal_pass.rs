@@ -625,7 +625,7 @@ impl<'a> Pass<'a> {
         days: Option<i32>,
     ) {
         let deals = &self.sources.inputs.deals;
-        let owner = deals.reps[row];
+        let owner = deals.owner(row);
         let ramp = kind == WON && self.ramping(owner, close);
         let stale = kind == OPEN && close < self.sources.as_of;
         let deal_part = self.keys.deal_part(deals, row, close);
@@ -887,7 +887,7 @@ fn deal_credits(sources: &Sources, row: usize) -> SmallVec<[(u32, Decimal); 2]> 
     if !splits.is_empty() {
         return splits;
     }
-    SmallVec::from_slice(&[(sources.inputs.deals.reps[row], Decimal::ONE)])
+    SmallVec::from_slice(&[(sources.inputs.deals.owner(row), Decimal::ONE)])
 }
 
 /// The median of sizes given as mantissas at `scale` and as decimals.

@@ -93,7 +93,7 @@ pub fn render_deal(inputs: &Inputs, run: &RunResult, row: u32) -> String {
 
 /// The deal's owner as the file names it, or a dash for an unassigned deal.
 fn owner(inputs: &Inputs, row: u32) -> &str {
-    let rep = inputs.deals.reps[row as usize];
+    let rep = inputs.deals.owner(row as usize);
     if rep == crate::data::deals::NO_OWNER {
         "-"
     } else {

@@ -65,7 +65,14 @@ pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
     for (i, &r) in reps.iter().enumerate() {
         rank[r as usize] = i as u32;
     }
-    let mut rows = Vec::new();
+    // Sized once, and sorted in place (a large run has a row per rep, component and month).
+    let count = run
+        .reps
+        .iter()
+        .flat_map(|r| &r.components)
+        .map(|c| c.periods.iter().filter(|p| p.in_run).count())
+        .sum();
+    let mut rows = Vec::with_capacity(count);
     for (i, r) in run.reps.iter().enumerate() {
         let rep = inputs.roster.get(r.rep);
         let plan = &inputs.plans[r.plan];
@@ -74,32 +81,31 @@ pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
             let money_measure = matches!(component.kind, ComponentKind::PlanCap(_))
                 || super::format::measure_is_money(inputs, plan, component);
             for (k, p) in c.periods.iter().enumerate().filter(|(_, p)| p.in_run) {
-                rows.push((
-                    rank[r.rep as usize],
-                    Row {
-                        at: [i, j, k],
-                        rep_id: &rep.id,
-                        rep_name: &rep.name,
-                        plan,
-                        component,
-                        result: p,
-                        assignment: r.assignment,
-                        money_measure,
-                        closed: run.payment.closed.contains_key(&p.payout_period),
-                    },
-                ));
+                rows.push(Row {
+                    at: [i, j, k],
+                    rep_id: &rep.id,
+                    rep_name: &rep.name,
+                    plan,
+                    component,
+                    result: p,
+                    assignment: r.assignment,
+                    money_measure,
+                    closed: run.payment.closed.contains_key(&p.payout_period),
+                });
             }
         }
     }
-    rayon::slice::ParallelSliceMut::par_sort_by_key(&mut rows[..], |(rank, row)| {
+    // The place in the run last: keys are distinct, so no stable sort's buffer is needed.
+    rayon::slice::ParallelSliceMut::par_sort_unstable_by_key(&mut rows[..], |row| {
         (
-            *rank,
+            rank[run.reps[row.at[0]].rep as usize],
             row.result.payout_period,
             row.assignment,
             row.component.line,
+            row.at,
         )
     });
-    rows.into_iter().map(|(_, row)| row).collect()
+    rows
 }
 
 /// A row of `--format json`, text as it is (formula neutralisation is for CSV cells).

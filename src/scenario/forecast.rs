@@ -179,14 +179,14 @@ fn open_deals(inputs: &Inputs, period: Period, f: &Forecast) -> Vec<(usize, Deci
         Vec::new()
     };
     (0..deals.len())
-        .filter(|&row| deals.reps[row] != NO_OWNER && period.contains(deals.close_date(row)))
+        .filter(|&row| deals.owner(row) != NO_OWNER && period.contains(deals.close_date(row)))
         .filter_map(|row| {
             let s = stage(row);
             if !is_open(&s) {
                 return None;
             }
             let p = if f.by_win_rate {
-                rates[deals.reps[row] as usize]
+                rates[deals.owner(row) as usize]
             } else {
                 f.stages.get(&s).copied().unwrap_or_default()
             };
@@ -200,7 +200,7 @@ fn win_rates(inputs: &Inputs, before: NaiveDate, stage_col: usize, f: &Forecast)
     let deals = &inputs.deals;
     let mut counts = vec![(0u64, 0u64); inputs.roster.len()];
     for row in 0..deals.len() {
-        let rep = deals.reps[row];
+        let rep = deals.owner(row);
         if rep == NO_OWNER
             || deals.columns[deals.close_date]
                 .date(row)
@@ -239,7 +239,7 @@ fn add_expected(
         let amount = deals.amount(row);
         weighted.push(Weighted {
             deal_id: deals.id(row).to_string(),
-            rep_id: inputs.roster.get(deals.reps[row]).id.clone(),
+            rep_id: inputs.roster.get(deals.owner(row)).id.clone(),
             stage: deals
                 .column("stage")
                 .map(|c| deals.columns[c].display(row))
@@ -251,7 +251,7 @@ fn add_expected(
         });
         rows.push((
             format!("{}~forecast", deals.id(row)),
-            deals.reps[row],
+            deals.owner(row),
             cells,
         ));
     }

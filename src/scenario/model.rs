@@ -384,7 +384,7 @@ fn bookings(inputs: &Inputs, period: Period, currency: &str) -> Vec<Decimal> {
         .fold(
             || vec![Decimal::ZERO; n],
             |mut acc, row| {
-                let rep = deals.reps[row];
+                let rep = deals.owner(row);
                 if rep == NO_OWNER {
                     return acc;
                 }

@@ -14,7 +14,7 @@ const WIDE: u8 = u8::MAX;
 const RUN: usize = 1 << 16;
 
 /// Ids front-coded, each after the one before (`None` when one is longer than 255 bytes).
-fn encode_run<'a>(ids: impl Iterator<Item = &'a [u8]>) -> Option<Vec<u8>> {
+pub(super) fn encode_run<'a>(ids: impl Iterator<Item = &'a [u8]>) -> Option<Vec<u8>> {
     let mut bytes = Vec::new();
     let mut previous: &[u8] = b"";
     for id in ids {
@@ -58,6 +58,8 @@ pub(super) struct FrontCoded {
     len: usize,
     /// The bytes of all ids together (to size the decoded arena once).
     total: usize,
+    /// The last id (ids appended while the file is read must order after it).
+    last: Vec<u8>,
 }
 
 impl FrontCoded {
@@ -78,11 +80,48 @@ impl FrontCoded {
             bytes.extend_from_slice(&run?);
         }
         let total = (0..rows).map(|row| id(row).len()).sum();
+        let last = rows.checked_sub(1).map_or(Vec::new(), |r| id(r).to_vec());
         Some(FrontCoded {
             bytes,
             len: rows,
             total,
+            last,
         })
+    }
+
+    /// No ids yet, room for `bytes` of coded ids.
+    pub(super) fn with_capacity(bytes: usize) -> FrontCoded {
+        FrontCoded {
+            bytes: Vec::with_capacity(bytes),
+            ..FrontCoded::default()
+        }
+    }
+
+    /// Append a run from [`encode_run`] of `len` ids, `total` bytes in all, the last one `last`;
+    /// `false` (nothing appended) unless its first id, `first`, orders after the last one held.
+    pub(super) fn append_run(
+        &mut self,
+        run: &[u8],
+        (len, total): (usize, usize),
+        (first, last): (&[u8], &[u8]),
+    ) -> bool {
+        if len == 0 {
+            return true;
+        }
+        if self.len > 0 && self.last.as_slice() >= first {
+            return false;
+        }
+        self.bytes.extend_from_slice(run);
+        self.len += len;
+        self.total += total;
+        self.last.clear();
+        self.last.extend_from_slice(last);
+        true
+    }
+
+    /// The bytes of all ids together, as a plain arena would hold them.
+    pub(super) fn total(&self) -> usize {
+        self.total
     }
 
     /// The ids back to back and where each ends; no ends when every id has the same length (the

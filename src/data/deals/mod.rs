@@ -1,6 +1,7 @@
 //! The transactions table (deals, order lines, invoices), stored by column, read in parallel.
 //!
-//! Invariants: one entry per data row that parsed, in file order, whatever the thread count; every
+//! Invariants: one entry per data row that parsed, in owner order once read (each rep's rows one
+//! range, in file order within it; see `owner_order`), whatever the thread count; every
 //! other data row read is counted as set aside, under the currency its cells give; `deal_id`
 //! unique; every deal's rep is in the roster, or is [`NO_OWNER`] when its `rep_id` is empty;
 //! `amount` and `close_date` exact where present (an empty one is an error only where a measure
@@ -11,7 +12,8 @@
 //! (codes of 8, 16 or 32 bits, as the dictionary needs).
 //!
 //! Files of one job: `table` (the storage the engine reads), `fields` (fast number and date
-//! parsers), `ids` (deal ids front-coded), `intern` (a piece's text dictionaries), `blocks` (cutting a block at record
+//! parsers), `ids` (deal ids front-coded), `intern` (a piece's text dictionaries), `owner_order` (the rows
+//! reordered by owner once read), `blocks` (cutting a block at record
 //! boundaries), `piece` (parsing a piece into columns), `read` (the blocks read, parsed in
 //! parallel and appended in file order).
 //!
@@ -27,6 +29,7 @@ mod blocks;
 mod fields;
 mod ids;
 mod intern;
+mod owner_order;
 mod piece;
 mod read;
 mod table;

@@ -51,6 +51,9 @@ pub(super) struct Piece {
     pub(super) newlines: u64,
     pub(super) id_bytes: String,
     pub(super) id_ends: Vec<u32>,
+    /// The ids front-coded (see `ids.rs`) when they increase within the piece (see
+    /// [`Piece::code_ids`]).
+    pub(super) coded_ids: Option<Vec<u8>>,
     pub(super) lines: Vec<u32>,
     pub(super) reps: Vec<u32>,
     pub(super) values: Vec<PieceValues>,
@@ -63,6 +66,24 @@ pub(super) struct Piece {
 }
 
 impl Piece {
+    /// The id of the piece's row `i`.
+    pub(super) fn id(&self, i: usize) -> &[u8] {
+        let start = i.checked_sub(1).map_or(0, |p| self.id_ends[p] as usize);
+        &self.id_bytes.as_bytes()[start..self.id_ends[i] as usize]
+    }
+
+    /// Front-code the ids when each orders after the one before (the usual export, sorted by id),
+    /// so the table keeps them coded while it is filled (see `ids.rs`).
+    pub(super) fn code_ids(&mut self) {
+        let rows = self.id_ends.len();
+        let ascending = (1..rows).all(|i| self.id(i - 1) < self.id(i));
+        self.coded_ids = if ascending {
+            super::ids::encode_run((0..rows).map(|i| self.id(i)))
+        } else {
+            None
+        };
+    }
+
     /// Its rows' and diagnostics' lines counted from `first_line` (once known): the file's lines.
     pub(super) fn rebase(&mut self) {
         let first_line = self.first_line;
@@ -91,6 +112,7 @@ impl Layout<'_> {
             newlines: 0,
             id_bytes: String::new(),
             id_ends: Vec::with_capacity(rows),
+            coded_ids: None,
             lines: Vec::with_capacity(rows),
             reps: Vec::with_capacity(rows),
             values: self

@@ -14,6 +14,7 @@ use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
 use super::blocks::cut;
+use super::ids::FrontCoded;
 use super::intern::Interner;
 use super::piece::{Layout, Piece, PieceValues};
 use super::table::{canonical_type, Codes, ColumnValues, DealColumn, DealTable, Decimals};
@@ -40,7 +41,10 @@ pub fn read_deals(
     diags: &mut Diagnostics,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> anyhow::Result<DealTable> {
-    read_deals_in_blocks(spec, roster, options, diags, progress, BLOCK)
+    let mut table = read_deals_in_blocks(spec, roster, options, diags, progress, BLOCK)?;
+    // Once the read's buffers are gone: the rows in owner order (see `owner_order.rs`).
+    table.sort_by_owner(roster.len());
+    Ok(table)
 }
 
 /// [`read_deals`], reading `block` bytes at a time (the tests read in small blocks).
@@ -196,6 +200,10 @@ pub(super) fn read_deals_in_blocks(
                             None => layout.parse_piece(&buf[a..b], (b - a) / 32 + 16, scan),
                         },
                     )
+                    .map(|mut piece| {
+                        piece.code_ids();
+                        piece
+                    })
                     .collect::<Vec<Piece>>()
             },
         );
@@ -210,13 +218,17 @@ pub(super) fn read_deals_in_blocks(
             // doubling (which would briefly hold three copies of a large column).
             let sample_rows: u64 = pieces.iter().map(|p| p.id_ends.len() as u64).sum();
             let sample_bytes = (consumed - header_end).max(1) as u64;
-            let id_bytes: u64 = pieces.iter().map(|p| p.id_bytes.len() as u64).sum();
+            // Ids that increase are kept front-coded while read: their coded size.
+            let coded = pieces.iter().all(|p| p.coded_ids.is_some());
+            let id_bytes: u64 = pieces
+                .iter()
+                .map(|p| p.coded_ids.as_ref().map_or(p.id_bytes.len(), Vec::len) as u64)
+                .sum();
             let est =
                 (file_len.saturating_sub(header_end as u64) * sample_rows / sample_bytes) as usize;
             let est = est + est / 50 + 16;
-            loaded.reserve = Some(
-                (sample_rows > 0).then(|| (est, (id_bytes / sample_rows.max(1)) as usize * est)),
-            );
+            let id_est = (id_bytes as usize).div_ceil(sample_rows.max(1) as usize) * est;
+            loaded.reserve = Some((sample_rows > 0).then_some((est, id_est, coded)));
         }
         pending = pieces;
         if eof {
@@ -254,8 +266,9 @@ pub(super) fn read_deals_in_blocks(
 pub(super) struct Loaded {
     pub(super) table: DealTable,
     pub(super) global_index: Vec<FxHashMap<CompactString, u32>>,
-    /// The table's size, estimated from the first block: (rows, id bytes); `None` until then.
-    pub(super) reserve: Option<Option<(usize, usize)>>,
+    /// The table's size, estimated from the first block: (rows, id bytes, whether the ids are
+    /// front-coded); `None` until then.
+    pub(super) reserve: Option<Option<(usize, usize, bool)>>,
     pub(super) lenient: bool,
     /// Data rows read.
     pub(super) rows: u64,
@@ -269,8 +282,8 @@ impl Loaded {
     ) -> anyhow::Result<()> {
         // Once: after it the estimate is `Some(None)`, never `None` again (which would estimate
         // anew from a later block).
-        if let Some(Some((rows, id_bytes))) = self.reserve {
-            reserve(&mut self.table, rows, id_bytes);
+        if let Some(Some((rows, id_bytes, coded))) = self.reserve {
+            reserve(&mut self.table, rows, id_bytes, coded);
             self.reserve = Some(None);
         }
         for mut piece in pieces {
@@ -299,8 +312,12 @@ impl Loaded {
     }
 }
 
-pub(super) fn reserve(table: &mut DealTable, rows: usize, id_bytes: usize) {
-    table.id_bytes.reserve(id_bytes);
+pub(super) fn reserve(table: &mut DealTable, rows: usize, id_bytes: usize, coded: bool) {
+    if coded && table.is_empty() {
+        table.coded = Some(FrontCoded::with_capacity(id_bytes));
+    } else {
+        table.id_bytes.reserve(id_bytes);
+    }
     table.reps.reserve(rows);
     for c in &mut table.columns {
         match &mut c.values {
@@ -332,11 +349,14 @@ pub(super) fn fill(
 pub(super) fn append_piece(
     table: &mut DealTable,
     global: &mut [FxHashMap<CompactString, u32>],
-    piece: Piece,
+    mut piece: Piece,
     diags: &mut Diagnostics,
 ) -> anyhow::Result<()> {
-    diags.extend(piece.diags);
-    let base = table.id_bytes.len() as u64;
+    diags.extend(std::mem::take(&mut piece.diags));
+    let base = table
+        .coded
+        .as_ref()
+        .map_or(table.id_bytes.len(), FrontCoded::total) as u64;
     if base + piece.id_bytes.len() as u64 > u32::MAX as u64 {
         anyhow::bail!(
             "{}: the deal ids add up to more than 4 GiB; split the file",
@@ -350,6 +370,48 @@ pub(super) fn append_piece(
             table.first_line = line;
         }
     }
+    if !append_coded_ids(table, &piece) {
+        append_plain_ids(table, &piece);
+    }
+    let first = table.first_line as usize;
+    if !table.lines.is_empty()
+        || !piece
+            .lines
+            .iter()
+            .enumerate()
+            .all(|(i, &l)| l as usize == first + rows + i)
+    {
+        if table.lines.is_empty() {
+            table.lines = (0..rows).map(|r| (first + r) as u32).collect();
+        }
+        table.lines.extend(piece.lines);
+    }
+    table.reps.extend(piece.reps);
+    append_values(table, global, piece.values);
+    Ok(())
+}
+
+/// Append the piece's ids front-coded while every id so far orders after the one before; `false`
+/// when they do not (or the piece has no coded ids), and then the table's ids are plain.
+fn append_coded_ids(table: &mut DealTable, piece: &Piece) -> bool {
+    let rows = piece.id_ends.len();
+    if let (Some(coded), Some(run)) = (&mut table.coded, &piece.coded_ids) {
+        if rows == 0 {
+            return true;
+        }
+        let ends = (piece.id(0), piece.id(rows - 1));
+        if coded.append_run(run, (rows, piece.id_bytes.len()), ends) {
+            return true;
+        }
+    }
+    table.plain_ids();
+    false
+}
+
+/// Append the piece's ids to the plain arena.
+fn append_plain_ids(table: &mut DealTable, piece: &Piece) {
+    let rows = table.reps.len();
+    let base = table.id_bytes.len() as u64;
     // Ids of one width need no ends, nor consecutive lines a list: each is written out only from
     // the first row that breaks the pattern.
     // (An empty list with rows in the table means the pattern holds so far.)
@@ -368,27 +430,16 @@ pub(super) fn append_piece(
             .id_ends
             .extend(piece.id_ends.iter().map(|e| e + base as u32));
     }
-    let first = table.first_line as usize;
-    if !table.lines.is_empty()
-        || !piece
-            .lines
-            .iter()
-            .enumerate()
-            .all(|(i, &l)| l as usize == first + rows + i)
-    {
-        if table.lines.is_empty() {
-            table.lines = (0..rows).map(|r| (first + r) as u32).collect();
-        }
-        table.lines.extend(piece.lines);
-    }
     table.id_bytes.push_str(&piece.id_bytes);
-    table.reps.extend(piece.reps);
-    for ((column, values), index) in table
-        .columns
-        .iter_mut()
-        .zip(piece.values)
-        .zip(global.iter_mut())
-    {
+}
+
+/// Append a piece's cells to the table's columns (text codes mapped to the table's dictionaries).
+fn append_values(
+    table: &mut DealTable,
+    global: &mut [FxHashMap<CompactString, u32>],
+    values: Vec<PieceValues>,
+) {
+    for ((column, values), index) in table.columns.iter_mut().zip(values).zip(global.iter_mut()) {
         match (&mut column.values, values) {
             (
                 ColumnValues::Text { dict, codes },
@@ -417,7 +468,6 @@ pub(super) fn append_piece(
             _ => unreachable!("piece columns are laid out like the table's"),
         }
     }
-    Ok(())
 }
 
 /// Whether the first `width` bytes of `pair` order strictly before the next `width` (8 to 16): the
@@ -435,7 +485,12 @@ pub(super) fn report_duplicate_ids(
     diags: &mut Diagnostics,
 ) {
     use std::hash::BuildHasher;
-    // Ids in strictly increasing order (the usual export, sorted by id) cannot repeat.
+    // Ids in strictly increasing order (the usual export, sorted by id) cannot repeat; ids kept
+    // front-coded while read are in that order.
+    if table.coded.is_some() {
+        table.ids_ascending = true;
+        return;
+    }
     let width = table.id_width as usize;
     table.ids_ascending = if table.id_ends.is_empty() && (8..=16).contains(&width) {
         // Ids of one width, 8 to 16 bytes: compared as two big-endian words, without a call.
@@ -517,6 +572,7 @@ mod tests {
                 newlines: 0,
                 id_bytes: String::new(),
                 id_ends: Vec::new(),
+                coded_ids: None,
                 lines: lines.to_vec(),
                 reps: vec![0; ids.len()],
                 values: Vec::new(),
@@ -556,6 +612,54 @@ mod tests {
             }
             let uniform = ids.iter().all(|i| i.len() == 2);
             assert_eq!(table.id_ends.is_empty(), uniform);
+        }
+    }
+
+    /// Ids are kept front-coded while each orders after the one before; from the first that does
+    /// not (in any block) they are plain, and every id reads back, duplicates reported.
+    #[test]
+    fn ids_stay_coded_while_they_increase() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deals.csv");
+        let spec = InputSpec {
+            kind: crate::workspace::InputKind::Deals,
+            path: path.clone(),
+            columns: Default::default(),
+            date_format: DateFormats::default(),
+            number_format: NumberFormat::default(),
+            types: Default::default(),
+        };
+        let roster = Roster::from_ids(&["R1"]);
+        // 200 increasing ids, then (when `break_at` is set) an id repeated there and the rest.
+        for break_at in [None, Some(3), Some(150), Some(199)] {
+            let mut ids: Vec<String> = (0..200).map(|i| format!("D{:04}", i * 3)).collect();
+            if let Some(at) = break_at {
+                ids.insert(at, ids[at - 2].clone());
+            }
+            let mut text = String::from("deal_id,rep_id,amount,close_date\n");
+            for id in &ids {
+                text += &format!("{id},R1,1.00,2026-01-02\n");
+            }
+            std::fs::write(&path, &text).unwrap();
+            for block in [64, 1000, BLOCK] {
+                let mut diags = Diagnostics::new();
+                let options = ReadOptions {
+                    lenient: false,
+                    hash: false,
+                };
+                let table =
+                    read_deals_in_blocks(&spec, &roster, options, &mut diags, &|_, _| {}, block)
+                        .unwrap();
+                let back: Vec<&str> = (0..table.len()).map(|r| table.id(r)).collect();
+                assert_eq!(back, ids, "{break_at:?} {block}");
+                assert_eq!(table.coded.is_some(), break_at.is_none(), "{block}");
+                assert_eq!(table.ids_ascending(), break_at.is_none());
+                let dup = diags
+                    .into_sorted()
+                    .iter()
+                    .any(|d| d.code == "deal-id-duplicate");
+                assert_eq!(dup, break_at.is_some(), "{break_at:?} {block}");
+            }
         }
     }
 
@@ -639,7 +743,7 @@ mod tests {
                     .unwrap();
             let mut out = format!("{:?}\n", table.info);
             for row in 0..table.len() {
-                out += &format!("{} {} {}", table.id(row), table.line(row), table.reps[row]);
+                out += &format!("{} {} {}", table.id(row), table.line(row), table.owner(row));
                 for c in &table.columns {
                     out += &format!(" {}", c.display(row));
                 }

@@ -357,12 +357,22 @@ pub struct DealTable {
     /// `decoded` holds them back to back with their ends from the first time one is asked for.
     pub(super) coded: Option<FrontCoded>,
     pub(super) decoded: std::sync::OnceLock<(String, Vec<u32>)>,
-    /// Line of each row, or empty while every row is on the line after the previous one (the usual
-    /// case: no quoted newlines), and then `line = first_line + row`.
+    /// Line of each row in file order (see `file_rows`), or empty while every row is on the line
+    /// after the previous one (the usual case: no quoted newlines), and then
+    /// `line = first_line + file row`.
     pub(super) lines: Vec<u32>,
     pub(super) first_line: u32,
-    /// Roster index of the deal's owner, or [`NO_OWNER`] when its `rep_id` is empty.
-    pub reps: Vec<u32>,
+    /// Each row's place among the rows loaded in file order (ids and lines are kept in file
+    /// order), or empty while the rows are in file order.
+    pub(super) file_rows: Vec<u32>,
+    /// Where each rep's rows start while the rows are in owner order (see `owner_order.rs`),
+    /// then the row count; empty otherwise.
+    pub(super) owner_starts: Vec<u32>,
+    /// The range of `owner_starts` holding the first row of each block of 1,024 rows.
+    pub(super) owner_blocks: Vec<u32>,
+    /// Roster index of each row's owner, or [`NO_OWNER`] when its `rep_id` is empty, while the
+    /// rows are not in owner order (see [`DealTable::owner`]; empty otherwise).
+    pub(super) reps: Vec<u32>,
     /// The header of the owner column in the file.
     pub rep_header: String,
     pub columns: Vec<DealColumn>,
@@ -412,11 +422,14 @@ impl DealTable {
     }
 
     pub fn len(&self) -> usize {
-        self.reps.len()
+        match self.owner_starts.last() {
+            Some(&rows) => rows as usize,
+            None => self.reps.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.reps.is_empty()
+        self.len() == 0
     }
 
     /// The ids back to back and their ends (empty while they have one width): the plain arena, or
@@ -443,24 +456,30 @@ impl DealTable {
         start..ends[row] as usize
     }
 
+    /// The row's place among the rows loaded, in file order.
+    #[inline]
+    pub fn file_row(&self, row: usize) -> usize {
+        self.file_rows.get(row).map_or(row, |&r| r as usize)
+    }
+
     /// The deal id of a row.
     pub fn id(&self, row: usize) -> &str {
         let (bytes, ends) = self.id_arena();
-        &bytes[self.id_range(ends, row)]
+        &bytes[self.id_range(ends, self.file_row(row))]
     }
 
     /// The deal id's bytes (ordering them orders the ids), without UTF-8 boundary checks.
     pub fn id_key(&self, row: usize) -> &[u8] {
         let (bytes, ends) = self.id_arena();
-        &bytes.as_bytes()[self.id_range(ends, row)]
+        &bytes.as_bytes()[self.id_range(ends, self.file_row(row))]
     }
 
-    /// The order of two rows' deal ids: their row order when the ids increase in file order (the
+    /// The order of two rows' deal ids: their file order when the ids increase in file order (the
     /// ids are not read then), else the ids' bytes compared.
     #[inline]
     pub fn id_order(&self, a: usize, b: usize) -> std::cmp::Ordering {
         if self.ids_ascending {
-            a.cmp(&b)
+            self.file_row(a).cmp(&self.file_row(b))
         } else {
             self.id_key(a).cmp(self.id_key(b))
         }
@@ -481,15 +500,16 @@ impl DealTable {
     }
 
     /// The ids as a plain arena again (before a row is added).
-    fn plain_ids(&mut self) {
+    pub(super) fn plain_ids(&mut self) {
         if let Some(coded) = self.coded.take() {
             let (bytes, ends) = self.decoded.take().unwrap_or_else(|| coded.decode());
             (self.id_bytes, self.id_ends) = (bytes, ends);
         }
     }
 
-    /// Whether every deal id is greater than the one of the row before (the usual export, sorted by
-    /// id): then ordering rows by their index orders them by id, without comparing ids.
+    /// Whether every deal id is greater than the one of the row before in the file (the usual
+    /// export, sorted by id): then ordering rows by [`Self::file_row`] orders them by id, without
+    /// comparing ids.
     pub fn ids_ascending(&self) -> bool {
         self.ids_ascending
     }
@@ -497,6 +517,7 @@ impl DealTable {
     /// The line of the file the row is on (the header is line 1).
     #[inline]
     pub fn line(&self, row: usize) -> u64 {
+        let row = self.file_row(row);
         match self.lines.get(row) {
             Some(&l) => l as u64,
             None => self.first_line as u64 + row as u64,
@@ -585,7 +606,9 @@ impl DealTable {
         self.plain_ids();
         let rows = self.len();
         if rows > 0 {
-            self.ids_ascending &= self.id(rows - 1).as_bytes() < id.as_bytes();
+            // The last id in file order: the arena's.
+            let last = &self.id_bytes.as_bytes()[self.id_range(&self.id_ends, rows - 1)];
+            self.ids_ascending &= last < id.as_bytes();
         } else {
             self.ids_ascending = true;
             self.id_width = id.len() as u32;
@@ -601,6 +624,11 @@ impl DealTable {
             let last = self.lines.last().copied().unwrap_or(self.first_line);
             self.lines.push(last + 1);
         }
+        // Added after the rows in file order; the rows are no longer in owner order.
+        if !self.file_rows.is_empty() {
+            self.file_rows.push(rows as u32);
+        }
+        self.list_owners();
         self.reps.push(rep);
         for (column, cell) in self.columns.iter_mut().zip(cells) {
             match (&mut column.values, cell) {

@@ -158,7 +158,7 @@ fn cancelled_by_rep(inputs: &Inputs) -> BTreeMap<RepIx, Vec<usize>> {
     let Some(c) = deals.column("cancel_date") else {
         return out;
     };
-    for (row, &rep) in deals.reps.iter().enumerate() {
+    for (row, rep) in deals.owners().enumerate() {
         if deals.columns[c].date(row).is_some() {
             if !inputs.credits.is_split(row as u32) {
                 out.entry(RepIx(rep)).or_default().push(row);
