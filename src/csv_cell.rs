@@ -18,7 +18,7 @@ use std::io::Write;
 
 use rust_decimal::Decimal;
 
-use crate::money::push_amount;
+use crate::money::{push_amount, push_amount_bytes};
 
 /// Whether a spreadsheet opening the cell would run it (or a leading apostrophe must be kept apart
 /// from one payout added).
@@ -159,15 +159,46 @@ pub struct RawFields<'o> {
     scratch: String,
     /// No field of the current record written yet.
     first: bool,
+    /// The last amounts written, to copy instead of formatting again (a line's `from` is the line
+    /// before's `to`, a credited value its deal's value...).
+    recent: [Written; RECENT],
+    /// Where the next amount goes in `recent`.
+    next: usize,
+}
+
+/// Amounts [`RawFields`] remembers.
+const RECENT: usize = 4;
+
+/// An amount written into the buffer: its value's representation (`Decimal::serialize`: equal
+/// representations print the same text), the places it was written with, and where its text is.
+#[derive(Clone, Copy, Default)]
+struct Written {
+    value: [u8; 16],
+    places: u32,
+    at: usize,
+    len: usize,
+}
+
+/// Whether a cell goes into a CSV file as it is: a spreadsheet would not run it and the `csv`
+/// crate would not quote it.
+pub fn is_plain(cell: &str) -> bool {
+    !needs_neutralising(cell) && !needs_quotes(cell.as_bytes())
 }
 
 impl<'o> RawFields<'o> {
     pub fn new(out: &'o mut Vec<u8>) -> Self {
         RawFields {
             out,
-            scratch: String::with_capacity(64),
+            scratch: String::new(),
             first: true,
+            recent: [Written::default(); RECENT],
+            next: 0,
         }
+    }
+
+    /// The text of the buffer from `at` on (ASCII written by this writer), for checks.
+    fn since(&self, at: usize) -> &str {
+        std::str::from_utf8(&self.out[at..]).unwrap_or_default()
     }
 
     fn delimit(&mut self) {
@@ -222,18 +253,49 @@ impl<'o> RawFields<'o> {
     }
 
     /// An amount with at least `places` decimals ([`crate::money::fmt_amount`]); its text. A plain
-    /// number: written as it is.
-    pub fn amount(&mut self, value: Decimal, places: u32) -> csv::Result<&str> {
+    /// number: written as it is; copied when one of the last amounts written had the same value and
+    /// places. Its text's bytes (ASCII).
+    pub fn amount(&mut self, value: Decimal, places: u32) -> csv::Result<&[u8]> {
         self.delimit();
-        self.scratch.clear();
-        push_amount(&mut self.scratch, value, places);
-        debug_assert!(
-            !needs_neutralising(&self.scratch) && !needs_quotes(self.scratch.as_bytes()),
-            "{}",
-            self.scratch
-        );
-        self.out.extend_from_slice(self.scratch.as_bytes());
-        Ok(&self.scratch)
+        let at = self.out.len();
+        let key = value.serialize();
+        let seen = self
+            .recent
+            .iter()
+            .find(|w| w.len > 0 && w.value == key && w.places == places)
+            .copied();
+        match seen {
+            Some(w) => self.out.extend_from_within(w.at..w.at + w.len),
+            None => {
+                push_amount_bytes(self.out, value, places);
+                self.recent[self.next] = Written {
+                    value: key,
+                    places,
+                    at,
+                    len: self.out.len() - at,
+                };
+                self.next = (self.next + 1) % RECENT;
+            }
+        }
+        debug_assert!(is_plain(self.since(at)), "{}", self.since(at));
+        Ok(&self.out[at..])
+    }
+
+    /// A cell the caller knows [`is_plain`] (a fixed name, a date, a number), as it is.
+    pub fn plain(&mut self, cell: &str) {
+        debug_assert!(is_plain(cell), "{cell}");
+        self.delimit();
+        self.out.extend_from_slice(cell.as_bytes());
+    }
+
+    /// A cell the caller knows [`is_plain`], appended by `f` straight into the buffer (ASCII); its
+    /// text's bytes.
+    pub fn plain_with(&mut self, f: impl FnOnce(&mut Vec<u8>)) -> &[u8] {
+        self.delimit();
+        let at = self.out.len();
+        f(self.out);
+        debug_assert!(is_plain(self.since(at)), "{}", self.since(at));
+        &self.out[at..]
     }
 
     /// A text field formatted by `f` into the scratch buffer; its text as formatted.
