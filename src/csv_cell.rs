@@ -7,9 +7,11 @@
 //! carriage return) is written with a leading apostrophe, and so is a cell that already starts with
 //! one, so [`restore`] gives back the exact text (a reader of payout's own files, such as the
 //! ledger's or `diff`, calls it on text cells); a plain number (`-12.50`, `+3`, `-5%`) is not a
-//! formula and stays as it is. Quoting, terminators and field counts are the `csv` crate's, exactly as
-//! when a whole record is passed to `csv::Writer::write_record`. No `String` per cell: fields are
-//! borrowed or formatted into one reused buffer (summary rows and statement lines are hot paths).
+//! formula and stays as it is. [`RawFields`] writes a cell without the checks only where they cannot
+//! change it ([`is_plain`]: amounts, dates, fixed names; asserted in debug builds). Quoting,
+//! terminators and field counts are the `csv` crate's, exactly as when a whole record is passed to
+//! `csv::Writer::write_record`. No `String` per cell: fields are borrowed or formatted into one
+//! reused buffer (summary rows and statement lines are hot paths).
 
 use std::borrow::Cow;
 use std::fmt::Display;
@@ -396,6 +398,39 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn copied_amounts_and_plain_cells_are_the_bytes_of_the_csv_writer() {
+        let amounts = [
+            Decimal::new(1710709, 2),
+            Decimal::new(171070900, 4),
+            Decimal::new(1710709, 2),
+            Decimal::new(-5, 1),
+            Decimal::new(1710709, 2),
+            Decimal::new(6842836, 4),
+            Decimal::ZERO,
+            Decimal::new(-5, 1),
+        ];
+        let mut f = Fields::new(csv::Writer::from_writer(Vec::new()));
+        let mut raw = Vec::new();
+        let mut r = RawFields::new(&mut raw);
+        for (i, &a) in amounts.iter().enumerate() {
+            let places = (i % 3) as u32;
+            f.amount(a, places).unwrap();
+            f.text("2026-03-05").unwrap();
+            let text = r.amount(a, places).unwrap().to_vec();
+            assert_eq!(text, crate::money::fmt_amount(a, places).as_bytes());
+            r.plain_with(|o| o.extend_from_slice(b"2026-03-05"));
+        }
+        f.text("owner").unwrap();
+        f.end().unwrap();
+        r.plain("owner");
+        r.end().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&raw),
+            String::from_utf8_lossy(&f.into_inner().unwrap())
+        );
     }
 
     #[test]

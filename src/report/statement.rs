@@ -742,3 +742,28 @@ fn component_summary(s: &mut String, r: &Row) {
     push_grouped(s, p.payable, places);
     s.push_str("** |\n\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates_are_the_text_of_push_date_for_four_digit_years() {
+        for (y, m, d) in [
+            (2026, 3, 5),
+            (1, 1, 1),
+            (0, 12, 31),
+            (9999, 12, 31),
+            (1999, 10, 20),
+        ] {
+            let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            let mut s = String::new();
+            push_date(&mut s, date);
+            assert_eq!(iso_date(date).map(|t| t.to_vec()), Some(s.into_bytes()));
+        }
+        for (y, m, d) in [(10000, 1, 1), (-5, 6, 7)] {
+            let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(iso_date(date), None);
+        }
+    }
+}

@@ -6,7 +6,8 @@
 //! Invariants: files are rendered in parallel into a staging folder renamed to `statements/` once
 //! every file is complete; a rep at a time, its lines recomputed by the tracer when the run kept
 //! none, and dropped once rendered; the bytes of every file are the same whatever the number of
-//! threads (lines are written in the run's rep order); every file is listed in the manifest.
+//! threads (lines are written in the run's rep order: per period, tasks of reps rendered in
+//! parallel are appended strictly in task order); every file is listed in the manifest.
 
 use std::io::Write;
 use std::path::Path;
