@@ -7,9 +7,11 @@
 //! carriage return) is written with a leading apostrophe, and so is a cell that already starts with
 //! one, so [`restore`] gives back the exact text (a reader of payout's own files, such as the
 //! ledger's or `diff`, calls it on text cells); a plain number (`-12.50`, `+3`, `-5%`) is not a
-//! formula and stays as it is. Quoting, terminators and field counts are the `csv` crate's, exactly as
-//! when a whole record is passed to `csv::Writer::write_record`. No `String` per cell: fields are
-//! borrowed or formatted into one reused buffer (summary rows and statement lines are hot paths).
+//! formula and stays as it is. [`RawFields`] writes a cell without the checks only where they cannot
+//! change it ([`is_plain`]: amounts, dates, fixed names; asserted in debug builds). Quoting,
+//! terminators and field counts are the `csv` crate's, exactly as when a whole record is passed to
+//! `csv::Writer::write_record`. No `String` per cell: fields are borrowed or formatted into one
+//! reused buffer (summary rows and statement lines are hot paths).
 
 use std::borrow::Cow;
 use std::fmt::Display;
@@ -18,7 +20,7 @@ use std::io::Write;
 
 use rust_decimal::Decimal;
 
-use crate::money::push_amount;
+use crate::money::{push_amount, push_amount_bytes};
 
 /// Whether a spreadsheet opening the cell would run it (or a leading apostrophe must be kept apart
 /// from one payout added).
@@ -159,15 +161,46 @@ pub struct RawFields<'o> {
     scratch: String,
     /// No field of the current record written yet.
     first: bool,
+    /// The last amounts written, to copy instead of formatting again (a line's `from` is the line
+    /// before's `to`, a credited value its deal's value...).
+    recent: [Written; RECENT],
+    /// Where the next amount goes in `recent`.
+    next: usize,
+}
+
+/// Amounts [`RawFields`] remembers.
+const RECENT: usize = 4;
+
+/// An amount written into the buffer: its value's representation (`Decimal::serialize`: equal
+/// representations print the same text), the places it was written with, and where its text is.
+#[derive(Clone, Copy, Default)]
+struct Written {
+    value: [u8; 16],
+    places: u32,
+    at: usize,
+    len: usize,
+}
+
+/// Whether a cell goes into a CSV file as it is: a spreadsheet would not run it and the `csv`
+/// crate would not quote it.
+pub fn is_plain(cell: &str) -> bool {
+    !needs_neutralising(cell) && !needs_quotes(cell.as_bytes())
 }
 
 impl<'o> RawFields<'o> {
     pub fn new(out: &'o mut Vec<u8>) -> Self {
         RawFields {
             out,
-            scratch: String::with_capacity(64),
+            scratch: String::new(),
             first: true,
+            recent: [Written::default(); RECENT],
+            next: 0,
         }
+    }
+
+    /// The text of the buffer from `at` on (ASCII written by this writer), for checks.
+    fn since(&self, at: usize) -> &str {
+        std::str::from_utf8(&self.out[at..]).unwrap_or_default()
     }
 
     fn delimit(&mut self) {
@@ -222,18 +255,49 @@ impl<'o> RawFields<'o> {
     }
 
     /// An amount with at least `places` decimals ([`crate::money::fmt_amount`]); its text. A plain
-    /// number: written as it is.
-    pub fn amount(&mut self, value: Decimal, places: u32) -> csv::Result<&str> {
+    /// number: written as it is; copied when one of the last amounts written had the same value and
+    /// places. Its text's bytes (ASCII).
+    pub fn amount(&mut self, value: Decimal, places: u32) -> csv::Result<&[u8]> {
         self.delimit();
-        self.scratch.clear();
-        push_amount(&mut self.scratch, value, places);
-        debug_assert!(
-            !needs_neutralising(&self.scratch) && !needs_quotes(self.scratch.as_bytes()),
-            "{}",
-            self.scratch
-        );
-        self.out.extend_from_slice(self.scratch.as_bytes());
-        Ok(&self.scratch)
+        let at = self.out.len();
+        let key = value.serialize();
+        let seen = self
+            .recent
+            .iter()
+            .find(|w| w.len > 0 && w.value == key && w.places == places)
+            .copied();
+        match seen {
+            Some(w) => self.out.extend_from_within(w.at..w.at + w.len),
+            None => {
+                push_amount_bytes(self.out, value, places);
+                self.recent[self.next] = Written {
+                    value: key,
+                    places,
+                    at,
+                    len: self.out.len() - at,
+                };
+                self.next = (self.next + 1) % RECENT;
+            }
+        }
+        debug_assert!(is_plain(self.since(at)), "{}", self.since(at));
+        Ok(&self.out[at..])
+    }
+
+    /// A cell the caller knows [`is_plain`] (a fixed name, a date, a number), as it is.
+    pub fn plain(&mut self, cell: &str) {
+        debug_assert!(is_plain(cell), "{cell}");
+        self.delimit();
+        self.out.extend_from_slice(cell.as_bytes());
+    }
+
+    /// A cell the caller knows [`is_plain`], appended by `f` straight into the buffer (ASCII); its
+    /// text's bytes.
+    pub fn plain_with(&mut self, f: impl FnOnce(&mut Vec<u8>)) -> &[u8] {
+        self.delimit();
+        let at = self.out.len();
+        f(self.out);
+        debug_assert!(is_plain(self.since(at)), "{}", self.since(at));
+        &self.out[at..]
     }
 
     /// A text field formatted by `f` into the scratch buffer; its text as formatted.
@@ -334,6 +398,39 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn copied_amounts_and_plain_cells_are_the_bytes_of_the_csv_writer() {
+        let amounts = [
+            Decimal::new(1710709, 2),
+            Decimal::new(171070900, 4),
+            Decimal::new(1710709, 2),
+            Decimal::new(-5, 1),
+            Decimal::new(1710709, 2),
+            Decimal::new(6842836, 4),
+            Decimal::ZERO,
+            Decimal::new(-5, 1),
+        ];
+        let mut f = Fields::new(csv::Writer::from_writer(Vec::new()));
+        let mut raw = Vec::new();
+        let mut r = RawFields::new(&mut raw);
+        for (i, &a) in amounts.iter().enumerate() {
+            let places = (i % 3) as u32;
+            f.amount(a, places).unwrap();
+            f.text("2026-03-05").unwrap();
+            let text = r.amount(a, places).unwrap().to_vec();
+            assert_eq!(text, crate::money::fmt_amount(a, places).as_bytes());
+            r.plain_with(|o| o.extend_from_slice(b"2026-03-05"));
+        }
+        f.text("owner").unwrap();
+        f.end().unwrap();
+        r.plain("owner");
+        r.end().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&raw),
+            String::from_utf8_lossy(&f.into_inner().unwrap())
+        );
     }
 
     #[test]

@@ -326,6 +326,65 @@ pub fn push_amount(out: &mut String, value: Decimal, places: u32) {
     }
 }
 
+/// [`push_amount`] into a byte buffer (CSV lines are built as bytes): the same text.
+pub fn push_amount_bytes(out: &mut Vec<u8>, value: Decimal, places: u32) {
+    if value.is_zero() && places <= 28 {
+        out.push(b'0');
+        if places > 0 {
+            out.push(b'.');
+            out.extend(std::iter::repeat_n(b'0', places as usize));
+        }
+        return;
+    }
+    if push_small_amount(out, value, places).is_some() {
+        return;
+    }
+    let mut buf = itoa::Buffer::new();
+    match text::exact(&mut buf, value, places) {
+        Some(t) => t.push_bytes(out),
+        None => out.extend_from_slice(fmt_amount_reference(value, places).as_bytes()),
+    }
+}
+
+/// [`push_amount_bytes`] of a non-zero value whose mantissa fits 64 bits (every amount of a
+/// statement line): the decimals' trailing zeros divided away down to `places`, then the digits
+/// with the point placed and zeros padded up to `places`. `None`, with nothing written, when the
+/// value is outside that range or the padded text would pass 28 digits (where `Decimal` stops).
+fn push_small_amount(out: &mut Vec<u8>, value: Decimal, places: u32) -> Option<()> {
+    let mut m = u64::try_from(value.mantissa().unsigned_abs()).ok()?;
+    let mut scale = value.scale();
+    if m == 0 || places > 28 {
+        return None;
+    }
+    while scale > places && m % 10 == 0 {
+        m /= 10;
+        scale -= 1;
+    }
+    let pad = (places - scale.min(places)) as usize;
+    let scale = scale as usize;
+    let mut buf = itoa::Buffer::new();
+    let digits = buf.format(m).as_bytes();
+    if digits.len().max(scale) + pad > 28 {
+        return None;
+    }
+    out.reserve(digits.len() + scale + pad + 3);
+    if value.is_sign_negative() {
+        out.push(b'-');
+    }
+    let int_len = digits.len().saturating_sub(scale);
+    match int_len {
+        0 => out.push(b'0'),
+        n => out.extend_from_slice(&digits[..n]),
+    }
+    if scale + pad > 0 {
+        out.push(b'.');
+        out.extend(std::iter::repeat_n(b'0', scale - (digits.len() - int_len)));
+        out.extend_from_slice(&digits[int_len..]);
+        out.extend(std::iter::repeat_n(b'0', pad));
+    }
+    Some(())
+}
+
 /// [`fmt_amount`] with thousands separators (13540.5 → "13,540.50"), appended to `out`.
 pub fn push_grouped(out: &mut String, value: Decimal, places: u32) {
     let mut buf = itoa::Buffer::new();
@@ -424,6 +483,21 @@ mod text {
             }
             out.push_str(self.int);
             self.push_decimals(out);
+        }
+
+        /// [`Parts::push`] into bytes, in one reservation.
+        pub fn push_bytes(&self, out: &mut Vec<u8>) {
+            out.reserve(self.len());
+            if self.negative {
+                out.push(b'-');
+            }
+            out.extend_from_slice(self.int.as_bytes());
+            if self.lead + self.frac.len() + self.pad > 0 {
+                out.push(b'.');
+                out.extend_from_slice(&ZEROS.as_bytes()[..self.lead]);
+                out.extend_from_slice(self.frac.as_bytes());
+                out.extend_from_slice(&ZEROS.as_bytes()[..self.pad]);
+            }
         }
 
         /// With a comma every three integer digits.
@@ -641,6 +715,9 @@ mod tests {
             format!("x{}", fmt_amount_reference(v, places)),
             "{v:?} {places}"
         );
+        let mut bytes = b"x".to_vec();
+        push_amount_bytes(&mut bytes, v, places);
+        assert_eq!(bytes, pushed.as_bytes(), "{v:?} {places}");
         assert_eq!(
             grouped(v, places),
             grouped_reference(v, places),

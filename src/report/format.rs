@@ -218,11 +218,17 @@ pub fn measure_is_money(inputs: &crate::data::Inputs, plan: &Plan, comp: &Compon
 /// statements of a run: a component's address names it (and its plan) for the run's lifetime.
 #[derive(Default)]
 pub struct LineTexts {
-    tiers: FxHashMap<(usize, Option<u32>, Option<usize>, bool), String>,
+    tiers: FxHashMap<TierKey, String>,
     /// Keyed by the rate's representation (`Decimal::serialize`), which is cheaper to hash than its
     /// value; equal values in two representations print the same text.
-    rates: FxHashMap<(usize, Option<u32>, [u8; 16], bool), String>,
+    rates: FxHashMap<RateKey, String>,
+    /// The last tier and rate asked for, with their texts: consecutive lines mostly share them.
+    last_tier: Option<(TierKey, String)>,
+    last_rate: Option<(RateKey, String)>,
 }
+
+type TierKey = (usize, Option<u32>, Option<usize>, bool);
+type RateKey = (usize, Option<u32>, [u8; 16], bool);
 
 impl LineTexts {
     /// [`tier`], remembered.
@@ -233,7 +239,11 @@ impl LineTexts {
             line.tier,
             matches!(line.kind, LineKind::Deal | LineKind::Retro),
         );
-        self.tiers.entry(key).or_insert_with(|| tier(comp, line))
+        if self.last_tier.as_ref().is_none_or(|(k, _)| *k != key) {
+            let text = self.tiers.entry(key).or_insert_with(|| tier(comp, line));
+            self.last_tier = Some((key, text.clone()));
+        }
+        self.last_tier.as_ref().map_or("", |(_, text)| text)
     }
 
     /// [`rate`], remembered.
@@ -244,9 +254,29 @@ impl LineTexts {
             line.rate.serialize(),
             matches!(line.kind, LineKind::Deal | LineKind::Retro),
         );
-        self.rates
-            .entry(key)
-            .or_insert_with(|| rate(plan, comp, line))
+        if self.last_rate.as_ref().is_none_or(|(k, _)| *k != key) {
+            let text = self
+                .rates
+                .entry(key)
+                .or_insert_with(|| rate(plan, comp, line));
+            self.last_rate = Some((key, text.clone()));
+        }
+        self.last_rate.as_ref().map_or("", |(_, text)| text)
+    }
+
+    /// When a line's formula is `base × rate` (a deal line priced by a rate): the places its base is
+    /// written with and the rate's text, as [`LineTexts::push_formula`] writes them.
+    pub fn base_times_rate(
+        &mut self,
+        plan: &Plan,
+        comp: &Component,
+        line: &Line,
+    ) -> Option<(u32, &str)> {
+        if line.kind != LineKind::Deal || line.per.is_some() || per_deal_line(comp, line) {
+            return None;
+        }
+        let places = base_places(plan, comp, line);
+        Some((places, self.rate(plan, comp, line)))
     }
 
     /// [`formula`], with the rate remembered, appended to `out`.

@@ -20,6 +20,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<String> {
     Ok(sha256_hex(bytes))
 }
 
+/// Like [`write_atomic`], the file being the concatenation of `parts` (a byte-order mark and a
+/// large CSV are written without first copying them into one buffer).
+pub fn write_atomic_parts(path: &Path, parts: &[&[u8]]) -> anyhow::Result<String> {
+    write_atomic_with(path, |w| parts.iter().try_for_each(|p| w.write_all(p)))?;
+    let mut hash = Sha256::new();
+    for p in parts {
+        hash.update(p);
+    }
+    Ok(format!("{:x}", hash.finalize()))
+}
+
 /// Like [`write_atomic`], with the content streamed by `write` into the temporary file (through a
 /// buffer) instead of held whole in memory: a manifest listing a million files is tens of MB.
 pub fn write_atomic_with(

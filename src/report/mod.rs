@@ -101,6 +101,48 @@ pub fn reconciliation_summary(run: &RunResult) -> String {
     line
 }
 
+/// The payouts, reconciliation, exceptions and `extra` files of an output folder, written (CSV files
+/// with a byte-order mark when `bom`): their manifest entries, and the payouts', reconciliation's
+/// and exceptions' CSV for the workbook (the payouts' only when `keep_payouts`: tens of MB at
+/// scale).
+#[allow(clippy::type_complexity)]
+fn write_small_files(
+    dir: &Path,
+    run: &RunResult,
+    rows: &[Row],
+    bom: bool,
+    extra: Vec<(String, Vec<u8>)>,
+    keep_payouts: bool,
+) -> anyhow::Result<(Vec<OutputFile>, Vec<u8>, Vec<u8>, Option<Vec<u8>>)> {
+    let mut outputs = Vec::new();
+    let bom: &[u8] = if bom { statements::BOM } else { b"" };
+    let mut put = |name: String, bytes: &[u8]| -> anyhow::Result<()> {
+        let bom = if name.ends_with(".csv") { bom } else { b"" };
+        let sha256 = fs::write_atomic_parts(&dir.join(&name), &[bom, bytes])?;
+        outputs.push(OutputFile { path: name, sha256 });
+        Ok(())
+    };
+    let mut payouts = Vec::new();
+    summary::render_csv(rows, &mut payouts)?;
+    put("payouts.csv".into(), &payouts)?;
+    if !keep_payouts {
+        payouts = Vec::new();
+    }
+    let reconciliation = render_reconciliation(run)?;
+    put("reconciliation.csv".into(), &reconciliation)?;
+    let exceptions = match run.exceptions.is_empty() {
+        true => None,
+        false => Some(render_exceptions(run)?),
+    };
+    if let Some(exceptions) = &exceptions {
+        put("exceptions.csv".into(), exceptions)?;
+    }
+    for (name, bytes) in extra {
+        put(name, &bytes)?;
+    }
+    Ok((outputs, payouts, reconciliation, exceptions))
+}
+
 /// Write payouts.csv, statements (in the layout of `options`), reconciliation.csv and
 /// manifest.json into `dir`, CSV files with a byte-order mark when `options` asks. `tracer`
 /// recomputes each rep's statement lines when the run did not keep them (see
@@ -120,34 +162,6 @@ pub fn write_outputs(
     pay: &pay::PayLines,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> anyhow::Result<()> {
-    let mut outputs = Vec::new();
-    let bom: &[u8] = if options.csv_bom {
-        statements::BOM
-    } else {
-        b""
-    };
-    let mut put = |name: String, bytes: &[u8]| -> anyhow::Result<()> {
-        let bom = if name.ends_with(".csv") { bom } else { b"" };
-        let sha256 = fs::write_atomic(&dir.join(&name), &[bom, bytes].concat())?;
-        outputs.push(OutputFile { path: name, sha256 });
-        Ok(())
-    };
-    let mut payouts = Vec::new();
-    summary::render_csv(rows, &mut payouts)?;
-    put("payouts.csv".into(), &payouts)?;
-    let reconciliation = render_reconciliation(run)?;
-    put("reconciliation.csv".into(), &reconciliation)?;
-    let exceptions = match run.exceptions.is_empty() {
-        true => None,
-        false => Some(render_exceptions(run)?),
-    };
-    if let Some(exceptions) = &exceptions {
-        put("exceptions.csv".into(), exceptions)?;
-    }
-    for (name, bytes) in std::mem::take(&mut manifest.extra_outputs) {
-        put(name, &bytes)?;
-    }
-
     let pages = match options.statements_html {
         true => Some(html::statement::Pages::new(statement_template)?),
         false => None,
@@ -162,12 +176,15 @@ pub fn write_outputs(
         progress,
         html: pages.as_ref(),
     };
-    outputs.extend(statements::write(
-        dir,
-        &manifest.run_id,
-        options.statements,
-        &job,
-    )?);
+    let extra = std::mem::take(&mut manifest.extra_outputs);
+    // The small files are rendered and written while the statements are: on a thread of their own
+    // they would leave the other cores idle.
+    let (small, written) = rayon::join(
+        || write_small_files(dir, run, rows, options.csv_bom, extra, options.xlsx),
+        || statements::write(dir, &manifest.run_id, options.statements, &job),
+    );
+    let (mut outputs, payouts, reconciliation, exceptions) = small?;
+    outputs.extend(written?);
     let mut sheets = vec![
         xlsx::Sheet {
             name: "payouts",

@@ -165,20 +165,58 @@ pub struct Renderer {
     texts: LineTexts,
     pub csv: Vec<u8>,
     pub md: String,
-    /// The cells every line of a row starts with, rendered once per row (see [`row_prefix`]).
-    prefix: Vec<u8>,
+    /// The cells of the row being rendered that are the same on each of its lines.
+    row: RowCells,
+    /// The last share printed: its representation (`Decimal::serialize`) and text.
+    share: Option<([u8; 16], String)>,
+    /// Whether `file:line` source cells of the deals file are plain ([`crate::csv_cell::is_plain`])
+    /// whatever the line, for the file at this address.
+    source_plain: Option<(usize, bool)>,
 }
 
-/// The first cells of each line of row `r` (rep, payout period, plan, component) as CSV fields,
-/// into `buffer` (taken, and to be given back): the same four cells start every line of the row.
-fn row_prefix(buffer: &mut Vec<u8>, r: &Row, period: &str) -> Vec<u8> {
-    let mut prefix = std::mem::take(buffer);
-    prefix.clear();
-    let mut f = RawFields::new(&mut prefix);
-    for cell in [r.rep_id, period, &r.plan.id, &r.component.id] {
-        let _ = f.text(cell);
+/// The cells of a row (one component in one payout period) that are the same on each of its lines,
+/// rendered once per row.
+#[derive(Default)]
+struct RowCells {
+    /// The first cells (rep, payout period, plan, component) as CSV fields.
+    prefix: Vec<u8>,
+    /// The effective rate's text, empty when the row has none.
+    effective_rate: String,
+}
+
+impl RowCells {
+    fn fill(&mut self, r: &Row, period: &str) {
+        self.prefix.clear();
+        let mut f = RawFields::new(&mut self.prefix);
+        for cell in [r.rep_id, period, &r.plan.id, &r.component.id] {
+            let _ = f.text(cell);
+        }
+        self.effective_rate.clear();
+        if let Some(rate) = effective_rate(r) {
+            crate::money::push_amount(&mut self.effective_rate, rate.round_dp(6), 6);
+        }
     }
-    prefix
+}
+
+/// A date's text as [`push_date`] writes it (`2026-03-05`), when its year has four digits (the
+/// text is then a plain cell).
+fn iso_date(date: chrono::NaiveDate) -> Option<[u8; 10]> {
+    use chrono::Datelike;
+    let year = u32::try_from(date.year()).ok().filter(|y| *y <= 9999)?;
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    let (month, day) = (date.month(), date.day());
+    Some([
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(month / 10),
+        digit(month),
+        b'-',
+        digit(day / 10),
+        digit(day),
+    ])
 }
 
 /// The header row of a statement's CSV.
@@ -203,8 +241,12 @@ trait Md {
     fn raw(&mut self, text: &str);
     /// User text, escaped for a table cell ([`push_md`]).
     fn cell(&mut self, text: &str);
-    /// An amount's text with thousands separators ([`push_grouped_text`]).
-    fn grouped(&mut self, amount: &str);
+    /// An amount's text with thousands separators ([`push_grouped_text`]), as the CSV's bytes.
+    fn grouped(&mut self, amount: &[u8]);
+    /// A plain CSV cell's bytes as they are (text the CSV writer wrote: valid UTF-8).
+    fn plain(&mut self, cell: &[u8]);
+    /// A plain CSV cell's bytes, escaped for a table cell ([`push_md`]).
+    fn plain_cell(&mut self, cell: &[u8]);
 }
 
 impl Md for String {
@@ -214,8 +256,14 @@ impl Md for String {
     fn cell(&mut self, text: &str) {
         push_md(self, text);
     }
-    fn grouped(&mut self, amount: &str) {
-        push_grouped_text(self, amount);
+    fn grouped(&mut self, amount: &[u8]) {
+        push_grouped_text(self, std::str::from_utf8(amount).unwrap_or_default());
+    }
+    fn plain(&mut self, cell: &[u8]) {
+        self.push_str(std::str::from_utf8(cell).unwrap_or_default());
+    }
+    fn plain_cell(&mut self, cell: &[u8]) {
+        push_md(self, std::str::from_utf8(cell).unwrap_or_default());
     }
 }
 
@@ -228,7 +276,11 @@ impl Md for NoMd {
     #[inline(always)]
     fn cell(&mut self, _: &str) {}
     #[inline(always)]
-    fn grouped(&mut self, _: &str) {}
+    fn grouped(&mut self, _: &[u8]) {}
+    #[inline(always)]
+    fn plain(&mut self, _: &[u8]) {}
+    #[inline(always)]
+    fn plain_cell(&mut self, _: &[u8]) {}
 }
 
 impl Renderer {
@@ -288,11 +340,10 @@ impl Renderer {
                 period = (Some(p.payout_period), p.payout_period.to_string());
             }
             warm_deals(&cx.inputs.deals, lines);
-            let prefix = row_prefix(&mut self.prefix, r, &period.1);
+            self.row.fill(r, &period.1);
             for (line, first) in first_of_deal(lines) {
-                self.line(&mut f, md, cx, r, &prefix, line, first)?;
+                self.line(&mut f, md, cx, r, line, first)?;
             }
-            self.prefix = prefix;
             let _ = writeln!(
                 md,
                 "| **Total** | | | | | | | | | **{}** |\n",
@@ -326,11 +377,10 @@ impl Renderer {
                 period = (Some(p), p.to_string());
             }
             warm_deals(&cx.inputs.deals, lines);
-            let prefix = row_prefix(&mut self.prefix, r, &period.1);
+            self.row.fill(r, &period.1);
             for (line, first) in first_of_deal(lines) {
-                self.line(&mut f, &mut NoMd, &cx, r, &prefix, line, first)?;
+                self.line(&mut f, &mut NoMd, &cx, r, line, first)?;
             }
-            self.prefix = prefix;
         }
         if let Some(first) = rows.first() {
             pay_lines(&mut f, None, first, cx.pay)?;
@@ -339,15 +389,15 @@ impl Renderer {
     }
 
     /// One line: a CSV record, and a row of the component's Markdown table (its cells are a
-    /// subsequence of the record's, in the same order).
-    #[allow(clippy::too_many_arguments)]
+    /// subsequence of the record's, in the same order). Cells known to be plain (names, dates,
+    /// numbers) skip the checks of text cells; cells that repeat are copied from a row's or the
+    /// renderer's memory.
     fn line(
         &mut self,
         f: &mut RawFields,
         md: &mut impl Md,
         cx: &Cx,
         r: &Row,
-        prefix: &[u8],
         line: &Line,
         first: bool,
     ) -> csv::Result<()> {
@@ -358,8 +408,8 @@ impl Renderer {
         // A deal's value and credit show on its first line only.
         let credit = line.credit.filter(|_| first);
         let rounding = line.kind == LineKind::Rounding || line.kind.is_settlement();
-        f.rendered(prefix);
-        f.text(kind(line))?;
+        f.rendered(&self.row.prefix);
+        f.plain(kind(line));
         md.raw("| ");
         md.raw(kind(line));
         md.raw(" | ");
@@ -368,11 +418,7 @@ impl Renderer {
                 let id = deals.id(d);
                 f.text(id)?;
                 md.cell(id);
-                f.with(|s| {
-                    s.push_str(&deals.file);
-                    s.push(':');
-                    s.push_str(itoa::Buffer::new().format(deals.line(d)));
-                })?;
+                self.source(f, deals, d)?;
             }
             None => {
                 f.empty()?;
@@ -381,7 +427,7 @@ impl Renderer {
         }
         md.raw(" | ");
         match line.credit {
-            Some(c) => md.raw(f.with(|s| push_date(s, c.date))?),
+            Some(c) => date(f, md, c.date)?,
             None => f.empty()?,
         }
         md.raw(" | ");
@@ -409,9 +455,19 @@ impl Renderer {
         }
         match credit {
             Some(c) => {
-                md.cell(f.with(|s| push_credit_kind(s, cx.inputs, cx.run, &c))?);
+                match c.kind {
+                    CreditKind::Rollup => {
+                        md.cell(f.with(|s| push_credit_kind(s, cx.inputs, cx.run, &c))?)
+                    }
+                    k => {
+                        f.plain(k.name());
+                        md.cell(k.name());
+                    }
+                }
                 md.raw(" | ");
-                md.raw(f.with(|s| push_percent(s, c.share))?);
+                let share = self.share(c.share);
+                f.text(share)?;
+                md.raw(share);
                 md.raw(" | ");
                 md.grouped(f.amount(c.credited, value_places)?);
             }
@@ -444,8 +500,7 @@ impl Renderer {
             }
         }
         f.text(self.texts.rate(r.plan, r.component, line))?;
-        let texts = &mut self.texts;
-        md.cell(f.with(|s| texts.push_formula(s, r.plan, r.component, line))?);
+        self.formula(f, md, r, line)?;
         let values = chosen_values(line);
         if !values.is_empty() {
             md.raw(" (");
@@ -459,14 +514,92 @@ impl Renderer {
 ",
         );
         f.text(values)?;
-        match effective_rate(r) {
-            Some(rate) => {
-                f.with(|s| crate::money::push_amount(s, rate.round_dp(6), 6))?;
-            }
-            None => f.empty()?,
-        }
+        f.text(&self.row.effective_rate)?;
         f.end()
     }
+
+    /// The `source` cell of deal row `d`: `file:line`.
+    fn source(
+        &mut self,
+        f: &mut RawFields,
+        deals: &crate::data::DealTable,
+        d: usize,
+    ) -> csv::Result<()> {
+        let file = &deals.file;
+        let address = file as *const String as usize;
+        let plain = match self.source_plain {
+            Some((a, plain)) if a == address => plain,
+            _ => {
+                // The cell's first character and its quotes depend on the file name only.
+                let plain = crate::csv_cell::is_plain(&format!("{file}:0"));
+                self.source_plain = Some((address, plain));
+                plain
+            }
+        };
+        let mut digits = itoa::Buffer::new();
+        let line = digits.format(deals.line(d));
+        match plain {
+            true => {
+                f.plain_with(|o| {
+                    o.extend_from_slice(file.as_bytes());
+                    o.push(b':');
+                    o.extend_from_slice(line.as_bytes());
+                });
+            }
+            false => {
+                f.with(|s| {
+                    s.push_str(file);
+                    s.push(':');
+                    s.push_str(line);
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A share's text (`100%`), remembered from the line before.
+    fn share(&mut self, share: Decimal) -> &str {
+        let key = share.serialize();
+        if self.share.as_ref().is_none_or(|(k, _)| *k != key) {
+            self.share = Some((key, crate::money::fmt_percent(share)));
+        }
+        self.share.as_ref().map_or("", |(_, text)| text)
+    }
+
+    /// The `formula` cell, and its text in the Markdown. A deal line's `base × rate` is written
+    /// from the base (usually the line's `base` cell, copied) and the rate's text.
+    fn formula(
+        &mut self,
+        f: &mut RawFields,
+        md: &mut impl Md,
+        r: &Row,
+        line: &Line,
+    ) -> csv::Result<()> {
+        let texts = &mut self.texts;
+        match texts.base_times_rate(r.plan, r.component, line) {
+            // A negative base starts a cell a spreadsheet would run: the checked path.
+            Some((places, rate))
+                if !line.base.is_sign_negative() && crate::csv_cell::is_plain(rate) =>
+            {
+                md.plain_cell(f.plain_with(|o| {
+                    crate::money::push_amount_bytes(o, line.base, places);
+                    o.extend_from_slice(" × ".as_bytes());
+                    o.extend_from_slice(rate.as_bytes());
+                }));
+            }
+            _ => md.cell(f.with(|s| texts.push_formula(s, r.plan, r.component, line))?),
+        }
+        Ok(())
+    }
+}
+
+/// The `date` cell, and its text in the Markdown.
+fn date(f: &mut RawFields, md: &mut impl Md, date: chrono::NaiveDate) -> csv::Result<()> {
+    match iso_date(date) {
+        Some(text) => md.plain(f.plain_with(|o| o.extend_from_slice(&text))),
+        None => md.raw(f.with(|s| push_date(s, date))?),
+    }
+    Ok(())
 }
 
 /// The statement's `pay-currency` lines (after every component's, in no component: they change no
@@ -608,4 +741,29 @@ fn component_summary(s: &mut String, r: &Row) {
     s.push_str("| **Payable** | **");
     push_grouped(s, p.payable, places);
     s.push_str("** |\n\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates_are_the_text_of_push_date_for_four_digit_years() {
+        for (y, m, d) in [
+            (2026, 3, 5),
+            (1, 1, 1),
+            (0, 12, 31),
+            (9999, 12, 31),
+            (1999, 10, 20),
+        ] {
+            let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            let mut s = String::new();
+            push_date(&mut s, date);
+            assert_eq!(iso_date(date).map(|t| t.to_vec()), Some(s.into_bytes()));
+        }
+        for (y, m, d) in [(10000, 1, 1), (-5, 6, 7)] {
+            let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(iso_date(date), None);
+        }
+    }
 }

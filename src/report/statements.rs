@@ -6,7 +6,8 @@
 //! Invariants: files are rendered in parallel into a staging folder renamed to `statements/` once
 //! every file is complete; a rep at a time, its lines recomputed by the tracer when the run kept
 //! none, and dropped once rendered; the bytes of every file are the same whatever the number of
-//! threads (lines are written in the run's rep order); every file is listed in the manifest.
+//! threads (lines are written in the run's rep order: per period, tasks of reps rendered in
+//! parallel are appended strictly in task order); every file is listed in the manifest.
 
 use std::io::Write;
 use std::path::Path;
@@ -301,17 +302,120 @@ impl PeriodFile {
     }
 }
 
-/// Reps rendered between two appends to the period files: enough to keep every thread busy, few
-/// enough that their lines stay a small part of the batch's memory.
-const WAVE: usize = 512;
-/// Reps one task renders in a row into its own buffers.
+/// Reps one task renders in a row into its own buffers (one per period): about a megabyte of lines
+/// at scale, a few milliseconds of work.
 const TASK: usize = 16;
 
+/// Rendered tasks waiting for the tasks before them, beyond which a worker appends instead of
+/// rendering more (only a worker far behind the others makes them wait).
+const BACKLOG: usize = 64;
+
+/// The period files and the next task to append to them, in task order.
+struct Appender {
+    files: Vec<PeriodFile>,
+    next: usize,
+}
+
+/// What the workers of [`write_per_period`] share: tasks are taken in order, rendered in parallel,
+/// and appended to the period files strictly in task order by whichever worker finds the next one
+/// ready (the others keep rendering meanwhile).
+struct Pipeline<'a> {
+    tasks: Vec<&'a [&'a [Row<'a>]]>,
+    taken: std::sync::atomic::AtomicUsize,
+    /// Rendered tasks not yet appended, by task number.
+    ready: std::sync::Mutex<std::collections::BTreeMap<usize, Vec<Vec<u8>>>>,
+    /// Buffer sets appended, to be reused (growing a fresh set each time cost a copy of every byte
+    /// and many large allocations).
+    free: std::sync::Mutex<Vec<Vec<Vec<u8>>>>,
+    appender: std::sync::Mutex<Appender>,
+    /// Set on the first error: the workers stop.
+    failed: std::sync::atomic::AtomicBool,
+}
+
+impl Pipeline<'_> {
+    /// Append every ready task that comes next, if no other worker is appending; again while a
+    /// task became ready just as the appending worker stopped looking.
+    fn append_ready(&self, job: &Job, reps: u64) -> anyhow::Result<()> {
+        loop {
+            let Ok(mut a) = self.appender.try_lock() else {
+                return Ok(());
+            };
+            while let Some(buffers) = self.take_ready(a.next) {
+                for (f, b) in a.files.iter_mut().zip(&buffers) {
+                    f.append(b)?;
+                }
+                let done = ((a.next + 1) * TASK).min(reps as usize) as u64;
+                a.next += 1;
+                self.recycle(buffers);
+                (job.progress)(done, reps);
+            }
+            let next = a.next;
+            drop(a);
+            if !self.is_ready(next) {
+                return Ok(());
+            }
+        }
+    }
+
+    fn take_ready(&self, task: usize) -> Option<Vec<Vec<u8>>> {
+        self.ready.lock().ok()?.remove(&task)
+    }
+
+    fn is_ready(&self, task: usize) -> bool {
+        self.ready.lock().is_ok_and(|r| r.contains_key(&task))
+    }
+
+    fn backlog(&self) -> usize {
+        self.ready.lock().map_or(0, |r| r.len())
+    }
+
+    fn recycle(&self, mut buffers: Vec<Vec<u8>>) {
+        buffers.iter_mut().for_each(Vec::clear);
+        if let Ok(mut free) = self.free.lock() {
+            free.push(buffers);
+        }
+    }
+
+    /// One worker: take the next task, render it, hand it to the appender, until none is left.
+    fn work(&self, job: &Job, periods: &[crate::period::Period]) -> anyhow::Result<()> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let reps = job.rows.chunk_by(|a, b| a.rep_id == b.rep_id).count() as u64;
+        let mut renderer = Renderer::default();
+        while !self.failed.load(Relaxed) {
+            if self.backlog() > BACKLOG {
+                self.append_ready(job, reps)?;
+                std::thread::yield_now();
+                continue;
+            }
+            let i = self.taken.fetch_add(1, Relaxed);
+            let Some(&task) = self.tasks.get(i) else {
+                break;
+            };
+            let reused = self.free.lock().ok().and_then(|mut f| f.pop());
+            let mut by_period = reused.unwrap_or_else(|| vec![Vec::new(); periods.len()]);
+            for &rows in task {
+                each_statement(job, rows, |statement, lines| {
+                    let p = statement[0].result.payout_period;
+                    let i = periods.binary_search(&p).unwrap_or_default();
+                    let pay = job.pay.of(statement);
+                    let out = &mut by_period[i];
+                    renderer.render_lines(out, job.inputs, job.run, statement, lines, pay)
+                })?;
+            }
+            if let Ok(mut ready) = self.ready.lock() {
+                ready.insert(i, by_period);
+            }
+            self.append_ready(job, reps)?;
+        }
+        // The last worker out appends what is left.
+        self.append_ready(job, reps)
+    }
+}
+
 /// Per period: `statements/<period>.csv`, the header once, then every rep's lines in rep order.
-/// Reps are rendered in parallel a wave at a time into one buffer per period and task; the buffers
-/// are then appended to the period files in order, each file (and its hash) on its own thread. The
-/// buffers are cleared and reused from wave to wave (growing a fresh set each time cost a copy of
-/// every byte and many large allocations).
+/// Each worker renders a task of reps at a time into one buffer per period; the tasks' buffers are
+/// appended to the period files (and their hashes) in task order by whichever worker finds the next
+/// one rendered, while the others render on: no worker waits for another between tasks.
 fn write_per_period(staging: &Path, job: &Job) -> anyhow::Result<Vec<OutputFile>> {
     let periods = payout_periods(job.rows);
     let mut files = periods
@@ -326,32 +430,31 @@ fn write_per_period(staging: &Path, job: &Job) -> anyhow::Result<Vec<OutputFile>
         f.append(&header)?;
     }
     let reps: Vec<&[Row]> = job.rows.chunk_by(|a, b| a.rep_id == b.rep_id).collect();
-    let mut done = 0;
-    let mut buffers: Vec<Vec<Vec<u8>>> = vec![vec![Vec::new(); periods.len()]; WAVE.div_ceil(TASK)];
-    for wave in reps.chunks(WAVE) {
-        wave.par_chunks(TASK)
-            .zip(buffers.par_iter_mut())
-            .try_for_each_init(Renderer::default, |renderer, (task, by_period)| {
-                by_period.iter_mut().for_each(Vec::clear);
-                for &rows in task {
-                    each_statement(job, rows, |statement, lines| {
-                        let p = statement[0].result.payout_period;
-                        let i = periods.binary_search(&p).unwrap_or_default();
-                        let pay = job.pay.of(statement);
-                        let out = &mut by_period[i];
-                        renderer.render_lines(out, job.inputs, job.run, statement, lines, pay)
-                    })?;
-                }
-                anyhow::Ok(())
-            })?;
-        // A last wave shorter than the others leaves the later buffers as the wave before: skip them.
-        let used = &buffers[..wave.len().div_ceil(TASK)];
-        files
-            .par_iter_mut()
-            .enumerate()
-            .try_for_each(|(i, f)| used.iter().try_for_each(|b| f.append(&b[i])))?;
-        done += wave.len() as u64;
-        (job.progress)(done, reps.len() as u64);
+    let pipeline = Pipeline {
+        tasks: reps.chunks(TASK).collect(),
+        taken: Default::default(),
+        ready: Default::default(),
+        free: Default::default(),
+        appender: std::sync::Mutex::new(Appender { files, next: 0 }),
+        failed: Default::default(),
+    };
+    (0..rayon::current_num_threads())
+        .into_par_iter()
+        .try_for_each(|_| {
+            let done = pipeline.work(job, &periods);
+            if done.is_err() {
+                pipeline
+                    .failed
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            done
+        })?;
+    let appender = pipeline
+        .appender
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("a statement writer failed"))?;
+    if appender.next != pipeline.tasks.len() {
+        anyhow::bail!("statements: not every rep was written");
     }
-    files.into_iter().map(PeriodFile::finish).collect()
+    appender.files.into_iter().map(PeriodFile::finish).collect()
 }
