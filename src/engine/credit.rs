@@ -8,8 +8,10 @@
 //! Invariants: a rep is credited with a deal row at most once per kind; a roll-up reaches a manager
 //! once per deal, with the combined share of the reports' credits (at most 100%), however many of
 //! their reports are credited; a report's credit rolls up only while the report is employed on the
-//! deal's close date. Owner credits are kept as plain row lists (compressed by rep), the common case
-//! at scale, each row with its close day, currency code and amount gathered beside it.
+//! deal's close date. Owner credits are the rep's range of the table's rows when the rows are in
+//! owner order (the table read from a file, no split rows: the common case at scale), read in
+//! place; otherwise plain row lists (compressed by rep), each row with its close day, currency code
+//! and amount gathered beside it.
 
 use rayon::prelude::*;
 use rust_decimal::Decimal;
