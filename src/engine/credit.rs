@@ -8,8 +8,10 @@
 //! Invariants: a rep is credited with a deal row at most once per kind; a roll-up reaches a manager
 //! once per deal, with the combined share of the reports' credits (at most 100%), however many of
 //! their reports are credited; a report's credit rolls up only while the report is employed on the
-//! deal's close date. Owner credits are kept as plain row lists (compressed by rep), the common case
-//! at scale, each row with its close day, currency code and amount gathered beside it.
+//! deal's close date. Owner credits are the rep's range of the table's rows when the rows are in
+//! owner order (the table read from a file, no split rows: the common case at scale), read in
+//! place; otherwise plain row lists (compressed by rep), each row with its close day, currency code
+//! and amount gathered beside it.
 
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -138,6 +140,23 @@ impl<'a> OwnedSlice<'a> {
                 mask: masks.get(i).copied().unwrap_or(UNKNOWN),
                 day,
             })
+    }
+
+    /// The table's rows the slice is, when read in place without masks (see
+    /// [`rep_selections`]).
+    pub fn unmasked_range(self) -> Option<std::ops::Range<usize>> {
+        let (first, n) = self.range;
+        (n > 0 && self.masks.is_empty()).then(|| first as usize..(first + n) as usize)
+    }
+
+    /// The slice with these selection masks.
+    pub fn with_masks<'b>(self, masks: &'b [u8]) -> OwnedSlice<'b>
+    where
+        'a: 'b,
+    {
+        let mut slice: OwnedSlice<'b> = self;
+        slice.masks = masks;
+        slice
     }
 
     /// The rows, in file order.
@@ -269,6 +288,11 @@ impl<'d> CreditLists<'d> {
                 }
             });
         self.owned_masks = masks;
+    }
+
+    /// Whether the owned rows are the table's, read in place (see [`CreditLists::owned`]).
+    pub fn in_place(&self) -> bool {
+        self.in_place
     }
 
     pub fn other(&self, rep: u32) -> &[Grant] {
@@ -620,14 +644,7 @@ pub(crate) fn build(inputs: &Inputs) -> CreditLists<'_> {
 pub(crate) fn owner_selections(inputs: &Inputs, plans: &[super::BoundPlan]) -> Vec<u8> {
     let deals = &inputs.deals;
     let plan_of: Vec<Option<usize>> = (0..inputs.roster.len() as u32)
-        .map(|r| {
-            let assigned = !inputs.assignments.rows_of(r).is_empty();
-            inputs
-                .roster
-                .get(r)
-                .plan
-                .filter(|&p| !assigned && inputs.plans[p].measures.len() <= 7)
-        })
+        .map(|r| masked_plan(inputs, r))
         .collect();
     let mut out = vec![UNKNOWN; deals.len()];
     out.par_chunks_mut(1 << 16)
@@ -667,6 +684,40 @@ pub(crate) fn owner_selections(inputs: &Inputs, plans: &[super::BoundPlan]) -> V
                 }
             }
         });
+    out
+}
+
+/// The plan whose selections rep `r`'s owned rows get masks of: its roster plan, when no
+/// assignment gives it others and the plan has at most 7 measures.
+fn masked_plan(inputs: &Inputs, r: u32) -> Option<usize> {
+    let assigned = !inputs.assignments.rows_of(r).is_empty();
+    inputs
+        .roster
+        .get(r)
+        .plan
+        .filter(|&p| !assigned && inputs.plans[p].measures.len() <= 7)
+}
+
+/// [`owner_selections`] of rep `rep`'s rows `rows` alone (rows in owner order, read in place):
+/// computed as the rep is, instead of a byte per deal kept for the whole run.
+pub(crate) fn rep_selections(
+    inputs: &Inputs,
+    plans: &[super::BoundPlan],
+    rep: u32,
+    rows: std::ops::Range<usize>,
+) -> Vec<u8> {
+    let Some(p) = masked_plan(inputs, rep) else {
+        return vec![UNKNOWN; rows.len()];
+    };
+    let mut out = vec![0u8; rows.len()];
+    let mut selected = vec![true; rows.len()];
+    for m in 0..inputs.plans[p].measures.len() {
+        selected.fill(true);
+        plans[p].select_range(&inputs.deals, m, rows.start, &mut selected);
+        for (cell, &s) in out.iter_mut().zip(&selected) {
+            *cell |= (s as u8) << m;
+        }
+    }
     out
 }
 

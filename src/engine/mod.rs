@@ -115,7 +115,10 @@ pub fn compute_traced(
     if diags.has_errors() {
         return Err(InvalidInput(diags.into_sorted()));
     }
-    credits.attach_selections(credit::owner_selections(inputs, &plans));
+    // Owned rows read in place get their masks as each rep is computed (see rep::compute_rep).
+    if !credits.in_place() {
+        credits.attach_selections(credit::owner_selections(inputs, &plans));
+    }
     let ids_ascending = inputs.deals.ids_ascending();
     let ctx = Context {
         inputs,

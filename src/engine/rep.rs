@@ -204,6 +204,13 @@ fn record(ctx: &Context, row: u32, o: Outcome) {
 pub(crate) fn compute_rep(ctx: &Context, rep_index: u32) -> RepOutcome {
     let rep = ctx.inputs.roster.get(rep_index);
     let owned = ctx.credits.owned(rep_index);
+    let masks = owned
+        .unmasked_range()
+        .map(|rows| credit::rep_selections(ctx.inputs, &ctx.plans, rep_index, rows));
+    let owned = match &masks {
+        Some(masks) => owned.with_masks(masks),
+        None => owned,
+    };
     let other = ctx.credits.other(rep_index);
     let mut out = RepOutcome {
         results: Vec::new(),
