@@ -104,6 +104,15 @@ impl DealSums {
     }
 }
 
+/// A row the pass adds: its owner (the split rows, if any, replace it) and close date, and its
+/// cycle days when the cycle counts it.
+struct Row {
+    row: usize,
+    owner: u32,
+    close: NaiveDate,
+    days: Option<i32>,
+}
+
 struct Deal {
     category: StageCategory,
     value: Decimal,
@@ -496,8 +505,9 @@ pub fn run(
             if !pass.grouped || !pass.covered {
                 p.sizes.loose.reserve(end - start);
             }
-            for row in start..end {
-                pass.add_row(&mut p, row);
+            // Owners walked along the rows (the table is in owner order: no search per row).
+            for (row, owner) in (start..end).zip(deals.owners_of(start..end)) {
+                pass.add_row(&mut p, row, owner);
             }
             let values = BlockValues::of(&mut p);
             (p, values)
@@ -561,7 +571,7 @@ impl<'a> Pass<'a> {
         }
     }
 
-    fn add_row(&self, p: &mut Partial, row: usize) {
+    fn add_row(&self, p: &mut Partial, row: usize, owner: u32) {
         let (sources, deals) = (self.sources, &self.sources.inputs.deals);
         let close = deals.close_date(row);
         if close < self.first || close > self.last {
@@ -588,11 +598,15 @@ impl<'a> Pass<'a> {
             .filter(|&(_, s)| Some(s) == self.scale)
             .and_then(|(m, _)| i32::try_from(m).ok());
         let usual = self.same_currency[deals.currency_code(row) as usize] && !self.split[row];
+        let at = Row {
+            row,
+            owner,
+            close,
+            days,
+        };
         match (stage.kind, mantissa, usual) {
-            (Some(kind), Some(m), true) => {
-                self.add_usual(p, row, close, kind, stage.weight, m, days)
-            }
-            _ => self.add_exact(p, row, close, category, days),
+            (Some(kind), Some(m), true) => self.add_usual(p, &at, kind, stage.weight, m),
+            _ => self.add_exact(p, &at, category),
         }
     }
 
@@ -612,20 +626,10 @@ impl<'a> Pass<'a> {
         rep != NO_OWNER && super::collect::month_index(close) < self.ramp_end[rep as usize]
     }
 
-    #[allow(clippy::too_many_arguments)]
     #[inline]
-    fn add_usual(
-        &self,
-        p: &mut Partial,
-        row: usize,
-        close: NaiveDate,
-        kind: usize,
-        weight: i128,
-        m: i32,
-        days: Option<i32>,
-    ) {
+    fn add_usual(&self, p: &mut Partial, at: &Row, kind: usize, weight: i128, m: i32) {
         let deals = &self.sources.inputs.deals;
-        let owner = deals.owner(row);
+        let (row, owner, close, days) = (at.row, at.owner, at.close, at.days);
         let ramp = kind == WON && self.ramping(owner, close);
         let stale = kind == OPEN && close < self.sources.as_of;
         let deal_part = self.keys.deal_part(deals, row, close);
@@ -655,15 +659,9 @@ impl<'a> Pass<'a> {
         }
     }
 
-    fn add_exact(
-        &self,
-        p: &mut Partial,
-        row: usize,
-        close: NaiveDate,
-        category: StageCategory,
-        days: Option<i32>,
-    ) {
+    fn add_exact(&self, p: &mut Partial, at: &Row, category: StageCategory) {
         let (sources, deals) = (self.sources, &self.sources.inputs.deals);
+        let (row, close, days) = (at.row, at.close, at.days);
         let Some(value) = converted(sources, deals, row) else {
             p.errors.push(fx_missing(deals, row));
             return;
