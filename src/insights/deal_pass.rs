@@ -471,6 +471,10 @@ struct Pass<'a> {
     created: Option<usize>,
     same_currency: Vec<bool>,
     scale: Option<u32>,
+    /// The amounts' mantissas when every one is 32-bit at `scale` (the usual money column).
+    narrow: Option<&'a [i32]>,
+    /// The close dates.
+    closes: &'a [Option<NaiveDate>],
     weight_scale: u32,
     split: Vec<bool>,
     ramp_end: Vec<i32>,
@@ -563,6 +567,15 @@ impl<'a> Pass<'a> {
             created: deals.column("created_date"),
             same_currency,
             scale: deals.columns[deals.amount].decimal_scale(),
+            narrow: deals.columns[deals.amount]
+                .values
+                .narrow_uniform()
+                .filter(|&(_, s)| Some(s) == deals.columns[deals.amount].decimal_scale())
+                .map(|(m, _)| m),
+            closes: match &deals.columns[deals.close_date].values {
+                crate::data::ColumnValues::Date(v) => v,
+                _ => &[],
+            },
             weight_scale,
             split,
             ramp_end: ramp_end(sources),
@@ -573,7 +586,7 @@ impl<'a> Pass<'a> {
 
     fn add_row(&self, p: &mut Partial, row: usize, owner: u32) {
         let (sources, deals) = (self.sources, &self.sources.inputs.deals);
-        let close = deals.close_date(row);
+        let close = self.closes.get(row).copied().flatten().unwrap_or_default();
         if close < self.first || close > self.last {
             return;
         }
@@ -593,10 +606,13 @@ impl<'a> Pass<'a> {
         let in_cycle = category == StageCategory::Won
             || (sources.settings.cycle_includes_lost && category == StageCategory::Lost);
         let days = days.filter(|_| in_cycle);
-        let mantissa = deals.columns[deals.amount]
-            .decimal_parts(row)
-            .filter(|&(_, s)| Some(s) == self.scale)
-            .and_then(|(m, _)| i32::try_from(m).ok());
+        let mantissa = match self.narrow {
+            Some(m) => Some(m[row]),
+            None => deals.columns[deals.amount]
+                .decimal_parts(row)
+                .filter(|&(_, s)| Some(s) == self.scale)
+                .and_then(|(m, _)| i32::try_from(m).ok()),
+        };
         let usual = self.same_currency[deals.currency_code(row) as usize] && !self.split[row];
         let at = Row {
             row,
