@@ -562,6 +562,23 @@ mod tests {
     use crate::date_format::DateFormats;
     use crate::money::NumberFormat;
 
+    /// The table and diagnostics of a strict read in blocks of `block` bytes.
+    fn read_strict(
+        spec: &InputSpec,
+        roster: &Roster,
+        hash: bool,
+        block: usize,
+    ) -> (DealTable, Diagnostics) {
+        let mut diags = Diagnostics::new();
+        let options = ReadOptions {
+            lenient: false,
+            hash,
+        };
+        let table =
+            read_deals_in_blocks(spec, roster, options, &mut diags, &|_, _| {}, block).unwrap();
+        (table, diags)
+    }
+
     /// Ids of one width and consecutive lines are stored without lists, which appear (with the rows
     /// before) from the first row that breaks the pattern, in any piece.
     #[test]
@@ -642,14 +659,7 @@ mod tests {
             }
             std::fs::write(&path, &text).unwrap();
             for block in [64, 1000, BLOCK] {
-                let mut diags = Diagnostics::new();
-                let options = ReadOptions {
-                    lenient: false,
-                    hash: false,
-                };
-                let table =
-                    read_deals_in_blocks(&spec, &roster, options, &mut diags, &|_, _| {}, block)
-                        .unwrap();
+                let (table, diags) = read_strict(&spec, &roster, false, block);
                 let back: Vec<&str> = (0..table.len()).map(|r| table.id(r)).collect();
                 assert_eq!(back, ids, "{break_at:?} {block}");
                 assert_eq!(table.coded.is_some(), break_at.is_none(), "{block}");
@@ -733,14 +743,7 @@ mod tests {
         };
         let roster = Roster::from_ids(&["R1", "R2", "R3"]);
         let read = |block: usize| {
-            let mut diags = Diagnostics::new();
-            let options = ReadOptions {
-                lenient: false,
-                hash: true,
-            };
-            let table =
-                read_deals_in_blocks(&spec, &roster, options, &mut diags, &|_, _| {}, block)
-                    .unwrap();
+            let (table, diags) = read_strict(&spec, &roster, true, block);
             let mut out = format!("{:?}\n", table.info);
             for row in 0..table.len() {
                 out += &format!("{} {} {}", table.id(row), table.line(row), table.owner(row));
