@@ -562,6 +562,18 @@ mod tests {
     use crate::date_format::DateFormats;
     use crate::money::NumberFormat;
 
+    /// A deals file at `path` with the default columns and formats.
+    fn deals_spec(path: &std::path::Path) -> InputSpec {
+        InputSpec {
+            kind: crate::workspace::InputKind::Deals,
+            path: path.to_path_buf(),
+            columns: Default::default(),
+            date_format: DateFormats::default(),
+            number_format: NumberFormat::default(),
+            types: Default::default(),
+        }
+    }
+
     /// The table and diagnostics of a strict read in blocks of `block` bytes.
     fn read_strict(
         spec: &InputSpec,
@@ -638,14 +650,7 @@ mod tests {
     fn ids_stay_coded_while_they_increase() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("deals.csv");
-        let spec = InputSpec {
-            kind: crate::workspace::InputKind::Deals,
-            path: path.clone(),
-            columns: Default::default(),
-            date_format: DateFormats::default(),
-            number_format: NumberFormat::default(),
-            types: Default::default(),
-        };
+        let spec = deals_spec(&path);
         let roster = Roster::from_ids(&["R1"]);
         // 200 increasing ids, then (when `break_at` is set) an id repeated there and the rest.
         for break_at in [None, Some(3), Some(150), Some(199)] {
@@ -733,14 +738,7 @@ mod tests {
         }
         text += "D99999,R1,5,2026-01-01,won,last";
         std::fs::write(&path, &text).unwrap();
-        let spec = InputSpec {
-            kind: crate::workspace::InputKind::Deals,
-            path: path.clone(),
-            columns: Default::default(),
-            date_format: DateFormats::default(),
-            number_format: NumberFormat::default(),
-            types: Default::default(),
-        };
+        let spec = deals_spec(&path);
         let roster = Roster::from_ids(&["R1", "R2", "R3"]);
         let read = |block: usize| {
             let (table, diags) = read_strict(&spec, &roster, true, block);
