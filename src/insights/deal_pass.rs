@@ -470,6 +470,8 @@ struct Pass<'a> {
     stage_column: usize,
     created: Option<usize>,
     same_currency: Vec<bool>,
+    /// Every currency value is the workspace's (or empty): no row's needs looking up.
+    one_currency: bool,
     scale: Option<u32>,
     /// The amounts' mantissas when every one is 32-bit at `scale` (the usual money column).
     narrow: Option<&'a [i32]>,
@@ -548,15 +550,17 @@ impl<'a> Pass<'a> {
                 .collect(),
             _ => vec![true],
         };
-        let mut split = vec![false; deals.len()];
-        for c in &sources.inputs.credits.rows {
-            if c.kind == CreditKind::Split {
-                if let Some(s) = split.get_mut(c.deal as usize) {
-                    *s = true;
-                }
-            }
+        let splits = sources.inputs.credits.rows.iter();
+        let split_rows: Vec<usize> = splits
+            .filter(|c| c.kind == CreditKind::Split && (c.deal as usize) < deals.len())
+            .map(|c| c.deal as usize)
+            .collect();
+        let has_split = !split_rows.is_empty();
+        // A flag per row only when some deal is split (none is usual: no 1-byte-a-row table).
+        let mut split = vec![false; if has_split { deals.len() } else { 0 }];
+        for row in split_rows {
+            split[row] = true;
         }
-        let has_split = split.iter().any(|&s| s);
         Pass {
             sources,
             keys,
@@ -565,6 +569,7 @@ impl<'a> Pass<'a> {
             stages,
             stage_column,
             created: deals.column("created_date"),
+            one_currency: same_currency.iter().all(|&same| same),
             same_currency,
             scale: deals.columns[deals.amount].decimal_scale(),
             narrow: deals.columns[deals.amount]
@@ -613,7 +618,8 @@ impl<'a> Pass<'a> {
                 .filter(|&(_, s)| Some(s) == self.scale)
                 .and_then(|(m, _)| i32::try_from(m).ok()),
         };
-        let usual = self.same_currency[deals.currency_code(row) as usize] && !self.split[row];
+        let usual = (self.one_currency || self.same_currency[deals.currency_code(row) as usize])
+            && !self.split.get(row).copied().unwrap_or(false);
         let at = Row {
             row,
             owner,
