@@ -89,20 +89,12 @@ pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
         past_as_of,
         currency: &ws.currency,
     };
-    if args.format == InsightsFormat::Html {
-        let run = payments.compute(&inputs, settings)?;
-        timer.lap("compute the run");
-        global.warn(&inputs, &run);
-        if !global.quiet {
-            super::print_diagnostics(&warnings);
-        }
-        return write_html(global, &sources, &run, args);
-    }
     // The deals pass needs no run: both are computed at once (each in parallel), so the cores
-    // the run leaves idle between its steps work on the deals.
+    // the run leaves idle between its steps work on the deals. The HTML report groups its own way.
+    let html = args.format == InsightsFormat::Html;
     let (run, figures) = rayon::join(
         || payments.compute(&inputs, settings),
-        || deal_figures(&sources, &dims),
+        || (!html).then(|| deal_figures(&sources, &dims)),
     );
     let run = run?;
     timer.lap("compute the run and the deals pass");
@@ -110,6 +102,9 @@ pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
     if !global.quiet {
         super::print_diagnostics(&warnings);
     }
+    let Some(figures) = figures else {
+        return write_html(global, &sources, &run, args);
+    };
     let insights = complete(figures?, &sources, &run, &dims)?;
     timer.lap("compute the insights");
     for need in &insights.needs {
