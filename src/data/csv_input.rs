@@ -54,6 +54,15 @@ struct Stray {
 
 /// The stray quotes of the data rows, and the text to read: the records of the stray quotes left out
 /// (their bytes but line breaks removed, so every other row keeps its line).
+/// `encoding-invalid`: the field `raw` of column `column` on `line` is not UTF-8.
+pub fn encoding_invalid(file: &str, line: u64, column: String, raw: &[u8]) -> Diagnostic {
+    Diagnostic::error("encoding-invalid", file, "the field is not valid UTF-8")
+        .line(line)
+        .col_name(column)
+        .value(String::from_utf8_lossy(raw).into_owned())
+        .hint("export the file as UTF-8")
+}
+
 fn cut_out_stray_quotes(bytes: Vec<u8>) -> (Vec<u8>, Vec<Stray>) {
     use super::quotes::{self, Found};
     let mut found = Vec::new();
@@ -331,17 +340,12 @@ impl CsvInput {
                 }
             }
             if let Some(i) = bad {
-                diags.push(
-                    Diagnostic::error(
-                        "encoding-invalid",
-                        &self.file,
-                        "the field is not valid UTF-8",
-                    )
-                    .line(line)
-                    .col_name(self.headers[i].clone())
-                    .value(String::from_utf8_lossy(&record[i]).into_owned())
-                    .hint("export the file as UTF-8"),
-                );
+                diags.push(encoding_invalid(
+                    &self.file,
+                    line,
+                    self.headers[i].clone(),
+                    &record[i],
+                ));
                 continue;
             }
             f(&Row { line, fields }, diags);

@@ -288,17 +288,12 @@ impl Layout<'_> {
                         .unwrap_or(0);
                     let cell = |c: usize| std::str::from_utf8(&record[c]).ok().map(trim);
                     self.set_aside(piece, cell);
-                    piece.diags.push(
-                        Diagnostic::error(
-                            "encoding-invalid",
-                            self.file,
-                            "the field is not valid UTF-8",
-                        )
-                        .line(line)
-                        .col_name(self.headers[i].clone())
-                        .value(String::from_utf8_lossy(&record[i]).into_owned())
-                        .hint("export the file as UTF-8"),
-                    );
+                    piece.diags.push(crate::data::csv_input::encoding_invalid(
+                        self.file,
+                        line,
+                        self.headers[i].clone(),
+                        &record[i],
+                    ));
                     continue;
                 }
             };
