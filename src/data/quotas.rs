@@ -230,3 +230,57 @@ impl Measures {
         i
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn period(s: &str) -> Period {
+        Calendar::default().parse(s).unwrap()
+    }
+
+    fn row(p: &str, measure: u32, amount: i64, line: u64) -> QuotaRow {
+        QuotaRow {
+            period: period(p),
+            measure,
+            amount: Decimal::from(amount),
+            line,
+        }
+    }
+
+    /// Rows of two reps interleaved in the file: each rep's are found, by measure or for any.
+    #[test]
+    fn a_rep_s_rows_are_found_among_every_rep_s_in_file_order() {
+        let read = vec![
+            (1, row("2026-Q1", 0, 100, 2)),
+            (0, row("2026-Q1", 0, 200, 3)),
+            (1, row("2026-Q2", 1, 300, 4)),
+            (1, row("2026-Q2", 0, 400, 5)),
+        ];
+        let (rows, starts) = group_by_rep(read, 3);
+        assert_eq!(starts, [0, 1, 4, 4]);
+        let quotas = Quotas {
+            file: "quotas.csv".into(),
+            rows,
+            starts,
+            measures: vec![String::new(), "bookings".into()],
+            info: None,
+        };
+        let found = |rep, measure, p| {
+            quotas
+                .lookup(rep, measure, period(p))
+                .map(|q| (q.amount, q.line, q.rows))
+        };
+        let d = Decimal::from;
+        assert_eq!(found(1, "bookings", "2026-Q2"), Some((d(300), 4, 1)));
+        // No row for `deals`: the row for any measure (line 5).
+        assert_eq!(found(1, "deals", "2026-Q2"), Some((d(400), 5, 1)));
+        assert_eq!(found(0, "bookings", "2026-Q1"), Some((d(200), 3, 1)));
+        assert_eq!(found(2, "bookings", "2026-Q1"), None);
+        // H1 = Q1 + Q2: 100 (line 2, for any measure) + 300 (line 4, bookings) = 400.
+        assert_eq!(found(1, "bookings", "2026-H1"), Some((d(400), 2, 2)));
+        // The year needs four quarters; rep 1 has two.
+        assert_eq!(found(1, "bookings", "2026"), None);
+        assert_eq!(quotas.entries().count(), 4);
+    }
+}
