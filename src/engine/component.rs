@@ -217,7 +217,7 @@ fn measurement_period(
             paid_to_date,
             payable: rounded - paid_to_date,
             detail: Detail {
-                quota_scale: quota_scale.clone(),
+                quota_scale: quota_scale.clone().map(Box::new),
                 capped_off,
                 lines,
                 credits: std::mem::take(&mut step.credits),
