@@ -151,7 +151,7 @@ pub fn collect(
                         .entries
                         .get(&key)
                         .map_or(&[][..], |v| v.as_slice());
-                    found.period(&at, &p.lines, entries);
+                    found.period(&at, p.lines(), entries);
                 }
             }
         }

@@ -5,6 +5,8 @@
 //! row for that period, or else the sum of rows that exactly tile it (three monthly quotas make a
 //! quarter); anything else is "missing", never guessed.
 
+use std::collections::hash_map::Entry;
+
 use rustc_hash::FxHashMap;
 
 use rust_decimal::Decimal;
@@ -25,15 +27,26 @@ pub struct Quota {
     pub rows: u32,
 }
 
-/// A quotas row: its measure ("" for any), amount and line.
-type QuotaRow = (String, Decimal, u64);
+/// A quotas row: its period, measure (an index into [`Quotas::measures`]), amount and line.
+#[derive(Debug, Clone, Copy)]
+struct QuotaRow {
+    period: Period,
+    measure: u32,
+    amount: Decimal,
+    line: u64,
+}
 
+/// The rows of a quotas file, grouped by rep: 40 bytes a row, with no map entry or list per (rep,
+/// period), since a run holds them for every rep of a large roster.
 #[derive(Debug, Default)]
 pub struct Quotas {
     pub file: String,
-    /// (rep, period) → (measure, quota, line) rows; measure is "" when the file has none for the
-    /// row. Keyed without the measure so a lookup allocates nothing; a rep has few measures.
-    rows: FxHashMap<(u32, Period), Vec<QuotaRow>>,
+    /// Every row, rep by rep in roster order and in file order within a rep: rep `r`'s rows are
+    /// `rows[starts[r]..starts[r + 1]]`. A rep has a few rows, so a lookup scans its own.
+    rows: Vec<QuotaRow>,
+    starts: Vec<usize>,
+    /// The measures the rows name, each once; "" (a row for any measure) is the first.
+    measures: Vec<String>,
     pub info: Option<FileInfo>,
 }
 
@@ -49,14 +62,34 @@ impl Quotas {
 
     /// Every row: (rep, period, measure, amount), in no particular order.
     pub fn entries(&self) -> impl Iterator<Item = (u32, Period, &str, Decimal)> + '_ {
-        self.rows
-            .iter()
-            .flat_map(|((rep, p), rows)| rows.iter().map(move |r| (*rep, *p, r.0.as_str(), r.1)))
+        (0..self.starts.len().saturating_sub(1)).flat_map(move |rep| {
+            self.rows_of(rep as u32)
+                .iter()
+                .map(move |r| (rep as u32, r.period, self.measure(r), r.amount))
+        })
+    }
+
+    fn rows_of(&self, rep: u32) -> &[QuotaRow] {
+        let rep = rep as usize;
+        match (self.starts.get(rep), self.starts.get(rep + 1)) {
+            (Some(&from), Some(&to)) => &self.rows[from..to],
+            _ => &[],
+        }
+    }
+
+    fn measure(&self, row: &QuotaRow) -> &str {
+        self.measures
+            .get(row.measure as usize)
+            .map_or("", String::as_str)
     }
 
     fn row(&self, rep: u32, measure: &str, period: Period) -> Option<(Decimal, u64)> {
-        let rows = self.rows.get(&(rep, period))?;
-        let find = |m: &str| rows.iter().find(|r| r.0 == m).map(|r| (r.1, r.2));
+        let rows = self.rows_of(rep);
+        let find = |m: &str| {
+            rows.iter()
+                .find(|r| r.period == period && self.measure(r) == m)
+                .map(|r| (r.amount, r.line))
+        };
         find(measure).or_else(|| find(""))
     }
 
@@ -107,10 +140,10 @@ pub fn read_quotas(
     );
     let c_measure = input.position("measure");
     let cells = Cells::of(&input);
-    let mut quotas = Quotas {
-        file: file.clone(),
-        ..Quotas::default()
-    };
+    // (rep, row) in file order; each (rep, period, measure) read, with its line, for duplicates.
+    let mut read: Vec<(u32, QuotaRow)> = Vec::new();
+    let mut first_line: FxHashMap<(u32, Period, u32), u64> = FxHashMap::default();
+    let mut measures = Measures::default();
     input.for_each_row(diags, |row, diags| {
         let err = |code, c: usize, msg: String| cells.error(row, code, c, msg);
         let rep = cells.rep(roster, row, c_rep, diags);
@@ -127,18 +160,127 @@ pub fn read_quotas(
                 None
             }
         };
-        let measure = c_measure.map_or("", |c| row.get(c)).to_string();
         if let (Some(rep), Some(period), Some(amount)) = (rep, period, amount) {
-            let rows = quotas.rows.entry((rep, period)).or_default();
-            if let Some((_, _, first)) = rows.iter().find(|r| r.0 == measure) {
-                diags.push(err("quota-duplicate", c_period, format!(
-                    "a second quota for rep `{}`, period {period} (first on line {first})", row.get(c_rep)
-                )));
-                return;
+            let measure = measures.index(c_measure.map_or("", |c| row.get(c)));
+            match first_line.entry((rep, period, measure)) {
+                Entry::Occupied(first) => {
+                    diags.push(err("quota-duplicate", c_period, format!(
+                        "a second quota for rep `{}`, period {period} (first on line {})", row.get(c_rep), first.get()
+                    )));
+                    return;
+                }
+                Entry::Vacant(v) => {
+                    v.insert(row.line);
+                }
             }
-            rows.push((measure, amount, row.line));
+            read.push((rep, QuotaRow { period, measure, amount, line: row.line }));
         }
     })?;
+    let (rows, starts) = group_by_rep(read, roster.len());
+    let mut quotas = Quotas {
+        file: file.clone(),
+        rows,
+        starts,
+        measures: measures.names,
+        info: None,
+    };
     quotas.info = Some(input.finish());
     Ok(quotas)
+}
+
+/// The rows grouped by rep (file order within a rep), and where each rep's rows start.
+fn group_by_rep(mut read: Vec<(u32, QuotaRow)>, reps: usize) -> (Vec<QuotaRow>, Vec<usize>) {
+    read.sort_by_key(|&(rep, _)| rep);
+    let mut starts = vec![0; reps + 1];
+    for &(rep, _) in &read {
+        starts[rep as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    // A new list of the exact length: collecting in place would keep the pairs' larger allocation.
+    let mut rows = Vec::with_capacity(read.len());
+    rows.extend(read.iter().map(|&(_, row)| row));
+    (rows, starts)
+}
+
+/// The measure names of a quotas file, each once, "" first.
+struct Measures {
+    names: Vec<String>,
+    index: FxHashMap<String, u32>,
+}
+
+impl Default for Measures {
+    fn default() -> Self {
+        Measures {
+            names: vec![String::new()],
+            index: FxHashMap::from_iter([(String::new(), 0)]),
+        }
+    }
+}
+
+impl Measures {
+    fn index(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.index.insert(name.to_string(), i);
+        i
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn period(s: &str) -> Period {
+        Calendar::default().parse(s).unwrap()
+    }
+
+    fn row(p: &str, measure: u32, amount: i64, line: u64) -> QuotaRow {
+        QuotaRow {
+            period: period(p),
+            measure,
+            amount: Decimal::from(amount),
+            line,
+        }
+    }
+
+    /// Rows of two reps interleaved in the file: each rep's are found, by measure or for any.
+    #[test]
+    fn a_rep_s_rows_are_found_among_every_rep_s_in_file_order() {
+        let read = vec![
+            (1, row("2026-Q1", 0, 100, 2)),
+            (0, row("2026-Q1", 0, 200, 3)),
+            (1, row("2026-Q2", 1, 300, 4)),
+            (1, row("2026-Q2", 0, 400, 5)),
+        ];
+        let (rows, starts) = group_by_rep(read, 3);
+        assert_eq!(starts, [0, 1, 4, 4]);
+        let quotas = Quotas {
+            file: "quotas.csv".into(),
+            rows,
+            starts,
+            measures: vec![String::new(), "bookings".into()],
+            info: None,
+        };
+        let found = |rep, measure, p| {
+            quotas
+                .lookup(rep, measure, period(p))
+                .map(|q| (q.amount, q.line, q.rows))
+        };
+        let d = Decimal::from;
+        assert_eq!(found(1, "bookings", "2026-Q2"), Some((d(300), 4, 1)));
+        // No row for `deals`: the row for any measure (line 5).
+        assert_eq!(found(1, "deals", "2026-Q2"), Some((d(400), 5, 1)));
+        assert_eq!(found(0, "bookings", "2026-Q1"), Some((d(200), 3, 1)));
+        assert_eq!(found(2, "bookings", "2026-Q1"), None);
+        // H1 = Q1 + Q2: 100 (line 2, for any measure) + 300 (line 4, bookings) = 400.
+        assert_eq!(found(1, "bookings", "2026-H1"), Some((d(400), 2, 2)));
+        // The year needs four quarters; rep 1 has two.
+        assert_eq!(found(1, "bookings", "2026"), None);
+        assert_eq!(quotas.entries().count(), 4);
+    }
 }

@@ -20,6 +20,7 @@ use rust_decimal::Decimal;
 
 use super::proration::Scale;
 use super::rep::{Entry, RepCtx};
+use super::result::{Detail, QuotaSlot};
 use super::tiers::{Piece, PieceKind, Pieces, Schedule};
 use super::{ComponentResult, Credit, Line, LineKind, PeriodResult};
 use crate::data::quotas::Quota;
@@ -208,18 +209,20 @@ fn measurement_period(
             payout_period: *p,
             measurement_period: m,
             in_run: in_run.contains(p),
-            quota,
-            quota_scale: quota_scale.clone().map(Box::new),
+            quota: QuotaSlot::of(quota),
             measure_to_date: step.measure,
-            attainment: quota.and_then(|q| step.measure.checked_div(q.amount)),
             deals_to_date: step.count,
             earned_exact: exact,
             earned_to_date: rounded,
             paid_to_date,
             payable: rounded - paid_to_date,
-            capped_off,
-            lines,
-            credits: std::mem::take(&mut step.credits),
+            detail: Detail {
+                quota_scale: quota_scale.clone().map(Box::new),
+                capped_off,
+                lines,
+                credits: std::mem::take(&mut step.credits),
+            }
+            .boxed(),
         });
     }
     Some(results)
@@ -1612,18 +1615,19 @@ pub(crate) fn compute_plan_cap(
                 payout_period: q,
                 measurement_period: c,
                 in_run: span.in_run.contains(&q),
-                quota: None,
-                quota_scale: None,
+                quota: QuotaSlot::of(None),
                 measure_to_date: total,
-                attainment: None,
                 deals_to_date: 0,
                 earned_exact: -cut,
                 earned_to_date: -cut,
                 paid_to_date: -prev_cut,
                 payable,
-                capped_off: -payable,
-                lines,
-                credits: Vec::new(),
+                detail: Detail {
+                    capped_off: -payable,
+                    lines,
+                    ..Detail::default()
+                }
+                .boxed(),
             });
             prev_cut = cut;
         }

@@ -414,7 +414,7 @@ fn check_rep(inputs: &Inputs, r: &RepResult, lines: bool) -> Result<(), Internal
             };
             // Payment lines (draws, adjustments, prior periods...) come on top of the true-up.
             let payment: Decimal = p
-                .lines
+                .lines()
                 .iter()
                 .filter(|l| l.kind.is_payment())
                 .map(|l| l.amount)
@@ -431,7 +431,7 @@ fn check_rep(inputs: &Inputs, r: &RepResult, lines: bool) -> Result<(), Internal
                     who()
                 )));
             }
-            if lines && p.lines.iter().map(|l| l.amount).sum::<Decimal>() != p.payable {
+            if lines && p.lines().iter().map(|l| l.amount).sum::<Decimal>() != p.payable {
                 return Err(InternalError(format!(
                     "statement lines do not sum to the payable for {}",
                     who()

@@ -353,7 +353,7 @@ fn measured_by(c: &crate::engine::ComponentResult, date: NaiveDate) -> Decimal {
     c.periods
         .iter()
         .filter(|p| measured.contains(&p.measurement_period))
-        .flat_map(|p| &p.credits)
+        .flat_map(|p| p.credits())
         .filter(|credit| credit.date <= date)
         .map(|credit| credit.credited)
         .sum()
@@ -368,7 +368,7 @@ fn measure_and_quota(c: &crate::engine::ComponentResult) -> Option<(Decimal, Dec
         let last_of_measurement = in_run
             .get(i + 1)
             .is_none_or(|n| n.measurement_period != p.measurement_period);
-        if let (true, Some(q)) = (last_of_measurement, &p.quota) {
+        if let (true, Some(q)) = (last_of_measurement, &p.quota()) {
             let t = total.get_or_insert((Decimal::ZERO, Decimal::ZERO));
             t.0 += p.measure_to_date;
             t.1 += q.amount;

@@ -456,9 +456,9 @@ pub fn render(
                     p.measurement_period.end()
                 );
                 if !is_cap {
-                    match p.quota {
+                    match p.quota() {
                         Some(q) => {
-                            let scaled = match p.quota_scale.as_deref() {
+                            let scaled = match p.quota_scale() {
                                 Some((full, scale)) => format!(
                                     "{} {} = {} ({}{})",
                                     grouped(*full, value_places),
@@ -491,7 +491,7 @@ pub fn render(
                     }
                 }
                 if let ComponentKind::Commission(cm) = &comp.kind {
-                    let quota = p.quota.map(|q| q.amount);
+                    let quota = p.quota().map(|q| q.amount);
                     if !cm.table.tiers.is_empty() {
                         s.push_str(&tiers_table(plan, &cm.table, quota, value_places));
                     }
@@ -509,7 +509,7 @@ pub fn render(
                 " (before the run period: shown for the true-up)"
             };
             let _ = writeln!(s, "\nPayout period {}{marker}", p.payout_period);
-            if !p.credits.is_empty() {
+            if !p.credits().is_empty() {
                 let mut dt = table(
                     &[
                         "Deal",
@@ -525,8 +525,8 @@ pub fn render(
                     &[3, 4, 6, 7, 8],
                 );
                 let mut cum =
-                    p.measure_to_date - p.credits.iter().map(|c| c.credited).sum::<Decimal>();
-                for cr in &p.credits {
+                    p.measure_to_date - p.credits().iter().map(|c| c.credited).sum::<Decimal>();
+                for cr in p.credits() {
                     let d = cr.deal as usize;
                     cum += cr.credited;
                     dt.add_row(term_row(vec![
@@ -550,9 +550,9 @@ pub fn render(
             } else if !is_cap {
                 let _ = writeln!(s, "  no deals credited in this payout period");
             }
-            if !p.lines.is_empty() {
+            if !p.lines().is_empty() {
                 let mut lt = table(&["Line", "Deal", "Tier", "Formula", "Amount"], &[4]);
-                for line in &p.lines {
+                for line in p.lines() {
                     lt.add_row(term_row(vec![
                         line.kind.name().to_string(),
                         line.credit
@@ -574,7 +574,7 @@ pub fn render(
                     p.deals_to_date,
                     p.measurement_period.start()
                 );
-                if let (Some(q), Some(a)) = (p.quota, p.attainment) {
+                if let (Some(q), Some(a)) = (p.quota(), p.attainment()) {
                     let note = if matches!(comp.kind, ComponentKind::Commission(_)) {
                         "; tiers compare amounts, not this ratio"
                     } else {
@@ -599,21 +599,21 @@ pub fn render(
             if let Some(text) = effective_rate(inputs, plan, comp, p, value_places) {
                 let _ = writeln!(s, "  {text}");
             }
-            if !p.capped_off.is_zero() {
+            if !p.capped_off().is_zero() {
                 let _ = writeln!(
                     s,
                     "  capped off this period: {}",
-                    grouped(p.capped_off, places)
+                    grouped(p.capped_off(), places)
                 );
             }
             // Payment lines (closing periods: draws, adjustments, clawbacks, holds, prior periods).
             let payment: rust_decimal::Decimal = p
-                .lines
+                .lines()
                 .iter()
                 .filter(|l| l.kind.is_payment())
                 .map(|l| l.amount)
                 .sum();
-            let has_payment = p.lines.iter().any(|l| l.kind.is_payment());
+            let has_payment = p.lines().iter().any(|l| l.kind.is_payment());
             let _ = writeln!(
                 s,
                 "  true-up: payable = earned to date {} − paid before {}{} = {}",

@@ -37,7 +37,7 @@ pub fn render_deal(inputs: &Inputs, run: &RunResult, row: u32) -> String {
             let comp = &plan.components[c.component];
             for p in c.periods.iter().filter(|p| p.in_run) {
                 let lines: Vec<_> = p
-                    .lines
+                    .lines()
                     .iter()
                     .filter(|l| l.credit.as_ref().is_some_and(|cr| cr.deal == row))
                     .collect();

@@ -713,9 +713,9 @@ fn component_summary(s: &mut String, r: &Row) {
     s.push_str("` to date | ");
     push_grouped(s, p.measure_to_date, measure_places);
     s.push_str(" |\n");
-    if let Some(q) = p.quota {
+    if let Some(q) = p.quota() {
         s.push_str("| Quota | ");
-        if let Some((full, scale)) = p.quota_scale.as_deref() {
+        if let Some((full, scale)) = p.quota_scale() {
             push_grouped(s, *full, measure_places);
             s.push(' ');
             s.push_str(&scale.describe());
@@ -723,7 +723,7 @@ fn component_summary(s: &mut String, r: &Row) {
         }
         push_grouped(s, q.amount, measure_places);
         s.push_str(" |\n| Attainment | ");
-        push_attainment(s, p.attainment);
+        push_attainment(s, p.attainment());
         s.push_str(" |\n");
     }
     s.push_str("| Earned to date | ");

@@ -108,7 +108,7 @@ fn block_lines<'a>(
     r: &Row<'a>,
 ) -> Result<statement::BlockLines<'a>, crate::engine::InternalError> {
     let Some((traced, first)) = traced else {
-        return Ok(statement::BlockLines([&r.result.lines, &[]]));
+        return Ok(statement::BlockLines([r.result.lines(), &[]]));
     };
     let [result, component, period] = r.at;
     let who = || {
@@ -132,7 +132,7 @@ fn block_lines<'a>(
                 who()
             ))
         })?;
-    let lines = statement::BlockLines([&p.lines, &r.result.lines]);
+    let lines = statement::BlockLines([p.lines(), r.result.lines()]);
     if lines.sum() != r.result.payable {
         return Err(crate::engine::InternalError(format!(
             "statement lines do not sum to the payable for {}",

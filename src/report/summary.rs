@@ -162,7 +162,7 @@ const PAYMENT_COLUMNS: [&[LineKind]; 8] = [
 /// sum adds its lines in line order, from zero).
 fn payment_sums(p: &PeriodResult) -> [Decimal; 8] {
     let mut sums = [Decimal::ZERO; 8];
-    for l in &p.lines {
+    for l in p.lines() {
         if let Some(i) = PAYMENT_COLUMNS.iter().position(|k| k.contains(&l.kind)) {
             sums[i] += l.amount;
         }
@@ -184,12 +184,12 @@ fn json_row<'a>(r: &'a Row<'a>) -> JsonRow<'a> {
         currency: &r.plan.currency,
         measure: r.measure_name(),
         measure_to_date: amount(p.measure_to_date, r.measure_places()),
-        quota: p.quota.map(|q| amount(q.amount, r.measure_places())),
-        attainment: p.attainment.map(|a| attainment_ratio(Some(a))),
+        quota: p.quota().map(|q| amount(q.amount, r.measure_places())),
+        attainment: p.attainment().map(|a| attainment_ratio(Some(a))),
         earned_to_date: amount(p.earned_to_date, places),
         paid_to_date: amount(p.paid_to_date, places),
         payable: amount(p.payable, places),
-        capped_off: amount(p.capped_off, places),
+        capped_off: amount(p.capped_off(), places),
         prior_periods: amount(sums[0], places),
         adjustments: amount(sums[1], places),
         draw: amount(sums[2], places),
@@ -248,17 +248,17 @@ fn write_csv_row<W: Write>(
     f.text(&r.plan.currency)?;
     f.text(r.measure_name())?;
     f.amount(p.measure_to_date, r.measure_places())?;
-    match p.quota {
+    match p.quota() {
         Some(q) => {
             f.amount(q.amount, r.measure_places())?;
         }
         None => f.empty()?,
     }
-    f.with(|s| push_attainment_ratio(s, p.attainment))?;
+    f.with(|s| push_attainment_ratio(s, p.attainment()))?;
     f.amount(p.earned_to_date, places)?;
     f.amount(p.paid_to_date, places)?;
     f.amount(p.payable, places)?;
-    f.amount(p.capped_off, places)?;
+    f.amount(p.capped_off(), places)?;
     for sum in payment_sums(p) {
         f.amount(sum, places)?;
     }
@@ -411,11 +411,11 @@ pub fn render_table(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
             p.payout_period.to_string(),
             r.component.id.clone(),
             r.measure_name().to_string(),
-            p.quota
+            p.quota()
                 .map(|q| grouped(q.amount, r.measure_places()))
                 .unwrap_or_default(),
             grouped(p.measure_to_date, r.measure_places()),
-            attainment_pct(p.attainment),
+            attainment_pct(p.attainment()),
             grouped(p.earned_to_date, places),
             grouped(p.paid_to_date, places),
         ];

@@ -162,10 +162,10 @@ fn snapshot(
                 };
                 let v = snap.rows.entry(key).or_default();
                 v.measure_to_date = p.measure_to_date;
-                v.attainment = p.attainment;
+                v.attainment = p.attainment();
                 v.earned_to_date += p.earned_to_date;
                 v.payable += p.payable;
-                v.capped_off += p.capped_off;
+                v.capped_off += p.capped_off();
             }
         }
     }
@@ -173,7 +173,7 @@ fn snapshot(
         let plan = &inputs.plans[r.plan];
         for c in &r.components {
             for p in c.periods.iter().filter(|p| p.in_run) {
-                for l in &p.lines {
+                for l in p.lines() {
                     let key =
                         line_key(inputs, &plan.components[c.component].id, p.payout_period, l);
                     let v = snap.lines.entry(key).or_default();
@@ -266,7 +266,7 @@ fn next_tiers(inputs: &Inputs, results: &[RepResult]) -> Vec<NextTier> {
             if table.scope != Scope::Cumulative {
                 continue;
             }
-            let quota = p.quota.as_ref().map(|q| q.amount);
+            let quota = p.quota().as_ref().map(|q| q.amount);
             let Some(schedule) = Schedule::resolve(table, quota) else {
                 continue;
             };

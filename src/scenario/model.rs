@@ -177,7 +177,7 @@ fn scenario(
                 .map(|p| p.payable)
                 .sum::<Decimal>();
             if attainment[i].is_none() {
-                attainment[i] = last.and_then(|p| p.attainment);
+                attainment[i] = last.and_then(|p| p.attainment());
             }
         }
     }

@@ -235,7 +235,7 @@ proptest! {
                         .flatten()
                         .map(|e| e.amount)
                         .sum();
-                    let lines: Decimal = p.lines.iter().filter(|l| l.kind.is_settlement()).map(|l| l.amount).sum();
+                    let lines: Decimal = p.lines().iter().filter(|l| l.kind.is_settlement()).map(|l| l.amount).sum();
                     let key = (inputs.roster.get(r.rep).id.clone(), plan.components[c.component].id.clone(), p.payout_period.to_string());
                     if !run.payment.closed.contains_key(&p.payout_period) {
                         prop_assert_eq!(entries, lines, "{:?}: entries vs payment lines", key);

@@ -125,7 +125,7 @@ fn deal_commissions(
                 let m = out.entry(r.owner(c)).or_default();
                 for p in &c.periods {
                     let mut here: BTreeMap<u32, Decimal> = BTreeMap::new();
-                    for l in p.lines.iter().filter(|l| l.kind.is_deal_line()) {
+                    for l in p.lines().iter().filter(|l| l.kind.is_deal_line()) {
                         if let Some(credit) = l.credit {
                             *here.entry(credit.deal).or_default() += l.amount;
                         }

@@ -246,11 +246,12 @@ fn settle_component<'a>(
                 &mut lifetime,
                 placed,
             );
-            p.capped_off -= lines
+            let lifetime_cut = lines
                 .iter()
                 .filter(|e| e.kind == LineKind::LifetimeCap)
                 .map(|e| e.amount)
                 .sum::<Decimal>();
+            p.set_capped_off(p.capped_off() - lifetime_cut);
             lines
         };
         apply(inputs, p, engine_payable, &entries);
@@ -379,7 +380,7 @@ impl Open<'_, '_> {
 fn apply(inputs: &Inputs, p: &mut PeriodResult, engine_payable: Decimal, entries: &[Entry]) {
     (p.payable, p.paid_to_date) = payable_after(engine_payable, p.earned_to_date, entries);
     for e in entries {
-        p.lines.push(Line::note(
+        p.push_line(Line::note(
             e.kind,
             e.deal.map(|d| deal_credit(inputs, d)),
             e.amount,
@@ -486,18 +487,14 @@ pub(super) mod tests {
             payout_period: period(p),
             measurement_period: period(p),
             in_run: true,
-            quota: None,
-            quota_scale: None,
+            quota: crate::engine::result::QuotaSlot::of(None),
             measure_to_date: Decimal::ZERO,
-            attainment: None,
             deals_to_date: 0,
             earned_exact: Decimal::from(payable),
             earned_to_date: Decimal::from(payable),
             paid_to_date: Decimal::ZERO,
             payable: Decimal::from(payable),
-            capped_off: Decimal::ZERO,
-            lines: Vec::new(),
-            credits: Vec::new(),
+            detail: None,
         }
     }
 

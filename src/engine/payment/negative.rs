@@ -211,8 +211,7 @@ fn add_to_first_row(
     for e in &mut added {
         e.for_period = p.payout_period;
         p.payable += e.amount;
-        p.lines
-            .push(Line::note(e.kind, None, e.amount, e.note.clone()));
+        p.push_line(Line::note(e.kind, None, e.amount, e.note.clone()));
     }
     settlement
         .entries

@@ -322,10 +322,10 @@ fn facts(r: &Row) -> Vec<(String, String)> {
             measure(p.measure_to_date),
         ),
     ];
-    if let Some(q) = p.quota {
+    if let Some(q) = p.quota() {
         out.push(("Quota".into(), measure(q.amount)));
         let mut attainment = String::new();
-        push_attainment(&mut attainment, p.attainment);
+        push_attainment(&mut attainment, p.attainment());
         out.push(("Attainment".into(), attainment));
     }
     let round = |v: Decimal| grouped(r.plan.rounding.apply(v), places);
