@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use super::table::{Codes, ColumnValues, DealTable, Decimals, NO_OWNER};
+use super::file_rows::FileRows;
+use super::table::{Codes, ColumnValues, DealColumn, DealTable, Decimals, NO_OWNER};
 
 impl DealTable {
     /// Reorder the rows by owner (see the module), for a roster of `reps` reps. Nothing moves when
@@ -31,18 +32,34 @@ impl DealTable {
         {
             return;
         }
-        self.file_rows = if self.file_rows.is_empty() {
-            scatter_with(dest.len(), &dest, |row| row as u32)
-        } else {
-            scatter(&self.file_rows, &dest)
-        };
-        for column in &mut self.columns {
-            match &mut column.values {
-                ColumnValues::Text { codes, .. } => scatter_codes(codes, &dest),
-                ColumnValues::Decimal(d) => scatter_decimals(d, &dest),
-                ColumnValues::Date(dates) => *dates = scatter(dates, &dest),
-            }
-        }
+        // Each column moved to its places (random writes, which cost less than random reads),
+        // in two lists side by side: the places in the file and the narrow text codes on one
+        // thread, the 4-byte dates and amounts on the other, so no more than one wide and one
+        // narrow column are in flight.
+        let (wide, narrow): (Vec<_>, Vec<_>) = self
+            .columns
+            .iter_mut()
+            .partition(|c| !matches!(c.values, ColumnValues::Text { .. }));
+        let earlier = std::mem::take(&mut self.file_rows);
+        let (file_rows, ()) = rayon::join(
+            || {
+                // The rows' places in the file, `out[dest[row]] = row` while they were in file
+                // order; coded (see `file_rows.rs`).
+                let places = scatter_with(dest.len(), &dest, |row| earlier.get(row) as u32);
+                let coded = FileRows::code(&places);
+                drop(places);
+                for column in narrow {
+                    scatter_column(column, &dest);
+                }
+                coded
+            },
+            || {
+                for column in wide {
+                    scatter_column(column, &dest);
+                }
+            },
+        );
+        self.file_rows = file_rows;
     }
 
     /// Drop every row (cells, ids, lines, owners), keeping the columns' names, types and
@@ -60,7 +77,7 @@ impl DealTable {
         self.id_bytes = String::new();
         self.id_ends = Vec::new();
         self.lines = Vec::new();
-        self.file_rows = Vec::new();
+        self.file_rows = FileRows::Identity;
         self.owner_starts = Vec::new();
         self.owner_blocks = Vec::new();
         self.reps = Vec::new();
@@ -202,6 +219,15 @@ fn owner_destinations(owners: &[u32], reps: usize) -> (Vec<u32>, Vec<u32>) {
             }
         });
     (starts, dest)
+}
+
+/// A column's cells moved to their places.
+fn scatter_column(column: &mut DealColumn, dest: &[u32]) {
+    match &mut column.values {
+        ColumnValues::Text { codes, .. } => scatter_codes(codes, dest),
+        ColumnValues::Decimal(d) => scatter_decimals(d, dest),
+        ColumnValues::Date(dates) => *dates = scatter(dates, dest),
+    }
 }
 
 /// `values` moved to their places: `out[dest[row]] = values[row]`.
