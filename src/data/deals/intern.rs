@@ -170,4 +170,53 @@ mod tests {
             }
         }
     }
+
+    /// Values interned through the cache of recent values get the codes a plain push gives,
+    /// whatever the order, collisions in the cache, lengths around 16 bytes, or a clear between.
+    #[test]
+    fn recent_values_get_the_codes_of_a_plain_push() {
+        let values: Vec<String> = (0..150)
+            .map(|i| match i % 5 {
+                0 => String::new(),
+                1 => format!("v{i}"),
+                2 => "x".repeat(i % 20),
+                3 => format!("closed_{}", i % 7),
+                _ => format!("é{}", i % 11),
+            })
+            .collect();
+        // The values back to back, 16 spare bytes after the last so every short one has a key.
+        let mut arena = String::new();
+        let mut at = Vec::new();
+        for v in &values {
+            at.push(arena.len());
+            arena.push_str(v);
+        }
+        arena.push_str(&" ".repeat(16));
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let (mut cached, mut plain) = (Interner::default(), Interner::default());
+        for round in 0..3 {
+            for _ in 0..2000 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let i = (seed % values.len() as u64) as usize;
+                let v = &values[i];
+                match loaded_key(arena.as_bytes(), at[i], v.len()) {
+                    Some(key) => cached.push_loaded(v, key),
+                    None => cached.push(v),
+                }
+                plain.push(v);
+            }
+            assert_eq!(cached.codes, plain.codes, "round {round}");
+            assert_eq!(cached.dict, plain.dict, "round {round}");
+            cached.clear();
+            plain.clear();
+        }
+        // A key is the text and its length, not the bytes that follow it.
+        let key = |text: &str, len| loaded_key(text.as_bytes(), 0, len);
+        assert_eq!(key("ab,cdefghijklmnopq", 2), key("ab;xyzxyzxyzxyzxyz", 2));
+        assert_ne!(key("ab\0cdefghijklmnop", 2), key("ab\0cdefghijklmnop", 3));
+        assert_eq!(key("abc", 1), None);
+        assert_eq!(key("abcdefghijklmnopq", 16), None);
+    }
 }

@@ -23,8 +23,9 @@ impl DealTable {
         starts.push(dest.len() as u32);
         self.owner_blocks = block_owners(&starts, dest.len());
         self.owner_starts = starts;
-        // From here on the owners are the ranges (see `owner`), not a list.
-        self.reps = Vec::new();
+        // From here on the owners are the ranges (see `owner`), not a list; the list's room
+        // takes the rows' places in the file.
+        let mut places = std::mem::take(&mut self.reps);
         if dest
             .par_iter()
             .enumerate()
@@ -33,33 +34,38 @@ impl DealTable {
             return;
         }
         // Each column moved to its places (random writes, which cost less than random reads),
-        // in two lists side by side: the places in the file and the narrow text codes on one
-        // thread, the 4-byte dates and amounts on the other, so no more than one wide and one
-        // narrow column are in flight.
+        // on two threads but with no more than one 4-byte column in flight besides the places:
+        // the places (coded, see `file_rows.rs`) then the first wide column on one, the narrow
+        // text codes on the other; then the other wide columns.
         let (wide, narrow): (Vec<_>, Vec<_>) = self
             .columns
             .iter_mut()
             .partition(|c| !matches!(c.values, ColumnValues::Text { .. }));
+        let mut wide = wide.into_iter();
         let earlier = std::mem::take(&mut self.file_rows);
+        let first_wide = wide.next();
         let (file_rows, ()) = rayon::join(
             || {
-                // The rows' places in the file, `out[dest[row]] = row` while they were in file
-                // order; coded (see `file_rows.rs`).
-                let places = scatter_with(dest.len(), &dest, |row| earlier.get(row) as u32);
+                for (row, &d) in dest.iter().enumerate() {
+                    places[d as usize] = earlier.get(row) as u32;
+                }
                 let coded = FileRows::code(&places);
                 drop(places);
-                for column in narrow {
+                if let Some(column) = first_wide {
                     scatter_column(column, &dest);
                 }
                 coded
             },
             || {
-                for column in wide {
+                for column in narrow {
                     scatter_column(column, &dest);
                 }
             },
         );
         self.file_rows = file_rows;
+        for column in wide {
+            scatter_column(column, &dest);
+        }
     }
 
     /// Drop every row (cells, ids, lines, owners), keeping the columns' names, types and

@@ -612,6 +612,26 @@ mod tests {
         assert_eq!(codes, ["date-invalid", "rep-unknown", "amount-invalid"]);
     }
 
+    /// A piece emptied and parsed again (see `PiecePool`) holds what a fresh one does: no row,
+    /// code or dictionary entry of its earlier text is left.
+    #[test]
+    fn a_reused_piece_parses_as_a_fresh_one() {
+        let roster = Roster::from_ids(&["R1", "R2"]);
+        let number_format = NumberFormat::default();
+        let layout = test_layout(&roster, &number_format);
+        let first = "D1,R1,1.5,2026-01-02,lost\nD2,R2,123456789012.34567890123,2026-01-03,won\n\
+                     D3,R2,7,2026-01-04,open\nD4,R9,1,2026-01-05,x\n";
+        let second = "D7,R2,2.25,2026-02-03,won\nD8,R1,,2026-02-04,lost\n";
+        let pool = PiecePool::default();
+        let used = layout.parse_piece(first.as_bytes(), 4, BlockScan::UNKNOWN);
+        assert!(!used.diags.is_empty());
+        pool.give(used);
+        let again = layout.parse_into(pool.take(), second.as_bytes(), 2, BlockScan::UNKNOWN);
+        let fresh = layout.parse_piece(second.as_bytes(), 2, BlockScan::UNKNOWN);
+        assert_eq!(summary(&again), summary(&fresh));
+        assert!(pool.take().is_none());
+    }
+
     /// The memchr splitter reads every quote-free text as the csv crate does.
     #[test]
     fn plain_pieces_parse_as_the_csv_crate_reads_them() {
