@@ -53,16 +53,22 @@ pub(super) fn fast_decimal(s: &str) -> Option<(i64, u8)> {
 }
 
 pub(super) fn fast_iso_date(s: &str) -> Option<NaiveDate> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    let b: &[u8; 10] = s.as_bytes().try_into().ok()?;
+    // `YYYY-MM-` as one word: xor-ing the pattern leaves digits as 0-9 and the dashes as 0.
+    let word = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+    let day = u16::from_le_bytes([b[8], b[9]]) ^ 0x3030;
+    let x = word ^ 0x2d30_302d_3030_3030;
+    let below_ten = |x: u64, high: u64| x & high == 0 && (x + 0x7676_7676_7676_7676) & high == 0;
+    if !below_ten(x, 0x8080_8080_8080_8080)
+        || x & 0xff00_00ff_0000_0000 != 0
+        || !below_ten(day as u64, 0x8080)
+    {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        b[r].iter().try_fold(0u32, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32)
-        })
-    };
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let digit = |i: usize| ((x >> (8 * i)) & 0xff) as u32;
+    let y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+    let m = digit(5) * 10 + digit(6);
+    let d = (day & 0xff) as u32 * 10 + (day >> 8) as u32;
     // Dates of 1970-2099 from a table (chrono's constructor validates and packs each one); the
     // table holds `None` for days a month does not have, as the constructor would say.
     if (1970..2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d) {
@@ -179,5 +185,29 @@ mod tests {
         }
         assert_eq!(fast_iso_date("2026-1-15"), None);
         assert_eq!(fast_iso_date("2026/01/15"), None);
+        // every byte of the shape replaced by a byte one off a digit or a dash, or a high byte
+        for at in 0..10 {
+            for c in [b'/', b':', b'-', b'0', b'9', b'.', 0x80, 0xb0, 0xff, b' '] {
+                let mut text = *b"2026-01-15";
+                text[at] = c;
+                if let Ok(text) = std::str::from_utf8(&text) {
+                    let general = text.get(0..4).zip(text.get(5..7)).zip(text.get(8..10));
+                    let expected = general.and_then(|((y, m), d)| {
+                        let all_digits = |t: &str| t.bytes().all(|c| c.is_ascii_digit());
+                        let shaped = &text[4..5] == "-" && &text[7..8] == "-";
+                        (shaped && all_digits(y) && all_digits(m) && all_digits(d))
+                            .then(|| {
+                                NaiveDate::from_ymd_opt(
+                                    y.parse().ok()?,
+                                    m.parse().ok()?,
+                                    d.parse().ok()?,
+                                )
+                            })
+                            .flatten()
+                    });
+                    assert_eq!(fast_iso_date(text), expected, "{text}");
+                }
+            }
+        }
     }
 }

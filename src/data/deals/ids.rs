@@ -15,11 +15,28 @@ const RUN: usize = 1 << 16;
 
 /// Ids front-coded, each after the one before (`None` when one is longer than 255 bytes).
 pub(super) fn encode_run<'a>(ids: impl Iterator<Item = &'a [u8]>) -> Option<Vec<u8>> {
+    encode(ids, false)
+}
+
+/// [`encode_run`] of ids that each order after the one before; `None` when one does not.
+pub(super) fn encode_ascending<'a>(ids: impl Iterator<Item = &'a [u8]>) -> Option<Vec<u8>> {
+    encode(ids, true)
+}
+
+fn encode<'a>(ids: impl Iterator<Item = &'a [u8]>, ascending: bool) -> Option<Vec<u8>> {
     let mut bytes = Vec::new();
-    let mut previous: &[u8] = b"";
+    let mut previous: Option<&[u8]> = None;
     for id in ids {
         let n = u8::try_from(id.len()).ok()?;
-        let shared = common_prefix(previous, id) as u8;
+        let before = previous.unwrap_or(b"");
+        let shared = common_prefix(before, id);
+        // `id` orders after `before` when it goes on where `before` ends, or its first byte
+        // that differs is greater.
+        let after = shared < id.len() && (shared == before.len() || id[shared] > before[shared]);
+        if ascending && previous.is_some() && !after {
+            return None;
+        }
+        let shared = shared as u8;
         let suffix = n - shared;
         if shared < 16 && suffix < 16 && (shared, suffix) != (15, 15) {
             bytes.push(shared << 4 | suffix);
@@ -27,7 +44,7 @@ pub(super) fn encode_run<'a>(ids: impl Iterator<Item = &'a [u8]>) -> Option<Vec<
             bytes.extend_from_slice(&[WIDE, shared, suffix]);
         }
         bytes.extend_from_slice(&id[shared as usize..]);
-        previous = id;
+        previous = Some(id);
     }
     Some(bytes)
 }
@@ -244,6 +261,12 @@ mod tests {
         let coded = FrontCoded::encode(ids.len(), |i| ids[i].as_bytes()).unwrap();
         assert!(coded.size() < 2 * 1000 + 10 * 110, "{}", coded.size());
         assert!(FrontCoded::encode(1, |_| &[b'a'; 256][..]).is_none());
+        // ascending runs only: equal, shorter and smaller ids break them
+        let ascending = |ids: &[&str]| encode_ascending(ids.iter().map(|i| i.as_bytes())).is_some();
+        assert!(ascending(&["", "a", "ab", "b", "ba", "bb0", "c"]));
+        for broken in [["a", "a"], ["ab", "a"], ["b", "a"], ["ab", "aa"], ["a", ""]] {
+            assert!(!ascending(&broken), "{broken:?}");
+        }
         // runs of ids encoded apart decode as one list
         let many: Vec<String> = (0..3 * RUN + 5).map(|i| format!("D{:09}", i * 7)).collect();
         let coded = FrontCoded::encode(many.len(), |i| many[i].as_bytes()).unwrap();

@@ -18,12 +18,47 @@ pub(super) struct Interner {
     pub(super) short: FxHashMap<u128, u32>,
     pub(super) long: FxHashMap<CompactString, u32>,
     pub(super) codes: Vec<u32>,
+    /// The codes of recent values by their [`loaded_key`], one slot per hash (empty until used).
+    pub(super) recent: Vec<(u128, u32)>,
 }
+
+/// Slots of [`Interner::recent`].
+const RECENT: usize = 64;
 
 /// How many dictionary entries are scanned before the hash map is asked.
 pub(super) const SCAN: usize = 8;
 
 impl Interner {
+    /// No values, no codes; the room of its lists kept.
+    pub(super) fn clear(&mut self) {
+        self.dict.clear();
+        self.keys.clear();
+        self.short.clear();
+        self.long.clear();
+        self.codes.clear();
+        self.recent.fill((u128::MAX, 0));
+    }
+
+    /// [`Self::push`] of the value `v` whose [`loaded_key`] is `key`: the code of a value seen
+    /// recently is found with one hash and one compare (the usual case: a column of a few values,
+    /// in any order), the others as `push` finds them.
+    #[inline]
+    pub(super) fn push_loaded(&mut self, v: &str, key: u128) {
+        if self.recent.is_empty() {
+            self.recent = vec![(u128::MAX, 0); RECENT];
+        }
+        let hash = ((key as u64) ^ (key >> 64) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let slot = (hash >> (64 - RECENT.trailing_zeros())) as usize;
+        if self.recent[slot].0 == key {
+            self.codes.push(self.recent[slot].1);
+            return;
+        }
+        self.push(v);
+        if let Some(&code) = self.codes.last() {
+            self.recent[slot] = (key, code);
+        }
+    }
+
     #[inline]
     pub(super) fn push(&mut self, v: &str) {
         let code = match pack(v) {
@@ -57,6 +92,18 @@ impl Interner {
         };
         self.codes.push(code);
     }
+}
+
+/// The text `bytes[at..at + len]` of up to 15 bytes as one number (its bytes, the length in the
+/// top byte: no two texts share a key, and no key is `u128::MAX`), read with one 16-byte load;
+/// `None` when it is longer or fewer than 16 bytes follow `at`.
+#[inline]
+pub(super) fn loaded_key(bytes: &[u8], at: usize, len: usize) -> Option<u128> {
+    let word: [u8; 16] = bytes.get(at..at.checked_add(16)?)?.try_into().ok()?;
+    (len < 16).then(|| {
+        let mask = (1u128 << (len * 8)) - 1;
+        u128::from_le_bytes(word) & mask | (len as u128) << 120
+    })
 }
 
 /// A text of up to 15 bytes as one number: its bytes, with the length in the top byte (so no two
@@ -122,5 +169,54 @@ mod tests {
                 None => assert!(t.len() > 15),
             }
         }
+    }
+
+    /// Values interned through the cache of recent values get the codes a plain push gives,
+    /// whatever the order, collisions in the cache, lengths around 16 bytes, or a clear between.
+    #[test]
+    fn recent_values_get_the_codes_of_a_plain_push() {
+        let values: Vec<String> = (0..150)
+            .map(|i| match i % 5 {
+                0 => String::new(),
+                1 => format!("v{i}"),
+                2 => "x".repeat(i % 20),
+                3 => format!("closed_{}", i % 7),
+                _ => format!("é{}", i % 11),
+            })
+            .collect();
+        // The values back to back, 16 spare bytes after the last so every short one has a key.
+        let mut arena = String::new();
+        let mut at = Vec::new();
+        for v in &values {
+            at.push(arena.len());
+            arena.push_str(v);
+        }
+        arena.push_str(&" ".repeat(16));
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let (mut cached, mut plain) = (Interner::default(), Interner::default());
+        for round in 0..3 {
+            for _ in 0..2000 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let i = (seed % values.len() as u64) as usize;
+                let v = &values[i];
+                match loaded_key(arena.as_bytes(), at[i], v.len()) {
+                    Some(key) => cached.push_loaded(v, key),
+                    None => cached.push(v),
+                }
+                plain.push(v);
+            }
+            assert_eq!(cached.codes, plain.codes, "round {round}");
+            assert_eq!(cached.dict, plain.dict, "round {round}");
+            cached.clear();
+            plain.clear();
+        }
+        // A key is the text and its length, not the bytes that follow it.
+        let key = |text: &str, len| loaded_key(text.as_bytes(), 0, len);
+        assert_eq!(key("ab,cdefghijklmnopq", 2), key("ab;xyzxyzxyzxyzxyz", 2));
+        assert_ne!(key("ab\0cdefghijklmnop", 2), key("ab\0cdefghijklmnop", 3));
+        assert_eq!(key("abc", 1), None);
+        assert_eq!(key("abcdefghijklmnopq", 16), None);
     }
 }

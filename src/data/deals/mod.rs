@@ -13,7 +13,7 @@
 //!
 //! Files of one job: `table` (the storage the engine reads), `fields` (fast number and date
 //! parsers), `ids` (deal ids front-coded), `intern` (a piece's text dictionaries), `owner_order` (the rows
-//! reordered by owner once read), `blocks` (cutting a block at record
+//! reordered by owner once read), `file_rows` (each row's place in the file, coded by blocks), `blocks` (cutting a block at record
 //! boundaries), `piece` (parsing a piece into columns), `read` (the blocks read, parsed in
 //! parallel and appended in file order).
 //!
@@ -27,6 +27,7 @@
 
 mod blocks;
 mod fields;
+mod file_rows;
 mod ids;
 mod intern;
 mod owner_order;

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use super::table::{Codes, ColumnValues, DealTable, Decimals, NO_OWNER};
+use super::file_rows::FileRows;
+use super::table::{Codes, ColumnValues, DealColumn, DealTable, Decimals, NO_OWNER};
 
 impl DealTable {
     /// Reorder the rows by owner (see the module), for a roster of `reps` reps. Nothing moves when
@@ -22,8 +23,9 @@ impl DealTable {
         starts.push(dest.len() as u32);
         self.owner_blocks = block_owners(&starts, dest.len());
         self.owner_starts = starts;
-        // From here on the owners are the ranges (see `owner`), not a list.
-        self.reps = Vec::new();
+        // From here on the owners are the ranges (see `owner`), not a list; the list's room
+        // takes the rows' places in the file.
+        let mut places = std::mem::take(&mut self.reps);
         if dest
             .par_iter()
             .enumerate()
@@ -31,17 +33,38 @@ impl DealTable {
         {
             return;
         }
-        self.file_rows = if self.file_rows.is_empty() {
-            scatter_with(dest.len(), &dest, |row| row as u32)
-        } else {
-            scatter(&self.file_rows, &dest)
-        };
-        for column in &mut self.columns {
-            match &mut column.values {
-                ColumnValues::Text { codes, .. } => scatter_codes(codes, &dest),
-                ColumnValues::Decimal(d) => scatter_decimals(d, &dest),
-                ColumnValues::Date(dates) => *dates = scatter(dates, &dest),
-            }
+        // Each column moved to its places (random writes, which cost less than random reads),
+        // on two threads but with no more than one 4-byte column in flight besides the places:
+        // the places (coded, see `file_rows.rs`) then the first wide column on one, the narrow
+        // text codes on the other; then the other wide columns.
+        let (wide, narrow): (Vec<_>, Vec<_>) = self
+            .columns
+            .iter_mut()
+            .partition(|c| !matches!(c.values, ColumnValues::Text { .. }));
+        let mut wide = wide.into_iter();
+        let earlier = std::mem::take(&mut self.file_rows);
+        let first_wide = wide.next();
+        let (file_rows, ()) = rayon::join(
+            || {
+                for (row, &d) in dest.iter().enumerate() {
+                    places[d as usize] = earlier.get(row) as u32;
+                }
+                let coded = FileRows::code(&places);
+                drop(places);
+                if let Some(column) = first_wide {
+                    scatter_column(column, &dest);
+                }
+                coded
+            },
+            || {
+                for column in narrow {
+                    scatter_column(column, &dest);
+                }
+            },
+        );
+        self.file_rows = file_rows;
+        for column in wide {
+            scatter_column(column, &dest);
         }
     }
 
@@ -60,7 +83,7 @@ impl DealTable {
         self.id_bytes = String::new();
         self.id_ends = Vec::new();
         self.lines = Vec::new();
-        self.file_rows = Vec::new();
+        self.file_rows = FileRows::Identity;
         self.owner_starts = Vec::new();
         self.owner_blocks = Vec::new();
         self.reps = Vec::new();
@@ -202,6 +225,15 @@ fn owner_destinations(owners: &[u32], reps: usize) -> (Vec<u32>, Vec<u32>) {
             }
         });
     (starts, dest)
+}
+
+/// A column's cells moved to their places.
+fn scatter_column(column: &mut DealColumn, dest: &[u32]) {
+    match &mut column.values {
+        ColumnValues::Text { codes, .. } => scatter_codes(codes, dest),
+        ColumnValues::Decimal(d) => scatter_decimals(d, dest),
+        ColumnValues::Date(dates) => *dates = scatter(dates, dest),
+    }
 }
 
 /// `values` moved to their places: `out[dest[row]] = values[row]`.

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use super::blocks::{plain_text, BlockScan};
 use super::fields::{fast_decimal, fast_iso_date, trim};
-use super::intern::Interner;
+use super::intern::{loaded_key, Interner};
 use super::table::{Decimals, NO_OWNER, UNREADABLE_CURRENCY};
 use crate::data::quotes::StrayQuote;
 use crate::data::{parse_date, ColumnType, Roster};
@@ -76,12 +76,29 @@ impl Piece {
     /// so the table keeps them coded while it is filled (see `ids.rs`).
     pub(super) fn code_ids(&mut self) {
         let rows = self.id_ends.len();
-        let ascending = (1..rows).all(|i| self.id(i - 1) < self.id(i));
-        self.coded_ids = if ascending {
-            super::ids::encode_run((0..rows).map(|i| self.id(i)))
-        } else {
-            None
-        };
+        self.coded_ids = super::ids::encode_ascending((0..rows).map(|i| self.id(i)));
+    }
+
+    /// No rows, no lines, no diagnostics; the room of its lists kept.
+    fn clear(&mut self) {
+        self.first_line = 0;
+        self.newlines = 0;
+        self.id_bytes.clear();
+        self.id_ends.clear();
+        self.coded_ids = None;
+        self.lines.clear();
+        self.reps.clear();
+        for values in &mut self.values {
+            match values {
+                PieceValues::Text(interner) => interner.clear(),
+                PieceValues::Decimal(column) => column.truncate(0),
+                PieceValues::Date(column) => column.clear(),
+            }
+        }
+        self.rows = 0;
+        self.diags.clear();
+        self.set_aside.clear();
+        self.set_aside_ids.clear();
     }
 
     /// Its rows' and diagnostics' lines counted from `first_line` (once known): the file's lines.
@@ -99,6 +116,24 @@ impl Piece {
     }
 }
 
+/// Pieces appended to the table, emptied with their room kept, for later blocks to be parsed into
+/// (so parsing does not fault in fresh memory block after block).
+#[derive(Default)]
+pub(super) struct PiecePool(std::sync::Mutex<Vec<Piece>>);
+
+impl PiecePool {
+    pub(super) fn take(&self) -> Option<Piece> {
+        self.0.lock().ok()?.pop()
+    }
+
+    pub(super) fn give(&self, mut piece: Piece) {
+        piece.clear();
+        if let Ok(mut pieces) = self.0.lock() {
+            pieces.push(piece);
+        }
+    }
+}
+
 /// The fields of one record (no heap allocation for up to 24 columns).
 pub(super) type FieldList<'a> = smallvec::SmallVec<[&'a str; 24]>;
 
@@ -107,7 +142,28 @@ impl Layout<'_> {
     /// many records it has, to size its columns once; `block` says what its block is known not to
     /// have.
     pub(super) fn parse_piece(&self, bytes: &[u8], rows: usize, block: BlockScan) -> Piece {
-        let mut piece = Piece {
+        self.parse_into(None, bytes, rows, block)
+    }
+
+    /// [`Self::parse_piece`] into `piece` (emptied, its room kept, see [`PiecePool`]) when given.
+    pub(super) fn parse_into(
+        &self,
+        piece: Option<Piece>,
+        bytes: &[u8],
+        rows: usize,
+        block: BlockScan,
+    ) -> Piece {
+        let mut piece = piece.unwrap_or_else(|| self.empty_piece(rows));
+        match plain_text(bytes, block) {
+            Some(text) => self.parse_plain(text, &mut piece),
+            None => self.parse_csv(bytes, &mut piece),
+        }
+        piece
+    }
+
+    /// A piece with no rows, room for `rows`.
+    fn empty_piece(&self, rows: usize) -> Piece {
+        Piece {
             first_line: 0,
             newlines: 0,
             id_bytes: String::new(),
@@ -133,12 +189,7 @@ impl Layout<'_> {
             diags: Vec::new(),
             set_aside: Vec::new(),
             set_aside_ids: Vec::new(),
-        };
-        match plain_text(bytes, block) {
-            Some(text) => self.parse_plain(text, &mut piece),
-            None => self.parse_csv(bytes, &mut piece),
         }
-        piece
     }
 
     /// The piece of a stray quote's record (`text` is the block, from the piece's record on to the
@@ -241,7 +292,7 @@ impl Layout<'_> {
             if fields.len() != self.headers.len() {
                 self.row_width(piece, fields.len(), line, 1);
             } else {
-                self.record(piece, fields, line);
+                self.record(piece, fields, text, line);
             }
         }
         fields.clear();
@@ -299,7 +350,7 @@ impl Layout<'_> {
             };
             let field = |i: usize| trim(record.range(i).and_then(|r| all.get(r)).unwrap_or(""));
             let fields: FieldList = (0..width).map(field).collect();
-            self.record(piece, &fields, line);
+            self.record(piece, &fields, all, line);
         }
     }
 
@@ -347,9 +398,10 @@ impl Layout<'_> {
 
     /// One record of the header's width, its fields trimmed: check it, and keep it if it is usable.
     /// Numbers and dates are parsed straight onto their columns, which are cut back to the kept
-    /// rows if any field is unusable; texts are interned only for a kept row.
+    /// rows if any field is unusable; texts are interned only for a kept row. Every non-empty field
+    /// is a slice of `arena` (the record's text), read around it to intern the field.
     #[inline]
-    pub(super) fn record(&self, piece: &mut Piece, fields: &[&str], line: u64) {
+    pub(super) fn record(&self, piece: &mut Piece, fields: &[&str], arena: &str, line: u64) {
         let err = |code, c: usize, msg: String| {
             Diagnostic::error(code, self.file, msg)
                 .line(line)
@@ -448,7 +500,13 @@ impl Layout<'_> {
         piece.reps.push(rep.unwrap_or_default());
         for ((i, _, _, _), values) in self.columns.iter().zip(piece.values.iter_mut()) {
             if let PieceValues::Text(interner) = values {
-                interner.push(fields[*i]);
+                let v = fields[*i];
+                // Where the field is in the arena (an empty field's key does not read the bytes).
+                let at = (v.as_ptr() as usize).wrapping_sub(arena.as_ptr() as usize);
+                match loaded_key(arena.as_bytes(), at, v.len()) {
+                    Some(key) => interner.push_loaded(v, key),
+                    None => interner.push(v),
+                }
             }
         }
     }
@@ -552,6 +610,26 @@ mod tests {
         assert_eq!(stages.codes, [0, 1]);
         let codes: Vec<&str> = piece.diags.iter().map(|d| d.code).collect();
         assert_eq!(codes, ["date-invalid", "rep-unknown", "amount-invalid"]);
+    }
+
+    /// A piece emptied and parsed again (see `PiecePool`) holds what a fresh one does: no row,
+    /// code or dictionary entry of its earlier text is left.
+    #[test]
+    fn a_reused_piece_parses_as_a_fresh_one() {
+        let roster = Roster::from_ids(&["R1", "R2"]);
+        let number_format = NumberFormat::default();
+        let layout = test_layout(&roster, &number_format);
+        let first = "D1,R1,1.5,2026-01-02,lost\nD2,R2,123456789012.34567890123,2026-01-03,won\n\
+                     D3,R2,7,2026-01-04,open\nD4,R9,1,2026-01-05,x\n";
+        let second = "D7,R2,2.25,2026-02-03,won\nD8,R1,,2026-02-04,lost\n";
+        let pool = PiecePool::default();
+        let used = layout.parse_piece(first.as_bytes(), 4, BlockScan::UNKNOWN);
+        assert!(!used.diags.is_empty());
+        pool.give(used);
+        let again = layout.parse_into(pool.take(), second.as_bytes(), 2, BlockScan::UNKNOWN);
+        let fresh = layout.parse_piece(second.as_bytes(), 2, BlockScan::UNKNOWN);
+        assert_eq!(summary(&again), summary(&fresh));
+        assert!(pool.take().is_none());
     }
 
     /// The memchr splitter reads every quote-free text as the csv crate does.

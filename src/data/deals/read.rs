@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use super::blocks::cut;
 use super::ids::FrontCoded;
 use super::intern::Interner;
-use super::piece::{Layout, Piece, PieceValues};
+use super::piece::{Layout, Piece, PiecePool, PieceValues};
 use super::table::{canonical_type, Codes, ColumnValues, DealColumn, DealTable, Decimals};
 use crate::data::csv_input::FileInfo;
 use crate::data::{ColumnType, Roster};
@@ -161,6 +161,7 @@ pub(super) fn read_deals_in_blocks(
         lenient,
         rows: 0,
     };
+    let pool = PiecePool::default();
     let parts = rayon::current_num_threads() * 8;
     let mut start = header_end;
     // Block k is cut here, then parsed on the pool while, beside it, its new bytes are hashed, the
@@ -182,7 +183,7 @@ pub(super) fn read_deals_in_blocks(
                 if hash {
                     hasher.update(&buf[unhashed..]);
                 }
-                loaded.take(earlier, diags)?;
+                loaded.take(earlier, &pool, diags)?;
                 if eof {
                     return Ok(true);
                 }
@@ -197,7 +198,9 @@ pub(super) fn read_deals_in_blocks(
                     .map(
                         |&(a, b)| match strays.iter().find(|s| s.record + start == a) {
                             Some(stray) => layout.stray_piece(&buf[start..], stray),
-                            None => layout.parse_piece(&buf[a..b], (b - a) / 32 + 16, scan),
+                            None => {
+                                layout.parse_into(pool.take(), &buf[a..b], (b - a) / 32 + 16, scan)
+                            }
                         },
                     )
                     .map(|mut piece| {
@@ -240,7 +243,8 @@ pub(super) fn read_deals_in_blocks(
         start = 0;
         progress(total_bytes, file_len);
     }
-    loaded.take(pending, diags)?;
+    loaded.take(pending, &pool, diags)?;
+    drop(pool);
     let Loaded {
         mut table, rows, ..
     } = loaded;
@@ -278,6 +282,7 @@ impl Loaded {
     pub(super) fn take(
         &mut self,
         pieces: Vec<Piece>,
+        pool: &PiecePool,
         diags: &mut Diagnostics,
     ) -> anyhow::Result<()> {
         // Once: after it the estimate is `Some(None)`, never `None` again (which would estimate
@@ -306,7 +311,8 @@ impl Loaded {
                 // Rows that cannot be used go to the exceptions, with their reasons.
                 self.table.exceptions.append(&mut piece.diags);
             }
-            append_piece(&mut self.table, &mut self.global_index, piece, diags)?;
+            append_piece(&mut self.table, &mut self.global_index, &mut piece, diags)?;
+            pool.give(piece);
         }
         Ok(())
     }
@@ -349,7 +355,7 @@ pub(super) fn fill(
 pub(super) fn append_piece(
     table: &mut DealTable,
     global: &mut [FxHashMap<CompactString, u32>],
-    mut piece: Piece,
+    piece: &mut Piece,
     diags: &mut Diagnostics,
 ) -> anyhow::Result<()> {
     diags.extend(std::mem::take(&mut piece.diags));
@@ -370,8 +376,8 @@ pub(super) fn append_piece(
             table.first_line = line;
         }
     }
-    if !append_coded_ids(table, &piece) {
-        append_plain_ids(table, &piece);
+    if !append_coded_ids(table, piece) {
+        append_plain_ids(table, piece);
     }
     let first = table.first_line as usize;
     if !table.lines.is_empty()
@@ -384,10 +390,10 @@ pub(super) fn append_piece(
         if table.lines.is_empty() {
             table.lines = (0..rows).map(|r| (first + r) as u32).collect();
         }
-        table.lines.extend(piece.lines);
+        table.lines.extend_from_slice(&piece.lines);
     }
-    table.reps.extend(piece.reps);
-    append_values(table, global, piece.values);
+    table.reps.extend_from_slice(&piece.reps);
+    append_values(table, global, &mut piece.values);
     Ok(())
 }
 
@@ -437,7 +443,7 @@ fn append_plain_ids(table: &mut DealTable, piece: &Piece) {
 fn append_values(
     table: &mut DealTable,
     global: &mut [FxHashMap<CompactString, u32>],
-    values: Vec<PieceValues>,
+    values: &mut [PieceValues],
 ) {
     for ((column, values), index) in table.columns.iter_mut().zip(values).zip(global.iter_mut()) {
         match (&mut column.values, values) {
@@ -450,7 +456,7 @@ fn append_values(
                 }),
             ) => {
                 let map: Vec<u32> = local
-                    .into_iter()
+                    .drain(..)
                     .map(|v| match index.get(&v) {
                         Some(&c) => c,
                         None => {
@@ -461,10 +467,10 @@ fn append_values(
                         }
                     })
                     .collect();
-                codes.extend(dict.len(), local_codes.into_iter().map(|c| map[c as usize]));
+                codes.extend(dict.len(), local_codes.iter().map(|&c| map[c as usize]));
             }
             (ColumnValues::Decimal(d), PieceValues::Decimal(p)) => d.append(p),
-            (ColumnValues::Date(d), PieceValues::Date(p)) => d.extend(p),
+            (ColumnValues::Date(d), PieceValues::Date(p)) => d.extend_from_slice(p),
             _ => unreachable!("piece columns are laid out like the table's"),
         }
     }
@@ -633,7 +639,7 @@ mod tests {
             for (i, l) in pieces {
                 ids.extend_from_slice(i);
                 lines.extend_from_slice(l);
-                append_piece(&mut table, &mut [], piece(i, l), &mut diags).unwrap();
+                append_piece(&mut table, &mut [], &mut piece(i, l), &mut diags).unwrap();
             }
             assert_eq!(table.len(), ids.len());
             for (row, (id, line)) in ids.iter().zip(&lines).enumerate() {

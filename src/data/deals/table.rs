@@ -14,6 +14,7 @@ use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 use super::super::ColumnType;
+use super::file_rows::FileRows;
 use super::ids::FrontCoded;
 use crate::data::csv_input::FileInfo;
 use crate::diag::Diagnostic;
@@ -124,7 +125,8 @@ impl Decimals {
         self.len += 1;
     }
 
-    pub(super) fn append(&mut self, other: Decimals) {
+    /// Append `other`'s cells, leaving it empty (its room kept).
+    pub(super) fn append(&mut self, other: &mut Decimals) {
         let base = self.len as u32;
         // The usual case, 32-bit mantissas of one scale on both sides: one copy.
         let same_scale = self.len == 0 || other.len == 0 || self.uniform == other.uniform;
@@ -144,8 +146,12 @@ impl Decimals {
                 self.push_parts(other.mantissa(row), other.scale_at(row));
             }
         }
-        self.big
-            .extend(other.big.into_iter().map(|(r, d)| (r + base, d)));
+        self.big.extend(
+            std::mem::take(&mut other.big)
+                .into_iter()
+                .map(|(r, d)| (r + base, d)),
+        );
+        other.truncate(0);
     }
 
     /// Keep the first `len` cells.
@@ -363,8 +369,8 @@ pub struct DealTable {
     pub(super) lines: Vec<u32>,
     pub(super) first_line: u32,
     /// Each row's place among the rows loaded in file order (ids and lines are kept in file
-    /// order), or empty while the rows are in file order.
-    pub(super) file_rows: Vec<u32>,
+    /// order; see `file_rows.rs`).
+    pub(super) file_rows: FileRows,
     /// Where each rep's rows start while the rows are in owner order (see `owner_order.rs`),
     /// then the row count; empty otherwise.
     pub(super) owner_starts: Vec<u32>,
@@ -459,7 +465,7 @@ impl DealTable {
     /// The row's place among the rows loaded, in file order.
     #[inline]
     pub fn file_row(&self, row: usize) -> usize {
-        self.file_rows.get(row).map_or(row, |&r| r as usize)
+        self.file_rows.get(row)
     }
 
     /// The deal id of a row.
@@ -625,9 +631,7 @@ impl DealTable {
             self.lines.push(last + 1);
         }
         // Added after the rows in file order; the rows are no longer in owner order.
-        if !self.file_rows.is_empty() {
-            self.file_rows.push(rows as u32);
-        }
+        self.file_rows.push(rows, rows as u32);
         self.list_owners();
         self.reps.push(rep);
         for (column, cell) in self.columns.iter_mut().zip(cells) {
@@ -699,7 +703,8 @@ mod tests {
                 for v in &values[split.max(start)..] {
                     b.push(*v);
                 }
-                a.append(b);
+                a.append(&mut b);
+                assert_eq!(b.len, 0);
                 let got: Vec<_> = (0..a.len).map(|r| a.get(r)).collect();
                 assert_eq!(got, values[start..].to_vec(), "{start} {split}");
             }
@@ -712,7 +717,7 @@ mod tests {
         // appending money of the same scale stays compact: 1.00, 2.50, -0.03, then 7.77
         let mut more = Decimals::default();
         more.push_parts(777, 2);
-        money.append(more);
+        money.append(&mut more);
         assert!(money.scale.is_empty() && money.wide.is_empty());
         let got: Vec<_> = (0..money.len).map(|r| money.get(r)).collect();
         let cents = |m| Some(Decimal::new(m, 2));
