@@ -15,6 +15,8 @@
 //! the groups, while the total's median is taken beside them. A median does not depend on the
 //! order of its values, so neither does the output.
 
+mod by_owner;
+
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -495,6 +497,9 @@ pub fn run(
 ) -> DealResults {
     let deals = &sources.inputs.deals;
     let pass = Pass::new(sources, keys, grouped, categories, stage_column);
+    if let Some(results) = by_owner::run(&pass) {
+        return results;
+    }
     // A few large blocks per thread: each block's accumulators are merged once.
     let chunk = (deals.len() / (rayon::current_num_threads() * 2)).max(1 << 16);
     let starts: Vec<usize> = (0..deals.len()).step_by(chunk).collect();
