@@ -14,10 +14,10 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 
 use super::{
-    cycle_days, median_size, DealResults, DealSums, GroupDeals, Pass, Sums, LOST, NO_DECISION,
-    OPEN, WON,
+    cycle_days, median_size, DealResults, DealSums, GroupDeals, Pass, Sums, LOST, OPEN, WON,
 };
 use crate::data::deals::NO_OWNER;
+use crate::data::{Codes, ColumnValues};
 use crate::stages::StageCategory;
 
 /// A stage the pass does not count (out of the pass, or no category).
@@ -55,6 +55,16 @@ struct Plan<'a> {
     /// An open stage's probability mantissa at the weight scale, by stage code.
     weights: Vec<i128>,
     amounts: &'a [i32],
+    /// The stage column's codes.
+    codes: &'a Codes,
+}
+
+/// One owner's rows: their close dates and amounts, and the first day the owner no longer ramps.
+struct Range<'a> {
+    rows: std::ops::Range<usize>,
+    closes: &'a [Option<NaiveDate>],
+    amounts: &'a [i32],
+    ramping_before: NaiveDate,
 }
 
 /// One block of ranges: its groups (medians taken), its total, and its won sizes and cycle days.
@@ -76,6 +86,12 @@ impl<'a> Plan<'a> {
             && pass.one_currency
             && ranges.len() == reps + 2;
         let amounts = pass.narrow.filter(|_| usual)?;
+        let ColumnValues::Text { codes, .. } = &deals.columns[pass.stage_column].values else {
+            return None;
+        };
+        if pass.closes.len() != deals.len() || amounts.len() != deals.len() {
+            return None;
+        }
         let mut kinds = Vec::with_capacity(pass.stages.len());
         for stage in &pass.stages {
             kinds.push(match (stage.category, stage.kind) {
@@ -92,6 +108,7 @@ impl<'a> Plan<'a> {
             kinds,
             weights: pass.stages.iter().map(|s| s.weight).collect(),
             amounts,
+            codes,
         })
     }
 
@@ -131,7 +148,6 @@ impl<'a> Plan<'a> {
     }
 
     /// The integer sums of `owner`'s rows, their won sizes and cycle days pushed to the block's.
-    #[inline]
     fn add_range(
         &self,
         pass: &Pass,
@@ -139,48 +155,76 @@ impl<'a> Plan<'a> {
         rows: std::ops::Range<usize>,
         owner: u32,
     ) -> Sums {
+        let range = Range {
+            rows: rows.clone(),
+            closes: &pass.closes[rows.clone()],
+            amounts: &self.amounts[rows.clone()],
+            ramping_before: ramp_start(pass, owner),
+        };
+        match self.codes {
+            Codes::Byte(c) => self.add_rows(pass, block, &range, &c[rows]),
+            Codes::Narrow(c) => self.add_rows(pass, block, &range, &c[rows]),
+            Codes::Wide(c) => self.add_rows(pass, block, &range, &c[rows]),
+        }
+    }
+
+    /// [`Self::add_range`] over the range's stage codes: a won, lost or no-decision deal is added
+    /// to its kind's tally without a branch, a won size written at the end of the list and kept
+    /// (the list's length moved on) only when the deal is won.
+    #[inline]
+    fn add_rows<C: Copy + Into<u32>>(
+        &self,
+        pass: &Pass,
+        block: &mut Block,
+        range: &Range,
+        codes: &[C],
+    ) -> Sums {
         let deals = &pass.sources.inputs.deals;
-        let stage = &deals.columns[pass.stage_column];
         let created = pass.created.map(|c| &deals.columns[c]);
         let lost_in_cycle = pass.sources.settings.cycle_includes_lost;
-        let ramping_before = ramp_start(pass, owner);
-        let as_of = pass.sources.as_of;
+        let (as_of, first, last) = (pass.sources.as_of, pass.first, pass.last);
         let mut sums = Sums::default();
-        for row in rows {
-            let close = pass.closes.get(row).copied().flatten().unwrap_or_default();
-            if close < pass.first || close > pass.last {
-                continue;
-            }
-            let code = stage.text_code_at(row).unwrap_or(0) as usize;
-            let Some(&kind) = self.kinds.get(code) else {
+        let from = block.sizes.len();
+        block.sizes.resize(from + codes.len(), 0);
+        let sizes = &mut block.sizes[from..];
+        let mut won = 0;
+        for (i, ((&code, close), &m)) in codes
+            .iter()
+            .zip(range.closes)
+            .zip(range.amounts)
+            .enumerate()
+        {
+            let close = close.unwrap_or_default();
+            let code: u32 = code.into();
+            let Some(&kind) = self.kinds.get(code as usize) else {
                 continue;
             };
-            let m = self.amounts[row];
-            match kind {
-                k if k == WON as u8 => {
-                    sums.add(WON, m, 0, false, close < ramping_before);
-                    block.sizes.push(m);
-                }
-                k if k == OPEN as u8 => {
-                    sums.add(OPEN, m, self.weights[code], close < as_of, false);
-                    continue;
-                }
-                k if k == LOST as u8 => {
-                    sums.add(LOST, m, 0, false, false);
-                    if !lost_in_cycle {
-                        continue;
-                    }
-                }
-                k if k == NO_DECISION as u8 => {
-                    sums.add(NO_DECISION, m, 0, false, false);
-                    continue;
-                }
-                _ => continue,
+            if kind == SKIP || close < first || close > last {
+                continue;
             }
-            if let Some(c) = created.and_then(|c| c.date(row)) {
+            let k = usize::from(kind);
+            sums.kinds[k].add(m);
+            let is_won = k == WON;
+            sizes[won] = m;
+            won += usize::from(is_won);
+            let ramping = is_won && close < range.ramping_before;
+            sums.ramping.v += i64::from(m) * i64::from(ramping);
+            sums.ramping.n += u64::from(ramping);
+            if k == OPEN {
+                sums.weighted += i128::from(m) * self.weights[code as usize];
+                if close < as_of {
+                    sums.stale.add(m);
+                }
+            }
+            let in_cycle = is_won || (lost_in_cycle && k == LOST);
+            if let Some(c) = created
+                .filter(|_| in_cycle)
+                .and_then(|c| c.date(range.rows.start + i))
+            {
                 block.days.push((close - c).num_days() as i32);
             }
         }
+        block.sizes.truncate(from + won);
         sums
     }
 
