@@ -14,7 +14,8 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 
 use super::{
-    cycle_days, median_size, DealResults, DealSums, GroupDeals, Pass, Sums, LOST, OPEN, WON,
+    cycle_days, median_size, DealResults, DealSums, GroupDeals, Pass, Sums, LOST, NO_DECISION,
+    OPEN, WON,
 };
 use crate::data::deals::NO_OWNER;
 use crate::data::{Codes, ColumnValues};
@@ -169,7 +170,7 @@ impl<'a> Plan<'a> {
     }
 
     /// [`Self::add_range`] over the range's stage codes: a won, lost or no-decision deal is added
-    /// to its kind's tally without a branch, a won size written at the end of the list and kept
+    /// to its kind's tally without a branch (the tallies in registers), a won size written at the end of the list and kept
     /// (the list's length moved on) only when the deal is won.
     #[inline]
     fn add_rows<C: Copy + Into<u32>>(
@@ -184,6 +185,8 @@ impl<'a> Plan<'a> {
         let lost_in_cycle = pass.sources.settings.cycle_includes_lost;
         let (as_of, first, last) = (pass.sources.as_of, pass.first, pass.last);
         let mut sums = Sums::default();
+        // Won, lost and no-decision tallies in registers (a deal adds 0 to the others).
+        let [mut won_t, mut lost_t, mut no_decision_t, _] = sums.kinds;
         let from = block.sizes.len();
         block.sizes.resize(from + codes.len(), 0);
         let sizes = &mut block.sizes[from..];
@@ -203,20 +206,28 @@ impl<'a> Plan<'a> {
                 continue;
             }
             let k = usize::from(kind);
-            sums.kinds[k].add(m);
-            let is_won = k == WON;
+            let (is_won, is_lost) = (k == WON, k == LOST);
+            let is_no_decision = k == NO_DECISION;
+            let v = i64::from(m);
+            won_t.v += v * i64::from(is_won);
+            won_t.n += u64::from(is_won);
+            lost_t.v += v * i64::from(is_lost);
+            lost_t.n += u64::from(is_lost);
+            no_decision_t.v += v * i64::from(is_no_decision);
+            no_decision_t.n += u64::from(is_no_decision);
             sizes[won] = m;
             won += usize::from(is_won);
             let ramping = is_won && close < range.ramping_before;
-            sums.ramping.v += i64::from(m) * i64::from(ramping);
+            sums.ramping.v += v * i64::from(ramping);
             sums.ramping.n += u64::from(ramping);
             if k == OPEN {
+                sums.kinds[OPEN].add(m);
                 sums.weighted += i128::from(m) * self.weights[code as usize];
                 if close < as_of {
                     sums.stale.add(m);
                 }
             }
-            let in_cycle = is_won || (lost_in_cycle && k == LOST);
+            let in_cycle = is_won || (lost_in_cycle && is_lost);
             if let Some(c) = created
                 .filter(|_| in_cycle)
                 .and_then(|c| c.date(range.rows.start + i))
@@ -224,6 +235,9 @@ impl<'a> Plan<'a> {
                 block.days.push((close - c).num_days() as i32);
             }
         }
+        sums.kinds[WON] = won_t;
+        sums.kinds[LOST] = lost_t;
+        sums.kinds[NO_DECISION] = no_decision_t;
         block.sizes.truncate(from + won);
         sums
     }
