@@ -218,6 +218,11 @@ impl KeySpace {
         }
     }
 
+    /// Whether a dimension is of the deal (month, a deals column): the deal part then varies.
+    pub fn has_deal_dims(&self) -> bool {
+        !matches!(self.deal_parts, DealParts::None)
+    }
+
     /// The key of a rep part and a deal part.
     #[inline]
     pub fn key(&self, rep_part: u32, deal_part: u64) -> u64 {

@@ -57,6 +57,9 @@ impl Context {
     }
 }
 
+/// Groups whose rows are built at once (in parallel) before they join the list.
+const GROUPS_AT_ONCE: usize = 1024;
+
 /// Every metric of every group (sorted by label), then of the total.
 pub fn rows(groups: &Groups, dims: usize, cx: &Context) -> Vec<Metric> {
     let mut out = Vec::new();
@@ -77,19 +80,22 @@ pub fn rows(groups: &Groups, dims: usize, cx: &Context) -> Vec<Metric> {
         })
         .collect();
     order.sort_by(|a, b| a.0.cmp(&b.0));
-    // Thousands of groups (by rep) give hundreds of thousands of rows: built in parallel, in order.
+    // Thousands of groups (by rep) give hundreds of thousands of rows: built in parallel, in order,
+    // a slice of groups at a time (the rows are held twice only for that slice).
     use rayon::prelude::*;
-    let per_group: Vec<Vec<Metric>> = order
-        .par_iter()
-        .map(|(labels, acc)| {
-            let mut rows = Vec::new();
-            metrics_of(labels, acc, cx, &mut rows);
-            rows
-        })
-        .collect();
-    out.reserve(per_group.iter().map(Vec::len).sum::<usize>() + 64);
-    for rows in per_group {
-        out.extend(rows);
+    for slice in order.chunks(GROUPS_AT_ONCE) {
+        let per_group: Vec<Vec<Metric>> = slice
+            .par_iter()
+            .map(|(labels, acc)| {
+                let mut rows = Vec::with_capacity(32);
+                metrics_of(labels, acc, cx, &mut rows);
+                rows
+            })
+            .collect();
+        out.reserve(per_group.iter().map(Vec::len).sum::<usize>());
+        for rows in per_group {
+            out.extend(rows);
+        }
     }
     metrics_of(
         &vec![ALL.to_string(); dims].into(),

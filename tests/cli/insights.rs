@@ -590,3 +590,53 @@ fn medians_of_an_even_count_with_ties_are_the_mean_of_the_middle_two() {
     // All won deals: 6,000 10,000 10,000 12,000 20,000 30,000 40,000: the 4th, 12,000.
     assert_eq!(get(&m, "(all)", "median_deal_size"), ("12000", "", "7", ""));
 }
+
+#[test]
+fn by_rep_without_split_credit_each_rep_has_the_figures_of_their_own_deals() {
+    // Without the split, every deal counts for its owner alone (the pass then adds each owner's
+    // rows as one range): D6 is M1's.
+    let dir = scratch_copy("insights");
+    write(dir.path(), "credits.csv", "deal_id,rep_id,share,kind\n");
+    let ws = dir.path().join("payout.toml");
+    let m = metrics(ws.to_str().expect("path"), &["--by", "rep"]);
+    // A1: won D1 10,000 (30 days) and D2 20,000 (40), lost D3, D9 ignored: 2 ÷ 3; sizes 10,000
+    // 20,000 → 15,000; days 30 40 → 35.
+    assert_eq!(
+        get(&m, "A1", "win_rate_count"),
+        ("0.6666666667", "2", "3", "")
+    );
+    assert_eq!(get(&m, "A1", "median_deal_size"), ("15000", "", "2", ""));
+    assert_eq!(get(&m, "A1", "sales_cycle_median_days").0, "35");
+    // A1's open D10 50,000 at 50% over the quota left, 100,000 − 30,000 = 70,000: 0.714285…,
+    // weighted 25,000 ÷ 70,000 = 0.357142….
+    assert_eq!(
+        get(&m, "A1", "pipeline_coverage"),
+        ("0.7142857143", "50000", "70000", "")
+    );
+    assert_eq!(
+        get(&m, "A1", "pipeline_coverage_weighted"),
+        ("0.3571428571", "25000", "70000", "")
+    );
+    // M1: D6 40,000 won after 50 days.
+    assert_eq!(get(&m, "M1", "median_deal_size"), ("40000", "", "1", ""));
+    assert_eq!(get(&m, "M1", "sales_cycle_median_days").0, "50");
+    // B1 ramps in February: D8 6,000 is booked ramping, D7 12,000 (March) ramped; days 20 28 → 24.
+    assert_eq!(
+        get(&m, "B1", "bookings_per_rep_month_ramping"),
+        ("6000", "6000", "1", "")
+    );
+    assert_eq!(
+        get(&m, "B1", "bookings_per_rep_month"),
+        ("12000", "12000", "1", "")
+    );
+    assert_eq!(get(&m, "B1", "sales_cycle_median_days").0, "24");
+    // All won: 6,000 10,000 12,000 20,000 30,000 40,000 → (12,000 + 20,000) ÷ 2 = 16,000; days
+    // 20 28 30 40 50 60 → 35; weighted pipeline 25,000 + 20,000 × 10% = 27,000 over the quota
+    // left, 70,000 + 20,000 (A2) + 12,000 (B1) + 10,000 (M1) = 112,000.
+    assert_eq!(get(&m, "(all)", "median_deal_size"), ("16000", "", "6", ""));
+    assert_eq!(get(&m, "(all)", "sales_cycle_median_days").0, "35");
+    assert_eq!(
+        get(&m, "(all)", "pipeline_coverage_weighted"),
+        ("0.2410714286", "27000", "112000", "")
+    );
+}
