@@ -20,18 +20,22 @@ pub struct Stream<'s> {
     /// The reps in the order the consumer takes them: every rep of the roster once (a rep missing
     /// here is computed after the others and handed to no one).
     pub order: &'s [u32],
-    /// Reps per task.
+    /// Reps per task: the reps `order[task * self.task..]`, up to `self.task` of them, computed in
+    /// a row by one worker.
     pub task: usize,
-    /// `each(task, results, rollup_sources)`: the results with lines of task `task` (the reps
-    /// `order[task * self.task..]`, up to `self.task` of them, each rep's results in run order),
-    /// and the run's roll-up sources (see [`super::RunResult::rollup_sources`]). Called from every
-    /// worker, tasks in any order.
+    /// `rep(task, results, rollup_sources)`: the results with lines of a rep of task `task`, as
+    /// soon as it is computed (each rep's results in run order, a task's reps in order, on the
+    /// worker that computes the task), and the run's roll-up sources (see
+    /// [`super::RunResult::rollup_sources`]).
     #[allow(clippy::type_complexity)]
-    pub each: &'s (dyn Fn(usize, &[RepResult], &[Vec<(u32, Decimal)>]) + Sync),
+    pub rep: &'s (dyn Fn(usize, &[RepResult], &[Vec<(u32, Decimal)>]) + Sync),
+    /// `done(task)`: every rep of task `task` was handed over. Tasks end in any order.
+    pub done: &'s (dyn Fn(usize) + Sync),
 }
 
-/// Every rep computed (with lines: the context keeps them), handed to `stream` a task at a time,
-/// the tasks taken in order by every worker; the outcomes in roster order, without lines.
+/// Every rep computed (with lines: the context keeps them) and handed to `stream` at once (its
+/// lines still in the cache), the tasks taken in order by every worker; the outcomes in roster
+/// order, without lines.
 pub(super) fn compute_in_order(ctx: &Context, stream: &Stream) -> Vec<RepOutcome> {
     let tasks: Vec<&[u32]> = stream.order.chunks(stream.task.max(1)).collect();
     let next = AtomicUsize::new(0);
@@ -44,19 +48,13 @@ pub(super) fn compute_in_order(ctx: &Context, stream: &Stream) -> Vec<RepOutcome
                 let Some(&task) = tasks.get(i) else {
                     return mine;
                 };
-                let mut outcomes: Vec<RepOutcome> =
-                    task.iter().map(|&rep| compute_caught(ctx, rep)).collect();
-                let counts: Vec<usize> = outcomes.iter().map(|o| o.results.len()).collect();
-                let results: Vec<RepResult> = outcomes
-                    .iter_mut()
-                    .flat_map(|o| std::mem::take(&mut o.results))
-                    .collect();
-                (stream.each)(i, &results, &ctx.credits.sources);
-                let mut results = results.into_iter().map(without_lines);
-                for ((&rep, mut o), n) in task.iter().zip(outcomes).zip(counts) {
-                    o.results = results.by_ref().take(n).collect();
+                for &rep in task {
+                    let mut o = compute_caught(ctx, rep);
+                    (stream.rep)(i, &o.results, &ctx.credits.sources);
+                    o.results.iter_mut().for_each(drop_lines);
                     mine.push((rep, o));
                 }
+                (stream.done)(i);
             }
         })
         .collect();
@@ -72,20 +70,16 @@ pub(super) fn compute_in_order(ctx: &Context, stream: &Stream) -> Vec<RepOutcome
         .map(|(rep, o)| {
             o.unwrap_or_else(|| {
                 let mut o = compute_caught(ctx, rep as u32);
-                o.results = std::mem::take(&mut o.results)
-                    .into_iter()
-                    .map(without_lines)
-                    .collect();
+                o.results.iter_mut().for_each(drop_lines);
                 o
             })
         })
         .collect()
 }
 
-/// A result with its lines dropped (the memory they held given back).
-fn without_lines(mut r: RepResult) -> RepResult {
+/// Drop a result's lines (the memory they held given back).
+fn drop_lines(r: &mut RepResult) {
     for p in r.components.iter_mut().flat_map(|c| &mut c.periods) {
         p.lines = Vec::new();
     }
-    r
 }

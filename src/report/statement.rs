@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use super::csv_out::Fields;
 use super::format::{amount, grouped, push_date, push_grouped, push_md, LineTexts};
 use super::summary::Row;
-use crate::csv_cell::RawFields;
+use crate::csv_cell::{RawFields, Remembered};
 use crate::data::CreditKind;
 use crate::data::Inputs;
 use crate::engine::pay_currency::Conversion;
@@ -176,6 +176,19 @@ pub struct Renderer {
     /// Whether `file:line` source cells of the deals file are plain ([`crate::csv_cell::is_plain`])
     /// whatever the line, for the file at this address.
     source_plain: Option<(usize, bool)>,
+    /// The text cells that repeat from line to line, with their bytes.
+    cells: Cells,
+}
+
+/// The last text of each cell that mostly repeats from one line to the next, with its CSV bytes.
+#[derive(Default)]
+struct Cells {
+    currency: Remembered,
+    share: Remembered,
+    tier: Remembered,
+    rate: Remembered,
+    values: Remembered,
+    effective_rate: Remembered,
 }
 
 /// The cells of a row (one component in one payout period) that are the same on each of its lines,
@@ -451,7 +464,7 @@ impl Renderer {
         match d {
             Some(d) => {
                 let currency = deals.currency(d);
-                f.text(currency)?;
+                f.text_remembered(currency, &mut self.cells.currency);
                 if credit.is_some() && r.money_measure && !currency.is_empty() {
                     md.raw(" ");
                     md.cell(currency);
@@ -478,8 +491,8 @@ impl Renderer {
                     }
                 }
                 md.raw(" | ");
-                let share = self.share(c.share);
-                f.text(share)?;
+                let share = Self::share(&mut self.share, c.share);
+                f.text_remembered(share, &mut self.cells.share);
                 md.raw(share);
                 md.raw(" | ");
                 md.grouped(f.amount(c.credited, value_places)?);
@@ -501,7 +514,7 @@ impl Renderer {
             }
         }
         let tier = self.texts.tier(r.component, line);
-        f.text(tier)?;
+        f.text_remembered(tier, &mut self.cells.tier);
         if line.kind != LineKind::Rounding {
             md.raw(tier);
         }
@@ -512,7 +525,8 @@ impl Renderer {
                 f.amount(line.base, value_places)?;
             }
         }
-        f.text(self.texts.rate(r.plan, r.component, line))?;
+        let rate = self.texts.rate(r.plan, r.component, line);
+        f.text_remembered(rate, &mut self.cells.rate);
         self.formula(f, md, r, line)?;
         let values = chosen_values(line);
         if !values.is_empty() {
@@ -526,8 +540,8 @@ impl Renderer {
             " |
 ",
         );
-        f.text(values)?;
-        f.text(&self.row.effective_rate)?;
+        f.text_remembered(values, &mut self.cells.values);
+        f.text_remembered(&self.row.effective_rate, &mut self.cells.effective_rate);
         f.end()
     }
 
@@ -570,13 +584,13 @@ impl Renderer {
         Ok(())
     }
 
-    /// A share's text (`100%`), remembered from the line before.
-    fn share(&mut self, share: Decimal) -> &str {
+    /// A share's text (`100%`), remembered from the line before (in `last`).
+    fn share(last: &mut Option<([u8; 16], String)>, share: Decimal) -> &str {
         let key = share.serialize();
-        if self.share.as_ref().is_none_or(|(k, _)| *k != key) {
-            self.share = Some((key, crate::money::fmt_percent(share)));
+        if last.as_ref().is_none_or(|(k, _)| *k != key) {
+            *last = Some((key, crate::money::fmt_percent(share)));
         }
-        self.share.as_ref().map_or("", |(_, text)| text)
+        last.as_ref().map_or("", |(_, text)| text)
     }
 
     /// The `formula` cell, and its text in the Markdown. A deal line's `base × rate` is written
@@ -594,11 +608,7 @@ impl Renderer {
             Some((places, rate))
                 if !line.base.is_sign_negative() && crate::csv_cell::is_plain(rate) =>
             {
-                md.plain_cell(f.plain_with(|o| {
-                    crate::money::push_amount_bytes(o, line.base, places);
-                    o.extend_from_slice(" × ".as_bytes());
-                    o.extend_from_slice(rate.as_bytes());
-                }));
+                md.plain_cell(f.product(line.base, places, rate));
             }
             _ => md.cell(f.with(|s| texts.push_formula(s, r.plan, r.component, line))?),
         }

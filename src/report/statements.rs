@@ -619,10 +619,25 @@ pub struct Streamed<'a> {
     /// Every payout period the run can have a row in, in order.
     periods: Vec<Period>,
     in_order: InOrder,
+    /// The tasks being rendered (one per worker).
+    open: Mutex<Vec<Open>>,
     /// Renderers not in use.
     renderers: Mutex<Vec<Renderer>>,
     /// Rows rendered.
     rows: AtomicUsize,
+}
+
+/// A task of [`Streamed`] being rendered, rep after rep: its buffers and its renderer.
+struct Open {
+    task: usize,
+    rendered: Rendered,
+    renderer: Renderer,
+}
+
+/// The value behind a mutex, even if a thread panicked holding it (the statements are then
+/// dropped: see [`Streamed::finish`]).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Statement files written while the run computed, kept for the output folder: the staging folder
@@ -660,6 +675,7 @@ impl<'a> Streamed<'a> {
             order,
             periods,
             in_order: InOrder::new(appender),
+            open: Default::default(),
             renderers: Default::default(),
             rows: Default::default(),
         })
@@ -667,21 +683,27 @@ impl<'a> Streamed<'a> {
 
     /// `f` with the stream the engine hands the reps to.
     pub fn with_stream<R>(&self, f: impl FnOnce(&crate::engine::Stream) -> R) -> R {
-        let each = |task: usize,
-                    results: &[crate::engine::RepResult],
-                    sources: &statement::RollupSources| {
+        let rep = |task: usize,
+                   results: &[crate::engine::RepResult],
+                   sources: &statement::RollupSources| {
             if self.take(task, results, sources).is_err() {
+                self.in_order.fail();
+            }
+        };
+        let done = |task: usize| {
+            if self.end(task).is_err() {
                 self.in_order.fail();
             }
         };
         f(&crate::engine::Stream {
             order: &self.order,
             task: TASK,
-            each: &each,
+            rep: &rep,
+            done: &done,
         })
     }
 
-    /// Render task `task` (its reps' `results`, with lines) and append what is next in order.
+    /// Render one rep of task `task` (its `results`, with lines) into the task's buffers.
     fn take(
         &self,
         task: usize,
@@ -691,37 +713,63 @@ impl<'a> Streamed<'a> {
         if self.in_order.failed() {
             return Ok(());
         }
+        let mut open = self.open(task);
         let rows = super::summary::rows_of(self.inputs, results);
         self.rows.fetch_add(rows.len(), Relaxed);
-        let mut rendered = self.in_order.buffers(self.periods.len());
-        let mut renderer = self
-            .renderers
-            .lock()
-            .ok()
-            .and_then(|mut r| r.pop())
-            .unwrap_or_default();
         let mut lines = Vec::new();
-        for statement in rows.chunk_by(|a, b| {
-            a.rep_id == b.rep_id && a.result.payout_period == b.result.payout_period
-        }) {
-            let p = statement[0].result.payout_period;
-            let Ok(i) = self.periods.binary_search(&p) else {
-                anyhow::bail!("statements: payout period {p} not foreseen");
-            };
-            lines.clear();
-            for r in statement {
-                let block = statement::BlockLines([&r.result.lines, &[]]);
-                if block.sum() != r.result.payable {
-                    anyhow::bail!("statements: lines do not sum to the payable");
+        let rendered = (|| {
+            for statement in rows.chunk_by(|a, b| a.result.payout_period == b.result.payout_period)
+            {
+                let p = statement[0].result.payout_period;
+                let Ok(i) = self.periods.binary_search(&p) else {
+                    anyhow::bail!("statements: payout period {p} not foreseen");
+                };
+                lines.clear();
+                for r in statement {
+                    let block = statement::BlockLines([&r.result.lines, &[]]);
+                    if block.sum() != r.result.payable {
+                        anyhow::bail!("statements: lines do not sum to the payable");
+                    }
+                    lines.push(block);
                 }
-                lines.push(block);
+                let out = open.rendered.period(i);
+                open.renderer
+                    .render_lines(out, self.inputs, sources, statement, &lines, &[])?;
             }
-            let out = rendered.period(i);
-            renderer.render_lines(out, self.inputs, sources, statement, &lines, &[])?;
+            Ok(())
+        })();
+        lock(&self.open).push(open);
+        rendered
+    }
+
+    /// Task `task` as rendered so far: its buffers and a renderer.
+    fn open(&self, task: usize) -> Open {
+        let mut open = lock(&self.open);
+        if let Some(i) = open.iter().position(|t| t.task == task) {
+            return open.swap_remove(i);
         }
-        if let Ok(mut r) = self.renderers.lock() {
-            r.push(renderer);
+        drop(open);
+        Open {
+            task,
+            rendered: self.in_order.buffers(self.periods.len()),
+            renderer: lock(&self.renderers).pop().unwrap_or_default(),
         }
+    }
+
+    /// Task `task` is rendered: append it, and what follows it, when it comes next.
+    fn end(&self, task: usize) -> anyhow::Result<()> {
+        let open = {
+            let mut open = lock(&self.open);
+            let i = open.iter().position(|t| t.task == task);
+            i.map(|i| open.swap_remove(i))
+        };
+        let rendered = match open {
+            Some(open) => {
+                lock(&self.renderers).push(open.renderer);
+                open.rendered
+            }
+            None => self.in_order.buffers(self.periods.len()),
+        };
         self.in_order.put(task, rendered, &|_| {})?;
         self.in_order.hold_back(&|_| {})
     }
