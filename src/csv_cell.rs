@@ -168,6 +168,13 @@ pub struct RawFields<'o> {
     next: usize,
 }
 
+/// A text cell and its bytes as [`RawFields`] writes it (see [`RawFields::text_remembered`]).
+#[derive(Default)]
+pub struct Remembered {
+    text: String,
+    bytes: Vec<u8>,
+}
+
 /// Amounts [`RawFields`] remembers.
 const RECENT: usize = 4;
 
@@ -261,12 +268,7 @@ impl<'o> RawFields<'o> {
         self.delimit();
         let at = self.out.len();
         let key = value.serialize();
-        let seen = self
-            .recent
-            .iter()
-            .find(|w| w.len > 0 && w.value == key && w.places == places)
-            .copied();
-        match seen {
+        match self.recent(key, places) {
             Some(w) => self.out.extend_from_within(w.at..w.at + w.len),
             None => {
                 push_amount_bytes(self.out, value, places);
@@ -281,6 +283,43 @@ impl<'o> RawFields<'o> {
         }
         debug_assert!(is_plain(self.since(at)), "{}", self.since(at));
         Ok(&self.out[at..])
+    }
+
+    /// One of the last amounts written, with this representation and places.
+    fn recent(&self, key: [u8; 16], places: u32) -> Option<Written> {
+        self.recent
+            .iter()
+            .find(|w| w.len > 0 && w.value == key && w.places == places)
+            .copied()
+    }
+
+    /// A `base × rate` cell the caller knows [`is_plain`] (a base that is not negative, a plain
+    /// rate), the base with `places` decimals, its text copied when it is one of the last amounts
+    /// written; the cell's bytes (ASCII).
+    pub fn product(&mut self, base: Decimal, places: u32, rate: &str) -> &[u8] {
+        self.delimit();
+        let at = self.out.len();
+        match self.recent(base.serialize(), places) {
+            Some(w) => self.out.extend_from_within(w.at..w.at + w.len),
+            None => push_amount_bytes(self.out, base, places),
+        }
+        self.out.extend_from_slice(" × ".as_bytes());
+        self.out.extend_from_slice(rate.as_bytes());
+        debug_assert!(is_plain(self.since(at)), "{}", self.since(at));
+        &self.out[at..]
+    }
+
+    /// [`RawFields::text`], the cell's bytes copied from `memory` when it holds the same text (a
+    /// cell repeated from line to line, a tier or a rate, is checked and quoted once).
+    pub fn text_remembered(&mut self, cell: &str, memory: &mut Remembered) {
+        self.delimit();
+        if memory.text != cell {
+            memory.text.clear();
+            memory.text.push_str(cell);
+            memory.bytes.clear();
+            Self::put(&mut memory.bytes, cell);
+        }
+        self.out.extend_from_slice(&memory.bytes);
     }
 
     /// A cell the caller knows [`is_plain`] (a fixed name, a date, a number), as it is.

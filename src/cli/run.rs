@@ -82,14 +82,30 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
         fs::claim_output_dir(dir, id, args.force)?;
     }
     // Statements read their lines from the engine one rep at a time while they are written (see
-    // engine::Tracer): the run itself keeps none unless the payment step needs them.
+    // engine::Tracer): the run itself keeps none unless the payment step needs them. Per-period
+    // statements are written from the run as it computes each rep, when nothing known ahead adds
+    // lines after it (see report::statements::Streamed).
     let settings = Settings {
         period,
         credits: false,
         lines: false,
         lenient: global.lenient,
     };
-    let (result, tracer) = payments.compute_traced(&inputs, settings)?;
+    let outputs = args.outputs(&ws);
+    if args.out.is_some() && writes_statements(&outputs) {
+        // Statements read the ids of one rep's deals after another's.
+        inputs.deals.ids_in_row_order();
+    }
+    let streamed = match (&args.out, &run_id) {
+        (Some(dir), Some(id)) if streams_statements(&outputs, &inputs, &payments) => Some(
+            report::statements::Streamed::new(dir, id, &inputs, period, outputs.csv_bom)?,
+        ),
+        _ => None,
+    };
+    let (result, tracer) = match &streamed {
+        Some(s) => s.with_stream(|stream| payments.compute_streamed(&inputs, settings, stream))?,
+        None => payments.compute_traced(&inputs, settings)?,
+    };
     timer.lap("compute");
     global.warn(&inputs, &result);
     // No tracer: the run kept every line, and they must sum to the payables.
@@ -99,12 +115,13 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     }
     // Without --out nothing is traced: the engine's tables go before the summary is built, and
     // so do the deals' cells (the summary reads the run's results, not the deals).
-    let tracer = match &args.out {
-        Some(_) => tracer,
+    let (tracer, streamed) = match &args.out {
+        Some(_) => (tracer, streamed),
         None => {
             drop(tracer);
+            drop(streamed);
             inputs.deals.release_rows();
-            None
+            (None, None)
         }
     };
     // The payroll file (a `[payroll]` section) before anything is printed: a roster column it
@@ -115,6 +132,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     };
     let rows = summary::rows(&inputs, &result);
     let pay = report::pay::conversions(&ws, &inputs, &result, &rows)?;
+    let prewritten = streamed.and_then(|s| s.finish(&rows, &pay));
     timer.lap("check invariants");
     stdout_write(|out| match args.format {
         Format::Table => summary::render_table(&rows, out),
@@ -166,13 +184,14 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
             &rows,
             tracer.as_ref(),
             manifest,
-            &args.outputs(&ws),
+            &outputs,
             template.as_deref(),
             &pay,
             &|done, total| {
                 bar.set_length(total);
                 bar.set_position(done);
             },
+            prewritten,
         );
         bar.finish_and_clear();
         written?;
@@ -180,6 +199,39 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
         global.message(format!("wrote {}", dir.display()));
     }
     Ok(0)
+}
+
+/// Whether the output folder gets statement lines: statement files or the workbook's sheet.
+fn writes_statements(outputs: &crate::workspace::Outputs) -> bool {
+    outputs.statements != crate::workspace::StatementLayout::None
+        || outputs.statements_html
+        || outputs.xlsx
+}
+
+/// Whether per-period statements are written while the run computes (see
+/// [`report::statements::Streamed`]): nothing known before the run adds lines after it (a ledger,
+/// adjustments, payment rules, a rep paid in another currency). What the payment step still adds
+/// (a negative month carried, say) is found after it, and the statements are then written as usual.
+fn streams_statements(
+    outputs: &crate::workspace::Outputs,
+    inputs: &crate::data::Inputs,
+    payments: &crate::pipeline::Payments,
+) -> bool {
+    let paid_in_plan_currency = (0..inputs.roster.len() as u32).all(|r| {
+        let currency = &inputs.roster.get(r).currency;
+        currency.is_empty() || inputs.plans.iter().all(|p| &p.currency == currency)
+    });
+    outputs.statements == crate::workspace::StatementLayout::PerPeriod
+        && payments.ledger.rows.is_empty()
+        && payments.adjustments.rows.is_empty()
+        && paid_in_plan_currency
+        && inputs.plans.iter().all(|p| {
+            let pay = &p.payment;
+            pay.draw.is_none()
+                && pay.clawback.is_none()
+                && pay.hold.is_none()
+                && p.components.iter().all(|c| c.lifetime_cap.is_none())
+        })
 }
 
 /// A run that failed its guards pays nothing: no summary and no output files, but the exceptions

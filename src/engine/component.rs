@@ -627,26 +627,39 @@ fn round_earned(rounding: &Rounding, exact: Decimal, notes: Notes) -> (Effect, D
     (effect, rounded)
 }
 
+/// What a walk keeps of each payout period besides its sums: the credits, and room for a line
+/// per deal (`deal_lines`: the component writes one for each).
+#[derive(Clone, Copy, Default)]
+struct Keep {
+    credits: bool,
+    deal_lines: bool,
+}
+
+impl Keep {
+    /// The credits when the run keeps them; room for deal lines when it keeps lines and
+    /// `per_deal` (the component writes a line per deal).
+    fn of(rc: &RepCtx, per_deal: bool) -> Keep {
+        Keep {
+            credits: rc.ctx.settings.credits,
+            deal_lines: per_deal && rc.ctx.settings.lines,
+        }
+    }
+}
+
 /// Walk the entries payout period by payout period, calling `deal` for each before adding it to the
 /// measure; `deal` adds the deal's earning to `step.exact` (which starts at `initial`, then carries
 /// over from one payout period to the next, like `step.measure` and `step.count`).
 fn walk(
     payouts: &[Period],
     entries: &[Entry],
-    keep_credits: bool,
+    keep: Keep,
     initial: Decimal,
     mut deal: impl FnMut(&Entry, &mut Step) -> Option<()>,
 ) -> Option<Vec<Step>> {
-    walk_events(
-        payouts,
-        entries,
-        keep_credits,
-        initial,
-        |event, step| match event {
-            Event::Deal(e) => deal(e, step),
-            Event::End(_) => Some(()),
-        },
-    )
+    walk_events(payouts, entries, keep, initial, |event, step| match event {
+        Event::Deal(e) => deal(e, step),
+        Event::End(_) => Some(()),
+    })
 }
 
 /// What [`walk_events`] calls back with: a deal (before it is added to the measure), or the end of
@@ -660,7 +673,7 @@ enum Event<'e> {
 fn walk_events(
     payouts: &[Period],
     entries: &[Entry],
-    keep_credits: bool,
+    keep: Keep,
     initial: Decimal,
     mut on: impl FnMut(Event, &mut Step) -> Option<()>,
 ) -> Option<Vec<Step>> {
@@ -675,13 +688,19 @@ fn walk_events(
             ..Step::default()
         };
         let end = p.end();
+        if keep.deal_lines {
+            // A line per deal, and room for a deal crossing tiers and the rounding: the lines
+            // are not moved as they grow.
+            let deals = entries[next..].partition_point(|e| e.date <= end);
+            step.lines.reserve_exact(deals + 4);
+        }
         while next < entries.len() && entries[next].date <= end {
             let e = &entries[next];
             next += 1;
             step.count += 1;
             on(Event::Deal(e), &mut step)?;
             step.measure += e.credit.credited;
-            if keep_credits {
+            if keep.credits {
                 step.credits.push(e.credit);
             }
         }
@@ -723,7 +742,8 @@ fn commission(
     // payout period reads the table once instead of once per deal.
     if let (false, false, Some(schedule)) = (lines_wanted, rc.ctx.settings.credits, &default) {
         if tier_on.is_none() && clip_below.is_none() && reads_table_once(c) {
-            let mut steps = walk(payouts, entries, false, Decimal::ZERO, |_, _| Some(()))?;
+            let keep = Keep::default();
+            let mut steps = walk(payouts, entries, keep, Decimal::ZERO, |_, _| Some(()))?;
             for step in &mut steps {
                 step.exact = schedule.earning(step.measure);
             }
@@ -734,7 +754,7 @@ fn commission(
     walk(
         payouts,
         entries,
-        rc.ctx.settings.credits,
+        Keep::of(rc, true),
         Decimal::ZERO,
         |e, step| {
             let credit = e.credit;
@@ -1226,7 +1246,7 @@ fn curve(
     let mut steps = walk(
         payouts,
         entries,
-        rc.ctx.settings.credits,
+        Keep::of(rc, false),
         Decimal::ZERO,
         |_, _| Some(()),
     )?;
@@ -1492,7 +1512,7 @@ fn bonus(
     let mut steps = walk_events(
         payouts,
         entries,
-        rc.ctx.settings.credits,
+        Keep::of(rc, false),
         opening_earned,
         |event, step| {
             // A deal of the measure, or (weighted) the end of a payout period: the other
@@ -1534,7 +1554,7 @@ fn spiff(rc: &RepCtx, s: &Spiff, payouts: &[Period], entries: &[Entry]) -> Vec<S
     walk(
         payouts,
         entries,
-        rc.ctx.settings.credits,
+        Keep::of(rc, true),
         Decimal::ZERO,
         |e, step| {
             let inside = s.from.is_none_or(|f| e.date >= f) && s.to.is_none_or(|t| e.date <= t);

@@ -25,6 +25,7 @@ mod reasons;
 pub mod recorded;
 mod rep;
 pub mod result;
+mod stream;
 pub mod tiers;
 mod unassigned;
 
@@ -36,6 +37,7 @@ use rust_decimal::Decimal;
 pub use bind::{BoundPlan, BoundValue, Source};
 pub use credit::{NO_VIA, SEVERAL};
 pub use result::*;
+pub use stream::Stream;
 
 use crate::data::deals::NO_OWNER;
 use crate::data::Inputs;
@@ -90,6 +92,24 @@ pub fn compute_traced(
     inputs: &Inputs,
     settings: Settings,
 ) -> Result<(RunResult, Tracer<'_>), InvalidInput> {
+    compute_with(inputs, settings, None)
+}
+
+/// [`compute_traced`], every rep computed once with its statement lines and handed to `stream`
+/// as the run goes (see [`Stream`]); the run keeps no line. `settings.lines` must be off.
+pub fn compute_streamed<'a>(
+    inputs: &'a Inputs,
+    settings: Settings,
+    stream: &Stream,
+) -> Result<(RunResult, Tracer<'a>), InvalidInput> {
+    compute_with(inputs, settings, Some(stream))
+}
+
+fn compute_with<'a>(
+    inputs: &'a Inputs,
+    settings: Settings,
+    stream: Option<&Stream>,
+) -> Result<(RunResult, Tracer<'a>), InvalidInput> {
     let mut diags = Diagnostics::new();
     let mut credits = credit::build(inputs);
     let mut plans = Vec::new();
@@ -142,11 +162,18 @@ pub fn compute_traced(
         ctx.outcomes[*row as usize].store(Outcome::Exception as u8, Ordering::Relaxed);
     }
     let mut tracer = Tracer { ctx };
-    let run = tracer.run(diags, unowned.into_iter().map(|(_, d)| d).collect())?;
+    let run = tracer.run(diags, unowned.into_iter().map(|(_, d)| d).collect(), stream)?;
     // Recomputing a rep records no row outcome (the run took them) and keeps every line.
     tracer.ctx.settings.lines = true;
     tracer.ctx.settings.credits = false;
     Ok((run, tracer))
+}
+
+/// Rep `rep` computed. rust_decimal's operators panic past 28 digits. Input amounts are bounded,
+/// plan numbers are not yet everywhere: an overflow becomes an error naming the rep, never a crash.
+fn compute_caught(ctx: &Context, rep: u32) -> rep::RepOutcome {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rep::compute_rep(ctx, rep)))
+        .unwrap_or_else(|_| rep::RepOutcome::overflow(ctx, rep))
 }
 
 /// The engine bound to a run's inputs (plans bound to the deals table, every rep's credits built),
@@ -177,19 +204,22 @@ impl Tracer<'_> {
         &mut self,
         mut diags: Diagnostics,
         set_aside: Vec<crate::diag::Diagnostic>,
+        stream: Option<&Stream>,
     ) -> Result<RunResult, InvalidInput> {
-        let (ctx, inputs, settings) = (&self.ctx, self.ctx.inputs, self.ctx.settings);
-        let outcomes: Vec<rep::RepOutcome> = (0..inputs.roster.len() as u32)
-            .into_par_iter()
-            .map(|rep| {
-                // rust_decimal's operators panic past 28 digits. Input amounts are bounded, plan numbers
-                // are not yet everywhere: an overflow becomes an error naming the rep, never a crash.
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    rep::compute_rep(ctx, rep)
-                }))
-                .unwrap_or_else(|_| rep::RepOutcome::overflow(ctx, rep))
-            })
-            .collect();
+        let (inputs, settings) = (self.ctx.inputs, self.ctx.settings);
+        let outcomes: Vec<rep::RepOutcome> = match stream {
+            None => (0..inputs.roster.len() as u32)
+                .into_par_iter()
+                .map(|rep| compute_caught(&self.ctx, rep))
+                .collect(),
+            Some(stream) => {
+                // Every rep is computed with its lines, handed over, and kept without them.
+                self.ctx.settings.lines = true;
+                let outcomes = stream::compute_in_order(&self.ctx, stream);
+                self.ctx.settings.lines = settings.lines;
+                outcomes
+            }
+        };
 
         let mut reps = Vec::new();
         let mut exceptions = inputs.deals.exceptions.clone();

@@ -195,11 +195,11 @@ impl Schedule {
             if from >= to {
                 continue;
             }
-            let base = (to - from) * sign;
-            let (from, to) = if sign.is_sign_positive() {
-                (from, to)
+            // The width, signed (a negation, not a product by ±1: the same digits and scale).
+            let (from, to, base) = if sign.is_sign_positive() {
+                (from, to, to - from)
             } else {
-                (to, from)
+                (to, from, -(to - from))
             };
             out.push(band_slice(band, from, to, base));
         }

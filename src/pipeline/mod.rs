@@ -20,7 +20,9 @@ use crate::data::adjustments::{read_adjustments, Adjustments};
 use crate::data::Inputs;
 use crate::diag::{Diagnostics, InvalidInput};
 use crate::engine::payment::{settle, PaymentInputs};
-use crate::engine::{compute_run, compute_traced, RunResult, Settings, Tracer};
+use crate::engine::{
+    compute_run, compute_streamed, compute_traced, RunResult, Settings, Stream, Tracer,
+};
 use crate::ledger::renames::check_ledger_ids;
 use crate::ledger::{read_ledger, Ledger};
 use crate::period::{Granularity, Period};
@@ -110,12 +112,37 @@ impl Payments {
         inputs: &'a Inputs,
         settings: Settings,
     ) -> Result<(RunResult, Option<Tracer<'a>>, Ledger), InvalidInput> {
+        self.compute_settled_with(inputs, settings, None)
+    }
+
+    /// [`Payments::compute_traced`], the run's reps handed to `stream` with their lines as they
+    /// are computed (see [`Stream`]) when the run keeps no lines; not when it keeps them (`stream`
+    /// then receives nothing: the run's results have the lines).
+    pub fn compute_streamed<'a>(
+        &self,
+        inputs: &'a Inputs,
+        settings: Settings,
+        stream: &Stream,
+    ) -> Result<(RunResult, Option<Tracer<'a>>), InvalidInput> {
+        let (run, tracer, _) = self.compute_settled_with(inputs, settings, Some(stream))?;
+        Ok((run, tracer))
+    }
+
+    fn compute_settled_with<'a>(
+        &self,
+        inputs: &'a Inputs,
+        settings: Settings,
+        stream: Option<&Stream>,
+    ) -> Result<(RunResult, Option<Tracer<'a>>, Ledger), InvalidInput> {
         // Clawbacks that keep attainment and holds need each deal's commission: the lines.
         let settings = Settings {
             lines: settings.lines || inputs.plans.iter().any(crate::engine::payment::needs_lines),
             ..settings
         };
-        let (mut run, tracer) = compute_traced(inputs, settings)?;
+        let (mut run, tracer) = match stream {
+            Some(stream) if !settings.lines => compute_streamed(inputs, settings, stream)?,
+            _ => compute_traced(inputs, settings)?,
+        };
         let mut history = self.closed_runs(inputs, settings)?;
         let ledger = self.settle_open_periods_before(inputs, settings, &mut history)?;
         settle(

@@ -148,7 +148,7 @@ fn write_small_files(
 /// recomputes each rep's statement lines when the run did not keep them (see
 /// [`crate::engine::Tracer`]); `progress(reps written, reps)` is called as statements are written.
 /// HTML statements, when `options` asks for them, come from `statement_template` (else the
-/// built-in template).
+/// built-in template). Per-period statements written while the run computed are `prewritten`.
 #[allow(clippy::too_many_arguments)]
 pub fn write_outputs(
     dir: &Path,
@@ -161,6 +161,7 @@ pub fn write_outputs(
     statement_template: Option<&str>,
     pay: &pay::PayLines,
     progress: &(dyn Fn(u64, u64) + Sync),
+    prewritten: Option<statements::Prewritten>,
 ) -> anyhow::Result<()> {
     let pages = match options.statements_html {
         true => Some(html::statement::Pages::new(statement_template)?),
@@ -181,7 +182,7 @@ pub fn write_outputs(
     // they would leave the other cores idle.
     let (small, written) = rayon::join(
         || write_small_files(dir, run, rows, options.csv_bom, extra, options.xlsx),
-        || statements::write(dir, &manifest.run_id, options.statements, &job),
+        || statements::write(dir, &manifest.run_id, options.statements, &job, prewritten),
     );
     let (mut outputs, payouts, reconciliation, exceptions) = small?;
     outputs.extend(written?);

@@ -24,6 +24,11 @@ use crate::workspace::Workspace;
 pub struct PayLines(HashMap<[usize; 3], Vec<Conversion>>);
 
 impl PayLines {
+    /// Whether no statement has a conversion.
+    pub fn is_empty(&self) -> bool {
+        self.0.values().all(Vec::is_empty)
+    }
+
     /// The conversions of one statement (`rows`: its rows).
     pub fn of(&self, rows: &[Row]) -> &[Conversion] {
         rows.first()

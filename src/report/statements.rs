@@ -9,8 +9,12 @@
 //! threads (lines are written in the run's rep order: per period, tasks of reps rendered in
 //! parallel are appended strictly in task order); every file is listed in the manifest.
 
+use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::Mutex;
 
 use anyhow::Context;
 use rayon::prelude::*;
@@ -23,6 +27,7 @@ use super::statement::{self, Renderer};
 use super::summary::Row;
 use crate::data::Inputs;
 use crate::engine::{RunResult, Tracer};
+use crate::period::Period;
 use crate::workspace::StatementLayout;
 
 /// The UTF-8 byte-order mark some spreadsheets need to read a CSV file as UTF-8.
@@ -54,12 +59,14 @@ struct PerRep {
 }
 
 /// Write the statements of `job` into `dir/statements` in `layout` (removing the folder for
-/// [`StatementLayout::None`]); their manifest entries.
+/// [`StatementLayout::None`]), the per-period files those `prewritten` while the run computed
+/// when there are; their manifest entries.
 pub fn write(
     dir: &Path,
     run_id: &str,
     layout: StatementLayout,
     job: &Job,
+    prewritten: Option<Prewritten>,
 ) -> anyhow::Result<Vec<OutputFile>> {
     let target = dir.join("statements");
     if layout == StatementLayout::None && job.html.is_none() {
@@ -69,18 +76,20 @@ pub fn write(
         }
         return Ok(Vec::new());
     }
-    let staging = dir.join(format!(".statements-{run_id}.partial"));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging)
-            .with_context(|| format!("cannot remove {}", staging.display()))?;
-    }
-    std::fs::create_dir_all(&staging)
-        .with_context(|| format!("cannot create the folder {}", staging.display()))?;
     let html = job.html.is_some();
-    let mut outputs = match layout {
-        StatementLayout::PerRep => write_per_rep(&staging, job, PerRep { text: true, html })?,
-        StatementLayout::PerPeriod => write_per_period(&staging, job)?,
-        StatementLayout::None => Vec::new(),
+    let (staging, mut outputs) = match (layout, prewritten) {
+        (StatementLayout::PerPeriod, Some(p)) => (p.staging, p.outputs),
+        _ => {
+            let staging = fresh_staging(dir, run_id)?;
+            let outputs = match layout {
+                StatementLayout::PerRep => {
+                    write_per_rep(&staging, job, PerRep { text: true, html })?
+                }
+                StatementLayout::PerPeriod => write_per_period(&staging, job)?,
+                StatementLayout::None => Vec::new(),
+            };
+            (staging, outputs)
+        }
     };
     if html && layout != StatementLayout::PerRep {
         outputs.extend(write_per_rep(&staging, job, PerRep { text: false, html })?);
@@ -89,10 +98,21 @@ pub fn write(
     Ok(outputs)
 }
 
+/// The staging folder of run `run_id`'s statements in `dir`, created empty.
+fn fresh_staging(dir: &Path, run_id: &str) -> anyhow::Result<PathBuf> {
+    let staging = dir.join(format!(".statements-{run_id}.partial"));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)
+            .with_context(|| format!("cannot remove {}", staging.display()))?;
+    }
+    std::fs::create_dir_all(&staging)
+        .with_context(|| format!("cannot create the folder {}", staging.display()))?;
+    Ok(staging)
+}
+
 /// The distinct payout periods of `rows`, in order.
-fn payout_periods(rows: &[Row]) -> Vec<crate::period::Period> {
-    let mut periods: Vec<crate::period::Period> =
-        rows.iter().map(|r| r.result.payout_period).collect();
+fn payout_periods(rows: &[Row]) -> Vec<Period> {
+    let mut periods: Vec<Period> = rows.iter().map(|r| r.result.payout_period).collect();
     periods.sort_unstable();
     periods.dedup();
     periods
@@ -250,7 +270,14 @@ pub fn all_lines(job: &Job) -> anyhow::Result<Vec<u8>> {
             for &rows in task {
                 each_statement(job, rows, |statement, lines| {
                     let pay = job.pay.of(statement);
-                    renderer.render_lines(&mut csv, job.inputs, job.run, statement, lines, pay)
+                    renderer.render_lines(
+                        &mut csv,
+                        job.inputs,
+                        &job.run.rollup_sources,
+                        statement,
+                        lines,
+                        pay,
+                    )
                 })?;
             }
             Ok(csv)
@@ -310,44 +337,148 @@ const TASK: usize = 16;
 /// rendering more (only a worker far behind the others makes them wait).
 const BACKLOG: usize = 64;
 
-/// The period files and the next task to append to them, in task order.
+/// One task's statement lines: a buffer per payout period (by its place in the writer's periods),
+/// and the periods the task has a row in.
+#[derive(Default)]
+struct Rendered {
+    by_period: Vec<Vec<u8>>,
+    seen: Vec<bool>,
+}
+
+impl Rendered {
+    fn new(periods: usize) -> Rendered {
+        Rendered {
+            by_period: vec![Vec::new(); periods],
+            seen: vec![false; periods],
+        }
+    }
+
+    /// The buffer of period `i`, marked as having a row.
+    fn period(&mut self, i: usize) -> &mut Vec<u8> {
+        self.seen[i] = true;
+        &mut self.by_period[i]
+    }
+
+    fn clear(&mut self) {
+        self.by_period.iter_mut().for_each(Vec::clear);
+        self.seen.iter_mut().for_each(|s| *s = false);
+    }
+}
+
+/// The period files, each created (the byte-order mark when asked, the header) when the first task
+/// with a row in its period is appended, and the next task to append.
 struct Appender {
-    files: Vec<PeriodFile>,
+    staging: PathBuf,
+    periods: Vec<Period>,
+    /// What every period file starts with.
+    start: Vec<u8>,
+    files: Vec<Option<PeriodFile>>,
     next: usize,
 }
 
-/// What the workers of [`write_per_period`] share: tasks are taken in order, rendered in parallel,
-/// and appended to the period files strictly in task order by whichever worker finds the next one
-/// ready (the others keep rendering meanwhile).
-struct Pipeline<'a> {
-    tasks: Vec<&'a [&'a [Row<'a>]]>,
-    taken: std::sync::atomic::AtomicUsize,
-    /// Rendered tasks not yet appended, by task number.
-    ready: std::sync::Mutex<std::collections::BTreeMap<usize, Vec<Vec<u8>>>>,
-    /// Buffer sets appended, to be reused (growing a fresh set each time cost a copy of every byte
-    /// and many large allocations).
-    free: std::sync::Mutex<Vec<Vec<Vec<u8>>>>,
-    appender: std::sync::Mutex<Appender>,
-    /// Set on the first error: the workers stop.
-    failed: std::sync::atomic::AtomicBool,
+impl Appender {
+    fn new(staging: &Path, periods: Vec<Period>, bom: bool) -> anyhow::Result<Appender> {
+        let mut start = if bom { BOM.to_vec() } else { Vec::new() };
+        start.extend_from_slice(&statement::csv_header()?);
+        Ok(Appender {
+            staging: staging.to_path_buf(),
+            files: periods.iter().map(|_| None).collect(),
+            periods,
+            start,
+            next: 0,
+        })
+    }
+
+    /// The file of period `i`, created if it is not yet.
+    fn open(&mut self, i: usize) -> anyhow::Result<&mut PeriodFile> {
+        let file = match self.files[i].take() {
+            Some(file) => file,
+            None => {
+                let name = format!("{}.csv", fs::safe_name(&self.periods[i].to_string()));
+                let mut file = PeriodFile::create(&self.staging, name)?;
+                file.append(&self.start)?;
+                file
+            }
+        };
+        Ok(self.files[i].insert(file))
+    }
+
+    fn append(&mut self, task: &Rendered) -> anyhow::Result<()> {
+        for (i, (bytes, &seen)) in task.by_period.iter().zip(&task.seen).enumerate() {
+            if seen || !bytes.is_empty() {
+                self.open(i)?.append(bytes)?;
+            }
+        }
+        self.next += 1;
+        Ok(())
+    }
+
+    /// The files written, in period order.
+    fn finish(self) -> anyhow::Result<Vec<OutputFile>> {
+        self.files
+            .into_iter()
+            .flatten()
+            .map(PeriodFile::finish)
+            .collect()
+    }
 }
 
-impl Pipeline<'_> {
+/// Tasks rendered in parallel and appended to the period files strictly in task order by whichever
+/// worker finds the next one ready (the others keep rendering meanwhile).
+struct InOrder {
+    /// Rendered tasks not yet appended, by task number.
+    ready: Mutex<BTreeMap<usize, Rendered>>,
+    /// Buffer sets appended, to be reused (growing a fresh set each time cost a copy of every byte
+    /// and many large allocations).
+    free: Mutex<Vec<Rendered>>,
+    appender: Mutex<Appender>,
+    /// Set on the first error: the workers stop.
+    failed: AtomicBool,
+}
+
+impl InOrder {
+    fn new(appender: Appender) -> InOrder {
+        InOrder {
+            ready: Default::default(),
+            free: Default::default(),
+            appender: Mutex::new(appender),
+            failed: Default::default(),
+        }
+    }
+
+    fn failed(&self) -> bool {
+        self.failed.load(Relaxed)
+    }
+
+    fn fail(&self) {
+        self.failed.store(true, Relaxed);
+    }
+
+    /// A buffer set to render a task into: one appended before, else a new one.
+    fn buffers(&self, periods: usize) -> Rendered {
+        let reused = self.free.lock().ok().and_then(|mut f| f.pop());
+        reused.unwrap_or_else(|| Rendered::new(periods))
+    }
+
+    /// Task `task` is rendered: append it and what follows it, if it comes next.
+    fn put(&self, task: usize, rendered: Rendered, done: &dyn Fn(usize)) -> anyhow::Result<()> {
+        if let Ok(mut ready) = self.ready.lock() {
+            ready.insert(task, rendered);
+        }
+        self.append_ready(done)
+    }
+
     /// Append every ready task that comes next, if no other worker is appending; again while a
-    /// task became ready just as the appending worker stopped looking.
-    fn append_ready(&self, job: &Job, reps: u64) -> anyhow::Result<()> {
+    /// task became ready just as the appending worker stopped looking. `done(tasks appended)`.
+    fn append_ready(&self, done: &dyn Fn(usize)) -> anyhow::Result<()> {
         loop {
             let Ok(mut a) = self.appender.try_lock() else {
                 return Ok(());
             };
-            while let Some(buffers) = self.take_ready(a.next) {
-                for (f, b) in a.files.iter_mut().zip(&buffers) {
-                    f.append(b)?;
-                }
-                let done = ((a.next + 1) * TASK).min(reps as usize) as u64;
-                a.next += 1;
-                self.recycle(buffers);
-                (job.progress)(done, reps);
+            while let Some(rendered) = self.take_ready(a.next) {
+                a.append(&rendered)?;
+                self.recycle(rendered);
+                done(a.next);
             }
             let next = a.next;
             drop(a);
@@ -357,7 +488,17 @@ impl Pipeline<'_> {
         }
     }
 
-    fn take_ready(&self, task: usize) -> Option<Vec<Vec<u8>>> {
+    /// While too many rendered tasks wait for one still being rendered: append what can be, and
+    /// let the other workers run.
+    fn hold_back(&self, done: &dyn Fn(usize)) -> anyhow::Result<()> {
+        while self.backlog() > BACKLOG && !self.failed() {
+            self.append_ready(done)?;
+            std::thread::yield_now();
+        }
+        Ok(())
+    }
+
+    fn take_ready(&self, task: usize) -> Option<Rendered> {
         self.ready.lock().ok()?.remove(&task)
     }
 
@@ -369,21 +510,39 @@ impl Pipeline<'_> {
         self.ready.lock().map_or(0, |r| r.len())
     }
 
-    fn recycle(&self, mut buffers: Vec<Vec<u8>>) {
-        buffers.iter_mut().for_each(Vec::clear);
+    fn recycle(&self, mut rendered: Rendered) {
+        rendered.clear();
         if let Ok(mut free) = self.free.lock() {
-            free.push(buffers);
+            free.push(rendered);
         }
     }
 
+    /// The appender, once every worker is done.
+    fn into_appender(self) -> anyhow::Result<Appender> {
+        self.appender
+            .into_inner()
+            .map_err(|_| anyhow::anyhow!("a statement writer failed"))
+    }
+}
+
+/// The workers of [`write_per_period`]: tasks of reps taken in order, rendered in parallel with
+/// their lines from the job, appended in order.
+struct Pipeline<'a> {
+    tasks: Vec<&'a [&'a [Row<'a>]]>,
+    taken: AtomicUsize,
+    periods: &'a [Period],
+    in_order: InOrder,
+}
+
+impl Pipeline<'_> {
     /// One worker: take the next task, render it, hand it to the appender, until none is left.
-    fn work(&self, job: &Job, periods: &[crate::period::Period]) -> anyhow::Result<()> {
-        use std::sync::atomic::Ordering::Relaxed;
+    fn work(&self, job: &Job) -> anyhow::Result<()> {
         let reps = job.rows.chunk_by(|a, b| a.rep_id == b.rep_id).count() as u64;
+        let done = |tasks: usize| (job.progress)((tasks * TASK).min(reps as usize) as u64, reps);
         let mut renderer = Renderer::default();
-        while !self.failed.load(Relaxed) {
-            if self.backlog() > BACKLOG {
-                self.append_ready(job, reps)?;
+        while !self.in_order.failed() {
+            if self.in_order.backlog() > BACKLOG {
+                self.in_order.append_ready(&done)?;
                 std::thread::yield_now();
                 continue;
             }
@@ -391,24 +550,25 @@ impl Pipeline<'_> {
             let Some(&task) = self.tasks.get(i) else {
                 break;
             };
-            let reused = self.free.lock().ok().and_then(|mut f| f.pop());
-            let mut by_period = reused.unwrap_or_else(|| vec![Vec::new(); periods.len()]);
+            let mut rendered = self.in_order.buffers(self.periods.len());
             for &rows in task {
                 each_statement(job, rows, |statement, lines| {
                     let p = statement[0].result.payout_period;
-                    let i = periods.binary_search(&p).unwrap_or_default();
-                    let pay = job.pay.of(statement);
-                    let out = &mut by_period[i];
-                    renderer.render_lines(out, job.inputs, job.run, statement, lines, pay)
+                    let i = self.periods.binary_search(&p).unwrap_or_default();
+                    renderer.render_lines(
+                        rendered.period(i),
+                        job.inputs,
+                        &job.run.rollup_sources,
+                        statement,
+                        lines,
+                        job.pay.of(statement),
+                    )
                 })?;
             }
-            if let Ok(mut ready) = self.ready.lock() {
-                ready.insert(i, by_period);
-            }
-            self.append_ready(job, reps)?;
+            self.in_order.put(i, rendered, &done)?;
         }
         // The last worker out appends what is left.
-        self.append_ready(job, reps)
+        self.in_order.append_ready(&done)
     }
 }
 
@@ -418,43 +578,246 @@ impl Pipeline<'_> {
 /// one rendered, while the others render on: no worker waits for another between tasks.
 fn write_per_period(staging: &Path, job: &Job) -> anyhow::Result<Vec<OutputFile>> {
     let periods = payout_periods(job.rows);
-    let mut files = periods
-        .iter()
-        .map(|p| PeriodFile::create(staging, format!("{}.csv", fs::safe_name(&p.to_string()))))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let header = statement::csv_header()?;
-    for f in &mut files {
-        if job.bom {
-            f.append(BOM)?;
-        }
-        f.append(&header)?;
+    let mut appender = Appender::new(staging, periods.clone(), job.bom)?;
+    for i in 0..periods.len() {
+        appender.open(i)?;
     }
     let reps: Vec<&[Row]> = job.rows.chunk_by(|a, b| a.rep_id == b.rep_id).collect();
     let pipeline = Pipeline {
         tasks: reps.chunks(TASK).collect(),
         taken: Default::default(),
-        ready: Default::default(),
-        free: Default::default(),
-        appender: std::sync::Mutex::new(Appender { files, next: 0 }),
-        failed: Default::default(),
+        periods: &periods,
+        in_order: InOrder::new(appender),
     };
     (0..rayon::current_num_threads())
         .into_par_iter()
         .try_for_each(|_| {
-            let done = pipeline.work(job, &periods);
+            let done = pipeline.work(job);
             if done.is_err() {
-                pipeline
-                    .failed
-                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                pipeline.in_order.fail();
             }
             done
         })?;
-    let appender = pipeline
-        .appender
-        .into_inner()
-        .map_err(|_| anyhow::anyhow!("a statement writer failed"))?;
+    let appender = pipeline.in_order.into_appender()?;
     if appender.next != pipeline.tasks.len() {
         anyhow::bail!("statements: not every rep was written");
     }
-    appender.files.into_iter().map(PeriodFile::finish).collect()
+    appender.finish()
+}
+
+/// The per-period statement files written while the run computes (see
+/// [`crate::engine::Stream`]): each task of reps the engine hands over is rendered from the lines
+/// it computed and appended in task order, so no rep is computed twice. The lines the payment step
+/// adds later are not known yet: [`Streamed::finish`] keeps the files only when that step added
+/// none (nor pay-currency lines, nor closed periods); otherwise the statements are written as
+/// usual. The staging folder is removed unless kept.
+pub struct Streamed<'a> {
+    inputs: &'a Inputs,
+    staging: Staging,
+    /// Every rep of the roster, in the order of the summary's rows (by id).
+    order: Vec<u32>,
+    /// Every payout period the run can have a row in, in order.
+    periods: Vec<Period>,
+    in_order: InOrder,
+    /// The tasks being rendered (one per worker).
+    open: Mutex<Vec<Open>>,
+    /// Renderers not in use.
+    renderers: Mutex<Vec<Renderer>>,
+    /// Rows rendered.
+    rows: AtomicUsize,
+}
+
+/// A task of [`Streamed`] being rendered, rep after rep: its buffers and its renderer.
+struct Open {
+    task: usize,
+    rendered: Rendered,
+    renderer: Renderer,
+}
+
+/// The value behind a mutex, even if a thread panicked holding it (the statements are then
+/// dropped: see [`Streamed::finish`]).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Statement files written while the run computed, kept for the output folder: the staging folder
+/// that holds them, and their manifest entries.
+pub struct Prewritten {
+    staging: PathBuf,
+    outputs: Vec<OutputFile>,
+}
+
+impl<'a> Streamed<'a> {
+    /// Start the staging folder of run `run_id`'s statements in `dir`, for a run of `period`.
+    pub fn new(
+        dir: &Path,
+        run_id: &str,
+        inputs: &'a Inputs,
+        period: Period,
+        bom: bool,
+    ) -> anyhow::Result<Streamed<'a>> {
+        let staging = Staging(Some(fresh_staging(dir, run_id)?));
+        let mut order: Vec<u32> = (0..inputs.roster.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| inputs.roster.get(a).id.cmp(&inputs.roster.get(b).id));
+        let mut periods: Vec<Period> = inputs
+            .plans
+            .iter()
+            .flat_map(|p| &p.components)
+            .flat_map(|c| period.periods_of(c.payout_period))
+            .filter(|p| period.contains(p.end()))
+            .collect();
+        periods.sort_unstable();
+        periods.dedup();
+        let appender = Appender::new(staging.path(), periods.clone(), bom)?;
+        Ok(Streamed {
+            inputs,
+            staging,
+            order,
+            periods,
+            in_order: InOrder::new(appender),
+            open: Default::default(),
+            renderers: Default::default(),
+            rows: Default::default(),
+        })
+    }
+
+    /// `f` with the stream the engine hands the reps to.
+    pub fn with_stream<R>(&self, f: impl FnOnce(&crate::engine::Stream) -> R) -> R {
+        let rep = |task: usize,
+                   results: &[crate::engine::RepResult],
+                   sources: &statement::RollupSources| {
+            if self.take(task, results, sources).is_err() {
+                self.in_order.fail();
+            }
+        };
+        let done = |task: usize| {
+            if self.end(task).is_err() {
+                self.in_order.fail();
+            }
+        };
+        f(&crate::engine::Stream {
+            order: &self.order,
+            task: TASK,
+            rep: &rep,
+            done: &done,
+        })
+    }
+
+    /// Render one rep of task `task` (its `results`, with lines) into the task's buffers.
+    fn take(
+        &self,
+        task: usize,
+        results: &[crate::engine::RepResult],
+        sources: &statement::RollupSources,
+    ) -> anyhow::Result<()> {
+        if self.in_order.failed() {
+            return Ok(());
+        }
+        let mut open = self.open(task);
+        let rows = super::summary::rows_of(self.inputs, results);
+        self.rows.fetch_add(rows.len(), Relaxed);
+        let mut lines = Vec::new();
+        let rendered = (|| {
+            for statement in rows.chunk_by(|a, b| a.result.payout_period == b.result.payout_period)
+            {
+                let p = statement[0].result.payout_period;
+                let Ok(i) = self.periods.binary_search(&p) else {
+                    anyhow::bail!("statements: payout period {p} not foreseen");
+                };
+                lines.clear();
+                for r in statement {
+                    let block = statement::BlockLines([&r.result.lines, &[]]);
+                    if block.sum() != r.result.payable {
+                        anyhow::bail!("statements: lines do not sum to the payable");
+                    }
+                    lines.push(block);
+                }
+                let out = open.rendered.period(i);
+                open.renderer
+                    .render_lines(out, self.inputs, sources, statement, &lines, &[])?;
+            }
+            Ok(())
+        })();
+        lock(&self.open).push(open);
+        rendered
+    }
+
+    /// Task `task` as rendered so far: its buffers and a renderer.
+    fn open(&self, task: usize) -> Open {
+        let mut open = lock(&self.open);
+        if let Some(i) = open.iter().position(|t| t.task == task) {
+            return open.swap_remove(i);
+        }
+        drop(open);
+        Open {
+            task,
+            rendered: self.in_order.buffers(self.periods.len()),
+            renderer: lock(&self.renderers).pop().unwrap_or_default(),
+        }
+    }
+
+    /// Task `task` is rendered: append it, and what follows it, when it comes next.
+    fn end(&self, task: usize) -> anyhow::Result<()> {
+        let open = {
+            let mut open = lock(&self.open);
+            let i = open.iter().position(|t| t.task == task);
+            i.map(|i| open.swap_remove(i))
+        };
+        let rendered = match open {
+            Some(open) => {
+                lock(&self.renderers).push(open.renderer);
+                open.rendered
+            }
+            None => self.in_order.buffers(self.periods.len()),
+        };
+        self.in_order.put(task, rendered, &|_| {})?;
+        self.in_order.hold_back(&|_| {})
+    }
+
+    /// The files, when they are the statements of the settled run's `rows` (with its conversions
+    /// `pay`): every rep was rendered, and the payment step added no line, closed no period and
+    /// converted nothing; else `None`, the staging folder removed.
+    pub fn finish(self, rows: &[Row], pay: &super::pay::PayLines) -> Option<Prewritten> {
+        let failed = self.in_order.failed();
+        let appender = self.in_order.into_appender().ok()?;
+        let written: Vec<Period> = (appender.periods.iter().zip(&appender.files))
+            .filter(|(_, file)| file.is_some())
+            .map(|(p, _)| *p)
+            .collect();
+        let complete = !failed
+            && appender.next == self.order.len().div_ceil(TASK)
+            && self.rows.load(Relaxed) == rows.len()
+            && written == payout_periods(rows)
+            && pay.is_empty()
+            && rows.iter().all(|r| r.result.lines.is_empty() && !r.closed);
+        if !complete {
+            return None;
+        }
+        let outputs = appender.finish().ok()?;
+        Some(Prewritten {
+            staging: self.staging.keep(),
+            outputs,
+        })
+    }
+}
+
+/// A staging folder, removed when dropped unless kept.
+struct Staging(Option<PathBuf>);
+
+impl Staging {
+    fn path(&self) -> &Path {
+        self.0.as_deref().unwrap_or(Path::new(""))
+    }
+
+    fn keep(mut self) -> PathBuf {
+        self.0.take().unwrap_or_default()
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_dir_all(path);
+        }
+    }
 }

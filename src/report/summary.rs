@@ -14,7 +14,7 @@ use super::format::{
     amount, attainment_pct, attainment_ratio, grouped, push_attainment_ratio, term_row,
 };
 use crate::data::Inputs;
-use crate::engine::{LineKind, PeriodResult, RunResult};
+use crate::engine::{LineKind, PeriodResult, RepResult, RunResult};
 use crate::period::Period;
 use crate::plan::{Component, ComponentKind, Plan};
 
@@ -65,15 +65,68 @@ pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
     for (i, &r) in reps.iter().enumerate() {
         rank[r as usize] = i as u32;
     }
+    let mut rows = unsorted_rows(inputs, &run.reps, &|p| run.payment.closed.contains_key(&p));
+    // The place in the run last: keys are distinct, so no stable sort's buffer is needed.
+    rayon::slice::ParallelSliceMut::par_sort_unstable_by_key(&mut rows[..], |row| {
+        row_key(rank[run.reps[row.at[0]].rep as usize], row)
+    });
+    rows
+}
+
+/// The rows of some reps' results (`results`: every result of each rep, the reps in rep id order,
+/// as the run's are after [`rows`]' sort), in output order, no period closed: the rows of these
+/// reps in [`rows`], with `at` indexing `results` instead of the run's results.
+pub fn rows_of<'a>(inputs: &'a Inputs, results: &'a [RepResult]) -> Vec<Row<'a>> {
+    let mut rank = Vec::with_capacity(results.len());
+    let mut reps = 0u32;
+    for (i, r) in results.iter().enumerate() {
+        if i > 0 && results[i - 1].rep != r.rep {
+            reps += 1;
+        }
+        rank.push(reps);
+    }
+    let mut rows = unsorted_rows(inputs, results, &|_| false);
+    rows.sort_unstable_by_key(|row| row_key(rank[row.at[0]], row));
+    rows
+}
+
+/// The order of rows: by rep (its `rank` by id), payout period, plan assignment, the component's
+/// place in its plan file, then the place in the run.
+#[allow(clippy::type_complexity)]
+fn row_key(
+    rank: u32,
+    row: &Row,
+) -> (
+    u32,
+    Period,
+    Option<(chrono::NaiveDate, Option<chrono::NaiveDate>)>,
+    u64,
+    [usize; 3],
+) {
+    (
+        rank,
+        row.result.payout_period,
+        row.assignment,
+        row.component.line,
+        row.at,
+    )
+}
+
+/// A row per result's payout period inside the requested period, in the order of `results`
+/// (`closed`: whether a payout period is closed in the ledger).
+fn unsorted_rows<'a>(
+    inputs: &'a Inputs,
+    results: &'a [RepResult],
+    closed: &dyn Fn(Period) -> bool,
+) -> Vec<Row<'a>> {
     // Sized once, and sorted in place (a large run has a row per rep, component and month).
-    let count = run
-        .reps
+    let count = results
         .iter()
         .flat_map(|r| &r.components)
         .map(|c| c.periods.iter().filter(|p| p.in_run).count())
         .sum();
     let mut rows = Vec::with_capacity(count);
-    for (i, r) in run.reps.iter().enumerate() {
+    for (i, r) in results.iter().enumerate() {
         let rep = inputs.roster.get(r.rep);
         let plan = &inputs.plans[r.plan];
         for (j, c) in r.components.iter().enumerate() {
@@ -90,21 +143,11 @@ pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
                     result: p,
                     assignment: r.assignment,
                     money_measure,
-                    closed: run.payment.closed.contains_key(&p.payout_period),
+                    closed: closed(p.payout_period),
                 });
             }
         }
     }
-    // The place in the run last: keys are distinct, so no stable sort's buffer is needed.
-    rayon::slice::ParallelSliceMut::par_sort_unstable_by_key(&mut rows[..], |row| {
-        (
-            rank[run.reps[row.at[0]].rep as usize],
-            row.result.payout_period,
-            row.assignment,
-            row.component.line,
-            row.at,
-        )
-    });
     rows
 }
 

@@ -80,20 +80,70 @@ fn per_period_statements_hold_every_reps_lines_and_sum_to_the_payouts() {
 
 #[test]
 fn per_period_statements_are_the_per_rep_lines_in_rep_order_whatever_the_threads() {
-    let per_rep = run_out("payout.toml", "2026", &[]);
+    let (per_period, per_rep) = per_period_and_per_rep("payout.toml", "2026");
+    assert!(
+        per_period
+            .keys()
+            .filter(|p| p.starts_with("statements/"))
+            .count()
+            >= 12,
+        "a year of monthly statements"
+    );
+    assert_eq!(per_period["payouts.csv"], per_rep["payouts.csv"]);
+}
+
+#[test]
+fn per_period_statements_written_as_the_run_computes_are_the_per_rep_lines() {
+    // Written while the run computes each rep (no ledger, adjustment, payment rule or pay
+    // currency): splits and overlays (crediting), rules, tiers crossed, true-ups, spiffs.
+    for (case, period) in [
+        ("crediting", "2026-Q1"),
+        ("mixed-rules", "2026-Q1"),
+        ("marginal", "2026-Q1"),
+        ("trueup", "2026-Q1"),
+        ("spiff", "2026-Q1"),
+    ] {
+        per_period_and_per_rep(&workspace(case), period);
+    }
+    // The payment step then adds lines the run did not have (a negative month floored, another
+    // carried forward: R1 pays 1000 − 400 floored at 0, R2 carries −400 into March), and the
+    // statements are written again from the settled run.
+    let (per_period, _) = per_period_and_per_rep(&workspace("floor"), "2026-Q1");
+    let march = String::from_utf8(per_period["statements/2026-03.csv"].clone()).unwrap();
+    assert!(
+        march
+            .lines()
+            .any(|l| l.starts_with("R2,") && l.contains(",-400")),
+        "R2's carried −400 in March:\n{march}"
+    );
+}
+
+/// The output folders of a run with per-period statements (the same for `--threads` 1 and 4)
+/// and with per-rep statements, after checking that each per-period file is the header, then
+/// each rep's per-rep CSV without its header, by rep.
+fn per_period_and_per_rep(
+    ws: &str,
+    period: &str,
+) -> (
+    std::collections::BTreeMap<String, Vec<u8>>,
+    std::collections::BTreeMap<String, Vec<u8>>,
+) {
+    let per_rep = run_out(ws, period, &[]);
     let one = run_out(
-        "payout.toml",
-        "2026",
+        ws,
+        period,
         &["--statements", "per-period", "--threads", "1"],
     );
     let four = run_out(
-        "payout.toml",
-        "2026",
+        ws,
+        period,
         &["--statements", "per-period", "--threads", "4"],
     );
     let (a, b) = (tree(one.path()), tree(four.path()));
-    assert_eq!(a, b, "per-period outputs differ between --threads 1 and 4");
-    // The per-period file is the header, then each rep's per-rep CSV without its header, by rep.
+    assert_eq!(
+        a, b,
+        "{ws}: per-period outputs differ between --threads 1 and 4"
+    );
     let reps = tree(per_rep.path());
     let mut expected: std::collections::BTreeMap<String, Vec<u8>> = Default::default();
     for (path, bytes) in &reps {
@@ -112,14 +162,19 @@ fn per_period_statements_are_the_per_rep_lines_in_rep_order_whatever_the_threads
         }
         file.extend_from_slice(&bytes[body..]);
     }
-    assert!(expected.len() >= 12, "a year of monthly statements");
+    assert!(!expected.is_empty(), "{ws}: statements");
+    let written: Vec<&String> = a.keys().filter(|p| p.starts_with("statements/")).collect();
+    assert_eq!(written, expected.keys().collect::<Vec<_>>(), "{ws}");
     for (path, bytes) in &expected {
         assert!(
             &a[path] == bytes,
-            "{path} is not the per-rep lines in rep order"
+            "{ws}: {path} is not the per-rep lines in rep order"
         );
     }
-    assert_eq!(a["payouts.csv"], reps["payouts.csv"]);
+    for name in ["payouts.csv", "reconciliation.csv"] {
+        assert_eq!(a[name], reps[name], "{ws}: {name}");
+    }
+    (a, reps)
 }
 
 #[test]

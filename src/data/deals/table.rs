@@ -363,6 +363,9 @@ pub struct DealTable {
     /// `decoded` holds them back to back with their ends from the first time one is asked for.
     pub(super) coded: Option<FrontCoded>,
     pub(super) decoded: std::sync::OnceLock<(String, Vec<u32>)>,
+    /// Whether the plain arena holds the ids in row order rather than file order (see
+    /// [`DealTable::ids_in_row_order`]).
+    pub(super) ids_by_row: bool,
     /// Line of each row in file order (see `file_rows`), or empty while every row is on the line
     /// after the previous one (the usual case: no quoted newlines), and then
     /// `line = first_line + file row`.
@@ -471,13 +474,76 @@ impl DealTable {
     /// The deal id of a row.
     pub fn id(&self, row: usize) -> &str {
         let (bytes, ends) = self.id_arena();
-        &bytes[self.id_range(ends, self.file_row(row))]
+        &bytes[self.id_range(ends, self.id_place(row))]
     }
 
     /// The deal id's bytes (ordering them orders the ids), without UTF-8 boundary checks.
     pub fn id_key(&self, row: usize) -> &[u8] {
         let (bytes, ends) = self.id_arena();
-        &bytes.as_bytes()[self.id_range(ends, self.file_row(row))]
+        &bytes.as_bytes()[self.id_range(ends, self.id_place(row))]
+    }
+
+    /// Where the row's id is in the arena: its file row, or the row itself once the ids are in
+    /// row order.
+    #[inline]
+    fn id_place(&self, row: usize) -> usize {
+        match self.ids_by_row {
+            true => row,
+            false => self.file_row(row),
+        }
+    }
+
+    /// Lay the ids out in row order when the rows are in owner order (see `owner_order.rs`) and
+    /// every id has one width: a rep's ids side by side, where file order scatters them over the
+    /// whole arena. A reader that goes through every rep's ids (the statements of millions of
+    /// deals) then finds them in the cache instead of missing it at each. [`DealTable::id`] gives
+    /// the same ids either way; the front-coded ids are decoded for good.
+    pub fn ids_in_row_order(&mut self) {
+        use rayon::prelude::*;
+        if self.ids_by_row || self.file_rows.is_empty() {
+            return;
+        }
+        if let Some(coded) = self.coded.take() {
+            (self.id_bytes, self.id_ends) = self.decoded.take().unwrap_or_else(|| coded.decode());
+        }
+        let width = self.id_width as usize;
+        if !self.id_ends.is_empty() || width == 0 || self.id_bytes.len() != self.len() * width {
+            return;
+        }
+        let mut by_row = vec![0u8; self.id_bytes.len()];
+        let (file, file_rows) = (self.id_bytes.as_bytes(), &self.file_rows);
+        const CHUNK: usize = 1 << 14;
+        by_row
+            .par_chunks_mut(CHUNK * width)
+            .enumerate()
+            .for_each(|(chunk, out)| {
+                let rows = &file_rows[chunk * CHUNK..];
+                for (id, &f) in out.chunks_exact_mut(width).zip(rows) {
+                    let f = f as usize * width;
+                    id.copy_from_slice(&file[f..f + width]);
+                }
+            });
+        // Whole ids, each valid UTF-8, back to back: valid UTF-8 (the lossy path is never taken).
+        self.id_bytes = String::from_utf8(by_row)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        self.ids_by_row = true;
+    }
+
+    /// The ids in file order again (before a row is added in file order).
+    fn ids_in_file_order(&mut self) {
+        if !self.ids_by_row {
+            return;
+        }
+        let width = self.id_width as usize;
+        let mut by_file = vec![0u8; self.id_bytes.len()];
+        let by_row = self.id_bytes.as_bytes();
+        for (row, &f) in self.file_rows.iter().enumerate() {
+            let (f, r) = (f as usize * width, row * width);
+            by_file[f..f + width].copy_from_slice(&by_row[r..r + width]);
+        }
+        self.id_bytes = String::from_utf8(by_file)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        self.ids_by_row = false;
     }
 
     /// The order of two rows' deal ids: their file order when the ids increase in file order (the
@@ -494,7 +560,7 @@ impl DealTable {
     /// Keep the ids front-coded while they increase in file order (see `ids.rs`): about two bytes
     /// per deal of a sorted export, decoded only when an id is asked for.
     pub(super) fn front_code_ids(&mut self) {
-        if !self.ids_ascending || self.coded.is_some() || self.is_empty() {
+        if !self.ids_ascending || self.coded.is_some() || self.ids_by_row || self.is_empty() {
             return;
         }
         let coded = FrontCoded::encode(self.len(), |row| self.id_key(row));
@@ -505,8 +571,9 @@ impl DealTable {
         }
     }
 
-    /// The ids as a plain arena again (before a row is added).
+    /// The ids as a plain arena in file order again (before a row is added).
     pub(super) fn plain_ids(&mut self) {
+        self.ids_in_file_order();
         if let Some(coded) = self.coded.take() {
             let (bytes, ends) = self.decoded.take().unwrap_or_else(|| coded.decode());
             (self.id_bytes, self.id_ends) = (bytes, ends);
