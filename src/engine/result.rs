@@ -282,6 +282,13 @@ impl PeriodResult {
         self.detail_mut().lines.push(line);
     }
 
+    /// Drops the lines (the memory they held given back); the credits and the rest stay.
+    pub(super) fn drop_lines(&mut self) {
+        if let Some(d) = &mut self.detail {
+            d.lines = Vec::new();
+        }
+    }
+
     fn detail_mut(&mut self) -> &mut Detail {
         self.detail.get_or_insert_with(Box::default)
     }

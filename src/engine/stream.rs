@@ -80,6 +80,6 @@ pub(super) fn compute_in_order(ctx: &Context, stream: &Stream) -> Vec<RepOutcome
 /// Drop a result's lines (the memory they held given back).
 fn drop_lines(r: &mut RepResult) {
     for p in r.components.iter_mut().flat_map(|c| &mut c.periods) {
-        p.lines = Vec::new();
+        p.drop_lines();
     }
 }

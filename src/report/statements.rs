@@ -726,7 +726,7 @@ impl<'a> Streamed<'a> {
                 };
                 lines.clear();
                 for r in statement {
-                    let block = statement::BlockLines([&r.result.lines, &[]]);
+                    let block = statement::BlockLines([r.result.lines(), &[]]);
                     if block.sum() != r.result.payable {
                         anyhow::bail!("statements: lines do not sum to the payable");
                     }
@@ -789,7 +789,9 @@ impl<'a> Streamed<'a> {
             && self.rows.load(Relaxed) == rows.len()
             && written == payout_periods(rows)
             && pay.is_empty()
-            && rows.iter().all(|r| r.result.lines.is_empty() && !r.closed);
+            && rows
+                .iter()
+                .all(|r| r.result.lines().is_empty() && !r.closed);
         if !complete {
             return None;
         }

@@ -500,7 +500,7 @@ impl DealTable {
     /// the same ids either way; the front-coded ids are decoded for good.
     pub fn ids_in_row_order(&mut self) {
         use rayon::prelude::*;
-        if self.ids_by_row || self.file_rows.is_empty() {
+        if self.ids_by_row || self.file_rows.is_identity() {
             return;
         }
         if let Some(coded) = self.coded.take() {
@@ -517,9 +517,8 @@ impl DealTable {
             .par_chunks_mut(CHUNK * width)
             .enumerate()
             .for_each(|(chunk, out)| {
-                let rows = &file_rows[chunk * CHUNK..];
-                for (id, &f) in out.chunks_exact_mut(width).zip(rows) {
-                    let f = f as usize * width;
+                for (i, id) in out.chunks_exact_mut(width).enumerate() {
+                    let f = file_rows.get(chunk * CHUNK + i) * width;
                     id.copy_from_slice(&file[f..f + width]);
                 }
             });
@@ -537,8 +536,8 @@ impl DealTable {
         let width = self.id_width as usize;
         let mut by_file = vec![0u8; self.id_bytes.len()];
         let by_row = self.id_bytes.as_bytes();
-        for (row, &f) in self.file_rows.iter().enumerate() {
-            let (f, r) = (f as usize * width, row * width);
+        for row in 0..self.len() {
+            let (f, r) = (self.file_rows.get(row) * width, row * width);
             by_file[f..f + width].copy_from_slice(&by_row[r..r + width]);
         }
         self.id_bytes = String::from_utf8(by_file)
