@@ -34,36 +34,18 @@ impl DealTable {
             return;
         }
         // Each column moved to its places (random writes, which cost less than random reads),
-        // on two threads but with no more than one 4-byte column in flight besides the places:
-        // the places (coded, see `file_rows.rs`) then the first wide column on one, the narrow
-        // text codes on the other; then the other wide columns.
-        let (wide, narrow): (Vec<_>, Vec<_>) = self
-            .columns
-            .iter_mut()
-            .partition(|c| !matches!(c.values, ColumnValues::Text { .. }));
-        let mut wide = wide.into_iter();
+        // one after the other, with no more than one 4-byte column in flight besides the places:
+        // first the places in the file (into the owners' list's room, then coded, see
+        // `file_rows.rs`), then each column. (Moving the text codes on a second thread beside
+        // the places, and the first wide column beside them, held one more column at the read's
+        // peak, for about the same CPU.)
         let earlier = std::mem::take(&mut self.file_rows);
-        let first_wide = wide.next();
-        let (file_rows, ()) = rayon::join(
-            || {
-                for (row, &d) in dest.iter().enumerate() {
-                    places[d as usize] = earlier.get(row) as u32;
-                }
-                let coded = FileRows::code(&places);
-                drop(places);
-                if let Some(column) = first_wide {
-                    scatter_column(column, &dest);
-                }
-                coded
-            },
-            || {
-                for column in narrow {
-                    scatter_column(column, &dest);
-                }
-            },
-        );
-        self.file_rows = file_rows;
-        for column in wide {
+        for (row, &d) in dest.iter().enumerate() {
+            places[d as usize] = earlier.get(row) as u32;
+        }
+        self.file_rows = FileRows::code(&places);
+        drop(places);
+        for column in &mut self.columns {
             scatter_column(column, &dest);
         }
     }
