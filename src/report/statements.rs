@@ -541,11 +541,7 @@ impl Pipeline<'_> {
         let done = |tasks: usize| (job.progress)((tasks * TASK).min(reps as usize) as u64, reps);
         let mut renderer = Renderer::default();
         while !self.in_order.failed() {
-            if self.in_order.backlog() > BACKLOG {
-                self.in_order.append_ready(&done)?;
-                std::thread::yield_now();
-                continue;
-            }
+            self.in_order.hold_back(&done)?;
             let i = self.taken.fetch_add(1, Relaxed);
             let Some(&task) = self.tasks.get(i) else {
                 break;
