@@ -175,6 +175,13 @@ pub struct Remembered {
     bytes: Vec<u8>,
 }
 
+/// Whether two cells have the same bytes, compared in line: the cells statements repeat are a few
+/// bytes long, where a call to `memcmp` per cell cost more than the comparison.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 /// Amounts [`RawFields`] remembers.
 const RECENT: usize = 4;
 
@@ -313,7 +320,7 @@ impl<'o> RawFields<'o> {
     /// cell repeated from line to line, a tier or a rate, is checked and quoted once).
     pub fn text_remembered(&mut self, cell: &str, memory: &mut Remembered) {
         self.delimit();
-        if memory.text != cell {
+        if !same_bytes(memory.text.as_bytes(), cell.as_bytes()) {
             memory.text.clear();
             memory.text.push_str(cell);
             memory.bytes.clear();

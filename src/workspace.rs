@@ -423,6 +423,10 @@ impl InputKind {
 pub struct InputSpec {
     pub kind: InputKind,
     pub path: PathBuf,
+    /// How outputs that leave the machine (statements) name the file: its path inside the data
+    /// folder (`deals.csv`), the same wherever the run was started from; the path as given for a
+    /// file outside it.
+    pub name: String,
     /// canonical name → header in the file (unmapped canonical names are expected verbatim).
     pub columns: BTreeMap<String, String>,
     pub date_format: DateFormats,
@@ -560,6 +564,16 @@ pub struct Overrides {
 
 /// Remove `.` and `dir/..` from a path without touching the file system, so the paths shown in
 /// diagnostics and the manifest read `tests/fixtures/x.csv`, not `benches/w/../../tests/fixtures/x.csv`.
+/// `path` inside `folder` (`deals.csv`, `2026/deals.csv`), or as given when it is elsewhere.
+fn name_in(folder: &Path, path: &Path) -> String {
+    let folder = normalize(folder);
+    let name = match folder == Path::new(".") && path.is_relative() {
+        true => path,
+        false => path.strip_prefix(&folder).unwrap_or(path),
+    };
+    name.display().to_string()
+}
+
 pub fn normalize(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out: Vec<Component> = Vec::new();
@@ -709,11 +723,13 @@ pub fn parse_workspace(
             .map_or_else(DateFormats::default, |f| {
                 parse_date_formats(f.get_ref(), f.span(), &src, &mut diags)
             });
+        let path = over
+            .clone()
+            .unwrap_or_else(|| normalize(&data_base.join(raw.file.get_ref())));
         InputSpec {
             kind,
-            path: over
-                .clone()
-                .unwrap_or_else(|| normalize(&data_base.join(raw.file.get_ref()))),
+            name: name_in(&data_base, &path),
+            path,
             columns,
             date_format,
             number_format,
@@ -732,6 +748,7 @@ pub fn parse_workspace(
                 (Some(raw), _) => Some(input(raw, kind, over)),
                 (None, Some(path)) => Some(InputSpec {
                     kind,
+                    name: name_in(&data_base, path),
                     path: path.clone(),
                     columns: BTreeMap::new(),
                     date_format: DateFormats::default(),
@@ -797,9 +814,13 @@ pub fn parse_workspace(
     let snapshots = raw.snapshots.as_ref().map_or_else(Vec::new, |s| {
         s.files
             .iter()
-            .map(|f| InputSpec {
-                path: normalize(&data_base.join(f)),
-                ..deals.clone()
+            .map(|f| {
+                let path = normalize(&data_base.join(f));
+                InputSpec {
+                    name: name_in(&data_base, &path),
+                    path,
+                    ..deals.clone()
+                }
             })
             .collect()
     });

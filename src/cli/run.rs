@@ -134,9 +134,17 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     let pay = report::pay::conversions(&ws, &inputs, &result, &rows)?;
     let prewritten = streamed.and_then(|s| s.finish(&rows, &pay));
     timer.lap("check invariants");
+    // payouts.csv, rendered once: the folder's file and, with `--format csv`, the summary on stdout.
+    let payouts_csv = match &args.out {
+        Some(_) => Some(summary::csv_parts(&rows)?),
+        None => None,
+    };
     stdout_write(|out| match args.format {
         Format::Table => summary::render_table(&rows, out),
-        Format::Csv => summary::render_csv(&rows, out),
+        Format::Csv => match &payouts_csv {
+            Some(parts) => Ok(parts.iter().try_for_each(|p| out.write_all(p))?),
+            None => summary::render_csv(&rows, out),
+        },
         Format::Json => summary::render_json(
             run_id.as_deref().unwrap_or(""),
             &period.to_string(),
@@ -165,7 +173,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
         ));
     }
     timer.lap("write the summary");
-    if let (Some(dir), Some(mut manifest)) = (&args.out, manifest) {
+    if let (Some(dir), Some(mut manifest), Some(payouts_csv)) = (&args.out, manifest, payouts_csv) {
         if let Some(payroll) = payroll {
             manifest.extra_outputs.push(("payroll.csv".into(), payroll));
         }
@@ -182,6 +190,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
             &inputs,
             &result,
             &rows,
+            payouts_csv,
             tracer.as_ref(),
             manifest,
             &outputs,

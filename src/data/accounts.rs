@@ -44,6 +44,7 @@ pub fn command_line_spec(kind: InputKind, path: &Path) -> InputSpec {
     InputSpec {
         kind,
         path: path.to_path_buf(),
+        name: path.display().to_string(),
         columns: BTreeMap::new(),
         date_format: DateFormats::default(),
         number_format: NumberFormat::default(),

@@ -144,6 +144,7 @@ fn spec(path: &Path) -> InputSpec {
     InputSpec {
         kind: InputKind::Ledger,
         path: path.to_path_buf(),
+        name: path.display().to_string(),
         columns: BTreeMap::new(),
         date_format: Default::default(),
         number_format: NumberFormat::default(),

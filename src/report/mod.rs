@@ -109,25 +109,27 @@ pub fn reconciliation_summary(run: &RunResult) -> String {
 fn write_small_files(
     dir: &Path,
     run: &RunResult,
-    rows: &[Row],
+    payouts: Vec<Vec<u8>>,
     bom: bool,
     extra: Vec<(String, Vec<u8>)>,
     keep_payouts: bool,
 ) -> anyhow::Result<(Vec<OutputFile>, Vec<u8>, Vec<u8>, Option<Vec<u8>>)> {
     let mut outputs = Vec::new();
     let bom: &[u8] = if bom { statements::BOM } else { b"" };
-    let mut put = |name: String, bytes: &[u8]| -> anyhow::Result<()> {
+    let mut put_parts = |name: String, parts: &[&[u8]]| -> anyhow::Result<()> {
         let bom = if name.ends_with(".csv") { bom } else { b"" };
-        let sha256 = fs::write_atomic_parts(&dir.join(&name), &[bom, bytes])?;
+        let parts: Vec<&[u8]> = std::iter::once(bom).chain(parts.iter().copied()).collect();
+        let sha256 = fs::write_atomic_parts(&dir.join(&name), &parts)?;
         outputs.push(OutputFile { path: name, sha256 });
         Ok(())
     };
-    let mut payouts = Vec::new();
-    summary::render_csv(rows, &mut payouts)?;
-    put("payouts.csv".into(), &payouts)?;
-    if !keep_payouts {
-        payouts = Vec::new();
-    }
+    let parts: Vec<&[u8]> = payouts.iter().map(Vec::as_slice).collect();
+    put_parts("payouts.csv".into(), &parts)?;
+    let payouts = match keep_payouts {
+        true => payouts.concat(),
+        false => Vec::new(),
+    };
+    let mut put = |name: String, bytes: &[u8]| put_parts(name, &[bytes]);
     let reconciliation = render_reconciliation(run)?;
     put("reconciliation.csv".into(), &reconciliation)?;
     let exceptions = match run.exceptions.is_empty() {
@@ -143,7 +145,8 @@ fn write_small_files(
     Ok((outputs, payouts, reconciliation, exceptions))
 }
 
-/// Write payouts.csv, statements (in the layout of `options`), reconciliation.csv and
+/// Write payouts.csv (`payouts_csv`: the summary's CSV, [`summary::csv_parts`] of `rows`, rendered
+/// once for stdout too), statements (in the layout of `options`), reconciliation.csv and
 /// manifest.json into `dir`, CSV files with a byte-order mark when `options` asks. `tracer`
 /// recomputes each rep's statement lines when the run did not keep them (see
 /// [`crate::engine::Tracer`]); `progress(reps written, reps)` is called as statements are written.
@@ -155,6 +158,7 @@ pub fn write_outputs(
     inputs: &Inputs,
     run: &RunResult,
     rows: &[Row],
+    payouts_csv: Vec<Vec<u8>>,
     tracer: Option<&crate::engine::Tracer>,
     mut manifest: Manifest,
     options: &crate::workspace::Outputs,
@@ -181,7 +185,7 @@ pub fn write_outputs(
     // The small files are rendered and written while the statements are: on a thread of their own
     // they would leave the other cores idle.
     let (small, written) = rayon::join(
-        || write_small_files(dir, run, rows, options.csv_bom, extra, options.xlsx),
+        || write_small_files(dir, run, payouts_csv, options.csv_bom, extra, options.xlsx),
         || statements::write(dir, &manifest.run_id, options.statements, &job, prewritten),
     );
     let (mut outputs, payouts, reconciliation, exceptions) = small?;

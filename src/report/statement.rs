@@ -552,7 +552,7 @@ impl Renderer {
         deals: &crate::data::DealTable,
         d: usize,
     ) -> csv::Result<()> {
-        let file = &deals.file;
+        let file = &deals.name;
         let address = file as *const String as usize;
         let plain = match self.source_plain {
             Some((a, plain)) if a == address => plain,

@@ -326,42 +326,56 @@ impl PeriodTexts {
     }
 }
 
-/// `payouts.csv` (also `--format csv` on stdout).
+/// Rows of the summary's CSV rendered together (a part), in parallel with the other parts.
+const CSV_PART: usize = 4096;
+
+/// `payouts.csv` (also `--format csv` on stdout), written a batch of parts at a time.
 pub fn render_csv(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
     use rayon::prelude::*;
-    // Chunks of rows are rendered in parallel, a batch at a time, and written in order; the first
-    // chunk carries the header.
-    const CHUNK: usize = 4096;
-    let batch = CHUNK * rayon::current_num_threads().max(1) * 2;
+    let batch = CSV_PART * rayon::current_num_threads().max(1) * 2;
     for (b, rows) in rows.chunks(batch).enumerate() {
         let parts = rows
-            .par_chunks(CHUNK)
+            .par_chunks(CSV_PART)
             .enumerate()
-            .map(|(i, chunk)| {
-                let mut f = Fields::new(csv::Writer::from_writer(Vec::with_capacity(
-                    chunk.len() * 160,
-                )));
-                if b == 0 && i == 0 {
-                    f.record(CSV_HEADER)?;
-                }
-                let mut periods = PeriodTexts::default();
-                for r in chunk {
-                    write_csv_row(&mut f, &mut periods, r)?;
-                }
-                f.into_inner()
-            })
+            .map(|(i, part)| csv_part(part, b == 0 && i == 0))
             .collect::<anyhow::Result<Vec<Vec<u8>>>>()?;
         for part in parts {
             out.write_all(&part)?;
         }
     }
     if rows.is_empty() {
-        let mut f = Fields::new(csv::Writer::from_writer(&mut out));
-        f.record(CSV_HEADER)?;
-        f.flush()?;
+        out.write_all(&csv_part(rows, true)?)?;
     }
     out.flush()?;
     Ok(())
+}
+
+/// [`render_csv`]'s bytes as parts to be written in order (the header in the first): the whole
+/// summary held once, for payouts.csv and stdout both, without the copies of a growing buffer.
+pub fn csv_parts(rows: &[Row]) -> anyhow::Result<Vec<Vec<u8>>> {
+    use rayon::prelude::*;
+    if rows.is_empty() {
+        return Ok(vec![csv_part(rows, true)?]);
+    }
+    rows.par_chunks(CSV_PART)
+        .enumerate()
+        .map(|(i, part)| csv_part(part, i == 0))
+        .collect()
+}
+
+/// The CSV records of `rows`, after the header row when `header`.
+fn csv_part(rows: &[Row], header: bool) -> anyhow::Result<Vec<u8>> {
+    let mut f = Fields::new(csv::Writer::from_writer(Vec::with_capacity(
+        rows.len() * 160,
+    )));
+    if header {
+        f.record(CSV_HEADER)?;
+    }
+    let mut periods = PeriodTexts::default();
+    for r in rows {
+        write_csv_row(&mut f, &mut periods, r)?;
+    }
+    f.into_inner()
 }
 
 /// `--format json`: the rows and the total per currency, money as strings.

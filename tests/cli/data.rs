@@ -128,8 +128,8 @@ fn crm_export_with_mapped_headers_us_formats_and_a_bom() {
         ]
     );
     // source lines count the header as line 1: OPP-1 is on line 2, OPP-3 on line 4
-    assert_eq!(jan[0]["source"], "tests/cases/formats-us/deals.csv:2");
-    assert_eq!(jan[1]["source"], "tests/cases/formats-us/deals.csv:4");
+    assert_eq!(jan[0]["source"], "deals.csv:2");
+    assert_eq!(jan[1]["source"], "deals.csv:4");
 }
 
 #[test]

@@ -306,6 +306,35 @@ fn output_does_not_depend_on_the_order_of_deal_rows() {
 }
 
 #[test]
+fn statements_do_not_depend_on_the_folder_the_run_starts_from() {
+    // The same workspace named `payout.toml` from the repository root and by its absolute path
+    // from examples/: payouts.csv and every statement are byte-identical (the manifest and the
+    // reconciliation name the workspace's and plans' files as given), and a statement names a
+    // deal's row by the deals file inside its data folder.
+    let from_root = run_with(EXAMPLE, "2026", &[]);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let absolute = root().join(EXAMPLE);
+    payout()
+        .current_dir(root().join("examples"))
+        .arg("-w")
+        .arg(&absolute)
+        .args(["run", "--period", "2026", "--format", "csv", "-q", "--out"])
+        .arg(elsewhere.path())
+        .assert()
+        .success();
+    let (a, b) = (tree(from_root.out()), tree(elsewhere.path()));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    let shared = |p: &&String| p.starts_with("statements/") || *p == "payouts.csv";
+    for (path, bytes) in a.iter().filter(|(p, _)| shared(p)) {
+        assert!(bytes == &b[path], "{path} differs with the starting folder");
+    }
+    // OPP-10022 is on line 23 of examples/acme/deals.csv (line 1 is the header).
+    let march = from_root.lines("2026-03", "A007", "commission");
+    let opp = march.iter().find(|l| l["deal_id"] == "OPP-10022").unwrap();
+    assert_eq!(opp["source"], "deals.csv:23");
+}
+
+#[test]
 fn statement_markdown_golden() {
     // tests/cases/retro, R1, February (BLESS=1 rewrites tests/cases/retro/expected/2026-02-R1.md).
     // Its numbers, by hand: RT3 30,000 × 10% = 3,000.00; uplift 80,000 × 3% = 2,400.00; payable

@@ -130,6 +130,7 @@ pub(super) fn read_deals_in_blocks(
 
     let table = DealTable {
         file: file.clone(),
+        name: spec.name.clone(),
         rep_header: headers[rep].clone(),
         columns: layout
             .columns
@@ -573,6 +574,7 @@ mod tests {
         InputSpec {
             kind: crate::workspace::InputKind::Deals,
             path: path.to_path_buf(),
+            name: path.display().to_string(),
             columns: Default::default(),
             date_format: DateFormats::default(),
             number_format: NumberFormat::default(),

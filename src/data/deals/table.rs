@@ -352,7 +352,11 @@ impl DealColumn {
 
 #[derive(Debug, Default)]
 pub struct DealTable {
+    /// The file's path as it was opened (diagnostics, `explain`).
     pub file: String,
+    /// The file's name in outputs that leave the machine: statements' `source` cells (see
+    /// [`crate::workspace::InputSpec::name`]).
+    pub name: String,
     /// All deal ids, back to back; `id_ends[row]` is where the row's id ends, or `id_ends` is empty
     /// while every id has `id_width` bytes (the usual case), and then row `r`'s id starts at
     /// `r * id_width`. Empty when the ids are front-coded (`coded`).
