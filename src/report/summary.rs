@@ -9,10 +9,10 @@ use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::csv_out::Fields;
 use super::format::{
     amount, attainment_pct, attainment_ratio, grouped, push_attainment_ratio, term_row,
 };
+use crate::csv_cell::RawFields;
 use crate::data::Inputs;
 use crate::engine::{LineKind, PeriodResult, RepResult, RunResult};
 use crate::period::Period;
@@ -273,13 +273,9 @@ const CSV_HEADER: [&str; 24] = [
     "status",
 ];
 
-/// One row of `payouts.csv`, field by field: the same cells as [`json_row`], formatted into the
-/// writer's scratch buffer instead of a `String` each.
-fn write_csv_row<W: Write>(
-    f: &mut Fields<W>,
-    periods: &mut PeriodTexts,
-    r: &Row,
-) -> csv::Result<()> {
+/// One row of `payouts.csv`, field by field: the same cells as [`json_row`], written as the CSV
+/// writer would write them straight into the part's bytes.
+fn write_csv_row(f: &mut RawFields, periods: &mut PeriodTexts, r: &Row) -> csv::Result<()> {
     let places = r.plan.rounding.places;
     let p = r.result;
     f.text(r.rep_id)?;
@@ -365,9 +361,8 @@ pub fn csv_parts(rows: &[Row]) -> anyhow::Result<Vec<Vec<u8>>> {
 
 /// The CSV records of `rows`, after the header row when `header`.
 fn csv_part(rows: &[Row], header: bool) -> anyhow::Result<Vec<u8>> {
-    let mut f = Fields::new(csv::Writer::from_writer(Vec::with_capacity(
-        rows.len() * 160,
-    )));
+    let mut out = Vec::with_capacity(rows.len() * 160);
+    let mut f = RawFields::new(&mut out);
     if header {
         f.record(CSV_HEADER)?;
     }
@@ -375,7 +370,7 @@ fn csv_part(rows: &[Row], header: bool) -> anyhow::Result<Vec<u8>> {
     for r in rows {
         write_csv_row(&mut f, &mut periods, r)?;
     }
-    f.into_inner()
+    Ok(out)
 }
 
 /// `--format json`: the rows and the total per currency, money as strings.
