@@ -565,7 +565,7 @@ pub struct Overrides {
 /// Remove `.` and `dir/..` from a path without touching the file system, so the paths shown in
 /// diagnostics and the manifest read `tests/fixtures/x.csv`, not `benches/w/../../tests/fixtures/x.csv`.
 /// `path` inside `folder` (`deals.csv`, `2026/deals.csv`), or as given when it is elsewhere.
-fn name_in(folder: &Path, path: &Path) -> String {
+pub fn name_in(folder: &Path, path: &Path) -> String {
     let folder = normalize(folder);
     let name = match folder == Path::new(".") && path.is_relative() {
         true => path,

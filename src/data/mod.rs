@@ -131,6 +131,8 @@ fn read_plans(
         });
         match parse_plan(&name, &text, &defaults) {
             Ok(mut plan) => {
+                let folder = ws.file.parent().unwrap_or(std::path::Path::new(""));
+                plan.file_name = crate::workspace::name_in(folder, &path);
                 diags.extend(std::mem::take(&mut plan.warnings));
                 if let Some(other) = plans.iter().find(|p| p.id == plan.id) {
                     diags.push(

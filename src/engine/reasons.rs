@@ -100,7 +100,7 @@ impl<'a> FilterReasons<'a> {
             condition.column,
             rule(condition),
             plan.measures[m].name,
-            plan.file,
+            plan.file_name,
             condition.line
         )
     }

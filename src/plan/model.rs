@@ -18,6 +18,11 @@ pub struct Plan {
     pub name: String,
     /// The plan file, as given (for diagnostics and the manifest).
     pub file: String,
+    /// The plan file as the output files name it (the reconciliation's reasons): its path inside
+    /// the workspace's folder, the same whichever folder the run starts from (see
+    /// [`crate::workspace::name_in`]).
+    #[serde(skip)]
+    pub file_name: String,
     pub currency: String,
     pub rounding: Rounding,
     pub measures: Vec<Measure>,

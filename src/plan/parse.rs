@@ -390,6 +390,7 @@ pub fn parse_plan(
         id_line: src.line_col(raw.id.span().start).0,
         id,
         file: file.to_string(),
+        file_name: file.to_string(),
         currency,
         rounding,
         measures,

@@ -87,7 +87,7 @@ fn explain_lists_deals_not_credited_with_the_reason() {
         .find(|l| l.contains("U2"))
         .expect("a line for U2");
     assert!(
-        u2.contains("not selected: stage \"Lost\" fails stage = \"Won\" (measure bookings, tests/cases/reconciliation/plans/won.toml:5)"),
+        u2.contains("not selected: stage \"Lost\" fails stage = \"Won\" (measure bookings, plans/won.toml:5)"),
         "{u2}"
     );
     assert!(

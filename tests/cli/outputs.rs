@@ -44,13 +44,13 @@ fn reconciliation_accounts_for_every_deal_row_per_currency() {
         // U3 400 + U4 800 = 1,200.00
         want("outside the run's periods", "USD", "2", "1200.00"),
         want(
-            "not selected: stage \"Lost\" fails stage = \"Won\" (measure bookings, tests/cases/reconciliation/plans/won.toml:5)",
+            "not selected: stage \"Lost\" fails stage = \"Won\" (measure bookings, plans/won.toml:5)",
             "EUR",
             "1",
             "2000.00",
         ),
         want(
-            "not selected: stage \"Lost\" fails stage = \"Won\" (measure bookings, tests/cases/reconciliation/plans/won.toml:5)",
+            "not selected: stage \"Lost\" fails stage = \"Won\" (measure bookings, plans/won.toml:5)",
             "USD",
             "1",
             "200.00",
@@ -306,11 +306,11 @@ fn output_does_not_depend_on_the_order_of_deal_rows() {
 }
 
 #[test]
-fn statements_do_not_depend_on_the_folder_the_run_starts_from() {
+fn outputs_do_not_depend_on_the_folder_the_run_starts_from() {
     // The same workspace named `payout.toml` from the repository root and by its absolute path
-    // from examples/: payouts.csv and every statement are byte-identical (the manifest and the
-    // reconciliation name the workspace's and plans' files as given), and a statement names a
-    // deal's row by the deals file inside its data folder.
+    // from examples/: every file but the manifest (which lists the files as given) is
+    // byte-identical; a statement names a deal's row by the deals file inside its data folder, the
+    // reconciliation a plan's line by the plan file inside the workspace's folder.
     let from_root = run_with(EXAMPLE, "2026", &[]);
     let elsewhere = tempfile::tempdir().unwrap();
     let absolute = root().join(EXAMPLE);
@@ -324,14 +324,19 @@ fn statements_do_not_depend_on_the_folder_the_run_starts_from() {
         .success();
     let (a, b) = (tree(from_root.out()), tree(elsewhere.path()));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
-    let shared = |p: &&String| p.starts_with("statements/") || *p == "payouts.csv";
-    for (path, bytes) in a.iter().filter(|(p, _)| shared(p)) {
+    for (path, bytes) in a.iter().filter(|(p, _)| *p != "manifest.json") {
         assert!(bytes == &b[path], "{path} differs with the starting folder");
     }
     // OPP-10022 is on line 23 of examples/acme/deals.csv (line 1 is the header).
     let march = from_root.lines("2026-03", "A007", "commission");
     let opp = march.iter().find(|l| l["deal_id"] == "OPP-10022").unwrap();
     assert_eq!(opp["source"], "deals.csv:23");
+    // The plan ae-ent selects bookings on stage = "Closed Won" at line 8 of its file.
+    let reconciliation = from_root.read("reconciliation.csv");
+    assert!(
+        reconciliation.contains("(measure bookings, plans/acme/ae-ent.toml:8)"),
+        "{reconciliation}"
+    );
 }
 
 #[test]

@@ -51,7 +51,7 @@ fn a_raw_export_runs_strict_and_reconciles_every_row_with_its_reason() {
             )
         })
         .collect();
-    let plan = "tests/cases/raw-crm/plans/ae.toml:5";
+    let plan = "plans/ae.toml:5";
     let pipeline =
         format!("not selected: Pipeline \"Renewals\" fails Pipeline = \"New business\" (measure bookings, {plan})");
     let stage = format!(
