@@ -10,7 +10,12 @@ use chrono::NaiveDate;
 /// `[-]digit[digits][.digits]`, the common shape, parsed without allocating into the (mantissa, scale) that
 /// `Decimals` stores; `None` for anything else, and for a value out of the input range.
 pub(super) fn fast_decimal(s: &str) -> Option<(i64, u8)> {
-    let b = s.as_bytes();
+    decimal_bytes(s.as_bytes())
+}
+
+/// [`fast_decimal`] of a field's bytes.
+#[inline(always)]
+pub(super) fn decimal_bytes(b: &[u8]) -> Option<(i64, u8)> {
     let (neg, digits) = match b.first() {
         Some(b'-') => (true, &b[1..]),
         _ => (false, b),
@@ -53,7 +58,14 @@ pub(super) fn fast_decimal(s: &str) -> Option<(i64, u8)> {
 }
 
 pub(super) fn fast_iso_date(s: &str) -> Option<NaiveDate> {
-    let b: &[u8; 10] = s.as_bytes().try_into().ok()?;
+    iso_date_bytes(&DAYS, s.as_bytes())
+}
+
+/// [`fast_iso_date`] of a field's bytes, with [`DAYS`] at hand (`days` is `&DAYS`, dereferenced
+/// once by a caller that reads many dates).
+#[inline(always)]
+pub(super) fn iso_date_bytes(days: &[Option<NaiveDate>], s: &[u8]) -> Option<NaiveDate> {
+    let b: &[u8; 10] = s.try_into().ok()?;
     // `YYYY-MM-` as one word: xor-ing the pattern leaves digits as 0-9 and the dashes as 0.
     let word = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
     let day = u16::from_le_bytes([b[8], b[9]]) ^ 0x3030;
@@ -72,7 +84,10 @@ pub(super) fn fast_iso_date(s: &str) -> Option<NaiveDate> {
     // Dates of 1970-2099 from a table (chrono's constructor validates and packs each one); the
     // table holds `None` for days a month does not have, as the constructor would say.
     if (1970..2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d) {
-        return DAYS[(((y - 1970) * 12 + m - 1) * 31 + d - 1) as usize];
+        return days
+            .get((((y - 1970) * 12 + m - 1) * 31 + d - 1) as usize)
+            .copied()
+            .flatten();
     }
     NaiveDate::from_ymd_opt(y as i32, m, d)
 }
