@@ -24,26 +24,27 @@ pub(super) fn decimal_bytes(b: &[u8]) -> Option<(i64, u8)> {
     if !digits.first().is_some_and(u8::is_ascii_digit) || digits.len() > 18 {
         return None;
     }
+    // The digits before the point, then (after a point) at least one digit: two tight loops.
+    let digit = |c: u8| c.wrapping_sub(b'0');
     let mut mantissa: i64 = 0;
-    let mut scale = 0u8;
-    let mut seen_point = false;
-    let mut any_digit = false;
-    for &c in digits {
-        match c {
-            b'0'..=b'9' => {
-                mantissa = mantissa * 10 + (c - b'0') as i64;
-                any_digit = true;
-                if seen_point {
-                    scale += 1;
+    let mut i = 0;
+    while let Some(&c) = digits.get(i).filter(|&&c| digit(c) < 10) {
+        mantissa = mantissa * 10 + digit(c) as i64;
+        i += 1;
+    }
+    let scale = match digits.get(i..) {
+        Some([]) | None => 0u8,
+        Some([b'.', fraction @ ..]) if !fraction.is_empty() => {
+            for &c in fraction {
+                if digit(c) >= 10 {
+                    return None;
                 }
+                mantissa = mantissa * 10 + digit(c) as i64;
             }
-            b'.' if !seen_point => seen_point = true,
-            _ => return None,
+            fraction.len() as u8
         }
-    }
-    if !any_digit || (seen_point && scale == 0) {
-        return None;
-    }
+        Some(_) => return None,
+    };
     // |mantissa| / 10^scale < 10^15 (`money::within_input_range`); at most 18 digits, so any
     // scale from 3 up is within it.
     pub(super) const LIMIT: [i64; 3] = [

@@ -119,11 +119,20 @@ impl Interner {
 #[inline]
 pub(super) fn loaded_key(bytes: &[u8], at: usize, len: usize) -> Option<u128> {
     let word: [u8; 16] = bytes.get(at..at.checked_add(16)?)?.try_into().ok()?;
-    (len < 16).then(|| {
-        let mask = (1u128 << (len * 8)) - 1;
-        u128::from_le_bytes(word) & mask | (len as u128) << 120
-    })
+    let mask = *MASKS.get(len)?;
+    Some(u128::from_le_bytes(word) & mask | (len as u128) << 120)
 }
+
+/// `MASKS[n]`: the low `n` bytes of a u128 set (a table: no 128-bit shift on the hot path).
+static MASKS: [u128; 16] = {
+    let mut masks = [0u128; 16];
+    let mut n = 1;
+    while n < 16 {
+        masks[n] = (1u128 << (n * 8)) - 1;
+        n += 1;
+    }
+    masks
+};
 
 /// A text of up to 15 bytes as one number: its bytes, with the length in the top byte (so no two
 /// texts share a key, and no key is `u128::MAX`). Read with whole-word loads (no byte-wise copy to

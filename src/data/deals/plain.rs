@@ -28,7 +28,8 @@ enum Cell {
     /// The index of its column in [`Piece::values`].
     Decimal(usize),
     Date(usize),
-    Text(usize),
+    /// (Interned after the row's other cells, see [`FastPlan::texts`].)
+    Text,
 }
 
 /// The fast path's plan for one file: a cell per header field, and whether it must not be empty;
@@ -63,7 +64,7 @@ impl FastPlan {
             let cell = match ty {
                 ColumnType::Text => {
                     texts.push((*field, slot));
-                    Cell::Text(slot)
+                    Cell::Text
                 }
                 ColumnType::Decimal | ColumnType::Money => Cell::Decimal(slot),
                 ColumnType::Date => Cell::Date(slot),
@@ -200,30 +201,39 @@ impl Layout<'_> {
             if required && v.is_empty() {
                 return false;
             }
-            match (cell, piece.values.get_mut(cell_slot(cell))) {
-                (Cell::Id, _) if v.is_empty() => return false,
-                (Cell::Id, _) => id = (from, to),
-                (Cell::Rep, _) if v.is_empty() => rep = NO_OWNER,
-                (Cell::Rep, _) => match self.roster.find_bytes(v) {
+            match cell {
+                Cell::Id if v.is_empty() => return false,
+                Cell::Id => id = (from, to),
+                Cell::Rep if v.is_empty() => rep = NO_OWNER,
+                Cell::Rep => match self.roster.find_bytes(v) {
                     Some(r) => rep = r,
                     None => return false,
                 },
-                (Cell::Decimal(_), Some(PieceValues::Decimal(column))) => match v {
-                    [] => column.push(None),
-                    _ => match decimal_bytes(v) {
-                        Some((m, s)) => column.push_parts(m, s),
-                        None => return false,
-                    },
-                },
-                (Cell::Date(_), Some(PieceValues::Date(column))) => match v {
-                    [] => column.push(None),
-                    _ => match iso_date_bytes(days, v) {
-                        Some(d) => column.push(Some(d)),
-                        None => return false,
-                    },
-                },
-                (Cell::Text(_), _) => {}
-                _ => return false,
+                Cell::Decimal(slot) => {
+                    let Some(PieceValues::Decimal(column)) = piece.values.get_mut(slot) else {
+                        return false;
+                    };
+                    match v {
+                        [] => column.push(None),
+                        _ => match decimal_bytes(v) {
+                            Some((m, s)) => column.push_parts(m, s),
+                            None => return false,
+                        },
+                    }
+                }
+                Cell::Date(slot) => {
+                    let Some(PieceValues::Date(column)) = piece.values.get_mut(slot) else {
+                        return false;
+                    };
+                    match v {
+                        [] => column.push(None),
+                        _ => match iso_date_bytes(days, v) {
+                            Some(d) => column.push(Some(d)),
+                            None => return false,
+                        },
+                    }
+                }
+                Cell::Text => {}
             }
             from = to + 1;
         }
@@ -252,15 +262,6 @@ impl Layout<'_> {
 fn untrimmed(v: &[u8]) -> bool {
     let visible = |c: Option<&u8>| c.is_some_and(|c| (b'!'..=b'~').contains(c));
     v.is_empty() || (visible(v.first()) && visible(v.last()))
-}
-
-/// The column a cell's values go to (0 for the id and rep, which are not columns).
-#[inline]
-fn cell_slot(cell: Cell) -> usize {
-    match cell {
-        Cell::Id | Cell::Rep => 0,
-        Cell::Decimal(slot) | Cell::Date(slot) | Cell::Text(slot) => slot,
-    }
 }
 
 /// The piece's number and date columns cut back to its `kept` rows (what a record the fast path
