@@ -676,6 +676,8 @@ mod tests {
             "D1,R1,1,2026-01-02,won\r\n\r\n\nD2,R2,2.5,2026-01-03,won",
             // spaces and Unicode spaces around fields, an empty optional text, a long rep id
             " D1 , R1 ,\u{a0}7.25\u{3000},2026-01-02, \nD2,a-rep-id-longer-than-15-bytes,1,2026-01-02,ünïcode wön\n",
+            // spaces and tabs around dates, reps and amounts (which only the general path trims)
+            "D1,R1,1, 2026-01-02 ,won\nD2,\tR2,2.5,2026-01-03\t,x\nD3,R1 , 4 ,2026-01-04,y\n",
             // errors: width, empty id, unknown rep, bad amount, bad date, missing amount
             "D1,R1,1\nD2,R1,1,2026-01-02,won,extra\n,R1,1,2026-01-02,x\nD4,R9,1,2026-01-02,x\n\
              D5,R1,1.2.3,2026-01-02,x\nD6,R1,1,2026-13-02,x\nD7,R1,,2026-01-02,x\nD8,R1,1e3,2026-01-02,x\n",
