@@ -3,11 +3,12 @@
 //!
 //! Invariants: a record the fast path keeps is parsed exactly as [`Layout::record`] parses it (the
 //! same cells pushed, the same text codes); a record it does not keep at once (a width that is not
-//! the header's, an empty id, an unknown rep, a cell its fast parsers do not read) has what it
-//! pushed cut back and is read by [`Layout::record`] as before, so every diagnostic and set-aside
-//! row comes from the one general path. The fast path pushes, before it gives up, only a prefix of
-//! what the general path pushes for the same record, so cutting back leaves each column as the
-//! general path alone would (its compact layout included).
+//! the header's, an empty id, an unknown rep, a cell with space around it or that its fast parsers
+//! do not read) has what it pushed cut back and is read by the general path as before (the width
+//! check, then [`Layout::record`]), so every diagnostic and set-aside row comes from one place. A
+//! record's width is checked before any of its cells is pushed, and the fast path pushes, before
+//! it gives up, only a prefix of what [`Layout::record`] pushes for the same record, so cutting
+//! back leaves each column as the general path alone would (its compact layout included).
 
 use chrono::NaiveDate;
 
