@@ -109,9 +109,8 @@ impl Numbered {
         })
     }
 
-    #[inline]
-    fn find(&self, id: &str) -> Option<u32> {
-        let b = id.as_bytes();
+    #[inline(always)]
+    fn find(&self, b: &[u8]) -> Option<u32> {
         if b.len() != self.prefix.len() + self.width {
             return None;
         }
@@ -149,12 +148,26 @@ fn number(digits: &[u8]) -> Option<usize> {
 impl Roster {
     #[inline]
     pub fn find(&self, id: &str) -> Option<u32> {
-        if let Some(numbered) = &self.numbered {
-            return numbered.find(id);
+        self.find_bytes(id.as_bytes())
+    }
+
+    /// [`Self::find`] of an id's bytes (the deals reader's, once per deal).
+    #[inline(always)]
+    pub(crate) fn find_bytes(&self, id: &[u8]) -> Option<u32> {
+        match &self.numbered {
+            Some(numbered) => numbered.find(id),
+            None => self.find_hashed(id),
         }
-        match super::deals::pack(id) {
+    }
+
+    /// [`Self::find`] through the hash maps.
+    fn find_hashed(&self, id: &[u8]) -> Option<u32> {
+        match super::deals::pack_bytes(id) {
             Some(key) => self.short.get(&key).copied(),
-            None => self.index.get(id).copied(),
+            None => std::str::from_utf8(id)
+                .ok()
+                .and_then(|id| self.index.get(id))
+                .copied(),
         }
     }
 

@@ -10,7 +10,12 @@ use chrono::NaiveDate;
 /// `[-]digit[digits][.digits]`, the common shape, parsed without allocating into the (mantissa, scale) that
 /// `Decimals` stores; `None` for anything else, and for a value out of the input range.
 pub(super) fn fast_decimal(s: &str) -> Option<(i64, u8)> {
-    let b = s.as_bytes();
+    decimal_bytes(s.as_bytes())
+}
+
+/// [`fast_decimal`] of a field's bytes.
+#[inline(always)]
+pub(super) fn decimal_bytes(b: &[u8]) -> Option<(i64, u8)> {
     let (neg, digits) = match b.first() {
         Some(b'-') => (true, &b[1..]),
         _ => (false, b),
@@ -19,26 +24,27 @@ pub(super) fn fast_decimal(s: &str) -> Option<(i64, u8)> {
     if !digits.first().is_some_and(u8::is_ascii_digit) || digits.len() > 18 {
         return None;
     }
+    // The digits before the point, then (after a point) at least one digit: two tight loops.
+    let digit = |c: u8| c.wrapping_sub(b'0');
     let mut mantissa: i64 = 0;
-    let mut scale = 0u8;
-    let mut seen_point = false;
-    let mut any_digit = false;
-    for &c in digits {
-        match c {
-            b'0'..=b'9' => {
-                mantissa = mantissa * 10 + (c - b'0') as i64;
-                any_digit = true;
-                if seen_point {
-                    scale += 1;
+    let mut i = 0;
+    while let Some(&c) = digits.get(i).filter(|&&c| digit(c) < 10) {
+        mantissa = mantissa * 10 + digit(c) as i64;
+        i += 1;
+    }
+    let scale = match digits.get(i..) {
+        Some([]) | None => 0u8,
+        Some([b'.', fraction @ ..]) if !fraction.is_empty() => {
+            for &c in fraction {
+                if digit(c) >= 10 {
+                    return None;
                 }
+                mantissa = mantissa * 10 + digit(c) as i64;
             }
-            b'.' if !seen_point => seen_point = true,
-            _ => return None,
+            fraction.len() as u8
         }
-    }
-    if !any_digit || (seen_point && scale == 0) {
-        return None;
-    }
+        Some(_) => return None,
+    };
     // |mantissa| / 10^scale < 10^15 (`money::within_input_range`); at most 18 digits, so any
     // scale from 3 up is within it.
     pub(super) const LIMIT: [i64; 3] = [
@@ -53,7 +59,14 @@ pub(super) fn fast_decimal(s: &str) -> Option<(i64, u8)> {
 }
 
 pub(super) fn fast_iso_date(s: &str) -> Option<NaiveDate> {
-    let b: &[u8; 10] = s.as_bytes().try_into().ok()?;
+    iso_date_bytes(&DAYS, s.as_bytes())
+}
+
+/// [`fast_iso_date`] of a field's bytes, with [`DAYS`] at hand (`days` is `&DAYS`, dereferenced
+/// once by a caller that reads many dates).
+#[inline(always)]
+pub(super) fn iso_date_bytes(days: &[Option<NaiveDate>], s: &[u8]) -> Option<NaiveDate> {
+    let b: &[u8; 10] = s.try_into().ok()?;
     // `YYYY-MM-` as one word: xor-ing the pattern leaves digits as 0-9 and the dashes as 0.
     let word = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
     let day = u16::from_le_bytes([b[8], b[9]]) ^ 0x3030;
@@ -72,7 +85,10 @@ pub(super) fn fast_iso_date(s: &str) -> Option<NaiveDate> {
     // Dates of 1970-2099 from a table (chrono's constructor validates and packs each one); the
     // table holds `None` for days a month does not have, as the constructor would say.
     if (1970..2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d) {
-        return DAYS[(((y - 1970) * 12 + m - 1) * 31 + d - 1) as usize];
+        return days
+            .get((((y - 1970) * 12 + m - 1) * 31 + d - 1) as usize)
+            .copied()
+            .flatten();
     }
     NaiveDate::from_ymd_opt(y as i32, m, d)
 }

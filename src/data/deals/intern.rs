@@ -25,6 +25,13 @@ pub(super) struct Interner {
 /// Slots of [`Interner::recent`].
 const RECENT: usize = 64;
 
+/// The slot of [`Interner::recent`] for a key.
+#[inline(always)]
+fn recent_slot(key: u128) -> usize {
+    let hash = ((key as u64) ^ (key >> 64) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (hash >> (64 - RECENT.trailing_zeros())) as usize
+}
+
 /// How many dictionary entries are scanned before the hash map is asked.
 pub(super) const SCAN: usize = 8;
 
@@ -39,6 +46,19 @@ impl Interner {
         self.recent.fill((u128::MAX, 0));
     }
 
+    /// Push the code of the value whose [`loaded_key`] is `key` when it was seen recently (one
+    /// hash and one compare: the usual case); `false` (nothing pushed) when not.
+    #[inline(always)]
+    pub(super) fn push_recent(&mut self, key: u128) -> bool {
+        let Some(&(recent, code)) = self.recent.get(recent_slot(key)) else {
+            return false;
+        };
+        if recent == key {
+            self.codes.push(code);
+        }
+        recent == key
+    }
+
     /// [`Self::push`] of the value `v` whose [`loaded_key`] is `key`: the code of a value seen
     /// recently is found with one hash and one compare (the usual case: a column of a few values,
     /// in any order), the others as `push` finds them.
@@ -47,8 +67,7 @@ impl Interner {
         if self.recent.is_empty() {
             self.recent = vec![(u128::MAX, 0); RECENT];
         }
-        let hash = ((key as u64) ^ (key >> 64) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let slot = (hash >> (64 - RECENT.trailing_zeros())) as usize;
+        let slot = recent_slot(key);
         if self.recent[slot].0 == key {
             self.codes.push(self.recent[slot].1);
             return;
@@ -100,18 +119,32 @@ impl Interner {
 #[inline]
 pub(super) fn loaded_key(bytes: &[u8], at: usize, len: usize) -> Option<u128> {
     let word: [u8; 16] = bytes.get(at..at.checked_add(16)?)?.try_into().ok()?;
-    (len < 16).then(|| {
-        let mask = (1u128 << (len * 8)) - 1;
-        u128::from_le_bytes(word) & mask | (len as u128) << 120
-    })
+    let mask = *MASKS.get(len)?;
+    Some(u128::from_le_bytes(word) & mask | (len as u128) << 120)
 }
+
+/// `MASKS[n]`: the low `n` bytes of a u128 set (a table: no 128-bit shift on the hot path).
+static MASKS: [u128; 16] = {
+    let mut masks = [0u128; 16];
+    let mut n = 1;
+    while n < 16 {
+        masks[n] = (1u128 << (n * 8)) - 1;
+        n += 1;
+    }
+    masks
+};
 
 /// A text of up to 15 bytes as one number: its bytes, with the length in the top byte (so no two
 /// texts share a key, and no key is `u128::MAX`). Read with whole-word loads (no byte-wise copy to
 /// the stack, which would stall the load that reads it back).
 #[inline]
 pub(crate) fn pack(v: &str) -> Option<u128> {
-    let b = v.as_bytes();
+    pack_bytes(v.as_bytes())
+}
+
+/// [`pack`] of a text's bytes.
+#[inline]
+pub(crate) fn pack_bytes(b: &[u8]) -> Option<u128> {
     let n = b.len();
     let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
     let half = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as u64;

@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use super::blocks::{plain_text, BlockScan};
 use super::fields::{fast_decimal, fast_iso_date, trim};
 use super::intern::{loaded_key, Interner};
+use super::plain::FastPlan;
 use super::table::{Decimals, NO_OWNER, UNREADABLE_CURRENCY};
 use crate::data::quotes::StrayQuote;
 use crate::data::{parse_date, ColumnType, Roster};
@@ -33,6 +34,9 @@ pub(super) struct Layout<'a> {
     pub(super) iso_dates: bool,
     pub(super) number_format: &'a NumberFormat,
     pub(super) roster: &'a Roster,
+    /// The fast path's plan for quote-free pieces (see `plain.rs`), `None` when it has none; set
+    /// by [`Layout::with_plan`].
+    pub(super) plan: Option<FastPlan>,
 }
 
 /// Values of one column in a piece of the file, with the piece's own text dictionary.
@@ -138,6 +142,12 @@ impl PiecePool {
 pub(super) type FieldList<'a> = smallvec::SmallVec<[&'a str; 24]>;
 
 impl Layout<'_> {
+    /// The layout with its fast path's plan prepared.
+    pub(super) fn with_plan(mut self) -> Self {
+        self.plan = FastPlan::of(&self);
+        self
+    }
+
     /// Parse a piece of the file, its lines counted from 0 at its first byte; `rows` is about how
     /// many records it has, to size its columns once; `block` says what its block is known not to
     /// have.
@@ -236,6 +246,9 @@ impl Layout<'_> {
     /// carriage returns only before newlines: split with memchr, as the csv crate would read it.
     /// Its newlines are counted on the way.
     pub(super) fn parse_plain(&self, text: &str, piece: &mut Piece) {
+        if let Some(plan) = &self.plan {
+            return self.parse_plain_fast(plan, text, piece);
+        }
         let bytes = text.as_bytes();
         let mut fields: FieldList = FieldList::new();
         // Where the current record and field start.
@@ -538,7 +551,9 @@ mod tests {
             iso_dates: true,
             number_format,
             roster,
+            plan: None,
         }
+        .with_plan()
     }
 
     /// What a parse produced, in a comparable form.
@@ -637,13 +652,32 @@ mod tests {
     fn plain_pieces_parse_as_the_csv_crate_reads_them() {
         let roster = Roster::from_ids(&["R1", "R2", "a-rep-id-longer-than-15-bytes"]);
         let number_format = NumberFormat::default();
-        let layout = test_layout(&roster, &number_format);
+        let fast = test_layout(&roster, &number_format);
+        assert!(fast.plan.is_some());
+        let general = Layout {
+            plan: None,
+            ..test_layout(&roster, &number_format)
+        };
+        for layout in [&fast, &general] {
+            plain_texts_parse_as_the_csv_crate_reads_them(layout);
+        }
+        // what the splitter must leave to the csv crate
+        assert!(plain_text(b"a,\"b\",c\n", BlockScan::UNKNOWN).is_none());
+        assert!(plain_text(b"a,b\rc,d\n", BlockScan::UNKNOWN).is_none());
+        assert!(plain_text(b"a,b\xff\n", BlockScan::UNKNOWN).is_none());
+        assert!(plain_text(b"a,b\r\n", BlockScan::UNKNOWN).is_some());
+    }
+
+    /// Each text, and many random ones, parsed by `layout`'s plain path and by the csv crate.
+    fn plain_texts_parse_as_the_csv_crate_reads_them(layout: &Layout) {
         let texts = [
             "D1,R1,10.50,2026-01-02,won\nD2,R2,-3,2026-02-03,lost\n",
             // CRLF, blank lines (skipped but counted), no newline at the end
             "D1,R1,1,2026-01-02,won\r\n\r\n\nD2,R2,2.5,2026-01-03,won",
             // spaces and Unicode spaces around fields, an empty optional text, a long rep id
             " D1 , R1 ,\u{a0}7.25\u{3000},2026-01-02, \nD2,a-rep-id-longer-than-15-bytes,1,2026-01-02,ünïcode wön\n",
+            // spaces and tabs around dates, reps and amounts (which only the general path trims)
+            "D1,R1,1, 2026-01-02 ,won\nD2,\tR2,2.5,2026-01-03\t,x\nD3,R1 , 4 ,2026-01-04,y\n",
             // errors: width, empty id, unknown rep, bad amount, bad date, missing amount
             "D1,R1,1\nD2,R1,1,2026-01-02,won,extra\n,R1,1,2026-01-02,x\nD4,R9,1,2026-01-02,x\n\
              D5,R1,1.2.3,2026-01-02,x\nD6,R1,1,2026-13-02,x\nD7,R1,,2026-01-02,x\nD8,R1,1e3,2026-01-02,x\n",
@@ -703,10 +737,5 @@ mod tests {
             layout.parse_csv(text.as_bytes(), &mut b);
             assert_eq!(summary(&a), summary(&b), "{text:?}");
         }
-        // what the splitter must leave to the csv crate
-        assert!(plain_text(b"a,\"b\",c\n", BlockScan::UNKNOWN).is_none());
-        assert!(plain_text(b"a,b\rc,d\n", BlockScan::UNKNOWN).is_none());
-        assert!(plain_text(b"a,b\xff\n", BlockScan::UNKNOWN).is_none());
-        assert!(plain_text(b"a,b\r\n", BlockScan::UNKNOWN).is_some());
     }
 }

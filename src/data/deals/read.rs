@@ -126,7 +126,9 @@ pub(super) fn read_deals_in_blocks(
         iso_dates: spec.date_format.starts_with_iso(),
         number_format: &spec.number_format,
         roster,
-    };
+        plan: None,
+    }
+    .with_plan();
 
     let table = DealTable {
         file: file.clone(),

@@ -99,7 +99,7 @@ impl Decimals {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn push_parts(&mut self, mantissa: i64, scale: u8) {
         if self.len == 0 {
             self.uniform = scale;
