@@ -12,8 +12,8 @@ use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use super::csv_out::Fields;
 use super::format::{grouped, term_row};
+use crate::csv_cell::RawFields;
 use crate::insights::{Insights, Metric, Unit};
 
 /// Places of a value in CSV and JSON.
@@ -21,10 +21,14 @@ pub const VALUE_PLACES: u32 = 10;
 
 /// A value for machines: exact, rounded to [`VALUE_PLACES`], without trailing zeros.
 pub fn machine(value: Decimal) -> String {
+    machine_value(value).to_string()
+}
+
+/// [`machine`]'s value before it is written.
+fn machine_value(value: Decimal) -> Decimal {
     value
         .round_dp_with_strategy(VALUE_PLACES, RoundingStrategy::MidpointAwayFromZero)
         .normalize()
-        .to_string()
 }
 
 /// A value for people: percentages with one decimal, money with two, days and hours with one.
@@ -290,8 +294,10 @@ fn plain_table(
     Ok(true)
 }
 
-pub fn render_csv(insights: &Insights, out: impl Write) -> anyhow::Result<()> {
-    let mut f = Fields::new(csv::Writer::from_writer(out));
+pub fn render_csv(insights: &Insights, mut out: impl Write) -> anyhow::Result<()> {
+    use std::fmt::Write as _;
+    let mut bytes = Vec::with_capacity(64 * (insights.rows.len() + 1));
+    let mut f = RawFields::new(&mut bytes);
     let mut header: Vec<&str> = insights.by.iter().map(String::as_str).collect();
     header.extend([
         "metric",
@@ -308,20 +314,25 @@ pub fn render_csv(insights: &Insights, out: impl Write) -> anyhow::Result<()> {
         }
         f.text(&m.metric)?;
         f.text(unit_name(m.unit))?;
-        for v in [
-            m.value.map(machine),
-            m.numerator.map(|d| d.normalize().to_string()),
-            m.denominator.map(|d| d.normalize().to_string()),
-        ] {
+        let numbers = [
+            m.value.map(machine_value),
+            m.numerator.map(|d| d.normalize()),
+            m.denominator.map(|d| d.normalize()),
+        ];
+        for v in numbers {
             match v {
-                Some(v) => f.text(&v)?,
+                Some(v) => {
+                    f.with(|s| {
+                        let _ = write!(s, "{v}");
+                    })?;
+                }
                 None => f.empty()?,
             }
         }
         f.text(m.reason.as_deref().unwrap_or(""))?;
         f.end()?;
     }
-    f.into_inner()?;
+    out.write_all(&bytes)?;
     Ok(())
 }
 
