@@ -81,6 +81,7 @@ pub fn run(global: &Global, args: &AmortizeArgs) -> anyhow::Result<i32> {
         let settings = Settings {
             period: year,
             credits: false,
+            reconcile: true,
             lines: true,
             lenient: global.lenient,
         };

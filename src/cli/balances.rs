@@ -25,6 +25,7 @@ pub fn run(global: &Global, args: &BalancesArgs) -> anyhow::Result<i32> {
     let settings = Settings {
         period,
         credits: false,
+        reconcile: true,
         lines: false,
         lenient: global.lenient,
     };

@@ -43,6 +43,7 @@ pub fn run(global: &Global, args: &CapacityArgs) -> anyhow::Result<i32> {
         period: last_year,
         lines: false,
         credits: false,
+        reconcile: true,
         lenient: global.lenient,
     };
     let run = crate::engine::compute_run(&inputs, settings).map_err(|e| {

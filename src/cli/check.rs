@@ -32,6 +32,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<i32> {
                 period,
                 lines: false,
                 credits: false,
+                reconcile: true,
                 lenient: global.lenient,
             },
         )?;

@@ -68,6 +68,7 @@ pub fn run(global: &Global, args: &EstimateArgs) -> anyhow::Result<i32> {
         period,
         lines: false,
         credits: false,
+        reconcile: true,
         lenient: global.lenient,
     };
     let defaults = Defaults {

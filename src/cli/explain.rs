@@ -43,6 +43,7 @@ pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<i32> {
     let settings = Settings {
         period,
         credits: true,
+        reconcile: true,
         lines: true,
         lenient: global.lenient,
     };

@@ -24,6 +24,7 @@ pub fn run(global: &Global, args: &ForecastArgs) -> anyhow::Result<i32> {
         period,
         lines: false,
         credits: false,
+        reconcile: true,
         lenient: global.lenient,
     };
     let f = forecast(&mut inputs, &payments, settings, &ws.forecast)?;

@@ -74,6 +74,8 @@ pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
         credits: past_as_of.is_some() && !snapshots.is_empty(),
         lines: false,
         lenient: global.lenient,
+        // Insights print no reconciliation.
+        reconcile: false,
     };
     let sources = Sources {
         inputs: &inputs,

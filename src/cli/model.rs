@@ -71,6 +71,7 @@ pub fn run(global: &Global, args: &ModelArgs) -> anyhow::Result<i32> {
         period,
         lines: false,
         credits: false,
+        reconcile: true,
         lenient: global.lenient,
     };
     let m = model(&mut inputs, settings, &ws.currency, proposals, &assign)?;

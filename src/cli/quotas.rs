@@ -129,6 +129,7 @@ fn last_year_run(
         period,
         lines: false,
         credits: false,
+        reconcile: true,
         lenient: global.lenient,
     };
     match crate::engine::compute_run(inputs, settings) {

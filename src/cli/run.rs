@@ -88,6 +88,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     let settings = Settings {
         period,
         credits: false,
+        reconcile: true,
         lines: false,
         lenient: global.lenient,
     };

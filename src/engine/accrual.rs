@@ -67,6 +67,7 @@ pub fn accruals(
             period,
             lines: false,
             credits: false,
+            reconcile: true,
             lenient,
         },
     );

@@ -58,6 +58,10 @@ pub struct Settings {
     /// Deals that cannot be credited (no FX rate, empty value) go to the exceptions instead of
     /// stopping the run.
     pub lenient: bool,
+    /// Tally every row of the deals file by status and currency, with the reason of each row no
+    /// measure selects ([`RunResult::reconciliation`]: reconciliation.csv, the run's guards and
+    /// summary line); a command that prints none of it (insights) skips that pass over the deals.
+    pub reconcile: bool,
 }
 
 /// An internal inconsistency: a bug, never a user error.
@@ -258,7 +262,10 @@ impl Tracer<'_> {
         } else {
             Vec::new()
         };
-        let mut reconciliation = reconcile(inputs, &outcomes_by_row, &reasons, status);
+        let mut reconciliation = match settings.reconcile {
+            true => reconcile(inputs, &outcomes_by_row, &reasons, status),
+            false => Reconciliation::default(),
+        };
         let (shares, warnings) =
             leavers::shares_after_leaving(inputs, settings.period, &outcomes_by_row);
         reconciliation.shares_not_credited = shares;

@@ -16,6 +16,7 @@ pub fn settings(period: Period, lenient: bool) -> Settings {
     Settings {
         period,
         credits: false,
+        reconcile: true,
         lines: false,
         lenient,
     }

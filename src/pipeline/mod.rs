@@ -237,6 +237,7 @@ impl Payments {
         let lead_settings = Settings {
             lines: inputs.plans.iter().any(crate::engine::payment::needs_lines),
             credits: false,
+            reconcile: true,
             ..settings
         };
         for &lead in periods {

@@ -104,6 +104,7 @@ fn settled(ws: &Workspace, inputs: &Inputs, payments: &Payments, label: &str) ->
     let settings = Settings {
         period: period(ws, label),
         credits: false,
+        reconcile: true,
         lines: true,
         lenient: false,
     };

@@ -89,6 +89,7 @@ pub fn full_pass(dir: &Path, lenient: bool) {
         period,
         lines: true,
         credits: true,
+        reconcile: true,
         lenient,
     };
     let Ok(run) = compute_run(&inputs, settings) else {
@@ -157,6 +158,7 @@ fn settle_against_a_close(ws: &payout::workspace::Workspace, lenient: bool) {
         period,
         lines: true,
         credits: true,
+        reconcile: true,
         lenient,
     };
     let Ok(run) = payments.compute(&inputs, settings) else {
