@@ -327,15 +327,9 @@ const CSV_PART: usize = 4096;
 
 /// `payouts.csv` (also `--format csv` on stdout), written a batch of parts at a time.
 pub fn render_csv(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
-    use rayon::prelude::*;
     let batch = CSV_PART * rayon::current_num_threads().max(1) * 2;
     for (b, rows) in rows.chunks(batch).enumerate() {
-        let parts = rows
-            .par_chunks(CSV_PART)
-            .enumerate()
-            .map(|(i, part)| csv_part(part, b == 0 && i == 0))
-            .collect::<anyhow::Result<Vec<Vec<u8>>>>()?;
-        for part in parts {
+        for part in parts(rows, b == 0)? {
             out.write_all(&part)?;
         }
     }
@@ -349,13 +343,19 @@ pub fn render_csv(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
 /// [`render_csv`]'s bytes as parts to be written in order (the header in the first): the whole
 /// summary held once, for payouts.csv and stdout both, without the copies of a growing buffer.
 pub fn csv_parts(rows: &[Row]) -> anyhow::Result<Vec<Vec<u8>>> {
-    use rayon::prelude::*;
-    if rows.is_empty() {
-        return Ok(vec![csv_part(rows, true)?]);
+    match rows.is_empty() {
+        true => Ok(vec![csv_part(rows, true)?]),
+        false => parts(rows, true),
     }
+}
+
+/// `rows` rendered a part of [`CSV_PART`] rows at a time, in parallel, the first part after the
+/// header when `header`.
+fn parts(rows: &[Row], header: bool) -> anyhow::Result<Vec<Vec<u8>>> {
+    use rayon::prelude::*;
     rows.par_chunks(CSV_PART)
         .enumerate()
-        .map(|(i, part)| csv_part(part, i == 0))
+        .map(|(i, part)| csv_part(part, header && i == 0))
         .collect()
 }
 
