@@ -125,6 +125,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
             (None, None)
         }
     };
+    timer.lap("check invariants");
     // The payroll file (a `[payroll]` section) before anything is printed: a roster column it
     // names and the file lacks stops the run here.
     let payroll = match &args.out {
@@ -134,7 +135,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     let rows = summary::rows(&inputs, &result);
     let pay = report::pay::conversions(&ws, &inputs, &result, &rows)?;
     let prewritten = streamed.and_then(|s| s.finish(&rows, &pay));
-    timer.lap("check invariants");
+    timer.lap("order the rows");
     // payouts.csv, rendered once: the folder's file and, with `--format csv`, the summary on stdout.
     let payouts_csv = match &args.out {
         Some(_) => Some(summary::csv_parts(&rows)?),

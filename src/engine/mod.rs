@@ -298,20 +298,25 @@ impl Tracer<'_> {
 type TallyKey = (Outcome, u32, u32);
 type Tallies = rustc_hash::FxHashMap<TallyKey, (usize, Tally)>;
 
-/// Rows `0..rows` tallied by `key` (reason numbers below `codes.0`, currency codes below `codes.1`):
-/// per key, its first row, its row count and the sum of its rows' `amount`s, turned into a decimal
-/// by `finish` (the amounts may be raw mantissas of one scale, summed as integers). In a dense table
-/// per worker when the codes are few (the usual case), else in hash maps; the same answer either
-/// way, whatever the threads.
-fn tally_rows<A>(
+/// Rows of a tally walked at a time by one worker (their owners read as a run).
+const TALLY_CHUNK: usize = 1 << 16;
+
+/// Rows `0..rows` tallied by `key(row, owner)` (`owners(rows)`: the owners of a range of rows;
+/// reason numbers below `codes.0`, currency codes below `codes.1`): per key, its first row, its row
+/// count and the sum of its rows' `amount`s, turned into a decimal by `finish` (the amounts may be
+/// raw mantissas of one scale, summed as integers). In a dense table per worker when the codes are
+/// few (the usual case), else in hash maps; the same answer either way, whatever the threads.
+fn tally_rows<A, O>(
     rows: usize,
+    owners: impl Fn(std::ops::Range<usize>) -> O + Sync,
     (stages, currencies): (usize, usize),
-    key: impl Fn(usize) -> TallyKey + Sync,
+    key: impl Fn(usize, u32) -> TallyKey + Sync,
     amount: impl Fn(usize) -> A + Sync,
     finish: impl Fn(A) -> Decimal,
 ) -> Tallies
 where
     A: Copy + Default + std::ops::AddAssign + Send,
+    O: Iterator<Item = u32>,
 {
     type Partial<A> = rustc_hash::FxHashMap<TallyKey, (usize, u64, A)>;
     let merge = |mut a: Partial<A>, b: Partial<A>| {
@@ -323,36 +328,46 @@ where
         }
         a
     };
+    let chunks = (0..rows.div_ceil(TALLY_CHUNK)).into_par_iter();
+    // Chunk `c`'s rows, each with its owner.
+    let chunk = |c: usize| {
+        let first = c * TALLY_CHUNK;
+        let rows = first..rows.min(first + TALLY_CHUNK);
+        rows.clone().zip(owners(rows))
+    };
+    let owner = |row: usize| owners(row..row + 1).next().unwrap_or(NO_OWNER);
     let slots = 8 * stages * currencies;
     let partial: Partial<A> = if slots > 1 << 16 {
-        (0..rows)
-            .into_par_iter()
-            .fold(Partial::default, |mut acc, row| {
-                let e = acc.entry(key(row)).or_insert((row, 0, A::default()));
-                e.1 += 1;
-                e.2 += amount(row);
+        chunks
+            .fold(Partial::default, |mut acc, c| {
+                for (row, owner) in chunk(c) {
+                    let e = acc.entry(key(row, owner)).or_insert((row, 0, A::default()));
+                    e.1 += 1;
+                    e.2 += amount(row);
+                }
                 acc
             })
             .reduce(Partial::default, merge)
     } else {
         let index =
             |(o, s, c): TallyKey| (o as usize * stages + s as usize) * currencies + c as usize;
-        (0..rows)
-            .into_par_iter()
+        chunks
             .fold(
                 || vec![(usize::MAX, 0u64, A::default()); slots],
-                |mut acc, row| {
-                    let slot = &mut acc[index(key(row))];
-                    slot.0 = slot.0.min(row);
-                    slot.1 += 1;
-                    slot.2 += amount(row);
+                |mut acc, c| {
+                    for (row, owner) in chunk(c) {
+                        let slot = &mut acc[index(key(row, owner))];
+                        slot.0 = slot.0.min(row);
+                        slot.1 += 1;
+                        slot.2 += amount(row);
+                    }
                     acc
                 },
             )
             .map(|acc| -> Partial<A> {
                 acc.into_iter()
                     .filter(|&(_, n, _)| n > 0)
-                    .map(|(row, n, sum)| (key(row), (row, n, sum)))
+                    .map(|(row, n, sum)| (key(row, owner(row)), (row, n, sum)))
                     .collect()
             })
             .reduce(Partial::default, merge)
@@ -383,26 +398,35 @@ fn reconcile(
         Some(crate::data::ColumnValues::Text { dict, .. }) => dict.len().max(1),
         _ => 1,
     };
-    let key = |row: usize| {
+    let key = |row: usize, owner: u32| {
         let o = outcomes[row];
         let reason = match o {
-            Outcome::Filtered => reasons.code(row),
-            Outcome::NotCredited => (deals.owner(row) == NO_OWNER) as u32,
+            Outcome::Filtered => reasons.code(row, owner),
+            Outcome::NotCredited => (owner == NO_OWNER) as u32,
             _ => 0,
         };
         (o, reason, deals.currency_code(row))
     };
     let codes = (reasons.count().max(2), codes(deals.currency));
+    let owners = |rows| deals.owners_of(rows);
     // Amounts of one scale in 32 bits (the usual money column) are summed as integers.
     let tallies = match deals.columns[deals.amount].values.narrow_uniform() {
         Some((mantissas, scale)) => tally_rows(
-            outcomes.len(),
+            deals.len(),
+            owners,
             codes,
             key,
             |row| mantissas[row] as i128,
             |sum| Decimal::from_i128_with_scale(sum, scale),
         ),
-        None => tally_rows(outcomes.len(), codes, key, |row| deals.amount(row), |d| d),
+        None => tally_rows(
+            deals.len(),
+            owners,
+            codes,
+            key,
+            |row| deals.amount(row),
+            |d| d,
+        ),
     };
     let mut rec = Reconciliation::default();
     // Rows not loaded are input rows too: the file's every row is counted once.
@@ -529,7 +553,8 @@ mod tests {
     fn dense_and_hashed_tallies_agree() {
         // 10,000 rows: outcome = row mod 8, stage code = 7·row mod 5, currency code = row mod 3,
         // amount = ((13·row) mod 1000 − 300) cents.
-        let key = |row: usize| {
+        let owners = |rows: std::ops::Range<usize>| rows.map(|_| NO_OWNER);
+        let key = |row: usize, _| {
             (
                 Outcome::from_u8((row % 8) as u8),
                 (row * 7 % 5) as u32,
@@ -537,15 +562,18 @@ mod tests {
             )
         };
         let amount = |row: usize| Decimal::new((row * 13 % 1000) as i64 - 300, 2);
-        let dense = tally_rows(10_000, (5, 3), key, amount, |d| d);
+        let dense = tally_rows(10_000, owners, (5, 3), key, amount, |d| d);
         // 8 × 100,000 stage codes is past the dense table's size: hash maps.
-        let hashed = tally_rows(10_000, (100_000, 1), key, amount, |d| d);
+        let hashed = tally_rows(10_000, owners, (100_000, 1), key, amount, |d| d);
         assert_eq!(dense, hashed);
         // the same amounts as raw mantissas (cents), summed as integers
         let raw = |row: usize| (row * 13 % 1000) as i128 - 300;
         let cents = |sum| Decimal::from_i128_with_scale(sum, 2);
-        assert_eq!(tally_rows(10_000, (5, 3), key, raw, cents), dense);
-        assert_eq!(tally_rows(10_000, (100_000, 1), key, raw, cents), dense);
+        assert_eq!(tally_rows(10_000, owners, (5, 3), key, raw, cents), dense);
+        assert_eq!(
+            tally_rows(10_000, owners, (100_000, 1), key, raw, cents),
+            dense
+        );
         assert_eq!(dense.len(), 8 * 5 * 3);
         // (not credited, stage 0, currency 0): rows ≡ 0 mod 8, 5 and 3, i.e. row = 120k, k = 0..83:
         // 84 rows. 13·120k mod 1000 = 560k mod 1000 = 40·(14k mod 25); over 25 consecutive k that

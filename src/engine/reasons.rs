@@ -69,9 +69,9 @@ impl<'a> FilterReasons<'a> {
         self.count as usize
     }
 
-    /// The reason number of a row no measure selected (0: none found).
-    pub fn code(&self, row: usize) -> u32 {
-        match self.failing(row) {
+    /// The reason number of a row of `owner` no measure selected (0: none found).
+    pub fn code(&self, row: usize, owner: u32) -> u32 {
+        match self.failing_of(row, owner) {
             Some((p, m, c)) => self.base[p][m][c] + self.value_code(p, m, c, row),
             None => 0,
         }
@@ -108,8 +108,13 @@ impl<'a> FilterReasons<'a> {
     /// (plan, measure, condition) of the first condition the row fails, of the first measure of its
     /// owner's plan on its close date that does not select it.
     fn failing(&self, row: usize) -> Option<(usize, usize, usize)> {
+        let deals = &self.inputs.deals;
+        self.failing_of(row, (row < deals.len()).then(|| deals.owner(row))?)
+    }
+
+    /// [`Self::failing`] of a row whose owner is `rep`.
+    fn failing_of(&self, row: usize, rep: u32) -> Option<(usize, usize, usize)> {
         let inputs = self.inputs;
-        let rep = (row < inputs.deals.len()).then(|| inputs.deals.owner(row))?;
         let p = match *self.plan_of.get(rep as usize)? {
             NO_PLAN => return None,
             ASSIGNED => {

@@ -6,6 +6,7 @@
 use std::io::Write;
 
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -56,7 +57,7 @@ impl Row<'_> {
 
 /// The rows of the run (payout periods inside the requested period only), in output order.
 pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
-    // Rep ids are unique: with the reps ranked by id once, the rows sort on integers.
+    // Rep ids are unique: with the reps ranked by id once, the results sort on integers.
     let mut reps: Vec<u32> = run.reps.iter().map(|r| r.rep).collect();
     reps.sort_unstable();
     reps.dedup();
@@ -65,12 +66,31 @@ pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
     for (i, &r) in reps.iter().enumerate() {
         rank[r as usize] = i as u32;
     }
-    let mut rows = unsorted_rows(inputs, &run.reps, &|p| run.payment.closed.contains_key(&p));
-    // The place in the run last: keys are distinct, so no stable sort's buffer is needed.
-    rayon::slice::ParallelSliceMut::par_sort_unstable_by_key(&mut rows[..], |row| {
-        row_key(rank[run.reps[row.at[0]].rep as usize], row)
-    });
-    rows
+    // The results by rep in id order, a rep's in run order (stable); then each rep's rows made
+    // and sorted apart, in parallel (a large run has a row per rep, component and month).
+    let mut order: Vec<usize> = (0..run.reps.len()).collect();
+    order.sort_by_key(|&i| rank[run.reps[i].rep as usize]);
+    let closed = |p| run.payment.closed.contains_key(&p);
+    let by_rep: Vec<&[usize]> = order
+        .chunk_by(|&a, &b| run.reps[a].rep == run.reps[b].rep)
+        .collect();
+    let parts: Vec<Vec<Row>> = by_rep
+        .par_chunks(256)
+        .map(|reps| {
+            let mut rows = Vec::new();
+            for results in reps {
+                let first = rows.len();
+                for &i in *results {
+                    push_rows(inputs, i, &run.reps[i], &closed, &mut rows);
+                }
+                rows[first..].sort_unstable_by_key(|row| row_key(0, row));
+            }
+            rows
+        })
+        .collect();
+    let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    parts.into_iter().for_each(|mut part| all.append(&mut part));
+    all
 }
 
 /// The rows of some reps' results (`results`: every result of each rep, the reps in rep id order,
@@ -85,7 +105,10 @@ pub fn rows_of<'a>(inputs: &'a Inputs, results: &'a [RepResult]) -> Vec<Row<'a>>
         }
         rank.push(reps);
     }
-    let mut rows = unsorted_rows(inputs, results, &|_| false);
+    let mut rows = Vec::new();
+    for (i, r) in results.iter().enumerate() {
+        push_rows(inputs, i, r, &|_| false, &mut rows);
+    }
     rows.sort_unstable_by_key(|row| row_key(rank[row.at[0]], row));
     rows
 }
@@ -112,43 +135,35 @@ fn row_key(
     )
 }
 
-/// A row per result's payout period inside the requested period, in the order of `results`
-/// (`closed`: whether a payout period is closed in the ledger).
-fn unsorted_rows<'a>(
+/// A row per payout period inside the requested period of result `r`, the run's `i`th, pushed
+/// onto `rows` (`closed`: whether a payout period is closed in the ledger).
+fn push_rows<'a>(
     inputs: &'a Inputs,
-    results: &'a [RepResult],
+    i: usize,
+    r: &'a RepResult,
     closed: &dyn Fn(Period) -> bool,
-) -> Vec<Row<'a>> {
-    // Sized once, and sorted in place (a large run has a row per rep, component and month).
-    let count = results
-        .iter()
-        .flat_map(|r| &r.components)
-        .map(|c| c.periods.iter().filter(|p| p.in_run).count())
-        .sum();
-    let mut rows = Vec::with_capacity(count);
-    for (i, r) in results.iter().enumerate() {
-        let rep = inputs.roster.get(r.rep);
-        let plan = &inputs.plans[r.plan];
-        for (j, c) in r.components.iter().enumerate() {
-            let component = &plan.components[c.component];
-            let money_measure = matches!(component.kind, ComponentKind::PlanCap(_))
-                || super::format::measure_is_money(inputs, plan, component);
-            for (k, p) in c.periods.iter().enumerate().filter(|(_, p)| p.in_run) {
-                rows.push(Row {
-                    at: [i, j, k],
-                    rep_id: &rep.id,
-                    rep_name: &rep.name,
-                    plan,
-                    component,
-                    result: p,
-                    assignment: r.assignment,
-                    money_measure,
-                    closed: closed(p.payout_period),
-                });
-            }
+    rows: &mut Vec<Row<'a>>,
+) {
+    let rep = inputs.roster.get(r.rep);
+    let plan = &inputs.plans[r.plan];
+    for (j, c) in r.components.iter().enumerate() {
+        let component = &plan.components[c.component];
+        let money_measure = matches!(component.kind, ComponentKind::PlanCap(_))
+            || super::format::measure_is_money(inputs, plan, component);
+        for (k, p) in c.periods.iter().enumerate().filter(|(_, p)| p.in_run) {
+            rows.push(Row {
+                at: [i, j, k],
+                rep_id: &rep.id,
+                rep_name: &rep.name,
+                plan,
+                component,
+                result: p,
+                assignment: r.assignment,
+                money_measure,
+                closed: closed(p.payout_period),
+            });
         }
     }
-    rows
 }
 
 /// A row of `--format json`, text as it is (formula neutralisation is for CSV cells).
