@@ -39,49 +39,82 @@ pub(super) enum FileRows {
 
 impl FileRows {
     /// The places `places` coded by blocks (in parallel, block by block).
+    #[cfg(test)]
     pub(super) fn code(places: &[u32]) -> FileRows {
+        FileRows::code_with(places.len(), |first, out| {
+            out.copy_from_slice(&places[first..first + out.len()]);
+        })
+    }
+
+    /// The places of `rows` rows coded by blocks, `fill(first, out)` writing the places of rows
+    /// `first..first + out.len()` into `out` (twice each: once to size the blocks, once to code
+    /// them), a run of blocks at a time in parallel: the places need not be held all at once.
+    pub(super) fn code_with(rows: usize, fill: impl Fn(usize, &mut [u32]) + Sync) -> FileRows {
         use rayon::prelude::*;
-        let widths: Vec<(u32, u32)> = places
-            .par_chunks(BLOCK)
-            .map(|chunk| {
-                let (lo, hi) = chunk
-                    .iter()
-                    .fold((u32::MAX, 0), |(lo, hi), &p| (lo.min(p), hi.max(p)));
-                (lo, 32 - (hi - lo).leading_zeros())
+        const RUN: usize = BLOCK << 10;
+        let runs = rows.div_ceil(RUN);
+        let run = |i: usize| i * RUN..rows.min((i + 1) * RUN);
+        let widths: Vec<(u32, u32)> = (0..runs)
+            .into_par_iter()
+            .map_init(Vec::new, |places, i| {
+                places.resize(run(i).len(), 0);
+                fill(run(i).start, places);
+                places
+                    .chunks(BLOCK)
+                    .map(|chunk| {
+                        let (lo, hi) = chunk
+                            .iter()
+                            .fold((u32::MAX, 0), |(lo, hi), &p| (lo.min(p), hi.max(p)));
+                        (lo, 32 - (hi - lo).leading_zeros())
+                    })
+                    .collect::<Vec<_>>()
             })
+            .flatten_iter()
             .collect();
         let mut blocks = Vec::with_capacity(widths.len());
         let mut word = 0u64;
-        for (chunk, &(base, width)) in places.chunks(BLOCK).zip(&widths) {
+        for (i, &(base, width)) in widths.iter().enumerate() {
             blocks.push(Block {
                 base,
                 word: word as u32,
                 width,
             });
-            word += (chunk.len() as u64 * width as u64).div_ceil(64);
+            let len = BLOCK.min(rows - i * BLOCK);
+            word += (len as u64 * width as u64).div_ceil(64);
         }
         let mut bits = vec![0u64; word as usize + 2];
-        // Each block's words are its own: filled in parallel, a run of blocks at a time.
+        // Each run's words are its own: coded in parallel.
         let mut rest: &mut [u64] = &mut bits;
-        let mut parts = Vec::with_capacity(blocks.len());
-        for (i, chunk) in places.chunks(BLOCK).enumerate() {
-            let Block { base, width, .. } = blocks[i];
-            let words = (chunk.len() * width as usize).div_ceil(64);
-            let (mine, after) = std::mem::take(&mut rest).split_at_mut(words);
+        let mut parts = Vec::with_capacity(runs);
+        for i in 0..runs {
+            let (first, end) = (run(i).start / BLOCK, run(i).end.div_ceil(BLOCK));
+            let words = match blocks.get(end) {
+                Some(next) => next.word - blocks[first].word,
+                None => word as u32 - blocks[first].word,
+            };
+            let (mine, after) = std::mem::take(&mut rest).split_at_mut(words as usize);
             rest = after;
-            parts.push((mine, chunk, base, width));
+            parts.push((i, mine));
         }
         parts
             .into_par_iter()
-            .for_each(|(words, chunk, base, width)| {
-                for (i, &p) in chunk.iter().enumerate() {
-                    let (bit, offset) = (i * width as usize, (p - base) as u64);
+            .for_each_init(Vec::new, |places, (i, words)| {
+                places.resize(run(i).len(), 0);
+                fill(run(i).start, places);
+                let first = run(i).start / BLOCK;
+                let start = blocks[first].word as usize;
+                for (b, chunk) in places.chunks(BLOCK).enumerate() {
+                    let Block { base, word, width } = blocks[first + b];
                     if width == 0 {
                         continue;
                     }
-                    words[bit / 64] |= offset << (bit % 64);
-                    if bit % 64 + width as usize > 64 {
-                        words[bit / 64 + 1] |= offset >> (64 - bit % 64);
+                    let words = &mut words[word as usize - start..];
+                    for (i, &p) in chunk.iter().enumerate() {
+                        let (bit, offset) = (i * width as usize, (p - base) as u64);
+                        words[bit / 64] |= offset << (bit % 64);
+                        if bit % 64 + width as usize > 64 {
+                            words[bit / 64 + 1] |= offset >> (64 - bit % 64);
+                        }
                     }
                 }
             });

@@ -2,9 +2,13 @@
 //! of rows (in file order within it), the deals without an owner after the last rep's, so the
 //! engine reads a rep's deals where they are instead of copying them into owner order.
 //!
+//! The rows move in two levels, each in cache and on every core: each block of rows is sorted by
+//! owner in place, then each owner's runs are gathered from the blocks in block order. (Moving each
+//! cell straight to its place took as long on two cores as on one: each move waited on memory.)
+//!
 //! Invariants: the order is a stable sort by roster index ([`NO_OWNER`] last); every column, the
 //! owners and the file row of each row move together; ids and lines stay in file order, reached
-//! through the row's file row; the sort is the same whatever the thread count.
+//! through the row's file row; the sort is the same whatever the thread count or block size.
 
 use std::collections::BTreeMap;
 
@@ -19,37 +23,27 @@ impl DealTable {
     pub(super) fn sort_by_owner(&mut self, reps: usize) {
         let highest = self.reps.par_iter().filter(|&&r| r != NO_OWNER).max();
         let reps = highest.map_or(reps, |&r| reps.max(r as usize + 1));
-        let (mut starts, dest) = owner_destinations(&self.reps, reps);
-        starts.push(dest.len() as u32);
-        self.owner_blocks = block_owners(&starts, dest.len());
-        self.owner_starts = starts;
+        let moves = Moves::new(&self.reps, reps, MOVE_BLOCK);
+        self.owner_blocks = block_owners(&moves.starts, self.reps.len());
+        self.owner_starts = moves.starts.clone();
         // From here on the owners are the ranges (see `owner`), not a list; the list's room
         // takes the rows' places in the file.
         let mut places = std::mem::take(&mut self.reps);
-        if dest
-            .par_iter()
-            .enumerate()
-            .all(|(row, &d)| d as usize == row)
-        {
+        if moves.sorted {
             return;
         }
-        // Each column moved to its places (random writes, which cost less than random reads),
-        // one after the other, with no more than one 4-byte column in flight besides the places:
-        // first the places in the file (into the owners' list's room, then coded, see
-        // `file_rows.rs`), then each column. (Moving the text codes on a second thread beside
-        // the places, and the first wide column beside them, held one more column at the read's
-        // peak, for about the same CPU. Moving each column on both threads, by gathering from
-        // the sources or by each thread writing its own range of places, took more CPU and no
-        // less time: the moves wait on memory, not on a core; staging a million rows at a time by
-        // range of places to write each range at once took longer still.)
+        // First the places in the file: sorted by block into the owners' list's room and coded
+        // from there as they are gathered (see `file_rows.rs`), never held in owner order. Then
+        // each column, one at a time, so that no more than one is in flight besides each row's
+        // place in its block.
         let earlier = std::mem::take(&mut self.file_rows);
-        for (row, &d) in dest.iter().enumerate() {
-            places[d as usize] = earlier.get(row) as u32;
-        }
-        self.file_rows = FileRows::code(&places);
+        moves.sort_blocks_by(&mut places, |_, _, row| earlier.get(row) as u32);
+        self.file_rows = FileRows::code_with(places.len(), |first, out| {
+            moves.gather(&places, first, out);
+        });
         drop(places);
         for column in &mut self.columns {
-            scatter_column(column, &dest);
+            move_column(column, &moves);
         }
     }
 
@@ -169,98 +163,180 @@ fn block_owners(starts: &[u32], rows: usize) -> Vec<u32> {
     out
 }
 
-/// Rows of `reps` reps' owners stably sorted by owner ([`NO_OWNER`] last): where each owner's rows
-/// start (`reps + 1` entries), and the place of each row. A parallel counting sort: chunks count
-/// their owners, the counts become disjoint ranges per (chunk, owner), each chunk places its rows.
-fn owner_destinations(owners: &[u32], reps: usize) -> (Vec<u32>, Vec<u32>) {
-    let bucket = |rep: u32| if rep == NO_OWNER { reps } else { rep as usize };
-    let chunk = owners
-        .len()
-        .div_ceil(rayon::current_num_threads().max(1) * 2)
-        .max(1 << 16);
-    let counts: Vec<Vec<u32>> = owners
-        .par_chunks(chunk)
-        .map(|owners| {
-            let mut n = vec![0u32; reps + 1];
-            for &rep in owners {
-                n[bucket(rep)] += 1;
+/// Rows per block of [`Moves`]: a 4-byte column's block, its places and the block sorted fit in
+/// the second-level cache of two cores.
+const MOVE_BLOCK: usize = 1 << 19;
+
+/// Places a task of the gather writes.
+const GATHER: usize = 1 << 16;
+
+/// The rows of a table stably sorted by owner ([`NO_OWNER`] last), as two levels of moves (see
+/// the module): per row, its place among its block's rows sorted by owner; per block, where each
+/// owner's run starts in it; where each owner's rows start once moved.
+struct Moves {
+    block: usize,
+    /// Per row: its place among its block's rows sorted by owner.
+    local: Vec<u32>,
+    /// Per block: where each owner's run starts among its sorted rows, and where the run of
+    /// [`NO_OWNER`] rows ends (`reps + 2` entries).
+    runs: Vec<Vec<u32>>,
+    /// Where each owner's rows start once moved, the rows without an owner, and the row count
+    /// (`reps + 2` entries).
+    starts: Vec<u32>,
+    /// The rows are in owner order already: nothing moves.
+    sorted: bool,
+}
+
+impl Moves {
+    /// The moves of rows owned by `owners` (roster indices below `reps`, or [`NO_OWNER`]), in
+    /// blocks of `block` rows.
+    fn new(owners: &[u32], reps: usize, block: usize) -> Moves {
+        let bucket = |rep: u32| if rep == NO_OWNER { reps } else { rep as usize };
+        let mut local = vec![0u32; owners.len()];
+        let runs: Vec<Vec<u32>> = local
+            .par_chunks_mut(block)
+            .zip(owners.par_chunks(block))
+            .map(|(local, owners)| {
+                let mut run = vec![0u32; reps + 2];
+                for &rep in owners {
+                    run[bucket(rep) + 1] += 1;
+                }
+                for b in 0..=reps {
+                    run[b + 1] += run[b];
+                }
+                let mut next = run.clone();
+                for (place, &rep) in local.iter_mut().zip(owners) {
+                    let slot = &mut next[bucket(rep)];
+                    *place = *slot;
+                    *slot += 1;
+                }
+                run
+            })
+            .collect();
+        let mut starts = vec![0u32; reps + 2];
+        for run in &runs {
+            for b in 0..=reps {
+                starts[b + 1] += run[b + 1] - run[b];
             }
-            n
-        })
-        .collect();
-    let mut starts = vec![0u32; reps + 1];
-    let mut next = vec![vec![0u32; reps + 1]; counts.len()];
-    let mut at = 0u32;
-    for b in 0..=reps {
-        starts[b] = at;
-        for (c, n) in counts.iter().enumerate() {
-            next[c][b] = at;
-            at += n[b];
+        }
+        for b in 0..=reps {
+            starts[b + 1] += starts[b];
+        }
+        let sorted = owners.par_windows(2).all(|w| bucket(w[0]) <= bucket(w[1]));
+        Moves {
+            block,
+            local,
+            runs,
+            starts,
+            sorted,
         }
     }
-    let mut dest = vec![0u32; owners.len()];
-    dest.par_chunks_mut(chunk)
-        .zip(owners.par_chunks(chunk))
-        .zip(next)
-        .for_each(|((dest, owners), mut next)| {
-            for (d, &rep) in dest.iter_mut().zip(owners) {
-                let slot = &mut next[bucket(rep)];
-                *d = *slot;
-                *slot += 1;
+
+    /// `values` (one per row) moved to their places.
+    fn apply<T: Copy + Default + Send + Sync>(&self, values: &mut Vec<T>) {
+        assert_eq!(
+            values.len(),
+            self.local.len(),
+            "a column has a cell per row"
+        );
+        self.sort_blocks_by(values, |values, i, _| values[i]);
+        let mut out = vec![T::default(); values.len()];
+        out.par_chunks_mut(GATHER)
+            .enumerate()
+            .for_each(|(i, out)| self.gather(values, i * GATHER, out));
+        *values = out;
+    }
+
+    /// Each block of `values` sorted by owner in place, through a buffer of a block per thread:
+    /// row `row`'s cell is `cell(its block's values, its place in the block, row)`.
+    fn sort_blocks_by<T: Copy + Default + Send + Sync>(
+        &self,
+        values: &mut [T],
+        cell: impl Fn(&[T], usize, usize) -> T + Sync,
+    ) {
+        values
+            .par_chunks_mut(self.block)
+            .zip(self.local.par_chunks(self.block))
+            .enumerate()
+            .for_each_init(Vec::new, |sorted, (k, (values, local))| {
+                sorted.clear();
+                sorted.resize(values.len(), T::default());
+                for (i, &place) in local.iter().enumerate() {
+                    sorted[place as usize] = cell(values, i, k * self.block + i);
+                }
+                values.copy_from_slice(sorted);
+            });
+    }
+
+    /// The cells of places `first..first + out.len()` once moved, from `values` whose blocks are
+    /// sorted by owner: each owner's runs in block order.
+    fn gather<T: Copy>(&self, values: &[T], first: usize, out: &mut [T]) {
+        if out.is_empty() {
+            return;
+        }
+        // The owner whose rows hold the first place: the last to start at or before it (one
+        // without rows starts where the next does).
+        let mut b = self.starts.partition_point(|&s| s as usize <= first) - 1;
+        let mut skip = first - self.starts[b] as usize;
+        let mut at = 0;
+        loop {
+            for (k, run) in self.runs.iter().enumerate() {
+                let (start, end) = (run[b] as usize, run[b + 1] as usize);
+                if skip >= end - start {
+                    skip -= end - start;
+                    continue;
+                }
+                let from = k * self.block + start + skip;
+                let n = (end - start - skip).min(out.len() - at);
+                out[at..at + n].copy_from_slice(&values[from..from + n]);
+                (at, skip) = (at + n, 0);
+                if at == out.len() {
+                    return;
+                }
             }
-        });
-    (starts, dest)
+            b += 1;
+        }
+    }
+
+    /// Where row `row` goes.
+    fn place(&self, row: usize) -> u32 {
+        let (k, local) = (row / self.block, self.local[row]);
+        let run = &self.runs[k];
+        // The owner whose run holds the row: the last to start at or before its place.
+        let b = run.partition_point(|&s| s <= local) - 1;
+        let before: u32 = self.runs[..k].iter().map(|r| r[b + 1] - r[b]).sum();
+        self.starts[b] + before + (local - run[b])
+    }
 }
 
 /// A column's cells moved to their places.
-fn scatter_column(column: &mut DealColumn, dest: &[u32]) {
+fn move_column(column: &mut DealColumn, moves: &Moves) {
     match &mut column.values {
-        ColumnValues::Text { codes, .. } => scatter_codes(codes, dest),
-        ColumnValues::Decimal(d) => scatter_decimals(d, dest),
-        ColumnValues::Date(dates) => *dates = scatter(dates, dest),
+        ColumnValues::Text { codes, .. } => match codes {
+            Codes::Byte(v) => moves.apply(v),
+            Codes::Narrow(v) => moves.apply(v),
+            Codes::Wide(v) => moves.apply(v),
+        },
+        ColumnValues::Decimal(d) => move_decimals(d, moves),
+        ColumnValues::Date(dates) => moves.apply(dates),
     }
 }
 
-/// `values` moved to their places: `out[dest[row]] = values[row]`.
-fn scatter<T: Copy + Default>(values: &[T], dest: &[u32]) -> Vec<T> {
-    scatter_with(values.len(), dest, |row| values[row])
-}
-
-fn scatter_with<T: Copy + Default>(
-    rows: usize,
-    dest: &[u32],
-    value: impl Fn(usize) -> T,
-) -> Vec<T> {
-    let mut out = vec![T::default(); rows];
-    for (row, &d) in dest.iter().enumerate().take(rows) {
-        out[d as usize] = value(row);
-    }
-    out
-}
-
-fn scatter_codes(codes: &mut Codes, dest: &[u32]) {
-    match codes {
-        Codes::Byte(v) => *v = scatter(v, dest),
-        Codes::Narrow(v) => *v = scatter(v, dest),
-        Codes::Wide(v) => *v = scatter(v, dest),
-    }
-}
-
-fn scatter_decimals(d: &mut Decimals, dest: &[u32]) {
+fn move_decimals(d: &mut Decimals, moves: &Moves) {
     if !d.narrow.is_empty() {
-        d.narrow = scatter(&d.narrow, dest);
+        moves.apply(&mut d.narrow);
     }
     if !d.wide.is_empty() {
-        d.wide = scatter(&d.wide, dest);
+        moves.apply(&mut d.wide);
     }
     if !d.scale.is_empty() {
-        d.scale = scatter(&d.scale, dest);
+        moves.apply(&mut d.scale);
     }
     if !d.big.is_empty() {
         let big = std::mem::take(&mut d.big);
         d.big = big
             .into_iter()
-            .map(|(row, v)| (dest[row as usize], v))
+            .map(|(row, v)| (moves.place(row as usize), v))
             .collect::<BTreeMap<_, _>>();
     }
 }
@@ -275,11 +351,58 @@ mod tests {
         // 0 → rows 1, 4, 8 (places 0-2); 1 → 3, 7 (3-4); 2 → 0, 5 (5-6); none → 2, 6 (7-8).
         let n = NO_OWNER;
         let owners = [2, 0, n, 1, 0, 2, n, 1, 0];
-        let (starts, dest) = owner_destinations(&owners, 3);
-        assert_eq!(starts, vec![0, 3, 5, 7]);
-        assert_eq!(dest, vec![5, 0, 7, 3, 1, 6, 8, 4, 2]);
-        let placed = scatter(&[10, 11, 12, 13, 14, 15, 16, 17, 18], &dest);
-        assert_eq!(placed, vec![11, 14, 18, 13, 17, 10, 15, 12, 16]);
+        // Blocks of 4 rows: [2, 0, n, 1] [0, 2, n, 1] [0] as much as one block of all 9.
+        for block in [1, 2, 4, 9, 16] {
+            let moves = Moves::new(&owners, 3, block);
+            assert_eq!(moves.starts, vec![0, 3, 5, 7, 9], "block {block}");
+            let mut cells = vec![10, 11, 12, 13, 14, 15, 16, 17, 18];
+            moves.apply(&mut cells);
+            assert_eq!(
+                cells,
+                vec![11, 14, 18, 13, 17, 10, 15, 12, 16],
+                "block {block}"
+            );
+            let places: Vec<u32> = (0..9).map(|row| moves.place(row)).collect();
+            assert_eq!(places, vec![5, 0, 7, 3, 1, 6, 8, 4, 2], "block {block}");
+            assert!(!moves.sorted);
+        }
+        assert!(Moves::new(&[0, 0, 1, 2, n], 3, 2).sorted);
+    }
+
+    /// The moves are a stable sort by owner whatever the block size and the gather's tasks:
+    /// 10,000 rows of pseudo-random owners among 50 reps (every 13th without an owner, reps
+    /// 40-49 with none), each row's cell its row number.
+    #[test]
+    fn moves_are_a_stable_sort_in_any_blocks() {
+        let owners: Vec<u32> = (0..10_000u64)
+            .map(|r| match r % 13 {
+                0 => NO_OWNER,
+                _ => ((r * 2_654_435_761) % 40) as u32,
+            })
+            .collect();
+        let mut expected: Vec<u32> = (0..10_000).collect();
+        expected.sort_by_key(|&row| owners[row as usize].min(50));
+        for block in [1, 7, 64, 1000, 4096, 1 << 19] {
+            let moves = Moves::new(&owners, 50, block);
+            let mut rows: Vec<u32> = (0..10_000).collect();
+            moves.apply(&mut rows);
+            assert_eq!(rows, expected, "block {block}");
+            for (place, &row) in rows.iter().enumerate().step_by(37) {
+                assert_eq!(moves.place(row as usize) as usize, place, "block {block}");
+            }
+            // Any range of places gathered from the sorted blocks, owners without rows included.
+            let mut sorted: Vec<u32> = (0..10_000).collect();
+            moves.sort_blocks_by(&mut sorted, |cells, i, _| cells[i]);
+            for (first, len) in [(0, 1), (1, 99), (769, 3000), (9_000, 1000), (9_999, 1)] {
+                let mut out = vec![0; len];
+                moves.gather(&sorted, first, &mut out);
+                assert_eq!(
+                    out,
+                    expected[first..first + len],
+                    "block {block} at {first}"
+                );
+            }
+        }
     }
 
     /// Owners read from the ranges are the owners sorted, one by one or in runs, whatever the
