@@ -163,8 +163,8 @@ fn block_owners(starts: &[u32], rows: usize) -> Vec<u32> {
     out
 }
 
-/// Rows per block of [`Moves`]: a 4-byte column's block, its places and the block sorted fit in
-/// the second-level cache of two cores.
+/// Rows per block of [`Moves`]: a 4-byte column's block, its places in the block and the block
+/// sorted (6 MiB) fit in the third-level cache beside the other thread's.
 const MOVE_BLOCK: usize = 1 << 19;
 
 /// Places a task of the gather writes.
