@@ -703,15 +703,20 @@ impl Pass<'_> {
                 _ => fetched.number,
             };
             let currency = deals.currency_of_code(fetched.currency);
+            // The credit is made where it is kept, and its share applied there (moving a credit
+            // through results and back cost more than computing it).
             match credit_value(ctx, plan, measure.value, r, date, number, currency) {
-                Ok(credit) => match self.held_share(credit, grant) {
-                    Some(credit) => {
+                Ok(credit) => {
+                    entries[m].push(Entry { date, credit });
+                    let last = entries[m].len() - 1;
+                    if self.hold_share(&mut entries[m][last].credit, grant) {
                         marks.used[local] = true;
-                        entries[m].push(Entry { date, credit });
+                    } else {
+                        entries[m].pop();
+                        marks.cancelled[local] = true;
                     }
-                    None => marks.cancelled[local] = true,
-                },
-                Err(d) => set_aside(ctx, out, &mut marks.excepted[local], d),
+                }
+                Err(d) => set_aside(ctx, out, &mut marks.excepted[local], *d),
             }
         }
     }
@@ -743,14 +748,14 @@ impl Pass<'_> {
         Some(cand.date)
     }
 
-    /// The credit as it enters the measure: a cancelled deal leaves the measure (`None`; its
+    /// The credit as it enters the measure: a cancelled deal leaves the measure (`false`; its
     /// cancelled part, when partial) if the plan's clawback reduces attainment (see
     /// super::payment); a grant's credit is its share, of its kind.
-    fn held_share(&self, mut credit: Credit, grant: Option<&Grant>) -> Option<Credit> {
+    fn hold_share(&self, credit: &mut Credit, grant: Option<&Grant>) -> bool {
         let deals = &self.ctx.inputs.deals;
         if let Some(kept) = super::payment::kept_share(deals, self.plan, credit.deal as usize) {
             if kept.is_zero() {
-                return None;
+                return false;
             }
             credit.credited *= kept;
         }
@@ -760,7 +765,7 @@ impl Pass<'_> {
             credit.via = g.via;
             credit.credited *= g.share;
         }
-        Some(credit)
+        true
     }
 
     /// Entries arrive in (close date, id) order; a measure dated by another column is sorted again
@@ -890,7 +895,7 @@ fn credit_value(
     date: NaiveDate,
     number: Option<Decimal>,
     currency: &str,
-) -> Result<Credit, Diagnostic> {
+) -> Result<Credit, Box<Diagnostic>> {
     let deals = &ctx.inputs.deals;
     let (source, money) = match value {
         BoundValue::Count => {
@@ -925,11 +930,11 @@ fn credit_value(
         if let super::Source::Column(i) = source {
             d = d.col_name(deals.columns[i].header.clone());
         }
-        return Err(d);
+        return Err(Box::new(d));
     };
     if money && currency.is_empty() {
         if let Some(c) = deals.currency {
-            return Err(Diagnostic::error(
+            return Err(Box::new(Diagnostic::error(
                 "value-missing",
                 &deals.file,
                 format!(
@@ -940,7 +945,7 @@ fn credit_value(
             )
             .line(deals.line(row))
             .col_name(deals.columns[c].header.clone())
-            .hint(format!("write the currency code, e.g. {}", plan.currency)));
+            .hint(format!("write the currency code, e.g. {}", plan.currency))));
         }
     }
     if !money || currency.is_empty() || currency == plan.currency {
@@ -954,7 +959,7 @@ fn credit_value(
             Some(rate.rate),
             value * rate.rate,
         )),
-        None => Err(Diagnostic::error(
+        None => Err(Box::new(Diagnostic::error(
             "fx-rate-missing",
             &deals.file,
             format!(
@@ -972,7 +977,7 @@ fn credit_value(
             } else {
                 ctx.inputs.fx.file.clone()
             }
-        ))),
+        )))),
     }
 }
 
