@@ -295,7 +295,6 @@ fn plain_table(
 }
 
 pub fn render_csv(insights: &Insights, mut out: impl Write) -> anyhow::Result<()> {
-    use std::fmt::Write as _;
     let mut bytes = Vec::with_capacity(64 * (insights.rows.len() + 1));
     let mut f = RawFields::new(&mut bytes);
     let mut header: Vec<&str> = insights.by.iter().map(String::as_str).collect();
@@ -321,10 +320,9 @@ pub fn render_csv(insights: &Insights, mut out: impl Write) -> anyhow::Result<()
         ];
         for v in numbers {
             match v {
+                // A normalised value at its own scale: its `Display` text, without the formatter.
                 Some(v) => {
-                    f.with(|s| {
-                        let _ = write!(s, "{v}");
-                    })?;
+                    f.amount(v, v.scale())?;
                 }
                 None => f.empty()?,
             }
