@@ -412,7 +412,7 @@ fn reconcile(
     // Amounts of one scale in 32 bits (the usual money column) are summed as integers.
     let tallies = match deals.columns[deals.amount].values.narrow_uniform() {
         Some((mantissas, scale)) => tally_rows(
-            deals.len(),
+            outcomes.len(),
             owners,
             codes,
             key,
@@ -420,7 +420,7 @@ fn reconcile(
             |sum| Decimal::from_i128_with_scale(sum, scale),
         ),
         None => tally_rows(
-            deals.len(),
+            outcomes.len(),
             owners,
             codes,
             key,

@@ -934,18 +934,20 @@ fn credit_value(
     };
     if money && currency.is_empty() {
         if let Some(c) = deals.currency {
-            return Err(Box::new(Diagnostic::error(
-                "value-missing",
-                &deals.file,
-                format!(
-                    "deal `{}` is selected by plan `{}` but its currency is empty",
-                    deals.id(row),
-                    plan.id
-                ),
-            )
-            .line(deals.line(row))
-            .col_name(deals.columns[c].header.clone())
-            .hint(format!("write the currency code, e.g. {}", plan.currency))));
+            return Err(Box::new(
+                Diagnostic::error(
+                    "value-missing",
+                    &deals.file,
+                    format!(
+                        "deal `{}` is selected by plan `{}` but its currency is empty",
+                        deals.id(row),
+                        plan.id
+                    ),
+                )
+                .line(deals.line(row))
+                .col_name(deals.columns[c].header.clone())
+                .hint(format!("write the currency code, e.g. {}", plan.currency)),
+            ));
         }
     }
     if !money || currency.is_empty() || currency == plan.currency {
@@ -959,25 +961,27 @@ fn credit_value(
             Some(rate.rate),
             value * rate.rate,
         )),
-        None => Err(Box::new(Diagnostic::error(
-            "fx-rate-missing",
-            &deals.file,
-            format!(
-                "no {currency}→{} rate on or before {date} for deal `{}`",
-                plan.currency,
-                deals.id(row)
-            ),
-        )
-        .line(deals.line(row))
-        .value(currency)
-        .hint(format!(
-            "add a row `{currency},<date on or before {date}>,<rate>` to {}",
-            if ctx.inputs.fx.file.is_empty() {
-                "an fx file ([fx] in the workspace)".to_string()
-            } else {
-                ctx.inputs.fx.file.clone()
-            }
-        )))),
+        None => Err(Box::new(
+            Diagnostic::error(
+                "fx-rate-missing",
+                &deals.file,
+                format!(
+                    "no {currency}→{} rate on or before {date} for deal `{}`",
+                    plan.currency,
+                    deals.id(row)
+                ),
+            )
+            .line(deals.line(row))
+            .value(currency)
+            .hint(format!(
+                "add a row `{currency},<date on or before {date}>,<rate>` to {}",
+                if ctx.inputs.fx.file.is_empty() {
+                    "an fx file ([fx] in the workspace)".to_string()
+                } else {
+                    ctx.inputs.fx.file.clone()
+                }
+            )),
+        )),
     }
 }
 
