@@ -51,6 +51,23 @@ pub struct BoundCondition {
     test: BoundTest,
 }
 
+impl BoundCondition {
+    /// (column, allowed by dictionary code, negated) of a test of a text column's value against a
+    /// list (`=`, `in`, `not in`); `None` for any other condition.
+    pub(crate) fn text_list(&self) -> Option<(usize, &[bool], bool)> {
+        match (&self.source, &self.test) {
+            (
+                Source::Column(ci),
+                BoundTest::In {
+                    values: Literal::Text(allowed),
+                    negate,
+                },
+            ) => Some((*ci, allowed, *negate)),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct BoundMeasure {
     pub value: BoundValue,

@@ -5,7 +5,9 @@
 //! Invariants: reasons are numbered densely from 1 (0: no reason found, e.g. the row's owner has no
 //! plan on its date, or another crediting left it out), one number per (plan, measure, condition)
 //! and, for a condition on a text column, per value of the column; so the reconciliation tallies
-//! rows by a small integer and names each group once.
+//! rows by a small integer and names each group once. A plan that filters on text lists alone has
+//! its reasons found once per combination of those columns' values ([`Lookup`]), with the numbers
+//! the walk of its conditions gives.
 
 use super::bind::{BoundPlan, Source};
 use crate::data::{ColumnValues, Inputs};
@@ -21,6 +23,9 @@ pub(crate) struct FilterReasons<'a> {
     plans: &'a [BoundPlan],
     /// Per plan, per measure, per condition: the first number of its reasons.
     base: Vec<Vec<Vec<u32>>>,
+    /// Per plan: its reasons by the values of the text columns it filters on, when it filters on
+    /// nothing else and they have few values together.
+    lookups: Vec<Option<Lookup>>,
     /// Per rep: the roster's plan, [`ASSIGNED`] when the assignments file says (by date), or
     /// [`NO_PLAN`] (read once per rep rather than once per row).
     plan_of: Vec<u32>,
@@ -45,6 +50,11 @@ impl<'a> FilterReasons<'a> {
                     })
                     .collect()
             })
+            .collect::<Vec<Vec<Vec<u32>>>>();
+        let lookups = plans
+            .iter()
+            .zip(&base)
+            .map(|(bound, base)| Lookup::of(inputs, bound, base))
             .collect();
         let plan_of = (0..inputs.roster.len() as u32)
             .map(
@@ -59,6 +69,7 @@ impl<'a> FilterReasons<'a> {
             inputs,
             plans,
             base,
+            lookups,
             plan_of,
             count: next,
         }
@@ -71,6 +82,12 @@ impl<'a> FilterReasons<'a> {
 
     /// The reason number of a row of `owner` no measure selected (0: none found).
     pub fn code(&self, row: usize, owner: u32) -> u32 {
+        let plan = self.plan_of.get(owner as usize).copied();
+        if let Some(Some(lookup)) = plan.and_then(|p| self.lookups.get(p as usize)) {
+            if let Some(code) = lookup.code(&self.inputs.deals, row) {
+                return code;
+            }
+        }
         match self.failing_of(row, owner) {
             Some((p, m, c)) => self.base[p][m][c] + self.value_code(p, m, c, row),
             None => 0,
@@ -145,6 +162,77 @@ impl<'a> FilterReasons<'a> {
 fn is_text(inputs: &Inputs, source: Source) -> bool {
     matches!(source, Source::Column(i)
         if matches!(inputs.deals.columns[i].values, ColumnValues::Text { .. }))
+}
+
+/// The reasons of a plan whose every filter condition tests a text column's value against a list,
+/// found once for each combination of those columns' values (at most [`Lookup::MAX`]): a row's
+/// reason is then a table lookup, not a walk of the conditions. The same numbers as
+/// [`FilterReasons::failing_of`] with [`FilterReasons::value_code`].
+struct Lookup {
+    /// (column, stride, values) of each text column the plan filters on.
+    columns: Vec<(usize, usize, usize)>,
+    /// The reason number by `Σ code × stride` over the columns.
+    codes: Vec<u32>,
+}
+
+impl Lookup {
+    const MAX: usize = 1 << 12;
+
+    /// The plan's lookup (`base`: its reasons' first numbers), `None` when it filters on anything
+    /// but text lists or its columns have more than [`Lookup::MAX`] combinations of values.
+    fn of(inputs: &Inputs, bound: &BoundPlan, base: &[Vec<u32>]) -> Option<Lookup> {
+        let mut columns: Vec<(usize, usize, usize)> = Vec::new();
+        let mut size = 1usize;
+        for m in 0..bound.measures.len() {
+            for condition in bound.conditions(m) {
+                let (ci, _, _) = condition.text_list()?;
+                let ColumnValues::Text { dict, .. } = &inputs.deals.columns[ci].values else {
+                    return None;
+                };
+                if !columns.iter().any(|&(c, _, _)| c == ci) {
+                    columns.push((ci, size, dict.len().max(1)));
+                    size = size.checked_mul(dict.len().max(1))?;
+                }
+                if size > Lookup::MAX {
+                    return None;
+                }
+            }
+        }
+        let code_in = |combination: usize, ci: usize| {
+            let (_, stride, values) = columns.iter().find(|&&(c, _, _)| c == ci)?;
+            Some(combination / stride % values)
+        };
+        let reason = |combination: usize| -> Option<u32> {
+            for (m, conditions) in base.iter().enumerate() {
+                for (c, condition) in bound.conditions(m).iter().enumerate() {
+                    let (ci, allowed, negate) = condition.text_list()?;
+                    let code = code_in(combination, ci)?;
+                    // As `BoundPlan::matches` reads the condition.
+                    if allowed.get(code).copied().unwrap_or(false) == negate {
+                        return Some(conditions[c] + code as u32);
+                    }
+                }
+            }
+            Some(0)
+        };
+        let codes = (0..size).map(reason).collect::<Option<Vec<u32>>>()?;
+        Some(Lookup { columns, codes })
+    }
+
+    /// The reason number of a row of the plan no measure selected (`None`: a value the table has
+    /// no place for, which a table read once cannot have).
+    #[inline]
+    fn code(&self, deals: &crate::data::DealTable, row: usize) -> Option<u32> {
+        let mut combination = 0;
+        for &(ci, stride, values) in &self.columns {
+            let code = deals.columns[ci].text_code_at(row)? as usize;
+            if code >= values {
+                return None;
+            }
+            combination += code * stride;
+        }
+        self.codes.get(combination).copied()
+    }
 }
 
 /// How many reason numbers a condition on `source` takes: one per value of a text column, else one.

@@ -10,6 +10,62 @@ use crate::util::{
 };
 
 #[test]
+fn rows_left_out_are_tallied_by_the_first_condition_they_fail() {
+    // tests/cases/filter-reasons, 2026-01. Both plans select stage = "Won", type in [New, Upsell],
+    // product not in [Platform], read in column-name order (product, stage, type); `mixed` also
+    // asks amount >= 0 (read first, every deal passes), so it is read condition by condition
+    // while `text`, all text lists, is read from a table of reasons. R1 (text):
+    //   A1   100 Won  New     Cloud    → credited
+    //   A2   200 Lost New     Cloud    → stage "Lost"
+    //   A3   400 Open Upsell  Cloud    → stage "Open"
+    //   A4   800 Won  Renewal Cloud    → type "Renewal"
+    //   A5 1,600 Lost Renewal Platform → product "Platform" (product is read first)
+    //   A6 3,200 Won  Upsell  Cloud    → credited
+    //   A7 6,400 Won  New     Platform → product "Platform"
+    // R2 (mixed) has the same deals B1..B7 at a tenth of the amounts.
+    let run = run_case("filter-reasons", "2026-01");
+    let got: BTreeMap<String, (String, String)> = parse_csv(&run.read("reconciliation.csv"))
+        .into_iter()
+        .map(|r| {
+            (
+                r["status"].clone(),
+                (r["rows"].clone(), r["amount"].clone()),
+            )
+        })
+        .collect();
+    let reason = |value: &str, rule: &str, plan: &str| {
+        format!("not selected: {value} fails {rule} (measure bookings, plans/{plan}.toml:6)")
+    };
+    let mut expected = BTreeMap::new();
+    // 100 + 200 + … + 6,400 = 12,700, and a tenth of it, 1,270: 14 rows, 13,970.00
+    expected.insert("input".to_string(), ("14".into(), "13970.00".into()));
+    // A1 + A6 = 3,300 and B1 + B6 = 330: 3,630.00
+    expected.insert("credited".to_string(), ("4".into(), "3630.00".into()));
+    for (plan, tenth) in [("text", 1), ("mixed", 10)] {
+        let amount = |whole: i64| format!("{}.00", whole / tenth);
+        let platform = r#"product "Platform""#;
+        // A5 + A7 = 1,600 + 6,400 = 8,000
+        let not_in = r#"product not in ["Platform"]"#;
+        expected.insert(reason(platform, not_in, plan), ("2".into(), amount(8000)));
+        let won = r#"stage = "Won""#;
+        expected.insert(
+            reason(r#"stage "Lost""#, won, plan),
+            ("1".into(), amount(200)),
+        );
+        expected.insert(
+            reason(r#"stage "Open""#, won, plan),
+            ("1".into(), amount(400)),
+        );
+        let types = r#"type in ["New", "Upsell"]"#;
+        expected.insert(
+            reason(r#"type "Renewal""#, types, plan),
+            ("1".into(), amount(800)),
+        );
+    }
+    assert_eq!(got, expected);
+}
+
+#[test]
 fn reconciliation_accounts_for_every_deal_row_per_currency() {
     // tests/cases/reconciliation, run 2026-Q1, plan selects stage = Won, monthly:
     //   U1 USD   100 2026-01 Won  → credited
