@@ -228,14 +228,10 @@ fn streams_statements(
     inputs: &crate::data::Inputs,
     payments: &crate::pipeline::Payments,
 ) -> bool {
-    let paid_in_plan_currency = (0..inputs.roster.len() as u32).all(|r| {
-        let currency = &inputs.roster.get(r).currency;
-        currency.is_empty() || inputs.plans.iter().all(|p| &p.currency == currency)
-    });
     outputs.statements == crate::workspace::StatementLayout::PerPeriod
         && payments.ledger.rows.is_empty()
         && payments.adjustments.rows.is_empty()
-        && paid_in_plan_currency
+        && report::pay::paid_in_plan_currency(inputs)
         && inputs.plans.iter().all(|p| {
             let pay = &p.payment;
             pay.draw.is_none()

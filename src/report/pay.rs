@@ -46,6 +46,10 @@ pub fn conversions(
 ) -> Result<PayLines, InvalidInput> {
     let mut out = PayLines::default();
     let mut errors = Vec::new();
+    // No row to convert (the usual roster): a large run's rows are not walked.
+    if paid_in_plan_currency(inputs) {
+        return Ok(out);
+    }
     for statement in rows
         .chunk_by(|a, b| a.rep_id == b.rep_id && a.result.payout_period == b.result.payout_period)
     {
@@ -82,6 +86,15 @@ pub fn conversions(
         true => Ok(out),
         false => Err(InvalidInput(errors)),
     }
+}
+
+/// Whether every rep is paid in their plans' currency (the roster gives none of its own, or the
+/// plans' own): a run with no conversion.
+pub fn paid_in_plan_currency(inputs: &Inputs) -> bool {
+    (0..inputs.roster.len() as u32).all(|r| {
+        let currency = &inputs.roster.get(r).currency;
+        currency.is_empty() || inputs.plans.iter().all(|p| &p.currency == currency)
+    })
 }
 
 /// `fx-rate-missing` for a pay conversion.

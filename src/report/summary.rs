@@ -20,6 +20,7 @@ use crate::period::Period;
 use crate::plan::{Component, ComponentKind, Plan};
 
 /// One payout row, borrowed from the run.
+#[derive(Clone, Copy)]
 pub struct Row<'a> {
     /// Where `result` sits in the run: `run.reps[i].components[j].periods[k]` for `[i, j, k]`.
     pub at: [usize; 3],
@@ -88,8 +89,34 @@ pub fn rows<'a>(inputs: &'a Inputs, run: &'a RunResult) -> Vec<Row<'a>> {
             rows
         })
         .collect();
-    let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    parts.into_iter().for_each(|mut part| all.append(&mut part));
+    concat(&parts)
+}
+
+/// `parts` one after the other, copied on every core: a large run's rows are too many to append
+/// one part at a time.
+fn concat<T: Copy + Send + Sync>(parts: &[Vec<T>]) -> Vec<T> {
+    // Where each part starts in the whole, and the whole's length last.
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(parts.iter().scan(0, |at, p| {
+            *at += p.len();
+            Some(*at)
+        }))
+        .collect();
+    let mut all = Vec::new();
+    (0..starts[parts.len()])
+        .into_par_iter()
+        .with_min_len(1 << 14)
+        // The part of the last item a worker copied: the next is in it or after it.
+        .map_init(
+            || 0,
+            |part: &mut usize, i| {
+                if !(starts[*part]..starts[*part + 1]).contains(&i) {
+                    *part = starts.partition_point(|&s| s <= i) - 1;
+                }
+                parts[*part][i - starts[*part]]
+            },
+        )
+        .collect_into_vec(&mut all);
     all
 }
 
@@ -505,4 +532,26 @@ pub fn render_table(rows: &[Row], mut out: impl Write) -> anyhow::Result<()> {
     }
     writeln!(out, "{t}")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::concat;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The parts, empty ones included, come out whole and in order, as appending them would.
+        #[test]
+        fn concat_appends_the_parts_in_order(
+            lengths in proptest::collection::vec(prop_oneof![Just(0usize), 0..40_000usize], 0..8),
+        ) {
+            let mut next = 0u32;
+            let parts: Vec<Vec<u32>> = lengths
+                .iter()
+                .map(|&n| (0..n).map(|_| { next += 1; next }).collect())
+                .collect();
+            let appended: Vec<u32> = parts.iter().flatten().copied().collect();
+            prop_assert_eq!(concat(&parts), appended);
+        }
+    }
 }
