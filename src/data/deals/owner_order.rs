@@ -2,9 +2,10 @@
 //! of rows (in file order within it), the deals without an owner after the last rep's, so the
 //! engine reads a rep's deals where they are instead of copying them into owner order.
 //!
-//! The rows move in two levels, each in cache and on every core: each block of rows is sorted by
-//! owner in place, then each owner's runs are gathered from the blocks in block order. (Moving each
-//! cell straight to its place took as long on two cores as on one: each move waited on memory.)
+//! The rows move in two levels, each in cache and on every core: each block of a column is sorted
+//! by owner into a spare column, then each owner's runs are gathered back from the blocks in block
+//! order, the run bounds of an owner side by side. (Moving each cell straight to its place took as
+//! long on two cores as on one: each move waited on memory.)
 //!
 //! Invariants: the order is a stable sort by roster index ([`NO_OWNER`] last); every column, the
 //! owners and the file row of each row move together; ids and lines stay in file order, reached
@@ -42,8 +43,11 @@ impl DealTable {
             moves.gather(&places, first, out);
         });
         drop(places);
-        for column in &mut self.columns {
-            move_column(column, &moves);
+        // The byte-coded columns last: their spare is not held while a wider column moves.
+        let mut spare = Spare::default();
+        let (bytes, wider): (Vec<_>, Vec<_>) = self.columns.iter_mut().partition(|c| byte_coded(c));
+        for column in wider.into_iter().chain(bytes) {
+            move_column(column, &moves, &mut spare);
         }
     }
 
@@ -177,9 +181,11 @@ struct Moves {
     block: usize,
     /// Per row: its place among its block's rows sorted by owner.
     local: Vec<u32>,
-    /// Per block: where each owner's run starts among its sorted rows, and where the run of
-    /// [`NO_OWNER`] rows ends (`reps + 2` entries).
-    runs: Vec<Vec<u32>>,
+    /// Where each owner's run starts among each block's sorted rows, owner by owner (entry
+    /// `b * blocks + k` for owner `b`, block `k`, so that a gather reads an owner's runs side by
+    /// side), then where each block's run of [`NO_OWNER`] rows ends (`reps + 2` owners).
+    runs: Vec<u32>,
+    blocks: usize,
     /// Where each owner's rows start once moved, the rows without an owner, and the row count
     /// (`reps + 2` entries).
     starts: Vec<u32>,
@@ -192,29 +198,22 @@ impl Moves {
     /// blocks of `block` rows.
     fn new(owners: &[u32], reps: usize, block: usize) -> Moves {
         let bucket = |rep: u32| if rep == NO_OWNER { reps } else { rep as usize };
-        let mut local = vec![0u32; owners.len()];
-        let runs: Vec<Vec<u32>> = local
-            .par_chunks_mut(block)
+        // Per block: where each owner's run starts among its rows sorted by owner (one list, so
+        // that it goes back to the system once turned owner by owner).
+        let blocks = owners.len().div_ceil(block);
+        let mut runs = vec![0u32; (reps + 2) * blocks];
+        runs.par_chunks_mut(reps + 2)
             .zip(owners.par_chunks(block))
-            .map(|(local, owners)| {
-                let mut run = vec![0u32; reps + 2];
+            .for_each(|(run, owners)| {
                 for &rep in owners {
                     run[bucket(rep) + 1] += 1;
                 }
                 for b in 0..=reps {
                     run[b + 1] += run[b];
                 }
-                let mut next = run.clone();
-                for (place, &rep) in local.iter_mut().zip(owners) {
-                    let slot = &mut next[bucket(rep)];
-                    *place = *slot;
-                    *slot += 1;
-                }
-                run
-            })
-            .collect();
+            });
         let mut starts = vec![0u32; reps + 2];
-        for run in &runs {
+        for run in runs.chunks(reps + 2) {
             for b in 0..=reps {
                 starts[b + 1] += run[b + 1] - run[b];
             }
@@ -223,28 +222,68 @@ impl Moves {
             starts[b + 1] += starts[b];
         }
         let sorted = owners.par_windows(2).all(|w| bucket(w[0]) <= bucket(w[1]));
+        // Owner by owner, the block's runs gone before the rows' places are made (the two are
+        // not held at once beside them).
+        let mut by_owner = vec![0u32; (reps + 2) * blocks];
+        by_owner
+            .par_chunks_mut(blocks.max(1))
+            .enumerate()
+            .for_each(|(b, row)| {
+                for (k, r) in row.iter_mut().enumerate() {
+                    *r = runs[k * (reps + 2) + b];
+                }
+            });
+        drop(runs);
+        let mut local = vec![0u32; owners.len()];
+        local
+            .par_chunks_mut(block)
+            .zip(owners.par_chunks(block))
+            .enumerate()
+            .for_each(|(k, (local, owners))| {
+                let mut next: Vec<u32> = (0..reps + 2).map(|b| by_owner[b * blocks + k]).collect();
+                for (place, &rep) in local.iter_mut().zip(owners) {
+                    let slot = &mut next[bucket(rep)];
+                    *place = *slot;
+                    *slot += 1;
+                }
+            });
         Moves {
             block,
             local,
-            runs,
+            runs: by_owner,
+            blocks,
             starts,
             sorted,
         }
     }
 
-    /// `values` (one per row) moved to their places.
-    fn apply<T: Copy + Default + Send + Sync>(&self, values: &mut Vec<T>) {
+    /// `values` (one per row) moved to their places: each block sorted into `spare`, then
+    /// gathered back. `spare` is made a column long when it is not; what it holds is overwritten
+    /// (so the next column of the type reuses it rather than a fresh allocation).
+    fn apply<T: Copy + Default + Send + Sync>(&self, values: &mut [T], spare: &mut Vec<T>) {
         assert_eq!(
             values.len(),
             self.local.len(),
             "a column has a cell per row"
         );
-        self.sort_blocks_by(values, |values, i, _| values[i]);
-        let mut out = vec![T::default(); values.len()];
-        out.par_chunks_mut(GATHER)
+        if spare.len() != values.len() {
+            // Made on every core: a fresh column's pages are first touched here.
+            *spare = Vec::new();
+            spare.par_extend(values.par_iter().copied());
+        }
+        spare
+            .par_chunks_mut(self.block)
+            .zip(values.par_chunks(self.block))
+            .zip(self.local.par_chunks(self.block))
+            .for_each(|((sorted, values), local)| {
+                for (&cell, &place) in values.iter().zip(local) {
+                    sorted[place as usize] = cell;
+                }
+            });
+        values
+            .par_chunks_mut(GATHER)
             .enumerate()
-            .for_each(|(i, out)| self.gather(values, i * GATHER, out));
-        *values = out;
+            .for_each(|(i, out)| self.gather(spare, i * GATHER, out));
     }
 
     /// Each block of `values` sorted by owner in place, through a buffer of a block per thread:
@@ -280,8 +319,10 @@ impl Moves {
         let mut skip = first - self.starts[b] as usize;
         let mut at = 0;
         loop {
-            for (k, run) in self.runs.iter().enumerate() {
-                let (start, end) = (run[b] as usize, run[b + 1] as usize);
+            let at_b = &self.runs[b * self.blocks..(b + 1) * self.blocks];
+            let at_next = &self.runs[(b + 1) * self.blocks..(b + 2) * self.blocks];
+            for (k, (&start, &end)) in at_b.iter().zip(at_next).enumerate() {
+                let (start, end) = (start as usize, end as usize);
                 if skip >= end - start {
                     skip -= end - start;
                     continue;
@@ -301,36 +342,64 @@ impl Moves {
     /// Where row `row` goes.
     fn place(&self, row: usize) -> u32 {
         let (k, local) = (row / self.block, self.local[row]);
-        let run = &self.runs[k];
+        let run = |b: usize| self.runs[b * self.blocks + k];
         // The owner whose run holds the row: the last to start at or before its place.
-        let b = run.partition_point(|&s| s <= local) - 1;
-        let before: u32 = self.runs[..k].iter().map(|r| r[b + 1] - r[b]).sum();
-        self.starts[b] + before + (local - run[b])
+        let (mut lo, mut hi) = (0, self.starts.len());
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2;
+            if run(mid) <= local {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        let b = lo;
+        let (at_b, at_next) = (b * self.blocks, (b + 1) * self.blocks);
+        let before: u32 = (0..k)
+            .map(|j| self.runs[at_next + j] - self.runs[at_b + j])
+            .sum();
+        self.starts[b] + before + (local - run(b))
+    }
+}
+
+/// A column long buffer of the byte-coded columns' type, kept from one such column to the next
+/// (a table has several: currency and text codes, amount scales); the others are made per column.
+#[derive(Default)]
+struct Spare {
+    bytes: Vec<u8>,
+}
+
+/// Whether the column's cells are bytes (its moves use [`Spare::bytes`] only).
+fn byte_coded(column: &DealColumn) -> bool {
+    match &column.values {
+        ColumnValues::Text { codes, .. } => matches!(codes, Codes::Byte(_)),
+        ColumnValues::Decimal(d) => d.narrow.is_empty() && d.wide.is_empty(),
+        ColumnValues::Date(_) => false,
     }
 }
 
 /// A column's cells moved to their places.
-fn move_column(column: &mut DealColumn, moves: &Moves) {
+fn move_column(column: &mut DealColumn, moves: &Moves, spare: &mut Spare) {
     match &mut column.values {
         ColumnValues::Text { codes, .. } => match codes {
-            Codes::Byte(v) => moves.apply(v),
-            Codes::Narrow(v) => moves.apply(v),
-            Codes::Wide(v) => moves.apply(v),
+            Codes::Byte(v) => moves.apply(v, &mut spare.bytes),
+            Codes::Narrow(v) => moves.apply(v, &mut Vec::new()),
+            Codes::Wide(v) => moves.apply(v, &mut Vec::new()),
         },
-        ColumnValues::Decimal(d) => move_decimals(d, moves),
-        ColumnValues::Date(dates) => moves.apply(dates),
+        ColumnValues::Decimal(d) => move_decimals(d, moves, spare),
+        ColumnValues::Date(dates) => moves.apply(dates, &mut Vec::new()),
     }
 }
 
-fn move_decimals(d: &mut Decimals, moves: &Moves) {
+fn move_decimals(d: &mut Decimals, moves: &Moves, spare: &mut Spare) {
     if !d.narrow.is_empty() {
-        moves.apply(&mut d.narrow);
+        moves.apply(&mut d.narrow, &mut Vec::new());
     }
     if !d.wide.is_empty() {
-        moves.apply(&mut d.wide);
+        moves.apply(&mut d.wide, &mut Vec::new());
     }
     if !d.scale.is_empty() {
-        moves.apply(&mut d.scale);
+        moves.apply(&mut d.scale, &mut spare.bytes);
     }
     if !d.big.is_empty() {
         let big = std::mem::take(&mut d.big);
@@ -356,7 +425,7 @@ mod tests {
             let moves = Moves::new(&owners, 3, block);
             assert_eq!(moves.starts, vec![0, 3, 5, 7, 9], "block {block}");
             let mut cells = vec![10, 11, 12, 13, 14, 15, 16, 17, 18];
-            moves.apply(&mut cells);
+            moves.apply(&mut cells, &mut Vec::new());
             assert_eq!(
                 cells,
                 vec![11, 14, 18, 13, 17, 10, 15, 12, 16],
@@ -384,9 +453,14 @@ mod tests {
         expected.sort_by_key(|&row| owners[row as usize].min(50));
         for block in [1, 7, 64, 1000, 4096, 1 << 19] {
             let moves = Moves::new(&owners, 50, block);
+            // Twice through one spare: what the first move left in it changes nothing.
+            let mut spare = Vec::new();
             let mut rows: Vec<u32> = (0..10_000).collect();
-            moves.apply(&mut rows);
+            moves.apply(&mut rows, &mut spare);
             assert_eq!(rows, expected, "block {block}");
+            let mut again: Vec<u32> = (0..10_000).collect();
+            moves.apply(&mut again, &mut spare);
+            assert_eq!(again, expected, "block {block}, the spare reused");
             for (place, &row) in rows.iter().enumerate().step_by(37) {
                 assert_eq!(moves.place(row as usize) as usize, place, "block {block}");
             }
