@@ -81,28 +81,43 @@ pub fn rows(groups: &Groups, dims: usize, cx: &Context) -> Vec<Metric> {
         .collect();
     order.sort_by(|a, b| a.0.cmp(&b.0));
     // Thousands of groups (by rep) give hundreds of thousands of rows: built in parallel, in order,
-    // a slice of groups at a time (the rows are held twice only for that slice).
+    // a slice of groups at a time (the rows are held twice only for that slice), beside the
+    // total's (its quantiles read every deal).
     use rayon::prelude::*;
-    for slice in order.chunks(GROUPS_AT_ONCE) {
-        let per_group: Vec<Vec<Metric>> = slice
-            .par_iter()
-            .map(|(labels, acc)| {
-                let mut rows = Vec::with_capacity(32);
-                metrics_of(labels, acc, cx, &mut rows);
-                rows
-            })
-            .collect();
-        out.reserve(per_group.iter().map(Vec::len).sum::<usize>());
-        for rows in per_group {
-            out.extend(rows);
+    let total = || {
+        let mut rows = Vec::new();
+        metrics_of(
+            &vec![ALL.to_string(); dims].into(),
+            &groups.total,
+            cx,
+            &mut rows,
+        );
+        rows
+    };
+    let by_group = || {
+        for (i, slice) in order.chunks(GROUPS_AT_ONCE).enumerate() {
+            let per_group: Vec<Vec<Metric>> = slice
+                .par_iter()
+                .map(|(labels, acc)| {
+                    let mut rows = Vec::with_capacity(32);
+                    metrics_of(labels, acc, cx, &mut rows);
+                    rows
+                })
+                .collect();
+            let rows = per_group.iter().map(Vec::len).sum::<usize>();
+            // Room for every group's rows at the first slice's rate, not grown slice by slice
+            // (each growth copies what is there).
+            match i {
+                0 => out.reserve(rows * order.len() / slice.len().max(1) + 64),
+                _ => out.reserve(rows),
+            }
+            for rows in per_group {
+                out.extend(rows);
+            }
         }
-    }
-    metrics_of(
-        &vec![ALL.to_string(); dims].into(),
-        &groups.total,
-        cx,
-        &mut out,
-    );
+    };
+    let ((), total) = rayon::join(by_group, total);
+    out.extend(total);
     out
 }
 
