@@ -72,7 +72,9 @@ pub(crate) fn compute_component(
 ) -> Vec<PeriodResult> {
     let comp = &rc.plan.components[ci];
     let calendar = span.in_run[0].calendar();
-    let mut out = Vec::new();
+    // The usual count: the run's payout periods and an earlier one or two of the first
+    // measurement period (grown, it would be copied at each doubling).
+    let mut out = Vec::with_capacity(span.in_run.len() + 2);
     let mut m = calendar.period_of(comp.measurement_period, span.start);
     while m.start() <= span.end {
         let payouts: Vec<Period> = m
