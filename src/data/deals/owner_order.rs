@@ -260,7 +260,7 @@ impl Moves {
     /// `values` (one per row) moved to their places: each block sorted into `spare`, then
     /// gathered back. `spare` is made a column long when it is not; what it holds is overwritten
     /// (so the next column of the type reuses it rather than a fresh allocation).
-    fn apply<T: Copy + Default + Send + Sync>(&self, values: &mut [T], spare: &mut Vec<T>) {
+    fn apply<T: Copy + Send + Sync>(&self, values: &mut [T], spare: &mut Vec<T>) {
         assert_eq!(
             values.len(),
             self.local.len(),
