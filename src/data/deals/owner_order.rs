@@ -44,10 +44,10 @@ impl DealTable {
         });
         drop(places);
         // The byte-coded columns last: their spare is not held while a wider column moves.
-        let mut spare = Spare::default();
+        let mut spare_bytes = Vec::new();
         let (bytes, wider): (Vec<_>, Vec<_>) = self.columns.iter_mut().partition(|c| byte_coded(c));
         for column in wider.into_iter().chain(bytes) {
-            move_column(column, &moves, &mut spare);
+            move_column(column, &moves, &mut spare_bytes);
         }
     }
 
@@ -362,14 +362,9 @@ impl Moves {
     }
 }
 
-/// A column long buffer of the byte-coded columns' type, kept from one such column to the next
-/// (a table has several: currency and text codes, amount scales); the others are made per column.
-#[derive(Default)]
-struct Spare {
-    bytes: Vec<u8>,
-}
-
-/// Whether the column's cells are bytes (its moves use [`Spare::bytes`] only).
+/// Whether the column's cells are bytes: its moves share one spare column with the other
+/// byte-coded ones (a table has several: currency and text codes, amount scales); the other
+/// columns' spares are made per column.
 fn byte_coded(column: &DealColumn) -> bool {
     match &column.values {
         ColumnValues::Text { codes, .. } => matches!(codes, Codes::Byte(_)),
@@ -379,19 +374,19 @@ fn byte_coded(column: &DealColumn) -> bool {
 }
 
 /// A column's cells moved to their places.
-fn move_column(column: &mut DealColumn, moves: &Moves, spare: &mut Spare) {
+fn move_column(column: &mut DealColumn, moves: &Moves, spare_bytes: &mut Vec<u8>) {
     match &mut column.values {
         ColumnValues::Text { codes, .. } => match codes {
-            Codes::Byte(v) => moves.apply(v, &mut spare.bytes),
+            Codes::Byte(v) => moves.apply(v, spare_bytes),
             Codes::Narrow(v) => moves.apply(v, &mut Vec::new()),
             Codes::Wide(v) => moves.apply(v, &mut Vec::new()),
         },
-        ColumnValues::Decimal(d) => move_decimals(d, moves, spare),
+        ColumnValues::Decimal(d) => move_decimals(d, moves, spare_bytes),
         ColumnValues::Date(dates) => moves.apply(dates, &mut Vec::new()),
     }
 }
 
-fn move_decimals(d: &mut Decimals, moves: &Moves, spare: &mut Spare) {
+fn move_decimals(d: &mut Decimals, moves: &Moves, spare_bytes: &mut Vec<u8>) {
     if !d.narrow.is_empty() {
         moves.apply(&mut d.narrow, &mut Vec::new());
     }
@@ -399,7 +394,7 @@ fn move_decimals(d: &mut Decimals, moves: &Moves, spare: &mut Spare) {
         moves.apply(&mut d.wide, &mut Vec::new());
     }
     if !d.scale.is_empty() {
-        moves.apply(&mut d.scale, &mut spare.bytes);
+        moves.apply(&mut d.scale, spare_bytes);
     }
     if !d.big.is_empty() {
         let big = std::mem::take(&mut d.big);
