@@ -80,9 +80,44 @@ fn month_index(date: NaiveDate) -> MonthIndex {
 }
 
 fn first_day(index: MonthIndex) -> NaiveDate {
+    let known = usize::try_from(index - TABLE_START).ok();
+    match known.and_then(|i| MONTH_BOUNDS.get(i)) {
+        Some(&(first, _)) => first,
+        None => compute_first_day(index),
+    }
+}
+
+/// The day before the first of month `index`: the last day of the month before.
+fn day_before(index: MonthIndex) -> NaiveDate {
+    let known = usize::try_from(index - TABLE_START).ok();
+    match known.and_then(|i| MONTH_BOUNDS.get(i)) {
+        Some(&(_, before)) => before,
+        None => compute_first_day(index)
+            .pred_opt()
+            .expect("date within chrono's range"),
+    }
+}
+
+fn compute_first_day(index: MonthIndex) -> NaiveDate {
     NaiveDate::from_ymd_opt(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1)
         .expect("month index within chrono's range")
 }
+
+/// The first month of [`MONTH_BOUNDS`]: January 1900.
+const TABLE_START: MonthIndex = 1900 * 12;
+
+/// Each month's first day and the day before it, from January 1900 to December 2199, made once:
+/// the engine asks for periods' bounds several times per rep, component and period, and a table
+/// read is a tenth of the calendar arithmetic. Months outside it are computed.
+static MONTH_BOUNDS: std::sync::LazyLock<Vec<(NaiveDate, NaiveDate)>> =
+    std::sync::LazyLock::new(|| {
+        (TABLE_START..TABLE_START + 300 * 12)
+            .map(|i| {
+                let first = compute_first_day(i);
+                (first, first.pred_opt().expect("date within chrono's range"))
+            })
+            .collect()
+    });
 
 /// One period: a granularity and its first month, aligned to the calendar it was made in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -210,9 +245,7 @@ impl Period {
 
     /// Last day of the period (inclusive).
     pub fn end(&self) -> NaiveDate {
-        first_day(self.first + self.granularity.months())
-            .pred_opt()
-            .expect("date within chrono's range")
+        day_before(self.first + self.granularity.months())
     }
 
     pub fn contains(&self, date: NaiveDate) -> bool {
@@ -303,6 +336,28 @@ mod tests {
 
     fn date(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn month_bounds_are_the_calendar_s_inside_the_table_and_beyond_it() {
+        // One month either side of the table, and every month in it.
+        for index in TABLE_START - 13..TABLE_START + 300 * 12 + 13 {
+            let (year, month) = (index.div_euclid(12), index.rem_euclid(12) as u32 + 1);
+            let first = NaiveDate::from_ymd_opt(year, month, 1).unwrap();
+            assert_eq!(first_day(index), first, "{year}-{month}");
+            assert_eq!(
+                day_before(index),
+                first.pred_opt().unwrap(),
+                "{year}-{month}"
+            );
+        }
+        let feb_2028 = Calendar::default().parse("2028-02").unwrap();
+        assert_eq!(feb_2028.end(), date("2028-02-29"));
+        let year_2199 = Calendar::default().parse("2199").unwrap();
+        assert_eq!(year_2199.end(), date("2199-12-31"));
+        let year_2200 = Calendar::default().parse("2200").unwrap();
+        assert_eq!(year_2200.start(), date("2200-01-01"));
+        assert_eq!(year_2200.end(), date("2200-12-31"));
     }
 
     #[test]
