@@ -14,7 +14,9 @@
 # Environment:
 #   BENCH_SHARED     folder holding gen.py and peer_duckdb.py (default benches/)
 #   BENCH_PEER_ONLY  set to 1 to run only the generator and the peer (no cargo build, no payout run)
-#   BENCH_STATEMENTS set to 1 to also time a run that writes every rep's statements (--out)
+#   BENCH_STATEMENTS set to 1 to also time the runs that write every statement (--out), in both
+#                    layouts: one CSV per payout period (per-period), then a CSV and a Markdown file
+#                    per rep and payout period (per-rep)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -102,7 +104,7 @@ rm -f "$PEER_CSV"
 # without a journal (this machine's), for 60 s after a delete (6 min while the inode tables are not yet
 # written back) each new file's inode search steps over the recently deleted ones: after deleting
 # 480,000 files that costs tens of seconds of system time. So after such a delete: sync, then wait.
-if [[ -d "$OUT/full/statements" ]]; then
+if [[ -d "$OUT/per-rep/statements" || -d "$OUT/full/statements" ]]; then
     rm -rf "$OUT"
     sync
     say "waiting 65 s for the file system to reuse the deleted statements' inodes"
@@ -122,9 +124,13 @@ if [[ "$PEER_ONLY" != 1 ]]; then
         --format csv --threads "$THREADS" -q > "$OUT/payouts.csv"
     read -r PAY_WALL PAY_CPU PAY_RSS < <(stats payout)
     if [[ "${BENCH_STATEMENTS:-0}" == 1 ]]; then
-        measure statements target/release/payout run --workspace "$WORKSPACE" --data-dir "$DATA" --period 2026 \
-            --format csv --threads "$THREADS" -q --out "$OUT/full" > /dev/null
-        read -r ST_WALL ST_CPU ST_RSS < <(stats statements)
+        for layout in per-period per-rep; do
+            measure "statements-$layout" target/release/payout run --workspace "$WORKSPACE" \
+                --data-dir "$DATA" --period 2026 --format csv --threads "$THREADS" -q \
+                --out "$OUT/$layout" --statements "$layout" > /dev/null
+        done
+        read -r PP_WALL PP_CPU PP_RSS < <(stats statements-per-period)
+        read -r PR_WALL PR_CPU PR_RSS < <(stats statements-per-rep)
     fi
 
     PAYOUTS_CSV="$OUT/payouts.csv"
@@ -146,13 +152,19 @@ echo "| DuckDB ${DUCKDB_VERSION} peer | ${PEER_WALL} | ${PEER_CPU} | ${PEER_RSS}
 if [[ "$PEER_ONLY" != 1 ]]; then
     echo "| payout | ${PAY_WALL} | ${PAY_CPU} | ${PAY_RSS} |"
     if [[ "${BENCH_STATEMENTS:-0}" == 1 ]]; then
-        echo "| payout with every statement (--out) | ${ST_WALL} | ${ST_CPU} | ${ST_RSS} |"
+        echo "| payout --out, statements per period | ${PP_WALL} | ${PP_CPU} | ${PP_RSS} |"
+        echo "| payout --out, statements per rep | ${PR_WALL} | ${PR_CPU} | ${PR_RSS} |"
     fi
     echo
     awk -v pw="$PAY_WALL" -v qw="$PEER_WALL" -v pr="$PAY_RSS" -v qr="$PEER_RSS" 'BEGIN {
         printf "payout/peer: wall %s, peak RSS %s\n",
             (qw > 0 ? sprintf("%.2fx", pw / qw) : "n/a"), (qr > 0 ? sprintf("%.2fx", pr / qr) : "n/a")
     }'
+    if [[ "${BENCH_STATEMENTS:-0}" == 1 ]]; then
+        awk -v pw="$PAY_WALL" -v pp="$PP_WALL" -v pr="$PR_WALL" 'BEGIN {
+            printf "statements/batch: wall %.2fx per period, %.2fx per rep\n", pp / pw, pr / pw
+        }'
+    fi
     echo
     if [[ $STATUS -eq 0 ]]; then echo "numbers: match"; else echo "numbers: DIFFERENT (see above)"; fi
 fi
