@@ -197,11 +197,14 @@ pub(crate) fn resolve_columns(
                 ),
             )
             .line(1)
-            .hint(format!(
-            "headers found: {}; map it in the workspace: [{}.columns] {canonical} = \"<header>\"",
-            headers.join(", "),
-            spec.kind.name()
-            )),
+            .hint(match headers.is_empty() {
+                true => "the file is empty: it has no header row (was its export cut short?)".into(),
+                false => format!(
+                    "headers found: {}; map it in the workspace: [{}.columns] {canonical} = \"<header>\"",
+                    headers.join(", "),
+                    spec.kind.name()
+                ),
+            }),
         );
     }
     let mut seen = std::collections::BTreeSet::new();

@@ -91,7 +91,10 @@ pub fn reconciliation_summary(run: &RunResult) -> String {
         }
     }
     let parts: Vec<String> = counts.iter().map(|(n, s)| format!("{n} {s}")).collect();
-    let mut line = format!("{} deal rows: {}", rec.file_rows, parts.join(", "));
+    let mut line = match parts.is_empty() {
+        true => format!("{} deal rows", rec.file_rows),
+        false => format!("{} deal rows: {}", rec.file_rows, parts.join(", ")),
+    };
     if !rec.shares_not_credited.is_empty() {
         line.push_str(&format!(
             "; {} split or overlay share(s) not credited (their rep had left)",

@@ -249,6 +249,51 @@ fn deny_warnings_fails_a_run_whose_filter_value_matches_no_row() {
 }
 
 #[test]
+fn an_empty_deals_export_is_said_and_deny_warnings_fails_the_run() {
+    // The export came back with its header and no rows: both reps earn 10% of nothing.
+    let dir = workspace("deal_id,rep_id,amount,close_date,stage\n", "", "");
+    let run = run_with(&ws(&dir), "2026-01", &[]);
+    assert_eq!(run.payable("R1", "commission", "2026-01"), "0.00");
+    assert_eq!(run.payable("R2", "commission", "2026-01"), "0.00");
+    assert!(run.stderr.contains("[deals-empty]"), "{}", run.stderr);
+    // The reconciliation line counts no row, with nothing dangling after it.
+    assert!(
+        run.stderr.contains("payout: 0 deal rows\n"),
+        "{}",
+        run.stderr
+    );
+
+    // Even with -q: the warning, the failure, nothing on stdout, nothing written.
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let (w, out_dir) = (ws(&dir), out.path().display().to_string());
+    let args = [
+        "-w",
+        &w,
+        "run",
+        "--period",
+        "2026-01",
+        "--deny-warnings",
+        "-q",
+        "--out",
+        &out_dir,
+    ];
+    let (code, stdout, stderr) = exec(&args);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(stderr.contains("[deals-empty]"), "{stderr}");
+    assert!(!out.path().join("payouts.csv").exists());
+
+    // A file without even its header row names that, not the headers it lacks.
+    write(dir.path(), "deals.csv", "");
+    let (code, _, stderr) = exec(&["-w", &w, "check"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the file is empty: it has no header row"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn close_refuses_pending_exceptions_until_they_are_accepted_and_records_them() {
     let dir = workspace(&two_hundred_deals(true), "", "");
     let w = ws(&dir);

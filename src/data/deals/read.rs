@@ -42,6 +42,17 @@ pub fn read_deals(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> anyhow::Result<DealTable> {
     let mut table = read_deals_in_blocks(spec, roster, options, diags, progress, BLOCK)?;
+    // An export that came back empty pays every rep nothing from deals: said, never silent.
+    if table.info.as_ref().and_then(|i| i.rows) == Some(0) {
+        diags.push(
+            Diagnostic::warning(
+                "deals-empty",
+                &table.file,
+                "the deals file has a header and no rows: no deal is credited or earns anything",
+            )
+            .hint("check the export that wrote it; pass --deny-warnings where a run must not go on without deals"),
+        );
+    }
     // Once the read's buffers are gone: the rows in owner order (see `owner_order.rs`).
     table.sort_by_owner(roster.len());
     Ok(table)
