@@ -240,6 +240,15 @@ impl Tracer<'_> {
         if diags.has_errors() {
             return Err(InvalidInput(diags.into_sorted()));
         }
+        let in_run = |r: &RepResult| {
+            r.components
+                .iter()
+                .flat_map(|c| &c.periods)
+                .any(|p| p.in_run)
+        };
+        if !reps.iter().any(in_run) {
+            diags.extend(nobody_paid(inputs, settings.period));
+        }
         let reasons = reasons::FilterReasons::new(inputs, &self.ctx.plans);
         let status = |row: usize, o: Outcome| match o {
             Outcome::Credited => Status::Credited,
@@ -290,6 +299,23 @@ impl Tracer<'_> {
             payment: payment::Settlement::default(),
         })
     }
+}
+
+/// `run-empty`: a run with no result in its period although a plan pays in `period` (a payout period of one of
+/// its components ends in it): no rep is on a plan then, most often a wrong `--period` or roster
+/// dates. A period in which no plan pays (a quarterly plan's first month) has nothing to say.
+fn nobody_paid(inputs: &Inputs, period: crate::period::Period) -> Option<crate::diag::Diagnostic> {
+    let pays = (inputs.plans.iter().flat_map(|p| &p.components))
+        .flat_map(|c| period.periods_of(c.payout_period))
+        .any(|p| period.contains(p.end()));
+    pays.then(|| {
+        crate::diag::Diagnostic::warning(
+            "run-empty",
+            &inputs.roster.file,
+            format!("no rep of the roster is on a plan in {period}: the run pays nothing"),
+        )
+        .hint("check --period, and the roster's plans and start and end dates (and assignments)")
+    })
 }
 
 /// A reconciliation key: the row's outcome, its reason number (filtered rows: see

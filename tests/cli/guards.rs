@@ -294,6 +294,65 @@ fn an_empty_deals_export_is_said_and_deny_warnings_fails_the_run() {
 }
 
 #[test]
+fn a_period_nobody_is_on_a_plan_in_is_said_unless_no_plan_pays_in_it() {
+    let deals = "deal_id,rep_id,amount,close_date,stage\nD1,R1,1000,2026-02-10,Closed won\n";
+    let dir = workspace(deals, "", "");
+    // Both reps start on February 1st: in January nobody is on a plan.
+    write(
+        dir.path(),
+        "reps.csv",
+        "rep_id,name,plan,start_date\nR1,Rita One,ae,2026-02-01\nR2,Rob Two,ae,2026-02-01\n",
+    );
+    let w = ws(&dir);
+    let (code, stdout, stderr) = exec(&["-w", &w, "run", "--period", "2026-01", "--format", "csv"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout.lines().count(), 1, "the header alone: {stdout}");
+    assert!(
+        stderr.contains("warning[run-empty]: no rep of the roster is on a plan in 2026-01"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = exec(&[
+        "-w",
+        &w,
+        "run",
+        "--period",
+        "2026-01",
+        "-q",
+        "--deny-warnings",
+    ]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(stderr.contains("[run-empty]"), "{stderr}");
+    // February pays R1 10% of 1,000.00 = 100.00: no warning.
+    let run = run_with(&w, "2026-02", &["--deny-warnings"]);
+    assert_eq!(run.payable("R1", "commission", "2026-02"), "100.00");
+    assert!(!run.stderr.contains("run-empty"), "{}", run.stderr);
+
+    // A plan paid quarterly pays nothing in January whoever is on it: nothing to say.
+    write(
+        dir.path(),
+        "plans/ae.toml",
+        &PLAN.replace(
+            "measurement_period = \"month\"",
+            "measurement_period = \"quarter\"",
+        ),
+    );
+    let (code, stdout, stderr) = exec(&[
+        "-w",
+        &w,
+        "run",
+        "--period",
+        "2026-01",
+        "--format",
+        "csv",
+        "--deny-warnings",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout.lines().count(), 1, "the header alone: {stdout}");
+    assert!(!stderr.contains("run-empty"), "{stderr}");
+}
+
+#[test]
 fn close_refuses_pending_exceptions_until_they_are_accepted_and_records_them() {
     let dir = workspace(&two_hundred_deals(true), "", "");
     let w = ws(&dir);
