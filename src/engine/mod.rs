@@ -248,6 +248,10 @@ impl Tracer<'_> {
         };
         if !reps.iter().any(in_run) {
             diags.extend(nobody_paid(inputs, settings.period));
+        } else if !outcomes_by_row.is_empty()
+            && outcomes_by_row.iter().all(|o| *o == Outcome::OutOfPeriod)
+        {
+            diags.push(deals_outside(inputs, settings.period));
         }
         let reasons = reasons::FilterReasons::new(inputs, &self.ctx.plans);
         let status = |row: usize, o: Outcome| match o {
@@ -316,6 +320,30 @@ fn nobody_paid(inputs: &Inputs, period: crate::period::Period) -> Option<crate::
         )
         .hint("check --period, and the roster's plans and start and end dates (and assignments)")
     })
+}
+
+/// `deals-outside-period`: reps are paid for `period`, yet no deal row is dated in the periods the
+/// run computes: most often an export of another period (a stale file), which pays every
+/// commission of the period as zero. The hint gives the rows' close dates.
+fn deals_outside(inputs: &Inputs, period: crate::period::Period) -> crate::diag::Diagnostic {
+    let deals = &inputs.deals;
+    let dates = (0..deals.len()).filter_map(|row| deals.columns[deals.close_date].date(row));
+    let (first, last) = (dates.clone().min(), dates.max());
+    let hint = match (first, last) {
+        (Some(first), Some(last)) => format!(
+            "its rows close from {first} to {last}: is the export this period's? (`payout explain --rep ID` shows the dates each measure reads)"
+        ),
+        _ => "is the export this period's?".into(),
+    };
+    crate::diag::Diagnostic::warning(
+        "deals-outside-period",
+        &deals.file,
+        format!(
+            "no row of the deals file ({} in all) is dated in the periods a run of {period} computes: every commission earned in them is zero",
+            deals.len()
+        ),
+    )
+    .hint(hint)
 }
 
 /// A reconciliation key: the row's outcome, its reason number (filtered rows: see

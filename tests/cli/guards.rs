@@ -353,6 +353,66 @@ fn a_period_nobody_is_on_a_plan_in_is_said_unless_no_plan_pays_in_it() {
 }
 
 #[test]
+fn an_export_of_another_period_is_said() {
+    // January's export, run for March: both reps are paid 0.00 in March.
+    let deals = "deal_id,rep_id,amount,close_date,stage\n\
+                 D1,R1,1000,2026-01-10,Closed won\n\
+                 D2,R2,500,2026-01-31,Closed won\n";
+    let dir = workspace(deals, "", "");
+    let w = ws(&dir);
+    let run = run_with(&w, "2026-03", &[]);
+    assert_eq!(run.payable("R1", "commission", "2026-03"), "0.00");
+    assert!(
+        run.stderr.contains(
+            "warning[deals-outside-period]: no row of the deals file (2 in all) is dated in the periods a run of 2026-03 computes"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("its rows close from 2026-01-10 to 2026-01-31"),
+        "{}",
+        run.stderr
+    );
+    let (code, stdout, stderr) = exec(&[
+        "-w",
+        &w,
+        "run",
+        "--period",
+        "2026-03",
+        "-q",
+        "--deny-warnings",
+    ]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(stdout, "");
+    // January itself pays R1 10% of 1,000.00 = 100.00, and says nothing.
+    let run = run_with(&w, "2026-01", &["--deny-warnings"]);
+    assert_eq!(run.payable("R1", "commission", "2026-01"), "100.00");
+    assert!(
+        !run.stderr.contains("deals-outside-period"),
+        "{}",
+        run.stderr
+    );
+
+    // Measured by quarter, a run of March computes January too: the rows count, nothing to say.
+    write(
+        dir.path(),
+        "plans/ae.toml",
+        &PLAN.replace(
+            "measurement_period = \"month\"",
+            "measurement_period = \"quarter\"\npayout_period = \"month\"",
+        ),
+    );
+    let run = run_with(&w, "2026-03", &["--deny-warnings"]);
+    assert!(
+        !run.stderr.contains("deals-outside-period"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn close_refuses_pending_exceptions_until_they_are_accepted_and_records_them() {
     let dir = workspace(&two_hundred_deals(true), "", "");
     let w = ws(&dir);
