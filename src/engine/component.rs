@@ -77,14 +77,9 @@ pub(crate) fn compute_component(
     let mut out = Vec::with_capacity(span.in_run.len() + 2);
     let mut m = calendar.period_of(comp.measurement_period, span.start);
     while m.start() <= span.end {
-        let payouts: Vec<Period> = m
-            .periods_of(comp.payout_period)
-            .into_iter()
-            .filter(|p| p.start() <= span.end)
-            .collect();
-        if let Some(results) = measurement_period(rc, ci, m, &payouts, &span.in_run, diags) {
-            out.extend(results);
-        }
+        let mut payouts = m.periods_of(comp.payout_period);
+        payouts.retain(|p| p.start() <= span.end);
+        measurement_period(rc, ci, m, &payouts, &span.in_run, diags, &mut out);
         m = m.next();
     }
     // Kept for the whole run, a rep and component at a time: without the growth's spare room.
@@ -177,6 +172,8 @@ fn target_incentive(
     Some(ti)
 }
 
+/// The results of measurement period `m`, one per payout period of `payouts`, appended to `out`;
+/// nothing after a diagnostic.
 fn measurement_period(
     rc: &RepCtx,
     ci: usize,
@@ -184,7 +181,8 @@ fn measurement_period(
     payouts: &[Period],
     in_run: &[Period],
     diags: &mut Vec<Diagnostic>,
-) -> Option<Vec<PeriodResult>> {
+    out: &mut Vec<PeriodResult>,
+) -> Option<()> {
     let comp = &rc.plan.components[ci];
     let (quota, quota_scale) = own_quota(rc, ci, m, diags)?;
     let last_end = payouts.last()?.end();
@@ -199,7 +197,7 @@ fn measurement_period(
     let mods = Modifiers::resolve(rc, ci, m, quota, diags)?;
 
     let mut carried = Carried::default();
-    let mut results = Vec::with_capacity(payouts.len());
+    out.reserve(payouts.len());
     for (p, step) in payouts.iter().zip(steps.iter_mut()) {
         let mut lines = std::mem::take(&mut step.lines);
         let paid_to_date = carried.rounded;
@@ -207,7 +205,7 @@ fn measurement_period(
         let rounded = carried.rounded;
         // Lines are kept until the statements are written: without the growth slack.
         lines.shrink_to_fit();
-        results.push(PeriodResult {
+        out.push(PeriodResult {
             payout_period: *p,
             measurement_period: m,
             in_run: in_run.contains(p),
@@ -227,7 +225,7 @@ fn measurement_period(
             .boxed(),
         });
     }
-    Some(results)
+    Some(())
 }
 
 /// The component's own quota for measurement period `m`, with the proration that scaled it; `None`
