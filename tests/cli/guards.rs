@@ -70,6 +70,28 @@ fn exec(args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
+/// `run --period PERIOD --deny-warnings -q --out DIR` fails on warning `code` (exit 1, even with
+/// `-q`): nothing on stdout, no payouts.csv written.
+fn assert_denied(workspace: &str, period: &str, code: &str) {
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let out_dir = out.path().display().to_string();
+    let (exit, stdout, stderr) = exec(&[
+        "-w",
+        workspace,
+        "run",
+        "--period",
+        period,
+        "--deny-warnings",
+        "-q",
+        "--out",
+        &out_dir,
+    ]);
+    assert_eq!(exit, Some(1), "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(stderr.contains(&format!("[{code}]")), "{stderr}");
+    assert!(!out.path().join("payouts.csv").exists());
+}
+
 fn sha256_of(path: &Path) -> String {
     use sha2::Digest;
     format!(
@@ -263,25 +285,8 @@ fn an_empty_deals_export_is_said_and_deny_warnings_fails_the_run() {
         run.stderr
     );
 
-    // Even with -q: the warning, the failure, nothing on stdout, nothing written.
-    let out = tempfile::tempdir().expect("a temporary folder");
-    let (w, out_dir) = (ws(&dir), out.path().display().to_string());
-    let args = [
-        "-w",
-        &w,
-        "run",
-        "--period",
-        "2026-01",
-        "--deny-warnings",
-        "-q",
-        "--out",
-        &out_dir,
-    ];
-    let (code, stdout, stderr) = exec(&args);
-    assert_eq!(code, Some(1), "{stderr}");
-    assert_eq!(stdout, "");
-    assert!(stderr.contains("[deals-empty]"), "{stderr}");
-    assert!(!out.path().join("payouts.csv").exists());
+    let w = ws(&dir);
+    assert_denied(&w, "2026-01", "deals-empty");
 
     // A file without even its header row names that, not the headers it lacks.
     write(dir.path(), "deals.csv", "");
@@ -311,18 +316,7 @@ fn a_period_nobody_is_on_a_plan_in_is_said_unless_no_plan_pays_in_it() {
         stderr.contains("warning[run-empty]: no rep of the roster is on a plan in 2026-01"),
         "{stderr}"
     );
-    let (code, stdout, stderr) = exec(&[
-        "-w",
-        &w,
-        "run",
-        "--period",
-        "2026-01",
-        "-q",
-        "--deny-warnings",
-    ]);
-    assert_eq!(code, Some(1), "{stderr}");
-    assert_eq!(stdout, "");
-    assert!(stderr.contains("[run-empty]"), "{stderr}");
+    assert_denied(&w, "2026-01", "run-empty");
     // February pays R1 10% of 1,000.00 = 100.00: no warning.
     let run = run_with(&w, "2026-02", &["--deny-warnings"]);
     assert_eq!(run.payable("R1", "commission", "2026-02"), "100.00");
@@ -375,17 +369,7 @@ fn an_export_of_another_period_is_said() {
         "{}",
         run.stderr
     );
-    let (code, stdout, stderr) = exec(&[
-        "-w",
-        &w,
-        "run",
-        "--period",
-        "2026-03",
-        "-q",
-        "--deny-warnings",
-    ]);
-    assert_eq!(code, Some(1), "{stderr}");
-    assert_eq!(stdout, "");
+    assert_denied(&w, "2026-03", "deals-outside-period");
     // January itself pays R1 10% of 1,000.00 = 100.00, and says nothing.
     let run = run_with(&w, "2026-01", &["--deny-warnings"]);
     assert_eq!(run.payable("R1", "commission", "2026-01"), "100.00");
