@@ -305,9 +305,10 @@ impl Tracer<'_> {
     }
 }
 
-/// `run-empty`: a run with no result in its period although a plan pays in `period` (a payout period of one of
-/// its components ends in it): no rep is on a plan then, most often a wrong `--period` or roster
-/// dates. A period in which no plan pays (a quarterly plan's first month) has nothing to say.
+/// `run-empty`: a run with no result in its period although a plan pays in `period` (a payout
+/// period of one of its components ends in it): no rep is on a plan then, most often a wrong
+/// `--period` or roster dates. A period in which no plan pays (a quarterly plan's first month) has
+/// nothing to say.
 fn nobody_paid(inputs: &Inputs, period: crate::period::Period) -> Option<crate::diag::Diagnostic> {
     let pays = (inputs.plans.iter().flat_map(|p| &p.components))
         .flat_map(|c| period.periods_of(c.payout_period))
