@@ -80,8 +80,7 @@ fn month_index(date: NaiveDate) -> MonthIndex {
 }
 
 fn first_day(index: MonthIndex) -> NaiveDate {
-    let known = usize::try_from(index - TABLE_START).ok();
-    match known.and_then(|i| MONTH_BOUNDS.get(i)) {
+    match month_bounds(index) {
         Some(&(first, _)) => first,
         None => compute_first_day(index),
     }
@@ -89,13 +88,17 @@ fn first_day(index: MonthIndex) -> NaiveDate {
 
 /// The day before the first of month `index`: the last day of the month before.
 fn day_before(index: MonthIndex) -> NaiveDate {
-    let known = usize::try_from(index - TABLE_START).ok();
-    match known.and_then(|i| MONTH_BOUNDS.get(i)) {
+    match month_bounds(index) {
         Some(&(_, before)) => before,
         None => compute_first_day(index)
             .pred_opt()
             .expect("date within chrono's range"),
     }
+}
+
+/// Month `index`'s entry in [`MONTH_BOUNDS`], when the table has it.
+fn month_bounds(index: MonthIndex) -> Option<&'static (NaiveDate, NaiveDate)> {
+    MONTH_BOUNDS.get(usize::try_from(index - TABLE_START).ok()?)
 }
 
 fn compute_first_day(index: MonthIndex) -> NaiveDate {
@@ -276,6 +279,14 @@ impl Period {
             p = p.next();
         }
         out
+    }
+
+    /// The periods of a granularity that end in this one, in order: the payout periods a run of
+    /// this period pays.
+    pub fn periods_ending_in(&self, granularity: Granularity) -> impl Iterator<Item = Period> + '_ {
+        self.periods_of(granularity)
+            .into_iter()
+            .filter(|p| self.contains(p.end()))
     }
 
     /// The period of the same granularity that follows this one.

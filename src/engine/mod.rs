@@ -311,8 +311,7 @@ impl Tracer<'_> {
 /// nothing to say.
 fn nobody_paid(inputs: &Inputs, period: crate::period::Period) -> Option<crate::diag::Diagnostic> {
     let pays = (inputs.plans.iter().flat_map(|p| &p.components))
-        .flat_map(|c| period.periods_of(c.payout_period))
-        .any(|p| period.contains(p.end()));
+        .any(|c| period.periods_ending_in(c.payout_period).next().is_some());
     pays.then(|| {
         crate::diag::Diagnostic::warning(
             "run-empty",

@@ -169,11 +169,7 @@ pub(crate) fn run_window(plan: &Plan, run: Period) -> Option<(NaiveDate, NaiveDa
         .iter()
         .filter(|c| !matches!(c.kind, ComponentKind::PlanCap(_)))
         .filter_map(|comp| {
-            let in_run: Vec<Period> = run
-                .periods_of(comp.payout_period)
-                .into_iter()
-                .filter(|p| run.contains(p.end()))
-                .collect();
+            let in_run: Vec<Period> = run.periods_ending_in(comp.payout_period).collect();
             let first = in_run.first()?;
             Some((
                 first.within(comp.measurement_period).start(),
@@ -342,9 +338,8 @@ fn component_spans(plan: &Plan, run: Period, seg: &Segment) -> Vec<Option<Span>>
         .iter()
         .map(|comp| {
             let in_run: Vec<Period> = run
-                .periods_of(comp.payout_period)
-                .into_iter()
-                .filter(|p| run.contains(p.end()) && seg.overlaps(p.start(), p.end()))
+                .periods_ending_in(comp.payout_period)
+                .filter(|p| seg.overlaps(p.start(), p.end()))
                 .collect();
             let first = *in_run.first()?;
             let last = *in_run.last()?;

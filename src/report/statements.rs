@@ -659,8 +659,7 @@ impl<'a> Streamed<'a> {
             .plans
             .iter()
             .flat_map(|p| &p.components)
-            .flat_map(|c| period.periods_of(c.payout_period))
-            .filter(|p| period.contains(p.end()))
+            .flat_map(|c| period.periods_ending_in(c.payout_period))
             .collect();
         periods.sort_unstable();
         periods.dedup();
