@@ -270,23 +270,24 @@ impl Period {
     /// The periods of a granularity that overlap this one, in order. For a finer granularity these
     /// are its sub-periods; for a coarser one, the one or two periods that contain it.
     pub fn periods_of(&self, granularity: Granularity) -> Vec<Period> {
-        let cal = self.calendar();
+        self.periods(granularity).collect()
+    }
+
+    /// [`Period::periods_of`] one at a time, without a list (the engine asks per rep and period).
+    pub fn periods(&self, granularity: Granularity) -> impl Iterator<Item = Period> {
         let last = self.first + self.granularity.months() - 1;
-        let mut out = Vec::new();
-        let mut p = cal.period_of_month(granularity, self.first);
-        while p.first <= last {
-            out.push(p);
-            p = p.next();
-        }
-        out
+        let first = self.calendar().period_of_month(granularity, self.first);
+        std::iter::successors(Some(first), Period::next_some).take_while(move |p| p.first <= last)
+    }
+
+    fn next_some(p: &Period) -> Option<Period> {
+        Some(p.next())
     }
 
     /// The periods of a granularity that end in this one, in order: the payout periods a run of
     /// this period pays.
     pub fn periods_ending_in(&self, granularity: Granularity) -> impl Iterator<Item = Period> + '_ {
-        self.periods_of(granularity)
-            .into_iter()
-            .filter(|p| self.contains(p.end()))
+        self.periods(granularity).filter(|p| self.contains(p.end()))
     }
 
     /// The period of the same granularity that follows this one.

@@ -17,6 +17,7 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
 
 use super::proration::Scale;
 use super::rep::{Entry, RepCtx};
@@ -38,7 +39,7 @@ use crate::plan::{
 pub(crate) struct Span {
     pub start: NaiveDate,
     pub end: NaiveDate,
-    pub in_run: Vec<Period>,
+    pub in_run: SmallVec<[Period; 12]>,
 }
 
 /// The base earning of one payout period, before modifiers.
@@ -77,8 +78,10 @@ pub(crate) fn compute_component(
     let mut out = Vec::with_capacity(span.in_run.len() + 2);
     let mut m = calendar.period_of(comp.measurement_period, span.start);
     while m.start() <= span.end {
-        let mut payouts = m.periods_of(comp.payout_period);
-        payouts.retain(|p| p.start() <= span.end);
+        let payouts: SmallVec<[Period; 12]> = m
+            .periods(comp.payout_period)
+            .filter(|p| p.start() <= span.end)
+            .collect();
         measurement_period(rc, ci, m, &payouts, &span.in_run, diags, &mut out);
         m = m.next();
     }
@@ -1601,8 +1604,7 @@ pub(crate) fn compute_plan_cap(
     while c.start() <= span.end {
         let mut prev_cut = Decimal::ZERO;
         for q in c
-            .periods_of(comp.payout_period)
-            .into_iter()
+            .periods(comp.payout_period)
             .filter(|q| q.start() <= span.end)
         {
             let total: Decimal = done

@@ -84,6 +84,8 @@ pub(crate) struct Context<'a> {
     pub outcomes: Vec<std::sync::atomic::AtomicU8>,
     /// No splits, overlays, territories, roll-ups or plan assignments: each row is read once.
     pub one_credit_per_row: bool,
+    /// Per plan, the dates the run looks at ([`rep::run_window`]), whoever the rep.
+    pub run_windows: Vec<Option<(chrono::NaiveDate, chrono::NaiveDate)>>,
 }
 
 /// Compute the run. `Err` holds every problem found (missing quotas or FX rates, unusable columns).
@@ -157,6 +159,11 @@ fn compute_with<'a>(
                 .plans
                 .iter()
                 .all(|p| p.crediting.holder_of.is_none() && p.crediting.rollup.is_none()),
+        run_windows: inputs
+            .plans
+            .iter()
+            .map(|p| rep::run_window(p, settings.period))
+            .collect(),
         outcomes: (0..inputs.deals.len())
             .map(|_| std::sync::atomic::AtomicU8::new(Outcome::NotCredited as u8))
             .collect(),

@@ -14,6 +14,7 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
 
 use super::bind::{BoundPlan, BoundValue, Source};
 use super::component::{self, Span};
@@ -169,12 +170,10 @@ pub(crate) fn run_window(plan: &Plan, run: Period) -> Option<(NaiveDate, NaiveDa
         .iter()
         .filter(|c| !matches!(c.kind, ComponentKind::PlanCap(_)))
         .filter_map(|comp| {
-            let in_run: Vec<Period> = run.periods_ending_in(comp.payout_period).collect();
-            let first = in_run.first()?;
-            Some((
-                first.within(comp.measurement_period).start(),
-                in_run.last()?.end(),
-            ))
+            let mut in_run = run.periods_ending_in(comp.payout_period);
+            let first = in_run.next()?;
+            let last = in_run.last().unwrap_or(first);
+            Some((first.within(comp.measurement_period).start(), last.end()))
         })
         .fold(None, |acc: Option<(NaiveDate, NaiveDate)>, (a, b)| {
             Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
@@ -294,7 +293,7 @@ fn compute_segment(
     let plan = &ctx.inputs.plans[seg.plan];
     let spans = component_spans(plan, ctx.settings.period, seg);
     let active = needed_measures(plan, &spans);
-    let unused = Unused::new(ctx, plan, rep_index, rep, seg);
+    let unused = Unused::new(ctx, rep_index, rep, seg);
     let (mut keyed, unread) = candidates(ctx, plan, seg, owned, other, &active, &unused);
     sort_candidates(ctx, &mut keyed);
     let pass = Pass {
@@ -337,7 +336,7 @@ fn component_spans(plan: &Plan, run: Period, seg: &Segment) -> Vec<Option<Span>>
     plan.components
         .iter()
         .map(|comp| {
-            let in_run: Vec<Period> = run
+            let in_run: SmallVec<[Period; 12]> = run
                 .periods_ending_in(comp.payout_period)
                 .filter(|p| seg.overlaps(p.start(), p.end()))
                 .collect();
@@ -401,18 +400,12 @@ struct Unused<'a> {
 }
 
 impl<'a> Unused<'a> {
-    fn new(
-        ctx: &'a Context<'a>,
-        plan: &Plan,
-        rep_index: u32,
-        rep: &'a Rep,
-        seg: &'a Segment,
-    ) -> Self {
+    fn new(ctx: &'a Context<'a>, rep_index: u32, rep: &'a Rep, seg: &'a Segment) -> Self {
         Unused {
             ctx,
             seg,
             rep,
-            window: run_window(plan, ctx.settings.period),
+            window: ctx.run_windows[seg.plan],
             last_day: super::leavers::last_credited_day(ctx.inputs, rep_index, rep),
         }
     }
