@@ -14,7 +14,7 @@ pub struct BalancesArgs {
     /// The run period whose open payout periods count too (default: the workspace's `period`).
     #[arg(short, long, value_name = "PERIOD")]
     pub period: Option<String>,
-    /// Output format on stdout (table or csv).
+    /// Output format on stdout: a table with totals per kind, or csv or json rows without them.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -74,8 +74,9 @@ pub fn run(global: &Global, args: &BalancesArgs) -> anyhow::Result<i32> {
     lines.extend(open);
     let balances = outstanding(&lines);
     stdout_write(|o| match args.format {
-        Format::Csv => out::render_balances_csv(&balances, o),
-        _ => out::render_balances_table(&balances, o),
+        Format::Csv => out::render_balances_csv(&inputs, &balances, o),
+        Format::Json => out::render_balances_json(&inputs, &balances, o),
+        Format::Table => out::render_balances_table(&inputs, &balances, o),
     })?;
     global.message(format!(
         "{} outstanding amount(s) after {period}",

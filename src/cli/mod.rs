@@ -269,6 +269,7 @@ fn prints_json(cli: &Cli) -> bool {
         Command::Forecast(a) => a.format == Format::Json,
         Command::Insights(a) => a.format == insights::InsightsFormat::Json,
         Command::Accrual(a) => a.format == Format::Json,
+        Command::Balances(a) => a.format == Format::Json,
         _ => false,
     }
 }

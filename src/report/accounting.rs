@@ -4,12 +4,16 @@
 
 use std::io::Write;
 
+use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use rust_decimal::Decimal;
+
+use super::format::{grouped, term};
 
 use crate::accounting::amortise::{JournalLine, RollForward, Schedule};
 use crate::accounting::balances::Balance;
 use crate::accounting::payroll::PayrollRow;
 use crate::csv_cell::Fields;
+use crate::data::Inputs;
 use crate::finance_settings::PayrollSettings;
 use crate::period::Period;
 
@@ -127,34 +131,72 @@ pub fn render_roll_forward(
     w.into_inner()
 }
 
-/// The roll-forward as an aligned text table (stdout of `payout amortize`).
+/// The roll-forward for people (stdout of `payout amortize`): a row per month and currency, amounts
+/// grouped, then per currency the span's line: the first month's opening, the sums of what was
+/// capitalised, amortised and impaired, the last month's closing (opening + capitalised − amortised
+/// − impaired = closing, as in every month).
 pub fn render_roll_forward_table(
     rows: &std::collections::BTreeMap<(String, Period), RollForward>,
     places: u32,
     mut out: impl Write,
 ) -> anyhow::Result<()> {
-    let amount = |d: Decimal| crate::money::fmt_amount(d, places);
-    writeln!(
-        out,
-        "{:<8} {:<4} {:>12} {:>12} {:>12} {:>12} {:>12}",
-        "Month", "Cur", "Opening", "Capitalised", "Amortised", "Impaired", "Closing"
-    )?;
+    let mut t = people_table(&[
+        "Month",
+        "Currency",
+        "Opening",
+        "Capitalised",
+        "Amortised",
+        "Impaired",
+        "Closing",
+    ]);
+    let cells = |r: &RollForward| {
+        [r.opening, r.capitalised, r.amortised, r.impaired, r.closing].map(|d| grouped(d, places))
+    };
     let mut ordered: Vec<_> = rows.iter().collect();
     ordered.sort_by(|a, b| (a.0 .1, &a.0 .0).cmp(&(b.0 .1, &b.0 .0)));
     for ((currency, month), r) in ordered {
-        writeln!(
-            out,
-            "{:<8} {:<4} {:>12} {:>12} {:>12} {:>12} {:>12}",
-            month.to_string(),
-            crate::report::format::term(currency),
-            amount(r.opening),
-            amount(r.capitalised),
-            amount(r.amortised),
-            amount(r.impaired),
-            amount(r.closing)
-        )?;
+        let mut row = vec![month.to_string(), term(currency).into_owned()];
+        row.extend(cells(r));
+        t.add_row(row);
     }
+    // Rows are keyed (currency, month): each currency's months in order.
+    let mut spans: std::collections::BTreeMap<&str, RollForward> = Default::default();
+    for ((currency, _), r) in rows {
+        spans
+            .entry(currency)
+            .and_modify(|span| {
+                span.capitalised += r.capitalised;
+                span.amortised += r.amortised;
+                span.impaired += r.impaired;
+                span.closing = r.closing;
+            })
+            .or_insert_with(|| r.clone());
+    }
+    for (currency, span) in spans {
+        let mut row = vec!["Total".to_string(), term(currency).into_owned()];
+        row.extend(cells(&span));
+        t.add_row(row);
+    }
+    right_align(&mut t, 2..7);
+    writeln!(out, "{t}")?;
     Ok(())
+}
+
+/// A table people read: the product's borders, never wrapped.
+fn people_table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header.to_vec());
+    t
+}
+
+fn right_align(t: &mut Table, columns: std::ops::Range<usize>) {
+    for i in columns {
+        if let Some(col) = t.column_mut(i) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
 }
 
 /// payroll.csv in the layout's columns.
@@ -184,51 +226,134 @@ pub fn render_payroll(settings: &PayrollSettings, rows: &[PayrollRow]) -> anyhow
     w.into_inner()
 }
 
-/// Outstanding balances as CSV.
-pub fn render_balances_csv(rows: &[Balance], mut out: impl Write) -> anyhow::Result<()> {
+/// The columns of `payout balances --format csv` (and the keys of `--format json`).
+const BALANCE_HEADER: [&str; 8] = [
+    "rep_id",
+    "plan",
+    "component",
+    "kind",
+    "period",
+    "deal_id",
+    "amount",
+    "currency",
+];
+
+/// One balance's cells, in [`BALANCE_HEADER`]'s order: the amount exact, the plan's currency.
+fn balance_record(inputs: &Inputs, b: &Balance) -> [String; 8] {
+    [
+        b.rep_id.clone(),
+        b.plan.clone(),
+        b.component.clone(),
+        b.kind.name().to_string(),
+        b.period.to_string(),
+        b.deal_id.clone(),
+        b.amount.to_string(),
+        plan_money(inputs, &b.plan).0.to_string(),
+    ]
+}
+
+/// `payout balances --format csv`: one row per outstanding amount, no totals.
+pub fn render_balances_csv(
+    inputs: &Inputs,
+    rows: &[Balance],
+    mut out: impl Write,
+) -> anyhow::Result<()> {
     let mut w = Fields::new(csv::Writer::from_writer(&mut out));
-    w.record([
-        "rep_id",
-        "plan",
-        "component",
-        "kind",
-        "period",
-        "deal_id",
-        "amount",
-    ])?;
+    w.record(BALANCE_HEADER)?;
     for b in rows {
-        w.text(&b.rep_id)?;
-        w.text(&b.plan)?;
-        w.text(&b.component)?;
-        w.text(b.kind.name())?;
-        w.display(b.period)?;
-        w.text(&b.deal_id)?;
-        w.display(b.amount)?;
+        for cell in balance_record(inputs, b) {
+            w.text(&cell)?;
+        }
         w.end()?;
     }
     w.flush()?;
     Ok(())
 }
 
-/// Outstanding balances as an aligned text table.
-pub fn render_balances_table(rows: &[Balance], mut out: impl Write) -> anyhow::Result<()> {
-    let s = crate::report::format::term;
-    writeln!(
-        out,
-        "{:<10} {:<16} {:<16} {:<10} {:<8} {:>12}",
-        "Rep", "Component", "Outstanding", "Period", "Deal", "Amount"
-    )?;
-    for b in rows {
-        writeln!(
-            out,
-            "{:<10} {:<16} {:<16} {:<10} {:<8} {:>12}",
-            s(&b.rep_id),
-            s(&b.component),
-            b.kind.name(),
-            b.period.to_string(),
-            s(&b.deal_id),
-            b.amount.to_string()
-        )?;
+/// `payout balances --format json`: an array of objects keyed as the CSV's columns, every value a
+/// string (amounts exact, as in the CSV).
+pub fn render_balances_json(
+    inputs: &Inputs,
+    rows: &[Balance],
+    mut out: impl Write,
+) -> anyhow::Result<()> {
+    let objects: Vec<serde_json::Map<String, serde_json::Value>> = rows
+        .iter()
+        .map(|b| {
+            BALANCE_HEADER
+                .iter()
+                .zip(balance_record(inputs, b))
+                .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
+                .collect()
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut out, &objects)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// A plan's currency and rounding places, by id (a balance names its plan by id).
+fn plan_money<'a>(inputs: &'a Inputs, plan: &str) -> (&'a str, u32) {
+    inputs
+        .plans
+        .iter()
+        .find(|p| p.id == plan)
+        .map_or(("", 2), |p| (p.currency.as_str(), p.rounding.places))
+}
+
+/// Outstanding balances for people: a row per rep, kind, payout period (and deal for held
+/// commission), the amount grouped in the plan's places and currency, then a total per kind and
+/// currency (a draw and a carried negative are owed by the rep, held commission to the rep: they
+/// are never added together). An empty list prints nothing (the command says how many there are).
+pub fn render_balances_table(
+    inputs: &Inputs,
+    rows: &[Balance],
+    mut out: impl Write,
+) -> anyhow::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
     }
+    let mut t = people_table(&[
+        "Rep",
+        "Name",
+        "Plan",
+        "Component",
+        "Outstanding",
+        "Period",
+        "Deal",
+        "Amount",
+        "Currency",
+    ]);
+    let mut totals: std::collections::BTreeMap<(&str, &str), (Decimal, u32)> = Default::default();
+    for b in rows {
+        let (currency, places) = plan_money(inputs, &b.plan);
+        let name = inputs
+            .roster
+            .find(&b.rep_id)
+            .map_or("", |i| inputs.roster.get(i).name.as_str());
+        let total = totals.entry((b.kind.name(), currency)).or_default();
+        total.0 += b.amount;
+        total.1 = total.1.max(places);
+        t.add_row(vec![
+            term(&b.rep_id).into_owned(),
+            term(name).into_owned(),
+            term(&b.plan).into_owned(),
+            term(&b.component).into_owned(),
+            b.kind.name().to_string(),
+            b.period.to_string(),
+            term(&b.deal_id).into_owned(),
+            grouped(b.amount, places),
+            term(currency).into_owned(),
+        ]);
+    }
+    for ((kind, currency), (amount, places)) in totals {
+        let mut row = vec!["Total".to_string()];
+        row.extend(std::iter::repeat_n(String::new(), 3));
+        row.extend([kind.to_string(), String::new(), String::new()]);
+        row.extend([grouped(amount, places), term(currency).into_owned()]);
+        t.add_row(row);
+    }
+    right_align(&mut t, 7..8);
+    writeln!(out, "{t}")?;
     Ok(())
 }

@@ -606,3 +606,95 @@ fn balances_after_a_month_name_the_open_months_they_came_from_as_after_the_half_
     assert!(june.contains(",2026-01,"), "{june}");
     assert_eq!(june, balances("2026-H1"));
 }
+
+/// A table row's cells, trimmed (comfy-table's `┆` separators), for the row whose cells start with
+/// `first`.
+fn table_rows<'a>(table: &'a str, first: &str) -> Vec<Vec<&'a str>> {
+    table
+        .lines()
+        .filter(|l| l.starts_with('│'))
+        .map(|l| {
+            l.trim_matches('│')
+                .split('┆')
+                .map(str::trim)
+                .collect::<Vec<_>>()
+        })
+        .filter(|cells| cells[0] == first)
+        .collect()
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = payout().args(args).output().expect("payout runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_balances_table_totals_each_kind_apart_and_json_lists_the_rows() {
+    let ws = workspace("accounting");
+    let table = stdout_of(&["-w", &ws, "balances", "-p", "2026-H1"]);
+    // Owed by Rita: April's carried negative of 240.00. Owed by Raj: the draw balances of January
+    // (300.00 after March's 500 recovery), February, April, May and June (1,000.00 each):
+    // 300 + 4 × 1,000 = 4,300.00. The two kinds are totalled apart, never as 4,540.00.
+    let totals: Vec<(&str, &str, &str)> = table_rows(&table, "Total")
+        .iter()
+        .map(|c| (c[4], c[7], c[8]))
+        .collect();
+    assert_eq!(
+        totals,
+        [
+            ("carried-negative", "240.00", "USD"),
+            ("draw", "4,300.00", "USD")
+        ],
+        "{table}"
+    );
+    assert_eq!(table_rows(&table, "R2")[0][1], "Raj Two", "{table}");
+
+    let json = stdout_of(&["-w", &ws, "balances", "-p", "2026-Q1", "--format", "json"]);
+    let rows: serde_json::Value = serde_json::from_str(&json).expect("balances print JSON");
+    let got: Vec<(&str, &str, &str, &str)> = rows
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|r| {
+            let s = |k: &str| r[k].as_str().expect("string values");
+            (s("rep_id"), s("period"), s("amount"), s("currency"))
+        })
+        .collect();
+    // Through March: January's 300.00 left after the recovery, February's 1,000.00.
+    assert_eq!(
+        got,
+        [
+            ("R2", "2026-01", "300.00", "USD"),
+            ("R2", "2026-02", "1000.00", "USD")
+        ]
+    );
+}
+
+#[test]
+fn the_roll_forward_on_stdout_ends_with_the_span_s_total() {
+    let ws = workspace("accounting");
+    let table = stdout_of(&[
+        "-w",
+        &ws,
+        "amortize",
+        "--from",
+        "2026-01",
+        "--through",
+        "2026-04",
+    ]);
+    // Capitalised: January 1,000.00 + 240.00 (A1, A4; A2's 12 months are expensed), February
+    // 480.00 (A3): 1,720.00. Amortised: 37.78 + 57.78 + 57.77 + 47.78 = 201.11. Impaired: A4's
+    // balance at its April clawback, 210.00. Closing: 0.00 + 1,720.00 − 201.11 − 210.00 = 1,308.89,
+    // April's closing.
+    assert_eq!(
+        table_rows(&table, "Total"),
+        [["Total", "USD", "0.00", "1,720.00", "201.11", "210.00", "1,308.89"]],
+        "{table}"
+    );
+    assert_eq!(table_rows(&table, "2026-04")[0][6], "1,308.89", "{table}");
+}
