@@ -343,7 +343,14 @@ fn report_error(e: &anyhow::Error, json: bool) -> i32 {
     let (code, message, diagnostics) = match e.downcast_ref::<InvalidInput>() {
         Some(invalid) => {
             print_diagnostics(&invalid.0);
-            (1, invalid.to_string(), invalid.0.as_slice())
+            // What the command was doing when the input turned out invalid, when it said so.
+            for context in e
+                .chain()
+                .take_while(|c| c.downcast_ref::<InvalidInput>().is_none())
+            {
+                eprintln!("payout: {context}");
+            }
+            (1, format!("{e:#}"), invalid.0.as_slice())
         }
         None => {
             eprintln!("payout: error: {e:#}");

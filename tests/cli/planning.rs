@@ -332,6 +332,23 @@ fn capacity_counts_the_hires_a_target_needs() {
 }
 
 #[test]
+fn capacity_says_which_run_failed_when_last_year_cannot_be_computed() {
+    // 2026's capacity measures productivity on 2025, which has no quotas in the case: the run's
+    // quota-missing errors are printed, then what they stopped, and the exit is 1 (invalid input).
+    let stderr = crate::util::fail(
+        &[
+            "-w", WS, "capacity", "--year", "2026", "--target", "1000000",
+        ],
+        1,
+    );
+    assert!(stderr.contains("error[quota-missing]"), "{stderr}");
+    assert!(
+        stderr.ends_with("payout: productivity is measured by running 2025, which failed\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn compare_shows_what_changes_per_rep() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let a = dir.path().join("a.csv");
