@@ -275,21 +275,13 @@ pub fn render_balances_csv(
 pub fn render_balances_json(
     inputs: &Inputs,
     rows: &[Balance],
-    mut out: impl Write,
+    out: impl Write,
 ) -> anyhow::Result<()> {
-    let objects: Vec<serde_json::Map<String, serde_json::Value>> = rows
-        .iter()
-        .map(|b| {
-            BALANCE_HEADER
-                .iter()
-                .zip(balance_record(inputs, b))
-                .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
-                .collect()
-        })
-        .collect();
-    serde_json::to_writer_pretty(&mut out, &objects)?;
-    writeln!(out)?;
-    Ok(())
+    super::csv_out::render_json_records(
+        &BALANCE_HEADER,
+        rows.iter().map(|b| balance_record(inputs, b)),
+        out,
+    )
 }
 
 /// A plan's currency and rounding places, by id (a balance names its plan by id).

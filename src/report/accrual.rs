@@ -122,20 +122,8 @@ pub fn render_csv(inputs: &Inputs, rows: &[Accrual], out: impl Write) -> anyhow:
 
 /// accrual JSON: an array of objects keyed like the CSV's columns, every value a string (money
 /// exact, as in the CSV).
-pub fn render_json(inputs: &Inputs, rows: &[Accrual], mut out: impl Write) -> anyhow::Result<()> {
-    let objects: Vec<serde_json::Map<String, serde_json::Value>> = rows
-        .iter()
-        .map(|a| {
-            HEADER
-                .iter()
-                .zip(record(inputs, a))
-                .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
-                .collect()
-        })
-        .collect();
-    serde_json::to_writer_pretty(&mut out, &objects)?;
-    writeln!(out)?;
-    Ok(())
+pub fn render_json(inputs: &Inputs, rows: &[Accrual], out: impl Write) -> anyhow::Result<()> {
+    super::csv_out::render_json_records(&HEADER, rows.iter().map(|a| record(inputs, a)), out)
 }
 
 /// The accrual table for people, with the totals of earned, payable and accrued per currency.
