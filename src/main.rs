@@ -1,5 +1,5 @@
-/// jemalloc: on the benchmark batch 2–5 % less wall and CPU time than glibc's allocator, at the
-/// same peak (docs/benchmark.md); its tuning is in `.cargo/config.toml`.
+/// jemalloc: on the benchmark batch 2–5 % less wall and CPU time than glibc's allocator, at about
+/// the same peak (docs/benchmark.md); its tuning is in `.cargo/config.toml`.
 #[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
