@@ -149,6 +149,11 @@ pub fn read_quotas(
         let rep = cells.rep(roster, row, c_rep, diags);
         let period = calendar.parse(row.get(c_period)).map_err(|m| diags.push(err("period-invalid", c_period, m))).ok();
         let amount = match spec.number_format.parse(row.get(c_amount)) {
+            _ if row.get(c_amount).trim().is_empty() => {
+                diags.push(err("value-missing", c_amount, "the quota amount is empty".into())
+                    .hint("fill in the rep's quota for the period (`payout init` leaves the amounts to fill), or remove the row if the rep has none"));
+                None
+            }
             Some(a) if a > Decimal::ZERO => Some(a),
             Some(_) => {
                 diags.push(err("quota-not-positive", c_amount, "a quota must be greater than zero".into())

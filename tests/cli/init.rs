@@ -184,5 +184,14 @@ fn init_writes_over_nothing_and_quotas_left_empty_are_named_by_check() {
         .expect("payout runs");
     assert_eq!(check.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&check.stderr);
-    assert!(stderr.contains("quotas.csv:2: error["), "{stderr}");
+    assert!(
+        stderr.contains(
+            "quotas.csv:2: error[value-missing]: column `amount`: value \"\": the quota amount is empty"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("fill in the rep's quota for the period"),
+        "{stderr}"
+    );
 }
