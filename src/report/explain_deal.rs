@@ -14,19 +14,26 @@ use rust_decimal::Decimal;
 use super::format::{formula, grouped, term, tier};
 use super::statement::credit_kind;
 use crate::data::Inputs;
-use crate::engine::RunResult;
+use crate::engine::{RunResult, Status};
+use crate::period::Granularity;
 
 /// The explanation of the deal at `row` of the deals table.
 pub fn render_deal(inputs: &Inputs, run: &RunResult, row: u32) -> String {
     let deals = &inputs.deals;
     let mut s = String::new();
+    let closed = deals
+        .columns
+        .get(deals.close_date)
+        .and_then(|c| c.date(row as usize));
     let _ = writeln!(
         s,
-        "Deal {} ({}:{}), owner {}",
+        "Deal {} ({}:{}), owner {}, closed {}",
         term(deals.id(row as usize)),
         deals.file,
         deals.line(row as usize),
         term(owner(inputs, row)),
+        closed.map_or("on no date (close_date is empty)".to_string(), |d| d
+            .to_string()),
     );
     let _ = writeln!(s, "Run period {}", run.period);
     let mut credited = false;
@@ -82,6 +89,17 @@ pub fn render_deal(inputs: &Inputs, run: &RunResult, row: u32) -> String {
     match (credited, why) {
         (_, Some((_, status))) => {
             let _ = writeln!(s, "\nNot paid in {}: {}", run.period, status.describe());
+            // A deal dated outside the run: name the month that computes it.
+            if let (Status::OutOfPeriod, Some(date)) =
+                (status, closed.filter(|d| !run.period.contains(*d)))
+            {
+                let month = run.period.calendar().period_of(Granularity::Month, date);
+                let _ = writeln!(
+                    s,
+                    "  it closed in {month}: payout explain --deal {} --period {month}",
+                    term(deals.id(row as usize))
+                );
+            }
         }
         (false, None) => {
             let _ = writeln!(s, "\nNo line of {} names this deal", run.period);

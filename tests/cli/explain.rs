@@ -150,6 +150,22 @@ fn explain_a_deal_lists_every_rep_credited_with_it_and_why_a_deal_is_not_paid() 
         text.contains("Not paid in 2026-03: not selected: stage \"Closed Lost\" fails stage = \"Closed Won\" (measure bookings, plans/acme/ae-mm.toml:12)"),
         "{text}"
     );
+    // OPP-10001 closed on 2025-12-11, outside March's run: the month that computes it is named.
+    let out = payout()
+        .args(["explain", "--deal", "OPP-10001", "-q"])
+        .output()
+        .expect("payout runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(
+            "Deal OPP-10001 (examples/acme/deals.csv:2), owner A018, closed 2025-12-11\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Not paid in 2026-03: outside the run's periods\n  it closed in 2025-12: payout explain --deal OPP-10001 --period 2025-12\n"),
+        "{text}"
+    );
     // An unknown deal is a usage error.
     let out = payout()
         .args(["explain", "--deal", "NOPE"])
