@@ -354,17 +354,20 @@ impl Open<'_, '_> {
             return String::new();
         };
         let deals = &self.inputs.deals;
-        let cancelled: Vec<String> = self
+        // By cancel date, then deal id: the same text whatever the order of the deals file.
+        let mut cancelled: Vec<(chrono::NaiveDate, &str)> = self
             .index
             .cancelled_by_rep
             .get(&self.owner.rep)
             .into_iter()
             .flatten()
             .filter(|&&row| q.contains(deals.close_date(row)))
-            .filter_map(|&row| {
-                cancellation(deals, cb, row)
-                    .map(|(date, _)| format!("deal {} cancelled {date}", deals.id(row)))
-            })
+            .filter_map(|&row| cancellation(deals, cb, row).map(|(date, _)| (date, deals.id(row))))
+            .collect();
+        cancelled.sort_unstable();
+        let cancelled: Vec<String> = cancelled
+            .iter()
+            .map(|(date, id)| format!("deal {id} cancelled {date}"))
             .collect();
         if cancelled.is_empty() {
             String::new()
