@@ -1,7 +1,8 @@
 //! `payout close`: record a run's payables in the ledger. The only command that reads the clock.
 //!
 //! Invariants: a run period is closed once; a period is closed only when every month between the
-//! first closed one and it is closed (unless `--allow-open-earlier`, which the ledger records); the
+//! first closed one and it is closed (unless `--allow-open-earlier`, which the ledger records), and
+//! never at a zero payroll from an empty or stale export (unless `--allow-no-deals`, recorded too); the
 //! ledger is appended atomically (see [`crate::ledger::append_rows`]), its rows chained, under the
 //! ledger's exclusive lock from before the ledger is read until its head record is renamed: a second
 //! close waits (`--wait`) and then reads what the first wrote, or is refused with nothing written.
@@ -32,6 +33,11 @@ pub struct CloseArgs {
     /// SHA-256 of their exceptions.csv are recorded in the `note` of the close's ledger rows.
     #[arg(long)]
     pub accept_exceptions: bool,
+    /// Close although the run pays nothing and no commission from deals (an empty deals export,
+    /// one of other periods, nobody on a plan): a month without sales. Recorded in the ledger's
+    /// `note`.
+    #[arg(long)]
+    pub allow_no_deals: bool,
     /// Record this time instead of the clock's (e.g. `2026-04-03T09:00:00Z`, when replaying closes).
     #[arg(long, value_name = "TIME")]
     pub closed_at: Option<String>,
@@ -114,12 +120,15 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
     global.warn(&inputs, &result);
     check_invariants(&inputs, &result, false)?;
     let pending = guards::pending_exceptions(&ws, &result).filter(|_| !args.accept_exceptions);
-    if !global.guards_pass(&ws, &inputs, &result, pending) {
+    let no_deals =
+        guards::close_without_deals(&ws, &inputs, &result).filter(|_| !args.allow_no_deals);
+    if !global.guards_pass(&ws, &inputs, &result, pending.into_iter().chain(no_deals)) {
         eprintln!("payout: nothing was closed; {} is unchanged", ledger.file);
         return Ok(1);
     }
     // Exceptions accepted with --accept-exceptions: recorded in the note of every row of the close.
     let note = join_notes(note, guards::acceptance_note(&result)?);
+    let note = join_notes(note, guards::no_deals_note(&ws, &inputs, &result));
     let stamp = Stamp {
         closed_at: closed_at(args.closed_at.as_deref())?,
         run_id: run_id.clone(),

@@ -461,7 +461,7 @@ impl Global {
         ws: &Workspace,
         inputs: &Inputs,
         run: &crate::engine::RunResult,
-        extra: Option<Diagnostic>,
+        extra: impl IntoIterator<Item = Diagnostic>,
     ) -> bool {
         let mut failed: Vec<Diagnostic> =
             crate::report::guards::check_exception_limit(ws, run, ws.max_exceptions)

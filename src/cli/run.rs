@@ -111,7 +111,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     global.warn(&inputs, &result);
     // No tracer: the run kept every line, and they must sum to the payables.
     check_invariants(&inputs, &result, tracer.is_none())?;
-    if !global.guards_pass(&ws, &inputs, &result, None) {
+    if !global.guards_pass(&ws, &inputs, &result, []) {
         return refuse(args, &result);
     }
     // Without --out nothing is traced: the engine's tables go before the summary is built, and

@@ -1,11 +1,13 @@
 //! The guards of a payroll pipeline, on a computed run: a lenient run whose deal rows went to the
-//! exceptions past the workspace's limit fails, and a close refuses exceptions nobody accepted.
+//! exceptions past the workspace's limit fails, and a close refuses exceptions nobody accepted and a
+//! run that pays no commission from deals (an empty or stale export) unless it is told to.
 //!
 //! Invariants: exceptions are counted in deal rows (a row with several problems is one row), over
 //! the deals file's data rows, loaded or not; the exceptions file a close accepts is identified by
 //! the SHA-256 of the `exceptions.csv` that `run --out` writes for the same inputs (the rendering is
 //! deterministic), so the ledger names exactly what was accepted.
 
+use crate::data::Inputs;
 use crate::diag::Diagnostic;
 use crate::engine::{RunResult, Status};
 use crate::workspace::{ExceptionLimit, Workspace};
@@ -79,4 +81,48 @@ pub fn acceptance_note(run: &RunResult) -> anyhow::Result<Option<String>> {
         "accepted {rows} exception row(s) (exceptions.csv sha256 {})",
         exceptions_sha256(run)?
     )))
+}
+
+/// The warnings that say a run pays no commission from deals: an export without rows, an export of
+/// other periods, a period nobody is on a plan in.
+const NO_DEALS: [&str; 3] = ["deals-empty", "deals-outside-period", "run-empty"];
+
+/// `close-without-deals` when the run raised one of [`NO_DEALS`] and pays nothing at all (no draw
+/// or adjustment either): a close is final, and on such a run it would record a zero payroll (what
+/// an unattended close of an empty or stale export would do). A month without sales or draws is
+/// closed with `--allow-no-deals`, which the ledger records ([`no_deals_note`]).
+pub fn close_without_deals(ws: &Workspace, inputs: &Inputs, run: &RunResult) -> Option<Diagnostic> {
+    let code = no_deals_warning(inputs, run)?;
+    let pays_nothing = run
+        .reps
+        .iter()
+        .flat_map(|r| &r.components)
+        .flat_map(|c| &c.periods)
+        .filter(|p| p.in_run)
+        .all(|p| p.payable.is_zero());
+    pays_nothing.then(|| {
+        Diagnostic::error(
+            "close-without-deals",
+            ws.deals.path.display().to_string(),
+            format!(
+                "the run pays no commission from deals (warning {code}) and nothing else: a close is final, so this one would record a zero payroll"
+            ),
+        )
+        .hint("check that the deals export is this period's; to close a month without sales, pass --allow-no-deals (recorded in the ledger rows' note)")
+    })
+}
+
+/// What a close records when it was told to close a run that pays nothing from deals.
+pub fn no_deals_note(ws: &Workspace, inputs: &Inputs, run: &RunResult) -> Option<String> {
+    close_without_deals(ws, inputs, run)?;
+    no_deals_warning(inputs, run).map(|code| format!("closed without deals ({code})"))
+}
+
+fn no_deals_warning(inputs: &Inputs, run: &RunResult) -> Option<&'static str> {
+    inputs
+        .warnings
+        .iter()
+        .chain(&run.warnings)
+        .map(|w| w.code)
+        .find(|code| NO_DEALS.contains(code))
 }

@@ -440,3 +440,80 @@ fn close_refuses_pending_exceptions_until_they_are_accepted_and_records_them() {
     assert_eq!(r1[0]["amount"], "1990.00");
     assert!(ledger.iter().all(|r| r["note"] == note), "{ledger:?}");
 }
+
+#[test]
+fn close_refuses_a_zero_payroll_from_a_stale_export_unless_told_and_records_it() {
+    // January's export: R1 1,000.00 and R2 500.00, closed won in January.
+    let deals = "deal_id,rep_id,amount,close_date,stage\n\
+                 D1,R1,1000,2026-01-10,Closed won\n\
+                 D2,R2,500,2026-01-31,Closed won\n";
+    let dir = workspace(deals, "", "");
+    let w = ws(&dir);
+    let close = |period: &str, extra: &[&str]| {
+        let mut args = vec![
+            "-w",
+            &w,
+            "close",
+            "--period",
+            period,
+            "--approved-by",
+            "Dana",
+        ];
+        args.extend(["--closed-at", "2026-04-02T09:00:00Z"]);
+        args.extend(extra);
+        exec(&args)
+    };
+    // January pays 10% of 1,000.00 = 100.00 and of 500.00 = 50.00: closed as usual.
+    let (code, _, stderr) = close("2026-01", &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let ledger_path = dir.path().join("ledger.csv");
+    let january = sha256_of(&ledger_path);
+
+    // February on the same export: no row dated in it, 0.00 for both reps: refused, ledger intact.
+    let (code, _, stderr) = close("2026-02", &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error[close-without-deals]: the run pays no commission from deals (warning deals-outside-period) and nothing else"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--allow-no-deals"), "{stderr}");
+    assert_eq!(sha256_of(&ledger_path), january, "nothing is closed");
+
+    // A month without sales, said so: closed, each of its rows noting it.
+    let (code, _, stderr) = close("2026-02", &["--allow-no-deals"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let ledger = read_csv(&ledger_path);
+    let february: Vec<_> = ledger.iter().filter(|r| r["period"] == "2026-02").collect();
+    assert_eq!(february.len(), 2, "{ledger:?}");
+    assert!(february.iter().all(
+        |r| r["amount"] == "0.00" && r["note"] == "closed without deals (deals-outside-period)"
+    ));
+    assert!(ledger
+        .iter()
+        .filter(|r| r["period"] == "2026-01")
+        .all(|r| r["note"].is_empty()));
+
+    // A month that pays a draw (300.00 a month to each rep, not recovered) is not a zero payroll:
+    // March closes without the flag, and no row of it notes a close without deals.
+    write(
+        dir.path(),
+        "plans/ae.toml",
+        &format!("{PLAN}\n[payment.draw]\namount = 300\nrecoverable = false\nfrom = 2026-01-01\nto = 2026-12-31\n"),
+    );
+    let (code, _, stderr) = close("2026-03", &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("deals-outside-period"), "{stderr}");
+    let march: Vec<_> = read_csv(&ledger_path)
+        .into_iter()
+        .filter(|r| r["period"] == "2026-03")
+        .collect();
+    // Each rep: 0.00 earned, topped up to the 300.00 draw: 600.00 in all.
+    let paid: rust_decimal::Decimal = march.iter().map(|r| crate::util::dec(&r["amount"])).sum();
+    assert_eq!(paid, crate::util::dec("600.00"), "{march:?}");
+    assert!(
+        march
+            .iter()
+            .all(|r| !r["note"].contains("closed without deals")),
+        "{march:?}"
+    );
+}
