@@ -42,6 +42,11 @@ fn workspace(deals: &str, top: &str, section: &str) -> tempfile::TempDir {
     dir
 }
 
+/// January's export: R1 1,000.00 and R2 500.00, closed won in January.
+const JANUARY_EXPORT: &str = "deal_id,rep_id,amount,close_date,stage\n\
+                              D1,R1,1000,2026-01-10,Closed won\n\
+                              D2,R2,500,2026-01-31,Closed won\n";
+
 fn ws(dir: &tempfile::TempDir) -> String {
     dir.path().join("payout.toml").display().to_string()
 }
@@ -349,10 +354,7 @@ fn a_period_nobody_is_on_a_plan_in_is_said_unless_no_plan_pays_in_it() {
 #[test]
 fn an_export_of_another_period_is_said() {
     // January's export, run for March: both reps are paid 0.00 in March.
-    let deals = "deal_id,rep_id,amount,close_date,stage\n\
-                 D1,R1,1000,2026-01-10,Closed won\n\
-                 D2,R2,500,2026-01-31,Closed won\n";
-    let dir = workspace(deals, "", "");
+    let dir = workspace(JANUARY_EXPORT, "", "");
     let w = ws(&dir);
     let run = run_with(&w, "2026-03", &[]);
     assert_eq!(run.payable("R1", "commission", "2026-03"), "0.00");
@@ -443,11 +445,7 @@ fn close_refuses_pending_exceptions_until_they_are_accepted_and_records_them() {
 
 #[test]
 fn close_refuses_a_zero_payroll_from_a_stale_export_unless_told_and_records_it() {
-    // January's export: R1 1,000.00 and R2 500.00, closed won in January.
-    let deals = "deal_id,rep_id,amount,close_date,stage\n\
-                 D1,R1,1000,2026-01-10,Closed won\n\
-                 D2,R2,500,2026-01-31,Closed won\n";
-    let dir = workspace(deals, "", "");
+    let dir = workspace(JANUARY_EXPORT, "", "");
     let w = ws(&dir);
     let close = |period: &str, extra: &[&str]| {
         let mut args = vec![
