@@ -128,7 +128,7 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
     }
     // Exceptions accepted with --accept-exceptions: recorded in the note of every row of the close.
     let note = join_notes(note, guards::acceptance_note(&result)?);
-    let note = join_notes(note, guards::no_deals_note(&ws, &inputs, &result));
+    let note = join_notes(note, guards::no_deals_note(&inputs, &result));
     let stamp = Stamp {
         closed_at: closed_at(args.closed_at.as_deref())?,
         run_id: run_id.clone(),

@@ -92,15 +92,8 @@ const NO_DEALS: [&str; 3] = ["deals-empty", "deals-outside-period", "run-empty"]
 /// an unattended close of an empty or stale export would do). A month without sales or draws is
 /// closed with `--allow-no-deals`, which the ledger records ([`no_deals_note`]).
 pub fn close_without_deals(ws: &Workspace, inputs: &Inputs, run: &RunResult) -> Option<Diagnostic> {
-    let code = no_deals_warning(inputs, run)?;
-    let pays_nothing = run
-        .reps
-        .iter()
-        .flat_map(|r| &r.components)
-        .flat_map(|c| &c.periods)
-        .filter(|p| p.in_run)
-        .all(|p| p.payable.is_zero());
-    pays_nothing.then(|| {
+    let code = zero_payroll_without_deals(inputs, run)?;
+    Some(
         Diagnostic::error(
             "close-without-deals",
             ws.deals.path.display().to_string(),
@@ -108,21 +101,29 @@ pub fn close_without_deals(ws: &Workspace, inputs: &Inputs, run: &RunResult) -> 
                 "the run pays no commission from deals (warning {code}) and nothing else: a close is final, so this one would record a zero payroll"
             ),
         )
-        .hint("check that the deals export is this period's; to close a month without sales, pass --allow-no-deals (recorded in the ledger rows' note)")
-    })
+        .hint("check that the deals export is this period's; to close a month without sales, pass --allow-no-deals (recorded in the ledger rows' note)"),
+    )
 }
 
 /// What a close records when it was told to close a run that pays nothing from deals.
-pub fn no_deals_note(ws: &Workspace, inputs: &Inputs, run: &RunResult) -> Option<String> {
-    close_without_deals(ws, inputs, run)?;
-    no_deals_warning(inputs, run).map(|code| format!("closed without deals ({code})"))
+pub fn no_deals_note(inputs: &Inputs, run: &RunResult) -> Option<String> {
+    zero_payroll_without_deals(inputs, run).map(|code| format!("closed without deals ({code})"))
 }
 
-fn no_deals_warning(inputs: &Inputs, run: &RunResult) -> Option<&'static str> {
-    inputs
+/// The [`NO_DEALS`] warning of a run that pays nothing at all, if it is one.
+fn zero_payroll_without_deals(inputs: &Inputs, run: &RunResult) -> Option<&'static str> {
+    let code = inputs
         .warnings
         .iter()
         .chain(&run.warnings)
         .map(|w| w.code)
-        .find(|code| NO_DEALS.contains(code))
+        .find(|code| NO_DEALS.contains(code))?;
+    let pays_nothing = run
+        .reps
+        .iter()
+        .flat_map(|r| &r.components)
+        .flat_map(|c| &c.periods)
+        .filter(|p| p.in_run)
+        .all(|p| p.payable.is_zero());
+    pays_nothing.then_some(code)
 }
