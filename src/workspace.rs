@@ -109,28 +109,18 @@ struct RawForecast {
     stages: BTreeMap<String, Spanned<String>>,
 }
 
-/// How `payout forecast` weights an open deal (`[forecast]`, see docs/what-if.md).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How `payout forecast` weights an open deal (`[forecast]`, see docs/what-if.md). What it leaves
+/// out comes from `[stages]` (see [`crate::scenario::forecast::StageRules`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Forecast {
-    /// By the stage's probability (`stages`), or by the owner's historical win rate.
+    /// By the stage's probability, or by the owner's historical win rate.
     pub by_win_rate: bool,
-    /// The stage of a won deal (default `Closed Won`).
-    pub won: String,
-    /// The stages of lost deals (default `Closed Lost`).
-    pub lost: Vec<String>,
-    /// Probability (0 to 1) of each open stage.
+    /// The stage of a won deal, when given.
+    pub won: Option<String>,
+    /// The stages of lost deals, when given.
+    pub lost: Option<Vec<String>>,
+    /// Probability (0 to 1) of each open stage given here (over `[stages]`' probabilities).
     pub stages: BTreeMap<String, rust_decimal::Decimal>,
-}
-
-impl Default for Forecast {
-    fn default() -> Self {
-        Forecast {
-            by_win_rate: false,
-            won: "Closed Won".into(),
-            lost: vec!["Closed Lost".into()],
-            stages: BTreeMap::new(),
-        }
-    }
 }
 
 /// `[forecast]`, each value checked (`workspace-value-invalid`).
@@ -150,12 +140,8 @@ fn parse_forecast(src: &Source, raw: &RawForecast, diags: &mut Diagnostics) -> F
             ),
         }
     }
-    if let Some(won) = &raw.won {
-        f.won = won.clone();
-    }
-    if let Some(lost) = &raw.lost {
-        f.lost = lost.clone();
-    }
+    f.won = raw.won.clone();
+    f.lost = raw.lost.clone();
     for (stage, p) in &raw.stages {
         match crate::money::parse_ratio(p.get_ref())
             .filter(|p| *p >= rust_decimal::Decimal::ZERO && *p <= rust_decimal::Decimal::ONE)

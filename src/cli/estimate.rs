@@ -77,7 +77,10 @@ pub fn run(global: &Global, args: &EstimateArgs) -> anyhow::Result<i32> {
         period,
         spec: &ws.deals,
     };
-    let est = estimate(&mut inputs, &payments, settings, rep, &deals, &defaults)?;
+    let (est, warnings) = estimate(&mut inputs, &payments, settings, rep, &deals, &defaults)?;
+    if !global.warnings_pass(&inputs, &warnings) {
+        return Ok(1);
+    }
     for id in &est.outside_period {
         global.message(format!(
             "{id} closes outside {period}: it changes nothing in this period (pass --period, or a close_date in it)"

@@ -3,10 +3,11 @@
 use clap::Args;
 
 use super::{resolve_period, stdout_write, Format, Global};
+use crate::diag::Diagnostic;
 use crate::engine::Settings;
 use crate::report::whatif::forecast::{csv_grid, grids, headline};
 use crate::report::whatif::{render_csv, render_tables};
-use crate::scenario::forecast::forecast;
+use crate::scenario::forecast::{forecast, StageRules, Unweighted};
 
 #[derive(Args, Debug)]
 pub struct ForecastArgs {
@@ -27,7 +28,18 @@ pub fn run(global: &Global, args: &ForecastArgs) -> anyhow::Result<i32> {
         reconcile: true,
         lenient: global.lenient,
     };
-    let f = forecast(&mut inputs, &payments, settings, &ws.forecast)?;
+    let rules = StageRules::new(&ws.forecast, &ws.stages).map_err(|message| {
+        crate::diag::InvalidInput(vec![Diagnostic::error(
+            "workspace-value-invalid",
+            ws.file.display().to_string(),
+            message,
+        )])
+    })?;
+    let (f, mut warnings) = forecast(&mut inputs, &payments, settings, &rules)?;
+    warnings.extend(unweighted(&inputs.deals.file, &f));
+    if !global.warnings_pass(&inputs, &warnings) {
+        return Ok(1);
+    }
     let places = ws.rounding.places;
     stdout_write(|out| match args.format {
         Format::Table => {
@@ -43,4 +55,32 @@ pub fn run(global: &Global, args: &ForecastArgs) -> anyhow::Result<i32> {
         }
     })?;
     Ok(0)
+}
+
+/// `forecast-stage-unweighted`: open deals closing in the period whose stage has no probability
+/// are left out of the pipeline, which then reads lower than the sales team's.
+fn unweighted(
+    deals_file: &str,
+    f: &crate::scenario::forecast::ForecastResult,
+) -> Option<Diagnostic> {
+    let deals: usize = f.unweighted.iter().map(|u| u.deals).sum();
+    let first = f.unweighted.first()?;
+    let stages: Vec<String> = (f.unweighted.iter())
+        .map(|Unweighted { stage, deals }| format!("{stage:?} ({deals})"))
+        .collect();
+    Some(
+        Diagnostic::warning(
+            "forecast-stage-unweighted",
+            deals_file,
+            format!(
+                "{deals} open deal(s) closing in {} are at a stage with no probability and are left out of the pipeline: {}",
+                f.period,
+                stages.join(", ")
+            ),
+        )
+        .hint(format!(
+            "give each stage its category in the workspace's [stages], e.g. {:?} = {{ category = \"open\", probability = \"20%\" }} (or \"lost\", \"ignored\"), or a probability in [forecast] stages",
+            first.stage
+        )),
+    )
 }

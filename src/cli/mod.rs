@@ -415,7 +415,7 @@ pub(crate) fn print_diagnostics(diags: &[Diagnostic]) {
 }
 
 /// Print diagnostics on stderr (at most [`SHOWN_PER_CODE`] per code and file, then a count).
-fn print_diagnostic_lines(diags: &[Diagnostic]) {
+fn print_diagnostic_lines<'a>(diags: impl IntoIterator<Item = &'a Diagnostic>) {
     let mut err = io::stderr().lock();
     let mut shown: std::collections::BTreeMap<(&str, &str), usize> =
         std::collections::BTreeMap::new();
@@ -463,22 +463,39 @@ impl Global {
         run: &crate::engine::RunResult,
         extra: impl IntoIterator<Item = Diagnostic>,
     ) -> bool {
-        let mut failed: Vec<Diagnostic> =
+        let failed: Vec<Diagnostic> =
             crate::report::guards::check_exception_limit(ws, run, ws.max_exceptions)
                 .into_iter()
                 .chain(extra)
                 .collect();
-        let warnings: Vec<&Diagnostic> = inputs.warnings.iter().chain(&run.warnings).collect();
+        self.pass_unless(
+            inputs.warnings.iter().chain(&run.warnings).collect(),
+            failed,
+        )
+    }
+
+    /// For a command that only prints what it computed (`forecast`, `estimate`, `accrual`): the
+    /// warnings of the inputs and of its run (and its own) printed unless quiet, then whether it
+    /// may print its result: false (and said) when --deny-warnings fails on them.
+    pub(crate) fn warnings_pass(&self, inputs: &Inputs, run_warnings: &[Diagnostic]) -> bool {
+        let warnings: Vec<&Diagnostic> = inputs.warnings.iter().chain(run_warnings).collect();
+        if !self.quiet {
+            print_diagnostic_lines(warnings.iter().copied());
+        }
+        self.pass_unless(warnings, Vec::new())
+    }
+
+    /// True when nothing `failed` and the warnings are not denied; else prints why (the warnings
+    /// again under -q, which silenced them).
+    fn pass_unless(&self, warnings: Vec<&Diagnostic>, failed: Vec<Diagnostic>) -> bool {
         let denied = self.deny_warnings && !warnings.is_empty();
         if failed.is_empty() && !denied {
             return true;
         }
-        if denied && self.quiet {
-            let mut all: Vec<Diagnostic> = warnings.iter().map(|&w| w.clone()).collect();
-            all.append(&mut failed);
-            failed = all;
+        match denied && self.quiet {
+            true => print_diagnostic_lines(warnings.iter().copied().chain(&failed)),
+            false => print_diagnostic_lines(&failed),
         }
-        print_diagnostic_lines(&failed);
         if denied {
             eprintln!(
                 "payout: error: {} warning(s), and --deny-warnings fails on any",
@@ -520,13 +537,7 @@ impl Global {
     /// Print the warnings of the inputs and of a run, unless quiet.
     pub(crate) fn warn(&self, inputs: &Inputs, run: &crate::engine::RunResult) {
         if !self.quiet {
-            let all: Vec<Diagnostic> = inputs
-                .warnings
-                .iter()
-                .chain(run.warnings.iter())
-                .cloned()
-                .collect();
-            print_diagnostics(&all);
+            print_diagnostic_lines(inputs.warnings.iter().chain(&run.warnings));
         }
     }
 

@@ -50,7 +50,7 @@ pub fn accruals(
     inputs: &mut Inputs,
     period: Period,
     lenient: bool,
-) -> Result<Vec<Accrual>, InvalidInput> {
+) -> Result<(Vec<Accrual>, Vec<crate::diag::Diagnostic>), InvalidInput> {
     let paid: Vec<Vec<Granularity>> = inputs
         .plans
         .iter()
@@ -76,7 +76,8 @@ pub fn accruals(
             c.payout_period = *g;
         }
     }
-    Ok(collect(inputs, &run?, period.end()))
+    let run = run?;
+    Ok((collect(inputs, &run, period.end()), run.warnings))
 }
 
 fn collect(inputs: &Inputs, run: &RunResult, as_of: NaiveDate) -> Vec<Accrual> {

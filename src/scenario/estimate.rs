@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::deals::{add_deals, DealText, Defaults};
 use super::Runner;
 use crate::data::Inputs;
+use crate::diag::Diagnostic;
 use crate::engine::tiers::Schedule;
 use crate::engine::{Line, RepResult, RunResult, Settings};
 use crate::period::Period;
@@ -59,6 +60,8 @@ pub struct LineValues {
 pub struct Snapshot {
     pub rows: BTreeMap<RowKey, RowValues>,
     pub lines: BTreeMap<LineKey, LineValues>,
+    /// The run's warnings.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// A row or line before and after (`None`: not there).
@@ -110,13 +113,14 @@ pub fn estimate(
     rep: u32,
     deals: &[DealText],
     defaults: &Defaults,
-) -> Result<Estimate, anyhow::Error> {
-    let before = snapshot(inputs, runner, settings, rep)?.0;
+) -> Result<(Estimate, Vec<Diagnostic>), anyhow::Error> {
+    let mut before = snapshot(inputs, runner, settings, rep)?.0;
+    let warnings = std::mem::take(&mut before.warnings);
     let rows = add_deals(inputs, deals, defaults).map_err(anyhow::Error::msg)?;
     let (after, results) = snapshot(inputs, runner, settings, rep)?;
     let r = inputs.roster.get(rep);
     let total = |s: &Snapshot| s.rows.values().map(|v| v.payable).sum::<Decimal>();
-    Ok(Estimate {
+    let estimate = Estimate {
         rep_id: r.id.clone(),
         rep_name: r.name.clone(),
         period: settings.period,
@@ -135,7 +139,8 @@ pub fn estimate(
         rows: changes(&before.rows, &after.rows, true),
         lines: changes(&before.lines, &after.lines, false),
         next_tiers: next_tiers(inputs, &results),
-    })
+    };
+    Ok((estimate, warnings))
 }
 
 /// The rep's rows and lines, and its results (settled payables, engine lines).
@@ -150,7 +155,10 @@ fn snapshot(
         Some(t) => t.trace(rep)?,
         None => mine(&run, rep),
     };
-    let mut snap = Snapshot::default();
+    let mut snap = Snapshot {
+        warnings: run.warnings.clone(),
+        ..Snapshot::default()
+    };
     for r in mine(&run, rep) {
         let plan = &inputs.plans[r.plan];
         for c in &r.components {

@@ -8,11 +8,17 @@
 //! with these deals added (the same run path as `payout run`), so tiers, accelerators and caps price
 //! the expected deals; the pipeline's expense is that run's payables minus the actual data's.
 //!
-//! Invariants: the probability is the stage's (`[forecast] stages`; a stage not listed is 0) or the
-//! owner's historical win rate (won ÷ (won + lost) deals closed before the period; 0 without any);
-//! for every row `expected = earned + pipeline`; nothing is written.
+//! What a stage means comes from `[forecast]` where it says, else from the workspace's `[stages]`
+//! (the insights' stage categories), else the defaults `Closed Won` and `Closed Lost`
+//! ([`StageRules`]).
+//!
+//! Invariants: the probability is the stage's (`[forecast] stages`, else an open stage's probability
+//! in `[stages]`; any other stage is 0) or the owner's historical win rate (won ÷ (won + lost) deals
+//! closed before the period; 0 without any); an open deal closing in the period with probability 0
+//! is counted in [`ForecastResult::unweighted`], never dropped unsaid; for every row
+//! `expected = earned + pipeline`; nothing is written.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -21,9 +27,81 @@ use serde::Serialize;
 use super::Runner;
 use crate::data::deals::{Cell, NO_OWNER};
 use crate::data::{ColumnValues, DealTable, Inputs};
+use crate::diag::Diagnostic;
 use crate::engine::{LineKind, RunResult, Settings};
 use crate::period::Period;
+use crate::stages::{StageCategory, Stages};
 use crate::workspace::Forecast;
+
+/// What each stage value means to the forecast: `[forecast]`'s `won`, `lost` and `stages` where
+/// given, else the categories and probabilities of `[stages]`, else `Closed Won` and `Closed Lost`.
+#[derive(Debug, Clone)]
+pub struct StageRules {
+    pub by_win_rate: bool,
+    /// The stage expected deals take (a stage the plans' measures count as won).
+    pub won: String,
+    /// The stages counted as lost in a win rate.
+    lost: Vec<String>,
+    /// Stages that are not open (won, lost, no decision, ignored): never weighted.
+    closed: BTreeSet<String>,
+    /// Each open stage's probability.
+    probability: BTreeMap<String, Decimal>,
+}
+
+impl StageRules {
+    /// The rules of `f` over `stages`; an error when `[stages]` names several won stages and
+    /// `[forecast] won` does not say which one expected deals take.
+    pub fn new(f: &Forecast, stages: &Stages) -> Result<StageRules, String> {
+        let of = |category: fn(&StageCategory) -> bool| -> Vec<String> {
+            (stages.iter().filter(|(_, c)| category(c)))
+                .map(|(s, _)| s.clone())
+                .collect()
+        };
+        let won_stages = of(|c| *c == StageCategory::Won);
+        let won = match (&f.won, won_stages.as_slice()) {
+            (Some(won), _) => won.clone(),
+            (None, []) => "Closed Won".to_string(),
+            (None, [won]) => won.clone(),
+            (None, several) => {
+                return Err(format!(
+                    "[stages] names several won stages ({}): say which one the forecast's expected deals take, e.g. [forecast] won = \"{}\"",
+                    several.join(", "),
+                    several[0]
+                ))
+            }
+        };
+        let lost = f.lost.clone().unwrap_or_else(|| {
+            let lost = of(|c| *c == StageCategory::Lost);
+            match lost.is_empty() {
+                true => vec!["Closed Lost".to_string()],
+                false => lost,
+            }
+        });
+        let mut closed: BTreeSet<String> = of(|c| !matches!(c, StageCategory::Open(_)))
+            .into_iter()
+            .chain(lost.iter().cloned())
+            .collect();
+        closed.insert(won.clone());
+        let mut probability: BTreeMap<String, Decimal> = (stages.iter())
+            .filter_map(|(s, c)| match c {
+                StageCategory::Open(p) => Some((s.clone(), *p)),
+                _ => None,
+            })
+            .collect();
+        probability.extend(f.stages.iter().map(|(s, p)| (s.clone(), *p)));
+        Ok(StageRules {
+            by_win_rate: f.by_win_rate,
+            won,
+            lost,
+            closed,
+            probability,
+        })
+    }
+
+    fn is_open(&self, stage: &str) -> bool {
+        !self.closed.contains(stage)
+    }
+}
 
 /// An open deal and its weight.
 #[derive(Debug, Clone, Serialize)]
@@ -36,6 +114,13 @@ pub struct Weighted {
     pub probability: Decimal,
     /// amount × probability: the amount of the hypothetical deal.
     pub expected: Decimal,
+}
+
+/// Open deals at a stage without a probability: left out of the pipeline, and said.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unweighted {
+    pub stage: String,
+    pub deals: usize,
 }
 
 /// A rep's component in a payout period: earned on the data, added by the pipeline.
@@ -67,6 +152,8 @@ pub struct ForecastResult {
     pub period: Period,
     pub weighting: &'static str,
     pub open_deals: Vec<Weighted>,
+    /// Open deals closing in the period at a stage without a probability (left out), by stage.
+    pub unweighted: Vec<Unweighted>,
     pub earned: Decimal,
     pub pipeline: Decimal,
     pub expected: Decimal,
@@ -79,13 +166,13 @@ pub fn forecast(
     inputs: &mut Inputs,
     runner: &dyn Runner,
     settings: Settings,
-    f: &Forecast,
-) -> anyhow::Result<ForecastResult> {
+    f: &StageRules,
+) -> anyhow::Result<(ForecastResult, Vec<Diagnostic>)> {
     let (run, _) = runner.run(inputs, settings)?;
     let earned = payables(inputs, &run);
     let accrual = accrual(inputs, &run);
-    drop(run);
-    let open = open_deals(inputs, settings.period, f);
+    let warnings = run.warnings;
+    let (open, unweighted) = open_deals(inputs, settings.period, f);
     let weighted = add_expected(inputs, &open, f)?;
     let (run, _) = runner.run(inputs, settings)?;
     let expected = payables(inputs, &run);
@@ -102,16 +189,18 @@ pub fn forecast(
             expected: *after,
         });
     }
-    Ok(ForecastResult {
+    let result = ForecastResult {
         period: settings.period,
         weighting: if f.by_win_rate { "win-rate" } else { "stage" },
         earned: rows.iter().map(|r| r.earned).sum(),
         pipeline: rows.iter().map(|r| r.pipeline).sum(),
         expected: rows.iter().map(|r| r.expected).sum(),
         open_deals: weighted,
+        unweighted,
         rows,
         accrual,
-    })
+    };
+    Ok((result, warnings))
 }
 
 type Key = (String, String, String, Period);
@@ -165,38 +254,50 @@ fn accrual(inputs: &Inputs, run: &RunResult) -> Vec<Accrual> {
         .collect()
 }
 
-/// Open deals closing in `period`, with their probability (rows, probability > 0).
-fn open_deals(inputs: &Inputs, period: Period, f: &Forecast) -> Vec<(usize, Decimal)> {
+/// Open deals closing in `period` with an owner: those with a probability above 0 (row,
+/// probability), and the count by stage of those whose stage has none (weighting by stage).
+fn open_deals(
+    inputs: &Inputs,
+    period: Period,
+    f: &StageRules,
+) -> (Vec<(usize, Decimal)>, Vec<Unweighted>) {
     let deals = &inputs.deals;
     let Some(stage_col) = deals.column("stage") else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let stage = |row: usize| deals.columns[stage_col].display(row);
-    let is_open = |s: &str| s != f.won && !f.lost.iter().any(|l| l == s);
     let rates = if f.by_win_rate {
         win_rates(inputs, period.start(), stage_col, f)
     } else {
         Vec::new()
     };
-    (0..deals.len())
+    let mut unweighted: BTreeMap<String, usize> = BTreeMap::new();
+    let weighted = (0..deals.len())
         .filter(|&row| deals.owner(row) != NO_OWNER && period.contains(deals.close_date(row)))
         .filter_map(|row| {
             let s = stage(row);
-            if !is_open(&s) {
+            if !f.is_open(&s) {
                 return None;
             }
             let p = if f.by_win_rate {
                 rates[deals.owner(row) as usize]
             } else {
-                f.stages.get(&s).copied().unwrap_or_default()
+                f.probability.get(&s).copied().unwrap_or_default()
             };
+            if p.is_zero() && !f.by_win_rate {
+                *unweighted.entry(s).or_default() += 1;
+            }
             (p > Decimal::ZERO).then_some((row, p))
         })
-        .collect()
+        .collect();
+    let unweighted = (unweighted.into_iter())
+        .map(|(stage, deals)| Unweighted { stage, deals })
+        .collect();
+    (weighted, unweighted)
 }
 
 /// Per rep: won ÷ (won + lost) of the deals it owns that closed before `before` (0 without any).
-fn win_rates(inputs: &Inputs, before: NaiveDate, stage_col: usize, f: &Forecast) -> Vec<Decimal> {
+fn win_rates(inputs: &Inputs, before: NaiveDate, stage_col: usize, f: &StageRules) -> Vec<Decimal> {
     let deals = &inputs.deals;
     let mut counts = vec![(0u64, 0u64); inputs.roster.len()];
     for row in 0..deals.len() {
@@ -229,7 +330,7 @@ fn win_rates(inputs: &Inputs, before: NaiveDate, stage_col: usize, f: &Forecast)
 fn add_expected(
     inputs: &mut Inputs,
     open: &[(usize, Decimal)],
-    f: &Forecast,
+    f: &StageRules,
 ) -> anyhow::Result<Vec<Weighted>> {
     let mut rows = Vec::new();
     let mut weighted = Vec::new();
@@ -279,4 +380,55 @@ fn weighted_cells(deals: &DealTable, row: usize, p: Decimal, won: &str) -> Vec<C
             (ColumnValues::Date(_), _) => Cell::Date(c.date(row)),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stages(pairs: &[(&str, StageCategory)]) -> Stages {
+        pairs.iter().map(|(s, c)| (s.to_string(), *c)).collect()
+    }
+
+    #[test]
+    fn stage_rules_come_from_forecast_then_stages_then_the_defaults() {
+        let p = |s: &str| s.parse::<Decimal>().unwrap();
+        let ws = stages(&[
+            ("Won", StageCategory::Won),
+            ("Lost", StageCategory::Lost),
+            ("Dupe", StageCategory::Ignored),
+            ("Demo", StageCategory::Open(p("0.2"))),
+        ]);
+        let rules = StageRules::new(&Forecast::default(), &ws).unwrap();
+        assert_eq!(rules.won, "Won");
+        assert_eq!(rules.lost, ["Lost"]);
+        assert!(!rules.is_open("Dupe") && !rules.is_open("Won") && rules.is_open("Demo"));
+        assert_eq!(rules.probability.get("Demo"), Some(&p("0.2")));
+        let f = Forecast {
+            won: Some("Signed".into()),
+            stages: [("Demo".to_string(), p("0.5"))].into(),
+            ..Forecast::default()
+        };
+        let rules = StageRules::new(&f, &ws).unwrap();
+        assert_eq!(rules.won, "Signed");
+        assert!(!rules.is_open("Signed") && !rules.is_open("Won"));
+        assert_eq!(rules.probability.get("Demo"), Some(&p("0.5")));
+        let rules = StageRules::new(&Forecast::default(), &Stages::new()).unwrap();
+        assert_eq!(
+            (rules.won.as_str(), rules.lost.as_slice()),
+            ("Closed Won", &["Closed Lost".to_string()][..])
+        );
+    }
+
+    #[test]
+    fn two_won_stages_need_forecast_won() {
+        let ws = stages(&[("Won", StageCategory::Won), ("Booked", StageCategory::Won)]);
+        let e = StageRules::new(&Forecast::default(), &ws).unwrap_err();
+        assert!(e.contains("several won stages (Booked, Won)"), "{e}");
+        let f = Forecast {
+            won: Some("Won".into()),
+            ..Forecast::default()
+        };
+        assert_eq!(StageRules::new(&f, &ws).unwrap().won, "Won");
+    }
 }

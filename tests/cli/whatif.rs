@@ -409,3 +409,92 @@ fn model_as_html_is_one_self_contained_page_with_the_totals_and_a_chart() {
     // The chart labels the proposal by its folder's name.
     assert!(html.contains(">proposal</text>"), "{html}");
 }
+
+#[test]
+fn forecast_weighs_by_the_workspace_stages_and_says_what_it_leaves_out() {
+    let dir = crate::util::scratch_copy("whatif");
+    let path = |name: &str| dir.path().join(name);
+    let ws = std::fs::read_to_string(path("payout.toml")).unwrap();
+    let (head, _) = ws.split_once("[forecast]").expect("a [forecast] section");
+    let stages = "[stages]\n\"Closed Won\" = \"won\"\n\"Closed Lost\" = \"lost\"\n\
+                  Proposal = { category = \"open\", probability = \"25%\" }\n";
+    std::fs::write(path("payout.toml"), format!("{head}{stages}")).unwrap();
+    // A4 (R2) moves to a stage [stages] does not know.
+    let deals = std::fs::read_to_string(path("deals.csv")).unwrap();
+    let deals = deals.replace(
+        "A4,R2,20000,2026-03-12,Proposal",
+        "A4,R2,20000,2026-03-12,Discovery",
+    );
+    std::fs::write(path("deals.csv"), deals).unwrap();
+    let forecast = |extra: &[&str]| {
+        payout()
+            .args(["-w", path("payout.toml").to_str().unwrap(), "forecast"])
+            .args(["-f", "csv"])
+            .args(extra)
+            .output()
+            .expect("payout runs")
+    };
+    let out = forecast(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let rows = parse_csv(&String::from_utf8_lossy(&out.stdout));
+    // A3 (R1, Proposal 25% from [stages]): 60,000 × 25% = 15,000 in March: 80,000 + 15,000 =
+    // 95,000, under the 100,000 quota: 9,500 at 10%, 1,500 more than the 8,000 earned.
+    let r1 = find(&rows, &[("rep_id", "R1"), ("payout_period", "2026-03")]);
+    assert_eq!(dec(&r1["pipeline"]), dec("1500.00"));
+    // A4 at Discovery has no probability: left out, and said.
+    let r2 = find(&rows, &[("rep_id", "R2"), ("payout_period", "2026-03")]);
+    assert_eq!(dec(&r2["pipeline"]), dec("0.00"));
+    let total: rust_decimal::Decimal = rows.iter().map(|r| dec(&r["pipeline"])).sum();
+    assert_eq!(total, dec("1500.00"));
+    assert!(
+        stderr.contains("warning[forecast-stage-unweighted]: 1 open deal(s) closing in 2026-Q1")
+            && stderr.contains("\"Discovery\" (1)"),
+        "{stderr}"
+    );
+    // Under --deny-warnings the forecast is not printed.
+    let denied = forecast(&["--deny-warnings"]);
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(denied.stdout.is_empty());
+    // [forecast] stages overrides [stages]: Proposal at 50% gives A3 30,000, 110,000 booked =
+    // 100,000 × 10% + 10,000 × 20% = 12,000: 4,000 more than the 8,000 earned.
+    let ws = std::fs::read_to_string(path("payout.toml")).unwrap();
+    let ws = format!("{ws}\n[forecast]\nstages = {{ Proposal = \"50%\" }}\n");
+    std::fs::write(path("payout.toml"), ws).unwrap();
+    let rows = parse_csv(&String::from_utf8_lossy(&forecast(&[]).stdout));
+    let r1 = find(&rows, &[("rep_id", "R1"), ("payout_period", "2026-03")]);
+    assert_eq!(dec(&r1["pipeline"]), dec("4000.00"));
+}
+
+#[test]
+fn forecast_estimate_and_accrual_print_the_run_warnings_and_deny_them() {
+    // The only deal closed in December 2025; the workspace pays January 2026.
+    let ws = "tests/errors/deals-outside-period/payout.toml";
+    for command in [
+        &["forecast"][..],
+        &["accrual"],
+        &[
+            "estimate",
+            "--rep",
+            "R1",
+            "--deal",
+            "amount=100,close_date=2026-01-05",
+        ],
+    ] {
+        payout()
+            .args(["-w", ws])
+            .args(command)
+            .assert()
+            .success()
+            .stderr(predicates::str::contains("warning[deals-outside-period]"));
+        payout()
+            .args(["-w", ws, "--deny-warnings"])
+            .args(command)
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(predicates::str::contains(
+                "1 warning(s), and --deny-warnings fails on any",
+            ));
+    }
+}

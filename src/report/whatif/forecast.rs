@@ -143,13 +143,19 @@ pub fn csv_grid(f: &ForecastResult, places: u32) -> Grid {
 }
 
 pub fn headline(f: &ForecastResult, places: u32) -> String {
+    let open = f.open_deals.len();
+    let left_out: usize = f.unweighted.iter().map(|u| u.deals).sum();
     format!(
-        "{}: earned {} + pipeline {} = expected {} ({} open deals, weighted by {})",
+        "{}: earned {} + pipeline {} = expected {} ({open} open deal{}, weighted by {}{})",
         f.period,
         money(f.earned, places),
         money(f.pipeline, places),
         money(f.expected, places),
-        f.open_deals.len(),
-        f.weighting
+        if open == 1 { "" } else { "s" },
+        f.weighting,
+        match left_out {
+            0 => String::new(),
+            n => format!("; {n} left out, at a stage with no probability"),
+        }
     )
 }
