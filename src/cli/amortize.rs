@@ -86,9 +86,15 @@ pub fn run(global: &Global, args: &AmortizeArgs) -> anyhow::Result<i32> {
             lenient: global.lenient,
         };
         let run = payments.compute(&inputs, settings)?;
-        global.warn(&inputs, &run);
         check_invariants(&inputs, &run, true)?;
         runs.push(run);
+    }
+    let warnings: Vec<_> = runs
+        .iter()
+        .flat_map(|r| r.warnings.iter().cloned())
+        .collect();
+    if !global.warnings_pass(&inputs, &warnings) {
+        return Ok(1);
     }
     let centres = match &settings.cost_centre_column {
         Some(col) => crate::data::rep_columns::read_rep_columns(&ws.reps, &[col])?

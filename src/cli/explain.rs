@@ -48,7 +48,9 @@ pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<i32> {
         lenient: global.lenient,
     };
     let result = payments.compute(&inputs, settings)?;
-    global.warn(&inputs, &result);
+    if !global.warnings_pass(&inputs, &result.warnings) {
+        return Ok(1);
+    }
     super::payments::report_status(global, &result, &payments);
     check_invariants(&inputs, &result, true)?;
     let Some(rep_index) = rep_index else {

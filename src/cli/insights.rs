@@ -100,9 +100,9 @@ pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
     );
     let run = run?;
     timer.lap("compute the run and the deals pass");
-    global.warn(&inputs, &run);
-    if !global.quiet {
-        super::print_diagnostics(&warnings);
+    let warnings = [&run.warnings[..], &warnings].concat();
+    if !global.warnings_pass(&inputs, &warnings) {
+        return Ok(1);
     }
     let Some(figures) = figures else {
         return write_html(global, &sources, &run, args);

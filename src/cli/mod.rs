@@ -96,7 +96,7 @@ pub struct Global {
     #[arg(long, global = true)]
     pub lenient: bool,
     /// Fail (exit 1, after printing them) when there is any warning: `run` and `close` then write
-    /// nothing, `check` fails.
+    /// nothing, `check` fails, any other command prints no result.
     #[arg(long, global = true)]
     pub deny_warnings: bool,
     /// With --lenient, fail (exit 1) when more deal rows than this go to the exceptions: a number
@@ -474,9 +474,10 @@ impl Global {
         )
     }
 
-    /// For a command that only prints what it computed (`forecast`, `estimate`, `accrual`): the
-    /// warnings of the inputs and of its run (and its own) printed unless quiet, then whether it
-    /// may print its result: false (and said) when --deny-warnings fails on them.
+    /// For a command that prints what it computed and records nothing (every one but `run`,
+    /// `close` and `check`): the warnings of the inputs and of its run (and its own) printed
+    /// unless quiet, then whether it may print its result: false (and said) when --deny-warnings
+    /// fails on them.
     pub(crate) fn warnings_pass(&self, inputs: &Inputs, run_warnings: &[Diagnostic]) -> bool {
         let warnings: Vec<&Diagnostic> = inputs.warnings.iter().chain(run_warnings).collect();
         if !self.quiet {

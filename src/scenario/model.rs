@@ -113,17 +113,19 @@ fn band_of(attainment: Option<Decimal>) -> &'static str {
     }
 }
 
-/// Run the current plans and every proposal on `inputs` (`assign`: rep id → proposed plan id).
+/// Run the current plans and every proposal on `inputs` (`assign`: rep id → proposed plan id);
+/// with the current plans' run warnings.
 pub fn model(
     inputs: &mut Inputs,
     settings: Settings,
     currency: &str,
     proposals: Vec<Proposal>,
     assign: &BTreeMap<String, String>,
-) -> anyhow::Result<Model> {
+) -> anyhow::Result<(Model, Vec<crate::diag::Diagnostic>)> {
     let bookings = bookings(inputs, settings.period, currency);
     let run = compute_run(inputs, settings)?;
     let current = scenario("current".into(), inputs, &run, &bookings, None);
+    let warnings = run.warnings;
     let ranks = top_decile(&current);
     let current = Scenario {
         top_decile_payout: decile_payout(&current, &ranks),
@@ -144,12 +146,13 @@ pub fn model(
         };
         compared.push(compare(&current, s));
     }
-    Ok(Model {
+    let model = Model {
         period: settings.period,
         bookings: bookings.iter().sum(),
         current,
         proposals: compared,
-    })
+    };
+    Ok((model, warnings))
 }
 
 /// Per rep (roster order): the payout of the run and its attainment; the bands are the current

@@ -1,6 +1,7 @@
 //! The guards a payroll pipeline needs: a lenient run whose rows go to the exceptions past a limit
 //! fails (exit 1) and pays nothing, `--deny-warnings` fails on any warning, and `close` refuses
-//! exceptions until they are accepted, recording what was accepted.
+//! exceptions until they are accepted, recording what was accepted. A command that only prints a
+//! result prints its run's warnings, and prints no result under `--deny-warnings`.
 //!
 //! Every test writes its own workspace: plan `ae` pays 10% of the month's bookings of deals in stage
 //! "Closed won"; reps R1 and R2.
@@ -514,4 +515,45 @@ fn close_refuses_a_zero_payroll_from_a_stale_export_unless_told_and_records_it()
             .all(|r| !r["note"].contains("closed without deals")),
         "{march:?}"
     );
+}
+
+#[test]
+fn every_command_that_prints_a_result_prints_the_run_warnings_and_denies_them() {
+    // The only deal closed in December 2025; the workspace pays January 2026.
+    let ws = "tests/errors/deals-outside-period/payout.toml";
+    for command in [
+        &["forecast"][..],
+        &["accrual"],
+        &[
+            "estimate",
+            "--rep",
+            "R1",
+            "--deal",
+            "amount=100,close_date=2026-01-05",
+        ],
+        &[
+            "model",
+            "--plans",
+            "tests/errors/deals-outside-period/plans",
+        ],
+        &["explain", "--rep", "R1"],
+        &["balances"],
+        &["insights"],
+    ] {
+        payout()
+            .args(["-w", ws])
+            .args(command)
+            .assert()
+            .success()
+            .stderr(predicates::str::contains("warning[deals-outside-period]"));
+        payout()
+            .args(["-w", ws, "--deny-warnings"])
+            .args(command)
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(predicates::str::contains(
+                "1 warning(s), and --deny-warnings fails on any",
+            ));
+    }
 }

@@ -465,36 +465,3 @@ fn forecast_weighs_by_the_workspace_stages_and_says_what_it_leaves_out() {
     let r1 = find(&rows, &[("rep_id", "R1"), ("payout_period", "2026-03")]);
     assert_eq!(dec(&r1["pipeline"]), dec("4000.00"));
 }
-
-#[test]
-fn forecast_estimate_and_accrual_print_the_run_warnings_and_deny_them() {
-    // The only deal closed in December 2025; the workspace pays January 2026.
-    let ws = "tests/errors/deals-outside-period/payout.toml";
-    for command in [
-        &["forecast"][..],
-        &["accrual"],
-        &[
-            "estimate",
-            "--rep",
-            "R1",
-            "--deal",
-            "amount=100,close_date=2026-01-05",
-        ],
-    ] {
-        payout()
-            .args(["-w", ws])
-            .args(command)
-            .assert()
-            .success()
-            .stderr(predicates::str::contains("warning[deals-outside-period]"));
-        payout()
-            .args(["-w", ws, "--deny-warnings"])
-            .args(command)
-            .assert()
-            .code(1)
-            .stdout("")
-            .stderr(predicates::str::contains(
-                "1 warning(s), and --deny-warnings fails on any",
-            ));
-    }
-}
