@@ -81,6 +81,16 @@ pub fn run(global: &Global, args: &EstimateArgs) -> anyhow::Result<i32> {
     if !global.warnings_pass(&inputs, &warnings) {
         return Ok(1);
     }
+    for n in &est.not_counted {
+        let why = match n.reason.as_str() {
+            "" => "no measure of the rep's plan on its date counts it".to_string(),
+            reason => format!("no measure counts it: {reason}"),
+        };
+        global.message(format!(
+            "{} changes nothing: {why}; give the deal the values its measures filter on",
+            n.deal_id
+        ));
+    }
     for id in &est.outside_period {
         global.message(format!(
             "{id} closes outside {period}: it changes nothing in this period (pass --period, or a close_date in it)"

@@ -209,6 +209,13 @@ impl Tracer<'_> {
         })
     }
 
+    /// Why no measure selects deal `row` (the first filter condition it fails, as the
+    /// reconciliation names it); empty when no condition explains it (e.g. its owner has no plan on
+    /// its date).
+    pub fn filter_reason(&self, row: usize) -> String {
+        reasons::FilterReasons::new(self.ctx.inputs, &self.ctx.plans).describe(row)
+    }
+
     /// Every rep in parallel, then the run's totals: reconciliation, exceptions (`set_aside`:
     /// those found before the reps, in lenient mode), warnings.
     fn run(

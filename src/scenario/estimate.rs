@@ -62,6 +62,8 @@ pub struct Snapshot {
     pub lines: BTreeMap<LineKey, LineValues>,
     /// The run's warnings.
     pub warnings: Vec<Diagnostic>,
+    /// The watched deal rows no line of the rep names, with why no measure selects them.
+    pub uncounted: Vec<(u32, String)>,
 }
 
 /// A row or line before and after (`None`: not there).
@@ -89,6 +91,14 @@ pub struct NextTier {
     pub inclusive: bool,
 }
 
+/// A hypothetical deal no measure of the rep counts.
+#[derive(Debug, Serialize)]
+pub struct NotCounted {
+    pub deal_id: String,
+    /// The first filter condition it fails, with its plan line; empty when none explains it.
+    pub reason: String,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Estimate {
     pub rep_id: String,
@@ -97,6 +107,8 @@ pub struct Estimate {
     pub deals: Vec<String>,
     /// The deals that close outside the period (they change nothing in it).
     pub outside_period: Vec<String>,
+    /// The deals in the period that no measure counts for the rep, with why (they change nothing).
+    pub not_counted: Vec<NotCounted>,
     pub payable_before: Decimal,
     pub payable_after: Decimal,
     pub rows: Vec<Change<RowKey, RowValues>>,
@@ -114,10 +126,17 @@ pub fn estimate(
     deals: &[DealText],
     defaults: &Defaults,
 ) -> Result<(Estimate, Vec<Diagnostic>), anyhow::Error> {
-    let mut before = snapshot(inputs, runner, settings, rep)?.0;
+    let mut before = snapshot(inputs, runner, settings, rep, &[])?.0;
     let warnings = std::mem::take(&mut before.warnings);
     let rows = add_deals(inputs, deals, defaults).map_err(anyhow::Error::msg)?;
-    let (after, results) = snapshot(inputs, runner, settings, rep)?;
+    let in_period: Vec<u32> = (rows.iter().copied())
+        .filter(|&row| {
+            settings
+                .period
+                .contains(inputs.deals.close_date(row as usize))
+        })
+        .collect();
+    let (after, results) = snapshot(inputs, runner, settings, rep, &in_period)?;
     let r = inputs.roster.get(rep);
     let total = |s: &Snapshot| s.rows.values().map(|v| v.payable).sum::<Decimal>();
     let estimate = Estimate {
@@ -134,6 +153,12 @@ pub fn estimate(
             .filter(|&row| !settings.period.contains(inputs.deals.close_date(row)))
             .map(|row| inputs.deals.id(row).to_string())
             .collect(),
+        not_counted: (after.uncounted.iter())
+            .map(|(row, reason)| NotCounted {
+                deal_id: inputs.deals.id(*row as usize).to_string(),
+                reason: reason.clone(),
+            })
+            .collect(),
         payable_before: total(&before),
         payable_after: total(&after),
         rows: changes(&before.rows, &after.rows, true),
@@ -143,20 +168,39 @@ pub fn estimate(
     Ok((estimate, warnings))
 }
 
-/// The rep's rows and lines, and its results (settled payables, engine lines).
+/// The rep's rows and lines, and its results (settled payables, engine lines); the rows of
+/// `watched` that no line of the rep names are [`Snapshot::uncounted`].
 fn snapshot(
     inputs: &Inputs,
     runner: &dyn Runner,
     settings: Settings,
     rep: u32,
+    watched: &[u32],
 ) -> Result<(Snapshot, Vec<RepResult>), anyhow::Error> {
     let (run, tracer) = runner.run(inputs, settings)?;
     let traced = match &tracer {
         Some(t) => t.trace(rep)?,
         None => mine(&run, rep),
     };
+    let named = |row: u32| {
+        (traced.iter().flat_map(|r| &r.components))
+            .flat_map(|c| &c.periods)
+            .flat_map(|p| p.lines())
+            .any(|l| l.credit.is_some_and(|c| c.deal == row))
+    };
+    let reason = |row: u32| match &tracer {
+        Some(t) => t.filter_reason(row as usize),
+        None => (run.not_credited.iter())
+            .find(|(r, _)| *r == row)
+            .map(|(_, status)| status.describe())
+            .unwrap_or_default(),
+    };
     let mut snap = Snapshot {
         warnings: run.warnings.clone(),
+        uncounted: (watched.iter().copied())
+            .filter(|&row| !named(row))
+            .map(|row| (row, reason(row)))
+            .collect(),
         ..Snapshot::default()
     };
     for r in mine(&run, rep) {

@@ -465,3 +465,29 @@ fn forecast_weighs_by_the_workspace_stages_and_says_what_it_leaves_out() {
     let r1 = find(&rows, &[("rep_id", "R1"), ("payout_period", "2026-03")]);
     assert_eq!(dec(&r1["pipeline"]), dec("4000.00"));
 }
+
+#[test]
+fn estimate_says_why_a_deal_no_measure_counts_changes_nothing() {
+    let out = payout()
+        .args(["-w", &workspace("whatif"), "estimate", "--rep", "R1"])
+        .args([
+            "--deal",
+            "amount=30000,close_date=2026-03-20,stage=Proposal",
+        ])
+        .args(["--format", "json"])
+        .output()
+        .expect("payout runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // `bookings` sums Closed Won deals only (plans/ae.toml:5): the Proposal deal adds nothing to
+    // R1's 8,000.00, and the reason is the plan's condition.
+    assert!(
+        stderr.contains(
+            "WHATIF-1 changes nothing: no measure counts it: stage \"Proposal\" fails stage = \"Closed Won\" (measure bookings, plans/ae.toml:5)"
+        ),
+        "{stderr}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["payable_after"], "8000.00");
+    assert_eq!(json["not_counted"][0]["deal_id"], "WHATIF-1");
+}
