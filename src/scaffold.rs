@@ -156,8 +156,11 @@ pub struct Guess {
     pub date_ambiguous: bool,
     pub number_format: NumberFormat,
     pub won_stage: Option<String>,
+    /// Every value of the stage column, most frequent first.
+    pub stages: Vec<String>,
     pub currency: String,
-    /// The month of the latest close date, `YYYY-MM`, and its year.
+    /// The month of the latest close date of a won deal (of any deal when no won stage is found),
+    /// `YYYY-MM`, and its year: the last month there is something to pay.
     pub period: Option<(i32, u32)>,
     pub owners: Vec<String>,
     pub rows: usize,
@@ -214,10 +217,16 @@ pub fn guess(export: &Export) -> Guess {
                 .iter()
                 .all(|d| NaiveDate::parse_from_str(d, &swapped).is_ok())
     });
+    let won = won_stage(&cells("stage"));
+    fn cell<'r>(at: &BTreeMap<&str, usize>, row: &'r [String], canonical: &str) -> &'r str {
+        at.get(canonical)
+            .and_then(|&i| row.get(i))
+            .map_or("", |c| c.trim())
+    }
     let period = date_format.and_then(|f| {
-        cells("close_date")
-            .iter()
-            .filter_map(|d| NaiveDate::parse_from_str(d, f).ok())
+        (export.rows.iter())
+            .filter(|r| won.as_deref().is_none_or(|w| cell(&at, r, "stage") == w))
+            .filter_map(|r| NaiveDate::parse_from_str(cell(&at, r, "close_date"), f).ok())
             .max()
             .map(|d| (d.year(), d.month()))
     });
@@ -229,7 +238,8 @@ pub fn guess(export: &Export) -> Guess {
         date_format,
         date_ambiguous,
         number_format: number_format(&cells("amount")),
-        won_stage: won_stage(&cells("stage")),
+        won_stage: won,
+        stages: by_frequency(&cells("stage")),
         currency: most_frequent(&cells("currency")).unwrap_or_else(|| "USD".to_string()),
         period,
         owners: owners.into_iter().collect(),
@@ -292,15 +302,54 @@ fn won_stage(stages: &[&str]) -> Option<String> {
 
 /// The most frequent value (the smallest of equally frequent ones).
 fn most_frequent(values: &[&str]) -> Option<String> {
+    by_frequency(values).into_iter().next()
+}
+
+/// The distinct values, most frequent first (equally frequent ones in order).
+fn by_frequency(values: &[&str]) -> Vec<String> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for v in values {
         *counts.entry(v).or_default() += 1;
     }
-    let best = counts.values().copied().max()?;
-    counts
-        .into_iter()
-        .find(|&(_, n)| n == best)
-        .map(|(v, _)| v.to_string())
+    let mut counted: Vec<(&str, usize)> = counts.into_iter().collect();
+    counted.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
+    counted.into_iter().map(|(v, _)| v.to_string()).collect()
+}
+
+/// Whether a stage value means lost: "Closed Lost", "closedlost" or "lost" (ignoring case).
+fn is_lost(stage: &str) -> bool {
+    let plain = stage.to_ascii_lowercase().replace([' ', '_', '-'], "");
+    matches!(plain.as_str(), "closedlost" | "lost")
+}
+
+/// The `[stages]` section: the won stage, the lost one, and each other stage to categorise (an open
+/// stage's probability is the user's to give, so those lines are left commented).
+fn render_stages(g: &Guess) -> String {
+    if g.stages.is_empty() {
+        return String::new();
+    }
+    let mut t = String::from(
+        "\n# What each stage means, for `payout insights` and `payout forecast` (docs/insights.md).\n[stages]\n",
+    );
+    let mut open = Vec::new();
+    for stage in &g.stages {
+        match stage {
+            s if g.won_stage.as_ref() == Some(s) => t += &format!("{} = \"won\"\n", quoted(s)),
+            s if is_lost(s) => t += &format!("{} = \"lost\"\n", quoted(s)),
+            s => open.push(s),
+        }
+    }
+    if !open.is_empty() {
+        t += "# CHECK: the category of each other stage: open with its probability of being won,\n";
+        t += "# or \"lost\", \"no_decision\", \"ignored\"\n";
+    }
+    for s in open {
+        t += &format!(
+            "# {} = {{ category = \"open\", probability = \"\" }}\n",
+            quoted(s)
+        );
+    }
+    t
 }
 
 /// A TOML basic string.
@@ -320,7 +369,7 @@ pub fn render_workspace(g: &Guess, deals_path: &str) -> String {
     t += "fiscal_year_start = 1       # CHECK: the month your fiscal year starts in\n";
     if let Some((year, month)) = g.period {
         t += &format!(
-            "period = \"{year}-{month:02}\"          # the latest close month in the export\n"
+            "period = \"{year}-{month:02}\"          # the latest month a deal was won in the export\n"
         );
     }
     t += "plans = \"plans\"\n\n[rounding]\nstrategy = \"half-away-from-zero\"\nplaces = 2\n\n";
@@ -357,6 +406,7 @@ pub fn render_workspace(g: &Guess, deals_path: &str) -> String {
     t +=
         "\n[reps]\nfile = \"reps.csv\"          # CHECK: names, start dates, target incentives\n\n";
     t += "[quotas]\nfile = \"quotas.csv\"        # CHECK: fill in every amount\n";
+    t += &render_stages(g);
     t
 }
 

@@ -195,3 +195,32 @@ fn init_writes_over_nothing_and_quotas_left_empty_are_named_by_check() {
         "{stderr}"
     );
 }
+
+#[test]
+fn init_pays_the_last_month_a_deal_was_won_and_lists_the_stages_to_categorise() {
+    // The sample with an open deal expected to close in June: the period is still March, the
+    // last month with a won deal (June has nothing to pay yet).
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let sample = std::fs::read_to_string("tests/cases/init/salesforce.csv").expect("the sample");
+    let export = dir.path().join("export.csv");
+    std::fs::write(
+        &export,
+        format!("{sample}0066000005,Epsilon,Ana Silva,Epsilon,\"$5,000.00\",USD,6/30/2026,Negotiation,Upsell,2/1/2026\n"),
+    )
+    .expect("written");
+    payout()
+        .args(["init", "--deals"])
+        .arg(&export)
+        .arg("--dir")
+        .arg(dir.path())
+        .assert()
+        .success();
+    let toml = std::fs::read_to_string(dir.path().join("payout.toml")).expect("payout.toml");
+    for line in [
+        "period = \"2026-03\"",
+        "[stages]\n\"Closed Won\" = \"won\"\n\"Closed Lost\" = \"lost\"\n",
+        "# \"Negotiation\" = { category = \"open\", probability = \"\" }\n",
+    ] {
+        assert!(toml.contains(line), "payout.toml lacks {line:?}:\n{toml}");
+    }
+}
