@@ -254,7 +254,7 @@ fn categorize(
             .col_name(table.columns[column].header.clone())
             .value(value.clone())
             .hint(format!(
-                "add \"{value}\" = \"won\" (or lost, no_decision, ignored, or {{ category = \"open\", probability = \"40%\" }}) under [stages] in the workspace"
+                "add \"{value}\" = {{ category = \"open\", probability = \"40%\" }} (its chance of being won), or \"won\", \"lost\", \"no_decision\" or \"ignored\", under [stages] in the workspace"
             ))
         })
         .collect();
