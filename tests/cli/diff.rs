@@ -232,3 +232,27 @@ fn usage_and_io_errors_exit_2() {
     let out = payout().args(["diff"]).arg(&a).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn lines_whose_running_totals_alone_moved_are_counted_in_the_table_and_listed_in_csv() {
+    let ws = Ws::new();
+    let before = ws.run("2026-02", "before");
+    // D1 (January) 10,000 → 12,000. February's D2 line (5,000 × 10% = 500.00) is unchanged but
+    // starts higher in the quarter: cumulative 10,000–15,000 → 12,000–17,000.
+    ws.edit("deals.csv", "D1,A1,10000", "D1,A1,12000");
+    let after = ws.run("2026-02", "after");
+    let (code, table, _) = diff(&before, &after, &[]);
+    assert_eq!(code, 1);
+    assert!(
+        table.contains(
+            "1 more statement line(s) differ only in their running totals or effective rate (cumulative_from, cumulative_to, effective_rate): --format csv lists them\n"
+        ),
+        "{table}"
+    );
+    assert!(!table.contains("statement lines:"), "{table}");
+    let (_, csv, _) = diff(&before, &after, &["-f", "csv"]);
+    assert!(
+        csv.contains("line,changed,A1,ae,commission,2026-02,deal,D2,,500.00,500.00,0.00,cumulative_from 10000.00 -> 12000.00; cumulative_to 15000.00 -> 17000.00"),
+        "{csv}"
+    );
+}

@@ -86,7 +86,19 @@ fn table(header: Vec<&str>, right: &[usize]) -> Table {
     t
 }
 
-/// Tables of the rows and lines that differ, then one line per deal, input and output file.
+/// The columns of a statement line that follow from the lines before it or from the whole block:
+/// a change to an earlier line moves them on every later one.
+const RUNNING: [&str; 3] = ["cumulative_from", "cumulative_to", "effective_rate"];
+
+/// A changed line whose amount, base, rate and deal are as they were: only [`RUNNING`] moved.
+fn only_running_totals(l: &super::LineChange) -> bool {
+    l.change == super::Change::Changed
+        && l.old == l.new
+        && l.fields.iter().all(|f| RUNNING.contains(&f.field.as_str()))
+}
+
+/// Tables of the rows and lines that differ (lines whose running totals alone moved are counted
+/// after them), then one line per deal, input and output file.
 pub fn render_table(diff: &Diff, out: &mut dyn Write) -> anyhow::Result<()> {
     if !diff.rows.is_empty() {
         // Columns other than the payable that changed: a column of their own when any row has some.
@@ -121,7 +133,10 @@ pub fn render_table(diff: &Diff, out: &mut dyn Write) -> anyhow::Result<()> {
         }
         writeln!(out, "{t}")?;
     }
-    if !diff.lines.is_empty() {
+    // Lines that moved only because an earlier line of their period changed: counted, not listed.
+    let (running, lines): (Vec<&super::LineChange>, Vec<&super::LineChange>) =
+        diff.lines.iter().partition(|l| only_running_totals(l));
+    if !lines.is_empty() {
         let mut t = table(
             vec![
                 "Rep",
@@ -137,7 +152,7 @@ pub fn render_table(diff: &Diff, out: &mut dyn Write) -> anyhow::Result<()> {
             ],
             &[6, 7, 8],
         );
-        for l in &diff.lines {
+        for l in lines {
             t.add_row(term_row(vec![
                 l.key.rep.clone(),
                 l.key.period.clone(),
@@ -152,6 +167,14 @@ pub fn render_table(diff: &Diff, out: &mut dyn Write) -> anyhow::Result<()> {
             ]));
         }
         writeln!(out, "statement lines:\n{t}")?;
+    }
+    if !running.is_empty() {
+        writeln!(
+            out,
+            "{} more statement line(s) differ only in their running totals or effective rate ({}): --format csv lists them",
+            running.len(),
+            RUNNING.join(", ")
+        )?;
     }
     for d in &diff.deals {
         let detail = deal_detail(d);
