@@ -21,9 +21,7 @@ pub fn run(global: &Global, args: &AccrualArgs) -> anyhow::Result<i32> {
     let (ws, mut inputs) = global.load(false)?;
     let period = resolve_period(&ws, args.period.as_deref())?;
     let (rows, warnings) = crate::engine::accrual::accruals(&mut inputs, period, global.lenient)?;
-    if !global.warnings_pass(&inputs, &warnings) {
-        return Ok(1);
-    }
+    global.warnings_pass(&inputs, &warnings)?;
     stdout_write(|o| match args.format {
         Format::Csv => out::render_csv(&inputs, &rows, o),
         Format::Json => out::render_json(&inputs, &rows, o),

@@ -93,9 +93,7 @@ pub fn run(global: &Global, args: &AmortizeArgs) -> anyhow::Result<i32> {
         .iter()
         .flat_map(|r| r.warnings.iter().cloned())
         .collect();
-    if !global.warnings_pass(&inputs, &warnings) {
-        return Ok(1);
-    }
+    global.warnings_pass(&inputs, &warnings)?;
     let centres = match &settings.cost_centre_column {
         Some(col) => crate::data::rep_columns::read_rep_columns(&ws.reps, &[col])?
             .into_iter()

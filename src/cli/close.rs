@@ -122,9 +122,11 @@ pub fn run(global: &Global, args: &CloseArgs) -> anyhow::Result<i32> {
     let pending = guards::pending_exceptions(&ws, &result).filter(|_| !args.accept_exceptions);
     let no_deals =
         guards::close_without_deals(&ws, &inputs, &result).filter(|_| !args.allow_no_deals);
-    if !global.guards_pass(&ws, &inputs, &result, pending.into_iter().chain(no_deals)) {
+    if let Err(refused) =
+        global.guards_pass(&ws, &inputs, &result, pending.into_iter().chain(no_deals))
+    {
         eprintln!("payout: nothing was closed; {} is unchanged", ledger.file);
-        return Ok(1);
+        return Err(refused.into());
     }
     // Exceptions accepted with --accept-exceptions: recorded in the note of every row of the close.
     let note = join_notes(note, guards::acceptance_note(&result)?);

@@ -48,9 +48,7 @@ pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<i32> {
         lenient: global.lenient,
     };
     let result = payments.compute(&inputs, settings)?;
-    if !global.warnings_pass(&inputs, &result.warnings) {
-        return Ok(1);
-    }
+    global.warnings_pass(&inputs, &result.warnings)?;
     super::payments::report_status(global, &result, &payments);
     check_invariants(&inputs, &result, true)?;
     let Some(rep_index) = rep_index else {

@@ -37,9 +37,7 @@ pub fn run(global: &Global, args: &ForecastArgs) -> anyhow::Result<i32> {
     })?;
     let (f, mut warnings) = forecast(&mut inputs, &payments, settings, &rules)?;
     warnings.extend(unweighted(&inputs.deals.file, &f));
-    if !global.warnings_pass(&inputs, &warnings) {
-        return Ok(1);
-    }
+    global.warnings_pass(&inputs, &warnings)?;
     let places = ws.rounding.places;
     stdout_write(|out| match args.format {
         Format::Table => {

@@ -101,9 +101,7 @@ pub fn run(global: &Global, args: &InsightsArgs) -> anyhow::Result<i32> {
     let run = run?;
     timer.lap("compute the run and the deals pass");
     let warnings = [&run.warnings[..], &warnings].concat();
-    if !global.warnings_pass(&inputs, &warnings) {
-        return Ok(1);
-    }
+    global.warnings_pass(&inputs, &warnings)?;
     let Some(figures) = figures else {
         return write_html(global, &sources, &run, args);
     };

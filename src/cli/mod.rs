@@ -340,7 +340,13 @@ fn report_error(e: &anyhow::Error, json: bool) -> i32 {
     if is_broken_pipe(e) {
         return 0;
     }
+    let refused = e.downcast_ref::<Refused>();
     let (code, message, diagnostics) = match e.downcast_ref::<InvalidInput>() {
+        // Said on stderr as it was found.
+        None if refused.is_some() => {
+            let r = refused.expect("matched");
+            (1, r.message.clone(), r.diagnostics.as_slice())
+        }
         Some(invalid) => {
             print_diagnostics(&invalid.0);
             // What the command was doing when the input turned out invalid, when it said so.
@@ -365,6 +371,15 @@ fn report_error(e: &anyhow::Error, json: bool) -> i32 {
         });
     }
     code
+}
+
+/// A command refused to go on (a guard of the run, or warnings under --deny-warnings) after
+/// printing why on stderr: exit 1, and for JSON output the error object with what refused it.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct Refused {
+    message: String,
+    diagnostics: Vec<Diagnostic>,
 }
 
 /// What a command that prints JSON prints on stdout when it fails (documented in
@@ -455,14 +470,14 @@ impl Global {
 
     /// The guards of a computed run (`run`, `close`): no warning when they are denied, no more
     /// exceptions than the workspace's limit, and `extra` (a command's own guard). When one fails,
-    /// prints why (the warnings again under -q, which silenced them) and returns false.
+    /// prints why (the warnings again under -q, which silenced them) and returns [`Refused`].
     pub(crate) fn guards_pass(
         &self,
         ws: &Workspace,
         inputs: &Inputs,
         run: &crate::engine::RunResult,
         extra: impl IntoIterator<Item = Diagnostic>,
-    ) -> bool {
+    ) -> Result<(), Refused> {
         let failed: Vec<Diagnostic> =
             crate::report::guards::check_exception_limit(ws, run, ws.max_exceptions)
                 .into_iter()
@@ -476,9 +491,13 @@ impl Global {
 
     /// For a command that prints what it computed and records nothing (every one but `run`,
     /// `close` and `check`): the warnings of the inputs and of its run (and its own) printed
-    /// unless quiet, then whether it may print its result: false (and said) when --deny-warnings
-    /// fails on them.
-    pub(crate) fn warnings_pass(&self, inputs: &Inputs, run_warnings: &[Diagnostic]) -> bool {
+    /// unless quiet, then whether it may print its result: [`Refused`] (and said) when
+    /// --deny-warnings fails on them.
+    pub(crate) fn warnings_pass(
+        &self,
+        inputs: &Inputs,
+        run_warnings: &[Diagnostic],
+    ) -> Result<(), Refused> {
         let warnings: Vec<&Diagnostic> = inputs.warnings.iter().chain(run_warnings).collect();
         if !self.quiet {
             print_diagnostic_lines(warnings.iter().copied());
@@ -486,24 +505,36 @@ impl Global {
         self.pass_unless(warnings, Vec::new())
     }
 
-    /// True when nothing `failed` and the warnings are not denied; else prints why (the warnings
-    /// again under -q, which silenced them).
-    fn pass_unless(&self, warnings: Vec<&Diagnostic>, failed: Vec<Diagnostic>) -> bool {
+    /// Ok when nothing `failed` and the warnings are not denied; else prints why (the warnings
+    /// again under -q, which silenced them) and returns what refused the command.
+    fn pass_unless(
+        &self,
+        warnings: Vec<&Diagnostic>,
+        failed: Vec<Diagnostic>,
+    ) -> Result<(), Refused> {
         let denied = self.deny_warnings && !warnings.is_empty();
         if failed.is_empty() && !denied {
-            return true;
+            return Ok(());
         }
         match denied && self.quiet {
             true => print_diagnostic_lines(warnings.iter().copied().chain(&failed)),
             false => print_diagnostic_lines(&failed),
         }
+        let mut message: Vec<String> = failed.iter().map(|d| d.message.clone()).collect();
+        let mut diagnostics = failed;
         if denied {
-            eprintln!(
-                "payout: error: {} warning(s), and --deny-warnings fails on any",
+            let denial = format!(
+                "{} warning(s), and --deny-warnings fails on any",
                 warnings.len()
             );
+            eprintln!("payout: error: {denial}");
+            message.push(denial);
+            diagnostics.extend(warnings.into_iter().cloned());
         }
-        false
+        Err(Refused {
+            message: message.join("; "),
+            diagnostics,
+        })
     }
 
     /// Read the workspace and every input (their warnings are in `Inputs::warnings`); the deals

@@ -75,9 +75,7 @@ pub fn run(global: &Global, args: &ModelArgs) -> anyhow::Result<i32> {
         lenient: global.lenient,
     };
     let (m, warnings) = model(&mut inputs, settings, &ws.currency, proposals, &assign)?;
-    if !global.warnings_pass(&inputs, &warnings) {
-        return Ok(1);
-    }
+    global.warnings_pass(&inputs, &warnings)?;
     let places = ws.rounding.places;
     let write = |out: &mut dyn std::io::Write| match args.format {
         ModelFormat::Table => render_tables(&grids(&m, places), out),

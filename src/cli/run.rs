@@ -111,8 +111,9 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
     global.warn(&inputs, &result);
     // No tracer: the run kept every line, and they must sum to the payables.
     check_invariants(&inputs, &result, tracer.is_none())?;
-    if !global.guards_pass(&ws, &inputs, &result, []) {
-        return refuse(args, &result);
+    if let Err(refused) = global.guards_pass(&ws, &inputs, &result, []) {
+        refuse(args, &result)?;
+        return Err(refused.into());
     }
     // Without --out nothing is traced: the engine's tables go before the summary is built, and
     // so do the deals' cells (the summary reads the run's results, not the deals).
@@ -242,8 +243,8 @@ fn streams_statements(
 }
 
 /// A run that failed its guards pays nothing: no summary and no output files, but the exceptions
-/// (when there are any and `--out` is given), so that the user can see why. Exit 1.
-fn refuse(args: &RunArgs, result: &crate::engine::RunResult) -> anyhow::Result<i32> {
+/// (when there are any and `--out` is given), so that the user can see why.
+fn refuse(args: &RunArgs, result: &crate::engine::RunResult) -> anyhow::Result<()> {
     match &args.out {
         Some(dir) if !result.exceptions.is_empty() => {
             fs::write_atomic(
@@ -257,7 +258,7 @@ fn refuse(args: &RunArgs, result: &crate::engine::RunResult) -> anyhow::Result<i
         }
         _ => eprintln!("payout: nothing was paid or written"),
     }
-    Ok(1)
+    Ok(())
 }
 
 /// Phase timings on stderr with `--timings` (for profiling large batches; never in data outputs):

@@ -557,3 +557,25 @@ fn every_command_that_prints_a_result_prints_the_run_warnings_and_denies_them() 
             ));
     }
 }
+
+#[test]
+fn a_refusal_prints_the_json_error_object_with_what_refused_it() {
+    let ws = "tests/errors/deals-outside-period/payout.toml";
+    for command in [&["run"][..], &["forecast"], &["balances"]] {
+        let out = payout()
+            .args(["-w", ws, "--deny-warnings"])
+            .args(command)
+            .args(["--format", "json"])
+            .output()
+            .expect("payout runs");
+        assert_eq!(out.status.code(), Some(1), "{command:?}");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON object");
+        let error = &json["error"];
+        assert_eq!(error["exit_code"], 1, "{json}");
+        assert_eq!(
+            error["message"], "1 warning(s), and --deny-warnings fails on any",
+            "{json}"
+        );
+        assert_eq!(error["diagnostics"][0]["code"], "deals-outside-period");
+    }
+}
