@@ -341,13 +341,10 @@ fn report_error(e: &anyhow::Error, json: bool) -> i32 {
         return 0;
     }
     let refused = e.downcast_ref::<Refused>();
-    let (code, message, diagnostics) = match e.downcast_ref::<InvalidInput>() {
-        // Said on stderr as it was found.
-        None if refused.is_some() => {
-            let r = refused.expect("matched");
-            (1, r.message.clone(), r.diagnostics.as_slice())
-        }
-        Some(invalid) => {
+    let (code, message, diagnostics) = match (e.downcast_ref::<InvalidInput>(), refused) {
+        // Said on stderr when it refused.
+        (_, Some(r)) => (1, r.message.clone(), r.diagnostics.as_slice()),
+        (Some(invalid), _) => {
             print_diagnostics(&invalid.0);
             // What the command was doing when the input turned out invalid, when it said so.
             for context in e
@@ -358,7 +355,7 @@ fn report_error(e: &anyhow::Error, json: bool) -> i32 {
             }
             (1, format!("{e:#}"), invalid.0.as_slice())
         }
-        None => {
+        (None, None) => {
             eprintln!("payout: error: {e:#}");
             (2, format!("{e:#}"), &[][..])
         }
@@ -383,7 +380,8 @@ pub(crate) struct Refused {
 }
 
 /// What a command that prints JSON prints on stdout when it fails (documented in
-/// docs/diagnostics.md): always these keys, `diagnostics` empty unless the input was invalid.
+/// docs/diagnostics.md): always these keys, `diagnostics` empty unless the input was invalid or the
+/// command was refused.
 #[derive(serde::Serialize)]
 struct JsonError<'a> {
     error: JsonErrorBody<'a>,
