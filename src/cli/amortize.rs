@@ -111,6 +111,11 @@ pub fn run(global: &Global, args: &AmortizeArgs) -> anyhow::Result<i32> {
     let roll = amortise::roll_forward(&schedules, through);
     let places = ws.rounding.places;
     stdout_write(|o| out::render_roll_forward_table(&roll, places, o))?;
+    if roll.is_empty() {
+        global.message(format!(
+            "nothing capitalised from {from} through {through}: the components [accounting] names paid no cost in the span"
+        ));
+    }
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir)?;
         let accounts = Accounts {

@@ -131,15 +131,18 @@ pub fn render_roll_forward(
     w.into_inner()
 }
 
-/// The roll-forward for people (stdout of `payout amortize`): a row per month and currency, amounts
-/// grouped, then per currency the span's line: the first month's opening, the sums of what was
-/// capitalised, amortised and impaired, the last month's closing (opening + capitalised − amortised
-/// − impaired = closing, as in every month).
+/// The roll-forward for people (stdout of `payout amortize`; nothing when nothing was capitalised
+/// or carried): a row per month and currency, amounts grouped, then per currency the span's line:
+/// the first month's opening, the sums of what was capitalised, amortised and impaired, the last
+/// month's closing (opening + capitalised − amortised − impaired = closing, as in every month).
 pub fn render_roll_forward_table(
     rows: &std::collections::BTreeMap<(String, Period), RollForward>,
     places: u32,
     mut out: impl Write,
 ) -> anyhow::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
     let mut t = people_table(&[
         "Month",
         "Currency",

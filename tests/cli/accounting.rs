@@ -698,3 +698,48 @@ fn the_roll_forward_on_stdout_ends_with_the_span_s_total() {
     );
     assert_eq!(table_rows(&table, "2026-04")[0][6], "1,308.89", "{table}");
 }
+
+#[test]
+fn an_empty_export_capitalises_nothing_says_so_and_fails_under_deny_warnings() {
+    let dir = scratch_copy("accounting");
+    let deals = dir.path().join("deals.csv");
+    let header = std::fs::read_to_string(&deals)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    std::fs::write(&deals, format!("{header}\n")).unwrap();
+    let ws = dir.path().join("payout.toml");
+    let ws = ws.to_str().unwrap();
+    // No deal, no cost: no roll-forward table (not a header with no rows), and the reason.
+    payout()
+        .args([
+            "-w",
+            ws,
+            "amortize",
+            "--from",
+            "2026-01",
+            "--through",
+            "2026-04",
+        ])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(predicates::str::contains("warning[deals-empty]"))
+        .stderr(predicates::str::contains(
+            "nothing capitalised from 2026-01 through 2026-04",
+        ));
+    payout()
+        .args([
+            "-w",
+            ws,
+            "--deny-warnings",
+            "amortize",
+            "--through",
+            "2026-04",
+        ])
+        .assert()
+        .code(1)
+        .stdout("");
+}
