@@ -1,13 +1,15 @@
 //! What each rep still has outstanding after the ledger's closed periods and a run's open ones, read
 //! from the payment step's lines (never recomputed): recoverable draw balances, negative payables
 //! carried forward, and commission held until deals are paid, each with the payout period it came
-//! from.
+//! from; and what waits for the next open payout period (a closed period's correction, a late
+//! adjustment, a clawback), for the period it is for.
 //!
 //! Invariants: a rep's outstanding draw is the `balance` of its last draw line (`draw`, `recovery`,
 //! `draw-forgiven`), split by the periods whose top-ups are still unrecovered (recoveries repay the
 //! oldest first); a carried balance is the `balance` of the last `carry-forward`/`carry-in` line, from the month it was
 //! first carried (a balance deducted and carried again in one month keeps its month); a
-//! deal's held amount is its `hold` lines less its `release` lines.
+//! deal's held amount is its `hold` lines less its `release` lines; a waiting line is listed as
+//! the line it will be, with the amount it will pay (negative: taken from the rep).
 
 use std::collections::BTreeMap;
 
@@ -41,6 +43,15 @@ pub enum Outstanding {
     Carried,
     /// Commission held until a deal is paid (owed to the rep).
     Held,
+    /// A closed payout period that computes differently now: the difference, paid (or taken, when
+    /// negative) in the component's next open payout period.
+    Correction,
+    /// An adjustment for a closed payout period, paid in the component's next open one.
+    Adjustment,
+    /// A cancelled deal's commission reversed in the component's next open payout period (negative).
+    Clawback,
+    /// Held commission of a cancelled deal released against its clawback in the next open period.
+    Release,
 }
 
 impl Outstanding {
@@ -49,6 +60,21 @@ impl Outstanding {
             Outstanding::Draw => "draw",
             Outstanding::Carried => "carried-negative",
             Outstanding::Held => "held",
+            Outstanding::Correction => "pending-correction",
+            Outstanding::Adjustment => "pending-adjustment",
+            Outstanding::Clawback => "pending-clawback",
+            Outstanding::Release => "pending-release",
+        }
+    }
+
+    /// The kind of a line waiting for a later open payout period, by the line it will be.
+    fn waiting(kind: LineKind) -> Option<Outstanding> {
+        match kind {
+            LineKind::TrueUp | LineKind::PriorPeriod => Some(Outstanding::Correction),
+            LineKind::Adjustment => Some(Outstanding::Adjustment),
+            LineKind::Clawback => Some(Outstanding::Clawback),
+            LineKind::Release => Some(Outstanding::Release),
+            _ => None,
         }
     }
 }
@@ -69,9 +95,24 @@ pub struct Balance {
 /// Draw top-ups not yet recovered, oldest first: (payout period, amount).
 type Unrecovered = Vec<(Period, Decimal)>;
 
-/// Outstanding amounts of `lines` (in payment order), per rep, kind and period.
-pub fn outstanding(lines: &[PaymentLine]) -> Vec<Balance> {
-    let mut out = Vec::new();
+/// Outstanding amounts of `lines` (in payment order), per rep, kind and period, and the lines
+/// `waiting` for a later open payout period (a correction, adjustment, clawback or release: its
+/// amount as that period will pay it, for the period it is for).
+pub fn outstanding(lines: &[PaymentLine], waiting: &[PaymentLine]) -> Vec<Balance> {
+    let mut out: Vec<Balance> = waiting
+        .iter()
+        .filter_map(|l| {
+            Some(Balance {
+                rep_id: l.rep_id.clone(),
+                plan: l.plan.clone(),
+                component: l.component.clone(),
+                kind: Outstanding::waiting(l.kind)?,
+                period: l.for_period,
+                deal_id: l.deal_id.clone(),
+                amount: l.amount,
+            })
+        })
+        .collect();
     // Draws: per rep, plan and component, the unrecovered top-ups, oldest first.
     let mut draws: BTreeMap<(&str, &str, &str), Unrecovered> = BTreeMap::new();
     let mut carried: BTreeMap<&str, (Period, String, String, Decimal)> = BTreeMap::new();
@@ -212,12 +253,12 @@ mod tests {
             line("2026-03", LineKind::Recovery, -500, 1300),
             line("2026-04", LineKind::Recovery, -400, 900),
         ];
-        let got: Vec<(String, Decimal)> = outstanding(&lines)
+        let got: Vec<(String, Decimal)> = outstanding(&lines, &[])
             .into_iter()
             .map(|b| (b.period.to_string(), b.amount))
             .collect();
         assert_eq!(got, [("2026-02".to_string(), Decimal::from(900))]);
-        let got: Vec<(String, Decimal)> = outstanding(&lines[..3])
+        let got: Vec<(String, Decimal)> = outstanding(&lines[..3], &[])
             .into_iter()
             .map(|b| (b.period.to_string(), b.amount))
             .collect();

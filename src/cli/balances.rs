@@ -1,12 +1,16 @@
 //! `payout balances`: what each rep has outstanding (recoverable draws, negative payables carried
-//! forward, commission held) after the ledger's closed periods and the run of a period, with the
-//! payout period each came from. Read from the payment step's lines, never recomputed.
+//! forward, commission held, and what waits for the next open payout period: corrections, late
+//! adjustments and clawbacks of closed periods) after the ledger's closed periods and the run of a
+//! period, with the payout period each came from. Read from the payment step's lines, never
+//! recomputed.
 
 use clap::Args;
 
 use super::{resolve_period, stdout_write, Format, Global};
 use crate::accounting::balances::{outstanding, PaymentLine};
-use crate::engine::Settings;
+use crate::engine::payment::Entry;
+use crate::engine::{Owner, Settings};
+use crate::period::Period;
 use crate::report::accounting as out;
 
 #[derive(Args, Debug)]
@@ -50,29 +54,37 @@ pub fn run(global: &Global, args: &BalancesArgs) -> anyhow::Result<i32> {
             })
         })
         .collect();
+    let payment_line = |owner: Owner, period: Period, e: &Entry| {
+        let plan = &inputs.plans[owner.plan.0];
+        PaymentLine {
+            rep_id: inputs.roster.get(owner.rep.0).id.clone(),
+            plan: plan.id.clone(),
+            component: plan.components[owner.component.0].id.clone(),
+            period,
+            for_period: e.for_period,
+            kind: e.kind,
+            amount: e.amount,
+            balance: e.balance,
+            deal_id: e.deal_id.clone(),
+        }
+    };
     let mut open: Vec<PaymentLine> = Vec::new();
     for (&(owner, p), entries) in &run.payment.entries {
-        let (rep, component) = (owner.rep.0, owner.component.0);
-        let plan = &inputs.plans[owner.plan.0];
-        for e in entries {
-            open.push(PaymentLine {
-                rep_id: inputs.roster.get(rep).id.clone(),
-                plan: plan.id.clone(),
-                component: plan.components[component].id.clone(),
-                period: p,
-                for_period: e.for_period,
-                kind: e.kind,
-                amount: e.amount,
-                balance: e.balance,
-                deal_id: e.deal_id.clone(),
-            });
-        }
+        open.extend(entries.iter().map(|e| payment_line(owner, p, e)));
     }
+    // What no open period of the run could take waits for the next one (after the run's period).
+    let next = period.next();
+    let waiting: Vec<PaymentLine> = run
+        .payment
+        .waiting
+        .iter()
+        .flat_map(|(&owner, entries)| entries.iter().map(move |e| payment_line(owner, next, e)))
+        .collect();
     // Closed (and provisionally settled) periods, then the run's own ones, in period order.
     lines.sort_by_key(|l| l.period);
     open.sort_by_key(|l| l.period);
     lines.extend(open);
-    let balances = outstanding(&lines);
+    let balances = outstanding(&lines, &waiting);
     stdout_write(|o| match args.format {
         Format::Csv => out::render_balances_csv(&inputs, &balances, o),
         Format::Json => out::render_balances_json(&inputs, &balances, o),

@@ -132,7 +132,8 @@ pub enum Command {
     /// Commission costs capitalised and amortised (ASC 340-40 / IFRS 15) through a month:
     /// schedule, journal entries and roll-forward.
     Amortize(amortize::AmortizeArgs),
-    /// What each rep has outstanding: draw balances, carried negatives, held commission.
+    /// What each rep has outstanding: draw balances, carried negatives, held commission, closed
+    /// periods' corrections waiting to be paid
     Balances(balances::BalancesArgs),
     /// Allocate a company target to reps for a year: writes the quotas file `run` reads, and how
     /// each quota was derived.

@@ -76,10 +76,10 @@ impl Payments {
                 c.closed_period, c.closed_at, c.approved_by, c.run_id, self.ledger.file
             ));
         }
-        if run.payment.waiting > 0 {
+        let waiting = run.payment.waiting_lines();
+        if waiting > 0 {
             out.push(format!(
-                "{} correction(s) of closed periods wait for a later open payout period of their component",
-                run.payment.waiting
+                "{waiting} amount(s) for closed periods (corrections, late adjustments, clawbacks) wait for their component's next open payout period: `payout balances` lists them"
             ));
         }
         out

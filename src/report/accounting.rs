@@ -241,8 +241,10 @@ const BALANCE_HEADER: [&str; 8] = [
     "currency",
 ];
 
-/// One balance's cells, in [`BALANCE_HEADER`]'s order: the amount exact, the plan's currency.
+/// One balance's cells, in [`BALANCE_HEADER`]'s order: the amount exact, with at least the plan's
+/// places, the plan's currency.
 fn balance_record(inputs: &Inputs, b: &Balance) -> [String; 8] {
+    let (currency, places) = plan_money(inputs, &b.plan);
     [
         b.rep_id.clone(),
         b.plan.clone(),
@@ -250,8 +252,8 @@ fn balance_record(inputs: &Inputs, b: &Balance) -> [String; 8] {
         b.kind.name().to_string(),
         b.period.to_string(),
         b.deal_id.clone(),
-        b.amount.to_string(),
-        plan_money(inputs, &b.plan).0.to_string(),
+        crate::money::fmt_amount(b.amount, places),
+        currency.to_string(),
     ]
 }
 

@@ -59,6 +59,26 @@ impl Scratch {
     fn ledger(&self) -> Vec<Record> {
         read_csv(&self.path("ledger.csv"))
     }
+
+    /// `payout balances --period PERIOD --format csv`: (rep, kind, period, deal, amount) of every
+    /// row, and the command's stderr.
+    fn balances(&self, period: &str) -> (Vec<[String; 5]>, String) {
+        let out = payout()
+            .args(["-w", &self.file(), "balances", "-p", period, "-f", "csv"])
+            .output()
+            .expect("payout runs");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        let rows = crate::util::parse_csv(&String::from_utf8(out.stdout).unwrap());
+        let cells =
+            |r: &Record| ["rep_id", "kind", "period", "deal_id", "amount"].map(|c| r[c].clone());
+        (rows.iter().map(cells).collect(), stderr)
+    }
+}
+
+/// Owned balances rows, to compare with [`Scratch::balances`].
+fn balance_rows(rows: &[[&str; 5]]) -> Vec<[String; 5]> {
+    rows.iter().map(|r| r.map(str::to_string)).collect()
 }
 
 /// (rep, period, kind, for_period, amount, balance) of every ledger row.
@@ -312,6 +332,75 @@ fn adjustments_are_statement_lines_paid_once_and_a_late_one_goes_to_the_next_ope
         ws.run("2026-01").payable("A1", "commission", "2026-01"),
         "1250.00"
     );
+}
+
+#[test]
+fn what_waits_for_the_next_open_period_is_an_outstanding_balance_until_it_is_paid() {
+    let ws = Scratch::new("ledger");
+    ws.close("2026-01");
+    // After January's close, D1 grows from 10,000 to 12,000 and a −100 adjustment for January
+    // arrives. January is the run's last month and closed: both wait for February.
+    ws.edit("deals.csv", "D1,A1,10000", "D1,A1,12000");
+    ws.append("adjustments.csv", "A1,2026-01,-100,DUPLICATE,,,");
+    let run = payout()
+        .args(["-w", &ws.file(), "run", "-p", "2026-01"])
+        .output()
+        .expect("payout runs");
+    assert!(String::from_utf8_lossy(&run.stderr).contains(
+        "2 amount(s) for closed periods (corrections, late adjustments, clawbacks) wait for their \
+         component's next open payout period: `payout balances` lists them"
+    ));
+    // A1: January paid 1,000.00 (10,000 × 10%) and computes 1,200.00 now (12,000 × 10%): +200.00
+    // to pay; the adjustment −100 (shown to the plan's 2 places). Beside them, what was already
+    // outstanding: H-1's half held, 10,000 × 10% × 50% = 500.00; S1's draw, 1,000 guaranteed −
+    // 200.00 earned (4,000 × 5%) = 800.00.
+    let (rows, stderr) = ws.balances("2026-01");
+    assert_eq!(
+        rows,
+        balance_rows(&[
+            ["A1", "pending-correction", "2026-01", "", "200.00"],
+            ["A1", "pending-adjustment", "2026-01", "", "-100.00"],
+            ["H1", "held", "2026-01", "H-1", "500.00"],
+            ["S1", "draw", "2026-01", "", "800.00"],
+        ])
+    );
+    assert!(
+        stderr.contains("4 outstanding amount(s) after 2026-01"),
+        "{stderr}"
+    );
+    // February pays both (a true-up of +200.00 and the late −100.00): nothing of A1 waits.
+    let (rows, _) = ws.balances("2026-02");
+    assert!(rows.iter().all(|r| r[0] != "A1"), "{rows:?}");
+}
+
+#[test]
+fn a_cancellation_after_its_period_closed_waits_as_a_pending_clawback() {
+    let ws = Scratch::new("ledger");
+    // H-3 is not cancelled while January to April are closed.
+    let cancelled = "H-3,H1,4000,2026-02-15,2026-04-10,1000,2026-02-20";
+    let not_yet = "H-3,H1,4000,2026-02-15,,,2026-02-20";
+    ws.edit("deals.csv", cancelled, not_yet);
+    for month in ["2026-01", "2026-02", "2026-03", "2026-04"] {
+        ws.close(month);
+    }
+    // Then the export says 1,000 of it was cancelled on April 10, in the closed April. H-3 was
+    // paid in full in February (paid February 20): 4,000 × 10% = 400.00; a quarter of it is
+    // cancelled (1,000 ÷ 4,000): −100.00 waits for May.
+    ws.edit("deals.csv", not_yet, cancelled);
+    let (rows, _) = ws.balances("2026-04");
+    assert!(
+        rows.contains(&balance_rows(&[["H1", "pending-clawback", "2026-02", "H-3", "-100.00"]])[0])
+    );
+    // As of March the cancellation has not happened: nothing waits.
+    let (rows, _) = ws.balances("2026-03");
+    assert!(rows.iter().all(|r| r[0] != "H1"), "{rows:?}");
+    // May takes it: the clawback line, and the negative payable carried forward.
+    let may = ws.run("2026-05");
+    assert_eq!(
+        may.get("H1", "commission", "2026-05", "clawbacks"),
+        "-100.00"
+    );
+    assert_eq!(may.get("H1", "commission", "2026-05", "carried"), "100.00");
 }
 
 #[test]

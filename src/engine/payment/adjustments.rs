@@ -49,9 +49,13 @@ impl<'a> Due<'a> {
         due
     }
 
-    /// Late adjustments still waiting for an open payout period.
-    pub fn late(&self) -> usize {
-        self.late.len()
+    /// The lines of the late adjustments still waiting for an open payout period, as that period
+    /// will pay them.
+    pub fn late_lines(self) -> Vec<Entry> {
+        self.late
+            .into_iter()
+            .map(|(q, a)| adjustment_line(q, true, a))
+            .collect()
     }
 
     /// The adjustment lines of the open payout period `period`: late ones of periods that ended
@@ -66,17 +70,17 @@ impl<'a> Due<'a> {
             .chain(own.into_iter().map(|a| (period, a)))
             .map(|(q, a)| {
                 placed.insert(a.line);
-                adjustment_line(q, period, a)
+                adjustment_line(q, q != period, a)
             })
             .collect()
     }
 }
 
-/// The line of adjustment `a` for payout period `q`, paid in `period`: its reason, then (for a late
-/// one) the closed period it is for, the approver and the note.
-fn adjustment_line(q: Period, period: Period, a: &Adjustment) -> Entry {
+/// The line of adjustment `a` for payout period `q`: its reason, then (when `late`, paid in a later
+/// period because `q` was closed) the closed period it is for, the approver and the note.
+fn adjustment_line(q: Period, late: bool, a: &Adjustment) -> Entry {
     let mut note = a.reason.clone();
-    if q != period {
+    if late {
         note.push_str(&format!(" (for {q}, closed before it arrived)"));
     }
     if !a.approved_by.is_empty() {
@@ -114,7 +118,7 @@ mod tests {
             Granularity::Month,
             &closed,
         );
-        assert_eq!(due.late(), 1);
+        assert_eq!(due.late.len(), 1);
         let mut placed = BTreeSet::new();
         let lines = due.due_lines(period("2026-02"), &mut placed);
         let shown: Vec<(Period, rust_decimal::Decimal, &str)> = lines
@@ -137,7 +141,7 @@ mod tests {
             ]
         );
         assert_eq!(placed, BTreeSet::from([2, 3]));
-        assert_eq!(due.late(), 0);
+        assert_eq!(due.late.len(), 0);
         // The `bonus` component (second in its plan) takes only the one naming it.
         let due = Due::split(all.iter().copied(), "bonus", 1, Granularity::Month, &closed);
         assert_eq!(due.on_time[&period("2026-02")].len(), 1);

@@ -81,26 +81,37 @@ pub(super) fn due_lines(
     *waiting = wait;
     due.into_iter()
         .map(|c| {
-            let q = c.period;
-            let kind = if q.within(measurement.granularity()) == measurement {
+            let kind = if c.period.within(measurement.granularity()) == measurement {
                 LineKind::TrueUp
             } else {
                 LineKind::PriorPeriod
             };
-            entry(
-                kind,
-                q,
-                c.now - c.paid,
-                format!(
-                    "{q}: paid {}{}, computed now {}{}",
-                    money(c.paid),
-                    was(q),
-                    money(c.now),
-                    clawed(q)
-                ),
-            )
+            correction_line(c, kind, money, was, clawed)
         })
         .collect()
+}
+
+/// The line paying correction `c` as a `kind` line (a true-up or a prior-period correction).
+pub(super) fn correction_line(
+    c: Correction,
+    kind: LineKind,
+    money: &dyn Fn(Decimal) -> String,
+    was: &dyn Fn(Period) -> String,
+    clawed: &dyn Fn(Period) -> String,
+) -> Entry {
+    let q = c.period;
+    entry(
+        kind,
+        q,
+        c.now - c.paid,
+        format!(
+            "{q}: paid {}{}, computed now {}{}",
+            money(c.paid),
+            was(q),
+            money(c.now),
+            clawed(q)
+        ),
+    )
 }
 
 /// The lines of a closed payout period: its recorded payment lines replayed, then a `recorded` line

@@ -175,32 +175,43 @@ pub(super) fn clawback_lines(
     let due = |c: &Clawback| c.paid_in.start() <= period.start() && c.cancelled <= period.end();
     let (now, wait): (Vec<_>, Vec<_>) = std::mem::take(waiting).into_iter().partition(due);
     *waiting = wait;
+    now.into_iter()
+        .map(|c| {
+            let moved = hold_moves.get(&c.deal).copied().unwrap_or_default();
+            clawback_line(c, moved, plan, deals)
+        })
+        .collect()
+}
+
+/// The line of clawback `c`: −(paid + `moved`, this run's holds and releases of the deal) × share,
+/// rounded.
+pub(super) fn clawback_line(
+    c: Clawback,
+    moved: Decimal,
+    plan: &Plan,
+    deals: &dyn DealFacts,
+) -> Entry {
     let percent = plan
         .payment
         .clawback
         .as_ref()
         .map_or(String::new(), |c| c.percent_note());
-    now.into_iter()
-        .map(|c| {
-            let moved = hold_moves.get(&c.deal).copied().unwrap_or_default();
-            let amount = -plan.rounding.apply((c.paid + moved) * c.share);
-            let id = deals.id(c.deal);
-            let mut e = entry(
-                LineKind::Clawback,
-                c.paid_in,
-                amount,
-                format!(
-                    "deal {id} (closed {}, paid in {}) cancelled {}: commission reversed{percent}",
-                    deals.close_date(c.deal),
-                    c.paid_in,
-                    c.cancelled
-                ),
-            );
-            e.deal_id = id.to_string();
-            e.deal = Some(c.deal);
-            e
-        })
-        .collect()
+    let amount = -plan.rounding.apply((c.paid + moved) * c.share);
+    let id = deals.id(c.deal);
+    let mut e = entry(
+        LineKind::Clawback,
+        c.paid_in,
+        amount,
+        format!(
+            "deal {id} (closed {}, paid in {}) cancelled {}: commission reversed{percent}",
+            deals.close_date(c.deal),
+            c.paid_in,
+            c.cancelled
+        ),
+    );
+    e.deal_id = id.to_string();
+    e.deal = Some(c.deal);
+    e
 }
 
 /// What is still held of a deal a clawback that reduces attainment took out, to release against the
@@ -270,22 +281,25 @@ pub(super) fn cancelled_hold_releases(
     let (now, wait): (Vec<_>, Vec<_>) = std::mem::take(waiting).into_iter().partition(due);
     *waiting = wait;
     now.into_iter()
-        .map(|h| {
-            let q = h.held_in;
-            let mut e = entry(
-                LineKind::Release,
-                q,
-                h.released,
-                format!(
-                    "deal {} cancelled {}: commission held in {q} released against the clawback",
-                    h.deal_id, h.cancelled
-                ),
-            );
-            e.deal = deal_rows.get(h.deal_id.as_str()).copied();
-            e.deal_id = h.deal_id;
-            e
-        })
+        .map(|h| release_line(h, deal_rows))
         .collect()
+}
+
+/// The line releasing cancelled hold `h` against its clawback.
+pub(super) fn release_line(h: CancelledHold, deal_rows: &BTreeMap<&str, u32>) -> Entry {
+    let q = h.held_in;
+    let mut e = entry(
+        LineKind::Release,
+        q,
+        h.released,
+        format!(
+            "deal {} cancelled {}: commission held in {q} released against the clawback",
+            h.deal_id, h.cancelled
+        ),
+    );
+    e.deal = deal_rows.get(h.deal_id.as_str()).copied();
+    e.deal_id = h.deal_id;
+    e
 }
 
 /// This run's holds of one component, walked through its payout periods.

@@ -88,9 +88,18 @@ pub struct Settlement {
     /// Payment lines of each open payout period of the run that has some, by owner (rep, plan,
     /// component: a rep may be on several plans in a run) and payout period.
     pub entries: BTreeMap<(Owner, Period), Vec<Entry>>,
-    /// Corrections and late adjustments no open payout period of this run could take (e.g. a
-    /// quarterly component in a monthly run): they wait for the component's next open period.
-    pub waiting: usize,
+    /// What no open payout period of this run could take (corrections of closed periods, late
+    /// adjustments, clawbacks and the releases that go with them; e.g. a closed last month of the
+    /// run, or a quarterly component in a monthly run), by owner: the lines the component's next open
+    /// payout period will pay, amounts as they will be paid.
+    pub waiting: BTreeMap<Owner, Vec<Entry>>,
+}
+
+impl Settlement {
+    /// How many lines wait for a later open payout period (see [`Settlement::waiting`]).
+    pub fn waiting_lines(&self) -> usize {
+        self.waiting.values().map(Vec::len).sum()
+    }
 }
 
 /// Per deal: the payout period it was credited in and its commission (its own lines) there.
@@ -164,11 +173,40 @@ struct Waiting<'a> {
 }
 
 impl Waiting<'_> {
-    fn len(&self) -> usize {
-        self.corrections.len()
-            + self.adjustments.late()
-            + self.clawbacks.len()
-            + self.cancelled_holds.len()
+    /// The lines of what is still waiting once a run's open periods took theirs, as the component's
+    /// next open payout period will pay them (a correction as a prior-period correction: whether it
+    /// becomes a true-up depends on that period). A cancellation after `as_of` (the run's end) is
+    /// not due yet, and is left out.
+    fn into_lines(self, open: &Open, as_of: NaiveDate) -> Vec<Entry> {
+        let money = |d: Decimal| fmt_amount(d, open.plan.rounding.places);
+        let mut lines: Vec<Entry> = self
+            .corrections
+            .into_iter()
+            .map(|c| {
+                corrections::correction_line(
+                    c,
+                    LineKind::PriorPeriod,
+                    &money,
+                    &|q| open.recorded_as_paid_for(q),
+                    &|q| open.clawed_back_in(q),
+                )
+            })
+            .collect();
+        lines.extend(self.adjustments.late_lines());
+        let deals = &open.inputs.deals;
+        lines.extend(
+            self.clawbacks
+                .into_iter()
+                .filter(|c| c.cancelled <= as_of)
+                .map(|c| deals::clawback_line(c, Decimal::ZERO, open.plan, deals)),
+        );
+        lines.extend(
+            self.cancelled_holds
+                .into_iter()
+                .filter(|h| h.cancelled <= as_of)
+                .map(|h| deals::release_line(h, &open.index.deal_rows)),
+        );
+        lines
     }
 }
 
@@ -259,7 +297,27 @@ fn settle_component<'a>(
             settlement.entries.insert((owner, period), entries);
         }
     }
-    settlement.waiting += waiting.len();
+    let open = Open {
+        inputs,
+        index,
+        plan,
+        owner,
+        rows,
+        commissions,
+    };
+    let run_end = c
+        .periods
+        .iter()
+        .filter(|p| p.in_run)
+        .map(|p| p.payout_period.end())
+        .max();
+    let left = match run_end {
+        Some(as_of) => waiting.into_lines(&open, as_of),
+        None => Vec::new(),
+    };
+    if !left.is_empty() {
+        settlement.waiting.insert(owner, left);
+    }
 }
 
 /// What the payment lines of one component's open payout periods read.
