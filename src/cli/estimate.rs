@@ -62,8 +62,8 @@ pub fn run(global: &Global, args: &EstimateArgs) -> anyhow::Result<i32> {
     let period = resolve_period(&ws, args.period.as_deref())?;
     let rep = inputs
         .roster
-        .find(&args.rep)
-        .ok_or_else(|| anyhow::anyhow!("--rep: `{}` is not in {}", args.rep, inputs.roster.file))?;
+        .lookup(&args.rep)
+        .map_err(|e| anyhow::anyhow!("--rep: {e}"))?;
     let settings = Settings {
         period,
         lines: false,

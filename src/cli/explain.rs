@@ -24,21 +24,13 @@ pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<i32> {
     let (ws, inputs, payments) = global.load_payments(false)?;
     let period = resolve_period(&ws, args.period.as_deref())?;
     let deal_row = match &args.deal {
-        Some(id) => Some(
-            (0..inputs.deals.len())
-                .find(|&row| inputs.deals.id(row) == id)
-                .ok_or_else(|| {
-                    anyhow::anyhow!("no deal `{id}` in the deals file {}", inputs.deals.file)
-                })? as u32,
-        ),
+        Some(id) => Some(find_deal(&inputs.deals, id)? as u32),
         None => None,
     };
     let rep_id = args.rep.as_deref().unwrap_or_default();
     let rep_index = match deal_row {
         Some(_) => None,
-        None => Some(inputs.roster.find(rep_id).ok_or_else(|| {
-            anyhow::anyhow!("no rep `{rep_id}` in the roster {}", inputs.roster.file)
-        })?),
+        None => Some(inputs.roster.lookup(rep_id).map_err(anyhow::Error::msg)?),
     };
     let settings = Settings {
         period,
@@ -103,4 +95,18 @@ pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<i32> {
         Ok(())
     })?;
     Ok(0)
+}
+
+/// The row of deal `id`; else an error naming the deals file, and the deal meant when `id` is its id
+/// in other letter case.
+fn find_deal(deals: &crate::data::DealTable, id: &str) -> anyhow::Result<usize> {
+    let rows = 0..deals.len();
+    if let Some(row) = rows.clone().find(|&row| deals.id(row) == id) {
+        return Ok(row);
+    }
+    let meant = rows
+        .map(|row| deals.id(row))
+        .find(|other| other.eq_ignore_ascii_case(id.trim()));
+    let hint = meant.map_or(String::new(), |m| format!(": did you mean `{m}`?"));
+    anyhow::bail!("no deal `{id}` in the deals file {}{hint}", deals.file)
 }

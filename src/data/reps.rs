@@ -189,6 +189,26 @@ impl Roster {
         &self.reps[index as usize]
     }
 
+    /// The rep a user named on the command line by `id`; else an error naming the roster, and the
+    /// reps meant when `id` is one's id in other letter case, or one's name.
+    pub fn lookup(&self, id: &str) -> Result<u32, String> {
+        if let Some(i) = self.find(id) {
+            return Ok(i);
+        }
+        let wanted = id.trim();
+        let meant: Vec<String> = self
+            .reps
+            .iter()
+            .filter(|r| r.id.eq_ignore_ascii_case(wanted) || r.name.eq_ignore_ascii_case(wanted))
+            .map(|r| format!("`{}` ({})", r.id, r.name))
+            .collect();
+        let mut message = format!("no rep `{id}` in the roster {}", self.file);
+        if !meant.is_empty() {
+            message.push_str(&format!(": did you mean {}?", meant.join(" or ")));
+        }
+        Err(message)
+    }
+
     pub fn len(&self) -> usize {
         self.reps.len()
     }

@@ -92,7 +92,14 @@ pub fn render_quota_report(plan: &QuotaPlan, mut out: impl Write) -> anyhow::Res
             String::new(),
         ]))
         .collect();
-    let header = vec!["Rep", "Name", "Team", "Quota", "Last year", "Last year ÷ quota"];
+    let header = vec![
+        "Rep",
+        "Name",
+        "Team",
+        "Quota",
+        "Last year",
+        "Last year ÷ quota",
+    ];
     writeln!(out, "{}", table(header, rows, 3))?;
     writeln!(
         out,

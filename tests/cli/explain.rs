@@ -119,6 +119,30 @@ fn explain_of_an_unknown_rep_fails() {
 }
 
 #[test]
+fn an_id_in_other_letter_case_or_a_rep_s_name_is_answered_with_the_id_meant() {
+    let refused = |args: &[&str]| {
+        let mut all = vec!["-w", "tests/cases/marginal/payout.toml"];
+        all.extend(args);
+        all.extend(["--period", "2026-03"]);
+        fail(&all, 2)
+    };
+    let roster = "tests/cases/marginal/reps.csv";
+    assert!(refused(&["explain", "--rep", "r1"]).contains(&format!(
+        "no rep `r1` in the roster {roster}: did you mean `R1` (Rita One)?"
+    )));
+    assert!(refused(&["explain", "--rep", "rita one"]).contains("did you mean `R1` (Rita One)?"));
+    assert!(
+        refused(&["estimate", "--rep", "r2", "--deal", "amount=1000"])
+            .contains("--rep: no rep `r2` in the roster")
+    );
+    assert!(refused(&["explain", "--deal", "m1"]).contains(
+        "no deal `m1` in the deals file tests/cases/marginal/deals.csv: did you mean `M1`?"
+    ));
+    // Nothing like it: no guess.
+    assert!(!refused(&["explain", "--rep", "R404"]).contains("did you mean"));
+}
+
+#[test]
 fn explain_a_deal_lists_every_rep_credited_with_it_and_why_a_deal_is_not_paid() {
     let out = payout()
         .args(["explain", "--deal", "OPP-10100", "-q"])
