@@ -49,7 +49,7 @@ const LAYOUTS: [Layout; 4] = [
 ];
 
 /// Per canonical deal column, the headers of the known layouts, most specific first.
-const CANDIDATES: [(&str, &[&str]); 11] = [
+const CANDIDATES: [(&str, &[&str]); 12] = [
     (
         "deal_id",
         &[
@@ -125,6 +125,10 @@ const CANDIDATES: [(&str, &[&str]); 11] = [
         ],
     ),
     ("segment", &["Segment", "segment"]),
+    (
+        "deal_name",
+        &["Opportunity Name", "Deal Name", "Deal - Title", "deal_name"],
+    ),
 ];
 
 /// Date formats tried in order; the first that every sampled date cell parses in is used.

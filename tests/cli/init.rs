@@ -110,6 +110,7 @@ fn a_salesforce_opportunity_report_is_mapped_with_us_dates_and_dollar_amounts() 
         "deal_id = \"Opportunity ID\"\n",
         "rep_id = \"Opportunity Owner\"\n",
         "close_date = \"Close Date\"\n",
+        "deal_name = \"Opportunity Name\"\n",
         "period = \"2026-03\"",
     ] {
         assert!(toml.contains(line), "payout.toml lacks {line:?}:\n{toml}");
@@ -135,6 +136,7 @@ fn a_hubspot_deals_export_is_mapped_with_timestamps_as_dates() {
         "{toml}"
     );
     assert!(toml.contains("stage = \"Deal Stage\"\n"), "{toml}");
+    assert!(toml.contains("deal_name = \"Deal Name\"\n"), "{toml}");
     fill_quotas(dir.path());
     assert_eq!(q1_payables(dir.path()), expected());
 }
@@ -153,6 +155,7 @@ fn a_pipedrive_deals_export_is_mapped_with_european_amounts_and_its_won_status()
         toml.contains("close_date = \"Deal - Won time\"\n"),
         "{toml}"
     );
+    assert!(toml.contains("deal_name = \"Deal - Title\"\n"), "{toml}");
     let plan = std::fs::read_to_string(dir.path().join("plans/starter.toml")).expect("the plan");
     assert!(plan.contains("where = { stage = \"won\" }"));
     fill_quotas(dir.path());
