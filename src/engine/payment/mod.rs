@@ -252,6 +252,14 @@ fn settle_component<'a>(
     let mut draw = draw::Draws::new(plan, owner.component.0, rows);
     let mut holds = deals::Holds::default();
     let mut lifetime = super::lifetime::Lifetime::new(comp, assignment, rep_start, rows);
+    let open = Open {
+        inputs,
+        index,
+        plan,
+        owner,
+        rows,
+        commissions,
+    };
     for p in c.periods.iter_mut().filter(|p| p.in_run) {
         let period = p.payout_period;
         let engine_payable = p.payable;
@@ -268,15 +276,7 @@ fn settle_component<'a>(
                 &index.deal_rows,
             )
         } else {
-            let context = Open {
-                inputs,
-                index,
-                plan,
-                owner,
-                rows,
-                commissions,
-            };
-            let lines = context.lines(
+            let lines = open.lines(
                 p,
                 &mut waiting,
                 &mut draw,
@@ -297,14 +297,6 @@ fn settle_component<'a>(
             settlement.entries.insert((owner, period), entries);
         }
     }
-    let open = Open {
-        inputs,
-        index,
-        plan,
-        owner,
-        rows,
-        commissions,
-    };
     let run_end = c
         .periods
         .iter()
