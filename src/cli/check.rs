@@ -23,7 +23,7 @@ pub struct CheckArgs {
 }
 
 pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<i32> {
-    let outcome = (|| -> anyhow::Result<Vec<crate::diag::Diagnostic>> {
+    let outcome = (|| -> anyhow::Result<(Vec<crate::diag::Diagnostic>, String)> {
         let (ws, inputs, payments) = global.load_payments(false)?;
         let period = resolve_period(&ws, args.period.as_deref())?;
         let result = payments.compute(
@@ -38,19 +38,26 @@ pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<i32> {
         )?;
         // A run's guards: the exceptions limit (lenient), and warnings when they are denied.
         let over = crate::report::guards::check_exception_limit(&ws, &result, ws.max_exceptions);
+        let checked = format!(
+            "{} plan(s), {} rep(s), {} deal row(s); {period} computes {} payout row(s) (nothing written)",
+            inputs.plans.len(),
+            inputs.roster.len(),
+            inputs.deals.len(),
+            crate::report::summary::rows(&inputs, &result).len()
+        );
         let mut warnings = inputs.warnings;
         warnings.extend(result.warnings);
         warnings.extend(over);
-        Ok(warnings)
+        Ok((warnings, checked))
     })();
-    let (diags, code) = match outcome {
-        Ok(diags) => {
+    let (diags, checked, code) = match outcome {
+        Ok((diags, checked)) => {
             let denied = global.deny_warnings && !diags.is_empty();
             let failed = denied || diags.iter().any(|d| d.severity == Severity::Error);
-            (diags, failed as i32)
+            (diags, checked, failed as i32)
         }
         Err(e) => match e.downcast::<InvalidInput>() {
-            Ok(invalid) => (invalid.0, 1),
+            Ok(invalid) => (invalid.0, String::new(), 1),
             Err(other) => return Err(other),
         },
     };
@@ -64,7 +71,11 @@ pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<i32> {
         print_diagnostics(&diags);
         let errors = diags.iter().any(|d| d.severity == Severity::Error);
         if code == 0 {
-            global.message("check passed");
+            let with = match diags.len() {
+                0 => String::new(),
+                n => format!(" with {n} warning(s)"),
+            };
+            global.message(format!("check passed{with}: {checked}"));
         } else if !errors {
             eprintln!(
                 "payout: error: {} warning(s), and --deny-warnings fails on any",

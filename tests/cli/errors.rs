@@ -149,7 +149,12 @@ fn check_passes_on_valid_inputs_and_fails_on_a_missing_quota() {
         .args(["-w", &workspace("marginal"), "check", "--period", "2026-Q1"])
         .assert()
         .success()
-        .stderr(predicates::str::contains("check passed"));
+        // What was checked: one plan, three reps, six deals; the quarter pays each rep monthly,
+        // 3 reps × 3 months = 9 payout rows.
+        .stderr(predicates::str::contains(
+            "check passed: 1 plan(s), 3 rep(s), 6 deal row(s); 2026-Q1 computes 9 payout row(s) \
+             (nothing written)",
+        ));
     // a quota missing for the period checked is an invalid input
     let stderr = fail(
         &["-w", &workspace("marginal"), "check", "--period", "2026-Q2"],
