@@ -127,14 +127,15 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<i32> {
         }
     };
     timer.lap("check invariants");
-    // The payroll file (a `[payroll]` section) before anything is printed: a roster column it
-    // names and the file lacks stops the run here.
+    let rows = summary::rows(&inputs, &result);
+    // Pay-currency conversions, then the payroll file (a `[payroll]` section), before anything is
+    // printed: a missing rate, or a roster column the payroll names and the file lacks, stops the
+    // run here.
+    let pay = report::pay::conversions(&ws, &inputs, &result, &rows)?;
     let payroll = match &args.out {
         Some(_) => super::payroll::render(&ws, &inputs, &result)?,
         None => None,
     };
-    let rows = summary::rows(&inputs, &result);
-    let pay = report::pay::conversions(&ws, &inputs, &result, &rows)?;
     let prewritten = streamed.and_then(|s| s.finish(&rows, &pay));
     timer.lap("order the rows");
     // payouts.csv, rendered once: the folder's file and, with `--format csv`, the summary on stdout.

@@ -98,7 +98,7 @@ pub fn paid_in_plan_currency(inputs: &Inputs) -> bool {
 }
 
 /// `fx-rate-missing` for a pay conversion.
-fn missing(
+pub(crate) fn missing(
     inputs: &Inputs,
     rep: &str,
     pay: &str,

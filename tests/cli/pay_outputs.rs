@@ -462,6 +462,40 @@ fn a_rep_paid_in_another_currency_gets_the_payable_converted_at_the_ask_or_the_b
 }
 
 #[test]
+fn payroll_pays_a_rep_in_their_currency_and_its_rows_sum_to_the_statements_conversion() {
+    let ws = paid_in_gbp(
+        FX,
+        "[payroll]\npay_days_after = 5\nearnings_codes = { commission = \"COMM\", kicker = \"KICK\" }\n",
+    );
+    let plan = read(ws.path(), "plans/flat.toml");
+    crate::util::write(
+        ws.path(),
+        "plans/flat.toml",
+        &format!("{plan}\n[[components]]\nid = \"kicker\"\nmeasure = \"bookings\"\nmeasurement_period = \"month\"\nrate = \"2%\"\n"),
+    );
+    let ws_file = ws.path().join("payout.toml");
+    let dir = run_out(ws_file.to_str().unwrap(), "2026-01", &[]);
+    // R2, January: commission 333.33 × 5% = 16.6665 → 16.67 USD, kicker 333.33 × 2% = 6.6666 →
+    // 6.67 USD. The statement converts its payable, 23.34 USD ÷ 1.2593 (GBP ask) = 18.5341… →
+    // 18.53 GBP. Payroll pays the same 18.53 GBP, per code at that rate: COMM 16.67 ÷ 1.2593 =
+    // 13.2375… → 13.24; KICK 6.67 ÷ 1.2593 = 5.2966… → 5.30, less the cent the two roundings added
+    // (13.24 + 5.30 = 18.54): 5.29. R1 is paid in USD: 12,000 × 5% = 600.00 and × 2% = 240.00.
+    // Paid 5 days after January 31.
+    assert!(
+        read(dir.path(), "statements/2026-01/R2.md").contains("**Paid in GBP: 18.53 GBP**"),
+        "the statement's conversion"
+    );
+    assert_eq!(
+        read(dir.path(), "payroll.csv"),
+        "employee_id,pay_date,earnings_code,amount,currency\n\
+         R1,2026-02-05,COMM,600.00,USD\n\
+         R1,2026-02-05,KICK,240.00,USD\n\
+         R2,2026-02-05,COMM,13.24,GBP\n\
+         R2,2026-02-05,KICK,5.29,GBP\n"
+    );
+}
+
+#[test]
 fn the_rate_is_the_pay_dates_or_the_periods_average_and_the_mid_rate_without_bid_and_ask() {
     // A new GBP rate from 2026-01-17 with no bid or ask: 1.3000 (mid).
     let fx = format!("{FX}GBP,2026-01-17,1.3000,,\n");
