@@ -168,6 +168,13 @@ fn a_statement_of_the_example_shows_its_lines_and_pay_currency() {
         "{page}"
     );
     assert!(page.contains("Paid in EUR: 18,330.76 EUR"), "{page}");
+    // The example's payroll file pays him the same, in EUR, on April 10 (March 31 + the
+    // workspace's 10 days); COMM is its code for `commission`.
+    let payroll = read(dir.path(), "payroll.csv");
+    assert!(
+        payroll.contains("\nA006,2026-04-10,COMM,18330.76,EUR\n"),
+        "{payroll}"
+    );
     // Deals are named by the export's Opportunity Name (mapped to deal_name in payout.toml): Tyler
     // Brooks (A004) closed OPP-10100 "Globex - Cloud New Business" on 03/11/2026.
     let page = read(dir.path(), "statements/2026-03/A004.html");
