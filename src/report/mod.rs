@@ -114,7 +114,7 @@ fn write_small_files(
     run: &RunResult,
     payouts: Vec<Vec<u8>>,
     bom: bool,
-    extra: Vec<(String, Vec<u8>)>,
+    extra: &[(String, Vec<u8>)],
     keep_payouts: bool,
 ) -> anyhow::Result<(Vec<OutputFile>, Vec<u8>, Vec<u8>, Option<Vec<u8>>)> {
     let mut outputs = Vec::new();
@@ -143,7 +143,7 @@ fn write_small_files(
         put("exceptions.csv".into(), exceptions)?;
     }
     for (name, bytes) in extra {
-        put(name, &bytes)?;
+        put(name.clone(), bytes)?;
     }
     Ok((outputs, payouts, reconciliation, exceptions))
 }
@@ -188,7 +188,7 @@ pub fn write_outputs(
     // The small files are rendered and written while the statements are: on a thread of their own
     // they would leave the other cores idle.
     let (small, written) = rayon::join(
-        || write_small_files(dir, run, payouts_csv, options.csv_bom, extra, options.xlsx),
+        || write_small_files(dir, run, payouts_csv, options.csv_bom, &extra, options.xlsx),
         || statements::write(dir, &manifest.run_id, options.statements, &job, prewritten),
     );
     let (mut outputs, payouts, reconciliation, exceptions) = small?;
@@ -216,6 +216,15 @@ pub fn write_outputs(
             name: "exceptions",
             csv: exceptions,
         });
+    }
+    // The other CSV files (payroll.csv), each a sheet named as the file.
+    for (name, bytes) in &extra {
+        if let Some(stem) = name.strip_suffix(".csv") {
+            sheets.push(xlsx::Sheet {
+                name: stem,
+                csv: bytes,
+            });
+        }
     }
     outputs.extend(xlsx::write(dir, options.xlsx, &sheets)?);
     outputs.sort_by(|a, b| a.path.cmp(&b.path));

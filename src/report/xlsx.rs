@@ -1,5 +1,6 @@
 //! The .xlsx workbook of a run (`workbook.xlsx`): one sheet per CSV output (payouts,
-//! reconciliation, statement lines, exceptions), the same header and cells, for spreadsheet users.
+//! reconciliation, statement lines, exceptions, payroll), the same header and cells, for
+//! spreadsheet users.
 //!
 //! Invariants: a cell of a numeric column (amounts, measures, counts: [`NUMERIC`]) that reads as a
 //! decimal is a number; every other cell is text, so a period (`2026-03`, `2026`) or an id stays as
@@ -41,6 +42,10 @@ pub const NUMERIC: &[&str] = &[
     "effective_rate",
     // exceptions.csv
     "line",
+    // payroll.csv: the amount of the generic (`amount`), adp and gusto layouts; a custom layout's
+    // columns are text
+    "Earnings Amount",
+    "Amount",
 ];
 
 /// Rows of a worksheet, the header included (Excel's limit).

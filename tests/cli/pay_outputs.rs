@@ -474,7 +474,7 @@ fn payroll_pays_a_rep_in_their_currency_and_its_rows_sum_to_the_statements_conve
         &format!("{plan}\n[[components]]\nid = \"kicker\"\nmeasure = \"bookings\"\nmeasurement_period = \"month\"\nrate = \"2%\"\n"),
     );
     let ws_file = ws.path().join("payout.toml");
-    let dir = run_out(ws_file.to_str().unwrap(), "2026-01", &[]);
+    let dir = run_out(ws_file.to_str().unwrap(), "2026-01", &["--xlsx"]);
     // R2, January: commission 333.33 × 5% = 16.6665 → 16.67 USD, kicker 333.33 × 2% = 6.6666 →
     // 6.67 USD. The statement converts its payable, 23.34 USD ÷ 1.2593 (GBP ask) = 18.5341… →
     // 18.53 GBP. Payroll pays the same 18.53 GBP, per code at that rate: COMM 16.67 ÷ 1.2593 =
@@ -493,6 +493,19 @@ fn payroll_pays_a_rep_in_their_currency_and_its_rows_sum_to_the_statements_conve
          R2,2026-02-05,COMM,13.24,GBP\n\
          R2,2026-02-05,KICK,5.29,GBP\n"
     );
+    // The workbook shows it as a sheet of its own, amounts as numbers, ids and dates as text.
+    use calamine::{Data, Reader};
+    let bytes = std::fs::read(dir.path().join("workbook.xlsx")).unwrap();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        book.sheet_names().last().map(String::as_str),
+        Some("payroll")
+    );
+    let sheet = book.worksheet_range("payroll").unwrap();
+    assert_eq!(sheet.get((4, 0)), Some(&Data::String("R2".into())));
+    assert_eq!(sheet.get((4, 1)), Some(&Data::String("2026-02-05".into())));
+    assert_eq!(sheet.get((4, 3)), Some(&Data::Float(5.29)));
 }
 
 #[test]
