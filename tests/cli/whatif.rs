@@ -491,3 +491,37 @@ fn estimate_says_why_a_deal_no_measure_counts_changes_nothing() {
     assert_eq!(json["payable_after"], "8000.00");
     assert_eq!(json["not_counted"][0]["deal_id"], "WHATIF-1");
 }
+
+#[test]
+fn a_rounding_line_of_less_than_half_a_cent_is_left_out_of_the_table_and_csv_not_the_json() {
+    // The example, A004 in March: a 20,000 New Business deal is paid 20,000 × 12% = 2,400.00 and
+    // meets the new-logo quota, so the quarter's commission takes the ×1.1 kicker: +846.468. Earned
+    // to date is rounded to cents, so a rounding line of 0.002 appears, which shows as 0.00.
+    let args = [
+        "estimate",
+        "--rep",
+        "A004",
+        "--deal",
+        "amount=20000,type=New Business",
+    ];
+    let run = |format: &str| {
+        let out = payout()
+            .args(args)
+            .args(["--format", format])
+            .output()
+            .expect("payout runs");
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let csv = parse_csv(&run("csv"));
+    let kinds: Vec<&str> = csv
+        .iter()
+        .filter(|r| r["section"] == "line")
+        .map(|r| r["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["deal", "multiplier"]);
+    assert!(!run("table").contains("rounding"));
+    let json = run("json");
+    assert!(json.contains("\"kind\": \"rounding\""), "{json}");
+    assert!(json.contains("\"amount\": \"0.00200\""), "{json}");
+}

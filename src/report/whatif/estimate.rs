@@ -12,12 +12,19 @@ fn opt(value: Option<Decimal>, places: u32) -> String {
 }
 
 /// The changed lines whose change shows at the plan's places (a rounding line moving by a fraction
-/// of a cent is left out of tables and CSV; the JSON has it).
+/// of a cent, or appearing or going at less than half a cent, is left out of tables and CSV; the
+/// JSON has it).
 fn shown_lines(e: &Estimate, places: u32) -> impl Iterator<Item = &Change<LineKey, LineValues>> {
-    let shown = move |v: &Option<LineValues>| v.as_ref().map(|v| money(v.amount, places));
-    e.lines
-        .iter()
-        .filter(move |c| shown(&c.before) != shown(&c.after))
+    e.lines.iter().filter(move |c| {
+        // A rounding line that is not there is one of 0.
+        let absent = (c.key.kind == "rounding").then(LineValues::default);
+        let shown = |v: &Option<LineValues>| {
+            v.as_ref()
+                .or(absent.as_ref())
+                .map(|v| money(v.amount, places))
+        };
+        shown(&c.before) != shown(&c.after)
+    })
 }
 
 pub fn headline(e: &Estimate, places: u32) -> String {
