@@ -139,6 +139,7 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
     let mut settlement = Settlement::default();
     // Adjustments placed so far (by line): each is paid once, on the first component that takes it.
     let mut placed: BTreeSet<u64> = BTreeSet::new();
+    let run_end = run.period.end();
     for r in run.reps.iter_mut() {
         if !index.settles(r.rep, &inputs.plans[r.plan]) {
             continue;
@@ -150,7 +151,15 @@ pub fn settle(inputs: &Inputs, run: &mut RunResult, pay: &PaymentInputs) {
                 owner,
                 lifetime_from,
             };
-            settle_component(inputs, &index, component, c, &mut placed, &mut settlement);
+            settle_component(
+                inputs,
+                &index,
+                component,
+                c,
+                &mut placed,
+                &mut settlement,
+                run_end,
+            );
         }
     }
     negative::settle_negative_months(
@@ -218,7 +227,8 @@ struct Component {
 }
 
 /// Settle one rep's component on one plan: each payout period of the run, closed (the ledger's lines)
-/// or open (the engine's payable, then the payment lines, in order).
+/// or open (the engine's payable, then the payment lines, in order); what is left waits, as of
+/// `run_end`, for a later run (`placed`: the adjustments paid so far).
 fn settle_component<'a>(
     inputs: &Inputs,
     index: &Index<'a>,
@@ -229,6 +239,7 @@ fn settle_component<'a>(
     c: &mut ComponentResult,
     placed: &mut BTreeSet<u64>,
     settlement: &mut Settlement,
+    run_end: NaiveDate,
 ) {
     let plan = &inputs.plans[owner.plan.0];
     let comp = &plan.components[owner.component.0];
@@ -297,16 +308,7 @@ fn settle_component<'a>(
             settlement.entries.insert((owner, period), entries);
         }
     }
-    let run_end = c
-        .periods
-        .iter()
-        .filter(|p| p.in_run)
-        .map(|p| p.payout_period.end())
-        .max();
-    let left = match run_end {
-        Some(as_of) => waiting.into_lines(&open, as_of),
-        None => Vec::new(),
-    };
+    let left = waiting.into_lines(&open, run_end);
     if !left.is_empty() {
         settlement.waiting.insert(owner, left);
     }
