@@ -10,7 +10,7 @@ use super::format::{attainment_ratio, grouped, table_rate, table_tier, term};
 use crate::csv_cell::Fields;
 use crate::data::Inputs;
 use crate::engine::accrual::Accrual;
-use crate::money::{fmt_amount, fmt_attainment, fmt_plain};
+use crate::money::{fmt_amount, fmt_attainment};
 use crate::plan::ComponentKind;
 
 /// The text cells of one row (the numbers are formatted where they are written).
@@ -88,7 +88,14 @@ const HEADER: [&str; 15] = [
 /// One row's cells, in [`HEADER`]'s order.
 fn record(inputs: &Inputs, a: &Accrual) -> [String; 15] {
     let c = cells(inputs, a);
-    let places = inputs.plans[a.plan].rounding.places;
+    let plan = &inputs.plans[a.plan];
+    let places = plan.rounding.places;
+    // The measure and quota as payouts.csv prints them: money with the plan's places at least.
+    let component = &plan.components[a.component];
+    let measure_places = match super::format::measure_is_money(inputs, plan, component) {
+        true => places,
+        false => 0,
+    };
     [
         c.rep_id,
         c.rep_name,
@@ -96,8 +103,9 @@ fn record(inputs: &Inputs, a: &Accrual) -> [String; 15] {
         c.component,
         c.measurement_period,
         c.as_of,
-        fmt_plain(a.measure_to_date),
-        a.quota.map_or(String::new(), fmt_plain),
+        fmt_amount(a.measure_to_date, measure_places),
+        a.quota
+            .map_or(String::new(), |q| fmt_amount(q, measure_places)),
         attainment_ratio(a.attainment),
         c.tier,
         c.rate,

@@ -234,7 +234,9 @@ fn the_accrual_shows_what_a_quarterly_component_has_earned_so_far_at_the_tier_re
         owned(("T2 [50%, 100%)", "8%", "4000.00", "0.00", "4000.00"))
     );
     assert_eq!(feb[0]["as_of"], "2026-02-28");
-    assert_eq!(feb[0]["measure_to_date"], "50000");
+    // The measure and quota as payouts.csv prints them: money to the plan's 2 places.
+    assert_eq!(feb[0]["measure_to_date"], "50000.00");
+    assert_eq!(feb[0]["quota"], "90000.00");
     // paid monthly: 45,000 × 1% + 5,000 × 2% = 450 + 100 = 550.00, all of it payable by February's
     //   end → accrued 0.00
     assert_eq!(
