@@ -36,6 +36,14 @@ pub struct PayrollRow {
     pub places: u32,
 }
 
+/// A rate the conversion into a rep's pay currency lacks: the rep, the currency and the date.
+#[derive(Debug)]
+pub struct MissingRate {
+    pub rep_id: String,
+    pub currency: String,
+    pub date: NaiveDate,
+}
+
 /// One rep's pay for one payout period in one plan currency, as its statement shows it: per
 /// earnings code, the components and the amount.
 struct Statement<'a> {
@@ -50,15 +58,14 @@ struct Statement<'a> {
 /// their rep id). A rep paid in another currency than the plan's (the roster's `currency`) is paid
 /// in it: each statement's payable converted as the statement converts it (`rule`), shared over its
 /// earnings codes, each converted at the statement's rate and rounded, the last code taking what
-/// the rounding leaves, so a rep's rows sum to the statement's converted amount. `Err`: the currency
-/// and date of a missing rate.
+/// the rounding leaves, so a rep's rows sum to the statement's converted amount.
 pub fn rows(
     settings: &PayrollSettings,
     inputs: &Inputs,
     run: &RunResult,
     employee_ids: &BTreeMap<String, String>,
     rule: PayCurrency,
-) -> Result<Vec<PayrollRow>, (String, NaiveDate)> {
+) -> Result<Vec<PayrollRow>, MissingRate> {
     type Key = (String, NaiveDate, String, String);
     let mut by: BTreeMap<Key, PayrollRow> = BTreeMap::new();
     for (rep, statement) in statements(settings, inputs, run) {
@@ -71,7 +78,15 @@ pub fn rows(
             "" => statement.plan_currency,
             c => c,
         };
-        for (code, component, amount) in pay_amounts(inputs, &statement, paid_in, rule)? {
+        let amounts =
+            pay_amounts(inputs, &statement, paid_in, rule).map_err(|(currency, date)| {
+                MissingRate {
+                    rep_id: rep.id.clone(),
+                    currency,
+                    date,
+                }
+            })?;
+        for (code, component, amount) in amounts {
             let key = (
                 rep.id.clone(),
                 statement.pay_date,

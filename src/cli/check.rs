@@ -43,7 +43,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<i32> {
             inputs.plans.len(),
             inputs.roster.len(),
             inputs.deals.len(),
-            crate::report::summary::rows(&inputs, &result).len()
+            payout_rows(&result)
         );
         let mut warnings = inputs.warnings;
         warnings.extend(result.warnings);
@@ -84,4 +84,15 @@ pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<i32> {
         }
     }
     Ok(code)
+}
+
+/// How many payout rows the run has: a row per rep, component and payout period in the run, as
+/// `payout run` prints them.
+fn payout_rows(run: &crate::engine::RunResult) -> usize {
+    run.reps
+        .iter()
+        .flat_map(|r| &r.components)
+        .flat_map(|c| &c.periods)
+        .filter(|p| p.in_run)
+        .count()
 }

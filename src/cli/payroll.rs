@@ -26,27 +26,14 @@ pub(crate) fn render(
             .collect(),
         None => Default::default(),
     };
-    let rows = payroll::rows(settings, inputs, run, &employee_ids, ws.pay_currency)
-        .map_err(|(currency, date)| pay_rate_missing(inputs, run, &currency, date))?;
+    let rows =
+        payroll::rows(settings, inputs, run, &employee_ids, ws.pay_currency).map_err(|m| {
+            // The rate is quoted for the rep's pay currency, the one converted into.
+            let d =
+                crate::report::pay::missing(inputs, &m.rep_id, &m.currency, &m.currency, m.date);
+            crate::diag::InvalidInput(vec![d])
+        })?;
     Ok(Some(accounting::render_payroll(settings, &rows)?))
-}
-
-/// `fx-rate-missing` for the pay conversion of the first rep paid in `currency` (a run's statements
-/// convert the same payables first, so this is met only when they were not written).
-fn pay_rate_missing(
-    inputs: &Inputs,
-    run: &RunResult,
-    currency: &str,
-    date: chrono::NaiveDate,
-) -> anyhow::Error {
-    let rep = run
-        .reps
-        .iter()
-        .map(|r| inputs.roster.get(r.rep))
-        .find(|rep| rep.currency == currency)
-        .map_or("", |rep| rep.id.as_str());
-    let d = crate::report::pay::missing(inputs, rep, currency, currency, date);
-    crate::diag::InvalidInput(vec![d]).into()
 }
 
 /// Write the payroll file of `run` to `path` when the workspace asks for one (`close`).
