@@ -13,10 +13,9 @@ use crate::period::{Granularity, Period};
 /// Why a run period cannot be closed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    /// One of its months is already closed (`by`: how, from the row that closed it).
+    /// One of its months is already closed (`by`: which close, from the first row it wrote).
     AlreadyClosed {
         period: Period,
-        month: Period,
         by: String,
         file: String,
     },
@@ -29,12 +28,11 @@ impl fmt::Display for Refusal {
         match self {
             Refusal::AlreadyClosed {
                 period,
-                month,
                 by,
                 file,
             } => write!(
                 f,
-                "{period} is already closed ({month} was closed{by}) in {file}: a closed period never changes; a later change of data or plans is paid as a prior-period line in the next open period"
+                "{period} is already closed ({by}) in {file}: a closed period never changes; a later change of data or plans is paid as a prior-period line in the next open period"
             ),
             Refusal::OpenEarlier { period, open } => write!(
                 f,
@@ -64,15 +62,19 @@ pub fn closing_note(
         });
         return Err(Refusal::AlreadyClosed {
             period,
-            month,
-            by: by
-                .map(|r| {
+            by: match by {
+                Some(r) => {
+                    let with = match r.closed_period == month {
+                        true => String::new(),
+                        false => format!(" with {}", r.closed_period),
+                    };
                     format!(
-                        " with {} at {} by {}",
-                        r.closed_period, r.closed_at, r.approved_by
+                        "{month} was closed{with} at {} by {}, run {}",
+                        r.closed_at, r.approved_by, r.run_id
                     )
-                })
-                .unwrap_or_default(),
+                }
+                None => format!("{month} is in it"),
+            },
             file: ledger.file.clone(),
         });
     }
@@ -184,7 +186,27 @@ mod tests {
         let refusal = closing_note(&l, period("2026-02"), true).unwrap_err();
         assert_eq!(
             refusal.to_string(),
-            "2026-02 is already closed (2026-02 was closed with 2026-Q1 at 2026-04-01T00:00:00Z by cfo) in ledger.csv: a closed period never changes; a later change of data or plans is paid as a prior-period line in the next open period"
+            "2026-02 is already closed (2026-02 was closed with 2026-Q1 at 2026-04-01T00:00:00Z by cfo, run run) in ledger.csv: a closed period never changes; a later change of data or plans is paid as a prior-period line in the next open period"
+        );
+    }
+
+    #[test]
+    fn a_month_closed_again_names_the_close_without_repeating_the_month() {
+        let l = ledger(&["2026-01", "2026-02"]);
+        let refusal = closing_note(&l, period("2026-02"), false).unwrap_err();
+        assert!(
+            refusal
+                .to_string()
+                .starts_with("2026-02 is already closed (2026-02 was closed at 2026-04-01T00:00:00Z by cfo, run run) in ledger.csv"),
+            "{refusal}"
+        );
+        // A quarter one of whose months is closed names that month and its close.
+        let refusal = closing_note(&l, period("2026-Q1"), false).unwrap_err();
+        assert!(
+            refusal
+                .to_string()
+                .starts_with("2026-Q1 is already closed (2026-01 was closed at"),
+            "{refusal}"
         );
     }
 
