@@ -15,10 +15,35 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::money::NumberFormat;
 
-/// The export as read: its headers and rows (every row, or a sample; owners come from these rows).
+/// The export as read: its headers and rows (every row, or a sample; owners come from these rows),
+/// and the byte between its fields.
 pub struct Export {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    pub delimiter: u8,
+}
+
+/// The delimiter of CSV text: of a comma, a semicolon, a tab and a vertical bar, the one found most
+/// often outside quotes in its first line (a comma when none is). A semicolon-delimited export is
+/// what a spreadsheet writes where the comma is the decimal separator.
+pub fn sniff_delimiter(text: &[u8]) -> u8 {
+    let mut counts = [0usize; 4];
+    let candidates = [b',', b';', b'\t', b'|'];
+    let mut in_quotes = false;
+    for &b in text {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => break,
+            b => {
+                if let Some(i) = candidates.iter().position(|&c| c == b && !in_quotes) {
+                    counts[i] += 1;
+                }
+            }
+        }
+    }
+    let best = (0..4).max_by_key(|&i| (counts[i], std::cmp::Reverse(i)));
+    best.filter(|&i| counts[i] > 0)
+        .map_or(b',', |i| candidates[i])
 }
 
 /// A recognised layout: its name and, per canonical deal column, the headers it may have (first
@@ -31,19 +56,19 @@ struct Layout {
 
 const LAYOUTS: [Layout; 4] = [
     Layout {
-        name: "Salesforce opportunity report",
+        name: "a Salesforce opportunity report",
         marks: &["Opportunity ID", "Opportunity Owner", "Opportunity Name"],
     },
     Layout {
-        name: "HubSpot deals export",
+        name: "a HubSpot deals export",
         marks: &["Deal Stage", "Deal owner", "Record ID"],
     },
     Layout {
-        name: "Pipedrive deals export",
+        name: "a Pipedrive deals export",
         marks: &["Deal - ID", "Deal - Owner", "Deal - Value"],
     },
     Layout {
-        name: "payout's canonical columns",
+        name: "a file in payout's canonical columns",
         marks: &["deal_id"],
     },
 ];
@@ -132,7 +157,7 @@ const CANDIDATES: [(&str, &[&str]); 12] = [
 ];
 
 /// Date formats tried in order; the first that every sampled date cell parses in is used.
-const DATE_FORMATS: [&str; 10] = [
+const DATE_FORMATS: [&str; 12] = [
     "%Y-%m-%d",
     "%m/%d/%Y",
     "%d/%m/%Y",
@@ -143,6 +168,8 @@ const DATE_FORMATS: [&str; 10] = [
     "%m/%d/%Y %H:%M",
     "%m/%d/%Y %I:%M %p",
     "%d/%m/%Y %H:%M",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
 ];
 
 /// Currency symbols stripped from amounts when the export shows them.
@@ -150,7 +177,10 @@ const SYMBOLS: [&str; 4] = ["$", "€", "£", "¥"];
 
 /// What `payout init` found in the export.
 pub struct Guess {
-    pub layout: &'static str,
+    /// The layout recognised (`a Salesforce opportunity report`), `None` when none was.
+    pub layout: Option<&'static str>,
+    /// The byte between the export's fields.
+    pub delimiter: u8,
     /// Canonical column → header, for every column found.
     pub columns: BTreeMap<&'static str, String>,
     /// Required canonical columns no header was found for.
@@ -181,7 +211,7 @@ pub fn guess(export: &Export) -> Guess {
     let layout = LAYOUTS
         .iter()
         .find(|l| l.marks.iter().any(|m| find(m).is_some()))
-        .map_or("an unrecognised layout", |l| l.name);
+        .map(|l| l.name);
     let mut columns = BTreeMap::new();
     let mut at = BTreeMap::new();
     for (canonical, headers) in CANDIDATES {
@@ -237,6 +267,7 @@ pub fn guess(export: &Export) -> Guess {
     let owners: BTreeSet<String> = cells("rep_id").into_iter().map(str::to_string).collect();
     Guess {
         layout,
+        delimiter: export.delimiter,
         columns,
         missing,
         date_format,
@@ -365,8 +396,10 @@ fn quoted(text: &str) -> String {
 pub fn render_workspace(g: &Guess, deals_path: &str) -> String {
     let mut t = String::new();
     t += &format!(
-        "# Workspace made by `payout init` from a {} ({} rows).\n",
-        g.layout, g.rows
+        "# Workspace made by `payout init` from {} ({} rows).\n",
+        g.layout
+            .unwrap_or("an export of a layout it did not recognise"),
+        g.rows
     );
     t += "# Review every line marked CHECK, then run `payout check`.\n\n";
     t += &format!("currency = {}\n", quoted(&g.currency));
@@ -378,6 +411,12 @@ pub fn render_workspace(g: &Guess, deals_path: &str) -> String {
     }
     t += "plans = \"plans\"\n\n[rounding]\nstrategy = \"half-away-from-zero\"\nplaces = 2\n\n";
     t += &format!("[deals]\nfile = {}\n", quoted(deals_path));
+    if g.delimiter != b',' {
+        t += &format!(
+            "delimiter = {}\n",
+            quoted(&(g.delimiter as char).to_string())
+        );
+    }
     match g.date_format {
         Some(f) if g.date_ambiguous => {
             t += &format!(
@@ -495,7 +534,21 @@ mod tests {
                 .iter()
                 .map(|r| r.iter().map(|c| c.to_string()).collect())
                 .collect(),
+            delimiter: b',',
         }
+    }
+
+    #[test]
+    fn the_delimiter_is_the_one_the_header_line_has_most_of_outside_quotes() {
+        assert_eq!(
+            sniff_delimiter(b"Deal - ID;Deal - Value;Deal - Owner\n1;2,50;x\n"),
+            b';'
+        );
+        assert_eq!(sniff_delimiter(b"a\tb\tc\n"), b'\t');
+        // The quoted header's semicolons do not count; its commas outside quotes do.
+        assert_eq!(sniff_delimiter(b"\"a;b;c\",d,e\n"), b',');
+        assert_eq!(sniff_delimiter(b"only\n1\n"), b',');
+        assert_eq!(sniff_delimiter(b""), b',');
     }
 
     #[test]

@@ -242,6 +242,7 @@ struct RawInput {
     columns: BTreeMap<String, Spanned<String>>,
     date_format: Option<Spanned<RawDateFormat>>,
     number_format: Option<RawNumberFormat>,
+    delimiter: Option<Spanned<String>>,
     #[serde(default)]
     types: BTreeMap<String, Spanned<String>>,
 }
@@ -417,6 +418,8 @@ pub struct InputSpec {
     pub columns: BTreeMap<String, String>,
     pub date_format: DateFormats,
     pub number_format: NumberFormat,
+    /// The byte between fields: `,` unless the workspace names another (`;`, a tab, `|`).
+    pub delimiter: u8,
     /// Types of extra columns (canonical ones have fixed types).
     pub types: BTreeMap<String, ColumnType>,
 }
@@ -551,6 +554,15 @@ pub struct Overrides {
 /// Remove `.` and `dir/..` from a path without touching the file system, so the paths shown in
 /// diagnostics and the manifest read `tests/fixtures/x.csv`, not `benches/w/../../tests/fixtures/x.csv`.
 /// `path` inside `folder` (`deals.csv`, `2026/deals.csv`), or as given when it is elsewhere.
+/// The byte a `delimiter` key names: one ASCII character other than a quote, a letter, a digit,
+/// a space or a line break.
+fn delimiter(text: &str) -> Option<u8> {
+    match text.as_bytes() {
+        &[b] if b == b'\t' || (b.is_ascii_punctuation() && b != b'"') => Some(b),
+        _ => None,
+    }
+}
+
 pub fn name_in(folder: &Path, path: &Path) -> String {
     let folder = normalize(folder);
     let name = match folder == Path::new(".") && path.is_relative() {
@@ -709,6 +721,21 @@ pub fn parse_workspace(
             .map_or_else(DateFormats::default, |f| {
                 parse_date_formats(f.get_ref(), f.span(), &src, &mut diags)
             });
+        let delimiter = match &raw.delimiter {
+            None => b',',
+            Some(d) => delimiter(d.get_ref()).unwrap_or_else(|| {
+                diags.push(
+                    src.error(
+                        "workspace-delimiter-invalid",
+                        d.span(),
+                        "a delimiter is one character that is not a quote, a letter, a digit, a space or a line break",
+                    )
+                    .value(d.get_ref().clone())
+                    .hint("use \",\" (the default), \";\", \"\\t\" (a tab) or \"|\""),
+                );
+                b','
+            }),
+        };
         let path = over
             .clone()
             .unwrap_or_else(|| normalize(&data_base.join(raw.file.get_ref())));
@@ -719,6 +746,7 @@ pub fn parse_workspace(
             columns,
             date_format,
             number_format,
+            delimiter,
             types,
         }
     };
@@ -739,6 +767,7 @@ pub fn parse_workspace(
                     columns: BTreeMap::new(),
                     date_format: DateFormats::default(),
                     number_format: NumberFormat::default(),
+                    delimiter: b',',
                     types: BTreeMap::new(),
                 }),
                 (None, None) => None,

@@ -57,10 +57,13 @@ pub fn run(global: &Global, args: &InitArgs) -> anyhow::Result<i32> {
 
 /// Every row of the export (owners come from all of them; formats from every non-empty cell).
 fn read_export(path: &Path) -> anyhow::Result<Export> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot open the export {}", path.display()))?;
+    let delimiter = scaffold::sniff_delimiter(&bytes);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_path(path)
-        .with_context(|| format!("cannot open the export {}", path.display()))?;
+        .delimiter(delimiter)
+        .from_reader(bytes.as_slice());
     let text = |r: &csv::ByteRecord| -> Vec<String> {
         r.iter()
             .map(|c| {
@@ -80,7 +83,11 @@ fn read_export(path: &Path) -> anyhow::Result<Export> {
         let record = record.with_context(|| format!("cannot read {}", path.display()))?;
         rows.push(text(&record));
     }
-    Ok(Export { headers, rows })
+    Ok(Export {
+        headers,
+        rows,
+        delimiter,
+    })
 }
 
 /// How the workspace in `dir` names the export: relative to `dir` when both are relative paths
@@ -98,18 +105,31 @@ fn path_from(dir: &Path, export: &Path) -> anyhow::Result<String> {
 }
 
 fn report(global: &Global, g: &scaffold::Guess, dir: &Path) {
-    global.message(format!(
-        "recognised a {} ({} rows, {} owners)",
-        g.layout,
-        g.rows,
-        g.owners.len()
-    ));
+    let delimited = match g.delimiter {
+        b',' => String::new(),
+        d => format!(", fields separated by {}", crate::data::delimiter_name(d)),
+    };
+    global.message(match g.layout {
+        Some(layout) => format!(
+            "recognised {layout} ({} rows, {} owners{delimited})",
+            g.rows,
+            g.owners.len()
+        ),
+        None => format!(
+            "did not recognise the export's layout ({} rows, {} owners{delimited})",
+            g.rows,
+            g.owners.len()
+        ),
+    });
     let mapped: Vec<String> = g
         .columns
         .iter()
         .map(|(c, h)| format!("{c} = \"{h}\""))
         .collect();
-    global.message(format!("columns: {}", mapped.join(", ")));
+    global.message(match mapped.is_empty() {
+        true => "columns: no header recognised".to_string(),
+        false => format!("columns: {}", mapped.join(", ")),
+    });
     if !g.missing.is_empty() {
         global.message(format!(
             "no header found for the required column(s) {}: map them in payout.toml",

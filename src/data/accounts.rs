@@ -48,6 +48,7 @@ pub fn command_line_spec(kind: InputKind, path: &Path) -> InputSpec {
         columns: BTreeMap::new(),
         date_format: DateFormats::default(),
         number_format: NumberFormat::default(),
+        delimiter: b',',
         types: BTreeMap::new(),
     }
 }

@@ -63,10 +63,10 @@ pub fn encoding_invalid(file: &str, line: u64, column: String, raw: &[u8]) -> Di
         .hint("export the file as UTF-8")
 }
 
-fn cut_out_stray_quotes(bytes: Vec<u8>) -> (Vec<u8>, Vec<Stray>) {
+fn cut_out_stray_quotes(bytes: Vec<u8>, delimiter: u8) -> (Vec<u8>, Vec<Stray>) {
     use super::quotes::{self, Found};
     let mut found = Vec::new();
-    quotes::walk(&bytes, true, |f| match f {
+    quotes::walk(&bytes, delimiter, true, |f| match f {
         // A stray quote in the header is reported when the header is read.
         Found::Stray(s) if s.record > 0 => found.push(s),
         _ => {}
@@ -78,8 +78,8 @@ fn cut_out_stray_quotes(bytes: Vec<u8>) -> (Vec<u8>, Vec<Stray>) {
         .iter()
         .map(|s| Stray {
             line: 1 + bytecount::count(&bytes[..s.quote], b'\n') as u64,
-            field: quotes::field_index(&bytes, s),
-            message: quotes::describe(&bytes, s),
+            field: quotes::field_index(&bytes, delimiter, s),
+            message: quotes::describe(&bytes, delimiter, s),
             value: quotes::excerpt(&bytes, s),
         })
         .collect();
@@ -181,6 +181,10 @@ pub(crate) fn resolve_columns(
             None => {}
         }
     }
+    if let (false, Some(d)) = (missing.is_empty(), other_delimiter(spec, headers)) {
+        diags.push(delimiter_mismatch(spec, file, &headers[0], d));
+        return None;
+    }
     for (canonical, header) in &missing {
         let mapped = if *canonical == header {
             String::new()
@@ -226,6 +230,42 @@ pub(crate) fn resolve_columns(
     Some(positions)
 }
 
+/// The delimiter a header row read as one field seems to use instead of the workspace's (a
+/// semicolon, a tab or a vertical bar), if any.
+fn other_delimiter(spec: &InputSpec, headers: &[String]) -> Option<char> {
+    match headers {
+        [one] => [';', '\t', '|']
+            .into_iter()
+            .find(|&d| d as u8 != spec.delimiter && one.contains(d)),
+        _ => None,
+    }
+}
+
+/// `csv-delimiter`: the header row is one field, `header`, holding `d`, and the file's columns are
+/// not found: its fields are most likely separated by `d`, not by the workspace's delimiter.
+fn delimiter_mismatch(spec: &InputSpec, file: &str, header: &str, d: char) -> Diagnostic {
+    let shown = match header.char_indices().nth(60) {
+        Some((at, _)) => format!("{}…", &header[..at]),
+        None => header.to_string(),
+    };
+    Diagnostic::error(
+        "csv-delimiter",
+        file,
+        format!(
+            "the header row reads as one field: its columns are separated by {}, not {}",
+            super::quotes::delimiter_name(d as u8),
+            super::quotes::delimiter_name(spec.delimiter)
+        ),
+    )
+    .line(1)
+    .value(shown)
+    .hint(format!(
+        "say so in the workspace: [{}] delimiter = \"{}\"",
+        spec.kind.name(),
+        d.escape_default()
+    ))
+}
+
 impl CsvInput {
     /// Open the file and resolve its columns; `Err` only for I/O failures, column problems go to `diags`.
     pub fn open(spec: &InputSpec, diags: &mut Diagnostics) -> anyhow::Result<Option<CsvInput>> {
@@ -257,9 +297,10 @@ impl CsvInput {
         let file = spec.path.display().to_string();
         let sha256 = format!("{:x}", Sha256::digest(&bytes));
         let size = bytes.len() as u64;
-        let (text, strays) = cut_out_stray_quotes(bytes);
+        let (text, strays) = cut_out_stray_quotes(bytes, spec.delimiter);
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
+            .delimiter(spec.delimiter)
             .from_reader(io::Cursor::new(text));
         let headers = read_headers(&mut reader, &file, diags)?;
         let positions = resolve_columns(spec, &file, &headers, diags)?;

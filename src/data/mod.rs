@@ -36,6 +36,7 @@ pub use dated::Dated;
 pub use deals::{Codes, ColumnValues, DealColumn, DealTable};
 pub use fx::FxRates;
 pub use quotas::Quotas;
+pub(crate) use quotes::delimiter_name;
 pub use reps::{Rep, Roster};
 pub use territories::Territories;
 

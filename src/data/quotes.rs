@@ -6,8 +6,8 @@
 //! A quoted field may hold line breaks (a multi-line note). The rule for a quote that does not
 //! close where it should:
 //! - a quoted field that reaches the end of the text unclosed, or
-//! - a quoted field holding a line break whose closing quote is followed by anything but a comma or
-//!   the end of a line (it was most likely the opening quote of a later field)
+//! - a quoted field holding a line break whose closing quote is followed by anything but the
+//!   delimiter (a comma unless the workspace names another) or the end of a line (it was most likely the opening quote of a later field)
 //!
 //! is a stray quote. The record it is in ends at the end of the quote's line, and reading resumes on
 //! the next line outside quotes, so one stray quote costs one row, never the rest of the file.
@@ -40,7 +40,7 @@ pub(crate) enum Found {
 /// Walk `text`'s quotes and newlines, calling `found` for every record end and stray quote. `eof`
 /// says whether the text ends the file: if not, a quoted field still open at the end is not stray
 /// (its record is incomplete and the caller reads it again with the next block).
-pub(crate) fn walk(text: &[u8], eof: bool, mut found: impl FnMut(Found)) {
+pub(crate) fn walk(text: &[u8], delimiter: u8, eof: bool, mut found: impl FnMut(Found)) {
     let mut from = 0usize;
     'text: loop {
         let mut in_quotes = false;
@@ -62,14 +62,18 @@ pub(crate) fn walk(text: &[u8], eof: bool, mut found: impl FnMut(Found)) {
                 continue;
             }
             if !in_quotes {
-                if pos == record || matches!(text[pos - 1], b',' | b'\n' | b'\r') {
+                if pos == record
+                    || matches!(text[pos - 1], b'\n' | b'\r')
+                    || text[pos - 1] == delimiter
+                {
                     (in_quotes, opened, multi_line) = (true, pos, false);
                 }
                 continue;
             }
             match text.get(pos + 1) {
                 Some(b'"') => skip = pos + 2,
-                Some(b',' | b'\n' | b'\r') => in_quotes = false,
+                Some(b'\n' | b'\r') => in_quotes = false,
+                Some(&b) if b == delimiter => in_quotes = false,
                 None if eof => in_quotes = false,
                 None => {}
                 Some(_) if !multi_line => in_quotes = false,
@@ -119,15 +123,15 @@ pub(crate) fn lines_spanned(text: &[u8], stray: &StrayQuote) -> u64 {
     }
 }
 
-/// The index of the field the quote opens (commas outside quotes before it, from the record's
+/// The index of the field the quote opens (delimiters outside quotes before it, from the record's
 /// start).
-pub(crate) fn field_index(text: &[u8], stray: &StrayQuote) -> usize {
+pub(crate) fn field_index(text: &[u8], delimiter: u8, stray: &StrayQuote) -> usize {
     let mut in_quotes = false;
     let mut index = 0;
     for &b in &text[stray.record..stray.quote] {
         match b {
             b'"' => in_quotes = !in_quotes,
-            b',' if !in_quotes => index += 1,
+            b if b == delimiter && !in_quotes => index += 1,
             _ => {}
         }
     }
@@ -145,7 +149,7 @@ pub(crate) fn excerpt(text: &[u8], stray: &StrayQuote) -> String {
 }
 
 /// The message of a stray quote's diagnostic, saying where the field would have ended.
-pub(crate) fn describe(text: &[u8], stray: &StrayQuote) -> String {
+pub(crate) fn describe(text: &[u8], delimiter: u8, stray: &StrayQuote) -> String {
     let spanned = lines_spanned(text, stray);
     match stray.close {
         None => format!(
@@ -156,11 +160,23 @@ pub(crate) fn describe(text: &[u8], stray: &StrayQuote) -> String {
             let after = String::from_utf8_lossy(&text[close + 1..(close + 2).min(text.len())]);
             format!(
                 "the quote that opens this field is closed only {} line(s) below, by a quote \
-                 followed by `{after}` (not a comma or the end of a line): read as CSV, the field \
+                 followed by `{after}` (not {} or the end of a line): read as CSV, the field \
                  would run over {spanned} lines",
-                spanned - 1
+                spanned - 1,
+                delimiter_name(delimiter)
             )
         }
+    }
+}
+
+/// The delimiter in words, as a message names it.
+pub(crate) fn delimiter_name(delimiter: u8) -> String {
+    match delimiter {
+        b',' => "a comma".to_string(),
+        b';' => "a semicolon".to_string(),
+        b'\t' => "a tab".to_string(),
+        b'|' => "a vertical bar".to_string(),
+        b => format!("the delimiter `{}`", b as char),
     }
 }
 
@@ -174,22 +190,26 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
-        /// Well-formed CSV, whatever its fields hold (commas, quotes, line breaks), has no stray
-        /// quote, and its records end where they were written.
+        /// Well-formed CSV, whatever its fields hold (delimiters, quotes, line breaks) and whichever
+        /// its delimiter, has no stray quote, and its records end where they were written.
         #[test]
         fn well_formed_csv_has_no_stray_quote(
             records in proptest::collection::vec(
                 proptest::collection::vec(
                     proptest::collection::vec(
-                        prop_oneof![Just("a"), Just(","), Just("\""), Just("\n"), Just(" "), Just("\r\n")],
+                        prop_oneof![Just("a"), Just(","), Just(";"), Just("\""), Just("\n"), Just(" "), Just("\r\n")],
                         0..6,
                     ).prop_map(|parts| parts.concat()),
                     1..4,
                 ),
                 0..12,
-            )
+            ),
+            delimiter in prop_oneof![Just(b','), Just(b';'), Just(b'\t')],
         ) {
-            let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+            let mut writer = csv::WriterBuilder::new()
+                .flexible(true)
+                .delimiter(delimiter)
+                .from_writer(Vec::new());
             let mut written = Vec::new();
             for record in &records {
                 writer.write_record(record).unwrap();
@@ -198,7 +218,7 @@ mod tests {
             }
             let text = writer.into_inner().unwrap();
             let mut ends = Vec::new();
-            walk(&text, true, |f| match f {
+            walk(&text, delimiter, true, |f| match f {
                 Found::RecordEnd(e) => ends.push(e),
                 Found::Stray(s) => panic!("a stray quote in well-formed CSV: {s:?}"),
             });
@@ -208,7 +228,7 @@ mod tests {
 
     fn found(text: &str, eof: bool) -> Vec<Found> {
         let mut all = Vec::new();
-        walk(text.as_bytes(), eof, |f| all.push(f));
+        walk(text.as_bytes(), b',', eof, |f| all.push(f));
         all
     }
 
@@ -252,7 +272,7 @@ mod tests {
         );
         // lines 2 to 4: the quote's line and the two after it
         assert_eq!(lines_spanned(text.as_bytes(), &stray), 3);
-        assert_eq!(field_index(text.as_bytes(), &stray), 1);
+        assert_eq!(field_index(text.as_bytes(), b',', &stray), 1);
         assert_eq!(excerpt(text.as_bytes(), &stray), "\"open");
         // not at the end of the file: the record waits for more text
         assert_eq!(found(text, false), [Found::RecordEnd(4)]);
@@ -279,6 +299,19 @@ mod tests {
             ]
         );
         assert_eq!(lines_spanned(text.as_bytes(), &stray), 3);
-        assert!(describe(text.as_bytes(), &stray).contains("closed only 2 line(s) below"));
+        assert!(describe(text.as_bytes(), b',', &stray).contains("closed only 2 line(s) below"));
+    }
+
+    #[test]
+    fn a_quote_closes_a_multi_line_field_before_the_files_own_delimiter() {
+        // The note "x⏎y" is closed by a quote followed by a semicolon: the end of the field in a
+        // semicolon-delimited file, a stray quote in a comma-delimited one.
+        let text = b"a;b\n\"x\ny\";z\n";
+        let mut semicolon = Vec::new();
+        walk(text, b';', true, |f| semicolon.push(f));
+        assert_eq!(semicolon, vec![Found::RecordEnd(4), Found::RecordEnd(12)]);
+        let mut comma = Vec::new();
+        walk(text, b',', true, |f| comma.push(f));
+        assert!(matches!(comma[1], Found::Stray(_)), "{comma:?}");
     }
 }

@@ -148,6 +148,7 @@ fn spec(path: &Path) -> InputSpec {
         columns: BTreeMap::new(),
         date_format: Default::default(),
         number_format: NumberFormat::default(),
+        delimiter: b',',
         types: BTreeMap::new(),
     }
 }

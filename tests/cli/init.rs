@@ -1,9 +1,10 @@
-//! `payout init` on sample exports of the three CRM layouts it recognises (tests/cases/init/): the
+//! `payout init` on sample exports of the three CRM layouts it recognises (tests/cases/init/), one
+//! of them as a spreadsheet in a comma-decimal locale saves it (semicolons between fields): the
 //! workspace it writes maps the export's headers and formats, `payout check` passes once the quota
 //! amounts are filled in, and `payout run` pays the hand-computed commission of the starter plan.
 //!
-//! The three samples hold the same deals: Tyler Brooks won 28,000.00 on 2026-01-19 and lost
-//! 12,500.50 on 2026-02-03 (Pipedrive's sample has no lost deal); Ana Silva won 40,000.00 on
+//! The samples hold the same deals: Tyler Brooks won 28,000.00 on 2026-01-19 and lost
+//! 12,500.50 (the comma-delimited Pipedrive sample has no lost deal); Ana Silva won 40,000.00 on
 //! 2026-03-14 and 9,999.99 on 2026-03-30. The starter plan pays 5% of bookings up to the quarterly
 //! quota and 8% above it, trued up monthly.
 
@@ -226,4 +227,50 @@ fn init_pays_the_last_month_a_deal_was_won_and_lists_the_stages_to_categorise() 
     ] {
         assert!(toml.contains(line), "payout.toml lacks {line:?}:\n{toml}");
     }
+}
+
+#[test]
+fn a_semicolon_delimited_export_gets_its_delimiter_day_first_dates_and_decimal_commas() {
+    // The Pipedrive sample as a spreadsheet in a comma-decimal locale saves it: fields separated by
+    // semicolons (one title holds a quoted semicolon), dates 19.01.2026 10:30, amounts 28.000,00,
+    // and a lost deal with no won time.
+    let (dir, stderr) = init("pipedrive-semicolons");
+    assert!(
+        stderr.contains(
+            "recognised a Pipedrive deals export (4 rows, 2 owners, fields separated by a semicolon)"
+        ),
+        "{stderr}"
+    );
+    let toml = std::fs::read_to_string(dir.path().join("payout.toml")).expect("payout.toml");
+    for line in [
+        "delimiter = \";\"\n",
+        "date_format = \"%d.%m.%Y %H:%M\"\n",
+        "number_format = { decimal_separator = \",\", thousands_separator = \".\", strip = [] }\n",
+        "deal_name = \"Deal - Title\"\n",
+    ] {
+        assert!(toml.contains(line), "payout.toml lacks {line:?}:\n{toml}");
+    }
+    fill_quotas(dir.path());
+    assert_eq!(q1_payables(dir.path()), expected());
+}
+
+#[test]
+fn an_export_of_no_known_layout_is_said_to_be_unrecognised() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let export = dir.path().join("export.csv");
+    std::fs::write(&export, "Ref,Who,Total\n1,Ana,10\n").expect("written");
+    let out = payout()
+        .args(["init", "--deals"])
+        .arg(&export)
+        .arg("--dir")
+        .arg(dir.path())
+        .output()
+        .expect("payout runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("did not recognise the export's layout (1 rows, 0 owners)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("columns: no header recognised"), "{stderr}");
 }

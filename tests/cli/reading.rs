@@ -368,3 +368,80 @@ fn a_quote_left_open_in_the_header_is_an_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_semicolon_delimited_export_with_decimal_commas_is_read_as_the_spreadsheet_wrote_it() {
+    // What a spreadsheet writes where the comma is the decimal separator: fields separated by
+    // semicolons, amounts as 10.000,50. A quoted note holds a semicolon (one field, not two) and a
+    // line break (F2's record runs over lines 3-4); the roster is semicolon-delimited too.
+    // January: R1 F1 10,000.50 + F2 2,000.00 = 12,000.50 × 5% = 600.025 → 600.03 (half away from
+    // zero); R2 F4 333.33 × 5% = 16.6665 → 16.67. February: R1 F3 4,000.00 × 5% = 200.00.
+    let dir = flat_with(
+        "deal_id;rep_id;amount;close_date;note\n\
+         F1;R1;10.000,50;2026-01-10;\"Acme; phase 2\"\n\
+         F2;R1;\"2.000,00\";2026-01-20;\"call back\n\
+         in March\"\n\
+         F3;R1;4.000,00;2026-02-05;ok\n\
+         F4;R2;333,33;2026-01-31;\n",
+        "delimiter = \";\"\n\
+         number_format = { decimal_separator = \",\", thousands_separator = \".\" }",
+    );
+    write(
+        dir.path(),
+        "reps.csv",
+        "rep_id;name;plan\nR1;Rita One;flat\nR2;\"Raj; Two\";flat\n",
+    );
+    let toml = std::fs::read_to_string(dir.path().join("payout.toml")).expect("the workspace");
+    write(
+        dir.path(),
+        "payout.toml",
+        &toml.replace(
+            "[reps]\nfile = \"reps.csv\"\n",
+            "[reps]\nfile = \"reps.csv\"\ndelimiter = \";\"\n",
+        ),
+    );
+    let run = run_with(&ws(&dir), "2026-Q1", &[]);
+    assert_eq!(run.payable("R1", "commission", "2026-01"), "600.03");
+    assert_eq!(run.payable("R1", "commission", "2026-02"), "200.00");
+    assert_eq!(run.payable("R2", "commission", "2026-01"), "16.67");
+    assert_eq!(
+        run.get("R2", "commission", "2026-01", "rep_name"),
+        "Raj; Two"
+    );
+    // Every row is counted: 10,000.50 + 2,000 + 4,000 + 333.33 = 16,333.83.
+    assert_eq!(
+        run.read("reconciliation.csv"),
+        "status,currency,rows,amount\n\
+         input,,4,16333.83\n\
+         credited,,4,16333.83\n"
+    );
+    // The statement names F2's line as the file's line its record starts on.
+    let lines = run.lines("2026-01", "R1", "commission");
+    let f2 = lines
+        .iter()
+        .find(|l| l["deal_id"] == "F2")
+        .expect("F2's line");
+    assert_eq!(f2["source"], "deals.csv:3");
+}
+
+#[test]
+fn a_file_delimited_otherwise_than_the_workspace_says_is_one_error_naming_the_delimiter() {
+    // Without `delimiter = ";"` the header is one field: one error saying so, not one per column.
+    let dir = flat_with(
+        "deal_id;rep_id;amount;close_date\nF1;R1;100;2026-01-10\n",
+        "",
+    );
+    let stderr = fail(&["-w", &ws(&dir), "check"], 1);
+    assert!(
+        stderr.contains(
+            "deals.csv:1: error[csv-delimiter]: value \"deal_id;rep_id;amount;close_date\": the \
+             header row reads as one field: its columns are separated by a semicolon, not a comma"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("help: say so in the workspace: [deals] delimiter = \";\""),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 error(s)"), "{stderr}");
+}

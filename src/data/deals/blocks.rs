@@ -68,12 +68,18 @@ impl BlockScan {
 /// Where records end in `buf` (a newline outside a quoted field), cutting it into about `parts` pieces:
 /// the piece ends (exclusive), the last at the end of the last complete record. A stray quote (see
 /// `quotes.rs`) is a piece of its own, from its record's start to the end of its line. Also whether
-/// `buf` has quotes and carriage returns.
-pub(super) fn cut(buf: &[u8], parts: usize, eof: bool) -> (Vec<usize>, Vec<StrayQuote>, BlockScan) {
+/// `buf` has quotes and carriage returns. `delimiter`: the byte between fields (a quote opens a
+/// quoted field only after one).
+pub(super) fn cut(
+    buf: &[u8],
+    delimiter: u8,
+    parts: usize,
+    eof: bool,
+) -> (Vec<usize>, Vec<StrayQuote>, BlockScan) {
     let target = (buf.len() / parts.max(1)).max(1 << 16);
     let scan = BlockScan::of(buf);
     let (ends, strays) = if scan.quote {
-        cut_quoted(buf, target, eof)
+        cut_quoted(buf, delimiter, target, eof)
     } else {
         (cut_unquoted(buf, target, eof), Vec::new())
     };
@@ -106,11 +112,16 @@ pub(super) fn cut_unquoted(buf: &[u8], target: usize, eof: bool) -> Vec<usize> {
 }
 
 /// [`cut`] of any block: quotes as the csv crate reads them, stray quotes cut out.
-pub(super) fn cut_quoted(buf: &[u8], target: usize, eof: bool) -> (Vec<usize>, Vec<StrayQuote>) {
+pub(super) fn cut_quoted(
+    buf: &[u8],
+    delimiter: u8,
+    target: usize,
+    eof: bool,
+) -> (Vec<usize>, Vec<StrayQuote>) {
     let mut ends = Vec::new();
     let mut strays = Vec::new();
     let (mut last_end, mut piece_start) = (0usize, 0usize);
-    crate::data::quotes::walk(buf, eof, |found| match found {
+    crate::data::quotes::walk(buf, delimiter, eof, |found| match found {
         Found::RecordEnd(end) => {
             last_end = end;
             if end - piece_start >= target {
@@ -158,7 +169,7 @@ mod tests {
                     let b = &buf[..len];
                     assert_eq!(
                         (cut_unquoted(b, target, eof), Vec::new()),
-                        cut_quoted(b, target, eof),
+                        cut_quoted(b, b',', target, eof),
                         "target {target}, eof {eof}, {len} bytes"
                     );
                 }
@@ -190,7 +201,7 @@ mod tests {
         // a literal quote inside an unquoted field does not open a quoted field
         let buf = b"a,24\" screen,1\nb,2\n";
         assert_eq!(
-            cut(buf, 1, false),
+            cut(buf, b',', 1, false),
             (
                 vec![buf.len()],
                 Vec::new(),
@@ -208,7 +219,7 @@ mod tests {
             quote: true,
             cr: false,
         };
-        assert_eq!(cut(buf, 1, false), (vec![complete], Vec::new(), scan));
+        assert_eq!(cut(buf, b',', 1, false), (vec![complete], Vec::new(), scan));
         // at end of file the quote still open is stray: its record up to the end of its line is a
         // piece of its own, and the line after it is read as a record
         let stray = StrayQuote {
@@ -218,7 +229,7 @@ mod tests {
             close: None,
         };
         assert_eq!(
-            cut(buf, 1, true),
+            cut(buf, b',', 1, true),
             (vec![complete, complete + 5, buf.len()], vec![stray], scan)
         );
     }

@@ -33,6 +33,8 @@ pub(super) struct Layout<'a> {
     pub(super) date_format: &'a DateFormats,
     pub(super) iso_dates: bool,
     pub(super) number_format: &'a NumberFormat,
+    /// The byte between fields; only a comma-delimited file takes the quote-free paths.
+    pub(super) delimiter: u8,
     pub(super) roster: &'a Roster,
     /// The fast path's plan for quote-free pieces (see `plain.rs`), `None` when it has none; set
     /// by [`Layout::with_plan`].
@@ -165,8 +167,8 @@ impl Layout<'_> {
     ) -> Piece {
         let mut piece = piece.unwrap_or_else(|| self.empty_piece(rows));
         match plain_text(bytes, block) {
-            Some(text) => self.parse_plain(text, &mut piece),
-            None => self.parse_csv(bytes, &mut piece),
+            Some(text) if self.delimiter == b',' => self.parse_plain(text, &mut piece),
+            _ => self.parse_csv(bytes, &mut piece),
         }
         piece
     }
@@ -213,15 +215,16 @@ impl Layout<'_> {
         let mut d = Diagnostic::error(
             "csv-quote-unclosed",
             self.file,
-            crate::data::quotes::describe(text, stray),
+            crate::data::quotes::describe(text, self.delimiter, stray),
         )
         .line(newlines(stray.record, stray.quote))
         .value(crate::data::quotes::excerpt(text, stray))
         .hint(crate::data::quotes::HINT);
-        if let Some(header) = self
-            .headers
-            .get(crate::data::quotes::field_index(text, stray))
-        {
+        if let Some(header) = self.headers.get(crate::data::quotes::field_index(
+            text,
+            self.delimiter,
+            stray,
+        )) {
             d = d.col_name(header.clone());
         }
         piece.diags.push(d);
@@ -229,6 +232,7 @@ impl Layout<'_> {
         let mut before = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .delimiter(self.delimiter)
             .from_reader(&text[stray.record..stray.quote]);
         let mut record = csv::ByteRecord::new();
         let _ = before.read_byte_record(&mut record);
@@ -317,6 +321,7 @@ impl Layout<'_> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .delimiter(self.delimiter)
             .from_reader(bytes);
         let mut record = csv::ByteRecord::new();
         let width = self.headers.len();
@@ -550,6 +555,7 @@ mod tests {
             date_format: &ISO,
             iso_dates: true,
             number_format,
+            delimiter: b',',
             roster,
             plan: None,
         }

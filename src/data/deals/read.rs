@@ -78,6 +78,7 @@ pub(super) fn read_deals_in_blocks(
     // The header row.
     let mut header_reader = csv::ReaderBuilder::new()
         .has_headers(true)
+        .delimiter(spec.delimiter)
         .from_reader(&buf[..]);
     let Some(headers) = crate::data::csv_input::read_headers(&mut header_reader, &file, diags)
     else {
@@ -136,6 +137,7 @@ pub(super) fn read_deals_in_blocks(
         date_format: &spec.date_format,
         iso_dates: spec.date_format.starts_with_iso(),
         number_format: &spec.number_format,
+        delimiter: spec.delimiter,
         roster,
         plan: None,
     }
@@ -183,7 +185,7 @@ pub(super) fn read_deals_in_blocks(
     let mut pending: Vec<Piece> = Vec::new();
     let mut next: Vec<u8> = Vec::with_capacity(block + (1 << 20));
     loop {
-        let (ends, strays, scan) = cut(&buf[start..], parts, eof);
+        let (ends, strays, scan) = cut(&buf[start..], spec.delimiter, parts, eof);
         let mut bounds = Vec::with_capacity(ends.len());
         let mut from = start;
         for end in &ends {
@@ -591,6 +593,7 @@ mod tests {
             columns: Default::default(),
             date_format: DateFormats::default(),
             number_format: NumberFormat::default(),
+            delimiter: b',',
             types: Default::default(),
         }
     }
