@@ -62,7 +62,7 @@ pub fn grids(m: &Model, places: u32) -> Vec<Grid> {
         right: right.clone(),
         rows: bands,
     });
-    let mut rep_headers = heads(&["Rep", "Bookings", "Attainment"]);
+    let mut rep_headers = heads(&["Rep", "Own bookings", "Attainment"]);
     rep_headers.extend(names.iter().map(|n| n.to_string()));
     let reps = (0..m.current.reps.len())
         .map(|i| {
