@@ -166,6 +166,24 @@ pub fn formula(plan: &Plan, comp: &Component, line: &Line) -> String {
     }
 }
 
+/// A retroactive uplift as a person reads it: "+3% on 220,420.85 to date (T2 → T3)", the measure
+/// already counted at the lower tier earning the difference of the two rates.
+pub fn retro_reading(plan: &Plan, comp: &Component, line: &Line) -> String {
+    let short = |t: Option<usize>| {
+        line_table(comp, line).map_or(String::new(), |table| {
+            let tier = table_tier(table, t);
+            tier.split(' ').next().unwrap_or("").to_string()
+        })
+    };
+    format!(
+        "+{} on {} to date ({} → {})",
+        rate(plan, comp, line),
+        grouped(line.base, base_places(plan, comp, line)),
+        short(line.from_tier),
+        short(line.tier)
+    )
+}
+
 /// Whether a commission line was priced by a rule's fixed amount per deal.
 fn per_deal_rule(c: &crate::plan::Commission, line: &Line) -> bool {
     line.rule

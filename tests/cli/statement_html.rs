@@ -179,6 +179,17 @@ fn a_statement_of_the_example_shows_its_lines_and_pay_currency() {
     // Brooks (A004) closed OPP-10100 "Globex - Cloud New Business" on 03/11/2026.
     let page = read(dir.path(), "statements/2026-03/A004.html");
     assert!(page.contains("Globex - Cloud New Business"), "{page}");
+    // The measure `bookings` is labelled as a person reads it (label and value are adjacent cells).
+    let text = strip_tags(&page);
+    assert!(text.contains("Bookings to date97,589.00"), "{text}");
+    // Julien Lefèvre (A006) crossed 100% with OPP-10088: the 220,420.85 counted before at T2's 7%
+    // earns T3's 10%, 3% more: 220,420.85 × 3% = 6,612.6255 → 6,612.63.
+    let page = read(dir.path(), "statements/2026-03/A006.html");
+    let text = strip_tags(&page);
+    assert!(
+        text.contains("+3% on 220,420.85 to date (T2 → T3)6,612.63"),
+        "{text}"
+    );
     // On every page of the example, each component's printed lines add up to its printed total.
     let folder = dir.path().join("statements/2026-03");
     for entry in std::fs::read_dir(&folder).unwrap() {

@@ -277,9 +277,10 @@ fn line_view(
         text
     });
     let priced = matches!(line.kind, LineKind::Deal | LineKind::Retro);
-    let detail = match priced {
-        true => texts.rate(r.plan, r.component, line).to_string(),
-        false => line.detail.as_deref().unwrap_or("").to_string(),
+    let detail = match line.kind {
+        LineKind::Retro => crate::report::format::retro_reading(r.plan, r.component, line),
+        LineKind::Deal => texts.rate(r.plan, r.component, line).to_string(),
+        _ => line.detail.as_deref().unwrap_or("").to_string(),
     };
     LineView {
         kind: line.kind.name(),
@@ -302,6 +303,16 @@ fn line_view(
     }
 }
 
+/// A plan's name for something as a label a person reads: `new_logos` → `New logos`.
+fn label(name: &str) -> String {
+    let spaced = name.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => spaced,
+    }
+}
+
 /// The component's measure, quota, attainment, earned and paid, as label and value.
 fn facts(r: &Row) -> Vec<(String, String)> {
     let p = r.result;
@@ -318,7 +329,7 @@ fn facts(r: &Row) -> Vec<(String, String)> {
             p.measurement_period.to_string(),
         ),
         (
-            format!("{} to date", r.measure_name()),
+            format!("{} to date", label(r.measure_name())),
             measure(p.measure_to_date),
         ),
     ];
