@@ -374,9 +374,23 @@ fn the_html_report_is_one_self_contained_page_with_the_figures_and_charts() {
     for figure in ["85.7%", "10.0%", "19,666.67"] {
         assert!(html.contains(figure), "{figure}");
     }
-    // The leaderboard ranks A2 (100%) above B1 (60%), A1 (50%) and M1 (0%).
-    let at = |rep: &str| html.find(&format!(">{rep}</text>")).expect(rep);
-    assert!(at("A2") < at("B1") && at("B1") < at("A1") && at("A1") < at("M1"));
+    // The leaderboard (the second chart) ranks A2 (100%) above B1 (60%), A1 (50%) and M1 (0%):
+    // each label's `y`, top to bottom.
+    let leaderboard = html.split("<svg").nth(2).expect("the leaderboard");
+    let y = |rep: &str| -> f64 {
+        let end = leaderboard.find(&format!(">\n{rep}\n</text>")).expect(rep);
+        let start = leaderboard[..end]
+            .rfind("<text ")
+            .expect("its text element");
+        let at = leaderboard[start..end].find(" y=\"").expect("its y") + start + 4;
+        leaderboard[at..]
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .expect("a number")
+    };
+    assert!(y("A2") < y("B1") && y("B1") < y("A1") && y("A1") < y("M1"));
 }
 
 #[test]
@@ -556,19 +570,53 @@ fn payout_against_attainment_draws_each_plans_curve_under_its_reps() {
     let html = String::from_utf8_lossy(&out.stdout);
     // Mean quota of the reps with one: (50,000 + 100,000 + 50,000 + 30,000) ÷ 4 = 57,500.
     assert!(
-        html.contains(">ae: curve at the mean quota 57,500<"),
+        html.contains(">\nae: curve at the mean quota 57,500\n<"),
         "{html}"
     );
     // Axes: attainment to 125% (the largest is A2's 100%, at least 125%), payable to the curve at
-    // 125%: 57,500 × (10% + 25% × 20%) = 8,625. The curve at 100% (57,500 × 10% = 5,750) is at
-    // x = 70 + 1 ÷ 1.25 × 560 = 518, y = 320 − 5,750 ÷ 8,625 × 300 = 120; at 125% the top right.
+    // 125%: 57,500 × (10% + 25% × 20%) = 8,625. The curve starts at (0, 0), turns at 100%
+    // (57,500 × 10% = 5,750, 5,750 ÷ 8,625 = 2/3 of its final height) and ends at 125%: so its
+    // turn is 100 ÷ 125 = 4/5 of the way along. Pixels are whole, so ratios hold to 1%.
+    let curve = html
+        .split("<polyline ")
+        .find(|e| e.contains("stroke-width=\"2\""))
+        .expect("the plan's curve");
+    let points: Vec<(f64, f64)> = curve
+        .split("points=\"")
+        .nth(1)
+        .and_then(|p| p.split('"').next())
+        .expect("its points")
+        .split_whitespace()
+        .map(|xy| {
+            let (x, y) = xy.split_once(',').expect("x,y");
+            (x.parse().expect("x"), y.parse().expect("y"))
+        })
+        .collect();
+    let (start, end) = (points[0], points[points.len() - 1]);
+    // The turn is drawn as a point twice (the curve's kink at the tier's start).
+    let turn = points
+        .windows(2)
+        .find(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .expect("the turn at 100%");
+    let along = |p: (f64, f64)| (p.0 - start.0) / (end.0 - start.0);
+    let up = |y: f64| (start.1 - y) / (start.1 - end.1);
+    let near = |a: f64, b: f64| (a - b).abs() < 0.01;
     assert!(
-        html.contains(" 518.0,120.0 ") && html.contains(" 630.0,20.0\""),
-        "{html}"
+        near(along(turn), 0.8) && near(up(turn.1), 2.0 / 3.0),
+        "{curve}"
     );
-    // A2 (100%, 50,000 × 10% = 5,000): y = 320 − 5,000 ÷ 8,625 × 300 = 146.1, below the curve of
-    // the mean quota (A2's quota is smaller).
-    assert!(html.contains(r#"cx="518.0" cy="146.1""#), "{html}");
+    // A2 (100%, 50,000 × 10% = 5,000): straight below the turn, at 5,000 ÷ 8,625 = 0.58 of the
+    // height (A2's quota is smaller than the mean).
+    let a2 = format!("<circle cx=\"{}\"", turn.0);
+    let dot = html.split(&a2).nth(1).expect("A2's dot at 100%");
+    let cy: f64 = dot
+        .split("cy=\"")
+        .nth(1)
+        .and_then(|c| c.split('"').next())
+        .and_then(|c| c.parse().ok())
+        .expect("its cy");
+    assert!(near(up(cy), 5000.0 / 8625.0), "{cy} in {html}");
 }
 
 #[test]

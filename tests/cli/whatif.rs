@@ -407,7 +407,7 @@ fn model_as_html_is_one_self_contained_page_with_the_totals_and_a_chart() {
         assert!(html.contains(figure), "{figure} missing from\n{html}");
     }
     // The chart labels the proposal by its folder's name.
-    assert!(html.contains(">proposal</text>"), "{html}");
+    assert!(html.contains(">\nproposal\n</text>"), "{html}");
 }
 
 #[test]
