@@ -7,7 +7,8 @@
 //! close where it should:
 //! - a quoted field that reaches the end of the text unclosed, or
 //! - a quoted field holding a line break whose closing quote is followed by anything but the
-//!   delimiter (a comma unless the workspace names another) or the end of a line (it was most likely the opening quote of a later field)
+//!   delimiter (a comma unless the workspace names another) or the end of a line (it was most
+//!   likely the opening quote of a later field)
 //!
 //! is a stray quote. The record it is in ends at the end of the quote's line, and reading resumes on
 //! the next line outside quotes, so one stray quote costs one row, never the rest of the file.
