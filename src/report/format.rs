@@ -166,8 +166,8 @@ pub fn formula(plan: &Plan, comp: &Component, line: &Line) -> String {
     }
 }
 
-/// A retroactive uplift as a person reads it: "+3% on 220,420.85 to date (T2 → T3)", the measure
-/// already counted at the lower tier earning the difference of the two rates.
+/// A retroactive uplift as a person reads it, "+3% on the 220,420.85 counted before (T2 → T3)":
+/// the measure already counted at the lower tier earns the difference of the two rates.
 pub fn retro_reading(plan: &Plan, comp: &Component, line: &Line) -> String {
     let short = |t: Option<usize>| {
         line_table(comp, line).map_or(String::new(), |table| {
@@ -176,7 +176,7 @@ pub fn retro_reading(plan: &Plan, comp: &Component, line: &Line) -> String {
         })
     };
     format!(
-        "+{} on {} to date ({} → {})",
+        "+{} on the {} counted before ({} → {})",
         rate(plan, comp, line),
         grouped(line.base, base_places(plan, comp, line)),
         short(line.from_tier),

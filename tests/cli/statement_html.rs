@@ -187,7 +187,7 @@ fn a_statement_of_the_example_shows_its_lines_and_pay_currency() {
     let page = read(dir.path(), "statements/2026-03/A006.html");
     let text = strip_tags(&page);
     assert!(
-        text.contains("+3% on 220,420.85 to date (T2 → T3)6,612.63"),
+        text.contains("+3% on the 220,420.85 counted before (T2 → T3)6,612.63"),
         "{text}"
     );
     // On every page of the example, each component's printed lines add up to its printed total.
