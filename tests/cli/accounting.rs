@@ -743,3 +743,40 @@ fn an_empty_export_capitalises_nothing_says_so_and_fails_under_deny_warnings() {
         .code(1)
         .stdout("");
 }
+
+#[test]
+fn the_example_workspace_capitalises_its_account_executives_commissions() {
+    // payout.toml capitalises ae-mm's and ae-ent's commission over 36 months, upsells over 24.
+    // Tyler Brooks (A004): OPP-10024, new business, January: 28,000 × 4% = 1,120.00; after one of
+    // 36 months 1,120.00 × 35/36 = 1,088.888… → 1,088.89, so 31.11 amortised. OPP-10137, an
+    // upsell, March: 2,480.88 + 418.68 = 2,899.56 over 24 months: × 23/24 = 2,778.745 → 2,778.75
+    // (half away from zero), so 120.81 amortised.
+    let dir = amortize("payout.toml", "2026-03");
+    let schedule = read_csv(&dir.path().join("schedule.csv"));
+    let row = |deal: &str, month: &str| {
+        schedule
+            .iter()
+            .find(|r| r["deal_id"] == deal && r["month"] == month)
+            .unwrap_or_else(|| panic!("{deal} {month}"))
+    };
+    let jan = row("OPP-10024", "2026-01");
+    assert_eq!(
+        (
+            jan["months"].as_str(),
+            jan["capitalised"].as_str(),
+            jan["amortised"].as_str(),
+            jan["balance"].as_str()
+        ),
+        ("36", "1120.00", "31.11", "1088.89")
+    );
+    let upsell = row("OPP-10137", "2026-03");
+    assert_eq!(
+        (
+            upsell["months"].as_str(),
+            upsell["capitalised"].as_str(),
+            upsell["amortised"].as_str(),
+            upsell["balance"].as_str()
+        ),
+        ("24", "2899.56", "120.81", "2778.75")
+    );
+}
