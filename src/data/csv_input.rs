@@ -231,10 +231,10 @@ pub(crate) fn resolve_columns(
 }
 
 /// The delimiter a header row read as one field seems to use instead of the workspace's (a
-/// semicolon, a tab or a vertical bar), if any.
+/// semicolon, a tab, a vertical bar or a comma), if any.
 fn other_delimiter(spec: &InputSpec, headers: &[String]) -> Option<char> {
     match headers {
-        [one] => [';', '\t', '|']
+        [one] => [';', '\t', '|', ',']
             .into_iter()
             .find(|&d| d as u8 != spec.delimiter && one.contains(d)),
         _ => None,

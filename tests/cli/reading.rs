@@ -444,4 +444,14 @@ fn a_file_delimited_otherwise_than_the_workspace_says_is_one_error_naming_the_de
         "{stderr}"
     );
     assert!(stderr.contains("1 error(s)"), "{stderr}");
+    // The other way round: the workspace says semicolons, the file has commas.
+    let dir = flat_with(
+        "deal_id,rep_id,amount,close_date\nF1,R1,100,2026-01-10\n",
+        "delimiter = \";\"",
+    );
+    let stderr = fail(&["-w", &ws(&dir), "check"], 1);
+    assert!(
+        stderr.contains("its columns are separated by a comma, not a semicolon"),
+        "{stderr}"
+    );
 }
