@@ -162,11 +162,6 @@ fn payout_vs_attainment(r: &Report) -> String {
                 series: plan.clone(),
                 x,
                 y,
-                label: format!(
-                    "{rep}: {} → {}",
-                    human(Unit::Ratio, x),
-                    human(Unit::Money, y)
-                ),
             });
         }
     }

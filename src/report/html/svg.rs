@@ -2,7 +2,7 @@
 //! columns and a scatter plot with lines, as inline `<svg>` text that needs no script, font file
 //! or network to display.
 //!
-//! Invariants: text is XML-escaped (by the backend, and by [`escape`] for HTML around the charts);
+//! Invariants: text is XML-escaped (by the backend);
 //! a bar without a value is drawn as its label and a note (`n/a`), never as a zero-length bar;
 //! geometry is computed in f64 from the exact values (pixels only: the figures printed beside the
 //! bars are the exact values formatted by the caller); the output depends on the values alone.
@@ -14,22 +14,6 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-
-/// XML-escape text for an SVG or HTML text node or attribute.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// One bar: its label, its value (None: no data), and the text shown beside it.
 pub struct Bar {
@@ -119,7 +103,7 @@ pub fn hbars(bars: &[Bar], reference: Option<(Decimal, &str)>) -> String {
             .y_label_style((FONT, LABEL).into_font().color(&INK))
             .y_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(r) if *r < rows => {
-                    labels.get(rows - 1 - r).unwrap_or(&"").to_string()
+                    labels.get(at(*r)).unwrap_or(&"").to_string()
                 }
                 _ => String::new(),
             })
@@ -213,12 +197,11 @@ pub fn columns(bars: &[Bar]) -> String {
     })
 }
 
-/// A point of a scatter plot: its series (colour and legend), x, y and its label.
+/// A point of a scatter plot: its series (colour and legend), x and y.
 pub struct Point {
     pub series: String,
     pub x: Decimal,
     pub y: Decimal,
-    pub label: String,
 }
 
 /// A line of a series in a scatter plot (a plan's payout curve), with its legend text.
@@ -230,13 +213,8 @@ pub struct Polyline {
 }
 
 /// A scatter plot of attainments (x, a ratio shown as a percentage) against amounts (y), with axes
-/// from zero, a dashed line at 100%, a legend of the series and the axis names.
-pub fn scatter(points: &[Point], x_name: &str, y_name: &str) -> String {
-    scatter_with_lines(points, &[], x_name, y_name)
-}
-
-/// [`scatter`] with a line per series drawn under its points, in the series' colour; the axes
-/// cover the lines too.
+/// from zero, a dashed line at 100%, a legend of the series and the axis names; a line per series
+/// (`lines`) is drawn under its points, in the series' colour, and the axes cover the lines too.
 pub fn scatter_with_lines(
     points: &[Point],
     lines: &[Polyline],
@@ -296,7 +274,7 @@ pub fn scatter_with_lines(
             chart
                 .draw_series(LineSeries::new(coords, c.stroke_width(2)))?
                 .label(l.legend.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], c.filled()));
+                .legend(swatch(c));
         }
         for name in &series {
             let c = colour(name);
@@ -306,9 +284,7 @@ pub fn scatter_with_lines(
                 .map(|p| Circle::new((px(p.x), px(p.y)), 5, c.filled()));
             let drawn = chart.draw_series(dots)?;
             if !lines.iter().any(|l| l.series == *name) {
-                drawn.label(name.to_string()).legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], c.filled())
-                });
+                drawn.label(name.to_string()).legend(swatch(c));
             }
         }
         chart
@@ -320,6 +296,11 @@ pub fn scatter_with_lines(
             .draw()?;
         Ok(())
     })
+}
+
+/// A series' square in the legend, in its colour.
+fn swatch(c: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], c.filled())
 }
 
 /// A tick label of an amount axis: whole units with thousands separators.
@@ -431,9 +412,8 @@ mod tests {
             series: "ae".into(),
             x: Decimal::new(x, 2),
             y: Decimal::from(y),
-            label: "r".into(),
         };
-        let svg = scatter(&[p(50, 10), p(150, 30)], "attainment", "payable");
+        let svg = scatter_with_lines(&[p(50, 10), p(150, 30)], &[], "attainment", "payable");
         assert_eq!(svg.matches("<circle").count(), 2, "{svg}");
         // The larger attainment is further right, the larger amount higher up.
         let cx = attrs(&svg, "circle", "#3B6EA8", "cx");
@@ -460,7 +440,6 @@ mod tests {
             series: "ae".into(),
             x: Decimal::ONE,
             y: Decimal::from(100),
-            label: "A1".into(),
         };
         let svg = scatter_with_lines(&[dot], &[line], "attainment", "payable");
         let curve = svg
@@ -502,7 +481,7 @@ mod tests {
                 .all(|&h| h == 0),
             "{svg}"
         );
-        let svg = scatter(&[], "attainment", "payable");
+        let svg = scatter_with_lines(&[], &[], "attainment", "payable");
         assert!(svg.starts_with("<svg class=\"chart\""), "{svg}");
     }
 }
