@@ -75,21 +75,22 @@ pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<i32> {
             .map(|s| (s.deal, Status::ShareNotCredited(s.reason.clone()))),
     );
     not_credited.sort_by_key(|(row, _)| *row);
-    // One block per plan the rep was on; the deals not credited close the last one.
-    let text: Vec<String> = blocks
+    // One block per plan the rep was on; with several, the rep's total across them; then the deals
+    // no plan credits.
+    let several = blocks.len() > 1;
+    let explained: Vec<_> = blocks
         .iter()
-        .enumerate()
-        .map(|(i, rep)| {
-            let last = i + 1 == blocks.len();
-            explain::render(
-                &inputs,
-                &result,
-                rep,
-                if last { &not_credited } else { &[] },
-            )
-        })
+        .map(|rep| explain::render(&inputs, &result, rep, several))
         .collect();
-    let text = text.join("\n");
+    let mut text = explained
+        .iter()
+        .map(|b| b.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    if several {
+        text.push_str(&explain::render_total(period, &explained));
+    }
+    text.push_str(&explain::render_not_credited(&inputs, &not_credited));
     stdout_write(|out| {
         out.write_all(text.as_bytes())?;
         Ok(())

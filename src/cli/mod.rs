@@ -56,56 +56,103 @@ pub struct Global {
         short = 'w',
         long,
         global = true,
+        help_heading = "Workspace and data",
         default_value = "payout.toml",
         value_name = "FILE"
     )]
     pub workspace: PathBuf,
     /// Plan file or folder of plan files (overrides the workspace's `plans`). For `payout model`:
     /// a proposed plan set (a folder, a file, or files separated by commas), repeatable.
-    #[arg(long, global = true, value_name = "PATH", action = clap::ArgAction::Append)]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Workspace and data",
+        value_name = "PATH",
+        action = clap::ArgAction::Append
+    )]
     pub plans: Vec<PathBuf>,
     /// Folder the data file names of the workspace are resolved against (replaces its `data_dir`).
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Workspace and data",
+        value_name = "DIR"
+    )]
     pub data_dir: Option<PathBuf>,
     /// Deals file (overrides the workspace).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Workspace and data",
+        value_name = "FILE"
+    )]
     pub deals: Option<PathBuf>,
     /// Reps (roster) file (overrides the workspace).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Workspace and data",
+        value_name = "FILE"
+    )]
     pub reps: Option<PathBuf>,
     /// Quotas file (overrides the workspace).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Workspace and data",
+        value_name = "FILE"
+    )]
     pub quotas: Option<PathBuf>,
     /// FX rates file (overrides the workspace).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Workspace and data",
+        value_name = "FILE"
+    )]
     pub fx: Option<PathBuf>,
     /// Adjustments file (overrides the workspace's `[adjustments]`).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Workspace and data",
+        value_name = "FILE"
+    )]
     pub adjustments: Option<PathBuf>,
     /// Ledger file of closed periods (overrides the workspace's `ledger`).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Workspace and data",
+        value_name = "FILE"
+    )]
     pub ledger: Option<PathBuf>,
     /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, global = true, value_name = "N")]
+    #[arg(long, global = true, help_heading = "Run behaviour", value_name = "N")]
     pub threads: Option<usize>,
     /// Print no messages on stderr except errors.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Run behaviour")]
     pub quiet: bool,
     /// Send deal rows that cannot be used (unparseable, unknown rep, missing FX rate...) to
     /// exceptions.csv with their reasons, and go on.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Run behaviour")]
     pub lenient: bool,
     /// Fail (exit 1, after printing them) when there is any warning: `run` and `close` then write
     /// nothing, `check` fails, any other command prints no result.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Run behaviour")]
     pub deny_warnings: bool,
     /// With --lenient, fail (exit 1) when more deal rows than this go to the exceptions: a number
     /// of rows, or a percentage of the deals file's rows [default: the workspace's
     /// `max_exceptions`, else 1%].
-    #[arg(long, global = true, value_name = "N|N%")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Run behaviour",
+        value_name = "N|N%"
+    )]
     pub max_exceptions: Option<ExceptionLimit>,
     /// Print how long each phase of a run takes, and the memory it holds, on stderr.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Run behaviour")]
     pub timings: bool,
 }
 

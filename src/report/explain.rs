@@ -364,13 +364,9 @@ fn describe_component(s: &mut String, plan: &Plan, comp: &Component, places: u32
     }
 }
 
-/// Render the explanation of `rep` in `run`. `not_credited` lists the rep's deals not credited.
-pub fn render(
-    inputs: &Inputs,
-    run: &RunResult,
-    r: &RepResult,
-    not_credited: &[(u32, Status)],
-) -> String {
+/// Render the explanation of rep result `r` (the rep on one plan) in `run`, ending with what it makes
+/// payable: the rep's total, or, when the rep is on `several` plans in the run, this plan's part.
+pub fn render(inputs: &Inputs, run: &RunResult, r: &RepResult, several: bool) -> Explained {
     let deals = &inputs.deals;
     let rep = inputs.roster.get(r.rep);
     let plan = &inputs.plans[r.plan];
@@ -631,13 +627,81 @@ pub fn render(
             }
         }
     }
+    if !r
+        .components
+        .iter()
+        .any(|c| c.periods.iter().any(|p| p.in_run))
+    {
+        let _ = writeln!(
+            s,
+            "\nNo payout period of this plan falls in {}{}.",
+            run.period,
+            outside_assignment(r.assignment, run.period)
+        );
+    }
     let _ = writeln!(
         s,
-        "\nTotal payable for {}: {} {}",
+        "\n{} for {}: {} {}",
+        if several {
+            format!("Payable under plan {}", plan.id)
+        } else {
+            "Total payable".to_string()
+        },
         run.period,
         grouped(grand, places),
         plan.currency
     );
+    Explained {
+        text: terminal_text(s),
+        payable: grand,
+        currency: plan.currency.clone(),
+        places,
+    }
+}
+
+/// One plan's block of a rep's explanation, and what it makes payable in the run's period.
+pub struct Explained {
+    pub text: String,
+    pub payable: Decimal,
+    pub currency: String,
+    pub places: u32,
+}
+
+/// Why a plan has no payout period in `period`: its assignment ends before or starts after it.
+fn outside_assignment(
+    assignment: Option<(chrono::NaiveDate, Option<chrono::NaiveDate>)>,
+    period: crate::period::Period,
+) -> String {
+    match assignment {
+        Some((_, Some(to))) if to < period.start() => format!(" (the assignment ended on {to})"),
+        Some((from, _)) if from > period.end() => format!(" (the assignment starts on {from})"),
+        _ => String::new(),
+    }
+}
+
+/// The total a rep is paid for `period` across the plans of `blocks`, a line per currency.
+pub fn render_total(period: crate::period::Period, blocks: &[Explained]) -> String {
+    let mut totals: std::collections::BTreeMap<&str, (Decimal, u32)> = Default::default();
+    for b in blocks {
+        let total = totals.entry(&b.currency).or_default();
+        total.0 += b.payable;
+        total.1 = total.1.max(b.places);
+    }
+    let mut s = String::new();
+    for (currency, (amount, places)) in totals {
+        let _ = writeln!(
+            s,
+            "\nTotal payable for {period}: {} {currency}",
+            grouped(amount, places)
+        );
+    }
+    s
+}
+
+/// The rep's deals no plan credits in the run, each with its reason.
+pub fn render_not_credited(inputs: &Inputs, not_credited: &[(u32, Status)]) -> String {
+    let deals = &inputs.deals;
+    let mut s = String::new();
     if !not_credited.is_empty() {
         let _ = writeln!(s, "\nDeals of this rep not credited in this run:");
         let mut t = table(&["Deal", "Source", "Date", "Amount", "Reason"], &[3]);
@@ -653,7 +717,11 @@ pub fn render(
         }
         s.push_str(&indent(&t.to_string(), "  "));
     }
-    // User text (names, ids, columns) reaches the terminal with its control characters escaped.
+    terminal_text(s)
+}
+
+/// User text (names, ids, columns) reaches the terminal with its control characters escaped.
+fn terminal_text(s: String) -> String {
     match term_lines(&s) {
         std::borrow::Cow::Owned(escaped) => escaped,
         std::borrow::Cow::Borrowed(_) => s,

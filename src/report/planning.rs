@@ -343,7 +343,7 @@ pub fn render_capacity(
                 if *n == u32::MAX {
                     "-".to_string()
                 } else {
-                    n.to_string()
+                    grouped(Decimal::from(*n), 0)
                 },
             ]
         })
@@ -357,7 +357,7 @@ pub fn render_capacity(
         Some(m) if c.hires > 0 => writeln!(
             out,
             "hire {} by {m} ({ramp_text}) to close the gap",
-            c.hires
+            grouped(Decimal::from(c.hires), 0)
         )?,
         _ => writeln!(out, "no hire needed: current staff cover the target")?,
     }

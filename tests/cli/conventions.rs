@@ -43,6 +43,33 @@ fn a_command_option_before_the_command_is_answered_with_the_command_line_that_wo
 }
 
 #[test]
+fn a_command_help_lists_its_own_options_first_and_the_shared_ones_under_headings() {
+    let out = payout()
+        .args(["capacity", "--help"])
+        .output()
+        .expect("payout runs");
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    let at = |text: &str| {
+        help.find(text)
+            .unwrap_or_else(|| panic!("`{text}` not in the help:\n{help}"))
+    };
+    // The command's own options, then the workspace's files, then how the run behaves.
+    assert!(at("--year <YEAR>") < at("Workspace and data:"), "{help}");
+    assert!(
+        at("--target <AMOUNT>") < at("Workspace and data:"),
+        "{help}"
+    );
+    assert!(
+        at("Workspace and data:") < at("--workspace <FILE>"),
+        "{help}"
+    );
+    assert!(at("--ledger <FILE>") < at("Run behaviour:"), "{help}");
+    assert!(at("Run behaviour:") < at("--threads <N>"), "{help}");
+    assert!(at("Run behaviour:") < at("--lenient"), "{help}");
+}
+
+#[test]
 fn a_period_that_is_no_period_fails_before_any_data_is_read() {
     // The deals file does not exist: the period is the error reported, so no data was opened.
     let out = payout()

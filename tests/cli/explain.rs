@@ -197,3 +197,44 @@ fn explain_a_deal_lists_every_rep_credited_with_it_and_why_a_deal_is_not_paid() 
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_rep_on_two_plans_gets_each_plan_s_part_and_one_total() {
+    // The example's A032 is an SDR until 2026-05-15, then on ae-mm. In June only ae-mm pays: her one
+    // deal, OPP-10613 (51,000.00), against the prorated Q2 quota 104,700.00 × 46/91 = 52,925.27:
+    // 26,462.635 (to 50%) × 4% = 1,058.5054 and 24,537.365 × 8% = 1,962.9892, 3,021.4946 → 3,021.49.
+    let out = payout()
+        .args(["explain", "--rep", "A032", "--period", "2026-06", "-q"])
+        .output()
+        .expect("payout runs");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_has(
+        &text,
+        "No payout period of this plan falls in 2026-06 (the assignment ended on 2026-05-15).\n\nPayable under plan sdr for 2026-06: 0.00 USD\n",
+    );
+    assert_has(
+        &text,
+        "Payable under plan ae-mm for 2026-06: 3,021.49 USD\n",
+    );
+    // One total for the rep, after both plans and before the deals no plan credits.
+    assert_eq!(text.matches("Total payable").count(), 1, "{text}");
+    let total = text
+        .find("\nTotal payable for 2026-06: 3,021.49 USD\n")
+        .unwrap_or_else(|| panic!("no total in:\n{text}"));
+    assert!(total > text.find("Payable under plan ae-mm").unwrap_or(usize::MAX));
+    assert!(total < text.find("Deals of this rep not credited").unwrap_or(0));
+
+    // A rep on one plan keeps the one line "Total payable".
+    let out = payout()
+        .args(["explain", "--rep", "A004", "--period", "2026-03", "-q"])
+        .output()
+        .expect("payout runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("Payable under plan"), "{text}");
+    assert_eq!(
+        text.matches("\nTotal payable for 2026-03: ").count(),
+        1,
+        "{text}"
+    );
+}
