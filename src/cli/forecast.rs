@@ -43,7 +43,11 @@ pub fn run(global: &Global, args: &ForecastArgs) -> anyhow::Result<i32> {
         Format::Table => {
             writeln!(out, "{}", headline(&f, places))?;
             writeln!(out)?;
-            render_tables(&grids(&f, places), out)
+            let name = |id: &str| match inputs.roster.lookup(id) {
+                Ok(i) => inputs.roster.get(i).name.clone(),
+                Err(_) => String::new(),
+            };
+            render_tables(&grids(&f, places, name), out)
         }
         Format::Csv => render_csv(&csv_grid(&f, places), out),
         Format::Json => {

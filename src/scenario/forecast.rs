@@ -110,7 +110,9 @@ pub struct Weighted {
     pub rep_id: String,
     pub stage: String,
     pub close_date: NaiveDate,
+    /// In the deal's currency (empty when the deals file has none: the plan's).
     pub amount: Decimal,
+    pub currency: String,
     pub probability: Decimal,
     /// amount × probability: the amount of the hypothetical deal.
     pub expected: Decimal,
@@ -347,6 +349,7 @@ fn add_expected(
                 .unwrap_or_default(),
             close_date: deals.close_date(row),
             amount,
+            currency: deals.currency(row).to_string(),
             probability: p,
             expected: amount * p,
         });

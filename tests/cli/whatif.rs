@@ -525,3 +525,32 @@ fn a_rounding_line_of_less_than_half_a_cent_is_left_out_of_the_table_and_csv_not
     assert!(json.contains("\"kind\": \"rounding\""), "{json}");
     assert!(json.contains("\"amount\": \"0.00200\""), "{json}");
 }
+
+#[test]
+fn the_forecast_table_names_each_rep_and_each_open_deal_s_currency() {
+    // The example workspace, March: OPP-10627 (A004, Negotiation 75%, 45,000.00 USD) weighs
+    // 45,000.00 × 75% = 33,750.00.
+    let out = payout()
+        .args(["forecast", "--period", "2026-03", "-q"])
+        .output()
+        .expect("payout runs");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("│ OPP-10627 ┆ A004 ┆ Negotiation ┆ 2026-03-30 ┆  45,000.00 ┆ USD      ┆         75% ┆  33,750.00 │"),
+        "{text}"
+    );
+    assert!(text.contains("│ A004 ┆ Tyler Brooks       ┆"), "{text}");
+    // A deals file without a currency column leaves the column out.
+    let out = payout()
+        .args(["-w", "tests/cases/whatif/payout.toml", "forecast", "-q"])
+        .output()
+        .expect("payout runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "│ Deal ┆ Rep ┆ Stage    ┆ Close date ┆    Amount ┆ Probability ┆  Expected │"
+        ),
+        "{text}"
+    );
+}

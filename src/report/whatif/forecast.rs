@@ -26,7 +26,8 @@ fn sums(label: String, s: &[Decimal; 3], places: u32) -> Vec<String> {
     row
 }
 
-pub fn grids(f: &ForecastResult, places: u32) -> Vec<Grid> {
+/// The tables of `payout forecast`; `name` gives a rep id's name in the roster.
+pub fn grids(f: &ForecastResult, places: u32, name: impl Fn(&str) -> String) -> Vec<Grid> {
     let month = by(&f.rows, |r| r.payout_period)
         .iter()
         .map(|(p, s)| sums(p.to_string(), s, places))
@@ -36,6 +37,7 @@ pub fn grids(f: &ForecastResult, places: u32) -> Vec<Grid> {
         .iter()
         .map(|(id, s)| {
             let mut row = sums(id.clone(), s, places);
+            row.insert(1, name(id));
             let a = accrual.get(id.as_str());
             row.push(money(a.map_or(Decimal::ZERO, |a| a.held), places));
             row.push(money(
@@ -60,6 +62,7 @@ pub fn grids(f: &ForecastResult, places: u32) -> Vec<Grid> {
                 d.stage.clone(),
                 d.close_date.to_string(),
                 money(d.amount, places),
+                d.currency.clone(),
                 fmt_percent(d.probability),
                 money(d.expected, places),
             ]
@@ -72,6 +75,7 @@ pub fn grids(f: &ForecastResult, places: u32) -> Vec<Grid> {
         heads(&h)
     };
     let mut rep_headers = with("Rep");
+    rep_headers.insert(1, "Name".to_string());
     rep_headers.extend(heads(&["Held", "Carried balance", "Draw balance"]));
     vec![
         Grid {
@@ -83,7 +87,7 @@ pub fn grids(f: &ForecastResult, places: u32) -> Vec<Grid> {
         Grid {
             title: "By rep, with the accrual (earned, not yet paid)".into(),
             headers: rep_headers,
-            right: vec![1, 2, 3, 4, 5, 6],
+            right: vec![2, 3, 4, 5, 6, 7],
             rows: rep,
         },
         Grid {
@@ -100,12 +104,15 @@ pub fn grids(f: &ForecastResult, places: u32) -> Vec<Grid> {
                 "Stage",
                 "Close date",
                 "Amount",
+                "Currency",
                 "Probability",
                 "Expected",
             ]),
-            right: vec![4, 5, 6],
+            right: vec![4, 6, 7],
             rows: deals,
-        },
+        }
+        // A deals file without currencies is in the plans' currency.
+        .without_empty(5),
     ]
 }
 

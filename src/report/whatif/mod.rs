@@ -24,6 +24,25 @@ pub struct Grid {
     pub rows: Vec<Vec<String>>,
 }
 
+impl Grid {
+    /// The grid without column `i` when no row has anything in it.
+    pub fn without_empty(mut self, i: usize) -> Grid {
+        if self.rows.iter().any(|r| !r[i].is_empty()) {
+            return self;
+        }
+        self.headers.remove(i);
+        self.rows.iter_mut().for_each(|r| {
+            r.remove(i);
+        });
+        self.right.retain(|&c| c != i);
+        self.right
+            .iter_mut()
+            .filter(|c| **c > i)
+            .for_each(|c| *c -= 1);
+        self
+    }
+}
+
 /// Headers from text.
 pub fn heads(names: &[&str]) -> Vec<String> {
     names.iter().map(|n| n.to_string()).collect()
