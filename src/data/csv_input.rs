@@ -52,17 +52,25 @@ struct Stray {
     value: String,
 }
 
-/// The stray quotes of the data rows, and the text to read: the records of the stray quotes left out
-/// (their bytes but line breaks removed, so every other row keeps its line).
-/// `encoding-invalid`: the field `raw` of column `column` on `line` is not UTF-8.
+/// `encoding-invalid`: the field `raw` of column `column` on `line` is not UTF-8. When it reads as
+/// Windows-1252 text (what Excel on Windows saves as "CSV"), the hint shows it so.
 pub fn encoding_invalid(file: &str, line: u64, column: String, raw: &[u8]) -> Diagnostic {
+    let (as_1252, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(raw);
+    let hint = match as_1252.chars().any(char::is_control) {
+        false => format!(
+            "read as Windows-1252 (Excel's \"CSV\" on Windows) it is \"{as_1252}\": save the file as \"CSV UTF-8\", or export it as UTF-8"
+        ),
+        true => "export the file as UTF-8".to_string(),
+    };
     Diagnostic::error("encoding-invalid", file, "the field is not valid UTF-8")
         .line(line)
         .col_name(column)
         .value(String::from_utf8_lossy(raw).into_owned())
-        .hint("export the file as UTF-8")
+        .hint(hint)
 }
 
+/// The stray quotes of the data rows, and the text to read: the records of the stray quotes left out
+/// (their bytes but line breaks removed, so every other row keeps its line).
 fn cut_out_stray_quotes(bytes: Vec<u8>, delimiter: u8) -> (Vec<u8>, Vec<Stray>) {
     use super::quotes::{self, Found};
     let mut found = Vec::new();
@@ -373,23 +381,27 @@ impl CsvInput {
                 continue;
             }
             let mut fields = Vec::with_capacity(width);
-            let mut bad = None;
+            let mut bad = false;
             for (i, raw) in record.iter().enumerate() {
                 match std::str::from_utf8(raw) {
                     Ok(s) => fields.push(s.trim()),
                     Err(_) => {
-                        bad = Some(i);
-                        break;
+                        let column = self.headers[i].clone();
+                        diags.push(encoding_invalid(&self.file, line, column, raw));
+                        fields.push("");
+                        bad = true;
                     }
                 }
             }
-            if let Some(i) = bad {
-                diags.push(encoding_invalid(
-                    &self.file,
-                    line,
-                    self.headers[i].clone(),
-                    &record[i],
-                ));
+            if bad {
+                // The row is still read, its bad fields as the replacement character shows them,
+                // so that what it defines (a rep, a quota) does not fail every row that names it:
+                // the encoding error already stops the run.
+                let lossy: Vec<String> = (record.iter())
+                    .map(|raw| String::from_utf8_lossy(raw).trim().to_string())
+                    .collect();
+                let fields = lossy.iter().map(String::as_str).collect();
+                f(&Row { line, fields }, diags);
                 continue;
             }
             f(&Row { line, fields }, diags);

@@ -328,6 +328,30 @@ fn a_stray_quote_in_a_small_input_is_an_error_too() {
 }
 
 #[test]
+fn a_roster_saved_by_excel_on_windows_is_one_error_per_name_with_the_name_shown() {
+    // "Rita Lefèvre" in Windows-1252: è is the one byte 0xE8, not UTF-8.
+    let dir = flat_with(
+        "deal_id,rep_id,amount,close_date\nF1,R1,100,2026-01-10\n",
+        "",
+    );
+    let mut roster = b"rep_id,name,plan\nR1,Rita Lef".to_vec();
+    roster.extend_from_slice(b"\xe8vre,flat\nR2,Raj Two,flat\n");
+    std::fs::write(dir.path().join("reps.csv"), roster).expect("write the roster");
+    let stderr = fail(&["-w", &ws(&dir), "check"], 1);
+    assert!(
+        stderr.contains(
+            "reps.csv:2: error[encoding-invalid]: column `name`: value \"Rita Lef\u{fffd}vre\": \
+             the field is not valid UTF-8\n  = help: read as Windows-1252 (Excel's \"CSV\" on \
+             Windows) it is \"Rita Lefèvre\": save the file as \"CSV UTF-8\", or export it as UTF-8"
+        ),
+        "{stderr}"
+    );
+    // R1 is still a rep of the roster: its deal F1 is not reported as an unknown rep.
+    assert!(!stderr.contains("rep-unknown"), "{stderr}");
+    assert!(stderr.contains("payout: 1 error(s)"), "{stderr}");
+}
+
+#[test]
 fn a_row_of_the_wrong_width_over_several_lines_says_so() {
     // F1's note quote is closed on the next line by a quote followed by a comma, as a quoted field
     // may be: one row over lines 2-3 of 7 fields. It is a row-width error that says the row runs
