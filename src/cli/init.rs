@@ -59,6 +59,12 @@ pub fn run(global: &Global, args: &InitArgs) -> anyhow::Result<i32> {
 fn read_export(path: &Path) -> anyhow::Result<Export> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("cannot open the export {}", path.display()))?;
+    let header = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    if crate::data::csv_input::is_utf16(header) {
+        let file = path.display().to_string();
+        let utf16 = crate::data::csv_input::utf16(&file);
+        return Err(anyhow::Error::new(crate::diag::InvalidInput(vec![utf16])));
+    }
     let delimiter = scaffold::sniff_delimiter(&bytes);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)

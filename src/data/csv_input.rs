@@ -104,6 +104,24 @@ fn cut_out_stray_quotes(bytes: Vec<u8>, delimiter: u8) -> (Vec<u8>, Vec<Stray>) 
 }
 
 /// The header row, trimmed; a header that cannot be read is a `csv-invalid` diagnostic.
+/// Whether a header row is UTF-16 text: a byte-order mark FF FE or FE FF, or a NUL byte (beside
+/// each ASCII letter).
+pub(crate) fn is_utf16(header: &[u8]) -> bool {
+    header.starts_with(b"\xff\xfe") || header.starts_with(b"\xfe\xff") || header.contains(&0)
+}
+
+/// `encoding-utf16`: data file `file` is UTF-16 text.
+pub(crate) fn utf16(file: &str) -> Diagnostic {
+    Diagnostic::error(
+        "encoding-utf16",
+        file,
+        "the file is UTF-16 text (what Excel saves as \"Unicode Text\", and Windows PowerShell's \
+         default), not UTF-8",
+    )
+    .line(1)
+    .hint("save it as \"CSV UTF-8\", or convert it: iconv -f UTF-16 -t UTF-8")
+}
+
 pub(crate) fn read_headers<R: Read>(
     reader: &mut csv::Reader<R>,
     file: &str,
@@ -123,6 +141,10 @@ pub(crate) fn read_headers<R: Read>(
                 .line(1)
                 .hint("close the quote in the header row"),
             );
+            None
+        }
+        Ok(h) if is_utf16(h.as_slice()) => {
+            diags.push(utf16(file));
             None
         }
         Ok(h) => Some(

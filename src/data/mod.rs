@@ -175,6 +175,11 @@ pub fn read_inputs_reporting(
     let plans_complete = !diags.has_errors();
     let mut files = Vec::new();
     let roster = reps::read_roster(&ws.reps, &plans, plans_complete, &mut diags)?;
+    if roster.info.is_none() && diags.has_errors() {
+        // The roster could not be read (its header): every file naming a rep would report each
+        // of them unknown. Its own errors are the ones to fix first.
+        return Err(anyhow::Error::new(InvalidInput(diags.into_sorted())));
+    }
     files.extend(roster.info.clone());
     let assignments = match &ws.assignments {
         Some(spec) => assignments::read_assignments(spec, &roster, &plans, &mut diags)?,
@@ -230,8 +235,11 @@ pub fn read_inputs_reporting(
     files.extend(quotas.info.clone());
     files.extend(fx.info.clone());
     let credits = match &ws.credits {
-        Some(spec) => credits::read_credits(spec, &roster, &deals, &mut diags)?,
-        None => Credits::default(),
+        // A deals file that could not be read (its header) would make every credit's deal unknown.
+        Some(spec) if deals.info.is_some() => {
+            credits::read_credits(spec, &roster, &deals, &mut diags)?
+        }
+        _ => Credits::default(),
     };
     files.extend(credits.info.clone());
     files.extend(territories.info.clone());

@@ -274,3 +274,26 @@ fn an_export_of_no_known_layout_is_said_to_be_unrecognised() {
     );
     assert!(stderr.contains("columns: no header recognised"), "{stderr}");
 }
+
+#[test]
+fn an_export_saved_as_utf16_is_refused_before_anything_is_written() {
+    // A HubSpot sample as Excel's "Unicode Text" saves it: UTF-16LE after the mark FF FE.
+    let text = std::fs::read_to_string("tests/cases/init/hubspot.csv").expect("the sample");
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let export = dir.path().join("export.csv");
+    std::fs::write(&export, utf16).expect("write the export");
+    let out = payout()
+        .args(["init", "--deals"])
+        .arg(&export)
+        .arg("--dir")
+        .arg(dir.path().join("ws"))
+        .output()
+        .expect("payout runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error[encoding-utf16]"), "{stderr}");
+    assert!(stderr.contains("save it as \"CSV UTF-8\""), "{stderr}");
+    assert!(!dir.path().join("ws").exists(), "init wrote a workspace");
+}

@@ -352,6 +352,35 @@ fn a_roster_saved_by_excel_on_windows_is_one_error_per_name_with_the_name_shown(
 }
 
 #[test]
+fn a_deals_export_saved_as_utf16_is_one_error_and_the_credits_are_not_blamed() {
+    // The example's deals file as Excel's "Unicode Text" writes it: UTF-16LE after FF FE.
+    let text = std::fs::read_to_string(crate::util::root().join("examples/acme/deals.csv"))
+        .expect("the example deals");
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let deals = dir.path().join("deals.csv");
+    std::fs::write(&deals, utf16).expect("write the deals");
+    let stderr = fail(
+        &["check", "--deals", deals.to_str().expect("a UTF-8 path")],
+        1,
+    );
+    assert!(
+        stderr.contains(
+            "deals.csv:1: error[encoding-utf16]: the file is UTF-16 text (what Excel saves as \
+             \"Unicode Text\", and Windows PowerShell's default), not UTF-8\n  = help: save it as \
+             \"CSV UTF-8\", or convert it: iconv -f UTF-16 -t UTF-8"
+        ),
+        "{stderr}"
+    );
+    // credits.csv names deals of the file (OPP-10113...): not one is reported unknown.
+    assert!(
+        stderr.ends_with("payout: 1 error(s), 0 warning(s); nothing was computed\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_row_of_the_wrong_width_over_several_lines_says_so() {
     // F1's note quote is closed on the next line by a quote followed by a comma, as a quoted field
     // may be: one row over lines 2-3 of 7 fields. It is a row-width error that says the row runs
