@@ -197,7 +197,7 @@ fn an_output_file_edited_after_the_run_is_reported_against_its_manifest() {
     let (code, table, stderr) = diff(&a, &b, &[]);
     assert_eq!(code, 1);
     assert!(
-        table.contains("│ S1  ┆ sdr  ┆ commission ┆ 2026-02 ┆ 1200.00 ┆ 1900.00 ┆     700.00 │"),
+        table.contains("│ S1  ┆ sdr  ┆ commission ┆ 2026-02 ┆ 1,200.00 ┆ 1,900.00 ┆     700.00 │"),
         "{table}"
     );
     let edited = format!(

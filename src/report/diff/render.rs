@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::{Diff, FieldChange};
 use crate::csv_cell::Fields;
-use crate::report::format::{term, term_row};
+use crate::report::format::{grouped, term, term_row};
 
 fn show(d: Option<Decimal>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
@@ -22,10 +22,31 @@ fn difference(o: Option<Decimal>, n: Option<Decimal>) -> String {
     (n.unwrap_or_default() - o.unwrap_or_default()).to_string()
 }
 
+/// An amount of the tables, grouped like every table's (1,283.12), to the places it has.
+fn show_grouped(d: Option<Decimal>) -> String {
+    d.map(|d| grouped(d, d.scale())).unwrap_or_default()
+}
+
+/// [`difference`], grouped.
+fn difference_grouped(o: Option<Decimal>, n: Option<Decimal>) -> String {
+    show_grouped(Some(n.unwrap_or_default() - o.unwrap_or_default()))
+}
+
 /// The difference of two amounts as printed (text that is not an amount counts as 0).
 fn text_difference(o: &Option<String>, n: &Option<String>) -> String {
-    let parse = |t: &Option<String>| t.as_deref().and_then(crate::money::parse_decimal);
     difference(parse(o), parse(n))
+}
+
+fn parse(t: &Option<String>) -> Option<Decimal> {
+    t.as_deref().and_then(crate::money::parse_decimal)
+}
+
+/// A line's amount as the tables show amounts; text that is not one as it is.
+fn text_grouped(t: &Option<String>) -> String {
+    match parse(t) {
+        Some(d) => show_grouped(Some(d)),
+        None => t.clone().unwrap_or_default(),
+    }
 }
 
 /// `field old -> new; ...`.
@@ -122,9 +143,9 @@ pub fn render_table(diff: &Diff, out: &mut dyn Write) -> anyhow::Result<()> {
                 r.key.plan.clone(),
                 r.key.component.clone(),
                 r.key.period.clone(),
-                show(r.old),
-                show(r.new),
-                difference(r.old, r.new),
+                show_grouped(r.old),
+                show_grouped(r.new),
+                difference_grouped(r.old, r.new),
             ];
             if also {
                 row.push(fields_text(&r.fields));
@@ -160,9 +181,9 @@ pub fn render_table(diff: &Diff, out: &mut dyn Write) -> anyhow::Result<()> {
                 l.line.clone(),
                 l.deal_id.clone(),
                 l.change.name().to_string(),
-                l.old.clone().unwrap_or_default(),
-                l.new.clone().unwrap_or_default(),
-                text_difference(&l.old, &l.new),
+                text_grouped(&l.old),
+                text_grouped(&l.new),
+                difference_grouped(parse(&l.old), parse(&l.new)),
                 line_detail(l),
             ]));
         }
