@@ -68,7 +68,8 @@ pub fn grids(e: &Estimate, places: u32) -> Vec<Grid> {
                 c.key.payout_period.to_string(),
                 c.key.kind.to_string(),
                 c.key.deal_id.clone(),
-                c.key.tier.map(|t| t.to_string()).unwrap_or_default(),
+                // As statements name tiers: T1, T2...
+                c.key.tier.map(|t| format!("T{t}")).unwrap_or_default(),
                 after
                     .map(|v| fmt_percent(v.rate))
                     .filter(|_| after.is_some_and(|v| !v.rate.is_zero()))
@@ -90,7 +91,7 @@ pub fn grids(e: &Estimate, places: u32) -> Vec<Grid> {
                 n.component.clone(),
                 n.measurement_period.to_string(),
                 money(n.measure_to_date, places),
-                format!("{} ({})", n.next_tier, fmt_percent(n.next_rate)),
+                format!("T{} ({})", n.next_tier, fmt_percent(n.next_rate)),
                 money(n.starts_at, places),
                 format!(
                     "{}{}",
@@ -129,7 +130,7 @@ pub fn grids(e: &Estimate, places: u32) -> Vec<Grid> {
                 "After",
                 "Change",
             ]),
-            right: vec![4, 5, 6, 7, 8],
+            right: vec![5, 6, 7, 8],
             rows: lines,
         },
         Grid {
