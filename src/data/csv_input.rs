@@ -103,7 +103,6 @@ fn cut_out_stray_quotes(bytes: Vec<u8>, delimiter: u8) -> (Vec<u8>, Vec<Stray>) 
     (text, strays)
 }
 
-/// The header row, trimmed; a header that cannot be read is a `csv-invalid` diagnostic.
 /// Whether a header row is UTF-16 text: a byte-order mark FF FE or FE FF, or a NUL byte (beside
 /// each ASCII letter).
 pub(crate) fn is_utf16(header: &[u8]) -> bool {
@@ -122,6 +121,8 @@ pub(crate) fn utf16(file: &str) -> Diagnostic {
     .hint("save it as \"CSV UTF-8\", or convert it: iconv -f UTF-16 -t UTF-8")
 }
 
+/// The header row, trimmed; a header that cannot be read is a `csv-invalid` diagnostic, a UTF-16
+/// one `encoding-utf16`.
 pub(crate) fn read_headers<R: Read>(
     reader: &mut csv::Reader<R>,
     file: &str,
@@ -410,7 +411,6 @@ impl CsvInput {
                     Err(_) => {
                         let column = self.headers[i].clone();
                         diags.push(encoding_invalid(&self.file, line, column, raw));
-                        fields.push("");
                         bad = true;
                     }
                 }
