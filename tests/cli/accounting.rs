@@ -780,3 +780,24 @@ fn the_example_workspace_capitalises_its_account_executives_commissions() {
         ("24", "2899.56", "120.81", "2778.75")
     );
 }
+
+#[test]
+fn the_example_workspace_gives_every_component_an_earnings_code() {
+    // A payroll import rejects codes it does not know: the example maps each of its plans'
+    // components, so no row falls back to a component id.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let out = dir.path().join("out");
+    payout()
+        .args(["run", "-q", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let payroll = read_csv(&out.join("payroll.csv"));
+    assert!(!payroll.is_empty());
+    for row in &payroll {
+        assert!(
+            ["COMM", "OVRD", "BONUS", "SPIFF"].contains(&row["earnings_code"].as_str()),
+            "{row:?}"
+        );
+    }
+}
