@@ -753,31 +753,35 @@ fn the_example_workspace_capitalises_its_account_executives_commissions() {
     // (half away from zero), so 120.81 amortised.
     let dir = amortize("payout.toml", "2026-03");
     let schedule = read_csv(&dir.path().join("schedule.csv"));
+    // A deal's month of the schedule: (months, capitalised, amortised, balance).
     let row = |deal: &str, month: &str| {
-        schedule
+        let r = schedule
             .iter()
             .find(|r| r["deal_id"] == deal && r["month"] == month)
-            .unwrap_or_else(|| panic!("{deal} {month}"))
+            .unwrap_or_else(|| panic!("{deal} {month}"));
+        let cell = |c: &str| r[c].clone();
+        (
+            cell("months"),
+            cell("capitalised"),
+            cell("amortised"),
+            cell("balance"),
+        )
     };
-    let jan = row("OPP-10024", "2026-01");
-    assert_eq!(
+    let text = |t: (&str, &str, &str, &str)| {
         (
-            jan["months"].as_str(),
-            jan["capitalised"].as_str(),
-            jan["amortised"].as_str(),
-            jan["balance"].as_str()
-        ),
-        ("36", "1120.00", "31.11", "1088.89")
+            t.0.to_string(),
+            t.1.to_string(),
+            t.2.to_string(),
+            t.3.to_string(),
+        )
+    };
+    assert_eq!(
+        row("OPP-10024", "2026-01"),
+        text(("36", "1120.00", "31.11", "1088.89"))
     );
-    let upsell = row("OPP-10137", "2026-03");
     assert_eq!(
-        (
-            upsell["months"].as_str(),
-            upsell["capitalised"].as_str(),
-            upsell["amortised"].as_str(),
-            upsell["balance"].as_str()
-        ),
-        ("24", "2899.56", "120.81", "2778.75")
+        row("OPP-10137", "2026-03"),
+        text(("24", "2899.56", "120.81", "2778.75"))
     );
 }
 
