@@ -79,7 +79,8 @@ impl Payments {
         let waiting = run.payment.waiting_lines();
         if waiting > 0 {
             out.push(format!(
-                "{waiting} amount(s) for closed periods (corrections, late adjustments, clawbacks) wait for their component's next open payout period: `payout balances` lists them"
+                "{waiting} amount(s) for closed periods (corrections, late adjustments, clawbacks) wait for their component's next open payout period: `payout balances --period {}` lists them",
+                run.period
             ));
         }
         out

@@ -348,7 +348,7 @@ fn what_waits_for_the_next_open_period_is_an_outstanding_balance_until_it_is_pai
         .expect("payout runs");
     assert!(String::from_utf8_lossy(&run.stderr).contains(
         "2 amount(s) for closed periods (corrections, late adjustments, clawbacks) wait for their \
-         component's next open payout period: `payout balances` lists them"
+         component's next open payout period: `payout balances --period 2026-01` lists them"
     ));
     // A1: January paid 1,000.00 (10,000 × 10%) and computes 1,200.00 now (12,000 × 10%): +200.00
     // to pay; the adjustment −100 (shown to the plan's 2 places). Beside them, what was already
