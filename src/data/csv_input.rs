@@ -216,6 +216,23 @@ pub(crate) fn resolve_columns(
         diags.push(delimiter_mismatch(spec, file, &headers[0], d));
         return None;
     }
+    if headers.is_empty() && !missing.is_empty() {
+        let names: Vec<_> = missing.iter().map(|(c, _)| format!("`{c}`")).collect();
+        diags.push(
+            Diagnostic::error(
+                "column-missing",
+                file,
+                format!(
+                    "the {} file is empty: it has no header row, so none of its columns ({}) is there",
+                    spec.kind.name(),
+                    names.join(", ")
+                ),
+            )
+            .line(1)
+            .hint("was its export cut short? Export it again"),
+        );
+        return None;
+    }
     for (canonical, header) in &missing {
         let mapped = if *canonical == header {
             String::new()
@@ -232,14 +249,11 @@ pub(crate) fn resolve_columns(
                 ),
             )
             .line(1)
-            .hint(match headers.is_empty() {
-                true => "the file is empty: it has no header row (was its export cut short?)".into(),
-                false => format!(
-                    "headers found: {}; map it in the workspace: [{}.columns] {canonical} = \"<header>\"",
-                    headers.join(", "),
-                    spec.kind.name()
-                ),
-            }),
+            .hint(format!(
+                "headers found: {}; map it in the workspace: [{}.columns] {canonical} = \"<header>\"",
+                headers.join(", "),
+                spec.kind.name()
+            )),
         );
     }
     let mut seen = std::collections::BTreeSet::new();

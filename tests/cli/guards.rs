@@ -294,14 +294,19 @@ fn an_empty_deals_export_is_said_and_deny_warnings_fails_the_run() {
     let w = ws(&dir);
     assert_denied(&w, "2026-01", "deals-empty");
 
-    // A file without even its header row names that, not the headers it lacks.
+    // A file without even its header row is one error that says so, not one per column it
+    // lacks.
     write(dir.path(), "deals.csv", "");
     let (code, _, stderr) = exec(&["-w", &w, "check"]);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(
-        stderr.contains("the file is empty: it has no header row"),
+        stderr.contains(
+            "deals.csv:1: error[column-missing]: the deals file is empty: it has no header row, \
+             so none of its columns (`deal_id`, `rep_id`, `amount`, `close_date`) is there"
+        ),
         "{stderr}"
     );
+    assert_eq!(stderr.matches("error[").count(), 1, "{stderr}");
 }
 
 #[test]
