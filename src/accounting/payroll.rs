@@ -184,7 +184,7 @@ fn pay_amounts(
     )?;
     let mut out: Vec<CodePay> = amounts
         .map(|(code, components, amount)| {
-            let converted = statement.rounding.apply(amount / conversion.rate);
+            let converted = statement.rounding.apply(conversion.at_rates(amount));
             (code, components, converted)
         })
         .collect();

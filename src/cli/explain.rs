@@ -90,6 +90,7 @@ pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<i32> {
     if several {
         text.push_str(&explain::render_total(period, &explained));
     }
+    text.push_str(&paid_in_own_currency(&ws, &inputs, &result, rep_index)?);
     text.push_str(&explain::render_not_credited(&inputs, &not_credited));
     stdout_write(|out| {
         out.write_all(text.as_bytes())?;
@@ -110,4 +111,33 @@ fn find_deal(deals: &crate::data::DealTable, id: &str) -> anyhow::Result<usize> 
         .find(|other| other.eq_ignore_ascii_case(id.trim()));
     let hint = meant.map_or(String::new(), |m| format!(": did you mean `{m}`?"));
     anyhow::bail!("no deal `{id}` in the deals file {}{hint}", deals.file)
+}
+
+/// The rep's payables converted into their pay currency (the roster's `currency`), one line per
+/// payout period and plan currency, as statements show them; empty for a rep paid in their plans'.
+fn paid_in_own_currency(
+    ws: &crate::workspace::Workspace,
+    inputs: &crate::data::Inputs,
+    run: &crate::engine::RunResult,
+    rep: u32,
+) -> anyhow::Result<String> {
+    let id = &inputs.roster.get(rep).id;
+    let rows: Vec<_> = crate::report::summary::rows(inputs, run)
+        .into_iter()
+        .filter(|r| r.rep_id == id)
+        .collect();
+    let pay = crate::report::pay::conversions(ws, inputs, run, &rows)?;
+    let mut s = String::new();
+    for statement in rows.chunk_by(|a, b| a.result.payout_period == b.result.payout_period) {
+        let places = statement[0].plan.rounding.places;
+        for c in pay.of(statement) {
+            s.push_str(&format!(
+                "\nPaid in {} for {}: {}\n",
+                c.to,
+                statement[0].result.payout_period,
+                c.describe(places)
+            ));
+        }
+    }
+    Ok(s)
 }

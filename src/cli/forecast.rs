@@ -41,7 +41,7 @@ pub fn run(global: &Global, args: &ForecastArgs) -> anyhow::Result<i32> {
     let places = ws.rounding.places;
     stdout_write(|out| match args.format {
         Format::Table => {
-            writeln!(out, "{}", headline(&f, places))?;
+            writeln!(out, "{}", headline(&f, places, &ws.currency))?;
             writeln!(out)?;
             let name = |id: &str| match inputs.roster.lookup(id) {
                 Ok(i) => inputs.roster.get(i).name.clone(),

@@ -78,7 +78,7 @@ pub fn run(global: &Global, args: &ModelArgs) -> anyhow::Result<i32> {
     global.warnings_pass(&inputs, &warnings)?;
     let places = ws.rounding.places;
     let write = |out: &mut dyn std::io::Write| match args.format {
-        ModelFormat::Table => render_tables(&grids(&m, places), out),
+        ModelFormat::Table => render_tables(&grids(&m, places, &ws.currency), out),
         ModelFormat::Csv => render_csv(&csv_grid(&m, places), out),
         ModelFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &m)?;
@@ -86,7 +86,7 @@ pub fn run(global: &Global, args: &ModelArgs) -> anyhow::Result<i32> {
             Ok(())
         }
         ModelFormat::Html => {
-            out.write_all(html_page(&m, places)?.as_bytes())?;
+            out.write_all(html_page(&m, places, &ws.currency)?.as_bytes())?;
             Ok(())
         }
     };
@@ -103,7 +103,11 @@ pub fn run(global: &Global, args: &ModelArgs) -> anyhow::Result<i32> {
 }
 
 /// The model as a page: the payout of each plan set as columns, then the terminal's tables.
-fn html_page(m: &crate::scenario::model::Model, places: u32) -> anyhow::Result<String> {
+fn html_page(
+    m: &crate::scenario::model::Model,
+    places: u32,
+    currency: &str,
+) -> anyhow::Result<String> {
     use crate::report::html::{grids::Chart, svg};
     let scenarios = std::iter::once(&m.current).chain(m.proposals.iter().map(|p| &p.scenario));
     let bars: Vec<svg::Bar> = scenarios
@@ -121,7 +125,7 @@ fn html_page(m: &crate::scenario::model::Model, places: u32) -> anyhow::Result<S
         svg: svg::columns(&bars),
     };
     let subtitle = format!(
-        "Period {} · bookings {} · the current plans and each proposal on the same deals",
+        "Period {} · bookings {} {currency} · the current plans and each proposal on the same deals",
         m.period,
         crate::report::whatif::money(m.bookings, places)
     );
@@ -129,7 +133,7 @@ fn html_page(m: &crate::scenario::model::Model, places: u32) -> anyhow::Result<S
         "Plan modelling",
         &subtitle,
         &[chart],
-        &grids(m, places),
+        &grids(m, places, currency),
     )
 }
 

@@ -1,4 +1,8 @@
 //! FX rates: units of the workspace currency per unit of another currency, effective from a date.
+//! The workspace currency's own rate is 1; an amount in one currency is converted into another
+//! (a plan in EUR crediting a deal in GBP) through it, at the cross rate
+//! rate(from) ÷ rate(to), rounded to [`CROSS_PLACES`] decimals half away from zero (exact when
+//! `to` is the workspace currency).
 //!
 //! A row may also give `bid` (what a unit of the currency fetches, converting out of it) and `ask`
 //! (what a unit costs, converting into it); a rep's pay in another currency uses them where given,
@@ -27,25 +31,95 @@ pub struct FxRate {
     pub line: u64,
 }
 
+/// Decimals a cross rate (between two currencies neither of which is the workspace's, or into a
+/// currency other than the workspace's) is rounded to, half away from zero.
+pub const CROSS_PLACES: u32 = 6;
+
 #[derive(Debug, Default)]
 pub struct FxRates {
     pub file: String,
+    /// The workspace currency, in which every rate is quoted.
+    pub base: String,
     by_currency: HashMap<String, Vec<FxRate>>,
     pub info: Option<FileInfo>,
 }
 
 impl FxRates {
+    /// No rates (the workspace has no fx file): only amounts in `base` need none.
+    pub fn none(base: &str) -> FxRates {
+        FxRates {
+            base: base.to_string(),
+            ..FxRates::default()
+        }
+    }
+
     /// The rate in force on `date`: the latest on or before it.
     pub fn rate_on(&self, currency: &str, date: NaiveDate) -> Option<FxRate> {
         let rates = self.by_currency.get(currency)?;
         let n = rates.partition_point(|r| r.date <= date);
         n.checked_sub(1).map(|i| rates[i])
     }
+
+    /// Units of `to` per unit of `from` on `date` (mid rates): `Ok(None)` when they are the same
+    /// currency, `Err(currency)` naming the currency that has no rate on or before `date`.
+    pub fn cross(&self, from: &str, to: &str, date: NaiveDate) -> Result<Option<Decimal>, String> {
+        if from == to {
+            return Ok(None);
+        }
+        let mid = |c: &str| match c == self.base {
+            true => Ok(Decimal::ONE),
+            false => self
+                .rate_on(c, date)
+                .map(|r| r.rate)
+                .ok_or_else(|| c.to_string()),
+        };
+        let (from_rate, to_rate) = (mid(from)?, mid(to)?);
+        Ok(Some(match to == self.base {
+            true => from_rate,
+            false => (from_rate / to_rate).round_dp_with_strategy(
+                CROSS_PLACES,
+                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+            ),
+        }))
+    }
 }
 
-pub fn read_fx(spec: &InputSpec, diags: &mut Diagnostics) -> anyhow::Result<FxRates> {
+/// Units of the workspace currency per unit of `plan`'s currency on `date` (the mid rate, exact;
+/// 1 when the plan pays in the workspace currency): how a plan's amounts enter totals over plans
+/// in several currencies. `Err`: `fx-rate-missing`, saying what needed it (`to count ...`).
+pub fn plan_to_base(
+    fx: &FxRates,
+    plan: &crate::plan::Plan,
+    date: NaiveDate,
+    what: &str,
+) -> Result<Decimal, Diagnostic> {
+    match fx.cross(&plan.currency, &fx.base, date) {
+        Ok(rate) => Ok(rate.unwrap_or(Decimal::ONE)),
+        Err(currency) => {
+            let file = match fx.file.is_empty() {
+                true => plan.file.clone(),
+                false => fx.file.clone(),
+            };
+            Err(Diagnostic::error(
+                "fx-rate-missing",
+                &file,
+                format!(
+                    "no {currency} rate on or before {date} {what} plan `{}`'s amounts in {}",
+                    plan.id, fx.base
+                ),
+            )
+            .value(currency.clone())
+            .hint(format!(
+                "add a row `{currency},<date on or before {date}>,<{} per {currency}>` to the fx file ([fx] in the workspace)",
+                fx.base
+            )))
+        }
+    }
+}
+
+pub fn read_fx(spec: &InputSpec, base: &str, diags: &mut Diagnostics) -> anyhow::Result<FxRates> {
     let Some(mut input) = CsvInput::open(spec, diags)? else {
-        return Ok(FxRates::default());
+        return Ok(FxRates::none(base));
     };
     let file = input.file.clone();
     let (c_cur, c_date, c_rate) = (
@@ -57,6 +131,7 @@ pub fn read_fx(spec: &InputSpec, diags: &mut Diagnostics) -> anyhow::Result<FxRa
     let cells = Cells::of(&input);
     let mut fx = FxRates {
         file: file.clone(),
+        base: base.to_string(),
         ..FxRates::default()
     };
     input.for_each_row(diags, |row, diags| {
@@ -107,6 +182,17 @@ pub fn read_fx(spec: &InputSpec, diags: &mut Diagnostics) -> anyhow::Result<FxRa
                 None
             }
         };
+        if currency == base && rate.is_some_and(|r| r != Decimal::ONE) {
+            diags.push(
+                err(
+                    "fx-rate-invalid",
+                    c_rate,
+                    format!("{base} is the workspace currency, in which every rate is quoted: its own rate is 1"),
+                )
+                .hint(format!("remove the {base} rows, or quote every rate in {base}")),
+            );
+            return;
+        }
         if let (Some(date), Some(rate)) = (date, rate) {
             fx.by_currency.entry(currency).or_default().push(FxRate {
                 date,

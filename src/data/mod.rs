@@ -61,6 +61,24 @@ pub struct Inputs {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// Whether a component's measure is money (a sum of a money column), as opposed to units or a count.
+pub fn measure_is_money(
+    inputs: &Inputs,
+    plan: &crate::plan::Plan,
+    comp: &crate::plan::Component,
+) -> bool {
+    match &plan.measures[comp.measure].value {
+        crate::plan::MeasureValue::Count => false,
+        crate::plan::MeasureValue::Sum(col) => match plan.values.iter().find(|v| &v.name == col) {
+            Some(v) => v.money,
+            None => inputs
+                .deals
+                .column(col)
+                .is_some_and(|i| inputs.deals.columns[i].ty == ColumnType::Money),
+        },
+    }
+}
+
 /// A data file opened for reading: standard input when its path is `-` (one file of a run may be
 /// piped in), else the file; with its length when known (for progress).
 pub(crate) fn open_input(
@@ -218,8 +236,8 @@ pub fn read_inputs_reporting(
                 None => Quotas::default(),
             };
             let fx = match &ws.fx {
-                Some(spec) => fx::read_fx(spec, &mut side)?,
-                None => FxRates::default(),
+                Some(spec) => fx::read_fx(spec, &ws.currency, &mut side)?,
+                None => FxRates::none(&ws.currency),
             };
             let territories = match &ws.territories {
                 Some(spec) => territories::read_territories(spec, &roster, &mut side)?,

@@ -938,35 +938,44 @@ fn credit_value(
             ));
         }
     }
-    if !money || currency.is_empty() || currency == plan.currency {
+    // A deal without a currency (the deals file has no such column) is in the workspace currency.
+    let fx = &ctx.inputs.fx;
+    let currency = if currency.is_empty() {
+        fx.base.as_str()
+    } else {
+        currency
+    };
+    if !money {
         return Ok(Credit::owner(row as u32, date, value, None, value));
     }
-    match ctx.inputs.fx.rate_on(currency, date) {
-        Some(rate) => Ok(Credit::owner(
+    match fx.cross(currency, &plan.currency, date) {
+        Ok(None) => Ok(Credit::owner(row as u32, date, value, None, value)),
+        Ok(Some(rate)) => Ok(Credit::owner(
             row as u32,
             date,
             value,
-            Some(rate.rate),
-            value * rate.rate,
+            Some(rate),
+            value * rate,
         )),
-        None => Err(Box::new(
+        Err(missing) => Err(Box::new(
             Diagnostic::error(
                 "fx-rate-missing",
                 &deals.file,
                 format!(
-                    "no {currency}→{} rate on or before {date} for deal `{}`",
-                    plan.currency,
-                    deals.id(row)
+                    "no {missing} rate on or before {date} to convert deal `{}` from {currency} into {}",
+                    deals.id(row),
+                    plan.currency
                 ),
             )
             .line(deals.line(row))
             .value(currency)
             .hint(format!(
-                "add a row `{currency},<date on or before {date}>,<rate>` to {}",
-                if ctx.inputs.fx.file.is_empty() {
+                "add a row `{missing},<date on or before {date}>,<{} per {missing}>` to {}",
+                fx.base,
+                if fx.file.is_empty() {
                     "an fx file ([fx] in the workspace)".to_string()
                 } else {
-                    ctx.inputs.fx.file.clone()
+                    fx.file.clone()
                 }
             )),
         )),

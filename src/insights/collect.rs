@@ -140,6 +140,24 @@ fn deal_codes(
         .collect()
 }
 
+/// Units of the workspace currency per unit of `plan`'s currency at the run period's end: how a
+/// plan's payables, measures and quotas in another currency enter totals in the workspace's.
+pub fn plan_rate(sources: &Sources, plan: &crate::plan::Plan) -> Result<Decimal, Diagnostic> {
+    let end = sources.period.end();
+    crate::data::fx::plan_to_base(&sources.inputs.fx, plan, end, "to count")
+}
+
+/// `fx-rate-missing` for every plan of the run in another currency than the workspace's with no
+/// rate at the run period's end (see [`plan_rate`]).
+pub fn plan_rates_missing(sources: &Sources, run: &RunResult) -> Vec<Diagnostic> {
+    let mut used: Vec<usize> = run.reps.iter().map(|r| r.plan).collect();
+    used.sort_unstable();
+    used.dedup();
+    used.into_iter()
+        .filter_map(|p| plan_rate(sources, &sources.inputs.plans[p]).err())
+        .collect()
+}
+
 /// The deal's amount in the workspace currency; `None` when no rate converts it.
 pub fn converted(sources: &Sources, table: &DealTable, row: usize) -> Option<Decimal> {
     let amount = table.amount(row);
@@ -249,26 +267,32 @@ impl<'a> RepTotals<'a> {
             plan: r.plan,
             ..RepTotals::default()
         };
+        // Money of a plan in another currency counts in the workspace's (see `plan_rate`).
+        let rate = plan_rate(sources, plan).unwrap_or(Decimal::ONE);
         for c in &r.components {
-            t.payable += c
-                .periods
-                .iter()
-                .filter(|p| p.in_run)
-                .map(|p| p.payable)
-                .sum::<Decimal>();
+            t.payable += rate
+                * c.periods
+                    .iter()
+                    .filter(|p| p.in_run)
+                    .map(|p| p.payable)
+                    .sum::<Decimal>();
             // One component per quota measure: two components on one measure share its quota.
-            let id = plan.components[c.component].quota_measure.as_str();
+            let component = &plan.components[c.component];
+            let id = component.quota_measure.as_str();
             if t.components.iter().any(|(i, _, _)| *i == id) {
                 continue;
             }
-            let Some((measure, quota)) = measure_and_quota(c) else {
+            let Some((mut measure, mut quota)) = measure_and_quota(c) else {
                 continue;
             };
+            let money = crate::data::measure_is_money(sources.inputs, plan, component);
+            let rate = if money { rate } else { Decimal::ONE };
+            (measure, quota) = (measure * rate, quota * rate);
             t.components.push((id, measure, quota));
             if t.primary.is_none() {
                 t.primary = Some((measure, quota));
                 if let Some(d) = past_as_of {
-                    t.primary_as_of = measured_by(c, d);
+                    t.primary_as_of = measured_by(c, d) * rate;
                 }
                 t.primary_months = measured_months(c);
             }

@@ -154,6 +154,10 @@ pub fn complete(
         deal_state,
         mut needs,
     } = figures;
+    let missing = collect::plan_rates_missing(sources, run);
+    if !missing.is_empty() {
+        return Err(InvalidInput(missing));
+    }
     let rep_dims = dims.iter().all(Dim::of_rep);
     if rep_dims {
         collect::add_reps(&mut groups, dims, sources, run);

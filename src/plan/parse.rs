@@ -152,18 +152,7 @@ pub fn parse_plan(
         None => defaults.rounding,
     };
     let currency = match &raw.currency {
-        Some(c) => {
-            let code = c.get_ref().trim().to_string();
-            if code != defaults.currency {
-                diags.push(
-                    src.error("plan-currency-unsupported", c.span(), format!(
-                        "plan currency {code} differs from the workspace currency {}", defaults.currency
-                    ))
-                    .hint("fx rates convert into the workspace currency; set the workspace `currency` or remove the plan's"),
-                );
-            }
-            code
-        }
+        Some(c) => c.get_ref().trim().to_string(),
         None => defaults.currency.clone(),
     };
 

@@ -38,6 +38,25 @@ fn quota_credit(plan: &Plan, measure: &str) -> Option<MeasureCredit> {
         .map(|m| m.credit)
 }
 
+/// The currencies of the plans that carry a quota on `measure` in `year`, each with the ids of
+/// the reps on them (roster order): a target is allocated in one currency.
+pub fn plan_currencies(
+    inputs: &Inputs,
+    measure: &str,
+    year: Period,
+) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut out: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (i, rep) in inputs.roster.reps.iter().enumerate() {
+        let plan = plan_on(inputs, i as u32, year.start()).and_then(|p| inputs.plans.get(p));
+        if let Some(plan) = plan.filter(|p| quota_credit(p, measure).is_some()) {
+            out.entry(plan.currency.clone())
+                .or_default()
+                .push(rep.id.clone());
+        }
+    }
+    out
+}
+
 /// Reps who carry a quota on `measure` (own credit) and managers credited with reports' credit.
 pub fn population(
     inputs: &Inputs,

@@ -415,10 +415,24 @@ pub fn render(inputs: &Inputs, run: &RunResult, r: &RepResult, several: bool) ->
                 MeasureValue::Count => "count".to_string(),
                 MeasureValue::Sum(col) => format!("sum of {col}"),
             };
-            let conversion = if value_places > 0 {
-                format!(", converted to {} at the rate on that date", plan.currency)
-            } else {
-                String::new()
+            let base = &inputs.fx.base;
+            let conversion = match (value_places > 0, &plan.currency == base) {
+                (false, _) => String::new(),
+                (true, true) => {
+                    format!(", converted to {} at the rate on that date", plan.currency)
+                }
+                (true, false) => format!(
+                    ", converted to {} at the rate on that date: a cross rate through {base}, the \
+                     deal currency's {base} rate ÷ {}'s {base} rate{}, rounded to {} decimals half \
+                     away from zero",
+                    plan.currency,
+                    plan.currency,
+                    match inputs.fx.file.is_empty() {
+                        true => String::new(),
+                        false => format!(" in {}", inputs.fx.file),
+                    },
+                    crate::data::fx::CROSS_PLACES
+                ),
             };
             let _ = writeln!(
                 s,

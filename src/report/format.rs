@@ -216,19 +216,7 @@ fn prorated_formula(plan: &Plan, comp: &Component, line: &Line) -> String {
     )
 }
 
-/// Whether a component's measure is money (a sum of a money column), as opposed to units or a count.
-pub fn measure_is_money(inputs: &crate::data::Inputs, plan: &Plan, comp: &Component) -> bool {
-    match &plan.measures[comp.measure].value {
-        crate::plan::MeasureValue::Count => false,
-        crate::plan::MeasureValue::Sum(col) => match plan.values.iter().find(|v| &v.name == col) {
-            Some(v) => v.money,
-            None => inputs
-                .deals
-                .column(col)
-                .is_some_and(|i| inputs.deals.columns[i].ty == crate::data::ColumnType::Money),
-        },
-    }
-}
+pub use crate::data::measure_is_money;
 
 /// The tier, rate and formula texts of a statement's lines, with the tier and rate texts computed
 /// once per (component, rule, tier) and (component, rule, rate) instead of once per line: the same

@@ -16,7 +16,8 @@
 //! in `[stages]`; any other stage is 0) or the owner's historical win rate (won ÷ (won + lost) deals
 //! closed before the period; 0 without any); an open deal closing in the period with probability 0
 //! is counted in [`ForecastResult::unweighted`], never dropped unsaid; for every row
-//! `expected = earned + pipeline`; nothing is written.
+//! `expected = earned + pipeline`; amounts are in the workspace currency (a plan in another
+//! currency converted at the mid rate of each payout period's last day, exact); nothing is written.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,7 +28,7 @@ use serde::Serialize;
 use super::Runner;
 use crate::data::deals::{Cell, NO_OWNER};
 use crate::data::{ColumnValues, DealTable, Inputs};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, InvalidInput};
 use crate::engine::{LineKind, RunResult, Settings};
 use crate::period::Period;
 use crate::stages::{StageCategory, Stages};
@@ -171,13 +172,13 @@ pub fn forecast(
     f: &StageRules,
 ) -> anyhow::Result<(ForecastResult, Vec<Diagnostic>)> {
     let (run, _) = runner.run(inputs, settings)?;
-    let earned = payables(inputs, &run);
-    let accrual = accrual(inputs, &run);
+    let earned = payables(inputs, &run)?;
+    let accrual = accrual(inputs, &run)?;
     let warnings = run.warnings;
     let (open, unweighted) = open_deals(inputs, settings.period, f);
     let weighted = add_expected(inputs, &open, f)?;
     let (run, _) = runner.run(inputs, settings)?;
-    let expected = payables(inputs, &run);
+    let expected = payables(inputs, &run)?;
     let mut rows = Vec::new();
     for (key, after) in &expected {
         let before = earned.get(key).copied().unwrap_or_default();
@@ -207,8 +208,16 @@ pub fn forecast(
 
 type Key = (String, String, String, Period);
 
-/// The run's payables by (rep id, plan id, component id, payout period), in-run periods only.
-fn payables(inputs: &Inputs, run: &RunResult) -> BTreeMap<Key, Decimal> {
+/// `plan`'s amounts of payout period `period` in the workspace currency (see the module's
+/// invariants).
+fn to_base(inputs: &Inputs, plan: usize, period: Period) -> Result<Decimal, InvalidInput> {
+    crate::data::fx::plan_to_base(&inputs.fx, &inputs.plans[plan], period.end(), "to add up")
+        .map_err(|d| InvalidInput(vec![d]))
+}
+
+/// The run's payables by (rep id, plan id, component id, payout period), in-run periods only, in
+/// the workspace currency.
+fn payables(inputs: &Inputs, run: &RunResult) -> Result<BTreeMap<Key, Decimal>, InvalidInput> {
     let mut out = BTreeMap::new();
     for r in &run.reps {
         let plan = &inputs.plans[r.plan];
@@ -221,17 +230,20 @@ fn payables(inputs: &Inputs, run: &RunResult) -> BTreeMap<Key, Decimal> {
                     plan.components[c.component].id.clone(),
                     p.payout_period,
                 );
-                *out.entry(key).or_default() += p.payable;
+                *out.entry(key).or_default() +=
+                    p.payable * to_base(inputs, r.plan, p.payout_period)?;
             }
         }
     }
-    out
+    Ok(out)
 }
 
-/// Per rep with a payment line: held, carried and draw balances (see [`Accrual`]).
-fn accrual(inputs: &Inputs, run: &RunResult) -> Vec<Accrual> {
+/// Per rep with a payment line: held, carried and draw balances (see [`Accrual`]), in the
+/// workspace currency.
+fn accrual(inputs: &Inputs, run: &RunResult) -> Result<Vec<Accrual>, InvalidInput> {
     let mut by_rep: BTreeMap<String, Accrual> = BTreeMap::new();
-    for ((owner, _), entries) in &run.payment.entries {
+    for ((owner, period), entries) in &run.payment.entries {
+        let rate = to_base(inputs, owner.plan.0, *period)?;
         let id = inputs.roster.get(owner.rep.0).id.clone();
         let a = by_rep.entry(id.clone()).or_insert_with(|| Accrual {
             rep_id: id,
@@ -239,21 +251,21 @@ fn accrual(inputs: &Inputs, run: &RunResult) -> Vec<Accrual> {
         });
         for e in entries {
             match e.kind {
-                LineKind::Hold | LineKind::Release => a.held -= e.amount,
+                LineKind::Hold | LineKind::Release => a.held -= e.amount * rate,
                 LineKind::CarryForward | LineKind::CarryIn => {
-                    a.carried_balance = e.balance.unwrap_or(a.carried_balance)
+                    a.carried_balance = e.balance.map_or(a.carried_balance, |b| b * rate)
                 }
                 LineKind::Draw | LineKind::Recovery | LineKind::DrawForgiven => {
-                    a.draw_balance = e.balance.unwrap_or(a.draw_balance)
+                    a.draw_balance = e.balance.map_or(a.draw_balance, |b| b * rate)
                 }
                 _ => {}
             }
         }
     }
-    by_rep
+    Ok(by_rep
         .into_values()
         .filter(|a| !(a.held.is_zero() && a.carried_balance.is_zero() && a.draw_balance.is_zero()))
-        .collect()
+        .collect())
 }
 
 /// Open deals closing in `period` with an owner: those with a probability above 0 (row,

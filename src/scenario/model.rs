@@ -8,7 +8,8 @@
 //! workspace's plans are restored after each proposal; a rep moves to the proposed plan of the
 //! same id, or to the one `assign` names. Bookings do not depend on the plans: the amount of the
 //! deals a rep owns that close in the period, at the stage the rep's current plan counts (when it
-//! selects by stage), in the workspace currency (converted at the FX rate of the close date).
+//! selects by stage), in the workspace currency (converted at the FX rate of the close date); a
+//! payout of a plan in another currency is converted into it at the mid rate of the period's end.
 
 use std::collections::BTreeMap;
 
@@ -124,7 +125,7 @@ pub fn model(
 ) -> anyhow::Result<(Model, Vec<crate::diag::Diagnostic>)> {
     let bookings = bookings(inputs, settings.period, currency);
     let run = compute_run(inputs, settings)?;
-    let current = scenario("current".into(), inputs, &run, &bookings, None);
+    let current = scenario("current".into(), inputs, &run, &bookings, None)?;
     let warnings = run.warnings;
     let ranks = top_decile(&current);
     let current = Scenario {
@@ -139,7 +140,7 @@ pub fn model(
         let labels: Vec<String> = current.reps.iter().map(|r| r.band.to_string()).collect();
         let result = run.map(|run| scenario(name, inputs, &run, &bookings, Some(&labels)));
         restore_plans(inputs, saved);
-        let s = result?;
+        let s = result??;
         let s = Scenario {
             top_decile_payout: decile_payout(&s, &ranks),
             ..s
@@ -163,8 +164,22 @@ fn scenario(
     run: &RunResult,
     bookings: &[Decimal],
     bands: Option<&[String]>,
-) -> Scenario {
+) -> Result<Scenario, crate::diag::InvalidInput> {
     let n = inputs.roster.len();
+    let end = run.period.end();
+    let rates = inputs
+        .plans
+        .iter()
+        .map(|p| crate::data::fx::plan_to_base(&inputs.fx, p, end, "to add up"))
+        .collect::<Vec<_>>();
+    let missing: Vec<_> = run
+        .reps
+        .iter()
+        .filter_map(|r| rates[r.plan].as_ref().err().cloned())
+        .collect();
+    if !missing.is_empty() {
+        return Err(crate::diag::InvalidInput(missing));
+    }
     let mut payout = vec![Decimal::ZERO; n];
     let mut attainment: Vec<Option<Decimal>> = vec![None; n];
     let mut plan: Vec<String> = vec![String::new(); n];
@@ -173,12 +188,13 @@ fn scenario(
         plan[i] = inputs.plans[r.plan].id.clone();
         for c in &r.components {
             let last = c.periods.iter().rev().find(|p| p.in_run);
-            payout[i] += c
-                .periods
-                .iter()
-                .filter(|p| p.in_run)
-                .map(|p| p.payable)
-                .sum::<Decimal>();
+            let rate = rates[r.plan].as_ref().map_or(Decimal::ONE, |r| *r);
+            payout[i] += rate
+                * c.periods
+                    .iter()
+                    .filter(|p| p.in_run)
+                    .map(|p| p.payable)
+                    .sum::<Decimal>();
             if attainment[i].is_none() {
                 attainment[i] = last.and_then(|p| p.attainment());
             }
@@ -217,14 +233,14 @@ fn scenario(
                 .sum(),
         })
         .collect();
-    Scenario {
+    Ok(Scenario {
         name,
         payout: total,
         cost_of_sales: ratio(total, bookings.iter().sum()),
         top_decile_payout: Decimal::ZERO,
         bands,
         reps,
-    }
+    })
 }
 
 fn band_named(name: &str) -> &'static str {

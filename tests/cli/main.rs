@@ -36,6 +36,7 @@ mod money_and_time;
 mod outputs;
 mod pay_outputs;
 mod pipeline_properties;
+mod plan_currency;
 mod plan_limits;
 mod planning;
 mod properties;

@@ -149,11 +149,12 @@ pub fn csv_grid(f: &ForecastResult, places: u32) -> Grid {
     }
 }
 
-pub fn headline(f: &ForecastResult, places: u32) -> String {
+/// The forecast in one line; `currency`: the workspace's, in which every amount is.
+pub fn headline(f: &ForecastResult, places: u32, currency: &str) -> String {
     let open = f.open_deals.len();
     let left_out: usize = f.unweighted.iter().map(|u| u.deals).sum();
     format!(
-        "{}: earned {} + pipeline {} = expected {} ({open} open deal{}, weighted by {}{})",
+        "{}: earned {} + pipeline {} = expected {} {currency} ({open} open deal{}, weighted by {}{})",
         f.period,
         money(f.earned, places),
         money(f.pipeline, places),

@@ -11,7 +11,7 @@ fn pct(r: Option<Decimal>) -> String {
     r.map(|r| fmt_percent(r.round_dp(4))).unwrap_or_default()
 }
 
-pub fn grids(m: &Model, places: u32) -> Vec<Grid> {
+pub fn grids(m: &Model, places: u32, currency: &str) -> Vec<Grid> {
     let names: Vec<&str> = std::iter::once("current")
         .chain(m.proposals.iter().map(|p| p.scenario.name.as_str()))
         .collect();
@@ -35,7 +35,7 @@ pub fn grids(m: &Model, places: u32) -> Vec<Grid> {
     let right: Vec<usize> = (1..=names.len()).collect();
     let mut grids = vec![Grid {
         title: format!(
-            "Period {}: bookings {}",
+            "Period {}: bookings {} {currency}",
             m.period,
             money(m.bookings, places)
         ),
