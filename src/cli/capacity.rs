@@ -39,6 +39,7 @@ pub fn run(global: &Global, args: &CapacityArgs) -> anyhow::Result<i32> {
     let last_year = ws
         .calendar
         .period_of(Granularity::Year, year.start() - chrono::Duration::days(1));
+    super::planning::one_quota_currency(&inputs, &args.measure, year)?;
     let settings = crate::engine::Settings {
         period: last_year,
         lines: false,

@@ -127,3 +127,38 @@ pub(crate) fn compare_territories(global: &Global, old: &Path, new: &Path) -> an
     })?;
     Ok(0)
 }
+
+/// `quotas-currency-mixed` when the reps with a quota on `measure` in `year` are on plans in
+/// several currencies: a target, and last year's productivity, are amounts in one currency.
+pub(crate) fn one_quota_currency(
+    inputs: &Inputs,
+    measure: &str,
+    year: crate::period::Period,
+) -> anyhow::Result<()> {
+    let currencies = crate::planning::gather::plan_currencies(inputs, measure, year);
+    if currencies.len() > 1 {
+        let each: Vec<String> = currencies
+            .iter()
+            .map(|(c, reps)| {
+                let more = if reps.len() > 3 { ", …" } else { "" };
+                let shown = reps[..reps.len().min(3)].join(", ");
+                let noun = if reps.len() == 1 { "rep" } else { "reps" };
+                format!("{c} ({} {noun}: {shown}{more})", reps.len())
+            })
+            .collect();
+        let message = format!(
+            "the reps with a `{}` quota in {} are on plans in several currencies: {}",
+            measure,
+            year,
+            each.join("; ")
+        );
+        return Err(crate::diag::InvalidInput(vec![crate::diag::Diagnostic::error(
+            "quotas-currency-mixed",
+            inputs.roster.file.clone(),
+            message,
+        )
+        .hint("a target and last year's productivity are amounts in one currency: `payout quotas` and `payout capacity` plan reps whose plans share one")])
+        .into());
+    }
+    Ok(())
+}

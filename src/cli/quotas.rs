@@ -74,32 +74,7 @@ pub fn run(global: &Global, args: &QuotasArgs) -> anyhow::Result<i32> {
     }
     let (ws, inputs) = global.load(false)?;
     let settings = settings(&ws, args)?;
-    let currencies =
-        crate::planning::gather::plan_currencies(&inputs, &args.measure, settings.year);
-    if currencies.len() > 1 {
-        let each: Vec<String> = currencies
-            .iter()
-            .map(|(c, reps)| {
-                let more = if reps.len() > 3 { ", …" } else { "" };
-                let shown = reps[..reps.len().min(3)].join(", ");
-                let noun = if reps.len() == 1 { "rep" } else { "reps" };
-                format!("{c} ({} {noun}: {shown}{more})", reps.len())
-            })
-            .collect();
-        let message = format!(
-            "the reps with a `{}` quota in {} are on plans in several currencies: {}",
-            args.measure,
-            settings.year,
-            each.join("; ")
-        );
-        return Err(crate::diag::InvalidInput(vec![crate::diag::Diagnostic::error(
-            "quotas-currency-mixed",
-            inputs.roster.file.clone(),
-            message,
-        )
-        .hint("a target is allocated in one currency: payout quotas allocates when every rep with a quota on the measure is on a plan in the same currency")])
-        .into());
-    }
+    super::planning::one_quota_currency(&inputs, &args.measure, settings.year)?;
     let last_year = previous_year(&ws, settings.year);
     let needs_history = matches!(args.method, MethodArg::History | MethodArg::Capacity);
     let run = last_year_run(global, &inputs, last_year, needs_history)?;

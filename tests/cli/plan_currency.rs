@@ -2,7 +2,7 @@
 //! USD plan `us` (5%) and a EUR plan `eu` (10%). FX rates are USD per unit: EUR 1.08 (bid 1.0795,
 //! ask 1.0805), GBP 1.26 (bid 1.2595, ask 1.2605), from 2026-01-01.
 
-use crate::util::{fail, payout, read, run_case, run_out, scratch_copy, workspace, write};
+use crate::util::{fail, payout, read, root, run_case, run_out, scratch_copy, workspace, write};
 
 #[test]
 fn a_euro_plan_credits_deals_in_other_currencies_at_the_cross_rate_through_the_workspace_currency()
@@ -186,6 +186,32 @@ fn a_missing_rate_of_the_plan_currency_is_named_and_the_workspace_currency_has_r
         stderr.contains(
             "fx.csv:4: error[fx-rate-invalid]: column `rate`: value \"0.93\": USD is the \
              workspace currency, in which every rate is quoted: its own rate is 1"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn capacity_is_not_planned_from_productivity_in_several_currencies() {
+    // tests/errors/quotas-currency-mixed: R1 on a USD plan, R2 and R3 on a EUR plan, each with a
+    // bookings quota. Last year's productivity would add USD and EUR bookings.
+    let ws = root().join("tests/errors/quotas-currency-mixed/payout.toml");
+    let stderr = fail(
+        &[
+            "-w",
+            ws.to_str().unwrap(),
+            "capacity",
+            "--year",
+            "2026",
+            "--target",
+            "1000000",
+        ],
+        1,
+    );
+    assert!(
+        stderr.contains(
+            "error[quotas-currency-mixed]: the reps with a `bookings` quota in 2026 are on plans in \
+             several currencies: EUR (2 reps: R2, R3); USD (1 rep: R1)"
         ),
         "{stderr}"
     );
