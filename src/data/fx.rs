@@ -31,8 +31,8 @@ pub struct FxRate {
     pub line: u64,
 }
 
-/// Decimals a cross rate (between two currencies neither of which is the workspace's, or into a
-/// currency other than the workspace's) is rounded to, half away from zero.
+/// Decimals a rate into a currency other than the workspace's (a cross rate through it) is
+/// rounded to, half away from zero.
 pub const CROSS_PLACES: u32 = 6;
 
 #[derive(Debug, Default)]

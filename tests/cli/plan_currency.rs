@@ -2,7 +2,7 @@
 //! USD plan `us` (5%) and a EUR plan `eu` (10%). FX rates are USD per unit: EUR 1.08 (bid 1.0795,
 //! ask 1.0805), GBP 1.26 (bid 1.2595, ask 1.2605), from 2026-01-01.
 
-use crate::util::{fail, payout, read, root, run_case, run_out, scratch_copy, workspace, write};
+use crate::util::{fail, read, root, run_case, run_out, scratch_copy, succeed, workspace, write};
 
 #[test]
 fn a_euro_plan_credits_deals_in_other_currencies_at_the_cross_rate_through_the_workspace_currency()
@@ -37,11 +37,8 @@ fn a_euro_plan_credits_deals_in_other_currencies_at_the_cross_rate_through_the_w
     assert_eq!(deal("D4"), ("GBP", "1.166667", "233.3334"));
 
     // The table totals each currency apart: EUR 169.63 + 100.00 (R3) = 269.63; USD 50.00.
-    let out = payout()
-        .args(["-w", &workspace("plan-currency"), "run", "-q"])
-        .output()
-        .expect("payout runs");
-    let table = String::from_utf8_lossy(&out.stdout);
+    let ws = workspace("plan-currency");
+    let table = succeed(&["-w", &ws, "run", "-q"]);
     let total = |c: &str| {
         table
             .lines()
@@ -53,11 +50,7 @@ fn a_euro_plan_credits_deals_in_other_currencies_at_the_cross_rate_through_the_w
     assert_eq!(total("USD").as_deref(), Some("50.00"), "{table}");
 
     // explain names the cross rate's rule.
-    let explain = payout()
-        .args(["-w", &workspace("plan-currency"), "explain", "--rep", "R2"])
-        .output()
-        .expect("payout runs");
-    let text = String::from_utf8_lossy(&explain.stdout);
+    let text = succeed(&["-w", &ws, "explain", "--rep", "R2"]);
     assert!(
         text.contains(
             "converted to EUR at the rate on that date: a cross rate through USD, the deal \
@@ -97,17 +90,13 @@ fn a_rep_on_a_euro_plan_paid_in_pounds_is_paid_through_the_workspace_currency() 
         "{payroll}"
     );
     // explain shows the conversion too.
-    let explain = payout()
-        .args(["-w", &ws, "explain", "--rep", "R3"])
-        .output()
-        .expect("payout runs");
+    let explain = succeed(&["-w", &ws, "explain", "--rep", "R3"]);
     assert!(
-        String::from_utf8_lossy(&explain.stdout).contains(
+        explain.contains(
             "Paid in GBP for 2026-01: 100.00 EUR × 1.0795 (EUR bid) ÷ 1.2605 (GBP ask) = 85.64 \
              GBP, rates of 2026-01-31"
         ),
-        "{}",
-        String::from_utf8_lossy(&explain.stdout)
+        "{explain}"
     );
 }
 
@@ -116,19 +105,7 @@ fn insights_model_and_forecast_add_up_a_euro_plan_in_the_workspace_currency() {
     // Payables in USD at the period end's mid rate: 50.00 + 169.63 × 1.08 + 100.00 × 1.08 =
     // 50.00 + 183.2004 + 108.00 = 341.2004.
     let ws = workspace("plan-currency");
-    let run = |args: &[&str]| {
-        let out = payout()
-            .args(["-w", &ws])
-            .args(args)
-            .output()
-            .expect("payout runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let run = |args: &[&str]| succeed(&[&["-w", ws.as_str()], args].concat());
     let insights = run(&["insights", "--format", "csv", "-q"]);
     assert!(
         insights.contains("\npayable,money,341.2004,341.2004,"),

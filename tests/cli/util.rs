@@ -262,6 +262,17 @@ pub fn fail(args: &[&str], code: i32) -> String {
     stderr
 }
 
+/// Run payout with `args`; the command must succeed. Returns its stdout.
+pub fn succeed(args: &[&str]) -> String {
+    let out = payout().args(args).output().expect("payout runs");
+    assert!(
+        out.status.success(),
+        "payout {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Copy a case folder into a new temporary folder (to change one file in a test).
 pub fn scratch_copy(case: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary folder");
