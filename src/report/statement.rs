@@ -472,13 +472,15 @@ impl Renderer {
             }
             None => f.empty()?,
         }
-        md.raw(" | ");
+        // The Markdown shows a converted deal's rate beside its value: `500.00 USD × 0.925926`.
         match credit.and_then(|c| c.fx_rate) {
             Some(fx) => {
-                f.amount(fx, 0)?;
+                md.raw(" × ");
+                md.grouped(f.amount(fx, 0)?);
             }
             None => f.empty()?,
         }
+        md.raw(" | ");
         match credit {
             Some(c) => {
                 match c.kind {

@@ -49,6 +49,18 @@ fn a_euro_plan_credits_deals_in_other_currencies_at_the_cross_rate_through_the_w
     assert_eq!(total("EUR").as_deref(), Some("269.63"), "{table}");
     assert_eq!(total("USD").as_deref(), Some("50.00"), "{table}");
 
+    // The rep's Markdown statement shows each converted deal's rate beside its value.
+    let dir = run_out(&ws, "2026-01", &[]);
+    let md = read(dir.path(), "statements/2026-01/R2.md");
+    assert!(
+        md.contains("| deal | D3 | 2026-01-12 | 500.00 USD × 0.925926 | owner | 100% | 462.963 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| deal | D2 | 2026-01-11 | 1,000.00 EUR | owner | 100% | 1,000.00 |"),
+        "{md}"
+    );
+
     // explain names the cross rate's rule.
     let text = succeed(&["-w", &ws, "explain", "--rep", "R2"]);
     assert!(
