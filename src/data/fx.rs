@@ -117,6 +117,36 @@ pub fn plan_to_base(
     }
 }
 
+/// Each plan's rate into the workspace currency on `date` (see [`plan_to_base`]), 1 for a plan
+/// without one; `Err`: one `fx-rate-missing` per plan of `used` (plan indexes, in any order and
+/// repeated) without a rate.
+pub fn plans_to_base(
+    fx: &FxRates,
+    plans: &[crate::plan::Plan],
+    used: impl IntoIterator<Item = usize>,
+    date: NaiveDate,
+    what: &str,
+) -> Result<Vec<Decimal>, Vec<Diagnostic>> {
+    let rates: Vec<_> = plans
+        .iter()
+        .map(|p| plan_to_base(fx, p, date, what))
+        .collect();
+    let mut used: Vec<usize> = used.into_iter().collect();
+    used.sort_unstable();
+    used.dedup();
+    let missing: Vec<Diagnostic> = used
+        .into_iter()
+        .filter_map(|p| rates[p].as_ref().err().cloned())
+        .collect();
+    match missing.is_empty() {
+        true => Ok(rates
+            .into_iter()
+            .map(|r| r.unwrap_or(Decimal::ONE))
+            .collect()),
+        false => Err(missing),
+    }
+}
+
 pub fn read_fx(spec: &InputSpec, base: &str, diags: &mut Diagnostics) -> anyhow::Result<FxRates> {
     let Some(mut input) = CsvInput::open(spec, diags)? else {
         return Ok(FxRates::none(base));

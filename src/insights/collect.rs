@@ -150,12 +150,11 @@ pub fn plan_rate(sources: &Sources, plan: &crate::plan::Plan) -> Result<Decimal,
 /// `fx-rate-missing` for every plan of the run in another currency than the workspace's with no
 /// rate at the run period's end (see [`plan_rate`]).
 pub fn plan_rates_missing(sources: &Sources, run: &RunResult) -> Vec<Diagnostic> {
-    let mut used: Vec<usize> = run.reps.iter().map(|r| r.plan).collect();
-    used.sort_unstable();
-    used.dedup();
-    used.into_iter()
-        .filter_map(|p| plan_rate(sources, &sources.inputs.plans[p]).err())
-        .collect()
+    let (inputs, end) = (sources.inputs, sources.period.end());
+    let used = run.reps.iter().map(|r| r.plan);
+    crate::data::fx::plans_to_base(&inputs.fx, &inputs.plans, used, end, "to count")
+        .err()
+        .unwrap_or_default()
 }
 
 /// The deal's amount in the workspace currency; `None` when no rate converts it.

@@ -166,20 +166,15 @@ fn scenario(
     bands: Option<&[String]>,
 ) -> Result<Scenario, crate::diag::InvalidInput> {
     let n = inputs.roster.len();
-    let end = run.period.end();
-    let rates = inputs
-        .plans
-        .iter()
-        .map(|p| crate::data::fx::plan_to_base(&inputs.fx, p, end, "to add up"))
-        .collect::<Vec<_>>();
-    let missing: Vec<_> = run
-        .reps
-        .iter()
-        .filter_map(|r| rates[r.plan].as_ref().err().cloned())
-        .collect();
-    if !missing.is_empty() {
-        return Err(crate::diag::InvalidInput(missing));
-    }
+    let used = run.reps.iter().map(|r| r.plan);
+    let rates = crate::data::fx::plans_to_base(
+        &inputs.fx,
+        &inputs.plans,
+        used,
+        run.period.end(),
+        "to add up",
+    )
+    .map_err(crate::diag::InvalidInput)?;
     let mut payout = vec![Decimal::ZERO; n];
     let mut attainment: Vec<Option<Decimal>> = vec![None; n];
     let mut plan: Vec<String> = vec![String::new(); n];
@@ -188,8 +183,7 @@ fn scenario(
         plan[i] = inputs.plans[r.plan].id.clone();
         for c in &r.components {
             let last = c.periods.iter().rev().find(|p| p.in_run);
-            let rate = rates[r.plan].as_ref().map_or(Decimal::ONE, |r| *r);
-            payout[i] += rate
+            payout[i] += rates[r.plan]
                 * c.periods
                     .iter()
                     .filter(|p| p.in_run)
