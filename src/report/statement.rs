@@ -145,7 +145,7 @@ impl<'a> BlockLines<'a> {
 
 /// Each line with whether it is the first line of its deal (a deal crossing tiers has several
 /// slice lines; its value and credit are printed once, so a column sum never counts a deal twice).
-fn first_of_deal<'a>(lines: BlockLines<'a>) -> impl Iterator<Item = (&'a Line, bool)> {
+pub fn first_of_deal<'a>(lines: BlockLines<'a>) -> impl Iterator<Item = (&'a Line, bool)> {
     let mut previous = None;
     lines.iter().map(move |l| {
         let deal = l

@@ -218,3 +218,63 @@ fn adds_up(page: &str, path: &Path) {
         assert_eq!(Some(sum), total, "{}", path.display());
     }
 }
+
+#[test]
+fn a_deal_line_shows_its_value_the_credit_and_what_the_rate_applies_to() {
+    // tests/cases/plan-currency, January 2026: R2's plan counts in EUR at 10%. D3 is 500 USD; the
+    // cross rate is 1 ÷ 1.08 (the EUR rate) = 0.925926 to 6 decimals, so D3 credits
+    // 500 × 0.925926 = 462.963 EUR, printed 462.96, and earns 462.963 × 10% = 46.2963 → 46.30.
+    // D2 is in EUR already: 1,000.00 credited, no rate.
+    // Cells: line, deal, date, deal value, credit, share, credited, tier, rate, amount.
+    let dir = run_out(
+        &workspace("plan-currency"),
+        "2026-01",
+        &["--statements-html"],
+    );
+    let page = read(dir.path(), "statements/2026-01/R2.html");
+    let deals = rows(&page, "deal");
+    assert_eq!(deals[0][3..7], ["1,000.00 EUR", "owner", "100%", "1,000.00"]);
+    assert_eq!(
+        deals[1][3..],
+        [
+            "500.00 USD × 0.925926",
+            "owner",
+            "100%",
+            "462.96",
+            "T1 [0, ∞)",
+            "462.96 × 10%",
+            "46.30"
+        ]
+    );
+    // examples/acme, March 2026: Tyler Brooks (A004) closed OPP-10100, 35,089.00, crossing 50% of
+    // his quota: 19,050.00 at T1's 4% = 762.00 and the other 35,089.00 − 19,050.00 = 16,039.00 at
+    // T2's 8% = 1,283.12. The value and credit show on the first slice only, so a column sum
+    // counts the deal once.
+    let dir = run_out("payout.toml", "2026-03", &["--statements-html"]);
+    let page = read(dir.path(), "statements/2026-03/A004.html");
+    let deals = rows(&page, "deal");
+    assert_eq!(
+        deals[0][3..],
+        [
+            "35,089.00 USD",
+            "owner",
+            "100%",
+            "35,089.00",
+            "T1 [0%, 50%)",
+            "19,050.00 × 4%",
+            "762.00"
+        ]
+    );
+    assert_eq!(
+        deals[1][3..],
+        [
+            "",
+            "owner",
+            "100%",
+            "",
+            "T2 [50%, 100%)",
+            "16,039.00 × 8%",
+            "1,283.12"
+        ]
+    );
+}

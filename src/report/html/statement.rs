@@ -19,7 +19,7 @@ use crate::engine::pay_currency::Conversion;
 use crate::engine::{Line, LineKind, RunResult};
 use crate::money::{push_attainment, push_grouped, push_percent, Rounding};
 use crate::report::format::LineTexts;
-use crate::report::statement::{credit_kind, BlockLines};
+use crate::report::statement::{credit_kind, first_of_deal, BlockLines};
 use crate::report::summary::Row;
 
 /// The default template of the HTML statement.
@@ -43,8 +43,12 @@ struct LineView {
     deal: String,
     deal_id: String,
     date: String,
+    /// The deal's value in its currency, with the rate that converted it: `500.00 USD × 0.925926`.
+    value: String,
     credit: String,
     share: String,
+    /// The value credited to the rep, in the plan's currency.
+    credited: String,
     tier: String,
     detail: String,
     amount: String,
@@ -218,16 +222,15 @@ fn component_view(
 ) -> (ComponentView, Decimal) {
     let rounding = r.plan.rounding;
     let places = rounding.places;
-    let shown: Vec<&Line> = lines
-        .iter()
-        .filter(|l| l.kind != LineKind::Rounding)
+    let shown: Vec<(&Line, bool)> = first_of_deal(lines)
+        .filter(|(l, _)| l.kind != LineKind::Rounding)
         .collect();
-    let amounts: Vec<Decimal> = shown.iter().map(|l| l.amount).collect();
+    let amounts: Vec<Decimal> = shown.iter().map(|(l, _)| l.amount).collect();
     let (printed_lines, rounding_line, total) = printed(&amounts, r.result.payable, rounding);
     let mut views: Vec<LineView> = shown
         .iter()
         .zip(&printed_lines)
-        .map(|(line, &amount)| line_view(s, r, line, amount, deal_name, texts))
+        .map(|(&(line, first), &amount)| line_view(s, r, (line, first), amount, deal_name, texts))
         .collect();
     if let Some(rest) = rounding_line {
         views.push(LineView {
@@ -235,8 +238,10 @@ fn component_view(
             deal: String::new(),
             deal_id: String::new(),
             date: String::new(),
+            value: String::new(),
             credit: String::new(),
             share: String::new(),
+            credited: String::new(),
             tier: String::new(),
             detail: format!("to {places} decimals, so the lines add up to the payable"),
             amount: grouped(rest, places),
@@ -255,7 +260,7 @@ fn component_view(
 fn line_view(
     s: &Statement,
     r: &Row,
-    line: &Line,
+    (line, first): (&Line, bool),
     amount: Decimal,
     deal_name: Option<usize>,
     texts: &mut LineTexts,
@@ -279,9 +284,21 @@ fn line_view(
     let priced = matches!(line.kind, LineKind::Deal | LineKind::Retro);
     let detail = match line.kind {
         LineKind::Retro => crate::report::format::retro_reading(r.plan, r.component, line),
-        LineKind::Deal => texts.rate(r.plan, r.component, line).to_string(),
+        LineKind::Deal => match texts.base_times_rate(r.plan, r.component, line) {
+            // What the rate applies to (a tier's slice of the credit), rounded like money when it
+            // is money: `19,050.00 × 4%`.
+            Some((places, rate)) => {
+                let base = match places {
+                    0 => line.base,
+                    _ => r.plan.rounding.apply(line.base),
+                };
+                format!("{} × {rate}", grouped(base, places))
+            }
+            None => texts.rate(r.plan, r.component, line).to_string(),
+        },
         _ => line.detail.as_deref().unwrap_or("").to_string(),
     };
+    let (value, credited) = value_and_credited(s, r, line, first);
     LineView {
         kind: line.kind.name(),
         // The id beside a name; a deal shown by its id alone has it once.
@@ -292,8 +309,10 @@ fn line_view(
         },
         deal: name,
         date: line.credit.map_or(String::new(), |c| c.date.to_string()),
+        value,
         credit,
         share,
+        credited,
         tier: match priced {
             true => texts.tier(r.component, line).to_string(),
             false => String::new(),
@@ -301,6 +320,29 @@ fn line_view(
         detail,
         amount: grouped(amount, r.plan.rounding.places),
     }
+}
+
+/// A deal's value and what it credits the rep, for the deal's first line (a deal crossing tiers
+/// shows them once, like the CSV and Markdown statements): money rounded like the page's amounts,
+/// the value in the deal's currency beside the rate that converted it (`500.00 USD × 0.925926`);
+/// units and counts as they are. Empty for other lines.
+fn value_and_credited(s: &Statement, r: &Row, line: &Line, first: bool) -> (String, String) {
+    let Some(c) = line.credit.filter(|_| first) else {
+        return Default::default();
+    };
+    let show = |v: Decimal| match r.money_measure {
+        true => grouped(r.plan.rounding.apply(v), r.plan.rounding.places),
+        false => grouped(v, 0),
+    };
+    let mut value = show(c.source_value);
+    let currency = s.inputs.deals.currency(c.deal as usize);
+    if r.money_measure && !currency.is_empty() {
+        value = format!("{value} {currency}");
+    }
+    if let Some(rate) = c.fx_rate {
+        value = format!("{value} × {}", grouped(rate, 0));
+    }
+    (value, show(c.credited))
 }
 
 /// A plan's name for something as a label a person reads: `new_logos` → `New logos`.
