@@ -16,11 +16,12 @@ use chrono::{Datelike, NaiveDate};
 use crate::money::NumberFormat;
 
 /// The export as read: its headers and rows (every row, or a sample; owners come from these rows),
-/// and the byte between its fields.
+/// the byte between its fields, and the encoding it was decoded from when not UTF-8 (its label).
 pub struct Export {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
     pub delimiter: u8,
+    pub encoding: Option<&'static str>,
 }
 
 /// The delimiter of CSV text: of a comma, a semicolon, a tab and a vertical bar, the one found most
@@ -181,6 +182,8 @@ pub struct Guess {
     pub layout: Option<&'static str>,
     /// The byte between the export's fields.
     pub delimiter: u8,
+    /// The export's encoding when it is not UTF-8 (a label for the workspace's `encoding`).
+    pub encoding: Option<&'static str>,
     /// Canonical column → header, for every column found.
     pub columns: BTreeMap<&'static str, String>,
     /// Required canonical columns no header was found for.
@@ -268,6 +271,7 @@ pub fn guess(export: &Export) -> Guess {
     Guess {
         layout,
         delimiter: export.delimiter,
+        encoding: export.encoding,
         columns,
         missing,
         date_format,
@@ -411,6 +415,11 @@ pub fn render_workspace(g: &Guess, deals_path: &str) -> String {
     }
     t += "plans = \"plans\"\n\n[rounding]\nstrategy = \"half-away-from-zero\"\nplaces = 2\n\n";
     t += &format!("[deals]\nfile = {}\n", quoted(deals_path));
+    match g.encoding {
+        Some("windows-1252") => t += "encoding = \"windows-1252\"   # CHECK: the export is not UTF-8; Windows-1252 (Excel's \"CSV\" on Windows) reads it\n",
+        Some(label) => t += &format!("encoding = {}\n", quoted(label)),
+        None => {}
+    }
     if g.delimiter != b',' {
         t += &format!(
             "delimiter = {}\n",
@@ -535,6 +544,7 @@ mod tests {
                 .map(|r| r.iter().map(|c| c.to_string()).collect())
                 .collect(),
             delimiter: b',',
+            encoding: None,
         }
     }
 

@@ -245,6 +245,7 @@ struct RawInput {
     delimiter: Option<Spanned<String>>,
     #[serde(default)]
     types: BTreeMap<String, Spanned<String>>,
+    encoding: Option<Spanned<String>>,
 }
 
 /// `date_format = "%Y-%m-%d"`, or a list of formats tried in order.
@@ -422,6 +423,25 @@ pub struct InputSpec {
     pub delimiter: u8,
     /// Types of extra columns (canonical ones have fixed types).
     pub types: BTreeMap<String, ColumnType>,
+    /// The file's text encoding when it is not UTF-8 (`encoding = "windows-1252"`).
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+}
+
+impl InputSpec {
+    /// A file read with the defaults: canonical headers, ISO dates, plain numbers, commas, UTF-8.
+    pub fn plain(kind: InputKind, path: PathBuf, name: String) -> InputSpec {
+        InputSpec {
+            kind,
+            path,
+            name,
+            columns: BTreeMap::new(),
+            date_format: DateFormats::default(),
+            number_format: NumberFormat::default(),
+            delimiter: b',',
+            types: BTreeMap::new(),
+            encoding: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -736,6 +756,20 @@ pub fn parse_workspace(
                 b','
             }),
         };
+        // A WHATWG label (`windows-1252`, `latin1`, `shift_jis`...); UTF-8 is the default, `None`.
+        let encoding = raw.encoding.as_ref().and_then(|e| {
+            match encoding_rs::Encoding::for_label(e.get_ref().trim().as_bytes()) {
+                Some(found) => Some(found).filter(|&f| f != encoding_rs::UTF_8),
+                None => {
+                diags.push(
+                    src.error("workspace-encoding-unknown", e.span(), "unknown text encoding")
+                        .value(e.get_ref().clone())
+                        .hint("use \"utf-8\" (the default), \"windows-1252\" (Excel's \"CSV\" on Windows), \"iso-8859-15\", \"shift_jis\" or another WHATWG encoding label"),
+                );
+                None
+                }
+            }
+        });
         let path = over
             .clone()
             .unwrap_or_else(|| normalize(&data_base.join(raw.file.get_ref())));
@@ -748,6 +782,7 @@ pub fn parse_workspace(
             number_format,
             delimiter,
             types,
+            encoding,
         }
     };
     let deals = input(&raw.deals, InputKind::Deals, &overrides.deals);
@@ -760,16 +795,11 @@ pub fn parse_workspace(
          input: &mut dyn FnMut(&RawInput, InputKind, &Option<PathBuf>) -> InputSpec| {
             match (section, over) {
                 (Some(raw), _) => Some(input(raw, kind, over)),
-                (None, Some(path)) => Some(InputSpec {
+                (None, Some(path)) => Some(InputSpec::plain(
                     kind,
-                    name: name_in(&data_base, path),
-                    path: path.clone(),
-                    columns: BTreeMap::new(),
-                    date_format: DateFormats::default(),
-                    number_format: NumberFormat::default(),
-                    delimiter: b',',
-                    types: BTreeMap::new(),
-                }),
+                    path.clone(),
+                    name_in(&data_base, path),
+                )),
                 (None, None) => None,
             }
         };

@@ -57,8 +57,9 @@ pub fn run(global: &Global, args: &InitArgs) -> anyhow::Result<i32> {
 
 /// Every row of the export (owners come from all of them; formats from every non-empty cell).
 fn read_export(path: &Path) -> anyhow::Result<Export> {
-    let bytes = std::fs::read(path)
+    let raw = std::fs::read(path)
         .with_context(|| format!("cannot open the export {}", path.display()))?;
+    let (bytes, encoding) = decoded(raw);
     let header = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
     if crate::data::csv_input::is_utf16(header) {
         let file = path.display().to_string();
@@ -93,7 +94,23 @@ fn read_export(path: &Path) -> anyhow::Result<Export> {
         headers,
         rows,
         delimiter,
+        encoding,
     })
+}
+
+/// The export's text as UTF-8, and the label of the encoding it was in when not UTF-8: UTF-16
+/// after its byte-order mark (Excel's "Unicode Text"), else Windows-1252 for bytes that are not
+/// UTF-8 (Excel's "CSV" on Windows), the one single-byte encoding that reads any bytes; the
+/// workspace names it beside a CHECK.
+fn decoded(raw: Vec<u8>) -> (Vec<u8>, Option<&'static str>) {
+    let (encoding, label) = match encoding_rs::Encoding::for_bom(&raw) {
+        Some((e, _)) if e == encoding_rs::UTF_16LE => (e, "utf-16"),
+        Some((e, _)) if e == encoding_rs::UTF_16BE => (e, "utf-16be"),
+        _ if std::str::from_utf8(&raw).is_ok() => return (raw, None),
+        _ => (encoding_rs::WINDOWS_1252, "windows-1252"),
+    };
+    let (text, _, _) = encoding.decode(&raw);
+    (text.into_owned().into_bytes(), Some(label))
 }
 
 /// How the workspace in `dir` names the export: relative to `dir` when both are relative paths
@@ -127,6 +144,11 @@ fn report(global: &Global, g: &scaffold::Guess, dir: &Path) {
             g.owners.len()
         ),
     });
+    if let Some(label) = g.encoding {
+        global.message(format!(
+            "text: not UTF-8, read as {label} (`encoding` in payout.toml)"
+        ));
+    }
     let mapped: Vec<String> = g
         .columns
         .iter()

@@ -14,9 +14,7 @@ use rust_decimal::Decimal;
 use super::cells::Cells;
 use super::csv_input::{CsvInput, FileInfo};
 use super::Roster;
-use crate::date_format::DateFormats;
 use crate::diag::Diagnostics;
-use crate::money::NumberFormat;
 use crate::workspace::{InputKind, InputSpec};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,16 +39,7 @@ pub struct Accounts {
 
 /// The spec of a file given on the command line: canonical headers, ISO dates, plain numbers.
 pub fn command_line_spec(kind: InputKind, path: &Path) -> InputSpec {
-    InputSpec {
-        kind,
-        path: path.to_path_buf(),
-        name: path.display().to_string(),
-        columns: BTreeMap::new(),
-        date_format: DateFormats::default(),
-        number_format: NumberFormat::default(),
-        delimiter: b',',
-        types: BTreeMap::new(),
-    }
+    InputSpec::plain(kind, path.to_path_buf(), path.display().to_string())
 }
 
 pub fn read_accounts(

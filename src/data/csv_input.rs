@@ -14,7 +14,7 @@ use anyhow::Context;
 use sha2::{Digest, Sha256};
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::workspace::InputSpec;
+use crate::workspace::{InputKind, InputSpec};
 
 pub use crate::schema::FileInfo;
 
@@ -41,6 +41,8 @@ pub struct CsvInput {
     sha256: String,
     bytes: u64,
     rows: u64,
+    /// The file's workspace section, for hints; `None` for payout's own files.
+    section: Option<&'static str>,
 }
 
 /// A stray quote found before the file is read (see `quotes.rs`): its line, the index of the field
@@ -53,14 +55,23 @@ struct Stray {
 }
 
 /// `encoding-invalid`: the field `raw` of column `column` on `line` is not UTF-8. When it reads as
-/// Windows-1252 text (what Excel on Windows saves as "CSV"), the hint shows it so.
-pub fn encoding_invalid(file: &str, line: u64, column: String, raw: &[u8]) -> Diagnostic {
+/// Windows-1252 text (what Excel on Windows saves as "CSV"), the hint shows it so, and how to declare
+/// that encoding in the file's workspace `section` (none for payout's own files).
+pub fn encoding_invalid(
+    file: &str,
+    section: Option<&str>,
+    line: u64,
+    column: String,
+    raw: &[u8],
+) -> Diagnostic {
     let (as_1252, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(raw);
-    let hint = match as_1252.chars().any(char::is_control) {
-        false => format!(
-            "read as Windows-1252 (Excel's \"CSV\" on Windows) it is \"{as_1252}\": save the file as \"CSV UTF-8\", or export it as UTF-8"
+    let hint = match (as_1252.chars().any(char::is_control), section) {
+        (false, Some(section)) => format!(
+            "read as Windows-1252 (Excel's \"CSV\" on Windows) it is \"{as_1252}\": say so in the workspace ([{section}] encoding = \"windows-1252\"), or save the file as \"CSV UTF-8\""
         ),
-        true => "export the file as UTF-8".to_string(),
+        (false, None) => format!("read as Windows-1252 it is \"{as_1252}\""),
+        (true, Some(section)) => format!("export the file as UTF-8, or name its encoding in the workspace ([{section}] encoding = \"...\")"),
+        (true, None) => "the file is not UTF-8".to_string(),
     };
     Diagnostic::error("encoding-invalid", file, "the field is not valid UTF-8")
         .line(line)
@@ -118,7 +129,7 @@ pub(crate) fn utf16(file: &str) -> Diagnostic {
          default), not UTF-8",
     )
     .line(1)
-    .hint("save it as \"CSV UTF-8\", or convert it: iconv -f UTF-16 -t UTF-8")
+    .hint("save it as \"CSV UTF-8\", or name its encoding in its workspace section: encoding = \"utf-16\"")
 }
 
 /// The header row, trimmed; a header that cannot be read is a `csv-invalid` diagnostic, a UTF-16
@@ -315,11 +326,11 @@ impl CsvInput {
     /// Open the file and resolve its columns; `Err` only for I/O failures, column problems go to `diags`.
     pub fn open(spec: &InputSpec, diags: &mut Diagnostics) -> anyhow::Result<Option<CsvInput>> {
         let file = spec.path.display().to_string();
-        let (mut handle, _) = super::open_input(&spec.path)
+        let mut opened = super::open_input(spec)
             .with_context(|| format!("cannot open the {} file {file}", spec.kind.name()))?;
         let mut bytes = Vec::new();
         // A file that opens but cannot be read (a folder) is reported like an unreadable header.
-        if let Err(e) = handle.read_to_end(&mut bytes) {
+        if let Err(e) = opened.reader.read_to_end(&mut bytes) {
             diags.push(
                 Diagnostic::error(
                     "csv-invalid",
@@ -330,7 +341,20 @@ impl CsvInput {
             );
             return Ok(None);
         }
-        Ok(CsvInput::from_bytes(spec, bytes, diags))
+        let Some(raw) = opened.raw else {
+            return Ok(CsvInput::from_bytes(spec, bytes, diags));
+        };
+        // A decoded file: the manifest records the file's own bytes.
+        let raw = raw.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = spec.encoding {
+            diags.extend(raw.diagnostics(&file, e));
+        }
+        let mut input = CsvInput::from_bytes(spec, bytes, diags);
+        if let Some(input) = &mut input {
+            input.sha256 = raw.sha256_hex();
+            input.bytes = raw.bytes;
+        }
+        Ok(input)
     }
 
     /// [`CsvInput::open`] on bytes already read (the ledger, whose bytes are checked first).
@@ -369,6 +393,7 @@ impl CsvInput {
             sha256,
             bytes: size,
             rows: strays.len() as u64,
+            section: (spec.kind != InputKind::Ledger).then(|| spec.kind.name()),
         })
     }
 
@@ -424,7 +449,13 @@ impl CsvInput {
                     Ok(s) => fields.push(s.trim()),
                     Err(_) => {
                         let column = self.headers[i].clone();
-                        diags.push(encoding_invalid(&self.file, line, column, raw));
+                        diags.push(encoding_invalid(
+                            &self.file,
+                            self.section,
+                            line,
+                            column,
+                            raw,
+                        ));
                         bad = true;
                     }
                 }

@@ -14,6 +14,7 @@ pub(crate) mod csv_input;
 pub mod dated;
 pub mod deals;
 mod delimiters;
+pub mod encoding;
 pub mod fx;
 pub mod leads;
 mod lines;
@@ -80,16 +81,39 @@ pub fn measure_is_money(
 }
 
 /// A data file opened for reading: standard input when its path is `-` (one file of a run may be
-/// piped in), else the file; with its length when known (for progress).
-pub(crate) fn open_input(
-    path: &std::path::Path,
-) -> std::io::Result<(Box<dyn std::io::Read + Send>, u64)> {
-    if path.as_os_str() == "-" {
-        return Ok((Box::new(std::io::stdin()), 0));
-    }
-    let file = std::fs::File::open(path)?;
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    Ok((Box::new(file), len))
+/// piped in), else the file; decoded into UTF-8 when its spec declares another encoding.
+pub(crate) struct Opened {
+    pub reader: Box<dyn std::io::Read + Send>,
+    /// The file's length when known (for progress).
+    pub len: u64,
+    /// For a decoded file: its own bytes' hash and size, and what did not decode.
+    pub raw: Option<std::sync::Arc<std::sync::Mutex<encoding::RawSide>>>,
+}
+
+pub(crate) fn open_input(spec: &crate::workspace::InputSpec) -> std::io::Result<Opened> {
+    let (reader, len): (Box<dyn std::io::Read + Send>, u64) = match spec.path.as_os_str() == "-" {
+        true => (Box::new(std::io::stdin()), 0),
+        false => {
+            let file = std::fs::File::open(&spec.path)?;
+            let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+            (Box::new(file), len)
+        }
+    };
+    Ok(match spec.encoding {
+        None => Opened {
+            reader,
+            len,
+            raw: None,
+        },
+        Some(e) => {
+            let (decoding, raw) = encoding::Decoding::new(reader, e);
+            Opened {
+                reader: Box::new(decoding),
+                len,
+                raw: Some(raw),
+            }
+        }
+    })
 }
 
 /// Parse a date with the file's formats, with a message saying what was expected.

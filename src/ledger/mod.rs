@@ -35,7 +35,6 @@ use crate::csv_cell::{neutralise, restore};
 use crate::data::csv_input::CsvInput;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::line_kind::LineKind;
-use crate::money::NumberFormat;
 use crate::period::{Calendar, Granularity, Period};
 use crate::schema::FileInfo;
 use crate::workspace::{InputKind, InputSpec};
@@ -141,16 +140,11 @@ impl Ledger {
 }
 
 fn spec(path: &Path) -> InputSpec {
-    InputSpec {
-        kind: InputKind::Ledger,
-        path: path.to_path_buf(),
-        name: path.display().to_string(),
-        columns: BTreeMap::new(),
-        date_format: Default::default(),
-        number_format: NumberFormat::default(),
-        delimiter: b',',
-        types: BTreeMap::new(),
-    }
+    InputSpec::plain(
+        InputKind::Ledger,
+        path.to_path_buf(),
+        path.display().to_string(),
+    )
 }
 
 fn parse_kind(text: &str) -> Result<Option<LineKind>, ()> {

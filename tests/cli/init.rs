@@ -275,25 +275,63 @@ fn an_export_of_no_known_layout_is_said_to_be_unrecognised() {
     assert!(stderr.contains("columns: no header recognised"), "{stderr}");
 }
 
+/// Run `payout init` on an export of these bytes written into a new folder, the workspace beside
+/// it; returns the folder and stderr.
+fn init_bytes(export: &[u8]) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(dir.path().join("export.csv"), export).expect("write the export");
+    let out = payout()
+        .args(["init", "--deals"])
+        .arg(dir.path().join("export.csv"))
+        .arg("--dir")
+        .arg(dir.path())
+        .output()
+        .expect("payout runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    (dir, stderr)
+}
+
 #[test]
-fn an_export_saved_as_utf16_is_refused_before_anything_is_written() {
-    // A HubSpot sample as Excel's "Unicode Text" saves it: UTF-16LE after the mark FF FE.
+fn an_export_saved_as_utf16_gets_its_encoding_named() {
+    // The HubSpot sample as Excel's "Unicode Text" saves it: UTF-16LE after the mark FF FE.
     let text = std::fs::read_to_string("tests/cases/init/hubspot.csv").expect("the sample");
     let mut utf16 = vec![0xff, 0xfe];
     utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let export = dir.path().join("export.csv");
-    std::fs::write(&export, utf16).expect("write the export");
-    let out = payout()
-        .args(["init", "--deals"])
-        .arg(&export)
-        .arg("--dir")
-        .arg(dir.path().join("ws"))
-        .output()
-        .expect("payout runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("error[encoding-utf16]"), "{stderr}");
-    assert!(stderr.contains("save it as \"CSV UTF-8\""), "{stderr}");
-    assert!(!dir.path().join("ws").exists(), "init wrote a workspace");
+    let (dir, stderr) = init_bytes(&utf16);
+    assert!(
+        stderr.contains("text: not UTF-8, read as utf-16 (`encoding` in payout.toml)"),
+        "{stderr}"
+    );
+    let toml = std::fs::read_to_string(dir.path().join("payout.toml")).expect("payout.toml");
+    assert!(toml.contains("\nencoding = \"utf-16\"\n"), "{toml}");
+    fill_quotas(dir.path());
+    assert_eq!(q1_payables(dir.path()), expected());
+}
+
+#[test]
+fn an_export_saved_by_excel_on_windows_gets_windows_1252_named_beside_a_check() {
+    // The Salesforce sample as Excel on Windows saves "CSV": Crème's è is the one byte E8.
+    let text = std::fs::read_to_string("tests/cases/init/salesforce.csv").expect("the sample");
+    let text = text.replacen("Acme expansion", "Cr\u{e8}me expansion", 1);
+    let bytes: Vec<u8> = text
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).expect("Latin-1 text"))
+        .collect();
+    let (dir, stderr) = init_bytes(&bytes);
+    assert!(
+        stderr.contains("text: not UTF-8, read as windows-1252 (`encoding` in payout.toml)"),
+        "{stderr}"
+    );
+    let toml = std::fs::read_to_string(dir.path().join("payout.toml")).expect("payout.toml");
+    assert!(
+        toml.contains(
+            "\nencoding = \"windows-1252\"   # CHECK: the export is not UTF-8; Windows-1252 \
+             (Excel's \"CSV\" on Windows) reads it\n"
+        ),
+        "{toml}"
+    );
+    // The workspace reads the export as it is: `check` passes and the run pays as from UTF-8.
+    fill_quotas(dir.path());
+    assert_eq!(q1_payables(dir.path()), expected());
 }

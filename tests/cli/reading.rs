@@ -342,7 +342,8 @@ fn a_roster_saved_by_excel_on_windows_is_one_error_per_name_with_the_name_shown(
         stderr.contains(
             "reps.csv:2: error[encoding-invalid]: column `name`: value \"Rita Lef\u{fffd}vre\": \
              the field is not valid UTF-8\n  = help: read as Windows-1252 (Excel's \"CSV\" on \
-             Windows) it is \"Rita Lefèvre\": save the file as \"CSV UTF-8\", or export it as UTF-8"
+             Windows) it is \"Rita Lefèvre\": say so in the workspace ([reps] encoding = \
+             \"windows-1252\"), or save the file as \"CSV UTF-8\""
         ),
         "{stderr}"
     );
@@ -353,14 +354,12 @@ fn a_roster_saved_by_excel_on_windows_is_one_error_per_name_with_the_name_shown(
 
 #[test]
 fn a_deals_export_saved_as_utf16_is_one_error_and_the_credits_are_not_blamed() {
-    // The example's deals file as Excel's "Unicode Text" writes it: UTF-16LE after FF FE.
+    // The example's deals file as Excel's "Unicode Text" writes it.
     let text = std::fs::read_to_string(crate::util::root().join("examples/acme/deals.csv"))
         .expect("the example deals");
-    let mut utf16 = vec![0xff, 0xfe];
-    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     let dir = tempfile::tempdir().expect("a temporary folder");
     let deals = dir.path().join("deals.csv");
-    std::fs::write(&deals, utf16).expect("write the deals");
+    std::fs::write(&deals, utf16(&text)).expect("write the deals");
     let stderr = fail(
         &["check", "--deals", deals.to_str().expect("a UTF-8 path")],
         1,
@@ -369,7 +368,7 @@ fn a_deals_export_saved_as_utf16_is_one_error_and_the_credits_are_not_blamed() {
         stderr.contains(
             "deals.csv:1: error[encoding-utf16]: the file is UTF-16 text (what Excel saves as \
              \"Unicode Text\", and Windows PowerShell's default), not UTF-8\n  = help: save it as \
-             \"CSV UTF-8\", or convert it: iconv -f UTF-16 -t UTF-8"
+             \"CSV UTF-8\", or name its encoding in its workspace section: encoding = \"utf-16\""
         ),
         "{stderr}"
     );
@@ -506,5 +505,97 @@ fn a_file_delimited_otherwise_than_the_workspace_says_is_one_error_naming_the_de
     assert!(
         stderr.contains("its columns are separated by a comma, not a semicolon"),
         "{stderr}"
+    );
+}
+
+/// The flat case with `deals` and `reps` files of these bytes, both declared in `encoding`.
+fn flat_encoded(deals: &[u8], reps: &[u8], encoding: &str) -> tempfile::TempDir {
+    let dir = scratch_copy("flat");
+    std::fs::write(dir.path().join("deals.csv"), deals).expect("write the deals");
+    std::fs::write(dir.path().join("reps.csv"), reps).expect("write the roster");
+    write(
+        dir.path(),
+        "payout.toml",
+        &format!(
+            "currency = \"USD\"\nplans = \"plans\"\n\n[deals]\nfile = \"deals.csv\"\n\
+             encoding = \"{encoding}\"\n\n[reps]\nfile = \"reps.csv\"\nencoding = \"{encoding}\"\n"
+        ),
+    );
+    dir
+}
+
+#[test]
+fn files_declared_windows_1252_are_read_as_written_and_recorded_as_on_disk() {
+    // Both files as Excel on Windows saves "CSV": ê is the one byte EA, è E8.
+    let deals: &[u8] = b"deal_id,deal_name,rep_id,amount,close_date\n\
+                         F1,F\xEAte & Co,R1,100,2026-01-10\n";
+    let reps: &[u8] = b"rep_id,name,plan\nR1,Rita Lef\xE8vre,flat\nR2,Raj Two,flat\n";
+    let dir = flat_encoded(deals, reps, "windows-1252");
+    let out = crate::util::run_out(&ws(&dir), "2026-01", &["--statements-html"]);
+    // F1 earns Rita 100 × 5% = 5.00; her name and the deal's come out as UTF-8.
+    let payouts = crate::util::read(out.path(), "payouts.csv");
+    assert!(
+        payouts.contains("\nR1,Rita Lefèvre,flat,commission,2026-01,2026-01,USD,bookings,100.00,"),
+        "{payouts}"
+    );
+    let page = crate::util::read(out.path(), "statements/2026-01/R1.html");
+    assert!(page.contains("Fête &amp; Co"), "{page}");
+    // The manifest records each file as it is on disk: its bytes and their SHA-256.
+    let manifest = crate::util::read(out.path(), "manifest.json");
+    let m: serde_json::Value = serde_json::from_str(&manifest).expect("JSON");
+    use sha2::Digest;
+    for (bytes, name) in [(reps, "reps.csv"), (deals, "deals.csv")] {
+        let entry = m["inputs"]
+            .as_array()
+            .expect("inputs")
+            .iter()
+            .find(|i| i["path"].as_str().is_some_and(|p| p.ends_with(name)))
+            .expect("the file's entry");
+        assert_eq!(
+            entry["sha256"],
+            format!("{:x}", sha2::Sha256::digest(bytes)),
+            "{name}"
+        );
+        assert_eq!(entry["bytes"], bytes.len(), "{name}");
+    }
+}
+
+#[test]
+fn bytes_the_declared_encoding_cannot_read_are_an_error_naming_the_line() {
+    // Shift_JIS: 82 A0 is "あ"; 82 followed by a comma is no character (line 3 of the deals).
+    let deals: &[u8] = b"deal_id,rep_id,amount,close_date\nF1\x82\xA0,R1,100,2026-01-10\n\
+                         F2\x82,R1,100,2026-01-11\n";
+    let dir = flat_encoded(deals, b"rep_id,name,plan\nR1,Rita,flat\n", "shift_jis");
+    let stderr = fail(&["-w", &ws(&dir), "run", "--period", "2026-01"], 1);
+    assert!(
+        stderr.contains(
+            "deals.csv:3: error[encoding-invalid]: value \"82\": bytes that are not Shift_JIS \
+             text, the encoding the workspace names for the file"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("payout: 1 error(s)"), "{stderr}");
+}
+
+/// `text` as Excel's "Unicode Text" writes it: UTF-16LE after FF FE.
+fn utf16(text: &str) -> Vec<u8> {
+    let mut bytes = vec![0xff, 0xfe];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    bytes
+}
+
+#[test]
+fn utf16_exports_declared_as_such_are_read() {
+    // F1 and F2 are R1's 10,000 + 2,000 = 12,000.00 in January (tests/cases/flat): × 5% = 600.00.
+    let text = std::fs::read_to_string(crate::util::root().join("tests/cases/flat/deals.csv"))
+        .expect("the flat deals");
+    let reps = utf16("rep_id,name,plan\nR1,Rita,flat\nR2,Raj,flat\n");
+    let dir = flat_encoded(&utf16(&text), &reps, "utf-16");
+    let out = crate::util::run_out(&ws(&dir), "2026-01", &[]);
+    let payouts = crate::util::read(out.path(), "payouts.csv");
+    assert!(
+        payouts
+            .contains("\nR1,Rita,flat,commission,2026-01,2026-01,USD,bookings,12000.00,,,600.00,"),
+        "{payouts}"
     );
 }

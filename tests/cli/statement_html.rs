@@ -233,7 +233,10 @@ fn a_deal_line_shows_its_value_the_credit_and_what_the_rate_applies_to() {
     );
     let page = read(dir.path(), "statements/2026-01/R2.html");
     let deals = rows(&page, "deal");
-    assert_eq!(deals[0][3..7], ["1,000.00 EUR", "owner", "100%", "1,000.00"]);
+    assert_eq!(
+        deals[0][3..7],
+        ["1,000.00 EUR", "owner", "100%", "1,000.00"]
+    );
     assert_eq!(
         deals[1][3..],
         [

@@ -359,6 +359,7 @@ impl Layout<'_> {
                     self.set_aside(piece, cell);
                     piece.diags.push(crate::data::csv_input::encoding_invalid(
                         self.file,
+                        Some("deals"),
                         line,
                         self.headers[i].clone(),
                         &record[i],

@@ -68,8 +68,11 @@ pub(super) fn read_deals_in_blocks(
     block: usize,
 ) -> anyhow::Result<DealTable> {
     let file = spec.path.display().to_string();
-    let (mut handle, file_len) = crate::data::open_input(&spec.path)
+    let opened = crate::data::open_input(spec)
         .with_context(|| format!("cannot open the deals file {file}"))?;
+    let (mut handle, file_len) = (opened.reader, opened.len);
+    // A decoded file is hashed as it is read (its own bytes), not here (the decoded text).
+    let hash_here = hash && opened.raw.is_none();
     let mut hasher = Sha256::new();
     let mut total_bytes = 0u64;
     let mut buf: Vec<u8> = Vec::with_capacity(block + (1 << 20));
@@ -196,7 +199,7 @@ pub(super) fn read_deals_in_blocks(
         let earlier = std::mem::take(&mut pending);
         let (beside, mut pieces) = rayon::join(
             || -> anyhow::Result<bool> {
-                if hash {
+                if hash_here {
                     hasher.update(&buf[unhashed..]);
                 }
                 loaded.take(earlier, &pool, diags)?;
@@ -269,14 +272,21 @@ pub(super) fn read_deals_in_blocks(
     table.amount = table.column("amount").unwrap_or(0);
     table.close_date = table.column("close_date").unwrap_or(0);
     table.currency = table.column("currency");
+    let (sha256, bytes) = match &opened.raw {
+        Some(raw) => {
+            let raw = raw.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(e) = spec.encoding {
+                diags.extend(raw.diagnostics(&file, e));
+            }
+            (raw.sha256_hex(), raw.bytes)
+        }
+        None if hash => (format!("{:x}", hasher.finalize()), total_bytes),
+        None => (String::new(), total_bytes),
+    };
     table.info = Some(FileInfo {
         path: file,
-        sha256: if hash {
-            format!("{:x}", hasher.finalize())
-        } else {
-            String::new()
-        },
-        bytes: total_bytes,
+        sha256,
+        bytes,
         rows: Some(rows),
     });
     Ok(table)
@@ -581,21 +591,14 @@ pub(super) fn report_duplicate_ids(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::date_format::DateFormats;
-    use crate::money::NumberFormat;
 
     /// A deals file at `path` with the default columns and formats.
     fn deals_spec(path: &std::path::Path) -> InputSpec {
-        InputSpec {
-            kind: crate::workspace::InputKind::Deals,
-            path: path.to_path_buf(),
-            name: path.display().to_string(),
-            columns: Default::default(),
-            date_format: DateFormats::default(),
-            number_format: NumberFormat::default(),
-            delimiter: b',',
-            types: Default::default(),
-        }
+        InputSpec::plain(
+            crate::workspace::InputKind::Deals,
+            path.to_path_buf(),
+            path.display().to_string(),
+        )
     }
 
     /// The table and diagnostics of a strict read in blocks of `block` bytes.
