@@ -33,9 +33,16 @@ pub fn parse_deal_arg(text: &str, origin: String) -> Result<DealText, String> {
         if part.is_empty() {
             continue;
         }
-        let (key, value) = part
-            .split_once('=')
-            .ok_or_else(|| format!("{origin}: `{part}` is not column=value"))?;
+        let Some((key, value)) = part.split_once('=') else {
+            // After a pair, most likely the rest of its value, cut at a comma (`amount=50,000`).
+            return Err(match pairs.last() {
+                Some((key, value)) => format!(
+                    "{origin}: `{part}` is not column=value: pairs are separated by commas, so a \
+                     comma inside a value is written `\\,` (`{key}={value}\\,{part}`)"
+                ),
+                None => format!("{origin}: `{part}` is not column=value"),
+            });
+        };
         pairs.push((key.trim().to_string(), value.trim().to_string()));
     }
     Ok(DealText { origin, pairs })
@@ -232,5 +239,12 @@ mod tests {
     fn a_pair_without_equals_is_refused() {
         let e = parse_deal_arg("amount", "--deal #1".into()).unwrap_err();
         assert_eq!(e, "--deal #1: `amount` is not column=value");
+        // A thousands separator cuts the amount: the message shows the value escaped.
+        let e = parse_deal_arg("amount=$50,000.00", "--deal #1".into()).unwrap_err();
+        assert_eq!(
+            e,
+            "--deal #1: `000.00` is not column=value: pairs are separated by commas, so a comma \
+             inside a value is written `\\,` (`amount=$50\\,000.00`)"
+        );
     }
 }
