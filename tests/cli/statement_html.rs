@@ -251,8 +251,8 @@ fn a_deal_line_shows_its_value_the_credit_and_what_the_rate_applies_to() {
     );
     // examples/acme, March 2026: Tyler Brooks (A004) closed OPP-10100, 35,089.00, crossing 50% of
     // his quota: 19,050.00 at T1's 4% = 762.00 and the other 35,089.00 − 19,050.00 = 16,039.00 at
-    // T2's 8% = 1,283.12. The value and credit show on the first slice only, so a column sum
-    // counts the deal once.
+    // T2's 8% = 1,283.12. The value, credit and share show on the first slice only, so a column
+    // sum counts the deal once.
     let dir = run_out("payout.toml", "2026-03", &["--statements-html"]);
     let page = read(dir.path(), "statements/2026-03/A004.html");
     let deals = rows(&page, "deal");
@@ -272,8 +272,8 @@ fn a_deal_line_shows_its_value_the_credit_and_what_the_rate_applies_to() {
         deals[1][3..],
         [
             "",
-            "owner",
-            "100%",
+            "",
+            "",
             "",
             "T2 [50%, 100%)",
             "16,039.00 × 8%",

@@ -273,10 +273,12 @@ fn line_view(
         .map(|(d, column)| deals.columns[column].display(d))
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| deal_id.clone());
-    let credit = line
+    // A deal's later tier slices leave its credit to the first, like the other statements.
+    let credited = line
         .credit
-        .map_or(String::new(), |c| credit_kind(s.inputs, s.run, &c));
-    let share = line.credit.map_or(String::new(), |c| {
+        .filter(|_| first || line.kind != LineKind::Deal);
+    let credit = credited.map_or(String::new(), |c| credit_kind(s.inputs, s.run, &c));
+    let share = credited.map_or(String::new(), |c| {
         let mut text = String::new();
         push_percent(&mut text, c.share);
         text
