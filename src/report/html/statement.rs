@@ -274,9 +274,7 @@ fn line_view(
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| deal_id.clone());
     // A deal's later tier slices leave its credit to the first, like the other statements.
-    let credited = line
-        .credit
-        .filter(|_| first || line.kind != LineKind::Deal);
+    let credited = line.credit.filter(|_| first || line.kind != LineKind::Deal);
     let credit = credited.map_or(String::new(), |c| credit_kind(s.inputs, s.run, &c));
     let share = credited.map_or(String::new(), |c| {
         let mut text = String::new();
