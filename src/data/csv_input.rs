@@ -345,14 +345,11 @@ impl CsvInput {
             return Ok(CsvInput::from_bytes(spec, bytes, diags));
         };
         // A decoded file: the manifest records the file's own bytes.
-        let raw = raw.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(e) = spec.encoding {
-            diags.extend(raw.diagnostics(&file, e));
-        }
+        let (sha256, size) = super::encoding::RawSide::settle(&raw, &file, diags);
         let mut input = CsvInput::from_bytes(spec, bytes, diags);
         if let Some(input) = &mut input {
-            input.sha256 = raw.sha256_hex();
-            input.bytes = raw.bytes;
+            input.sha256 = sha256;
+            input.bytes = size;
         }
         Ok(input)
     }

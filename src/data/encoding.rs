@@ -15,11 +15,11 @@ use std::sync::{Arc, Mutex};
 use encoding_rs::{Decoder, DecoderResult, Encoding};
 use sha2::{Digest, Sha256};
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Diagnostics};
 
 /// What is known of the file's own bytes once it is read through a [`Decoding`] reader.
-#[derive(Default)]
 pub struct RawSide {
+    encoding: &'static Encoding,
     pub sha256: Sha256,
     pub bytes: u64,
     /// The bytes the encoding could not decode: (line, the bytes), the first [`MAX_MALFORMED`].
@@ -37,8 +37,17 @@ impl RawSide {
         format!("{:x}", self.sha256.clone().finalize())
     }
 
+    /// What a reader of the decoded text records for the file: its own bytes' SHA-256 (hex) and
+    /// size; the sequences that did not decode go to `diags`.
+    pub fn settle(side: &Mutex<RawSide>, file: &str, diags: &mut Diagnostics) -> (String, u64) {
+        let side = side.lock().unwrap_or_else(|e| e.into_inner());
+        diags.extend(side.diagnostics(file));
+        (side.sha256_hex(), side.bytes)
+    }
+
     /// One `encoding-invalid` error per malformed sequence kept, and one for the rest.
-    pub fn diagnostics(&self, file: &str, encoding: &'static Encoding) -> Vec<Diagnostic> {
+    fn diagnostics(&self, file: &str) -> Vec<Diagnostic> {
+        let encoding = self.encoding;
         let mut out: Vec<Diagnostic> = self
             .malformed
             .iter()
@@ -92,7 +101,13 @@ const CHUNK: usize = 1 << 16;
 
 impl<R: Read> Decoding<R> {
     pub fn new(inner: R, encoding: &'static Encoding) -> (Self, Arc<Mutex<RawSide>>) {
-        let side = Arc::new(Mutex::new(RawSide::default()));
+        let side = Arc::new(Mutex::new(RawSide {
+            encoding,
+            sha256: Sha256::new(),
+            bytes: 0,
+            malformed: Vec::new(),
+            malformed_count: 0,
+        }));
         let reader = Decoding {
             inner,
             decoder: encoding.new_decoder(),

@@ -273,13 +273,7 @@ pub(super) fn read_deals_in_blocks(
     table.close_date = table.column("close_date").unwrap_or(0);
     table.currency = table.column("currency");
     let (sha256, bytes) = match &opened.raw {
-        Some(raw) => {
-            let raw = raw.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(e) = spec.encoding {
-                diags.extend(raw.diagnostics(&file, e));
-            }
-            (raw.sha256_hex(), raw.bytes)
-        }
+        Some(raw) => crate::data::encoding::RawSide::settle(raw, &file, diags),
         None if hash => (format!("{:x}", hasher.finalize()), total_bytes),
         None => (String::new(), total_bytes),
     };
